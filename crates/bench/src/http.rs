@@ -1,0 +1,174 @@
+//! The bench's own HTTP/1.1 client: a fixed-size keep-alive pool over `hyper::client::conn::http1`.
+//!
+//! Why not `hyper_util::client::legacy::Client`: its pool races a fresh connect against waiting
+//! for an idle connection, so the number of open sockets drifts above what was asked for. Here a
+//! semaphore holds one permit per connection and a connection exists only while a permit holder
+//! or the idle list owns it, so `--connections N` means at most N sockets — the number the server
+//! sees — and a request costs one mutex push/pop instead of a pool-key lookup.
+
+use crate::stats::ErrorKind;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
+use hyper::{Method, Request, Uri};
+use hyper_util::rt::TokioIo;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
+
+/// Answers larger than this are not what the API sends; reading stops and the request counts
+/// as `unexpected_body`.
+pub(crate) const MAX_RESPONSE_BODY_BYTES: usize = 64 * 1024;
+
+static IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+static FORM: HeaderValue = HeaderValue::from_static("application/x-www-form-urlencoded");
+
+/// Status and complete body of one response.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub body: Bytes,
+}
+
+/// Where and how to connect.
+pub(crate) struct ClientConfig {
+    pub addr: SocketAddr,
+    /// `Host` header value (the URL's authority).
+    pub host: HeaderValue,
+    /// `Bearer sk_test_...`, marked sensitive.
+    pub authorization: HeaderValue,
+    pub connections: usize,
+    /// Bounds connect, and separately send + reading the whole response.
+    pub request_timeout: Duration,
+}
+
+/// A keep-alive HTTP/1.1 client with at most `connections` sockets.
+pub(crate) struct HttpClient {
+    config: ClientConfig,
+    /// One permit per connection that may be in use; waiting here is client-side queueing and
+    /// shows up in open-loop latency, as it should.
+    permits: Semaphore,
+    idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
+}
+
+impl HttpClient {
+    pub fn new(config: ClientConfig) -> Self {
+        assert!(
+            config.connections > 0,
+            "connections must be validated as > 0"
+        );
+        let permits = Semaphore::new(config.connections);
+        let idle = Mutex::new(Vec::with_capacity(config.connections));
+        Self {
+            config,
+            permits,
+            idle,
+        }
+    }
+
+    /// `GET path`, with the API key when `authorized`.
+    pub async fn get(&self, path: Uri, authorized: bool) -> Result<Answer, ErrorKind> {
+        let mut request = Request::new(Full::new(Bytes::new()));
+        *request.uri_mut() = path;
+        request.headers_mut().insert(HOST, self.config.host.clone());
+        if authorized {
+            request
+                .headers_mut()
+                .insert(AUTHORIZATION, self.config.authorization.clone());
+        }
+        self.send(request).await
+    }
+
+    /// `POST path` with a form body and an `Idempotency-Key`.
+    pub async fn post_form(
+        &self,
+        path: Uri,
+        body: Bytes,
+        idempotency_key: HeaderValue,
+    ) -> Result<Answer, ErrorKind> {
+        let mut request = Request::new(Full::new(body));
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = path;
+        let headers = request.headers_mut();
+        headers.insert(HOST, self.config.host.clone());
+        headers.insert(AUTHORIZATION, self.config.authorization.clone());
+        headers.insert(CONTENT_TYPE, FORM.clone());
+        headers.insert(IDEMPOTENCY_KEY.clone(), idempotency_key);
+        self.send(request).await
+    }
+
+    async fn send(&self, request: Request<Full<Bytes>>) -> Result<Answer, ErrorKind> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("the pool semaphore is never closed");
+        let mut sender = self.checkout().await?;
+        let exchange = async {
+            let response = sender
+                .send_request(request)
+                .await
+                .map_err(|_| ErrorKind::Transport)?;
+            let status = response.status().as_u16();
+            let body = Limited::new(response.into_body(), MAX_RESPONSE_BODY_BYTES)
+                .collect()
+                .await
+                .map_err(|e| {
+                    if e.is::<http_body_util::LengthLimitError>() {
+                        ErrorKind::UnexpectedBody
+                    } else {
+                        ErrorKind::Transport
+                    }
+                })?
+                .to_bytes();
+            Ok(Answer { status, body })
+        };
+        let result = tokio::time::timeout(self.config.request_timeout, exchange)
+            .await
+            .unwrap_or(Err(ErrorKind::Timeout));
+        // Only a connection whose exchange completed is reusable; after a timeout or an error a
+        // late or partial response could still arrive on it. Dropping the sender closes it.
+        if result.is_ok() && !sender.is_closed() {
+            self.idle.lock().expect("idle pool lock").push(sender);
+        }
+        result
+    }
+
+    /// An idle connection that is ready for a request, or a new one.
+    async fn checkout(&self) -> Result<SendRequest<Full<Bytes>>, ErrorKind> {
+        loop {
+            let Some(mut sender) = self.idle.lock().expect("idle pool lock").pop() else {
+                break;
+            };
+            // Ready at once normally; an error means the server closed it while idle (its
+            // keep-alive timeout), which is not a failed request: take the next one.
+            if sender.ready().await.is_ok() {
+                return Ok(sender);
+            }
+        }
+        self.connect().await
+    }
+
+    async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, ErrorKind> {
+        let stream = tokio::time::timeout(
+            self.config.request_timeout,
+            TcpStream::connect(self.config.addr),
+        )
+        .await
+        .map_err(|_| ErrorKind::Connect)?
+        .map_err(|_| ErrorKind::Connect)?;
+        // Small request bodies must not wait for Nagle's algorithm.
+        stream.set_nodelay(true).map_err(|_| ErrorKind::Connect)?;
+        let (sender, connection) = http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|_| ErrorKind::Connect)?;
+        // The connection task only moves bytes; its failures reach the caller through `sender`.
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(sender)
+    }
+}

@@ -1,0 +1,542 @@
+//! Black-box runs of the bench against a tiny fake merchant API (a hyper server on port 0),
+//! with arguments parsed exactly as `paygate bench` parses them.
+
+use bytes::Bytes;
+use clap::Parser;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use paygate_bench::{BenchArgs, BenchError, Mode, Summary};
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+const KEY: &str = "sk_test_bench";
+const DECLINE_CARD: &str = "4000000000000002";
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    bench: BenchArgs,
+}
+
+/// Parses `extra` after `--url` and `--secret-key`; warm-up and the bare phase are off unless
+/// `extra` sets them, to keep every test short.
+fn args(url: &str, extra: &[&str]) -> BenchArgs {
+    let mut argv = vec!["bench", "--url", url, "--secret-key", KEY];
+    for (flag, value) in [("--warmup", "0"), ("--bare-duration", "0")] {
+        if !extra.contains(&flag) {
+            argv.extend([flag, value]);
+        }
+    }
+    argv.extend(extra);
+    Cli::try_parse_from(argv).expect("valid arguments").bench
+}
+
+async fn measure(url: &str, extra: &[&str]) -> Summary {
+    paygate_bench::measure(&args(url, extra), false)
+        .await
+        .expect("bench run")
+}
+
+/// How the fake API answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Behaviour {
+    /// 200 for payments (402 card_error for the decline card), captures and refunds.
+    Normal,
+    /// Like `Normal`, but each payment takes this long.
+    SlowPayments(Duration),
+    /// 500 for payments.
+    Fails500,
+    /// 200 with a body that is not JSON for payments.
+    Garbage,
+    /// 401 for everything behind the API key.
+    RejectsKey,
+}
+
+/// What the fake API saw.
+#[derive(Default)]
+struct Seen {
+    connections: AtomicU64,
+    healthz: AtomicU64,
+    payments: AtomicU64,
+    captures: AtomicU64,
+    refunds: AtomicU64,
+    manual_payments: AtomicU64,
+    idempotency_keys: Mutex<Vec<String>>,
+}
+
+struct FakeApi {
+    url: String,
+    seen: Arc<Seen>,
+}
+
+impl FakeApi {
+    async fn start(behaviour: Behaviour) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let seen = Arc::new(Seen::default());
+        let accept_seen = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                accept_seen.connections.fetch_add(1, Ordering::Relaxed);
+                let seen = accept_seen.clone();
+                let service = service_fn(move |request| answer(request, behaviour, seen.clone()));
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service),
+                );
+            }
+        });
+        Self { url, seen }
+    }
+
+    fn count(&self, counter: impl Fn(&Seen) -> &AtomicU64) -> u64 {
+        counter(&self.seen).load(Ordering::Relaxed)
+    }
+}
+
+fn json(status: u16, body: &str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body.to_owned())));
+    *response.status_mut() = StatusCode::from_u16(status).expect("status");
+    response
+}
+
+async fn answer(
+    request: Request<Incoming>,
+    behaviour: Behaviour,
+    seen: Arc<Seen>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let authorized = request
+        .headers()
+        .get("authorization")
+        .is_some_and(|v| v == "Bearer sk_test_bench");
+    if let Some(key) = request.headers().get("idempotency-key") {
+        let key = key.to_str().expect("ASCII key").to_owned();
+        seen.idempotency_keys.lock().expect("lock").push(key);
+    }
+    let body = request
+        .into_body()
+        .collect()
+        .await
+        .expect("request body")
+        .to_bytes();
+    let body = String::from_utf8_lossy(&body);
+    if method == Method::GET && path == "/healthz" {
+        seen.healthz.fetch_add(1, Ordering::Relaxed);
+        return Ok(json(200, r#"{"status":"ok"}"#));
+    }
+    if !authorized || behaviour == Behaviour::RejectsKey {
+        return Ok(json(401, r#"{"error":{"type":"invalid_request_error"}}"#));
+    }
+    Ok(match (method, path.as_str()) {
+        (Method::GET, "/v1/payment_intents") => json(200, r#"{"object":"list","data":[]}"#),
+        (Method::POST, "/v1/payment_intents") => payment(&body, behaviour, &seen).await,
+        (Method::POST, p)
+            if p.starts_with("/v1/payment_intents/pi_") && p.ends_with("/capture") =>
+        {
+            seen.captures.fetch_add(1, Ordering::Relaxed);
+            json(200, r#"{"id":"pi_x","status":"succeeded"}"#)
+        }
+        (Method::POST, "/v1/refunds") if body.starts_with("payment_intent=pi_") => {
+            seen.refunds.fetch_add(1, Ordering::Relaxed);
+            json(200, r#"{"id":"re_x","status":"succeeded"}"#)
+        }
+        _ => json(404, r#"{"error":{"type":"invalid_request_error"}}"#),
+    })
+}
+
+async fn payment(body: &str, behaviour: Behaviour, seen: &Seen) -> Response<Full<Bytes>> {
+    seen.payments.fetch_add(1, Ordering::Relaxed);
+    if let Behaviour::SlowPayments(delay) = behaviour {
+        tokio::time::sleep(delay).await;
+    }
+    match behaviour {
+        Behaviour::Fails500 => json(500, r#"{"error":{"type":"api_error"}}"#),
+        Behaviour::Garbage => json(200, "<html>not json</html>"),
+        _ if body.contains(DECLINE_CARD) => json(
+            402,
+            r#"{"error":{"type":"card_error","code":"card_declined","decline_code":"generic_decline"}}"#,
+        ),
+        _ if body.contains("capture_method=manual") => {
+            seen.manual_payments.fetch_add(1, Ordering::Relaxed);
+            json(200, r#"{"id":"pi_x","status":"requires_capture"}"#)
+        }
+        _ => json(200, r#"{"id":"pi_x","status":"succeeded"}"#),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_loop_run_of_one_second_makes_payments_with_five_percent_declines() {
+    let api = FakeApi::start(Behaviour::Normal).await;
+    let s = measure(&api.url, &["--concurrency", "4", "--duration", "1s"]).await;
+    assert_eq!(s.mode, Mode::ClosedLoop);
+    assert!(s.payments >= 500, "only {} payments in 1 s", s.payments);
+    assert_eq!(
+        s.payments,
+        api.count(|s| &s.payments),
+        "every payment sent was counted"
+    );
+    let share = s.declined as f64 / s.payments as f64;
+    assert!((0.01..=0.15).contains(&share), "decline share {share}");
+    assert_eq!(
+        s.declined,
+        s.payments / 20,
+        "every 20th payment uses the decline card"
+    );
+    assert_eq!(s.errors.total(), 0, "{:?}", s.errors);
+    assert_eq!(s.latency_ms.count, s.payments);
+    assert!(
+        s.payments_per_s > 0.0 && s.latency_ms.p50 > 0.0 && s.latency_ms.p50 <= s.latency_ms.max
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_summary_is_one_line_with_the_required_keys_and_the_ratio_to_bare() {
+    let api = FakeApi::start(Behaviour::Normal).await;
+    let s = measure(
+        &api.url,
+        &[
+            "--concurrency",
+            "2",
+            "--duration",
+            "500ms",
+            "--bare-duration",
+            "300ms",
+        ],
+    )
+    .await;
+    assert!(
+        api.count(|s| &s.healthz) > 10,
+        "the bare phase ran against /healthz"
+    );
+    let mut out = Vec::new();
+    paygate_bench::write_report(&s, true, &mut out).expect("write");
+    let text = String::from_utf8(out).expect("utf-8");
+    assert_eq!(text.lines().count(), 1, "{text}");
+    let v: serde_json::Value =
+        serde_json::from_str(text.lines().last().expect("a line")).expect("JSON");
+    for key in ["payments_per_s", "bare_requests_per_s", "ratio_to_bare"] {
+        assert!(v[key].as_f64().is_some_and(|x| x > 0.0), "{key} in {v}");
+    }
+    for key in ["p50", "p95", "p99", "max"] {
+        assert!(
+            v["latency_ms"][key].as_f64().is_some_and(|x| x > 0.0),
+            "latency_ms.{key} in {v}"
+        );
+    }
+    for kind in [
+        "http_4xx",
+        "http_5xx",
+        "timeout",
+        "connect",
+        "client_overload",
+        "unexpected_body",
+    ] {
+        assert_eq!(v["errors"][kind].as_u64(), Some(0), "errors.{kind} in {v}");
+    }
+    let ratio = v["payments_per_s"].as_f64().unwrap_or(0.0)
+        / v["bare_requests_per_s"].as_f64().unwrap_or(1.0);
+    assert!(
+        (ratio - v["ratio_to_bare"].as_f64().unwrap_or(0.0)).abs() < 0.001,
+        "{v}"
+    );
+    assert!(paygate_bench::render_human(&s).contains("vs bare"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_loop_at_a_fixed_rate_sends_rate_times_duration_payments() {
+    let api = FakeApi::start(Behaviour::Normal).await;
+    let s = measure(&api.url, &["--rate", "200", "--duration", "1s"]).await;
+    assert_eq!(s.mode, Mode::OpenLoop);
+    assert_eq!(s.rate_per_s, Some(200));
+    let sent = api.count(|s| &s.payments);
+    assert!(
+        (160..=240).contains(&sent),
+        "server saw {sent} payments, expected 200 ± 20 %"
+    );
+    assert_eq!(s.payments, sent);
+    assert!(
+        (160.0..=240.0).contains(&s.payments_per_s),
+        "{}",
+        s.payments_per_s
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_loop_latency_includes_queueing_behind_a_slow_server() {
+    // One connection, 200 ms per payment, 10 payments/s intended: the server finishes one every
+    // 200 ms while one is intended every 100 ms, so the n-th payment waits ~(n+1)*100 ms longer.
+    // A client that measured from the actual send would report 200 ms for all of them.
+    let api = FakeApi::start(Behaviour::SlowPayments(Duration::from_millis(200))).await;
+    let s = measure(
+        &api.url,
+        &["--rate", "10", "--duration", "500ms", "--connections", "1"],
+    )
+    .await;
+    assert_eq!(s.payments, 5);
+    assert!(s.latency_ms.p50 >= 200.0, "p50 {}", s.latency_ms.p50);
+    assert!(
+        s.latency_ms.p50 >= 300.0,
+        "queueing hidden: p50 {}",
+        s.latency_ms.p50
+    );
+    assert!(
+        s.latency_ms.max >= 550.0,
+        "queueing hidden: max {}",
+        s.latency_ms.max
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_loop_latency_against_a_slow_server_is_its_service_time() {
+    let api = FakeApi::start(Behaviour::SlowPayments(Duration::from_millis(200))).await;
+    let s = measure(&api.url, &["--concurrency", "1", "--duration", "500ms"]).await;
+    assert_eq!(s.payments, 3);
+    assert!(
+        (200.0..300.0).contains(&s.latency_ms.p50),
+        "p50 {}",
+        s.latency_ms.p50
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_answering_500_is_counted_as_http_5xx_not_as_payments() {
+    let api = FakeApi::start(Behaviour::Fails500).await;
+    let s = measure(&api.url, &["--concurrency", "2", "--duration", "300ms"]).await;
+    assert_eq!((s.payments, s.declined), (0, 0));
+    assert!(s.errors.http_5xx > 0);
+    assert_eq!(s.errors.total(), s.errors.http_5xx, "{:?}", s.errors);
+    assert_eq!(s.errors.http_5xx, api.count(|s| &s.payments));
+    assert!(paygate_bench::render_human(&s).contains("errors: http_5xx"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_slower_than_the_request_timeout_is_counted_as_timeout() {
+    let api = FakeApi::start(Behaviour::SlowPayments(Duration::from_secs(2))).await;
+    let extra = [
+        "--concurrency",
+        "2",
+        "--duration",
+        "250ms",
+        "--request-timeout-ms",
+        "100",
+    ];
+    let s = measure(&api.url, &extra).await;
+    assert_eq!(s.payments, 0);
+    assert!(s.errors.timeout >= 2, "{:?}", s.errors);
+    assert_eq!(s.errors.total(), s.errors.timeout, "{:?}", s.errors);
+    assert!(
+        s.latency_ms.p50 >= 100.0,
+        "a timed-out request took at least the timeout"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_loop_counts_client_overload_instead_of_slowing_down() {
+    // 30 payments intended within 300 ms; the first two take 600 ms, so the other 28 find two
+    // outstanding and must be counted, not sent late.
+    let api = FakeApi::start(Behaviour::SlowPayments(Duration::from_millis(600))).await;
+    let extra = [
+        "--rate",
+        "100",
+        "--duration",
+        "300ms",
+        "--max-in-flight",
+        "2",
+        "--connections",
+        "2",
+    ];
+    let s = measure(&api.url, &extra).await;
+    assert_eq!(s.payments, 2, "only the two in flight were sent");
+    assert_eq!(api.count(|s| &s.payments), 2);
+    assert_eq!(s.errors.client_overload, 28, "{:?}", s.errors);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_that_is_not_a_payment_intent_is_counted_as_unexpected_body() {
+    let api = FakeApi::start(Behaviour::Garbage).await;
+    let s = measure(&api.url, &["--concurrency", "2", "--duration", "200ms"]).await;
+    assert_eq!(s.payments, 0);
+    assert!(s.errors.unexpected_body > 0);
+    assert_eq!(s.errors.total(), s.errors.unexpected_body, "{:?}", s.errors);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn captures_and_refunds_follow_approved_payments_each_with_its_own_idempotency_key() {
+    let api = FakeApi::start(Behaviour::Normal).await;
+    let extra = [
+        "--concurrency",
+        "2",
+        "--duration",
+        "500ms",
+        "--capture-ratio-pct",
+        "50",
+        "--refund-ratio-pct",
+        "50",
+    ];
+    let s = measure(&api.url, &extra).await;
+    assert!(s.captures > 0 && s.refunds > 0, "{s:?}");
+    assert_eq!(s.captures, api.count(|s| &s.captures));
+    assert_eq!(
+        s.captures,
+        api.count(|s| &s.manual_payments),
+        "every manual payment was captured"
+    );
+    assert_eq!(s.refunds, api.count(|s| &s.refunds));
+    assert_eq!(s.follow_up_latency_ms.count, s.captures + s.refunds);
+    assert_eq!(s.errors.total(), 0, "{:?}", s.errors);
+    let keys = api.seen.idempotency_keys.lock().expect("lock").clone();
+    assert_eq!(keys.len() as u64, s.payments + s.captures + s.refunds);
+    assert_eq!(
+        keys.iter().collect::<HashSet<_>>().len(),
+        keys.len(),
+        "idempotency keys repeat"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_flag_caps_the_sockets_the_server_sees() {
+    let api = FakeApi::start(Behaviour::Normal).await;
+    let s = measure(
+        &api.url,
+        &[
+            "--concurrency",
+            "8",
+            "--connections",
+            "2",
+            "--duration",
+            "300ms",
+        ],
+    )
+    .await;
+    assert!(s.payments > 0);
+    assert_eq!(s.connections, 2);
+    assert!(
+        api.count(|s| &s.connections) <= 2,
+        "{} sockets",
+        api.count(|s| &s.connections)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_rss_is_reported_at_start_and_end() {
+    let api = FakeApi::start(Behaviour::Normal).await;
+    let pid = std::process::id().to_string();
+    let s = measure(
+        &api.url,
+        &[
+            "--concurrency",
+            "1",
+            "--duration",
+            "100ms",
+            "--server-pid",
+            &pid,
+        ],
+    )
+    .await;
+    let rss = s.server_rss.expect("rss requested");
+    assert!(
+        rss.start_kib > 0 && rss.end_kib.is_some_and(|kib| kib > 0),
+        "{rss:?}"
+    );
+    assert!(paygate_bench::render_human(&s).contains("server RSS"));
+    let missing = args(
+        &api.url,
+        &["--duration", "100ms", "--server-pid", "4000000000"],
+    );
+    let error = paygate_bench::measure(&missing, false)
+        .await
+        .expect_err("no such process");
+    assert!(matches!(error, BenchError::ServerRss { .. }), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_key_stops_the_run_before_any_payment() {
+    let api = FakeApi::start(Behaviour::RejectsKey).await;
+    let error = paygate_bench::measure(&args(&api.url, &["--duration", "1s"]), false)
+        .await
+        .expect_err("401");
+    assert!(
+        matches!(error, BenchError::KeyRejected { status: 401 }),
+        "{error}"
+    );
+    assert_eq!(api.count(|s| &s.payments), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_server_fails_before_measuring() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    drop(listener);
+    let error = paygate_bench::measure(&args(&url, &["--duration", "1s"]), false)
+        .await
+        .expect_err("refused");
+    assert!(matches!(error, BenchError::Unreachable { .. }), "{error}");
+}
+
+#[tokio::test]
+async fn a_live_mode_key_is_refused_without_echoing_it() {
+    let mut live = args("http://127.0.0.1:9", &[]);
+    live.secret_key = "sk_live_do_not_print".to_owned();
+    let error = paygate_bench::measure(&live, false)
+        .await
+        .expect_err("live key");
+    let message = error.to_string();
+    assert!(
+        message.starts_with("secret_key: ") && !message.contains("do_not_print"),
+        "{message}"
+    );
+}
+
+#[test]
+fn cli_defaults_match_the_documented_ones() {
+    let a = args(
+        "http://127.0.0.1:1",
+        &["--warmup", "2s", "--bare-duration", "5s"],
+    );
+    assert_eq!(a.duration, Duration::from_secs(30));
+    assert_eq!(
+        (a.warmup, a.bare_duration),
+        (Duration::from_secs(2), Duration::from_secs(5))
+    );
+    assert_eq!((a.rate, a.concurrency, a.connections), (None, None, None));
+    assert_eq!((a.currency.as_str(), a.amount), ("krw", 1000));
+    assert_eq!(
+        (a.decline_ratio_pct, a.capture_ratio_pct, a.refund_ratio_pct),
+        (5, 0, 0)
+    );
+    assert_eq!(
+        (a.request_timeout_ms, a.max_in_flight, a.json, a.server_pid),
+        (10_000, 10_000, false, None)
+    );
+    assert!(
+        !format!("{a:?}").contains(KEY),
+        "Debug must not print the secret key"
+    );
+}
+
+#[test]
+fn cli_rejects_conflicting_and_out_of_range_flags() {
+    let parse = |extra: &[&str]| {
+        let mut argv = vec!["bench", "--url", "http://x", "--secret-key", KEY];
+        argv.extend(extra);
+        Cli::try_parse_from(argv)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    assert!(parse(&["--rate", "10", "--concurrency", "5"]).contains("cannot be used with"));
+    assert!(parse(&["--decline-ratio-pct", "101"]).contains("--decline-ratio-pct"));
+    assert!(parse(&["--concurrency", "0"]).contains("--concurrency"));
+    assert!(parse(&["--connections", "5000"]).contains("--connections"));
+    assert!(parse(&["--duration", "30"]).contains("missing unit"));
+    assert!(parse(&["--duration", "2m"]).is_empty());
+}

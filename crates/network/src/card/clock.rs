@@ -1,0 +1,61 @@
+//! Date-time fields of a request: DE 7 (transmission date-time, MMDDhhmmss, GMT), DE 12 (local
+//! time hhmmss) and DE 13 (local date MMDD). paygate's simulated terminal runs on UTC, so DE 12
+//! and DE 13 are the UTC time too.
+
+use time::OffsetDateTime;
+
+/// The date-time fields of one message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stamp {
+    /// DE 7, MMDDhhmmss.
+    pub transmitted_at: String,
+    /// DE 12, hhmmss.
+    pub local_time: String,
+    /// DE 13, MMDD.
+    pub local_date: String,
+}
+
+impl Stamp {
+    /// The fields for `at`.
+    pub fn at(at: OffsetDateTime) -> Stamp {
+        let (month, day) = (u8::from(at.month()), at.day());
+        let (h, m, s) = (at.hour(), at.minute(), at.second());
+        Stamp {
+            transmitted_at: format!("{month:02}{day:02}{h:02}{m:02}{s:02}"),
+            local_time: format!("{h:02}{m:02}{s:02}"),
+            local_date: format!("{month:02}{day:02}"),
+        }
+    }
+
+    /// The fields for the current UTC time.
+    pub fn now() -> Stamp {
+        Stamp::at(OffsetDateTime::now_utc())
+    }
+}
+
+/// The current card-expiry month as YYMM (UTC), for DE 14 comparisons.
+pub fn current_yymm() -> u16 {
+    let now = OffsetDateTime::now_utc();
+    let yy = u16::try_from(now.year().rem_euclid(100)).unwrap_or(0);
+    yy * 100 + u16::from(u8::from(now.month()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn stamp_formats_mmddhhmmss() {
+        let s = Stamp::at(datetime!(2026-01-31 23:05:09 UTC));
+        assert_eq!(s.transmitted_at, "0131230509");
+        assert_eq!(s.local_time, "230509");
+        assert_eq!(s.local_date, "0131");
+    }
+
+    #[test]
+    fn current_yymm_is_a_plausible_month() {
+        let yymm = current_yymm();
+        assert!((1..=12).contains(&(yymm % 100)), "{yymm}");
+    }
+}

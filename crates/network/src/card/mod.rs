@@ -1,0 +1,449 @@
+//! Pure mapping between paygate's card-network requests and ISO 8583 messages, with no sockets:
+//! requests become [`Message`]s, responses become outcomes. Like hyperswitch's `transformers.rs`,
+//! everything here is unit-testable without a network; [`crate::link`] does the transport.
+//!
+//! Which data elements are sent, and why, is documented in `docs/iso8583.md`.
+
+pub mod clock;
+pub mod de48;
+pub mod de90;
+mod fields;
+pub mod pan;
+
+use std::fmt;
+
+use paygate_iso8583::{Message, Spec};
+use serde::{Deserialize, Serialize};
+
+use clock::Stamp;
+use de90::OriginalData;
+pub use fields::{MAX_AMOUNT_MINOR, format_amount, format_currency, parse_amount, parse_currency};
+
+/// Data element numbers used by paygate.
+pub mod de {
+    /// Primary account number, n..19.
+    pub const PAN: u8 = 2;
+    /// Processing code, n6.
+    pub const PROCESSING_CODE: u8 = 3;
+    /// Transaction amount in minor units, n12.
+    pub const AMOUNT: u8 = 4;
+    /// Transmission date-time MMDDhhmmss, n10.
+    pub const TRANSMITTED_AT: u8 = 7;
+    /// System trace audit number, n6.
+    pub const STAN: u8 = 11;
+    /// Local transaction time hhmmss, n6.
+    pub const LOCAL_TIME: u8 = 12;
+    /// Local transaction date MMDD, n4.
+    pub const LOCAL_DATE: u8 = 13;
+    /// Card expiry YYMM, n4.
+    pub const EXPIRY: u8 = 14;
+    /// POS entry mode, n3.
+    pub const POS_ENTRY_MODE: u8 = 22;
+    /// Acquiring institution id, n..11.
+    pub const ACQUIRER_ID: u8 = 32;
+    /// Track 2 data, z..37.
+    pub const TRACK2: u8 = 35;
+    /// Retrieval reference number, an12.
+    pub const RRN: u8 = 37;
+    /// Authorization id response (approval code), an6.
+    pub const APPROVAL_CODE: u8 = 38;
+    /// Response code, an2.
+    pub const RESPONSE_CODE: u8 = 39;
+    /// Card acceptor terminal id, ans8.
+    pub const TERMINAL_ID: u8 = 41;
+    /// Card acceptor (merchant) id, ans15.
+    pub const MERCHANT_ID: u8 = 42;
+    /// Additional data, private: subelements (see [`super::de48`]), ans..999.
+    pub const ADDITIONAL_DATA: u8 = 48;
+    /// Transaction currency, ISO 4217 numeric, n3.
+    pub const CURRENCY: u8 = 49;
+    /// ICC (EMV) data, BER-TLV, b..999.
+    pub const ICC: u8 = 55;
+    /// Network management information code, n3.
+    pub const NETWORK_MGMT_CODE: u8 = 70;
+    /// Original data elements, n42 (see [`super::de90`]).
+    pub const ORIGINAL_DATA: u8 = 90;
+}
+
+/// Message type indicators used by paygate (ISO 8583:1987).
+pub mod mti {
+    /// Authorization request (dual message: capture comes later).
+    pub const AUTHORIZATION: &str = "0100";
+    /// Financial request: a purchase (processing code 00) or a refund (20).
+    pub const FINANCIAL: &str = "0200";
+    /// Financial advice: paygate's capture (completion) of an earlier authorization.
+    pub const COMPLETION_ADVICE: &str = "0220";
+    /// Reversal request.
+    pub const REVERSAL: &str = "0400";
+    /// Network management request (echo test).
+    pub const NETWORK_MANAGEMENT: &str = "0800";
+
+    /// The response MTI for a request or advice MTI: function digit 0 → 1, 2 → 3.
+    pub fn response_to(request: &str) -> Option<String> {
+        let b = request.as_bytes();
+        match b {
+            [v, c, b'0' | b'2', o] if [v, c, o].iter().all(|d| d.is_ascii_digit()) => {
+                let function = char::from(b[2] + 1);
+                Some(format!(
+                    "{}{}{function}{}",
+                    char::from(*v),
+                    char::from(*c),
+                    char::from(*o)
+                ))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Processing codes (DE 3): transaction type (2) + from account (2) + to account (2).
+pub mod processing_code {
+    /// Goods and services purchase.
+    pub const PURCHASE: &str = "000000";
+    /// Refund (credit to the card).
+    pub const REFUND: &str = "200000";
+}
+
+/// Network management information code (DE 70) of an echo test.
+pub const NETWORK_CODE_ECHO: &str = "301";
+
+/// Response codes (DE 39) the simulator answers; see `docs/iso8583.md` for the merchant mapping.
+pub mod rc {
+    /// Approved.
+    pub const APPROVED: &str = "00";
+    /// Do not honour.
+    pub const DO_NOT_HONOUR: &str = "05";
+    /// Invalid transaction (unknown, reversed or already captured original).
+    pub const INVALID_TRANSACTION: &str = "12";
+    /// Invalid amount.
+    pub const INVALID_AMOUNT: &str = "13";
+    /// Invalid card number.
+    pub const INVALID_CARD_NUMBER: &str = "14";
+    /// Format error.
+    pub const FORMAT_ERROR: &str = "30";
+    /// Lost card.
+    pub const LOST_CARD: &str = "41";
+    /// Stolen card.
+    pub const STOLEN_CARD: &str = "43";
+    /// Insufficient funds / over the open-to-buy.
+    pub const INSUFFICIENT_FUNDS: &str = "51";
+    /// Expired card.
+    pub const EXPIRED_CARD: &str = "54";
+    /// Issuer or switch inoperative.
+    pub const ISSUER_UNAVAILABLE: &str = "91";
+    /// System malfunction.
+    pub const SYSTEM_MALFUNCTION: &str = "96";
+    /// CVV2/CVC2 mismatch (Visa's code, used for every brand here).
+    pub const CVC_MISMATCH: &str = "N7";
+}
+
+/// Which request an authorization is sent as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AuthKind {
+    /// 0100: reserve the amount; captured later with a 0220 or voided with a 0400.
+    Authorization,
+    /// 0200 with processing code 00: authorize and capture in one message.
+    Purchase,
+}
+
+impl AuthKind {
+    /// The request MTI.
+    pub fn mti(self) -> &'static str {
+        match self {
+            AuthKind::Authorization => mti::AUTHORIZATION,
+            AuthKind::Purchase => mti::FINANCIAL,
+        }
+    }
+}
+
+/// A card-not-present (or wallet) authorization as the gateway hands it to the link. The card
+/// data is borrowed: the caller exposes it deliberately and nothing here stores it.
+#[derive(Clone)]
+pub struct AuthRequest<'a> {
+    /// 0100 or 0200.
+    pub kind: AuthKind,
+    /// PAN (or wallet DPAN), 12..=19 digits.
+    pub pan: &'a str,
+    /// Card expiry, YYMM.
+    pub expiry_yymm: &'a str,
+    /// CVC2, 3 or 4 digits, sent in DE 48 subelement 92; never stored.
+    pub cvc: Option<&'a str>,
+    /// Amount in minor units of the currency, 1..=[`MAX_AMOUNT_MINOR`].
+    pub amount_minor: i64,
+    /// ISO 4217 numeric currency, e.g. 410 for KRW.
+    pub currency_numeric: u16,
+    /// Card acceptor id (DE 42), up to 15 characters; padded with spaces.
+    pub merchant_id: &'a str,
+    /// POS entry mode (DE 22), 3 digits; "812" = e-commerce, PIN entry not possible.
+    pub pos_entry_mode: &'a str,
+    /// 3-D Secure / wallet ECI, 2 digits (DE 48 subelement 42).
+    pub eci: Option<&'a str>,
+    /// CAVV / AAV / wallet cryptogram in base64 (DE 48 subelement 43).
+    pub cavv_b64: Option<&'a str>,
+    /// Track 2 equivalent data (DE 35) for card-present wallets.
+    pub track2: Option<&'a str>,
+    /// EMV data (DE 55), BER-TLV bytes.
+    pub icc: Option<&'a [u8]>,
+}
+
+impl fmt::Debug for AuthRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let present = |o: bool| if o { "<redacted>" } else { "none" };
+        f.debug_struct("AuthRequest")
+            .field("kind", &self.kind)
+            .field("pan", &pan::masked(self.pan))
+            .field("expiry_yymm", &"<redacted>")
+            .field("cvc", &present(self.cvc.is_some()))
+            .field("amount_minor", &self.amount_minor)
+            .field("currency_numeric", &self.currency_numeric)
+            .field("merchant_id", &self.merchant_id)
+            .field("pos_entry_mode", &self.pos_entry_mode)
+            .field("eci", &self.eci)
+            .field("cavv_b64", &present(self.cavv_b64.is_some()))
+            .field("track2", &present(self.track2.is_some()))
+            .field("icc_bytes", &self.icc.map(<[u8]>::len))
+            .finish()
+    }
+}
+
+/// Everything needed to name a message later (in DE 90 of a reversal, capture or refund), and
+/// what the gateway records durably before sending so that crash recovery can reverse it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
+pub struct NetRef {
+    /// MTI of the message, e.g. "0100".
+    pub mti: String,
+    /// DE 11, 6 digits.
+    pub stan: String,
+    /// DE 7, MMDDhhmmss (UTC).
+    pub transmitted_at: String,
+    /// DE 41, 8 characters, unique per gateway process.
+    pub terminal_id: String,
+    /// DE 32, 1..=11 digits.
+    pub acquirer_id: String,
+}
+
+/// The answer to an authorization.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthOutcome {
+    /// The request this answers.
+    pub net_ref: NetRef,
+    /// DE 39.
+    pub response_code: String,
+    /// DE 38, present on approvals.
+    pub approval_code: Option<String>,
+    /// DE 37, the network's retrieval reference number.
+    pub rrn: Option<String>,
+    /// DE 4 as echoed by the network; always equal to the requested amount (a response with
+    /// another amount is refused as a protocol error).
+    pub amount_minor: i64,
+}
+
+impl AuthOutcome {
+    /// Whether the network approved (DE 39 = 00).
+    pub fn approved(&self) -> bool {
+        self.response_code == rc::APPROVED
+    }
+}
+
+/// The answer to a capture, refund or reversal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// DE 39.
+    pub response_code: String,
+    /// DE 37 of the answer, when present.
+    pub rrn: Option<String>,
+}
+
+impl Outcome {
+    /// Whether the network accepted (DE 39 = 00).
+    pub fn approved(&self) -> bool {
+        self.response_code == rc::APPROVED
+    }
+}
+
+/// A request that cannot be built, or a response that cannot be trusted. Names the field and
+/// the rule, never the value.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CardError {
+    /// A request value breaks a rule.
+    #[error("invalid request: {field}: {rule}")]
+    Invalid {
+        /// The field, e.g. "amount_minor" or "DE 42".
+        field: &'static str,
+        /// The rule it broke.
+        rule: String,
+    },
+    /// A response breaks a rule.
+    #[error("invalid response: {field}: {rule}")]
+    Response {
+        /// The field, e.g. "DE 39".
+        field: &'static str,
+        /// The rule it broke.
+        rule: String,
+    },
+}
+
+fn invalid(field: &'static str, rule: impl Into<String>) -> CardError {
+    CardError::Invalid {
+        field,
+        rule: rule.into(),
+    }
+}
+
+fn bad_response(field: &'static str, rule: impl Into<String>) -> CardError {
+    CardError::Response {
+        field,
+        rule: rule.into(),
+    }
+}
+
+/// Builds the 0100/0200 for `req`, named by `net` (whose MTI must be `req.kind`'s).
+pub fn build_auth(
+    req: &AuthRequest<'_>,
+    net: &NetRef,
+    stamp: &Stamp,
+    spec: &Spec,
+) -> Result<Message, CardError> {
+    if net.mti != req.kind.mti() {
+        return Err(invalid("mti", "must match the authorization kind"));
+    }
+    let mut msg = header(net, stamp)?;
+    fields::put_card(&mut msg, req, spec)?;
+    msg.set_str(de::PROCESSING_CODE, processing_code::PURCHASE)
+        .set_str(de::AMOUNT, &format_amount(req.amount_minor)?)
+        .set_str(de::CURRENCY, &format_currency(req.currency_numeric)?)
+        .set_str(de::MERCHANT_ID, &fields::merchant_id(req.merchant_id)?);
+    Ok(msg)
+}
+
+/// Reads the 0110/0210 answering the request named `net` for `amount_minor`.
+pub fn parse_auth_response(
+    net: &NetRef,
+    amount_minor: i64,
+    resp: &Message,
+) -> Result<AuthOutcome, CardError> {
+    let response_code = check_response(&net.mti, &net.stan, resp)?;
+    if let Some(echoed) = resp.get(de::AMOUNT)
+        && parse_amount(echoed) != Some(amount_minor)
+    {
+        return Err(bad_response("DE 4", "does not echo the requested amount"));
+    }
+    let approval_code = resp.get_str(de::APPROVAL_CODE).map(str::to_owned);
+    if response_code == rc::APPROVED && approval_code.is_none() {
+        return Err(bad_response(
+            "DE 38",
+            "an approval must carry an approval code",
+        ));
+    }
+    Ok(AuthOutcome {
+        net_ref: net.clone(),
+        response_code,
+        approval_code,
+        rrn: resp.get_str(de::RRN).map(str::to_owned),
+        amount_minor,
+    })
+}
+
+/// What a capture, refund or reversal refers to and moves.
+#[derive(Clone, Copy, Debug)]
+pub struct FollowUp<'a> {
+    /// The original authorization or purchase.
+    pub orig: &'a NetRef,
+    /// Its RRN (DE 37 of its answer); reversals do not send it.
+    pub rrn: Option<&'a str>,
+    /// Amount in minor units.
+    pub amount_minor: i64,
+    /// ISO 4217 numeric currency.
+    pub currency_numeric: u16,
+}
+
+/// Builds a 0220 capture, 0200 refund (processing code 20) or 0400 reversal named `own`; which
+/// one follows from `own.mti` and `processing`.
+pub fn build_follow_up(
+    own: &NetRef,
+    stamp: &Stamp,
+    processing: &str,
+    f: &FollowUp<'_>,
+) -> Result<Message, CardError> {
+    let original = OriginalData::new(
+        &f.orig.mti,
+        &f.orig.stan,
+        &f.orig.transmitted_at,
+        &f.orig.acquirer_id,
+    )
+    .map_err(|e| invalid("orig", e.to_string()))?;
+    // The simulator (like an issuer host) finds the original by DE 41 + DE 90, so a follow-up
+    // travels under the original's terminal id even when another process (after a crash) sends
+    // it; `own` only supplies this message's STAN and DE 7.
+    let own = NetRef {
+        terminal_id: f.orig.terminal_id.clone(),
+        ..own.clone()
+    };
+    let mut msg = header(&own, stamp)?;
+    msg.set_str(de::PROCESSING_CODE, processing)
+        .set_str(de::AMOUNT, &format_amount(f.amount_minor)?)
+        .set_str(de::CURRENCY, &format_currency(f.currency_numeric)?)
+        .set_str(de::ORIGINAL_DATA, &original.encode());
+    if let Some(rrn) = f.rrn {
+        if rrn.len() != 12 || !rrn.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(invalid("rrn", "must be 12 alphanumeric characters"));
+        }
+        msg.set_str(de::RRN, rrn);
+    }
+    Ok(msg)
+}
+
+/// Builds an 0800 echo test (DE 70 = 301).
+pub fn build_echo(stan: &str, stamp: &Stamp) -> Result<Message, CardError> {
+    let mut msg =
+        Message::new(mti::NETWORK_MANAGEMENT).map_err(|e| invalid("mti", e.to_string()))?;
+    msg.set_str(de::TRANSMITTED_AT, &stamp.transmitted_at)
+        .set_str(de::STAN, stan)
+        .set_str(de::NETWORK_MGMT_CODE, NETWORK_CODE_ECHO);
+    Ok(msg)
+}
+
+/// Reads the answer to a capture, refund, reversal or echo whose request was `request_mti` with
+/// STAN `stan`.
+pub fn parse_outcome(request_mti: &str, stan: &str, resp: &Message) -> Result<Outcome, CardError> {
+    let response_code = check_response(request_mti, stan, resp)?;
+    Ok(Outcome {
+        response_code,
+        rrn: resp.get_str(de::RRN).map(str::to_owned),
+    })
+}
+
+/// Checks MTI and STAN of a response and returns its DE 39.
+fn check_response(request_mti: &str, stan: &str, resp: &Message) -> Result<String, CardError> {
+    if mti::response_to(request_mti).as_deref() != Some(resp.mti()) {
+        return Err(bad_response(
+            "MTI",
+            "is not the response to the request's MTI",
+        ));
+    }
+    if resp.get_str(de::STAN) != Some(stan) {
+        return Err(bad_response("DE 11", "does not echo the request's STAN"));
+    }
+    match resp.get_str(de::RESPONSE_CODE) {
+        Some(code) if code.len() == 2 && code.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            Ok(code.to_owned())
+        }
+        _ => Err(bad_response("DE 39", "must be 2 alphanumeric characters")),
+    }
+}
+
+/// A new message named `net` with DE 7, 11, 12, 13, 32 and 41 set.
+fn header(net: &NetRef, stamp: &Stamp) -> Result<Message, CardError> {
+    fields::check_net_ref(net)?;
+    let mut msg = Message::new(&net.mti).map_err(|e| invalid("mti", e.to_string()))?;
+    msg.set_str(de::TRANSMITTED_AT, &net.transmitted_at)
+        .set_str(de::STAN, &net.stan)
+        .set_str(de::LOCAL_TIME, &stamp.local_time)
+        .set_str(de::LOCAL_DATE, &stamp.local_date)
+        .set_str(de::ACQUIRER_ID, &net.acquirer_id)
+        .set_str(de::TERMINAL_ID, &net.terminal_id);
+    Ok(msg)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,279 @@
+use paygate_iso8583::{Profile, decode, encode};
+
+use super::*;
+
+fn net(mti: &str) -> NetRef {
+    NetRef {
+        mti: mti.to_owned(),
+        stan: "000042".to_owned(),
+        transmitted_at: "0131235959".to_owned(),
+        terminal_id: "PGTEST01".to_owned(),
+        acquirer_id: "123456".to_owned(),
+    }
+}
+
+fn stamp() -> Stamp {
+    Stamp {
+        transmitted_at: "0131235959".to_owned(),
+        local_time: "235959".to_owned(),
+        local_date: "0131".to_owned(),
+    }
+}
+
+fn request() -> AuthRequest<'static> {
+    AuthRequest {
+        kind: AuthKind::Authorization,
+        pan: "4242424242424242",
+        expiry_yymm: "3412",
+        cvc: Some("123"),
+        amount_minor: 15_000,
+        currency_numeric: 410,
+        merchant_id: "shop-1",
+        pos_entry_mode: "812",
+        eci: Some("05"),
+        cavv_b64: Some("kJMZRiDunhPsBwAU0hu9rrx0eWN6"),
+        track2: None,
+        icc: Some(&[0x9F, 0x26, 0x02, 0xAB, 0xCD]),
+    }
+}
+
+#[test]
+fn an_ecommerce_authorization_carries_the_documented_fields() {
+    for profile in Profile::ALL {
+        let msg = build_auth(&request(), &net("0100"), &stamp(), profile.spec()).unwrap();
+        let present: Vec<u8> = msg.fields().map(|(de, _)| de).collect();
+        assert_eq!(
+            present,
+            [2, 3, 4, 7, 11, 12, 13, 14, 22, 32, 41, 42, 48, 49, 55]
+        );
+        assert_eq!(msg.get_str(de::AMOUNT), Some("000000015000"));
+        assert_eq!(msg.get_str(de::CURRENCY), Some("410"));
+        assert_eq!(msg.get_str(de::MERCHANT_ID), Some("shop-1         "));
+        assert_eq!(
+            msg.get_str(de::ADDITIONAL_DATA),
+            Some("92031234202054328kJMZRiDunhPsBwAU0hu9rrx0eWN6")
+        );
+        let wire = encode(&msg, profile.spec()).unwrap();
+        assert_eq!(decode(&wire, profile.spec()).unwrap(), msg, "{profile}");
+    }
+    let ascii = build_auth(&request(), &net("0100"), &stamp(), Profile::Ascii.spec()).unwrap();
+    assert_eq!(ascii.get_str(de::ICC), Some("9F2602ABCD"));
+    let binary = build_auth(&request(), &net("0100"), &stamp(), Profile::Binary.spec()).unwrap();
+    assert_eq!(
+        binary.get(de::ICC),
+        Some(&[0x9F, 0x26, 0x02, 0xAB, 0xCD][..])
+    );
+}
+
+#[test]
+fn invalid_requests_name_the_field() {
+    let spec = Profile::Ascii.spec();
+    let cases: Vec<(AuthRequest<'static>, &str)> = vec![
+        (
+            AuthRequest {
+                amount_minor: 0,
+                ..request()
+            },
+            "amount_minor",
+        ),
+        (
+            AuthRequest {
+                amount_minor: MAX_AMOUNT_MINOR + 1,
+                ..request()
+            },
+            "amount_minor",
+        ),
+        (
+            AuthRequest {
+                currency_numeric: 1000,
+                ..request()
+            },
+            "currency_numeric",
+        ),
+        (
+            AuthRequest {
+                pan: "4242x",
+                ..request()
+            },
+            "pan",
+        ),
+        (
+            AuthRequest {
+                expiry_yymm: "341",
+                ..request()
+            },
+            "expiry_yymm",
+        ),
+        (
+            AuthRequest {
+                cvc: Some("12"),
+                ..request()
+            },
+            "cvc",
+        ),
+        (
+            AuthRequest {
+                eci: Some("5"),
+                ..request()
+            },
+            "eci",
+        ),
+        (
+            AuthRequest {
+                merchant_id: "a-merchant-id-too-long",
+                ..request()
+            },
+            "merchant_id",
+        ),
+        (
+            AuthRequest {
+                track2: Some("4242;"),
+                ..request()
+            },
+            "track2",
+        ),
+    ];
+    for (req, field) in cases {
+        match build_auth(&req, &net("0100"), &stamp(), spec) {
+            Err(CardError::Invalid { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    let wrong_kind = build_auth(&request(), &net("0200"), &stamp(), spec);
+    assert!(matches!(
+        wrong_kind,
+        Err(CardError::Invalid { field: "mti", .. })
+    ));
+    let mut bad_tid = net("0100");
+    bad_tid.terminal_id = "SHORT".to_owned();
+    let err = build_auth(&request(), &bad_tid, &stamp(), spec).unwrap_err();
+    assert!(matches!(
+        err,
+        CardError::Invalid {
+            field: "terminal_id",
+            ..
+        }
+    ));
+}
+
+#[test]
+fn debug_of_a_request_hides_card_data() {
+    let shown = format!("{:?}", request());
+    assert!(shown.contains("424242******4242"), "{shown}");
+    for secret in [
+        "4242424242424242",
+        "3412",
+        "\"123\"",
+        "kJMZRiDunhPsBwAU0hu9rrx0eWN6",
+    ] {
+        assert!(!shown.contains(secret), "{secret} leaked: {shown}");
+    }
+}
+
+fn answer(mti: &str, stan: &str, code: &str) -> Message {
+    let mut m = Message::new(mti).unwrap();
+    m.set_str(de::STAN, stan).set_str(de::RESPONSE_CODE, code);
+    m
+}
+
+#[test]
+fn an_approval_is_read_with_its_codes() {
+    let mut resp = answer("0110", "000042", "00");
+    resp.set_str(de::AMOUNT, "000000015000")
+        .set_str(de::APPROVAL_CODE, "A1B2C3")
+        .set_str(de::RRN, "000000000007");
+    let out = parse_auth_response(&net("0100"), 15_000, &resp).unwrap();
+    assert!(out.approved());
+    assert_eq!(out.approval_code.as_deref(), Some("A1B2C3"));
+    assert_eq!(out.rrn.as_deref(), Some("000000000007"));
+    assert_eq!(out.amount_minor, 15_000);
+    assert_eq!(out.net_ref, net("0100"));
+}
+
+#[test]
+fn untrustworthy_responses_are_refused() {
+    let n = net("0100");
+    let wrong_mti = answer("0210", "000042", "05");
+    let wrong_stan = answer("0110", "000043", "05");
+    let no_code = answer("0110", "000042", "");
+    let mut wrong_amount = answer("0110", "000042", "05");
+    wrong_amount.set_str(de::AMOUNT, "000000015001");
+    let approval_without_code = answer("0110", "000042", "00");
+    let cases = [
+        (wrong_mti, "MTI"),
+        (wrong_stan, "DE 11"),
+        (no_code, "DE 39"),
+        (wrong_amount, "DE 4"),
+        (approval_without_code, "DE 38"),
+    ];
+    for (resp, field) in cases {
+        match parse_auth_response(&n, 15_000, &resp) {
+            Err(CardError::Response { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    let declined = parse_auth_response(&n, 15_000, &answer("0110", "000042", "05")).unwrap();
+    assert!(!declined.approved());
+}
+
+#[test]
+fn follow_ups_carry_de90_and_the_original_rrn() {
+    let orig = net("0100");
+    let mut own = net("0220");
+    own.stan = "000043".to_owned();
+    let f = FollowUp {
+        orig: &orig,
+        rrn: Some("000000000007"),
+        amount_minor: 9_000,
+        currency_numeric: 410,
+    };
+    let msg = build_follow_up(&own, &stamp(), processing_code::PURCHASE, &f).unwrap();
+    assert_eq!(msg.mti(), "0220");
+    assert_eq!(msg.get_str(de::RRN), Some("000000000007"));
+    assert_eq!(
+        msg.get_str(de::ORIGINAL_DATA),
+        Some("010000004201312359590000012345600000000000")
+    );
+    assert_eq!(msg.get_str(de::STAN), Some("000043"));
+    let wire = encode(&msg, Profile::Binary.spec()).unwrap();
+    assert_eq!(decode(&wire, Profile::Binary.spec()).unwrap(), msg);
+
+    let mut from_earlier_process = orig.clone();
+    from_earlier_process.terminal_id = "PGTEST02".to_owned();
+    let f = FollowUp {
+        orig: &from_earlier_process,
+        rrn: None,
+        ..f
+    };
+    let msg = build_follow_up(&own, &stamp(), processing_code::PURCHASE, &f).unwrap();
+    assert_eq!(msg.get_str(de::TERMINAL_ID), Some("PGTEST02"));
+    assert!(!msg.has(de::RRN));
+}
+
+#[test]
+fn echo_is_an_0800_with_code_301() {
+    let msg = build_echo("000001", &stamp()).unwrap();
+    assert_eq!(msg.mti(), "0800");
+    assert_eq!(msg.get_str(de::NETWORK_MGMT_CODE), Some("301"));
+    let ok = parse_outcome("0800", "000001", &answer("0810", "000001", "00")).unwrap();
+    assert!(ok.approved());
+}
+
+#[test]
+fn response_mti_is_one_function_step_up() {
+    assert_eq!(mti::response_to("0100").as_deref(), Some("0110"));
+    assert_eq!(mti::response_to("0220").as_deref(), Some("0230"));
+    assert_eq!(mti::response_to("0800").as_deref(), Some("0810"));
+    assert_eq!(mti::response_to("0110"), None);
+    assert_eq!(mti::response_to("01a0"), None);
+}
+
+#[test]
+fn amounts_and_currencies_parse_only_exact_digits() {
+    assert_eq!(parse_amount(b"000000015000"), Some(15_000));
+    assert_eq!(parse_amount(b"00000001500"), None);
+    assert_eq!(parse_amount(b"00000001500x"), None);
+    assert_eq!(parse_currency(b"410"), Some(410));
+    assert_eq!(parse_currency(b"000"), None);
+    assert_eq!(parse_currency(b"41"), None);
+}

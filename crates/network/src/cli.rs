@@ -1,0 +1,207 @@
+//! `paygate sim network` command-line glue; the `paygate` binary mounts [`SimNetworkArgs`].
+//!
+//! ```text
+//! paygate sim network --listen 127.0.0.1:8583 --data-dir DIR [--profile ascii|binary]
+//!                     [--open-to-buy-minor N]
+//! paygate sim network journal --data-dir DIR [--json]
+//! ```
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use paygate_iso8583::Profile;
+
+use crate::sim::{self, DEFAULT_OPEN_TO_BUY_MINOR, JournalEntry, SimConfig, SimError};
+
+/// Arguments of `paygate sim network`.
+#[derive(clap::Args, Debug, Clone, PartialEq, Eq)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct SimNetworkArgs {
+    /// Subcommand; without one, the simulator runs until SIGINT/SIGTERM.
+    #[command(subcommand)]
+    pub command: Option<SimNetworkCommand>,
+    /// Address to listen on (port 0 picks a free port; the chosen address is printed).
+    #[arg(long, required = true, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Directory of the simulator's journal database (created if missing).
+    #[arg(long, required = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// ISO 8583 wire profile: ascii (pyiso8583 default_ascii) or binary (pyiso8583 default).
+    #[arg(long, default_value = "ascii", value_name = "ascii|binary")]
+    pub profile: Profile,
+    /// Open-to-buy of each card account on first use, in minor units.
+    #[arg(long, default_value_t = DEFAULT_OPEN_TO_BUY_MINOR, value_name = "N")]
+    pub open_to_buy_minor: i64,
+}
+
+/// Subcommands of `paygate sim network`.
+#[derive(clap::Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum SimNetworkCommand {
+    /// Print the journal: one entry per request (authorizations show their current state).
+    Journal(JournalArgs),
+}
+
+/// Arguments of `paygate sim network journal`.
+#[derive(clap::Args, Debug, Clone, PartialEq, Eq)]
+pub struct JournalArgs {
+    /// Data directory of the simulator.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: PathBuf,
+    /// Print a JSON array instead of one line per entry.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `paygate sim network` (prints `listening on ADDR` once ready) or its subcommand.
+pub async fn run(args: SimNetworkArgs) -> Result<(), SimError> {
+    match args.command {
+        Some(SimNetworkCommand::Journal(j)) => print_journal(&j),
+        None => serve(args).await,
+    }
+}
+
+async fn serve(args: SimNetworkArgs) -> Result<(), SimError> {
+    let missing = |field: &'static str| SimError::Config {
+        field,
+        rule: "is required".to_owned(),
+    };
+    let cfg = SimConfig {
+        listen: args.listen.ok_or_else(|| missing("--listen"))?,
+        data_dir: args.data_dir.ok_or_else(|| missing("--data-dir"))?,
+        profile: args.profile,
+        open_to_buy_minor: args.open_to_buy_minor,
+    };
+    let handle = sim::start(cfg).await?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on {}", handle.local_addr())?;
+        out.flush()?;
+    }
+    wait_for_signal().await?;
+    tracing::info!("signal received: network simulator shutting down");
+    handle.shutdown().await
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r,
+        _ = term.recv() => Ok(()),
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() -> std::io::Result<()> {
+    tokio::signal::ctrl_c().await
+}
+
+fn print_journal(args: &JournalArgs) -> Result<(), SimError> {
+    let entries = sim::journal(&args.data_dir)?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let text = serde_json::to_string_pretty(&entries)
+            .map_err(|e| SimError::Task(format!("journal JSON: {e}")))?;
+        writeln!(out, "{text}")?;
+    } else {
+        for e in &entries {
+            writeln!(out, "{}", line(e))?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// One human-readable line per entry.
+fn line(e: &JournalEntry) -> String {
+    match e {
+        JournalEntry::Authorization(a) => format!(
+            "authorization {} {} {} stan={} rrn={} amount={} {} rc={} reversed={} captured={} refunded={}",
+            a.mti,
+            a.terminal_id,
+            a.transmitted_at,
+            a.stan,
+            a.rrn,
+            a.amount,
+            a.currency,
+            a.response_code,
+            a.reversed,
+            a.captured_amount,
+            a.refunded_amount
+        ),
+        JournalEntry::Capture(f) | JournalEntry::Refund(f) | JournalEntry::Reversal(f) => format!(
+            "{} {} {} stan={} original_stan={} found={} amount={} rc={}",
+            f.mti,
+            f.terminal_id,
+            f.transmitted_at,
+            f.stan,
+            f.original_stan,
+            f.original_found,
+            f.amount.map_or_else(|| "-".to_owned(), |a| a.to_string()),
+            f.response_code
+        ),
+        JournalEntry::Echo(m) | JournalEntry::FormatError(m) | JournalEntry::Unsupported(m) => {
+            format!(
+                "{} stan={} rc={}",
+                m.mti,
+                m.stan.as_deref().unwrap_or("-"),
+                m.response_code
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser, Debug)]
+    struct Cli {
+        #[command(flatten)]
+        args: SimNetworkArgs,
+    }
+
+    #[test]
+    fn serve_flags_parse_with_defaults() {
+        let cli = Cli::try_parse_from(["sim", "--listen", "127.0.0.1:0", "--data-dir", "/tmp/x"])
+            .unwrap();
+        assert_eq!(cli.args.profile, Profile::Ascii);
+        assert_eq!(cli.args.open_to_buy_minor, DEFAULT_OPEN_TO_BUY_MINOR);
+        assert!(cli.args.command.is_none());
+        let cli = Cli::try_parse_from([
+            "sim",
+            "--listen",
+            "0.0.0.0:8583",
+            "--data-dir",
+            "d",
+            "--profile",
+            "binary",
+            "--open-to-buy-minor",
+            "5000",
+        ])
+        .unwrap();
+        assert_eq!(cli.args.profile, Profile::Binary);
+        assert_eq!(cli.args.open_to_buy_minor, 5000);
+        assert!(
+            Cli::try_parse_from(["sim", "--data-dir", "d"]).is_err(),
+            "--listen missing"
+        );
+        assert!(Cli::try_parse_from(["sim", "--listen", "x", "--data-dir", "d"]).is_err());
+    }
+
+    #[test]
+    fn journal_subcommand_needs_no_listen_address() {
+        let cli = Cli::try_parse_from(["sim", "journal", "--data-dir", "d", "--json"]).unwrap();
+        assert_eq!(
+            cli.args.command,
+            Some(SimNetworkCommand::Journal(JournalArgs {
+                data_dir: "d".into(),
+                json: true
+            }))
+        );
+    }
+}

@@ -1,0 +1,176 @@
+//! The journal as the gateway's reconciliation and crash tests read it
+//! (`paygate sim network journal --data-dir DIR --json`): one entry per request, in arrival
+//! order. Authorization entries show the authorization's *current* state (reversed, captured,
+//! refunded), so one read answers "what does the network believe about this payment".
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, Row};
+use serde::{Deserialize, Serialize};
+
+use super::{SimError, store};
+
+/// Time a reader waits for the writer's lock, in milliseconds.
+const READ_BUSY_TIMEOUT_MS: u64 = 5_000;
+
+/// One journal entry; serialized with its kind in a `"type"` field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum JournalEntry {
+    /// A 0100 authorization or 0200 purchase.
+    Authorization(AuthorizationEntry),
+    /// A 0220 capture.
+    Capture(FollowUpEntry),
+    /// A 0200 refund (processing code 20).
+    Refund(FollowUpEntry),
+    /// A 0400 reversal.
+    Reversal(FollowUpEntry),
+    /// An 0800 network management request.
+    Echo(MessageEntry),
+    /// A request answered 30 (undecodable, or a field broke its format).
+    FormatError(MessageEntry),
+    /// A request MTI or processing code the simulator does not support, answered 12.
+    Unsupported(MessageEntry),
+}
+
+/// An authorization or purchase and what happened to it since.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorizationEntry {
+    /// "0100" or "0200".
+    pub mti: String,
+    /// DE 11.
+    pub stan: String,
+    /// DE 7, MMDDhhmmss.
+    pub transmitted_at: String,
+    /// DE 41.
+    pub terminal_id: String,
+    /// RRN the simulator assigned (also on declines).
+    pub rrn: String,
+    /// DE 4, minor units.
+    pub amount: i64,
+    /// DE 49, 3 digits.
+    pub currency: String,
+    /// DE 39 decided (also recorded for the no-answer card, whose answer is never sent).
+    pub response_code: String,
+    /// Whether a reversal voided it.
+    pub reversed: bool,
+    /// Amount captured, minor units (a purchase is captured at once; 0 after a reversal).
+    pub captured_amount: i64,
+    /// Amount refunded, minor units.
+    pub refunded_amount: i64,
+}
+
+/// A capture, refund or reversal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUpEntry {
+    /// "0220", "0200" or "0400".
+    pub mti: String,
+    /// DE 11 of this message.
+    pub stan: String,
+    /// DE 7 of this message.
+    pub transmitted_at: String,
+    /// DE 41 (the original's terminal).
+    pub terminal_id: String,
+    /// RRN assigned to an approved follow-up.
+    pub rrn: Option<String>,
+    /// DE 4, minor units (optional on reversals).
+    pub amount: Option<i64>,
+    /// DE 49 (optional on reversals).
+    pub currency: Option<String>,
+    /// DE 39 answered.
+    pub response_code: String,
+    /// STAN of the original (from DE 90).
+    pub original_stan: String,
+    /// DE 7 of the original (from DE 90).
+    pub original_transmitted_at: String,
+    /// Whether the original was known to the simulator.
+    pub original_found: bool,
+}
+
+/// A message that changed nothing: echo, format error, unsupported request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageEntry {
+    /// MTI of the request.
+    pub mti: String,
+    /// DE 11, when readable.
+    pub stan: Option<String>,
+    /// DE 39 answered.
+    pub response_code: String,
+}
+
+const QUERY: &str = "
+SELECT j.kind, j.mti, j.terminal_id, j.stan, j.transmitted_at, j.amount_minor, j.currency,
+       j.response_code, j.rrn, j.original_stan, j.original_transmitted_at, j.original_found,
+       a.reversed, a.captured_minor, a.refunded_minor
+FROM journal j LEFT JOIN authorizations a ON a.id = j.auth_id
+ORDER BY j.seq";
+
+/// Reads every entry of the journal in `data_dir`.
+pub fn read(data_dir: &Path) -> Result<Vec<JournalEntry>, SimError> {
+    let path = store::db_path(data_dir);
+    if !path.is_file() {
+        return Err(SimError::NoJournal { path });
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(&path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_millis(READ_BUSY_TIMEOUT_MS))?;
+    let mut stmt = conn.prepare(QUERY)?;
+    let rows = stmt.query_map([], entry)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+fn entry(r: &Row<'_>) -> rusqlite::Result<JournalEntry> {
+    let kind: String = r.get(0)?;
+    let text = |i: usize| -> rusqlite::Result<String> {
+        Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default())
+    };
+    let currency = r.get::<_, Option<u16>>(6)?.map(|c| format!("{c:03}"));
+    let entry = match kind.as_str() {
+        "authorization" => JournalEntry::Authorization(AuthorizationEntry {
+            mti: text(1)?,
+            terminal_id: text(2)?,
+            stan: text(3)?,
+            transmitted_at: text(4)?,
+            amount: r.get::<_, Option<i64>>(5)?.unwrap_or(0),
+            currency: currency.unwrap_or_default(),
+            response_code: text(7)?,
+            rrn: text(8)?,
+            reversed: r.get::<_, Option<bool>>(12)?.unwrap_or(false),
+            captured_amount: r.get::<_, Option<i64>>(13)?.unwrap_or(0),
+            refunded_amount: r.get::<_, Option<i64>>(14)?.unwrap_or(0),
+        }),
+        "capture" | "refund" | "reversal" => {
+            let f = FollowUpEntry {
+                mti: text(1)?,
+                terminal_id: text(2)?,
+                stan: text(3)?,
+                transmitted_at: text(4)?,
+                amount: r.get(5)?,
+                currency,
+                response_code: text(7)?,
+                rrn: r.get(8)?,
+                original_stan: text(9)?,
+                original_transmitted_at: text(10)?,
+                original_found: r.get::<_, Option<bool>>(11)?.unwrap_or(false),
+            };
+            match kind.as_str() {
+                "capture" => JournalEntry::Capture(f),
+                "refund" => JournalEntry::Refund(f),
+                _ => JournalEntry::Reversal(f),
+            }
+        }
+        other => {
+            let m = MessageEntry {
+                mti: text(1)?,
+                stan: r.get(3)?,
+                response_code: text(7)?,
+            };
+            match other {
+                "echo" => JournalEntry::Echo(m),
+                "format_error" => JournalEntry::FormatError(m),
+                _ => JournalEntry::Unsupported(m),
+            }
+        }
+    };
+    Ok(entry)
+}

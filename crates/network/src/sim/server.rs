@@ -1,0 +1,187 @@
+//! Accept loop and per-connection tasks. A connection task only frames, decodes and encodes;
+//! the writer thread decides. A broken connection never affects the others.
+
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use paygate_iso8583::{Profile, Spec, decode, encode};
+use tokio::io::AsyncWriteExt;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use tokio::task::JoinSet;
+
+use super::cmd::Work;
+use super::engine::{Job, Reply};
+use super::{MAX_CONNECTIONS, MAX_IN_FLIGHT_PER_CONNECTION, salvage};
+use crate::frame::{self, FrameReader};
+
+/// Most answer bytes gathered into one socket write.
+const WRITE_BATCH_BYTES_MAX: usize = 64 * 1024;
+/// Time a closing connection gets to write the answers it still owes, in milliseconds.
+const DRAIN_TIMEOUT_MS: u64 = 5_000;
+
+/// Accepts connections until shutdown, then waits for each to flush what it owes.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    jobs: mpsc::Sender<Job>,
+    profile: Profile,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut conns = JoinSet::new();
+    loop {
+        let permit = tokio::select! {
+            p = Arc::clone(&limit).acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            _ = stopped(&mut shutdown) => break,
+        };
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stopped(&mut shutdown) => break,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                tracing::debug!(%peer, "network simulator connection accepted");
+                let conn = Connection {
+                    jobs: jobs.clone(),
+                    spec: profile.spec(),
+                    shutdown: shutdown.clone(),
+                    _slot: permit,
+                };
+                conns.spawn(conn.run(stream));
+            }
+            Err(e) => tracing::warn!(error = %e, "accept failed"),
+        }
+        while conns.try_join_next().is_some() {}
+    }
+    drop(listener);
+    drop(jobs);
+    while conns.join_next().await.is_some() {}
+}
+
+/// Resolves once shutdown is requested (or its sender is gone).
+async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stop| *stop).await;
+}
+
+struct Connection {
+    jobs: mpsc::Sender<Job>,
+    spec: &'static Spec,
+    shutdown: watch::Receiver<bool>,
+    /// One of the [`MAX_CONNECTIONS`] slots, freed when the connection ends.
+    _slot: OwnedSemaphorePermit,
+}
+
+impl Connection {
+    async fn run(mut self, stream: TcpStream) {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "set_nodelay failed");
+        }
+        let (rd, wr) = stream.into_split();
+        let (reply_tx, reply_rx) = mpsc::channel(MAX_IN_FLIGHT_PER_CONNECTION);
+        let writer = tokio::spawn(write_replies(wr, reply_rx, self.spec));
+        self.read_requests(rd, reply_tx).await;
+        // Every job still in the writer holds a clone of `reply_tx`: the writer task ends after
+        // the last owed answer is written — unless the peer stopped reading, hence the bound.
+        let drain = std::time::Duration::from_millis(DRAIN_TIMEOUT_MS);
+        let abort = writer.abort_handle();
+        match tokio::time::timeout(drain, writer).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "connection writer failed"),
+            Err(_) => {
+                tracing::warn!("peer does not read its answers: connection dropped");
+                abort.abort();
+            }
+        }
+    }
+
+    /// Reads requests and queues them for the writer thread; stops reading while
+    /// [`MAX_IN_FLIGHT_PER_CONNECTION`] answers are owed.
+    async fn read_requests(&mut self, rd: OwnedReadHalf, reply_tx: mpsc::Sender<Reply>) {
+        let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT_PER_CONNECTION));
+        let mut reader = FrameReader::new(rd);
+        loop {
+            let permit = tokio::select! {
+                p = Arc::clone(&in_flight).acquire_owned() => match p {
+                    Ok(p) => p,
+                    Err(_) => return,
+                },
+                _ = stopped(&mut self.shutdown) => return,
+            };
+            let frame = tokio::select! {
+                f = reader.read_frame() => f,
+                _ = stopped(&mut self.shutdown) => return,
+            };
+            let body = match frame {
+                Ok(Some(body)) => body,
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "closing simulator connection");
+                    return;
+                }
+            };
+            let Some(work) = self.to_work(&body) else {
+                tracing::warn!("undecodable frame without a readable MTI and STAN: closing");
+                return;
+            };
+            let job = Job {
+                work,
+                reply: reply_tx.clone(),
+                permit,
+            };
+            if self.jobs.send(job).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    fn to_work(&self, body: &[u8]) -> Option<Work> {
+        match decode(body, self.spec) {
+            Ok(msg) => Some(Work::Message(msg)),
+            Err(e) => {
+                tracing::warn!(error = %e, "undecodable request");
+                let (mti, stan) = salvage::mti_and_stan(body, self.spec)?;
+                Some(Work::Malformed { mti, stan })
+            }
+        }
+    }
+}
+
+/// Encodes and writes answers, several per write when they pile up.
+async fn write_replies(
+    mut wr: OwnedWriteHalf,
+    mut replies: mpsc::Receiver<Reply>,
+    spec: &'static Spec,
+) {
+    let mut buf = BytesMut::with_capacity(WRITE_BATCH_BYTES_MAX);
+    while let Some(first) = replies.recv().await {
+        buf.clear();
+        append(first, &mut buf, spec);
+        while buf.len() < WRITE_BATCH_BYTES_MAX {
+            match replies.try_recv() {
+                Ok(r) => append(r, &mut buf, spec),
+                Err(_) => break,
+            }
+        }
+        if !buf.is_empty() && wr.write_all(&buf).await.is_err() {
+            return;
+        }
+    }
+    let _ = wr.shutdown().await;
+}
+
+fn append(reply: Reply, buf: &mut BytesMut, spec: &Spec) {
+    let Reply { msg, permit } = reply;
+    // The answer is in the write buffer: the connection may read another request.
+    drop(permit);
+    let Some(msg) = msg else { return };
+    let framed = encode(&msg, spec)
+        .map_err(|e| e.to_string())
+        .and_then(|body| frame::encode_into(&body, buf).map_err(|e| e.to_string()));
+    if let Err(e) = framed {
+        tracing::error!(mti = msg.mti(), error = %e, "answer could not be encoded; not sent");
+    }
+}

@@ -1,0 +1,344 @@
+//! The simulator's SQLite tables and the statements the writer thread runs on them. Only the
+//! writer thread writes; [`super::journal::read`] opens its own read-only connection.
+//!
+//! Cards are keyed by their masked PAN (first 6 + last 4 digits): the simulator never stores a
+//! full card number, and the test cards are distinct under that mask.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{JOURNAL_FILE, SimError};
+
+/// Time a connection waits for a lock held by another connection, in milliseconds.
+const BUSY_TIMEOUT_MS: u64 = 5_000;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS accounts (
+    card        TEXT NOT NULL,
+    currency    INTEGER NOT NULL,
+    limit_minor INTEGER NOT NULL,
+    used_minor  INTEGER NOT NULL CHECK (used_minor >= 0),
+    PRIMARY KEY (card, currency)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS authorizations (
+    id             INTEGER PRIMARY KEY,
+    terminal_id    TEXT NOT NULL,
+    stan           TEXT NOT NULL,
+    transmitted_at TEXT NOT NULL,
+    mti            TEXT NOT NULL,
+    card           TEXT NOT NULL,
+    currency       INTEGER NOT NULL,
+    amount_minor   INTEGER NOT NULL,
+    response_code  TEXT NOT NULL,
+    rrn            TEXT NOT NULL UNIQUE,
+    hold_minor     INTEGER NOT NULL CHECK (hold_minor >= 0),
+    captured_minor INTEGER NOT NULL CHECK (captured_minor >= 0),
+    refunded_minor INTEGER NOT NULL CHECK (refunded_minor >= 0),
+    captures       INTEGER NOT NULL,
+    reversed       INTEGER NOT NULL,
+    UNIQUE (terminal_id, stan, transmitted_at)
+);
+CREATE TABLE IF NOT EXISTS journal (
+    seq                     INTEGER PRIMARY KEY,
+    kind                    TEXT NOT NULL,
+    mti                     TEXT NOT NULL,
+    terminal_id             TEXT,
+    stan                    TEXT,
+    transmitted_at          TEXT,
+    amount_minor            INTEGER,
+    currency                INTEGER,
+    response_code           TEXT NOT NULL,
+    rrn                     TEXT,
+    approval_code           TEXT,
+    answered                INTEGER NOT NULL,
+    auth_id                 INTEGER REFERENCES authorizations(id),
+    original_stan           TEXT,
+    original_transmitted_at TEXT,
+    original_found          INTEGER,
+    recorded_at_ms          INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS journal_request
+    ON journal (terminal_id, stan, transmitted_at, mti);
+CREATE INDEX IF NOT EXISTS journal_reversal_of
+    ON journal (terminal_id, original_stan, original_transmitted_at) WHERE kind = 'reversal';
+";
+
+/// Path of the journal database in `data_dir`.
+pub(crate) fn db_path(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join(JOURNAL_FILE)
+}
+
+/// Opens (creating) the database for the writer thread.
+pub(crate) fn open(data_dir: &Path) -> Result<Connection, SimError> {
+    std::fs::create_dir_all(data_dir)?;
+    let conn = Connection::open(db_path(data_dir))?;
+    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
+    // WAL + synchronous=NORMAL: a commit survives a crash of the simulator process (the WAL is
+    // in the OS page cache before the answers go out); only an OS crash or power loss can drop
+    // the last commits — acceptable for a test counterparty, and it lets one thread commit
+    // thousands of requests per second.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.execute_batch(SCHEMA)?;
+    Ok(conn)
+}
+
+/// How a request is named: its own DE 41, DE 11, DE 7 and MTI.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Key {
+    pub terminal_id: String,
+    pub stan: String,
+    pub transmitted_at: String,
+    pub mti: String,
+}
+
+/// The answer recorded for a request, replayed when the same request arrives again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Recorded {
+    pub response_code: String,
+    pub rrn: Option<String>,
+    pub approval_code: Option<String>,
+    pub answered: bool,
+}
+
+/// The answer already given to the request `key`, if any (retransmissions are idempotent).
+pub(crate) fn recorded_answer(db: &Connection, key: &Key) -> rusqlite::Result<Option<Recorded>> {
+    let mut stmt = db.prepare_cached(
+        "SELECT response_code, rrn, approval_code, answered FROM journal
+         WHERE terminal_id = ?1 AND stan = ?2 AND transmitted_at = ?3 AND mti = ?4",
+    )?;
+    stmt.query_row(
+        params![key.terminal_id, key.stan, key.transmitted_at, key.mti],
+        |r| {
+            Ok(Recorded {
+                response_code: r.get(0)?,
+                rrn: r.get(1)?,
+                approval_code: r.get(2)?,
+                answered: r.get(3)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// Whether a reversal naming (terminal, STAN, DE 7) as its original was already received.
+pub(crate) fn reversal_seen(
+    db: &Connection,
+    terminal_id: &str,
+    stan: &str,
+    transmitted_at: &str,
+) -> rusqlite::Result<bool> {
+    let mut stmt = db.prepare_cached(
+        "SELECT 1 FROM journal WHERE kind = 'reversal' AND terminal_id = ?1
+         AND original_stan = ?2 AND original_transmitted_at = ?3 LIMIT 1",
+    )?;
+    stmt.exists(params![terminal_id, stan, transmitted_at])
+}
+
+/// An authorization or purchase and its current state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct AuthRow {
+    pub id: i64,
+    pub mti: String,
+    pub card: String,
+    pub currency: u16,
+    pub amount_minor: i64,
+    pub response_code: String,
+    pub rrn: String,
+    pub hold_minor: i64,
+    pub captured_minor: i64,
+    pub refunded_minor: i64,
+    pub captures: i64,
+    pub reversed: bool,
+}
+
+/// The authorization or purchase named by (terminal, STAN, DE 7).
+pub(crate) fn find_auth(
+    db: &Connection,
+    terminal_id: &str,
+    stan: &str,
+    transmitted_at: &str,
+) -> rusqlite::Result<Option<AuthRow>> {
+    let mut stmt = db.prepare_cached(
+        "SELECT id, mti, card, currency, amount_minor, response_code, rrn, hold_minor,
+                captured_minor, refunded_minor, captures, reversed
+         FROM authorizations WHERE terminal_id = ?1 AND stan = ?2 AND transmitted_at = ?3",
+    )?;
+    stmt.query_row(params![terminal_id, stan, transmitted_at], |r| {
+        Ok(AuthRow {
+            id: r.get(0)?,
+            mti: r.get(1)?,
+            card: r.get(2)?,
+            currency: r.get(3)?,
+            amount_minor: r.get(4)?,
+            response_code: r.get(5)?,
+            rrn: r.get(6)?,
+            hold_minor: r.get(7)?,
+            captured_minor: r.get(8)?,
+            refunded_minor: r.get(9)?,
+            captures: r.get(10)?,
+            reversed: r.get(11)?,
+        })
+    })
+    .optional()
+}
+
+/// Inserts a new authorization (its `id` is ignored) and returns its id.
+pub(crate) fn insert_auth(db: &Connection, key: &Key, a: &AuthRow) -> rusqlite::Result<i64> {
+    let mut stmt = db.prepare_cached(
+        "INSERT INTO authorizations (terminal_id, stan, transmitted_at, mti, card, currency,
+             amount_minor, response_code, rrn, hold_minor, captured_minor, refunded_minor,
+             captures, reversed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?;
+    stmt.execute(params![
+        key.terminal_id,
+        key.stan,
+        key.transmitted_at,
+        a.mti,
+        a.card,
+        a.currency,
+        a.amount_minor,
+        a.response_code,
+        a.rrn,
+        a.hold_minor,
+        a.captured_minor,
+        a.refunded_minor,
+        a.captures,
+        a.reversed
+    ])?;
+    Ok(db.last_insert_rowid())
+}
+
+/// Writes back the mutable state of an authorization.
+pub(crate) fn update_auth(db: &Connection, a: &AuthRow) -> rusqlite::Result<()> {
+    let mut stmt = db.prepare_cached(
+        "UPDATE authorizations SET hold_minor = ?2, captured_minor = ?3, refunded_minor = ?4,
+             captures = ?5, reversed = ?6 WHERE id = ?1",
+    )?;
+    let changed = stmt.execute(params![
+        a.id,
+        a.hold_minor,
+        a.captured_minor,
+        a.refunded_minor,
+        a.captures,
+        a.reversed
+    ])?;
+    assert_eq!(
+        changed, 1,
+        "authorization {} vanished inside the writer",
+        a.id
+    );
+    Ok(())
+}
+
+/// Open-to-buy left on (card, currency), creating the account with `limit_minor` on first use.
+pub(crate) fn available(
+    db: &Connection,
+    card: &str,
+    currency: u16,
+    limit_minor: i64,
+) -> rusqlite::Result<i64> {
+    db.prepare_cached(
+        "INSERT INTO accounts (card, currency, limit_minor, used_minor) VALUES (?1, ?2, ?3, 0)
+         ON CONFLICT (card, currency) DO NOTHING",
+    )?
+    .execute(params![card, currency, limit_minor])?;
+    db.prepare_cached(
+        "SELECT limit_minor - used_minor FROM accounts WHERE card = ?1 AND currency = ?2",
+    )?
+    .query_row(params![card, currency], |r| r.get(0))
+}
+
+/// Adds `delta_minor` (negative to release) to the account's used amount. The CHECK constraint
+/// turns a release of more than was used into an error: that would be a bookkeeping bug.
+pub(crate) fn add_used(
+    db: &Connection,
+    card: &str,
+    currency: u16,
+    delta_minor: i64,
+) -> rusqlite::Result<()> {
+    let changed = db
+        .prepare_cached(
+            "UPDATE accounts SET used_minor = used_minor + ?3 WHERE card = ?1 AND currency = ?2",
+        )?
+        .execute(params![card, currency, delta_minor])?;
+    assert_eq!(changed, 1, "account of an existing authorization vanished");
+    Ok(())
+}
+
+/// One journal row.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct JournalRow {
+    pub kind: &'static str,
+    pub mti: String,
+    pub terminal_id: Option<String>,
+    pub stan: Option<String>,
+    pub transmitted_at: Option<String>,
+    pub amount_minor: Option<i64>,
+    pub currency: Option<u16>,
+    pub response_code: String,
+    pub rrn: Option<String>,
+    pub approval_code: Option<String>,
+    pub answered: bool,
+    pub auth_id: Option<i64>,
+    pub original_stan: Option<String>,
+    pub original_transmitted_at: Option<String>,
+    pub original_found: Option<bool>,
+}
+
+/// Appends a journal row.
+pub(crate) fn append(db: &Connection, j: &JournalRow, recorded_at_ms: i64) -> rusqlite::Result<()> {
+    let mut stmt = db.prepare_cached(
+        "INSERT INTO journal (kind, mti, terminal_id, stan, transmitted_at, amount_minor,
+             currency, response_code, rrn, approval_code, answered, auth_id, original_stan,
+             original_transmitted_at, original_found, recorded_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?;
+    stmt.execute(params![
+        j.kind,
+        j.mti,
+        j.terminal_id,
+        j.stan,
+        j.transmitted_at,
+        j.amount_minor,
+        j.currency,
+        j.response_code,
+        j.rrn,
+        j.approval_code,
+        j.answered,
+        j.auth_id,
+        j.original_stan,
+        j.original_transmitted_at,
+        j.original_found,
+        recorded_at_ms
+    ])?;
+    Ok(())
+}
+
+/// The next RRN counter value (1 on a new database).
+pub(crate) fn load_next_rrn(db: &Connection) -> rusqlite::Result<u64> {
+    let stored: Option<i64> = db
+        .query_row("SELECT value FROM meta WHERE name = 'next_rrn'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(stored.and_then(|v| u64::try_from(v).ok()).unwrap_or(1))
+}
+
+/// Stores the RRN counter (in the batch's transaction).
+pub(crate) fn save_next_rrn(db: &Connection, next: u64) -> rusqlite::Result<()> {
+    let value = i64::try_from(next).unwrap_or(i64::MAX);
+    db.prepare_cached(
+        "INSERT INTO meta (name, value) VALUES ('next_rrn', ?1)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![value])?;
+    Ok(())
+}

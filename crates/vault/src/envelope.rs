@@ -1,0 +1,677 @@
+//! Envelope encryption of card data: a fresh data-encryption key (DEK) per record, wrapped
+//! by a key-encrypting key (KEK) from configuration.
+//!
+//! Layout of a [`SealedCard`] (all AES-256-GCM, 96-bit random nonce, 128-bit tag):
+//!
+//! | field         | bytes                          | key  | associated data                      |
+//! |---------------|--------------------------------|------|--------------------------------------|
+//! | `ciphertext`  | nonce(12) ‖ ct(card) ‖ tag(16) | DEK  | `record_id`                          |
+//! | `wrapped_dek` | nonce(12) ‖ ct(32) ‖ tag(16)   | KEK  | `"dek|" + record_id + "|" + kek_id`  |
+//! | `kek_id`      | text                           | –    | –                                    |
+//!
+//! The associated data binds a ciphertext to its record: a sealed card copied onto another
+//! record does not open. KEK ids may not contain `|`, so the wrapped-DEK associated data
+//! splits unambiguously at its last `|`.
+//!
+//! Card plaintext, version 1 (at most 24 bytes): `0x01 ‖ n ‖ n ASCII PAN digits ‖ month ‖
+//! year (u16 big-endian)`.
+
+use std::fmt;
+
+use aes_gcm::aead::{AeadInOut, KeyInit};
+use aes_gcm::{Aes256Gcm, aead};
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::card::{Expiry, Pan};
+use crate::secret::Secret;
+
+/// KEK and DEK length: AES-256.
+pub const KEY_BYTES: usize = 32;
+/// AES-GCM nonce length (96 bits, the size GCM is defined for).
+pub const NONCE_BYTES: usize = 12;
+/// AES-GCM tag length.
+pub const TAG_BYTES: usize = 16;
+/// Most KEKs a key ring may hold (rotation keeps a handful, never hundreds).
+pub const KEKS_MAX: usize = 32;
+/// Longest KEK id, in characters (`[A-Za-z0-9_.-]`).
+pub const KEK_ID_CHARS_MAX: usize = 64;
+/// Longest record id, in bytes.
+pub const RECORD_ID_BYTES_MAX: usize = 128;
+/// Shortest accepted fingerprint key (HMAC-SHA256 gains nothing beyond its block, but a
+/// short key could be brute-forced together with the small PAN space).
+pub const FINGERPRINT_KEY_BYTES_MIN: usize = 32;
+/// Length of a card fingerprint, in base62 characters (≈ 95 bits).
+pub const FINGERPRINT_CHARS: usize = 16;
+/// Largest card ciphertext accepted by [`Vault::open`]; a v1 record is 52 bytes.
+const CARD_CIPHERTEXT_BYTES_MAX: usize = 256;
+const WRAPPED_DEK_BYTES: usize = NONCE_BYTES + KEY_BYTES + TAG_BYTES;
+const CARD_FORMAT_V1: u8 = 1;
+/// Record id used by [`Vault::check`].
+const SELF_TEST_RECORD_ID: &str = "vault-self-test";
+
+/// Why a vault or key-ring operation failed. Messages never contain key material or card
+/// data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VaultError {
+    /// The key ring configuration has no keys.
+    #[error("key ring: at least one KEK is required")]
+    NoKeys,
+    /// More than [`KEKS_MAX`] keys were configured.
+    #[error("key ring: at most {max} KEKs are allowed, got {got}")]
+    TooManyKeys {
+        /// The limit.
+        max: usize,
+        /// How many were configured.
+        got: usize,
+    },
+    /// A KEK entry is malformed (bad id or key encoding).
+    #[error("key ring: KEK `{kek_id}`: {reason}")]
+    KeyConfig {
+        /// The id as configured.
+        kek_id: String,
+        /// The rule broken.
+        reason: &'static str,
+    },
+    /// Two KEKs share an id.
+    #[error("key ring: KEK id `{kek_id}` appears more than once")]
+    DuplicateKekId {
+        /// The repeated id.
+        kek_id: String,
+    },
+    /// The active KEK id is not among the configured keys.
+    #[error("key ring: active KEK `{kek_id}` is not among the configured keys")]
+    ActiveKekMissing {
+        /// The configured active id.
+        kek_id: String,
+    },
+    /// A sealed card names a KEK that is not in the ring (removed too early, or foreign).
+    #[error("sealed card: KEK `{kek_id}` is not in the key ring")]
+    UnknownKek {
+        /// The id from the sealed card.
+        kek_id: String,
+    },
+    /// The record id is empty or longer than [`RECORD_ID_BYTES_MAX`].
+    #[error("record_id: must be 1 to {max_bytes} bytes long")]
+    RecordId {
+        /// The limit.
+        max_bytes: usize,
+    },
+    /// A sealed field has an impossible length.
+    #[error("sealed card: {field} {reason}")]
+    Malformed {
+        /// `wrapped_dek` or `ciphertext`.
+        field: &'static str,
+        /// The rule broken.
+        reason: &'static str,
+    },
+    /// AEAD authentication failed.
+    #[error(
+        "sealed card: {field} failed authentication (wrong record id, wrong key or tampered data)"
+    )]
+    Decrypt {
+        /// `wrapped_dek` or `ciphertext`.
+        field: &'static str,
+    },
+    /// The card plaintext authenticated but does not decode as a valid card.
+    #[error("sealed card: decrypted card data is not a valid version-1 card record")]
+    CorruptPlaintext,
+    /// AES-GCM refused to encrypt (cannot happen for the sizes used here).
+    #[error("vault: encryption failed")]
+    Encrypt,
+    /// The operating system's random number generator failed.
+    #[error("vault: the operating system random number generator failed")]
+    Random,
+    /// The fingerprint key is shorter than [`FINGERPRINT_KEY_BYTES_MIN`].
+    #[error("fingerprint key: must be at least {min_bytes} bytes, got {got_bytes}")]
+    FingerprintKey {
+        /// The limit.
+        min_bytes: usize,
+        /// The configured length.
+        got_bytes: usize,
+    },
+    /// The start-up self-test failed for a KEK.
+    #[error("vault self-test: KEK `{kek_id}`: {reason}")]
+    SelfTest {
+        /// The KEK under test.
+        kek_id: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// A key-encrypting key: an id (stored next to every record it wraps) and 32 key bytes.
+pub struct Kek {
+    id: String,
+    key: Secret<[u8; KEY_BYTES]>,
+}
+
+impl Kek {
+    /// Builds a KEK. The id must be 1..=64 characters of `[A-Za-z0-9_.-]`.
+    pub fn new(id: &str, key: [u8; KEY_BYTES]) -> Result<Kek, VaultError> {
+        let key = Secret::new(key);
+        check_kek_id(id)?;
+        Ok(Kek {
+            id: id.to_owned(),
+            key,
+        })
+    }
+
+    /// Decodes a standard-base64 (padded) 32-byte key, as written by [`generate_key_b64`].
+    pub fn from_b64(id: &str, key_b64: &str) -> Result<Kek, VaultError> {
+        let bad = |reason| VaultError::KeyConfig {
+            kek_id: id.to_owned(),
+            reason,
+        };
+        let bytes = Zeroizing::new(
+            base64::engine::general_purpose::STANDARD
+                .decode(key_b64.trim())
+                .map_err(|_| bad("key is not valid standard base64"))?,
+        );
+        let key: [u8; KEY_BYTES] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| bad("key must decode to exactly 32 bytes"))?;
+        Kek::new(id, key)
+    }
+
+    /// The key id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl fmt::Debug for Kek {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Kek")
+            .field("id", &self.id)
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+fn check_kek_id(id: &str) -> Result<(), VaultError> {
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    if id.is_empty() || id.len() > KEK_ID_CHARS_MAX || !id.chars().all(ok_char) {
+        return Err(VaultError::KeyConfig {
+            kek_id: id.to_owned(),
+            reason: "id must be 1 to 64 characters of A-Z a-z 0-9 _ . -",
+        });
+    }
+    Ok(())
+}
+
+/// The configured KEKs, one of them active (used for new records and re-wraps); the
+/// others only open older records until they are re-wrapped.
+#[derive(Debug)]
+pub struct KeyRing {
+    keks: Vec<Kek>,
+    active: usize,
+}
+
+impl KeyRing {
+    /// Builds a ring from `(id, base64 key)` pairs. Fails on no keys, more than
+    /// [`KEKS_MAX`], a bad id or key, a repeated id, or an `active_id` not among them.
+    pub fn from_config(active_id: &str, keys: &[(String, String)]) -> Result<KeyRing, VaultError> {
+        if keys.len() > KEKS_MAX {
+            return Err(VaultError::TooManyKeys {
+                max: KEKS_MAX,
+                got: keys.len(),
+            });
+        }
+        let keks = keys
+            .iter()
+            .map(|(id, b64)| Kek::from_b64(id, b64))
+            .collect::<Result<Vec<_>, _>>()?;
+        KeyRing::from_keks(active_id, keks)
+    }
+
+    /// Builds a ring from already-decoded KEKs (same rules as [`KeyRing::from_config`]).
+    pub fn from_keks(active_id: &str, keks: Vec<Kek>) -> Result<KeyRing, VaultError> {
+        if keks.is_empty() {
+            return Err(VaultError::NoKeys);
+        }
+        if keks.len() > KEKS_MAX {
+            return Err(VaultError::TooManyKeys {
+                max: KEKS_MAX,
+                got: keks.len(),
+            });
+        }
+        for (i, k) in keks.iter().enumerate() {
+            if keks[..i].iter().any(|earlier| earlier.id == k.id) {
+                return Err(VaultError::DuplicateKekId {
+                    kek_id: k.id.clone(),
+                });
+            }
+        }
+        let active = keks.iter().position(|k| k.id == active_id).ok_or_else(|| {
+            VaultError::ActiveKekMissing {
+                kek_id: active_id.to_owned(),
+            }
+        })?;
+        Ok(KeyRing { keks, active })
+    }
+
+    /// Id of the KEK that wraps new DEKs.
+    pub fn active_id(&self) -> &str {
+        &self.keks[self.active].id
+    }
+
+    /// Ids of all KEKs, in configuration order.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.keks.iter().map(|k| k.id.as_str())
+    }
+
+    /// Whether a KEK with this id is configured.
+    pub fn contains(&self, kek_id: &str) -> bool {
+        self.get(kek_id).is_some()
+    }
+
+    fn active(&self) -> &Kek {
+        &self.keks[self.active]
+    }
+
+    fn get(&self, kek_id: &str) -> Option<&Kek> {
+        self.keks.iter().find(|k| k.id == kek_id)
+    }
+}
+
+/// Card data as the vault stores it. The CVC is deliberately absent: it is never stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardData {
+    /// The card number.
+    pub pan: Pan,
+    /// The expiry.
+    pub expiry: Expiry,
+}
+
+/// An encrypted card record, safe to store and log (it contains no plaintext).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SealedCard {
+    /// Id of the KEK that wraps the DEK.
+    pub kek_id: String,
+    /// nonce ‖ AES-256-GCM(KEK, DEK) ‖ tag.
+    pub wrapped_dek: Vec<u8>,
+    /// nonce ‖ AES-256-GCM(DEK, card plaintext v1) ‖ tag.
+    pub ciphertext: Vec<u8>,
+}
+
+/// The card-data vault: seals and opens card records, and computes keyed fingerprints.
+/// It is the only code that turns ciphertext back into a [`Pan`].
+pub struct Vault {
+    ring: KeyRing,
+    fingerprint_key: Secret<Vec<u8>>,
+}
+
+impl fmt::Debug for Vault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Vault")
+            .field("ring", &self.ring)
+            .field("fingerprint_key", &self.fingerprint_key)
+            .finish()
+    }
+}
+
+impl Vault {
+    /// Builds a vault. Nothing is checked here; call [`Vault::check`] at start-up.
+    pub fn new(ring: KeyRing, fingerprint_key: Secret<Vec<u8>>) -> Vault {
+        Vault {
+            ring,
+            fingerprint_key,
+        }
+    }
+
+    /// The key ring (ids only are visible).
+    pub fn key_ring(&self) -> &KeyRing {
+        &self.ring
+    }
+
+    /// Encrypts `card` for the record `record_id` under a fresh DEK wrapped by the active
+    /// KEK.
+    pub fn seal(&self, record_id: &str, card: &CardData) -> Result<SealedCard, VaultError> {
+        self.seal_with(self.ring.active(), record_id, card)
+    }
+
+    /// Decrypts a record. A wrong record id, an unknown KEK, any flipped byte or a
+    /// malformed field gives an error, never a panic.
+    pub fn open(&self, record_id: &str, sealed: &SealedCard) -> Result<CardData, VaultError> {
+        check_record_id(record_id)?;
+        let kek = self.kek_for(sealed)?;
+        let dek = unwrap_dek(kek, record_id, &sealed.wrapped_dek)?;
+        let plaintext = open_card_ciphertext(&dek, record_id, &sealed.ciphertext)?;
+        decode_card(&plaintext)
+    }
+
+    /// Re-wraps the DEK under the active KEK, keeping the card ciphertext byte for byte.
+    /// `None` if the record is already under the active KEK (nothing to do; not checked
+    /// further). Otherwise the card ciphertext is authenticated with the unwrapped DEK
+    /// before re-wrapping, so a damaged record is reported instead of being carried over.
+    pub fn rewrap(
+        &self,
+        record_id: &str,
+        sealed: &SealedCard,
+    ) -> Result<Option<SealedCard>, VaultError> {
+        check_record_id(record_id)?;
+        let active = self.ring.active();
+        if sealed.kek_id == active.id {
+            return Ok(None);
+        }
+        let dek = unwrap_dek(self.kek_for(sealed)?, record_id, &sealed.wrapped_dek)?;
+        open_card_ciphertext(&dek, record_id, &sealed.ciphertext)?;
+        let wrapped_dek = wrap_dek(active, record_id, &dek)?;
+        Ok(Some(SealedCard {
+            kek_id: active.id.clone(),
+            wrapped_dek,
+            ciphertext: sealed.ciphertext.clone(),
+        }))
+    }
+
+    /// Keyed card fingerprint: HMAC-SHA256(fingerprint key, PAN digits), its first 128 bits
+    /// written as 16 base62 characters (`0-9A-Za-z`). Stable for one key, unrelated across
+    /// keys, and useless for a brute force over the PAN space without the key.
+    pub fn fingerprint(&self, pan: &Pan) -> String {
+        let mut mac =
+            <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(self.fingerprint_key.expose_secret())
+                .expect("HMAC accepts keys of any length");
+        mac.update(pan.expose().as_bytes());
+        let digest = mac.finalize().into_bytes();
+        let mut head = [0u8; 16];
+        head.copy_from_slice(&digest[..16]);
+        base62_16(u128::from_be_bytes(head))
+    }
+
+    /// Start-up self-test: the fingerprint key is long enough, and for every KEK a test
+    /// card seals, opens to the same data, and does not open under another record id.
+    pub fn check(&self) -> Result<(), VaultError> {
+        let got_bytes = self.fingerprint_key.expose_secret().len();
+        if got_bytes < FINGERPRINT_KEY_BYTES_MIN {
+            return Err(VaultError::FingerprintKey {
+                min_bytes: FINGERPRINT_KEY_BYTES_MIN,
+                got_bytes,
+            });
+        }
+        let card = CardData {
+            pan: Pan::parse("4242424242424242").expect("the self-test PAN is valid"),
+            expiry: Expiry::new(12, 2099).expect("the self-test expiry is valid"),
+        };
+        for kek in &self.ring.keks {
+            let fail = |reason: String| VaultError::SelfTest {
+                kek_id: kek.id.clone(),
+                reason,
+            };
+            let sealed = self
+                .seal_with(kek, SELF_TEST_RECORD_ID, &card)
+                .map_err(|e| fail(e.to_string()))?;
+            let opened = self
+                .open(SELF_TEST_RECORD_ID, &sealed)
+                .map_err(|e| fail(e.to_string()))?;
+            if opened != card {
+                return Err(fail("round trip returned different card data".into()));
+            }
+            if self.open("vault-self-test-other", &sealed).is_ok() {
+                return Err(fail("record id is not bound to the ciphertext".into()));
+            }
+        }
+        Ok(())
+    }
+
+    fn seal_with(
+        &self,
+        kek: &Kek,
+        record_id: &str,
+        card: &CardData,
+    ) -> Result<SealedCard, VaultError> {
+        check_record_id(record_id)?;
+        let mut dek = Zeroizing::new([0u8; KEY_BYTES]);
+        fill_random(dek.as_mut_slice())?;
+        let plaintext = encode_card(card);
+        let ciphertext = aead_seal(&dek, record_id.as_bytes(), &plaintext)?;
+        let wrapped_dek = wrap_dek(kek, record_id, &dek)?;
+        Ok(SealedCard {
+            kek_id: kek.id.clone(),
+            wrapped_dek,
+            ciphertext,
+        })
+    }
+
+    fn kek_for(&self, sealed: &SealedCard) -> Result<&Kek, VaultError> {
+        self.ring
+            .get(&sealed.kek_id)
+            .ok_or_else(|| VaultError::UnknownKek {
+                kek_id: sealed.kek_id.clone(),
+            })
+    }
+}
+
+fn check_record_id(record_id: &str) -> Result<(), VaultError> {
+    if record_id.is_empty() || record_id.len() > RECORD_ID_BYTES_MAX {
+        return Err(VaultError::RecordId {
+            max_bytes: RECORD_ID_BYTES_MAX,
+        });
+    }
+    Ok(())
+}
+
+fn dek_aad(record_id: &str, kek_id: &str) -> Vec<u8> {
+    format!("dek|{record_id}|{kek_id}").into_bytes()
+}
+
+fn wrap_dek(kek: &Kek, record_id: &str, dek: &[u8; KEY_BYTES]) -> Result<Vec<u8>, VaultError> {
+    aead_seal(kek.key.expose_secret(), &dek_aad(record_id, &kek.id), dek)
+}
+
+fn unwrap_dek(
+    kek: &Kek,
+    record_id: &str,
+    wrapped: &[u8],
+) -> Result<Zeroizing<[u8; KEY_BYTES]>, VaultError> {
+    if wrapped.len() != WRAPPED_DEK_BYTES {
+        return Err(VaultError::Malformed {
+            field: "wrapped_dek",
+            reason: "must be exactly 60 bytes (nonce, key, tag)",
+        });
+    }
+    let aad = dek_aad(record_id, &kek.id);
+    let plain =
+        aead_open(kek.key.expose_secret(), &aad, wrapped).map_err(|()| VaultError::Decrypt {
+            field: "wrapped_dek",
+        })?;
+    let mut dek = Zeroizing::new([0u8; KEY_BYTES]);
+    // Length is fixed by the check above: 60 - 12 - 16 = 32.
+    dek.copy_from_slice(&plain);
+    Ok(dek)
+}
+
+fn open_card_ciphertext(
+    dek: &[u8; KEY_BYTES],
+    record_id: &str,
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+    let malformed = |reason| VaultError::Malformed {
+        field: "ciphertext",
+        reason,
+    };
+    if ciphertext.len() < NONCE_BYTES + TAG_BYTES {
+        return Err(malformed("is shorter than nonce and tag"));
+    }
+    if ciphertext.len() > CARD_CIPHERTEXT_BYTES_MAX {
+        return Err(malformed("is longer than 256 bytes"));
+    }
+    aead_open(dek, record_id.as_bytes(), ciphertext).map_err(|()| VaultError::Decrypt {
+        field: "ciphertext",
+    })
+}
+
+/// AES-256-GCM with a fresh random nonce; returns nonce ‖ ciphertext ‖ tag.
+fn aead_seal(key: &[u8; KEY_BYTES], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
+    let cipher = Aes256Gcm::new(key.into());
+    let mut nonce = [0u8; NONCE_BYTES];
+    fill_random(&mut nonce)?;
+    // Capacity for the whole output up front: the plaintext is encrypted in place and the
+    // vector never reallocates, so no stray plaintext copy is left on the heap.
+    let mut out = Vec::with_capacity(NONCE_BYTES + plaintext.len() + TAG_BYTES);
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(plaintext);
+    let nonce = aead::Nonce::<Aes256Gcm>::from(nonce);
+    match cipher.encrypt_inout_detached(&nonce, aad, out[NONCE_BYTES..].as_mut().into()) {
+        Ok(tag) => {
+            out.extend_from_slice(&tag);
+            Ok(out)
+        }
+        Err(_) => {
+            out.zeroize();
+            Err(VaultError::Encrypt)
+        }
+    }
+}
+
+/// Inverse of [`aead_seal`]; the caller has checked `blob` holds at least nonce and tag.
+fn aead_open(key: &[u8; KEY_BYTES], aad: &[u8], blob: &[u8]) -> Result<Zeroizing<Vec<u8>>, ()> {
+    let cipher = Aes256Gcm::new(key.into());
+    let (nonce, rest) = blob.split_at(NONCE_BYTES);
+    let (ct, tag) = rest.split_at(rest.len() - TAG_BYTES);
+    let nonce = <&aead::Nonce<Aes256Gcm>>::try_from(nonce).map_err(|_| ())?;
+    let tag = <&aead::Tag<Aes256Gcm>>::try_from(tag).map_err(|_| ())?;
+    let mut buf = Zeroizing::new(ct.to_vec());
+    cipher
+        .decrypt_inout_detached(nonce, aad, buf.as_mut_slice().into(), tag)
+        .map_err(|_| ())?;
+    Ok(buf)
+}
+
+fn fill_random(buf: &mut [u8]) -> Result<(), VaultError> {
+    getrandom::fill(buf).map_err(|_| VaultError::Random)
+}
+
+/// Card plaintext v1 (see the module docs).
+fn encode_card(card: &CardData) -> Zeroizing<Vec<u8>> {
+    let digits = card.pan.expose().as_bytes();
+    let mut out = Zeroizing::new(Vec::with_capacity(2 + digits.len() + 3));
+    out.push(CARD_FORMAT_V1);
+    // A Pan has at most 19 digits, so its length fits a byte.
+    out.push(digits.len() as u8);
+    out.extend_from_slice(digits);
+    out.push(card.expiry.month);
+    out.extend_from_slice(&card.expiry.year.to_be_bytes());
+    out
+}
+
+fn decode_card(plain: &[u8]) -> Result<CardData, VaultError> {
+    let [version, len, rest @ ..] = plain else {
+        return Err(VaultError::CorruptPlaintext);
+    };
+    let len = usize::from(*len);
+    if *version != CARD_FORMAT_V1 || rest.len() != len + 3 {
+        return Err(VaultError::CorruptPlaintext);
+    }
+    let (digits, tail) = rest.split_at(len);
+    let digits = std::str::from_utf8(digits).map_err(|_| VaultError::CorruptPlaintext)?;
+    // Re-parsing re-checks every Pan rule: a decoded record is as valid as a fresh one.
+    let pan = Pan::parse(digits).map_err(|_| VaultError::CorruptPlaintext)?;
+    let year = u16::from_be_bytes([tail[1], tail[2]]);
+    let expiry = Expiry::new(i64::from(tail[0]), i64::from(year))
+        .map_err(|_| VaultError::CorruptPlaintext)?;
+    Ok(CardData { pan, expiry })
+}
+
+/// Sixteen base62 digits of `v` (most significant first); 62^16 ≈ 2^95.3, so the top
+/// bits are dropped and the bias left is negligible.
+fn base62_16(mut v: u128) -> String {
+    const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut out = [0u8; FINGERPRINT_CHARS];
+    for slot in out.iter_mut().rev() {
+        // `v % 62` < 62, so the cast cannot truncate.
+        *slot = ALPHABET[(v % 62) as usize];
+        v /= 62;
+    }
+    out.iter().map(|&b| char::from(b)).collect()
+}
+
+/// A new random 32-byte KEK as standard base64, for `paygate keys generate-kek` and demo
+/// start-up.
+///
+/// # Panics
+/// If the operating system's random number generator fails; see [`try_generate_key_b64`].
+pub fn generate_key_b64() -> String {
+    try_generate_key_b64().expect("the operating system random number generator failed")
+}
+
+/// Like [`generate_key_b64`], returning an error instead of panicking.
+pub fn try_generate_key_b64() -> Result<String, VaultError> {
+    let mut key = Zeroizing::new([0u8; KEY_BYTES]);
+    fill_random(key.as_mut_slice())?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(key.as_slice()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card() -> CardData {
+        CardData {
+            pan: Pan::parse("4242424242424242").unwrap(),
+            expiry: Expiry::new(7, 2029).unwrap(),
+        }
+    }
+
+    #[test]
+    fn card_plaintext_v1_layout_is_version_length_digits_month_year() {
+        let plain = encode_card(&card());
+        let mut expected = vec![1u8, 16];
+        expected.extend_from_slice(b"4242424242424242");
+        expected.extend_from_slice(&[7, 0x07, 0xED]); // 2029 = 0x07ED
+        assert_eq!(plain.as_slice(), expected.as_slice());
+        assert_eq!(decode_card(&plain).unwrap(), card());
+    }
+
+    #[test]
+    fn decoding_rejects_every_malformed_plaintext() {
+        let good = encode_card(&card()).to_vec();
+        let mut cases: Vec<Vec<u8>> = vec![vec![], vec![1], good[..good.len() - 1].to_vec()];
+        let mut v2 = good.clone();
+        v2[0] = 2;
+        cases.push(v2);
+        let mut bad_luhn = good.clone();
+        bad_luhn[17] = b'1';
+        cases.push(bad_luhn);
+        let mut bad_month = good.clone();
+        bad_month[18] = 13;
+        cases.push(bad_month);
+        let mut long = good.clone();
+        long.push(0);
+        cases.push(long);
+        for (i, c) in cases.iter().enumerate() {
+            assert_eq!(
+                decode_card(c),
+                Err(VaultError::CorruptPlaintext),
+                "case {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_authentic_record_with_corrupt_plaintext_is_reported_as_corrupt() {
+        let keys = vec![("k".to_owned(), generate_key_b64())];
+        let vault = Vault::new(
+            KeyRing::from_config("k", &keys).unwrap(),
+            Secret::new(vec![1; 32]),
+        );
+        let dek = [9u8; KEY_BYTES];
+        let sealed = SealedCard {
+            kek_id: "k".into(),
+            wrapped_dek: wrap_dek(vault.ring.active(), "r1", &dek).unwrap(),
+            ciphertext: aead_seal(&dek, b"r1", b"\x01\x02no").unwrap(),
+        };
+        assert_eq!(vault.open("r1", &sealed), Err(VaultError::CorruptPlaintext));
+    }
+
+    #[test]
+    fn base62_writes_sixteen_digits_most_significant_first() {
+        assert_eq!(base62_16(0), "0000000000000000");
+        assert_eq!(base62_16(61), "000000000000000z");
+        assert_eq!(base62_16(62), "0000000000000010");
+        assert_eq!(base62_16(u128::MAX).len(), FINGERPRINT_CHARS);
+    }
+}
