@@ -1,0 +1,114 @@
+//! Operator actions behind the CLI: merchants and their keys.
+
+use crate::auth::mint_key;
+use crate::config::Config;
+use crate::ids::{new_id, now};
+use paygate_store::{MerchantRow, Op, Store, WriteUnit};
+use serde_json::json;
+
+/// A merchant with its first test-mode key pair.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NewMerchant {
+    pub id: String,
+    pub secret_key: String,
+    pub publishable_key: String,
+}
+
+/// Creates a merchant with the configured default fee and settlement delay, and test keys.
+pub async fn create_merchant(store: &Store, cfg: &Config, name: &str) -> Result<NewMerchant, String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err("--name must be 1 to 200 characters".into());
+    }
+    let id = new_id("acct");
+    let row = MerchantRow {
+        id: id.clone(),
+        name: name.to_string(),
+        created: now(),
+        settings: json!({
+            "fee_bps": cfg.default_fee_bps,
+            "fee_fixed": {},
+            "settle_days": cfg.default_settle_days,
+            "default_fee_fixed_minor": cfg.default_fee_fixed_minor,
+        }),
+    };
+    let (secret_key, sk) = mint_key(&id, false, true);
+    let (publishable_key, pk) = mint_key(&id, false, false);
+    let unit = WriteUnit {
+        ops: vec![Op::InsertMerchant(row), Op::InsertApiKey(sk), Op::InsertApiKey(pk)],
+    };
+    store.commit(unit).await.map_err(|e| e.to_string())?;
+    Ok(NewMerchant {
+        id,
+        secret_key,
+        publishable_key,
+    })
+}
+
+/// Mints a key; returns (key shown once, key id).
+pub async fn create_key(store: &Store, merchant_id: &str, livemode: bool, secret: bool) -> Result<(String, String), String> {
+    store
+        .get_merchant(merchant_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no merchant {merchant_id}"))?;
+    let (key, row) = mint_key(merchant_id, livemode, secret);
+    let id = row.id.clone();
+    store
+        .commit(WriteUnit {
+            ops: vec![Op::InsertApiKey(row)],
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((key, id))
+}
+
+pub async fn revoke_key(store: &Store, key_id: &str) -> Result<(), String> {
+    store
+        .commit(WriteUnit {
+            ops: vec![Op::RevokeApiKey {
+                id: key_id.to_string(),
+                revoked_at: now(),
+            }],
+        })
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Cards re-wrapped per round of `rotate_kek`.
+const REWRAP_BATCH: usize = 500;
+
+/// Re-wraps every card data key that is not under the active KEK (the card ciphertext is not
+/// touched). Safe while serving: each row is updated only if still under its old KEK.
+pub async fn rotate_kek(store: &Store, vault: &paygate_vault::Vault) -> Result<u64, String> {
+    let active = vault.key_ring().active_id().to_string();
+    let mut total = 0u64;
+    loop {
+        let rows = store
+            .vault_cards_not_under(&active, REWRAP_BATCH)
+            .await
+            .map_err(|e| e.to_string())?;
+        if rows.is_empty() {
+            return Ok(total);
+        }
+        let mut ops = Vec::with_capacity(rows.len());
+        for r in rows {
+            let sealed = paygate_vault::SealedCard {
+                kek_id: r.kek_id.clone(),
+                wrapped_dek: r.wrapped_dek,
+                ciphertext: r.ciphertext,
+            };
+            if let Some(new) = vault.rewrap(&r.id, &sealed).map_err(|e| format!("{}: {e}", r.id))? {
+                ops.push(Op::RewrapVaultCard {
+                    id: r.id,
+                    expected_kek_id: r.kek_id,
+                    kek_id: new.kek_id,
+                    wrapped_dek: new.wrapped_dek,
+                });
+            }
+        }
+        total += ops.len() as u64;
+        store.commit(WriteUnit { ops }).await.map_err(|e| e.to_string())?;
+    }
+}

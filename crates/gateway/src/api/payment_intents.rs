@@ -1,0 +1,316 @@
+//! `/v1/payment_intents`: create, retrieve, update, list, confirm, capture, cancel.
+
+use crate::api::{load, parse_amount_currency};
+use crate::error::{ApiError, ApiResult};
+use crate::flows;
+use crate::http::{Ctx, Req, get, post};
+use crate::ids::{new_id, random_base62};
+use crate::models::{PaymentIntent, from_value, pi_status, to_value};
+use crate::outbox::{event, insert, update};
+use crate::render::{expand, expand_param, list_envelope, list_query, public};
+use crate::state::SharedState;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use paygate_store::WriteUnit;
+use serde_json::{Map, Value};
+
+const CREATE_PARAMS: &[&str] = &[
+    "automatic_payment_methods",
+    "confirmation_method",
+    "error_on_requires_action",
+    "off_session",
+    "return_url",
+    "setup_future_usage",
+    "use_stripe_sdk",
+    "mandate_data",
+    "shipping",
+];
+
+pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
+    post(st, req, create_inner).await
+}
+
+async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
+    let p = &mut ctx.params;
+    let (amount, currency) = parse_amount_currency(p)?;
+    let capture_method = p
+        .enum_str("capture_method", &["automatic", "automatic_async", "manual"])?
+        .map(|c| if c == "automatic_async" { "automatic".to_string() } else { c })
+        .unwrap_or_else(|| "automatic".into());
+    let confirm = p.bool("confirm")?.unwrap_or(false);
+    let customer = p.str("customer")?.filter(|s| !s.is_empty());
+    let description = p.str("description")?;
+    let receipt_email = p.str("receipt_email")?;
+    let statement_descriptor = p.str("statement_descriptor")?;
+    let metadata = p.metadata()?.unwrap_or_default();
+    let types = p.str_list("payment_method_types")?;
+    if let Some(t) = types.iter().find(|t| t.as_str() != "card") {
+        return Err(ApiError::bad_param(
+            "payment_method_types",
+            format!("The payment method type '{t}' is not supported; paygate accepts 'card'."),
+        ));
+    }
+    let payment_method = p.str("payment_method")?.filter(|s| !s.is_empty());
+    let expands = expand_param(p)?;
+    p.allow(CREATE_PARAMS);
+    p.allow(&["payment_method_data"]);
+    if !confirm && p.root().contains_key("payment_method_data") {
+        return Err(ApiError::bad_param(
+            "payment_method_data",
+            "payment_method_data can only be given together with confirm=true.",
+        ));
+    }
+    p.deny_unknown()?;
+    if let Some(c) = &customer {
+        load(&ctx, c, "customer", "customer").await?;
+    }
+    let status = if payment_method.is_some() {
+        pi_status::REQUIRES_CONFIRMATION
+    } else {
+        pi_status::REQUIRES_PAYMENT_METHOD
+    };
+    let id = new_id("pi");
+    let pi = PaymentIntent {
+        client_secret: format!("{id}_secret_{}", random_base62(24)),
+        id,
+        object: "payment_intent".into(),
+        amount,
+        amount_capturable: 0,
+        amount_received: 0,
+        canceled_at: None,
+        cancellation_reason: None,
+        capture_method,
+        confirmation_method: "automatic".into(),
+        created: ctx.now,
+        currency: currency.code().to_string(),
+        customer,
+        description,
+        last_payment_error: None,
+        latest_charge: None,
+        livemode: ctx.caller.livemode,
+        metadata,
+        next_action: None,
+        payment_method: payment_method.clone(),
+        payment_method_types: vec!["card".into()],
+        receipt_email,
+        statement_descriptor,
+        status: status.into(),
+        attempts: 0,
+    };
+    let scope = ctx.scope();
+    let doc = to_value(&pi);
+    let created_event = event(&scope, "payment_intent.created", &doc, ctx.idempotency_key(), ctx.now);
+    if !confirm {
+        let unit = WriteUnit {
+            ops: vec![insert(&scope, "payment_intent", None, &doc, ctx.now), created_event],
+        };
+        let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
+        return ctx.commit_ok(unit, body).await;
+    }
+    let pre = vec![insert(&scope, "payment_intent", None, &doc, ctx.now), created_event];
+    flows::confirm(&mut ctx, pi, None, pre, expands).await
+}
+
+pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
+    get(req, |caller, mut p| async move {
+        let expands = expand_param(&mut p)?;
+        p.allow(&["client_secret"]);
+        p.deny_unknown()?;
+        let row = st
+            .store
+            .get_object(&caller.scope(), &id)
+            .await?
+            .filter(|r| r.kind == "payment_intent")
+            .ok_or_else(|| ApiError::not_found("payment_intent", &id, "intent"))?;
+        expand(&st, &caller, public(row.data), &expands).await
+    })
+    .await
+}
+
+pub async fn list(State(st): State<SharedState>, req: Req) -> Response {
+    get(req, |caller, mut p| async move {
+        let expands = expand_param(&mut p)?;
+        let mut q = list_query(&mut p, "payment_intent")?;
+        q.parent = p.str("customer")?;
+        p.deny_unknown()?;
+        let page = st.store.list_objects(&caller.scope(), &q).await?;
+        list_envelope(&st, &caller, "/v1/payment_intents", page, &expands).await
+    })
+    .await
+}
+
+pub async fn update_pi(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
+    post(st, req, |mut ctx| async move {
+        let (row, mut pi) = load_pi(&ctx, &id).await?;
+        let p = &mut ctx.params;
+        let editable = [
+            pi_status::REQUIRES_PAYMENT_METHOD,
+            pi_status::REQUIRES_CONFIRMATION,
+            pi_status::REQUIRES_ACTION,
+            pi_status::REQUIRES_CAPTURE,
+        ];
+        if let Some(a) = p.int("amount")? {
+            if pi.status == pi_status::REQUIRES_CAPTURE || !editable.contains(&pi.status.as_str()) {
+                return Err(state_error(&pi, "update the amount of"));
+            }
+            let currency = paygate_ledger::Currency::parse(&pi.currency).map_err(ApiError::internal)?;
+            pi.amount = crate::api::check_amount(a, currency)?;
+        }
+        if let Some(c) = p.str("currency")? {
+            let cur = paygate_ledger::Currency::parse(&c)
+                .map_err(|_| ApiError::invalid("currency", "parameter_invalid", format!("Invalid currency: {c}")))?;
+            pi.currency = cur.code().to_string();
+        }
+        if let Some(d) = p.str("description")? {
+            pi.description = Some(d).filter(|s| !s.is_empty());
+        }
+        if let Some(e) = p.str("receipt_email")? {
+            pi.receipt_email = Some(e).filter(|s| !s.is_empty());
+        }
+        if let Some(c) = p.str("customer")? {
+            if !c.is_empty() {
+                load(&ctx, &c, "customer", "customer").await?;
+            }
+            pi.customer = Some(c).filter(|s| !s.is_empty());
+        }
+        let p = &mut ctx.params;
+        if let Some(pm) = p.str("payment_method")? {
+            if !editable.contains(&pi.status.as_str()) || pi.status == pi_status::REQUIRES_CAPTURE {
+                return Err(state_error(&pi, "update the payment method of"));
+            }
+            pi.payment_method = Some(pm).filter(|s| !s.is_empty());
+            pi.status = if pi.payment_method.is_some() {
+                pi_status::REQUIRES_CONFIRMATION
+            } else {
+                pi_status::REQUIRES_PAYMENT_METHOD
+            }
+            .into();
+        }
+        if let Some(m) = p.metadata()? {
+            merge_metadata(&mut pi.metadata, m);
+        }
+        let expands = expand_param(p)?;
+        p.deny_unknown()?;
+        if pi.status == pi_status::SUCCEEDED || pi.status == pi_status::CANCELED {
+            return Err(state_error(&pi, "update"));
+        }
+        let doc = to_value(&pi);
+        let unit = WriteUnit {
+            ops: vec![update(&pi.id, row.version, &doc)],
+        };
+        let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
+        ctx.commit_ok(unit, body).await
+    })
+    .await
+}
+
+/// Stripe merges metadata: an empty value removes a key; an empty object leaves all as is.
+pub fn merge_metadata(target: &mut Map<String, Value>, update: Map<String, Value>) {
+    for (k, v) in update {
+        if v.as_str().is_some_and(str::is_empty) {
+            target.remove(&k);
+        } else {
+            target.insert(k, v);
+        }
+    }
+}
+
+pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
+    post(st, req, |mut ctx| async move {
+        let (row, mut pi) = load_pi(&ctx, &id).await?;
+        let p = &mut ctx.params;
+        if let Some(pm) = p.str("payment_method")?.filter(|s| !s.is_empty()) {
+            pi.payment_method = Some(pm);
+        }
+        if let Some(cm) = p.enum_str("capture_method", &["automatic", "manual"])? {
+            pi.capture_method = cm;
+        }
+        if let Some(e) = p.str("receipt_email")? {
+            pi.receipt_email = Some(e);
+        }
+        let expands = expand_param(p)?;
+        p.allow(CREATE_PARAMS);
+        p.allow(&["payment_method_data", "client_secret"]);
+        p.deny_unknown()?;
+        if ![pi_status::REQUIRES_PAYMENT_METHOD, pi_status::REQUIRES_CONFIRMATION].contains(&pi.status.as_str()) {
+            return Err(state_error(&pi, "confirm"));
+        }
+        flows::confirm(&mut ctx, pi, Some(row.version), Vec::new(), expands).await
+    })
+    .await
+}
+
+pub async fn capture(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
+    post(st, req, |mut ctx| async move {
+        let (row, pi) = load_pi(&ctx, &id).await?;
+        let p = &mut ctx.params;
+        let amount = p.int("amount_to_capture")?;
+        let expands = expand_param(p)?;
+        p.allow(&["statement_descriptor", "final_capture", "metadata"]);
+        p.deny_unknown()?;
+        if pi.status != pi_status::REQUIRES_CAPTURE {
+            return Err(state_error(&pi, "capture"));
+        }
+        let amount = amount.unwrap_or(pi.amount_capturable);
+        if amount < 1 || amount > pi.amount_capturable {
+            return Err(ApiError::invalid(
+                "amount_to_capture",
+                "amount_too_large",
+                format!(
+                    "The amount to capture must be between 1 and the capturable amount ({}); got {amount}.",
+                    pi.amount_capturable
+                ),
+            ));
+        }
+        flows::capture(&mut ctx, pi, row.version, amount, expands).await
+    })
+    .await
+}
+
+pub async fn cancel(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
+    post(st, req, |mut ctx| async move {
+        let (row, pi) = load_pi(&ctx, &id).await?;
+        let p = &mut ctx.params;
+        let reason = p.enum_str(
+            "cancellation_reason",
+            &["duplicate", "fraudulent", "requested_by_customer", "abandoned"],
+        )?;
+        let expands = expand_param(p)?;
+        p.deny_unknown()?;
+        let cancellable = [
+            pi_status::REQUIRES_PAYMENT_METHOD,
+            pi_status::REQUIRES_CONFIRMATION,
+            pi_status::REQUIRES_ACTION,
+            pi_status::REQUIRES_CAPTURE,
+        ];
+        if !cancellable.contains(&pi.status.as_str()) {
+            return Err(state_error(&pi, "cancel"));
+        }
+        flows::cancel(&mut ctx, pi, row.version, reason, expands).await
+    })
+    .await
+}
+
+pub async fn load_pi(ctx: &Ctx, id: &str) -> ApiResult<(paygate_store::ObjectRow, PaymentIntent)> {
+    let row = ctx
+        .st
+        .store
+        .get_object(&ctx.scope(), id)
+        .await?
+        .filter(|r| r.kind == "payment_intent")
+        .ok_or_else(|| ApiError::not_found("payment_intent", id, "intent"))?;
+    let pi: PaymentIntent = from_value(row.data.clone())?;
+    Ok((row, pi))
+}
+
+/// Stripe's `payment_intent_unexpected_state`, carrying the intent.
+pub fn state_error(pi: &PaymentIntent, action: &str) -> ApiError {
+    ApiError::unexpected_state(
+        "payment_intent_unexpected_state",
+        format!(
+            "You cannot {action} this PaymentIntent because it has a status of {}.",
+            pi.status
+        ),
+    )
+    .with_extra("payment_intent", public(to_value(pi)))
+}

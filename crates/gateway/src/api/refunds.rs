@@ -1,0 +1,237 @@
+//! `/v1/refunds` (create, retrieve, update, list) and `/v1/charges` (retrieve, list).
+
+use crate::api::load;
+use crate::api::payment_intents::merge_metadata;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{Ctx, Req, get, post};
+use crate::ids::new_id;
+use crate::models::{Charge, Refund, from_value, to_value};
+use crate::outbox::{balance_txn, event, insert, ledger, update as update_op};
+use crate::render::{expand, expand_param, list_envelope, list_query, public};
+use crate::state::SharedState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use paygate_ledger::Currency;
+use paygate_store::{AttemptRow, Op, WriteUnit};
+use serde_json::{Value, json};
+
+pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
+    post(st, req, create_inner).await
+}
+
+async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
+    let p = &mut ctx.params;
+    let charge_id = p.str("charge")?.filter(|s| !s.is_empty());
+    let pi_id = p.str("payment_intent")?.filter(|s| !s.is_empty());
+    let amount = p.int("amount")?;
+    let reason = p.enum_str("reason", &["duplicate", "fraudulent", "requested_by_customer"])?;
+    let metadata = p.metadata()?.unwrap_or_default();
+    let expands = expand_param(p)?;
+    p.allow(&["refund_application_fee", "reverse_transfer", "instructions_email", "origin"]);
+    p.deny_unknown()?;
+    let charge_id = match (charge_id, pi_id) {
+        (Some(c), _) => c,
+        (None, Some(pi)) => {
+            let row = load(&ctx, &pi, "payment_intent", "payment_intent").await?;
+            row.data["latest_charge"]
+                .as_str()
+                .filter(|_| row.data["status"] == "succeeded")
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    ApiError::unexpected_state(
+                        "charge_not_refundable",
+                        format!("This PaymentIntent ({pi}) does not have a successful charge to refund."),
+                    )
+                    .with_param("payment_intent")
+                })?
+        }
+        (None, None) => {
+            return Err(ApiError::invalid(
+                "charge",
+                "parameter_missing",
+                "One of the following params should be provided for this request: payment_intent or charge.",
+            ));
+        }
+    };
+    let row = load(&ctx, &charge_id, "charge", "charge").await?;
+    let mut ch: Charge = from_value(row.data.clone())?;
+    let refundable = ch.amount_captured - refunded_of_captured(&ch) - ch.refund_reserved;
+    if !ch.captured || ch.status != "succeeded" {
+        return Err(ApiError::unexpected_state(
+            "charge_not_refundable",
+            format!("Charge {} has not been captured and cannot be refunded; cancel the PaymentIntent instead.", ch.id),
+        ));
+    }
+    if refundable <= 0 {
+        return Err(ApiError::unexpected_state(
+            "charge_already_refunded",
+            format!("Charge {} has already been refunded.", ch.id),
+        ));
+    }
+    let amount = amount.unwrap_or(refundable);
+    if amount < 1 || amount > refundable {
+        return Err(ApiError::invalid(
+            "amount",
+            "amount_too_large",
+            format!(
+                "Refund amount ({amount}) is greater than unrefunded amount on charge ({refundable})."
+            ),
+        ));
+    }
+    let net = ch.net.clone().ok_or_else(|| ApiError::internal("charge without network reference"))?;
+    let currency = Currency::parse(&ch.currency).map_err(ApiError::internal)?;
+    let scope = ctx.scope();
+    let refund_id = new_id("re");
+    // Phase 1: reserve the amount on the charge (serializes concurrent refunds).
+    ch.refund_reserved += amount;
+    let attempt_id = format!("{refund_id}:refund");
+    let mut unit = WriteUnit::default();
+    ctx.begin(&mut unit);
+    unit.ops.push(update_op(&ch.id, row.version, &to_value(&ch)));
+    unit.ops.push(Op::PutAttempt(AttemptRow {
+        id: attempt_id.clone(),
+        merchant_id: scope.merchant_id.clone(),
+        livemode: scope.livemode,
+        owner_node: ctx.st.cfg.node_id.clone(),
+        state: "refunding".into(),
+        created: ctx.now,
+        data: json!({"kind": "refund", "charge": ch.id, "refund": refund_id, "amount": amount}),
+    }));
+    ctx.commit(unit).await?;
+    let version = row.version + 1;
+    let result = ctx.st.link.refund(&net.net_ref, &net.rrn, amount, net.currency_numeric).await;
+    let ok = matches!(&result, Ok(o) if o.response_code == "00");
+    ch.refund_reserved -= amount;
+    let mut re = Refund {
+        id: refund_id,
+        object: "refund".into(),
+        amount,
+        balance_transaction: None,
+        charge: ch.id.clone(),
+        created: ctx.now,
+        currency: ch.currency.clone(),
+        failure_reason: None,
+        metadata,
+        payment_intent: ch.payment_intent.clone(),
+        reason,
+        status: "succeeded".into(),
+    };
+    let mut unit = WriteUnit::default();
+    if ok {
+        crate::metrics::Metrics::incr(&ctx.st.metrics.refunds);
+        let txn = balance_txn(&scope, "refund", &re.id, currency, -amount, 0, ctx.now, "available", ctx.now);
+        let entry = paygate_ledger::refund(
+            format!("refund:{}", re.id),
+            &scope.merchant_id,
+            scope.livemode,
+            currency,
+            amount,
+            &re.id,
+        )
+        .map_err(ApiError::internal)?;
+        unit.ops.push(ledger(entry, ctx.now));
+        unit.ops.push(txn.op);
+        re.balance_transaction = Some(txn.id);
+        ch.amount_refunded += amount;
+        ch.refunded = refunded_of_captured(&ch) >= ch.amount_captured;
+    } else {
+        re.status = "failed".into();
+        re.failure_reason = Some("unknown".into());
+    }
+    let re_doc = to_value(&re);
+    let ch_doc = to_value(&ch);
+    unit.ops.push(insert(&scope, "refund", Some(&ch.id), &re_doc, ctx.now));
+    unit.ops.push(update_op(&ch.id, version, &ch_doc));
+    unit.ops.push(event(&scope, "refund.created", &re_doc, ctx.idempotency_key(), ctx.now));
+    if ok {
+        unit.ops.push(event(&scope, "charge.refunded", &ch_doc, ctx.idempotency_key(), ctx.now));
+    } else {
+        unit.ops.push(event(&scope, "refund.failed", &re_doc, ctx.idempotency_key(), ctx.now));
+    }
+    unit.ops.push(Op::DeleteAttempt { id: attempt_id });
+    let body = expand(&ctx.st, &ctx.caller, public(re_doc), &expands).await?;
+    ctx.finish(&mut unit, StatusCode::OK, &body);
+    ctx.commit(unit).await?;
+    Ok(body)
+}
+
+/// Refunded amount that came out of the captured amount (a partial capture reports the
+/// released rest of the hold as refunded too, which is not refundable again).
+fn refunded_of_captured(ch: &Charge) -> i64 {
+    let released = ch.amount - ch.amount_captured;
+    ch.amount_refunded - released.min(ch.amount_refunded)
+}
+
+pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
+    retrieve_kind(st, id, req, "refund").await
+}
+
+pub async fn retrieve_charge(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
+    retrieve_kind(st, id, req, "charge").await
+}
+
+/// GET one object of `kind` (with `expand[]`).
+pub async fn retrieve_kind(st: SharedState, id: String, req: Req, kind: &'static str) -> Response {
+    get(req, |caller, mut p| async move {
+        let expands = expand_param(&mut p)?;
+        p.deny_unknown()?;
+        let row = st
+            .store
+            .get_object(&caller.scope(), &id)
+            .await?
+            .filter(|r| r.kind == kind)
+            .ok_or_else(|| ApiError::not_found(kind, &id, "id"))?;
+        expand(&st, &caller, public(row.data), &expands).await
+    })
+    .await
+}
+
+pub async fn list(State(st): State<SharedState>, req: Req) -> Response {
+    get(req, |caller, mut p| async move {
+        let expands = expand_param(&mut p)?;
+        let mut q = list_query(&mut p, "refund")?;
+        q.parent = p.str("charge")?;
+        if let Some(pi) = p.str("payment_intent")? {
+            let row = st.store.get_object(&caller.scope(), &pi).await?;
+            q.parent = row.and_then(|r| r.data["latest_charge"].as_str().map(str::to_string)).or(Some(String::new()));
+        }
+        p.deny_unknown()?;
+        let page = st.store.list_objects(&caller.scope(), &q).await?;
+        list_envelope(&st, &caller, "/v1/refunds", page, &expands).await
+    })
+    .await
+}
+
+pub async fn list_charges(State(st): State<SharedState>, req: Req) -> Response {
+    get(req, |caller, mut p| async move {
+        let expands = expand_param(&mut p)?;
+        let mut q = list_query(&mut p, "charge")?;
+        q.parent = p.str("payment_intent")?;
+        p.allow(&["customer"]);
+        p.deny_unknown()?;
+        let page = st.store.list_objects(&caller.scope(), &q).await?;
+        list_envelope(&st, &caller, "/v1/charges", page, &expands).await
+    })
+    .await
+}
+
+pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
+    post(st, req, |mut ctx| async move {
+        let row = load(&ctx, &id, "refund", "id").await?;
+        let mut re: Refund = from_value(row.data.clone())?;
+        let p = &mut ctx.params;
+        if let Some(m) = p.metadata()? {
+            merge_metadata(&mut re.metadata, m);
+        }
+        let expands = expand_param(p)?;
+        p.deny_unknown()?;
+        let doc = to_value(&re);
+        let unit = WriteUnit {
+            ops: vec![update_op(&re.id, row.version, &doc)],
+        };
+        let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
+        ctx.commit_ok(unit, body).await
+    })
+    .await
+}

@@ -1,0 +1,137 @@
+//! API keys: `sk_test_…` / `sk_live_…` (secret), `pk_test_…` / `pk_live_…` (publishable).
+//! Only a SHA-256 of each key is stored; the key itself is shown once, at creation.
+
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{new_id, now, random_base62};
+use crate::state::{AUTH_CACHE_TTL, AppState};
+use axum::http::HeaderMap;
+use base64::Engine;
+use paygate_store::{ApiKeyRow, MerchantRow, Scope};
+use sha2::{Digest, Sha256};
+use std::time::Instant;
+
+/// The caller of one request.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub merchant: MerchantRow,
+    pub livemode: bool,
+    pub secret: bool,
+}
+
+impl Caller {
+    pub fn scope(&self) -> Scope {
+        Scope {
+            merchant_id: self.merchant.id.clone(),
+            livemode: self.livemode,
+        }
+    }
+}
+
+/// SHA-256 of a key, hex.
+pub fn hash_key(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// A freshly minted key (shown once) and the row that stores only its hash.
+pub fn mint_key(merchant_id: &str, livemode: bool, secret: bool) -> (String, ApiKeyRow) {
+    let prefix = match (secret, livemode) {
+        (true, false) => "sk_test_",
+        (true, true) => "sk_live_",
+        (false, false) => "pk_test_",
+        (false, true) => "pk_live_",
+    };
+    let key = format!("{prefix}{}", random_base62(32));
+    let row = ApiKeyRow {
+        id: new_id("key"),
+        merchant_id: merchant_id.to_string(),
+        livemode,
+        kind: if secret { "secret" } else { "publishable" }.into(),
+        key_hash: hash_key(&key),
+        display: format!("{prefix}…{}", &key[key.len() - 4..]),
+        created: now(),
+        revoked_at: None,
+    };
+    (key, row)
+}
+
+/// Extracts the key from `Authorization: Bearer …` or `Basic base64(key:)`.
+fn key_from_headers(headers: &HeaderMap) -> ApiResult<String> {
+    let missing = || {
+        ApiError::unauthenticated(
+            "You did not provide an API key. You need to provide your API key in the Authorization header, \
+             using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+        )
+    };
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .ok_or_else(missing)?
+        .to_str()
+        .map_err(|_| missing())?
+        .trim();
+    if let Some(k) = value.strip_prefix("Bearer ") {
+        return Ok(k.trim().to_string());
+    }
+    if let Some(b) = value.strip_prefix("Basic ") {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(b.trim())
+            .map_err(|_| ApiError::unauthenticated("Invalid Basic authorization header."))?;
+        let text = String::from_utf8(raw).map_err(|_| ApiError::unauthenticated("Invalid Basic authorization header."))?;
+        let user = text.split(':').next().unwrap_or_default();
+        return Ok(user.to_string());
+    }
+    Err(missing())
+}
+
+/// Who is calling; `Err` is a 401 that never says whether a key exists for another merchant.
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Caller> {
+    let key = key_from_headers(headers)?;
+    let invalid = || ApiError::unauthenticated(format!("Invalid API Key provided: {}", redact_key(&key)));
+    let known_prefix = ["sk_test_", "sk_live_", "pk_test_", "pk_live_"]
+        .iter()
+        .any(|p| key.starts_with(p));
+    if !known_prefix {
+        return Err(invalid());
+    }
+    let hash = hash_key(&key);
+    let row = lookup_key(state, &hash).await?.ok_or_else(invalid)?;
+    if row.revoked_at.is_some() {
+        return Err(ApiError::unauthenticated(format!(
+            "The API key provided has been revoked: {}",
+            redact_key(&key)
+        )));
+    }
+    let merchant = state.merchant(&row.merchant_id).await?.ok_or_else(invalid)?;
+    Ok(Caller {
+        merchant,
+        livemode: row.livemode,
+        secret: row.kind == "secret",
+    })
+}
+
+async fn lookup_key(state: &AppState, hash: &str) -> ApiResult<Option<ApiKeyRow>> {
+    if let Some((row, at)) = state.keys.lock().unwrap_or_else(|p| p.into_inner()).get(hash)
+        && at.elapsed() < AUTH_CACHE_TTL
+    {
+        return Ok(Some(row.clone()));
+    }
+    let row = state.store.find_api_key(hash).await?;
+    if let Some(r) = &row {
+        state
+            .keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(hash.to_string(), (r.clone(), Instant::now()));
+    }
+    Ok(row)
+}
+
+/// `sk_test_abc…wxyz` → `sk_test_********wxyz`, as Stripe echoes bad keys.
+fn redact_key(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    if chars.len() <= 12 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..8].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 12))
+}

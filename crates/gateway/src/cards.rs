@@ -1,0 +1,274 @@
+//! Card input: raw card fields become vaulted PaymentMethods; saved PaymentMethods are opened
+//! from the vault only for the authorization; network answers become Stripe decline codes.
+
+use crate::error::{ApiError, ApiResult};
+use crate::ids::new_id;
+use crate::params::Sub;
+use crate::state::AppState;
+use paygate_store::{ObjectRow, Op, Scope, VaultCardRow};
+use paygate_vault::{CardData, CardError, Cvc, Expiry, Pan};
+use serde_json::{Value, json};
+
+/// Stripe's public test card numbers and the simulator's own: refused in live mode.
+pub const TEST_PANS: &[&str] = &[
+    "4242424242424242",
+    "4000056655665556",
+    "4012888888881881",
+    "5555555555554444",
+    "5200828282828210",
+    "5105105105105100",
+    "2223003122003222",
+    "378282246310005",
+    "371449635398431",
+    "6011111111111117",
+    "6011000990139424",
+    "3056930009020004",
+    "36227206271667",
+    "3566002020360505",
+    "6200000000000005",
+    "9400000000000007",
+    "4000000000000002",
+    "4000000000009995",
+    "4000000000000069",
+    "4000000000000127",
+    "4000000000009987",
+    "4000000000009979",
+    "4000000000000119",
+    "4000002760003184",
+    "4000000000000077",
+];
+
+/// `pm_card_*` test tokens (test mode only), as in Stripe's docs.
+fn test_token(token: &str) -> Option<&'static str> {
+    Some(match token {
+        "pm_card_visa" => "4242424242424242",
+        "pm_card_mastercard" => "5555555555554444",
+        "pm_card_amex" => "378282246310005",
+        "pm_card_jcb" => "3566002020360505",
+        "pm_card_unionpay" => "6200000000000005",
+        "pm_card_chargeDeclined" => "4000000000000002",
+        "pm_card_chargeDeclinedInsufficientFunds" => "4000000000009995",
+        "pm_card_chargeDeclinedExpiredCard" => "4000000000000069",
+        "pm_card_chargeDeclinedIncorrectCvc" => "4000000000000127",
+        "pm_card_chargeDeclinedLostCard" => "4000000000009987",
+        "pm_card_chargeDeclinedStolenCard" => "4000000000009979",
+        "pm_card_chargeDeclinedProcessingError" => "4000000000000119",
+        _ => return None,
+    })
+}
+
+/// A card ready for one authorization. The PAN lives only here and in the vault.
+pub struct AuthCard {
+    pub pm_id: String,
+    pub pm: Value,
+    pub pan: Pan,
+    pub expiry: Expiry,
+    pub cvc: Option<Cvc>,
+    /// Ops that create the PaymentMethod and its vault record, when it is new.
+    pub new_ops: Vec<Op>,
+}
+
+pub fn card_error(e: CardError) -> ApiError {
+    let code = e.code();
+    let param = e.param();
+    let status_402 = matches!(code, "incorrect_number" | "invalid_number" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "expired_card");
+    let mut err = if status_402 {
+        ApiError::card(code, None, e.to_string())
+    } else {
+        ApiError::invalid(param, "parameter_invalid", e.to_string())
+    };
+    err.param = Some(param.to_string());
+    err
+}
+
+/// Builds a PaymentMethod + vault record from `card[number|exp_month|exp_year|cvc]`.
+pub fn card_from_params(st: &AppState, scope: &Scope, card: &mut Sub, now: i64) -> ApiResult<AuthCard> {
+    let number = card.req_str("number")?;
+    let exp_month = card.req_int("exp_month")?;
+    let exp_year = card.req_int("exp_year")?;
+    let cvc = card.str("cvc")?;
+    card.deny_unknown()?;
+    let pan = Pan::parse(&number).map_err(|e| with_path(card_error(e), &card.path))?;
+    let expiry = Expiry::new(exp_month, exp_year).map_err(|e| with_path(card_error(e), &card.path))?;
+    let cvc = match cvc {
+        Some(c) if !c.is_empty() => Some(Cvc::parse(&c, pan.brand()).map_err(|e| with_path(card_error(e), &card.path))?),
+        _ => None,
+    };
+    new_card(st, scope, pan, expiry, cvc, now)
+}
+
+fn with_path(mut e: ApiError, path: &str) -> ApiError {
+    if let Some(p) = &e.param {
+        e.param = Some(format!("{path}[{p}]"));
+    }
+    e
+}
+
+/// A new (unattached) card PaymentMethod and the ops that store it.
+pub fn new_card(st: &AppState, scope: &Scope, pan: Pan, expiry: Expiry, cvc: Option<Cvc>, now: i64) -> ApiResult<AuthCard> {
+    if scope.livemode && TEST_PANS.contains(&pan.expose()) {
+        return Err(ApiError::card(
+            "card_declined",
+            Some("live_mode_test_card"),
+            "Your card was declined. Your request was in live mode, but used a known test card.",
+        )
+        .with_param("number"));
+    }
+    let pm_id = new_id("pm");
+    let vault_id = new_id("vc");
+    let fingerprint = st.vault.fingerprint(&pan);
+    let data = CardData { pan, expiry };
+    let sealed = st.vault.seal(&vault_id, &data).map_err(ApiError::internal)?;
+    let CardData { pan, expiry } = data;
+    let pm = json!({
+        "id": pm_id,
+        "object": "payment_method",
+        "type": "card",
+        "billing_details": {"address": null, "email": null, "name": null, "phone": null},
+        "card": {
+            "brand": pan.brand().as_str(),
+            "last4": pan.last4(),
+            "exp_month": expiry.month,
+            "exp_year": expiry.year,
+            "fingerprint": fingerprint,
+            "funding": "credit",
+            "country": null,
+            "checks": {"cvc_check": if cvc.is_some() { "unchecked" } else { "unavailable" }},
+            "networks": {"available": [pan.brand().as_str()], "preferred": null},
+        },
+        "created": now,
+        "customer": null,
+        "livemode": scope.livemode,
+        "metadata": {},
+        "_vault": vault_id,
+    });
+    let new_ops = vec![
+        Op::InsertVaultCard(VaultCardRow {
+            id: vault_id,
+            merchant_id: scope.merchant_id.clone(),
+            kek_id: sealed.kek_id,
+            wrapped_dek: sealed.wrapped_dek,
+            ciphertext: sealed.ciphertext,
+            fingerprint,
+            created: now,
+        }),
+        Op::InsertObject(ObjectRow {
+            id: pm_id.clone(),
+            merchant_id: scope.merchant_id.clone(),
+            livemode: scope.livemode,
+            kind: "payment_method".into(),
+            parent: None,
+            tag: None,
+            due: None,
+            created: now,
+            version: 0,
+            data: pm.clone(),
+        }),
+    ];
+    Ok(AuthCard {
+        pm_id,
+        pm,
+        pan,
+        expiry,
+        cvc,
+        new_ops,
+    })
+}
+
+/// Opens a saved PaymentMethod (or a `pm_card_*` test token) for an authorization.
+pub async fn saved_card(st: &AppState, scope: &Scope, pm_id: &str, now: i64) -> ApiResult<AuthCard> {
+    if let Some(number) = test_token(pm_id) {
+        if scope.livemode {
+            return Err(ApiError::not_found("PaymentMethod", pm_id, "payment_method"));
+        }
+        let pan = Pan::parse(number).map_err(card_error)?;
+        let expiry = Expiry::new(12, i64::from(current_year()) + 3).map_err(card_error)?;
+        return new_card(st, scope, pan, expiry, None, now);
+    }
+    let row = st
+        .store
+        .get_object(scope, pm_id)
+        .await?
+        .filter(|r| r.kind == "payment_method")
+        .ok_or_else(|| ApiError::not_found("PaymentMethod", pm_id, "payment_method"))?;
+    let vault_id = row.data["_vault"]
+        .as_str()
+        .ok_or_else(|| ApiError::internal("payment method without vault record"))?
+        .to_string();
+    let sealed_row = st
+        .store
+        .get_vault_card(&vault_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("vault record missing"))?;
+    let sealed = paygate_vault::SealedCard {
+        kek_id: sealed_row.kek_id,
+        wrapped_dek: sealed_row.wrapped_dek,
+        ciphertext: sealed_row.ciphertext,
+    };
+    let card = st.vault.open(&vault_id, &sealed).map_err(ApiError::internal)?;
+    Ok(AuthCard {
+        pm_id: pm_id.to_string(),
+        pm: row.data,
+        pan: card.pan,
+        expiry: card.expiry,
+        cvc: st.take_cvc(pm_id),
+        new_ops: Vec::new(),
+    })
+}
+
+pub fn current_year() -> u16 {
+    u16::try_from(time::OffsetDateTime::now_utc().year()).unwrap_or(2026)
+}
+
+pub fn current_month() -> u8 {
+    time::OffsetDateTime::now_utc().month() as u8
+}
+
+/// A network answer that is not an approval, as Stripe reports it.
+pub struct Decline {
+    pub code: &'static str,
+    pub decline_code: &'static str,
+    pub message: &'static str,
+    pub outcome_type: &'static str,
+}
+
+/// Maps DE 39 to the merchant-facing codes (table in docs/iso8583.md).
+pub fn decline_for(response_code: &str) -> Decline {
+    let d = |code, decline_code, message, outcome_type| Decline {
+        code,
+        decline_code,
+        message,
+        outcome_type,
+    };
+    match response_code {
+        "51" => d("card_declined", "insufficient_funds", "Your card has insufficient funds.", "issuer_declined"),
+        "54" => d("expired_card", "expired_card", "Your card has expired.", "issuer_declined"),
+        "N7" => d("incorrect_cvc", "incorrect_cvc", "Your card's security code is incorrect.", "issuer_declined"),
+        "41" => d("card_declined", "lost_card", "Your card was declined.", "issuer_declined"),
+        "43" => d("card_declined", "stolen_card", "Your card was declined.", "issuer_declined"),
+        "14" => d("incorrect_number", "incorrect_number", "Your card number is incorrect.", "invalid"),
+        "91" => d("card_declined", "issuer_not_available", "Your card was declined. The card issuer could not be reached.", "issuer_declined"),
+        "96" | "30" => d(
+            "processing_error",
+            "processing_error",
+            "An error occurred while processing your card. Try again in a little bit.",
+            "issuer_declined",
+        ),
+        "61" => d("card_declined", "card_velocity_exceeded", "Your card was declined.", "issuer_declined"),
+        "57" | "58" => d("card_declined", "transaction_not_allowed", "Your card was declined.", "issuer_declined"),
+        "04" | "07" => d("card_declined", "pickup_card", "Your card was declined.", "issuer_declined"),
+        "12" => d("card_declined", "invalid_account", "Your card was declined.", "issuer_declined"),
+        "13" => d("card_declined", "invalid_amount", "Your card was declined.", "issuer_declined"),
+        _ => d("card_declined", "generic_decline", "Your card was declined.", "issuer_declined"),
+    }
+}
+
+/// The error for a network failure (timeout, link down) after which the payment was reversed.
+pub fn network_failure() -> Decline {
+    Decline {
+        code: "processing_error",
+        decline_code: "processing_error",
+        message: "An error occurred while processing your card. Try again in a little bit.",
+        outcome_type: "invalid",
+    }
+}

@@ -1,0 +1,240 @@
+//! The one place where failures become Stripe's error object.
+//!
+//! Every handler returns `Result<_, ApiError>`; `ApiError` renders as
+//! `{"error":{"type","code","decline_code","message","param",...}}` with Stripe's status codes.
+//! Internal failures are logged once here and answered as `api_error` without internals.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+/// Stripe's error `type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorType {
+    InvalidRequest,
+    Card,
+    Authentication,
+    Idempotency,
+    RateLimit,
+    Api,
+}
+
+impl ErrorType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorType::InvalidRequest => "invalid_request_error",
+            ErrorType::Card => "card_error",
+            ErrorType::Authentication => "authentication_error",
+            ErrorType::Idempotency => "idempotency_error",
+            ErrorType::RateLimit => "rate_limit_error",
+            ErrorType::Api => "api_error",
+        }
+    }
+}
+
+/// A failure answered to the merchant.
+#[derive(Clone, Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub kind: ErrorType,
+    pub code: Option<&'static str>,
+    pub decline_code: Option<String>,
+    pub message: String,
+    pub param: Option<String>,
+    /// Extra members of the error object (`payment_intent`, `charge`, `payment_method`).
+    pub extra: Map<String, Value>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    fn new(status: StatusCode, kind: ErrorType, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            kind,
+            code: None,
+            decline_code: None,
+            message: message.into(),
+            param: None,
+            extra: Map::new(),
+        }
+    }
+
+    /// 400 invalid_request_error naming the parameter.
+    pub fn invalid(param: &str, code: &'static str, message: impl Into<String>) -> ApiError {
+        let mut e = ApiError::new(StatusCode::BAD_REQUEST, ErrorType::InvalidRequest, message);
+        e.code = Some(code);
+        e.param = Some(param.to_string());
+        e
+    }
+
+    pub fn missing(param: &str) -> ApiError {
+        ApiError::invalid(param, "parameter_missing", format!("Missing required param: {param}."))
+    }
+
+    pub fn bad_param(param: &str, rule: impl std::fmt::Display) -> ApiError {
+        ApiError::invalid(
+            param,
+            "parameter_invalid",
+            format!("Invalid {param}: {rule}"),
+        )
+    }
+
+    pub fn unknown_param(param: &str) -> ApiError {
+        ApiError::invalid(
+            param,
+            "parameter_unknown",
+            format!("Received unknown parameter: {param}"),
+        )
+    }
+
+    pub fn not_found(kind: &str, id: &str, param: &str) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorType::InvalidRequest,
+            format!("No such {kind}: '{id}'"),
+        );
+        e.code = Some("resource_missing");
+        e.param = Some(param.to_string());
+        e
+    }
+
+    pub fn route_not_found(method: &str, path: &str) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorType::InvalidRequest,
+            format!("Unrecognized request URL ({method}: {path})."),
+        );
+        e.code = Some("resource_missing");
+        e
+    }
+
+    /// 400 for an operation the object's state does not allow.
+    pub fn unexpected_state(code: &'static str, message: impl Into<String>) -> ApiError {
+        let mut e = ApiError::new(StatusCode::BAD_REQUEST, ErrorType::InvalidRequest, message);
+        e.code = Some(code);
+        e
+    }
+
+    pub fn unauthenticated(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, ErrorType::Authentication, message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        let mut e = ApiError::new(StatusCode::FORBIDDEN, ErrorType::InvalidRequest, message);
+        e.code = Some("secret_key_required");
+        e
+    }
+
+    pub fn idempotency_mismatch(key: &str) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorType::Idempotency,
+            format!(
+                "Keys for idempotent requests can only be used with the same parameters they were first used with. \
+                 Try using a key other than '{key}' if you meant to execute a different request."
+            ),
+        );
+        e.code = Some("idempotency_key_reused");
+        e
+    }
+
+    pub fn idempotency_in_flight() -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorType::Idempotency,
+            "There is currently another in-progress request using this Idempotent Key \
+             (that probably means you submitted twice, and the other request is still going through). \
+             Please try again later.",
+        );
+        e.code = Some("idempotency_key_in_use");
+        e
+    }
+
+    pub fn conflict(message: impl Into<String>) -> ApiError {
+        let mut e = ApiError::new(StatusCode::CONFLICT, ErrorType::InvalidRequest, message);
+        e.code = Some("lock_timeout");
+        e
+    }
+
+    pub fn rate_limited() -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorType::RateLimit,
+            "Too many requests hit the API too quickly.",
+        );
+        e.code = Some("rate_limit");
+        e
+    }
+
+    /// 402 card_error.
+    pub fn card(code: &'static str, decline_code: Option<&str>, message: impl Into<String>) -> ApiError {
+        let mut e = ApiError::new(StatusCode::PAYMENT_REQUIRED, ErrorType::Card, message);
+        e.code = Some(code);
+        e.decline_code = decline_code.map(str::to_string);
+        e
+    }
+
+    /// 500 api_error. The cause is logged here, once, and never sent to the client.
+    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+        tracing::error!(%cause, "internal error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorType::Api,
+            "An unexpected error occurred. The request was not completed; it is safe to retry with the same Idempotency-Key.",
+        )
+    }
+
+    pub fn with_param(mut self, param: &str) -> ApiError {
+        self.param = Some(param.to_string());
+        self
+    }
+
+    pub fn with_extra(mut self, key: &str, value: Value) -> ApiError {
+        self.extra.insert(key.to_string(), value);
+        self
+    }
+
+    /// The JSON body, as Stripe shapes it.
+    pub fn body(&self) -> Value {
+        let mut err = Map::new();
+        err.insert("type".into(), json!(self.kind.as_str()));
+        err.insert("message".into(), json!(self.message));
+        if let Some(code) = self.code {
+            err.insert("code".into(), json!(code));
+            err.insert(
+                "doc_url".into(),
+                json!(format!("https://docs.stripe.com/error-codes/{}", code.replace('_', "-"))),
+            );
+        }
+        if let Some(d) = &self.decline_code {
+            err.insert("decline_code".into(), json!(d));
+        }
+        if let Some(p) = &self.param {
+            err.insert("param".into(), json!(p));
+        }
+        for (k, v) in &self.extra {
+            err.insert(k.clone(), v.clone());
+        }
+        json!({ "error": Value::Object(err) })
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        crate::http::json_response(self.status, &self.body())
+    }
+}
+
+impl From<paygate_store::StoreError> for ApiError {
+    fn from(e: paygate_store::StoreError) -> ApiError {
+        match e {
+            paygate_store::StoreError::InvalidCursor(id) => ApiError::invalid(
+                "starting_after",
+                "resource_missing",
+                format!("No such object: '{id}'"),
+            ),
+            other => ApiError::internal(other),
+        }
+    }
+}

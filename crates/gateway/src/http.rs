@@ -1,0 +1,326 @@
+//! Request plumbing shared by every endpoint: authentication, parameters, idempotency, timing.
+//!
+//! A POST with an `Idempotency-Key` runs at most once per (merchant, mode, key): the first
+//! result — success or error, status and body — is stored in the same transaction as the state
+//! change it reports, and replayed afterwards. The same key with other parameters is an
+//! `idempotency_error`; a key whose first request is still running answers 409.
+
+use crate::auth::{Caller, authenticate};
+use crate::error::{ApiError, ApiResult};
+use crate::ids::now;
+use crate::params::{MAX_BODY_BYTES, Params};
+use crate::state::SharedState;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use paygate_store::{CommitError, ConflictKind, Op, OpResult, WriteUnit};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::sync::{Arc, Mutex};
+
+/// Longest accepted `Idempotency-Key`.
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
+
+pub fn json_response(status: StatusCode, body: &Value) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut r = Response::new(Body::from(bytes));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+/// An authenticated, parsed API request.
+pub struct Req {
+    pub caller: Caller,
+    pub params: Params,
+    pub idempotency_key: Option<String>,
+    pub method: Method,
+    pub path: String,
+}
+
+impl FromRequest<SharedState> for Req {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &SharedState) -> Result<Req, ApiError> {
+        let (parts, body) = req.into_parts();
+        let caller = authenticate(state, &parts.headers).await?;
+        let idempotency_key = match parts.headers.get("idempotency-key") {
+            None => None,
+            Some(v) => {
+                let k = v
+                    .to_str()
+                    .map_err(|_| ApiError::invalid("Idempotency-Key", "parameter_invalid", "Idempotency-Key must be ASCII."))?
+                    .trim()
+                    .to_string();
+                if k.is_empty() || k.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS {
+                    return Err(ApiError::invalid(
+                        "Idempotency-Key",
+                        "parameter_invalid",
+                        format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} characters."),
+                    ));
+                }
+                Some(k)
+            }
+        };
+        let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+            ApiError::invalid(
+                "body",
+                "request_too_large",
+                format!("Request body is larger than {MAX_BODY_BYTES} bytes or could not be read."),
+            )
+        })?;
+        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        let params = Params::parse(content_type, &bytes, parts.uri.query())?;
+        Ok(Req {
+            caller,
+            params,
+            idempotency_key,
+            method: parts.method,
+            path: parts.uri.path().to_string(),
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum IdemStage {
+    None,
+    Begun,
+    Finished,
+}
+
+/// What a handler of a mutating request works with.
+pub struct Ctx {
+    pub st: SharedState,
+    pub caller: Caller,
+    pub params: Params,
+    pub now: i64,
+    idem: Option<(String, String)>,
+    stage: Arc<Mutex<IdemStage>>,
+}
+
+impl Ctx {
+    pub fn scope(&self) -> paygate_store::Scope {
+        self.caller.scope()
+    }
+
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.idem.as_ref().map(|(k, _)| k.as_str())
+    }
+
+    fn stage(&self) -> IdemStage {
+        *self.stage.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn set_stage(&self, s: IdemStage) {
+        *self.stage.lock().unwrap_or_else(|p| p.into_inner()) = s;
+    }
+
+    /// Adds the "request in flight" marker to the first unit of a multi-step request (one that
+    /// talks to the network between two commits).
+    pub fn begin(&self, unit: &mut WriteUnit) {
+        if let Some((key, hash)) = &self.idem {
+            unit.ops.push(Op::IdempotencyBegin {
+                scope: self.scope(),
+                key: key.clone(),
+                request_hash: hash.clone(),
+                owner: self.st.cfg.node_id.clone(),
+                created: self.now,
+            });
+        }
+    }
+
+    /// Adds the stored result to the unit that completes the request.
+    pub fn finish(&self, unit: &mut WriteUnit, status: StatusCode, body: &Value) {
+        let Some((key, hash)) = &self.idem else { return };
+        let body = body.to_string();
+        let op = if self.stage() == IdemStage::None {
+            Op::IdempotencyInsertDone {
+                scope: self.scope(),
+                key: key.clone(),
+                request_hash: hash.clone(),
+                status: status.as_u16(),
+                body,
+                created: self.now,
+            }
+        } else {
+            Op::IdempotencyFinish {
+                scope: self.scope(),
+                key: key.clone(),
+                status: status.as_u16(),
+                body,
+            }
+        };
+        unit.ops.push(op);
+    }
+
+    /// Commits a unit; marks the idempotency stage from the ops it carried.
+    pub async fn commit(&self, unit: WriteUnit) -> ApiResult<Vec<OpResult>> {
+        let begins = unit.ops.iter().any(|o| matches!(o, Op::IdempotencyBegin { .. }));
+        let finishes = unit
+            .ops
+            .iter()
+            .any(|o| matches!(o, Op::IdempotencyFinish { .. } | Op::IdempotencyInsertDone { .. }));
+        let r = self.st.store.commit(unit).await.map_err(commit_error)?;
+        if finishes {
+            self.set_stage(IdemStage::Finished);
+        } else if begins {
+            self.set_stage(IdemStage::Begun);
+        }
+        Ok(r)
+    }
+
+    /// Finishes the request with a success body in one commit with `unit`.
+    pub async fn commit_ok(&self, mut unit: WriteUnit, body: Value) -> ApiResult<Value> {
+        self.finish(&mut unit, StatusCode::OK, &body);
+        self.commit(unit).await?;
+        Ok(body)
+    }
+}
+
+/// Maps store conflicts to API errors (a racing duplicate request is a 409).
+pub fn commit_error(e: CommitError) -> ApiError {
+    match e {
+        CommitError::Conflict {
+            what: ConflictKind::IdempotencyKeyExists,
+            ..
+        } => ApiError::idempotency_in_flight(),
+        CommitError::Conflict {
+            what: ConflictKind::VersionMismatch,
+            ..
+        } => ApiError::conflict(
+            "This object was modified by another request at the same time; please retry.",
+        ),
+        CommitError::Conflict { what, op_index } => {
+            ApiError::internal(format!("unexpected store conflict {what:?} at op {op_index}"))
+        }
+        CommitError::Store(e) => ApiError::internal(e),
+    }
+}
+
+fn request_hash(req: &Req) -> String {
+    let mut h = Sha256::new();
+    h.update(req.method.as_str().as_bytes());
+    h.update(b" ");
+    h.update(req.path.as_bytes());
+    h.update(b"\n");
+    h.update(Value::Object(req.params.root().clone()).to_string().as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Runs a mutating request under the idempotency protocol.
+pub async fn post<F, Fut>(st: SharedState, req: Req, handler: F) -> Response
+where
+    F: FnOnce(Ctx) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<Value>>,
+{
+    if !req.caller.secret {
+        return error_response(ApiError::forbidden(
+            "This API call cannot be made with a publishable API key. Please use a secret API key.",
+        ));
+    }
+    let hash = request_hash(&req);
+    let scope = req.caller.scope();
+    if let Some(key) = &req.idempotency_key {
+        match st.store.idempotency_get(&scope, key).await {
+            Err(e) => return error_response(e.into()),
+            Ok(Some(row)) => return replay(row, key, &hash),
+            Ok(None) => {}
+        }
+    }
+    let stage = Arc::new(Mutex::new(IdemStage::None));
+    let ctx = Ctx {
+        st: st.clone(),
+        caller: req.caller,
+        params: req.params,
+        now: now(),
+        idem: req.idempotency_key.clone().map(|k| (k, hash)),
+        stage: stage.clone(),
+    };
+    let idem = ctx.idem.clone();
+    let result = handler(ctx).await;
+    let final_stage = *stage.lock().unwrap_or_else(|p| p.into_inner());
+    match result {
+        Ok(body) => json_response(StatusCode::OK, &body),
+        Err(e) => {
+            if let Some((key, hash)) = idem {
+                record_error(&st, &scope, &key, &hash, final_stage, &e).await;
+            }
+            error_response(e)
+        }
+    }
+}
+
+/// Stores an error result for the key (or frees the key after a 5xx, so a retry runs again).
+async fn record_error(
+    st: &SharedState,
+    scope: &paygate_store::Scope,
+    key: &str,
+    hash: &str,
+    stage: IdemStage,
+    e: &ApiError,
+) {
+    let is_conflict = e.status == StatusCode::CONFLICT;
+    let op = match stage {
+        IdemStage::Finished => return,
+        _ if is_conflict && stage == IdemStage::None => return,
+        IdemStage::Begun if e.status.is_server_error() => Op::IdempotencyRelease {
+            scope: scope.clone(),
+            key: key.to_string(),
+        },
+        IdemStage::None if e.status.is_server_error() => return,
+        IdemStage::Begun => Op::IdempotencyFinish {
+            scope: scope.clone(),
+            key: key.to_string(),
+            status: e.status.as_u16(),
+            body: e.body().to_string(),
+        },
+        IdemStage::None => Op::IdempotencyInsertDone {
+            scope: scope.clone(),
+            key: key.to_string(),
+            request_hash: hash.to_string(),
+            status: e.status.as_u16(),
+            body: e.body().to_string(),
+            created: now(),
+        },
+    };
+    if let Err(err) = st.store.commit(WriteUnit { ops: vec![op] }).await {
+        tracing::warn!(error = %err, "could not record idempotent error result");
+    }
+}
+
+fn replay(row: paygate_store::IdempotencyRow, key: &str, hash: &str) -> Response {
+    if row.request_hash != hash {
+        return error_response(ApiError::idempotency_mismatch(key));
+    }
+    match (row.state.as_str(), row.status, row.body) {
+        ("done", Some(status), Some(body)) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut r = Response::new(Body::from(body));
+            *r.status_mut() = status;
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            r.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            r
+        }
+        _ => error_response(ApiError::idempotency_in_flight()),
+    }
+}
+
+pub fn error_response(e: ApiError) -> Response {
+    axum::response::IntoResponse::into_response(e)
+}
+
+/// Runs a read-only request.
+pub async fn get<F, Fut>(req: Req, handler: F) -> Response
+where
+    F: FnOnce(Caller, Params) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<Value>>,
+{
+    match handler(req.caller, req.params).await {
+        Ok(v) => json_response(StatusCode::OK, &v),
+        Err(e) => error_response(e),
+    }
+}

@@ -1,0 +1,259 @@
+//! paygate's gateway: the Stripe-compatible merchant API, the payment flows that drive the card
+//! network over ISO 8583, webhooks, settlement and crash recovery.
+//!
+//! The path of one payment is described in `docs/ARCHITECTURE.md`.
+
+pub mod admin;
+pub mod api;
+pub mod auth;
+pub mod cards;
+pub mod config;
+pub mod error;
+pub mod flows;
+pub mod http;
+pub mod ids;
+pub mod metrics;
+pub mod models;
+pub mod outbox;
+pub mod params;
+pub mod recovery;
+pub mod render;
+pub mod settlement;
+pub mod state;
+pub mod webhooks;
+
+use crate::config::Config;
+use crate::state::{AppState, SharedState};
+use base64::Engine;
+use paygate_iso8583::Profile;
+use paygate_network::link::{Link, LinkConfig};
+use paygate_network::sim::{SimConfig, SimHandle};
+use paygate_store::{Store, StoreConfig};
+use paygate_vault::{KeyRing, Secret, Vault};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Interval of the stale-attempt sweeper (recovers attempts of processes that died).
+const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
+/// paygate's acquiring institution id (DE 32).
+const ACQUIRER_ID: &str = "123456";
+/// How long shutdown waits for in-flight requests.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Opens the configured database (SQLite under `data_dir` unless a PostgreSQL URL is given).
+pub async fn open_store(cfg: &Config) -> Result<Store, String> {
+    let sc = match &cfg.database_url {
+        Some(url) => StoreConfig::Postgres {
+            url: url.clone(),
+            schema: cfg.database_schema.clone(),
+            pool_size: 8,
+        },
+        None => StoreConfig::Sqlite {
+            path: cfg.data_dir.join("paygate.db"),
+        },
+    };
+    Store::open(sc).await.map_err(|e| format!("cannot open the database: {e}"))
+}
+
+/// The vault from configured keys; without any, keys generated once into
+/// `data_dir/vault-keys.json` (0600) so that the embedded demo starts with no set-up.
+pub fn open_vault(cfg: &Config) -> Result<Vault, String> {
+    let (keks, fp) = if cfg.vault_keks.is_empty() {
+        demo_keys(&cfg.data_dir)?
+    } else {
+        let fp = cfg
+            .fingerprint_key
+            .clone()
+            .ok_or("vault_keks are configured but fingerprint_key is not")?;
+        (cfg.vault_keks.clone(), fp)
+    };
+    let mut pairs = Vec::new();
+    for k in &keks {
+        let (id, key) = k
+            .split_once(':')
+            .ok_or_else(|| "each vault KEK must be written 'id:base64key'".to_string())?;
+        pairs.push((id.to_string(), key.to_string()));
+    }
+    let active = pairs.first().map(|p| p.0.clone()).ok_or("no vault KEK")?;
+    let ring = KeyRing::from_config(&active, &pairs).map_err(|e| e.to_string())?;
+    let fp = base64::engine::general_purpose::STANDARD
+        .decode(fp.trim())
+        .map_err(|e| format!("fingerprint_key is not base64: {e}"))?;
+    let vault = Vault::new(ring, Secret::new(fp));
+    vault.check().map_err(|e| format!("vault self-check failed: {e}"))?;
+    Ok(vault)
+}
+
+fn demo_keys(dir: &Path) -> Result<(Vec<String>, String), String> {
+    let path = dir.join("vault-keys.json");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let keks = v["keks"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        let fp = v["fingerprint_key"].as_str().unwrap_or_default().to_string();
+        return Ok((keks, fp));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let keks = vec![format!("kek-1:{}", paygate_vault::generate_key_b64())];
+    let fp = paygate_vault::generate_key_b64();
+    let text = serde_json::json!({"keks": keks, "fingerprint_key": fp}).to_string();
+    write_private(&path, &text)?;
+    tracing::warn!(path = %path.display(), "generated demo vault keys; configure vault_keks in production");
+    Ok((keks, fp))
+}
+
+fn write_private(path: &Path, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    f.write_all(text.as_bytes()).map_err(|e| e.to_string())
+}
+
+/// A running gateway.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: SharedState,
+    pub sim: Option<SimHandle>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Starts everything `paygate serve` runs: database, vault, network link (and the in-process
+/// simulator unless `network_addr` is set), recovery, webhook workers, settlement job, HTTP.
+pub async fn start(cfg: Config) -> Result<Server, String> {
+    let store = open_store(&cfg).await?;
+    let vault = open_vault(&cfg)?;
+    let profile: Profile = cfg.network_profile.parse().map_err(|_| "network_profile must be ascii or binary".to_string())?;
+    let (sim, network_addr) = match &cfg.network_addr {
+        Some(a) => (None, a.clone()),
+        None => {
+            let sim = paygate_network::sim::start(SimConfig {
+                listen: "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?,
+                data_dir: cfg.data_dir.join("network-sim"),
+                profile,
+                open_to_buy_minor: 1_000_000_000_000_000,
+            })
+            .await
+            .map_err(|e| format!("cannot start the network simulator: {e}"))?;
+            let addr = sim.local_addr().to_string();
+            (Some(sim), addr)
+        }
+    };
+    let mut lc = LinkConfig::new(network_addr, terminal_id(), ACQUIRER_ID);
+    lc.profile = profile;
+    lc.request_timeout_ms = cfg.network_timeout_ms;
+    let link = Link::connect(lc).await.map_err(|e| format!("cannot reach the card network: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let state: SharedState = Arc::new(AppState::new(cfg, store, link, vault));
+    match recovery::recover(&state, None).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(recovered = n, "recovered unfinished payments from a previous run"),
+        Err(e) => tracing::warn!(error = %e, "start-up recovery failed; the sweeper will retry"),
+    }
+    let (tx, rx) = watch::channel(false);
+    let mut tasks = Vec::new();
+    tasks.push(tokio::spawn(webhooks::run(state.clone(), rx.clone())));
+    tasks.push(tokio::spawn(background(state.clone(), rx.clone())));
+    let app = api::router(state.clone()).layer(axum::middleware::from_fn_with_state(state.clone(), observe));
+    let mut srx = rx.clone();
+    tasks.push(tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = srx.wait_for(|v| *v).await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "HTTP server stopped");
+        }
+    }));
+    Ok(Server {
+        addr,
+        state,
+        sim,
+        shutdown: tx,
+        tasks,
+    })
+}
+
+/// A terminal id (DE 41) unique to this process, so STANs of several processes never collide.
+fn terminal_id() -> String {
+    format!("PG{}", &ids::random_base62(6).to_uppercase())
+}
+
+/// Stale-attempt sweeper and daily settlement.
+async fn background(st: SharedState, mut rx: watch::Receiver<bool>) {
+    let mut last_settled_day = -1;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(SWEEP_INTERVAL) => {}
+            _ = rx.changed() => return,
+        }
+        let stale = ids::now() - st.cfg.attempt_stale_s;
+        if let Err(e) = recovery::recover(&st, Some(stale)).await {
+            tracing::warn!(error = %e, "stale attempt sweep failed");
+        }
+        let today = outbox::day_plus(ids::now(), 0);
+        if st.cfg.settle_daily && today != last_settled_day {
+            match settlement::settle(&st.store, today).await {
+                Ok(r) => {
+                    last_settled_day = today;
+                    if r.transactions > 0 {
+                        tracing::info!(transactions = r.transactions, "daily settlement ran");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "daily settlement failed"),
+            }
+        }
+    }
+}
+
+/// Request metrics and one access-log line per request (never bodies: they carry card data).
+async fn observe(
+    axum::extract::State(st): axum::extract::State<SharedState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let resp = next.run(req).await;
+    let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    metrics::Metrics::incr(&st.metrics.http_requests);
+    if resp.status().is_server_error() {
+        metrics::Metrics::incr(&st.metrics.http_5xx);
+    }
+    st.metrics.observe_request_us(us);
+    tracing::debug!(%method, %path, status = resp.status().as_u16(), us, "request");
+    resp
+}
+
+impl Server {
+    /// Stops accepting, drains in-flight requests, stops workers, closes the database.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = tokio::time::timeout(DRAIN_TIMEOUT, t).await;
+        }
+        self.state.store.close().await;
+        if let Some(sim) = self.sim {
+            let _ = sim.shutdown().await;
+        }
+    }
+
+    /// Resolves when shutdown was requested by `signal`.
+    pub fn trigger(&self) -> watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}

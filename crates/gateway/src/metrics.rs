@@ -1,0 +1,81 @@
+//! Process metrics in the Prometheus text format (`GET /metrics`).
+//!
+//! A handful of atomic counters and a fixed-bucket latency histogram: enough for dashboards and
+//! alerts without a metrics framework in the hot path.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Latency histogram bucket upper bounds, microseconds.
+const BUCKETS_US: [u64; 12] = [
+    500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 5_000_000,
+];
+
+#[derive(Default)]
+pub struct Metrics {
+    pub http_requests: AtomicU64,
+    pub http_5xx: AtomicU64,
+    pub payments_succeeded: AtomicU64,
+    pub payments_declined: AtomicU64,
+    pub payments_failed_network: AtomicU64,
+    pub reversals: AtomicU64,
+    pub refunds: AtomicU64,
+    pub webhook_deliveries_ok: AtomicU64,
+    pub webhook_deliveries_failed: AtomicU64,
+    pub recovered_attempts: AtomicU64,
+    latency_buckets: [AtomicU64; BUCKETS_US.len()],
+    latency_count: AtomicU64,
+    latency_sum_us: AtomicU64,
+}
+
+impl Metrics {
+    pub fn observe_request_us(&self, us: u64) {
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
+        self.latency_sum_us.fetch_add(us, Ordering::Relaxed);
+        if let Some(i) = BUCKETS_US.iter().position(|b| us <= *b) {
+            self.latency_buckets[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn incr(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Renders every metric as Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let counters: [(&str, &AtomicU64); 10] = [
+            ("paygate_http_requests_total", &self.http_requests),
+            ("paygate_http_5xx_total", &self.http_5xx),
+            ("paygate_payments_succeeded_total", &self.payments_succeeded),
+            ("paygate_payments_declined_total", &self.payments_declined),
+            ("paygate_payments_network_failed_total", &self.payments_failed_network),
+            ("paygate_reversals_total", &self.reversals),
+            ("paygate_refunds_total", &self.refunds),
+            ("paygate_webhook_deliveries_ok_total", &self.webhook_deliveries_ok),
+            ("paygate_webhook_deliveries_failed_total", &self.webhook_deliveries_failed),
+            ("paygate_recovered_attempts_total", &self.recovered_attempts),
+        ];
+        for (name, c) in counters {
+            let _ = writeln!(out, "# TYPE {name} counter\n{name} {}", c.load(Ordering::Relaxed));
+        }
+        let name = "paygate_http_request_duration_seconds";
+        let _ = writeln!(out, "# TYPE {name} histogram");
+        let mut cumulative = 0;
+        for (i, b) in BUCKETS_US.iter().enumerate() {
+            cumulative += self.latency_buckets[i].load(Ordering::Relaxed);
+            let _ = writeln!(out, "{name}_bucket{{le=\"{}\"}} {cumulative}", micros_as_seconds(*b));
+        }
+        let count = self.latency_count.load(Ordering::Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let sum = self.latency_sum_us.load(Ordering::Relaxed);
+        let _ = writeln!(out, "{name}_sum {}", micros_as_seconds(sum));
+        let _ = writeln!(out, "{name}_count {count}");
+        out
+    }
+}
+
+/// `1500` µs -> `"0.001500"` without floating point.
+fn micros_as_seconds(us: u64) -> String {
+    format!("{}.{:06}", us / 1_000_000, us % 1_000_000)
+}

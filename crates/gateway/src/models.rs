@@ -1,0 +1,112 @@
+//! The stored documents of the payment objects. Each is exactly the API object plus internal
+//! fields whose names start with `_` (removed by `render::public`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub mod pi_status {
+    pub const REQUIRES_PAYMENT_METHOD: &str = "requires_payment_method";
+    pub const REQUIRES_CONFIRMATION: &str = "requires_confirmation";
+    pub const REQUIRES_ACTION: &str = "requires_action";
+    pub const PROCESSING: &str = "processing";
+    pub const REQUIRES_CAPTURE: &str = "requires_capture";
+    pub const SUCCEEDED: &str = "succeeded";
+    pub const CANCELED: &str = "canceled";
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PaymentIntent {
+    pub id: String,
+    pub object: String,
+    pub amount: i64,
+    pub amount_capturable: i64,
+    pub amount_received: i64,
+    pub canceled_at: Option<i64>,
+    pub cancellation_reason: Option<String>,
+    pub capture_method: String,
+    pub client_secret: String,
+    pub confirmation_method: String,
+    pub created: i64,
+    pub currency: String,
+    pub customer: Option<String>,
+    pub description: Option<String>,
+    pub last_payment_error: Option<Value>,
+    pub latest_charge: Option<String>,
+    pub livemode: bool,
+    pub metadata: Map<String, Value>,
+    pub next_action: Option<Value>,
+    pub payment_method: Option<String>,
+    pub payment_method_types: Vec<String>,
+    pub receipt_email: Option<String>,
+    pub statement_descriptor: Option<String>,
+    pub status: String,
+    /// How many authorizations were attempted (names crash-recovery records).
+    #[serde(rename = "_attempts", default)]
+    pub attempts: u32,
+}
+
+/// What the gateway keeps of a charge's network transaction.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NetState {
+    pub net_ref: paygate_network::link::NetRef,
+    pub rrn: String,
+    pub approval_code: Option<String>,
+    pub currency_numeric: u16,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Charge {
+    pub id: String,
+    pub object: String,
+    pub amount: i64,
+    pub amount_captured: i64,
+    pub amount_refunded: i64,
+    pub balance_transaction: Option<String>,
+    pub captured: bool,
+    pub created: i64,
+    pub currency: String,
+    pub customer: Option<String>,
+    pub description: Option<String>,
+    pub failure_code: Option<String>,
+    pub failure_message: Option<String>,
+    pub livemode: bool,
+    pub metadata: Map<String, Value>,
+    pub outcome: Value,
+    pub paid: bool,
+    pub payment_intent: Option<String>,
+    pub payment_method: Option<String>,
+    pub payment_method_details: Value,
+    pub refunded: bool,
+    pub status: String,
+    #[serde(rename = "_net", default)]
+    pub net: Option<NetState>,
+    /// Refund amount reserved by refunds still talking to the network.
+    #[serde(rename = "_refund_reserved", default)]
+    pub refund_reserved: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Refund {
+    pub id: String,
+    pub object: String,
+    pub amount: i64,
+    pub balance_transaction: Option<String>,
+    pub charge: String,
+    pub created: i64,
+    pub currency: String,
+    pub failure_reason: Option<String>,
+    pub metadata: Map<String, Value>,
+    pub payment_intent: Option<String>,
+    pub reason: Option<String>,
+    pub status: String,
+}
+
+/// Serializes a document; our own structs always serialize.
+pub fn to_value<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// Reads a stored document back into its struct.
+pub fn from_value<T: for<'de> Deserialize<'de>>(v: Value) -> Result<T, crate::error::ApiError> {
+    serde_json::from_value(v).map_err(|e| crate::error::ApiError::internal(format!("corrupt stored object: {e}")))
+}

@@ -1,0 +1,83 @@
+//! Shared state of one gateway process.
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use paygate_network::link::Link;
+use paygate_store::{MerchantRow, Store};
+use paygate_vault::{Cvc, Vault};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a CVC given with a saved PaymentMethod is kept in memory for its first confirm.
+pub const CVC_TTL: Duration = Duration::from_secs(600);
+/// Most CVCs held in memory at once.
+pub const CVC_CACHE_MAX: usize = 100_000;
+/// How long an API key or merchant lookup is trusted before it is read again (revocation delay).
+pub const AUTH_CACHE_TTL: Duration = Duration::from_secs(2);
+
+pub struct AppState {
+    pub cfg: Config,
+    pub store: Store,
+    pub link: Link,
+    pub vault: Vault,
+    pub metrics: Metrics,
+    cvcs: Mutex<HashMap<String, (Cvc, Instant)>>,
+    merchants: Mutex<HashMap<String, (MerchantRow, Instant)>>,
+    pub(crate) keys: Mutex<HashMap<String, (paygate_store::ApiKeyRow, Instant)>>,
+}
+
+pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    pub fn new(cfg: Config, store: Store, link: Link, vault: Vault) -> AppState {
+        AppState {
+            cfg,
+            store,
+            link,
+            vault,
+            metrics: Metrics::default(),
+            cvcs: Mutex::new(HashMap::new()),
+            merchants: Mutex::new(HashMap::new()),
+            keys: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Keeps a CVC (never persisted) for the first authorization of a saved PaymentMethod.
+    pub fn remember_cvc(&self, pm_id: &str, cvc: Cvc) {
+        let mut m = self.cvcs.lock().unwrap_or_else(|p| p.into_inner());
+        if m.len() >= CVC_CACHE_MAX {
+            let now = Instant::now();
+            m.retain(|_, (_, at)| now.duration_since(*at) < CVC_TTL);
+        }
+        if m.len() < CVC_CACHE_MAX {
+            m.insert(pm_id.to_string(), (cvc, Instant::now()));
+        }
+    }
+
+    /// Takes (and forgets) the CVC of a PaymentMethod, if still fresh.
+    pub fn take_cvc(&self, pm_id: &str) -> Option<Cvc> {
+        let mut m = self.cvcs.lock().unwrap_or_else(|p| p.into_inner());
+        match m.remove(pm_id) {
+            Some((cvc, at)) if at.elapsed() < CVC_TTL => Some(cvc),
+            _ => None,
+        }
+    }
+
+    /// A merchant's row, cached briefly.
+    pub async fn merchant(&self, id: &str) -> Result<Option<MerchantRow>, paygate_store::StoreError> {
+        if let Some((row, at)) = self.merchants.lock().unwrap_or_else(|p| p.into_inner()).get(id)
+            && at.elapsed() < AUTH_CACHE_TTL
+        {
+            return Ok(Some(row.clone()));
+        }
+        let row = self.store.get_merchant(id).await?;
+        if let Some(r) = &row {
+            self.merchants
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(id.to_string(), (r.clone(), Instant::now()));
+        }
+        Ok(row)
+    }
+}

@@ -1,0 +1,160 @@
+//! The official `stripe` Python library, unmodified, against a running paygate: a merchant's
+//! existing code works by changing the API base and the key.
+//!
+//! The test makes its own venv (`pip install stripe==16.1.0`) under the target dir. Without
+//! python3 it fails, unless `PAYGATE_SKIP_PYTHON=1`.
+
+mod support;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use support::TestApp;
+
+const STRIPE_VERSION: &str = "16.1.0";
+
+fn venv() -> Option<PathBuf> {
+    if std::env::var("PAYGATE_SKIP_PYTHON").as_deref() == Ok("1") {
+        eprintln!("skipped: PAYGATE_SKIP_PYTHON=1");
+        return None;
+    }
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("stripe-venv-{STRIPE_VERSION}"));
+    let py = dir.join("bin/python");
+    let marker = dir.join(".installed");
+    if !marker.exists() {
+        let ok = Command::new("python3").args(["-m", "venv"]).arg(&dir).status();
+        assert!(
+            ok.is_ok_and(|s| s.success()),
+            "python3 -m venv failed: install python3 and python3-venv (or set PAYGATE_SKIP_PYTHON=1)"
+        );
+        let ok = Command::new(&py)
+            .args(["-m", "pip", "install", "-q", &format!("stripe=={STRIPE_VERSION}")])
+            .status()
+            .expect("pip runs");
+        assert!(ok.success(), "pip install stripe=={STRIPE_VERSION} failed");
+        std::fs::write(&marker, b"ok").unwrap();
+    }
+    Some(py)
+}
+
+const SCRIPT: &str = r#"
+import json, sys, stripe
+base, key, hook_url = sys.argv[1], sys.argv[2], sys.argv[3]
+stripe.api_key = key
+stripe.api_base = base
+out = {}
+we = stripe.WebhookEndpoint.create(url=hook_url, enabled_events=["payment_intent.succeeded"])
+out["whsec"] = we.secret
+pi = stripe.PaymentIntent.create(amount=15000, currency="krw", payment_method="pm_card_visa", confirm=True)
+out["auto_status"] = pi.status
+out["auto_id"] = pi.id
+try:
+    stripe.PaymentIntent.create(amount=1000, currency="krw", confirm=True,
+                                payment_method="pm_card_chargeDeclinedInsufficientFunds")
+    out["decline"] = "no error"
+except stripe.error.CardError as e:
+    out["decline"] = [e.code, e.error.decline_code, e.http_status]
+pi2 = stripe.PaymentIntent.create(amount=8000, currency="krw", capture_method="manual")
+pi2 = stripe.PaymentIntent.confirm(pi2.id, payment_method="pm_card_mastercard")
+out["manual_status"] = pi2.status
+pi2 = stripe.PaymentIntent.capture(pi2.id, amount_to_capture=5000)
+out["captured"] = [pi2.status, pi2.amount_received]
+re = stripe.Refund.create(payment_intent=pi2.id, amount=2000)
+out["refund"] = [re.status, re.amount]
+lst = stripe.PaymentIntent.list(limit=2, expand=["data.latest_charge"])
+out["list"] = [len(lst.data), lst.has_more, lst.data[0].latest_charge.object]
+out["all_ids"] = [p.id for p in stripe.PaymentIntent.list(limit=1).auto_paging_iter()]
+cus = stripe.Customer.create(email="park@example.kr", metadata={"tier": "gold"})
+out["customer"] = stripe.Customer.retrieve(cus.id).metadata["tier"]
+try:
+    stripe.PaymentIntent.retrieve("pi_doesnotexist")
+except stripe.error.InvalidRequestError as e:
+    out["missing"] = [e.http_status, e.code]
+print(json.dumps(out))
+"#;
+
+const VERIFY: &str = r#"
+import sys, stripe
+body = open(sys.argv[1], "rb").read().decode()
+sig = open(sys.argv[2]).read()
+event = stripe.Webhook.construct_event(body, sig, sys.argv[3])
+print(event["type"], event["data"]["object"]["id"])
+try:
+    stripe.Webhook.construct_event(body, sig, "whsec_wrong")
+    print("WRONG SECRET ACCEPTED")
+except stripe.error.SignatureVerificationError:
+    print("wrong secret refused")
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_stripe_python_library_works_against_paygate() {
+    let Some(py) = venv() else { return };
+    let app = TestApp::spawn().await;
+    let got: Arc<Mutex<Vec<(String, Bytes)>>> = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    let hook = Router::new().route(
+        "/hook",
+        post(move |h: HeaderMap, b: Bytes| {
+            let g = g.clone();
+            async move {
+                let sig = h.get("stripe-signature").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                g.lock().unwrap().push((sig, b));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, hook).await.unwrap() });
+
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("flow.py");
+    std::fs::write(&script, SCRIPT).unwrap();
+    let (py2, base, key, url) = (py.clone(), app.base.clone(), app.key.clone(), hook_url.clone());
+    let out = tokio::task::spawn_blocking(move || Command::new(py2).arg(script).args([&base, &key, &url]).output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "stripe-python failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(v["auto_status"], "succeeded");
+    assert_eq!(v["decline"], serde_json::json!(["card_declined", "insufficient_funds", 402]));
+    assert_eq!(v["manual_status"], "requires_capture");
+    assert_eq!(v["captured"], serde_json::json!(["succeeded", 5000]));
+    assert_eq!(v["refund"], serde_json::json!(["succeeded", 2000]));
+    assert_eq!(v["list"], serde_json::json!([2, true, "charge"]));
+    assert_eq!(v["all_ids"].as_array().unwrap().len(), 3, "auto-paging walks every intent");
+    assert_eq!(v["customer"], "gold");
+    assert_eq!(v["missing"], serde_json::json!([404, "resource_missing"]));
+
+    // The webhook for the automatic payment verifies with stripe.Webhook.construct_event.
+    let mut delivery = None;
+    for _ in 0..100 {
+        if let Some(d) = got.lock().unwrap().first().cloned() {
+            delivery = Some(d);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (sig, body) = delivery.expect("a webhook was delivered");
+    std::fs::write(dir.path().join("body"), &body).unwrap();
+    std::fs::write(dir.path().join("sig"), &sig).unwrap();
+    std::fs::write(dir.path().join("verify.py"), VERIFY).unwrap();
+    let out = Command::new(&py)
+        .arg(dir.path().join("verify.py"))
+        .arg(dir.path().join("body"))
+        .arg(dir.path().join("sig"))
+        .arg(v["whsec"].as_str().unwrap())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains(&format!("payment_intent.succeeded {}", v["auto_id"].as_str().unwrap())), "{text}");
+    assert!(text.contains("wrong secret refused"), "{text}");
+}

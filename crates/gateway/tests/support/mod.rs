@@ -1,0 +1,161 @@
+//! `TestApp`: a real gateway on port 0 with a fresh database and its own in-process card
+//! network simulator, driven over HTTP.
+#![allow(dead_code)]
+
+use paygate_gateway::config::Config;
+use paygate_gateway::{Server, admin};
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::path::PathBuf;
+
+pub struct TestApp {
+    pub server: Server,
+    pub base: String,
+    pub key: String,
+    pub merchant: String,
+    pub client: reqwest::Client,
+    pub dir: tempfile::TempDir,
+}
+
+pub const VISA: &str = "4242424242424242";
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(f: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut cfg = Config {
+            data_dir: dir.path().to_path_buf(),
+            listen: "127.0.0.1:0".into(),
+            network_timeout_ms: 1_500,
+            settle_daily: false,
+            ..Config::default()
+        };
+        f(&mut cfg);
+        let server = paygate_gateway::start(cfg.clone()).await.expect("gateway starts");
+        let m = admin::create_merchant(&server.state.store, &cfg, "Test shop").await.expect("merchant");
+        TestApp {
+            base: format!("http://{}", server.addr),
+            server,
+            key: m.secret_key,
+            merchant: m.id,
+            client: reqwest::Client::new(),
+            dir,
+        }
+    }
+
+    /// A second merchant on the same gateway; returns its secret key.
+    pub async fn other_merchant(&self) -> String {
+        admin::create_merchant(&self.server.state.store, &self.server.state.cfg, "Other shop")
+            .await
+            .expect("merchant")
+            .secret_key
+    }
+
+    pub fn sim_dir(&self) -> PathBuf {
+        self.dir.path().join("network-sim")
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+        self.post_as(&self.key, path, form, None).await
+    }
+
+    pub async fn post_idem(&self, path: &str, form: &[(&str, &str)], key: &str) -> (StatusCode, Value) {
+        self.post_as(&self.key, path, form, Some(key)).await
+    }
+
+    pub async fn post_as(&self, sk: &str, path: &str, form: &[(&str, &str)], idem: Option<&str>) -> (StatusCode, Value) {
+        let body = url_encode(form);
+        let mut req = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .bearer_auth(sk)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(k) = idem {
+            req = req.header("Idempotency-Key", k);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let v = resp.json().await.unwrap_or(Value::Null);
+        (status, v)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.get_as(&self.key, path).await
+    }
+
+    pub async fn get_as(&self, sk: &str, path: &str) -> (StatusCode, Value) {
+        let resp = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .bearer_auth(sk)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Creates and confirms a card payment in one call.
+    pub async fn pay(&self, number: &str, amount: i64, extra: &[(&str, &str)]) -> (StatusCode, Value) {
+        let amount = amount.to_string();
+        let mut form = vec![
+            ("amount", amount.as_str()),
+            ("currency", "krw"),
+            ("confirm", "true"),
+            ("payment_method_data[type]", "card"),
+            ("payment_method_data[card][number]", number),
+            ("payment_method_data[card][exp_month]", "12"),
+            ("payment_method_data[card][exp_year]", "2034"),
+            ("payment_method_data[card][cvc]", "123"),
+        ];
+        form.extend_from_slice(extra);
+        self.post("/v1/payment_intents", &form).await
+    }
+
+    /// Every event type written so far for this merchant, oldest first.
+    pub async fn event_types(&self) -> Vec<String> {
+        let (_, v) = self.get("/v1/events?limit=100").await;
+        let mut types: Vec<String> = v["data"]
+            .as_array()
+            .map(|a| a.iter().map(|e| e["type"].as_str().unwrap_or_default().to_string()).collect())
+            .unwrap_or_default();
+        types.reverse();
+        types
+    }
+
+    /// The simulator's journal entry for an RRN.
+    pub fn journal_by_rrn(&self, rrn: &str) -> Value {
+        let entries = paygate_network::sim::journal(&self.sim_dir()).expect("journal");
+        let v = serde_json::to_value(entries).expect("json");
+        v.as_array()
+            .and_then(|a| a.iter().find(|e| e["rrn"] == rrn && e["type"] == "authorization").cloned())
+            .unwrap_or(Value::Null)
+    }
+
+    pub async fn balance(&self) -> (i64, i64) {
+        let (_, b) = self.get("/v1/balance").await;
+        let pick = |k: &str| {
+            b[k].as_array()
+                .and_then(|a| a.iter().find(|x| x["currency"] == "krw"))
+                .and_then(|x| x["amount"].as_i64())
+                .unwrap_or(0)
+        };
+        (pick("available"), pick("pending"))
+    }
+
+    pub async fn ledger_problems(&self) -> Vec<String> {
+        self.server.state.store.ledger_verify().await.expect("verify").problems
+    }
+}
+
+pub fn url_encode(form: &[(&str, &str)]) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}

@@ -1,0 +1,120 @@
+//! Configuration: defaults < `paygate.toml` < `PAYGATE_*` environment < flags.
+//! Every option is listed with its default in docs/CONFIG.md.
+
+use clap::Args;
+use paygate_gateway::config::Config;
+use std::path::PathBuf;
+
+/// Where the database is: the common flags of the operator commands.
+#[derive(Args, Clone, Debug, Default)]
+pub struct DbArgs {
+    /// Data directory (SQLite database `paygate.db` lives here).
+    #[arg(long, env = "PAYGATE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// PostgreSQL URL; replaces SQLite.
+    #[arg(long, env = "PAYGATE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// PostgreSQL schema.
+    #[arg(long, env = "PAYGATE_DATABASE_SCHEMA")]
+    pub database_schema: Option<String>,
+    /// Configuration file (default ./paygate.toml when it exists).
+    #[arg(long, env = "PAYGATE_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+impl DbArgs {
+    pub fn config(&self) -> Result<Config, String> {
+        let mut cfg = load_file(self.config.as_deref())?;
+        if let Some(d) = &self.data_dir {
+            cfg.data_dir = d.clone();
+        }
+        if let Some(u) = &self.database_url {
+            cfg.database_url = Some(u.clone());
+        }
+        if let Some(s) = &self.database_schema {
+            cfg.database_schema = Some(s.clone());
+        }
+        Ok(cfg)
+    }
+}
+
+/// Flags of `paygate serve` (each also read from its `PAYGATE_*` variable).
+#[derive(Args, Clone, Debug, Default)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// HTTP listen address (default 127.0.0.1:8080).
+    #[arg(long, env = "PAYGATE_LISTEN")]
+    pub listen: Option<String>,
+    /// Card network address HOST:PORT; without it an in-process simulator starts.
+    #[arg(long, env = "PAYGATE_NETWORK_ADDR")]
+    pub network_addr: Option<String>,
+    /// ISO 8583 profile on the link: ascii (default) or binary.
+    #[arg(long, env = "PAYGATE_NETWORK_PROFILE")]
+    pub network_profile: Option<String>,
+    /// Authorization timeout before a payment is reversed, in ms (default 10000).
+    #[arg(long, env = "PAYGATE_NETWORK_TIMEOUT_MS")]
+    pub network_timeout_ms: Option<u64>,
+    /// This process's id for crash recovery (default node-1).
+    #[arg(long, env = "PAYGATE_NODE_ID")]
+    pub node_id: Option<String>,
+    /// Vault key-encrypting keys, `id:base64`, comma-separated; the first is active.
+    #[arg(long, env = "PAYGATE_VAULT_KEKS", value_delimiter = ',')]
+    pub vault_keks: Option<Vec<String>>,
+    /// Card fingerprint HMAC key (base64).
+    #[arg(long, env = "PAYGATE_FINGERPRINT_KEY")]
+    pub fingerprint_key: Option<String>,
+    /// Allow live-mode webhook endpoints on private networks.
+    #[arg(long, env = "PAYGATE_WEBHOOKS_ALLOW_PRIVATE")]
+    pub webhooks_allow_private: Option<bool>,
+    /// Fault injection: hold approved authorizations this long before committing (chaos tests).
+    #[arg(long, env = "PAYGATE_FAULT_DELAY_AFTER_AUTH_MS", hide = true)]
+    pub fault_delay_after_auth_ms: Option<u64>,
+}
+
+impl ConfigArgs {
+    pub fn config(&self) -> Result<Config, String> {
+        let mut cfg = self.db.config()?;
+        if let Some(v) = &self.listen {
+            cfg.listen = v.clone();
+        }
+        if let Some(v) = &self.network_addr {
+            cfg.network_addr = Some(v.clone());
+        }
+        if let Some(v) = &self.network_profile {
+            cfg.network_profile = v.clone();
+        }
+        if let Some(v) = self.network_timeout_ms {
+            cfg.network_timeout_ms = v;
+        }
+        if let Some(v) = &self.node_id {
+            cfg.node_id = v.clone();
+        }
+        if let Some(v) = &self.vault_keks {
+            cfg.vault_keks = v.clone();
+        }
+        if let Some(v) = &self.fingerprint_key {
+            cfg.fingerprint_key = Some(v.clone());
+        }
+        if let Some(v) = self.webhooks_allow_private {
+            cfg.webhooks_allow_private = v;
+        }
+        if let Some(v) = self.fault_delay_after_auth_ms {
+            cfg.fault_delay_after_auth_ms = v;
+        }
+        Ok(cfg)
+    }
+}
+
+fn load_file(path: Option<&std::path::Path>) -> Result<Config, String> {
+    let default = PathBuf::from("paygate.toml");
+    let (path, required) = match path {
+        Some(p) => (p.to_path_buf(), true),
+        None => (default, false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display())),
+        Err(_) if !required => Ok(Config::default()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}

@@ -1,0 +1,302 @@
+//! `paygate`: the gateway server, its operator commands, the card-network simulator and the
+//! load generator, in one binary.
+
+mod config;
+
+use clap::{Parser, Subcommand};
+use config::{ConfigArgs, DbArgs};
+use paygate_gateway::{admin, settlement};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "paygate", version, about = "A self-hostable payment gateway")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway (SQLite under ./paygate-data and an in-process card network by default).
+    Serve(ConfigArgs),
+    /// Merchants.
+    #[command(subcommand)]
+    Merchant(MerchantCmd),
+    /// API keys and vault keys.
+    #[command(subcommand)]
+    Keys(KeysCmd),
+    /// Create or upgrade the database schema.
+    Migrate(DbArgs),
+    /// The double-entry ledger.
+    #[command(subcommand)]
+    Ledger(LedgerCmd),
+    /// Move pending balances whose D+N date has come to available.
+    Settle {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Settle everything available on or before this day (YYYY-MM-DD, UTC); default today.
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// Simulators of the counterparties paygate talks to.
+    #[command(subcommand)]
+    Sim(SimCmd),
+    /// Load generator: card payments against a running paygate.
+    Bench(paygate_bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum MerchantCmd {
+    /// Create a merchant with test-mode keys.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List merchants.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// Mint an API key for a merchant (shown once).
+    Create {
+        #[arg(long)]
+        merchant: String,
+        /// Live-mode key (default test mode).
+        #[arg(long)]
+        live: bool,
+        /// Publishable key instead of a secret key.
+        #[arg(long)]
+        publishable: bool,
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an API key by its id (`key_…`).
+    Revoke {
+        #[arg(long)]
+        id: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Print a new random key-encrypting key (base64) for `vault_keks`.
+    GenerateKek,
+    /// Re-wrap every card's data key under the active KEK (safe while serving).
+    RotateKek(ConfigArgs),
+}
+
+#[derive(Subcommand)]
+enum LedgerCmd {
+    /// Check that every entry balances and every balance equals its postings.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SimCmd {
+    /// The ISO 8583 card network / issuer simulator.
+    Network(paygate_network::cli::SimNetworkArgs),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PAYGATE_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Merchant(MerchantCmd::Create { name, db, json }) => {
+            let cfg = db.config()?;
+            let store = paygate_gateway::open_store(&cfg).await?;
+            let m = admin::create_merchant(&store, &cfg, &name).await?;
+            if json {
+                println!("{}", serde_json::to_string(&m).map_err(|e| e.to_string())?);
+            } else {
+                println!("merchant {}\nsecret key      {}\npublishable key {}", m.id, m.secret_key, m.publishable_key);
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Merchant(MerchantCmd::List { db, json }) => {
+            let cfg = db.config()?;
+            let store = paygate_gateway::open_store(&cfg).await?;
+            let list = store.list_merchants().await.map_err(|e| e.to_string())?;
+            for m in &list {
+                if json {
+                    println!("{}", serde_json::json!({"id": m.id, "name": m.name, "created": m.created}));
+                } else {
+                    println!("{}\t{}", m.id, m.name);
+                }
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Keys(cmd) => keys(cmd).await,
+        Command::Migrate(db) => {
+            let cfg = db.config()?;
+            let store = paygate_gateway::open_store(&cfg).await?;
+            println!("database schema is up to date ({})", store.backend_name());
+            store.close().await;
+            Ok(())
+        }
+        Command::Ledger(LedgerCmd::Verify { db, json }) => ledger_verify(db, json).await,
+        Command::Settle { db, date } => {
+            let cfg = db.config()?;
+            let store = paygate_gateway::open_store(&cfg).await?;
+            let day = match date {
+                Some(d) => settlement::parse_date(&d)?,
+                None => paygate_gateway::outbox::day_plus(paygate_gateway::ids::now(), 0),
+            };
+            let r = settlement::settle(&store, day).await?;
+            println!("settled {} balance transactions in {} ledger entries", r.transactions, r.entries);
+            store.close().await;
+            Ok(())
+        }
+        Command::Sim(SimCmd::Network(args)) => paygate_network::cli::run(args).await.map_err(|e| e.to_string()),
+        Command::Bench(args) => paygate_bench::run(args).await.map(|_| ()).map_err(|e| e.to_string()),
+    }
+}
+
+async fn ledger_verify(db: DbArgs, json: bool) -> Result<(), String> {
+    let cfg = db.config()?;
+    let store = paygate_gateway::open_store(&cfg).await?;
+    let report = store.ledger_verify().await.map_err(|e| e.to_string())?;
+    store.close().await;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"entries": report.entries, "accounts": report.accounts, "problems": report.problems})
+        );
+    } else {
+        println!("{} entries, {} accounts checked", report.entries, report.accounts);
+        for p in &report.problems {
+            println!("PROBLEM: {p}");
+        }
+    }
+    if report.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the ledger has {} problem(s)", report.problems.len()))
+    }
+}
+
+async fn keys(cmd: KeysCmd) -> Result<(), String> {
+    match cmd {
+        KeysCmd::Create { merchant, live, publishable, db, json } => {
+            let cfg = db.config()?;
+            let store = paygate_gateway::open_store(&cfg).await?;
+            let (key, id) = admin::create_key(&store, &merchant, live, !publishable).await?;
+            if json {
+                println!("{}", serde_json::json!({"id": id, "key": key}));
+            } else {
+                println!("{id}\t{key}");
+            }
+            store.close().await;
+            Ok(())
+        }
+        KeysCmd::Revoke { id, db } => {
+            let cfg = db.config()?;
+            let store = paygate_gateway::open_store(&cfg).await?;
+            admin::revoke_key(&store, &id).await?;
+            println!("revoked {id}");
+            store.close().await;
+            Ok(())
+        }
+        KeysCmd::GenerateKek => {
+            println!("{}", paygate_vault::generate_key_b64());
+            Ok(())
+        }
+        KeysCmd::RotateKek(args) => {
+            let cfg = args.config()?;
+            let store = paygate_gateway::open_store(&cfg).await?;
+            let vault = paygate_gateway::open_vault(&cfg)?;
+            let n = paygate_gateway::admin::rotate_kek(&store, &vault).await?;
+            println!("re-wrapped {n} card data keys under the active KEK");
+            store.close().await;
+            Ok(())
+        }
+    }
+}
+
+async fn serve(args: ConfigArgs) -> Result<(), String> {
+    let cfg = args.config()?;
+    let first_start = !cfg.data_dir.join("paygate.db").exists() && cfg.database_url.is_none();
+    let server = paygate_gateway::start(cfg.clone()).await?;
+    let addr = server.addr;
+    if first_start || server.state.store.list_merchants().await.map(|m| m.is_empty()).unwrap_or(false) {
+        let m = admin::create_merchant(&server.state.store, &cfg, "Demo merchant").await?;
+        println!("created a test-mode demo merchant {}", m.id);
+        println!("  secret key:      {}", m.secret_key);
+        println!("  publishable key: {}", m.publishable_key);
+        println!("try it:");
+        println!(
+            "  curl http://{addr}/v1/payment_intents -u {}: -d amount=10000 -d currency=krw -d confirm=true \\\n    -d 'payment_method_data[type]=card' -d 'payment_method_data[card][number]=4242424242424242' \\\n    -d 'payment_method_data[card][exp_month]=12' -d 'payment_method_data[card][exp_year]=2030' -d 'payment_method_data[card][cvc]=123'",
+            m.secret_key
+        );
+    }
+    println!("paygate listening on http://{addr}");
+    if let Some(sim) = &server.sim {
+        println!("card network simulator on {}", sim.local_addr());
+    }
+    wait_for_signal().await;
+    tracing::info!("shutting down: draining in-flight requests");
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
