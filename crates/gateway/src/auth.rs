@@ -13,6 +13,8 @@ use std::time::Instant;
 /// The caller of one request.
 #[derive(Clone, Debug)]
 pub struct Caller {
+    /// Id of the API key used (rate limits, logs).
+    pub key_id: String,
     pub merchant: MerchantRow,
     pub livemode: bool,
     pub secret: bool,
@@ -101,7 +103,11 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Ca
         )));
     }
     let merchant = state.merchant(&row.merchant_id).await?.ok_or_else(invalid)?;
+    if !state.limiter.allow(&row.id) {
+        return Err(ApiError::rate_limited());
+    }
     Ok(Caller {
+        key_id: row.id.clone(),
         merchant,
         livemode: row.livemode,
         secret: row.kind == "secret",

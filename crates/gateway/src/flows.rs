@@ -297,7 +297,7 @@ async fn approved(
 
 /// Expands `latest_charge` from the in-hand charge (it is not committed yet when the body is
 /// built), and any other path through the store.
-async fn expand_with(ctx: &Ctx, mut body: Value, ch_doc: &Value, expands: &[String]) -> ApiResult<Value> {
+pub async fn expand_with(ctx: &Ctx, mut body: Value, ch_doc: &Value, expands: &[String]) -> ApiResult<Value> {
     let mut rest = Vec::new();
     for e in expands {
         if e == "latest_charge" {
@@ -442,71 +442,6 @@ fn spawn_reversal(
     })
 }
 
-/// Captures `amount` of an authorized intent (0220 completion at the network).
-pub async fn capture(ctx: &mut Ctx, mut pi: PaymentIntent, version: i64, amount: i64, expands: Vec<String>) -> ApiResult<Value> {
-    let scope = ctx.scope();
-    let ch_id = pi.latest_charge.clone().ok_or_else(|| ApiError::internal("requires_capture without charge"))?;
-    let ch_row = ctx
-        .st
-        .store
-        .get_object(&scope, &ch_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("charge missing"))?;
-    let mut ch: Charge = crate::models::from_value(ch_row.data.clone())?;
-    let net = ch.net.clone().ok_or_else(|| ApiError::internal("charge without network reference"))?;
-    let currency = Currency::parse(&pi.currency).map_err(ApiError::internal)?;
-    // Phase 1: mark the intent as capturing (serializes concurrent captures/cancels).
-    let attempt_id = format!("{}:capture", pi.id);
-    pi.status = pi_status::PROCESSING.into();
-    let mut unit = WriteUnit::default();
-    ctx.begin(&mut unit);
-    unit.ops.push(update(&pi.id, version, &to_value(&pi)));
-    unit.ops.push(Op::PutAttempt(AttemptRow {
-        id: attempt_id.clone(),
-        merchant_id: scope.merchant_id.clone(),
-        livemode: scope.livemode,
-        owner_node: ctx.st.cfg.node_id.clone(),
-        state: "capturing".into(),
-        created: ctx.now,
-        data: json!({"kind": "capture", "payment_intent": pi.id, "charge": ch.id, "amount": amount}),
-    }));
-    ctx.commit(unit).await?;
-    let result = ctx.st.link.capture(&net.net_ref, &net.rrn, amount, net.currency_numeric).await;
-    let approved = matches!(&result, Ok(o) if o.response_code == "00");
-    let mut unit = WriteUnit::default();
-    if !approved {
-        // Leave the intent capturable; report the network failure.
-        pi.status = pi_status::REQUIRES_CAPTURE.into();
-        unit.ops.push(update(&pi.id, version + 1, &to_value(&pi)));
-        unit.ops.push(Op::DeleteAttempt { id: attempt_id });
-        let code = result.as_ref().map(|o| o.response_code.clone()).unwrap_or_else(|e| e.to_string());
-        let err = ApiError::card("processing_error", None, format!("The capture was refused by the card network ({code}). Try again in a little bit."));
-        ctx.finish(&mut unit, err.status, &err.body());
-        ctx.commit(unit).await?;
-        return Err(err);
-    }
-    let merchant = ctx.caller.merchant.clone();
-    post_capture(&scope, &merchant, &mut ch, currency, amount, ctx.now, &mut unit)?;
-    if amount < pi.amount {
-        // The uncaptured rest of the hold is released; Stripe reports it as refunded.
-        ch.amount_refunded = pi.amount - amount;
-    }
-    pi.status = pi_status::SUCCEEDED.into();
-    pi.amount_received = amount;
-    pi.amount_capturable = 0;
-    let pi_doc = to_value(&pi);
-    let ch_doc = to_value(&ch);
-    unit.ops.push(update(&ch.id, ch_row.version, &ch_doc));
-    unit.ops.push(update(&pi.id, version + 1, &pi_doc));
-    unit.ops.push(event(&scope, "charge.captured", &ch_doc, ctx.idempotency_key(), ctx.now));
-    unit.ops.push(event(&scope, "payment_intent.succeeded", &pi_doc, ctx.idempotency_key(), ctx.now));
-    unit.ops.push(Op::DeleteAttempt { id: attempt_id });
-    let body = expand_with(ctx, public(pi_doc), &ch_doc, &expands).await?;
-    ctx.finish(&mut unit, StatusCode::OK, &body);
-    ctx.commit(unit).await?;
-    Ok(body)
-}
-
 /// Cancels an intent; an authorized one is reversed at the network first.
 pub async fn cancel(ctx: &mut Ctx, mut pi: PaymentIntent, version: i64, reason: Option<String>, expands: Vec<String>) -> ApiResult<Value> {
     let scope = ctx.scope();
@@ -532,7 +467,7 @@ pub async fn cancel(ctx: &mut Ctx, mut pi: PaymentIntent, version: i64, reason: 
             owner_node: ctx.st.cfg.node_id.clone(),
             state: "reversing".into(),
             created: ctx.now,
-            data: json!({"kind": "cancel", "payment_intent": pi.id, "net_ref": net.net_ref, "amount": pi.amount, "currency_numeric": net.currency_numeric}),
+            data: json!({"kind": "cancel", "payment_intent": pi.id, "net_ref": net.net_ref, "amount": pi.amount, "currency_numeric": net.currency_numeric, "idempotency_key": ctx.idempotency_key()}),
         }));
         ctx.commit(first).await?;
         version += 1;

@@ -5,15 +5,20 @@
 //! |---------------|------------------------------------------------|-------------------------------------------------------------------|
 //! | authorizing   | auth may or may not have reached the network   | reverse (0400; idempotent, answers 00 for unknown originals), intent back to `requires_payment_method` with a `processing_error`, idempotency key freed |
 //! | reversing     | a reversal was started                         | reverse again, then clear                                          |
-//! | capturing     | capture may have been sent                     | intent back to `requires_capture` (the issuer hold stays; the merchant can capture again) |
-//! | refunding     | refund may have been sent                      | release the reservation; reported in the log for reconciliation   |
+//! | capturing     | capture (0220) may have been sent              | re-send it as a repeat (0221): the network replays its recorded answer or processes it now; record the capture, or make the intent capturable again |
+//! | refunding     | refund (0200/20) may have been sent            | re-send it as a repeat (0201); record the refund as succeeded or failed accordingly |
 
+use crate::capture::{Answer, FollowUpRecord, resend};
 use crate::models::{Charge, PaymentIntent, from_value, pi_status, to_value};
 use crate::outbox::{event, update};
 use crate::state::AppState;
 use paygate_network::link::NetRef;
 use paygate_store::{AttemptRow, Op, Scope, WriteUnit};
 use serde_json::json;
+
+/// Longest a recovery waits for the network per attempt; an unanswered one is retried by the
+/// next sweep, so start-up and the sweeper never hang on a dead network.
+const NETWORK_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Recovers the attempts of this node (at start-up) or, with `stale_before`, those of any node
 /// older than that time (a peer that died).
@@ -51,15 +56,18 @@ async fn recover_one(st: &AppState, a: &AttemptRow) -> Result<(), String> {
         let net_ref: NetRef = serde_json::from_value(net_ref.clone()).map_err(|e| e.to_string())?;
         let amount = a.data["amount"].as_i64().unwrap_or(0);
         let cur = a.data["currency_numeric"].as_u64().and_then(|c| u16::try_from(c).ok()).unwrap_or(0);
-        st.link.reverse(&net_ref, amount, cur).await.map_err(|e| e.to_string())?;
+        tokio::time::timeout(NETWORK_WAIT, st.link.reverse(&net_ref, amount, cur))
+            .await
+            .map_err(|_| "the network did not answer the reversal in time".to_string())?
+            .map_err(|e| e.to_string())?;
         crate::metrics::Metrics::incr(&st.metrics.reversals);
     }
     let pi_id = a.data["payment_intent"].as_str().unwrap_or_default();
     let interrupted = match kind {
         "authorization" => fail_intent(st, &scope, pi_id, &mut unit).await?,
         "cancel" => cancel_intent(st, &scope, pi_id, &mut unit).await?,
-        "capture" => restore_capturable(st, &scope, pi_id, &mut unit).await?,
-        "refund" => release_refund(st, &scope, a, &mut unit).await?,
+        "capture" => finish_capture(st, &scope, a, &mut unit).await?,
+        "refund" => finish_refund(st, &scope, a, &mut unit).await?,
         _ => false,
     };
     // A request that never stored its result gets its key back, so the client's retry runs.
@@ -120,27 +128,52 @@ async fn cancel_intent(st: &AppState, scope: &Scope, pi_id: &str, unit: &mut Wri
     Ok(true)
 }
 
-async fn restore_capturable(st: &AppState, scope: &Scope, pi_id: &str, unit: &mut WriteUnit) -> Result<bool, String> {
-    let Some((version, mut pi)) = load_pi(st, scope, pi_id).await? else {
+/// A capture whose answer was lost: ask again with a repeat and record what the network says.
+async fn finish_capture(st: &AppState, scope: &Scope, a: &AttemptRow, unit: &mut WriteUnit) -> Result<bool, String> {
+    let pi_id = a.data["payment_intent"].as_str().unwrap_or_default();
+    let Some((pi_version, pi)) = load_pi(st, scope, pi_id).await? else {
         return Ok(false);
     };
     if pi.status != pi_status::PROCESSING {
         return Ok(false);
     }
-    pi.status = pi_status::REQUIRES_CAPTURE.into();
-    unit.ops.push(update(&pi.id, version, &to_value(&pi)));
+    let record: FollowUpRecord = serde_json::from_value(a.data["follow_up"].clone()).map_err(|e| e.to_string())?;
+    let approved = match resend(st, &record, NETWORK_WAIT).await {
+        Answer::Approved => true,
+        Answer::Refused(_) => false,
+        Answer::Unknown(why) => return Err(why),
+    };
+    let ch_id = a.data["charge"].as_str().unwrap_or_default();
+    let row = st.store.get_object(scope, ch_id).await.map_err(|e| e.to_string())?.ok_or("charge missing")?;
+    let ch: Charge = from_value(row.data).map_err(|e| e.message)?;
+    let merchant = st.merchant(&scope.merchant_id).await.map_err(|e| e.to_string())?.ok_or("merchant missing")?;
+    let now = crate::ids::now();
+    let (u, _, _) = crate::capture::capture_unit(scope, &merchant, pi, pi_version, ch, row.version, record.amount, approved, None, now)
+        .map_err(|e| e.message)?;
+    unit.ops.extend(u.ops);
     Ok(true)
 }
 
-async fn release_refund(st: &AppState, scope: &Scope, a: &AttemptRow, unit: &mut WriteUnit) -> Result<bool, String> {
-    let ch_id = a.data["charge"].as_str().unwrap_or_default();
-    let amount = a.data["amount"].as_i64().unwrap_or(0);
-    let Some(row) = st.store.get_object(scope, ch_id).await.map_err(|e| e.to_string())? else {
-        return Ok(false);
+/// A refund whose answer was lost: ask again with a repeat and record what the network says.
+async fn finish_refund(st: &AppState, scope: &Scope, a: &AttemptRow, unit: &mut WriteUnit) -> Result<bool, String> {
+    let record: FollowUpRecord = serde_json::from_value(a.data["follow_up"].clone()).map_err(|e| e.to_string())?;
+    let ok = match resend(st, &record, NETWORK_WAIT).await {
+        Answer::Approved => true,
+        Answer::Refused(_) => false,
+        Answer::Unknown(why) => return Err(why),
     };
-    let mut ch: Charge = from_value(row.data).map_err(|e| e.message)?;
-    ch.refund_reserved = (ch.refund_reserved - amount).max(0);
-    tracing::warn!(charge = %ch.id, amount, "refund interrupted; reservation released — reconcile against the network journal");
-    unit.ops.push(update(&ch.id, row.version, &to_value(&ch)));
+    let ch_id = a.data["charge"].as_str().unwrap_or_default();
+    let row = st.store.get_object(scope, ch_id).await.map_err(|e| e.to_string())?.ok_or("charge missing")?;
+    let ch: Charge = from_value(row.data).map_err(|e| e.message)?;
+    let draft = crate::api::refunds::RefundDraft {
+        id: a.data["refund"].as_str().unwrap_or_default().to_string(),
+        amount: record.amount,
+        reason: a.data["reason"].as_str().map(str::to_string),
+        metadata: a.data["metadata"].as_object().cloned().unwrap_or_default(),
+    };
+    let now = crate::ids::now();
+    let (u, _) = crate::api::refunds::refund_unit(scope, ch, row.version, draft, ok, None, now).map_err(|e| e.message)?;
+    tracing::info!(charge = %ch_id, refund_approved = ok, "finished an interrupted refund from the network's recorded answer");
+    unit.ops.extend(u.ops);
     Ok(true)
 }

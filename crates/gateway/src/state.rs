@@ -22,6 +22,7 @@ pub struct AppState {
     pub link: Link,
     pub vault: Vault,
     pub metrics: Metrics,
+    pub limiter: crate::ratelimit::RateLimiter,
     cvcs: Mutex<HashMap<String, (Cvc, Instant)>>,
     merchants: Mutex<HashMap<String, (MerchantRow, Instant)>>,
     pub(crate) keys: Mutex<HashMap<String, (paygate_store::ApiKeyRow, Instant)>>,
@@ -32,6 +33,7 @@ pub type SharedState = Arc<AppState>;
 impl AppState {
     pub fn new(cfg: Config, store: Store, link: Link, vault: Vault) -> AppState {
         AppState {
+            limiter: crate::ratelimit::RateLimiter::new(cfg.rate_limit_per_s),
             cfg,
             store,
             link,

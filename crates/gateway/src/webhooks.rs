@@ -9,6 +9,7 @@ use crate::state::AppState;
 use bytes::Bytes;
 use hmac::{Hmac, KeyInit, Mac};
 use http_body_util::Full;
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -84,13 +85,35 @@ fn is_private_host(host: &str) -> bool {
     }
 }
 
-type HttpClient = Client<HttpConnector, Full<Bytes>>;
+/// HTTP/1.1 client for webhook deliveries: https (rustls, ring, Mozilla's roots from
+/// webpki-roots) and, for test-mode and allowed private endpoints, plain http.
+type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+fn client(timeout_ms: u64) -> HttpClient {
+    let mut http = HttpConnector::new();
+    http.set_connect_timeout(Some(Duration::from_millis(timeout_ms)));
+    http.enforce_http(false);
+    let tls = rustls_config();
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Client::builder(TokioExecutor::new()).build(https)
+}
+
+fn rustls_config() -> rustls::ClientConfig {
+    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("ring supports TLS 1.2 and 1.3 (a failure is a build defect)")
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}
 
 /// Runs dispatch and delivery until `shutdown` fires.
 pub async fn run(st: Arc<AppState>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let mut connector = HttpConnector::new();
-    connector.set_connect_timeout(Some(Duration::from_millis(st.cfg.webhook_timeout_ms)));
-    let client: HttpClient = Client::builder(TokioExecutor::new()).build(connector);
+    let client = client(st.cfg.webhook_timeout_ms);
     let worker = format!("{}-{}", st.cfg.node_id, std::process::id());
     loop {
         let busy = tick(&st, &client, &worker).await;

@@ -223,3 +223,67 @@ async fn live_mode_refuses_test_cards_and_test_keys_never_see_live_objects() {
     let (s, _) = app.get(&format!("/v1/customers/{}", c["id"].as_str().unwrap())).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "test key cannot read a live object");
 }
+
+#[tokio::test]
+async fn customers_and_webhook_endpoints_update_list_and_delete() {
+    let app = TestApp::spawn().await;
+    let (_, c) = app.post("/v1/customers", &[("email", "a@example.kr"), ("metadata[k]", "v")]).await;
+    let id = c["id"].as_str().unwrap();
+    let (s, u) = app
+        .post(&format!("/v1/customers/{id}"), &[("name", "Choi"), ("metadata[k]", ""), ("metadata[x]", "1")])
+        .await;
+    assert_eq!(s, StatusCode::OK, "{u}");
+    assert_eq!(u["name"], "Choi");
+    assert_eq!(u["metadata"], serde_json::json!({"x": "1"}), "empty value removes a key");
+    let (s, pi) = app
+        .post("/v1/payment_intents", &[("amount", "900"), ("currency", "krw"), ("customer", id)])
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let pi_id = pi["id"].as_str().unwrap();
+    let (s, upd) = app
+        .post(&format!("/v1/payment_intents/{pi_id}"), &[("amount", "950"), ("description", "two coffees")])
+        .await;
+    assert_eq!(s, StatusCode::OK, "{upd}");
+    assert_eq!(upd["amount"], 950);
+    let (_, by_customer) = app.get(&format!("/v1/payment_intents?customer={id}")).await;
+    assert_eq!(by_customer["data"].as_array().unwrap().len(), 1);
+    let resp = app
+        .client
+        .delete(format!("{}/v1/customers/{id}", app.base))
+        .bearer_auth(&app.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let (_, gone) = app.get(&format!("/v1/customers/{id}")).await;
+    assert_eq!(gone["deleted"], true);
+
+    let (_, we) = app
+        .post("/v1/webhook_endpoints", &[("url", "http://127.0.0.1:9/hook"), ("enabled_events[]", "*")])
+        .await;
+    let we_id = we["id"].as_str().unwrap();
+    let (s, upd) = app
+        .post(&format!("/v1/webhook_endpoints/{we_id}"), &[("disabled", "true"), ("enabled_events[]", "charge.refunded")])
+        .await;
+    assert_eq!(s, StatusCode::OK, "{upd}");
+    assert_eq!(upd["status"], "disabled");
+    assert_eq!(upd["enabled_events"], serde_json::json!(["charge.refunded"]));
+    assert!(upd.get("secret").is_none());
+    let (_, list) = app.get("/v1/webhook_endpoints").await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+    let resp = app
+        .client
+        .delete(format!("{}/v1/webhook_endpoints/{we_id}", app.base))
+        .bearer_auth(&app.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let (_, list) = app.get("/v1/webhook_endpoints").await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 0);
+    let (_, evs) = app.get("/v1/events?type=customer.deleted").await;
+    let ev_id = evs["data"][0]["id"].as_str().unwrap();
+    let (s, ev) = app.get(&format!("/v1/events/{ev_id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(ev["data"]["object"]["id"], id);
+}

@@ -102,12 +102,12 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
     let created_event = event(&scope, "payment_intent.created", &doc, ctx.idempotency_key(), ctx.now);
     if !confirm {
         let unit = WriteUnit {
-            ops: vec![insert(&scope, "payment_intent", None, &doc, ctx.now), created_event],
+            ops: vec![insert(&scope, "payment_intent", pi.customer.as_deref(), &doc, ctx.now), created_event],
         };
         let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
         return ctx.commit_ok(unit, body).await;
     }
-    let pre = vec![insert(&scope, "payment_intent", None, &doc, ctx.now), created_event];
+    let pre = vec![insert(&scope, "payment_intent", pi.customer.as_deref(), &doc, ctx.now), created_event];
     flows::confirm(&mut ctx, pi, None, pre, expands).await
 }
 
@@ -262,7 +262,7 @@ pub async fn capture(State(st): State<SharedState>, Path(id): Path<String>, req:
                 ),
             ));
         }
-        flows::capture(&mut ctx, pi, row.version, amount, expands).await
+        crate::capture::capture(&mut ctx, pi, row.version, amount, expands).await
     })
     .await
 }

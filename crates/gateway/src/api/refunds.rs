@@ -13,7 +13,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use paygate_ledger::Currency;
-use paygate_store::{AttemptRow, Op, WriteUnit};
+use crate::capture::{Answer, FollowUpRecord, classify, resend};
+use paygate_network::link::FollowUpKind;
+use paygate_store::{AttemptRow, Op, Scope, WriteUnit};
+use serde_json::Map;
+use std::time::Duration;
 use serde_json::{Value, json};
 
 pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
@@ -80,10 +84,23 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         ));
     }
     let net = ch.net.clone().ok_or_else(|| ApiError::internal("charge without network reference"))?;
-    let currency = Currency::parse(&ch.currency).map_err(ApiError::internal)?;
     let scope = ctx.scope();
     let refund_id = new_id("re");
-    // Phase 1: reserve the amount on the charge (serializes concurrent refunds).
+    let prepared = ctx
+        .st
+        .link
+        .prepare_refund(&net.net_ref, &net.rrn, amount, net.currency_numeric)
+        .map_err(ApiError::internal)?;
+    let record = FollowUpRecord {
+        kind: FollowUpKind::Refund,
+        own: prepared.net_ref.clone(),
+        orig: net.net_ref.clone(),
+        rrn: net.rrn.clone(),
+        amount,
+        currency_numeric: net.currency_numeric,
+    };
+    // Phase 1: reserve the amount on the charge (serializes concurrent refunds) and record
+    // the refund message about to go out.
     ch.refund_reserved += amount;
     let attempt_id = format!("{refund_id}:refund");
     let mut unit = WriteUnit::default();
@@ -96,64 +113,97 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         owner_node: ctx.st.cfg.node_id.clone(),
         state: "refunding".into(),
         created: ctx.now,
-        data: json!({"kind": "refund", "charge": ch.id, "refund": refund_id, "amount": amount}),
+        data: json!({"kind": "refund", "charge": ch.id, "refund": refund_id, "follow_up": record,
+                     "reason": reason, "metadata": metadata, "idempotency_key": ctx.idempotency_key()}),
     }));
     ctx.commit(unit).await?;
-    let version = row.version + 1;
-    let result = ctx.st.link.refund(&net.net_ref, &net.rrn, amount, net.currency_numeric).await;
-    let ok = matches!(&result, Ok(o) if o.response_code == "00");
-    ch.refund_reserved -= amount;
-    let mut re = Refund {
-        id: refund_id,
-        object: "refund".into(),
-        amount,
-        balance_transaction: None,
-        charge: ch.id.clone(),
-        created: ctx.now,
-        currency: ch.currency.clone(),
-        failure_reason: None,
-        metadata,
-        payment_intent: ch.payment_intent.clone(),
-        reason,
-        status: "succeeded".into(),
+    // Phase 2: the network; a lost answer is asked for again with a repeat (0201).
+    let mut answer = classify(&ctx.st.link.send_follow_up(prepared).await);
+    if let Answer::Unknown(_) = answer {
+        answer = resend(&ctx.st, &record, Duration::from_millis(ctx.st.cfg.network_timeout_ms)).await;
+    }
+    let ok = match answer {
+        Answer::Approved => true,
+        Answer::Refused(_) => false,
+        Answer::Unknown(why) => return Err(ApiError::internal(format!("refund outcome unknown: {why}"))),
     };
-    let mut unit = WriteUnit::default();
+    // Phase 3.
+    let draft = RefundDraft { id: refund_id, amount, reason, metadata };
+    let (mut unit, re_doc) = refund_unit(&scope, ch, row.version + 1, draft, ok, ctx.idempotency_key(), ctx.now)?;
     if ok {
         crate::metrics::Metrics::incr(&ctx.st.metrics.refunds);
-        let txn = balance_txn(&scope, "refund", &re.id, currency, -amount, 0, ctx.now, "available", ctx.now);
-        let entry = paygate_ledger::refund(
-            format!("refund:{}", re.id),
-            &scope.merchant_id,
-            scope.livemode,
-            currency,
-            amount,
-            &re.id,
-        )
-        .map_err(ApiError::internal)?;
-        unit.ops.push(ledger(entry, ctx.now));
-        unit.ops.push(txn.op);
-        re.balance_transaction = Some(txn.id);
-        ch.amount_refunded += amount;
-        ch.refunded = refunded_of_captured(&ch) >= ch.amount_captured;
-    } else {
-        re.status = "failed".into();
-        re.failure_reason = Some("unknown".into());
-    }
-    let re_doc = to_value(&re);
-    let ch_doc = to_value(&ch);
-    unit.ops.push(insert(&scope, "refund", Some(&ch.id), &re_doc, ctx.now));
-    unit.ops.push(update_op(&ch.id, version, &ch_doc));
-    unit.ops.push(event(&scope, "refund.created", &re_doc, ctx.idempotency_key(), ctx.now));
-    if ok {
-        unit.ops.push(event(&scope, "charge.refunded", &ch_doc, ctx.idempotency_key(), ctx.now));
-    } else {
-        unit.ops.push(event(&scope, "refund.failed", &re_doc, ctx.idempotency_key(), ctx.now));
     }
     unit.ops.push(Op::DeleteAttempt { id: attempt_id });
     let body = expand(&ctx.st, &ctx.caller, public(re_doc), &expands).await?;
     ctx.finish(&mut unit, StatusCode::OK, &body);
     ctx.commit(unit).await?;
     Ok(body)
+}
+
+/// A refund as requested, before the network answered.
+pub struct RefundDraft {
+    pub id: String,
+    pub amount: i64,
+    pub reason: Option<String>,
+    pub metadata: Map<String, Value>,
+}
+
+/// The writes that record a refund's answer: the refund object, the charge (reservation
+/// released, refunded amount on success), the ledger entry and balance transaction, events.
+pub fn refund_unit(
+    scope: &Scope,
+    mut ch: Charge,
+    ch_version: i64,
+    draft: RefundDraft,
+    ok: bool,
+    idempotency_key: Option<&str>,
+    now: i64,
+) -> ApiResult<(WriteUnit, Value)> {
+    let currency = Currency::parse(&ch.currency).map_err(ApiError::internal)?;
+    ch.refund_reserved = (ch.refund_reserved - draft.amount).max(0);
+    let mut re = Refund {
+        id: draft.id,
+        object: "refund".into(),
+        amount: draft.amount,
+        balance_transaction: None,
+        charge: ch.id.clone(),
+        created: now,
+        currency: ch.currency.clone(),
+        failure_reason: None,
+        metadata: draft.metadata,
+        payment_intent: ch.payment_intent.clone(),
+        reason: draft.reason,
+        status: "succeeded".into(),
+    };
+    let mut unit = WriteUnit::default();
+    if ok {
+        let txn = balance_txn(scope, "refund", &re.id, currency, -re.amount, 0, now, "available", now);
+        let entry = paygate_ledger::refund(
+            format!("refund:{}", re.id),
+            &scope.merchant_id,
+            scope.livemode,
+            currency,
+            re.amount,
+            &re.id,
+        )
+        .map_err(ApiError::internal)?;
+        unit.ops.push(ledger(entry, now));
+        unit.ops.push(txn.op);
+        re.balance_transaction = Some(txn.id);
+        ch.amount_refunded += re.amount;
+        ch.refunded = refunded_of_captured(&ch) >= ch.amount_captured;
+    } else {
+        re.status = "failed".into();
+        re.failure_reason = Some("declined".into());
+    }
+    let re_doc = to_value(&re);
+    let ch_doc = to_value(&ch);
+    unit.ops.push(insert(scope, "refund", Some(&ch.id), &re_doc, now));
+    unit.ops.push(update_op(&ch.id, ch_version, &ch_doc));
+    unit.ops.push(event(scope, "refund.created", &re_doc, idempotency_key, now));
+    let follow = if ok { ("charge.refunded", &ch_doc) } else { ("refund.failed", &re_doc) };
+    unit.ops.push(event(scope, follow.0, follow.1, idempotency_key, now));
+    Ok((unit, re_doc))
 }
 
 /// Refunded amount that came out of the captured amount (a partial capture reports the

@@ -31,6 +31,23 @@ impl Stamp {
     pub fn now() -> Stamp {
         Stamp::at(OffsetDateTime::now_utc())
     }
+
+    /// The fields of a message whose DE 7 was `transmitted_at` (MMDDhhmmss): DE 12 and DE 13 are
+    /// read back from it, since paygate's terminal runs on UTC. A repeat uses this to carry the
+    /// same date-time fields as the message it repeats.
+    pub fn of_transmitted_at(transmitted_at: &str) -> Option<Stamp> {
+        let digits =
+            transmitted_at.len() == 10 && transmitted_at.bytes().all(|b| b.is_ascii_digit());
+        if !digits {
+            return None;
+        }
+        let (local_date, local_time) = transmitted_at.split_at(4);
+        Some(Stamp {
+            transmitted_at: transmitted_at.to_owned(),
+            local_time: local_time.to_owned(),
+            local_date: local_date.to_owned(),
+        })
+    }
 }
 
 /// The current card-expiry month as YYMM (UTC), for DE 14 comparisons.
@@ -51,6 +68,14 @@ mod tests {
         assert_eq!(s.transmitted_at, "0131230509");
         assert_eq!(s.local_time, "230509");
         assert_eq!(s.local_date, "0131");
+    }
+
+    #[test]
+    fn a_stamp_is_rebuilt_from_its_de7() {
+        let s = Stamp::at(datetime!(2026-12-01 00:00:07 UTC));
+        assert_eq!(Stamp::of_transmitted_at(&s.transmitted_at), Some(s));
+        assert_eq!(Stamp::of_transmitted_at("013123595"), None);
+        assert_eq!(Stamp::of_transmitted_at("01312359x9"), None);
     }
 
     #[test]

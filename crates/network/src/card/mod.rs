@@ -78,20 +78,43 @@ pub mod mti {
     /// Network management request (echo test).
     pub const NETWORK_MANAGEMENT: &str = "0800";
 
-    /// The response MTI for a request or advice MTI: function digit 0 → 1, 2 → 3.
+    /// Financial request repeat: paygate's repeat of a refund (0200, processing code 20).
+    pub const FINANCIAL_REPEAT: &str = "0201";
+    /// Financial advice repeat: paygate's repeat of a capture (0220).
+    pub const COMPLETION_ADVICE_REPEAT: &str = "0221";
+
+    /// Whether `m` is 4 decimal digits.
+    fn is_mti(m: &[u8]) -> bool {
+        m.len() == 4 && m.iter().all(u8::is_ascii_digit)
+    }
+
+    /// The response MTI for a request or advice MTI: function digit 0 → 1, 2 → 3. A repeat
+    /// (odd origin digit: 1 acquirer repeat, 3 issuer repeat, 5 other repeat) is answered like
+    /// the message it repeats: 0221 → 0230, 0401 → 0410.
     pub fn response_to(request: &str) -> Option<String> {
         let b = request.as_bytes();
-        match b {
-            [v, c, b'0' | b'2', o] if [v, c, o].iter().all(|d| d.is_ascii_digit()) => {
-                let function = char::from(b[2] + 1);
-                Some(format!(
-                    "{}{}{function}{}",
-                    char::from(*v),
-                    char::from(*c),
-                    char::from(*o)
-                ))
-            }
-            _ => None,
+        if !is_mti(b) || !matches!(b[2], b'0' | b'2') {
+            return None;
+        }
+        // ASCII digits are 0x30..=0x39: clearing bit 0 turns an odd digit into the even one
+        // below it, i.e. drops the repeat flag.
+        let out = [b[0], b[1], b[2] + 1, b[3] & !1];
+        Some(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    /// Whether `m` is a repeat MTI (odd origin digit), e.g. 0221 or 0401.
+    pub fn is_repeat(m: &str) -> bool {
+        is_mti(m.as_bytes()) && m.as_bytes()[3] % 2 == 1
+    }
+
+    /// The MTI a message is a repeat of (its own MTI when it is not a repeat): 0221 → 0220.
+    /// Requests are named by this MTI, so a message and its repeats are one request.
+    pub fn base(m: &str) -> String {
+        if is_repeat(m) {
+            let b = m.as_bytes();
+            String::from_utf8_lossy(&[b[0], b[1], b[2], b[3] & !1]).into_owned()
+        } else {
+            m.to_owned()
         }
     }
 }
@@ -152,6 +175,41 @@ impl AuthKind {
         match self {
             AuthKind::Authorization => mti::AUTHORIZATION,
             AuthKind::Purchase => mti::FINANCIAL,
+        }
+    }
+}
+
+/// Which follow-up of an authorization or purchase the gateway can prepare, record and repeat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FollowUpKind {
+    /// 0220 completion advice, processing code 000000.
+    Capture,
+    /// 0200 financial request, processing code 200000.
+    Refund,
+}
+
+impl FollowUpKind {
+    /// The request MTI.
+    pub fn mti(self) -> &'static str {
+        match self {
+            FollowUpKind::Capture => mti::COMPLETION_ADVICE,
+            FollowUpKind::Refund => mti::FINANCIAL,
+        }
+    }
+
+    /// The MTI its repeat is sent with.
+    pub fn repeat_mti(self) -> &'static str {
+        match self {
+            FollowUpKind::Capture => mti::COMPLETION_ADVICE_REPEAT,
+            FollowUpKind::Refund => mti::FINANCIAL_REPEAT,
+        }
+    }
+
+    /// DE 3.
+    pub fn processing_code(self) -> &'static str {
+        match self {
+            FollowUpKind::Capture => processing_code::PURCHASE,
+            FollowUpKind::Refund => processing_code::REFUND,
         }
     }
 }
@@ -359,6 +417,11 @@ pub struct FollowUp<'a> {
 
 /// Builds a 0220 capture, 0200 refund (processing code 20) or 0400 reversal named `own`; which
 /// one follows from `own.mti` and `processing`.
+///
+/// The simulator (like an issuer host) finds the original by DE 41 + DE 90, so a follow-up
+/// travels under the original's terminal id even when another process (after a crash) sends it:
+/// `own.terminal_id` must be `f.orig.terminal_id`, so that `own` names the message exactly as it
+/// goes on the wire.
 pub fn build_follow_up(
     own: &NetRef,
     stamp: &Stamp,
@@ -372,14 +435,13 @@ pub fn build_follow_up(
         &f.orig.acquirer_id,
     )
     .map_err(|e| invalid("orig", e.to_string()))?;
-    // The simulator (like an issuer host) finds the original by DE 41 + DE 90, so a follow-up
-    // travels under the original's terminal id even when another process (after a crash) sends
-    // it; `own` only supplies this message's STAN and DE 7.
-    let own = NetRef {
-        terminal_id: f.orig.terminal_id.clone(),
-        ..own.clone()
-    };
-    let mut msg = header(&own, stamp)?;
+    if own.terminal_id != f.orig.terminal_id {
+        return Err(invalid(
+            "terminal_id",
+            "a follow-up must carry the original's terminal id (DE 41)",
+        ));
+    }
+    let mut msg = header(own, stamp)?;
     msg.set_str(de::PROCESSING_CODE, processing)
         .set_str(de::AMOUNT, &format_amount(f.amount_minor)?)
         .set_str(de::CURRENCY, &format_currency(f.currency_numeric)?)
@@ -391,6 +453,35 @@ pub fn build_follow_up(
         msg.set_str(de::RRN, rrn);
     }
     Ok(msg)
+}
+
+/// Builds the ISO repeat (0221 / 0201) of the capture or refund named `own`: the same DE 7,
+/// 11, 12, 13, 32, 41 and content as the message `own` was prepared as, with the repeat MTI.
+/// `own.mti` must be `kind`'s request MTI; DE 12/13 are rebuilt from `own.transmitted_at`.
+pub fn build_follow_up_repeat(
+    own: &NetRef,
+    kind: FollowUpKind,
+    f: &FollowUp<'_>,
+) -> Result<Message, CardError> {
+    if own.mti != kind.mti() {
+        return Err(invalid(
+            "own.mti",
+            format!("must be {} for a {kind:?}", kind.mti()),
+        ));
+    }
+    if f.rrn.is_none() {
+        return Err(invalid(
+            "rrn",
+            "captures and refunds carry the original's RRN",
+        ));
+    }
+    let stamp = Stamp::of_transmitted_at(&own.transmitted_at)
+        .ok_or_else(|| invalid("transmitted_at", "must be 10 digits MMDDhhmmss"))?;
+    let repeat = NetRef {
+        mti: kind.repeat_mti().to_owned(),
+        ..own.clone()
+    };
+    build_follow_up(&repeat, &stamp, kind.processing_code(), f)
 }
 
 /// Builds an 0800 echo test (DE 70 = 301).

@@ -245,9 +245,58 @@ fn follow_ups_carry_de90_and_the_original_rrn() {
         rrn: None,
         ..f
     };
+    assert_eq!(
+        build_follow_up(&own, &stamp(), processing_code::PURCHASE, &f).unwrap_err(),
+        CardError::Invalid {
+            field: "terminal_id",
+            rule: "a follow-up must carry the original's terminal id (DE 41)".to_owned(),
+        },
+        "own must name the message as it travels"
+    );
+    own.terminal_id = "PGTEST02".to_owned();
     let msg = build_follow_up(&own, &stamp(), processing_code::PURCHASE, &f).unwrap();
     assert_eq!(msg.get_str(de::TERMINAL_ID), Some("PGTEST02"));
     assert!(!msg.has(de::RRN));
+}
+
+#[test]
+fn a_follow_up_repeat_is_the_same_message_under_the_repeat_mti() {
+    let orig = net("0100");
+    let mut own = net("0200");
+    own.stan = "000043".to_owned();
+    let f = FollowUp {
+        orig: &orig,
+        rrn: Some("000000000007"),
+        amount_minor: 9_000,
+        currency_numeric: 410,
+    };
+    let first = build_follow_up(&own, &stamp(), processing_code::REFUND, &f).unwrap();
+    let repeat = build_follow_up_repeat(&own, FollowUpKind::Refund, &f).unwrap();
+    assert_eq!(repeat.mti(), "0201");
+    let fields = |m: &Message| m.fields().map(|(d, v)| (d, v.to_vec())).collect::<Vec<_>>();
+    assert_eq!(fields(&repeat), fields(&first), "every field is the same");
+
+    let err = build_follow_up_repeat(&own, FollowUpKind::Capture, &f).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CardError::Invalid {
+                field: "own.mti",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let no_rrn = FollowUp { rrn: None, ..f };
+    let err = build_follow_up_repeat(&own, FollowUpKind::Refund, &no_rrn).unwrap_err();
+    assert!(
+        matches!(err, CardError::Invalid { field: "rrn", .. }),
+        "{err:?}"
+    );
+    own.mti = "0220".to_owned();
+    let capture = build_follow_up_repeat(&own, FollowUpKind::Capture, &f).unwrap();
+    assert_eq!(capture.mti(), "0221");
+    assert_eq!(capture.get_str(de::PROCESSING_CODE), Some("000000"));
 }
 
 #[test]
@@ -266,6 +315,30 @@ fn response_mti_is_one_function_step_up() {
     assert_eq!(mti::response_to("0800").as_deref(), Some("0810"));
     assert_eq!(mti::response_to("0110"), None);
     assert_eq!(mti::response_to("01a0"), None);
+    assert_eq!(
+        mti::response_to("0221").as_deref(),
+        Some("0230"),
+        "a repeat"
+    );
+    assert_eq!(
+        mti::response_to("0401").as_deref(),
+        Some("0410"),
+        "a repeat"
+    );
+    assert_eq!(
+        mti::response_to("0201").as_deref(),
+        Some("0210"),
+        "a repeat"
+    );
+}
+
+#[test]
+fn repeat_mtis_name_the_request_they_repeat() {
+    assert_eq!(mti::base("0221"), "0220");
+    assert_eq!(mti::base("0201"), "0200");
+    assert_eq!(mti::base("0220"), "0220");
+    assert_eq!(mti::base("02x1"), "02x1", "not an MTI: left alone");
+    assert!(mti::is_repeat("0401") && !mti::is_repeat("0400"));
 }
 
 #[test]

@@ -11,10 +11,17 @@
 //!   read drops the connection, in-flight requests fail, and the link reconnects with capped
 //!   exponential backoff.
 //!
-//! Requests that fail with [`LinkError::Disconnected`], [`LinkError::Busy`] or
-//! [`LinkError::InvalidRequest`] were never written to the socket.
+//! - **Recoverable follow-ups**: captures and refunds can be prepared ([`Link::prepare_capture`],
+//!   [`Link::prepare_refund`]) so that the gateway records their [`NetRef`] before
+//!   [`Link::send_follow_up`]; after a crash [`Link::resend_follow_up`] repeats exactly that
+//!   message and learns its outcome (see `follow_up`).
+//!
+//! Requests that fail with [`LinkError::Disconnected`], [`LinkError::Busy`],
+//! [`LinkError::StanInUse`] or [`LinkError::InvalidRequest`] were never written to the socket.
 
+mod backoff;
 mod config;
+mod follow_up;
 mod pending;
 mod reversal;
 mod transport;
@@ -25,8 +32,9 @@ use std::sync::Arc;
 use paygate_iso8583::Message;
 
 use crate::card::{self, CardError, FollowUp, clock::Stamp, de, mti, processing_code};
-pub use crate::card::{AuthKind, AuthOutcome, AuthRequest, NetRef, Outcome};
+pub use crate::card::{AuthKind, AuthOutcome, AuthRequest, FollowUpKind, NetRef, Outcome};
 pub use config::*;
+pub use follow_up::PreparedFollowUp;
 pub use pending::MAX_STAN;
 pub use reversal::ReversalHandle;
 use transport::{Failure, Shared, StanLease};
@@ -61,7 +69,7 @@ pub enum LinkError {
         cause: Unanswered,
     },
     /// A capture, refund, reversal attempt, echo or raw request got no answer; its effect at the
-    /// network is unknown.
+    /// network is unknown. Repeat a capture or refund with [`Link::resend_follow_up`].
     #[error("request outcome unknown: {cause}")]
     NoAnswer {
         /// Why the answer is missing.
@@ -73,6 +81,14 @@ pub enum LinkError {
     /// All `max_in_flight` slots stayed busy for `request_timeout_ms`; the request was not sent.
     #[error("in-flight bound reached; the request was not sent")]
     Busy,
+    /// A repeat must carry its original STAN, and another request of this link holds that STAN
+    /// (answers are matched by STAN on the connection); the repeat was not sent.
+    /// [`Link::resend_follow_up`] waits for the STAN to be free.
+    #[error("STAN {stan} is held by another request on this link; the repeat was not sent")]
+    StanInUse {
+        /// The STAN (DE 11) the repeat needs.
+        stan: String,
+    },
     /// An answer to a capture, refund, echo or raw request broke a rule.
     #[error("protocol error: {0}")]
     Protocol(String),
@@ -100,6 +116,22 @@ pub enum LinkError {
         attempts: u32,
         /// Time spent, in milliseconds.
         elapsed_ms: u64,
+    },
+    /// A capture or refund was repeated for `reversal_max_ms` without an answer: its outcome at
+    /// the network is still unknown; repeat it later or let reconciliation settle it.
+    #[error(
+        "follow-up STAN {stan} repeated {attempts} times over {elapsed_ms} ms without an answer \
+         (last: {last_error}); its outcome is unknown"
+    )]
+    RepeatAbandoned {
+        /// DE 11 of the follow-up.
+        stan: String,
+        /// Attempts made.
+        attempts: u32,
+        /// Time spent, in milliseconds.
+        elapsed_ms: u64,
+        /// Why the last attempt failed.
+        last_error: String,
     },
     /// The first connection could not be established.
     #[error("cannot connect to the network: {0}")]
@@ -248,6 +280,8 @@ impl Link {
 
     /// Captures `amount_minor` (at most the authorized amount) of the authorization `orig`
     /// whose answer carried `rrn`: a 0220 advice. The rest of the hold is released.
+    /// [`Link::prepare_capture`] + [`Link::send_follow_up`]; use those when the capture must be
+    /// recoverable after a crash.
     pub async fn capture(
         &self,
         orig: &NetRef,
@@ -255,18 +289,14 @@ impl Link {
         amount_minor: i64,
         currency_numeric: u16,
     ) -> Result<Outcome, LinkError> {
-        let f = FollowUp {
-            orig,
-            rrn: Some(rrn),
-            amount_minor,
-            currency_numeric,
-        };
-        self.follow_up(mti::COMPLETION_ADVICE, processing_code::PURCHASE, &f)
-            .await
+        let prepared = self.prepare_capture(orig, rrn, amount_minor, currency_numeric)?;
+        self.send_follow_up(prepared).await
     }
 
     /// Refunds `amount_minor` of the captured purchase or authorization `orig`: a 0200 with
     /// processing code 20. The network refuses (13) refunds beyond what was captured.
+    /// [`Link::prepare_refund`] + [`Link::send_follow_up`]; use those when the refund must be
+    /// recoverable after a crash.
     pub async fn refund(
         &self,
         orig: &NetRef,
@@ -274,14 +304,8 @@ impl Link {
         amount_minor: i64,
         currency_numeric: u16,
     ) -> Result<Outcome, LinkError> {
-        let f = FollowUp {
-            orig,
-            rrn: Some(rrn),
-            amount_minor,
-            currency_numeric,
-        };
-        self.follow_up(mti::FINANCIAL, processing_code::REFUND, &f)
-            .await
+        let prepared = self.prepare_refund(orig, rrn, amount_minor, currency_numeric)?;
+        self.send_follow_up(prepared).await
     }
 
     /// Reverses (voids) the authorization or purchase `orig`: 0400s with DE 90 repeated from
@@ -310,8 +334,8 @@ impl Link {
             amount_minor,
             currency_numeric,
         };
-        self.follow_up(mti::REVERSAL, processing_code::PURCHASE, &f)
-            .await
+        let prepared = self.prepare_follow_up(mti::REVERSAL, processing_code::PURCHASE, &f)?;
+        self.send_follow_up(prepared).await
     }
 
     /// Sends an 0800 echo (DE 70 = 301) and expects an 0810 with DE 39 = 00.
@@ -331,24 +355,6 @@ impl Link {
             .exchange(&lease, &msg)
             .await
             .map_err(Failure::into_plain)
-    }
-
-    async fn follow_up(
-        &self,
-        request_mti: &str,
-        processing: &str,
-        f: &FollowUp<'_>,
-    ) -> Result<Outcome, LinkError> {
-        let lease = self.shared.lease()?;
-        let stamp = Stamp::now();
-        let own = self.own_ref(request_mti, &lease, &stamp);
-        let msg = card::build_follow_up(&own, &stamp, processing, f)?;
-        let resp = self
-            .shared
-            .exchange(&lease, &msg)
-            .await
-            .map_err(Failure::into_plain)?;
-        Ok(card::parse_outcome(request_mti, &own.stan, &resp)?)
     }
 
     fn own_ref(&self, request_mti: &str, lease: &StanLease, stamp: &Stamp) -> NetRef {

@@ -1,10 +1,10 @@
 //! Reversals that repeat until the network answers.
 
 use std::fmt;
-use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
 
+use super::backoff::Backoff;
 use super::{Link, LinkError, NetRef, Outcome};
 
 /// A reversal running in the background (spawned when an authorization's outcome is unknown).
@@ -80,13 +80,8 @@ pub(super) async fn repeat_until_answered(
     amount_minor: i64,
     currency_numeric: u16,
 ) -> Result<Outcome, LinkError> {
-    let cfg = link.config();
-    let started = Instant::now();
-    let max = Duration::from_millis(cfg.reversal_max_ms);
-    let mut delay = Duration::from_millis(cfg.reversal_retry_ms);
-    let mut attempts: u32 = 0;
+    let mut backoff = Backoff::new(link.config());
     loop {
-        attempts += 1;
         match link
             .reverse_once(orig, amount_minor, currency_numeric)
             .await
@@ -95,17 +90,17 @@ pub(super) async fn repeat_until_answered(
             // A reversal that cannot even be built will not get better by repeating it.
             Err(e @ LinkError::InvalidRequest { .. }) => return Err(e),
             Err(e) => tracing::warn!(
-                stan = %orig.stan, terminal_id = %orig.terminal_id, attempts, error = %e,
+                stan = %orig.stan, terminal_id = %orig.terminal_id,
+                attempts = backoff.attempts() + 1, error = %e,
                 "reversal attempt unanswered; repeating"
             ),
         }
-        if started.elapsed() + delay > max {
+        let Some(delay) = backoff.after_failure() else {
             return Err(LinkError::ReversalAbandoned {
-                attempts,
-                elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                attempts: backoff.attempts(),
+                elapsed_ms: backoff.elapsed_ms(),
             });
-        }
+        };
         tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_millis(cfg.reversal_backoff_ms_max));
     }
 }

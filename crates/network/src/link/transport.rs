@@ -160,11 +160,15 @@ impl Shared {
             rule: rule.to_owned(),
         };
         let n = parse_stan(stan.as_bytes()).ok_or_else(|| bad("must be 6 digits, not 000000"))?;
-        let id = self
-            .lock()
-            .reserve_exact(n)
-            .ok_or_else(|| bad("is already in flight"))?;
-        Ok(StanLease {
+        self.try_lease_exact(n)
+            .ok_or_else(|| bad("is already in flight"))
+    }
+
+    /// Reserves STAN `n`; `None` while another request of this link holds it (prepared, in
+    /// flight, or being repeated).
+    pub(super) fn try_lease_exact(self: &Arc<Self>, n: u32) -> Option<StanLease> {
+        let id = self.lock().reserve_exact(n)?;
+        Some(StanLease {
             shared: Arc::clone(self),
             stan: n,
             id,
@@ -261,7 +265,7 @@ impl Shared {
 }
 
 /// DE 11 as a number: exactly 6 digits, not 000000.
-fn parse_stan(field: &[u8]) -> Option<u32> {
+pub(super) fn parse_stan(field: &[u8]) -> Option<u32> {
     if field.len() != 6 || !field.iter().all(u8::is_ascii_digit) {
         return None;
     }

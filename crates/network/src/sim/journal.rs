@@ -63,7 +63,8 @@ pub struct AuthorizationEntry {
 /// A capture, refund or reversal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowUpEntry {
-    /// "0220", "0200" or "0400".
+    /// "0220", "0200" or "0400" (the base MTI also when the request arrived as a repeat:
+    /// 0221, 0201, 0401).
     pub mti: String,
     /// DE 11 of this message.
     pub stan: String,

@@ -5,7 +5,7 @@
 //! Shape (see `docs/iso8583.md`):
 //! - each connection is a tokio task that only frames, decodes and encodes; it stops reading
 //!   when [`MAX_IN_FLIGHT_PER_CONNECTION`] requests await answers (backpressure);
-//! - one writer thread ([`engine`]) decides and persists: it drains a bounded queue, applies a
+//! - one writer thread (`engine`) decides and persists: it drains a bounded queue, applies a
 //!   batch of requests sequentially in one SQLite transaction (group commit), and only after the
 //!   commit are the answers released — so an answer is never sent for an effect that could be
 //!   lost by a crash of the simulator process;

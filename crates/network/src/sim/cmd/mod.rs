@@ -3,7 +3,11 @@
 //! writer's transaction, and returns the [`Answer`]; [`respond`] turns that into the response.
 //!
 //! Every request is journaled. Requests named by DE 41 + DE 11 + DE 7 + MTI are idempotent: a
-//! retransmission gets the recorded answer and changes nothing.
+//! retransmission gets the recorded answer and changes nothing. An ISO repeat (origin digit 1,
+//! e.g. 0221 or 0201) names the same request as the message it repeats ([`mti::base`]): it gets
+//! that message's recorded answer, or, if that message never arrived, is processed now and
+//! recorded under the base MTI — so the late original, or a further repeat, is then the
+//! retransmission.
 
 mod auth;
 mod follow_up;
@@ -102,8 +106,9 @@ enum Request {
     Echo,
 }
 
+/// Parses a request; a repeat MTI is parsed as the request it repeats.
 fn parse(msg: &Message) -> Result<Request, Reject> {
-    match msg.mti() {
+    match mti::base(msg.mti()).as_str() {
         mti::AUTHORIZATION => Auth::parse(msg, false).map(Request::Auth),
         mti::FINANCIAL => match processing_type(msg)? {
             "00" => Auth::parse(msg, true).map(Request::Auth),
@@ -114,9 +119,7 @@ fn parse(msg: &Message) -> Result<Request, Reject> {
             "00" => FollowUp::parse(msg, FollowUpKind::Capture).map(Request::FollowUp),
             _ => Err(Reject::Unsupported),
         },
-        mti::REVERSAL | "0401" => {
-            FollowUp::parse(msg, FollowUpKind::Reversal).map(Request::FollowUp)
-        }
+        mti::REVERSAL => FollowUp::parse(msg, FollowUpKind::Reversal).map(Request::FollowUp),
         mti::NETWORK_MANAGEMENT => parse_echo(msg).map(|()| Request::Echo),
         other if mti::response_to(other).is_some() => Err(Reject::Unsupported),
         _ => Err(Reject::NotARequest),
@@ -247,7 +250,8 @@ pub(crate) fn digits<'m>(
         .ok_or(Reject::Format { field })
 }
 
-/// The request's own name: DE 41 (8 chars), DE 11, DE 7 and the MTI.
+/// The request's own name: DE 41 (8 chars), DE 11, DE 7 and the MTI — the base MTI for a
+/// repeat, so that a message and its repeats share one name (and one journal row).
 pub(crate) fn key(msg: &Message) -> Result<Key, Reject> {
     let terminal_id = msg
         .get_str(de::TERMINAL_ID)
@@ -257,7 +261,7 @@ pub(crate) fn key(msg: &Message) -> Result<Key, Reject> {
         terminal_id: terminal_id.to_owned(),
         stan: digits(msg, de::STAN, "DE 11", 6)?.to_owned(),
         transmitted_at: digits(msg, de::TRANSMITTED_AT, "DE 7", 10)?.to_owned(),
-        mti: msg.mti().to_owned(),
+        mti: mti::base(msg.mti()),
     })
 }
 

@@ -64,7 +64,11 @@ fn follow_up(mti: &str, stan: &str, orig: &Message, amount: i64, rrn: Option<&st
     let mut m = Message::new(mti).unwrap();
     m.set_str(
         de::PROCESSING_CODE,
-        if mti == "0200" { "200000" } else { "000000" },
+        if mti::base(mti) == "0200" {
+            "200000"
+        } else {
+            "000000"
+        },
     )
     .set_str(de::AMOUNT, &format!("{amount:012}"))
     .set_str(de::TRANSMITTED_AT, "0131235959")
@@ -253,4 +257,76 @@ fn a_malformed_frame_is_answered_30_from_its_mti_and_stan() {
     assert_eq!(resp.mti(), "0110");
     assert_eq!(resp.get_str(de::STAN), Some("000123"));
     assert_eq!(resp.get_str(de::RESPONSE_CODE), Some("30"));
+}
+
+/// Journal rows named (DE 41, DE 11, DE 7, MTI).
+fn journal_rows(db: &Db, stan: &str, mti: &str) -> i64 {
+    db.conn
+        .query_row(
+            "SELECT count(*) FROM journal WHERE terminal_id = 'PGTEST01' AND stan = ?1
+             AND transmitted_at = '0131235959' AND mti = ?2",
+            [stan, mti],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn a_repeat_of_a_capture_or_refund_gets_the_recorded_answer_and_changes_nothing() {
+    let mut db = Db::new();
+    let orig = auth("0100", "000001", 5_000);
+    let rrn = db.send(&orig).unwrap().get_str(de::RRN).unwrap().to_owned();
+    let rrn = Some(rrn.as_str());
+    let capture = db
+        .send(&follow_up("0220", "000002", &orig, 3_000, rrn))
+        .unwrap();
+    let mut repeat = follow_up("0221", "000002", &orig, 3_000, rrn);
+    let answer = db.send(&repeat).unwrap();
+    assert_eq!(
+        answer.mti(),
+        "0230",
+        "a repeat is answered like its original"
+    );
+    assert_eq!(answer.get_str(de::RESPONSE_CODE), Some("00"));
+    assert_eq!(
+        answer.get_str(de::RRN),
+        capture.get_str(de::RRN),
+        "the recorded RRN"
+    );
+    // The network answers by name: a repeat is not re-decided, whatever it carries.
+    repeat.set_str(de::AMOUNT, "000000004000");
+    assert_eq!(db.code(&repeat), "00");
+    assert_eq!(db.available(), LIMIT_MINOR - 3_000, "captured once");
+
+    let refund = follow_up("0200", "000003", &orig, 1_000, rrn);
+    assert_eq!(db.code(&refund), "00");
+    let refund_repeat = follow_up("0201", "000003", &orig, 1_000, rrn);
+    let answer = db.send(&refund_repeat).unwrap();
+    assert_eq!(answer.mti(), "0210");
+    assert_eq!(answer.get_str(de::RESPONSE_CODE), Some("00"));
+    assert_eq!(db.code(&refund), "00", "a plain retransmission too");
+    assert_eq!(db.available(), LIMIT_MINOR - 2_000, "refunded once");
+    assert_eq!(journal_rows(&db, "000002", "0220"), 1);
+    assert_eq!(journal_rows(&db, "000003", "0200"), 1);
+    assert_eq!(
+        journal_rows(&db, "000003", "0201"),
+        0,
+        "journaled under the base MTI"
+    );
+}
+
+#[test]
+fn a_repeat_of_a_refund_never_seen_is_processed_once_and_its_late_original_replays_it() {
+    let mut db = Db::new();
+    let orig = auth("0200", "000001", 4_000);
+    let rrn = db.send(&orig).unwrap().get_str(de::RRN).unwrap().to_owned();
+    let rrn = Some(rrn.as_str());
+    let repeat = follow_up("0201", "000002", &orig, 1_500, rrn);
+    assert_eq!(db.code(&repeat), "00");
+    assert_eq!(db.available(), LIMIT_MINOR - 2_500);
+    assert_eq!(db.code(&repeat), "00");
+    let late_original = follow_up("0200", "000002", &orig, 1_500, rrn);
+    assert_eq!(db.code(&late_original), "00");
+    assert_eq!(db.available(), LIMIT_MINOR - 2_500, "refunded once");
+    assert_eq!(journal_rows(&db, "000002", "0200"), 1);
 }

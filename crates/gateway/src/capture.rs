@@ -1,0 +1,190 @@
+//! Capture of an authorized intent (0220 completion), in atomic phases like `flows::confirm`.
+//!
+//! The completion message is prepared first, so its own network reference (terminal id, STAN,
+//! transmission time) is in the recovery record before it is sent. When the answer is lost the
+//! same message is re-sent as a repeat (0221) and the network replays its recorded answer, so
+//! a capture is never lost and never counted twice — here or in `recovery`.
+
+use crate::error::{ApiError, ApiResult};
+use crate::flows::{expand_with, post_capture};
+use crate::http::Ctx;
+use crate::models::{Charge, PaymentIntent, from_value, pi_status, to_value};
+use crate::outbox::{event, update};
+use crate::render::public;
+use axum::http::StatusCode;
+use paygate_ledger::Currency;
+use paygate_network::link::{FollowUpKind, LinkError, NetRef, Outcome};
+use paygate_store::{AttemptRow, MerchantRow, Op, Scope, WriteUnit};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// What the network said about a follow-up message.
+pub enum Answer {
+    Approved,
+    /// Refused, or certainly not sent; carries the code or reason.
+    Refused(String),
+    /// Sent, but the answer is unknown.
+    Unknown(String),
+}
+
+pub fn classify(r: &Result<Outcome, LinkError>) -> Answer {
+    match r {
+        Ok(o) if o.approved() => Answer::Approved,
+        Ok(o) => Answer::Refused(o.response_code.clone()),
+        Err(
+            e @ (LinkError::Disconnected
+            | LinkError::Busy
+            | LinkError::InvalidRequest { .. }
+            | LinkError::StanInUse { .. }),
+        ) => Answer::Refused(e.to_string()),
+        Err(e) => Answer::Unknown(e.to_string()),
+    }
+}
+
+/// What a recovery record of a follow-up holds: enough to re-send exactly the same message.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct FollowUpRecord {
+    pub kind: FollowUpKind,
+    pub own: NetRef,
+    pub orig: NetRef,
+    pub rrn: String,
+    pub amount: i64,
+    pub currency_numeric: u16,
+}
+
+/// Re-sends a follow-up whose answer was lost, waiting at most `wait`.
+pub async fn resend(st: &crate::state::AppState, r: &FollowUpRecord, wait: Duration) -> Answer {
+    let fut = st
+        .link
+        .resend_follow_up(&r.own, &r.orig, &r.rrn, r.kind, r.amount, r.currency_numeric);
+    match tokio::time::timeout(wait, fut).await {
+        Ok(res) => classify(&res),
+        Err(_) => Answer::Unknown("no answer to the repeat in time".into()),
+    }
+}
+
+/// Captures `amount` of an authorized intent.
+pub async fn capture(ctx: &mut Ctx, mut pi: PaymentIntent, version: i64, amount: i64, expands: Vec<String>) -> ApiResult<Value> {
+    let scope = ctx.scope();
+    let ch_id = pi.latest_charge.clone().ok_or_else(|| ApiError::internal("requires_capture without charge"))?;
+    let ch_row = ctx
+        .st
+        .store
+        .get_object(&scope, &ch_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("charge missing"))?;
+    let ch: Charge = from_value(ch_row.data.clone())?;
+    let net = ch.net.clone().ok_or_else(|| ApiError::internal("charge without network reference"))?;
+    let prepared = ctx
+        .st
+        .link
+        .prepare_capture(&net.net_ref, &net.rrn, amount, net.currency_numeric)
+        .map_err(ApiError::internal)?;
+    let record = FollowUpRecord {
+        kind: FollowUpKind::Capture,
+        own: prepared.net_ref.clone(),
+        orig: net.net_ref.clone(),
+        rrn: net.rrn.clone(),
+        amount,
+        currency_numeric: net.currency_numeric,
+    };
+    // Phase 1: the intent is capturing (serializes concurrent captures/cancels).
+    let attempt_id = format!("{}:capture", pi.id);
+    pi.status = pi_status::PROCESSING.into();
+    let mut unit = WriteUnit::default();
+    ctx.begin(&mut unit);
+    unit.ops.push(update(&pi.id, version, &to_value(&pi)));
+    unit.ops.push(Op::PutAttempt(AttemptRow {
+        id: attempt_id.clone(),
+        merchant_id: scope.merchant_id.clone(),
+        livemode: scope.livemode,
+        owner_node: ctx.st.cfg.node_id.clone(),
+        state: "capturing".into(),
+        created: ctx.now,
+        data: json!({"kind": "capture", "payment_intent": pi.id, "charge": ch.id,
+                     "follow_up": record, "idempotency_key": ctx.idempotency_key()}),
+    }));
+    ctx.commit(unit).await?;
+    // Phase 2: the network; a lost answer is asked for again with a repeat.
+    let mut answer = classify(&ctx.st.link.send_follow_up(prepared).await);
+    if let Answer::Unknown(_) = answer {
+        answer = resend(&ctx.st, &record, Duration::from_millis(ctx.st.cfg.network_timeout_ms)).await;
+    }
+    let approved = match answer {
+        Answer::Approved => true,
+        Answer::Refused(_) => false,
+        Answer::Unknown(why) => {
+            // The recovery record stays; recovery learns the answer and finishes the capture.
+            return Err(ApiError::internal(format!("capture outcome unknown: {why}")));
+        }
+    };
+    // Phase 3.
+    let merchant = ctx.caller.merchant.clone();
+    let (mut unit, pi_doc, ch_doc) = capture_unit(
+        &scope,
+        &merchant,
+        pi,
+        version + 1,
+        ch,
+        ch_row.version,
+        amount,
+        approved,
+        ctx.idempotency_key(),
+        ctx.now,
+    )?;
+    unit.ops.push(Op::DeleteAttempt { id: attempt_id });
+    if !approved {
+        let err = ApiError::card(
+            "processing_error",
+            None,
+            "The capture was refused by the card network. Try again in a little bit.",
+        );
+        ctx.finish(&mut unit, err.status, &err.body());
+        ctx.commit(unit).await?;
+        return Err(err);
+    }
+    let body = expand_with(ctx, public(pi_doc), &ch_doc, &expands).await?;
+    ctx.finish(&mut unit, StatusCode::OK, &body);
+    ctx.commit(unit).await?;
+    Ok(body)
+}
+
+/// The writes that record a capture's answer: on approval the charge is captured, the ledger
+/// posted and the intent succeeds; on refusal the intent is capturable again.
+#[allow(clippy::too_many_arguments)]
+pub fn capture_unit(
+    scope: &Scope,
+    merchant: &MerchantRow,
+    mut pi: PaymentIntent,
+    pi_version: i64,
+    mut ch: Charge,
+    ch_version: i64,
+    amount: i64,
+    approved: bool,
+    idempotency_key: Option<&str>,
+    now: i64,
+) -> ApiResult<(WriteUnit, Value, Value)> {
+    let mut unit = WriteUnit::default();
+    if !approved {
+        pi.status = pi_status::REQUIRES_CAPTURE.into();
+        let pi_doc = to_value(&pi);
+        unit.ops.push(update(&pi.id, pi_version, &pi_doc));
+        return Ok((unit, pi_doc, to_value(&ch)));
+    }
+    let currency = Currency::parse(&pi.currency).map_err(ApiError::internal)?;
+    post_capture(scope, merchant, &mut ch, currency, amount, now, &mut unit)?;
+    if amount < pi.amount {
+        // The uncaptured rest of the hold is released; Stripe reports it as refunded.
+        ch.amount_refunded = pi.amount - amount;
+    }
+    pi.status = pi_status::SUCCEEDED.into();
+    pi.amount_received = amount;
+    pi.amount_capturable = 0;
+    let pi_doc = to_value(&pi);
+    let ch_doc = to_value(&ch);
+    unit.ops.push(update(&ch.id, ch_version, &ch_doc));
+    unit.ops.push(update(&pi.id, pi_version, &pi_doc));
+    unit.ops.push(event(scope, "charge.captured", &ch_doc, idempotency_key, now));
+    unit.ops.push(event(scope, "payment_intent.succeeded", &pi_doc, idempotency_key, now));
+    Ok((unit, pi_doc, ch_doc))
+}

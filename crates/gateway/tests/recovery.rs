@@ -1,0 +1,136 @@
+//! Recovery of follow-ups (capture, refund) whose answer was lost with the process: the state
+//! phase 1 leaves behind is recreated by hand, the network really processed the message, and
+//! `recovery::recover` must record exactly what the network did — once.
+
+mod support;
+
+use paygate_gateway::capture::FollowUpRecord;
+use paygate_gateway::models::{Charge, from_value, to_value};
+use paygate_network::link::FollowUpKind;
+use paygate_store::{AttemptRow, Op, Scope, WriteUnit};
+use serde_json::json;
+use support::{TestApp, VISA};
+
+async fn charge(app: &TestApp, id: &str) -> (i64, Charge) {
+    let scope = Scope {
+        merchant_id: app.merchant.clone(),
+        livemode: false,
+    };
+    let row = app.server.state.store.get_object(&scope, id).await.unwrap().unwrap();
+    (row.version, from_value(row.data).unwrap())
+}
+
+#[tokio::test]
+async fn a_refund_sent_before_a_crash_is_recorded_once_from_the_networks_answer() {
+    let app = TestApp::spawn().await;
+    let (_, pi) = app.pay(VISA, 9_000, &[]).await;
+    let ch_id = pi["latest_charge"].as_str().unwrap().to_string();
+    let (version, mut ch) = charge(&app, &ch_id).await;
+    let net = ch.net.clone().unwrap();
+    let st = &app.server.state;
+    // Phase 1 as the refund flow writes it, then the message goes out, then "the process dies".
+    let prepared = st.link.prepare_refund(&net.net_ref, &net.rrn, 4_000, net.currency_numeric).unwrap();
+    let record = FollowUpRecord {
+        kind: FollowUpKind::Refund,
+        own: prepared.net_ref.clone(),
+        orig: net.net_ref.clone(),
+        rrn: net.rrn.clone(),
+        amount: 4_000,
+        currency_numeric: net.currency_numeric,
+    };
+    ch.refund_reserved += 4_000;
+    let unit = WriteUnit {
+        ops: vec![
+            Op::UpdateObject {
+                id: ch_id.clone(),
+                expected_version: version,
+                data: to_value(&ch),
+                tag: None,
+                due: None,
+            },
+            Op::PutAttempt(AttemptRow {
+                id: "re_lost:refund".into(),
+                merchant_id: app.merchant.clone(),
+                livemode: false,
+                owner_node: st.cfg.node_id.clone(),
+                state: "refunding".into(),
+                created: 0,
+                data: json!({"kind": "refund", "charge": ch_id, "refund": "re_lost", "follow_up": record, "metadata": {}}),
+            }),
+        ],
+    };
+    st.store.commit(unit).await.unwrap();
+    let answer = st.link.send_follow_up(prepared).await.unwrap();
+    assert_eq!(answer.response_code, "00");
+
+    let recovered = paygate_gateway::recovery::recover(st, None).await.unwrap();
+    assert_eq!(recovered, 1);
+    let (_, ch) = charge(&app, &ch_id).await;
+    assert_eq!(ch.amount_refunded, 4_000);
+    assert_eq!(ch.refund_reserved, 0);
+    let (_, refund) = app.get("/v1/refunds/re_lost").await;
+    assert_eq!(refund["status"], "succeeded");
+    let j = app.journal_by_rrn(&net.rrn);
+    assert_eq!(j["refunded_amount"], 4_000, "counted once at the network");
+    assert!(app.ledger_problems().await.is_empty());
+    assert!(st.store.attempts(None).await.unwrap().is_empty());
+    // Nothing left to do on a second run.
+    assert_eq!(paygate_gateway::recovery::recover(st, None).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_capture_never_sent_before_a_crash_is_sent_by_recovery_and_recorded() {
+    let app = TestApp::spawn().await;
+    let (_, pi) = app.pay(VISA, 8_000, &[("capture_method", "manual")]).await;
+    let pi_id = pi["id"].as_str().unwrap().to_string();
+    let ch_id = pi["latest_charge"].as_str().unwrap().to_string();
+    let (_, ch) = charge(&app, &ch_id).await;
+    let net = ch.net.clone().unwrap();
+    let st = &app.server.state;
+    let prepared = st.link.prepare_capture(&net.net_ref, &net.rrn, 5_000, net.currency_numeric).unwrap();
+    let record = FollowUpRecord {
+        kind: FollowUpKind::Capture,
+        own: prepared.net_ref.clone(),
+        orig: net.net_ref.clone(),
+        rrn: net.rrn.clone(),
+        amount: 5_000,
+        currency_numeric: net.currency_numeric,
+    };
+    drop(prepared); // died before sending
+    let scope = Scope {
+        merchant_id: app.merchant.clone(),
+        livemode: false,
+    };
+    let row = st.store.get_object(&scope, &pi_id).await.unwrap().unwrap();
+    let mut doc = row.data.clone();
+    doc["status"] = json!("processing");
+    let unit = WriteUnit {
+        ops: vec![
+            Op::UpdateObject {
+                id: pi_id.clone(),
+                expected_version: row.version,
+                data: doc,
+                tag: None,
+                due: None,
+            },
+            Op::PutAttempt(AttemptRow {
+                id: format!("{pi_id}:capture"),
+                merchant_id: app.merchant.clone(),
+                livemode: false,
+                owner_node: st.cfg.node_id.clone(),
+                state: "capturing".into(),
+                created: 0,
+                data: json!({"kind": "capture", "payment_intent": pi_id, "charge": ch_id, "follow_up": record}),
+            }),
+        ],
+    };
+    st.store.commit(unit).await.unwrap();
+    assert_eq!(paygate_gateway::recovery::recover(st, None).await.unwrap(), 1);
+    let (_, pi) = app.get(&format!("/v1/payment_intents/{pi_id}")).await;
+    assert_eq!(pi["status"], "succeeded");
+    assert_eq!(pi["amount_received"], 5_000);
+    assert_eq!(app.journal_by_rrn(&net.rrn)["captured_amount"], 5_000);
+    // 2.9 % of 5,000 = 145.
+    assert_eq!(app.balance().await, (0, 4_855));
+    assert!(app.ledger_problems().await.is_empty());
+}
