@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod capture;
 pub mod cards;
 pub mod config;
 pub mod error;
@@ -16,6 +17,8 @@ pub mod metrics;
 pub mod models;
 pub mod outbox;
 pub mod params;
+pub mod ratelimit;
+pub mod reconcile;
 pub mod recovery;
 pub mod render;
 pub mod settlement;
@@ -38,6 +41,8 @@ use tokio::sync::watch;
 
 /// Interval of the stale-attempt sweeper (recovers attempts of processes that died).
 const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
+/// Stored results of idempotent requests are kept this long (Stripe keeps them ≥ 24 h).
+const IDEMPOTENCY_RETENTION_S: i64 = 7 * 24 * 3600;
 /// paygate's acquiring institution id (DE 32).
 const ACQUIRER_ID: &str = "123456";
 /// How long shutdown waits for in-flight requests.
@@ -203,6 +208,9 @@ async fn background(st: SharedState, mut rx: watch::Receiver<bool>) {
         let stale = ids::now() - st.cfg.attempt_stale_s;
         if let Err(e) = recovery::recover(&st, Some(stale)).await {
             tracing::warn!(error = %e, "stale attempt sweep failed");
+        }
+        if let Err(e) = st.store.prune_idempotency(ids::now() - IDEMPOTENCY_RETENTION_S).await {
+            tracing::warn!(error = %e, "idempotency key pruning failed");
         }
         let today = outbox::day_plus(ids::now(), 0);
         if st.cfg.settle_daily && today != last_settled_day {

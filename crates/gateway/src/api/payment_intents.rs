@@ -167,11 +167,13 @@ pub async fn update_pi(State(st): State<SharedState>, Path(id): Path<String>, re
         if let Some(e) = p.str("receipt_email")? {
             pi.receipt_email = Some(e).filter(|s| !s.is_empty());
         }
+        let mut new_parent = None;
         if let Some(c) = p.str("customer")? {
             if !c.is_empty() {
                 load(&ctx, &c, "customer", "customer").await?;
             }
             pi.customer = Some(c).filter(|s| !s.is_empty());
+            new_parent = Some(pi.customer.clone());
         }
         let p = &mut ctx.params;
         if let Some(pm) = p.str("payment_method")? {
@@ -195,9 +197,12 @@ pub async fn update_pi(State(st): State<SharedState>, Path(id): Path<String>, re
             return Err(state_error(&pi, "update"));
         }
         let doc = to_value(&pi);
-        let unit = WriteUnit {
+        let mut unit = WriteUnit {
             ops: vec![update(&pi.id, row.version, &doc)],
         };
+        if let Some(parent) = new_parent {
+            unit.ops.push(paygate_store::Op::SetParent { id: pi.id.clone(), parent });
+        }
         let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
         ctx.commit_ok(unit, body).await
     })

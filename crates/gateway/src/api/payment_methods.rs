@@ -134,6 +134,10 @@ async fn set_customer(
                 tag: None,
                 due: None,
             },
+            Op::SetParent {
+                id: row.id.clone(),
+                parent: customer,
+            },
             event(&scope, event_type, &doc, ctx.idempotency_key(), ctx.now),
         ],
     };

@@ -1,0 +1,116 @@
+//! Error types. Expected outcomes of a write (an id that already exists, a stale version) are
+//! [`CommitError::Conflict`] with a [`ConflictKind`]; everything else is a [`StoreError`].
+
+use std::sync::Arc;
+
+/// A storage failure that is not an expected, per-operation outcome. Cheap to clone: when a
+/// group commit fails, every unit in it receives the same error.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    /// The SQLite engine reported an error.
+    #[error("sqlite: {0}")]
+    Sqlite(Arc<rusqlite::Error>),
+    /// The PostgreSQL server or client reported an error.
+    #[error("postgres: {0}")]
+    Postgres(Arc<tokio_postgres::Error>),
+    /// A list cursor does not name an object of this list. The string is the name of the
+    /// parameter that carried it: `"starting_after"` or `"ending_before"`.
+    #[error("{0}: no such object in this list")]
+    InvalidCursor(String),
+    /// The store was closed ([`crate::Store::close`]) or its writer stopped.
+    #[error("store is closed")]
+    Closed,
+    /// Data read back from the database does not have the expected shape.
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+    /// A write unit or argument breaks a rule checked before anything is written (for example a
+    /// ledger entry whose postings do not balance, or a unit with too many operations).
+    #[error("invalid write: {0}")]
+    InvalidUnit(String),
+    /// The store configuration is unusable (for example a schema name with odd characters).
+    #[error("configuration: {0}")]
+    Config(String),
+    /// Creating the database directory or a similar filesystem step failed.
+    #[error("io: {0}")]
+    Io(Arc<std::io::Error>),
+    /// A store thread or task failed (panicked); the message says which.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(Arc::new(e))
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StoreError::Postgres(Arc::new(e))
+    }
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        StoreError::Io(Arc::new(e))
+    }
+}
+
+impl StoreError {
+    /// Whether running the same work again may succeed: a PostgreSQL deadlock victim or
+    /// serialization failure.
+    pub fn is_retryable(&self) -> bool {
+        use tokio_postgres::error::SqlState;
+        match self {
+            StoreError::Postgres(e) => {
+                matches!(e.code(), Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Why one operation of a unit could not be applied; the whole unit was rolled back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictKind {
+    /// An object, merchant, API key, vault card or event with this id already exists.
+    ObjectExists,
+    /// The row's version (or a vault card's key id) is not the expected one.
+    VersionMismatch,
+    /// The idempotency key is already recorded for this scope.
+    IdempotencyKeyExists,
+    /// A ledger entry with this id exists with different kind, reference or postings.
+    LedgerEntryDiffers,
+    /// The row to update does not exist.
+    NotFound,
+}
+
+impl ConflictKind {
+    /// Stable machine-readable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictKind::ObjectExists => "object_exists",
+            ConflictKind::VersionMismatch => "version_mismatch",
+            ConflictKind::IdempotencyKeyExists => "idempotency_key_exists",
+            ConflictKind::LedgerEntryDiffers => "ledger_entry_differs",
+            ConflictKind::NotFound => "not_found",
+        }
+    }
+}
+
+/// Outcome of [`crate::Store::commit`] when the unit was not applied.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CommitError {
+    /// Operation `op_index` of the unit conflicted; nothing of the unit was written.
+    #[error("operation {op_index} conflicts: {}", what.as_str())]
+    Conflict {
+        /// Index into `WriteUnit::ops` of the operation that conflicted.
+        op_index: usize,
+        /// What kind of conflict it was.
+        what: ConflictKind,
+    },
+    /// A storage failure; nothing of the unit was written (or, for a failed COMMIT on
+    /// PostgreSQL whose answer was lost, the outcome is unknown and the caller must re-read).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
