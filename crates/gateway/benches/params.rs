@@ -15,7 +15,9 @@ fn form_parsing(c: &mut Criterion) {
     });
     let json = br#"{"amount":10000,"currency":"krw","confirm":true,"payment_method_data":{"type":"card","card":{"number":"4242424242424242","exp_month":12,"exp_year":2030,"cvc":"123"}},"metadata":{"order_id":"A-10001"}}"#;
     c.bench_function("params/parse_json_confirm", |b| {
-        b.iter(|| Params::parse(Some("application/json"), black_box(json), None).map(|p| p.root().len()))
+        b.iter(|| {
+            Params::parse(Some("application/json"), black_box(json), None).map(|p| p.root().len())
+        })
     });
 }
 

@@ -15,7 +15,11 @@ pub struct NewMerchant {
 }
 
 /// Creates a merchant with the configured default fee and settlement delay, and test keys.
-pub async fn create_merchant(store: &Store, cfg: &Config, name: &str) -> Result<NewMerchant, String> {
+pub async fn create_merchant(
+    store: &Store,
+    cfg: &Config,
+    name: &str,
+) -> Result<NewMerchant, String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err("--name must be 1 to 200 characters".into());
@@ -35,7 +39,11 @@ pub async fn create_merchant(store: &Store, cfg: &Config, name: &str) -> Result<
     let (secret_key, sk) = mint_key(&id, false, true);
     let (publishable_key, pk) = mint_key(&id, false, false);
     let unit = WriteUnit {
-        ops: vec![Op::InsertMerchant(row), Op::InsertApiKey(sk), Op::InsertApiKey(pk)],
+        ops: vec![
+            Op::InsertMerchant(row),
+            Op::InsertApiKey(sk),
+            Op::InsertApiKey(pk),
+        ],
     };
     store.commit(unit).await.map_err(|e| e.to_string())?;
     Ok(NewMerchant {
@@ -46,7 +54,12 @@ pub async fn create_merchant(store: &Store, cfg: &Config, name: &str) -> Result<
 }
 
 /// Mints a key; returns (key shown once, key id).
-pub async fn create_key(store: &Store, merchant_id: &str, livemode: bool, secret: bool) -> Result<(String, String), String> {
+pub async fn create_key(
+    store: &Store,
+    merchant_id: &str,
+    livemode: bool,
+    secret: bool,
+) -> Result<(String, String), String> {
     store
         .get_merchant(merchant_id)
         .await
@@ -99,7 +112,10 @@ pub async fn rotate_kek(store: &Store, vault: &paygate_vault::Vault) -> Result<u
                 wrapped_dek: r.wrapped_dek,
                 ciphertext: r.ciphertext,
             };
-            if let Some(new) = vault.rewrap(&r.id, &sealed).map_err(|e| format!("{}: {e}", r.id))? {
+            if let Some(new) = vault
+                .rewrap(&r.id, &sealed)
+                .map_err(|e| format!("{}: {e}", r.id))?
+            {
                 ops.push(Op::RewrapVaultCard {
                     id: r.id,
                     expected_kek_id: r.kek_id,
@@ -109,6 +125,9 @@ pub async fn rotate_kek(store: &Store, vault: &paygate_vault::Vault) -> Result<u
             }
         }
         total += ops.len() as u64;
-        store.commit(WriteUnit { ops }).await.map_err(|e| e.to_string())?;
+        store
+            .commit(WriteUnit { ops })
+            .await
+            .map_err(|e| e.to_string())?;
     }
 }

@@ -77,7 +77,8 @@ fn key_from_headers(headers: &HeaderMap) -> ApiResult<String> {
         let raw = base64::engine::general_purpose::STANDARD
             .decode(b.trim())
             .map_err(|_| ApiError::unauthenticated("Invalid Basic authorization header."))?;
-        let text = String::from_utf8(raw).map_err(|_| ApiError::unauthenticated("Invalid Basic authorization header."))?;
+        let text = String::from_utf8(raw)
+            .map_err(|_| ApiError::unauthenticated("Invalid Basic authorization header."))?;
         let user = text.split(':').next().unwrap_or_default();
         return Ok(user.to_string());
     }
@@ -87,7 +88,8 @@ fn key_from_headers(headers: &HeaderMap) -> ApiResult<String> {
 /// Who is calling; `Err` is a 401 that never says whether a key exists for another merchant.
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Caller> {
     let key = key_from_headers(headers)?;
-    let invalid = || ApiError::unauthenticated(format!("Invalid API Key provided: {}", redact_key(&key)));
+    let invalid =
+        || ApiError::unauthenticated(format!("Invalid API Key provided: {}", redact_key(&key)));
     let known_prefix = ["sk_test_", "sk_live_", "pk_test_", "pk_live_"]
         .iter()
         .any(|p| key.starts_with(p));
@@ -102,7 +104,10 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Ca
             redact_key(&key)
         )));
     }
-    let merchant = state.merchant(&row.merchant_id).await?.ok_or_else(invalid)?;
+    let merchant = state
+        .merchant(&row.merchant_id)
+        .await?
+        .ok_or_else(invalid)?;
     if !state.limiter.allow(&row.id) {
         return Err(ApiError::rate_limited());
     }
@@ -115,7 +120,11 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Ca
 }
 
 async fn lookup_key(state: &AppState, hash: &str) -> ApiResult<Option<ApiKeyRow>> {
-    if let Some((row, at)) = state.keys.lock().unwrap_or_else(|p| p.into_inner()).get(hash)
+    if let Some((row, at)) = state
+        .keys
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(hash)
         && at.elapsed() < AUTH_CACHE_TTL
     {
         return Ok(Some(row.clone()));

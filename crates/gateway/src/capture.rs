@@ -54,9 +54,14 @@ pub struct FollowUpRecord {
 
 /// Re-sends a follow-up whose answer was lost, waiting at most `wait`.
 pub async fn resend(st: &crate::state::AppState, r: &FollowUpRecord, wait: Duration) -> Answer {
-    let fut = st
-        .link
-        .resend_follow_up(&r.own, &r.orig, &r.rrn, r.kind, r.amount, r.currency_numeric);
+    let fut = st.link.resend_follow_up(
+        &r.own,
+        &r.orig,
+        &r.rrn,
+        r.kind,
+        r.amount,
+        r.currency_numeric,
+    );
     match tokio::time::timeout(wait, fut).await {
         Ok(res) => classify(&res),
         Err(_) => Answer::Unknown("no answer to the repeat in time".into()),
@@ -64,9 +69,18 @@ pub async fn resend(st: &crate::state::AppState, r: &FollowUpRecord, wait: Durat
 }
 
 /// Captures `amount` of an authorized intent.
-pub async fn capture(ctx: &mut Ctx, mut pi: PaymentIntent, version: i64, amount: i64, expands: Vec<String>) -> ApiResult<Value> {
+pub async fn capture(
+    ctx: &mut Ctx,
+    mut pi: PaymentIntent,
+    version: i64,
+    amount: i64,
+    expands: Vec<String>,
+) -> ApiResult<Value> {
     let scope = ctx.scope();
-    let ch_id = pi.latest_charge.clone().ok_or_else(|| ApiError::internal("requires_capture without charge"))?;
+    let ch_id = pi
+        .latest_charge
+        .clone()
+        .ok_or_else(|| ApiError::internal("requires_capture without charge"))?;
     let ch_row = ctx
         .st
         .store
@@ -74,7 +88,10 @@ pub async fn capture(ctx: &mut Ctx, mut pi: PaymentIntent, version: i64, amount:
         .await?
         .ok_or_else(|| ApiError::internal("charge missing"))?;
     let ch: Charge = from_value(ch_row.data.clone())?;
-    let net = ch.net.clone().ok_or_else(|| ApiError::internal("charge without network reference"))?;
+    let net = ch
+        .net
+        .clone()
+        .ok_or_else(|| ApiError::internal("charge without network reference"))?;
     let prepared = ctx
         .st
         .link
@@ -108,14 +125,21 @@ pub async fn capture(ctx: &mut Ctx, mut pi: PaymentIntent, version: i64, amount:
     // Phase 2: the network; a lost answer is asked for again with a repeat.
     let mut answer = classify(&ctx.st.link.send_follow_up(prepared).await);
     if let Answer::Unknown(_) = answer {
-        answer = resend(&ctx.st, &record, Duration::from_millis(ctx.st.cfg.network_timeout_ms)).await;
+        answer = resend(
+            &ctx.st,
+            &record,
+            Duration::from_millis(ctx.st.cfg.network_timeout_ms),
+        )
+        .await;
     }
     let approved = match answer {
         Answer::Approved => true,
         Answer::Refused(_) => false,
         Answer::Unknown(why) => {
             // The recovery record stays; recovery learns the answer and finishes the capture.
-            return Err(ApiError::internal(format!("capture outcome unknown: {why}")));
+            return Err(ApiError::internal(format!(
+                "capture outcome unknown: {why}"
+            )));
         }
     };
     // Phase 3.
@@ -184,7 +208,19 @@ pub fn capture_unit(
     let ch_doc = to_value(&ch);
     unit.ops.push(update(&ch.id, ch_version, &ch_doc));
     unit.ops.push(update(&pi.id, pi_version, &pi_doc));
-    unit.ops.push(event(scope, "charge.captured", &ch_doc, idempotency_key, now));
-    unit.ops.push(event(scope, "payment_intent.succeeded", &pi_doc, idempotency_key, now));
+    unit.ops.push(event(
+        scope,
+        "charge.captured",
+        &ch_doc,
+        idempotency_key,
+        now,
+    ));
+    unit.ops.push(event(
+        scope,
+        "payment_intent.succeeded",
+        &pi_doc,
+        idempotency_key,
+        now,
+    ));
     Ok((unit, pi_doc, ch_doc))
 }

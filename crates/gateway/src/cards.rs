@@ -71,7 +71,15 @@ pub struct AuthCard {
 pub fn card_error(e: CardError) -> ApiError {
     let code = e.code();
     let param = e.param();
-    let status_402 = matches!(code, "incorrect_number" | "invalid_number" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "expired_card");
+    let status_402 = matches!(
+        code,
+        "incorrect_number"
+            | "invalid_number"
+            | "invalid_expiry_month"
+            | "invalid_expiry_year"
+            | "invalid_cvc"
+            | "expired_card"
+    );
     let mut err = if status_402 {
         ApiError::card(code, None, e.to_string())
     } else {
@@ -82,16 +90,24 @@ pub fn card_error(e: CardError) -> ApiError {
 }
 
 /// Builds a PaymentMethod + vault record from `card[number|exp_month|exp_year|cvc]`.
-pub fn card_from_params(st: &AppState, scope: &Scope, card: &mut Sub, now: i64) -> ApiResult<AuthCard> {
+pub fn card_from_params(
+    st: &AppState,
+    scope: &Scope,
+    card: &mut Sub,
+    now: i64,
+) -> ApiResult<AuthCard> {
     let number = card.req_str("number")?;
     let exp_month = card.req_int("exp_month")?;
     let exp_year = card.req_int("exp_year")?;
     let cvc = card.str("cvc")?;
     card.deny_unknown()?;
     let pan = Pan::parse(&number).map_err(|e| with_path(card_error(e), &card.path))?;
-    let expiry = Expiry::new(exp_month, exp_year).map_err(|e| with_path(card_error(e), &card.path))?;
+    let expiry =
+        Expiry::new(exp_month, exp_year).map_err(|e| with_path(card_error(e), &card.path))?;
     let cvc = match cvc {
-        Some(c) if !c.is_empty() => Some(Cvc::parse(&c, pan.brand()).map_err(|e| with_path(card_error(e), &card.path))?),
+        Some(c) if !c.is_empty() => {
+            Some(Cvc::parse(&c, pan.brand()).map_err(|e| with_path(card_error(e), &card.path))?)
+        }
         _ => None,
     };
     new_card(st, scope, pan, expiry, cvc, now)
@@ -105,7 +121,14 @@ fn with_path(mut e: ApiError, path: &str) -> ApiError {
 }
 
 /// A new (unattached) card PaymentMethod and the ops that store it.
-pub fn new_card(st: &AppState, scope: &Scope, pan: Pan, expiry: Expiry, cvc: Option<Cvc>, now: i64) -> ApiResult<AuthCard> {
+pub fn new_card(
+    st: &AppState,
+    scope: &Scope,
+    pan: Pan,
+    expiry: Expiry,
+    cvc: Option<Cvc>,
+    now: i64,
+) -> ApiResult<AuthCard> {
     if scope.livemode && TEST_PANS.contains(&pan.expose()) {
         return Err(ApiError::card(
             "card_declined",
@@ -118,7 +141,10 @@ pub fn new_card(st: &AppState, scope: &Scope, pan: Pan, expiry: Expiry, cvc: Opt
     let vault_id = new_id("vc");
     let fingerprint = st.vault.fingerprint(&pan);
     let data = CardData { pan, expiry };
-    let sealed = st.vault.seal(&vault_id, &data).map_err(ApiError::internal)?;
+    let sealed = st
+        .vault
+        .seal(&vault_id, &data)
+        .map_err(ApiError::internal)?;
     let CardData { pan, expiry } = data;
     let pm = json!({
         "id": pm_id,
@@ -176,10 +202,19 @@ pub fn new_card(st: &AppState, scope: &Scope, pan: Pan, expiry: Expiry, cvc: Opt
 }
 
 /// Opens a saved PaymentMethod (or a `pm_card_*` test token) for an authorization.
-pub async fn saved_card(st: &AppState, scope: &Scope, pm_id: &str, now: i64) -> ApiResult<AuthCard> {
+pub async fn saved_card(
+    st: &AppState,
+    scope: &Scope,
+    pm_id: &str,
+    now: i64,
+) -> ApiResult<AuthCard> {
     if let Some(number) = test_token(pm_id) {
         if scope.livemode {
-            return Err(ApiError::not_found("PaymentMethod", pm_id, "payment_method"));
+            return Err(ApiError::not_found(
+                "PaymentMethod",
+                pm_id,
+                "payment_method",
+            ));
         }
         let pan = Pan::parse(number).map_err(card_error)?;
         let expiry = Expiry::new(12, i64::from(current_year()) + 3).map_err(card_error)?;
@@ -205,7 +240,10 @@ pub async fn saved_card(st: &AppState, scope: &Scope, pm_id: &str, now: i64) -> 
         wrapped_dek: sealed_row.wrapped_dek,
         ciphertext: sealed_row.ciphertext,
     };
-    let card = st.vault.open(&vault_id, &sealed).map_err(ApiError::internal)?;
+    let card = st
+        .vault
+        .open(&vault_id, &sealed)
+        .map_err(ApiError::internal)?;
     Ok(AuthCard {
         pm_id: pm_id.to_string(),
         pm: row.data,
@@ -241,25 +279,90 @@ pub fn decline_for(response_code: &str) -> Decline {
         outcome_type,
     };
     match response_code {
-        "51" => d("card_declined", "insufficient_funds", "Your card has insufficient funds.", "issuer_declined"),
-        "54" => d("expired_card", "expired_card", "Your card has expired.", "issuer_declined"),
-        "N7" => d("incorrect_cvc", "incorrect_cvc", "Your card's security code is incorrect.", "issuer_declined"),
-        "41" => d("card_declined", "lost_card", "Your card was declined.", "issuer_declined"),
-        "43" => d("card_declined", "stolen_card", "Your card was declined.", "issuer_declined"),
-        "14" => d("incorrect_number", "incorrect_number", "Your card number is incorrect.", "invalid"),
-        "91" => d("card_declined", "issuer_not_available", "Your card was declined. The card issuer could not be reached.", "issuer_declined"),
+        "51" => d(
+            "card_declined",
+            "insufficient_funds",
+            "Your card has insufficient funds.",
+            "issuer_declined",
+        ),
+        "54" => d(
+            "expired_card",
+            "expired_card",
+            "Your card has expired.",
+            "issuer_declined",
+        ),
+        "N7" => d(
+            "incorrect_cvc",
+            "incorrect_cvc",
+            "Your card's security code is incorrect.",
+            "issuer_declined",
+        ),
+        "41" => d(
+            "card_declined",
+            "lost_card",
+            "Your card was declined.",
+            "issuer_declined",
+        ),
+        "43" => d(
+            "card_declined",
+            "stolen_card",
+            "Your card was declined.",
+            "issuer_declined",
+        ),
+        "14" => d(
+            "incorrect_number",
+            "incorrect_number",
+            "Your card number is incorrect.",
+            "invalid",
+        ),
+        "91" => d(
+            "card_declined",
+            "issuer_not_available",
+            "Your card was declined. The card issuer could not be reached.",
+            "issuer_declined",
+        ),
         "96" | "30" => d(
             "processing_error",
             "processing_error",
             "An error occurred while processing your card. Try again in a little bit.",
             "issuer_declined",
         ),
-        "61" => d("card_declined", "card_velocity_exceeded", "Your card was declined.", "issuer_declined"),
-        "57" | "58" => d("card_declined", "transaction_not_allowed", "Your card was declined.", "issuer_declined"),
-        "04" | "07" => d("card_declined", "pickup_card", "Your card was declined.", "issuer_declined"),
-        "12" => d("card_declined", "invalid_account", "Your card was declined.", "issuer_declined"),
-        "13" => d("card_declined", "invalid_amount", "Your card was declined.", "issuer_declined"),
-        _ => d("card_declined", "generic_decline", "Your card was declined.", "issuer_declined"),
+        "61" => d(
+            "card_declined",
+            "card_velocity_exceeded",
+            "Your card was declined.",
+            "issuer_declined",
+        ),
+        "57" | "58" => d(
+            "card_declined",
+            "transaction_not_allowed",
+            "Your card was declined.",
+            "issuer_declined",
+        ),
+        "04" | "07" => d(
+            "card_declined",
+            "pickup_card",
+            "Your card was declined.",
+            "issuer_declined",
+        ),
+        "12" => d(
+            "card_declined",
+            "invalid_account",
+            "Your card was declined.",
+            "issuer_declined",
+        ),
+        "13" => d(
+            "card_declined",
+            "invalid_amount",
+            "Your card was declined.",
+            "issuer_declined",
+        ),
+        _ => d(
+            "card_declined",
+            "generic_decline",
+            "Your card was declined.",
+            "issuer_declined",
+        ),
     }
 }
 

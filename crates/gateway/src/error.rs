@@ -69,7 +69,11 @@ impl ApiError {
     }
 
     pub fn missing(param: &str) -> ApiError {
-        ApiError::invalid(param, "parameter_missing", format!("Missing required param: {param}."))
+        ApiError::invalid(
+            param,
+            "parameter_missing",
+            format!("Missing required param: {param}."),
+        )
     }
 
     pub fn bad_param(param: &str, rule: impl std::fmt::Display) -> ApiError {
@@ -168,7 +172,11 @@ impl ApiError {
     }
 
     /// 402 card_error.
-    pub fn card(code: &'static str, decline_code: Option<&str>, message: impl Into<String>) -> ApiError {
+    pub fn card(
+        code: &'static str,
+        decline_code: Option<&str>,
+        message: impl Into<String>,
+    ) -> ApiError {
         let mut e = ApiError::new(StatusCode::PAYMENT_REQUIRED, ErrorType::Card, message);
         e.code = Some(code);
         e.decline_code = decline_code.map(str::to_string);
@@ -204,7 +212,10 @@ impl ApiError {
             err.insert("code".into(), json!(code));
             err.insert(
                 "doc_url".into(),
-                json!(format!("https://docs.stripe.com/error-codes/{}", code.replace('_', "-"))),
+                json!(format!(
+                    "https://docs.stripe.com/error-codes/{}",
+                    code.replace('_', "-")
+                )),
             );
         }
         if let Some(d) = &self.decline_code {

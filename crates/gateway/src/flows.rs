@@ -14,7 +14,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::Ctx;
 use crate::ids::new_id;
 use crate::models::{Charge, NetState, PaymentIntent, pi_status, to_value};
-use crate::outbox::{balance_txn, day_plus, event, insert, ledger, merchant_fee, settle_days, update};
+use crate::outbox::{
+    balance_txn, day_plus, event, insert, ledger, merchant_fee, settle_days, update,
+};
 use crate::render::{expand, public};
 use crate::state::AppState;
 use axum::http::StatusCode;
@@ -29,7 +31,14 @@ pub const POS_ENTRY_ECOMMERCE: &str = "812";
 
 /// The card-acceptor id (DE 42, 15 characters) for a merchant.
 pub fn acceptor_id(merchant_id: &str) -> String {
-    let tail: String = merchant_id.chars().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = merchant_id
+        .chars()
+        .rev()
+        .take(15)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     format!("{tail:<15}")
 }
 
@@ -53,7 +62,11 @@ pub async fn confirm(
         .st
         .link
         .prepare_auth(&AuthRequest {
-            kind: if auto { AuthKind::Purchase } else { AuthKind::Authorization },
+            kind: if auto {
+                AuthKind::Purchase
+            } else {
+                AuthKind::Authorization
+            },
             pan: card.pan.expose(),
             expiry_yymm: &expiry,
             cvc: cvc.as_deref(),
@@ -113,22 +126,66 @@ pub async fn confirm(
     let outcome = ctx.st.link.send_auth(prepared).await;
     if ctx.st.cfg.fault_delay_after_auth_ms > 0 {
         tracing::warn!("fault injection: delaying the outcome commit");
-        tokio::time::sleep(std::time::Duration::from_millis(ctx.st.cfg.fault_delay_after_auth_ms)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(
+            ctx.st.cfg.fault_delay_after_auth_ms,
+        ))
+        .await;
     }
 
     // Phase 3: the outcome.
     match outcome {
-        Ok(o) if o.approved() => approved(ctx, pi, pi_version, &card, o, currency, &attempt_id, expands).await,
+        Ok(o) if o.approved() => {
+            approved(
+                ctx,
+                pi,
+                pi_version,
+                &card,
+                o,
+                currency,
+                &attempt_id,
+                expands,
+            )
+            .await
+        }
         Ok(o) => {
             crate::metrics::Metrics::incr(&ctx.st.metrics.payments_declined);
             let decline = decline_for(&o.response_code);
-            failed(ctx, pi, pi_version, &card, Some(o), decline, currency, &attempt_id, None).await
+            failed(
+                ctx,
+                pi,
+                pi_version,
+                &card,
+                Some(o),
+                decline,
+                currency,
+                &attempt_id,
+                None,
+            )
+            .await
         }
         Err(e) => {
             crate::metrics::Metrics::incr(&ctx.st.metrics.payments_failed_network);
             tracing::warn!(payment_intent = %pi.id, error = %e, "authorization failed on the link; reversing");
-            let reversal = spawn_reversal(ctx.st.clone(), e, net_ref, pi.amount, currency.numeric(), attempt_id.clone());
-            failed(ctx, pi, pi_version, &card, None, network_failure(), currency, &attempt_id, Some(reversal)).await
+            let reversal = spawn_reversal(
+                ctx.st.clone(),
+                e,
+                net_ref,
+                pi.amount,
+                currency.numeric(),
+                attempt_id.clone(),
+            );
+            failed(
+                ctx,
+                pi,
+                pi_version,
+                &card,
+                None,
+                network_failure(),
+                currency,
+                &attempt_id,
+                Some(reversal),
+            )
+            .await
         }
     }
 }
@@ -136,7 +193,8 @@ pub async fn confirm(
 async fn resolve_card(ctx: &mut Ctx, pi: &PaymentIntent) -> ApiResult<AuthCard> {
     let scope = ctx.scope();
     if let Some(mut pmd) = ctx.params.object("payment_method_data")? {
-        pmd.enum_str("type", &["card"])?.ok_or_else(|| ApiError::missing("payment_method_data[type]"))?;
+        pmd.enum_str("type", &["card"])?
+            .ok_or_else(|| ApiError::missing("payment_method_data[type]"))?;
         let mut card = pmd
             .object("card")?
             .ok_or_else(|| ApiError::missing("payment_method_data[card]"))?;
@@ -166,7 +224,8 @@ async fn resolve_card(ctx: &mut Ctx, pi: &PaymentIntent) -> ApiResult<AuthCard> 
 
 fn card_details(card: &AuthCard, net: Option<&AuthOutcome>, cvc_check: Option<&str>) -> Value {
     let c = &card.pm["card"];
-    let mut checks = json!({"address_line1_check": null, "address_postal_code_check": null, "cvc_check": null});
+    let mut checks =
+        json!({"address_line1_check": null, "address_postal_code_check": null, "cvc_check": null});
     checks["cvc_check"] = match (card.cvc.is_some(), cvc_check) {
         (false, _) => Value::Null,
         (true, Some(r)) => json!(r),
@@ -247,7 +306,16 @@ async fn approved(
         "seller_message": "Payment complete.", "type": "authorized"
     });
     let cvc_check = card.cvc.as_ref().map(|_| "pass");
-    let mut ch = new_charge(&pi, card, Some(&o), "succeeded", auto, cvc_check, outcome_doc, ctx.now);
+    let mut ch = new_charge(
+        &pi,
+        card,
+        Some(&o),
+        "succeeded",
+        auto,
+        cvc_check,
+        outcome_doc,
+        ctx.now,
+    );
     ch.net = Some(NetState {
         net_ref: o.net_ref.clone(),
         rrn: o.rrn.clone().unwrap_or_default(),
@@ -261,20 +329,41 @@ async fn approved(
         pi.status = pi_status::SUCCEEDED.into();
         pi.amount_received = pi.amount;
         let merchant = ctx.caller.merchant.clone();
-        post_capture(&scope, &merchant, &mut ch, currency, pi.amount, ctx.now, &mut unit)?;
+        post_capture(
+            &scope, &merchant, &mut ch, currency, pi.amount, ctx.now, &mut unit,
+        )?;
     } else {
         pi.status = pi_status::REQUIRES_CAPTURE.into();
         pi.amount_capturable = pi.amount;
     }
     let pi_doc = to_value(&pi);
     let ch_doc = to_value(&ch);
-    events.push(event(&scope, "charge.succeeded", &ch_doc, ctx.idempotency_key(), ctx.now));
-    let pi_event = if auto { "payment_intent.succeeded" } else { "payment_intent.amount_capturable_updated" };
-    events.push(event(&scope, pi_event, &pi_doc, ctx.idempotency_key(), ctx.now));
-    unit.ops.push(insert(&scope, "charge", Some(&pi.id), &ch_doc, ctx.now));
+    events.push(event(
+        &scope,
+        "charge.succeeded",
+        &ch_doc,
+        ctx.idempotency_key(),
+        ctx.now,
+    ));
+    let pi_event = if auto {
+        "payment_intent.succeeded"
+    } else {
+        "payment_intent.amount_capturable_updated"
+    };
+    events.push(event(
+        &scope,
+        pi_event,
+        &pi_doc,
+        ctx.idempotency_key(),
+        ctx.now,
+    ));
+    unit.ops
+        .push(insert(&scope, "charge", Some(&pi.id), &ch_doc, ctx.now));
     unit.ops.push(update(&pi.id, pi_version, &pi_doc));
     unit.ops.extend(events);
-    unit.ops.push(Op::DeleteAttempt { id: attempt_id.to_string() });
+    unit.ops.push(Op::DeleteAttempt {
+        id: attempt_id.to_string(),
+    });
     let body = expand(&ctx.st, &ctx.caller, public(pi_doc.clone()), &[]).await?;
     let body = expand_with(ctx, body, &ch_doc, &expands).await?;
     ctx.finish(&mut unit, StatusCode::OK, &body);
@@ -297,13 +386,24 @@ async fn approved(
 
 /// Expands `latest_charge` from the in-hand charge (it is not committed yet when the body is
 /// built), and any other path through the store.
-pub async fn expand_with(ctx: &Ctx, mut body: Value, ch_doc: &Value, expands: &[String]) -> ApiResult<Value> {
+pub async fn expand_with(
+    ctx: &Ctx,
+    mut body: Value,
+    ch_doc: &Value,
+    expands: &[String],
+) -> ApiResult<Value> {
     let mut rest = Vec::new();
     for e in expands {
         if e == "latest_charge" {
             body["latest_charge"] = public(ch_doc.clone());
         } else if let Some(sub) = e.strip_prefix("latest_charge.") {
-            let ch = expand(&ctx.st, &ctx.caller, public(ch_doc.clone()), &[sub.to_string()]).await?;
+            let ch = expand(
+                &ctx.st,
+                &ctx.caller,
+                public(ch_doc.clone()),
+                &[sub.to_string()],
+            )
+            .await?;
             body["latest_charge"] = ch;
         } else {
             rest.push(e.clone());
@@ -365,7 +465,11 @@ async fn failed(
     reversal: Option<tokio::task::JoinHandle<()>>,
 ) -> ApiResult<Value> {
     let scope = ctx.scope();
-    let network_status = if o.is_some() { "declined_by_network" } else { "not_sent_to_network" };
+    let network_status = if o.is_some() {
+        "declined_by_network"
+    } else {
+        "not_sent_to_network"
+    };
     let outcome_doc = json!({
         "network_status": network_status,
         "reason": decline.decline_code,
@@ -375,8 +479,21 @@ async fn failed(
         "network_advice_code": null,
         "network_decline_code": o.as_ref().map(|o| o.response_code.clone()),
     });
-    let cvc_check = if decline.code == "incorrect_cvc" { Some("fail") } else { None };
-    let mut ch = new_charge(&pi, card, o.as_ref(), "failed", false, cvc_check, outcome_doc, ctx.now);
+    let cvc_check = if decline.code == "incorrect_cvc" {
+        Some("fail")
+    } else {
+        None
+    };
+    let mut ch = new_charge(
+        &pi,
+        card,
+        o.as_ref(),
+        "failed",
+        false,
+        cvc_check,
+        outcome_doc,
+        ctx.now,
+    );
     ch.failure_code = Some(decline.code.into());
     ch.failure_message = Some(decline.message.into());
     let mut err = ApiError::card(decline.code, Some(decline.decline_code), decline.message);
@@ -400,12 +517,27 @@ async fn failed(
         .with_extra("payment_intent", public(pi_doc.clone()))
         .with_extra("payment_method", public(card.pm.clone()));
     let mut unit = WriteUnit::default();
-    unit.ops.push(insert(&scope, "charge", Some(&pi.id), &ch_doc, ctx.now));
+    unit.ops
+        .push(insert(&scope, "charge", Some(&pi.id), &ch_doc, ctx.now));
     unit.ops.push(update(&pi.id, pi_version, &pi_doc));
-    unit.ops.push(event(&scope, "charge.failed", &ch_doc, ctx.idempotency_key(), ctx.now));
-    unit.ops.push(event(&scope, "payment_intent.payment_failed", &pi_doc, ctx.idempotency_key(), ctx.now));
+    unit.ops.push(event(
+        &scope,
+        "charge.failed",
+        &ch_doc,
+        ctx.idempotency_key(),
+        ctx.now,
+    ));
+    unit.ops.push(event(
+        &scope,
+        "payment_intent.payment_failed",
+        &pi_doc,
+        ctx.idempotency_key(),
+        ctx.now,
+    ));
     if reversal.is_none() {
-        unit.ops.push(Op::DeleteAttempt { id: attempt_id.to_string() });
+        unit.ops.push(Op::DeleteAttempt {
+            id: attempt_id.to_string(),
+        });
     }
     // Otherwise the "authorizing" attempt (with its network reference) stays until the
     // background reversal is acknowledged; recovery redoes the reversal if this process dies.
@@ -428,7 +560,11 @@ fn spawn_reversal(
         crate::metrics::Metrics::incr(&st.metrics.reversals);
         let done = match e {
             LinkError::TimedOut { reversal, .. } => reversal.wait().await.is_ok(),
-            _ => st.link.reverse(&net_ref, amount, currency_numeric).await.is_ok(),
+            _ => st
+                .link
+                .reverse(&net_ref, amount, currency_numeric)
+                .await
+                .is_ok(),
         };
         if done {
             // Wait until the failure commit removed the "authorizing" state, then clear.
@@ -443,16 +579,33 @@ fn spawn_reversal(
 }
 
 /// Cancels an intent; an authorized one is reversed at the network first.
-pub async fn cancel(ctx: &mut Ctx, mut pi: PaymentIntent, version: i64, reason: Option<String>, expands: Vec<String>) -> ApiResult<Value> {
+pub async fn cancel(
+    ctx: &mut Ctx,
+    mut pi: PaymentIntent,
+    version: i64,
+    reason: Option<String>,
+    expands: Vec<String>,
+) -> ApiResult<Value> {
     let scope = ctx.scope();
     let mut unit = WriteUnit::default();
     let mut ch_update = None;
     let mut version = version;
     if pi.status == pi_status::REQUIRES_CAPTURE {
-        let ch_id = pi.latest_charge.clone().ok_or_else(|| ApiError::internal("requires_capture without charge"))?;
-        let ch_row = ctx.st.store.get_object(&scope, &ch_id).await?.ok_or_else(|| ApiError::internal("charge missing"))?;
+        let ch_id = pi
+            .latest_charge
+            .clone()
+            .ok_or_else(|| ApiError::internal("requires_capture without charge"))?;
+        let ch_row = ctx
+            .st
+            .store
+            .get_object(&scope, &ch_id)
+            .await?
+            .ok_or_else(|| ApiError::internal("charge missing"))?;
         let mut ch: Charge = crate::models::from_value(ch_row.data.clone())?;
-        let net = ch.net.clone().ok_or_else(|| ApiError::internal("charge without network reference"))?;
+        let net = ch
+            .net
+            .clone()
+            .ok_or_else(|| ApiError::internal("charge without network reference"))?;
         // Phase 1: the intent is being canceled; recovery finishes the reversal if we die.
         let attempt_id = format!("{}:cancel", pi.id);
         let status_before = pi.status.clone();
@@ -471,7 +624,12 @@ pub async fn cancel(ctx: &mut Ctx, mut pi: PaymentIntent, version: i64, reason: 
         }));
         ctx.commit(first).await?;
         version += 1;
-        if let Err(e) = ctx.st.link.reverse(&net.net_ref, pi.amount, net.currency_numeric).await {
+        if let Err(e) = ctx
+            .st
+            .link
+            .reverse(&net.net_ref, pi.amount, net.currency_numeric)
+            .await
+        {
             pi.status = status_before;
             let mut undo = WriteUnit::default();
             undo.ops.push(update(&pi.id, version, &to_value(&pi)));
@@ -495,9 +653,21 @@ pub async fn cancel(ctx: &mut Ctx, mut pi: PaymentIntent, version: i64, reason: 
     if let Some((v, ch)) = ch_update {
         let ch_doc = to_value(&ch);
         unit.ops.push(update(&ch.id, v, &ch_doc));
-        unit.ops.push(event(&scope, "charge.refunded", &ch_doc, ctx.idempotency_key(), ctx.now));
+        unit.ops.push(event(
+            &scope,
+            "charge.refunded",
+            &ch_doc,
+            ctx.idempotency_key(),
+            ctx.now,
+        ));
     }
-    unit.ops.push(event(&scope, "payment_intent.canceled", &pi_doc, ctx.idempotency_key(), ctx.now));
+    unit.ops.push(event(
+        &scope,
+        "payment_intent.canceled",
+        &pi_doc,
+        ctx.idempotency_key(),
+        ctx.now,
+    ));
     let body = expand(&ctx.st, &ctx.caller, public(pi_doc), &expands).await?;
     ctx.finish(&mut unit, StatusCode::OK, &body);
     ctx.commit(unit).await?;

@@ -26,8 +26,10 @@ pub fn json_response(status: StatusCode, body: &Value) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut r = Response::new(Body::from(bytes));
     *r.status_mut() = status;
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     r
 }
 
@@ -51,27 +53,42 @@ impl FromRequest<SharedState> for Req {
             Some(v) => {
                 let k = v
                     .to_str()
-                    .map_err(|_| ApiError::invalid("Idempotency-Key", "parameter_invalid", "Idempotency-Key must be ASCII."))?
+                    .map_err(|_| {
+                        ApiError::invalid(
+                            "Idempotency-Key",
+                            "parameter_invalid",
+                            "Idempotency-Key must be ASCII.",
+                        )
+                    })?
                     .trim()
                     .to_string();
                 if k.is_empty() || k.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS {
                     return Err(ApiError::invalid(
                         "Idempotency-Key",
                         "parameter_invalid",
-                        format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} characters."),
+                        format!(
+                            "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} characters."
+                        ),
                     ));
                 }
                 Some(k)
             }
         };
-        let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
-            ApiError::invalid(
-                "body",
-                "request_too_large",
-                format!("Request body is larger than {MAX_BODY_BYTES} bytes or could not be read."),
-            )
-        })?;
-        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+            .await
+            .map_err(|_| {
+                ApiError::invalid(
+                    "body",
+                    "request_too_large",
+                    format!(
+                        "Request body is larger than {MAX_BODY_BYTES} bytes or could not be read."
+                    ),
+                )
+            })?;
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
         let params = Params::parse(content_type, &bytes, parts.uri.query())?;
         Ok(Req {
             caller,
@@ -133,7 +150,9 @@ impl Ctx {
 
     /// Adds the stored result to the unit that completes the request.
     pub fn finish(&self, unit: &mut WriteUnit, status: StatusCode, body: &Value) {
-        let Some((key, hash)) = &self.idem else { return };
+        let Some((key, hash)) = &self.idem else {
+            return;
+        };
         let body = body.to_string();
         let op = if self.stage() == IdemStage::None {
             Op::IdempotencyInsertDone {
@@ -157,11 +176,16 @@ impl Ctx {
 
     /// Commits a unit; marks the idempotency stage from the ops it carried.
     pub async fn commit(&self, unit: WriteUnit) -> ApiResult<Vec<OpResult>> {
-        let begins = unit.ops.iter().any(|o| matches!(o, Op::IdempotencyBegin { .. }));
-        let finishes = unit
+        let begins = unit
             .ops
             .iter()
-            .any(|o| matches!(o, Op::IdempotencyFinish { .. } | Op::IdempotencyInsertDone { .. }));
+            .any(|o| matches!(o, Op::IdempotencyBegin { .. }));
+        let finishes = unit.ops.iter().any(|o| {
+            matches!(
+                o,
+                Op::IdempotencyFinish { .. } | Op::IdempotencyInsertDone { .. }
+            )
+        });
         let r = self.st.store.commit(unit).await.map_err(commit_error)?;
         if finishes {
             self.set_stage(IdemStage::Finished);
@@ -192,9 +216,9 @@ pub fn commit_error(e: CommitError) -> ApiError {
         } => ApiError::conflict(
             "This object was modified by another request at the same time; please retry.",
         ),
-        CommitError::Conflict { what, op_index } => {
-            ApiError::internal(format!("unexpected store conflict {what:?} at op {op_index}"))
-        }
+        CommitError::Conflict { what, op_index } => ApiError::internal(format!(
+            "unexpected store conflict {what:?} at op {op_index}"
+        )),
         CommitError::Store(e) => ApiError::internal(e),
     }
 }
@@ -205,7 +229,11 @@ fn request_hash(req: &Req) -> String {
     h.update(b" ");
     h.update(req.path.as_bytes());
     h.update(b"\n");
-    h.update(Value::Object(req.params.root().clone()).to_string().as_bytes());
+    h.update(
+        Value::Object(req.params.root().clone())
+            .to_string()
+            .as_bytes(),
+    );
     hex::encode(h.finalize())
 }
 
@@ -299,8 +327,10 @@ fn replay(row: paygate_store::IdempotencyRow, key: &str, hash: &str) -> Response
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let mut r = Response::new(Body::from(body));
             *r.status_mut() = status;
-            r.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             r.headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
             r

@@ -60,7 +60,9 @@ pub async fn open_store(cfg: &Config) -> Result<Store, String> {
             path: cfg.data_dir.join("paygate.db"),
         },
     };
-    Store::open(sc).await.map_err(|e| format!("cannot open the database: {e}"))
+    Store::open(sc)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))
 }
 
 /// The vault from configured keys; without any, keys generated once into
@@ -88,19 +90,29 @@ pub fn open_vault(cfg: &Config) -> Result<Vault, String> {
         .decode(fp.trim())
         .map_err(|e| format!("fingerprint_key is not base64: {e}"))?;
     let vault = Vault::new(ring, Secret::new(fp));
-    vault.check().map_err(|e| format!("vault self-check failed: {e}"))?;
+    vault
+        .check()
+        .map_err(|e| format!("vault self-check failed: {e}"))?;
     Ok(vault)
 }
 
 fn demo_keys(dir: &Path) -> Result<(Vec<String>, String), String> {
     let path = dir.join("vault-keys.json");
     if let Ok(text) = std::fs::read_to_string(&path) {
-        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let v: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         let keks = v["keks"]
             .as_array()
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
-        let fp = v["fingerprint_key"].as_str().unwrap_or_default().to_string();
+        let fp = v["fingerprint_key"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         return Ok((keks, fp));
     }
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -121,7 +133,9 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut f = opts
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     f.write_all(text.as_bytes()).map_err(|e| e.to_string())
 }
 
@@ -139,7 +153,10 @@ pub struct Server {
 pub async fn start(cfg: Config) -> Result<Server, String> {
     let store = open_store(&cfg).await?;
     let vault = open_vault(&cfg)?;
-    let profile: Profile = cfg.network_profile.parse().map_err(|_| "network_profile must be ascii or binary".to_string())?;
+    let profile: Profile = cfg
+        .network_profile
+        .parse()
+        .map_err(|_| "network_profile must be ascii or binary".to_string())?;
     let (sim, network_addr) = match &cfg.network_addr {
         Some(a) => (None, a.clone()),
         None => {
@@ -158,7 +175,9 @@ pub async fn start(cfg: Config) -> Result<Server, String> {
     let mut lc = LinkConfig::new(network_addr, terminal_id(), ACQUIRER_ID);
     lc.profile = profile;
     lc.request_timeout_ms = cfg.network_timeout_ms;
-    let link = Link::connect(lc).await.map_err(|e| format!("cannot reach the card network: {e}"))?;
+    let link = Link::connect(lc)
+        .await
+        .map_err(|e| format!("cannot reach the card network: {e}"))?;
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
@@ -166,14 +185,18 @@ pub async fn start(cfg: Config) -> Result<Server, String> {
     let state: SharedState = Arc::new(AppState::new(cfg, store, link, vault));
     match recovery::recover(&state, None).await {
         Ok(0) => {}
-        Ok(n) => tracing::info!(recovered = n, "recovered unfinished payments from a previous run"),
+        Ok(n) => tracing::info!(
+            recovered = n,
+            "recovered unfinished payments from a previous run"
+        ),
         Err(e) => tracing::warn!(error = %e, "start-up recovery failed; the sweeper will retry"),
     }
     let (tx, rx) = watch::channel(false);
     let mut tasks = Vec::new();
     tasks.push(tokio::spawn(webhooks::run(state.clone(), rx.clone())));
     tasks.push(tokio::spawn(background(state.clone(), rx.clone())));
-    let app = api::router(state.clone()).layer(axum::middleware::from_fn_with_state(state.clone(), observe));
+    let app = api::router(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe));
     let mut srx = rx.clone();
     tasks.push(tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -209,7 +232,11 @@ async fn background(st: SharedState, mut rx: watch::Receiver<bool>) {
         if let Err(e) = recovery::recover(&st, Some(stale)).await {
             tracing::warn!(error = %e, "stale attempt sweep failed");
         }
-        if let Err(e) = st.store.prune_idempotency(ids::now() - IDEMPOTENCY_RETENTION_S).await {
+        if let Err(e) = st
+            .store
+            .prune_idempotency(ids::now() - IDEMPOTENCY_RETENTION_S)
+            .await
+        {
             tracing::warn!(error = %e, "idempotency key pruning failed");
         }
         let today = outbox::day_plus(ids::now(), 0);

@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Latency histogram bucket upper bounds, microseconds.
 const BUCKETS_US: [u64; 12] = [
-    500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 5_000_000,
+    500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 250_000, 500_000, 1_000_000,
+    5_000_000,
 ];
 
 #[derive(Default)]
@@ -49,22 +50,39 @@ impl Metrics {
             ("paygate_http_5xx_total", &self.http_5xx),
             ("paygate_payments_succeeded_total", &self.payments_succeeded),
             ("paygate_payments_declined_total", &self.payments_declined),
-            ("paygate_payments_network_failed_total", &self.payments_failed_network),
+            (
+                "paygate_payments_network_failed_total",
+                &self.payments_failed_network,
+            ),
             ("paygate_reversals_total", &self.reversals),
             ("paygate_refunds_total", &self.refunds),
-            ("paygate_webhook_deliveries_ok_total", &self.webhook_deliveries_ok),
-            ("paygate_webhook_deliveries_failed_total", &self.webhook_deliveries_failed),
+            (
+                "paygate_webhook_deliveries_ok_total",
+                &self.webhook_deliveries_ok,
+            ),
+            (
+                "paygate_webhook_deliveries_failed_total",
+                &self.webhook_deliveries_failed,
+            ),
             ("paygate_recovered_attempts_total", &self.recovered_attempts),
         ];
         for (name, c) in counters {
-            let _ = writeln!(out, "# TYPE {name} counter\n{name} {}", c.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "# TYPE {name} counter\n{name} {}",
+                c.load(Ordering::Relaxed)
+            );
         }
         let name = "paygate_http_request_duration_seconds";
         let _ = writeln!(out, "# TYPE {name} histogram");
         let mut cumulative = 0;
         for (i, b) in BUCKETS_US.iter().enumerate() {
             cumulative += self.latency_buckets[i].load(Ordering::Relaxed);
-            let _ = writeln!(out, "{name}_bucket{{le=\"{}\"}} {cumulative}", micros_as_seconds(*b));
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{le=\"{}\"}} {cumulative}",
+                micros_as_seconds(*b)
+            );
         }
         let count = self.latency_count.load(Ordering::Relaxed);
         let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");

@@ -108,5 +108,6 @@ pub fn to_value<T: Serialize>(v: &T) -> Value {
 
 /// Reads a stored document back into its struct.
 pub fn from_value<T: for<'de> Deserialize<'de>>(v: Value) -> Result<T, crate::error::ApiError> {
-    serde_json::from_value(v).map_err(|e| crate::error::ApiError::internal(format!("corrupt stored object: {e}")))
+    serde_json::from_value(v)
+        .map_err(|e| crate::error::ApiError::internal(format!("corrupt stored object: {e}")))
 }

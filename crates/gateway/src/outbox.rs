@@ -11,7 +11,13 @@ use serde_json::{Value, json};
 pub const API_VERSION: &str = "2024-06-20";
 
 /// An event carrying a snapshot of `object`, written in the same unit as the change it reports.
-pub fn event(scope: &Scope, event_type: &str, object: &Value, idempotency_key: Option<&str>, now: i64) -> Op {
+pub fn event(
+    scope: &Scope,
+    event_type: &str,
+    object: &Value,
+    idempotency_key: Option<&str>,
+    now: i64,
+) -> Op {
     let id = new_id("evt");
     let data = json!({
         "id": id,
@@ -61,7 +67,10 @@ pub fn update(id: &str, expected_version: i64, data: &Value) -> Op {
 
 /// A merchant's fee for a currency, from its settings (`fee_bps`, `fee_fixed.{currency}`).
 pub fn merchant_fee(m: &MerchantRow, currency: &str) -> Fee {
-    let bps = m.settings["fee_bps"].as_u64().and_then(|b| u32::try_from(b).ok()).unwrap_or(0);
+    let bps = m.settings["fee_bps"]
+        .as_u64()
+        .and_then(|b| u32::try_from(b).ok())
+        .unwrap_or(0);
     let fixed_minor = m.settings["fee_fixed"][currency].as_i64().unwrap_or(0);
     Fee { bps, fixed_minor }
 }

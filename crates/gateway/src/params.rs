@@ -32,7 +32,11 @@ impl Params {
     }
 
     /// Parses a body according to its content type (form when not JSON), plus the query string.
-    pub fn parse(content_type: Option<&str>, body: &[u8], query: Option<&str>) -> ApiResult<Params> {
+    pub fn parse(
+        content_type: Option<&str>,
+        body: &[u8],
+        query: Option<&str>,
+    ) -> ApiResult<Params> {
         if body.len() > MAX_BODY_BYTES {
             return Err(ApiError::invalid(
                 "body",
@@ -47,7 +51,11 @@ impl Params {
         let is_json = content_type.is_some_and(|c| c.trim_start().starts_with("application/json"));
         if is_json && !body.is_empty() {
             let v: Value = serde_json::from_slice(body).map_err(|e| {
-                ApiError::invalid("body", "parameter_invalid", format!("Invalid JSON body: {e}"))
+                ApiError::invalid(
+                    "body",
+                    "parameter_invalid",
+                    format!("Invalid JSON body: {e}"),
+                )
             })?;
             match v {
                 Value::Object(m) => {
@@ -157,7 +165,11 @@ impl Params {
             Some(s) => Err(ApiError::invalid(
                 key,
                 "parameter_invalid",
-                format!("Invalid {key}: must be one of {}; got '{}'", allowed.join(", "), truncate(&s)),
+                format!(
+                    "Invalid {key}: must be one of {}; got '{}'",
+                    allowed.join(", "),
+                    truncate(&s)
+                ),
             )),
         }
     }
@@ -211,10 +223,16 @@ impl Params {
             Some(v) => v.clone(),
         };
         let Value::Object(m) = v else {
-            return Err(ApiError::bad_param("metadata", "expected an object of string keys and values."));
+            return Err(ApiError::bad_param(
+                "metadata",
+                "expected an object of string keys and values.",
+            ));
         };
         if m.len() > MAX_KEYS {
-            return Err(ApiError::bad_param("metadata", format!("at most {MAX_KEYS} keys.")));
+            return Err(ApiError::bad_param(
+                "metadata",
+                format!("at most {MAX_KEYS} keys."),
+            ));
         }
         let mut out = Map::new();
         for (k, v) in m {
@@ -230,7 +248,10 @@ impl Params {
                 Value::Bool(b) => b.to_string(),
                 Value::Null => String::new(),
                 _ => {
-                    return Err(ApiError::bad_param(&format!("metadata[{k}]"), "values must be strings."));
+                    return Err(ApiError::bad_param(
+                        &format!("metadata[{k}]"),
+                        "values must be strings.",
+                    ));
                 }
             };
             if s.chars().count() > MAX_VALUE_CHARS {
@@ -299,7 +320,12 @@ impl Sub {
         self.inner.allow(keys)
     }
     pub fn deny_unknown(&self) -> ApiResult<()> {
-        match self.inner.root.keys().find(|k| !self.inner.used.contains(k.as_str())) {
+        match self
+            .inner
+            .root
+            .keys()
+            .find(|k| !self.inner.used.contains(k.as_str()))
+        {
             Some(k) => Err(ApiError::unknown_param(&self.name(k))),
             None => Ok(()),
         }
@@ -311,7 +337,12 @@ fn parse_int(v: &Value) -> Option<i64> {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => {
             let t = s.trim();
-            if t.is_empty() || !t.bytes().enumerate().all(|(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-')) {
+            if t.is_empty()
+                || !t
+                    .bytes()
+                    .enumerate()
+                    .all(|(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-'))
+            {
                 return None;
             }
             t.parse().ok()
@@ -351,7 +382,13 @@ pub fn parse_form_into(root: &mut Map<String, Value>, body: &[u8]) -> ApiResult<
 
 /// `a[b][]` -> ["a", "b", ""].
 fn split_key(key: &str) -> ApiResult<Vec<String>> {
-    let bad = || ApiError::invalid(key, "parameter_invalid", format!("Malformed parameter name: {key}"));
+    let bad = || {
+        ApiError::invalid(
+            key,
+            "parameter_invalid",
+            format!("Malformed parameter name: {key}"),
+        )
+    };
     let (head, mut rest) = match key.find('[') {
         Some(i) => (&key[..i], &key[i..]),
         None => (key, ""),
@@ -374,9 +411,18 @@ fn split_key(key: &str) -> ApiResult<Vec<String>> {
     Ok(parts)
 }
 
-fn insert_path(node: &mut Map<String, Value>, path: &[String], v: Value, full: &str) -> ApiResult<()> {
+fn insert_path(
+    node: &mut Map<String, Value>,
+    path: &[String],
+    v: Value,
+    full: &str,
+) -> ApiResult<()> {
     let conflict = || {
-        ApiError::invalid(full, "parameter_invalid", format!("Conflicting values for parameter {full}"))
+        ApiError::invalid(
+            full,
+            "parameter_invalid",
+            format!("Conflicting values for parameter {full}"),
+        )
     };
     let (first, rest) = path.split_first().ok_or_else(conflict)?;
     if rest.is_empty() {
@@ -385,7 +431,9 @@ fn insert_path(node: &mut Map<String, Value>, path: &[String], v: Value, full: &
     }
     if rest.len() == 1 && rest[0].is_empty() {
         // `key[]=v`: append to a list.
-        let entry = node.entry(first.clone()).or_insert_with(|| Value::Array(Vec::new()));
+        let entry = node
+            .entry(first.clone())
+            .or_insert_with(|| Value::Array(Vec::new()));
         return match entry {
             Value::Array(a) => {
                 a.push(v);
@@ -394,7 +442,9 @@ fn insert_path(node: &mut Map<String, Value>, path: &[String], v: Value, full: &
             _ => Err(conflict()),
         };
     }
-    let entry = node.entry(first.clone()).or_insert_with(|| Value::Object(Map::new()));
+    let entry = node
+        .entry(first.clone())
+        .or_insert_with(|| Value::Object(Map::new()));
     match entry {
         // `key[0][x]=..`: numbered items stay an object keyed by index; list getters accept both.
         Value::Object(m) => insert_path(m, rest, v, full),
@@ -422,7 +472,9 @@ mod tests {
 
     #[test]
     fn bracket_notation_builds_nested_objects_and_lists() {
-        let v = form("amount=1000&metadata[order]=42&payment_method_data[card][number]=4242&expand[]=a&expand[]=b");
+        let v = form(
+            "amount=1000&metadata[order]=42&payment_method_data[card][number]=4242&expand[]=a&expand[]=b",
+        );
         assert_eq!(
             v,
             json!({"amount":"1000","metadata":{"order":"42"},
@@ -453,7 +505,10 @@ mod tests {
         let mut pmd = p.object("payment_method_data").unwrap().unwrap();
         let mut card = pmd.object("card").unwrap().unwrap();
         let e = card.int("exp_month").unwrap_err();
-        assert_eq!(e.param.as_deref(), Some("payment_method_data[card][exp_month]"));
+        assert_eq!(
+            e.param.as_deref(),
+            Some("payment_method_data[card][exp_month]")
+        );
     }
 
     #[test]
@@ -462,6 +517,9 @@ mod tests {
         assert!(Params::parse(None, b"[x]=1", None).is_err());
         let mut p = Params::parse(None, b"amount=1&bogus=2", None).unwrap();
         p.int("amount").unwrap();
-        assert_eq!(p.deny_unknown().unwrap_err().param.as_deref(), Some("bogus"));
+        assert_eq!(
+            p.deny_unknown().unwrap_err().param.as_deref(),
+            Some("bogus")
+        );
     }
 }

@@ -33,11 +33,15 @@ impl RateLimiter {
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if buckets.len() >= MAX_KEYS && !buckets.contains_key(key) {
-            buckets.retain(|_, (tokens, at)| *tokens < capacity || now.duration_since(*at).as_secs() < 60);
+            buckets.retain(|_, (tokens, at)| {
+                *tokens < capacity || now.duration_since(*at).as_secs() < 60
+            });
         }
         let (tokens, last) = buckets.entry(key.to_string()).or_insert((capacity, now));
         let elapsed_ms = u64::try_from(now.duration_since(*last).as_millis()).unwrap_or(u64::MAX);
-        *tokens = tokens.saturating_add(elapsed_ms.saturating_mul(self.per_s)).min(capacity);
+        *tokens = tokens
+            .saturating_add(elapsed_ms.saturating_mul(self.per_s))
+            .min(capacity);
         *last = now;
         if *tokens >= MILLI {
             *tokens -= MILLI;

@@ -55,7 +55,10 @@ async fn recover_one(st: &AppState, a: &AttemptRow) -> Result<(), String> {
     if let Some(net_ref) = a.data.get("net_ref").filter(|v| !v.is_null()) {
         let net_ref: NetRef = serde_json::from_value(net_ref.clone()).map_err(|e| e.to_string())?;
         let amount = a.data["amount"].as_i64().unwrap_or(0);
-        let cur = a.data["currency_numeric"].as_u64().and_then(|c| u16::try_from(c).ok()).unwrap_or(0);
+        let cur = a.data["currency_numeric"]
+            .as_u64()
+            .and_then(|c| u16::try_from(c).ok())
+            .unwrap_or(0);
         tokio::time::timeout(NETWORK_WAIT, st.link.reverse(&net_ref, amount, cur))
             .await
             .map_err(|_| "the network did not answer the reversal in time".to_string())?
@@ -78,18 +81,36 @@ async fn recover_one(st: &AppState, a: &AttemptRow) -> Result<(), String> {
         });
     }
     unit.ops.push(Op::DeleteAttempt { id: a.id.clone() });
-    st.store.commit(unit).await.map(|_| ()).map_err(|e| e.to_string())
+    st.store
+        .commit(unit)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
-async fn load_pi(st: &AppState, scope: &Scope, id: &str) -> Result<Option<(i64, PaymentIntent)>, String> {
-    let Some(row) = st.store.get_object(scope, id).await.map_err(|e| e.to_string())? else {
+async fn load_pi(
+    st: &AppState,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<(i64, PaymentIntent)>, String> {
+    let Some(row) = st
+        .store
+        .get_object(scope, id)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
         return Ok(None);
     };
     let pi: PaymentIntent = from_value(row.data).map_err(|e| e.message)?;
     Ok(Some((row.version, pi)))
 }
 
-async fn fail_intent(st: &AppState, scope: &Scope, pi_id: &str, unit: &mut WriteUnit) -> Result<bool, String> {
+async fn fail_intent(
+    st: &AppState,
+    scope: &Scope,
+    pi_id: &str,
+    unit: &mut WriteUnit,
+) -> Result<bool, String> {
     let Some((version, mut pi)) = load_pi(st, scope, pi_id).await? else {
         return Ok(false);
     };
@@ -107,11 +128,22 @@ async fn fail_intent(st: &AppState, scope: &Scope, pi_id: &str, unit: &mut Write
     }));
     let doc = to_value(&pi);
     unit.ops.push(update(&pi.id, version, &doc));
-    unit.ops.push(event(scope, "payment_intent.payment_failed", &doc, None, now));
+    unit.ops.push(event(
+        scope,
+        "payment_intent.payment_failed",
+        &doc,
+        None,
+        now,
+    ));
     Ok(true)
 }
 
-async fn cancel_intent(st: &AppState, scope: &Scope, pi_id: &str, unit: &mut WriteUnit) -> Result<bool, String> {
+async fn cancel_intent(
+    st: &AppState,
+    scope: &Scope,
+    pi_id: &str,
+    unit: &mut WriteUnit,
+) -> Result<bool, String> {
     let Some((version, mut pi)) = load_pi(st, scope, pi_id).await? else {
         return Ok(false);
     };
@@ -124,12 +156,18 @@ async fn cancel_intent(st: &AppState, scope: &Scope, pi_id: &str, unit: &mut Wri
     pi.amount_capturable = 0;
     let doc = to_value(&pi);
     unit.ops.push(update(&pi.id, version, &doc));
-    unit.ops.push(event(scope, "payment_intent.canceled", &doc, None, now));
+    unit.ops
+        .push(event(scope, "payment_intent.canceled", &doc, None, now));
     Ok(true)
 }
 
 /// A capture whose answer was lost: ask again with a repeat and record what the network says.
-async fn finish_capture(st: &AppState, scope: &Scope, a: &AttemptRow, unit: &mut WriteUnit) -> Result<bool, String> {
+async fn finish_capture(
+    st: &AppState,
+    scope: &Scope,
+    a: &AttemptRow,
+    unit: &mut WriteUnit,
+) -> Result<bool, String> {
     let pi_id = a.data["payment_intent"].as_str().unwrap_or_default();
     let Some((pi_version, pi)) = load_pi(st, scope, pi_id).await? else {
         return Ok(false);
@@ -137,33 +175,65 @@ async fn finish_capture(st: &AppState, scope: &Scope, a: &AttemptRow, unit: &mut
     if pi.status != pi_status::PROCESSING {
         return Ok(false);
     }
-    let record: FollowUpRecord = serde_json::from_value(a.data["follow_up"].clone()).map_err(|e| e.to_string())?;
+    let record: FollowUpRecord =
+        serde_json::from_value(a.data["follow_up"].clone()).map_err(|e| e.to_string())?;
     let approved = match resend(st, &record, NETWORK_WAIT).await {
         Answer::Approved => true,
         Answer::Refused(_) => false,
         Answer::Unknown(why) => return Err(why),
     };
     let ch_id = a.data["charge"].as_str().unwrap_or_default();
-    let row = st.store.get_object(scope, ch_id).await.map_err(|e| e.to_string())?.ok_or("charge missing")?;
+    let row = st
+        .store
+        .get_object(scope, ch_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("charge missing")?;
     let ch: Charge = from_value(row.data).map_err(|e| e.message)?;
-    let merchant = st.merchant(&scope.merchant_id).await.map_err(|e| e.to_string())?.ok_or("merchant missing")?;
+    let merchant = st
+        .merchant(&scope.merchant_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("merchant missing")?;
     let now = crate::ids::now();
-    let (u, _, _) = crate::capture::capture_unit(scope, &merchant, pi, pi_version, ch, row.version, record.amount, approved, None, now)
-        .map_err(|e| e.message)?;
+    let (u, _, _) = crate::capture::capture_unit(
+        scope,
+        &merchant,
+        pi,
+        pi_version,
+        ch,
+        row.version,
+        record.amount,
+        approved,
+        None,
+        now,
+    )
+    .map_err(|e| e.message)?;
     unit.ops.extend(u.ops);
     Ok(true)
 }
 
 /// A refund whose answer was lost: ask again with a repeat and record what the network says.
-async fn finish_refund(st: &AppState, scope: &Scope, a: &AttemptRow, unit: &mut WriteUnit) -> Result<bool, String> {
-    let record: FollowUpRecord = serde_json::from_value(a.data["follow_up"].clone()).map_err(|e| e.to_string())?;
+async fn finish_refund(
+    st: &AppState,
+    scope: &Scope,
+    a: &AttemptRow,
+    unit: &mut WriteUnit,
+) -> Result<bool, String> {
+    let record: FollowUpRecord =
+        serde_json::from_value(a.data["follow_up"].clone()).map_err(|e| e.to_string())?;
     let ok = match resend(st, &record, NETWORK_WAIT).await {
         Answer::Approved => true,
         Answer::Refused(_) => false,
         Answer::Unknown(why) => return Err(why),
     };
     let ch_id = a.data["charge"].as_str().unwrap_or_default();
-    let row = st.store.get_object(scope, ch_id).await.map_err(|e| e.to_string())?.ok_or("charge missing")?;
+    let row = st
+        .store
+        .get_object(scope, ch_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("charge missing")?;
     let ch: Charge = from_value(row.data).map_err(|e| e.message)?;
     let draft = crate::api::refunds::RefundDraft {
         id: a.data["refund"].as_str().unwrap_or_default().to_string(),
@@ -172,7 +242,8 @@ async fn finish_refund(st: &AppState, scope: &Scope, a: &AttemptRow, unit: &mut 
         metadata: a.data["metadata"].as_object().cloned().unwrap_or_default(),
     };
     let now = crate::ids::now();
-    let (u, _) = crate::api::refunds::refund_unit(scope, ch, row.version, draft, ok, None, now).map_err(|e| e.message)?;
+    let (u, _) = crate::api::refunds::refund_unit(scope, ch, row.version, draft, ok, None, now)
+        .map_err(|e| e.message)?;
     tracing::info!(charge = %ch_id, refund_approved = ok, "finished an interrupted refund from the network's recorded answer");
     unit.ops.extend(u.ops);
     Ok(true)

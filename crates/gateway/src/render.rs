@@ -24,7 +24,10 @@ pub fn public(mut v: Value) -> Value {
 pub fn expand_param(p: &mut Params) -> ApiResult<Vec<String>> {
     let paths = p.str_list("expand")?;
     if paths.len() > MAX_EXPANDS {
-        return Err(ApiError::bad_param("expand", format!("at most {MAX_EXPANDS} paths.")));
+        return Err(ApiError::bad_param(
+            "expand",
+            format!("at most {MAX_EXPANDS} paths."),
+        ));
     }
     for path in &paths {
         if path.split('.').count() > MAX_EXPAND_DEPTH {
@@ -38,7 +41,12 @@ pub fn expand_param(p: &mut Params) -> ApiResult<Vec<String>> {
 }
 
 /// Applies expansions to one public object.
-pub async fn expand(st: &crate::state::AppState, caller: &Caller, mut obj: Value, paths: &[String]) -> ApiResult<Value> {
+pub async fn expand(
+    st: &crate::state::AppState,
+    caller: &Caller,
+    mut obj: Value,
+    paths: &[String],
+) -> ApiResult<Value> {
     for path in paths {
         let parts: Vec<&str> = path.split('.').collect();
         expand_path(st, caller, &mut obj, &parts, path).await?;
@@ -127,7 +135,9 @@ fn created_range(p: &mut Params) -> ApiResult<(Option<i64>, Option<i64>)> {
         return Ok((None, None));
     };
     if let Value::Object(_) = v {
-        let mut sub = p.object("created")?.ok_or_else(|| ApiError::bad_param("created", "expected an object"))?;
+        let mut sub = p
+            .object("created")?
+            .ok_or_else(|| ApiError::bad_param("created", "expected an object"))?;
         let gte = sub.int("gte")?.or(sub.int("gt")?.map(|x| x + 1));
         let lte = sub.int("lte")?.or(sub.int("lt")?.map(|x| x - 1));
         sub.deny_unknown()?;
@@ -153,7 +163,9 @@ pub async fn list_envelope(
     if let Some(bad) = expands.iter().find(|e| !e.starts_with("data.")) {
         return Err(ApiError::bad_param(
             "expand",
-            format!("This property cannot be expanded ({bad}); list expansions start with 'data.'."),
+            format!(
+                "This property cannot be expanded ({bad}); list expansions start with 'data.'."
+            ),
         ));
     }
     let mut data = Vec::with_capacity(page.data.len());

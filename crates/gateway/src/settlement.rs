@@ -31,12 +31,21 @@ pub async fn settle(store: &Store, day_start: i64) -> Result<SettleReport, Strin
         }
         let mut groups: BTreeMap<(String, bool, String), Vec<ObjectRow>> = BTreeMap::new();
         for row in due {
-            let cur = row.data["currency"].as_str().unwrap_or_default().to_string();
-            groups.entry((row.merchant_id.clone(), row.livemode, cur)).or_default().push(row);
+            let cur = row.data["currency"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            groups
+                .entry((row.merchant_id.clone(), row.livemode, cur))
+                .or_default()
+                .push(row);
         }
         for ((merchant, livemode, cur), rows) in groups {
             let currency = Currency::parse(&cur).map_err(|e| e.to_string())?;
-            let net: i64 = rows.iter().map(|r| r.data["net"].as_i64().unwrap_or(0)).sum();
+            let net: i64 = rows
+                .iter()
+                .map(|r| r.data["net"].as_i64().unwrap_or(0))
+                .sum();
             let mut unit = WriteUnit::default();
             let first = rows.first().map(|r| r.id.clone()).unwrap_or_default();
             if net != 0 {

@@ -67,8 +67,15 @@ impl AppState {
     }
 
     /// A merchant's row, cached briefly.
-    pub async fn merchant(&self, id: &str) -> Result<Option<MerchantRow>, paygate_store::StoreError> {
-        if let Some((row, at)) = self.merchants.lock().unwrap_or_else(|p| p.into_inner()).get(id)
+    pub async fn merchant(
+        &self,
+        id: &str,
+    ) -> Result<Option<MerchantRow>, paygate_store::StoreError> {
+        if let Some((row, at)) = self
+            .merchants
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
             && at.elapsed() < AUTH_CACHE_TTL
         {
             return Ok(Some(row.clone()));

@@ -35,7 +35,8 @@ const MAX_ERROR_CHARS: usize = 200;
 
 /// `Stripe-Signature` header value: `t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>`.
 pub fn signature_header(secret: &str, t: i64, body: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
+        .expect("HMAC takes any key length");
     mac.update(t.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
@@ -45,20 +46,31 @@ pub fn signature_header(secret: &str, t: i64, body: &[u8]) -> String {
 /// Delay before attempt `attempt_no + 1`.
 pub fn backoff_s(attempt_no: i64) -> i64 {
     let exp = attempt_no.clamp(0, 20) as u32;
-    BACKOFF_BASE_S.saturating_mul(1_i64 << exp).min(BACKOFF_MAX_S)
+    BACKOFF_BASE_S
+        .saturating_mul(1_i64 << exp)
+        .min(BACKOFF_MAX_S)
 }
 
 /// Refuses endpoint URLs that are not http(s), and — in live mode unless allowed — ones on
 /// loopback, private, link-local or unspecified addresses (SSRF guard).
 pub fn check_url(url: &str, livemode: bool, allow_private: bool) -> ApiResult<()> {
-    let parsed = url::Url::parse(url).map_err(|e| ApiError::bad_param("url", format!("not a URL ({e}).")))?;
+    let parsed = url::Url::parse(url)
+        .map_err(|e| ApiError::bad_param("url", format!("not a URL ({e}).")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(ApiError::bad_param("url", "the URL must use http or https."));
+        return Err(ApiError::bad_param(
+            "url",
+            "the URL must use http or https.",
+        ));
     }
     if livemode && parsed.scheme() != "https" && !allow_private {
-        return Err(ApiError::bad_param("url", "live-mode webhook endpoints must use https."));
+        return Err(ApiError::bad_param(
+            "url",
+            "live-mode webhook endpoints must use https.",
+        ));
     }
-    let host = parsed.host_str().ok_or_else(|| ApiError::bad_param("url", "the URL has no host."))?;
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| ApiError::bad_param("url", "the URL has no host."))?;
     if livemode && !allow_private && is_private_host(host) {
         return Err(ApiError::bad_param(
             "url",
@@ -70,16 +82,24 @@ pub fn check_url(url: &str, livemode: bool, allow_private: bool) -> ApiResult<()
 
 fn is_private_host(host: &str) -> bool {
     let h = host.trim_start_matches('[').trim_end_matches(']');
-    if h.eq_ignore_ascii_case("localhost") || h.ends_with(".localhost") || h.ends_with(".internal") {
+    if h.eq_ignore_ascii_case("localhost") || h.ends_with(".localhost") || h.ends_with(".internal")
+    {
         return true;
     }
     match h.parse::<IpAddr>() {
         Ok(IpAddr::V4(ip)) => {
-            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast()
+            ip.is_loopback()
+                || ip.is_private()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast()
                 || ip.octets()[0] == 100 && (64..128).contains(&ip.octets()[1])
         }
         Ok(IpAddr::V6(ip)) => {
-            ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00 || (ip.segments()[0] & 0xffc0) == 0xfe80
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (ip.segments()[0] & 0xfe00) == 0xfc00
+                || (ip.segments()[0] & 0xffc0) == 0xfe80
         }
         Err(_) => false,
     }
@@ -139,7 +159,11 @@ async fn tick(st: &Arc<AppState>, client: &HttpClient, worker: &str) -> bool {
             0
         }
     };
-    let jobs = match st.store.claim_deliveries(worker, t, LEASE_S, CLAIM_BATCH).await {
+    let jobs = match st
+        .store
+        .claim_deliveries(worker, t, LEASE_S, CLAIM_BATCH)
+        .await
+    {
         Ok(j) => j,
         Err(e) => {
             tracing::warn!(error = %e, "webhook claim failed");
@@ -161,7 +185,10 @@ async fn deliver(st: &AppState, client: &HttpClient, job: DeliveryJob) {
     let started = Instant::now();
     let body = serde_json::to_vec(&job.event).unwrap_or_default();
     let url = job.endpoint["url"].as_str().unwrap_or_default().to_string();
-    let secret = job.endpoint["secret"].as_str().unwrap_or_default().to_string();
+    let secret = job.endpoint["secret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let livemode = job.livemode;
     let result = if job.endpoint["status"] == "disabled" {
         Err("endpoint disabled".to_string())
@@ -173,10 +200,14 @@ async fn deliver(st: &AppState, client: &HttpClient, job: DeliveryJob) {
     let t = now();
     let (status_code, error) = match &result {
         Ok(code) => (Some(*code), None),
-        Err(e) => (None, Some(e.chars().take(MAX_ERROR_CHARS).collect::<String>())),
+        Err(e) => (
+            None,
+            Some(e.chars().take(MAX_ERROR_CHARS).collect::<String>()),
+        ),
     };
     let ok = matches!(status_code, Some(c) if (200..300).contains(&c));
-    let give_up = !ok && t - job.first_attempt_at + backoff_s(job.attempt_no) > st.cfg.webhook_retry_window_s;
+    let give_up =
+        !ok && t - job.first_attempt_at + backoff_s(job.attempt_no) > st.cfg.webhook_retry_window_s;
     let (state, next) = if ok {
         crate::metrics::Metrics::incr(&st.metrics.webhook_deliveries_ok);
         ("succeeded", None)
@@ -209,7 +240,13 @@ async fn deliver(st: &AppState, client: &HttpClient, job: DeliveryJob) {
     }
 }
 
-async fn send(client: &HttpClient, url: &str, secret: &str, body: Vec<u8>, timeout_ms: u64) -> Result<u16, String> {
+async fn send(
+    client: &HttpClient,
+    url: &str,
+    secret: &str,
+    body: Vec<u8>,
+    timeout_ms: u64,
+) -> Result<u16, String> {
     let sig = signature_header(secret, now(), &body);
     let req = hyper::Request::post(url)
         .header("content-type", "application/json; charset=utf-8")

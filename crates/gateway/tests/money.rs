@@ -26,14 +26,30 @@ async fn settlement_moves_pending_to_available_at_d_plus_n_then_payouts_pay_it_o
     assert_eq!(r.entries, 1, "one entry per merchant, mode and currency");
     assert_eq!(app.balance().await, (29_130, 0));
     // Settling again changes nothing.
-    assert_eq!(settlement::settle(store, today + 2 * DAY_S).await.unwrap().transactions, 0);
+    assert_eq!(
+        settlement::settle(store, today + 2 * DAY_S)
+            .await
+            .unwrap()
+            .transactions,
+        0
+    );
     let (_, txns) = app.get("/v1/balance_transactions").await;
-    assert!(txns["data"].as_array().unwrap().iter().all(|t| t["status"] == "available"));
+    assert!(
+        txns["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["status"] == "available")
+    );
 
-    let (s, e) = app.post("/v1/payouts", &[("amount", "30000"), ("currency", "krw")]).await;
+    let (s, e) = app
+        .post("/v1/payouts", &[("amount", "30000"), ("currency", "krw")])
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(e["error"]["code"], "balance_insufficient");
-    let (s, po) = app.post("/v1/payouts", &[("amount", "29130"), ("currency", "krw")]).await;
+    let (s, po) = app
+        .post("/v1/payouts", &[("amount", "29130"), ("currency", "krw")])
+        .await;
     assert_eq!(s, StatusCode::OK, "{po}");
     assert_eq!(po["status"], "paid");
     assert_eq!(app.balance().await, (0, 0));
@@ -79,7 +95,12 @@ async fn rotating_the_kek_rewraps_every_card_key_under_the_new_kek() {
     let (_, pm) = app
         .post(
             "/v1/payment_methods",
-            &[("type", "card"), ("card[number]", VISA), ("card[exp_month]", "1"), ("card[exp_year]", "2033")],
+            &[
+                ("type", "card"),
+                ("card[number]", VISA),
+                ("card[exp_month]", "1"),
+                ("card[exp_year]", "2033"),
+            ],
         )
         .await;
     app.pay(VISA, 1000, &[]).await;
@@ -87,10 +108,23 @@ async fn rotating_the_kek_rewraps_every_card_key_under_the_new_kek() {
     let mut cfg = app.server.state.cfg.clone();
     cfg.vault_keks = vec![format!("new:{}", paygate_vault::generate_key_b64()), old];
     let vault = paygate_gateway::open_vault(&cfg).unwrap();
-    let n = paygate_gateway::admin::rotate_kek(&app.server.state.store, &vault).await.unwrap();
+    let n = paygate_gateway::admin::rotate_kek(&app.server.state.store, &vault)
+        .await
+        .unwrap();
     assert_eq!(n, 2);
-    assert_eq!(paygate_gateway::admin::rotate_kek(&app.server.state.store, &vault).await.unwrap(), 0);
-    let left = app.server.state.store.vault_cards_not_under("new", 10).await.unwrap();
+    assert_eq!(
+        paygate_gateway::admin::rotate_kek(&app.server.state.store, &vault)
+            .await
+            .unwrap(),
+        0
+    );
+    let left = app
+        .server
+        .state
+        .store
+        .vault_cards_not_under("new", 10)
+        .await
+        .unwrap();
     assert!(left.is_empty());
     // Rotation is done by `paygate keys rotate-kek` with the new configuration (new active,
     // old still listed) while the old gateway serves; records now open only with the new KEK.
@@ -114,5 +148,8 @@ async fn rotating_the_kek_rewraps_every_card_key_under_the_new_kek() {
         ciphertext: rec.ciphertext,
     };
     assert_eq!(vault.open(vid, &sealed).unwrap().pan.last4(), "4242");
-    assert!(st.vault.open(vid, &sealed).is_err(), "a configuration without the new KEK cannot open it");
+    assert!(
+        st.vault.open(vid, &sealed).is_err(),
+        "a configuration without the new KEK cannot open it"
+    );
 }

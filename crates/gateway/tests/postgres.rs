@@ -14,7 +14,9 @@ fn pg_url() -> Option<String> {
     let url = std::env::var("PAYGATE_TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let reachable = std::net::TcpStream::connect_timeout(
-        &pg_host_port(&url).parse().unwrap_or_else(|_| "127.0.0.1:5432".parse().unwrap()),
+        &pg_host_port(&url)
+            .parse()
+            .unwrap_or_else(|_| "127.0.0.1:5432".parse().unwrap()),
         Duration::from_secs(2),
     )
     .is_ok();
@@ -31,12 +33,25 @@ fn pg_url() -> Option<String> {
 
 fn pg_host_port(url: &str) -> String {
     let rest = url.split("://").nth(1).unwrap_or_default();
-    let host = rest.rsplit('@').next().unwrap_or_default().split('/').next().unwrap_or_default();
-    if host.contains(':') { host.to_string() } else { format!("{host}:5432") }
+    let host = rest
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    if host.contains(':') {
+        host.to_string()
+    } else {
+        format!("{host}:5432")
+    }
 }
 
 fn schema() -> String {
-    format!("pgtest_{}", paygate_gateway::ids::random_base62(10).to_lowercase())
+    format!(
+        "pgtest_{}",
+        paygate_gateway::ids::random_base62(10).to_lowercase()
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -52,9 +67,22 @@ async fn payments_refunds_and_idempotency_work_on_postgres() {
     let (s, pi) = app.pay(VISA, 10_000, &[]).await;
     assert_eq!(s, StatusCode::OK, "{pi}");
     assert_eq!(pi["status"], "succeeded");
-    let (s, re) = app.post("/v1/refunds", &[("payment_intent", pi["id"].as_str().unwrap()), ("amount", "4000")]).await;
+    let (s, re) = app
+        .post(
+            "/v1/refunds",
+            &[
+                ("payment_intent", pi["id"].as_str().unwrap()),
+                ("amount", "4000"),
+            ],
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{re}");
-    let form = [("amount", "3000"), ("currency", "krw"), ("confirm", "true"), ("payment_method", "pm_card_visa")];
+    let form = [
+        ("amount", "3000"),
+        ("currency", "krw"),
+        ("confirm", "true"),
+        ("payment_method", "pm_card_visa"),
+    ];
     let (_, a) = app.post_idem("/v1/payment_intents", &form, "pg-1").await;
     let (_, b) = app.post_idem("/v1/payment_intents", &form, "pg-1").await;
     assert_eq!(a, b);
@@ -81,7 +109,11 @@ async fn two_gateways_share_one_database_without_double_delivery() {
     cfg.data_dir = a.dir.path().join("node-b");
     cfg.vault_keks = Vec::new();
     std::fs::create_dir_all(&cfg.data_dir).unwrap();
-    std::fs::copy(a.dir.path().join("vault-keys.json"), cfg.data_dir.join("vault-keys.json")).unwrap();
+    std::fs::copy(
+        a.dir.path().join("vault-keys.json"),
+        cfg.data_dir.join("vault-keys.json"),
+    )
+    .unwrap();
     let b = paygate_gateway::start(cfg).await.expect("second gateway");
     let b_base = format!("http://{}", b.addr);
 
@@ -93,7 +125,9 @@ async fn two_gateways_share_one_database_without_double_delivery() {
             let r = r.clone();
             async move {
                 let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
-                r.lock().unwrap().push(v["id"].as_str().unwrap().to_string());
+                r.lock()
+                    .unwrap()
+                    .push(v["id"].as_str().unwrap().to_string());
                 "ok"
             }
         }),
@@ -101,7 +135,12 @@ async fn two_gateways_share_one_database_without_double_delivery() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, hook).await.unwrap() });
-    let (s, _) = a.post("/v1/webhook_endpoints", &[("url", &url), ("enabled_events[]", "*")]).await;
+    let (s, _) = a
+        .post(
+            "/v1/webhook_endpoints",
+            &[("url", &url), ("enabled_events[]", "*")],
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
 
     let client = reqwest::Client::new();
@@ -120,12 +159,22 @@ async fn two_gateways_share_one_database_without_double_delivery() {
     let r = client
         .post(format!("{b_base}/v1/payment_intents"))
         .bearer_auth(&a.key)
-        .form(&[("amount", "1000"), ("currency", "krw"), ("confirm", "true"), ("payment_method", "pm_card_visa")])
+        .form(&[
+            ("amount", "1000"),
+            ("currency", "krw"),
+            ("confirm", "true"),
+            ("payment_method", "pm_card_visa"),
+        ])
         .send()
         .await
         .unwrap();
     let pi: serde_json::Value = r.json().await.unwrap();
-    let (s, again) = a.get(&format!("/v1/payment_intents/{}", pi["id"].as_str().unwrap())).await;
+    let (s, again) = a
+        .get(&format!(
+            "/v1/payment_intents/{}",
+            pi["id"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(again["status"], "succeeded");
 

@@ -16,7 +16,14 @@ async fn charge(app: &TestApp, id: &str) -> (i64, Charge) {
         merchant_id: app.merchant.clone(),
         livemode: false,
     };
-    let row = app.server.state.store.get_object(&scope, id).await.unwrap().unwrap();
+    let row = app
+        .server
+        .state
+        .store
+        .get_object(&scope, id)
+        .await
+        .unwrap()
+        .unwrap();
     (row.version, from_value(row.data).unwrap())
 }
 
@@ -29,7 +36,10 @@ async fn a_refund_sent_before_a_crash_is_recorded_once_from_the_networks_answer(
     let net = ch.net.clone().unwrap();
     let st = &app.server.state;
     // Phase 1 as the refund flow writes it, then the message goes out, then "the process dies".
-    let prepared = st.link.prepare_refund(&net.net_ref, &net.rrn, 4_000, net.currency_numeric).unwrap();
+    let prepared = st
+        .link
+        .prepare_refund(&net.net_ref, &net.rrn, 4_000, net.currency_numeric)
+        .unwrap();
     let record = FollowUpRecord {
         kind: FollowUpKind::Refund,
         own: prepared.net_ref.clone(),
@@ -75,7 +85,10 @@ async fn a_refund_sent_before_a_crash_is_recorded_once_from_the_networks_answer(
     assert!(app.ledger_problems().await.is_empty());
     assert!(st.store.attempts(None).await.unwrap().is_empty());
     // Nothing left to do on a second run.
-    assert_eq!(paygate_gateway::recovery::recover(st, None).await.unwrap(), 0);
+    assert_eq!(
+        paygate_gateway::recovery::recover(st, None).await.unwrap(),
+        0
+    );
 }
 
 #[tokio::test]
@@ -87,7 +100,10 @@ async fn a_capture_never_sent_before_a_crash_is_sent_by_recovery_and_recorded() 
     let (_, ch) = charge(&app, &ch_id).await;
     let net = ch.net.clone().unwrap();
     let st = &app.server.state;
-    let prepared = st.link.prepare_capture(&net.net_ref, &net.rrn, 5_000, net.currency_numeric).unwrap();
+    let prepared = st
+        .link
+        .prepare_capture(&net.net_ref, &net.rrn, 5_000, net.currency_numeric)
+        .unwrap();
     let record = FollowUpRecord {
         kind: FollowUpKind::Capture,
         own: prepared.net_ref.clone(),
@@ -125,7 +141,10 @@ async fn a_capture_never_sent_before_a_crash_is_sent_by_recovery_and_recorded() 
         ],
     };
     st.store.commit(unit).await.unwrap();
-    assert_eq!(paygate_gateway::recovery::recover(st, None).await.unwrap(), 1);
+    assert_eq!(
+        paygate_gateway::recovery::recover(st, None).await.unwrap(),
+        1
+    );
     let (_, pi) = app.get(&format!("/v1/payment_intents/{pi_id}")).await;
     assert_eq!(pi["status"], "succeeded");
     assert_eq!(pi["amount_received"], 5_000);

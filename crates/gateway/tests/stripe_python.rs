@@ -23,17 +23,27 @@ fn venv() -> Option<PathBuf> {
         eprintln!("skipped: PAYGATE_SKIP_PYTHON=1");
         return None;
     }
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("stripe-venv-{STRIPE_VERSION}"));
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("stripe-venv-{STRIPE_VERSION}"));
     let py = dir.join("bin/python");
     let marker = dir.join(".installed");
     if !marker.exists() {
-        let ok = Command::new("python3").args(["-m", "venv"]).arg(&dir).status();
+        let ok = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&dir)
+            .status();
         assert!(
             ok.is_ok_and(|s| s.success()),
             "python3 -m venv failed: install python3 and python3-venv (or set PAYGATE_SKIP_PYTHON=1)"
         );
         let ok = Command::new(&py)
-            .args(["-m", "pip", "install", "-q", &format!("stripe=={STRIPE_VERSION}")])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                &format!("stripe=={STRIPE_VERSION}"),
+            ])
             .status()
             .expect("pip runs");
         assert!(ok.success(), "pip install stripe=={STRIPE_VERSION} failed");
@@ -102,7 +112,11 @@ async fn the_official_stripe_python_library_works_against_paygate() {
         post(move |h: HeaderMap, b: Bytes| {
             let g = g.clone();
             async move {
-                let sig = h.get("stripe-signature").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                let sig = h
+                    .get("stripe-signature")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
                 g.lock().unwrap().push((sig, b));
                 "ok"
             }
@@ -115,21 +129,42 @@ async fn the_official_stripe_python_library_works_against_paygate() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("flow.py");
     std::fs::write(&script, SCRIPT).unwrap();
-    let (py2, base, key, url) = (py.clone(), app.base.clone(), app.key.clone(), hook_url.clone());
-    let out = tokio::task::spawn_blocking(move || Command::new(py2).arg(script).args([&base, &key, &url]).output())
-        .await
-        .unwrap()
-        .unwrap();
+    let (py2, base, key, url) = (
+        py.clone(),
+        app.base.clone(),
+        app.key.clone(),
+        hook_url.clone(),
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(py2)
+            .arg(script)
+            .args([&base, &key, &url])
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "stripe-python failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stripe-python failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(v["auto_status"], "succeeded");
-    assert_eq!(v["decline"], serde_json::json!(["card_declined", "insufficient_funds", 402]));
+    assert_eq!(
+        v["decline"],
+        serde_json::json!(["card_declined", "insufficient_funds", 402])
+    );
     assert_eq!(v["manual_status"], "requires_capture");
     assert_eq!(v["captured"], serde_json::json!(["succeeded", 5000]));
     assert_eq!(v["refund"], serde_json::json!(["succeeded", 2000]));
     assert_eq!(v["list"], serde_json::json!([2, true, "charge"]));
-    assert_eq!(v["all_ids"].as_array().unwrap().len(), 3, "auto-paging walks every intent");
+    assert_eq!(
+        v["all_ids"].as_array().unwrap().len(),
+        3,
+        "auto-paging walks every intent"
+    );
     assert_eq!(v["customer"], "gold");
     assert_eq!(v["missing"], serde_json::json!([404, "resource_missing"]));
 
@@ -154,7 +189,17 @@ async fn the_official_stripe_python_library_works_against_paygate() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains(&format!("payment_intent.succeeded {}", v["auto_id"].as_str().unwrap())), "{text}");
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!(
+            "payment_intent.succeeded {}",
+            v["auto_id"].as_str().unwrap()
+        )),
+        "{text}"
+    );
     assert!(text.contains("wrong secret refused"), "{text}");
 }

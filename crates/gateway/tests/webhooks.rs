@@ -32,7 +32,11 @@ async fn receiver(fail_first: usize) -> (String, Received) {
                 if *n <= fail_first {
                     return AxStatus::INTERNAL_SERVER_ERROR;
                 }
-                let sig = headers.get("stripe-signature").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                let sig = headers
+                    .get("stripe-signature")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
                 g.lock().unwrap().push((sig, body));
                 AxStatus::OK
             }
@@ -78,25 +82,40 @@ async fn events_are_delivered_signed_to_matching_endpoints_only() {
     let (s, we) = app
         .post(
             "/v1/webhook_endpoints",
-            &[("url", &url), ("enabled_events[]", "payment_intent.succeeded"), ("enabled_events[]", "charge.refunded")],
+            &[
+                ("url", &url),
+                ("enabled_events[]", "payment_intent.succeeded"),
+                ("enabled_events[]", "charge.refunded"),
+            ],
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{we}");
     let secret = we["secret"].as_str().unwrap().to_string();
     assert!(secret.starts_with("whsec_"));
-    let (_, again) = app.get(&format!("/v1/webhook_endpoints/{}", we["id"].as_str().unwrap())).await;
+    let (_, again) = app
+        .get(&format!(
+            "/v1/webhook_endpoints/{}",
+            we["id"].as_str().unwrap()
+        ))
+        .await;
     assert!(again.get("secret").is_none(), "the secret is shown once");
     let (_, pi) = app.pay(VISA, 2500, &[]).await;
     let deliveries = wait_for(&got, 1).await;
     assert_eq!(deliveries.len(), 1, "only the subscribed type is sent");
     let (sig, body) = &deliveries[0];
-    assert!(verify(&secret, sig, body), "signature verifies with the endpoint secret");
+    assert!(
+        verify(&secret, sig, body),
+        "signature verifies with the endpoint secret"
+    );
     assert!(!verify("whsec_other", sig, body));
     let event: serde_json::Value = serde_json::from_slice(body).unwrap();
     assert_eq!(event["type"], "payment_intent.succeeded");
     assert_eq!(event["data"]["object"]["id"], pi["id"]);
     // The attempt is recorded right after the receiver answered.
-    let path = format!("/v1/events/{}/delivery_attempts", event["id"].as_str().unwrap());
+    let path = format!(
+        "/v1/events/{}/delivery_attempts",
+        event["id"].as_str().unwrap()
+    );
     let mut attempts = serde_json::Value::Null;
     for _ in 0..50 {
         attempts = app.get(&path).await.1;
@@ -112,14 +131,24 @@ async fn events_are_delivered_signed_to_matching_endpoints_only() {
 async fn failed_deliveries_are_retried_recorded_and_can_be_resent() {
     let app = TestApp::spawn().await;
     let (url, got) = receiver(1).await;
-    let (_, we) = app.post("/v1/webhook_endpoints", &[("url", &url), ("enabled_events[]", "*")]).await;
+    let (_, we) = app
+        .post(
+            "/v1/webhook_endpoints",
+            &[("url", &url), ("enabled_events[]", "*")],
+        )
+        .await;
     let (_, c) = app.post("/v1/customers", &[("name", "Lee")]).await;
     // The first attempt fails (500); it is recorded with its status and scheduled for later.
     let mut event_id = String::new();
     for _ in 0..50 {
         let (_, evs) = app.get("/v1/events?type=customer.created").await;
-        event_id = evs["data"][0]["id"].as_str().unwrap_or_default().to_string();
-        let (_, a) = app.get(&format!("/v1/events/{event_id}/delivery_attempts")).await;
+        event_id = evs["data"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let (_, a) = app
+            .get(&format!("/v1/events/{event_id}/delivery_attempts"))
+            .await;
         if a["data"].as_array().is_some_and(|d| !d.is_empty()) {
             assert_eq!(a["data"][0]["status_code"], 500);
             break;
@@ -129,7 +158,13 @@ async fn failed_deliveries_are_retried_recorded_and_can_be_resent() {
     assert!(got.lock().unwrap().is_empty());
     // A manual resend delivers it now.
     let (s, r) = app
-        .post(&format!("/v1/webhook_endpoints/{}/resend", we["id"].as_str().unwrap()), &[("event", &event_id)])
+        .post(
+            &format!(
+                "/v1/webhook_endpoints/{}/resend",
+                we["id"].as_str().unwrap()
+            ),
+            &[("event", &event_id)],
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{r}");
     let d = wait_for(&got, 1).await;
@@ -141,18 +176,37 @@ async fn failed_deliveries_are_retried_recorded_and_can_be_resent() {
 #[tokio::test]
 async fn live_mode_refuses_private_webhook_urls() {
     let app = TestApp::spawn().await;
-    let (live, _) = paygate_gateway::admin::create_key(&app.server.state.store, &app.merchant, true, true)
-        .await
-        .unwrap();
-    for url in ["https://127.0.0.1/hook", "https://10.0.0.5/hook", "https://localhost/x", "http://example.com/x"] {
+    let (live, _) =
+        paygate_gateway::admin::create_key(&app.server.state.store, &app.merchant, true, true)
+            .await
+            .unwrap();
+    for url in [
+        "https://127.0.0.1/hook",
+        "https://10.0.0.5/hook",
+        "https://localhost/x",
+        "http://example.com/x",
+    ] {
         let (s, e) = app
-            .post_as(&live, "/v1/webhook_endpoints", &[("url", url), ("enabled_events[]", "*")], None)
+            .post_as(
+                &live,
+                "/v1/webhook_endpoints",
+                &[("url", url), ("enabled_events[]", "*")],
+                None,
+            )
             .await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{url}");
         assert_eq!(e["error"]["param"], "url");
     }
     let (s, _) = app
-        .post_as(&live, "/v1/webhook_endpoints", &[("url", "https://hooks.example.com/x"), ("enabled_events[]", "*")], None)
+        .post_as(
+            &live,
+            "/v1/webhook_endpoints",
+            &[
+                ("url", "https://hooks.example.com/x"),
+                ("enabled_events[]", "*"),
+            ],
+            None,
+        )
         .await;
     assert_eq!(s, StatusCode::OK);
 }

@@ -116,12 +116,16 @@ enum SimCmd {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PAYGATE_LOG").unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("PAYGATE_LOG")
+                .unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -147,7 +151,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             if json {
                 println!("{}", serde_json::to_string(&m).map_err(|e| e.to_string())?);
             } else {
-                println!("merchant {}\nsecret key      {}\npublishable key {}", m.id, m.secret_key, m.publishable_key);
+                println!(
+                    "merchant {}\nsecret key      {}\npublishable key {}",
+                    m.id, m.secret_key, m.publishable_key
+                );
             }
             store.close().await;
             Ok(())
@@ -158,7 +165,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             let list = store.list_merchants().await.map_err(|e| e.to_string())?;
             for m in &list {
                 if json {
-                    println!("{}", serde_json::json!({"id": m.id, "name": m.name, "created": m.created}));
+                    println!(
+                        "{}",
+                        serde_json::json!({"id": m.id, "name": m.name, "created": m.created})
+                    );
                 } else {
                     println!("{}\t{}", m.id, m.name);
                 }
@@ -183,12 +193,20 @@ async fn run(cli: Cli) -> Result<(), String> {
                 None => paygate_gateway::outbox::day_plus(paygate_gateway::ids::now(), 0),
             };
             let r = settlement::settle(&store, day).await?;
-            println!("settled {} balance transactions in {} ledger entries", r.transactions, r.entries);
+            println!(
+                "settled {} balance transactions in {} ledger entries",
+                r.transactions, r.entries
+            );
             store.close().await;
             Ok(())
         }
-        Command::Sim(SimCmd::Network(args)) => paygate_network::cli::run(args).await.map_err(|e| e.to_string()),
-        Command::Bench(args) => paygate_bench::run(args).await.map(|_| ()).map_err(|e| e.to_string()),
+        Command::Sim(SimCmd::Network(args)) => paygate_network::cli::run(args)
+            .await
+            .map_err(|e| e.to_string()),
+        Command::Bench(args) => paygate_bench::run(args)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
     }
 }
 
@@ -203,7 +221,10 @@ async fn ledger_verify(db: DbArgs, json: bool) -> Result<(), String> {
             serde_json::json!({"entries": report.entries, "accounts": report.accounts, "problems": report.problems})
         );
     } else {
-        println!("{} entries, {} accounts checked", report.entries, report.accounts);
+        println!(
+            "{} entries, {} accounts checked",
+            report.entries, report.accounts
+        );
         for p in &report.problems {
             println!("PROBLEM: {p}");
         }
@@ -211,13 +232,22 @@ async fn ledger_verify(db: DbArgs, json: bool) -> Result<(), String> {
     if report.problems.is_empty() {
         Ok(())
     } else {
-        Err(format!("the ledger has {} problem(s)", report.problems.len()))
+        Err(format!(
+            "the ledger has {} problem(s)",
+            report.problems.len()
+        ))
     }
 }
 
 async fn keys(cmd: KeysCmd) -> Result<(), String> {
     match cmd {
-        KeysCmd::Create { merchant, live, publishable, db, json } => {
+        KeysCmd::Create {
+            merchant,
+            live,
+            publishable,
+            db,
+            json,
+        } => {
             let cfg = db.config()?;
             let store = paygate_gateway::open_store(&cfg).await?;
             let (key, id) = admin::create_key(&store, &merchant, live, !publishable).await?;
@@ -258,7 +288,15 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
     let first_start = !cfg.data_dir.join("paygate.db").exists() && cfg.database_url.is_none();
     let server = paygate_gateway::start(cfg.clone()).await?;
     let addr = server.addr;
-    if first_start || server.state.store.list_merchants().await.map(|m| m.is_empty()).unwrap_or(false) {
+    if first_start
+        || server
+            .state
+            .store
+            .list_merchants()
+            .await
+            .map(|m| m.is_empty())
+            .unwrap_or(false)
+    {
         let m = admin::create_merchant(&server.state.store, &cfg, "Demo merchant").await?;
         println!("created a test-mode demo merchant {}", m.id);
         println!("  secret key:      {}", m.secret_key);
@@ -283,13 +321,14 @@ async fn wait_for_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

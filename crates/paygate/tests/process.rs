@@ -24,14 +24,21 @@ impl Drop for Proc {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Starts `paygate args…`, logging to a file, and waits until `ready` appears on stdout.
 fn spawn(args: &[&str], env: &[(&str, &str)], log: &Path, ready: &str) -> Proc {
     let logf = std::fs::File::create(log).unwrap();
     let mut cmd = Command::new(BIN);
-    cmd.args(args).stdout(Stdio::piped()).stderr(logf).env("PAYGATE_LOG", "debug");
+    cmd.args(args)
+        .stdout(Stdio::piped())
+        .stderr(logf)
+        .env("PAYGATE_LOG", "debug");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -51,7 +58,8 @@ fn spawn(args: &[&str], env: &[(&str, &str)], log: &Path, ready: &str) -> Proc {
             }
         }
     });
-    rx.recv_timeout(Duration::from_secs(60)).expect("process became ready");
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("process became ready");
     Proc {
         child,
         log: log.to_path_buf(),
@@ -67,12 +75,27 @@ fn cli(args: &[&str]) -> (bool, String) {
 
 fn merchant(data: &str) -> (String, String) {
     let out = Command::new(BIN)
-        .args(["merchant", "create", "--name", "Crash shop", "--data-dir", data, "--json"])
+        .args([
+            "merchant",
+            "create",
+            "--name",
+            "Crash shop",
+            "--data-dir",
+            data,
+            "--json",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    (v["id"].as_str().unwrap().into(), v["secret_key"].as_str().unwrap().into())
+    (
+        v["id"].as_str().unwrap().into(),
+        v["secret_key"].as_str().unwrap().into(),
+    )
 }
 
 fn journal(sim_dir: &str) -> Vec<Value> {
@@ -80,7 +103,11 @@ fn journal(sim_dir: &str) -> Vec<Value> {
         .args(["sim", "network", "journal", "--data-dir", sim_dir, "--json"])
         .output()
         .expect("run paygate");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).expect("journal JSON");
     v.as_array().cloned().unwrap_or_default()
 }
@@ -92,7 +119,12 @@ fn pay_form() -> String {
     )
 }
 
-async fn post(base: &str, key: &str, idem: &str, body: String) -> Result<(u16, Value), reqwest::Error> {
+async fn post(
+    base: &str,
+    key: &str,
+    idem: &str,
+    body: String,
+) -> Result<(u16, Value), reqwest::Error> {
     let r = reqwest::Client::new()
         .post(format!("{base}/v1/payment_intents"))
         .bearer_auth(key)
@@ -115,7 +147,14 @@ async fn a_gateway_killed_between_approval_and_commit_reverses_on_restart_and_ch
     let sim_port = free_port();
     let sim_addr = format!("127.0.0.1:{sim_port}");
     let _sim = spawn(
-        &["sim", "network", "--listen", &sim_addr, "--data-dir", &sim_s],
+        &[
+            "sim",
+            "network",
+            "--listen",
+            &sim_addr,
+            "--data-dir",
+            &sim_s,
+        ],
         &[],
         &dir.path().join("sim.log"),
         "listening on",
@@ -124,7 +163,15 @@ async fn a_gateway_killed_between_approval_and_commit_reverses_on_restart_and_ch
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let base = format!("http://{listen}");
-    let gw_args = ["serve", "--data-dir", &data_s, "--listen", &listen, "--network-addr", &sim_addr];
+    let gw_args = [
+        "serve",
+        "--data-dir",
+        &data_s,
+        "--listen",
+        &listen,
+        "--network-addr",
+        &sim_addr,
+    ];
     let gw = spawn(
         &gw_args,
         &[("PAYGATE_FAULT_DELAY_AFTER_AUTH_MS", "30000")],
@@ -139,34 +186,57 @@ async fn a_gateway_killed_between_approval_and_commit_reverses_on_restart_and_ch
     });
     // Wait until the network approved the authorization, then SIGKILL the gateway.
     let t0 = Instant::now();
-    while !journal(&sim_s).iter().any(|e| e["type"] == "authorization" && e["response_code"] == "00") {
-        assert!(t0.elapsed() < Duration::from_secs(30), "authorization never reached the network");
+    while !journal(&sim_s)
+        .iter()
+        .any(|e| e["type"] == "authorization" && e["response_code"] == "00")
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "authorization never reached the network"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let killed = Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     drop(gw);
-    assert!(req.await.unwrap().is_err(), "the client saw the connection die, no answer");
+    assert!(
+        req.await.unwrap().is_err(),
+        "the client saw the connection die, no answer"
+    );
     // Restart without the fault: recovery reverses the orphaned authorization.
     let _gw2 = spawn(&gw_args, &[], &dir.path().join("gw2.log"), "listening on");
     let t0 = Instant::now();
     loop {
         let j = journal(&sim_s);
-        let auth = j.iter().find(|e| e["type"] == "authorization").cloned().unwrap();
+        let auth = j
+            .iter()
+            .find(|e| e["type"] == "authorization")
+            .cloned()
+            .unwrap();
         if auth["reversed"] == true {
             break;
         }
-        assert!(t0.elapsed() < Duration::from_secs(30), "orphaned authorization was never reversed: {auth}");
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "orphaned authorization was never reversed: {auth}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // The intent is retryable, and the client's retry with the same key charges exactly once.
-    let (status, pi) = post(&base, &key, "crash-order-1", pay_form()).await.unwrap();
+    let (status, pi) = post(&base, &key, "crash-order-1", pay_form())
+        .await
+        .unwrap();
     assert_eq!(status, 200, "{pi}");
     assert_eq!(pi["status"], "succeeded");
     let j = journal(&sim_s);
     let live: Vec<&Value> = j
         .iter()
-        .filter(|e| e["type"] == "authorization" && e["response_code"] == "00" && e["reversed"] == false)
+        .filter(|e| {
+            e["type"] == "authorization" && e["response_code"] == "00" && e["reversed"] == false
+        })
         .collect();
     assert_eq!(live.len(), 1, "exactly one standing charge: {j:?}");
     let (ok, out) = cli(&["ledger", "verify", "--data-dir", &data_s]);
@@ -194,9 +264,15 @@ async fn sigterm_drains_in_flight_requests_then_exits_zero_and_no_pan_leaks_anyw
         async move { post(&base, &key, "drain-1", pay_form()).await }
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let st = Command::new("kill").args(["-TERM", &gw.child.id().to_string()]).status().unwrap();
+    let st = Command::new("kill")
+        .args(["-TERM", &gw.child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(st.success());
-    let (status, pi) = req.await.unwrap().expect("the in-flight request is answered");
+    let (status, pi) = req
+        .await
+        .unwrap()
+        .expect("the in-flight request is answered");
     assert_eq!(status, 200, "{pi}");
     assert_eq!(pi["status"], "succeeded");
     let code = gw.child.wait().unwrap();
@@ -206,7 +282,10 @@ async fn sigterm_drains_in_flight_requests_then_exits_zero_and_no_pan_leaks_anyw
     let mut scanned = 0;
     for path in walk(dir.path()) {
         let mut bytes = Vec::new();
-        std::fs::File::open(&path).unwrap().read_to_end(&mut bytes).unwrap();
+        std::fs::File::open(&path)
+            .unwrap()
+            .read_to_end(&mut bytes)
+            .unwrap();
         scanned += 1;
         assert!(
             !bytes.windows(PAN.len()).any(|w| w == PAN.as_bytes()),
@@ -214,7 +293,11 @@ async fn sigterm_drains_in_flight_requests_then_exits_zero_and_no_pan_leaks_anyw
             path.display()
         );
     }
-    assert!(scanned >= 3, "scanned the database, the journal and the logs ({})", gw.log.display());
+    assert!(
+        scanned >= 3,
+        "scanned the database, the journal and the logs ({})",
+        gw.log.display()
+    );
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -237,11 +320,27 @@ fn operator_cli_creates_merchants_keys_and_verifies_the_ledger() {
     let (id, _) = merchant(d);
     let (ok, out) = cli(&["merchant", "list", "--data-dir", d]);
     assert!(ok && out.contains(&id), "{out}");
-    let (ok, out) = cli(&["keys", "create", "--merchant", &id, "--live", "--data-dir", d, "--json"]);
+    let (ok, out) = cli(&[
+        "keys",
+        "create",
+        "--merchant",
+        &id,
+        "--live",
+        "--data-dir",
+        d,
+        "--json",
+    ]);
     assert!(ok, "{out}");
     let v: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
     assert!(v["key"].as_str().unwrap().starts_with("sk_live_"));
-    let (ok, out) = cli(&["keys", "revoke", "--id", v["id"].as_str().unwrap(), "--data-dir", d]);
+    let (ok, out) = cli(&[
+        "keys",
+        "revoke",
+        "--id",
+        v["id"].as_str().unwrap(),
+        "--data-dir",
+        d,
+    ]);
     assert!(ok, "{out}");
     let (ok, out) = cli(&["ledger", "verify", "--data-dir", d]);
     assert!(ok, "{out}");

@@ -1,7 +1,7 @@
 //! `/v1/balance`, `/v1/balance_transactions` and `/v1/payouts`: views of the ledger.
 
-use crate::api::refunds::retrieve_kind;
 use crate::api::parse_amount_currency;
+use crate::api::refunds::retrieve_kind;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::new_id;
@@ -16,7 +16,10 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Per currency: (available, pending) owed to the merchant, in minor units.
-pub async fn merchant_balances(st: &AppState, scope: &Scope) -> ApiResult<BTreeMap<String, (i64, i64)>> {
+pub async fn merchant_balances(
+    st: &AppState,
+    scope: &Scope,
+) -> ApiResult<BTreeMap<String, (i64, i64)>> {
     let prefix = paygate_ledger::merchant_prefix(&scope.merchant_id, scope.livemode);
     let rows = st.store.ledger_balances(&prefix).await?;
     let mut out: BTreeMap<String, (i64, i64)> = BTreeMap::new();
@@ -67,7 +70,11 @@ pub async fn list_txns(State(st): State<SharedState>, req: Req) -> Response {
     .await
 }
 
-pub async fn retrieve_txn(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
+pub async fn retrieve_txn(
+    State(st): State<SharedState>,
+    Path(id): Path<String>,
+    req: Req,
+) -> Response {
     retrieve_kind(st, id, req, "balance_transaction").await
 }
 
@@ -81,7 +88,12 @@ async fn create_payout_inner(mut ctx: Ctx) -> ApiResult<Value> {
     let description = ctx.params.str("description")?;
     let metadata = ctx.params.metadata()?.unwrap_or_default();
     let expands = expand_param(&mut ctx.params)?;
-    ctx.params.allow(&["method", "destination", "statement_descriptor", "source_type"]);
+    ctx.params.allow(&[
+        "method",
+        "destination",
+        "statement_descriptor",
+        "source_type",
+    ]);
     ctx.params.deny_unknown()?;
     let scope = ctx.scope();
     let available = merchant_balances(&ctx.st, &scope)
@@ -100,9 +112,26 @@ async fn create_payout_inner(mut ctx: Ctx) -> ApiResult<Value> {
         ));
     }
     let id = new_id("po");
-    let txn = balance_txn(&scope, "payout", &id, currency, -amount, 0, ctx.now, "available", ctx.now);
-    let entry = paygate_ledger::payout(format!("payout:{id}"), &scope.merchant_id, scope.livemode, currency, amount, &id)
-        .map_err(ApiError::internal)?;
+    let txn = balance_txn(
+        &scope,
+        "payout",
+        &id,
+        currency,
+        -amount,
+        0,
+        ctx.now,
+        "available",
+        ctx.now,
+    );
+    let entry = paygate_ledger::payout(
+        format!("payout:{id}"),
+        &scope.merchant_id,
+        scope.livemode,
+        currency,
+        amount,
+        &id,
+    )
+    .map_err(ApiError::internal)?;
     let doc = json!({
         "id": id,
         "object": "payout",
@@ -124,7 +153,13 @@ async fn create_payout_inner(mut ctx: Ctx) -> ApiResult<Value> {
             ledger(entry, ctx.now),
             txn.op,
             insert(&scope, "payout", None, &doc, ctx.now),
-            event(&scope, "payout.created", &doc, ctx.idempotency_key(), ctx.now),
+            event(
+                &scope,
+                "payout.created",
+                &doc,
+                ctx.idempotency_key(),
+                ctx.now,
+            ),
             event(&scope, "payout.paid", &doc, ctx.idempotency_key(), ctx.now),
         ],
     };
@@ -144,6 +179,10 @@ pub async fn list_payouts(State(st): State<SharedState>, req: Req) -> Response {
     .await
 }
 
-pub async fn retrieve_payout(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
+pub async fn retrieve_payout(
+    State(st): State<SharedState>,
+    Path(id): Path<String>,
+    req: Req,
+) -> Response {
     retrieve_kind(st, id, req, "payout").await
 }

@@ -33,11 +33,21 @@ fn read_fields(p: &mut Params, doc: &mut Value) -> ApiResult<()> {
     }
     if let Some(mut inv) = p.object("invoice_settings")? {
         if let Some(pm) = inv.str("default_payment_method")? {
-            doc["invoice_settings"]["default_payment_method"] = if pm.is_empty() { Value::Null } else { json!(pm) };
+            doc["invoice_settings"]["default_payment_method"] = if pm.is_empty() {
+                Value::Null
+            } else {
+                json!(pm)
+            };
         }
         inv.deny_unknown()?;
     }
-    p.allow(&["address", "shipping", "payment_method", "preferred_locales", "tax_exempt"]);
+    p.allow(&[
+        "address",
+        "shipping",
+        "payment_method",
+        "preferred_locales",
+        "tax_exempt",
+    ]);
     Ok(())
 }
 
@@ -67,7 +77,13 @@ pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
         let unit = WriteUnit {
             ops: vec![
                 insert(&scope, "customer", None, &doc, ctx.now),
-                event(&scope, "customer.created", &doc, ctx.idempotency_key(), ctx.now),
+                event(
+                    &scope,
+                    "customer.created",
+                    &doc,
+                    ctx.idempotency_key(),
+                    ctx.now,
+                ),
             ],
         };
         let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
@@ -91,7 +107,13 @@ pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: 
         let unit = WriteUnit {
             ops: vec![
                 update_op(&id, row.version, &doc),
-                event(&scope, "customer.updated", &doc, ctx.idempotency_key(), ctx.now),
+                event(
+                    &scope,
+                    "customer.updated",
+                    &doc,
+                    ctx.idempotency_key(),
+                    ctx.now,
+                ),
             ],
         };
         let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
@@ -110,7 +132,13 @@ pub async fn delete(State(st): State<SharedState>, Path(id): Path<String>, req: 
         let unit = WriteUnit {
             ops: vec![
                 update_op(&id, row.version, &tomb),
-                event(&scope, "customer.deleted", &row.data, ctx.idempotency_key(), ctx.now),
+                event(
+                    &scope,
+                    "customer.deleted",
+                    &row.data,
+                    ctx.idempotency_key(),
+                    ctx.now,
+                ),
             ],
         };
         ctx.commit_ok(unit, tomb).await

@@ -27,40 +27,87 @@ pub fn router(state: SharedState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .route("/v1/payment_intents", post(payment_intents::create).get(payment_intents::list))
-        .route("/v1/payment_intents/{id}", get(payment_intents::retrieve).post(payment_intents::update_pi))
-        .route("/v1/payment_intents/{id}/confirm", post(payment_intents::confirm))
-        .route("/v1/payment_intents/{id}/capture", post(payment_intents::capture))
-        .route("/v1/payment_intents/{id}/cancel", post(payment_intents::cancel))
+        .route(
+            "/v1/payment_intents",
+            post(payment_intents::create).get(payment_intents::list),
+        )
+        .route(
+            "/v1/payment_intents/{id}",
+            get(payment_intents::retrieve).post(payment_intents::update_pi),
+        )
+        .route(
+            "/v1/payment_intents/{id}/confirm",
+            post(payment_intents::confirm),
+        )
+        .route(
+            "/v1/payment_intents/{id}/capture",
+            post(payment_intents::capture),
+        )
+        .route(
+            "/v1/payment_intents/{id}/cancel",
+            post(payment_intents::cancel),
+        )
         .route("/v1/charges", get(refunds::list_charges))
         .route("/v1/charges/{id}", get(refunds::retrieve_charge))
         .route("/v1/refunds", post(refunds::create).get(refunds::list))
-        .route("/v1/refunds/{id}", get(refunds::retrieve).post(refunds::update))
-        .route("/v1/customers", post(customers::create).get(customers::list))
+        .route(
+            "/v1/refunds/{id}",
+            get(refunds::retrieve).post(refunds::update),
+        )
+        .route(
+            "/v1/customers",
+            post(customers::create).get(customers::list),
+        )
         .route(
             "/v1/customers/{id}",
-            get(customers::retrieve).post(customers::update).delete(customers::delete),
+            get(customers::retrieve)
+                .post(customers::update)
+                .delete(customers::delete),
         )
-        .route("/v1/customers/{id}/payment_methods", get(payment_methods::list_for_customer))
-        .route("/v1/payment_methods", post(payment_methods::create).get(payment_methods::list))
-        .route("/v1/payment_methods/{id}", get(payment_methods::retrieve).post(payment_methods::update))
-        .route("/v1/payment_methods/{id}/attach", post(payment_methods::attach))
-        .route("/v1/payment_methods/{id}/detach", post(payment_methods::detach))
+        .route(
+            "/v1/customers/{id}/payment_methods",
+            get(payment_methods::list_for_customer),
+        )
+        .route(
+            "/v1/payment_methods",
+            post(payment_methods::create).get(payment_methods::list),
+        )
+        .route(
+            "/v1/payment_methods/{id}",
+            get(payment_methods::retrieve).post(payment_methods::update),
+        )
+        .route(
+            "/v1/payment_methods/{id}/attach",
+            post(payment_methods::attach),
+        )
+        .route(
+            "/v1/payment_methods/{id}/detach",
+            post(payment_methods::detach),
+        )
         .route("/v1/events", get(events::list))
         .route("/v1/events/{id}", get(events::retrieve))
         .route("/v1/events/{id}/delivery_attempts", get(events::attempts))
-        .route("/v1/webhook_endpoints", post(webhook_endpoints::create).get(webhook_endpoints::list))
+        .route(
+            "/v1/webhook_endpoints",
+            post(webhook_endpoints::create).get(webhook_endpoints::list),
+        )
         .route(
             "/v1/webhook_endpoints/{id}",
             get(webhook_endpoints::retrieve)
                 .post(webhook_endpoints::update)
                 .delete(webhook_endpoints::delete),
         )
-        .route("/v1/webhook_endpoints/{id}/resend", post(webhook_endpoints::resend))
+        .route(
+            "/v1/webhook_endpoints/{id}/resend",
+            post(webhook_endpoints::resend),
+        )
         .route("/v1/balance", get(balance::retrieve))
         .route("/v1/balance_transactions", get(balance::list_txns))
         .route("/v1/balance_transactions/{id}", get(balance::retrieve_txn))
-        .route("/v1/payouts", post(balance::create_payout).get(balance::list_payouts))
+        .route(
+            "/v1/payouts",
+            post(balance::create_payout).get(balance::list_payouts),
+        )
         .route("/v1/payouts/{id}", get(balance::retrieve_payout))
         .fallback(not_found)
         .with_state(state)
@@ -78,7 +125,11 @@ async fn healthz() -> Response {
 async fn readyz(State(st): State<SharedState>) -> Response {
     let db = st.store.get_merchant("acct_readiness_probe").await.is_ok();
     let net = st.link.echo().await.is_ok();
-    let status = if db && net { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if db && net {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     json_response(status, &json!({"database": db, "network": net}))
 }
 
@@ -121,7 +172,11 @@ pub fn check_amount(amount: i64, currency: Currency) -> ApiResult<i64> {
         return Err(ApiError::invalid(
             "amount",
             "amount_too_small",
-            format!("Amount must be at least 1 {} (minor units, exponent {}).", currency.code(), currency.exponent()),
+            format!(
+                "Amount must be at least 1 {} (minor units, exponent {}).",
+                currency.code(),
+                currency.exponent()
+            ),
         ));
     }
     if amount > currency.max_amount() {

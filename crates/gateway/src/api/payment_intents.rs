@@ -34,8 +34,17 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
     let p = &mut ctx.params;
     let (amount, currency) = parse_amount_currency(p)?;
     let capture_method = p
-        .enum_str("capture_method", &["automatic", "automatic_async", "manual"])?
-        .map(|c| if c == "automatic_async" { "automatic".to_string() } else { c })
+        .enum_str(
+            "capture_method",
+            &["automatic", "automatic_async", "manual"],
+        )?
+        .map(|c| {
+            if c == "automatic_async" {
+                "automatic".to_string()
+            } else {
+                c
+            }
+        })
         .unwrap_or_else(|| "automatic".into());
     let confirm = p.bool("confirm")?.unwrap_or(false);
     let customer = p.str("customer")?.filter(|s| !s.is_empty());
@@ -99,15 +108,39 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
     };
     let scope = ctx.scope();
     let doc = to_value(&pi);
-    let created_event = event(&scope, "payment_intent.created", &doc, ctx.idempotency_key(), ctx.now);
+    let created_event = event(
+        &scope,
+        "payment_intent.created",
+        &doc,
+        ctx.idempotency_key(),
+        ctx.now,
+    );
     if !confirm {
         let unit = WriteUnit {
-            ops: vec![insert(&scope, "payment_intent", pi.customer.as_deref(), &doc, ctx.now), created_event],
+            ops: vec![
+                insert(
+                    &scope,
+                    "payment_intent",
+                    pi.customer.as_deref(),
+                    &doc,
+                    ctx.now,
+                ),
+                created_event,
+            ],
         };
         let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
         return ctx.commit_ok(unit, body).await;
     }
-    let pre = vec![insert(&scope, "payment_intent", pi.customer.as_deref(), &doc, ctx.now), created_event];
+    let pre = vec![
+        insert(
+            &scope,
+            "payment_intent",
+            pi.customer.as_deref(),
+            &doc,
+            ctx.now,
+        ),
+        created_event,
+    ];
     flows::confirm(&mut ctx, pi, None, pre, expands).await
 }
 
@@ -139,7 +172,11 @@ pub async fn list(State(st): State<SharedState>, req: Req) -> Response {
     .await
 }
 
-pub async fn update_pi(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
+pub async fn update_pi(
+    State(st): State<SharedState>,
+    Path(id): Path<String>,
+    req: Req,
+) -> Response {
     post(st, req, |mut ctx| async move {
         let (row, mut pi) = load_pi(&ctx, &id).await?;
         let p = &mut ctx.params;
@@ -153,12 +190,18 @@ pub async fn update_pi(State(st): State<SharedState>, Path(id): Path<String>, re
             if pi.status == pi_status::REQUIRES_CAPTURE || !editable.contains(&pi.status.as_str()) {
                 return Err(state_error(&pi, "update the amount of"));
             }
-            let currency = paygate_ledger::Currency::parse(&pi.currency).map_err(ApiError::internal)?;
+            let currency =
+                paygate_ledger::Currency::parse(&pi.currency).map_err(ApiError::internal)?;
             pi.amount = crate::api::check_amount(a, currency)?;
         }
         if let Some(c) = p.str("currency")? {
-            let cur = paygate_ledger::Currency::parse(&c)
-                .map_err(|_| ApiError::invalid("currency", "parameter_invalid", format!("Invalid currency: {c}")))?;
+            let cur = paygate_ledger::Currency::parse(&c).map_err(|_| {
+                ApiError::invalid(
+                    "currency",
+                    "parameter_invalid",
+                    format!("Invalid currency: {c}"),
+                )
+            })?;
             pi.currency = cur.code().to_string();
         }
         if let Some(d) = p.str("description")? {
@@ -201,7 +244,10 @@ pub async fn update_pi(State(st): State<SharedState>, Path(id): Path<String>, re
             ops: vec![update(&pi.id, row.version, &doc)],
         };
         if let Some(parent) = new_parent {
-            unit.ops.push(paygate_store::Op::SetParent { id: pi.id.clone(), parent });
+            unit.ops.push(paygate_store::Op::SetParent {
+                id: pi.id.clone(),
+                parent,
+            });
         }
         let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
         ctx.commit_ok(unit, body).await
@@ -237,7 +283,12 @@ pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req:
         p.allow(CREATE_PARAMS);
         p.allow(&["payment_method_data", "client_secret"]);
         p.deny_unknown()?;
-        if ![pi_status::REQUIRES_PAYMENT_METHOD, pi_status::REQUIRES_CONFIRMATION].contains(&pi.status.as_str()) {
+        if ![
+            pi_status::REQUIRES_PAYMENT_METHOD,
+            pi_status::REQUIRES_CONFIRMATION,
+        ]
+        .contains(&pi.status.as_str())
+        {
             return Err(state_error(&pi, "confirm"));
         }
         flows::confirm(&mut ctx, pi, Some(row.version), Vec::new(), expands).await
@@ -278,7 +329,12 @@ pub async fn cancel(State(st): State<SharedState>, Path(id): Path<String>, req: 
         let p = &mut ctx.params;
         let reason = p.enum_str(
             "cancellation_reason",
-            &["duplicate", "fraudulent", "requested_by_customer", "abandoned"],
+            &[
+                "duplicate",
+                "fraudulent",
+                "requested_by_customer",
+                "abandoned",
+            ],
         )?;
         let expands = expand_param(p)?;
         p.deny_unknown()?;

@@ -18,7 +18,8 @@ pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
     post(st, req, |mut ctx: Ctx| async move {
         let scope = ctx.scope();
         let p = &mut ctx.params;
-        p.enum_str("type", &["card"])?.ok_or_else(|| ApiError::missing("type"))?;
+        p.enum_str("type", &["card"])?
+            .ok_or_else(|| ApiError::missing("type"))?;
         let metadata = p.metadata()?.unwrap_or_default();
         let billing = p.object("billing_details")?;
         let expands = expand_param(p)?;
@@ -71,7 +72,13 @@ pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: 
         let unit = WriteUnit {
             ops: vec![
                 update_op(&id, row.version, &doc),
-                event(&scope, "payment_method.updated", &doc, ctx.idempotency_key(), ctx.now),
+                event(
+                    &scope,
+                    "payment_method.updated",
+                    &doc,
+                    ctx.idempotency_key(),
+                    ctx.now,
+                ),
             ],
         };
         ctx.commit_ok(unit, public(doc)).await
@@ -94,7 +101,14 @@ pub async fn attach(State(st): State<SharedState>, Path(id): Path<String>, req: 
                 "The payment method you provided has already been attached to a customer.",
             ));
         }
-        set_customer(&ctx, row, Some(customer), "payment_method.attached", &expands).await
+        set_customer(
+            &ctx,
+            row,
+            Some(customer),
+            "payment_method.attached",
+            &expands,
+        )
+        .await
     })
     .await
 }
@@ -161,7 +175,11 @@ pub async fn list(State(st): State<SharedState>, req: Req) -> Response {
     .await
 }
 
-pub async fn list_for_customer(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
+pub async fn list_for_customer(
+    State(st): State<SharedState>,
+    Path(id): Path<String>,
+    req: Req,
+) -> Response {
     get(req, |caller, mut p| async move {
         let expands = expand_param(&mut p)?;
         let mut q = list_query(&mut p, "payment_method")?;
@@ -174,7 +192,14 @@ pub async fn list_for_customer(State(st): State<SharedState>, Path(id): Path<Str
             .ok_or_else(|| ApiError::not_found("customer", &id, "customer"))?;
         q.parent = Some(id.clone());
         let page = st.store.list_objects(&caller.scope(), &q).await?;
-        list_envelope(&st, &caller, &format!("/v1/customers/{id}/payment_methods"), page, &expands).await
+        list_envelope(
+            &st,
+            &caller,
+            &format!("/v1/customers/{id}/payment_methods"),
+            page,
+            &expands,
+        )
+        .await
     })
     .await
 }

@@ -2,6 +2,7 @@
 
 use crate::api::load;
 use crate::api::payment_intents::merge_metadata;
+use crate::capture::{Answer, FollowUpRecord, classify, resend};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::new_id;
@@ -13,12 +14,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use paygate_ledger::Currency;
-use crate::capture::{Answer, FollowUpRecord, classify, resend};
 use paygate_network::link::FollowUpKind;
 use paygate_store::{AttemptRow, Op, Scope, WriteUnit};
 use serde_json::Map;
-use std::time::Duration;
 use serde_json::{Value, json};
+use std::time::Duration;
 
 pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
     post(st, req, create_inner).await
@@ -29,10 +29,18 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
     let charge_id = p.str("charge")?.filter(|s| !s.is_empty());
     let pi_id = p.str("payment_intent")?.filter(|s| !s.is_empty());
     let amount = p.int("amount")?;
-    let reason = p.enum_str("reason", &["duplicate", "fraudulent", "requested_by_customer"])?;
+    let reason = p.enum_str(
+        "reason",
+        &["duplicate", "fraudulent", "requested_by_customer"],
+    )?;
     let metadata = p.metadata()?.unwrap_or_default();
     let expands = expand_param(p)?;
-    p.allow(&["refund_application_fee", "reverse_transfer", "instructions_email", "origin"]);
+    p.allow(&[
+        "refund_application_fee",
+        "reverse_transfer",
+        "instructions_email",
+        "origin",
+    ]);
     p.deny_unknown()?;
     let charge_id = match (charge_id, pi_id) {
         (Some(c), _) => c,
@@ -45,7 +53,9 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
                 .ok_or_else(|| {
                     ApiError::unexpected_state(
                         "charge_not_refundable",
-                        format!("This PaymentIntent ({pi}) does not have a successful charge to refund."),
+                        format!(
+                            "This PaymentIntent ({pi}) does not have a successful charge to refund."
+                        ),
                     )
                     .with_param("payment_intent")
                 })?
@@ -64,7 +74,10 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
     if !ch.captured || ch.status != "succeeded" {
         return Err(ApiError::unexpected_state(
             "charge_not_refundable",
-            format!("Charge {} has not been captured and cannot be refunded; cancel the PaymentIntent instead.", ch.id),
+            format!(
+                "Charge {} has not been captured and cannot be refunded; cancel the PaymentIntent instead.",
+                ch.id
+            ),
         ));
     }
     if refundable <= 0 {
@@ -83,7 +96,10 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
             ),
         ));
     }
-    let net = ch.net.clone().ok_or_else(|| ApiError::internal("charge without network reference"))?;
+    let net = ch
+        .net
+        .clone()
+        .ok_or_else(|| ApiError::internal("charge without network reference"))?;
     let scope = ctx.scope();
     let refund_id = new_id("re");
     let prepared = ctx
@@ -105,7 +121,8 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
     let attempt_id = format!("{refund_id}:refund");
     let mut unit = WriteUnit::default();
     ctx.begin(&mut unit);
-    unit.ops.push(update_op(&ch.id, row.version, &to_value(&ch)));
+    unit.ops
+        .push(update_op(&ch.id, row.version, &to_value(&ch)));
     unit.ops.push(Op::PutAttempt(AttemptRow {
         id: attempt_id.clone(),
         merchant_id: scope.merchant_id.clone(),
@@ -120,16 +137,36 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
     // Phase 2: the network; a lost answer is asked for again with a repeat (0201).
     let mut answer = classify(&ctx.st.link.send_follow_up(prepared).await);
     if let Answer::Unknown(_) = answer {
-        answer = resend(&ctx.st, &record, Duration::from_millis(ctx.st.cfg.network_timeout_ms)).await;
+        answer = resend(
+            &ctx.st,
+            &record,
+            Duration::from_millis(ctx.st.cfg.network_timeout_ms),
+        )
+        .await;
     }
     let ok = match answer {
         Answer::Approved => true,
         Answer::Refused(_) => false,
-        Answer::Unknown(why) => return Err(ApiError::internal(format!("refund outcome unknown: {why}"))),
+        Answer::Unknown(why) => {
+            return Err(ApiError::internal(format!("refund outcome unknown: {why}")));
+        }
     };
     // Phase 3.
-    let draft = RefundDraft { id: refund_id, amount, reason, metadata };
-    let (mut unit, re_doc) = refund_unit(&scope, ch, row.version + 1, draft, ok, ctx.idempotency_key(), ctx.now)?;
+    let draft = RefundDraft {
+        id: refund_id,
+        amount,
+        reason,
+        metadata,
+    };
+    let (mut unit, re_doc) = refund_unit(
+        &scope,
+        ch,
+        row.version + 1,
+        draft,
+        ok,
+        ctx.idempotency_key(),
+        ctx.now,
+    )?;
     if ok {
         crate::metrics::Metrics::incr(&ctx.st.metrics.refunds);
     }
@@ -177,7 +214,17 @@ pub fn refund_unit(
     };
     let mut unit = WriteUnit::default();
     if ok {
-        let txn = balance_txn(scope, "refund", &re.id, currency, -re.amount, 0, now, "available", now);
+        let txn = balance_txn(
+            scope,
+            "refund",
+            &re.id,
+            currency,
+            -re.amount,
+            0,
+            now,
+            "available",
+            now,
+        );
         let entry = paygate_ledger::refund(
             format!("refund:{}", re.id),
             &scope.merchant_id,
@@ -198,11 +245,23 @@ pub fn refund_unit(
     }
     let re_doc = to_value(&re);
     let ch_doc = to_value(&ch);
-    unit.ops.push(insert(scope, "refund", Some(&ch.id), &re_doc, now));
+    unit.ops
+        .push(insert(scope, "refund", Some(&ch.id), &re_doc, now));
     unit.ops.push(update_op(&ch.id, ch_version, &ch_doc));
-    unit.ops.push(event(scope, "refund.created", &re_doc, idempotency_key, now));
-    let follow = if ok { ("charge.refunded", &ch_doc) } else { ("refund.failed", &re_doc) };
-    unit.ops.push(event(scope, follow.0, follow.1, idempotency_key, now));
+    unit.ops.push(event(
+        scope,
+        "refund.created",
+        &re_doc,
+        idempotency_key,
+        now,
+    ));
+    let follow = if ok {
+        ("charge.refunded", &ch_doc)
+    } else {
+        ("refund.failed", &re_doc)
+    };
+    unit.ops
+        .push(event(scope, follow.0, follow.1, idempotency_key, now));
     Ok((unit, re_doc))
 }
 
@@ -217,7 +276,11 @@ pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req
     retrieve_kind(st, id, req, "refund").await
 }
 
-pub async fn retrieve_charge(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
+pub async fn retrieve_charge(
+    State(st): State<SharedState>,
+    Path(id): Path<String>,
+    req: Req,
+) -> Response {
     retrieve_kind(st, id, req, "charge").await
 }
 
@@ -244,7 +307,9 @@ pub async fn list(State(st): State<SharedState>, req: Req) -> Response {
         q.parent = p.str("charge")?;
         if let Some(pi) = p.str("payment_intent")? {
             let row = st.store.get_object(&caller.scope(), &pi).await?;
-            q.parent = row.and_then(|r| r.data["latest_charge"].as_str().map(str::to_string)).or(Some(String::new()));
+            q.parent = row
+                .and_then(|r| r.data["latest_charge"].as_str().map(str::to_string))
+                .or(Some(String::new()));
         }
         p.deny_unknown()?;
         let page = st.store.list_objects(&caller.scope(), &q).await?;

@@ -22,7 +22,11 @@ fn enabled_events(ctx: &mut Ctx, required: bool) -> ApiResult<Option<Vec<String>
     let present = ctx.params.root().contains_key("enabled_events");
     let list = ctx.params.str_list("enabled_events")?;
     if !present {
-        return if required { Err(ApiError::missing("enabled_events")) } else { Ok(None) };
+        return if required {
+            Err(ApiError::missing("enabled_events"))
+        } else {
+            Ok(None)
+        };
     }
     if list.is_empty() || list.len() > MAX_ENABLED_EVENTS {
         return Err(ApiError::bad_param(
@@ -31,7 +35,10 @@ fn enabled_events(ctx: &mut Ctx, required: bool) -> ApiResult<Option<Vec<String>
         ));
     }
     if let Some(bad) = list.iter().find(|e| e.as_str() != "*" && !e.contains('.')) {
-        return Err(ApiError::bad_param("enabled_events", format!("'{bad}' is not an event type.")));
+        return Err(ApiError::bad_param(
+            "enabled_events",
+            format!("'{bad}' is not an event type."),
+        ));
     }
     Ok(Some(list))
 }
@@ -141,8 +148,11 @@ pub async fn delete(State(st): State<SharedState>, Path(id): Path<String>, req: 
         let unit = WriteUnit {
             ops: vec![update_op(&id, row.version, &doc)],
         };
-        ctx.commit_ok(unit, json!({"id": id, "object": "webhook_endpoint", "deleted": true}))
-            .await
+        ctx.commit_ok(
+            unit,
+            json!({"id": id, "object": "webhook_endpoint", "deleted": true}),
+        )
+        .await
     })
     .await
 }

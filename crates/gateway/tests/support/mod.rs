@@ -34,8 +34,12 @@ impl TestApp {
             ..Config::default()
         };
         f(&mut cfg);
-        let server = paygate_gateway::start(cfg.clone()).await.expect("gateway starts");
-        let m = admin::create_merchant(&server.state.store, &cfg, "Test shop").await.expect("merchant");
+        let server = paygate_gateway::start(cfg.clone())
+            .await
+            .expect("gateway starts");
+        let m = admin::create_merchant(&server.state.store, &cfg, "Test shop")
+            .await
+            .expect("merchant");
         TestApp {
             base: format!("http://{}", server.addr),
             server,
@@ -48,10 +52,14 @@ impl TestApp {
 
     /// A second merchant on the same gateway; returns its secret key.
     pub async fn other_merchant(&self) -> String {
-        admin::create_merchant(&self.server.state.store, &self.server.state.cfg, "Other shop")
-            .await
-            .expect("merchant")
-            .secret_key
+        admin::create_merchant(
+            &self.server.state.store,
+            &self.server.state.cfg,
+            "Other shop",
+        )
+        .await
+        .expect("merchant")
+        .secret_key
     }
 
     pub fn sim_dir(&self) -> PathBuf {
@@ -62,11 +70,22 @@ impl TestApp {
         self.post_as(&self.key, path, form, None).await
     }
 
-    pub async fn post_idem(&self, path: &str, form: &[(&str, &str)], key: &str) -> (StatusCode, Value) {
+    pub async fn post_idem(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        key: &str,
+    ) -> (StatusCode, Value) {
         self.post_as(&self.key, path, form, Some(key)).await
     }
 
-    pub async fn post_as(&self, sk: &str, path: &str, form: &[(&str, &str)], idem: Option<&str>) -> (StatusCode, Value) {
+    pub async fn post_as(
+        &self,
+        sk: &str,
+        path: &str,
+        form: &[(&str, &str)],
+        idem: Option<&str>,
+    ) -> (StatusCode, Value) {
         let body = url_encode(form);
         let mut req = self
             .client
@@ -100,7 +119,12 @@ impl TestApp {
     }
 
     /// Creates and confirms a card payment in one call.
-    pub async fn pay(&self, number: &str, amount: i64, extra: &[(&str, &str)]) -> (StatusCode, Value) {
+    pub async fn pay(
+        &self,
+        number: &str,
+        amount: i64,
+        extra: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
         let amount = amount.to_string();
         let mut form = vec![
             ("amount", amount.as_str()),
@@ -121,7 +145,11 @@ impl TestApp {
         let (_, v) = self.get("/v1/events?limit=100").await;
         let mut types: Vec<String> = v["data"]
             .as_array()
-            .map(|a| a.iter().map(|e| e["type"].as_str().unwrap_or_default().to_string()).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|e| e["type"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
             .unwrap_or_default();
         types.reverse();
         types
@@ -132,7 +160,11 @@ impl TestApp {
         let entries = paygate_network::sim::journal(&self.sim_dir()).expect("journal");
         let v = serde_json::to_value(entries).expect("json");
         v.as_array()
-            .and_then(|a| a.iter().find(|e| e["rrn"] == rrn && e["type"] == "authorization").cloned())
+            .and_then(|a| {
+                a.iter()
+                    .find(|e| e["rrn"] == rrn && e["type"] == "authorization")
+                    .cloned()
+            })
             .unwrap_or(Value::Null)
     }
 
@@ -148,7 +180,13 @@ impl TestApp {
     }
 
     pub async fn ledger_problems(&self) -> Vec<String> {
-        self.server.state.store.ledger_verify().await.expect("verify").problems
+        self.server
+            .state
+            .store
+            .ledger_verify()
+            .await
+            .expect("verify")
+            .problems
     }
 }
 

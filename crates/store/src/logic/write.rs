@@ -202,7 +202,10 @@ pub(crate) async fn apply_op<E: Exec>(
             e.run(&PUT_ATTEMPT, p).await?;
             Ok(OpResult::Done)
         }
-        Op::SetParent { id, parent } => inserted(e.run(&SET_PARENT, params![id, parent]).await?, ConflictKind::NotFound),
+        Op::SetParent { id, parent } => inserted(
+            e.run(&SET_PARENT, params![id, parent]).await?,
+            ConflictKind::NotFound,
+        ),
         Op::DeleteAttempt { id } => Ok(done_or_exists(e.run(&DELETE_ATTEMPT, params![id]).await?)),
         Op::InsertVaultCard(c) => {
             let p = params![
