@@ -38,6 +38,18 @@ enum Command {
         #[arg(long)]
         date: Option<String>,
     },
+    /// Compare the gateway's charges with the card network's journal; non-zero exit on any
+    /// disagreement.
+    Reconcile {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The network simulator's data directory (default: DATA_DIR/network-sim, where
+        /// `paygate serve` keeps its in-process simulator).
+        #[arg(long)]
+        network_journal: Option<std::path::PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Simulators of the counterparties paygate talks to.
     #[command(subcommand)]
     Sim(SimCmd),
@@ -200,6 +212,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             store.close().await;
             Ok(())
         }
+        Command::Reconcile {
+            db,
+            network_journal,
+            json,
+        } => reconcile(db, network_journal, json).await,
         Command::Sim(SimCmd::Network(args)) => paygate_network::cli::run(args)
             .await
             .map_err(|e| e.to_string()),
@@ -207,6 +224,43 @@ async fn run(cli: Cli) -> Result<(), String> {
             .await
             .map(|_| ())
             .map_err(|e| e.to_string()),
+    }
+}
+
+async fn reconcile(
+    db: DbArgs,
+    journal_dir: Option<std::path::PathBuf>,
+    json: bool,
+) -> Result<(), String> {
+    let cfg = db.config()?;
+    let dir = journal_dir.unwrap_or_else(|| cfg.data_dir.join("network-sim"));
+    let journal =
+        paygate_network::sim::journal(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let store = paygate_gateway::open_store(&cfg).await?;
+    let report = paygate_gateway::reconcile::reconcile(&store, &journal).await;
+    store.close().await;
+    let report = report?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(&report).map_err(|e| e.to_string())?
+        );
+    } else {
+        println!(
+            "{} charges, {} network authorizations, {} matched",
+            report.charges_checked, report.network_authorizations, report.matched
+        );
+        for p in &report.problems {
+            println!("PROBLEM {}: {}", p.kind, p.detail);
+        }
+    }
+    if report.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} reconciliation problem(s)",
+            report.problems.len()
+        ))
     }
 }
 

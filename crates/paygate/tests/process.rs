@@ -241,6 +241,14 @@ async fn a_gateway_killed_between_approval_and_commit_reverses_on_restart_and_ch
     assert_eq!(live.len(), 1, "exactly one standing charge: {j:?}");
     let (ok, out) = cli(&["ledger", "verify", "--data-dir", &data_s]);
     assert!(ok, "{out}");
+    let (ok, out) = cli(&[
+        "reconcile",
+        "--data-dir",
+        &data_s,
+        "--network-journal",
+        &sim_s,
+    ]);
+    assert!(ok, "the books agree with the network after recovery: {out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
