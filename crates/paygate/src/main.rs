@@ -251,7 +251,13 @@ async fn reconcile(
             report.charges_checked, report.network_authorizations, report.matched
         );
         for p in &report.problems {
-            println!("PROBLEM {}: {}", p.kind, p.detail);
+            println!(
+                "PROBLEM {} charge={} rrn={}: {}",
+                p.kind,
+                p.charge.as_deref().unwrap_or("-"),
+                p.rrn.as_deref().unwrap_or("-"),
+                p.detail
+            );
         }
     }
     if report.problems.is_empty() {
