@@ -168,11 +168,19 @@ async fn the_official_stripe_python_library_works_against_paygate() {
     assert_eq!(v["customer"], "gold");
     assert_eq!(v["missing"], serde_json::json!([404, "resource_missing"]));
 
-    // The webhook for the automatic payment verifies with stripe.Webhook.construct_event.
+    // The webhook for the automatic payment verifies with stripe.Webhook.construct_event
+    // (deliveries are not ordered: the captured manual payment also succeeds).
+    let auto_id = v["auto_id"].as_str().unwrap().to_string();
     let mut delivery = None;
     for _ in 0..100 {
-        if let Some(d) = got.lock().unwrap().first().cloned() {
-            delivery = Some(d);
+        let found = got
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(_, b)| String::from_utf8_lossy(b).contains(&auto_id))
+            .cloned();
+        if found.is_some() {
+            delivery = found;
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
