@@ -25,7 +25,7 @@ const CLAIM_BATCH: usize = 32;
 const DISPATCH_BATCH: usize = 256;
 /// How long a claimed delivery is leased to this worker.
 const LEASE_S: i64 = 60;
-/// Poll interval when idle.
+/// Pause between rounds when idle or when the last round drained the backlog.
 const POLL_MS: u64 = 200;
 /// First retry delay; doubles per attempt up to `BACKOFF_MAX_S`.
 const BACKOFF_BASE_S: i64 = 30;
@@ -149,7 +149,12 @@ pub async fn run(st: Arc<AppState>, mut shutdown: tokio::sync::watch::Receiver<b
     }
 }
 
-/// One round; true when there was work (so the next round starts at once).
+/// One round; true when a batch came back full, so more work is waiting and the next round
+/// starts at once. A partial batch means the backlog is drained: the next round waits
+/// `POLL_MS`. Each dispatch or claim is its own write transaction (its own fsync on SQLite,
+/// outside the group commit), so starting a round as soon as any event was pending added a
+/// small transaction between group commits under load (a fifth of the writer's fsyncs at
+/// 600 payments/s, see docs/BENCHMARKS.md), and payments wait behind each of them.
 async fn tick(st: &Arc<AppState>, client: &HttpClient, worker: &str) -> bool {
     let t = now();
     let dispatched = match st.store.dispatch_events(DISPATCH_BATCH, t).await {
@@ -178,7 +183,7 @@ async fn tick(st: &Arc<AppState>, client: &HttpClient, worker: &str) -> bool {
         set.spawn(async move { deliver(&st, &client, job).await });
     }
     while set.join_next().await.is_some() {}
-    dispatched > 0 || n > 0
+    dispatched >= DISPATCH_BATCH || n >= CLAIM_BATCH
 }
 
 async fn deliver(st: &AppState, client: &HttpClient, job: DeliveryJob) {
