@@ -175,6 +175,36 @@ async fn finish_capture(
     if pi.status != pi_status::PROCESSING {
         return Ok(false);
     }
+    let (record, approved, ch_version, ch) = resend_for(st, scope, a).await?;
+    let merchant = st
+        .merchant(&scope.merchant_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("merchant missing")?;
+    let now = crate::ids::now();
+    let (u, _, _) = crate::capture::capture_unit(
+        scope,
+        &merchant,
+        pi,
+        pi_version,
+        ch,
+        ch_version,
+        record.amount,
+        approved,
+        None,
+        now,
+    )
+    .map_err(|e| e.message)?;
+    unit.ops.extend(u.ops);
+    Ok(true)
+}
+
+/// Re-sends the attempt's follow-up and loads its charge: (record, approved, charge version, charge).
+async fn resend_for(
+    st: &AppState,
+    scope: &Scope,
+    a: &AttemptRow,
+) -> Result<(FollowUpRecord, bool, i64, Charge), String> {
     let record: FollowUpRecord =
         serde_json::from_value(a.data["follow_up"].clone()).map_err(|e| e.to_string())?;
     let approved = match resend(st, &record, NETWORK_WAIT).await {
@@ -190,27 +220,7 @@ async fn finish_capture(
         .map_err(|e| e.to_string())?
         .ok_or("charge missing")?;
     let ch: Charge = from_value(row.data).map_err(|e| e.message)?;
-    let merchant = st
-        .merchant(&scope.merchant_id)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("merchant missing")?;
-    let now = crate::ids::now();
-    let (u, _, _) = crate::capture::capture_unit(
-        scope,
-        &merchant,
-        pi,
-        pi_version,
-        ch,
-        row.version,
-        record.amount,
-        approved,
-        None,
-        now,
-    )
-    .map_err(|e| e.message)?;
-    unit.ops.extend(u.ops);
-    Ok(true)
+    Ok((record, approved, row.version, ch))
 }
 
 /// A refund whose answer was lost: ask again with a repeat and record what the network says.
@@ -220,21 +230,8 @@ async fn finish_refund(
     a: &AttemptRow,
     unit: &mut WriteUnit,
 ) -> Result<bool, String> {
-    let record: FollowUpRecord =
-        serde_json::from_value(a.data["follow_up"].clone()).map_err(|e| e.to_string())?;
-    let ok = match resend(st, &record, NETWORK_WAIT).await {
-        Answer::Approved => true,
-        Answer::Refused(_) => false,
-        Answer::Unknown(why) => return Err(why),
-    };
-    let ch_id = a.data["charge"].as_str().unwrap_or_default();
-    let row = st
-        .store
-        .get_object(scope, ch_id)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("charge missing")?;
-    let ch: Charge = from_value(row.data).map_err(|e| e.message)?;
+    let (record, ok, ch_version, ch) = resend_for(st, scope, a).await?;
+    let ch_id = ch.id.clone();
     let draft = crate::api::refunds::RefundDraft {
         id: a.data["refund"].as_str().unwrap_or_default().to_string(),
         amount: record.amount,
@@ -242,7 +239,7 @@ async fn finish_refund(
         metadata: a.data["metadata"].as_object().cloned().unwrap_or_default(),
     };
     let now = crate::ids::now();
-    let (u, _) = crate::api::refunds::refund_unit(scope, ch, row.version, draft, ok, None, now)
+    let (u, _) = crate::api::refunds::refund_unit(scope, ch, ch_version, draft, ok, None, now)
         .map_err(|e| e.message)?;
     tracing::info!(charge = %ch_id, refund_approved = ok, "finished an interrupted refund from the network's recorded answer");
     unit.ops.extend(u.ops);
