@@ -1,7 +1,7 @@
 //! `/v1/customers`: create, retrieve, update, delete, list.
 
 use crate::api::load;
-use crate::api::payment_intents::merge_metadata;
+use crate::api::payment_intents::merge_metadata_doc;
 use crate::api::refunds::retrieve_kind;
 use crate::error::ApiResult;
 use crate::http::{Ctx, Req, get, post};
@@ -13,7 +13,7 @@ use crate::state::SharedState;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use paygate_store::WriteUnit;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 const TEXT_FIELDS: [&str; 4] = ["email", "name", "description", "phone"];
 
@@ -24,12 +24,7 @@ fn read_fields(p: &mut Params, doc: &mut Value) -> ApiResult<()> {
         }
     }
     if let Some(m) = p.metadata()? {
-        let mut meta = match doc["metadata"].take() {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        };
-        merge_metadata(&mut meta, m);
-        doc["metadata"] = Value::Object(meta);
+        merge_metadata_doc(doc, m);
     }
     if let Some(mut inv) = p.object("invoice_settings")? {
         if let Some(pm) = inv.str("default_payment_method")? {

@@ -255,6 +255,16 @@ pub async fn update_pi(
     .await
 }
 
+/// Merges a metadata update into a stored document's `metadata` object.
+pub fn merge_metadata_doc(doc: &mut Value, update: Map<String, Value>) {
+    let mut meta = match doc["metadata"].take() {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    merge_metadata(&mut meta, update);
+    doc["metadata"] = Value::Object(meta);
+}
+
 /// Stripe merges metadata: an empty value removes a key; an empty object leaves all as is.
 pub fn merge_metadata(target: &mut Map<String, Value>, update: Map<String, Value>) {
     for (k, v) in update {

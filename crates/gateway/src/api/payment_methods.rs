@@ -1,7 +1,7 @@
 //! `/v1/payment_methods`: create (cards are vaulted), retrieve, update, attach, detach, list.
 
 use crate::api::load;
-use crate::api::payment_intents::merge_metadata;
+use crate::api::payment_intents::merge_metadata_doc;
 use crate::api::refunds::retrieve_kind;
 use crate::cards::card_from_params;
 use crate::error::{ApiError, ApiResult};
@@ -12,7 +12,7 @@ use crate::state::SharedState;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use paygate_store::{Op, WriteUnit};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
     post(st, req, |mut ctx: Ctx| async move {
@@ -59,12 +59,7 @@ pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: 
         let row = load(&ctx, &id, "payment_method", "payment_method").await?;
         let mut doc = row.data.clone();
         if let Some(m) = ctx.params.metadata()? {
-            let mut meta = match doc["metadata"].take() {
-                Value::Object(m) => m,
-                _ => Map::new(),
-            };
-            merge_metadata(&mut meta, m);
-            doc["metadata"] = Value::Object(meta);
+            merge_metadata_doc(&mut doc, m);
         }
         ctx.params.allow(&["billing_details", "card"]);
         ctx.params.deny_unknown()?;

@@ -2,7 +2,7 @@
 //! delete, list; and a manual resend of one event to one endpoint.
 
 use crate::api::load;
-use crate::api::payment_intents::merge_metadata;
+use crate::api::payment_intents::merge_metadata_doc;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::{new_id, random_base62};
@@ -13,7 +13,7 @@ use crate::webhooks::check_url;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use paygate_store::{Op, WriteUnit};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// Most event types one endpoint may name.
 const MAX_ENABLED_EVENTS: usize = 256;
@@ -121,12 +121,7 @@ pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: 
             doc["description"] = json!(d);
         }
         if let Some(m) = ctx.params.metadata()? {
-            let mut meta = match doc["metadata"].take() {
-                Value::Object(m) => m,
-                _ => Map::new(),
-            };
-            merge_metadata(&mut meta, m);
-            doc["metadata"] = Value::Object(meta);
+            merge_metadata_doc(&mut doc, m);
         }
         ctx.params.deny_unknown()?;
         let unit = WriteUnit {
