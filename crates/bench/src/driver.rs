@@ -153,7 +153,9 @@ pub(crate) async fn run_phase(ctx: Arc<Ctx>, spec: PhaseSpec) -> PhaseStats {
             open_schedule(&ctx, &live, &mut tasks, spec.workload, pace, window).await;
         }
     }
-    drain(&mut tasks, &live, spec.drain_limit).await;
+    // Closed-loop workers and open-loop operations alike get `drain_limit` after the window
+    // ends to finish; what is still running then counts as a timeout.
+    drain(&mut tasks, &live, window.end + spec.drain_limit).await;
     if let Some(ticker) = ticker {
         ticker.abort();
         progress::clear();
@@ -238,13 +240,13 @@ fn resume_panic(joined: Result<(), tokio::task::JoinError>) {
     }
 }
 
-async fn drain(tasks: &mut JoinSet<()>, live: &Live, limit: Duration) {
+async fn drain(tasks: &mut JoinSet<()>, live: &Live, deadline: Instant) {
     let all_done = async {
         while let Some(joined) = tasks.join_next().await {
             resume_panic(joined);
         }
     };
-    if tokio::time::timeout(limit, all_done).await.is_err() {
+    if tokio::time::timeout_at(deadline, all_done).await.is_err() {
         let stuck = tasks.len() as u64;
         tasks.abort_all();
         live.stats

@@ -318,6 +318,29 @@ async fn a_server_answering_500_is_counted_as_http_5xx_not_as_payments() {
     assert!(paygate_bench::render_human(&s).contains("errors: http_5xx"));
 }
 
+/// The drain limit (3 x the request timeout) is counted from the end of the window: a
+/// closed-loop run longer than it is not cut short, and its workers are not counted as
+/// timeouts. (Before the fix every run longer than 30 s stopped at 30 s with 64 timeouts.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_loop_run_longer_than_the_drain_limit_runs_its_whole_window() {
+    let api = FakeApi::start(Behaviour::SlowPayments(Duration::from_millis(20))).await;
+    let extra = [
+        "--concurrency",
+        "2",
+        "--duration",
+        "1500ms",
+        "--request-timeout-ms",
+        "100",
+    ];
+    let started = std::time::Instant::now();
+    let s = measure(&api.url, &extra).await;
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(1_500), "run ended after {took:?}");
+    assert_eq!(s.errors.total(), 0, "{:?}", s.errors);
+    // 2 workers x 1.5 s / 20 ms = 150 payments; well over the 30 a 300 ms cut would allow.
+    assert!(s.payments >= 100, "only {} payments", s.payments);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_slower_than_the_request_timeout_is_counted_as_timeout() {
     let api = FakeApi::start(Behaviour::SlowPayments(Duration::from_secs(2))).await;
