@@ -99,9 +99,17 @@ pub async fn confirm(
             v + 1
         }
         None => {
-            // The intent was inserted by `pre` at version 0; move it to processing.
-            unit.ops.push(update(&pi.id, 0, &doc));
-            1
+            // `pre` inserts the intent (version 0): insert it as processing right away
+            // instead of inserting and then rewriting the same row in this unit.
+            let inserted = unit.ops.iter_mut().find_map(|op| match op {
+                Op::InsertObject(row) if row.id == pi.id => Some(row),
+                _ => None,
+            });
+            match inserted {
+                Some(row) => row.data = doc,
+                None => unit.ops.push(update(&pi.id, 0, &doc)),
+            }
+            0
         }
     };
     unit.ops.push(Op::PutAttempt(AttemptRow {

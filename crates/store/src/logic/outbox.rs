@@ -55,7 +55,7 @@ static EVENT_AND_ENDPOINT: Sql = Sql::new(
 pub(crate) const DELIVERY_STATES: [&str; 3] = ["pending", "succeeded", "failed"];
 
 fn new_delivery_id() -> String {
-    format!("whdel_{}", uuid::Uuid::new_v4().simple())
+    format!("whdel_{}", uuid::Uuid::now_v7().simple())
 }
 
 fn sql_limit(limit: usize) -> i64 {
