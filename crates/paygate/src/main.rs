@@ -8,6 +8,11 @@ use config::{ConfigArgs, DbArgs};
 use paygate_gateway::{admin, settlement};
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc malloc: with glibc a quarter of the server's CPU under load was
+/// `malloc`/`free` (per-request JSON documents, HTTP buffers); see docs/BENCHMARKS.md.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "paygate", version, about = "A self-hostable payment gateway")]
 struct Cli {
