@@ -335,7 +335,10 @@ async fn a_closed_loop_run_longer_than_the_drain_limit_runs_its_whole_window() {
     let started = std::time::Instant::now();
     let s = measure(&api.url, &extra).await;
     let took = started.elapsed();
-    assert!(took >= Duration::from_millis(1_500), "run ended after {took:?}");
+    assert!(
+        took >= Duration::from_millis(1_500),
+        "run ended after {took:?}"
+    );
     assert_eq!(s.errors.total(), 0, "{:?}", s.errors);
     // 2 workers x 1.5 s / 20 ms = 150 payments; well over the 30 a 300 ms cut would allow.
     assert!(s.payments >= 100, "only {} payments", s.payments);

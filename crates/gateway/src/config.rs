@@ -14,6 +14,9 @@ pub struct Config {
     pub database_url: Option<String>,
     /// PostgreSQL schema (tests use one each); default `public`.
     pub database_schema: Option<String>,
+    /// PostgreSQL connections for reads and background transactions (group commits have
+    /// their own); default [`default_pool_size`].
+    pub database_pool_size: usize,
     /// HTTP listen address.
     pub listen: String,
     /// Card network (ISO 8583) address; when absent an in-process simulator is started.
@@ -51,12 +54,21 @@ pub struct Config {
     pub fault_delay_after_auth_ms: u64,
 }
 
+/// Sized to the machine: two connections per CPU plus four for background work, at most 32.
+/// A payment reads through the pool once (its idempotency key); the rest of its work is in the
+/// group commits, which run on their own connections.
+pub fn default_pool_size() -> usize {
+    let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    (2 * cpus + 4).min(32)
+}
+
 impl Default for Config {
     fn default() -> Config {
         Config {
             data_dir: PathBuf::from("./paygate-data"),
             database_url: None,
             database_schema: None,
+            database_pool_size: default_pool_size(),
             listen: "127.0.0.1:8080".into(),
             network_addr: None,
             network_profile: "ascii".into(),

@@ -26,10 +26,8 @@ const TIME_CHARS: usize = 8;
 /// base62 characters. Ids made later sort after ids made earlier (to the millisecond, across
 /// processes whose clocks agree).
 pub fn new_id(prefix: &str) -> String {
-    let ms = u64::try_from(
-        time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000,
-    )
-    .unwrap_or(0);
+    let ms = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000)
+        .unwrap_or(0);
     let mut id = String::with_capacity(prefix.len() + 1 + TIME_CHARS + 16);
     id.push_str(prefix);
     id.push('_');
@@ -98,7 +96,16 @@ mod tests {
         assert_eq!(enc(0), "00000000");
         assert_eq!(enc(61), "0000000z");
         assert_eq!(enc(62), "00000010");
-        let samples = [0u64, 1, 61, 62, 3_843, 1_795_641_394_555, 1_795_641_394_556, 9_999_999_999_999];
+        let samples = [
+            0u64,
+            1,
+            61,
+            62,
+            3_843,
+            1_795_641_394_555,
+            1_795_641_394_556,
+            9_999_999_999_999,
+        ];
         for w in samples.windows(2) {
             assert!(enc(w[0]) < enc(w[1]), "{} < {}", w[0], w[1]);
         }

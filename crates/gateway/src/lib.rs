@@ -54,7 +54,7 @@ pub async fn open_store(cfg: &Config) -> Result<Store, String> {
         Some(url) => StoreConfig::Postgres {
             url: url.clone(),
             schema: cfg.database_schema.clone(),
-            pool_size: 8,
+            pool_size: cfg.database_pool_size,
         },
         None => StoreConfig::Sqlite {
             path: cfg.data_dir.join("paygate.db"),

@@ -93,6 +93,26 @@ impl Metrics {
     }
 }
 
+/// The store's group-commit counters: batches (one durable transaction each), units in them,
+/// the largest batch, and batches that needed the careful pass or failed as a whole.
+/// `units / batches` is the mean group-commit size, the first number to look at when write
+/// throughput changes.
+pub fn render_store(s: &paygate_store::StoreStats) -> String {
+    let mut out = String::new();
+    let counters = [
+        ("paygate_store_batches_total", s.batches),
+        ("paygate_store_units_total", s.units),
+        ("paygate_store_careful_batches_total", s.careful_batches),
+        ("paygate_store_failed_batches_total", s.failed_batches),
+    ];
+    for (name, v) in counters {
+        let _ = writeln!(out, "# TYPE {name} counter\n{name} {v}");
+    }
+    let name = "paygate_store_largest_batch_units";
+    let _ = writeln!(out, "# TYPE {name} gauge\n{name} {}", s.largest_batch_units);
+    out
+}
+
 /// `1500` µs -> `"0.001500"` without floating point.
 fn micros_as_seconds(us: u64) -> String {
     format!("{}.{:06}", us / 1_000_000, us % 1_000_000)

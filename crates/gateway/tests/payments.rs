@@ -310,3 +310,38 @@ async fn test_tokens_work_in_test_mode() {
     assert_eq!(s, StatusCode::PAYMENT_REQUIRED);
     assert_eq!(e["error"]["decline_code"], "generic_decline");
 }
+
+/// `/metrics` counts payments and shows the store's group commits: every payment's units went
+/// through a batch, and the mean batch size is derivable from the counters.
+#[tokio::test]
+async fn metrics_count_payments_and_the_stores_group_commits() {
+    let app = TestApp::spawn().await;
+    for _ in 0..3 {
+        let (status, pi) = app.pay(VISA, 1_000, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{pi}");
+    }
+    let text = reqwest::get(format!("{}/metrics", app.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from\n{text}"))
+    };
+    assert_eq!(value("paygate_payments_succeeded_total"), 3);
+    let (batches, units) = (
+        value("paygate_store_batches_total"),
+        value("paygate_store_units_total"),
+    );
+    // Each payment commits twice (the attempt before the network, the outcome after it).
+    assert!(units >= 6, "units {units}");
+    assert!(
+        (1..=units).contains(&batches),
+        "batches {batches}, units {units}"
+    );
+    assert!(value("paygate_store_largest_batch_units") >= 1);
+    assert_eq!(value("paygate_store_failed_batches_total"), 0);
+}

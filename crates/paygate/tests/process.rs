@@ -357,3 +357,83 @@ fn operator_cli_creates_merchants_keys_and_verifies_the_ledger() {
     let (ok, out) = cli(&["settle", "--date", "2030-01-01", "--data-dir", d]);
     assert!(ok, "{out}");
 }
+
+/// The CI smoke of the load generator: `paygate bench` against a real `paygate serve` (its
+/// in-process simulator, SQLite), one second of closed-loop payments and one of open loop.
+/// Not a performance test: it checks that the bench drives the real API end to end and that
+/// its JSON summary and the server agree, never how fast anything was.
+#[test]
+fn paygate_bench_drives_a_real_server_and_its_summary_matches_the_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("gw");
+    let data_s = data.to_str().unwrap().to_string();
+    let (_, key) = merchant(&data_s);
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let base = format!("http://{listen}");
+    let gw = spawn(
+        &["serve", "--data-dir", &data_s, "--listen", &listen],
+        &[("PAYGATE_LOG", "warn")],
+        &dir.path().join("gw.log"),
+        "listening on",
+    );
+    let pid = gw.child.id().to_string();
+    let mut approved_total = 0;
+    for shape in [["--concurrency", "8"], ["--rate", "100"]] {
+        let mut args = vec![
+            "bench",
+            "--url",
+            &base,
+            "--secret-key",
+            &key,
+            "--duration",
+            "1s",
+            "--warmup",
+            "0s",
+            "--bare-duration",
+            "200ms",
+            "--server-pid",
+            &pid,
+            "--json",
+        ];
+        args.extend(shape);
+        let (ok, out) = cli(&args);
+        assert!(ok, "{out}");
+        let last = out
+            .lines()
+            .rfind(|l| l.starts_with('{'))
+            .expect("JSON line");
+        let s: Value = serde_json::from_str(last).unwrap();
+        let payments = s["payments"].as_u64().unwrap();
+        assert!(payments >= 50, "{shape:?}: {s}");
+        assert_eq!(
+            s["errors"]
+                .as_object()
+                .unwrap()
+                .values()
+                .filter(|v| v != &&Value::from(0))
+                .count(),
+            0,
+            "{s}"
+        );
+        assert_eq!(
+            s["approved"].as_u64().unwrap() + s["declined"].as_u64().unwrap(),
+            payments,
+            "{s}"
+        );
+        assert!(s["declined"].as_u64().unwrap() >= 1, "5 % decline: {s}");
+        assert!(s["bare_requests_per_s"].as_f64().unwrap() > 0.0, "{s}");
+        assert!(s["ratio_to_bare"].as_f64().unwrap() > 0.0, "{s}");
+        assert!(s["server_rss"]["end_kib"].as_u64().unwrap() > 0, "{s}");
+        approved_total += s["approved"].as_u64().unwrap();
+    }
+    drop(gw);
+    // What the bench counted as approved is what the server recorded: every approved payment
+    // (warm-up is off, captures are automatic) is one capture entry, and the ledger balances.
+    let (ok, out) = cli(&["ledger", "verify", "--data-dir", &data_s, "--json"]);
+    assert!(ok, "{out}");
+    let v: Value =
+        serde_json::from_str(out.lines().rfind(|l| l.starts_with('{')).unwrap()).unwrap();
+    assert_eq!(v["problems"], serde_json::json!([]), "{v}");
+    assert_eq!(v["entries"].as_u64(), Some(approved_total), "{v}");
+}

@@ -134,7 +134,9 @@ async fn readyz(State(st): State<SharedState>) -> Response {
 }
 
 async fn metrics(State(st): State<SharedState>) -> Response {
-    let mut r = Response::new(axum::body::Body::from(st.metrics.render()));
+    let mut text = st.metrics.render();
+    text.push_str(&crate::metrics::render_store(&st.store.stats()));
+    let mut r = Response::new(axum::body::Body::from(text));
     r.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,
         axum::http::HeaderValue::from_static("text/plain; version=0.0.4"),
