@@ -199,6 +199,14 @@ pub async fn start(cfg: Config) -> Result<Server, String> {
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe));
     let mut srx = rx.clone();
     tasks.push(tokio::spawn(async move {
+        // Answers go out as soon as they are written, never held back by Nagle's algorithm
+        // waiting for the ACK of an earlier segment.
+        use axum::serve::ListenerExt;
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY not set");
+            }
+        });
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = srx.wait_for(|v| *v).await;
         });
