@@ -251,21 +251,42 @@ async fn a_gateway_killed_between_approval_and_commit_reverses_on_restart_and_ch
     assert!(ok, "the books agree with the network after recovery: {out}");
 }
 
+/// A `paygate serve` process on its own SQLite data dir with one merchant.
+struct Gateway {
+    proc: Proc,
+    data: String,
+    key: String,
+    base: String,
+}
+
+/// Creates a merchant under `dir/gw` and starts `paygate serve` there with `env`.
+fn serve_with_merchant(dir: &Path, env: &[(&str, &str)]) -> Gateway {
+    let data = dir.join("gw").to_str().unwrap().to_string();
+    let (_, key) = merchant(&data);
+    let listen = format!("127.0.0.1:{}", free_port());
+    let proc = spawn(
+        &["serve", "--data-dir", &data, "--listen", &listen],
+        env,
+        &dir.join("gw.log"),
+        "listening on",
+    );
+    Gateway {
+        proc,
+        data,
+        key,
+        base: format!("http://{listen}"),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_in_flight_requests_then_exits_zero_and_no_pan_leaks_anywhere() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("gw");
-    let data_s = data.to_str().unwrap().to_string();
-    let (_, key) = merchant(&data_s);
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let base = format!("http://{listen}");
-    let mut gw = spawn(
-        &["serve", "--data-dir", &data_s, "--listen", &listen],
-        &[("PAYGATE_FAULT_DELAY_AFTER_AUTH_MS", "1500")],
-        &dir.path().join("gw.log"),
-        "listening on",
-    );
+    let Gateway {
+        proc: mut gw,
+        key,
+        base,
+        ..
+    } = serve_with_merchant(dir.path(), &[("PAYGATE_FAULT_DELAY_AFTER_AUTH_MS", "1500")]);
     let req = tokio::spawn({
         let base = base.clone();
         let key = key.clone();
@@ -365,18 +386,12 @@ fn operator_cli_creates_merchants_keys_and_verifies_the_ledger() {
 #[test]
 fn paygate_bench_drives_a_real_server_and_its_summary_matches_the_ledger() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("gw");
-    let data_s = data.to_str().unwrap().to_string();
-    let (_, key) = merchant(&data_s);
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let base = format!("http://{listen}");
-    let gw = spawn(
-        &["serve", "--data-dir", &data_s, "--listen", &listen],
-        &[("PAYGATE_LOG", "warn")],
-        &dir.path().join("gw.log"),
-        "listening on",
-    );
+    let Gateway {
+        proc: gw,
+        data: data_s,
+        key,
+        base,
+    } = serve_with_merchant(dir.path(), &[("PAYGATE_LOG", "warn")]);
     let pid = gw.child.id().to_string();
     let mut approved_total = 0;
     for shape in [["--concurrency", "8"], ["--rate", "100"]] {
