@@ -240,6 +240,21 @@ fn request_hash(req: &Req) -> String {
 /// Runs a mutating request under the idempotency protocol.
 pub async fn post<F, Fut>(st: SharedState, req: Req, handler: F) -> Response
 where
+    F: FnOnce(Ctx) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ApiResult<Value>> + Send + 'static,
+{
+    // A mutating request runs to its end in its own task: when the client hangs up (or times
+    // out) mid-payment, hyper drops this future, but the payment must not stop between its
+    // network round trip and the commit of its outcome — it completes, is stored under its
+    // idempotency key, and the client's retry gets the result.
+    match tokio::spawn(post_to_end(st, req, handler)).await {
+        Ok(response) => response,
+        Err(e) => error_response(ApiError::internal(format!("request task failed: {e}"))),
+    }
+}
+
+async fn post_to_end<F, Fut>(st: SharedState, req: Req, handler: F) -> Response
+where
     F: FnOnce(Ctx) -> Fut,
     Fut: std::future::Future<Output = ApiResult<Value>>,
 {

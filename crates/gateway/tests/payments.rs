@@ -345,3 +345,83 @@ async fn metrics_count_payments_and_the_stores_group_commits() {
     assert!(value("paygate_store_largest_batch_units") >= 1);
     assert_eq!(value("paygate_store_failed_batches_total"), 0);
 }
+
+/// A client that hangs up while its payment is at the network does not stop the payment
+/// half-way: the request runs to its end in its own task, the outcome is committed and stored
+/// under the idempotency key, and the retry gets that result — not a reversal and a retryable
+/// intent (which is what recovery would have made of an abandoned attempt).
+#[tokio::test]
+async fn a_client_hanging_up_mid_payment_does_not_abandon_it() {
+    let app = TestApp::spawn_with(|c| c.fault_delay_after_auth_ms = 800).await;
+    let form = support::url_encode(&[
+        ("amount", "5000"),
+        ("currency", "krw"),
+        ("confirm", "true"),
+        ("payment_method_data[type]", "card"),
+        ("payment_method_data[card][number]", VISA),
+        ("payment_method_data[card][exp_month]", "12"),
+        ("payment_method_data[card][exp_year]", "2034"),
+        ("payment_method_data[card][cvc]", "123"),
+    ]);
+    let gave_up = app
+        .client
+        .post(format!("{}/v1/payment_intents", app.base))
+        .bearer_auth(&app.key)
+        .header("Idempotency-Key", "hang-up-1")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .timeout(std::time::Duration::from_millis(200))
+        .body(form.clone())
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the client timed out first: {gave_up:?}");
+    // The payment finishes on its own: succeeded, captured, on the ledger, not reversed.
+    let mut found = None;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let (_, list) = app.get("/v1/payment_intents?limit=10").await;
+        if let Some(pi) = list["data"].as_array().and_then(|a| a.first()).cloned()
+            && pi["status"] == "succeeded"
+        {
+            found = Some(pi);
+            break;
+        }
+    }
+    let pi = found.expect("the abandoned request's payment succeeded");
+    assert_eq!(app.balance().await, (0, 4_855));
+    assert!(app.ledger_problems().await.is_empty());
+    let (_, ch) = app
+        .get(&format!(
+            "/v1/charges/{}",
+            pi["latest_charge"].as_str().unwrap()
+        ))
+        .await;
+    let rrn = ch["payment_method_details"]["card"]["network_transaction_id"]
+        .as_str()
+        .unwrap();
+    assert_eq!(app.journal_by_rrn(rrn)["reversed"], false);
+    // The retry with the same key replays the stored result instead of paying again.
+    let (status, again) = app
+        .post_idem(
+            "/v1/payment_intents",
+            &[
+                ("amount", "5000"),
+                ("currency", "krw"),
+                ("confirm", "true"),
+                ("payment_method_data[type]", "card"),
+                ("payment_method_data[card][number]", VISA),
+                ("payment_method_data[card][exp_month]", "12"),
+                ("payment_method_data[card][exp_year]", "2034"),
+                ("payment_method_data[card][cvc]", "123"),
+            ],
+            "hang-up-1",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["id"], pi["id"]);
+    let (_, list) = app.get("/v1/payment_intents?limit=10").await;
+    assert_eq!(
+        list["data"].as_array().unwrap().len(),
+        1,
+        "one payment, not two"
+    );
+}
