@@ -353,7 +353,7 @@ async fn metrics_count_payments_and_the_stores_group_commits() {
 #[tokio::test]
 async fn a_client_hanging_up_mid_payment_does_not_abandon_it() {
     let app = TestApp::spawn_with(|c| c.fault_delay_after_auth_ms = 800).await;
-    let form = support::url_encode(&[
+    let fields = [
         ("amount", "5000"),
         ("currency", "krw"),
         ("confirm", "true"),
@@ -362,7 +362,8 @@ async fn a_client_hanging_up_mid_payment_does_not_abandon_it() {
         ("payment_method_data[card][exp_month]", "12"),
         ("payment_method_data[card][exp_year]", "2034"),
         ("payment_method_data[card][cvc]", "123"),
-    ]);
+    ];
+    let form = support::url_encode(&fields);
     let gave_up = app
         .client
         .post(format!("{}/v1/payment_intents", app.base))
@@ -370,7 +371,7 @@ async fn a_client_hanging_up_mid_payment_does_not_abandon_it() {
         .header("Idempotency-Key", "hang-up-1")
         .header("content-type", "application/x-www-form-urlencoded")
         .timeout(std::time::Duration::from_millis(200))
-        .body(form.clone())
+        .body(form)
         .send()
         .await;
     assert!(gave_up.is_err(), "the client timed out first: {gave_up:?}");
@@ -401,20 +402,7 @@ async fn a_client_hanging_up_mid_payment_does_not_abandon_it() {
     assert_eq!(app.journal_by_rrn(rrn)["reversed"], false);
     // The retry with the same key replays the stored result instead of paying again.
     let (status, again) = app
-        .post_idem(
-            "/v1/payment_intents",
-            &[
-                ("amount", "5000"),
-                ("currency", "krw"),
-                ("confirm", "true"),
-                ("payment_method_data[type]", "card"),
-                ("payment_method_data[card][number]", VISA),
-                ("payment_method_data[card][exp_month]", "12"),
-                ("payment_method_data[card][exp_year]", "2034"),
-                ("payment_method_data[card][cvc]", "123"),
-            ],
-            "hang-up-1",
-        )
+        .post_idem("/v1/payment_intents", &fields, "hang-up-1")
         .await;
     assert_eq!(status, StatusCode::OK, "{again}");
     assert_eq!(again["id"], pi["id"]);
