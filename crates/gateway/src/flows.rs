@@ -106,10 +106,15 @@ pub async fn confirm(
                 _ => None,
             });
             match inserted {
-                Some(row) => row.data = doc,
-                None => unit.ops.push(update(&pi.id, 0, &doc)),
+                Some(row) => {
+                    row.data = doc;
+                    0
+                }
+                None => {
+                    unit.ops.push(update(&pi.id, 0, &doc));
+                    1
+                }
             }
-            0
         }
     };
     unit.ops.push(Op::PutAttempt(AttemptRow {

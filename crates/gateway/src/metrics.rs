@@ -67,11 +67,7 @@ impl Metrics {
             ("paygate_recovered_attempts_total", &self.recovered_attempts),
         ];
         for (name, c) in counters {
-            let _ = writeln!(
-                out,
-                "# TYPE {name} counter\n{name} {}",
-                c.load(Ordering::Relaxed)
-            );
+            write_counter(&mut out, name, c.load(Ordering::Relaxed));
         }
         let name = "paygate_http_request_duration_seconds";
         let _ = writeln!(out, "# TYPE {name} histogram");
@@ -106,11 +102,16 @@ pub fn render_store(s: &paygate_store::StoreStats) -> String {
         ("paygate_store_failed_batches_total", s.failed_batches),
     ];
     for (name, v) in counters {
-        let _ = writeln!(out, "# TYPE {name} counter\n{name} {v}");
+        write_counter(&mut out, name, v);
     }
     let name = "paygate_store_largest_batch_units";
     let _ = writeln!(out, "# TYPE {name} gauge\n{name} {}", s.largest_batch_units);
     out
+}
+
+/// One counter in the text exposition format.
+fn write_counter(out: &mut String, name: &str, value: u64) {
+    let _ = writeln!(out, "# TYPE {name} counter\n{name} {value}");
 }
 
 /// `1500` µs -> `"0.001500"` without floating point.

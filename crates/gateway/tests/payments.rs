@@ -353,16 +353,7 @@ async fn metrics_count_payments_and_the_stores_group_commits() {
 #[tokio::test]
 async fn a_client_hanging_up_mid_payment_does_not_abandon_it() {
     let app = TestApp::spawn_with(|c| c.fault_delay_after_auth_ms = 800).await;
-    let fields = [
-        ("amount", "5000"),
-        ("currency", "krw"),
-        ("confirm", "true"),
-        ("payment_method_data[type]", "card"),
-        ("payment_method_data[card][number]", VISA),
-        ("payment_method_data[card][exp_month]", "12"),
-        ("payment_method_data[card][exp_year]", "2034"),
-        ("payment_method_data[card][cvc]", "123"),
-    ];
+    let fields = support::card_payment_form(VISA, "5000");
     let form = support::url_encode(&fields);
     let gave_up = app
         .client

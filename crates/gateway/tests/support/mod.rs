@@ -126,16 +126,7 @@ impl TestApp {
         extra: &[(&str, &str)],
     ) -> (StatusCode, Value) {
         let amount = amount.to_string();
-        let mut form = vec![
-            ("amount", amount.as_str()),
-            ("currency", "krw"),
-            ("confirm", "true"),
-            ("payment_method_data[type]", "card"),
-            ("payment_method_data[card][number]", number),
-            ("payment_method_data[card][exp_month]", "12"),
-            ("payment_method_data[card][exp_year]", "2034"),
-            ("payment_method_data[card][cvc]", "123"),
-        ];
+        let mut form = card_payment_form(number, &amount);
         form.extend_from_slice(extra);
         self.post("/v1/payment_intents", &form).await
     }
@@ -188,6 +179,20 @@ impl TestApp {
             .expect("verify")
             .problems
     }
+}
+
+/// The form of a KRW payment confirmed at once with raw card data (`amount` in minor units).
+pub fn card_payment_form<'a>(number: &'a str, amount: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("amount", amount),
+        ("currency", "krw"),
+        ("confirm", "true"),
+        ("payment_method_data[type]", "card"),
+        ("payment_method_data[card][number]", number),
+        ("payment_method_data[card][exp_month]", "12"),
+        ("payment_method_data[card][exp_year]", "2034"),
+        ("payment_method_data[card][cvc]", "123"),
+    ]
 }
 
 pub fn url_encode(form: &[(&str, &str)]) -> String {
