@@ -2,7 +2,8 @@
 
 use crate::auth::mint_key;
 use crate::config::Config;
-use crate::ids::{new_id, now};
+use crate::ids::new_id;
+use paygate_payments::{Clock, SystemClock};
 use paygate_store::{MerchantRow, Op, Store, WriteUnit};
 use serde_json::json;
 
@@ -28,7 +29,7 @@ pub async fn create_merchant(
     let row = MerchantRow {
         id: id.clone(),
         name: name.to_string(),
-        created: now(),
+        created: SystemClock.now(),
         settings: json!({
             "fee_bps": cfg.default_fee_bps,
             "fee_fixed": {},
@@ -81,7 +82,7 @@ pub async fn revoke_key(store: &Store, key_id: &str) -> Result<(), String> {
         .commit(WriteUnit {
             ops: vec![Op::RevokeApiKey {
                 id: key_id.to_string(),
-                revoked_at: now(),
+                revoked_at: SystemClock.now(),
             }],
         })
         .await

@@ -2,10 +2,11 @@
 //! Only a SHA-256 of each key is stored; the key itself is shown once, at creation.
 
 use crate::error::{ApiError, ApiResult};
-use crate::ids::{new_id, now, random_base62};
+use crate::ids::{new_id, random_base62};
 use crate::state::{AUTH_CACHE_TTL, AppState};
 use axum::http::HeaderMap;
 use base64::Engine;
+use paygate_payments::{Clock, SystemClock};
 use paygate_store::{ApiKeyRow, MerchantRow, Scope};
 use sha2::{Digest, Sha256};
 use std::time::Instant;
@@ -50,7 +51,7 @@ pub fn mint_key(merchant_id: &str, livemode: bool, secret: bool) -> (String, Api
         kind: if secret { "secret" } else { "publishable" }.into(),
         key_hash: hash_key(&key),
         display: format!("{prefix}…{}", &key[key.len() - 4..]),
-        created: now(),
+        created: SystemClock.now(),
         revoked_at: None,
     };
     (key, row)

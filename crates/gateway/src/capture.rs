@@ -8,12 +8,13 @@
 use crate::error::{ApiError, ApiResult};
 use crate::flows::{expand_with, post_capture};
 use crate::http::Ctx;
-use crate::models::{Charge, PaymentIntent, from_value, pi_status, to_value};
-use crate::outbox::{event, update};
+use crate::models::{Charge, PaymentIntent, from_value, to_value};
+use crate::records::{event, update};
 use crate::render::public;
 use axum::http::StatusCode;
 use paygate_ledger::Currency;
 use paygate_network::link::{FollowUpKind, LinkError, NetRef, Outcome};
+use paygate_payments::{AttemptRecord, ConnectorRef, PaymentIntentStatus as Status};
 use paygate_store::{AttemptRow, MerchantRow, Op, Scope, WriteUnit};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -107,7 +108,7 @@ pub async fn capture(
     };
     // Phase 1: the intent is capturing (serializes concurrent captures/cancels).
     let attempt_id = format!("{}:capture", pi.id);
-    pi.status = pi_status::PROCESSING.into();
+    pi.status = Status::Processing;
     let mut unit = WriteUnit::default();
     ctx.begin(&mut unit);
     unit.ops.push(update(&pi.id, version, &to_value(&pi)));
@@ -118,8 +119,13 @@ pub async fn capture(
         owner_node: ctx.st.cfg.node_id.clone(),
         state: "capturing".into(),
         created: ctx.now,
-        data: json!({"kind": "capture", "payment_intent": pi.id, "charge": ch.id,
-                     "follow_up": record, "idempotency_key": ctx.idempotency_key()}),
+        data: AttemptRecord::Capture {
+            payment_intent: pi.id.clone(),
+            charge: ch.id.clone(),
+            follow_up: ConnectorRef(json!(record)),
+            idempotency_key: ctx.idempotency_key().map(str::to_string),
+        }
+        .to_stored(),
     }));
     ctx.commit(unit).await?;
     // Phase 2: the network; a lost answer is asked for again with a repeat.
@@ -164,12 +170,12 @@ pub async fn capture(
             "The capture was refused by the card network. Try again in a little bit.",
         );
         ctx.finish(&mut unit, err.status, &err.body());
-        ctx.commit(unit).await?;
+        ctx.commit_outcome(unit).await?;
         return Err(err);
     }
     let body = expand_with(ctx, public(pi_doc), &ch_doc, &expands).await?;
     ctx.finish(&mut unit, StatusCode::OK, &body);
-    ctx.commit(unit).await?;
+    ctx.commit_outcome(unit).await?;
     Ok(body)
 }
 
@@ -190,7 +196,7 @@ pub fn capture_unit(
 ) -> ApiResult<(WriteUnit, Value, Value)> {
     let mut unit = WriteUnit::default();
     if !approved {
-        pi.status = pi_status::REQUIRES_CAPTURE.into();
+        pi.status = Status::RequiresCapture;
         let pi_doc = to_value(&pi);
         unit.ops.push(update(&pi.id, pi_version, &pi_doc));
         return Ok((unit, pi_doc, to_value(&ch)));
@@ -201,7 +207,7 @@ pub fn capture_unit(
         // The uncaptured rest of the hold is released; Stripe reports it as refunded.
         ch.amount_refunded = pi.amount - amount;
     }
-    pi.status = pi_status::SUCCEEDED.into();
+    pi.status = Status::Succeeded;
     pi.amount_received = amount;
     pi.amount_capturable = 0;
     let pi_doc = to_value(&pi);

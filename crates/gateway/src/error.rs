@@ -233,7 +233,15 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        crate::http::json_response(self.status, &self.body())
+        crate::response::json_response(self.status, &self.body())
+    }
+}
+
+/// An operation the intent's status does not allow (the transition table of
+/// `paygate_payments::intent`): Stripe's `payment_intent_unexpected_state`.
+impl From<paygate_payments::UnexpectedState> for ApiError {
+    fn from(e: paygate_payments::UnexpectedState) -> ApiError {
+        ApiError::unexpected_state("payment_intent_unexpected_state", e.to_string())
     }
 }
 

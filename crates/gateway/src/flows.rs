@@ -13,15 +13,18 @@ use crate::cards::{AuthCard, Decline, card_from_params, decline_for, network_fai
 use crate::error::{ApiError, ApiResult};
 use crate::http::Ctx;
 use crate::ids::new_id;
-use crate::models::{Charge, NetState, PaymentIntent, pi_status, to_value};
-use crate::outbox::{
-    balance_txn, day_plus, event, insert, ledger, merchant_fee, settle_days, update,
-};
+use crate::models::{Charge, NetState, PaymentIntent, to_value};
+use crate::postings::{balance_txn, ledger, merchant_fee, settle_days};
+use crate::records::{event, insert, update};
 use crate::render::{expand, public};
 use crate::state::AppState;
 use axum::http::StatusCode;
 use paygate_ledger::Currency;
 use paygate_network::link::{AuthKind, AuthOutcome, AuthRequest, LinkError, NetRef};
+use paygate_payments::clock::day_plus;
+use paygate_payments::{
+    AttemptRecord, CaptureMethod, ChargeStatus, ConnectorRef, PaymentIntentStatus as Status,
+};
 use paygate_store::{AttemptRow, Op, Scope, WriteUnit};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -54,7 +57,7 @@ pub async fn confirm(
     let scope = ctx.scope();
     let card = resolve_card(ctx, &pi).await?;
     let currency = Currency::parse(&pi.currency).map_err(ApiError::internal)?;
-    let auto = pi.capture_method == "automatic";
+    let auto = pi.capture_method == CaptureMethod::Automatic;
     let cvc = card.cvc.as_ref().map(|c| c.expose().to_string());
     let expiry = card.expiry.yymm();
     let merchant = acceptor_id(&scope.merchant_id);
@@ -85,7 +88,7 @@ pub async fn confirm(
 
     // Phase 1: record the attempt before anything leaves the building.
     pi.payment_method = Some(card.pm_id.clone());
-    pi.status = pi_status::PROCESSING.into();
+    pi.status = Status::Processing;
     pi.last_payment_error = None;
     pi.attempts += 1;
     let attempt_id = format!("{}:{}", pi.id, pi.attempts);
@@ -124,14 +127,14 @@ pub async fn confirm(
         owner_node: ctx.st.cfg.node_id.clone(),
         state: "authorizing".into(),
         created: ctx.now,
-        data: json!({
-            "kind": "authorization",
-            "payment_intent": pi.id,
-            "net_ref": net_ref,
-            "amount": pi.amount,
-            "currency_numeric": currency.numeric(),
-            "idempotency_key": ctx.idempotency_key(),
-        }),
+        data: AttemptRecord::Authorization {
+            payment_intent: pi.id.clone(),
+            net_ref: ConnectorRef(json!(net_ref)),
+            amount: pi.amount,
+            currency_numeric: currency.numeric(),
+            idempotency_key: ctx.idempotency_key().map(str::to_string),
+        }
+        .to_stored(),
     }));
     ctx.commit(unit).await?;
 
@@ -267,7 +270,7 @@ fn new_charge(
     pi: &PaymentIntent,
     card: &AuthCard,
     outcome: Option<&AuthOutcome>,
-    status: &str,
+    status: ChargeStatus,
     captured: bool,
     cvc_check: Option<&str>,
     outcome_doc: Value,
@@ -290,12 +293,12 @@ fn new_charge(
         livemode: pi.livemode,
         metadata: pi.metadata.clone(),
         outcome: outcome_doc,
-        paid: status == "succeeded",
+        paid: status == ChargeStatus::Succeeded,
         payment_intent: Some(pi.id.clone()),
         payment_method: Some(card.pm_id.clone()),
         payment_method_details: card_details(card, outcome, cvc_check),
         refunded: false,
-        status: status.into(),
+        status,
         net: None,
         refund_reserved: 0,
     }
@@ -313,7 +316,7 @@ async fn approved(
     expands: Vec<String>,
 ) -> ApiResult<Value> {
     let scope = ctx.scope();
-    let auto = pi.capture_method == "automatic";
+    let auto = pi.capture_method == CaptureMethod::Automatic;
     let outcome_doc = json!({
         "network_status": "approved_by_network", "reason": null, "risk_level": "normal",
         "seller_message": "Payment complete.", "type": "authorized"
@@ -323,7 +326,7 @@ async fn approved(
         &pi,
         card,
         Some(&o),
-        "succeeded",
+        ChargeStatus::Succeeded,
         auto,
         cvc_check,
         outcome_doc,
@@ -339,14 +342,14 @@ async fn approved(
     let mut unit = WriteUnit::default();
     let mut events = Vec::new();
     if auto {
-        pi.status = pi_status::SUCCEEDED.into();
+        pi.status = Status::Succeeded;
         pi.amount_received = pi.amount;
         let merchant = ctx.caller.merchant.clone();
         post_capture(
             &scope, &merchant, &mut ch, currency, pi.amount, ctx.now, &mut unit,
         )?;
     } else {
-        pi.status = pi_status::REQUIRES_CAPTURE.into();
+        pi.status = Status::RequiresCapture;
         pi.amount_capturable = pi.amount;
     }
     let pi_doc = to_value(&pi);
@@ -380,7 +383,7 @@ async fn approved(
     let body = expand(&ctx.st, &ctx.caller, public(pi_doc.clone()), &[]).await?;
     let body = expand_with(ctx, body, &ch_doc, &expands).await?;
     ctx.finish(&mut unit, StatusCode::OK, &body);
-    if let Err(e) = ctx.commit(unit).await {
+    if let Err(e) = ctx.commit_outcome(unit).await {
         // The network approved but the outcome could not be stored: undo it at the network.
         // The attempt record stays, so recovery also reverses it if this process dies now.
         let st = ctx.st.clone();
@@ -501,7 +504,7 @@ async fn failed(
         &pi,
         card,
         o.as_ref(),
-        "failed",
+        ChargeStatus::Failed,
         false,
         cvc_check,
         outcome_doc,
@@ -519,7 +522,7 @@ async fn failed(
     };
     last_error.insert("charge".into(), json!(ch.id));
     last_error.insert("payment_method".into(), public(card.pm.clone()));
-    pi.status = pi_status::REQUIRES_PAYMENT_METHOD.into();
+    pi.status = Status::RequiresPaymentMethod;
     pi.last_payment_error = Some(Value::Object(last_error));
     pi.latest_charge = Some(ch.id.clone());
     pi.payment_method = None;
@@ -555,7 +558,7 @@ async fn failed(
     // Otherwise the "authorizing" attempt (with its network reference) stays until the
     // background reversal is acknowledged; recovery redoes the reversal if this process dies.
     ctx.finish(&mut unit, err.status, &err.body());
-    ctx.commit(unit).await?;
+    ctx.commit_outcome(unit).await?;
     Err(err)
 }
 
@@ -603,7 +606,7 @@ pub async fn cancel(
     let mut unit = WriteUnit::default();
     let mut ch_update = None;
     let mut version = version;
-    if pi.status == pi_status::REQUIRES_CAPTURE {
+    if pi.status == Status::RequiresCapture {
         let ch_id = pi
             .latest_charge
             .clone()
@@ -621,8 +624,8 @@ pub async fn cancel(
             .ok_or_else(|| ApiError::internal("charge without network reference"))?;
         // Phase 1: the intent is being canceled; recovery finishes the reversal if we die.
         let attempt_id = format!("{}:cancel", pi.id);
-        let status_before = pi.status.clone();
-        pi.status = pi_status::PROCESSING.into();
+        let status_before = pi.status;
+        pi.status = Status::Processing;
         let mut first = WriteUnit::default();
         ctx.begin(&mut first);
         first.ops.push(update(&pi.id, version, &to_value(&pi)));
@@ -633,7 +636,14 @@ pub async fn cancel(
             owner_node: ctx.st.cfg.node_id.clone(),
             state: "reversing".into(),
             created: ctx.now,
-            data: json!({"kind": "cancel", "payment_intent": pi.id, "net_ref": net.net_ref, "amount": pi.amount, "currency_numeric": net.currency_numeric, "idempotency_key": ctx.idempotency_key()}),
+            data: AttemptRecord::Cancel {
+                payment_intent: pi.id.clone(),
+                net_ref: ConnectorRef(json!(net.net_ref)),
+                amount: pi.amount,
+                currency_numeric: net.currency_numeric,
+                idempotency_key: ctx.idempotency_key().map(str::to_string),
+            }
+            .to_stored(),
         }));
         ctx.commit(first).await?;
         version += 1;
@@ -648,7 +658,7 @@ pub async fn cancel(
             undo.ops.push(update(&pi.id, version, &to_value(&pi)));
             undo.ops.push(Op::DeleteAttempt { id: attempt_id });
             let err = ApiError::internal(format!("reversal failed: {e}"));
-            ctx.commit(undo).await?;
+            ctx.commit_outcome(undo).await?;
             return Err(err);
         }
         crate::metrics::Metrics::incr(&ctx.st.metrics.reversals);
@@ -657,7 +667,7 @@ pub async fn cancel(
         ch_update = Some((ch_row.version, ch));
         unit.ops.push(Op::DeleteAttempt { id: attempt_id });
     }
-    pi.status = pi_status::CANCELED.into();
+    pi.status = Status::Canceled;
     pi.canceled_at = Some(ctx.now);
     pi.cancellation_reason = reason;
     pi.amount_capturable = 0;
@@ -683,6 +693,6 @@ pub async fn cancel(
     ));
     let body = expand(&ctx.st, &ctx.caller, public(pi_doc), &expands).await?;
     ctx.finish(&mut unit, StatusCode::OK, &body);
-    ctx.commit(unit).await?;
+    ctx.commit_outcome(unit).await?;
     Ok(body)
 }

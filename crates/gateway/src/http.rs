@@ -7,7 +7,6 @@
 
 use crate::auth::{Caller, authenticate};
 use crate::error::{ApiError, ApiResult};
-use crate::ids::now;
 use crate::params::{MAX_BODY_BYTES, Params};
 use crate::state::SharedState;
 use axum::body::{Body, Bytes};
@@ -22,16 +21,7 @@ use std::sync::{Arc, Mutex};
 /// Longest accepted `Idempotency-Key`.
 pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
 
-pub fn json_response(status: StatusCode, body: &Value) -> Response {
-    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
-    let mut r = Response::new(Body::from(bytes));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    r
-}
+pub use crate::response::json_response;
 
 /// An authenticated, parsed API request.
 pub struct Req {
@@ -195,12 +185,90 @@ impl Ctx {
         Ok(r)
     }
 
+    /// Commits the outcome of a payment (phase 3). While the payment was in flight its intent
+    /// could only change by bookkeeping updates (metadata, description, …: the transition table
+    /// refuses every payment operation on a `processing` intent); one that landed meanwhile
+    /// bumped the intent's version. Its fields are merged into the outcome, which is then
+    /// committed again, so the update neither fails an approved payment nor is lost.
+    pub async fn commit_outcome(&self, unit: WriteUnit) -> ApiResult<Vec<OpResult>> {
+        let finishes = unit.ops.iter().any(|o| {
+            matches!(
+                o,
+                Op::IdempotencyFinish { .. } | Op::IdempotencyInsertDone { .. }
+            )
+        });
+        let mut unit = unit;
+        for _ in 0..OUTCOME_MERGES_MAX {
+            let (result, back) = self.st.store.commit_returning(unit).await;
+            let (
+                Err(CommitError::Conflict {
+                    what: ConflictKind::VersionMismatch,
+                    op_index,
+                }),
+                Some(mut back),
+            ) = (&result, back)
+            else {
+                return self.mark_committed(result.map_err(commit_error), finishes);
+            };
+            let op_index = *op_index;
+            if !merge_bookkeeping_into(&self.st, &self.scope(), &mut back, op_index).await? {
+                return self.mark_committed(result.map_err(commit_error), finishes);
+            }
+            unit = back;
+        }
+        Err(ApiError::conflict(
+            "This object was modified by too many requests at the same time; please retry.",
+        ))
+    }
+
+    fn mark_committed(
+        &self,
+        r: ApiResult<Vec<OpResult>>,
+        finishes: bool,
+    ) -> ApiResult<Vec<OpResult>> {
+        if r.is_ok() && finishes {
+            self.set_stage(IdemStage::Finished);
+        }
+        r
+    }
+
     /// Finishes the request with a success body in one commit with `unit`.
     pub async fn commit_ok(&self, mut unit: WriteUnit, body: Value) -> ApiResult<Value> {
         self.finish(&mut unit, StatusCode::OK, &body);
         self.commit(unit).await?;
         Ok(body)
     }
+}
+
+/// How often an outcome commit merges concurrent bookkeeping updates before giving up.
+const OUTCOME_MERGES_MAX: usize = 8;
+
+/// When op `op_index` of `unit` is an intent update that lost to a bookkeeping update, takes
+/// the stored bookkeeping fields and version into it; false when the conflict is another one.
+async fn merge_bookkeeping_into(
+    st: &SharedState,
+    scope: &paygate_store::Scope,
+    unit: &mut WriteUnit,
+    op_index: usize,
+) -> ApiResult<bool> {
+    let Some(Op::UpdateObject {
+        id,
+        expected_version,
+        data,
+        ..
+    }) = unit.ops.get_mut(op_index)
+    else {
+        return Ok(false);
+    };
+    if data["object"] != "payment_intent" {
+        return Ok(false);
+    }
+    let Some(row) = st.store.get_object(scope, id).await? else {
+        return Ok(false);
+    };
+    crate::records::merge_bookkeeping(data, &row.data);
+    *expected_version = row.version;
+    Ok(true)
 }
 
 /// Maps store conflicts to API errors (a racing duplicate request is a 409).
@@ -277,7 +345,7 @@ where
         st: st.clone(),
         caller: req.caller,
         params: req.params,
-        now: now(),
+        now: st.now(),
         idem: req.idempotency_key.clone().map(|k| (k, hash)),
         stage: stage.clone(),
     };
@@ -325,7 +393,7 @@ async fn record_error(
             request_hash: hash.to_string(),
             status: e.status.as_u16(),
             body: e.body().to_string(),
-            created: now(),
+            created: st.now(),
         },
     };
     if let Err(err) = st.store.commit(WriteUnit { ops: vec![op] }).await {

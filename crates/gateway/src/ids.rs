@@ -47,11 +47,6 @@ fn push_time_base62(out: &mut String, mut ms: u64) {
     out.extend(digits.iter().map(|b| char::from(*b)));
 }
 
-/// Unix seconds now.
-pub fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
 /// Which object kind an id names, from its prefix.
 pub fn kind_of(id: &str) -> Option<&'static str> {
     let prefix = id.split('_').next()?;

@@ -15,12 +15,14 @@ pub mod http;
 pub mod ids;
 pub mod metrics;
 pub mod models;
-pub mod outbox;
 pub mod params;
+pub mod postings;
 pub mod ratelimit;
 pub mod reconcile;
+pub mod records;
 pub mod recovery;
 pub mod render;
+pub mod response;
 pub mod settlement;
 pub mod state;
 pub mod webhooks;
@@ -236,20 +238,20 @@ async fn background(st: SharedState, mut rx: watch::Receiver<bool>) {
             _ = tokio::time::sleep(SWEEP_INTERVAL) => {}
             _ = rx.changed() => return,
         }
-        let stale = ids::now() - st.cfg.attempt_stale_s;
+        let stale = st.now() - st.cfg.attempt_stale_s;
         if let Err(e) = recovery::recover(&st, Some(stale)).await {
             tracing::warn!(error = %e, "stale attempt sweep failed");
         }
         if let Err(e) = st
             .store
-            .prune_idempotency(ids::now() - IDEMPOTENCY_RETENTION_S)
+            .prune_idempotency(st.now() - IDEMPOTENCY_RETENTION_S)
             .await
         {
             tracing::warn!(error = %e, "idempotency key pruning failed");
         }
-        let today = outbox::day_plus(ids::now(), 0);
+        let today = paygate_payments::clock::day_plus(st.now(), 0);
         if st.cfg.settle_daily && today != last_settled_day {
-            match settlement::settle(&st.store, today).await {
+            match settlement::settle(&st.store, today, st.now()).await {
                 Ok(r) => {
                     last_settled_day = today;
                     if r.transactions > 0 {

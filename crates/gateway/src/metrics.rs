@@ -24,6 +24,9 @@ pub struct Metrics {
     pub webhook_deliveries_ok: AtomicU64,
     pub webhook_deliveries_failed: AtomicU64,
     pub recovered_attempts: AtomicU64,
+    /// Gauge: recovery records the last recovery pass could not read (unknown kind or broken
+    /// record); they stay in the table for an operator.
+    pub unrecoverable_attempts: AtomicU64,
     latency_buckets: [AtomicU64; BUCKETS_US.len()],
     latency_count: AtomicU64,
     latency_sum_us: AtomicU64,
@@ -69,6 +72,12 @@ impl Metrics {
         for (name, c) in counters {
             write_counter(&mut out, name, c.load(Ordering::Relaxed));
         }
+        let name = "paygate_unrecoverable_attempts";
+        let _ = writeln!(
+            out,
+            "# TYPE {name} gauge\n{name} {}",
+            self.unrecoverable_attempts.load(Ordering::Relaxed)
+        );
         let name = "paygate_http_request_duration_seconds";
         let _ = writeln!(out, "# TYPE {name} histogram");
         let mut cumulative = 0;

@@ -1,18 +1,11 @@
 //! The stored documents of the payment objects. Each is exactly the API object plus internal
 //! fields whose names start with `_` (removed by `render::public`).
 
+use paygate_payments::{
+    CaptureMethod, ChargeStatus, NextAction, PaymentIntentStatus, RefundStatus,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-
-pub mod pi_status {
-    pub const REQUIRES_PAYMENT_METHOD: &str = "requires_payment_method";
-    pub const REQUIRES_CONFIRMATION: &str = "requires_confirmation";
-    pub const REQUIRES_ACTION: &str = "requires_action";
-    pub const PROCESSING: &str = "processing";
-    pub const REQUIRES_CAPTURE: &str = "requires_capture";
-    pub const SUCCEEDED: &str = "succeeded";
-    pub const CANCELED: &str = "canceled";
-}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PaymentIntent {
@@ -23,7 +16,7 @@ pub struct PaymentIntent {
     pub amount_received: i64,
     pub canceled_at: Option<i64>,
     pub cancellation_reason: Option<String>,
-    pub capture_method: String,
+    pub capture_method: CaptureMethod,
     pub client_secret: String,
     pub confirmation_method: String,
     pub created: i64,
@@ -34,12 +27,12 @@ pub struct PaymentIntent {
     pub latest_charge: Option<String>,
     pub livemode: bool,
     pub metadata: Map<String, Value>,
-    pub next_action: Option<Value>,
+    pub next_action: Option<NextAction>,
     pub payment_method: Option<String>,
     pub payment_method_types: Vec<String>,
     pub receipt_email: Option<String>,
     pub statement_descriptor: Option<String>,
-    pub status: String,
+    pub status: PaymentIntentStatus,
     /// How many authorizations were attempted (names crash-recovery records).
     #[serde(rename = "_attempts", default)]
     pub attempts: u32,
@@ -77,7 +70,7 @@ pub struct Charge {
     pub payment_method: Option<String>,
     pub payment_method_details: Value,
     pub refunded: bool,
-    pub status: String,
+    pub status: ChargeStatus,
     #[serde(rename = "_net", default)]
     pub net: Option<NetState>,
     /// Refund amount reserved by refunds still talking to the network.
@@ -98,7 +91,7 @@ pub struct Refund {
     pub metadata: Map<String, Value>,
     pub payment_intent: Option<String>,
     pub reason: Option<String>,
-    pub status: String,
+    pub status: RefundStatus,
 }
 
 /// Serializes a document; our own structs always serialize.

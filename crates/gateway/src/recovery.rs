@@ -1,27 +1,33 @@
 //! Crash recovery: finishes the network work of requests whose process died between phase 1
-//! and phase 3 (see `flows`).
+//! and phase 3 (see `flows`), dispatching on the typed recovery record ([`AttemptRecord`]).
 //!
-//! | attempt state | what happened                                  | recovery                                                          |
+//! | record        | what happened                                  | recovery                                                          |
 //! |---------------|------------------------------------------------|-------------------------------------------------------------------|
-//! | authorizing   | auth may or may not have reached the network   | reverse (0400; idempotent, answers 00 for unknown originals), intent back to `requires_payment_method` with a `processing_error`, idempotency key freed |
-//! | reversing     | a reversal was started                         | reverse again, then clear                                          |
-//! | capturing     | capture (0220) may have been sent              | re-send it as a repeat (0221): the network replays its recorded answer or processes it now; record the capture, or make the intent capturable again |
-//! | refunding     | refund (0200/20) may have been sent            | re-send it as a repeat (0201); record the refund as succeeded or failed accordingly |
+//! | authorization | auth may or may not have reached the network   | reverse (0400; idempotent, answers 00 for unknown originals), intent back to `requires_payment_method` with a `processing_error`, idempotency key freed |
+//! | cancel        | a reversal was started                         | reverse again, then cancel the intent                              |
+//! | capture       | capture (0220) may have been sent              | re-send it as a repeat (0221): the network replays its recorded answer or processes it now; record the capture, or make the intent capturable again |
+//! | refund        | refund (0200/20) may have been sent            | re-send it as a repeat (0201); record the refund as succeeded or failed accordingly |
+//!
+//! A record this build cannot read (an unknown kind, a broken document) is logged, counted in
+//! the `paygate_unrecoverable_attempts` gauge and left in the table: deleting it would forget
+//! money that may have moved at the network.
 
 use crate::capture::{Answer, FollowUpRecord, resend};
-use crate::models::{Charge, PaymentIntent, from_value, pi_status, to_value};
-use crate::outbox::{event, update};
+use crate::models::{Charge, PaymentIntent, from_value, to_value};
+use crate::records::{event, update};
 use crate::state::AppState;
 use paygate_network::link::NetRef;
+use paygate_payments::{AttemptRecord, ConnectorRef, PaymentIntentStatus as Status};
 use paygate_store::{AttemptRow, Op, Scope, WriteUnit};
 use serde_json::json;
+use std::sync::atomic::Ordering;
 
 /// Longest a recovery waits for the network per attempt; an unanswered one is retried by the
 /// next sweep, so start-up and the sweeper never hang on a dead network.
 const NETWORK_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Recovers the attempts of this node (at start-up) or, with `stale_before`, those of any node
-/// older than that time (a peer that died).
+/// older than that time (a peer that died). Returns how many were finished.
 pub async fn recover(st: &AppState, stale_before: Option<i64>) -> Result<usize, String> {
     let rows = match stale_before {
         None => st.store.attempts(Some(&st.cfg.node_id)).await,
@@ -29,11 +35,20 @@ pub async fn recover(st: &AppState, stale_before: Option<i64>) -> Result<usize, 
     }
     .map_err(|e| e.to_string())?;
     let mut done = 0;
+    let mut unreadable = 0;
     for a in rows {
         if stale_before.is_some_and(|t| a.created > t) {
             continue;
         }
-        match recover_one(st, &a).await {
+        let record = match AttemptRecord::from_stored(&a.id, &a.data) {
+            Ok(r) => r,
+            Err(e) => {
+                unreadable += 1;
+                tracing::error!(error = %e, "recovery record left in place");
+                continue;
+            }
+        };
+        match recover_one(st, &a, &record).await {
             Ok(()) => {
                 done += 1;
                 crate::metrics::Metrics::incr(&st.metrics.recovered_attempts);
@@ -42,39 +57,49 @@ pub async fn recover(st: &AppState, stale_before: Option<i64>) -> Result<usize, 
             Err(e) => tracing::warn!(attempt = %a.id, error = %e, "could not recover attempt yet"),
         }
     }
+    st.metrics
+        .unrecoverable_attempts
+        .store(unreadable, Ordering::Relaxed);
     Ok(done)
 }
 
-async fn recover_one(st: &AppState, a: &AttemptRow) -> Result<(), String> {
+async fn recover_one(st: &AppState, a: &AttemptRow, record: &AttemptRecord) -> Result<(), String> {
     let scope = Scope {
         merchant_id: a.merchant_id.clone(),
         livemode: a.livemode,
     };
-    let kind = a.data["kind"].as_str().unwrap_or_default();
     let mut unit = WriteUnit::default();
-    if let Some(net_ref) = a.data.get("net_ref").filter(|v| !v.is_null()) {
-        let net_ref: NetRef = serde_json::from_value(net_ref.clone()).map_err(|e| e.to_string())?;
-        let amount = a.data["amount"].as_i64().unwrap_or(0);
-        let cur = a.data["currency_numeric"]
-            .as_u64()
-            .and_then(|c| u16::try_from(c).ok())
-            .unwrap_or(0);
-        tokio::time::timeout(NETWORK_WAIT, st.link.reverse(&net_ref, amount, cur))
-            .await
-            .map_err(|_| "the network did not answer the reversal in time".to_string())?
-            .map_err(|e| e.to_string())?;
-        crate::metrics::Metrics::incr(&st.metrics.reversals);
-    }
-    let pi_id = a.data["payment_intent"].as_str().unwrap_or_default();
-    let interrupted = match kind {
-        "authorization" => fail_intent(st, &scope, pi_id, &mut unit).await?,
-        "cancel" => cancel_intent(st, &scope, pi_id, &mut unit).await?,
-        "capture" => finish_capture(st, &scope, a, &mut unit).await?,
-        "refund" => finish_refund(st, &scope, a, &mut unit).await?,
-        _ => false,
+    let interrupted = match record {
+        AttemptRecord::Authorization {
+            payment_intent,
+            net_ref,
+            amount,
+            currency_numeric,
+            ..
+        } => {
+            reverse(st, net_ref, *amount, *currency_numeric).await?;
+            fail_intent(st, &scope, payment_intent, &mut unit).await?
+        }
+        AttemptRecord::Cancel {
+            payment_intent,
+            net_ref,
+            amount,
+            currency_numeric,
+            ..
+        } => {
+            reverse(st, net_ref, *amount, *currency_numeric).await?;
+            cancel_intent(st, &scope, payment_intent, &mut unit).await?
+        }
+        AttemptRecord::Capture {
+            payment_intent,
+            charge,
+            follow_up,
+            ..
+        } => finish_capture(st, &scope, payment_intent, charge, follow_up, &mut unit).await?,
+        AttemptRecord::Refund { .. } => finish_refund(st, &scope, record, &mut unit).await?,
     };
     // A request that never stored its result gets its key back, so the client's retry runs.
-    if let Some(key) = a.data["idempotency_key"].as_str().filter(|_| interrupted) {
+    if let Some(key) = record.idempotency_key().filter(|_| interrupted) {
         unit.ops.push(Op::IdempotencyRelease {
             scope: scope.clone(),
             key: key.to_string(),
@@ -86,6 +111,25 @@ async fn recover_one(st: &AppState, a: &AttemptRow) -> Result<(), String> {
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())
+}
+
+/// Reverses an authorization at the network (idempotent there).
+async fn reverse(
+    st: &AppState,
+    net_ref: &ConnectorRef,
+    amount: i64,
+    currency_numeric: u16,
+) -> Result<(), String> {
+    let net_ref: NetRef = serde_json::from_value(net_ref.0.clone()).map_err(|e| e.to_string())?;
+    tokio::time::timeout(
+        NETWORK_WAIT,
+        st.link.reverse(&net_ref, amount, currency_numeric),
+    )
+    .await
+    .map_err(|_| "the network did not answer the reversal in time".to_string())?
+    .map_err(|e| e.to_string())?;
+    crate::metrics::Metrics::incr(&st.metrics.reversals);
+    Ok(())
 }
 
 async fn load_pi(
@@ -114,11 +158,11 @@ async fn fail_intent(
     let Some((version, mut pi)) = load_pi(st, scope, pi_id).await? else {
         return Ok(false);
     };
-    if pi.status != pi_status::PROCESSING {
+    if pi.status != Status::Processing {
         return Ok(false);
     }
-    let now = crate::ids::now();
-    pi.status = pi_status::REQUIRES_PAYMENT_METHOD.into();
+    let now = st.now();
+    pi.status = Status::RequiresPaymentMethod;
     pi.payment_method = None;
     pi.last_payment_error = Some(json!({
         "type": "card_error",
@@ -147,11 +191,11 @@ async fn cancel_intent(
     let Some((version, mut pi)) = load_pi(st, scope, pi_id).await? else {
         return Ok(false);
     };
-    if pi.status != pi_status::PROCESSING {
+    if pi.status != Status::Processing {
         return Ok(false);
     }
-    let now = crate::ids::now();
-    pi.status = pi_status::CANCELED.into();
+    let now = st.now();
+    pi.status = Status::Canceled;
     pi.canceled_at = Some(now);
     pi.amount_capturable = 0;
     let doc = to_value(&pi);
@@ -165,23 +209,23 @@ async fn cancel_intent(
 async fn finish_capture(
     st: &AppState,
     scope: &Scope,
-    a: &AttemptRow,
+    pi_id: &str,
+    ch_id: &str,
+    follow_up: &ConnectorRef,
     unit: &mut WriteUnit,
 ) -> Result<bool, String> {
-    let pi_id = a.data["payment_intent"].as_str().unwrap_or_default();
     let Some((pi_version, pi)) = load_pi(st, scope, pi_id).await? else {
         return Ok(false);
     };
-    if pi.status != pi_status::PROCESSING {
+    if pi.status != Status::Processing {
         return Ok(false);
     }
-    let (record, approved, ch_version, ch) = resend_for(st, scope, a).await?;
+    let (record, approved, ch_version, ch) = resend_for(st, scope, follow_up, ch_id).await?;
     let merchant = st
         .merchant(&scope.merchant_id)
         .await
         .map_err(|e| e.to_string())?
         .ok_or("merchant missing")?;
-    let now = crate::ids::now();
     let (u, _, _) = crate::capture::capture_unit(
         scope,
         &merchant,
@@ -192,27 +236,27 @@ async fn finish_capture(
         record.amount,
         approved,
         None,
-        now,
+        st.now(),
     )
     .map_err(|e| e.message)?;
     unit.ops.extend(u.ops);
     Ok(true)
 }
 
-/// Re-sends the attempt's follow-up and loads its charge: (record, approved, charge version, charge).
+/// Re-sends a follow-up and loads its charge: (record, approved, charge version, charge).
 async fn resend_for(
     st: &AppState,
     scope: &Scope,
-    a: &AttemptRow,
+    follow_up: &ConnectorRef,
+    ch_id: &str,
 ) -> Result<(FollowUpRecord, bool, i64, Charge), String> {
     let record: FollowUpRecord =
-        serde_json::from_value(a.data["follow_up"].clone()).map_err(|e| e.to_string())?;
+        serde_json::from_value(follow_up.0.clone()).map_err(|e| e.to_string())?;
     let approved = match resend(st, &record, NETWORK_WAIT).await {
         Answer::Approved => true,
         Answer::Refused(_) => false,
         Answer::Unknown(why) => return Err(why),
     };
-    let ch_id = a.data["charge"].as_str().unwrap_or_default();
     let row = st
         .store
         .get_object(scope, ch_id)
@@ -227,21 +271,30 @@ async fn resend_for(
 async fn finish_refund(
     st: &AppState,
     scope: &Scope,
-    a: &AttemptRow,
+    record: &AttemptRecord,
     unit: &mut WriteUnit,
 ) -> Result<bool, String> {
-    let (record, ok, ch_version, ch) = resend_for(st, scope, a).await?;
-    let ch_id = ch.id.clone();
-    let draft = crate::api::refunds::RefundDraft {
-        id: a.data["refund"].as_str().unwrap_or_default().to_string(),
-        amount: record.amount,
-        reason: a.data["reason"].as_str().map(str::to_string),
-        metadata: a.data["metadata"].as_object().cloned().unwrap_or_default(),
+    let AttemptRecord::Refund {
+        charge,
+        refund,
+        follow_up,
+        reason,
+        metadata,
+        ..
+    } = record
+    else {
+        return Ok(false);
     };
-    let now = crate::ids::now();
-    let (u, _) = crate::api::refunds::refund_unit(scope, ch, ch_version, draft, ok, None, now)
+    let (follow, ok, ch_version, ch) = resend_for(st, scope, follow_up, charge).await?;
+    let draft = crate::api::refunds::RefundDraft {
+        id: refund.clone(),
+        amount: follow.amount,
+        reason: reason.clone(),
+        metadata: metadata.clone(),
+    };
+    let (u, _) = crate::api::refunds::refund_unit(scope, ch, ch_version, draft, ok, None, st.now())
         .map_err(|e| e.message)?;
-    tracing::info!(charge = %ch_id, refund_approved = ok, "finished an interrupted refund from the network's recorded answer");
+    tracing::info!(charge = %charge, refund_approved = ok, "finished an interrupted refund from the network's recorded answer");
     unit.ops.extend(u.ops);
     Ok(true)
 }

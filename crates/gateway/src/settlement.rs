@@ -2,8 +2,8 @@
 //! merchant's pending to available balance, one balanced ledger entry per merchant, mode and
 //! currency, in the same transaction as the status change of the balance transactions.
 
-use crate::outbox::day_plus;
 use paygate_ledger::Currency;
+use paygate_payments::clock::day_plus;
 use paygate_store::{ObjectRow, Op, Store, WriteUnit};
 use std::collections::BTreeMap;
 
@@ -17,8 +17,9 @@ pub struct SettleReport {
     pub entries: usize,
 }
 
-/// Settles everything available on or before the end of the UTC day containing `day_start`.
-pub async fn settle(store: &Store, day_start: i64) -> Result<SettleReport, String> {
+/// Settles everything available on or before the end of the UTC day containing `day_start`;
+/// `now` stamps the ledger entries.
+pub async fn settle(store: &Store, day_start: i64, now: i64) -> Result<SettleReport, String> {
     let cutoff = day_plus(day_start, 0);
     let mut report = SettleReport::default();
     loop {
@@ -58,7 +59,7 @@ pub async fn settle(store: &Store, day_start: i64) -> Result<SettleReport, Strin
                     format!("settlement:{cutoff}"),
                 )
                 .map_err(|e| e.to_string())?;
-                unit.ops.push(Op::Ledger(entry, crate::ids::now()));
+                unit.ops.push(Op::Ledger(entry, now));
                 report.entries += 1;
             }
             for r in &rows {

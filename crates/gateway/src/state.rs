@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::metrics::Metrics;
 use paygate_network::link::Link;
+use paygate_payments::{Clock, SystemClock};
 use paygate_store::{MerchantRow, Store};
 use paygate_vault::{Cvc, Vault};
 use std::collections::HashMap;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub link: Link,
     pub vault: Vault,
     pub metrics: Metrics,
+    /// "Now" for every request, record and posting ([`SystemClock`] unless a test injects one).
+    pub clock: Arc<dyn Clock>,
     pub limiter: crate::ratelimit::RateLimiter,
     cvcs: Mutex<HashMap<String, (Cvc, Instant)>>,
     merchants: Mutex<HashMap<String, (MerchantRow, Instant)>>,
@@ -39,10 +42,16 @@ impl AppState {
             link,
             vault,
             metrics: Metrics::default(),
+            clock: Arc::new(SystemClock),
             cvcs: Mutex::new(HashMap::new()),
             merchants: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Unix seconds now, from the state's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
     }
 
     /// Keeps a CVC (never persisted) for the first authorization of a saved PaymentMethod.

@@ -4,7 +4,6 @@
 //! `webhook_retry_window_s` (3 days by default).
 
 use crate::error::{ApiError, ApiResult};
-use crate::ids::now;
 use crate::state::AppState;
 use bytes::Bytes;
 use hmac::{Hmac, KeyInit, Mac};
@@ -13,6 +12,7 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use paygate_payments::{Clock, SystemClock};
 use paygate_store::{AttemptLogRow, DeliveryJob, Op, WriteUnit};
 use sha2::Sha256;
 use std::net::IpAddr;
@@ -156,7 +156,7 @@ pub async fn run(st: Arc<AppState>, mut shutdown: tokio::sync::watch::Receiver<b
 /// small transaction between group commits under load (a fifth of the writer's fsyncs at
 /// 600 payments/s, see docs/BENCHMARKS.md), and payments wait behind each of them.
 async fn tick(st: &Arc<AppState>, client: &HttpClient, worker: &str) -> bool {
-    let t = now();
+    let t = st.now();
     let dispatched = match st.store.dispatch_events(DISPATCH_BATCH, t).await {
         Ok(n) => n,
         Err(e) => {
@@ -202,7 +202,7 @@ async fn deliver(st: &AppState, client: &HttpClient, job: DeliveryJob) {
     } else {
         send(client, &url, &secret, body, st.cfg.webhook_timeout_ms).await
     };
-    let t = now();
+    let t = st.now();
     let (status_code, error) = match &result {
         Ok(code) => (Some(*code), None),
         Err(e) => (
@@ -252,7 +252,8 @@ async fn send(
     body: Vec<u8>,
     timeout_ms: u64,
 ) -> Result<u16, String> {
-    let sig = signature_header(secret, now(), &body);
+    // The receiver checks the signature's time against its own wall clock: always real time.
+    let sig = signature_header(secret, SystemClock.now(), &body);
     let req = hyper::Request::post(url)
         .header("content-type", "application/json; charset=utf-8")
         .header("user-agent", "paygate-webhooks/1.0 (+Stripe-compatible)")

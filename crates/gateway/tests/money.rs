@@ -16,18 +16,21 @@ async fn settlement_moves_pending_to_available_at_d_plus_n_then_payouts_pay_it_o
     // 2.9 %: 290 + 580 fees.
     assert_eq!(app.balance().await, (0, 29_130));
     let store = &app.server.state.store;
-    let today = paygate_gateway::outbox::day_plus(paygate_gateway::ids::now(), 0);
+    let now = app.server.state.now();
+    let today = paygate_payments::clock::day_plus(now, 0);
     // D+1 is too early for a D+2 merchant.
-    let r = settlement::settle(store, today + DAY_S).await.unwrap();
+    let r = settlement::settle(store, today + DAY_S, now).await.unwrap();
     assert_eq!(r.transactions, 0);
     assert_eq!(app.balance().await, (0, 29_130));
-    let r = settlement::settle(store, today + 2 * DAY_S).await.unwrap();
+    let r = settlement::settle(store, today + 2 * DAY_S, now)
+        .await
+        .unwrap();
     assert_eq!(r.transactions, 2);
     assert_eq!(r.entries, 1, "one entry per merchant, mode and currency");
     assert_eq!(app.balance().await, (29_130, 0));
     // Settling again changes nothing.
     assert_eq!(
-        settlement::settle(store, today + 2 * DAY_S)
+        settlement::settle(store, today + 2 * DAY_S, now)
             .await
             .unwrap()
             .transactions,

@@ -153,3 +153,37 @@ async fn a_capture_never_sent_before_a_crash_is_sent_by_recovery_and_recorded() 
     assert_eq!(app.balance().await, (0, 4_855));
     assert!(app.ledger_problems().await.is_empty());
 }
+
+/// A recovery record of a kind this build does not know stays where it is (it may stand for
+/// money that moved at the network) and is counted for the operator; it is never deleted.
+#[tokio::test]
+async fn a_recovery_record_of_an_unknown_kind_is_kept_and_counted_not_deleted() {
+    let app = TestApp::spawn().await;
+    let st = &app.server.state;
+    let unit = WriteUnit {
+        ops: vec![Op::PutAttempt(AttemptRow {
+            id: "pi_future:1".into(),
+            merchant_id: app.merchant.clone(),
+            livemode: false,
+            owner_node: st.cfg.node_id.clone(),
+            state: "depositing".into(),
+            created: 0,
+            data: json!({"kind": "virtual_account_deposit", "payment_intent": "pi_future"}),
+        })],
+    };
+    st.store.commit(unit).await.unwrap();
+    for sweep in [None, Some(i64::MAX)] {
+        assert_eq!(
+            paygate_gateway::recovery::recover(st, sweep).await.unwrap(),
+            0
+        );
+        let left = st.store.attempts(None).await.unwrap();
+        assert_eq!(left.len(), 1, "kept after {sweep:?}");
+        assert_eq!(left[0].data["kind"], "virtual_account_deposit");
+    }
+    let metrics = st.metrics.render();
+    assert!(
+        metrics.contains("\npaygate_unrecoverable_attempts 1\n"),
+        "{metrics}"
+    );
+}

@@ -6,6 +6,7 @@ mod config;
 use clap::{Parser, Subcommand};
 use config::{ConfigArgs, DbArgs};
 use paygate_gateway::{admin, settlement};
+use paygate_payments::{Clock, SystemClock};
 use std::process::ExitCode;
 
 /// mimalloc instead of glibc malloc: with glibc a quarter of the server's CPU under load was
@@ -207,9 +208,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             let store = paygate_gateway::open_store(&cfg).await?;
             let day = match date {
                 Some(d) => settlement::parse_date(&d)?,
-                None => paygate_gateway::outbox::day_plus(paygate_gateway::ids::now(), 0),
+                None => paygate_payments::clock::day_plus(SystemClock.now(), 0),
             };
-            let r = settlement::settle(&store, day).await?;
+            let r = settlement::settle(&store, day, SystemClock.now()).await?;
             println!(
                 "settled {} balance transactions in {} ledger entries",
                 r.transactions, r.entries

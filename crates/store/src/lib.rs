@@ -176,6 +176,30 @@ impl Store {
         )
     }
 
+    /// [`Store::commit`] that hands the unit back when it was not written (`None` only when
+    /// the store failed), so a caller can adjust the op that conflicted and submit it again
+    /// without cloning every unit beforehand.
+    pub async fn commit_returning(
+        &self,
+        unit: WriteUnit,
+    ) -> (Result<Vec<OpResult>, CommitError>, Option<WriteUnit>) {
+        if let Err(e) = validate::unit(&unit) {
+            return (Err(e.into()), Some(unit));
+        }
+        if unit.ops.is_empty() {
+            return (Ok(Vec::new()), None);
+        }
+        let reply = match self.submit(unit).await {
+            Ok(r) => r,
+            Err(e) => return (Err(e.into()), None),
+        };
+        match reply.await {
+            Err(_) => (Err(CommitError::Store(StoreError::Closed)), None),
+            Ok((result @ Ok(_), _)) => (result, None),
+            Ok((result, prepared)) => (result, Some(prepared.into_unit())),
+        }
+    }
+
     /// Commits `units` in the order given (each atomic on its own, a failing one does not
     /// stop the others), sharing group commits; one result per unit, in order.
     pub async fn commit_many(

@@ -5,7 +5,8 @@ use crate::api::refunds::retrieve_kind;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::new_id;
-use crate::outbox::{balance_txn, event, insert, ledger};
+use crate::postings::{balance_txn, ledger};
+use crate::records::{event, insert};
 use crate::render::{expand, expand_param, list_envelope, list_query, public};
 use crate::state::{AppState, SharedState};
 use axum::extract::{Path, State};
@@ -136,7 +137,7 @@ async fn create_payout_inner(mut ctx: Ctx) -> ApiResult<Value> {
         "id": id,
         "object": "payout",
         "amount": amount,
-        "arrival_date": crate::outbox::day_plus(ctx.now, 1),
+        "arrival_date": paygate_payments::clock::day_plus(ctx.now, 1),
         "automatic": false,
         "balance_transaction": txn.id,
         "created": ctx.now,

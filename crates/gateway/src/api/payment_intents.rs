@@ -5,12 +5,14 @@ use crate::error::{ApiError, ApiResult};
 use crate::flows;
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::{new_id, random_base62};
-use crate::models::{PaymentIntent, from_value, pi_status, to_value};
-use crate::outbox::{event, insert, update};
+use crate::models::{PaymentIntent, from_value, to_value};
+use crate::records::{event, insert, update};
 use crate::render::{expand, expand_param, list_envelope, list_query, public};
 use crate::state::SharedState;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use paygate_payments::intent::check;
+use paygate_payments::{CaptureMethod, IntentOp, PaymentIntentStatus as Status};
 use paygate_store::WriteUnit;
 use serde_json::{Map, Value};
 
@@ -38,14 +40,8 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
             "capture_method",
             &["automatic", "automatic_async", "manual"],
         )?
-        .map(|c| {
-            if c == "automatic_async" {
-                "automatic".to_string()
-            } else {
-                c
-            }
-        })
-        .unwrap_or_else(|| "automatic".into());
+        .and_then(|c| CaptureMethod::parse(&c))
+        .unwrap_or(CaptureMethod::Automatic);
     let confirm = p.bool("confirm")?.unwrap_or(false);
     let customer = p.str("customer")?.filter(|s| !s.is_empty());
     let description = p.str("description")?;
@@ -73,11 +69,7 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
     if let Some(c) = &customer {
         load(&ctx, c, "customer", "customer").await?;
     }
-    let status = if payment_method.is_some() {
-        pi_status::REQUIRES_CONFIRMATION
-    } else {
-        pi_status::REQUIRES_PAYMENT_METHOD
-    };
+    let status = Status::awaiting(payment_method.is_some());
     let id = new_id("pi");
     let pi = PaymentIntent {
         client_secret: format!("{id}_secret_{}", random_base62(24)),
@@ -103,7 +95,7 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         payment_method_types: vec!["card".into()],
         receipt_email,
         statement_descriptor,
-        status: status.into(),
+        status,
         attempts: 0,
     };
     let scope = ctx.scope();
@@ -180,21 +172,8 @@ pub async fn update_pi(
     post(st, req, |mut ctx| async move {
         let (row, mut pi) = load_pi(&ctx, &id).await?;
         let p = &mut ctx.params;
-        let editable = [
-            pi_status::REQUIRES_PAYMENT_METHOD,
-            pi_status::REQUIRES_CONFIRMATION,
-            pi_status::REQUIRES_ACTION,
-            pi_status::REQUIRES_CAPTURE,
-        ];
-        if let Some(a) = p.int("amount")? {
-            if pi.status == pi_status::REQUIRES_CAPTURE || !editable.contains(&pi.status.as_str()) {
-                return Err(state_error(&pi, "update the amount of"));
-            }
-            let currency =
-                paygate_ledger::Currency::parse(&pi.currency).map_err(ApiError::internal)?;
-            pi.amount = crate::api::check_amount(a, currency)?;
-        }
         if let Some(c) = p.str("currency")? {
+            allow(&pi, IntentOp::UpdateAmountOrCurrency, "currency")?;
             let cur = paygate_ledger::Currency::parse(&c).map_err(|_| {
                 ApiError::invalid(
                     "currency",
@@ -204,14 +183,23 @@ pub async fn update_pi(
             })?;
             pi.currency = cur.code().to_string();
         }
+        if let Some(a) = p.int("amount")? {
+            allow(&pi, IntentOp::UpdateAmountOrCurrency, "amount")?;
+            let currency =
+                paygate_ledger::Currency::parse(&pi.currency).map_err(ApiError::internal)?;
+            pi.amount = crate::api::check_amount(a, currency)?;
+        }
         if let Some(d) = p.str("description")? {
+            allow(&pi, IntentOp::Update, "description")?;
             pi.description = Some(d).filter(|s| !s.is_empty());
         }
         if let Some(e) = p.str("receipt_email")? {
+            allow(&pi, IntentOp::UpdateCustomer, "receipt_email")?;
             pi.receipt_email = Some(e).filter(|s| !s.is_empty());
         }
         let mut new_parent = None;
         if let Some(c) = p.str("customer")? {
+            allow(&pi, IntentOp::UpdateCustomer, "customer")?;
             if !c.is_empty() {
                 load(&ctx, &c, "customer", "customer").await?;
             }
@@ -220,25 +208,15 @@ pub async fn update_pi(
         }
         let p = &mut ctx.params;
         if let Some(pm) = p.str("payment_method")? {
-            if !editable.contains(&pi.status.as_str()) || pi.status == pi_status::REQUIRES_CAPTURE {
-                return Err(state_error(&pi, "update the payment method of"));
-            }
+            allow(&pi, IntentOp::UpdatePaymentMethod, "payment_method")?;
             pi.payment_method = Some(pm).filter(|s| !s.is_empty());
-            pi.status = if pi.payment_method.is_some() {
-                pi_status::REQUIRES_CONFIRMATION
-            } else {
-                pi_status::REQUIRES_PAYMENT_METHOD
-            }
-            .into();
+            pi.status = Status::awaiting(pi.payment_method.is_some());
         }
         if let Some(m) = p.metadata()? {
             merge_metadata(&mut pi.metadata, m);
         }
         let expands = expand_param(p)?;
         p.deny_unknown()?;
-        if pi.status == pi_status::SUCCEEDED || pi.status == pi_status::CANCELED {
-            return Err(state_error(&pi, "update"));
-        }
         let doc = to_value(&pi);
         let mut unit = WriteUnit {
             ops: vec![update(&pi.id, row.version, &doc)],
@@ -284,7 +262,7 @@ pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req:
             pi.payment_method = Some(pm);
         }
         if let Some(cm) = p.enum_str("capture_method", &["automatic", "manual"])? {
-            pi.capture_method = cm;
+            pi.capture_method = CaptureMethod::parse(&cm).unwrap_or(pi.capture_method);
         }
         if let Some(e) = p.str("receipt_email")? {
             pi.receipt_email = Some(e);
@@ -293,14 +271,7 @@ pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req:
         p.allow(CREATE_PARAMS);
         p.allow(&["payment_method_data", "client_secret"]);
         p.deny_unknown()?;
-        if ![
-            pi_status::REQUIRES_PAYMENT_METHOD,
-            pi_status::REQUIRES_CONFIRMATION,
-        ]
-        .contains(&pi.status.as_str())
-        {
-            return Err(state_error(&pi, "confirm"));
-        }
+        check(pi.status, IntentOp::Confirm).map_err(|e| state_error(&pi, e))?;
         flows::confirm(&mut ctx, pi, Some(row.version), Vec::new(), expands).await
     })
     .await
@@ -314,9 +285,7 @@ pub async fn capture(State(st): State<SharedState>, Path(id): Path<String>, req:
         let expands = expand_param(p)?;
         p.allow(&["statement_descriptor", "final_capture", "metadata"]);
         p.deny_unknown()?;
-        if pi.status != pi_status::REQUIRES_CAPTURE {
-            return Err(state_error(&pi, "capture"));
-        }
+        check(pi.status, IntentOp::Capture).map_err(|e| state_error(&pi, e))?;
         let amount = amount.unwrap_or(pi.amount_capturable);
         if amount < 1 || amount > pi.amount_capturable {
             return Err(ApiError::invalid(
@@ -348,15 +317,7 @@ pub async fn cancel(State(st): State<SharedState>, Path(id): Path<String>, req: 
         )?;
         let expands = expand_param(p)?;
         p.deny_unknown()?;
-        let cancellable = [
-            pi_status::REQUIRES_PAYMENT_METHOD,
-            pi_status::REQUIRES_CONFIRMATION,
-            pi_status::REQUIRES_ACTION,
-            pi_status::REQUIRES_CAPTURE,
-        ];
-        if !cancellable.contains(&pi.status.as_str()) {
-            return Err(state_error(&pi, "cancel"));
-        }
+        check(pi.status, IntentOp::Cancel).map_err(|e| state_error(&pi, e))?;
         flows::cancel(&mut ctx, pi, row.version, reason, expands).await
     })
     .await
@@ -374,14 +335,13 @@ pub async fn load_pi(ctx: &Ctx, id: &str) -> ApiResult<(paygate_store::ObjectRow
     Ok((row, pi))
 }
 
-/// Stripe's `payment_intent_unexpected_state`, carrying the intent.
-pub fn state_error(pi: &PaymentIntent, action: &str) -> ApiError {
-    ApiError::unexpected_state(
-        "payment_intent_unexpected_state",
-        format!(
-            "You cannot {action} this PaymentIntent because it has a status of {}.",
-            pi.status
-        ),
-    )
-    .with_extra("payment_intent", public(to_value(pi)))
+/// Stripe's `payment_intent_unexpected_state` for an operation the transition table refused,
+/// carrying the intent.
+pub fn state_error(pi: &PaymentIntent, refused: paygate_payments::UnexpectedState) -> ApiError {
+    ApiError::from(refused).with_extra("payment_intent", public(to_value(pi)))
+}
+
+/// Asks the transition table whether `op` is allowed; a refusal names `param`.
+fn allow(pi: &PaymentIntent, op: IntentOp, param: &str) -> ApiResult<()> {
+    check(pi.status, op).map_err(|e| state_error(pi, e).with_param(param))
 }

@@ -6,7 +6,7 @@ use crate::api::refunds::retrieve_kind;
 use crate::cards::card_from_params;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Ctx, Req, get, post};
-use crate::outbox::{event, update as update_op};
+use crate::records::{event, update as update_op};
 use crate::render::{expand, expand_param, list_envelope, list_query, public};
 use crate::state::SharedState;
 use axum::extract::{Path, State};

@@ -7,7 +7,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::new_id;
 use crate::models::{Charge, Refund, from_value, to_value};
-use crate::outbox::{balance_txn, event, insert, ledger, update as update_op};
+use crate::postings::{balance_txn, ledger};
+use crate::records::{event, insert, update as update_op};
 use crate::render::{expand, expand_param, list_envelope, list_query, public};
 use crate::state::SharedState;
 use axum::extract::{Path, State};
@@ -15,6 +16,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use paygate_ledger::Currency;
 use paygate_network::link::FollowUpKind;
+use paygate_payments::{AttemptRecord, ConnectorRef, RefundStatus};
 use paygate_store::{AttemptRow, Op, Scope, WriteUnit};
 use serde_json::Map;
 use serde_json::{Value, json};
@@ -71,7 +73,7 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
     let row = load(&ctx, &charge_id, "charge", "charge").await?;
     let mut ch: Charge = from_value(row.data.clone())?;
     let refundable = ch.amount_captured - refunded_of_captured(&ch) - ch.refund_reserved;
-    if !ch.captured || ch.status != "succeeded" {
+    if !ch.captured || ch.status != paygate_payments::ChargeStatus::Succeeded {
         return Err(ApiError::unexpected_state(
             "charge_not_refundable",
             format!(
@@ -130,8 +132,15 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         owner_node: ctx.st.cfg.node_id.clone(),
         state: "refunding".into(),
         created: ctx.now,
-        data: json!({"kind": "refund", "charge": ch.id, "refund": refund_id, "follow_up": record,
-                     "reason": reason, "metadata": metadata, "idempotency_key": ctx.idempotency_key()}),
+        data: AttemptRecord::Refund {
+            charge: ch.id.clone(),
+            refund: refund_id.clone(),
+            follow_up: ConnectorRef(json!(record)),
+            reason: reason.clone(),
+            metadata: metadata.clone(),
+            idempotency_key: ctx.idempotency_key().map(str::to_string),
+        }
+        .to_stored(),
     }));
     ctx.commit(unit).await?;
     // Phase 2: the network; a lost answer is asked for again with a repeat (0201).
@@ -210,7 +219,7 @@ pub fn refund_unit(
         metadata: draft.metadata,
         payment_intent: ch.payment_intent.clone(),
         reason: draft.reason,
-        status: "succeeded".into(),
+        status: RefundStatus::Succeeded,
     };
     let mut unit = WriteUnit::default();
     if ok {
@@ -240,7 +249,7 @@ pub fn refund_unit(
         ch.amount_refunded += re.amount;
         ch.refunded = refunded_of_captured(&ch) >= ch.amount_captured;
     } else {
-        re.status = "failed".into();
+        re.status = RefundStatus::Failed;
         re.failure_reason = Some("declined".into());
     }
     let re_doc = to_value(&re);

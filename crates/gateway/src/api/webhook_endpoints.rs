@@ -6,7 +6,7 @@ use crate::api::payment_intents::merge_metadata_doc;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::{new_id, random_base62};
-use crate::outbox::{insert, update as update_op};
+use crate::records::{insert, update as update_op};
 use crate::render::{expand_param, list_envelope, list_query, public};
 use crate::state::SharedState;
 use crate::webhooks::check_url;

@@ -60,6 +60,11 @@ impl PreparedUnit {
         PreparedUnit { unit, preps }
     }
 
+    /// The unit as submitted.
+    pub(crate) fn into_unit(self) -> WriteUnit {
+        self.unit
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.unit.ops.len()
     }

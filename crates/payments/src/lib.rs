@@ -1,0 +1,30 @@
+//! # paygate-payments: the payment domain, without HTTP
+//!
+//! The types every payment operation shares, whatever the counterparty:
+//!
+//! | module | what |
+//! |---|---|
+//! | [`money`] | [`Money`]: integer minor units of a [`Currency`], checked on construction |
+//! | [`clock`] | the injectable [`Clock`] (system or manual for tests) and the calendar math (UTC days, Korean dates) |
+//! | [`intent`] | [`PaymentIntentStatus`] and the one table of which operation is allowed in which status |
+//! | [`next_action`] | [`NextAction`]: what the payer must do before a payment can go on (`requires_action`) |
+//! | [`objects`] | [`ChargeStatus`], [`RefundStatus`] |
+//! | [`attempt`] | [`AttemptRecord`]: the typed recovery records written before a counterparty is called |
+//!
+//! This crate depends on no web framework and on no counterparty's protocol: the gateway is its
+//! HTTP shell.
+
+pub mod attempt;
+pub mod clock;
+pub mod intent;
+pub mod money;
+pub mod next_action;
+pub mod objects;
+
+pub use attempt::{AttemptError, AttemptRecord, ConnectorRef};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use intent::{CaptureMethod, IntentOp, PaymentIntentStatus, UnexpectedState};
+pub use money::{Money, MoneyError};
+pub use next_action::NextAction;
+pub use objects::{ChargeStatus, RefundStatus};
+pub use paygate_ledger::Currency;
