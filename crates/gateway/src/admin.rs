@@ -4,15 +4,41 @@ use crate::auth::mint_key;
 use crate::config::Config;
 use crate::ids::new_id;
 use paygate_payments::{Clock, SystemClock};
-use paygate_store::{MerchantRow, Op, Store, WriteUnit};
+use paygate_store::{CommitError, ConflictKind, MerchantRow, Op, OpResult, Store, WriteUnit};
 use serde_json::json;
 
-/// A merchant with its first test-mode key pair.
+/// A merchant with its first test-mode key pair (the keys are shown this once).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct NewMerchant {
     pub id: String,
     pub secret_key: String,
+    pub secret_key_id: String,
     pub publishable_key: String,
+    pub publishable_key_id: String,
+}
+
+/// An API key as operators see it: never the key, only its prefix and last four characters.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct KeyInfo {
+    pub id: String,
+    /// `secret` or `publishable`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `test` or `live`.
+    pub mode: &'static str,
+    /// e.g. `sk_test_…a1B2`.
+    pub redacted: String,
+    /// Unix seconds.
+    pub created: i64,
+    /// Unix seconds, once revoked.
+    pub revoked: Option<i64>,
+}
+
+/// What `revoke_key` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoked {
+    Now,
+    Already,
 }
 
 /// Creates a merchant with the configured default fee and settlement delay, and test keys.
@@ -39,6 +65,7 @@ pub async fn create_merchant(
     };
     let (secret_key, sk) = mint_key(&id, false, true);
     let (publishable_key, pk) = mint_key(&id, false, false);
+    let (secret_key_id, publishable_key_id) = (sk.id.clone(), pk.id.clone());
     let unit = WriteUnit {
         ops: vec![
             Op::InsertMerchant(row),
@@ -50,7 +77,9 @@ pub async fn create_merchant(
     Ok(NewMerchant {
         id,
         secret_key,
+        secret_key_id,
         publishable_key,
+        publishable_key_id,
     })
 }
 
@@ -77,17 +106,54 @@ pub async fn create_key(
     Ok((key, id))
 }
 
-pub async fn revoke_key(store: &Store, key_id: &str) -> Result<(), String> {
-    store
+/// Revokes a key by id; an unknown id is an error naming it.
+pub async fn revoke_key(store: &Store, key_id: &str) -> Result<Revoked, String> {
+    let result = store
         .commit(WriteUnit {
             ops: vec![Op::RevokeApiKey {
                 id: key_id.to_string(),
                 revoked_at: SystemClock.now(),
             }],
         })
+        .await;
+    match result {
+        Ok(r) if r.first() == Some(&OpResult::Exists) => Ok(Revoked::Already),
+        Ok(_) => Ok(Revoked::Now),
+        Err(CommitError::Conflict {
+            what: ConflictKind::NotFound,
+            ..
+        }) => Err(format!("no API key {key_id}")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A merchant's API keys, oldest first.
+pub async fn list_keys(store: &Store, merchant_id: &str) -> Result<Vec<KeyInfo>, String> {
+    store
+        .get_merchant(merchant_id)
         .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no merchant {merchant_id}"))?;
+    let mut rows = store
+        .list_api_keys(merchant_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    // Oldest first; keys made together (a new merchant's pair) secret first.
+    rows.sort_by(|a, b| {
+        let order = |k: &paygate_store::ApiKeyRow| (k.created, k.livemode, k.kind != "secret");
+        order(a).cmp(&order(b)).then_with(|| a.id.cmp(&b.id))
+    });
+    Ok(rows
+        .into_iter()
+        .map(|r| KeyInfo {
+            mode: if r.livemode { "live" } else { "test" },
+            id: r.id,
+            kind: r.kind,
+            redacted: r.display,
+            created: r.created,
+            revoked: r.revoked_at,
+        })
+        .collect())
 }
 
 /// Cards re-wrapped per round of `rotate_kek`.

@@ -4,8 +4,9 @@
 use serde::Deserialize;
 use std::path::PathBuf;
 
-/// Everything the gateway needs at start-up.
-#[derive(Clone, Debug, Deserialize)]
+/// Everything the gateway needs at start-up. Its `Debug` form redacts every secret (KEKs, the
+/// fingerprint key, the database URL's password), so a logged configuration leaks none.
+#[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Where the SQLite database and the in-process simulator's journal live.
@@ -19,6 +20,8 @@ pub struct Config {
     pub database_pool_size: usize,
     /// HTTP listen address.
     pub listen: String,
+    /// Listen address of `GET /metrics` (Prometheus), never the API's; `off` disables it.
+    pub metrics_listen: String,
     /// Card network (ISO 8583) address; when absent an in-process simulator is started.
     pub network_addr: Option<String>,
     /// ISO 8583 profile on the link: `ascii` or `binary`.
@@ -54,6 +57,17 @@ pub struct Config {
     pub fault_delay_after_auth_ms: u64,
 }
 
+/// Where `/metrics` listens unless configured: loopback only, Prometheus' port for exporters.
+pub const DEFAULT_METRICS_LISTEN: &str = "127.0.0.1:9464";
+
+impl Config {
+    /// The metrics listen address, or `None` when `metrics_listen = "off"`.
+    pub fn metrics_addr(&self) -> Option<&str> {
+        let a = self.metrics_listen.trim();
+        (!a.eq_ignore_ascii_case("off")).then_some(a)
+    }
+}
+
 /// Sized to the machine: two connections per CPU plus four for background work, at most 32.
 /// A payment reads through the pool once (its idempotency key); the rest of its work is in the
 /// group commits, which run on their own connections.
@@ -70,6 +84,7 @@ impl Default for Config {
             database_schema: None,
             database_pool_size: default_pool_size(),
             listen: "127.0.0.1:8080".into(),
+            metrics_listen: DEFAULT_METRICS_LISTEN.into(),
             network_addr: None,
             network_profile: "ascii".into(),
             network_timeout_ms: 10_000,
@@ -87,5 +102,138 @@ impl Default for Config {
             settle_daily: true,
             fault_delay_after_auth_ms: 0,
         }
+    }
+}
+
+/// Shown in place of a secret.
+const REDACTED: &str = "<redacted>";
+
+/// `postgres://user:secret@host/db` → `postgres://user:<redacted>@host/db`; a URL that does not
+/// parse is redacted whole (it may still hold a password).
+fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some(REDACTED));
+            }
+            for (k, _) in u.query_pairs() {
+                if k.eq_ignore_ascii_case("password") {
+                    return format!("{}://{REDACTED}", u.scheme());
+                }
+            }
+            u.to_string()
+        }
+        Err(_) => REDACTED.to_string(),
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Destructured so that a new field cannot be added without deciding how it prints.
+        let Config {
+            data_dir,
+            database_url,
+            database_schema,
+            database_pool_size,
+            listen,
+            metrics_listen,
+            network_addr,
+            network_profile,
+            network_timeout_ms,
+            node_id,
+            vault_keks,
+            fingerprint_key,
+            webhooks_allow_private,
+            webhook_retry_window_s,
+            webhook_timeout_ms,
+            default_fee_bps,
+            default_fee_fixed_minor,
+            default_settle_days,
+            attempt_stale_s,
+            rate_limit_per_s,
+            settle_daily,
+            fault_delay_after_auth_ms,
+        } = self;
+        // A KEK prints as its id only: `kek-1:<redacted>`.
+        let keks: Vec<String> = vault_keks
+            .iter()
+            .map(|k| match k.split_once(':') {
+                Some((id, _)) => format!("{id}:{REDACTED}"),
+                None => REDACTED.to_string(),
+            })
+            .collect();
+        f.debug_struct("Config")
+            .field("data_dir", data_dir)
+            .field("database_url", &database_url.as_deref().map(redact_url))
+            .field("database_schema", database_schema)
+            .field("database_pool_size", database_pool_size)
+            .field("listen", listen)
+            .field("metrics_listen", metrics_listen)
+            .field("network_addr", network_addr)
+            .field("network_profile", network_profile)
+            .field("network_timeout_ms", network_timeout_ms)
+            .field("node_id", node_id)
+            .field("vault_keks", &keks)
+            .field(
+                "fingerprint_key",
+                &fingerprint_key.as_ref().map(|_| REDACTED),
+            )
+            .field("webhooks_allow_private", webhooks_allow_private)
+            .field("webhook_retry_window_s", webhook_retry_window_s)
+            .field("webhook_timeout_ms", webhook_timeout_ms)
+            .field("default_fee_bps", default_fee_bps)
+            .field("default_fee_fixed_minor", default_fee_fixed_minor)
+            .field("default_settle_days", default_settle_days)
+            .field("attempt_stale_s", attempt_stale_s)
+            .field("rate_limit_per_s", rate_limit_per_s)
+            .field("settle_daily", settle_daily)
+            .field("fault_delay_after_auth_ms", fault_delay_after_auth_ms)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_keks_the_fingerprint_key_and_the_database_password() {
+        let cfg = Config {
+            vault_keks: vec![
+                "kek-2:S2VrU2VjcmV0TnVtYmVyVHdvLi4uLi4uLi4uLi4uLi4=".into(),
+                "kek-1:T2xkS2VrU2VjcmV0Li4uLi4uLi4uLi4uLi4uLi4uLi4=".into(),
+            ],
+            fingerprint_key: Some("RmluZ2VycHJpbnRTZWNyZXQuLi4uLi4uLi4uLi4uLi4=".into()),
+            database_url: Some("postgres://paygate:hunter2-db-pass@db.internal:5432/pay".into()),
+            ..Config::default()
+        };
+        let text = format!("{cfg:?}");
+        for secret in [
+            "S2VrU2VjcmV0TnVtYmVyVHdvLi4uLi4uLi4uLi4uLi4=",
+            "T2xkS2VrU2VjcmV0Li4uLi4uLi4uLi4uLi4uLi4uLi4=",
+            "RmluZ2VycHJpbnRTZWNyZXQuLi4uLi4uLi4uLi4uLi4=",
+            "hunter2-db-pass",
+        ] {
+            assert!(!text.contains(secret), "{secret} printed in {text}");
+        }
+        assert!(text.contains("kek-2:<redacted>"), "{text}");
+        assert!(text.contains("db.internal"), "the host still shows: {text}");
+        let pretty = format!("{cfg:#?}");
+        assert!(!pretty.contains("hunter2-db-pass"));
+    }
+
+    #[test]
+    fn a_password_in_the_query_or_an_unparsable_url_is_redacted_too() {
+        assert!(!redact_url("postgres://u@h/db?password=sekrit").contains("sekrit"));
+        assert_eq!(redact_url("host=h password=sekrit"), REDACTED);
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+    }
+
+    #[test]
+    fn metrics_can_be_turned_off() {
+        let mut cfg = Config::default();
+        assert_eq!(cfg.metrics_addr(), Some(DEFAULT_METRICS_LISTEN));
+        cfg.metrics_listen = "off".into();
+        assert_eq!(cfg.metrics_addr(), None);
     }
 }

@@ -16,15 +16,81 @@ use axum::response::Response;
 use paygate_store::{CommitError, ConflictKind, Op, OpResult, WriteUnit};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 /// Longest accepted `Idempotency-Key`.
 pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
 
 pub use crate::response::json_response;
 
+/// What the access middleware knows of one request, shared with the handler through the
+/// request's extensions: its id (`req_…`) and, once authenticated, its merchant.
+#[derive(Clone)]
+struct RequestInfo {
+    id: String,
+    merchant: Arc<OnceLock<String>>,
+}
+
+tokio::task_local! {
+    /// The id of the request whose mutating task is running (events carry it as `request.id`).
+    static REQUEST_ID: String;
+}
+
+/// The id of the request this task serves, if it serves one (background work has none).
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// Around every API request: a `Request-Id` response header (`req_…`, errors too), metrics,
+/// `Retry-After` on a 429, and one access-log line (target `paygate::access`: method, path,
+/// status, duration, request id, merchant; never bodies or query strings — they carry card data).
+pub async fn observe(
+    axum::extract::State(st): axum::extract::State<SharedState>,
+    mut req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let started = Instant::now();
+    let info = RequestInfo {
+        id: crate::ids::new_id("req"),
+        merchant: Arc::default(),
+    };
+    req.extensions_mut().insert(info.clone());
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let mut resp = next.run(req).await;
+    let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    crate::metrics::Metrics::incr(&st.metrics.http_requests);
+    if resp.status().is_server_error() {
+        crate::metrics::Metrics::incr(&st.metrics.http_5xx);
+    }
+    st.metrics.observe_request_us(us);
+    if let Ok(v) = HeaderValue::from_str(&info.id) {
+        resp.headers_mut().insert("request-id", v);
+    }
+    if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+        resp.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(crate::ratelimit::RETRY_AFTER_S),
+        );
+    }
+    tracing::info!(
+        target: "paygate::access",
+        %method,
+        %path,
+        status = resp.status().as_u16(),
+        duration_us = us,
+        request_id = %info.id,
+        merchant = %info.merchant.get().map_or("-", String::as_str),
+        "request"
+    );
+    resp
+}
+
 /// An authenticated, parsed API request.
 pub struct Req {
+    /// `req_…`, as sent back in the `Request-Id` header.
+    pub request_id: String,
     pub caller: Caller,
     pub params: Params,
     pub idempotency_key: Option<String>,
@@ -37,7 +103,12 @@ impl FromRequest<SharedState> for Req {
 
     async fn from_request(req: Request, state: &SharedState) -> Result<Req, ApiError> {
         let (parts, body) = req.into_parts();
+        let info = parts.extensions.get::<RequestInfo>();
         let caller = authenticate(state, &parts.headers).await?;
+        if let Some(info) = info {
+            let _ = info.merchant.set(caller.merchant.id.clone());
+        }
+        let request_id = info.map_or_else(|| crate::ids::new_id("req"), |i| i.id.clone());
         let idempotency_key = match parts.headers.get("idempotency-key") {
             None => None,
             Some(v) => {
@@ -81,6 +152,7 @@ impl FromRequest<SharedState> for Req {
             .and_then(|v| v.to_str().ok());
         let params = Params::parse(content_type, &bytes, parts.uri.query())?;
         Ok(Req {
+            request_id,
             caller,
             params,
             idempotency_key,
@@ -100,6 +172,8 @@ enum IdemStage {
 /// What a handler of a mutating request works with.
 pub struct Ctx {
     pub st: SharedState,
+    /// `req_…` of the HTTP request (events written by it carry it as `request.id`).
+    pub request_id: String,
     pub caller: Caller,
     pub params: Params,
     pub now: i64,
@@ -315,7 +389,8 @@ where
     // out) mid-payment, hyper drops this future, but the payment must not stop between its
     // network round trip and the commit of its outcome — it completes, is stored under its
     // idempotency key, and the client's retry gets the result.
-    match tokio::spawn(post_to_end(st, req, handler)).await {
+    let request_id = req.request_id.clone();
+    match tokio::spawn(REQUEST_ID.scope(request_id, post_to_end(st, req, handler))).await {
         Ok(response) => response,
         Err(e) => error_response(ApiError::internal(format!("request task failed: {e}"))),
     }
@@ -343,6 +418,7 @@ where
     let stage = Arc::new(Mutex::new(IdemStage::None));
     let ctx = Ctx {
         st: st.clone(),
+        request_id: req.request_id,
         caller: req.caller,
         params: req.params,
         now: st.now(),

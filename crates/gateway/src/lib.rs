@@ -59,7 +59,7 @@ pub async fn open_store(cfg: &Config) -> Result<Store, String> {
             pool_size: cfg.database_pool_size,
         },
         None => StoreConfig::Sqlite {
-            path: cfg.data_dir.join("paygate.db"),
+            path: private_database_file(&cfg.data_dir)?,
         },
     };
     Store::open(sc)
@@ -126,6 +126,46 @@ fn demo_keys(dir: &Path) -> Result<(Vec<String>, String), String> {
     Ok((keks, fp))
 }
 
+/// The SQLite file under `dir`, made readable by this user only before SQLite opens it: the
+/// directory 0700, `paygate.db` 0600 (SQLite gives its `-wal` and `-shm` files the database
+/// file's mode). Files an older version left readable to others are tightened.
+fn private_database_file(dir: &Path) -> Result<std::path::PathBuf, String> {
+    let io = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
+    let db = dir.join("paygate.db");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        if !dir.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| io(dir, e))?;
+        }
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(&db)
+            .map_err(|e| io(&db, e))?;
+        for name in [
+            "paygate.db",
+            "paygate.db-wal",
+            "paygate.db-shm",
+            "vault-keys.json",
+        ] {
+            let p = dir.join(name);
+            if let Ok(meta) = std::fs::metadata(&p)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| io(&p, e))?;
+            }
+        }
+    }
+    Ok(db)
+}
+
 fn write_private(path: &Path, text: &str) -> Result<(), String> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
@@ -144,6 +184,8 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
 /// A running gateway.
 pub struct Server {
     pub addr: SocketAddr,
+    /// Where `GET /metrics` is served (`None` when `metrics_listen = "off"`).
+    pub metrics_addr: Option<SocketAddr>,
     pub state: SharedState,
     pub sim: Option<SimHandle>,
     shutdown: watch::Sender<bool>,
@@ -184,6 +226,18 @@ pub async fn start(cfg: Config) -> Result<Server, String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let metrics_listener = match cfg.metrics_addr() {
+        Some(a) => Some(
+            tokio::net::TcpListener::bind(a)
+                .await
+                .map_err(|e| format!("cannot listen for metrics on {a}: {e}"))?,
+        ),
+        None => None,
+    };
+    let metrics_addr = match &metrics_listener {
+        Some(l) => Some(l.local_addr().map_err(|e| e.to_string())?),
+        None => None,
+    };
     let state: SharedState = Arc::new(AppState::new(cfg, store, link, vault));
     match recovery::recover(&state, None).await {
         Ok(0) => {}
@@ -197,8 +251,22 @@ pub async fn start(cfg: Config) -> Result<Server, String> {
     let mut tasks = Vec::new();
     tasks.push(tokio::spawn(webhooks::run(state.clone(), rx.clone())));
     tasks.push(tokio::spawn(background(state.clone(), rx.clone())));
-    let app = api::router(state.clone())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), observe));
+    if let Some(l) = metrics_listener {
+        let mut mrx = rx.clone();
+        let app = metrics::router(state.clone());
+        tasks.push(tokio::spawn(async move {
+            let serve = axum::serve(l, app).with_graceful_shutdown(async move {
+                let _ = mrx.wait_for(|v| *v).await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "metrics server stopped");
+            }
+        }));
+    }
+    let app = api::router(state.clone()).layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        http::observe,
+    ));
     let mut srx = rx.clone();
     tasks.push(tokio::spawn(async move {
         // Answers go out as soon as they are written, never held back by Nagle's algorithm
@@ -218,6 +286,7 @@ pub async fn start(cfg: Config) -> Result<Server, String> {
     }));
     Ok(Server {
         addr,
+        metrics_addr,
         state,
         sim,
         shutdown: tx,
@@ -262,26 +331,6 @@ async fn background(st: SharedState, mut rx: watch::Receiver<bool>) {
             }
         }
     }
-}
-
-/// Request metrics and one access-log line per request (never bodies: they carry card data).
-async fn observe(
-    axum::extract::State(st): axum::extract::State<SharedState>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let started = std::time::Instant::now();
-    let method = req.method().clone();
-    let path = req.uri().path().to_string();
-    let resp = next.run(req).await;
-    let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    metrics::Metrics::incr(&st.metrics.http_requests);
-    if resp.status().is_server_error() {
-        metrics::Metrics::incr(&st.metrics.http_5xx);
-    }
-    st.metrics.observe_request_us(us);
-    tracing::debug!(%method, %path, status = resp.status().as_u16(), us, "request");
-    resp
 }
 
 impl Server {

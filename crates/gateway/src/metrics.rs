@@ -1,10 +1,37 @@
-//! Process metrics in the Prometheus text format (`GET /metrics`).
+//! Process metrics in the Prometheus text format (`GET /metrics`), served on a listener of its
+//! own (`metrics_listen`, loopback by default), never on the API's: the API port faces
+//! merchants and the internet, the metrics port faces the operator's scraper.
 //!
 //! A handful of atomic counters and a fixed-bucket latency histogram: enough for dashboards and
 //! alerts without a metrics framework in the hot path.
 
+use crate::state::SharedState;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The metrics listener's routes: `GET /metrics`, everything else 404.
+pub fn router(state: SharedState) -> Router {
+    Router::new()
+        .route("/metrics", get(scrape))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
+        .with_state(state)
+}
+
+async fn scrape(State(st): State<SharedState>) -> Response {
+    let mut text = st.metrics.render();
+    text.push_str(&render_store(&st.store.stats()));
+    let mut r = text.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    r
+}
 
 /// Latency histogram bucket upper bounds, microseconds.
 const BUCKETS_US: [u64; 12] = [

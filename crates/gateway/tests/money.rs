@@ -70,19 +70,94 @@ fn settle_dates_are_parsed_strictly() {
     assert!(settlement::parse_date("02/01/2026").is_err());
 }
 
-#[tokio::test]
-async fn requests_over_the_key_rate_get_429() {
-    let app = TestApp::spawn_with(|c| c.rate_limit_per_s = 5).await;
-    let mut codes = Vec::new();
-    for _ in 0..12 {
-        let (s, v) = app.get("/v1/customers").await;
-        if s == StatusCode::TOO_MANY_REQUESTS {
-            assert_eq!(v["error"]["type"], "rate_limit_error");
+/// A key allowed 2 requests/s sends 6 payments at once: the burst is the rate, so exactly two
+/// run; each of the other four is a 429 `rate_limit_error` with `Retry-After` that created no
+/// PaymentIntent, no ledger entry, no event and no stored idempotency result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_over_the_key_rate_runs_exactly_the_rate_and_the_rest_create_nothing() {
+    let app = TestApp::spawn_with(|c| c.rate_limit_per_s = 2).await;
+    // Each read goes through a key of its own: the limit is per key (2 per second for every
+    // key), so the reads spend neither the burst nor each other's tokens.
+    let (reader, reader2) = (app.second_key().await, app.second_key().await);
+    let send = |i: i64| {
+        let app = &app;
+        async move {
+            let amount = (1_000 * (i + 1)).to_string();
+            let form = support::card_payment_form(VISA, &amount);
+            let key = format!("burst-{i}");
+            let r = app
+                .post_response(&app.key, "/v1/payment_intents", &form, Some(&key))
+                .await;
+            let retry_after = r.headers().get("retry-after").cloned();
+            let status = r.status();
+            let body: serde_json::Value = r.json().await.unwrap();
+            (key, status, retry_after, body)
         }
-        codes.push(s);
+    };
+    let (a, b, c, d, e, f) = tokio::join!(send(0), send(1), send(2), send(3), send(4), send(5));
+    let answers = [a, b, c, d, e, f];
+    let ok: Vec<_> = answers.iter().filter(|a| a.1 == StatusCode::OK).collect();
+    let limited: Vec<_> = answers
+        .iter()
+        .filter(|a| a.1 == StatusCode::TOO_MANY_REQUESTS)
+        .collect();
+    assert_eq!((ok.len(), limited.len()), (2, 4), "{answers:?}");
+    for (_, _, retry_after, body) in &limited {
+        assert_eq!(retry_after.as_ref().map(|v| v.to_str().unwrap()), Some("1"));
+        assert_eq!(
+            body["error"],
+            serde_json::json!({
+                "type": "rate_limit_error",
+                "code": "rate_limit",
+                "message": "Too many requests hit the API too quickly.",
+                "doc_url": "https://docs.stripe.com/error-codes/rate-limit",
+            })
+        );
     }
-    assert!(codes.contains(&StatusCode::OK));
-    assert!(codes.contains(&StatusCode::TOO_MANY_REQUESTS), "{codes:?}");
+    for (_, _, _, pi) in &ok {
+        assert_eq!(pi["status"], "succeeded", "{pi}");
+    }
+    // Only the two that ran exist: intents, events, ledger.
+    let (s, list) = app.get_as(&reader, "/v1/payment_intents?limit=100").await;
+    assert_eq!(s, StatusCode::OK);
+    let mut listed: Vec<&str> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    let mut ran: Vec<&str> = ok.iter().map(|a| a.3["id"].as_str().unwrap()).collect();
+    listed.sort_unstable();
+    ran.sort_unstable();
+    assert_eq!(listed, ran);
+    let fee = |a: i64| a * 290 / 10_000;
+    let net: i64 = ok
+        .iter()
+        .map(|a| a.3["amount"].as_i64().unwrap())
+        .map(|a| a - fee(a))
+        .sum();
+    assert_eq!(app.balance_as(&reader).await, (0, net));
+    let (s, events) = app.get_as(&reader2, "/v1/events?limit=100").await;
+    assert_eq!(s, StatusCode::OK, "{events}");
+    let succeeded = events["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "payment_intent.succeeded")
+        .count();
+    assert_eq!(succeeded, 2);
+    let report = app.server.state.store.ledger_verify().await.unwrap();
+    assert_eq!(report.entries, 2, "one capture entry per payment that ran");
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    // A refused request stored nothing under its idempotency key.
+    let scope = paygate_store::Scope {
+        merchant_id: app.merchant.clone(),
+        livemode: false,
+    };
+    for (key, _, _, _) in &limited {
+        let stored = app.server.state.store.idempotency_get(&scope, key).await;
+        assert!(stored.unwrap().is_none(), "{key} was stored");
+    }
 }
 
 #[tokio::test]

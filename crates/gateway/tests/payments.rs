@@ -320,12 +320,7 @@ async fn metrics_count_payments_and_the_stores_group_commits() {
         let (status, pi) = app.pay(VISA, 1_000, &[]).await;
         assert_eq!(status, StatusCode::OK, "{pi}");
     }
-    let text = reqwest::get(format!("{}/metrics", app.base))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     let value = |name: &str| -> u64 {
         text.lines()
             .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())

@@ -46,6 +46,10 @@ pub struct ConfigArgs {
     /// HTTP listen address (default 127.0.0.1:8080).
     #[arg(long, env = "PAYGATE_LISTEN")]
     pub listen: Option<String>,
+    /// Prometheus `/metrics` listen address, apart from the API (default 127.0.0.1:9464;
+    /// `off` disables).
+    #[arg(long, env = "PAYGATE_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
     /// Card network address HOST:PORT; without it an in-process simulator starts.
     #[arg(long, env = "PAYGATE_NETWORK_ADDR")]
     pub network_addr: Option<String>,
@@ -77,6 +81,9 @@ impl ConfigArgs {
         let mut cfg = self.db.config()?;
         if let Some(v) = &self.listen {
             cfg.listen = v.clone();
+        }
+        if let Some(v) = &self.metrics_listen {
+            cfg.metrics_listen = v.clone();
         }
         if let Some(v) = &self.network_addr {
             cfg.network_addr = Some(v.clone());

@@ -2,11 +2,16 @@
 //! load generator, in one binary.
 
 mod config;
+mod keys;
+mod merchant;
 
 use clap::{Parser, Subcommand};
 use config::{ConfigArgs, DbArgs};
+use keys::KeysCmd;
+use merchant::MerchantCmd;
 use paygate_gateway::{admin, settlement};
 use paygate_payments::{Clock, SystemClock};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// mimalloc instead of glibc malloc: with glibc a quarter of the server's CPU under load was
@@ -40,7 +45,8 @@ enum Command {
     Settle {
         #[command(flatten)]
         db: DbArgs,
-        /// Settle everything available on or before this day (YYYY-MM-DD, UTC); default today.
+        /// Settle everything available on or before this day (YYYY-MM-DD, UTC; today or
+        /// earlier, a future day is refused); default today.
         #[arg(long)]
         date: Option<String>,
     },
@@ -64,57 +70,6 @@ enum Command {
 }
 
 #[derive(Subcommand)]
-enum MerchantCmd {
-    /// Create a merchant with test-mode keys.
-    Create {
-        #[arg(long)]
-        name: String,
-        #[command(flatten)]
-        db: DbArgs,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// List merchants.
-    List {
-        #[command(flatten)]
-        db: DbArgs,
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum KeysCmd {
-    /// Mint an API key for a merchant (shown once).
-    Create {
-        #[arg(long)]
-        merchant: String,
-        /// Live-mode key (default test mode).
-        #[arg(long)]
-        live: bool,
-        /// Publishable key instead of a secret key.
-        #[arg(long)]
-        publishable: bool,
-        #[command(flatten)]
-        db: DbArgs,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Revoke an API key by its id (`key_…`).
-    Revoke {
-        #[arg(long)]
-        id: String,
-        #[command(flatten)]
-        db: DbArgs,
-    },
-    /// Print a new random key-encrypting key (base64) for `vault_keks`.
-    GenerateKek,
-    /// Re-wrap every card's data key under the active KEK (safe while serving).
-    RotateKek(ConfigArgs),
-}
-
-#[derive(Subcommand)]
 enum LedgerCmd {
     /// Check that every entry balances and every balance equals its postings.
     Verify {
@@ -132,12 +87,17 @@ enum SimCmd {
 }
 
 fn main() -> ExitCode {
+    // Everything this process creates (database, WAL, vault keys, simulator journal, logs it
+    // writes) is readable by its user only.
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PAYGATE_LOG")
                 .unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -162,39 +122,8 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
-        Command::Merchant(MerchantCmd::Create { name, db, json }) => {
-            let cfg = db.config()?;
-            let store = paygate_gateway::open_store(&cfg).await?;
-            let m = admin::create_merchant(&store, &cfg, &name).await?;
-            if json {
-                println!("{}", serde_json::to_string(&m).map_err(|e| e.to_string())?);
-            } else {
-                println!(
-                    "merchant {}\nsecret key      {}\npublishable key {}",
-                    m.id, m.secret_key, m.publishable_key
-                );
-            }
-            store.close().await;
-            Ok(())
-        }
-        Command::Merchant(MerchantCmd::List { db, json }) => {
-            let cfg = db.config()?;
-            let store = paygate_gateway::open_store(&cfg).await?;
-            let list = store.list_merchants().await.map_err(|e| e.to_string())?;
-            for m in &list {
-                if json {
-                    println!(
-                        "{}",
-                        serde_json::json!({"id": m.id, "name": m.name, "created": m.created})
-                    );
-                } else {
-                    println!("{}\t{}", m.id, m.name);
-                }
-            }
-            store.close().await;
-            Ok(())
-        }
-        Command::Keys(cmd) => keys(cmd).await,
+        Command::Merchant(cmd) => merchant::run(cmd).await,
+        Command::Keys(cmd) => keys::run(cmd).await,
         Command::Migrate(db) => {
             let cfg = db.config()?;
             let store = paygate_gateway::open_store(&cfg).await?;
@@ -204,18 +133,18 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Ledger(LedgerCmd::Verify { db, json }) => ledger_verify(db, json).await,
         Command::Settle { db, date } => {
+            let day = settlement::settle_day(date.as_deref(), SystemClock.now())?;
             let cfg = db.config()?;
             let store = paygate_gateway::open_store(&cfg).await?;
-            let day = match date {
-                Some(d) => settlement::parse_date(&d)?,
-                None => paygate_payments::clock::day_plus(SystemClock.now(), 0),
-            };
-            let r = settlement::settle(&store, day, SystemClock.now()).await?;
-            println!(
-                "settled {} balance transactions in {} ledger entries",
-                r.transactions, r.entries
-            );
+            let r = settlement::settle(&store, day, SystemClock.now()).await;
             store.close().await;
+            let r = r?;
+            println!(
+                "settled {} balance transactions in {} ledger entries (available on or before {})",
+                r.transactions,
+                r.entries,
+                settlement::format_date(day)
+            );
             Ok(())
         }
         Command::Reconcile {
@@ -305,50 +234,6 @@ async fn ledger_verify(db: DbArgs, json: bool) -> Result<(), String> {
     }
 }
 
-async fn keys(cmd: KeysCmd) -> Result<(), String> {
-    match cmd {
-        KeysCmd::Create {
-            merchant,
-            live,
-            publishable,
-            db,
-            json,
-        } => {
-            let cfg = db.config()?;
-            let store = paygate_gateway::open_store(&cfg).await?;
-            let (key, id) = admin::create_key(&store, &merchant, live, !publishable).await?;
-            if json {
-                println!("{}", serde_json::json!({"id": id, "key": key}));
-            } else {
-                println!("{id}\t{key}");
-            }
-            store.close().await;
-            Ok(())
-        }
-        KeysCmd::Revoke { id, db } => {
-            let cfg = db.config()?;
-            let store = paygate_gateway::open_store(&cfg).await?;
-            admin::revoke_key(&store, &id).await?;
-            println!("revoked {id}");
-            store.close().await;
-            Ok(())
-        }
-        KeysCmd::GenerateKek => {
-            println!("{}", paygate_vault::generate_key_b64());
-            Ok(())
-        }
-        KeysCmd::RotateKek(args) => {
-            let cfg = args.config()?;
-            let store = paygate_gateway::open_store(&cfg).await?;
-            let vault = paygate_gateway::open_vault(&cfg)?;
-            let n = paygate_gateway::admin::rotate_kek(&store, &vault).await?;
-            println!("re-wrapped {n} card data keys under the active KEK");
-            store.close().await;
-            Ok(())
-        }
-    }
-}
-
 async fn serve(args: ConfigArgs) -> Result<(), String> {
     let cfg = args.config()?;
     let first_start = !cfg.data_dir.join("paygate.db").exists() && cfg.database_url.is_none();
@@ -364,14 +249,16 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
             .unwrap_or(false)
     {
         let m = admin::create_merchant(&server.state.store, &cfg, "Demo merchant").await?;
-        println!("created a test-mode demo merchant {}", m.id);
-        println!("  secret key:      {}", m.secret_key);
-        println!("  publishable key: {}", m.publishable_key);
+        println!("created a test-mode demo merchant:");
+        merchant::print_new(&m, "  ");
         println!("try it:");
         println!(
             "  curl http://{addr}/v1/payment_intents -u {}: -d amount=10000 -d currency=krw -d confirm=true \\\n    -d 'payment_method_data[type]=card' -d 'payment_method_data[card][number]=4242424242424242' \\\n    -d 'payment_method_data[card][exp_month]=12' -d 'payment_method_data[card][exp_year]=2030' -d 'payment_method_data[card][cvc]=123'",
             m.secret_key
         );
+    }
+    if let Some(m) = server.metrics_addr {
+        println!("metrics on http://{m}/metrics");
     }
     println!("paygate listening on http://{addr}");
     if let Some(sim) = &server.sim {

@@ -2,140 +2,13 @@
 //! network simulator, SIGKILL in the middle of a payment, SIGTERM drain, the CLI, and a scan of
 //! every file, log line and response for card numbers.
 
+mod common;
+
+use common::*;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::io::Read;
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_paygate");
-const PAN: &str = "4242424242424242";
-
-struct Proc {
-    child: Child,
-    log: std::path::PathBuf,
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts `paygate args…`, logging to a file, and waits until `ready` appears on stdout.
-fn spawn(args: &[&str], env: &[(&str, &str)], log: &Path, ready: &str) -> Proc {
-    let logf = std::fs::File::create(log).unwrap();
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .stdout(Stdio::piped())
-        .stderr(logf)
-        .env("PAYGATE_LOG", "debug");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("spawn paygate");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let ready = ready.to_string();
-    let out_log = log.with_extension("stdout");
-    std::thread::spawn(move || {
-        let mut all = String::new();
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            all.push_str(&line);
-            all.push('\n');
-            let _ = std::fs::write(&out_log, &all);
-            if line.contains(&ready) {
-                let _ = tx.send(());
-            }
-        }
-    });
-    rx.recv_timeout(Duration::from_secs(60))
-        .expect("process became ready");
-    Proc {
-        child,
-        log: log.to_path_buf(),
-    }
-}
-
-fn cli(args: &[&str]) -> (bool, String) {
-    let out = Command::new(BIN).args(args).output().expect("run paygate");
-    let mut s = String::from_utf8_lossy(&out.stdout).to_string();
-    s.push_str(&String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), s)
-}
-
-fn merchant(data: &str) -> (String, String) {
-    let out = Command::new(BIN)
-        .args([
-            "merchant",
-            "create",
-            "--name",
-            "Crash shop",
-            "--data-dir",
-            data,
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    (
-        v["id"].as_str().unwrap().into(),
-        v["secret_key"].as_str().unwrap().into(),
-    )
-}
-
-fn journal(sim_dir: &str) -> Vec<Value> {
-    let out = Command::new(BIN)
-        .args(["sim", "network", "journal", "--data-dir", sim_dir, "--json"])
-        .output()
-        .expect("run paygate");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("journal JSON");
-    v.as_array().cloned().unwrap_or_default()
-}
-
-fn pay_form() -> String {
-    format!(
-        "amount=12000&currency=krw&confirm=true&payment_method_data[type]=card&payment_method_data[card][number]={PAN}\
-         &payment_method_data[card][exp_month]=12&payment_method_data[card][exp_year]=2034&payment_method_data[card][cvc]=123"
-    )
-}
-
-async fn post(
-    base: &str,
-    key: &str,
-    idem: &str,
-    body: String,
-) -> Result<(u16, Value), reqwest::Error> {
-    let r = reqwest::Client::new()
-        .post(format!("{base}/v1/payment_intents"))
-        .bearer_auth(key)
-        .header("Idempotency-Key", idem)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await?;
-    let s = r.status().as_u16();
-    Ok((s, r.json().await.unwrap_or(Value::Null)))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_killed_between_approval_and_commit_reverses_on_restart_and_charges_once() {
@@ -169,6 +42,8 @@ async fn a_gateway_killed_between_approval_and_commit_reverses_on_restart_and_ch
         &data_s,
         "--listen",
         &listen,
+        "--metrics-listen",
+        "127.0.0.1:0",
         "--network-addr",
         &sim_addr,
     ];
@@ -251,33 +126,6 @@ async fn a_gateway_killed_between_approval_and_commit_reverses_on_restart_and_ch
     assert!(ok, "the books agree with the network after recovery: {out}");
 }
 
-/// A `paygate serve` process on its own SQLite data dir with one merchant.
-struct Gateway {
-    proc: Proc,
-    data: String,
-    key: String,
-    base: String,
-}
-
-/// Creates a merchant under `dir/gw` and starts `paygate serve` there with `env`.
-fn serve_with_merchant(dir: &Path, env: &[(&str, &str)]) -> Gateway {
-    let data = dir.join("gw").to_str().unwrap().to_string();
-    let (_, key) = merchant(&data);
-    let listen = format!("127.0.0.1:{}", free_port());
-    let proc = spawn(
-        &["serve", "--data-dir", &data, "--listen", &listen],
-        env,
-        &dir.join("gw.log"),
-        "listening on",
-    );
-    Gateway {
-        proc,
-        data,
-        key,
-        base: format!("http://{listen}"),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_in_flight_requests_then_exits_zero_and_no_pan_leaks_anywhere() {
     let dir = tempfile::tempdir().unwrap();
@@ -329,19 +177,6 @@ async fn sigterm_drains_in_flight_requests_then_exits_zero_and_no_pan_leaks_anyw
     );
 }
 
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
 #[test]
 fn operator_cli_creates_merchants_keys_and_verifies_the_ledger() {
     let dir = tempfile::tempdir().unwrap();
@@ -375,8 +210,11 @@ fn operator_cli_creates_merchants_keys_and_verifies_the_ledger() {
     assert!(ok, "{out}");
     let (ok, out) = cli(&["settle", "--date", "2026-13-01", "--data-dir", d]);
     assert!(!ok && out.contains("YYYY-MM-DD"), "{out}");
-    let (ok, out) = cli(&["settle", "--date", "2030-01-01", "--data-dir", d]);
-    assert!(ok, "{out}");
+    let (ok, out) = cli(&["settle", "--date", "2026-01-01", "--data-dir", d]);
+    assert!(
+        ok && out.contains("settled 0 balance transactions"),
+        "{out}"
+    );
 }
 
 /// The CI smoke of the load generator: `paygate bench` against a real `paygate serve` (its
@@ -420,7 +258,7 @@ fn paygate_bench_drives_a_real_server_and_its_summary_matches_the_ledger() {
             .expect("JSON line");
         let s: Value = serde_json::from_str(last).unwrap();
         let payments = s["payments"].as_u64().unwrap();
-        assert!(payments >= 50, "{shape:?}: {s}");
+        assert!(payments > 0, "{shape:?}: the bench made payments: {s}");
         assert_eq!(
             s["errors"]
                 .as_object()
@@ -436,7 +274,11 @@ fn paygate_bench_drives_a_real_server_and_its_summary_matches_the_ledger() {
             payments,
             "{s}"
         );
-        assert!(s["declined"].as_u64().unwrap() >= 1, "5 % decline: {s}");
+        assert_eq!(
+            s["declined"].as_u64().unwrap(),
+            payments / 20,
+            "every 20th payment uses the decline card: {s}"
+        );
         assert!(s["bare_requests_per_s"].as_f64().unwrap() > 0.0, "{s}");
         assert!(s["ratio_to_bare"].as_f64().unwrap() > 0.0, "{s}");
         assert!(s["server_rss"]["end_kib"].as_u64().unwrap() > 0, "{s}");

@@ -26,7 +26,6 @@ pub fn router(state: SharedState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
         .route(
             "/v1/payment_intents",
             post(payment_intents::create).get(payment_intents::list),
@@ -131,17 +130,6 @@ async fn readyz(State(st): State<SharedState>) -> Response {
         StatusCode::SERVICE_UNAVAILABLE
     };
     json_response(status, &json!({"database": db, "network": net}))
-}
-
-async fn metrics(State(st): State<SharedState>) -> Response {
-    let mut text = st.metrics.render();
-    text.push_str(&crate::metrics::render_store(&st.store.stats()));
-    let mut r = Response::new(axum::body::Body::from(text));
-    r.headers_mut().insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("text/plain; version=0.0.4"),
-    );
-    r
 }
 
 /// Loads an object of `kind` in the caller's scope, or 404 naming `param`.

@@ -29,6 +29,7 @@ impl TestApp {
         let mut cfg = Config {
             data_dir: dir.path().to_path_buf(),
             listen: "127.0.0.1:0".into(),
+            metrics_listen: "127.0.0.1:0".into(),
             network_timeout_ms: 1_500,
             settle_daily: false,
             ..Config::default()
@@ -86,20 +87,48 @@ impl TestApp {
         form: &[(&str, &str)],
         idem: Option<&str>,
     ) -> (StatusCode, Value) {
-        let body = url_encode(form);
+        let resp = self.post_response(sk, path, form, idem).await;
+        let status = resp.status();
+        let v = resp.json().await.unwrap_or(Value::Null);
+        (status, v)
+    }
+
+    /// The whole response of a form POST (headers included).
+    pub async fn post_response(
+        &self,
+        sk: &str,
+        path: &str,
+        form: &[(&str, &str)],
+        idem: Option<&str>,
+    ) -> reqwest::Response {
         let mut req = self
             .client
             .post(format!("{}{}", self.base, path))
             .bearer_auth(sk)
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(body);
+            .body(url_encode(form));
         if let Some(k) = idem {
             req = req.header("Idempotency-Key", k);
         }
-        let resp = req.send().await.expect("request");
-        let status = resp.status();
-        let v = resp.json().await.unwrap_or(Value::Null);
-        (status, v)
+        req.send().await.expect("request")
+    }
+
+    /// Another secret key of this merchant (its own rate-limit bucket).
+    pub async fn second_key(&self) -> String {
+        admin::create_key(&self.server.state.store, &self.merchant, false, true)
+            .await
+            .expect("key")
+            .0
+    }
+
+    /// `GET /metrics` from the metrics listener.
+    pub async fn metrics_text(&self) -> String {
+        let addr = self.server.metrics_addr.expect("metrics listener");
+        let resp = reqwest::get(format!("http://{addr}/metrics"))
+            .await
+            .expect("metrics");
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.text().await.expect("metrics text")
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -159,8 +188,15 @@ impl TestApp {
             .unwrap_or(Value::Null)
     }
 
+    /// (available, pending) KRW balance; a failed request fails the test, never reads as 0.
     pub async fn balance(&self) -> (i64, i64) {
-        let (_, b) = self.get("/v1/balance").await;
+        self.balance_as(&self.key).await
+    }
+
+    pub async fn balance_as(&self, sk: &str) -> (i64, i64) {
+        let (status, b) = self.get_as(sk, "/v1/balance").await;
+        assert_eq!(status, StatusCode::OK, "GET /v1/balance answered {b}");
+        assert_eq!(b["object"], "balance", "{b}");
         let pick = |k: &str| {
             b[k].as_array()
                 .and_then(|a| a.iter().find(|x| x["currency"] == "krw"))
