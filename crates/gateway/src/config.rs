@@ -19,7 +19,8 @@ pub struct Config {
     pub database_pool_size: usize,
     /// HTTP listen address.
     pub listen: String,
-    /// Card network (ISO 8583) address; when absent an in-process simulator is started.
+    /// Card network (ISO 8583) address, required by [`crate::start`]; when absent,
+    /// `paygate serve` starts an in-process simulator and fills it in.
     pub network_addr: Option<String>,
     /// ISO 8583 profile on the link: `ascii` or `binary`.
     pub network_profile: String,
