@@ -199,14 +199,17 @@ mod tests {
     }
 
     #[test]
-    fn journal_subcommand_needs_no_listen_address() {
+    fn journal_and_report_subcommands_need_no_listen_address() {
         let cli = Cli::try_parse_from(["sim", "journal", "--data-dir", "d", "--json"]).unwrap();
+        let args = JournalArgs {
+            data_dir: "d".into(),
+            json: true,
+        };
         assert_eq!(
             cli.args.command,
-            Some(SimNetworkCommand::Journal(JournalArgs {
-                data_dir: "d".into(),
-                json: true
-            }))
+            Some(SimNetworkCommand::Journal(args.clone()))
         );
+        let cli = Cli::try_parse_from(["sim", "report", "--data-dir", "d", "--json"]).unwrap();
+        assert_eq!(cli.args.command, Some(SimNetworkCommand::Report(args)));
     }
 }
