@@ -22,7 +22,8 @@ pub struct Config {
     pub listen: String,
     /// Listen address of `GET /metrics` (Prometheus), never the API's; `off` disables it.
     pub metrics_listen: String,
-    /// Card network (ISO 8583) address; when absent an in-process simulator is started.
+    /// Card network (ISO 8583) address, required by [`crate::start`]; when absent,
+    /// `paygate serve` starts an in-process simulator and fills it in.
     pub network_addr: Option<String>,
     /// ISO 8583 profile on the link: `ascii` or `binary`.
     pub network_profile: String,

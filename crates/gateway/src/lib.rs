@@ -32,7 +32,6 @@ use crate::state::{AppState, SharedState};
 use base64::Engine;
 use paygate_iso8583::Profile;
 use paygate_network::link::{Link, LinkConfig};
-use paygate_network::sim::{SimConfig, SimHandle};
 use paygate_store::{Store, StoreConfig};
 use paygate_vault::{KeyRing, Secret, Vault};
 use std::net::SocketAddr;
@@ -187,13 +186,14 @@ pub struct Server {
     /// Where `GET /metrics` is served (`None` when `metrics_listen = "off"`).
     pub metrics_addr: Option<SocketAddr>,
     pub state: SharedState,
-    pub sim: Option<SimHandle>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
-/// Starts everything `paygate serve` runs: database, vault, network link (and the in-process
-/// simulator unless `network_addr` is set), recovery, webhook workers, settlement job, HTTP.
+/// Starts everything `paygate serve` runs: database, vault, network link to `network_addr`,
+/// recovery, webhook workers, settlement job, HTTP. The gateway never starts a simulator
+/// (it does not depend on one): `paygate serve` starts the demo's in-process simulator and
+/// passes its address here.
 pub async fn start(cfg: Config) -> Result<Server, String> {
     let store = open_store(&cfg).await?;
     let vault = open_vault(&cfg)?;
@@ -201,21 +201,10 @@ pub async fn start(cfg: Config) -> Result<Server, String> {
         .network_profile
         .parse()
         .map_err(|_| "network_profile must be ascii or binary".to_string())?;
-    let (sim, network_addr) = match &cfg.network_addr {
-        Some(a) => (None, a.clone()),
-        None => {
-            let sim = paygate_network::sim::start(SimConfig {
-                listen: "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?,
-                data_dir: cfg.data_dir.join("network-sim"),
-                profile,
-                open_to_buy_minor: 1_000_000_000_000_000,
-            })
-            .await
-            .map_err(|e| format!("cannot start the network simulator: {e}"))?;
-            let addr = sim.local_addr().to_string();
-            (Some(sim), addr)
-        }
-    };
+    let network_addr = cfg
+        .network_addr
+        .clone()
+        .ok_or("network_addr is required: the address of the card network (acquirer host)")?;
     let mut lc = LinkConfig::new(network_addr, terminal_id(), ACQUIRER_ID);
     lc.profile = profile;
     lc.request_timeout_ms = cfg.network_timeout_ms;
@@ -288,7 +277,6 @@ pub async fn start(cfg: Config) -> Result<Server, String> {
         addr,
         metrics_addr,
         state,
-        sim,
         shutdown: tx,
         tasks,
     })
@@ -341,9 +329,6 @@ impl Server {
             let _ = tokio::time::timeout(DRAIN_TIMEOUT, t).await;
         }
         self.state.store.close().await;
-        if let Some(sim) = self.sim {
-            let _ = sim.shutdown().await;
-        }
     }
 
     /// Resolves when shutdown was requested by `signal`.

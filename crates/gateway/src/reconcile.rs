@@ -1,17 +1,21 @@
-//! Reconciliation of the gateway's books against the card network's journal.
+//! Reconciliation of the gateway's books against the card network's report.
 //!
-//! The simulator is a real counterparty with its own durable journal
-//! (`paygate_network::sim::journal`): one authorization entry per 0100/0200 it received,
-//! showing that authorization's *current* state (reversed, captured, refunded). [`reconcile`]
-//! walks every charge of every merchant in both modes, pairs it with its authorization, and
-//! lists every disagreement as a [`Problem`]; an empty list is the proof that both books agree.
+//! The network is read through [`CounterpartyReport`]: the acquirer report of
+//! `paygate_network::report` (one record per authorization, purchase, capture, refund and
+//! reversal; `paygate sim network report --json` writes it, and so would a real acquirer host
+//! adapted to paygate), never a simulator's own tables. The report's follow-ups are folded onto
+//! their authorization ([`paygate_network::report::authorizations`]), giving each one's
+//! *current* state (reversed, captured, refunded). [`reconcile`] walks every charge of every
+//! merchant in both modes, pairs it with its authorization, and lists every disagreement as a
+//! [`Problem`] naming the item (charge id, RRN, STAN, amount) and the side that lacks it; an
+//! empty list is the proof that both books agree.
 //!
 //! # Pairing
 //!
 //! A succeeded charge keeps its network transaction under `_net` ([`crate::models::NetState`]):
-//! the RRN of the answer and the `net_ref` of the request. It is paired with the journal
+//! the RRN of the answer and the `net_ref` of the request. It is paired with the network
 //! authorization that has the same `rrn` **and** the same (`terminal_id`, `stan`,
-//! `transmitted_at`) as `_net.net_ref` — the RRN alone could name another message in a journal
+//! `transmitted_at`) as `_net.net_ref` — the RRN alone could name another message in a report
 //! that gathers several networks, and the message key alone could meet an answer the gateway
 //! never saw. A declined charge has no `_net`; it is paired by the RRN the network answered
 //! with (`payment_method_details.card.network_transaction_id`).
@@ -21,13 +25,16 @@
 //! | kind | what disagrees |
 //! |---|---|
 //! | `missing_at_network` | a succeeded charge for which the network has no *approved* authorization with its RRN and message key (none at all, declined, or the RRN / message key belongs to another message — the detail says which) |
-//! | `captured_mismatch` | the charge's `amount_captured` ≠ the journal's `captured_amount` |
-//! | `refunded_mismatch` | the sum of the charge's succeeded `refund` objects ≠ the journal's `refunded_amount` |
+//! | `captured_mismatch` | the charge's `amount_captured` ≠ the network's captured amount |
+//! | `refunded_mismatch` | the sum of the charge's succeeded `refund` objects ≠ the network's refunded amount |
 //! | `reversal_mismatch` | the gateway canceled the authorization (charge `refunded` and not `captured`) but the network did not reverse it, or the network reversed it and the gateway did not cancel |
-//! | `decline_mismatch` | a failed charge that carries a network response code, whose journal authorization is approved (`response_code` "00") |
-//! | `orphan_at_network` | an approved, unreversed journal authorization that no charge is paired with: money held or taken without the merchant knowing. All terminals are reported; the detail gives terminal id, STAN, DE 7 and amounts |
+//! | `decline_mismatch` | a failed charge that carries a network response code, whose authorization the network approved (`response_code` "00") |
+//! | `orphan_at_network` | an approved, unreversed authorization at the network that no charge is paired with: money held or taken without the merchant knowing. All terminals are reported; the detail gives terminal id, STAN, DE 7 and amounts |
 //!
-//! How the simulator journals amounts, which the checks rely on:
+//! `missing_at_network` items are missing on the network's side, `orphan_at_network` items on
+//! the gateway's ([`Problem::missing_on`]); the other kinds are two records that disagree.
+//!
+//! How the network's report accounts for amounts, which the checks rely on:
 //! - a **0200 purchase** (automatic capture) is captured at once: `captured_amount` = the
 //!   authorized amount from the approval on, so it agrees with the charge's
 //!   `amount_captured`; a reversal (void) sets it back to 0;
@@ -45,16 +52,19 @@
 //!
 //! # Consistency
 //!
-//! The journal is read before the store is walked. On a gateway that is taking payments, a
+//! The report is read before the store is walked. On a gateway that is taking payments, a
 //! payment between the two reads shows up as a `missing_at_network` (charge newer than the
-//! journal read) and a payment in flight as an `orphan_at_network` (its detail then names the
+//! report) and a payment in flight as an `orphan_at_network` (its detail then names the
 //! gateway's unfinished attempt). Reconcile a quiet gateway, or re-run and keep only the
 //! problems that persist.
 
+mod problems;
+
 use crate::models::{Charge, NetState, Refund};
-use paygate_network::sim::{AuthorizationEntry, JournalEntry};
+use paygate_network::report::{AuthorizationState, CounterpartyReport, ReportKind, authorizations};
 use paygate_store::{ADMIN_LIST_MAX_ROWS, ListQuery, Scope, Store};
-use serde::Serialize;
+use problems::Item;
+pub use problems::{Problem, ReconcileReport, Side, kind};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -64,69 +74,15 @@ pub const PAGE_LIMIT: usize = 100;
 /// DE 39 of an approval.
 const APPROVED: &str = "00";
 
-/// The problem kinds (see the module documentation).
-pub mod kind {
-    /// A succeeded charge without an approved authorization at the network.
-    pub const MISSING_AT_NETWORK: &str = "missing_at_network";
-    /// Captured amounts differ.
-    pub const CAPTURED_MISMATCH: &str = "captured_mismatch";
-    /// Refunded amounts differ.
-    pub const REFUNDED_MISMATCH: &str = "refunded_mismatch";
-    /// One side voided the authorization, the other did not.
-    pub const REVERSAL_MISMATCH: &str = "reversal_mismatch";
-    /// A charge the gateway recorded as declined that the network approved.
-    pub const DECLINE_MISMATCH: &str = "decline_mismatch";
-    /// An approved, unreversed authorization no charge accounts for.
-    pub const ORPHAN_AT_NETWORK: &str = "orphan_at_network";
-}
-
-/// The outcome of one reconciliation.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ReconcileReport {
-    /// Charges walked (every status, every merchant, both modes).
-    pub charges_checked: u64,
-    /// Distinct authorization entries in the journal (approved or not).
-    pub network_authorizations: u64,
-    /// Charges paired with their journal authorization (a pair may still have problems).
-    pub matched: u64,
-    /// Every disagreement found; empty when the books agree.
-    pub problems: Vec<Problem>,
-}
-
-/// One disagreement between the gateway and the network.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    /// One of the [`kind`] constants.
-    pub kind: &'static str,
-    /// The charge concerned, if the gateway has one.
-    pub charge: Option<String>,
-    /// The RRN concerned, if known.
-    pub rrn: Option<String>,
-    /// What disagrees, with the amounts (minor units) on both sides.
-    pub detail: String,
-}
-
-impl ReconcileReport {
-    fn push(
-        &mut self,
-        kind: &'static str,
-        charge: Option<&str>,
-        rrn: Option<&str>,
-        detail: String,
-    ) {
-        self.problems.push(Problem {
-            kind,
-            charge: charge.map(str::to_string),
-            rrn: rrn.filter(|r| !r.is_empty()).map(str::to_string),
-            detail,
-        });
-    }
-}
-
-/// Compares every charge in `store` with the network's `journal` (as read by
-/// `paygate_network::sim::journal`). `Err` only when the books cannot be read completely.
-pub async fn reconcile(store: &Store, journal: &[JournalEntry]) -> Result<ReconcileReport, String> {
-    let mut network = Network::index(journal);
+/// Compares every charge in `store` with the network's `report`. `Err` when the report or
+/// the books cannot be read completely.
+pub async fn reconcile(
+    store: &Store,
+    report: &dyn CounterpartyReport,
+) -> Result<ReconcileReport, String> {
+    let records = report.records().map_err(|e| e.to_string())?;
+    let auths = authorizations(&records);
+    let mut network = Network::index(&auths);
     let mut report = ReconcileReport {
         network_authorizations: network.auths.len() as u64,
         ..ReconcileReport::default()
@@ -160,7 +116,7 @@ pub async fn reconcile(store: &Store, journal: &[JournalEntry]) -> Result<Reconc
 /// (terminal id, STAN, DE 7): how the network names a request.
 type MsgKey = (String, String, String);
 
-fn entry_key(a: &AuthorizationEntry) -> MsgKey {
+fn entry_key(a: &AuthorizationState) -> MsgKey {
     (
         a.terminal_id.clone(),
         a.stan.clone(),
@@ -168,9 +124,9 @@ fn entry_key(a: &AuthorizationEntry) -> MsgKey {
     )
 }
 
-/// The journal's authorizations, indexed, and which of them a charge claimed.
+/// The network's authorizations, indexed, and which of them a charge claimed.
 struct Network<'a> {
-    auths: Vec<&'a AuthorizationEntry>,
+    auths: Vec<&'a AuthorizationState>,
     by_rrn: HashMap<&'a str, Vec<usize>>,
     by_msg: HashMap<MsgKey, Vec<usize>>,
     claimed: Vec<bool>,
@@ -188,17 +144,14 @@ enum Found {
 }
 
 impl<'a> Network<'a> {
-    fn index(journal: &'a [JournalEntry]) -> Network<'a> {
+    fn index(auths: &'a [AuthorizationState]) -> Network<'a> {
         let mut net = Network {
             auths: Vec::new(),
             by_rrn: HashMap::new(),
             by_msg: HashMap::new(),
             claimed: Vec::new(),
         };
-        for entry in journal {
-            let JournalEntry::Authorization(a) = entry else {
-                continue;
-            };
+        for a in auths {
             let same = net
                 .by_msg
                 .get(&entry_key(a))
@@ -206,7 +159,7 @@ impl<'a> Network<'a> {
                 .flatten()
                 .any(|&i| net.auths[i].rrn == a.rrn);
             if same {
-                // The same authorization journaled twice shows the same current state.
+                // The same authorization reported twice shows the same current state.
                 continue;
             }
             let i = net.auths.len();
@@ -233,7 +186,7 @@ impl<'a> Network<'a> {
 
     /// Claims the authorization of a succeeded charge: same RRN and same message key. `Err`
     /// says what the network has instead.
-    fn pair(&mut self, net: &NetState) -> Result<&'a AuthorizationEntry, String> {
+    fn pair(&mut self, net: &NetState) -> Result<&'a AuthorizationState, String> {
         let r = &net.net_ref;
         let msg: MsgKey = (
             r.terminal_id.clone(),
@@ -271,8 +224,8 @@ impl<'a> Network<'a> {
         }
     }
 
-    /// Claims the authorization a declined charge's RRN names, if the journal has one.
-    fn claim_by_rrn(&mut self, rrn: &str) -> Option<&'a AuthorizationEntry> {
+    /// Claims the authorization a declined charge's RRN names, if the network has one.
+    fn claim_by_rrn(&mut self, rrn: &str) -> Option<&'a AuthorizationState> {
         let i = self.by_rrn.get(rrn).and_then(|v| v.first().copied())?;
         self.claimed[i] = true;
         Some(self.auths[i])
@@ -327,18 +280,14 @@ async fn check_succeeded(
 ) -> Result<(), String> {
     let Some(net) = &ch.net else {
         let detail = "succeeded charge without a network reference (_net)".to_string();
-        report.push(kind::MISSING_AT_NETWORK, Some(&ch.id), None, detail);
+        report.push(kind::MISSING_AT_NETWORK, Item::charge(ch, None), detail);
         return Ok(());
     };
     let a = match network.pair(net) {
         Ok(a) => a,
         Err(detail) => {
-            report.push(
-                kind::MISSING_AT_NETWORK,
-                Some(&ch.id),
-                Some(&net.rrn),
-                detail,
-            );
+            let item = Item::charge(ch, Some(&net.rrn));
+            report.push(kind::MISSING_AT_NETWORK, item, detail);
             return Ok(());
         }
     };
@@ -348,30 +297,22 @@ async fn check_succeeded(
             "the network declined this authorization with {}",
             a.response_code
         );
-        report.push(
-            kind::MISSING_AT_NETWORK,
-            Some(&ch.id),
-            Some(&net.rrn),
-            detail,
-        );
+        let item = Item::charge(ch, Some(&net.rrn));
+        report.push(kind::MISSING_AT_NETWORK, item, detail);
         return Ok(());
     }
     compare_states(ch, a, &net.rrn, report);
     let refunded = succeeded_refunds(store, scope, &ch.id).await?;
     if refunded != a.refunded_amount {
         let detail = refund_detail(ch, refunded, a.refunded_amount);
-        report.push(
-            kind::REFUNDED_MISMATCH,
-            Some(&ch.id),
-            Some(&net.rrn),
-            detail,
-        );
+        let item = Item::charge(ch, Some(&net.rrn));
+        report.push(kind::REFUNDED_MISMATCH, item, detail);
     }
     Ok(())
 }
 
 /// Reversal and capture of a paired charge against its authorization.
-fn compare_states(ch: &Charge, a: &AuthorizationEntry, rrn: &str, report: &mut ReconcileReport) {
+fn compare_states(ch: &Charge, a: &AuthorizationState, rrn: &str, report: &mut ReconcileReport) {
     let canceled = ch.refunded && !ch.captured;
     if canceled != a.reversed {
         let detail = if canceled {
@@ -385,7 +326,7 @@ fn compare_states(ch: &Charge, a: &AuthorizationEntry, rrn: &str, report: &mut R
                 ch.captured
             )
         };
-        report.push(kind::REVERSAL_MISMATCH, Some(&ch.id), Some(rrn), detail);
+        report.push(kind::REVERSAL_MISMATCH, Item::charge(ch, Some(rrn)), detail);
     }
     if ch.amount_captured != a.captured_amount {
         let detail = format!(
@@ -393,15 +334,15 @@ fn compare_states(ch: &Charge, a: &AuthorizationEntry, rrn: &str, report: &mut R
             ch.amount_captured,
             ch.currency,
             a.captured_amount,
-            a.mti,
+            a.kind.mti(),
             purchase_note(a)
         );
-        report.push(kind::CAPTURED_MISMATCH, Some(&ch.id), Some(rrn), detail);
+        report.push(kind::CAPTURED_MISMATCH, Item::charge(ch, Some(rrn)), detail);
     }
 }
 
-fn purchase_note(a: &AuthorizationEntry) -> &'static str {
-    if a.mti == "0200" {
+fn purchase_note(a: &AuthorizationState) -> &'static str {
+    if a.kind == ReportKind::Purchase {
         "purchase, captured on approval"
     } else {
         "authorization, captured by its 0220"
@@ -473,7 +414,7 @@ fn check_declined(ch: &Charge, network: &mut Network<'_>, report: &mut Reconcile
             "the gateway recorded decline {code} but the network approved {} {} (reversed: {}, captured {}, refunded {})",
             a.amount, ch.currency, a.reversed, a.captured_amount, a.refunded_amount
         );
-        report.push(kind::DECLINE_MISMATCH, Some(&ch.id), Some(rrn), detail);
+        report.push(kind::DECLINE_MISMATCH, Item::charge(ch, Some(rrn)), detail);
     }
 }
 
@@ -510,7 +451,7 @@ fn report_orphans(
         }
         let mut detail = format!(
             "approved {} with no charge at the gateway: terminal {} stan {} transmitted {}, amount {} (currency {}), captured {}, refunded {}",
-            a.mti,
+            a.kind.mti(),
             a.terminal_id,
             a.stan,
             a.transmitted_at,
@@ -522,6 +463,6 @@ fn report_orphans(
         if let Some(attempt) = open.get(&entry_key(a)) {
             detail.push_str(&format!("; the gateway's unfinished attempt {attempt} names it (in flight, or recovery will reverse it)"));
         }
-        report.push(kind::ORPHAN_AT_NETWORK, None, Some(&a.rrn), detail);
+        report.push(kind::ORPHAN_AT_NETWORK, Item::network(a), detail);
     }
 }

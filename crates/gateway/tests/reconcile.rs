@@ -1,11 +1,13 @@
-//! Reconciliation of the gateway's books against the simulator's journal: a mix of payments
+//! Reconciliation of the gateway's books against the network's acquirer report (produced by
+//! the simulator, read through `CounterpartyReport` as a JSON report): a mix of payments
 //! agrees, and real disagreements — an authorization the gateway never recorded, a tampered
 //! captured amount — are found and named.
 
 mod support;
 
-use paygate_gateway::reconcile::{ReconcileReport, kind, reconcile};
+use paygate_gateway::reconcile::{ReconcileReport, Side, kind, reconcile};
 use paygate_network::link::{AuthKind, AuthRequest, Link, LinkConfig};
+use paygate_network::report::JsonReport;
 use paygate_store::{Op, Scope, WriteUnit};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -74,10 +76,14 @@ fn charge_of(pi: &Value) -> String {
 }
 
 async fn run(app: &TestApp) -> ReconcileReport {
-    let journal = paygate_network::sim::journal(&app.sim_dir()).expect("journal");
-    reconcile(&app.server.state.store, &journal)
-        .await
-        .expect("reconcile")
+    let records = paygate_sim_network::report(&app.sim_dir()).expect("report");
+    let json = serde_json::to_value(records).expect("report JSON");
+    reconcile(
+        &app.server.state.store,
+        &JsonReport::value("simulator", json),
+    )
+    .await
+    .expect("reconcile")
 }
 
 fn test_scope(app: &TestApp) -> Scope {
@@ -134,7 +140,7 @@ async fn an_authorization_the_gateway_never_recorded_is_an_orphan_at_the_network
     assert!(run(&app).await.problems.is_empty());
 
     // Another acquirer process (its own terminal id) takes a hold the gateway knows nothing of.
-    let sim_addr = app.server.sim.as_ref().unwrap().local_addr();
+    let sim_addr = app.sim.local_addr();
     let rogue = Link::connect(LinkConfig::new(sim_addr.to_string(), "ROGUE001", "123456"))
         .await
         .expect("link");
@@ -165,7 +171,10 @@ async fn an_authorization_the_gateway_never_recorded_is_an_orphan_at_the_network
     assert_eq!(report.problems.len(), 1, "{:#?}", report.problems);
     let p = &report.problems[0];
     assert_eq!(p.kind, kind::ORPHAN_AT_NETWORK);
+    assert_eq!(p.missing_on, Some(Side::Gateway));
     assert_eq!(p.rrn.as_deref(), Some(rrn.as_str()));
+    assert_eq!(p.stan.as_deref(), Some(stan.as_str()));
+    assert_eq!(p.amount, Some(4_321));
     assert_eq!(p.charge, None);
     for part in ["ROGUE001", stan.as_str(), "4321"] {
         assert!(p.detail.contains(part), "{part} missing from {}", p.detail);
@@ -201,6 +210,7 @@ async fn a_tampered_captured_amount_is_a_captured_mismatch_naming_the_charge() {
     assert_eq!(report.problems.len(), 1, "{:#?}", report.problems);
     let p = &report.problems[0];
     assert_eq!(p.kind, kind::CAPTURED_MISMATCH);
+    assert_eq!(p.missing_on, None, "both sides have it");
     assert_eq!(p.charge.as_deref(), Some(mix.automatic.as_str()));
     assert_eq!(
         p.rrn.as_deref(),

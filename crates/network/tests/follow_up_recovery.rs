@@ -10,7 +10,7 @@ use paygate_iso8583::Profile;
 use paygate_network::link::{
     AuthOutcome, FollowUpKind, Link, LinkError, NetRef, Outcome, PreparedFollowUp,
 };
-use paygate_network::sim::{FollowUpEntry, JournalEntry};
+use paygate_sim_network::{FollowUpEntry, JournalEntry};
 
 const LIMIT_MINOR: i64 = 10_000;
 const VISA: &str = "4242424242424242";

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use common::{TestSim, authorize, req};
 use paygate_iso8583::Profile;
-use paygate_network::sim::DEFAULT_OPEN_TO_BUY_MINOR;
+use paygate_sim_network::DEFAULT_OPEN_TO_BUY_MINOR;
 use serde_json::Value;
 
 fn keys(v: &Value) -> BTreeSet<&str> {

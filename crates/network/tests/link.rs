@@ -7,7 +7,7 @@ use std::time::Duration;
 use common::{TestSim, code, link_config};
 use paygate_iso8583::{Message, Profile};
 use paygate_network::link::{Link, LinkConfig, LinkError};
-use paygate_network::sim::{DEFAULT_OPEN_TO_BUY_MINOR, JournalEntry};
+use paygate_sim_network::{DEFAULT_OPEN_TO_BUY_MINOR, JournalEntry};
 
 const VISA: &str = "4242424242424242";
 

@@ -5,7 +5,7 @@ mod common;
 
 use common::{TestSim, closed_by_peer, code, raw_auth, read_frame, write_frame};
 use paygate_iso8583::{Profile, decode, encode};
-use paygate_network::sim::{DEFAULT_OPEN_TO_BUY_MINOR, JournalEntry};
+use paygate_sim_network::{DEFAULT_OPEN_TO_BUY_MINOR, JournalEntry};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use common::{TestSim, authorize, code, req};
 use paygate_iso8583::Profile;
-use paygate_network::sim::JournalEntry;
+use paygate_sim_network::JournalEntry;
 
 const LIMIT_MINOR: i64 = 10_000;
 const VISA: &str = "4242424242424242";

@@ -7,7 +7,7 @@ use std::time::Duration;
 use common::{TestSim, authorize, code, link_config, req};
 use paygate_iso8583::Profile;
 use paygate_network::link::{Link, LinkError, Unanswered};
-use paygate_network::sim::{JournalEntry, NO_ANSWER_CARD};
+use paygate_sim_network::{JournalEntry, NO_ANSWER_CARD};
 
 const LIMIT_MINOR: i64 = 10_000;
 

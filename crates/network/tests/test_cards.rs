@@ -6,7 +6,7 @@ mod common;
 use common::{TestSim, authorize, code, req};
 use paygate_iso8583::Profile;
 use paygate_network::link::AuthKind;
-use paygate_network::sim::{DEFAULT_OPEN_TO_BUY_MINOR, ISSUER_UNAVAILABLE_CARD};
+use paygate_sim_network::{DEFAULT_OPEN_TO_BUY_MINOR, ISSUER_UNAVAILABLE_CARD};
 
 const EXPECTED: [(&str, &str); 14] = [
     ("4242424242424242", "00"),

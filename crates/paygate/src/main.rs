@@ -10,9 +10,13 @@ use config::{ConfigArgs, DbArgs};
 use keys::KeysCmd;
 use merchant::MerchantCmd;
 use paygate_gateway::{admin, settlement};
+use paygate_network::report::JsonReport;
 use paygate_payments::{Clock, SystemClock};
 use std::io::IsTerminal;
 use std::process::ExitCode;
+
+/// Where `paygate serve` keeps its in-process simulator's journal, under the data directory.
+const SIM_DIR: &str = "network-sim";
 
 /// mimalloc instead of glibc malloc: with glibc a quarter of the server's CPU under load was
 /// `malloc`/`free` (per-request JSON documents, HTTP buffers); see docs/BENCHMARKS.md.
@@ -50,15 +54,19 @@ enum Command {
         #[arg(long)]
         date: Option<String>,
     },
-    /// Compare the gateway's charges with the card network's journal; non-zero exit on any
-    /// disagreement.
+    /// Compare the gateway's charges with the card network's acquirer report; non-zero exit
+    /// on any disagreement, each named by charge id, RRN, STAN, amount and the side missing it.
     Reconcile {
         #[command(flatten)]
         db: DbArgs,
-        /// The network simulator's data directory (default: DATA_DIR/network-sim, where
-        /// `paygate serve` keeps its in-process simulator).
-        #[arg(long)]
+        /// The network simulator's data directory, whose report is read (default:
+        /// DATA_DIR/network-sim, where `paygate serve` keeps its in-process simulator).
+        #[arg(long, value_name = "DIR")]
         network_journal: Option<std::path::PathBuf>,
+        /// An acquirer report file instead (JSON, the format of docs/iso8583.md, e.g. from
+        /// `paygate sim network report --json`).
+        #[arg(long, value_name = "FILE", conflicts_with = "network_journal")]
+        network_report: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -83,7 +91,7 @@ enum LedgerCmd {
 #[derive(Subcommand)]
 enum SimCmd {
     /// The ISO 8583 card network / issuer simulator.
-    Network(paygate_network::cli::SimNetworkArgs),
+    Network(paygate_sim_network::cli::SimNetworkArgs),
 }
 
 fn main() -> ExitCode {
@@ -150,9 +158,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Reconcile {
             db,
             network_journal,
+            network_report,
             json,
-        } => reconcile(db, network_journal, json).await,
-        Command::Sim(SimCmd::Network(args)) => paygate_network::cli::run(args)
+        } => reconcile(db, network_journal, network_report, json).await,
+        Command::Sim(SimCmd::Network(args)) => paygate_sim_network::cli::run(args)
             .await
             .map_err(|e| e.to_string()),
         Command::Bench(args) => paygate_bench::run(args)
@@ -162,17 +171,33 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
+/// The network's report: a report file, or the report of a simulator's data directory (read
+/// by the simulator and handed over in the documented JSON format, like a bank's file).
+fn network_report(
+    cfg: &paygate_gateway::config::Config,
+    sim_dir: Option<std::path::PathBuf>,
+    file: Option<std::path::PathBuf>,
+) -> Result<JsonReport, String> {
+    if let Some(file) = file {
+        return Ok(JsonReport::file(&file));
+    }
+    let dir = sim_dir.unwrap_or_else(|| cfg.data_dir.join(SIM_DIR));
+    let records =
+        paygate_sim_network::report(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let json = serde_json::to_value(records).map_err(|e| e.to_string())?;
+    Ok(JsonReport::value(dir.display().to_string(), json))
+}
+
 async fn reconcile(
     db: DbArgs,
-    journal_dir: Option<std::path::PathBuf>,
+    sim_dir: Option<std::path::PathBuf>,
+    report_file: Option<std::path::PathBuf>,
     json: bool,
 ) -> Result<(), String> {
     let cfg = db.config()?;
-    let dir = journal_dir.unwrap_or_else(|| cfg.data_dir.join("network-sim"));
-    let journal =
-        paygate_network::sim::journal(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let network = network_report(&cfg, sim_dir, report_file)?;
     let store = paygate_gateway::open_store(&cfg).await?;
-    let report = paygate_gateway::reconcile::reconcile(&store, &journal).await;
+    let report = paygate_gateway::reconcile::reconcile(&store, &network).await;
     store.close().await;
     let report = report?;
     if json {
@@ -186,13 +211,7 @@ async fn reconcile(
             report.charges_checked, report.network_authorizations, report.matched
         );
         for p in &report.problems {
-            println!(
-                "PROBLEM {} charge={} rrn={}: {}",
-                p.kind,
-                p.charge.as_deref().unwrap_or("-"),
-                p.rrn.as_deref().unwrap_or("-"),
-                p.detail
-            );
+            println!("{}", problem_line(p));
         }
     }
     if report.problems.is_empty() {
@@ -203,6 +222,23 @@ async fn reconcile(
             report.problems.len()
         ))
     }
+}
+
+/// `PROBLEM <kind> missing_on=<side> charge=<id> rrn=<rrn> stan=<stan> amount=<n> <cur>: <detail>`
+/// with `-` for what is unknown.
+fn problem_line(p: &paygate_gateway::reconcile::Problem) -> String {
+    let or_dash = |v: Option<&str>| v.unwrap_or("-").to_string();
+    format!(
+        "PROBLEM {} missing_on={} charge={} rrn={} stan={} amount={} {}: {}",
+        p.kind,
+        or_dash(p.missing_on.map(|s| s.as_str())),
+        or_dash(p.charge.as_deref()),
+        or_dash(p.rrn.as_deref()),
+        or_dash(p.stan.as_deref()),
+        p.amount.map_or_else(|| "-".to_string(), |a| a.to_string()),
+        or_dash(p.currency.as_deref()),
+        p.detail
+    )
 }
 
 async fn ledger_verify(db: DbArgs, json: bool) -> Result<(), String> {
@@ -234,9 +270,34 @@ async fn ledger_verify(db: DbArgs, json: bool) -> Result<(), String> {
     }
 }
 
+/// Starts the demo's card network in-process (journal under DATA_DIR/network-sim) when no
+/// `--network-addr` is given, and points the gateway at it; the gateway itself never starts
+/// or depends on a simulator.
+async fn in_process_network(
+    cfg: &mut paygate_gateway::config::Config,
+) -> Result<Option<paygate_sim_network::SimHandle>, String> {
+    if cfg.network_addr.is_some() {
+        return Ok(None);
+    }
+    let mut sim_cfg = paygate_sim_network::SimConfig::new(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        cfg.data_dir.join(SIM_DIR),
+    );
+    sim_cfg.profile = cfg
+        .network_profile
+        .parse()
+        .map_err(|_| "network_profile must be ascii or binary".to_string())?;
+    let sim = paygate_sim_network::start(sim_cfg)
+        .await
+        .map_err(|e| format!("cannot start the network simulator: {e}"))?;
+    cfg.network_addr = Some(sim.local_addr().to_string());
+    Ok(Some(sim))
+}
+
 async fn serve(args: ConfigArgs) -> Result<(), String> {
-    let cfg = args.config()?;
+    let mut cfg = args.config()?;
     let first_start = !cfg.data_dir.join("paygate.db").exists() && cfg.database_url.is_none();
+    let sim = in_process_network(&mut cfg).await?;
     let server = paygate_gateway::start(cfg.clone()).await?;
     let addr = server.addr;
     if first_start
@@ -261,12 +322,17 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
         println!("metrics on http://{m}/metrics");
     }
     println!("paygate listening on http://{addr}");
-    if let Some(sim) = &server.sim {
+    if let Some(sim) = &sim {
         println!("card network simulator on {}", sim.local_addr());
     }
     wait_for_signal().await;
     tracing::info!("shutting down: draining in-flight requests");
     server.shutdown().await;
+    if let Some(sim) = sim {
+        sim.shutdown()
+            .await
+            .map_err(|e| format!("network simulator shutdown: {e}"))?;
+    }
     Ok(())
 }
 

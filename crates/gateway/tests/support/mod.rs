@@ -4,12 +4,15 @@
 
 use paygate_gateway::config::Config;
 use paygate_gateway::{Server, admin};
+use paygate_sim_network::{SimConfig, SimHandle};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::path::PathBuf;
 
 pub struct TestApp {
     pub server: Server,
+    /// The card network the gateway talks to (its journal under [`TestApp::sim_dir`]).
+    pub sim: SimHandle,
     pub base: String,
     pub key: String,
     pub merchant: String,
@@ -26,12 +29,19 @@ impl TestApp {
 
     pub async fn spawn_with(f: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
+        let sim = paygate_sim_network::start(SimConfig::new(
+            "127.0.0.1:0".parse().expect("address"),
+            dir.path().join("network-sim"),
+        ))
+        .await
+        .expect("network simulator starts");
         let mut cfg = Config {
             data_dir: dir.path().to_path_buf(),
             listen: "127.0.0.1:0".into(),
             metrics_listen: "127.0.0.1:0".into(),
             network_timeout_ms: 1_500,
             settle_daily: false,
+            network_addr: Some(sim.local_addr().to_string()),
             ..Config::default()
         };
         f(&mut cfg);
@@ -44,6 +54,7 @@ impl TestApp {
         TestApp {
             base: format!("http://{}", server.addr),
             server,
+            sim,
             key: m.secret_key,
             merchant: m.id,
             client: reqwest::Client::new(),
@@ -177,7 +188,7 @@ impl TestApp {
 
     /// The simulator's journal entry for an RRN.
     pub fn journal_by_rrn(&self, rrn: &str) -> Value {
-        let entries = paygate_network::sim::journal(&self.sim_dir()).expect("journal");
+        let entries = paygate_sim_network::journal(&self.sim_dir()).expect("journal");
         let v = serde_json::to_value(entries).expect("json");
         v.as_array()
             .and_then(|a| {

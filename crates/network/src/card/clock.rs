@@ -50,13 +50,6 @@ impl Stamp {
     }
 }
 
-/// The current card-expiry month as YYMM (UTC), for DE 14 comparisons.
-pub fn current_yymm() -> u16 {
-    let now = OffsetDateTime::now_utc();
-    let yy = u16::try_from(now.year().rem_euclid(100)).unwrap_or(0);
-    yy * 100 + u16::from(u8::from(now.month()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,11 +69,5 @@ mod tests {
         assert_eq!(Stamp::of_transmitted_at(&s.transmitted_at), Some(s));
         assert_eq!(Stamp::of_transmitted_at("013123595"), None);
         assert_eq!(Stamp::of_transmitted_at("01312359x9"), None);
-    }
-
-    #[test]
-    fn current_yymm_is_a_plausible_month() {
-        let yymm = current_yymm();
-        assert!((1..=12).contains(&(yymm % 100)), "{yymm}");
     }
 }

@@ -1,4 +1,5 @@
-//! Field-level conversions and checks shared by the request builders and the simulator.
+//! Field-level conversions and checks of the request builders and response readers (the
+//! simulator reads fields with its own parser, `paygate_sim_network::wire`).
 
 use paygate_iso8583::{Enc, Message, Spec};
 

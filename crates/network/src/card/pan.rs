@@ -1,4 +1,4 @@
-//! Small PAN helpers shared by the link and the simulator. A PAN is card data: nothing here
+//! Small PAN helpers of the link (the simulator has its own). A PAN is card data: nothing here
 //! formats one except [`masked`], which keeps at most the first 6 and last 4 digits.
 
 /// Shortest PAN accepted on the wire (ISO/IEC 7812 allows 8; card schemes use 12 and more).

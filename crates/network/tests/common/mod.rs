@@ -11,7 +11,7 @@ use paygate_network::frame;
 use paygate_network::link::{
     AuthKind, AuthOutcome, AuthRequest, Link, LinkConfig, LinkError, NetRef,
 };
-use paygate_network::sim::{self, AuthorizationEntry, JournalEntry, SimConfig, SimHandle};
+use paygate_sim_network::{self as sim, AuthorizationEntry, JournalEntry, SimConfig, SimHandle};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

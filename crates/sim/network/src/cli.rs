@@ -4,15 +4,16 @@
 //! paygate sim network --listen 127.0.0.1:8583 --data-dir DIR [--profile ascii|binary]
 //!                     [--open-to-buy-minor N]
 //! paygate sim network journal --data-dir DIR [--json]
+//! paygate sim network report  --data-dir DIR [--json]
 //! ```
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use paygate_iso8583::Profile;
+use paygate_sim_kit::cli as kit;
 
-use crate::sim::{self, DEFAULT_OPEN_TO_BUY_MINOR, JournalEntry, SimConfig, SimError};
+use crate::{DEFAULT_OPEN_TO_BUY_MINOR, JournalEntry, ReportRecord, SimConfig, SimError};
 
 /// Arguments of `paygate sim network`.
 #[derive(clap::Args, Debug, Clone, PartialEq, Eq)]
@@ -40,9 +41,12 @@ pub struct SimNetworkArgs {
 pub enum SimNetworkCommand {
     /// Print the journal: one entry per request (authorizations show their current state).
     Journal(JournalArgs),
+    /// Print the acquirer report the gateway reconciles against: one record per
+    /// authorization, purchase, capture, refund and reversal (docs/iso8583.md).
+    Report(JournalArgs),
 }
 
-/// Arguments of `paygate sim network journal`.
+/// Arguments of `paygate sim network journal` and `report`.
 #[derive(clap::Args, Debug, Clone, PartialEq, Eq)]
 pub struct JournalArgs {
     /// Data directory of the simulator.
@@ -57,6 +61,7 @@ pub struct JournalArgs {
 pub async fn run(args: SimNetworkArgs) -> Result<(), SimError> {
     match args.command {
         Some(SimNetworkCommand::Journal(j)) => print_journal(&j),
+        Some(SimNetworkCommand::Report(j)) => print_report(&j),
         None => serve(args).await,
     }
 }
@@ -72,46 +77,46 @@ async fn serve(args: SimNetworkArgs) -> Result<(), SimError> {
         profile: args.profile,
         open_to_buy_minor: args.open_to_buy_minor,
     };
-    let handle = sim::start(cfg).await?;
-    {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "listening on {}", handle.local_addr())?;
-        out.flush()?;
-    }
-    wait_for_signal().await?;
+    let handle = crate::start(cfg).await?;
+    kit::print_listening(handle.local_addr())?;
+    kit::wait_for_signal().await?;
     tracing::info!("signal received: network simulator shutting down");
     handle.shutdown().await
 }
 
-#[cfg(unix)]
-async fn wait_for_signal() -> std::io::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate())?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r,
-        _ = term.recv() => Ok(()),
-    }
-}
-
-#[cfg(not(unix))]
-async fn wait_for_signal() -> std::io::Result<()> {
-    tokio::signal::ctrl_c().await
-}
-
 fn print_journal(args: &JournalArgs) -> Result<(), SimError> {
-    let entries = sim::journal(&args.data_dir)?;
-    let mut out = std::io::stdout().lock();
+    let entries = crate::journal(&args.data_dir)?;
     if args.json {
-        let text = serde_json::to_string_pretty(&entries)
-            .map_err(|e| SimError::Task(format!("journal JSON: {e}")))?;
-        writeln!(out, "{text}")?;
+        kit::print_json(&entries)
     } else {
-        for e in &entries {
-            writeln!(out, "{}", line(e))?;
-        }
+        kit::print_lines(entries.iter().map(line))
     }
-    out.flush()?;
-    Ok(())
+}
+
+fn print_report(args: &JournalArgs) -> Result<(), SimError> {
+    let records = crate::report(&args.data_dir)?;
+    if args.json {
+        kit::print_json(&records)
+    } else {
+        kit::print_lines(records.iter().map(report_line))
+    }
+}
+
+/// One human-readable line per report record.
+fn report_line(r: &ReportRecord) -> String {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
+    format!(
+        "{:?} terminal={} stan={} rrn={} amount={} currency={} rc={} original_stan={} original_rrn={}",
+        r.kind,
+        r.terminal_id,
+        r.stan,
+        opt(&r.rrn),
+        r.amount.map_or_else(|| "-".to_owned(), |a| a.to_string()),
+        opt(&r.currency),
+        r.response_code,
+        opt(&r.original_stan),
+        opt(&r.original_rrn)
+    )
 }
 
 /// One human-readable line per entry.
@@ -194,14 +199,17 @@ mod tests {
     }
 
     #[test]
-    fn journal_subcommand_needs_no_listen_address() {
+    fn journal_and_report_subcommands_need_no_listen_address() {
         let cli = Cli::try_parse_from(["sim", "journal", "--data-dir", "d", "--json"]).unwrap();
+        let args = JournalArgs {
+            data_dir: "d".into(),
+            json: true,
+        };
         assert_eq!(
             cli.args.command,
-            Some(SimNetworkCommand::Journal(JournalArgs {
-                data_dir: "d".into(),
-                json: true
-            }))
+            Some(SimNetworkCommand::Journal(args.clone()))
         );
+        let cli = Cli::try_parse_from(["sim", "report", "--data-dir", "d", "--json"]).unwrap();
+        assert_eq!(cli.args.command, Some(SimNetworkCommand::Report(args)));
     }
 }

@@ -3,9 +3,9 @@
 use paygate_iso8583::Message;
 
 use super::{Answer, Ctx, Reject, digits, key};
-use crate::card::{de, de48, pan, parse_amount, parse_currency, rc};
-use crate::sim::decide;
-use crate::sim::store::{self, AuthRow, JournalRow, Key};
+use crate::decide;
+use crate::store::{self, AuthRow, JournalRow, Key};
+use crate::wire::{self, de, de48, pan, rc};
 
 /// A parsed authorization or purchase. Holds the PAN only while it is processed.
 pub(crate) struct Auth {
@@ -27,12 +27,12 @@ impl Auth {
             .ok_or(Reject::Format { field: "DE 2" })?;
         let amount_minor = msg
             .get(de::AMOUNT)
-            .and_then(parse_amount)
+            .and_then(wire::amount)
             .filter(|a| *a > 0)
             .ok_or(Reject::Format { field: "DE 4" })?;
         let currency = msg
             .get(de::CURRENCY)
-            .and_then(parse_currency)
+            .and_then(wire::currency)
             .ok_or(Reject::Format { field: "DE 49" })?;
         let expiry_yymm = digits(msg, de::EXPIRY, "DE 14", 4)?;
         if let Some(field) = msg.get(de::ADDITIONAL_DATA) {
@@ -126,14 +126,11 @@ impl Auth {
     }
 }
 
-/// DE 48 must be well-formed subelements; a CVC2 (92) must be 3 or 4 digits. The CVC itself is
-/// not compared with anything (any CVC passes except on the N7 test card) and never stored.
+/// DE 48 must be well-formed subelements of the right form (a CVC2 of 3 or 4 digits, an ECI
+/// of 2). The CVC itself is not compared with anything (any CVC passes except on the N7 test
+/// card) and never stored.
 fn check_de48(field: &[u8]) -> Result<(), Reject> {
-    let subs = de48::decode(field).map_err(|_| Reject::Format { field: "DE 48" })?;
-    let cvc_ok = de48::find(&subs, de48::TAG_CVC2)
-        .is_none_or(|cvc| (3..=4).contains(&cvc.len()) && cvc.bytes().all(|b| b.is_ascii_digit()));
-    if !cvc_ok {
-        return Err(Reject::Format { field: "DE 48.92" });
-    }
-    Ok(())
+    de48::parse(field)
+        .map(|_| ())
+        .map_err(|e| Reject::Format { field: e.field })
 }

@@ -1,19 +1,14 @@
 //! The simulator's SQLite tables and the statements the writer thread runs on them. Only the
-//! writer thread writes; [`super::journal::read`] opens its own read-only connection.
+//! writer thread writes; [`crate::journal::read`] and [`crate::report::read`] open their own
+//! connections.
 //!
 //! Cards are keyed by their masked PAN (first 6 + last 4 digits): the simulator never stores a
 //! full card number, and the test cards are distinct under that mask.
 
-use std::path::Path;
-
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{JOURNAL_FILE, SimError};
-
-/// Time a connection waits for a lock held by another connection, in milliseconds.
-const BUSY_TIMEOUT_MS: u64 = 5_000;
-
-const SCHEMA: &str = "
+/// The journal's tables, created by the writer on open (`paygate_sim_kit::data_dir`).
+pub(crate) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -67,27 +62,6 @@ CREATE UNIQUE INDEX IF NOT EXISTS journal_request
 CREATE INDEX IF NOT EXISTS journal_reversal_of
     ON journal (terminal_id, original_stan, original_transmitted_at) WHERE kind = 'reversal';
 ";
-
-/// Path of the journal database in `data_dir`.
-pub(crate) fn db_path(data_dir: &Path) -> std::path::PathBuf {
-    data_dir.join(JOURNAL_FILE)
-}
-
-/// Opens (creating) the database for the writer thread.
-pub(crate) fn open(data_dir: &Path) -> Result<Connection, SimError> {
-    std::fs::create_dir_all(data_dir)?;
-    let conn = Connection::open(db_path(data_dir))?;
-    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
-    // WAL + synchronous=NORMAL: a commit survives a crash of the simulator process (the WAL is
-    // in the OS page cache before the answers go out); only an OS crash or power loss can drop
-    // the last commits — acceptable for a test counterparty, and it lets one thread commit
-    // thousands of requests per second.
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.execute_batch(SCHEMA)?;
-    Ok(conn)
-}
 
 /// How a request is named: its own DE 41, DE 11, DE 7 and MTI.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! The simulated issuer's decisions by test card (the table of `docs/test-cards.md`). Pure: the
 //! open-to-buy check comes after, in the authorization command.
 
-use crate::card::{pan, rc};
+use crate::wire::{pan, rc};
 
 /// How the simulated issuer treats a card.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

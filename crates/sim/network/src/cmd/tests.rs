@@ -4,7 +4,7 @@ use paygate_iso8583::Message;
 use rusqlite::Connection;
 
 use super::*;
-use crate::sim::store;
+use crate::store;
 
 const LIMIT_MINOR: i64 = 10_000;
 
@@ -17,7 +17,9 @@ struct Db {
 impl Db {
     fn new() -> Db {
         let dir = tempfile::tempdir().unwrap();
-        let conn = store::open(dir.path()).unwrap();
+        let conn =
+            paygate_sim_kit::data_dir::open_writer(dir.path(), crate::JOURNAL_FILE, store::SCHEMA)
+                .unwrap();
         Db {
             _dir: dir,
             conn,

@@ -1,33 +1,38 @@
-//! Accept loop and per-connection tasks. A connection task only frames, decodes and encodes;
-//! the writer thread decides. A broken connection never affects the others.
+//! Accept loop and per-connection tasks. A connection task only frames, decodes and encodes
+//! (through the simulator's [`Codec`]); the writer thread decides. A broken connection never
+//! affects the others; a connection stops being read while [`MAX_IN_FLIGHT_PER_CONNECTION`]
+//! answers are owed (backpressure). Shutdown stops accepting, lets every connection flush the
+//! answers it owes, then drops the job queue so that the writer stops after its last batch.
 
 use std::sync::Arc;
 
 use bytes::BytesMut;
-use paygate_iso8583::{Profile, Spec, decode, encode};
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
-use super::cmd::Work;
-use super::engine::{Job, Reply};
-use super::{MAX_CONNECTIONS, MAX_IN_FLIGHT_PER_CONNECTION, salvage};
 use crate::frame::{self, FrameReader};
+use crate::writer::{Job, Reply};
+use crate::{Codec, MAX_CONNECTIONS, MAX_IN_FLIGHT_PER_CONNECTION};
 
 /// Most answer bytes gathered into one socket write.
 const WRITE_BATCH_BYTES_MAX: usize = 64 * 1024;
 /// Time a closing connection gets to write the answers it still owes, in milliseconds.
 const DRAIN_TIMEOUT_MS: u64 = 5_000;
 
+type JobOf<C> = Job<<C as Codec>::Request, <C as Codec>::Answer>;
+type ReplyOf<C> = Reply<<C as Codec>::Answer>;
+
 /// Accepts connections until shutdown, then waits for each to flush what it owes.
-pub(crate) async fn serve(
+pub(crate) async fn serve<C: Codec>(
     listener: TcpListener,
-    jobs: mpsc::Sender<Job>,
-    profile: Profile,
+    jobs: mpsc::Sender<JobOf<C>>,
+    codec: C,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let codec = Arc::new(codec);
     let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut conns = JoinSet::new();
     loop {
@@ -44,10 +49,10 @@ pub(crate) async fn serve(
         };
         match accepted {
             Ok((stream, peer)) => {
-                tracing::debug!(%peer, "network simulator connection accepted");
+                tracing::debug!(%peer, "simulator connection accepted");
                 let conn = Connection {
                     jobs: jobs.clone(),
-                    spec: profile.spec(),
+                    codec: Arc::clone(&codec),
                     shutdown: shutdown.clone(),
                     _slot: permit,
                 };
@@ -67,22 +72,22 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
 }
 
-struct Connection {
-    jobs: mpsc::Sender<Job>,
-    spec: &'static Spec,
+struct Connection<C: Codec> {
+    jobs: mpsc::Sender<JobOf<C>>,
+    codec: Arc<C>,
     shutdown: watch::Receiver<bool>,
     /// One of the [`MAX_CONNECTIONS`] slots, freed when the connection ends.
     _slot: OwnedSemaphorePermit,
 }
 
-impl Connection {
+impl<C: Codec> Connection<C> {
     async fn run(mut self, stream: TcpStream) {
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!(error = %e, "set_nodelay failed");
         }
         let (rd, wr) = stream.into_split();
         let (reply_tx, reply_rx) = mpsc::channel(MAX_IN_FLIGHT_PER_CONNECTION);
-        let writer = tokio::spawn(write_replies(wr, reply_rx, self.spec));
+        let writer = tokio::spawn(write_replies(wr, reply_rx, Arc::clone(&self.codec)));
         self.read_requests(rd, reply_tx).await;
         // Every job still in the writer holds a clone of `reply_tx`: the writer task ends after
         // the last owed answer is written — unless the peer stopped reading, hence the bound.
@@ -100,7 +105,7 @@ impl Connection {
 
     /// Reads requests and queues them for the writer thread; stops reading while
     /// [`MAX_IN_FLIGHT_PER_CONNECTION`] answers are owed.
-    async fn read_requests(&mut self, rd: OwnedReadHalf, reply_tx: mpsc::Sender<Reply>) {
+    async fn read_requests(&mut self, rd: OwnedReadHalf, reply_tx: mpsc::Sender<ReplyOf<C>>) {
         let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT_PER_CONNECTION));
         let mut reader = FrameReader::new(rd);
         loop {
@@ -123,12 +128,12 @@ impl Connection {
                     return;
                 }
             };
-            let Some(work) = self.to_work(&body) else {
-                tracing::warn!("undecodable frame without a readable MTI and STAN: closing");
+            let Some(request) = self.codec.decode(&body) else {
+                tracing::warn!("frame that cannot be answered: closing the connection");
                 return;
             };
             let job = Job {
-                work,
+                request,
                 reply: reply_tx.clone(),
                 permit,
             };
@@ -137,32 +142,21 @@ impl Connection {
             }
         }
     }
-
-    fn to_work(&self, body: &[u8]) -> Option<Work> {
-        match decode(body, self.spec) {
-            Ok(msg) => Some(Work::Message(msg)),
-            Err(e) => {
-                tracing::warn!(error = %e, "undecodable request");
-                let (mti, stan) = salvage::mti_and_stan(body, self.spec)?;
-                Some(Work::Malformed { mti, stan })
-            }
-        }
-    }
 }
 
 /// Encodes and writes answers, several per write when they pile up.
-async fn write_replies(
+async fn write_replies<C: Codec>(
     mut wr: OwnedWriteHalf,
-    mut replies: mpsc::Receiver<Reply>,
-    spec: &'static Spec,
+    mut replies: mpsc::Receiver<ReplyOf<C>>,
+    codec: Arc<C>,
 ) {
     let mut buf = BytesMut::with_capacity(WRITE_BATCH_BYTES_MAX);
     while let Some(first) = replies.recv().await {
         buf.clear();
-        append(first, &mut buf, spec);
+        append(first, &mut buf, &*codec);
         while buf.len() < WRITE_BATCH_BYTES_MAX {
             match replies.try_recv() {
-                Ok(r) => append(r, &mut buf, spec),
+                Ok(r) => append(r, &mut buf, &*codec),
                 Err(_) => break,
             }
         }
@@ -173,15 +167,15 @@ async fn write_replies(
     let _ = wr.shutdown().await;
 }
 
-fn append(reply: Reply, buf: &mut BytesMut, spec: &Spec) {
-    let Reply { msg, permit } = reply;
+fn append<C: Codec>(reply: ReplyOf<C>, buf: &mut BytesMut, codec: &C) {
+    let Reply { answer, permit } = reply;
     // The answer is in the write buffer: the connection may read another request.
     drop(permit);
-    let Some(msg) = msg else { return };
-    let framed = encode(&msg, spec)
-        .map_err(|e| e.to_string())
+    let Some(answer) = answer else { return };
+    let framed = codec
+        .encode(&answer)
         .and_then(|body| frame::encode_into(&body, buf).map_err(|e| e.to_string()));
     if let Err(e) = framed {
-        tracing::error!(mti = msg.mti(), error = %e, "answer could not be encoded; not sent");
+        tracing::error!(error = %e, "answer could not be encoded; not sent");
     }
 }

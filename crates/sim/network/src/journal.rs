@@ -1,17 +1,15 @@
-//! The journal as the gateway's reconciliation and crash tests read it
+//! The journal as the crash tests and operators read it
 //! (`paygate sim network journal --data-dir DIR --json`): one entry per request, in arrival
 //! order. Authorization entries show the authorization's *current* state (reversed, captured,
 //! refunded), so one read answers "what does the network believe about this payment".
 
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags, Row};
+use paygate_sim_kit::{SimError, data_dir};
+use rusqlite::Row;
 use serde::{Deserialize, Serialize};
 
-use super::{SimError, store};
-
-/// Time a reader waits for the writer's lock, in milliseconds.
-const READ_BUSY_TIMEOUT_MS: u64 = 5_000;
+use crate::JOURNAL_FILE;
 
 /// One journal entry; serialized with its kind in a `"type"` field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,13 +106,7 @@ ORDER BY j.seq";
 
 /// Reads every entry of the journal in `data_dir`.
 pub fn read(data_dir: &Path) -> Result<Vec<JournalEntry>, SimError> {
-    let path = store::db_path(data_dir);
-    if !path.is_file() {
-        return Err(SimError::NoJournal { path });
-    }
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(&path, flags)?;
-    conn.busy_timeout(std::time::Duration::from_millis(READ_BUSY_TIMEOUT_MS))?;
+    let conn = data_dir::open_reader(data_dir, JOURNAL_FILE)?;
     let mut stmt = conn.prepare(QUERY)?;
     let rows = stmt.query_map([], entry)?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)

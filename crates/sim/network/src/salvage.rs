@@ -4,7 +4,7 @@
 
 use paygate_iso8583::{Enc, LenType, Spec};
 
-use crate::card::mti;
+use crate::wire::mti;
 
 /// Width of the MTI in bytes (ASCII in both profiles).
 const MTI_BYTES: usize = 4;

@@ -15,8 +15,8 @@ mod follow_up;
 use paygate_iso8583::Message;
 use rusqlite::Connection;
 
-use super::store::{self, JournalRow, Key, Recorded};
-use crate::card::{de, mti, rc};
+use crate::store::{self, JournalRow, Key, Recorded};
+use crate::wire::{de, mti, rc};
 pub(crate) use auth::Auth;
 pub(crate) use follow_up::{FollowUp, FollowUpKind};
 

@@ -4,8 +4,8 @@
 use paygate_iso8583::Message;
 
 use super::{Answer, Ctx, Reject, key};
-use crate::card::{de, de90::OriginalData, mti, parse_amount, parse_currency, rc};
-use crate::sim::store::{self, AuthRow, JournalRow, Key};
+use crate::store::{self, AuthRow, JournalRow, Key};
+use crate::wire::{self, de, de90, mti, rc};
 
 /// Which follow-up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +32,7 @@ impl FollowUpKind {
 pub(crate) struct FollowUp {
     kind: FollowUpKind,
     key: Key,
-    orig: OriginalData,
+    orig: de90::Original,
     rrn: Option<String>,
     amount_minor: Option<i64>,
     currency: Option<u16>,
@@ -45,13 +45,13 @@ impl FollowUp {
         let key = key(msg)?;
         let orig = msg
             .get(de::ORIGINAL_DATA)
-            .and_then(|v| OriginalData::decode(v).ok())
+            .and_then(de90::parse)
             .ok_or(Reject::Format { field: "DE 90" })?;
         let required = kind != FollowUpKind::Reversal;
         let amount_minor = optional(msg, de::AMOUNT, "DE 4", required, |v| {
-            parse_amount(v).filter(|a| *a > 0)
+            wire::amount(v).filter(|a| *a > 0)
         })?;
-        let currency = optional(msg, de::CURRENCY, "DE 49", required, parse_currency)?;
+        let currency = optional(msg, de::CURRENCY, "DE 49", required, wire::currency)?;
         let rrn = optional(msg, de::RRN, "DE 37", required, |v| {
             std::str::from_utf8(v)
                 .ok()

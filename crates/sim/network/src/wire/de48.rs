@@ -1,0 +1,75 @@
+//! DE 48 (additional data, private use) as the simulator reads it: a run of subelements, each
+//! a 2-digit tag, a 2-digit length and that many characters (`docs/iso8583.md`). Tags the
+//! simulator knows: 92 CVC2, 42 ECI, 43 CAVV / cryptogram; others are skipped. The CVC is only
+//! checked for its form and never kept beyond the request.
+
+/// Subelement tag of the CVC2.
+pub const TAG_CVC2: u8 = 92;
+/// Subelement tag of the electronic commerce indicator.
+pub const TAG_ECI: u8 = 42;
+/// Subelement tag of the CAVV / wallet cryptogram.
+pub const TAG_CAVV: u8 = 43;
+
+/// The subelements of one DE 48, borrowed from the field.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AdditionalData<'a> {
+    /// Subelement 92: 3 or 4 digits.
+    pub cvc2: Option<&'a str>,
+    /// Subelement 42: 2 digits.
+    pub eci: Option<&'a str>,
+    /// Subelement 43: base64 text.
+    pub cavv: Option<&'a str>,
+}
+
+/// What is wrong with a DE 48, named as the format-error field (`DE 48`, `DE 48.92`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field} is malformed")]
+pub struct De48Error {
+    /// "DE 48" for the layout, "DE 48.<tag>" for one subelement's value.
+    pub field: &'static str,
+}
+
+const LAYOUT: De48Error = De48Error { field: "DE 48" };
+
+/// Reads DE 48; refuses a cut subelement, trailing bytes, a repeated known tag and known
+/// subelements of the wrong form.
+pub fn parse(field: &[u8]) -> Result<AdditionalData<'_>, De48Error> {
+    let text = std::str::from_utf8(field).map_err(|_| LAYOUT)?;
+    let mut out = AdditionalData::default();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let (tag, len) = match (rest.get(..2), rest.get(2..4)) {
+            (Some(t), Some(l)) => (two_digits(t)?, usize::from(two_digits(l)?)),
+            _ => return Err(LAYOUT),
+        };
+        let value = rest.get(4..4 + len).ok_or(LAYOUT)?;
+        rest = &rest[4 + len..];
+        let (slot, field, ok) = match tag {
+            TAG_CVC2 => (&mut out.cvc2, "DE 48.92", digits(value, 3..=4)),
+            TAG_ECI => (&mut out.eci, "DE 48.42", digits(value, 2..=2)),
+            TAG_CAVV => (&mut out.cavv, "DE 48.43", base64ish(value)),
+            _ => continue,
+        };
+        if !ok || slot.replace(value).is_some() {
+            return Err(De48Error { field });
+        }
+    }
+    Ok(out)
+}
+
+fn two_digits(s: &str) -> Result<u8, De48Error> {
+    match s.as_bytes() {
+        [a, b] if a.is_ascii_digit() && b.is_ascii_digit() => Ok((a - b'0') * 10 + (b - b'0')),
+        _ => Err(LAYOUT),
+    }
+}
+
+fn digits(v: &str, len: std::ops::RangeInclusive<usize>) -> bool {
+    len.contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn base64ish(v: &str) -> bool {
+    !v.is_empty()
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
+}
