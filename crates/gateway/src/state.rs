@@ -23,6 +23,8 @@ pub struct AppState {
     pub vault: Vault,
     pub metrics: Metrics,
     pub limiter: crate::ratelimit::RateLimiter,
+    /// Name resolution for webhook hosts (the SSRF guard's view of DNS; tests replace it).
+    pub webhook_dns: crate::webhooks::Dns,
     cvcs: Mutex<HashMap<String, (Cvc, Instant)>>,
     merchants: Mutex<HashMap<String, (MerchantRow, Instant)>>,
     pub(crate) keys: Mutex<HashMap<String, (paygate_store::ApiKeyRow, Instant)>>,
@@ -39,6 +41,7 @@ impl AppState {
             link,
             vault,
             metrics: Metrics::default(),
+            webhook_dns: crate::webhooks::Dns::default(),
             cvcs: Mutex::new(HashMap::new()),
             merchants: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),
