@@ -80,10 +80,12 @@ pub(crate) struct Ctx {
     /// Sequence number of the next payment operation, shared by all phases: it picks the
     /// operation's plan and makes its idempotency key unique.
     pub next_seq: AtomicU64,
+    /// `--webhook-receiver`: each payment carries its send time (`metadata[bench_sent_ms]`).
+    pub stamp: bool,
 }
 
 impl Ctx {
-    fn idempotency_key(&self, seq: u64, step: &str) -> HeaderValue {
+    pub(crate) fn idempotency_key(&self, seq: u64, step: &str) -> HeaderValue {
         let key = format!("bench-{:016x}-{seq}{step}", self.run_id);
         HeaderValue::try_from(key).expect("an ASCII idempotency key is a valid header value")
     }
@@ -277,7 +279,12 @@ async fn run_op(ctx: &Ctx, workload: Workload, intended: Instant, live: Option<&
 async fn payment_op(ctx: &Ctx, intended: Instant, live: Option<&Live>) {
     let seq = ctx.next_seq.fetch_add(1, Ordering::Relaxed);
     let plan = ctx.mix.plan(seq);
-    let body = ctx.bodies.for_plan(&plan);
+    let mut body = ctx.bodies.for_plan(&plan);
+    if ctx.stamp {
+        let mut stamped = body.to_vec();
+        stamped.extend_from_slice(crate::webhooks::stamp().as_bytes());
+        body = bytes::Bytes::from(stamped);
+    }
     let result = ctx
         .client
         .post_form(

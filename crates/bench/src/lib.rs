@@ -25,11 +25,13 @@ mod progress;
 mod report;
 mod rss;
 mod stats;
+mod webhooks;
 mod workload;
 
 pub use duration::{DurationError, parse_duration};
 pub use report::{Latency, Mode, ServerRss, Summary, render_human, write_report};
 pub use stats::ErrorCounts;
+pub use webhooks::WebhookReport;
 
 use clap::builder::RangedU64ValueParser;
 use driver::Workload;
@@ -112,6 +114,15 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 10_000,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_IN_FLIGHT as u64))]
     pub max_in_flight: usize,
+    /// Start a local webhook receiver and register it (all events) for the run: reports the
+    /// lag from payment to event received and deliveries per second.
+    #[arg(long)]
+    pub webhook_receiver: bool,
+    /// With --webhook-receiver: also register a slow endpoint answering after this many ms
+    /// (a slow merchant's receiver), to measure that the fast one is not held back.
+    #[arg(long, requires = "webhook_receiver",
+          value_parser = clap::value_parser!(u64).range(1..=MAX_REQUEST_TIMEOUT_MS))]
+    pub slow_endpoint_ms: Option<u64>,
 }
 
 impl std::fmt::Debug for BenchArgs {
@@ -163,6 +174,9 @@ pub enum BenchError {
         /// The read or parse error.
         source: std::io::Error,
     },
+    /// The webhook receiver could not start or register its endpoints.
+    #[error("webhook_receiver: {0}")]
+    WebhookReceiver(String),
     /// Writing the report to stdout failed.
     #[error("writing the report to stdout: {0}")]
     Report(#[source] std::io::Error),
@@ -197,21 +211,34 @@ pub async fn measure(args: &BenchArgs, progress: bool) -> Result<Summary, BenchE
         Some(spec) => Some(driver::run_phase(ctx.clone(), spec).await),
         None => None,
     };
+    let mut receiver = match args.webhook_receiver {
+        true => Some(
+            webhooks::Receiver::start(&ctx, args.slow_endpoint_ms)
+                .await
+                .map_err(BenchError::WebhookReceiver)?,
+        ),
+        false => None,
+    };
+    if let Some(r) = &mut receiver {
+        r.phase_started();
+    }
     let spec = settings
         .phase(Workload::Payments, progress)
         .expect("the payment phase always runs");
-    let payments = driver::run_phase(ctx, spec).await;
+    let payments = driver::run_phase(ctx.clone(), spec).await;
+    let phase_s = (args.warmup + args.duration).as_secs_f64();
+    let webhooks = match receiver {
+        Some(r) => Some(r.finish(&ctx, phase_s).await),
+        None => None,
+    };
     let server_rss = rss_start.map(|(pid, start_kib)| ServerRss {
         pid,
         start_kib,
         end_kib: rss::read_rss_kib(pid).ok(),
     });
-    Ok(report::summarize(
-        settings.run_shape(),
-        bare.as_ref(),
-        &payments,
-        server_rss,
-    ))
+    let mut summary = report::summarize(settings.run_shape(), bare.as_ref(), &payments, server_rss);
+    summary.webhooks = webhooks;
+    Ok(summary)
 }
 
 /// Fails fast when the server is unreachable or refuses the key, instead of reporting a whole

@@ -152,6 +152,7 @@ pub(crate) async fn build(args: &BenchArgs) -> Result<(Settings, Ctx), BenchErro
         mix: mix(args)?,
         run_id: random_run_id(),
         next_seq: AtomicU64::new(0),
+        stamp: args.webhook_receiver,
     };
     Ok((settings, ctx))
 }

@@ -34,7 +34,7 @@ pub struct Latency {
 }
 
 impl Latency {
-    fn from_histogram(h: &Histogram) -> Self {
+    pub(crate) fn from_histogram(h: &Histogram) -> Self {
         let ms = |us: u64| us as f64 / 1_000.0;
         Self {
             p50: ms(h.percentile_us(50.0)),
@@ -107,6 +107,8 @@ pub struct Summary {
     pub bare_errors: ErrorCounts,
     /// Server RSS at start and end (`--server-pid`).
     pub server_rss: Option<ServerRss>,
+    /// Webhook deliveries seen by the built-in receiver (`--webhook-receiver`).
+    pub webhooks: Option<crate::webhooks::WebhookReport>,
 }
 
 /// The run's shape, as configured.
@@ -168,6 +170,7 @@ pub(crate) fn summarize(
         errors: payments.errors,
         bare_errors: bare.map(|b| b.errors).unwrap_or_default(),
         server_rss,
+        webhooks: None,
     }
 }
 
@@ -253,6 +256,26 @@ pub fn render_human(s: &Summary) -> String {
     }
     if let Some(rss) = &s.server_rss {
         let _ = writeln!(out, "{}", describe_rss(rss));
+    }
+    if let Some(w) = &s.webhooks {
+        let slow = match w.slow_endpoint_ms {
+            Some(ms) => format!(
+                "; slow endpoint ({ms} ms): {} deliveries",
+                w.slow_deliveries
+            ),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "webhooks: healthy endpoint {} deliveries ({:.1}/s during payments){slow}",
+            w.healthy_deliveries, w.healthy_deliveries_per_s
+        );
+        let l = &w.healthy_lag_ms;
+        let _ = writeln!(
+            out,
+            "webhook lag (payment sent -> event received, healthy endpoint): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms over {} events",
+            l.p50, l.p99, l.max, l.count
+        );
     }
     out
 }

@@ -69,6 +69,9 @@ struct Seen {
     refunds: AtomicU64,
     manual_payments: AtomicU64,
     idempotency_keys: Mutex<Vec<String>>,
+    /// Webhook endpoint URLs registered, and how many were disabled again.
+    webhook_urls: Mutex<Vec<String>>,
+    webhooks_disabled: AtomicU64,
 }
 
 struct FakeApi {
@@ -145,6 +148,17 @@ async fn answer(
             seen.captures.fetch_add(1, Ordering::Relaxed);
             json(200, r#"{"id":"pi_x","status":"succeeded"}"#)
         }
+        (Method::POST, "/v1/webhook_endpoints") => {
+            let url = form_value(&body, "url").expect("url given");
+            let mut urls = seen.webhook_urls.lock().expect("lock");
+            urls.push(url);
+            json(200, &format!(r#"{{"id":"we_{}"}}"#, urls.len()))
+        }
+        (Method::POST, p) if p.starts_with("/v1/webhook_endpoints/we_") => {
+            assert_eq!(body, "disabled=true");
+            seen.webhooks_disabled.fetch_add(1, Ordering::Relaxed);
+            json(200, r#"{"id":"we_x"}"#)
+        }
         (Method::POST, "/v1/refunds") if body.starts_with("payment_intent=pi_") => {
             seen.refunds.fetch_add(1, Ordering::Relaxed);
             json(200, r#"{"id":"re_x","status":"succeeded"}"#)
@@ -153,8 +167,39 @@ async fn answer(
     })
 }
 
+fn form_value(body: &str, name: &str) -> Option<String> {
+    body.split('&')
+        .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+        .map(str::to_owned)
+}
+
+/// Sends a `payment_intent.succeeded` event carrying the payment's metadata to every
+/// registered webhook URL, as the gateway would.
+fn send_webhooks(body: &str, seen: &Seen) {
+    let Some(sent) = form_value(body, "metadata[bench_sent_ms]") else {
+        return;
+    };
+    let event = format!(
+        r#"{{"type":"payment_intent.succeeded","data":{{"object":{{"metadata":{{"bench_sent_ms":"{sent}"}}}}}}}}"#
+    );
+    for url in seen.webhook_urls.lock().expect("lock").iter() {
+        let request = Request::post(url.as_str())
+            .body(Full::new(Bytes::from(event.clone())))
+            .expect("request");
+        tokio::spawn(async move {
+            let client =
+                hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                    .build_http();
+            client.request(request).await.expect("webhook delivered");
+        });
+    }
+}
+
 async fn payment(body: &str, behaviour: Behaviour, seen: &Seen) -> Response<Full<Bytes>> {
     seen.payments.fetch_add(1, Ordering::Relaxed);
+    if behaviour == Behaviour::Normal && !body.contains(DECLINE_CARD) {
+        send_webhooks(body, seen);
+    }
     if let Behaviour::SlowPayments(delay) = behaviour {
         tokio::time::sleep(delay).await;
     }
@@ -564,4 +609,44 @@ fn cli_rejects_conflicting_and_out_of_range_flags() {
     assert!(parse(&["--connections", "5000"]).contains("--connections"));
     assert!(parse(&["--duration", "30"]).contains("missing unit"));
     assert!(parse(&["--duration", "2m"]).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_webhook_receiver_registers_endpoints_and_reports_what_they_received() {
+    let api = FakeApi::start(Behaviour::Normal).await;
+    let s = measure(
+        &api.url,
+        &[
+            "--rate",
+            "40",
+            "--duration",
+            "1s",
+            "--webhook-receiver",
+            "--slow-endpoint-ms",
+            "50",
+        ],
+    )
+    .await;
+    let w = s.webhooks.expect("a webhook report");
+    assert!(s.approved > 0);
+    assert_eq!(
+        api.seen.webhook_urls.lock().unwrap().len(),
+        2,
+        "fast and slow"
+    );
+    assert_eq!(
+        w.healthy_deliveries, s.approved,
+        "one event per approved payment"
+    );
+    assert_eq!(
+        w.healthy_lag_ms.count, s.approved,
+        "every payment's lag measured"
+    );
+    assert_eq!(w.slow_deliveries, s.approved);
+    assert_eq!(w.slow_endpoint_ms, Some(50));
+    assert_eq!(
+        api.count(|x| &x.webhooks_disabled),
+        2,
+        "endpoints disabled after"
+    );
 }

@@ -26,6 +26,8 @@ pub struct AppState {
     /// "Now" for every request, record and posting ([`SystemClock`] unless a test injects one).
     pub clock: Arc<dyn Clock>,
     pub limiter: crate::ratelimit::RateLimiter,
+    /// Name resolution for webhook hosts (the SSRF guard's view of DNS; tests replace it).
+    pub webhook_dns: crate::webhooks::Dns,
     cvcs: Mutex<HashMap<String, (Cvc, Instant)>>,
     merchants: Mutex<HashMap<String, (MerchantRow, Instant)>>,
     pub(crate) keys: Mutex<HashMap<String, (paygate_store::ApiKeyRow, Instant)>>,
@@ -43,6 +45,7 @@ impl AppState {
             vault,
             metrics: Metrics::default(),
             clock: Arc::new(SystemClock),
+            webhook_dns: crate::webhooks::Dns::default(),
             cvcs: Mutex::new(HashMap::new()),
             merchants: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),

@@ -410,8 +410,52 @@ impl Store {
     /// merchant and mode, and removes the pending rows, in one transaction. Returns the
     /// number of events taken.
     pub async fn dispatch_events(&self, limit: usize, now: i64) -> Result<usize, StoreError> {
+        Ok(self.dispatch_events_to(limit, now).await?.0)
+    }
+
+    /// [`Store::dispatch_events`], also naming the endpoints that got new deliveries.
+    pub async fn dispatch_events_to(
+        &self,
+        limit: usize,
+        now: i64,
+    ) -> Result<(usize, Vec<String>), StoreError> {
         let limit = limit.min(DISPATCH_LIMIT_MAX);
         on_writer!(self, [], |e| outbox::dispatch(e, limit, now))
+    }
+
+    /// Leases, for each `(endpoint id, n)` (at most `CLAIM_LIMIT_MAX` in all), up to `n` due
+    /// deliveries of that endpoint to `worker` until `now + lease_s`, in one transaction. As
+    /// with [`Store::claim_deliveries`], no delivery is leased to two workers at once.
+    pub async fn claim_endpoint_deliveries(
+        &self,
+        worker: &str,
+        now: i64,
+        lease_s: i64,
+        asks: Vec<(String, usize)>,
+    ) -> Result<Vec<DeliveryJob>, StoreError> {
+        let mut left = CLAIM_LIMIT_MAX;
+        let asks: Vec<(String, usize)> = asks
+            .into_iter()
+            .map(|(id, n)| {
+                let n = n.min(left);
+                left -= n;
+                (id, n)
+            })
+            .collect();
+        on_writer!(self, [worker, asks], |e| outbox::claim_for_endpoints(
+            e, &worker, now, lease_s, &asks
+        ))
+    }
+
+    /// Endpoints with due deliveries that no worker holds, at most `limit` (capped at
+    /// `CLAIM_LIMIT_MAX`).
+    pub async fn due_delivery_endpoints(
+        &self,
+        now: i64,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let limit = limit.min(CLAIM_LIMIT_MAX);
+        on_reader!(self, [], |e| outbox::due_endpoints(e, now, limit))
     }
 
     /// Leases up to `limit` due deliveries (capped at `CLAIM_LIMIT_MAX`) to `worker` until

@@ -9,8 +9,20 @@ use rusqlite::Connection;
 use crate::error::StoreError;
 
 /// (version, SQL) in ascending order.
-const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
-const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/sqlite/0002_deliveries_by_endpoint.sql"),
+    ),
+];
+const POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/postgres/0002_deliveries_by_endpoint.sql"),
+    ),
+];
 
 const VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY NOT NULL, applied_at BIGINT NOT NULL)";
 /// Serializes migrations of processes starting together (pg_advisory_xact_lock key).

@@ -344,6 +344,50 @@ impl Vault {
         decode_card(&plaintext)
     }
 
+    /// Encrypts a short secret other than card data (a webhook signing secret) for the
+    /// record `record_id`, in the same envelope as a card; its ciphertext's associated data is
+    /// `"secret|" + record_id`, so a sealed secret never opens as a card or the reverse.
+    pub fn seal_secret(&self, record_id: &str, secret: &[u8]) -> Result<SealedCard, VaultError> {
+        check_record_id(record_id)?;
+        if secret.len() + NONCE_BYTES + TAG_BYTES > CARD_CIPHERTEXT_BYTES_MAX {
+            return Err(VaultError::Malformed {
+                field: "secret",
+                reason: "is longer than 228 bytes",
+            });
+        }
+        let kek = self.ring.active();
+        let mut dek = Zeroizing::new([0u8; KEY_BYTES]);
+        fill_random(dek.as_mut_slice())?;
+        let ciphertext = aead_seal(&dek, &secret_aad(record_id), secret)?;
+        let wrapped_dek = wrap_dek(kek, record_id, &dek)?;
+        Ok(SealedCard {
+            kek_id: kek.id.clone(),
+            wrapped_dek,
+            ciphertext,
+        })
+    }
+
+    /// Decrypts a secret sealed by [`Vault::seal_secret`] for the same record.
+    pub fn open_secret(
+        &self,
+        record_id: &str,
+        sealed: &SealedCard,
+    ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        check_record_id(record_id)?;
+        let kek = self.kek_for(sealed)?;
+        let dek = unwrap_dek(kek, record_id, &sealed.wrapped_dek)?;
+        let ct = &sealed.ciphertext;
+        if ct.len() < NONCE_BYTES + TAG_BYTES || ct.len() > CARD_CIPHERTEXT_BYTES_MAX {
+            return Err(VaultError::Malformed {
+                field: "ciphertext",
+                reason: "has the wrong length",
+            });
+        }
+        aead_open(&dek, &secret_aad(record_id), ct).map_err(|()| VaultError::Decrypt {
+            field: "ciphertext",
+        })
+    }
+
     /// Re-wraps the DEK under the active KEK, keeping the card ciphertext byte for byte.
     /// `None` if the record is already under the active KEK (nothing to do; not checked
     /// further). Otherwise the card ciphertext is authenticated with the unwrapped DEK
@@ -452,6 +496,10 @@ fn check_record_id(record_id: &str) -> Result<(), VaultError> {
         });
     }
     Ok(())
+}
+
+fn secret_aad(record_id: &str) -> Vec<u8> {
+    format!("secret|{record_id}").into_bytes()
 }
 
 fn dek_aad(record_id: &str, kek_id: &str) -> Vec<u8> {

@@ -386,3 +386,24 @@ fn generated_keys_are_32_random_bytes_in_base64() {
         .unwrap();
     assert_eq!(bytes.len(), 32);
 }
+
+#[test]
+fn a_sealed_secret_opens_only_for_its_record_and_never_as_a_card() {
+    let v = vault_with_one_key();
+    let sealed = v.seal_secret("we_1", b"whsec_abc").unwrap();
+    assert_eq!(
+        v.open_secret("we_1", &sealed).unwrap().as_slice(),
+        b"whsec_abc"
+    );
+    assert!(!sealed.ciphertext.windows(5).any(|w| w == b"whsec"));
+    assert!(
+        v.open_secret("we_2", &sealed).is_err(),
+        "bound to its record"
+    );
+    assert!(v.open("we_1", &sealed).is_err(), "not a card");
+    let card = v.seal("we_1", &card("4242424242424242")).unwrap();
+    assert!(
+        v.open_secret("we_1", &card).is_err(),
+        "a card is not a secret"
+    );
+}

@@ -1,5 +1,5 @@
-//! `/v1/webhook_endpoints`: create (returns the `whsec_` secret once), retrieve, update,
-//! delete, list; and a manual resend of one event to one endpoint.
+//! `/v1/webhook_endpoints`: create (returns the `whsec_` secret once; it is stored sealed by
+//! the vault), retrieve, update, delete, list; and a manual resend of one event to one endpoint.
 
 use crate::api::load;
 use crate::api::payment_intents::merge_metadata_doc;
@@ -9,8 +9,9 @@ use crate::ids::{new_id, random_base62};
 use crate::records::{insert, update as update_op};
 use crate::render::{expand_param, list_envelope, list_query, public};
 use crate::state::SharedState;
-use crate::webhooks::check_url;
+use crate::webhooks::{check_url, secret};
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use paygate_store::{Op, WriteUnit};
 use serde_json::{Value, json};
@@ -46,7 +47,14 @@ fn enabled_events(ctx: &mut Ctx, required: bool) -> ApiResult<Option<Vec<String>
 pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
     post(st, req, |mut ctx: Ctx| async move {
         let url = ctx.params.req_str("url")?;
-        check_url(&url, ctx.caller.livemode, ctx.st.cfg.webhooks_allow_private)?;
+        let allow_private = ctx.st.cfg.webhooks_allow_private;
+        check_url(
+            &ctx.st.webhook_dns,
+            &url,
+            ctx.caller.livemode,
+            allow_private,
+        )
+        .await?;
         let events = enabled_events(&mut ctx, true)?.unwrap_or_default();
         let description = ctx.params.str("description")?;
         let metadata = ctx.params.metadata()?.unwrap_or_default();
@@ -54,9 +62,9 @@ pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
         ctx.params.allow(&["connect", "expand"]);
         ctx.params.deny_unknown()?;
         let scope = ctx.scope();
-        let secret = format!("whsec_{}", random_base62(32));
+        let id = new_id("we");
         let doc = json!({
-            "id": new_id("we"),
+            "id": id,
             "object": "webhook_endpoint",
             "api_version": api_version,
             "application": null,
@@ -67,12 +75,21 @@ pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
             "metadata": metadata,
             "status": "enabled",
             "url": url,
-            "secret": secret,
         });
-        let unit = WriteUnit {
-            ops: vec![insert(&scope, "webhook_endpoint", None, &doc, ctx.now)],
+        // The secret is shown in this answer only; what is stored (the endpoint, and the
+        // answer kept for an idempotent replay) holds it sealed or not at all.
+        let clear = format!("whsec_{}", random_base62(32));
+        let mut stored = doc.clone();
+        secret::seal_into(&ctx.st.vault, &id, &clear, &mut stored)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let mut unit = WriteUnit {
+            ops: vec![insert(&scope, "webhook_endpoint", None, &stored, ctx.now)],
         };
-        ctx.commit_ok(unit, doc).await
+        ctx.finish(&mut unit, StatusCode::OK, &doc);
+        ctx.commit(unit).await?;
+        let mut shown = doc;
+        shown["secret"] = json!(clear);
+        Ok(shown)
     })
     .await
 }
@@ -80,9 +97,7 @@ pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
 /// The secret is shown only by create; later reads omit it.
 fn without_secret(v: Value) -> Value {
     let mut v = public(v);
-    if let Value::Object(m) = &mut v {
-        m.remove("secret");
-    }
+    secret::strip(&mut v);
     v
 }
 
@@ -107,8 +122,17 @@ pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: 
             return Err(ApiError::not_found("webhook_endpoint", &id, "id"));
         }
         let mut doc = row.data.clone();
+        secret::seal_legacy(&ctx.st.vault, &id, &mut doc)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
         if let Some(url) = ctx.params.str("url")? {
-            check_url(&url, ctx.caller.livemode, ctx.st.cfg.webhooks_allow_private)?;
+            let allow_private = ctx.st.cfg.webhooks_allow_private;
+            check_url(
+                &ctx.st.webhook_dns,
+                &url,
+                ctx.caller.livemode,
+                allow_private,
+            )
+            .await?;
             doc["url"] = json!(url);
         }
         if let Some(ev) = enabled_events(&mut ctx, false)? {
@@ -160,9 +184,7 @@ pub async fn list(State(st): State<SharedState>, req: Req) -> Response {
         let mut page = st.store.list_objects(&caller.scope(), &q).await?;
         page.data.retain(|r| r.data.get("deleted").is_none());
         for r in &mut page.data {
-            if let Value::Object(m) = &mut r.data {
-                m.remove("secret");
-            }
+            secret::strip(&mut r.data);
         }
         list_envelope(&st, &caller, "/v1/webhook_endpoints", page, &expands).await
     })

@@ -37,6 +37,22 @@ static CLAIM: Sql = Sql::split(
      ORDER BY next_attempt_at LIMIT $4) \
      RETURNING id, event_id, endpoint_id, merchant_id, livemode, attempts, first_attempt_at",
 );
+// The same claim for one endpoint, by the `deliveries_by_endpoint` index.
+static CLAIM_FOR_ENDPOINT: Sql = Sql::split(
+    "WITH due AS (SELECT id FROM deliveries WHERE endpoint_id = $5 AND state = 'pending' AND next_attempt_at <= $3 \
+     AND (locked_until IS NULL OR locked_until <= $3) ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
+     UPDATE deliveries d SET locked_by = $1, locked_until = $2 FROM due WHERE d.id = due.id \
+     RETURNING d.id, d.event_id, d.endpoint_id, d.merchant_id, d.livemode, d.attempts, d.first_attempt_at",
+    "UPDATE deliveries SET locked_by = $1, locked_until = $2 WHERE id IN (SELECT id FROM deliveries \
+     WHERE endpoint_id = $5 AND state = 'pending' AND next_attempt_at <= $3 \
+     AND (locked_until IS NULL OR locked_until <= $3) ORDER BY next_attempt_at LIMIT $4) \
+     RETURNING id, event_id, endpoint_id, merchant_id, livemode, attempts, first_attempt_at",
+);
+// Endpoints with due, unleased deliveries (a read: it takes no lease).
+static DUE_ENDPOINTS: Sql = Sql::new(
+    "SELECT DISTINCT endpoint_id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 \
+     AND (locked_until IS NULL OR locked_until <= $1) LIMIT $2",
+);
 static OBJECT_DATA: Sql = Sql::new("SELECT data FROM objects WHERE id = $1");
 static FINISH_ATTEMPT: Sql = Sql::new(
     "UPDATE deliveries SET state = $2, attempts = $3, next_attempt_at = COALESCE($4, next_attempt_at), \
@@ -78,12 +94,13 @@ fn endpoint_wants(endpoint: &Value, event_type: &str) -> bool {
 }
 
 /// Fans pending events out to deliveries (caller holds the transaction). Returns how many
-/// events were taken off the outbox.
+/// events were taken off the outbox and the endpoints that got new deliveries.
 pub(crate) async fn dispatch<E: Exec>(
     e: &mut E,
     limit: usize,
     now: i64,
-) -> Result<usize, StoreError> {
+) -> Result<(usize, Vec<String>), StoreError> {
+    let mut targets: Vec<String> = Vec::new();
     let pending = e.rows(&PENDING_EVENTS, params![sql_limit(limit)]).await?;
     let mut endpoints: HashMap<(String, bool), Vec<(String, Value)>> = HashMap::new();
     let count = pending.len();
@@ -101,11 +118,14 @@ pub(crate) async fn dispatch<E: Exec>(
                 let id = new_delivery_id();
                 let p = params![&id, &event_id, endpoint_id, &scope.0, scope.1, now];
                 e.run(&INSERT_DELIVERY, p).await?;
+                if !targets.contains(endpoint_id) {
+                    targets.push(endpoint_id.clone());
+                }
             }
         }
         e.run(&DELETE_PENDING_EVENT, params![seq]).await?;
     }
-    Ok(count)
+    Ok((count, targets))
 }
 
 async fn load_endpoints<E: Exec>(
@@ -137,8 +157,61 @@ pub(crate) async fn claim<E: Exec>(
     let claimed = e
         .rows(&CLAIM, params![worker, until, now, sql_limit(limit)])
         .await?;
-    let mut jobs = Vec::with_capacity(claimed.len());
     let mut endpoint_cache: HashMap<String, Value> = HashMap::new();
+    let mut jobs = jobs_from_rows(e, claimed, &mut endpoint_cache).await?;
+    jobs.sort_by(|a, b| {
+        a.first_attempt_at
+            .cmp(&b.first_attempt_at)
+            .then_with(|| a.delivery_id.cmp(&b.delivery_id))
+    });
+    Ok(jobs)
+}
+
+/// Leases, for each `(endpoint id, n)`, up to `n` of that endpoint's due deliveries, oldest
+/// due first (caller holds the transaction). One busy endpoint's backlog never takes the
+/// places of another endpoint's deliveries.
+pub(crate) async fn claim_for_endpoints<E: Exec>(
+    e: &mut E,
+    worker: &str,
+    now: i64,
+    lease_s: i64,
+    asks: &[(String, usize)],
+) -> Result<Vec<DeliveryJob>, StoreError> {
+    let until = now.saturating_add(lease_s);
+    let mut endpoint_cache: HashMap<String, Value> = HashMap::new();
+    let mut jobs = Vec::new();
+    for (endpoint_id, n) in asks.iter().filter(|(_, n)| *n > 0) {
+        let p = params![worker, until, now, sql_limit(*n), endpoint_id];
+        let claimed = e.rows(&CLAIM_FOR_ENDPOINT, p).await?;
+        let mut got = jobs_from_rows(e, claimed, &mut endpoint_cache).await?;
+        got.sort_by_key(|j| j.first_attempt_at);
+        jobs.append(&mut got);
+    }
+    Ok(jobs)
+}
+
+/// Endpoints that have due deliveries no worker holds, at most `limit`.
+pub(crate) async fn due_endpoints<E: Exec>(
+    e: &mut E,
+    now: i64,
+    limit: usize,
+) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    for row in e
+        .rows(&DUE_ENDPOINTS, params![now, sql_limit(limit)])
+        .await?
+    {
+        out.push(row.reader("deliveries").text()?);
+    }
+    Ok(out)
+}
+
+async fn jobs_from_rows<E: Exec>(
+    e: &mut E,
+    claimed: Vec<crate::sql::Row>,
+    endpoint_cache: &mut HashMap<String, Value>,
+) -> Result<Vec<DeliveryJob>, StoreError> {
+    let mut jobs = Vec::with_capacity(claimed.len());
     for row in claimed {
         let mut r = row.reader("deliveries");
         let (delivery_id, event_id, endpoint_id) = (r.text()?, r.text()?, r.text()?);
@@ -153,24 +226,18 @@ pub(crate) async fn claim<E: Exec>(
                 data
             }
         };
-        let attempt_no = attempts.saturating_add(1);
         jobs.push(DeliveryJob {
             delivery_id,
             event_id,
             endpoint_id,
             merchant_id,
             livemode,
-            attempt_no,
+            attempt_no: attempts.saturating_add(1),
             event,
             endpoint,
             first_attempt_at,
         });
     }
-    jobs.sort_by(|a, b| {
-        a.first_attempt_at
-            .cmp(&b.first_attempt_at)
-            .then_with(|| a.delivery_id.cmp(&b.delivery_id))
-    });
     Ok(jobs)
 }
 
