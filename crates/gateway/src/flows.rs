@@ -19,7 +19,7 @@ use crate::records::{event, insert, update};
 use crate::render::{expand, public};
 use crate::state::AppState;
 use axum::http::StatusCode;
-use paygate_ledger::Currency;
+use paygate_ledger::{Counterparty, Currency};
 use paygate_network::link::{AuthKind, AuthOutcome, AuthRequest, LinkError, NetRef};
 use paygate_payments::clock::day_plus;
 use paygate_payments::{
@@ -300,6 +300,7 @@ fn new_charge(
         refunded: false,
         status,
         net: None,
+        processor: Counterparty::CardNetwork,
         refund_reserved: 0,
     }
 }
@@ -452,6 +453,7 @@ pub fn post_capture(
     );
     let entry = paygate_ledger::capture(
         format!("capture:{}", txn.id),
+        ch.processor,
         &scope.merchant_id,
         scope.livemode,
         currency,
