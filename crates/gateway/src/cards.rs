@@ -5,9 +5,13 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
 use crate::params::Sub;
 use crate::state::AppState;
+use paygate_payments::PaymentMethod;
+use paygate_payments::payment_method::{
+    BillingDetails, CardChecks, CardDetails, CardNetworks, PaymentMethodType,
+};
 use paygate_store::{ObjectRow, Op, Scope, VaultCardRow};
 use paygate_vault::{CardData, CardError, Cvc, Expiry, Pan};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Stripe's public test card numbers and the simulator's own: refused in live mode.
 pub const TEST_PANS: &[&str] = &[
@@ -146,28 +150,40 @@ pub fn new_card(
         .seal(&vault_id, &data)
         .map_err(ApiError::internal)?;
     let CardData { pan, expiry } = data;
-    let pm = json!({
-        "id": pm_id,
-        "object": "payment_method",
-        "type": "card",
-        "billing_details": {"address": null, "email": null, "name": null, "phone": null},
-        "card": {
-            "brand": pan.brand().as_str(),
-            "last4": pan.last4(),
-            "exp_month": expiry.month,
-            "exp_year": expiry.year,
-            "fingerprint": fingerprint,
-            "funding": "credit",
-            "country": null,
-            "checks": {"cvc_check": if cvc.is_some() { "unchecked" } else { "unavailable" }},
-            "networks": {"available": [pan.brand().as_str()], "preferred": null},
+    let brand = pan.brand().as_str().to_string();
+    let pm = PaymentMethod {
+        id: pm_id.clone(),
+        object: "payment_method".into(),
+        kind: PaymentMethodType::Card,
+        billing_details: BillingDetails::default(),
+        card: CardDetails {
+            brand: brand.clone(),
+            last4: pan.last4().to_string(),
+            exp_month: expiry.month,
+            exp_year: expiry.year,
+            fingerprint: fingerprint.clone(),
+            funding: "credit".into(),
+            country: None,
+            checks: CardChecks {
+                cvc_check: if cvc.is_some() {
+                    "unchecked"
+                } else {
+                    "unavailable"
+                }
+                .into(),
+            },
+            networks: CardNetworks {
+                available: vec![brand],
+                preferred: None,
+            },
         },
-        "created": now,
-        "customer": null,
-        "livemode": scope.livemode,
-        "metadata": {},
-        "_vault": vault_id,
-    });
+        created: now,
+        customer: None,
+        livemode: scope.livemode,
+        metadata: serde_json::Map::new(),
+        vault: vault_id.clone(),
+    }
+    .to_document();
     let new_ops = vec![
         Op::InsertVaultCard(VaultCardRow {
             id: vault_id,

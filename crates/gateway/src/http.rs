@@ -13,6 +13,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
+use paygate_payments::PaymentIntentStatus as Status;
 use paygate_store::{CommitError, ConflictKind, Op, OpResult, WriteUnit};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -340,6 +341,12 @@ async fn merge_bookkeeping_into(
     let Some(row) = st.store.get_object(scope, id).await? else {
         return Ok(false);
     };
+    // Only a bookkeeping update leaves a `processing` intent `processing`. Anything else (the
+    // sweeper of another process recovered the attempt and reversed it at the network) is a
+    // real conflict: the outcome must not overwrite it.
+    if row.data["status"] != Status::Processing.as_str() {
+        return Ok(false);
+    }
     crate::records::merge_bookkeeping(data, &row.data);
     *expected_version = row.version;
     Ok(true)

@@ -73,6 +73,10 @@ pub struct Charge {
     pub status: ChargeStatus,
     #[serde(rename = "_net", default)]
     pub net: Option<NetState>,
+    /// The counterparty that processed the charge (whose receivable its capture debits);
+    /// charges stored before this field existed were all the card network's.
+    #[serde(rename = "_processor", default = "card_network")]
+    pub processor: paygate_ledger::Counterparty,
     /// Refund amount reserved by refunds still talking to the network.
     #[serde(rename = "_refund_reserved", default)]
     pub refund_reserved: i64,
@@ -92,6 +96,10 @@ pub struct Refund {
     pub payment_intent: Option<String>,
     pub reason: Option<String>,
     pub status: RefundStatus,
+}
+
+fn card_network() -> paygate_ledger::Counterparty {
+    paygate_ledger::Counterparty::CardNetwork
 }
 
 /// Serializes a document; our own structs always serialize.

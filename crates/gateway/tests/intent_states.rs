@@ -3,8 +3,52 @@
 
 mod support;
 
+use paygate_store::{Op, Scope, WriteUnit};
 use reqwest::StatusCode;
+use serde_json::Value;
 use support::{TestApp, VISA};
+
+/// Creates a KRW intent and confirms it with a card in the background; returns the intent's
+/// path and the pending confirm, once the payment is at the network (`processing`).
+async fn confirm_in_flight(
+    app: &TestApp,
+) -> (String, tokio::task::JoinHandle<(StatusCode, Value)>) {
+    let (_, pi) = app
+        .post(
+            "/v1/payment_intents",
+            &[("amount", "5000"), ("currency", "krw")],
+        )
+        .await;
+    let path = format!("/v1/payment_intents/{}", pi["id"].as_str().unwrap());
+    let form: Vec<(String, String)> = support::card_payment_form(VISA, "5000")
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("payment_method_data"))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let (client, url, key) = (
+        app.client.clone(),
+        format!("{}{path}/confirm", app.base),
+        app.key.clone(),
+    );
+    let confirm = tokio::spawn(async move {
+        let r = client
+            .post(url)
+            .bearer_auth(key)
+            .form(&form)
+            .send()
+            .await
+            .expect("confirm answered");
+        (r.status(), r.json::<Value>().await.expect("json"))
+    });
+    for _ in 0..100 {
+        let (_, now) = app.get(&path).await;
+        if now["status"] == "processing" {
+            return (path, confirm);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the confirm never reached the network");
+}
 
 /// Defect 4: the currency (or amount) of an authorized intent cannot change; the capture then
 /// posts the ledger in the currency that was authorized at the network.
@@ -63,46 +107,7 @@ async fn an_unconfirmed_intent_takes_a_new_amount_and_currency() {
 #[tokio::test]
 async fn a_metadata_update_during_a_payment_in_flight_is_kept_and_the_payment_succeeds() {
     let app = TestApp::spawn_with(|c| c.fault_delay_after_auth_ms = 1_500).await;
-    let (_, pi) = app
-        .post(
-            "/v1/payment_intents",
-            &[("amount", "5000"), ("currency", "krw")],
-        )
-        .await;
-    let id = pi["id"].as_str().unwrap().to_string();
-    let path = format!("/v1/payment_intents/{id}");
-    let confirm_form: Vec<(String, String)> = support::card_payment_form(VISA, "5000")
-        .into_iter()
-        .filter(|(k, _)| k.starts_with("payment_method_data"))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let client = app.client.clone();
-    let (base, key) = (app.base.clone(), app.key.clone());
-    let confirm_path = format!("{path}/confirm");
-    let confirm = tokio::spawn(async move {
-        let r = client
-            .post(format!("{base}{confirm_path}"))
-            .bearer_auth(key)
-            .form(&confirm_form)
-            .send()
-            .await
-            .expect("confirm answered");
-        (
-            r.status(),
-            r.json::<serde_json::Value>().await.expect("json"),
-        )
-    });
-    // Wait until the payment is at the network (phase 1 committed), then update its metadata.
-    let mut in_flight = false;
-    for _ in 0..100 {
-        let (_, now) = app.get(&path).await;
-        if now["status"] == "processing" {
-            in_flight = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    assert!(in_flight, "the confirm reached the network");
+    let (path, confirm) = confirm_in_flight(&app).await;
     let (s, updated) = app
         .post(
             &path,
@@ -149,4 +154,57 @@ async fn metadata_of_a_succeeded_intent_can_change_but_not_its_payment_method() 
     assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
     assert_eq!(e["error"]["code"], "payment_intent_unexpected_state");
     assert_eq!(e["error"]["param"], "payment_method");
+}
+
+/// The outcome merges only bookkeeping into an intent that is still `processing`: when the
+/// intent was taken out of `processing` meanwhile (as another process's recovery sweep does
+/// after reversing the payment), the approval is not recorded over it and is reversed.
+#[tokio::test]
+async fn an_outcome_never_overwrites_an_intent_that_left_processing() {
+    let app = TestApp::spawn_with(|c| c.fault_delay_after_auth_ms = 1_500).await;
+    let (path, confirm) = confirm_in_flight(&app).await;
+    let id = path.rsplit('/').next().unwrap().to_string();
+    let st = &app.server.state;
+    let scope = Scope {
+        merchant_id: app.merchant.clone(),
+        livemode: false,
+    };
+    let row = st.store.get_object(&scope, &id).await.unwrap().unwrap();
+    let mut doc = row.data.clone();
+    doc["status"] = "requires_payment_method".into();
+    let unit = WriteUnit {
+        ops: vec![Op::UpdateObject {
+            id: id.clone(),
+            expected_version: row.version,
+            data: doc,
+            tag: None,
+            due: None,
+        }],
+    };
+    st.store.commit(unit).await.unwrap();
+    let (s, e) = confirm.await.unwrap();
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    let (_, pi) = app.get(&path).await;
+    assert_eq!(pi["status"], "requires_payment_method");
+    assert_eq!(app.balance().await, (0, 0), "nothing posted");
+    assert!(app.ledger_problems().await.is_empty());
+    // The approval is undone at the network (in the background, after the failed commit).
+    let mut reversed = false;
+    for _ in 0..100 {
+        let journal = paygate_network::sim::journal(&app.sim_dir()).expect("journal");
+        let v = serde_json::to_value(journal).unwrap();
+        let auths: Vec<&Value> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["type"] == "authorization")
+            .collect();
+        assert_eq!(auths.len(), 1);
+        if auths[0]["reversed"] == true {
+            reversed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(reversed, "the approval was reversed at the network");
 }

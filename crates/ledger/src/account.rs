@@ -28,6 +28,53 @@ pub enum Side {
     Credit,
 }
 
+/// Who owes the gateway for captured payments until it pays them out: each counterparty has
+/// its own receivable account (`g:<mode>:<receivable>:<cur>`), so what each one owes can be
+/// read and reconciled on its own. Adding a counterparty adds a variant and its key name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Counterparty {
+    /// The card network (ISO 8583 link); its receivable keeps the key `network_receivable`.
+    CardNetwork,
+}
+
+impl Counterparty {
+    /// Every counterparty.
+    pub const ALL: [Counterparty; 1] = [Counterparty::CardNetwork];
+
+    /// The name recorded on charges (`_processor`) and in logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Counterparty::CardNetwork => "card_network",
+        }
+    }
+
+    /// Inverse of [`Counterparty::as_str`].
+    pub fn parse(s: &str) -> Option<Counterparty> {
+        Counterparty::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The kind name of its receivable account in account keys (never changes once used).
+    fn receivable_key(self) -> &'static str {
+        match self {
+            Counterparty::CardNetwork => "network_receivable",
+        }
+    }
+}
+
+impl serde::Serialize for Counterparty {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Counterparty {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Counterparty::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown counterparty {s:?}")))
+    }
+}
+
 /// The kind of an account. The first five belong to merchants, the last three to the
 /// gateway (checked by [`AccountId::check`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -46,9 +93,9 @@ pub enum AccountKind {
     /// Merchant, credit-normal: reserved for payouts in transit; the built-in payout rule
     /// pays straight from `Available` to the gateway's `Bank`.
     Payouts,
-    /// Gateway, debit-normal asset: what card networks owe the gateway for captures not
-    /// yet received.
-    NetworkReceivable,
+    /// Gateway, debit-normal asset: what a counterparty owes the gateway for captures not
+    /// yet received (one account per counterparty).
+    Receivable(Counterparty),
     /// Gateway, credit-normal revenue: processing fees earned.
     FeeRevenue,
     /// Gateway, debit-normal asset: the gateway's settlement bank account.
@@ -63,7 +110,7 @@ impl AccountKind {
         AccountKind::Refunds,
         AccountKind::Fees,
         AccountKind::Payouts,
-        AccountKind::NetworkReceivable,
+        AccountKind::Receivable(Counterparty::CardNetwork),
         AccountKind::FeeRevenue,
         AccountKind::Bank,
     ];
@@ -76,7 +123,7 @@ impl AccountKind {
             AccountKind::Refunds => "refunds",
             AccountKind::Fees => "fees",
             AccountKind::Payouts => "payouts",
-            AccountKind::NetworkReceivable => "network_receivable",
+            AccountKind::Receivable(c) => c.receivable_key(),
             AccountKind::FeeRevenue => "fee_revenue",
             AccountKind::Bank => "bank",
         }
@@ -101,10 +148,10 @@ impl AccountKind {
 
     /// The side on which the balance reads naturally. Merchant accounts are liabilities
     /// of the gateway (credit-normal), `FeeRevenue` is revenue (credit-normal),
-    /// `NetworkReceivable` and `Bank` are assets (debit-normal).
+    /// receivables and `Bank` are assets (debit-normal).
     pub fn normal_side(self) -> Side {
         match self {
-            AccountKind::NetworkReceivable | AccountKind::Bank => Side::Debit,
+            AccountKind::Receivable(_) | AccountKind::Bank => Side::Debit,
             _ => Side::Credit,
         }
     }
@@ -252,8 +299,8 @@ impl AccountId {
     }
 
     /// `balance` (debits − credits) read on the account's normal side: for merchant
-    /// accounts this is what the gateway owes the merchant, for `NetworkReceivable` what
-    /// the networks owe the gateway, for `FeeRevenue` the fees earned.
+    /// accounts this is what the gateway owes the merchant, for a receivable what
+    /// its counterparty owes the gateway, for `FeeRevenue` the fees earned.
     pub fn natural(&self, balance: i64) -> i64 {
         match self.kind.normal_side() {
             Side::Debit => balance,

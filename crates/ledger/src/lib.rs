@@ -21,7 +21,7 @@
 //! | `pending` (merchant)       | liability   | credit | captured net of fees, not yet settled |
 //! | `available` (merchant)     | liability   | credit | settled, payable now (may be < 0)     |
 //! | `refunds`/`fees`/`payouts` (merchant) | liability | credit | reserved for adjustments   |
-//! | `network_receivable` (gw)  | asset       | debit  | owed to the gateway by card networks  |
+//! | `network_receivable` (gw)  | asset       | debit  | owed to the gateway by the card network (one receivable per [`Counterparty`]) |
 //! | `fee_revenue` (gateway)    | revenue     | credit | fees earned                           |
 //! | `bank` (gateway)           | asset       | debit  | cash at the gateway's bank            |
 //!
@@ -65,8 +65,8 @@ mod error;
 mod rules;
 
 pub use account::{
-    AccountId, AccountKind, MERCHANT_ID_CHARS_MAX, MerchantBalance, Owner, Side, check_merchant_id,
-    gateway_prefix, merchant_prefix,
+    AccountId, AccountKind, Counterparty, MERCHANT_ID_CHARS_MAX, MerchantBalance, Owner, Side,
+    check_merchant_id, gateway_prefix, merchant_prefix,
 };
 pub use book::{Book, verify_entries};
 pub use currency::{CHARGE_MAJOR_UNITS_MAX, Currency, POSTING_MAJOR_UNITS_MAX};

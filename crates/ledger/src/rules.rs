@@ -5,7 +5,7 @@
 //! and currency. Rules do not look at balances (the ledger core has no I/O); limits such
 //! as "refund ≤ captured" are the caller's business rules.
 
-use crate::account::{AccountId, AccountKind, check_merchant_id};
+use crate::account::{AccountId, AccountKind, Counterparty, check_merchant_id};
 use crate::currency::Currency;
 use crate::entry::{Entry, EntryKind, Posting};
 use crate::error::LedgerError;
@@ -45,14 +45,17 @@ impl Fee {
 ///
 /// | account                 | Dr       | Cr           |
 /// |-------------------------|----------|--------------|
-/// | g:network_receivable    | amount   |              |
+/// | g:<counterparty> receivable | amount   |              |
 /// | m:pending               |          | amount − fee |
 /// | g:fee_revenue           |          | fee          |
 ///
 /// The merchant is credited net of the fee, so `m:pending + m:available` is always what
 /// the merchant will be paid. A zero line (fee 0, or fee = amount) is left out.
+// Every argument is one fact of the entry; a parameter struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub fn capture(
     entry_id: impl Into<String>,
+    counterparty: Counterparty,
     merchant: &str,
     livemode: bool,
     cur: Currency,
@@ -70,7 +73,10 @@ pub fn capture(
     }
     let m = |kind| AccountId::merchant(merchant, livemode, kind, cur);
     let g = |kind| AccountId::gateway(livemode, kind, cur);
-    let mut postings = vec![Posting::debit(g(AccountKind::NetworkReceivable), amount)];
+    let mut postings = vec![Posting::debit(
+        g(AccountKind::Receivable(counterparty)),
+        amount,
+    )];
     if amount > fee {
         postings.push(Posting::credit(m(AccountKind::Pending), amount - fee));
     }
@@ -85,13 +91,14 @@ pub fn capture(
 /// | account                 | Dr     | Cr     |
 /// |-------------------------|--------|--------|
 /// | m:available             | amount |        |
-/// | g:network_receivable    |        | amount |
+/// | g:<counterparty> receivable |        | amount |
 ///
 /// The refund reduces what the merchant is owed by the full amount (the capture fee is
 /// not returned) and is taken from `available`, which may go negative while the capture
 /// is still pending; settlement brings it back.
 pub fn refund(
     entry_id: impl Into<String>,
+    counterparty: Counterparty,
     merchant: &str,
     livemode: bool,
     cur: Currency,
@@ -106,7 +113,7 @@ pub fn refund(
             amount,
         ),
         Posting::credit(
-            AccountId::gateway(livemode, AccountKind::NetworkReceivable, cur),
+            AccountId::gateway(livemode, AccountKind::Receivable(counterparty), cur),
             amount,
         ),
     ];
@@ -171,12 +178,13 @@ pub fn payout(
 /// | account                 | Dr     | Cr     |
 /// |-------------------------|--------|--------|
 /// | g:bank                  | amount |        |
-/// | g:network_receivable    |        | amount |
+/// | g:<counterparty> receivable |        | amount |
 ///
 /// Gateway-only: merchant balances do not change. Without it `g:bank` would only ever
 /// fall (payouts) and `g:network_receivable` only ever grow.
 pub fn network_settlement(
     entry_id: impl Into<String>,
+    counterparty: Counterparty,
     livemode: bool,
     cur: Currency,
     amount: i64,
@@ -186,7 +194,7 @@ pub fn network_settlement(
     let g = |kind| AccountId::gateway(livemode, kind, cur);
     let postings = vec![
         Posting::debit(g(AccountKind::Bank), amount),
-        Posting::credit(g(AccountKind::NetworkReceivable), amount),
+        Posting::credit(g(AccountKind::Receivable(counterparty)), amount),
     ];
     Entry::new(entry_id, EntryKind::Settlement, reference, postings)
 }

@@ -1,8 +1,8 @@
 //! Entry invariants, currencies, fees, account keys, serde and verification errors.
 
 use paygate_ledger::{
-    AccountId, AccountKind, Book, Currency, Entry, EntryKind, Fee, LedgerError, Owner, Posting,
-    VerifyError, capture, payout, refund, settle, verify_entries,
+    AccountId, AccountKind, Book, Counterparty, Currency, Entry, EntryKind, Fee, LedgerError,
+    Owner, Posting, VerifyError, capture, payout, refund, settle, verify_entries,
 };
 
 fn usd(kind: AccountKind) -> AccountId {
@@ -274,16 +274,35 @@ fn posting_rules_check_amounts_fees_and_merchant_ids() {
     };
     let krw = Currency::KRW;
     assert_eq!(
-        field(capture("e", "acct_1", false, krw, 0, 0, "ch")),
-        "amount"
-    );
-    assert_eq!(
-        field(capture("e", "acct_1", false, krw, -1, 0, "ch")),
+        field(capture(
+            "e",
+            Counterparty::CardNetwork,
+            "acct_1",
+            false,
+            krw,
+            0,
+            0,
+            "ch"
+        )),
         "amount"
     );
     assert_eq!(
         field(capture(
             "e",
+            Counterparty::CardNetwork,
+            "acct_1",
+            false,
+            krw,
+            -1,
+            0,
+            "ch"
+        )),
+        "amount"
+    );
+    assert_eq!(
+        field(capture(
+            "e",
+            Counterparty::CardNetwork,
             "acct_1",
             false,
             krw,
@@ -293,20 +312,70 @@ fn posting_rules_check_amounts_fees_and_merchant_ids() {
         )),
         "amount"
     );
-    assert!(capture("e", "acct_1", false, krw, krw.max_amount(), 0, "ch").is_ok());
+    assert!(
+        capture(
+            "e",
+            Counterparty::CardNetwork,
+            "acct_1",
+            false,
+            krw,
+            krw.max_amount(),
+            0,
+            "ch"
+        )
+        .is_ok()
+    );
     assert_eq!(
-        field(capture("e", "acct_1", false, krw, 100, 101, "ch")),
+        field(capture(
+            "e",
+            Counterparty::CardNetwork,
+            "acct_1",
+            false,
+            krw,
+            100,
+            101,
+            "ch"
+        )),
         "fee"
     );
     assert_eq!(
-        field(capture("e", "acct_1", false, krw, 100, -1, "ch")),
+        field(capture(
+            "e",
+            Counterparty::CardNetwork,
+            "acct_1",
+            false,
+            krw,
+            100,
+            -1,
+            "ch"
+        )),
         "fee"
     );
     assert_eq!(
-        field(capture("e", "", false, krw, 100, 1, "ch")),
+        field(capture(
+            "e",
+            Counterparty::CardNetwork,
+            "",
+            false,
+            krw,
+            100,
+            1,
+            "ch"
+        )),
         "merchant"
     );
-    assert_eq!(field(refund("e", "acct_1", false, krw, 0, "re")), "amount");
+    assert_eq!(
+        field(refund(
+            "e",
+            Counterparty::CardNetwork,
+            "acct_1",
+            false,
+            krw,
+            0,
+            "re"
+        )),
+        "amount"
+    );
     assert_eq!(field(settle("e", "acct_1", false, krw, -3, "st")), "amount");
     assert!(
         settle("e", "acct_1", false, krw, krw.max_amount() + 1, "st").is_ok(),
@@ -320,7 +389,11 @@ fn account_keys_round_trip_and_bad_keys_are_rejected() {
     let ids = [
         AccountId::merchant("acct_123", false, AccountKind::Pending, Currency::KRW),
         AccountId::merchant("acct-9.x", true, AccountKind::Payouts, Currency::KWD),
-        AccountId::gateway(false, AccountKind::NetworkReceivable, Currency::KRW),
+        AccountId::gateway(
+            false,
+            AccountKind::Receivable(Counterparty::CardNetwork),
+            Currency::KRW,
+        ),
         AccountId::gateway(true, AccountKind::FeeRevenue, Currency::USD),
     ];
     assert_eq!(ids[0].key(), "m:acct_123:test:pending:krw");
@@ -362,7 +435,17 @@ fn entry_kinds_parse_and_entries_round_trip_through_json() {
         EntryKind::parse("Capture"),
         Err(LedgerError::UnknownEntryKind { .. })
     ));
-    let e = capture("cap_1", "acct_1", true, Currency::EUR, 2_500, 75, "ch_1").unwrap();
+    let e = capture(
+        "cap_1",
+        Counterparty::CardNetwork,
+        "acct_1",
+        true,
+        Currency::EUR,
+        2_500,
+        75,
+        "ch_1",
+    )
+    .unwrap();
     let json = serde_json::to_string(&e).unwrap();
     assert!(json.contains("\"m:acct_1:live:pending:eur\""), "{json}");
     assert!(json.contains("\"kind\":\"capture\""), "{json}");
@@ -381,16 +464,49 @@ fn deserialising_an_unbalanced_entry_fails() {
 #[test]
 #[should_panic(expected = "is invalid")]
 fn applying_an_entry_broken_by_hand_panics() {
-    let mut e = capture("e1", "acct_1", false, Currency::USD, 1_000, 30, "ch_1").unwrap();
+    let mut e = capture(
+        "e1",
+        Counterparty::CardNetwork,
+        "acct_1",
+        false,
+        Currency::USD,
+        1_000,
+        30,
+        "ch_1",
+    )
+    .unwrap();
     e.postings[0].amount += 1;
     Book::new().apply(&e);
 }
 
 fn book_with_activity() -> Book {
     let mut book = Book::new();
-    book.apply(&capture("e1", "acct_1", false, Currency::USD, 1_000, 30, "ch_1").unwrap());
+    book.apply(
+        &capture(
+            "e1",
+            Counterparty::CardNetwork,
+            "acct_1",
+            false,
+            Currency::USD,
+            1_000,
+            30,
+            "ch_1",
+        )
+        .unwrap(),
+    );
     book.apply(&settle("e2", "acct_1", false, Currency::USD, 970, "st_1").unwrap());
-    book.apply(&refund("e3", "acct_1", false, Currency::USD, 200, "re_1").unwrap());
+    book.apply(
+        &refund(
+            "e3",
+            Counterparty::CardNetwork,
+            "acct_1",
+            false,
+            Currency::USD,
+            200,
+            "re_1",
+        )
+        .unwrap(),
+    );
     book
 }
 
@@ -523,5 +639,8 @@ fn owed_reads_merchant_balances_on_the_credit_side() {
         -200,
         "negative: the merchant owes"
     );
-    assert_eq!(usd(AccountKind::NetworkReceivable).natural(1_000), 1_000);
+    assert_eq!(
+        usd(AccountKind::Receivable(Counterparty::CardNetwork)).natural(1_000),
+        1_000
+    );
 }

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use paygate_ledger::{
-    AccountId, AccountKind, Applied, Book, Currency, Entry, Fee, capture, network_settlement,
-    payout, refund, settle, verify_entries,
+    AccountId, AccountKind, Applied, Book, Counterparty, Currency, Entry, Fee, capture,
+    network_settlement, payout, refund, settle, verify_entries,
 };
 use proptest::prelude::*;
 
@@ -133,6 +133,7 @@ fn entry_for(op: &Op, n: usize, model: &mut Model) -> Option<Entry> {
             mm.fees += fee;
             capture(
                 id,
+                Counterparty::CardNetwork,
                 MERCHANTS[m],
                 live,
                 CURRENCIES[c],
@@ -155,6 +156,7 @@ fn entry_for(op: &Op, n: usize, model: &mut Model) -> Option<Entry> {
             mm.refunded += amount;
             refund(
                 id,
+                Counterparty::CardNetwork,
                 MERCHANTS[m],
                 live,
                 CURRENCIES[c],
@@ -210,7 +212,14 @@ fn entry_for(op: &Op, n: usize, model: &mut Model) -> Option<Entry> {
                 return None;
             }
             *model.network_settled.entry((c, live)).or_default() += amount;
-            network_settlement(id, live, CURRENCIES[c], amount, format!("batch_{n}"))
+            network_settlement(
+                id,
+                Counterparty::CardNetwork,
+                live,
+                CURRENCIES[c],
+                amount,
+                format!("batch_{n}"),
+            )
         }
         Op::Retry { .. } => return None,
     };
@@ -264,7 +273,7 @@ fn check_book(book: &Book, model: &Model) -> Result<(), TestCaseError> {
             };
             let settled = model.network_settled.get(&(c, live)).copied().unwrap_or(0);
             prop_assert_eq!(
-                book.natural_balance(&g(AccountKind::NetworkReceivable)),
+                book.natural_balance(&g(AccountKind::Receivable(Counterparty::CardNetwork))),
                 of(|mm| mm.captured) - of(|mm| mm.refunded) - settled,
                 "network receivable = captured - refunded - network settled"
             );

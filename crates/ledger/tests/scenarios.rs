@@ -2,8 +2,8 @@
 //! leave (positive = on the account's normal side, see the crate docs).
 
 use paygate_ledger::{
-    AccountId, AccountKind, Applied, Book, Currency, Entry, capture, network_settlement, payout,
-    refund, settle,
+    AccountId, AccountKind, Applied, Book, Counterparty, Currency, Entry, capture,
+    network_settlement, payout, refund, settle,
 };
 
 const M: &str = "acct_1";
@@ -35,11 +35,30 @@ struct Scenario {
 fn entry_for(i: usize, ev: Event, cur: Currency) -> Entry {
     let id = format!("e{i}");
     match ev {
-        Event::Capture { amount, fee } => capture(id, M, false, cur, amount, fee, "ch_1"),
-        Event::Refund(a) => refund(id, M, false, cur, a, format!("re_{i}")),
+        Event::Capture { amount, fee } => capture(
+            id,
+            Counterparty::CardNetwork,
+            M,
+            false,
+            cur,
+            amount,
+            fee,
+            "ch_1",
+        ),
+        Event::Refund(a) => refund(
+            id,
+            Counterparty::CardNetwork,
+            M,
+            false,
+            cur,
+            a,
+            format!("re_{i}"),
+        ),
         Event::Settle(a) => settle(id, M, false, cur, a, "st_1"),
         Event::Payout(a) => payout(id, M, false, cur, a, "po_1"),
-        Event::NetworkSettlement(a) => network_settlement(id, false, cur, a, "batch_1"),
+        Event::NetworkSettlement(a) => {
+            network_settlement(id, Counterparty::CardNetwork, false, cur, a, "batch_1")
+        }
     }
     .unwrap()
 }
@@ -208,7 +227,7 @@ fn scenarios_leave_the_expected_balances() {
         let got = (
             book.natural_balance(&m(AccountKind::Pending)),
             book.natural_balance(&m(AccountKind::Available)),
-            book.natural_balance(&g(AccountKind::NetworkReceivable)),
+            book.natural_balance(&g(AccountKind::Receivable(Counterparty::CardNetwork))),
             book.natural_balance(&g(AccountKind::FeeRevenue)),
             book.natural_balance(&g(AccountKind::Bank)),
         );
@@ -234,14 +253,26 @@ fn scenarios_leave_the_expected_balances() {
 #[test]
 fn raw_balances_of_merchant_accounts_are_negative_when_the_merchant_is_owed() {
     let mut book = Book::new();
-    book.apply(&capture("e1", M, true, Currency::JPY, 1_000, 36, "ch_1").unwrap());
+    book.apply(
+        &capture(
+            "e1",
+            Counterparty::CardNetwork,
+            M,
+            true,
+            Currency::JPY,
+            1_000,
+            36,
+            "ch_1",
+        )
+        .unwrap(),
+    );
     let pending = AccountId::merchant(M, true, AccountKind::Pending, Currency::JPY);
     assert_eq!(book.balance(&pending), -964, "credit balances are negative");
     assert_eq!(book.natural_balance(&pending), 964);
     assert_eq!(
         book.balance(&AccountId::gateway(
             true,
-            AccountKind::NetworkReceivable,
+            AccountKind::Receivable(Counterparty::CardNetwork),
             Currency::JPY
         )),
         1_000
@@ -251,7 +282,17 @@ fn raw_balances_of_merchant_accounts_are_negative_when_the_merchant_is_owed() {
 #[test]
 fn applying_the_same_entry_twice_posts_once() {
     let mut book = Book::new();
-    let e = capture("cap_ch_1", M, false, Currency::KRW, 10_000, 300, "ch_1").unwrap();
+    let e = capture(
+        "cap_ch_1",
+        Counterparty::CardNetwork,
+        M,
+        false,
+        Currency::KRW,
+        10_000,
+        300,
+        "ch_1",
+    )
+    .unwrap();
     assert_eq!(book.apply(&e), Applied::Created);
     assert_eq!(book.apply(&e), Applied::Exists);
     let mut reordered = e.clone();
@@ -261,9 +302,29 @@ fn applying_the_same_entry_twice_posts_once() {
         Applied::Exists,
         "posting order does not matter"
     );
-    let other = capture("cap_ch_1", M, false, Currency::KRW, 9_000, 300, "ch_1").unwrap();
+    let other = capture(
+        "cap_ch_1",
+        Counterparty::CardNetwork,
+        M,
+        false,
+        Currency::KRW,
+        9_000,
+        300,
+        "ch_1",
+    )
+    .unwrap();
     assert_eq!(book.apply(&other), Applied::ExistsWithDifferentPostings);
-    let other_ref = capture("cap_ch_1", M, false, Currency::KRW, 10_000, 300, "ch_2").unwrap();
+    let other_ref = capture(
+        "cap_ch_1",
+        Counterparty::CardNetwork,
+        M,
+        false,
+        Currency::KRW,
+        10_000,
+        300,
+        "ch_2",
+    )
+    .unwrap();
     assert_eq!(book.apply(&other_ref), Applied::ExistsWithDifferentPostings);
     assert_eq!(book.len(), 1);
     assert_eq!(book.merchant_balance(M, false, Currency::KRW).owed(), 9_700);
@@ -276,9 +337,45 @@ fn applying_the_same_entry_twice_posts_once() {
 #[test]
 fn modes_and_currencies_are_separate_books() {
     let mut book = Book::new();
-    book.apply(&capture("a", M, false, Currency::USD, 1_000, 0, "ch_a").unwrap());
-    book.apply(&capture("b", M, true, Currency::USD, 2_000, 0, "ch_b").unwrap());
-    book.apply(&capture("c", M, false, Currency::EUR, 3_000, 0, "ch_c").unwrap());
+    book.apply(
+        &capture(
+            "a",
+            Counterparty::CardNetwork,
+            M,
+            false,
+            Currency::USD,
+            1_000,
+            0,
+            "ch_a",
+        )
+        .unwrap(),
+    );
+    book.apply(
+        &capture(
+            "b",
+            Counterparty::CardNetwork,
+            M,
+            true,
+            Currency::USD,
+            2_000,
+            0,
+            "ch_b",
+        )
+        .unwrap(),
+    );
+    book.apply(
+        &capture(
+            "c",
+            Counterparty::CardNetwork,
+            M,
+            false,
+            Currency::EUR,
+            3_000,
+            0,
+            "ch_c",
+        )
+        .unwrap(),
+    );
     assert_eq!(book.merchant_balance(M, false, Currency::USD).owed(), 1_000);
     assert_eq!(book.merchant_balance(M, true, Currency::USD).owed(), 2_000);
     assert_eq!(book.merchant_balance(M, false, Currency::EUR).owed(), 3_000);

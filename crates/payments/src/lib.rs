@@ -9,6 +9,7 @@
 //! | [`intent`] | [`PaymentIntentStatus`] and the one table of which operation is allowed in which status |
 //! | [`next_action`] | [`NextAction`]: what the payer must do before a payment can go on (`requires_action`) |
 //! | [`objects`] | [`ChargeStatus`], [`RefundStatus`] |
+//! | [`payment_method`] | the stored [`PaymentMethod`] document, typed |
 //! | [`attempt`] | [`AttemptRecord`]: the typed recovery records written before a counterparty is called |
 //!
 //! This crate depends on no web framework and on no counterparty's protocol: the gateway is its
@@ -20,6 +21,7 @@ pub mod intent;
 pub mod money;
 pub mod next_action;
 pub mod objects;
+pub mod payment_method;
 
 pub use attempt::{AttemptError, AttemptRecord, ConnectorRef};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -28,3 +30,4 @@ pub use money::{Money, MoneyError};
 pub use next_action::NextAction;
 pub use objects::{ChargeStatus, RefundStatus};
 pub use paygate_ledger::Currency;
+pub use payment_method::PaymentMethod;

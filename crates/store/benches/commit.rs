@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use paygate_ledger::{Currency, capture};
+use paygate_ledger::{Counterparty, Currency, capture};
 use paygate_store::{
     AttemptRow, EventRow, MerchantRow, ObjectRow, Op, Scope, Store, StoreConfig, WriteUnit,
 };
@@ -49,6 +49,7 @@ fn payment_unit(n: u64) -> WriteUnit {
     };
     let entry = capture(
         format!("le_{n}"),
+        Counterparty::CardNetwork,
         &merchant,
         false,
         Currency::KRW,

@@ -236,6 +236,7 @@ pub fn refund_unit(
         );
         let entry = paygate_ledger::refund(
             format!("refund:{}", re.id),
+            ch.processor,
             &scope.merchant_id,
             scope.livemode,
             currency,

@@ -1,5 +1,5 @@
 use paygate_ledger::{
-    AccountId, AccountKind, Currency, Entry, EntryKind, Posting, capture, refund,
+    AccountId, AccountKind, Counterparty, Currency, Entry, EntryKind, Posting, capture, refund,
 };
 use paygate_store::{CommitError, ConflictKind, Op, OpResult, StoreError};
 
@@ -18,6 +18,7 @@ async fn ledger_entries_post_once_and_move_balances(db: &TestDb) {
     let s = &db.store;
     let cap = capture(
         "le_cap_1",
+        Counterparty::CardNetwork,
         "acct_1",
         false,
         Currency::KRW,
@@ -42,6 +43,7 @@ async fn ledger_entries_post_once_and_move_balances(db: &TestDb) {
     // The same id with other amounts is refused.
     let other = capture(
         "le_cap_1",
+        Counterparty::CardNetwork,
         "acct_1",
         false,
         Currency::KRW,
@@ -62,8 +64,27 @@ async fn ledger_entries_post_once_and_move_balances(db: &TestDb) {
         "{differs:?}"
     );
 
-    let ref_1 = refund("le_ref_1", "acct_1", false, Currency::KRW, 4_000, "re_1").unwrap();
-    let cap_2 = capture("le_cap_2", "acct_2", false, Currency::KRW, 5_000, 0, "ch_2").unwrap();
+    let ref_1 = refund(
+        "le_ref_1",
+        Counterparty::CardNetwork,
+        "acct_1",
+        false,
+        Currency::KRW,
+        4_000,
+        "re_1",
+    )
+    .unwrap();
+    let cap_2 = capture(
+        "le_cap_2",
+        Counterparty::CardNetwork,
+        "acct_2",
+        false,
+        Currency::KRW,
+        5_000,
+        0,
+        "ch_2",
+    )
+    .unwrap();
     s.commit(unit(vec![Op::Ledger(ref_1, 103), Op::Ledger(cap_2, 103)]))
         .await
         .unwrap();
@@ -99,6 +120,7 @@ async fn ledger_entries_post_once_and_move_balances(db: &TestDb) {
             unit(vec![Op::Ledger(
                 capture(
                     format!("le_hot_{i}"),
+                    Counterparty::CardNetwork,
                     "acct_2",
                     false,
                     Currency::KRW,
@@ -118,7 +140,17 @@ async fn ledger_entries_post_once_and_move_balances(db: &TestDb) {
     );
 
     // An entry that does not balance is the caller's bug: refused before it is queued.
-    let mut broken = capture("le_bad", "acct_1", false, Currency::KRW, 100, 0, "ch_x").unwrap();
+    let mut broken = capture(
+        "le_bad",
+        Counterparty::CardNetwork,
+        "acct_1",
+        false,
+        Currency::KRW,
+        100,
+        0,
+        "ch_x",
+    )
+    .unwrap();
     broken.postings[0].amount += 1;
     let refused = s.commit(unit(vec![Op::Ledger(broken, 105)])).await;
     assert!(
@@ -146,7 +178,17 @@ async fn ledger_verify_is_clean_until_a_balance_or_posting_is_tampered_with(db: 
         ],
     )
     .unwrap();
-    let cap = capture("le_cap", "acct_1", false, Currency::KRW, 1_000, 10, "ch_1").unwrap();
+    let cap = capture(
+        "le_cap",
+        Counterparty::CardNetwork,
+        "acct_1",
+        false,
+        Currency::KRW,
+        1_000,
+        10,
+        "ch_1",
+    )
+    .unwrap();
     s.commit(unit(vec![Op::Ledger(cap, 1), Op::Ledger(adj, 2)]))
         .await
         .unwrap();
