@@ -191,7 +191,7 @@ async fn an_outcome_never_overwrites_an_intent_that_left_processing() {
     // The approval is undone at the network (in the background, after the failed commit).
     let mut reversed = false;
     for _ in 0..100 {
-        let journal = paygate_network::sim::journal(&app.sim_dir()).expect("journal");
+        let journal = paygate_sim_network::journal(&app.sim_dir()).expect("journal");
         let v = serde_json::to_value(journal).unwrap();
         let auths: Vec<&Value> = v
             .as_array()
