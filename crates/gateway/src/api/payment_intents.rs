@@ -7,7 +7,10 @@ use crate::http::{Ctx, Req, get, post};
 use crate::ids::{new_id, random_base62};
 use crate::models::{PaymentIntent, from_value, pi_status, to_value};
 use crate::outbox::{event, insert, update};
-use crate::render::{expand, expand_param, list_envelope, list_query, public};
+use crate::render::{
+    check_client_expand, check_client_secret, client_view, expand, expand_param, list_envelope,
+    list_query, public,
+};
 use crate::state::SharedState;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -147,7 +150,7 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
 pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
     get(req, |caller, mut p| async move {
         let expands = expand_param(&mut p)?;
-        p.allow(&["client_secret"]);
+        let client_secret = p.str("client_secret")?;
         p.deny_unknown()?;
         let row = st
             .store
@@ -155,6 +158,11 @@ pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req
             .await?
             .filter(|r| r.kind == "payment_intent")
             .ok_or_else(|| ApiError::not_found("payment_intent", &id, "intent"))?;
+        if !caller.secret {
+            check_client_secret(&row.data, client_secret.as_deref())?;
+            check_client_expand(&expands)?;
+            return expand(&st, &caller, client_view(public(row.data)), &expands).await;
+        }
         expand(&st, &caller, public(row.data), &expands).await
     })
     .await
@@ -279,7 +287,12 @@ pub fn merge_metadata(target: &mut Map<String, Value>, update: Map<String, Value
 pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
     post(st, req, |mut ctx| async move {
         let (row, mut pi) = load_pi(&ctx, &id).await?;
+        let publishable = !ctx.caller.secret;
         let p = &mut ctx.params;
+        let client_secret = p.str("client_secret")?;
+        if publishable {
+            check_client_secret(&row.data, client_secret.as_deref())?;
+        }
         if let Some(pm) = p.str("payment_method")?.filter(|s| !s.is_empty()) {
             pi.payment_method = Some(pm);
         }
@@ -290,8 +303,11 @@ pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req:
             pi.receipt_email = Some(e);
         }
         let expands = expand_param(p)?;
+        if publishable {
+            check_client_expand(&expands)?;
+        }
         p.allow(CREATE_PARAMS);
-        p.allow(&["payment_method_data", "client_secret"]);
+        p.allow(&["payment_method_data"]);
         p.deny_unknown()?;
         if ![
             pi_status::REQUIRES_PAYMENT_METHOD,
@@ -301,7 +317,8 @@ pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req:
         {
             return Err(state_error(&pi, "confirm"));
         }
-        flows::confirm(&mut ctx, pi, Some(row.version), Vec::new(), expands).await
+        let body = flows::confirm(&mut ctx, pi, Some(row.version), Vec::new(), expands).await?;
+        Ok(if publishable { client_view(body) } else { body })
     })
     .await
 }
