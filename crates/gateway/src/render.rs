@@ -12,12 +12,50 @@ use serde_json::{Map, Value, json};
 
 pub use crate::params::typed::{MAX_EXPAND_DEPTH, MAX_EXPANDS};
 
-/// The public view of a stored document: every top-level key starting with `_` removed.
+/// The public view of a stored document: every top-level key starting with `_` removed, and
+/// shaped as Stripe's published schema has the object (see [`conform`]).
 pub fn public(mut v: Value) -> Value {
     if let Value::Object(m) = &mut v {
         m.retain(|k, _| !k.starts_with('_'));
+        conform(m);
     }
     v
+}
+
+/// A required field and the value it has when a stored document lacks it.
+type FieldDefault = (&'static str, fn() -> Value);
+
+/// Fields Stripe's OpenAPI schema requires that paygate's stored documents do not carry,
+/// with the value they have for paygate's objects; and `null`s Stripe omits. Checked for
+/// every object kind by `tests/stripe_schema.rs`.
+fn conform(m: &mut Map<String, Value>) {
+    let defaults: &[FieldDefault] = match m.get("object").and_then(Value::as_str) {
+        Some("charge") => &[
+            ("billing_details", || {
+                json!({"address": {"city": null, "country": null, "line1": null, "line2": null,
+                                   "postal_code": null, "state": null},
+                       "email": null, "name": null, "phone": null})
+            }),
+            ("disputed", || json!(false)),
+        ],
+        // Payouts come out of the card balance and are reconciled by nobody but the merchant.
+        Some("payout") => &[
+            ("reconciliation_status", || json!("not_applicable")),
+            ("source_type", || json!("card")),
+        ],
+        Some("refund") => {
+            if m.get("failure_reason").is_some_and(Value::is_null) {
+                m.remove("failure_reason");
+            }
+            &[]
+        }
+        _ => &[],
+    };
+    for (field, value) in defaults {
+        if !m.contains_key(*field) {
+            m.insert((*field).to_string(), value());
+        }
+    }
 }
 
 /// The fields of a PaymentIntent a publishable key sees (Stripe.js's client view): no

@@ -11,6 +11,7 @@ pub mod webhook_endpoints;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Ctx, json_response};
 use crate::params::Params;
+use crate::params::typed::{Expand, Text};
 use crate::state::SharedState;
 use axum::Router;
 use axum::extract::State;
@@ -19,6 +20,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use paygate_ledger::Currency;
 use paygate_store::ObjectRow;
+use serde::Deserialize;
 use serde_json::json;
 
 /// Every route of the merchant API and the operational endpoints.
@@ -147,6 +149,57 @@ async fn metrics(State(st): State<SharedState>) -> Response {
         axum::http::HeaderValue::from_static("text/plain; version=0.0.4"),
     );
     r
+}
+
+/// A request that takes no parameters.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+/// A request that takes only `expand[]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpandOnly {
+    pub expand: Option<Expand>,
+}
+
+/// A postal address (`address[line1]`, …), all parts optional.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    city: Option<Text<5000>>,
+    country: Option<Text<5000>>,
+    line1: Option<Text<5000>>,
+    line2: Option<Text<5000>>,
+    postal_code: Option<Text<5000>>,
+    state: Option<Text<5000>>,
+}
+
+impl Address {
+    /// Stripe's address object (every key present, null when not given).
+    pub fn to_value(self) -> serde_json::Value {
+        let part = |t: Option<Text<5000>>| serde_json::json!(t.and_then(Text::non_empty));
+        serde_json::json!({
+            "city": part(self.city), "country": part(self.country),
+            "line1": part(self.line1), "line2": part(self.line2),
+            "postal_code": part(self.postal_code), "state": part(self.state),
+        })
+    }
+}
+
+/// An object parameter that the empty string clears (`address=` → null).
+pub struct Cleared<T>(pub Option<T>);
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Cleared<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        if v.as_str() == Some("") {
+            return Ok(Cleared(None));
+        }
+        T::deserialize(v)
+            .map(|t| Cleared(Some(t)))
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// Loads an object of `kind` in the caller's scope, or 404 naming `param`. A deleted object

@@ -7,9 +7,11 @@ use crate::http::{Ctx, Req, get, post};
 use crate::ids::{new_id, random_base62};
 use crate::models::{PaymentIntent, from_value, pi_status, to_value};
 use crate::outbox::{event, insert, update};
+use crate::params::Params;
+use crate::params::typed::{Email, StatementDescriptor, Text};
 use crate::render::{
     check_client_expand, check_client_secret, client_view, expand, expand_param, list_envelope,
-    list_query, public,
+    list_request, public,
 };
 use crate::state::SharedState;
 use axum::extract::{Path, State};
@@ -21,13 +23,45 @@ const CREATE_PARAMS: &[&str] = &[
     "automatic_payment_methods",
     "confirmation_method",
     "error_on_requires_action",
-    "off_session",
     "return_url",
     "setup_future_usage",
     "use_stripe_sdk",
     "mandate_data",
     "shipping",
 ];
+
+/// `payment_method` and `payment_method_data` together would leave it unclear which card is
+/// charged: refused.
+fn check_one_payment_method(p: &Params) -> ApiResult<()> {
+    let given = |k: &str| {
+        p.root()
+            .get(k)
+            .is_some_and(|v| v.as_str() != Some("") && !v.is_null())
+    };
+    if given("payment_method") && given("payment_method_data") {
+        return Err(ApiError::invalid(
+            "payment_method_data",
+            "parameter_invalid",
+            "You may only specify one of these parameters: payment_method, payment_method_data.",
+        ));
+    }
+    Ok(())
+}
+
+/// `off_session`: paygate keeps no mandates for merchant-initiated payments yet, so a payment
+/// cannot be marked as taken without the customer present; `off_session=false` (the default)
+/// is accepted. Refused by name rather than accepted and ignored.
+fn check_off_session(p: &mut Params) -> ApiResult<()> {
+    match p.str("off_session")?.as_deref() {
+        None | Some("false") | Some("") => Ok(()),
+        Some(_) => Err(ApiError::invalid(
+            "off_session",
+            "parameter_unsupported",
+            "off_session payments are not supported: paygate keeps no mandates for \
+             merchant-initiated payments. Confirm with the customer present (omit off_session).",
+        )),
+    }
+}
 
 pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
     post(st, req, create_inner).await
@@ -51,9 +85,19 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         .unwrap_or_else(|| "automatic".into());
     let confirm = p.bool("confirm")?.unwrap_or(false);
     let customer = p.str("customer")?.filter(|s| !s.is_empty());
-    let description = p.str("description")?;
-    let receipt_email = p.str("receipt_email")?;
-    let statement_descriptor = p.str("statement_descriptor")?;
+    let description = p
+        .field::<Text<1000>>("description")?
+        .and_then(Text::non_empty);
+    let receipt_email = p
+        .field::<Email>("receipt_email")?
+        .map(|e| e.0)
+        .filter(|e| !e.is_empty());
+    let statement_descriptor = p
+        .field::<StatementDescriptor>("statement_descriptor")?
+        .map(|s| s.0)
+        .filter(|s| !s.is_empty());
+    check_off_session(p)?;
+    check_one_payment_method(p)?;
     let metadata = p.metadata()?.unwrap_or_default();
     let types = p.str_list("payment_method_types")?;
     if let Some(t) = types.iter().find(|t| t.as_str() != "card") {
@@ -170,12 +214,10 @@ pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req
 
 pub async fn list(State(st): State<SharedState>, req: Req) -> Response {
     get(req, |caller, mut p| async move {
-        let expands = expand_param(&mut p)?;
-        let mut q = list_query(&mut p, "payment_intent")?;
-        q.parent = p.str("customer")?;
-        p.deny_unknown()?;
-        let page = st.store.list_objects(&caller.scope(), &q).await?;
-        list_envelope(&st, &caller, "/v1/payment_intents", page, &expands).await
+        let mut r = list_request::<PiFilters>(&mut p, "payment_intent")?;
+        r.query.parent = r.filters.customer.map(|c| c.0);
+        let page = st.store.list_objects(&caller.scope(), &r.query).await?;
+        list_envelope(&st, &caller, "/v1/payment_intents", page, &r.expand).await
     })
     .await
 }
@@ -212,11 +254,11 @@ pub async fn update_pi(
             })?;
             pi.currency = cur.code().to_string();
         }
-        if let Some(d) = p.str("description")? {
-            pi.description = Some(d).filter(|s| !s.is_empty());
+        if let Some(d) = p.field::<Text<1000>>("description")? {
+            pi.description = d.non_empty();
         }
-        if let Some(e) = p.str("receipt_email")? {
-            pi.receipt_email = Some(e).filter(|s| !s.is_empty());
+        if let Some(e) = p.field::<Email>("receipt_email")? {
+            pi.receipt_email = Some(e.0).filter(|s| !s.is_empty());
         }
         let mut new_parent = None;
         if let Some(c) = p.str("customer")? {
@@ -299,9 +341,11 @@ pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req:
         if let Some(cm) = p.enum_str("capture_method", &["automatic", "manual"])? {
             pi.capture_method = cm;
         }
-        if let Some(e) = p.str("receipt_email")? {
-            pi.receipt_email = Some(e);
+        if let Some(e) = p.field::<Email>("receipt_email")? {
+            pi.receipt_email = Some(e.0).filter(|e| !e.is_empty());
         }
+        check_off_session(p)?;
+        check_one_payment_method(p)?;
         let expands = expand_param(p)?;
         if publishable {
             check_client_expand(&expands)?;
@@ -335,7 +379,8 @@ pub async fn capture(State(st): State<SharedState>, Path(id): Path<String>, req:
             return Err(state_error(&pi, "capture"));
         }
         let amount = amount.unwrap_or(pi.amount_capturable);
-        if amount < 1 || amount > pi.amount_capturable {
+        crate::api::check_positive("amount_to_capture", amount)?;
+        if amount > pi.amount_capturable {
             return Err(ApiError::invalid(
                 "amount_to_capture",
                 "amount_too_large",
@@ -401,4 +446,11 @@ pub fn state_error(pi: &PaymentIntent, action: &str) -> ApiError {
         ),
     )
     .with_extra("payment_intent", public(to_value(pi)))
+}
+
+/// `GET /v1/payment_intents` filters.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PiFilters {
+    customer: Option<crate::params::typed::Id>,
 }

@@ -48,6 +48,18 @@ impl Params {
     }
 }
 
+impl Params {
+    /// One parameter through a typed value (for handlers still on the accessor API): its
+    /// rules apply and its errors name it.
+    pub fn field<T: DeserializeOwned>(&mut self, key: &str) -> ApiResult<Option<T>> {
+        self.allow(&[key]);
+        match self.root().get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => from_tree(v.clone(), key).map(Some),
+        }
+    }
+}
+
 /// Deserializes `tree` (whose path is `prefix`, empty at the top) into `T`.
 pub fn from_tree<T: DeserializeOwned>(tree: Value, prefix: &str) -> ApiResult<T> {
     serde_path_to_error::deserialize(tree).map_err(|e| to_api_error(&e, prefix))
