@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
 mod form;
+mod metadata;
 pub mod typed;
 
 use form::check_json_nul;

@@ -11,10 +11,14 @@
 
 use super::{Params, truncate};
 use crate::error::{ApiError, ApiResult};
+use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::fmt;
+
+pub use super::metadata::{
+    METADATA_MAX_KEY_CHARS, METADATA_MAX_KEYS, METADATA_MAX_VALUE_CHARS, Metadata,
+};
 
 /// Separates the parts of a rule error carried through serde's string-only custom errors:
 /// NUL never occurs in a parameter (the parsers refuse it), so it cannot be forged.
@@ -22,7 +26,11 @@ const SEP: char = '\0';
 
 /// A broken rule, as a serde error: `code`, an optional sub-key of the parameter (a
 /// metadata key), and a message in which `{param}` stands for the parameter's full name.
-fn rule<E: de::Error>(code: &'static str, sub: Option<&str>, message: impl fmt::Display) -> E {
+pub(super) fn rule<E: de::Error>(
+    code: &'static str,
+    sub: Option<&str>,
+    message: impl fmt::Display,
+) -> E {
     E::custom(format_args!(
         "{SEP}{code}{SEP}{}{SEP}{message}",
         sub.unwrap_or("")
@@ -311,134 +319,6 @@ impl<'de> Deserialize<'de> for StatementDescriptor {
     }
 }
 
-/// Most metadata keys on one object.
-pub const METADATA_MAX_KEYS: usize = 50;
-/// Longest metadata key, in characters.
-pub const METADATA_MAX_KEY_CHARS: usize = 40;
-/// Longest metadata value, in characters.
-pub const METADATA_MAX_VALUE_CHARS: usize = 500;
-
-/// Stripe metadata: ≤ 50 keys, each non-empty, ≤ 40 characters and without brackets, with
-/// string values of ≤ 500 characters. An empty value removes a key on update; the empty
-/// string for the whole parameter (`metadata=`) is an empty update.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Metadata(pub Map<String, Value>);
-
-impl<'de> Deserialize<'de> for Metadata {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Metadata, D::Error> {
-        d.deserialize_any(MetadataVisitor)
-    }
-}
-
-struct MetadataVisitor;
-
-impl<'de> Visitor<'de> for MetadataVisitor {
-    type Value = Metadata;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object of string keys and values")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Metadata, E> {
-        if v.is_empty() {
-            return Ok(Metadata::default());
-        }
-        Err(E::invalid_type(de::Unexpected::Str(v), &self))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Metadata, A::Error> {
-        let mut out = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            check_metadata_key(&key)?;
-            let value = map.next_value::<MetadataValue>()?;
-            if value.0.chars().count() > METADATA_MAX_VALUE_CHARS {
-                return Err(rule(
-                    "parameter_invalid",
-                    Some(&key),
-                    format_args!(
-                        "Invalid {{param}}: metadata values can be at most {METADATA_MAX_VALUE_CHARS} characters."
-                    ),
-                ));
-            }
-            out.insert(key, Value::String(value.0));
-            if out.len() > METADATA_MAX_KEYS {
-                return Err(rule(
-                    "parameter_invalid",
-                    None,
-                    format_args!("Invalid {{param}}: at most {METADATA_MAX_KEYS} keys."),
-                ));
-            }
-        }
-        Ok(Metadata(out))
-    }
-}
-
-fn check_metadata_key<E: de::Error>(key: &str) -> Result<(), E> {
-    let why = if key.is_empty() {
-        "metadata keys must not be empty"
-    } else if key.chars().count() > METADATA_MAX_KEY_CHARS {
-        "metadata keys can be at most 40 characters"
-    } else if key.contains(['[', ']']) {
-        "metadata keys must not contain '[' or ']'"
-    } else {
-        return Ok(());
-    };
-    Err(rule(
-        "parameter_invalid",
-        None,
-        format_args!("Invalid {{param}}: {why} (key '{}').", truncate(key)),
-    ))
-}
-
-/// One metadata value: a string, or a JSON number/boolean as text; `null` is "remove".
-struct MetadataValue(String);
-
-impl<'de> Deserialize<'de> for MetadataValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Option::<String>::deserialize(OptionText(d)).map(|s| MetadataValue(s.unwrap_or_default()))
-    }
-}
-
-/// Adapts a deserializer so `Option<String>` also accepts numbers and booleans.
-struct OptionText<D>(D);
-
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for OptionText<D> {
-    type Error = D::Error;
-    fn deserialize_any<V: Visitor<'de>>(self, _v: V) -> Result<V::Value, D::Error> {
-        Err(de::Error::custom("metadata values must be strings"))
-    }
-    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
-        struct Opt<V>(V);
-        impl<'de, V: Visitor<'de>> Visitor<'de> for Opt<V> {
-            type Value = V::Value;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
-                self.0.visit_none()
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<V::Value, E> {
-                self.0.visit_some(de::value::StrDeserializer::<E>::new(s))
-            }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<V::Value, E> {
-                self.0
-                    .visit_some(de::value::StringDeserializer::<E>::new(n.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<V::Value, E> {
-                self.0
-                    .visit_some(de::value::StringDeserializer::<E>::new(n.to_string()))
-            }
-            fn visit_bool<E: de::Error>(self, b: bool) -> Result<V::Value, E> {
-                self.0
-                    .visit_some(de::value::StringDeserializer::<E>::new(b.to_string()))
-            }
-        }
-        self.0.deserialize_any(Opt(v))
-    }
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
-}
-
 /// A list of strings: `a[]=x&a[]=y`, `a[0]=x&a[1]=y`, a JSON array, or one string.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct List(pub Vec<String>);
@@ -572,131 +452,5 @@ impl<'de> Deserialize<'de> for Created {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
-    struct Card {
-        number: Text<19>,
-        exp_month: Int,
-    }
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
-    struct Pmd {
-        card: Option<Card>,
-    }
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
-    struct Form {
-        amount: Option<Int>,
-        confirm: Option<Flag>,
-        metadata: Option<Metadata>,
-        payment_method_data: Option<Pmd>,
-        expand: Option<Expand>,
-        receipt_email: Option<Email>,
-        statement_descriptor: Option<StatementDescriptor>,
-    }
-
-    fn parse(body: &str) -> ApiResult<Form> {
-        Params::parse(None, body.as_bytes(), None)?.typed::<Form>()
-    }
-
-    fn err(body: &str) -> (String, String) {
-        let e = parse(body).unwrap_err();
-        (
-            e.param.unwrap_or_default(),
-            e.code.unwrap_or_default().into(),
-        )
-    }
-
-    #[test]
-    fn errors_name_the_parameter_in_bracket_form() {
-        assert_eq!(
-            err("payment_method_data[card][exp_month]=x"),
-            (
-                "payment_method_data[card][exp_month]".into(),
-                "parameter_invalid_integer".into()
-            )
-        );
-        assert_eq!(
-            err("payment_method_data[card][bogus]=1"),
-            (
-                "payment_method_data[card][bogus]".into(),
-                "parameter_unknown".into()
-            )
-        );
-        assert_eq!(
-            err("payment_method_data[card][exp_month]=1"),
-            (
-                "payment_method_data[card][number]".into(),
-                "parameter_missing".into()
-            )
-        );
-        assert_eq!(
-            err("expand[0][x]=1"),
-            ("expand[0]".into(), "parameter_invalid".into())
-        );
-        assert_eq!(err("bogus=1"), ("bogus".into(), "parameter_unknown".into()));
-        assert_eq!(
-            err("amount=1.5"),
-            ("amount".into(), "parameter_invalid_integer".into())
-        );
-        assert_eq!(
-            err("confirm=yes"),
-            ("confirm".into(), "parameter_invalid_boolean".into())
-        );
-    }
-
-    #[test]
-    fn metadata_rules_name_the_key() {
-        let long = "v".repeat(501);
-        assert_eq!(
-            err(&format!("metadata[order]={long}")),
-            ("metadata[order]".into(), "parameter_invalid".into())
-        );
-        assert_eq!(
-            err(&format!("metadata[{}]=1", "k".repeat(41))).0,
-            "metadata"
-        );
-        let e = parse(r#"metadata[a%5Bb]=1"#).unwrap_err();
-        assert!(e.message.contains("'['"), "{}", e.message);
-        let many: Vec<String> = (0..51).map(|i| format!("metadata[k{i}]=v")).collect();
-        assert_eq!(err(&many.join("&")).0, "metadata");
-        let ok = parse("metadata[order]=42&metadata[gone]=").unwrap();
-        assert_eq!(ok.metadata.unwrap().0.len(), 2);
-    }
-
-    #[test]
-    fn emails_and_descriptors_are_checked() {
-        assert_eq!(err("receipt_email=nope").1, "email_invalid");
-        assert_eq!(err("receipt_email=a%20b@x.io").1, "email_invalid");
-        assert!(parse("receipt_email=kim@example.co.kr").is_ok());
-        assert_eq!(
-            err("statement_descriptor=ABCDEFGHIJKLMNOPQRSTUVW").1,
-            "parameter_invalid_string_too_long"
-        );
-        assert_eq!(err("statement_descriptor=SHOP*1").0, "statement_descriptor");
-        assert!(parse("statement_descriptor=PAYGATE%20SHOP").is_ok());
-    }
-
-    #[test]
-    fn json_bodies_deserialize_into_the_same_types() {
-        let f: Form = Params::parse(
-            Some("application/json"),
-            br#"{"amount": 5, "confirm": true, "expand": ["a"], "metadata": {"n": 1}}"#,
-            None,
-        )
-        .unwrap()
-        .typed()
-        .unwrap();
-        assert_eq!(f.amount, Some(Int(5)));
-        assert_eq!(f.expand.unwrap().0, vec!["a"]);
-        assert_eq!(f.metadata.unwrap().0["n"], "1");
-    }
-}
+#[path = "typed_tests.rs"]
+mod tests;
