@@ -4,7 +4,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{new_id, random_base62};
 use crate::state::{AUTH_CACHE_TTL, AppState};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Method};
 use base64::Engine;
 use paygate_payments::{Clock, SystemClock};
 use paygate_store::{ApiKeyRow, MerchantRow, Scope};
@@ -71,10 +71,10 @@ fn key_from_headers(headers: &HeaderMap) -> ApiResult<String> {
         .to_str()
         .map_err(|_| missing())?
         .trim();
-    if let Some(k) = value.strip_prefix("Bearer ") {
+    if let Some(k) = strip_scheme(value, "Bearer") {
         return Ok(k.trim().to_string());
     }
-    if let Some(b) = value.strip_prefix("Basic ") {
+    if let Some(b) = strip_scheme(value, "Basic") {
         let raw = base64::engine::general_purpose::STANDARD
             .decode(b.trim())
             .map_err(|_| ApiError::unauthenticated("Invalid Basic authorization header."))?;
@@ -84,6 +84,42 @@ fn key_from_headers(headers: &HeaderMap) -> ApiResult<String> {
         return Ok(user.to_string());
     }
     Err(missing())
+}
+
+/// The credentials after an authorization scheme, whose name is case-insensitive (RFC 9110).
+fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
+    let (name, rest) = value.split_once(' ')?;
+    name.eq_ignore_ascii_case(scheme).then_some(rest)
+}
+
+/// Whether a publishable key may make this request: only what Stripe.js does — create a
+/// PaymentMethod, retrieve or confirm a PaymentIntent (those handlers then require the
+/// intent's `client_secret`). Everything else needs a secret key.
+pub fn publishable_may(method: &Method, path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    matches!(
+        (method, segments.as_slice()),
+        (&Method::POST, ["v1", "payment_methods"])
+            | (&Method::GET, ["v1", "payment_intents", _])
+            | (&Method::POST, ["v1", "payment_intents", _, "confirm"])
+    )
+}
+
+/// 403 `secret_key_required` unless the caller's key may make this request.
+pub fn check_key_kind(caller: &Caller, method: &Method, path: &str) -> ApiResult<()> {
+    if caller.secret || publishable_may(method, path) {
+        return Ok(());
+    }
+    Err(secret_key_required())
+}
+
+/// Stripe's answer to a publishable key used where a secret key is needed.
+pub fn secret_key_required() -> ApiError {
+    ApiError::forbidden(
+        "This API call cannot be made with a publishable API key. Please use a secret API key. \
+         Publishable keys may only create PaymentMethods and retrieve or confirm a PaymentIntent \
+         with its client_secret.",
+    )
 }
 
 /// Who is calling; `Err` is a 401 that never says whether a key exists for another merchant.
@@ -141,7 +177,11 @@ async fn lookup_key(state: &AppState, hash: &str) -> ApiResult<Option<ApiKeyRow>
     Ok(row)
 }
 
-/// `sk_test_abc…wxyz` → `sk_test_********wxyz`, as Stripe echoes bad keys.
+/// Most `*` shown for the hidden middle of an echoed key.
+const REDACTED_STARS_MAX: usize = 24;
+
+/// `sk_test_abc…wxyz` → `sk_test_********wxyz`, as Stripe echoes bad keys; the middle is
+/// at most [`REDACTED_STARS_MAX`] stars, so a 100 KB bogus key is not echoed back in size.
 fn redact_key(key: &str) -> String {
     let chars: Vec<char> = key.chars().collect();
     if chars.len() <= 12 {
@@ -149,5 +189,6 @@ fn redact_key(key: &str) -> String {
     }
     let head: String = chars[..8].iter().collect();
     let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 12))
+    let stars = (chars.len() - 12).min(REDACTED_STARS_MAX);
+    format!("{head}{}{tail}", "*".repeat(stars))
 }

@@ -8,12 +8,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-/// Stripe's error `type`.
+/// Stripe's error `type`. A bad or missing API key is an `invalid_request_error` with
+/// status 401, as Stripe answers it (its published schema knows no `authentication_error`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorType {
     InvalidRequest,
     Card,
-    Authentication,
     Idempotency,
     RateLimit,
     Api,
@@ -24,7 +24,6 @@ impl ErrorType {
         match self {
             ErrorType::InvalidRequest => "invalid_request_error",
             ErrorType::Card => "card_error",
-            ErrorType::Authentication => "authentication_error",
             ErrorType::Idempotency => "idempotency_error",
             ErrorType::RateLimit => "rate_limit_error",
             ErrorType::Api => "api_error",
@@ -47,6 +46,20 @@ pub struct ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// Longest echo of a client-supplied value (a parameter name, an id) in an error, in characters.
+pub const ECHO_MAX_CHARS: usize = 100;
+
+/// A client-supplied value cut to [`ECHO_MAX_CHARS`] for echoing in an error: a 100 KB bogus
+/// parameter is not sent back in full.
+pub fn echo(s: &str) -> String {
+    if s.chars().count() <= ECHO_MAX_CHARS {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(ECHO_MAX_CHARS).collect();
+    out.push('…');
+    out
+}
+
 impl ApiError {
     fn new(status: StatusCode, kind: ErrorType, message: impl Into<String>) -> ApiError {
         ApiError {
@@ -64,11 +77,12 @@ impl ApiError {
     pub fn invalid(param: &str, code: &'static str, message: impl Into<String>) -> ApiError {
         let mut e = ApiError::new(StatusCode::BAD_REQUEST, ErrorType::InvalidRequest, message);
         e.code = Some(code);
-        e.param = Some(param.to_string());
+        e.param = Some(echo(param));
         e
     }
 
     pub fn missing(param: &str) -> ApiError {
+        let param = &echo(param);
         ApiError::invalid(
             param,
             "parameter_missing",
@@ -77,6 +91,7 @@ impl ApiError {
     }
 
     pub fn bad_param(param: &str, rule: impl std::fmt::Display) -> ApiError {
+        let param = &echo(param);
         ApiError::invalid(
             param,
             "parameter_invalid",
@@ -85,6 +100,7 @@ impl ApiError {
     }
 
     pub fn unknown_param(param: &str) -> ApiError {
+        let param = &echo(param);
         ApiError::invalid(
             param,
             "parameter_unknown",
@@ -93,6 +109,7 @@ impl ApiError {
     }
 
     pub fn not_found(kind: &str, id: &str, param: &str) -> ApiError {
+        let id = echo(id);
         let mut e = ApiError::new(
             StatusCode::NOT_FOUND,
             ErrorType::InvalidRequest,
@@ -107,9 +124,23 @@ impl ApiError {
         let mut e = ApiError::new(
             StatusCode::NOT_FOUND,
             ErrorType::InvalidRequest,
-            format!("Unrecognized request URL ({method}: {path})."),
+            format!("Unrecognized request URL ({method}: {}).", echo(path)),
         );
         e.code = Some("resource_missing");
+        e
+    }
+
+    /// 405 for a known path with a method it does not serve.
+    pub fn method_not_allowed(method: &str, path: &str) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorType::InvalidRequest,
+            format!(
+                "Unrecognized request URL ({method}: {}): this path does not accept {method}.",
+                echo(path)
+            ),
+        );
+        e.code = Some("method_not_allowed");
         e
     }
 
@@ -121,7 +152,7 @@ impl ApiError {
     }
 
     pub fn unauthenticated(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, ErrorType::Authentication, message)
+        ApiError::new(StatusCode::UNAUTHORIZED, ErrorType::InvalidRequest, message)
     }
 
     pub fn forbidden(message: impl Into<String>) -> ApiError {
@@ -194,7 +225,7 @@ impl ApiError {
     }
 
     pub fn with_param(mut self, param: &str) -> ApiError {
-        self.param = Some(param.to_string());
+        self.param = Some(echo(param));
         self
     }
 

@@ -110,6 +110,7 @@ impl FromRequest<SharedState> for Req {
             let _ = info.merchant.set(caller.merchant.id.clone());
         }
         let request_id = info.map_or_else(|| crate::ids::new_id("req"), |i| i.id.clone());
+        crate::auth::check_key_kind(&caller, &parts.method, parts.uri.path())?;
         let idempotency_key = match parts.headers.get("idempotency-key") {
             None => None,
             Some(v) => {
@@ -408,11 +409,6 @@ where
     F: FnOnce(Ctx) -> Fut,
     Fut: std::future::Future<Output = ApiResult<Value>>,
 {
-    if !req.caller.secret {
-        return error_response(ApiError::forbidden(
-            "This API call cannot be made with a publishable API key. Please use a secret API key.",
-        ));
-    }
     let hash = request_hash(&req);
     let scope = req.caller.scope();
     if let Some(key) = &req.idempotency_key {
@@ -438,8 +434,8 @@ where
     match result {
         Ok(body) => json_response(StatusCode::OK, &body),
         Err(e) => {
-            if let Some((key, hash)) = idem {
-                record_error(&st, &scope, &key, &hash, final_stage, &e).await;
+            if let Some((key, _)) = idem {
+                record_error(&st, &scope, &key, final_stage, &e).await;
             }
             error_response(e)
         }
@@ -447,36 +443,28 @@ where
 }
 
 /// Stores an error result for the key (or frees the key after a 5xx, so a retry runs again).
+///
+/// An error before the request began executing (no idempotency record yet: a validation
+/// error, an unknown customer, a wrong state) is not stored, as Stripe stores only results of
+/// requests that passed validation: the key can be used again with corrected parameters.
 async fn record_error(
     st: &SharedState,
     scope: &paygate_store::Scope,
     key: &str,
-    hash: &str,
     stage: IdemStage,
     e: &ApiError,
 ) {
-    let is_conflict = e.status == StatusCode::CONFLICT;
     let op = match stage {
-        IdemStage::Finished => return,
-        _ if is_conflict && stage == IdemStage::None => return,
+        IdemStage::Finished | IdemStage::None => return,
         IdemStage::Begun if e.status.is_server_error() => Op::IdempotencyRelease {
             scope: scope.clone(),
             key: key.to_string(),
         },
-        IdemStage::None if e.status.is_server_error() => return,
         IdemStage::Begun => Op::IdempotencyFinish {
             scope: scope.clone(),
             key: key.to_string(),
             status: e.status.as_u16(),
             body: e.body().to_string(),
-        },
-        IdemStage::None => Op::IdempotencyInsertDone {
-            scope: scope.clone(),
-            key: key.to_string(),
-            request_hash: hash.to_string(),
-            status: e.status.as_u16(),
-            body: e.body().to_string(),
-            created: st.now(),
         },
     };
     if let Err(err) = st.store.commit(WriteUnit { ops: vec![op] }).await {

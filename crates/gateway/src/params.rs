@@ -9,6 +9,13 @@ use crate::error::{ApiError, ApiResult};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
+mod form;
+mod metadata;
+pub mod typed;
+
+use form::check_json_nul;
+pub use form::parse_form_into;
+
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Deepest accepted bracket nesting.
@@ -57,6 +64,7 @@ impl Params {
                     format!("Invalid JSON body: {e}"),
                 )
             })?;
+            check_json_nul(&v, "")?;
             match v {
                 Value::Object(m) => {
                     for (k, v) in m {
@@ -211,58 +219,16 @@ impl Params {
         }
     }
 
-    /// Stripe metadata: up to 50 string keys of ≤ 40 chars with values of ≤ 500 chars.
-    /// `Some(None)` means "unset all" (empty string).
+    /// Stripe metadata, checked by [`typed::Metadata`]'s rules. An empty string (`metadata=`)
+    /// is an empty update.
     pub fn metadata(&mut self) -> ApiResult<Option<Map<String, Value>>> {
-        const MAX_KEYS: usize = 50;
-        const MAX_KEY_CHARS: usize = 40;
-        const MAX_VALUE_CHARS: usize = 500;
-        let v = match self.take("metadata") {
-            None => return Ok(None),
-            Some(Value::String(s)) if s.is_empty() => return Ok(Some(Map::new())),
-            Some(v) => v.clone(),
-        };
-        let Value::Object(m) = v else {
-            return Err(ApiError::bad_param(
-                "metadata",
-                "expected an object of string keys and values.",
-            ));
-        };
-        if m.len() > MAX_KEYS {
-            return Err(ApiError::bad_param(
-                "metadata",
-                format!("at most {MAX_KEYS} keys."),
-            ));
-        }
-        let mut out = Map::new();
-        for (k, v) in m {
-            if k.chars().count() > MAX_KEY_CHARS {
-                return Err(ApiError::bad_param(
-                    &format!("metadata[{k}]"),
-                    format!("keys are at most {MAX_KEY_CHARS} characters."),
-                ));
+        match self.take("metadata") {
+            None => Ok(None),
+            Some(v) => {
+                let m: typed::Metadata = typed::from_tree(v.clone(), "metadata")?;
+                Ok(Some(m.0))
             }
-            let s = match v {
-                Value::String(s) => s,
-                Value::Number(n) => n.to_string(),
-                Value::Bool(b) => b.to_string(),
-                Value::Null => String::new(),
-                _ => {
-                    return Err(ApiError::bad_param(
-                        &format!("metadata[{k}]"),
-                        "values must be strings.",
-                    ));
-                }
-            };
-            if s.chars().count() > MAX_VALUE_CHARS {
-                return Err(ApiError::bad_param(
-                    &format!("metadata[{k}]"),
-                    format!("values are at most {MAX_VALUE_CHARS} characters."),
-                ));
-            }
-            out.insert(k, Value::String(s));
         }
-        Ok(Some(out))
     }
 }
 
@@ -358,105 +324,9 @@ fn short(v: &Value) -> String {
     }
 }
 
-fn truncate(s: &str) -> String {
-    s.chars().take(40).collect()
-}
-
-/// Parses `application/x-www-form-urlencoded` with bracket notation into `root`.
-pub fn parse_form_into(root: &mut Map<String, Value>, body: &[u8]) -> ApiResult<()> {
-    let mut count = 0usize;
-    for (k, v) in url::form_urlencoded::parse(body) {
-        count += 1;
-        if count > MAX_KEYS {
-            return Err(ApiError::invalid(
-                "body",
-                "parameter_invalid",
-                format!("Too many parameters (more than {MAX_KEYS})."),
-            ));
-        }
-        let path = split_key(&k)?;
-        insert_path(root, &path, Value::String(v.into_owned()), &k)?;
-    }
-    Ok(())
-}
-
-/// `a[b][]` -> ["a", "b", ""].
-fn split_key(key: &str) -> ApiResult<Vec<String>> {
-    let bad = || {
-        ApiError::invalid(
-            key,
-            "parameter_invalid",
-            format!("Malformed parameter name: {key}"),
-        )
-    };
-    let (head, mut rest) = match key.find('[') {
-        Some(i) => (&key[..i], &key[i..]),
-        None => (key, ""),
-    };
-    if head.is_empty() {
-        return Err(bad());
-    }
-    let mut parts = vec![head.to_string()];
-    while !rest.is_empty() {
-        let close = rest.find(']').ok_or_else(bad)?;
-        if !rest.starts_with('[') {
-            return Err(bad());
-        }
-        parts.push(rest[1..close].to_string());
-        rest = &rest[close + 1..];
-        if parts.len() > MAX_DEPTH {
-            return Err(bad());
-        }
-    }
-    Ok(parts)
-}
-
-fn insert_path(
-    node: &mut Map<String, Value>,
-    path: &[String],
-    v: Value,
-    full: &str,
-) -> ApiResult<()> {
-    let conflict = || {
-        ApiError::invalid(
-            full,
-            "parameter_invalid",
-            format!("Conflicting values for parameter {full}"),
-        )
-    };
-    let (first, rest) = path.split_first().ok_or_else(conflict)?;
-    if rest.is_empty() {
-        node.insert(first.clone(), v);
-        return Ok(());
-    }
-    if rest.len() == 1 && rest[0].is_empty() {
-        // `key[]=v`: append to a list.
-        let entry = node
-            .entry(first.clone())
-            .or_insert_with(|| Value::Array(Vec::new()));
-        return match entry {
-            Value::Array(a) => {
-                a.push(v);
-                Ok(())
-            }
-            _ => Err(conflict()),
-        };
-    }
-    let entry = node
-        .entry(first.clone())
-        .or_insert_with(|| Value::Object(Map::new()));
-    match entry {
-        // `key[0][x]=..`: numbered items stay an object keyed by index; list getters accept both.
-        Value::Object(m) => insert_path(m, rest, v, full),
-        Value::String(s) if s.is_empty() => {
-            *entry = Value::Object(Map::new());
-            match entry {
-                Value::Object(m) => insert_path(m, rest, v, full),
-                _ => Err(conflict()),
-            }
-        }
-        _ => Err(conflict()),
-    }
+/// A client-supplied value cut for echoing in an error.
+pub fn truncate(s: &str) -> String {
+    crate::error::echo(s)
 }
 
 #[cfg(test)]

@@ -4,40 +4,139 @@
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
+use crate::params::typed::{Created, Expand, Id, Int, Text, from_tree};
 use paygate_store::{ListQuery, Page};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-/// Deepest `expand` path accepted (`a.b.c.d`).
-pub const MAX_EXPAND_DEPTH: usize = 4;
-/// Most `expand` paths accepted in one request.
-pub const MAX_EXPANDS: usize = 16;
+pub use crate::params::typed::{MAX_EXPAND_DEPTH, MAX_EXPANDS};
 
-/// The public view of a stored document: every top-level key starting with `_` removed.
+/// The public view of a stored document: every top-level key starting with `_` removed, and
+/// shaped as Stripe's published schema has the object (see [`conform`]).
 pub fn public(mut v: Value) -> Value {
     if let Value::Object(m) = &mut v {
         m.retain(|k, _| !k.starts_with('_'));
+        conform(m);
     }
     v
 }
 
-/// Reads and checks `expand[]`.
-pub fn expand_param(p: &mut Params) -> ApiResult<Vec<String>> {
-    let paths = p.str_list("expand")?;
-    if paths.len() > MAX_EXPANDS {
-        return Err(ApiError::bad_param(
-            "expand",
-            format!("at most {MAX_EXPANDS} paths."),
-        ));
-    }
-    for path in &paths {
-        if path.split('.').count() > MAX_EXPAND_DEPTH {
-            return Err(ApiError::bad_param(
-                "expand",
-                format!("'{path}' is deeper than {MAX_EXPAND_DEPTH} levels."),
-            ));
+/// A required field and the value it has when a stored document lacks it.
+type FieldDefault = (&'static str, fn() -> Value);
+
+/// Fields Stripe's OpenAPI schema requires that paygate's stored documents do not carry,
+/// with the value they have for paygate's objects; and `null`s Stripe omits. Checked for
+/// every object kind by `tests/stripe_schema.rs`.
+fn conform(m: &mut Map<String, Value>) {
+    let defaults: &[FieldDefault] = match m.get("object").and_then(Value::as_str) {
+        Some("charge") => &[
+            ("billing_details", || {
+                json!({"address": {"city": null, "country": null, "line1": null, "line2": null,
+                                   "postal_code": null, "state": null},
+                       "email": null, "name": null, "phone": null})
+            }),
+            ("disputed", || json!(false)),
+        ],
+        // Payouts come out of the card balance and are reconciled by nobody but the merchant.
+        Some("payout") => &[
+            ("reconciliation_status", || json!("not_applicable")),
+            ("source_type", || json!("card")),
+        ],
+        Some("refund") => {
+            if m.get("failure_reason").is_some_and(Value::is_null) {
+                m.remove("failure_reason");
+            }
+            &[]
+        }
+        _ => &[],
+    };
+    for (field, value) in defaults {
+        if !m.contains_key(*field) {
+            m.insert((*field).to_string(), value());
         }
     }
-    Ok(paths)
+}
+
+/// The fields of a PaymentIntent a publishable key sees (Stripe.js's client view): no
+/// metadata, customer, charges or amounts received.
+const PI_CLIENT_FIELDS: &[&str] = &[
+    "id",
+    "object",
+    "amount",
+    "automatic_payment_methods",
+    "canceled_at",
+    "cancellation_reason",
+    "capture_method",
+    "client_secret",
+    "confirmation_method",
+    "created",
+    "currency",
+    "description",
+    "last_payment_error",
+    "livemode",
+    "next_action",
+    "payment_method",
+    "payment_method_types",
+    "processing",
+    "receipt_email",
+    "setup_future_usage",
+    "shipping",
+    "status",
+];
+
+/// A public PaymentIntent reduced to its client view.
+pub fn client_view(mut pi: Value) -> Value {
+    if let Value::Object(m) = &mut pi {
+        m.retain(|k, _| PI_CLIENT_FIELDS.contains(&k.as_str()));
+    }
+    pi
+}
+
+/// Checks the `client_secret` a publishable key must give to see or confirm an intent:
+/// none → 403 `secret_key_required`; another → 400 naming `client_secret`.
+pub fn check_client_secret(pi: &Value, given: Option<&str>) -> ApiResult<()> {
+    let Some(given) = given.filter(|s| !s.is_empty()) else {
+        return Err(crate::auth::secret_key_required());
+    };
+    let expected = pi["client_secret"].as_str().unwrap_or_default();
+    let same = given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if !same {
+        return Err(ApiError::invalid(
+            "client_secret",
+            "parameter_invalid",
+            "The client_secret provided does not match the client_secret associated with the PaymentIntent.",
+        ));
+    }
+    Ok(())
+}
+
+/// A publishable key may expand only `payment_method` (as Stripe.js does).
+pub fn check_client_expand(expands: &[String]) -> ApiResult<()> {
+    match expands.iter().find(|e| e.as_str() != "payment_method") {
+        Some(e) => Err(ApiError::bad_param(
+            "expand",
+            format!(
+                "a publishable key may expand only payment_method, not '{}'.",
+                crate::error::echo(e)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Reads and checks `expand[]` (old accessor API).
+pub fn expand_param(p: &mut Params) -> ApiResult<Vec<String>> {
+    p.allow(&["expand"]);
+    match p.root().get("expand") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(v) => Ok(from_tree::<Expand>(v.clone(), "expand")?.0),
+    }
 }
 
 /// Applies expansions to one public object.
@@ -96,56 +195,106 @@ async fn expand_path(
     Box::pin(expand_path(st, caller, field, rest, full)).await
 }
 
-/// Reads Stripe's list parameters into a query for `kind`.
+/// Reads Stripe's list parameters into a query for `kind` (old accessor API, for handlers
+/// not yet on typed parameters).
 pub fn list_query(p: &mut Params, kind: &str) -> ApiResult<ListQuery> {
-    const MAX_LIMIT: i64 = 100;
-    let limit = p.int("limit")?.unwrap_or(10);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid(
-            "limit",
-            "parameter_invalid_integer",
-            format!("Invalid limit: must be between 1 and {MAX_LIMIT}"),
-        ));
+    let mut paging = Map::new();
+    for k in PAGING_KEYS.iter().filter(|k| **k != "expand") {
+        if let Some(v) = p.root().get(*k) {
+            paging.insert((*k).to_string(), v.clone());
+        }
     }
-    let starting_after = p.str("starting_after")?.filter(|s| !s.is_empty());
-    let ending_before = p.str("ending_before")?.filter(|s| !s.is_empty());
-    if starting_after.is_some() && ending_before.is_some() {
-        return Err(ApiError::invalid(
-            "ending_before",
-            "parameter_invalid",
-            "You may only specify one of these parameters: starting_after, ending_before.",
-        ));
-    }
-    let (created_gte, created_lte) = created_range(p)?;
-    Ok(ListQuery {
-        kind: kind.to_string(),
-        parent: None,
-        tag: None,
-        created_gte,
-        created_lte,
-        limit: limit as usize,
-        starting_after,
-        ending_before,
-    })
+    p.allow(&PAGING_KEYS);
+    let paging: Paging = from_tree(Value::Object(paging), "")?;
+    paging.query(kind)
 }
 
-/// `created` as an exact value or `created[gte|gt|lte|lt]`.
-fn created_range(p: &mut Params) -> ApiResult<(Option<i64>, Option<i64>)> {
-    let Some(v) = p.root().get("created").cloned() else {
-        return Ok((None, None));
-    };
-    if let Value::Object(_) = v {
-        let mut sub = p
-            .object("created")?
-            .ok_or_else(|| ApiError::bad_param("created", "expected an object"))?;
-        let gte = sub.int("gte")?.or(sub.int("gt")?.map(|x| x + 1));
-        let lte = sub.int("lte")?.or(sub.int("lt")?.map(|x| x - 1));
-        sub.deny_unknown()?;
-        Ok((gte, lte))
-    } else {
-        let exact = p.int("created")?;
-        Ok((exact, exact))
+/// The list parameters every list takes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Paging {
+    limit: Option<Int>,
+    starting_after: Option<Id>,
+    ending_before: Option<Id>,
+    created: Option<Created>,
+    expand: Option<Expand>,
+}
+
+const PAGING_KEYS: [&str; 5] = [
+    "limit",
+    "starting_after",
+    "ending_before",
+    "created",
+    "expand",
+];
+
+/// Most objects in one page.
+pub const MAX_LIMIT: i64 = 100;
+
+impl Paging {
+    fn query(self, kind: &str) -> ApiResult<ListQuery> {
+        let limit = self.limit.map_or(10, |l| l.0);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::invalid(
+                "limit",
+                "parameter_invalid_integer",
+                format!("Invalid limit: must be between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        let starting_after = self.starting_after.and_then(Text::non_empty);
+        let ending_before = self.ending_before.and_then(Text::non_empty);
+        if starting_after.is_some() && ending_before.is_some() {
+            return Err(ApiError::invalid(
+                "ending_before",
+                "parameter_invalid",
+                "You may only specify one of these parameters: starting_after, ending_before.",
+            ));
+        }
+        let created = self.created.unwrap_or_default();
+        let mut q = ListQuery::new(kind, limit as usize);
+        q.created_gte = created.gte;
+        q.created_lte = created.lte;
+        q.starting_after = starting_after;
+        q.ending_before = ending_before;
+        Ok(q)
     }
+}
+
+/// A list request: the store query (paging applied), the `expand[]` paths, and the
+/// endpoint's own filter parameters `F` (a `deny_unknown_fields` struct, so an unknown list
+/// parameter is refused by name).
+pub struct ListRequest<F> {
+    pub query: ListQuery,
+    pub expand: Vec<String>,
+    pub filters: F,
+}
+
+/// An endpoint that takes no filters beyond paging.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoFilters {}
+
+/// Reads a list request for objects of `kind`.
+pub fn list_request<F: DeserializeOwned>(p: &mut Params, kind: &str) -> ApiResult<ListRequest<F>> {
+    let (mut paging, mut rest) = (Map::new(), Map::new());
+    for (k, v) in p.root() {
+        let side = if PAGING_KEYS.contains(&k.as_str()) {
+            &mut paging
+        } else {
+            &mut rest
+        };
+        side.insert(k.clone(), v.clone());
+    }
+    let keys: Vec<String> = p.root().keys().cloned().collect();
+    p.allow(&keys.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut paging: Paging = from_tree(Value::Object(paging), "")?;
+    let expand = paging.expand.take().unwrap_or_default().0;
+    let filters: F = from_tree(Value::Object(rest), "")?;
+    Ok(ListRequest {
+        query: paging.query(kind)?,
+        expand,
+        filters,
+    })
 }
 
 /// Stripe's list envelope, with `data.…` expansions applied to each item.

@@ -112,7 +112,7 @@ async fn authentication_is_required_and_keys_are_checked() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let v: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(v["error"]["type"], "authentication_error");
+    assert_eq!(v["error"]["type"], "invalid_request_error");
     let (s, _) = app
         .get_as(
             "sk_test_nope0000000000000000000000000000",

@@ -59,6 +59,7 @@
 
 mod account;
 mod book;
+mod charge_limits;
 mod currency;
 mod entry;
 mod error;
@@ -69,6 +70,7 @@ pub use account::{
     check_merchant_id, gateway_prefix, merchant_prefix,
 };
 pub use book::{Book, verify_entries};
+pub use charge_limits::CHARGE_MINOR_UNITS_MAX;
 pub use currency::{CHARGE_MAJOR_UNITS_MAX, Currency, POSTING_MAJOR_UNITS_MAX};
 pub use entry::{
     Applied, ENTRY_ID_BYTES_MAX, Entry, EntryKind, POSTINGS_PER_ENTRY_MAX, Posting,

@@ -33,7 +33,8 @@ pub use error::{CommitError, ConflictKind, StoreError};
 pub use stats::StoreStats;
 pub use types::{
     ApiKeyRow, AttemptLogRow, AttemptRow, DeliveryJob, EventRow, IdempotencyRow, LedgerReport,
-    ListQuery, MerchantRow, ObjectRow, Op, OpResult, Page, Scope, VaultCardRow, WriteUnit,
+    ListFilter, ListQuery, MerchantRow, ObjectRow, Op, OpResult, Page, Scope, VaultCardRow,
+    WriteUnit,
 };
 
 use limits::{

@@ -257,6 +257,25 @@ pub struct ListQuery {
     pub starting_after: Option<String>,
     /// Objects newer than this object id.
     pub ending_before: Option<String>,
+    /// Further conditions, all of which must hold.
+    pub filters: Vec<ListFilter>,
+}
+
+/// A condition on listed objects beyond kind, parent, tag and creation time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListFilter {
+    /// A top-level field of the document equals `value` (as text). The field name is code,
+    /// never client input (lowercase ASCII and `_`).
+    FieldEq { field: &'static str, value: String },
+    /// A top-level field of the document is absent or null (`deleted` leaves tombstones out).
+    FieldAbsent(&'static str),
+    /// The tag is one of these (an empty list matches nothing).
+    TagIn(Vec<String>),
+    /// The tag starts with this text (`charge.` for the event type pattern `charge.*`).
+    TagPrefix(String),
+    /// Events: `true` keeps those whose every webhook delivery succeeded (or that had none),
+    /// `false` those with a delivery still pending or failed.
+    DeliverySuccess(bool),
 }
 
 impl ListQuery {
@@ -271,6 +290,7 @@ impl ListQuery {
             limit,
             starting_after: None,
             ending_before: None,
+            filters: Vec::new(),
         }
     }
 }

@@ -1,18 +1,21 @@
 //! `/v1/balance`, `/v1/balance_transactions` and `/v1/payouts`: views of the ledger.
 
-use crate::api::parse_amount_currency;
 use crate::api::refunds::retrieve_kind;
+use crate::api::{NoParams, check_positive, parse_currency};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::new_id;
+use crate::params::typed::{Expand, Id, Int, Metadata, StatementDescriptor, Text};
 use crate::postings::{balance_txn, ledger};
 use crate::records::{event, insert};
-use crate::render::{expand, expand_param, list_envelope, list_query, public};
+use crate::render::{expand, list_envelope, list_request, public};
 use crate::state::{AppState, SharedState};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use paygate_ledger::{AccountId, AccountKind};
+use paygate_store::ListFilter;
 use paygate_store::{Scope, WriteUnit};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -38,8 +41,8 @@ pub async fn merchant_balances(
 }
 
 pub async fn retrieve(State(st): State<SharedState>, req: Req) -> Response {
-    get(req, |caller, p| async move {
-        p.deny_unknown()?;
+    get(req, |caller, mut p| async move {
+        p.typed::<NoParams>()?;
         let balances = merchant_balances(&st, &caller.scope()).await?;
         let part = |pick: fn(&(i64, i64)) -> i64| -> Vec<Value> {
             balances
@@ -59,14 +62,33 @@ pub async fn retrieve(State(st): State<SharedState>, req: Req) -> Response {
 
 pub async fn list_txns(State(st): State<SharedState>, req: Req) -> Response {
     get(req, |caller, mut p| async move {
-        let expands = expand_param(&mut p)?;
-        let mut q = list_query(&mut p, "balance_transaction")?;
-        q.parent = p.str("source")?;
-        q.tag = None;
-        p.allow(&["type", "currency", "payout"]);
-        p.deny_unknown()?;
-        let page = st.store.list_objects(&caller.scope(), &q).await?;
-        list_envelope(&st, &caller, "/v1/balance_transactions", page, &expands).await
+        let mut r = list_request::<TxnFilters>(&mut p, "balance_transaction")?;
+        let f = r.filters;
+        if let Some(po) = f.payout {
+            let row = st.store.get_object(&caller.scope(), &po.0).await?;
+            if row.filter(|r| r.kind == "payout").is_none() {
+                return Err(ApiError::not_found("payout", &po.0, "payout"));
+            }
+            // Stripe filters by payout only for automatic payouts; paygate's are all manual.
+            return Err(ApiError::invalid(
+                "payout",
+                "parameter_invalid",
+                "Balance transaction history can only be filtered on automatic payouts, not manual ones; \
+                 paygate's payouts are manual. Use source=<payout id> for the payout's own transaction.",
+            ));
+        }
+        let eq = |field: &'static str, value: String| ListFilter::FieldEq { field, value };
+        if let Some(t) = f.r#type {
+            r.query.filters.push(eq("type", t.0));
+        }
+        if let Some(c) = f.currency {
+            r.query.filters.push(eq("currency", parse_currency(&c.0)?.code().to_string()));
+        }
+        if let Some(src) = f.source {
+            r.query.filters.push(eq("source", src.0));
+        }
+        let page = st.store.list_objects(&caller.scope(), &r.query).await?;
+        list_envelope(&st, &caller, "/v1/balance_transactions", page, &r.expand).await
     })
     .await
 }
@@ -84,18 +106,45 @@ pub async fn create_payout(State(st): State<SharedState>, req: Req) -> Response 
     post(st, req, create_payout_inner).await
 }
 
+/// `POST /v1/payouts`: paygate pays out to the merchant's one bank account, by the standard
+/// method, from the card balance; other destinations, methods and sources are refused.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PayoutParams {
+    amount: Int,
+    currency: Text<3>,
+    description: Option<Text<5000>>,
+    metadata: Option<Metadata>,
+    method: Option<PayoutMethod>,
+    source_type: Option<PayoutSource>,
+    statement_descriptor: Option<StatementDescriptor>,
+    expand: Option<Expand>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum PayoutMethod {
+    Standard,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum PayoutSource {
+    Card,
+}
+
 async fn create_payout_inner(mut ctx: Ctx) -> ApiResult<Value> {
-    let (amount, currency) = parse_amount_currency(&mut ctx.params)?;
-    let description = ctx.params.str("description")?;
-    let metadata = ctx.params.metadata()?.unwrap_or_default();
-    let expands = expand_param(&mut ctx.params)?;
-    ctx.params.allow(&[
-        "method",
-        "destination",
-        "statement_descriptor",
-        "source_type",
-    ]);
-    ctx.params.deny_unknown()?;
+    let p: PayoutParams = ctx.params.typed()?;
+    let currency = parse_currency(&p.currency.0)?;
+    let amount = check_positive("amount", p.amount.0)?;
+    let description = p.description.and_then(Text::non_empty);
+    let metadata = p.metadata.unwrap_or_default().0;
+    let statement_descriptor = p
+        .statement_descriptor
+        .map(|s| s.0)
+        .filter(|s| !s.is_empty());
+    let expands = p.expand.unwrap_or_default().0;
+    let _ = (p.method, p.source_type);
     let scope = ctx.scope();
     let available = merchant_balances(&ctx.st, &scope)
         .await?
@@ -146,6 +195,7 @@ async fn create_payout_inner(mut ctx: Ctx) -> ApiResult<Value> {
         "livemode": scope.livemode,
         "metadata": metadata,
         "method": "standard",
+        "statement_descriptor": statement_descriptor,
         "status": "paid",
         "type": "bank_account",
     });
@@ -170,12 +220,15 @@ async fn create_payout_inner(mut ctx: Ctx) -> ApiResult<Value> {
 
 pub async fn list_payouts(State(st): State<SharedState>, req: Req) -> Response {
     get(req, |caller, mut p| async move {
-        let expands = expand_param(&mut p)?;
-        let q = list_query(&mut p, "payout")?;
-        p.allow(&["status", "arrival_date", "destination"]);
-        p.deny_unknown()?;
-        let page = st.store.list_objects(&caller.scope(), &q).await?;
-        list_envelope(&st, &caller, "/v1/payouts", page, &expands).await
+        let mut r = list_request::<PayoutFilters>(&mut p, "payout")?;
+        if let Some(status) = r.filters.status {
+            r.query.filters.push(ListFilter::FieldEq {
+                field: "status",
+                value: status.as_str().to_string(),
+            });
+        }
+        let page = st.store.list_objects(&caller.scope(), &r.query).await?;
+        list_envelope(&st, &caller, "/v1/payouts", page, &r.expand).await
     })
     .await
 }
@@ -186,4 +239,42 @@ pub async fn retrieve_payout(
     req: Req,
 ) -> Response {
     retrieve_kind(st, id, req, "payout").await
+}
+
+/// `GET /v1/balance_transactions` filters.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TxnFilters {
+    r#type: Option<Text<5000>>,
+    currency: Option<Text<3>>,
+    payout: Option<Id>,
+    source: Option<Id>,
+}
+
+/// `GET /v1/payouts` filters.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PayoutFilters {
+    status: Option<PayoutStatus>,
+}
+
+/// Stripe's payout statuses (paygate's payouts are `paid` at once).
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum PayoutStatus {
+    Pending,
+    Paid,
+    Failed,
+    Canceled,
+}
+
+impl PayoutStatus {
+    fn as_str(&self) -> &'static str {
+        match self {
+            PayoutStatus::Pending => "pending",
+            PayoutStatus::Paid => "paid",
+            PayoutStatus::Failed => "failed",
+            PayoutStatus::Canceled => "canceled",
+        }
+    }
 }

@@ -11,6 +11,7 @@ pub mod webhook_endpoints;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Ctx, json_response};
 use crate::params::Params;
+use crate::params::typed::{Expand, Text};
 use crate::state::SharedState;
 use axum::Router;
 use axum::extract::State;
@@ -19,6 +20,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use paygate_ledger::Currency;
 use paygate_store::ObjectRow;
+use serde::Deserialize;
 use serde_json::json;
 
 /// Every route of the merchant API and the operational endpoints.
@@ -109,11 +111,16 @@ pub fn router(state: SharedState) -> Router {
         )
         .route("/v1/payouts/{id}", get(balance::retrieve_payout))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }
 
 async fn not_found(method: Method, uri: Uri) -> Response {
     crate::http::error_response(ApiError::route_not_found(method.as_str(), uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    crate::http::error_response(ApiError::method_not_allowed(method.as_str(), uri.path()))
 }
 
 async fn healthz() -> Response {
@@ -132,54 +139,152 @@ async fn readyz(State(st): State<SharedState>) -> Response {
     json_response(status, &json!({"database": db, "network": net}))
 }
 
-/// Loads an object of `kind` in the caller's scope, or 404 naming `param`.
+/// A request that takes no parameters.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+/// A request that takes only `expand[]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpandOnly {
+    pub expand: Option<Expand>,
+}
+
+/// A postal address (`address[line1]`, …), all parts optional.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    city: Option<Text<5000>>,
+    country: Option<Text<5000>>,
+    line1: Option<Text<5000>>,
+    line2: Option<Text<5000>>,
+    postal_code: Option<Text<5000>>,
+    state: Option<Text<5000>>,
+}
+
+impl Address {
+    /// Stripe's address object (every key present, null when not given).
+    pub fn to_value(self) -> serde_json::Value {
+        let part = |t: Option<Text<5000>>| serde_json::json!(t.and_then(Text::non_empty));
+        serde_json::json!({
+            "city": part(self.city), "country": part(self.country),
+            "line1": part(self.line1), "line2": part(self.line2),
+            "postal_code": part(self.postal_code), "state": part(self.state),
+        })
+    }
+}
+
+/// An object parameter that the empty string clears (`address=` → null).
+pub struct Cleared<T>(pub Option<T>);
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Cleared<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        if v.as_str() == Some("") {
+            return Ok(Cleared(None));
+        }
+        T::deserialize(v)
+            .map(|t| Cleared(Some(t)))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// Loads an object of `kind` in the caller's scope, or 404 naming `param`. A deleted object
+/// (a tombstone with `deleted: true`) is missing too: it takes no payments, updates or
+/// attachments.
 pub async fn load(ctx: &Ctx, id: &str, kind: &str, param: &str) -> ApiResult<ObjectRow> {
     ctx.st
         .store
         .get_object(&ctx.scope(), id)
         .await?
-        .filter(|r| r.kind == kind)
+        .filter(|r| r.kind == kind && !is_deleted(&r.data))
         .ok_or_else(|| ApiError::not_found(kind, id, param))
 }
 
-/// `amount` and `currency`, validated together (the exponent bounds the amount).
+/// Whether a stored document is a deletion tombstone.
+pub fn is_deleted(doc: &serde_json::Value) -> bool {
+    doc.get("deleted").and_then(serde_json::Value::as_bool) == Some(true)
+}
+
+/// `amount` and `currency`, validated together (the currency sets the charge limits).
 pub fn parse_amount_currency(p: &mut Params) -> ApiResult<(i64, Currency)> {
     let amount = p.req_int("amount")?;
     let code = p.req_str("currency")?;
-    let currency = Currency::parse(&code).map_err(|_| {
-        ApiError::invalid(
-            "currency",
-            "parameter_invalid",
-            format!("Invalid currency: {}. paygate supports ISO 4217 currencies such as krw, usd, eur, jpy.", code.to_lowercase()),
-        )
-    })?;
+    let currency = parse_currency(&code)?;
     Ok((check_amount(amount, currency)?, currency))
 }
 
-/// An amount in minor units must be at least 1 and at most the currency's maximum.
+/// A currency code, or 400 naming `currency`.
+pub fn parse_currency(code: &str) -> ApiResult<Currency> {
+    Currency::parse(code).map_err(|_| {
+        ApiError::invalid(
+            "currency",
+            "parameter_invalid",
+            format!(
+                "Invalid currency: {}. paygate supports ISO 4217 currencies such as krw, usd, eur, jpy.",
+                crate::error::echo(&code.to_lowercase())
+            ),
+        )
+    })
+}
+
+/// A charge amount in minor units must lie within the currency's charge limits (Stripe's
+/// minimum, e.g. $0.50 or ₩100, and its eight-digit maximum, e.g. $999,999.99).
 pub fn check_amount(amount: i64, currency: Currency) -> ApiResult<i64> {
-    if amount < 1 {
+    let (min, max) = (currency.min_charge_amount(), currency.max_charge_amount());
+    if amount < min {
         return Err(ApiError::invalid(
             "amount",
             "amount_too_small",
             format!(
-                "Amount must be at least 1 {} (minor units, exponent {}).",
+                "Amount must be at least {} (amount={min} in minor units of {}, exponent {}).",
+                major(min, currency),
                 currency.code(),
                 currency.exponent()
             ),
         ));
     }
-    if amount > currency.max_amount() {
+    if amount > max {
         return Err(ApiError::invalid(
             "amount",
             "amount_too_large",
             format!(
-                "Amount must be no more than {} {} (minor units, exponent {}).",
-                currency.max_amount(),
+                "Amount must be no more than {} (amount={max} in minor units of {}, exponent {}).",
+                major(max, currency),
                 currency.code(),
                 currency.exponent()
             ),
         ));
     }
     Ok(amount)
+}
+
+/// A refund or capture amount must be a positive integer (its upper bound is what the charge
+/// allows, checked by the caller).
+pub fn check_positive(param: &str, amount: i64) -> ApiResult<i64> {
+    if amount < 1 {
+        return Err(ApiError::invalid(
+            param,
+            "parameter_invalid_integer",
+            format!("Invalid {param}: must be a positive integer (at least 1); got {amount}."),
+        ));
+    }
+    Ok(amount)
+}
+
+/// `12345` USD → `123.45 usd`, `100` KRW → `100 krw`.
+fn major(minor: i64, currency: Currency) -> String {
+    let exp = u32::from(currency.exponent());
+    if exp == 0 {
+        return format!("{minor} {}", currency.code());
+    }
+    let scale = 10i64.pow(exp);
+    format!(
+        "{}.{:0width$} {}",
+        minor / scale,
+        minor % scale,
+        currency.code(),
+        width = exp as usize
+    )
 }

@@ -6,8 +6,13 @@ use crate::flows;
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::{new_id, random_base62};
 use crate::models::{PaymentIntent, from_value, to_value};
+use crate::params::Params;
+use crate::params::typed::{Email, StatementDescriptor, Text};
 use crate::records::{event, insert, update};
-use crate::render::{expand, expand_param, list_envelope, list_query, public};
+use crate::render::{
+    check_client_expand, check_client_secret, client_view, expand, expand_param, list_envelope,
+    list_request, public,
+};
 use crate::state::SharedState;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -20,13 +25,45 @@ const CREATE_PARAMS: &[&str] = &[
     "automatic_payment_methods",
     "confirmation_method",
     "error_on_requires_action",
-    "off_session",
     "return_url",
     "setup_future_usage",
     "use_stripe_sdk",
     "mandate_data",
     "shipping",
 ];
+
+/// `payment_method` and `payment_method_data` together would leave it unclear which card is
+/// charged: refused.
+fn check_one_payment_method(p: &Params) -> ApiResult<()> {
+    let given = |k: &str| {
+        p.root()
+            .get(k)
+            .is_some_and(|v| v.as_str() != Some("") && !v.is_null())
+    };
+    if given("payment_method") && given("payment_method_data") {
+        return Err(ApiError::invalid(
+            "payment_method_data",
+            "parameter_invalid",
+            "You may only specify one of these parameters: payment_method, payment_method_data.",
+        ));
+    }
+    Ok(())
+}
+
+/// `off_session`: paygate keeps no mandates for merchant-initiated payments yet, so a payment
+/// cannot be marked as taken without the customer present; `off_session=false` (the default)
+/// is accepted. Refused by name rather than accepted and ignored.
+fn check_off_session(p: &mut Params) -> ApiResult<()> {
+    match p.str("off_session")?.as_deref() {
+        None | Some("false") | Some("") => Ok(()),
+        Some(_) => Err(ApiError::invalid(
+            "off_session",
+            "parameter_unsupported",
+            "off_session payments are not supported: paygate keeps no mandates for \
+             merchant-initiated payments. Confirm with the customer present (omit off_session).",
+        )),
+    }
+}
 
 pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
     post(st, req, create_inner).await
@@ -44,9 +81,19 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         .unwrap_or(CaptureMethod::Automatic);
     let confirm = p.bool("confirm")?.unwrap_or(false);
     let customer = p.str("customer")?.filter(|s| !s.is_empty());
-    let description = p.str("description")?;
-    let receipt_email = p.str("receipt_email")?;
-    let statement_descriptor = p.str("statement_descriptor")?;
+    let description = p
+        .field::<Text<1000>>("description")?
+        .and_then(Text::non_empty);
+    let receipt_email = p
+        .field::<Email>("receipt_email")?
+        .map(|e| e.0)
+        .filter(|e| !e.is_empty());
+    let statement_descriptor = p
+        .field::<StatementDescriptor>("statement_descriptor")?
+        .map(|s| s.0)
+        .filter(|s| !s.is_empty());
+    check_off_session(p)?;
+    check_one_payment_method(p)?;
     let metadata = p.metadata()?.unwrap_or_default();
     let types = p.str_list("payment_method_types")?;
     if let Some(t) = types.iter().find(|t| t.as_str() != "card") {
@@ -139,7 +186,7 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
 pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
     get(req, |caller, mut p| async move {
         let expands = expand_param(&mut p)?;
-        p.allow(&["client_secret"]);
+        let client_secret = p.str("client_secret")?;
         p.deny_unknown()?;
         let row = st
             .store
@@ -147,6 +194,11 @@ pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req
             .await?
             .filter(|r| r.kind == "payment_intent")
             .ok_or_else(|| ApiError::not_found("payment_intent", &id, "intent"))?;
+        if !caller.secret {
+            check_client_secret(&row.data, client_secret.as_deref())?;
+            check_client_expand(&expands)?;
+            return expand(&st, &caller, client_view(public(row.data)), &expands).await;
+        }
         expand(&st, &caller, public(row.data), &expands).await
     })
     .await
@@ -154,12 +206,10 @@ pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req
 
 pub async fn list(State(st): State<SharedState>, req: Req) -> Response {
     get(req, |caller, mut p| async move {
-        let expands = expand_param(&mut p)?;
-        let mut q = list_query(&mut p, "payment_intent")?;
-        q.parent = p.str("customer")?;
-        p.deny_unknown()?;
-        let page = st.store.list_objects(&caller.scope(), &q).await?;
-        list_envelope(&st, &caller, "/v1/payment_intents", page, &expands).await
+        let mut r = list_request::<PiFilters>(&mut p, "payment_intent")?;
+        r.query.parent = r.filters.customer.map(|c| c.0);
+        let page = st.store.list_objects(&caller.scope(), &r.query).await?;
+        list_envelope(&st, &caller, "/v1/payment_intents", page, &r.expand).await
     })
     .await
 }
@@ -189,13 +239,13 @@ pub async fn update_pi(
                 paygate_ledger::Currency::parse(&pi.currency).map_err(ApiError::internal)?;
             pi.amount = crate::api::check_amount(a, currency)?;
         }
-        if let Some(d) = p.str("description")? {
+        if let Some(d) = p.field::<Text<1000>>("description")? {
             allow(&pi, IntentOp::Update, "description")?;
-            pi.description = Some(d).filter(|s| !s.is_empty());
+            pi.description = d.non_empty();
         }
-        if let Some(e) = p.str("receipt_email")? {
+        if let Some(e) = p.field::<Email>("receipt_email")? {
             allow(&pi, IntentOp::UpdateCustomer, "receipt_email")?;
-            pi.receipt_email = Some(e).filter(|s| !s.is_empty());
+            pi.receipt_email = Some(e.0).filter(|s| !s.is_empty());
         }
         let mut new_parent = None;
         if let Some(c) = p.str("customer")? {
@@ -257,22 +307,33 @@ pub fn merge_metadata(target: &mut Map<String, Value>, update: Map<String, Value
 pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
     post(st, req, |mut ctx| async move {
         let (row, mut pi) = load_pi(&ctx, &id).await?;
+        let publishable = !ctx.caller.secret;
         let p = &mut ctx.params;
+        let client_secret = p.str("client_secret")?;
+        if publishable {
+            check_client_secret(&row.data, client_secret.as_deref())?;
+        }
         if let Some(pm) = p.str("payment_method")?.filter(|s| !s.is_empty()) {
             pi.payment_method = Some(pm);
         }
         if let Some(cm) = p.enum_str("capture_method", &["automatic", "manual"])? {
             pi.capture_method = CaptureMethod::parse(&cm).unwrap_or(pi.capture_method);
         }
-        if let Some(e) = p.str("receipt_email")? {
-            pi.receipt_email = Some(e);
+        if let Some(e) = p.field::<Email>("receipt_email")? {
+            pi.receipt_email = Some(e.0).filter(|e| !e.is_empty());
         }
+        check_off_session(p)?;
+        check_one_payment_method(p)?;
         let expands = expand_param(p)?;
+        if publishable {
+            check_client_expand(&expands)?;
+        }
         p.allow(CREATE_PARAMS);
-        p.allow(&["payment_method_data", "client_secret"]);
+        p.allow(&["payment_method_data"]);
         p.deny_unknown()?;
         check(pi.status, IntentOp::Confirm).map_err(|e| state_error(&pi, e))?;
-        flows::confirm(&mut ctx, pi, Some(row.version), Vec::new(), expands).await
+        let body = flows::confirm(&mut ctx, pi, Some(row.version), Vec::new(), expands).await?;
+        Ok(if publishable { client_view(body) } else { body })
     })
     .await
 }
@@ -287,7 +348,8 @@ pub async fn capture(State(st): State<SharedState>, Path(id): Path<String>, req:
         p.deny_unknown()?;
         check(pi.status, IntentOp::Capture).map_err(|e| state_error(&pi, e))?;
         let amount = amount.unwrap_or(pi.amount_capturable);
-        if amount < 1 || amount > pi.amount_capturable {
+        crate::api::check_positive("amount_to_capture", amount)?;
+        if amount > pi.amount_capturable {
             return Err(ApiError::invalid(
                 "amount_to_capture",
                 "amount_too_large",
@@ -344,4 +406,11 @@ pub fn state_error(pi: &PaymentIntent, refused: paygate_payments::UnexpectedStat
 /// Asks the transition table whether `op` is allowed; a refusal names `param`.
 fn allow(pi: &PaymentIntent, op: IntentOp, param: &str) -> ApiResult<()> {
     check(pi.status, op).map_err(|e| state_error(pi, e).with_param(param))
+}
+
+/// `GET /v1/payment_intents` filters.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PiFilters {
+    customer: Option<crate::params::typed::Id>,
 }

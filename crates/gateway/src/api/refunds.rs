@@ -7,9 +7,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::new_id;
 use crate::models::{Charge, Refund, from_value, to_value};
+use crate::params::typed::Id;
 use crate::postings::{balance_txn, ledger};
 use crate::records::{event, insert, update as update_op};
-use crate::render::{expand, expand_param, list_envelope, list_query, public};
+use crate::render::{expand, expand_param, list_envelope, list_request, public};
 use crate::state::SharedState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -17,7 +18,9 @@ use axum::response::Response;
 use paygate_ledger::Currency;
 use paygate_network::link::FollowUpKind;
 use paygate_payments::{AttemptRecord, ConnectorRef, RefundStatus};
+use paygate_store::ListFilter;
 use paygate_store::{AttemptRow, Op, Scope, WriteUnit};
+use serde::Deserialize;
 use serde_json::Map;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -31,6 +34,9 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
     let charge_id = p.str("charge")?.filter(|s| !s.is_empty());
     let pi_id = p.str("payment_intent")?.filter(|s| !s.is_empty());
     let amount = p.int("amount")?;
+    if let Some(a) = amount {
+        crate::api::check_positive("amount", a)?;
+    }
     let reason = p.enum_str(
         "reason",
         &["duplicate", "fraudulent", "requested_by_customer"],
@@ -45,7 +51,23 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
     ]);
     p.deny_unknown()?;
     let charge_id = match (charge_id, pi_id) {
-        (Some(c), _) => c,
+        (Some(c), Some(pi)) => {
+            // Both given: they must name the same payment.
+            let row = load(&ctx, &pi, "payment_intent", "payment_intent").await?;
+            if row.data["latest_charge"].as_str() != Some(c.as_str()) {
+                return Err(ApiError::invalid(
+                    "charge",
+                    "parameter_invalid",
+                    format!(
+                        "The charge {} does not belong to the PaymentIntent {}; give one of them, or the two of the same payment.",
+                        crate::error::echo(&c),
+                        crate::error::echo(&pi)
+                    ),
+                ));
+            }
+            c
+        }
+        (Some(c), None) => c,
         (None, Some(pi)) => {
             let row = load(&ctx, &pi, "payment_intent", "payment_intent").await?;
             row.data["latest_charge"]
@@ -89,7 +111,7 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         ));
     }
     let amount = amount.unwrap_or(refundable);
-    if amount < 1 || amount > refundable {
+    if amount > refundable {
         return Err(ApiError::invalid(
             "amount",
             "amount_too_large",
@@ -312,31 +334,32 @@ pub async fn retrieve_kind(st: SharedState, id: String, req: Req, kind: &'static
 
 pub async fn list(State(st): State<SharedState>, req: Req) -> Response {
     get(req, |caller, mut p| async move {
-        let expands = expand_param(&mut p)?;
-        let mut q = list_query(&mut p, "refund")?;
-        q.parent = p.str("charge")?;
-        if let Some(pi) = p.str("payment_intent")? {
-            let row = st.store.get_object(&caller.scope(), &pi).await?;
-            q.parent = row
-                .and_then(|r| r.data["latest_charge"].as_str().map(str::to_string))
-                .or(Some(String::new()));
+        let mut r = list_request::<RefundFilters>(&mut p, "refund")?;
+        r.query.parent = r.filters.charge.map(|c| c.0);
+        if let Some(pi) = r.filters.payment_intent {
+            r.query.filters.push(ListFilter::FieldEq {
+                field: "payment_intent",
+                value: pi.0,
+            });
         }
-        p.deny_unknown()?;
-        let page = st.store.list_objects(&caller.scope(), &q).await?;
-        list_envelope(&st, &caller, "/v1/refunds", page, &expands).await
+        let page = st.store.list_objects(&caller.scope(), &r.query).await?;
+        list_envelope(&st, &caller, "/v1/refunds", page, &r.expand).await
     })
     .await
 }
 
 pub async fn list_charges(State(st): State<SharedState>, req: Req) -> Response {
     get(req, |caller, mut p| async move {
-        let expands = expand_param(&mut p)?;
-        let mut q = list_query(&mut p, "charge")?;
-        q.parent = p.str("payment_intent")?;
-        p.allow(&["customer"]);
-        p.deny_unknown()?;
-        let page = st.store.list_objects(&caller.scope(), &q).await?;
-        list_envelope(&st, &caller, "/v1/charges", page, &expands).await
+        let mut r = list_request::<ChargeFilters>(&mut p, "charge")?;
+        let eq = |field: &'static str, value: String| ListFilter::FieldEq { field, value };
+        if let Some(pi) = r.filters.payment_intent {
+            r.query.filters.push(eq("payment_intent", pi.0));
+        }
+        if let Some(c) = r.filters.customer {
+            r.query.filters.push(eq("customer", c.0));
+        }
+        let page = st.store.list_objects(&caller.scope(), &r.query).await?;
+        list_envelope(&st, &caller, "/v1/charges", page, &r.expand).await
     })
     .await
 }
@@ -359,4 +382,20 @@ pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: 
         ctx.commit_ok(unit, body).await
     })
     .await
+}
+
+/// `GET /v1/refunds` filters.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefundFilters {
+    charge: Option<Id>,
+    payment_intent: Option<Id>,
+}
+
+/// `GET /v1/charges` filters.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChargeFilters {
+    customer: Option<Id>,
+    payment_intent: Option<Id>,
 }

@@ -1,66 +1,90 @@
 //! `/v1/webhook_endpoints`: create (returns the `whsec_` secret once; it is stored sealed by
 //! the vault), retrieve, update, delete, list; and a manual resend of one event to one endpoint.
 
-use crate::api::load;
 use crate::api::payment_intents::merge_metadata_doc;
+use crate::api::{ExpandOnly, NoParams, is_deleted, load};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::{new_id, random_base62};
+use crate::params::typed::{Expand, Flag, Id, List, Metadata, Text};
 use crate::records::{insert, update as update_op};
-use crate::render::{expand_param, list_envelope, list_query, public};
+use crate::render::{NoFilters, list_envelope, list_request, public};
 use crate::state::SharedState;
 use crate::webhooks::{check_url, secret};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use paygate_store::ListFilter;
 use paygate_store::{Op, WriteUnit};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// Most event types one endpoint may name.
 const MAX_ENABLED_EVENTS: usize = 256;
 
-fn enabled_events(ctx: &mut Ctx, required: bool) -> ApiResult<Option<Vec<String>>> {
-    let present = ctx.params.root().contains_key("enabled_events");
-    let list = ctx.params.str_list("enabled_events")?;
-    if !present {
-        return if required {
-            Err(ApiError::missing("enabled_events"))
-        } else {
-            Ok(None)
-        };
-    }
+/// `POST /v1/webhook_endpoints` and `POST /v1/webhook_endpoints/{id}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EndpointParams {
+    url: Option<Text<5000>>,
+    enabled_events: Option<List>,
+    description: Option<Text<5000>>,
+    metadata: Option<Metadata>,
+    /// Create only.
+    api_version: Option<Text<5000>>,
+    /// Update only.
+    disabled: Option<Flag>,
+    /// Nothing in an endpoint expands; accepted as Stripe does.
+    #[serde(rename = "expand")]
+    _expand: Option<Expand>,
+}
+
+/// Checks `enabled_events`: 1 to 256 event types (`type.name`) or `*`.
+fn check_events(list: Vec<String>) -> ApiResult<Vec<String>> {
     if list.is_empty() || list.len() > MAX_ENABLED_EVENTS {
         return Err(ApiError::bad_param(
             "enabled_events",
             format!("give between 1 and {MAX_ENABLED_EVENTS} event types (or '*')."),
         ));
     }
-    if let Some(bad) = list.iter().find(|e| e.as_str() != "*" && !e.contains('.')) {
+    if let Some((i, bad)) = list
+        .iter()
+        .enumerate()
+        .find(|(_, e)| e.as_str() != "*" && !e.contains('.'))
+    {
         return Err(ApiError::bad_param(
-            "enabled_events",
-            format!("'{bad}' is not an event type."),
+            &format!("enabled_events[{i}]"),
+            format!("'{}' is not an event type.", crate::error::echo(bad)),
         ));
     }
-    Ok(Some(list))
+    Ok(list)
 }
 
 pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
     post(st, req, |mut ctx: Ctx| async move {
-        let url = ctx.params.req_str("url")?;
-        let allow_private = ctx.st.cfg.webhooks_allow_private;
+        let p: EndpointParams = ctx.params.typed()?;
+        if p.disabled.is_some() {
+            return Err(ApiError::unknown_param("disabled"));
+        }
+        let url = p
+            .url
+            .and_then(Text::non_empty)
+            .ok_or_else(|| ApiError::missing("url"))?;
         check_url(
             &ctx.st.webhook_dns,
             &url,
             ctx.caller.livemode,
-            allow_private,
+            ctx.st.cfg.webhooks_allow_private,
         )
         .await?;
-        let events = enabled_events(&mut ctx, true)?.unwrap_or_default();
-        let description = ctx.params.str("description")?;
-        let metadata = ctx.params.metadata()?.unwrap_or_default();
-        let api_version = ctx.params.str("api_version")?;
-        ctx.params.allow(&["connect", "expand"]);
-        ctx.params.deny_unknown()?;
+        let events = check_events(
+            p.enabled_events
+                .ok_or_else(|| ApiError::missing("enabled_events"))?
+                .0,
+        )?;
+        let description = p.description.and_then(Text::non_empty);
+        let metadata = p.metadata.unwrap_or_default().0;
+        let api_version = p.api_version.and_then(Text::non_empty);
         let scope = ctx.scope();
         let id = new_id("we");
         let doc = json!({
@@ -102,13 +126,13 @@ fn without_secret(v: Value) -> Value {
 }
 
 pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
-    get(req, |caller, p| async move {
-        p.deny_unknown()?;
+    get(req, |caller, mut p| async move {
+        p.typed::<ExpandOnly>()?;
         let row = st
             .store
             .get_object(&caller.scope(), &id)
             .await?
-            .filter(|r| r.kind == "webhook_endpoint")
+            .filter(|r| r.kind == "webhook_endpoint" && !is_deleted(&r.data))
             .ok_or_else(|| ApiError::not_found("webhook_endpoint", &id, "id"))?;
         Ok(without_secret(row.data))
     })
@@ -117,37 +141,36 @@ pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req
 
 pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
     post(st, req, |mut ctx: Ctx| async move {
-        let row = load(&ctx, &id, "webhook_endpoint", "id").await?;
-        if row.data.get("deleted").is_some() {
-            return Err(ApiError::not_found("webhook_endpoint", &id, "id"));
+        let p: EndpointParams = ctx.params.typed()?;
+        if p.api_version.is_some() {
+            return Err(ApiError::unknown_param("api_version"));
         }
+        let row = load(&ctx, &id, "webhook_endpoint", "id").await?;
         let mut doc = row.data.clone();
         secret::seal_legacy(&ctx.st.vault, &id, &mut doc)
             .map_err(|e| ApiError::internal(e.to_string()))?;
-        if let Some(url) = ctx.params.str("url")? {
-            let allow_private = ctx.st.cfg.webhooks_allow_private;
+        if let Some(url) = p.url {
             check_url(
                 &ctx.st.webhook_dns,
-                &url,
+                &url.0,
                 ctx.caller.livemode,
-                allow_private,
+                ctx.st.cfg.webhooks_allow_private,
             )
             .await?;
-            doc["url"] = json!(url);
+            doc["url"] = json!(url.0);
         }
-        if let Some(ev) = enabled_events(&mut ctx, false)? {
-            doc["enabled_events"] = json!(ev);
+        if let Some(ev) = p.enabled_events {
+            doc["enabled_events"] = json!(check_events(ev.0)?);
         }
-        if let Some(disabled) = ctx.params.bool("disabled")? {
-            doc["status"] = json!(if disabled { "disabled" } else { "enabled" });
+        if let Some(disabled) = p.disabled {
+            doc["status"] = json!(if disabled.0 { "disabled" } else { "enabled" });
         }
-        if let Some(d) = ctx.params.str("description")? {
-            doc["description"] = json!(d);
+        if let Some(d) = p.description {
+            doc["description"] = json!(d.non_empty());
         }
-        if let Some(m) = ctx.params.metadata()? {
-            merge_metadata_doc(&mut doc, m);
+        if let Some(m) = p.metadata {
+            merge_metadata_doc(&mut doc, m.0);
         }
-        ctx.params.deny_unknown()?;
         let unit = WriteUnit {
             ops: vec![update_op(&id, row.version, &doc)],
         };
@@ -158,9 +181,9 @@ pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: 
 
 /// Deleting disables delivery for good and leaves a tombstone.
 pub async fn delete(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
-    post(st, req, |ctx: Ctx| async move {
+    post(st, req, |mut ctx: Ctx| async move {
+        ctx.params.typed::<NoParams>()?;
         let row = load(&ctx, &id, "webhook_endpoint", "id").await?;
-        ctx.params.deny_unknown()?;
         let mut doc = row.data.clone();
         doc["status"] = json!("disabled");
         doc["deleted"] = json!(true);
@@ -178,11 +201,10 @@ pub async fn delete(State(st): State<SharedState>, Path(id): Path<String>, req: 
 
 pub async fn list(State(st): State<SharedState>, req: Req) -> Response {
     get(req, |caller, mut p| async move {
-        let expands = expand_param(&mut p)?;
-        let q = list_query(&mut p, "webhook_endpoint")?;
-        p.deny_unknown()?;
-        let mut page = st.store.list_objects(&caller.scope(), &q).await?;
-        page.data.retain(|r| r.data.get("deleted").is_none());
+        let mut r = list_request::<NoFilters>(&mut p, "webhook_endpoint")?;
+        r.query.filters.push(ListFilter::FieldAbsent("deleted"));
+        let expands = r.expand;
+        let mut page = st.store.list_objects(&caller.scope(), &r.query).await?;
         for r in &mut page.data {
             secret::strip(&mut r.data);
         }
@@ -195,8 +217,7 @@ pub async fn list(State(st): State<SharedState>, req: Req) -> Response {
 /// more delivery of that event to that endpoint now.
 pub async fn resend(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
     post(st, req, |mut ctx: Ctx| async move {
-        let event_id = ctx.params.req_str("event")?;
-        ctx.params.deny_unknown()?;
+        let event_id = ctx.params.typed::<ResendParams>()?.event.0;
         load(&ctx, &id, "webhook_endpoint", "id").await?;
         load(&ctx, &event_id, "event", "event").await?;
         let scope = ctx.scope();
@@ -213,4 +234,10 @@ pub async fn resend(State(st): State<SharedState>, Path(id): Path<String>, req: 
             .await
     })
     .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResendParams {
+    event: Id,
 }

@@ -3,11 +3,11 @@
 
 use super::connect::{HttpClient, refusal};
 use super::secret;
-use paygate_payments::{Clock, SystemClock};
 use crate::state::AppState;
 use bytes::Bytes;
 use hmac::{Hmac, KeyInit, Mac};
 use http_body_util::Full;
+use paygate_payments::{Clock, SystemClock};
 use paygate_store::{AttemptLogRow, DeliveryJob, Op, WriteUnit};
 use sha2::Sha256;
 use std::time::{Duration, Instant};

@@ -2,10 +2,10 @@
 
 use crate::error::StoreError;
 use crate::limits::LIST_LIMIT_MAX;
-use crate::sql::{Exec, ExecSql, Param, Row, Sql, SqlBuilder, params};
+use crate::sql::{Dialect, Exec, ExecSql, Param, Row, Sql, SqlBuilder, params};
 use crate::types::{
-    ApiKeyRow, AttemptRow, IdempotencyRow, ListQuery, MerchantRow, ObjectRow, Page, Scope,
-    VaultCardRow,
+    ApiKeyRow, AttemptRow, IdempotencyRow, ListFilter, ListQuery, MerchantRow, ObjectRow, Page,
+    Scope, VaultCardRow,
 };
 
 const OBJECT_COLUMNS: &str =
@@ -55,6 +55,59 @@ static VAULT_CARDS_NOT_UNDER: Sql = Sql::new(
     "SELECT id, merchant_id, kek_id, wrapped_dek, ciphertext, fingerprint, created FROM vault_cards \
      WHERE kek_id <> $1 ORDER BY id LIMIT $2",
 );
+
+/// Appends one list filter to a query over `objects`.
+fn push_filter<'a>(
+    b: &mut SqlBuilder<'a>,
+    f: &'a ListFilter,
+    dialect: Dialect,
+) -> Result<(), StoreError> {
+    let field_sql = |field: &str| -> Result<String, StoreError> {
+        if field.is_empty() || !field.bytes().all(|c| c.is_ascii_lowercase() || c == b'_') {
+            return Err(StoreError::InvalidUnit(format!(
+                "list filter field {field:?} is not a plain field name"
+            )));
+        }
+        Ok(match dialect {
+            Dialect::Sqlite => format!("json_extract(data, '$.{field}')"),
+            Dialect::Postgres => format!("(data::jsonb ->> '{field}')"),
+        })
+    };
+    match f {
+        ListFilter::FieldEq { field, value } => {
+            b.push(
+                &format!(" AND {} = ?", field_sql(field)?),
+                Param::from(value),
+            );
+        }
+        ListFilter::FieldAbsent(field) => {
+            b.raw(&format!(" AND {} IS NULL", field_sql(field)?));
+        }
+        ListFilter::TagIn(tags) if tags.is_empty() => {
+            b.raw(" AND 1 = 0");
+        }
+        ListFilter::TagIn(tags) => {
+            b.raw(" AND tag IN ");
+            let row: Vec<Param<'a>> = tags.iter().map(Param::from).collect();
+            b.push_row(&row);
+        }
+        ListFilter::TagPrefix(prefix) => {
+            let n = prefix.chars().count();
+            b.push(
+                &format!(" AND substr(tag, 1, {n}) = ?"),
+                Param::from(prefix),
+            );
+        }
+        ListFilter::DeliverySuccess(ok) => {
+            let not = if *ok { "NOT " } else { "" };
+            b.raw(&format!(
+                " AND {not}EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = objects.id \
+                 AND d.merchant_id = objects.merchant_id AND d.state <> 'succeeded')"
+            ));
+        }
+    }
+    Ok(())
+}
 
 fn sql_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
@@ -170,6 +223,9 @@ pub(crate) async fn list_objects<E: Exec>(
     }
     if let Some(tag) = &q.tag {
         b.push(" AND tag = ?", Param::from(tag));
+    }
+    for f in &q.filters {
+        push_filter(&mut b, f, e.dialect())?;
     }
     if let Some(t) = q.created_gte {
         b.push(" AND created >= ?", Param::Int(t));

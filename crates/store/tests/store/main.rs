@@ -4,6 +4,7 @@ mod harness;
 
 mod keys_and_merchants;
 mod ledger;
+mod list_filters;
 mod objects;
 mod outbox;
 mod records;

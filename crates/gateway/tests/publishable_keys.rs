@@ -1,0 +1,190 @@
+//! Publishable keys (`pk_…`) do only what Stripe.js does: create PaymentMethods, and retrieve
+//! or confirm a PaymentIntent with its `client_secret`. Everything else is 403
+//! `secret_key_required`.
+
+mod support;
+
+use paygate_gateway::admin;
+use reqwest::StatusCode;
+use serde_json::Value;
+use support::{TestApp, VISA};
+
+/// A merchant of its own on `app`'s gateway: (secret key, publishable key).
+async fn keys(app: &TestApp) -> (String, String) {
+    let m = admin::create_merchant(
+        &app.server.state.store,
+        &app.server.state.cfg,
+        "Stripe.js shop",
+    )
+    .await
+    .expect("merchant");
+    (m.secret_key, m.publishable_key)
+}
+
+fn assert_secret_key_required(s: StatusCode, e: &Value, what: &str) {
+    assert_eq!(s, StatusCode::FORBIDDEN, "{what}: {e}");
+    assert_eq!(e["error"]["type"], "invalid_request_error", "{what}");
+    assert_eq!(e["error"]["code"], "secret_key_required", "{what}");
+}
+
+#[tokio::test]
+async fn a_publishable_key_reads_nothing_and_writes_nothing_beyond_stripe_js() {
+    let app = TestApp::spawn().await;
+    let (sk, pk) = keys(&app).await;
+    // Data a publishable key must not see.
+    let (s, pi) = app
+        .post_as(
+            &sk,
+            "/v1/payment_intents",
+            &[
+                ("amount", "5000"),
+                ("currency", "krw"),
+                ("confirm", "true"),
+                ("payment_method", "pm_card_visa"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{pi}");
+    let (s, cus) = app
+        .post_as(&sk, "/v1/customers", &[("email", "a@b.co")], None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{cus}");
+    let pi_id = pi["id"].as_str().unwrap();
+    let ch_id = pi["latest_charge"].as_str().unwrap();
+    let cus_id = cus["id"].as_str().unwrap();
+    for path in [
+        "/v1/customers".to_string(),
+        format!("/v1/customers/{cus_id}"),
+        "/v1/events".into(),
+        "/v1/balance".into(),
+        "/v1/balance_transactions".into(),
+        "/v1/payment_intents".into(),
+        "/v1/charges".into(),
+        format!("/v1/charges/{ch_id}"),
+        "/v1/refunds".into(),
+        "/v1/payouts".into(),
+        "/v1/webhook_endpoints".into(),
+        format!("/v1/payment_methods?customer={cus_id}"),
+        // Retrieving an intent needs its client secret.
+        format!("/v1/payment_intents/{pi_id}"),
+    ] {
+        let (s, e) = app.get_as(&pk, &path).await;
+        assert_secret_key_required(s, &e, &path);
+    }
+    let posts: &[(&str, &[(&str, &str)])] = &[
+        ("/v1/customers", &[("email", "x@y.co")]),
+        (
+            "/v1/payment_intents",
+            &[("amount", "5000"), ("currency", "krw")],
+        ),
+        ("/v1/refunds", &[("payment_intent", pi_id)]),
+        ("/v1/payouts", &[("amount", "100"), ("currency", "krw")]),
+        (
+            "/v1/webhook_endpoints",
+            &[("url", "https://example.com/h"), ("enabled_events[]", "*")],
+        ),
+    ];
+    for (path, form) in posts {
+        let (s, e) = app.post_as(&pk, path, form, None).await;
+        assert_secret_key_required(s, &e, path);
+    }
+    let (s, e) = app
+        .post_as(
+            &pk,
+            &format!("/v1/payment_intents/{pi_id}/cancel"),
+            &[],
+            None,
+        )
+        .await;
+    assert_secret_key_required(s, &e, "cancel");
+    // Nothing was created by the refused writes.
+    let (_, list) = app.get_as(&sk, "/v1/customers").await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+    let (_, list) = app.get_as(&sk, "/v1/refunds").await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn stripe_js_flow_with_a_publishable_key_and_the_client_secret() {
+    let app = TestApp::spawn().await;
+    let (sk, pk) = keys(&app).await;
+    let (s, pi) = app
+        .post_as(
+            &sk,
+            "/v1/payment_intents",
+            &[
+                ("amount", "7000"),
+                ("currency", "krw"),
+                ("metadata[order]", "secret-order-42"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{pi}");
+    let id = pi["id"].as_str().unwrap();
+    let secret = pi["client_secret"].as_str().unwrap();
+    // Stripe.js creates the PaymentMethod with the publishable key.
+    let (s, pm) = app
+        .post_as(
+            &pk,
+            "/v1/payment_methods",
+            &[
+                ("type", "card"),
+                ("card[number]", VISA),
+                ("card[exp_month]", "12"),
+                ("card[exp_year]", "2034"),
+                ("card[cvc]", "123"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{pm}");
+    // Retrieve with the client secret: the reduced client view.
+    let (s, view) = app
+        .get_as(
+            &pk,
+            &format!("/v1/payment_intents/{id}?client_secret={secret}"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{view}");
+    assert_eq!(view["id"], id);
+    assert_eq!(view["status"], "requires_payment_method");
+    assert!(
+        view.get("metadata").is_none(),
+        "no metadata in the client view: {view}"
+    );
+    assert!(view.get("customer").is_none(), "{view}");
+    // A wrong secret is refused by name.
+    let (s, e) = app
+        .get_as(
+            &pk,
+            &format!("/v1/payment_intents/{id}?client_secret={id}_secret_nope"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["error"]["param"], "client_secret");
+    // Confirm without the secret: refused; with it: succeeds, in the client view.
+    let confirm = format!("/v1/payment_intents/{id}/confirm");
+    let pm_id = pm["id"].as_str().unwrap();
+    let (s, e) = app
+        .post_as(&pk, &confirm, &[("payment_method", pm_id)], None)
+        .await;
+    assert_secret_key_required(s, &e, "confirm without client_secret");
+    let (s, done) = app
+        .post_as(
+            &pk,
+            &confirm,
+            &[("payment_method", pm_id), ("client_secret", secret)],
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    assert_eq!(done["status"], "succeeded");
+    assert!(done.get("metadata").is_none(), "{done}");
+    assert!(done.get("latest_charge").is_none(), "{done}");
+    // The secret key still sees everything.
+    let (_, full) = app.get_as(&sk, &format!("/v1/payment_intents/{id}")).await;
+    assert_eq!(full["metadata"]["order"], "secret-order-42");
+    assert_eq!(full["status"], "succeeded");
+}
