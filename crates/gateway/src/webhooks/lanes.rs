@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 /// small accept backlog never sees more connection attempts than this from one gateway.
 pub const IN_FLIGHT_PER_ENDPOINT_MAX: usize = 4;
 /// Most leased deliveries queued for one endpoint (fast endpoints; slow ones get fewer).
-const QUEUED_PER_ENDPOINT_MAX: usize = 64;
+const QUEUED_PER_ENDPOINT_MAX: usize = 256;
 /// Consecutive failures (non-2xx, timeout, refused connection) that open the breaker.
 pub const BREAKER_FAILURES: u32 = 3;
 /// How long an open breaker holds an endpoint's deliveries back; doubles per trip.

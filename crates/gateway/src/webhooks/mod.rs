@@ -31,9 +31,9 @@ const LEASE_S: i64 = 60;
 /// Pause between rounds when idle; also how often endpoints with due work (retries coming
 /// due, other gateways' events, resends) are looked for.
 const POLL_MS: u64 = 200;
-/// Least time between two rounds while busy: claims and fan-outs are write transactions
+/// Time between two rounds while events keep coming or lanes want more: claims and fan-outs are write transactions
 /// (each its own fsync on SQLite, outside the payments' group commit), so they are batched.
-const ROUND_GAP_MS: u64 = 10;
+const ROUND_GAP_MS: u64 = 20;
 /// Most endpoints looked at per discovery.
 const DISCOVER_MAX: usize = 1_000;
 
@@ -125,7 +125,8 @@ impl Scheduler {
         for start in self.lanes.starts(None) {
             self.spawn(start);
         }
-        dispatched >= DISPATCH_BATCH || claimed_all
+        // New deliveries were just queued: the next round claims them without waiting a poll.
+        dispatched > 0 || claimed_all
     }
 
     /// Runs one delivery in its own task; when it ends, the lane's next delivery starts there.
