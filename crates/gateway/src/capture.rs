@@ -13,59 +13,38 @@ use crate::records::{event, update};
 use crate::render::public;
 use axum::http::StatusCode;
 use paygate_ledger::Currency;
-use paygate_network::link::{FollowUpKind, LinkError, NetRef, Outcome};
-use paygate_payments::{AttemptRecord, ConnectorRef, PaymentIntentStatus as Status};
+use paygate_payments::{
+    AttemptRecord, ConnectorRef, FollowUpAnswer, FollowUpKind, PaymentIntentStatus as Status,
+    PreparedFollowUp,
+};
 use paygate_store::{AttemptRow, MerchantRow, Op, Scope, WriteUnit};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// What the network said about a follow-up message.
-pub enum Answer {
-    Approved,
-    /// Refused, or certainly not sent; carries the code or reason.
-    Refused(String),
-    /// Sent, but the answer is unknown.
-    Unknown(String),
-}
-
-pub fn classify(r: &Result<Outcome, LinkError>) -> Answer {
-    match r {
-        Ok(o) if o.approved() => Answer::Approved,
-        Ok(o) => Answer::Refused(o.response_code.clone()),
-        Err(
-            e @ (LinkError::Disconnected
-            | LinkError::Busy
-            | LinkError::InvalidRequest { .. }
-            | LinkError::StanInUse { .. }),
-        ) => Answer::Refused(e.to_string()),
-        Err(e) => Answer::Unknown(e.to_string()),
+/// Re-sends a follow-up whose answer was lost (`record` as its recovery record holds it),
+/// waiting at most `wait`.
+pub async fn resend(
+    st: &crate::state::AppState,
+    record: &ConnectorRef,
+    wait: Duration,
+) -> FollowUpAnswer {
+    match tokio::time::timeout(wait, st.connector.resend_follow_up(record)).await {
+        Ok(answer) => answer,
+        Err(_) => FollowUpAnswer::Unknown("no answer to the repeat in time".into()),
     }
 }
 
-/// What a recovery record of a follow-up holds: enough to re-send exactly the same message.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct FollowUpRecord {
-    pub kind: FollowUpKind,
-    pub own: NetRef,
-    pub orig: NetRef,
-    pub rrn: String,
-    pub amount: i64,
-    pub currency_numeric: u16,
-}
-
-/// Re-sends a follow-up whose answer was lost, waiting at most `wait`.
-pub async fn resend(st: &crate::state::AppState, r: &FollowUpRecord, wait: Duration) -> Answer {
-    let fut = st.link.resend_follow_up(
-        &r.own,
-        &r.orig,
-        &r.rrn,
-        r.kind,
-        r.amount,
-        r.currency_numeric,
-    );
-    match tokio::time::timeout(wait, fut).await {
-        Ok(res) => classify(&res),
-        Err(_) => Answer::Unknown("no answer to the repeat in time".into()),
+/// Sends a prepared follow-up; a lost answer is asked for again with a repeat.
+pub async fn send(
+    st: &crate::state::AppState,
+    prepared: PreparedFollowUp,
+    record: &ConnectorRef,
+) -> FollowUpAnswer {
+    match st.connector.send_follow_up(prepared).await {
+        FollowUpAnswer::Unknown(_) => {
+            resend(st, record, Duration::from_millis(st.cfg.network_timeout_ms)).await
+        }
+        answer => answer,
     }
 }
 
@@ -95,17 +74,16 @@ pub async fn capture(
         .ok_or_else(|| ApiError::internal("charge without network reference"))?;
     let prepared = ctx
         .st
-        .link
-        .prepare_capture(&net.net_ref, &net.rrn, amount, net.currency_numeric)
+        .connector
+        .prepare_follow_up(
+            FollowUpKind::Capture,
+            &ConnectorRef(json!(net.net_ref)),
+            &net.rrn,
+            amount,
+            net.currency_numeric,
+        )
         .map_err(ApiError::internal)?;
-    let record = FollowUpRecord {
-        kind: FollowUpKind::Capture,
-        own: prepared.net_ref.clone(),
-        orig: net.net_ref.clone(),
-        rrn: net.rrn.clone(),
-        amount,
-        currency_numeric: net.currency_numeric,
-    };
+    let record = prepared.record.clone();
     // Phase 1: the intent is capturing (serializes concurrent captures/cancels).
     let attempt_id = format!("{}:capture", pi.id);
     pi.status = Status::Processing;
@@ -122,26 +100,17 @@ pub async fn capture(
         data: AttemptRecord::Capture {
             payment_intent: pi.id.clone(),
             charge: ch.id.clone(),
-            follow_up: ConnectorRef(json!(record)),
+            follow_up: record.clone(),
             idempotency_key: ctx.idempotency_key().map(str::to_string),
         }
         .to_stored(),
     }));
     ctx.commit(unit).await?;
     // Phase 2: the network; a lost answer is asked for again with a repeat.
-    let mut answer = classify(&ctx.st.link.send_follow_up(prepared).await);
-    if let Answer::Unknown(_) = answer {
-        answer = resend(
-            &ctx.st,
-            &record,
-            Duration::from_millis(ctx.st.cfg.network_timeout_ms),
-        )
-        .await;
-    }
-    let approved = match answer {
-        Answer::Approved => true,
-        Answer::Refused(_) => false,
-        Answer::Unknown(why) => {
+    let approved = match send(&ctx.st, prepared, &record).await {
+        FollowUpAnswer::Approved => true,
+        FollowUpAnswer::Refused(_) => false,
+        FollowUpAnswer::Unknown(why) => {
             // The recovery record stays; recovery learns the answer and finishes the capture.
             return Err(ApiError::internal(format!(
                 "capture outcome unknown: {why}"

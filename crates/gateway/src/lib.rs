@@ -227,7 +227,13 @@ pub async fn start(cfg: Config) -> Result<Server, String> {
         Some(l) => Some(l.local_addr().map_err(|e| e.to_string())?),
         None => None,
     };
-    let state: SharedState = Arc::new(AppState::new(cfg, store, link, vault));
+    let state: SharedState = Arc::new(AppState::new(
+        cfg,
+        store,
+        link.clone(),
+        Arc::new(paygate_connector_card::CardConnector::new(link)),
+        vault,
+    ));
     match recovery::recover(&state, None).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(

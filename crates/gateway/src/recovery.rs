@@ -12,12 +12,13 @@
 //! the `paygate_unrecoverable_attempts` gauge and left in the table: deleting it would forget
 //! money that may have moved at the network.
 
-use crate::capture::{Answer, FollowUpRecord, resend};
+use crate::capture::resend;
 use crate::models::{Charge, PaymentIntent, from_value, to_value};
 use crate::records::{event, update};
 use crate::state::AppState;
-use paygate_network::link::NetRef;
-use paygate_payments::{AttemptRecord, ConnectorRef, PaymentIntentStatus as Status};
+use paygate_payments::{
+    AttemptRecord, ConnectorRef, FollowUpAnswer, PaymentIntentStatus as Status,
+};
 use paygate_store::{AttemptRow, Op, Scope, WriteUnit};
 use serde_json::json;
 use std::sync::atomic::Ordering;
@@ -120,10 +121,9 @@ async fn reverse(
     amount: i64,
     currency_numeric: u16,
 ) -> Result<(), String> {
-    let net_ref: NetRef = serde_json::from_value(net_ref.0.clone()).map_err(|e| e.to_string())?;
     tokio::time::timeout(
         NETWORK_WAIT,
-        st.link.reverse(&net_ref, amount, currency_numeric),
+        st.connector.reverse(net_ref, amount, currency_numeric),
     )
     .await
     .map_err(|_| "the network did not answer the reversal in time".to_string())?
@@ -220,7 +220,7 @@ async fn finish_capture(
     if pi.status != Status::Processing {
         return Ok(false);
     }
-    let (record, approved, ch_version, ch) = resend_for(st, scope, follow_up, ch_id).await?;
+    let (amount, approved, ch_version, ch) = resend_for(st, scope, follow_up, ch_id).await?;
     let merchant = st
         .merchant(&scope.merchant_id)
         .await
@@ -233,7 +233,7 @@ async fn finish_capture(
         pi_version,
         ch,
         ch_version,
-        record.amount,
+        amount,
         approved,
         None,
         st.now(),
@@ -243,19 +243,21 @@ async fn finish_capture(
     Ok(true)
 }
 
-/// Re-sends a follow-up and loads its charge: (record, approved, charge version, charge).
+/// Re-sends a follow-up and loads its charge: (amount, approved, charge version, charge).
 async fn resend_for(
     st: &AppState,
     scope: &Scope,
     follow_up: &ConnectorRef,
     ch_id: &str,
-) -> Result<(FollowUpRecord, bool, i64, Charge), String> {
-    let record: FollowUpRecord =
-        serde_json::from_value(follow_up.0.clone()).map_err(|e| e.to_string())?;
-    let approved = match resend(st, &record, NETWORK_WAIT).await {
-        Answer::Approved => true,
-        Answer::Refused(_) => false,
-        Answer::Unknown(why) => return Err(why),
+) -> Result<(i64, bool, i64, Charge), String> {
+    let amount = st
+        .connector
+        .follow_up_amount(follow_up)
+        .map_err(|e| e.to_string())?;
+    let approved = match resend(st, follow_up, NETWORK_WAIT).await {
+        FollowUpAnswer::Approved => true,
+        FollowUpAnswer::Refused(_) => false,
+        FollowUpAnswer::Unknown(why) => return Err(why),
     };
     let row = st
         .store
@@ -264,7 +266,7 @@ async fn resend_for(
         .map_err(|e| e.to_string())?
         .ok_or("charge missing")?;
     let ch: Charge = from_value(row.data).map_err(|e| e.message)?;
-    Ok((record, approved, row.version, ch))
+    Ok((amount, approved, row.version, ch))
 }
 
 /// A refund whose answer was lost: ask again with a repeat and record what the network says.
@@ -285,10 +287,10 @@ async fn finish_refund(
     else {
         return Ok(false);
     };
-    let (follow, ok, ch_version, ch) = resend_for(st, scope, follow_up, charge).await?;
+    let (amount, ok, ch_version, ch) = resend_for(st, scope, follow_up, charge).await?;
     let draft = crate::api::refunds::RefundDraft {
         id: refund.clone(),
-        amount: follow.amount,
+        amount,
         reason: reason.clone(),
         metadata: metadata.clone(),
     };

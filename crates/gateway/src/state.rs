@@ -3,7 +3,7 @@
 use crate::config::Config;
 use crate::metrics::Metrics;
 use paygate_network::link::Link;
-use paygate_payments::{Clock, SystemClock};
+use paygate_payments::{Clock, Connector, SystemClock};
 use paygate_store::{MerchantRow, Store};
 use paygate_vault::{Cvc, Vault};
 use std::collections::HashMap;
@@ -20,7 +20,10 @@ pub const AUTH_CACHE_TTL: Duration = Duration::from_secs(2);
 pub struct AppState {
     pub cfg: Config,
     pub store: Store,
+    /// The link itself, for readiness (echo); payments go through `connector`.
     pub link: Link,
+    /// The counterparty the payment phases talk to (the card network over `link`).
+    pub connector: Arc<dyn Connector>,
     pub vault: Vault,
     pub metrics: Metrics,
     /// "Now" for every request, record and posting ([`SystemClock`] unless a test injects one).
@@ -36,12 +39,19 @@ pub struct AppState {
 pub type SharedState = Arc<AppState>;
 
 impl AppState {
-    pub fn new(cfg: Config, store: Store, link: Link, vault: Vault) -> AppState {
+    pub fn new(
+        cfg: Config,
+        store: Store,
+        link: Link,
+        connector: Arc<dyn Connector>,
+        vault: Vault,
+    ) -> AppState {
         AppState {
             limiter: crate::ratelimit::RateLimiter::new(cfg.rate_limit_per_s),
             cfg,
             store,
             link,
+            connector,
             vault,
             metrics: Metrics::default(),
             clock: Arc::new(SystemClock),

@@ -4,7 +4,7 @@
 
 mod support;
 
-use paygate_gateway::capture::FollowUpRecord;
+use paygate_connector_card::FollowUpRecord;
 use paygate_gateway::models::{Charge, from_value, to_value};
 use paygate_network::link::FollowUpKind;
 use paygate_store::{AttemptRow, Op, Scope, WriteUnit};

@@ -11,12 +11,14 @@
 //! | [`objects`] | [`ChargeStatus`], [`RefundStatus`] |
 //! | [`payment_method`] | the stored [`PaymentMethod`] document, typed |
 //! | [`attempt`] | [`AttemptRecord`]: the typed recovery records written before a counterparty is called |
+//! | [`connector`] | the connector seam: [`Connector`], [`PaymentMethodData`] and the typed outcomes of a counterparty |
 //!
 //! This crate depends on no web framework and on no counterparty's protocol: the gateway is its
 //! HTTP shell.
 
 pub mod attempt;
 pub mod clock;
+pub mod connector;
 pub mod intent;
 pub mod money;
 pub mod next_action;
@@ -25,6 +27,10 @@ pub mod payment_method;
 
 pub use attempt::{AttemptError, AttemptRecord, ConnectorRef};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use connector::{
+    AuthorizationOutcome, AuthorizationRequest, BoxFuture, Connector, ConnectorError, Decline,
+    FollowUpAnswer, FollowUpKind, PaymentMethodData, PreparedAuthorization, PreparedFollowUp,
+};
 pub use intent::{CaptureMethod, IntentOp, PaymentIntentStatus, UnexpectedState};
 pub use money::{Money, MoneyError};
 pub use next_action::NextAction;

@@ -2,7 +2,6 @@
 
 use crate::api::load;
 use crate::api::payment_intents::merge_metadata;
-use crate::capture::{Answer, FollowUpRecord, classify, resend};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::new_id;
@@ -16,14 +15,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use paygate_ledger::Currency;
-use paygate_network::link::FollowUpKind;
-use paygate_payments::{AttemptRecord, ConnectorRef, RefundStatus};
+use paygate_payments::{AttemptRecord, ConnectorRef, FollowUpAnswer, FollowUpKind, RefundStatus};
 use paygate_store::ListFilter;
 use paygate_store::{AttemptRow, Op, Scope, WriteUnit};
 use serde::Deserialize;
 use serde_json::Map;
 use serde_json::{Value, json};
-use std::time::Duration;
 
 pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
     post(st, req, create_inner).await
@@ -128,17 +125,16 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
     let refund_id = new_id("re");
     let prepared = ctx
         .st
-        .link
-        .prepare_refund(&net.net_ref, &net.rrn, amount, net.currency_numeric)
+        .connector
+        .prepare_follow_up(
+            FollowUpKind::Refund,
+            &ConnectorRef(json!(net.net_ref)),
+            &net.rrn,
+            amount,
+            net.currency_numeric,
+        )
         .map_err(ApiError::internal)?;
-    let record = FollowUpRecord {
-        kind: FollowUpKind::Refund,
-        own: prepared.net_ref.clone(),
-        orig: net.net_ref.clone(),
-        rrn: net.rrn.clone(),
-        amount,
-        currency_numeric: net.currency_numeric,
-    };
+    let record = prepared.record.clone();
     // Phase 1: reserve the amount on the charge (serializes concurrent refunds) and record
     // the refund message about to go out.
     ch.refund_reserved += amount;
@@ -157,7 +153,7 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         data: AttemptRecord::Refund {
             charge: ch.id.clone(),
             refund: refund_id.clone(),
-            follow_up: ConnectorRef(json!(record)),
+            follow_up: record.clone(),
             reason: reason.clone(),
             metadata: metadata.clone(),
             idempotency_key: ctx.idempotency_key().map(str::to_string),
@@ -166,19 +162,10 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
     }));
     ctx.commit(unit).await?;
     // Phase 2: the network; a lost answer is asked for again with a repeat (0201).
-    let mut answer = classify(&ctx.st.link.send_follow_up(prepared).await);
-    if let Answer::Unknown(_) = answer {
-        answer = resend(
-            &ctx.st,
-            &record,
-            Duration::from_millis(ctx.st.cfg.network_timeout_ms),
-        )
-        .await;
-    }
-    let ok = match answer {
-        Answer::Approved => true,
-        Answer::Refused(_) => false,
-        Answer::Unknown(why) => {
+    let ok = match crate::capture::send(&ctx.st, prepared, &record).await {
+        FollowUpAnswer::Approved => true,
+        FollowUpAnswer::Refused(_) => false,
+        FollowUpAnswer::Unknown(why) => {
             return Err(ApiError::internal(format!("refund outcome unknown: {why}")));
         }
     };

@@ -39,6 +39,7 @@ pub async fn cancel(
             .net
             .clone()
             .ok_or_else(|| ApiError::internal("charge without network reference"))?;
+        let net_ref = ConnectorRef(json!(net.net_ref));
         // Phase 1: the intent is being canceled; recovery finishes the reversal if we die.
         let attempt_id = format!("{}:cancel", pi.id);
         let status_before = pi.status;
@@ -55,7 +56,7 @@ pub async fn cancel(
             created: ctx.now,
             data: AttemptRecord::Cancel {
                 payment_intent: pi.id.clone(),
-                net_ref: ConnectorRef(json!(net.net_ref)),
+                net_ref: net_ref.clone(),
                 amount: pi.amount,
                 currency_numeric: net.currency_numeric,
                 idempotency_key: ctx.idempotency_key().map(str::to_string),
@@ -66,8 +67,8 @@ pub async fn cancel(
         version += 1;
         if let Err(e) = ctx
             .st
-            .link
-            .reverse(&net.net_ref, pi.amount, net.currency_numeric)
+            .connector
+            .reverse(&net_ref, pi.amount, net.currency_numeric)
             .await
         {
             pi.status = status_before;

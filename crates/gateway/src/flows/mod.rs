@@ -1,4 +1,5 @@
-//! Payment flows that talk to the card network, built as atomic phases.
+//! Payment flows that talk to the counterparty through `AppState::connector`, built as
+//! atomic phases.
 //!
 //! Each flow is: (1) one commit that records the intent to act — the object moves to a
 //! transitional state, a recovery record (attempt) names the network message that is about to
@@ -12,37 +13,23 @@
 mod cancel;
 mod outcome;
 
-use outcome::{approved, failed, spawn_reversal};
+use outcome::{Approval, Failure, Refusal, approved, failed, spawn_reversal};
 
 pub use cancel::cancel;
 pub use outcome::{expand_with, post_capture};
 
-use crate::cards::{AuthCard, card_from_params, decline_for, network_failure, saved_card};
+use crate::cards::{AuthCard, card_from_params, saved_card};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Ctx;
 use crate::models::{PaymentIntent, to_value};
 use crate::records::update;
 use paygate_ledger::Currency;
-use paygate_network::link::{AuthKind, AuthRequest};
-use paygate_payments::{AttemptRecord, CaptureMethod, ConnectorRef, PaymentIntentStatus as Status};
+use paygate_payments::{
+    AttemptRecord, AuthorizationOutcome, AuthorizationRequest, CaptureMethod,
+    PaymentIntentStatus as Status, PaymentMethodData,
+};
 use paygate_store::{AttemptRow, Op, WriteUnit};
-use serde_json::{Value, json};
-
-/// DE 22 for card-not-present e-commerce (PAN keyed by the cardholder, no PIN capability).
-pub const POS_ENTRY_ECOMMERCE: &str = "812";
-
-/// The card-acceptor id (DE 42, 15 characters) for a merchant.
-pub fn acceptor_id(merchant_id: &str) -> String {
-    let tail: String = merchant_id
-        .chars()
-        .rev()
-        .take(15)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!("{tail:<15}")
-}
+use serde_json::Value;
 
 /// Confirms `pi` with a card: the card comes from `payment_method_data`, a saved
 /// PaymentMethod or a test token. `version` is `None` when `pre` inserts the intent.
@@ -56,34 +43,22 @@ pub async fn confirm(
     let scope = ctx.scope();
     let card = resolve_card(ctx, &pi).await?;
     let currency = Currency::parse(&pi.currency).map_err(ApiError::internal)?;
-    let auto = pi.capture_method == CaptureMethod::Automatic;
-    let cvc = card.cvc.as_ref().map(|c| c.expose().to_string());
-    let expiry = card.expiry.yymm();
-    let merchant = acceptor_id(&scope.merchant_id);
     let prepared = ctx
         .st
-        .link
-        .prepare_auth(&AuthRequest {
-            kind: if auto {
-                AuthKind::Purchase
-            } else {
-                AuthKind::Authorization
+        .connector
+        .prepare_authorization(&AuthorizationRequest {
+            method: PaymentMethodData::Card {
+                pan: &card.pan,
+                expiry: &card.expiry,
+                cvc: card.cvc.as_ref(),
             },
-            pan: card.pan.expose(),
-            expiry_yymm: &expiry,
-            cvc: cvc.as_deref(),
-            amount_minor: pi.amount,
-            currency_numeric: currency.numeric(),
-            merchant_id: &merchant,
-            pos_entry_mode: POS_ENTRY_ECOMMERCE,
-            eci: None,
-            cavv_b64: None,
-            track2: None,
-            icc: None,
+            amount: pi.amount,
+            currency,
+            capture: pi.capture_method == CaptureMethod::Automatic,
+            merchant_id: &scope.merchant_id,
         })
         .map_err(ApiError::internal)?;
-    drop(cvc);
-    let net_ref = prepared.net_ref.clone();
+    let net_ref = prepared.reference.clone();
 
     // Phase 1: record the attempt before anything leaves the building.
     pi.payment_method = Some(card.pm_id.clone());
@@ -128,7 +103,7 @@ pub async fn confirm(
         created: ctx.now,
         data: AttemptRecord::Authorization {
             payment_intent: pi.id.clone(),
-            net_ref: ConnectorRef(json!(net_ref)),
+            net_ref: net_ref.clone(),
             amount: pi.amount,
             currency_numeric: currency.numeric(),
             idempotency_key: ctx.idempotency_key().map(str::to_string),
@@ -138,7 +113,7 @@ pub async fn confirm(
     ctx.commit(unit).await?;
 
     // Phase 2: the network.
-    let outcome = ctx.st.link.send_auth(prepared).await;
+    let outcome = ctx.st.connector.send_authorization(prepared).await;
     if ctx.st.cfg.fault_delay_after_auth_ms > 0 {
         tracing::warn!("fault injection: delaying the outcome commit");
         tokio::time::sleep(std::time::Duration::from_millis(
@@ -148,61 +123,55 @@ pub async fn confirm(
     }
 
     // Phase 3: the outcome.
-    match outcome {
-        Ok(o) if o.approved() => {
-            approved(
-                ctx,
-                pi,
-                pi_version,
-                &card,
-                o,
-                currency,
-                &attempt_id,
-                expands,
+    let failure = match outcome {
+        AuthorizationOutcome::Approved {
+            reference,
+            approval_code,
+            network_transaction_id,
+        } => {
+            let answer = Approval {
+                reference,
+                approval_code,
+                network_transaction_id,
+            };
+            let attempt = attempt_id.as_str();
+            return approved(
+                ctx, pi, pi_version, &card, answer, currency, attempt, expands,
             )
-            .await
+            .await;
         }
-        Ok(o) => {
+        AuthorizationOutcome::Declined {
+            network_code,
+            decline,
+            network_transaction_id,
+        } => {
             crate::metrics::Metrics::incr(&ctx.st.metrics.payments_declined);
-            let decline = decline_for(&o.response_code);
-            failed(
-                ctx,
-                pi,
-                pi_version,
-                &card,
-                Some(o),
-                decline,
-                currency,
-                &attempt_id,
-                None,
-            )
-            .await
+            let answer = Refusal {
+                network_code,
+                network_transaction_id,
+            };
+            Failure::Declined(answer, decline)
         }
-        Err(e) => {
+        AuthorizationOutcome::Unknown { why, reversal } => {
             crate::metrics::Metrics::incr(&ctx.st.metrics.payments_failed_network);
-            tracing::warn!(payment_intent = %pi.id, error = %e, "authorization failed on the link; reversing");
+            tracing::warn!(payment_intent = %pi.id, error = %why, "authorization failed on the link; reversing");
             let reversal = spawn_reversal(
                 ctx.st.clone(),
-                e,
+                reversal,
                 net_ref,
                 pi.amount,
                 currency.numeric(),
                 attempt_id.clone(),
             );
-            failed(
-                ctx,
-                pi,
-                pi_version,
-                &card,
-                None,
-                network_failure(),
-                currency,
-                &attempt_id,
-                Some(reversal),
-            )
-            .await
+            Failure::Reversing(reversal)
         }
-    }
+        AuthorizationOutcome::RequiresAction(_) => {
+            return Err(ApiError::internal(
+                "the card connector asked for a payer action it cannot take",
+            ));
+        }
+    };
+    failed(ctx, pi, pi_version, &card, failure, &attempt_id).await
 }
 
 async fn resolve_card(ctx: &mut Ctx, pi: &PaymentIntent) -> ApiResult<AuthCard> {

@@ -2,7 +2,7 @@
 //! entry and events for an approval; the failed charge and error for a decline or a failure
 //! on the link, with the reversal that undoes a message whose answer was lost.
 
-use crate::cards::{AuthCard, Decline};
+use crate::cards::AuthCard;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Ctx;
 use crate::ids::new_id;
@@ -12,15 +12,43 @@ use crate::records::{event, insert, update};
 use crate::render::{expand, public};
 use crate::state::AppState;
 use axum::http::StatusCode;
-use paygate_ledger::{Counterparty, Currency};
-use paygate_network::link::{AuthOutcome, LinkError, NetRef};
+use paygate_ledger::Currency;
+use paygate_network::link::NetRef;
 use paygate_payments::clock::day_plus;
-use paygate_payments::{CaptureMethod, ChargeStatus, PaymentIntentStatus as Status};
+use paygate_payments::{
+    BoxFuture, CaptureMethod, ChargeStatus, ConnectorError, ConnectorRef, Decline,
+    PaymentIntentStatus as Status,
+};
 use paygate_store::{Op, Scope, WriteUnit};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
-fn card_details(card: &AuthCard, net: Option<&AuthOutcome>, cvc_check: Option<&str>) -> Value {
+/// An approval as the connector reported it.
+pub(super) struct Approval {
+    pub reference: ConnectorRef,
+    pub approval_code: Option<String>,
+    pub network_transaction_id: Option<String>,
+}
+
+/// A refusal as the connector reported it.
+pub(super) struct Refusal {
+    pub network_code: String,
+    pub network_transaction_id: Option<String>,
+}
+
+/// Why an authorization failed.
+pub(super) enum Failure {
+    /// The counterparty said no.
+    Declined(Refusal, Decline),
+    /// No trustworthy answer; the authorization is being reversed in the background.
+    Reversing(tokio::task::JoinHandle<()>),
+}
+
+/// The network's names of the answer: (transaction id, approval code).
+type NetIds<'a> = (Option<&'a str>, Option<&'a str>);
+
+fn card_details(card: &AuthCard, net: NetIds<'_>, cvc_check: Option<&str>) -> Value {
     let c = &card.pm["card"];
     let mut checks =
         json!({"address_line1_check": null, "address_postal_code_check": null, "cvc_check": null});
@@ -41,8 +69,8 @@ fn card_details(card: &AuthCard, net: Option<&AuthOutcome>, cvc_check: Option<&s
             "country": c["country"],
             "network": c["brand"],
             "checks": checks,
-            "network_transaction_id": net.and_then(|o| o.rrn.clone()),
-            "authorization_code": net.and_then(|o| o.approval_code.clone()),
+            "network_transaction_id": net.0,
+            "authorization_code": net.1,
         }
     })
 }
@@ -51,7 +79,7 @@ fn card_details(card: &AuthCard, net: Option<&AuthOutcome>, cvc_check: Option<&s
 fn new_charge(
     pi: &PaymentIntent,
     card: &AuthCard,
-    outcome: Option<&AuthOutcome>,
+    net: NetIds<'_>,
     status: ChargeStatus,
     captured: bool,
     cvc_check: Option<&str>,
@@ -78,11 +106,11 @@ fn new_charge(
         paid: status == ChargeStatus::Succeeded,
         payment_intent: Some(pi.id.clone()),
         payment_method: Some(card.pm_id.clone()),
-        payment_method_details: card_details(card, outcome, cvc_check),
+        payment_method_details: card_details(card, net, cvc_check),
         refunded: false,
         status,
         net: None,
-        processor: Counterparty::CardNetwork,
+        processor: paygate_ledger::Counterparty::CardNetwork,
         refund_reserved: 0,
     }
 }
@@ -93,7 +121,7 @@ pub(super) async fn approved(
     mut pi: PaymentIntent,
     pi_version: i64,
     card: &AuthCard,
-    o: AuthOutcome,
+    o: Approval,
     currency: Currency,
     attempt_id: &str,
     expands: Vec<String>,
@@ -108,16 +136,20 @@ pub(super) async fn approved(
     let mut ch = new_charge(
         &pi,
         card,
-        Some(&o),
+        (
+            o.network_transaction_id.as_deref(),
+            o.approval_code.as_deref(),
+        ),
         ChargeStatus::Succeeded,
         auto,
         cvc_check,
         outcome_doc,
         ctx.now,
     );
+    ch.processor = ctx.st.connector.counterparty();
     ch.net = Some(NetState {
-        net_ref: o.net_ref.clone(),
-        rrn: o.rrn.clone().unwrap_or_default(),
+        net_ref: NetRef::deserialize(&o.reference.0).map_err(ApiError::internal)?,
+        rrn: o.network_transaction_id.clone().unwrap_or_default(),
         approval_code: o.approval_code.clone(),
         currency_numeric: currency.numeric(),
     });
@@ -170,10 +202,11 @@ pub(super) async fn approved(
         // The network approved but the outcome could not be stored: undo it at the network.
         // The attempt record stays, so recovery also reverses it if this process dies now.
         let st = ctx.st.clone();
-        let net_ref = o.net_ref.clone();
+        let net_ref = o.reference;
         let amount = pi.amount;
         tokio::spawn(async move {
-            if let Err(err) = st.link.reverse(&net_ref, amount, currency.numeric()).await {
+            let reversal = st.connector.reverse(&net_ref, amount, currency.numeric());
+            if let Err(err) = reversal.await {
                 tracing::error!(error = %err, "reversal after failed commit did not complete; recovery will retry");
             }
         });
@@ -252,20 +285,20 @@ pub fn post_capture(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn failed(
     ctx: &Ctx,
     mut pi: PaymentIntent,
     pi_version: i64,
     card: &AuthCard,
-    o: Option<AuthOutcome>,
-    decline: Decline,
-    _currency: Currency,
+    failure: Failure,
     attempt_id: &str,
-    reversal: Option<tokio::task::JoinHandle<()>>,
 ) -> ApiResult<Value> {
     let scope = ctx.scope();
-    let network_status = if o.is_some() {
+    let (refusal, decline, reversal) = match failure {
+        Failure::Declined(r, d) => (Some(r), d, None),
+        Failure::Reversing(h) => (None, Decline::PROCESSING_ERROR, Some(h)),
+    };
+    let network_status = if refusal.is_some() {
         "declined_by_network"
     } else {
         "not_sent_to_network"
@@ -277,7 +310,7 @@ pub(super) async fn failed(
         "seller_message": "The bank did not return any further details with this decline.",
         "type": decline.outcome_type,
         "network_advice_code": null,
-        "network_decline_code": o.as_ref().map(|o| o.response_code.clone()),
+        "network_decline_code": refusal.as_ref().map(|r| r.network_code.as_str()),
     });
     let cvc_check = if decline.code == "incorrect_cvc" {
         Some("fail")
@@ -287,13 +320,19 @@ pub(super) async fn failed(
     let mut ch = new_charge(
         &pi,
         card,
-        o.as_ref(),
+        (
+            refusal
+                .as_ref()
+                .and_then(|r| r.network_transaction_id.as_deref()),
+            None,
+        ),
         ChargeStatus::Failed,
         false,
         cvc_check,
         outcome_doc,
         ctx.now,
     );
+    ch.processor = ctx.st.connector.counterparty();
     ch.failure_code = Some(decline.code.into());
     ch.failure_message = Some(decline.message.into());
     let mut err = ApiError::card(decline.code, Some(decline.decline_code), decline.message);
@@ -350,18 +389,18 @@ pub(super) async fn failed(
 /// acknowledged it.
 pub(super) fn spawn_reversal(
     st: Arc<AppState>,
-    e: LinkError,
-    net_ref: NetRef,
+    running: Option<BoxFuture<'static, Result<(), ConnectorError>>>,
+    net_ref: ConnectorRef,
     amount: i64,
     currency_numeric: u16,
     attempt_id: String,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         crate::metrics::Metrics::incr(&st.metrics.reversals);
-        let done = match e {
-            LinkError::TimedOut { reversal, .. } => reversal.wait().await.is_ok(),
-            _ => st
-                .link
+        let done = match running {
+            Some(reversal) => reversal.await.is_ok(),
+            None => st
+                .connector
                 .reverse(&net_ref, amount, currency_numeric)
                 .await
                 .is_ok(),

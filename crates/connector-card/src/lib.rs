@@ -1,0 +1,255 @@
+//! # paygate-connector-card: the card network behind the connector seam
+//!
+//! [`CardConnector`] implements [`paygate_payments::Connector`] over the ISO 8583
+//! [`Link`]: it maps a payment to an authorization request (DE 22 `812` e-commerce, the
+//! acceptor id from the merchant, expiry as YYMM, CVC in DE 48), the network's answers to typed
+//! outcomes (DE 39 to Stripe's decline codes, [`decline_for`]) and keeps, as the opaque
+//! references the engine stores, the network's own names for its messages: a [`NetRef`] for an
+//! authorization, a [`FollowUpRecord`] (the whole repeatable message) for a capture or refund.
+
+mod decline;
+
+pub use decline::decline_for;
+
+use paygate_ledger::Counterparty;
+use paygate_network::link::{
+    AuthKind, AuthRequest, FollowUpKind as NetFollowUpKind, Link, LinkError, NetRef, Outcome,
+    PreparedAuth, PreparedFollowUp as NetPreparedFollowUp,
+};
+use paygate_payments::{
+    AuthorizationOutcome, AuthorizationRequest, BoxFuture, Connector, ConnectorError, ConnectorRef,
+    FollowUpAnswer, FollowUpKind, PaymentMethodData, PreparedAuthorization, PreparedFollowUp,
+};
+use serde::{Deserialize, Serialize};
+
+/// DE 22 for card-not-present e-commerce (PAN keyed by the cardholder, no PIN capability).
+pub const POS_ENTRY_ECOMMERCE: &str = "812";
+
+/// The card-acceptor id (DE 42, 15 characters) for a merchant: the last 15 characters of its
+/// id, left-aligned and padded with spaces.
+pub fn acceptor_id(merchant_id: &str) -> String {
+    let start = merchant_id
+        .char_indices()
+        .rev()
+        .nth(14)
+        .map_or(0, |(i, _)| i);
+    format!("{:<15}", &merchant_id[start..])
+}
+
+/// What the recovery record of a follow-up holds: enough to re-send exactly the same message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUpRecord {
+    pub kind: NetFollowUpKind,
+    pub own: NetRef,
+    pub orig: NetRef,
+    pub rrn: String,
+    pub amount: i64,
+    pub currency_numeric: u16,
+}
+
+/// What the network said about a follow-up message.
+pub fn classify(r: &Result<Outcome, LinkError>) -> FollowUpAnswer {
+    match r {
+        Ok(o) if o.approved() => FollowUpAnswer::Approved,
+        Ok(o) => FollowUpAnswer::Refused(o.response_code.clone()),
+        Err(
+            e @ (LinkError::Disconnected
+            | LinkError::Busy
+            | LinkError::InvalidRequest { .. }
+            | LinkError::StanInUse { .. }),
+        ) => FollowUpAnswer::Refused(e.to_string()),
+        Err(e) => FollowUpAnswer::Unknown(e.to_string()),
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> ConnectorError {
+    ConnectorError(e.to_string())
+}
+
+fn read<'a, T: Deserialize<'a>>(r: &'a ConnectorRef) -> Result<T, ConnectorError> {
+    T::deserialize(&r.0).map_err(|e| ConnectorError(format!("not a card network reference: {e}")))
+}
+
+fn reference<T: Serialize>(v: &T) -> Result<ConnectorRef, ConnectorError> {
+    serde_json::to_value(v).map(ConnectorRef).map_err(err)
+}
+
+/// The card network as a [`Connector`].
+#[derive(Clone, Debug)]
+pub struct CardConnector {
+    link: Link,
+}
+
+impl CardConnector {
+    pub fn new(link: Link) -> CardConnector {
+        CardConnector { link }
+    }
+
+    async fn authorize(&self, prepared: PreparedAuthorization) -> AuthorizationOutcome {
+        let PreparedAuthorization { reference, message } = prepared;
+        let Ok(p) = message.downcast::<PreparedAuth>() else {
+            return AuthorizationOutcome::Unknown {
+                why: "not a card authorization".into(),
+                reversal: None,
+            };
+        };
+        match self.link.send_auth(*p).await {
+            Ok(o) if o.approved() => AuthorizationOutcome::Approved {
+                reference,
+                approval_code: o.approval_code,
+                network_transaction_id: o.rrn,
+            },
+            Ok(o) => AuthorizationOutcome::Declined {
+                decline: decline_for(&o.response_code),
+                network_code: o.response_code,
+                network_transaction_id: o.rrn,
+            },
+            Err(LinkError::TimedOut { reversal, cause }) => AuthorizationOutcome::Unknown {
+                why: format!("authorization outcome unknown ({cause}); a reversal is running"),
+                reversal: Some(Box::pin(async move {
+                    reversal.wait().await.map(|_| ()).map_err(err)
+                })),
+            },
+            Err(e) => AuthorizationOutcome::Unknown {
+                why: e.to_string(),
+                reversal: None,
+            },
+        }
+    }
+}
+
+impl Connector for CardConnector {
+    fn counterparty(&self) -> Counterparty {
+        Counterparty::CardNetwork
+    }
+
+    fn prepare_authorization(
+        &self,
+        req: &AuthorizationRequest<'_>,
+    ) -> Result<PreparedAuthorization, ConnectorError> {
+        let PaymentMethodData::Card { pan, expiry, cvc } = req.method;
+        let expiry = expiry.yymm();
+        let merchant = acceptor_id(req.merchant_id);
+        let prepared = self
+            .link
+            .prepare_auth(&AuthRequest {
+                kind: if req.capture {
+                    AuthKind::Purchase
+                } else {
+                    AuthKind::Authorization
+                },
+                pan: pan.expose(),
+                expiry_yymm: &expiry,
+                cvc: cvc.map(|c| c.expose()),
+                amount_minor: req.amount,
+                currency_numeric: req.currency.numeric(),
+                merchant_id: &merchant,
+                pos_entry_mode: POS_ENTRY_ECOMMERCE,
+                eci: None,
+                cavv_b64: None,
+                track2: None,
+                icc: None,
+            })
+            .map_err(err)?;
+        Ok(PreparedAuthorization {
+            reference: reference(&prepared.net_ref)?,
+            message: Box::new(prepared),
+        })
+    }
+
+    fn send_authorization(
+        &self,
+        prepared: PreparedAuthorization,
+    ) -> BoxFuture<'_, AuthorizationOutcome> {
+        Box::pin(self.authorize(prepared))
+    }
+
+    fn prepare_follow_up(
+        &self,
+        kind: FollowUpKind,
+        original: &ConnectorRef,
+        network_transaction_id: &str,
+        amount: i64,
+        currency_numeric: u16,
+    ) -> Result<PreparedFollowUp, ConnectorError> {
+        let orig: NetRef = read(original)?;
+        let (kind, prepared) = match kind {
+            FollowUpKind::Capture => (
+                NetFollowUpKind::Capture,
+                self.link
+                    .prepare_capture(&orig, network_transaction_id, amount, currency_numeric),
+            ),
+            FollowUpKind::Refund => (
+                NetFollowUpKind::Refund,
+                self.link
+                    .prepare_refund(&orig, network_transaction_id, amount, currency_numeric),
+            ),
+        };
+        let prepared = prepared.map_err(err)?;
+        let record = FollowUpRecord {
+            kind,
+            own: prepared.net_ref.clone(),
+            orig,
+            rrn: network_transaction_id.to_string(),
+            amount,
+            currency_numeric,
+        };
+        Ok(PreparedFollowUp {
+            record: reference(&record)?,
+            message: Box::new(prepared),
+        })
+    }
+
+    fn send_follow_up(&self, prepared: PreparedFollowUp) -> BoxFuture<'_, FollowUpAnswer> {
+        Box::pin(async move {
+            match prepared.message.downcast::<NetPreparedFollowUp>() {
+                Ok(p) => classify(&self.link.send_follow_up(*p).await),
+                Err(_) => FollowUpAnswer::Refused("not a card follow-up".into()),
+            }
+        })
+    }
+
+    fn resend_follow_up<'a>(&'a self, record: &'a ConnectorRef) -> BoxFuture<'a, FollowUpAnswer> {
+        Box::pin(async move {
+            let r: FollowUpRecord = match read(record) {
+                Ok(r) => r,
+                Err(e) => return FollowUpAnswer::Unknown(e.0),
+            };
+            let res = self
+                .link
+                .resend_follow_up(
+                    &r.own,
+                    &r.orig,
+                    &r.rrn,
+                    r.kind,
+                    r.amount,
+                    r.currency_numeric,
+                )
+                .await;
+            classify(&res)
+        })
+    }
+
+    fn follow_up_amount(&self, record: &ConnectorRef) -> Result<i64, ConnectorError> {
+        read::<FollowUpRecord>(record).map(|r| r.amount)
+    }
+
+    fn reverse<'a>(
+        &'a self,
+        reference: &'a ConnectorRef,
+        amount: i64,
+        currency_numeric: u16,
+    ) -> BoxFuture<'a, Result<(), ConnectorError>> {
+        Box::pin(async move {
+            let net_ref: NetRef = read(reference)?;
+            self.link
+                .reverse(&net_ref, amount, currency_numeric)
+                .await
+                .map(|_| ())
+                .map_err(err)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,125 @@
+//! The card mapping, and the connector against the network simulator.
+
+use super::*;
+use paygate_iso8583::Profile;
+use paygate_network::link::LinkConfig;
+use paygate_payments::Currency;
+use paygate_sim_network::{self as sim, JournalEntry, SimConfig};
+use paygate_vault::{Cvc, Expiry, Pan};
+
+#[test]
+fn network_codes_map_to_stripes_decline_codes() {
+    let cases = [
+        ("51", "card_declined", "insufficient_funds"),
+        ("54", "expired_card", "expired_card"),
+        ("N7", "incorrect_cvc", "incorrect_cvc"),
+        ("14", "incorrect_number", "incorrect_number"),
+        ("96", "processing_error", "processing_error"),
+        ("ZZ", "card_declined", "generic_decline"),
+    ];
+    for (rc, code, decline_code) in cases {
+        let d = decline_for(rc);
+        assert_eq!((d.code, d.decline_code), (code, decline_code), "DE 39 {rc}");
+    }
+}
+
+#[test]
+fn the_acceptor_id_is_the_merchants_last_15_characters_padded() {
+    assert_eq!(acceptor_id("acct_1"), "acct_1         ");
+    assert_eq!(
+        acceptor_id("acct_0123456789abcdefXYZ"),
+        "23456789abcdefXYZ"[2..]
+    );
+    assert_eq!(acceptor_id("acct_0123456789abcdefXYZ").len(), 15);
+}
+
+async fn connector() -> (CardConnector, sim::SimHandle, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = SimConfig::new("127.0.0.1:0".parse().unwrap(), dir.path());
+    cfg.profile = Profile::Ascii;
+    let handle = sim::start(cfg).await.unwrap();
+    let mut lc = LinkConfig::new(handle.local_addr().to_string(), "PGCONN01", "123456");
+    lc.profile = Profile::Ascii;
+    let link = Link::connect(lc).await.unwrap();
+    (CardConnector::new(link), handle, dir)
+}
+
+fn request<'a>(
+    pan: &'a Pan,
+    expiry: &'a Expiry,
+    cvc: &'a Cvc,
+    amount: i64,
+) -> AuthorizationRequest<'a> {
+    AuthorizationRequest {
+        method: PaymentMethodData::Card {
+            pan,
+            expiry,
+            cvc: Some(cvc),
+        },
+        amount,
+        currency: Currency::parse("krw").unwrap(),
+        capture: false,
+        merchant_id: "acct_1",
+    }
+}
+
+#[tokio::test]
+async fn an_approved_authorization_is_captured_and_a_stored_capture_resends_the_same_message() {
+    let (c, _sim, dir) = connector().await;
+    let pan = Pan::parse("4242424242424242").unwrap();
+    let expiry = Expiry::new(12, 2034).unwrap();
+    let cvc = Cvc::parse("123", pan.brand()).unwrap();
+    let prepared = c
+        .prepare_authorization(&request(&pan, &expiry, &cvc, 5_000))
+        .unwrap();
+    // The stored reference is the network's name of the message (no card data in it).
+    let stored = serde_json::to_string(&prepared.reference).unwrap();
+    assert!(!stored.contains("4242424242424242") && stored.contains("\"mti\":\"0100\""));
+    let AuthorizationOutcome::Approved {
+        reference,
+        approval_code,
+        network_transaction_id: Some(rrn),
+    } = c.send_authorization(prepared).await
+    else {
+        panic!("expected an approval");
+    };
+    assert!(approval_code.is_some());
+    let f = c
+        .prepare_follow_up(FollowUpKind::Capture, &reference, &rrn, 5_000, 410)
+        .unwrap();
+    // The recovery record survives a trip through the store unchanged...
+    let record: ConnectorRef =
+        serde_json::from_str(&serde_json::to_string(&f.record).unwrap()).unwrap();
+    assert_eq!(record, f.record);
+    assert_eq!(c.follow_up_amount(&record).unwrap(), 5_000);
+    assert_eq!(c.send_follow_up(f).await, FollowUpAnswer::Approved);
+    // ...and re-sends the same capture: the network replays its answer, counting it once.
+    assert_eq!(c.resend_follow_up(&record).await, FollowUpAnswer::Approved);
+    let captures = sim::journal(dir.path())
+        .unwrap()
+        .into_iter()
+        .filter(|e| matches!(e, JournalEntry::Capture(_)))
+        .count();
+    assert_eq!(captures, 1);
+}
+
+#[tokio::test]
+async fn a_decline_carries_the_network_code_and_its_mapping() {
+    let (c, _sim, _dir) = connector().await;
+    let pan = Pan::parse("4000000000009995").unwrap();
+    let expiry = Expiry::new(12, 2034).unwrap();
+    let cvc = Cvc::parse("123", pan.brand()).unwrap();
+    let prepared = c
+        .prepare_authorization(&request(&pan, &expiry, &cvc, 5_000))
+        .unwrap();
+    let AuthorizationOutcome::Declined {
+        network_code,
+        decline,
+        ..
+    } = c.send_authorization(prepared).await
+    else {
+        panic!("expected a decline");
+    };
+    assert_eq!(network_code, "51");
+    assert_eq!(decline.decline_code, "insufficient_funds");
+}
