@@ -5,6 +5,7 @@
 //! change it reports, and replayed afterwards. The same key with other parameters is an
 //! `idempotency_error`; a key whose first request is still running answers 409.
 
+use crate::access_log::{REQUEST_ID, RequestInfo};
 use crate::auth::{Caller, authenticate};
 use crate::error::{ApiError, ApiResult};
 use crate::params::{MAX_BODY_BYTES, Params};
@@ -17,76 +18,12 @@ use paygate_payments::PaymentIntentStatus as Status;
 use paygate_store::{CommitError, ConflictKind, Op, OpResult, WriteUnit};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
 
 /// Longest accepted `Idempotency-Key`.
 pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
 
 pub use crate::response::json_response;
-
-/// What the access middleware knows of one request, shared with the handler through the
-/// request's extensions: its id (`req_…`) and, once authenticated, its merchant.
-#[derive(Clone)]
-struct RequestInfo {
-    id: String,
-    merchant: Arc<OnceLock<String>>,
-}
-
-tokio::task_local! {
-    /// The id of the request whose mutating task is running (events carry it as `request.id`).
-    static REQUEST_ID: String;
-}
-
-/// The id of the request this task serves, if it serves one (background work has none).
-pub fn current_request_id() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
-}
-
-/// Around every API request: a `Request-Id` response header (`req_…`, errors too), metrics,
-/// `Retry-After` on a 429, and one access-log line (target `paygate::access`: method, path,
-/// status, duration, request id, merchant; never bodies or query strings — they carry card data).
-pub async fn observe(
-    axum::extract::State(st): axum::extract::State<SharedState>,
-    mut req: Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let started = Instant::now();
-    let info = RequestInfo {
-        id: crate::ids::new_id("req"),
-        merchant: Arc::default(),
-    };
-    req.extensions_mut().insert(info.clone());
-    let method = req.method().clone();
-    let path = req.uri().path().to_string();
-    let mut resp = next.run(req).await;
-    let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    crate::metrics::Metrics::incr(&st.metrics.http_requests);
-    if resp.status().is_server_error() {
-        crate::metrics::Metrics::incr(&st.metrics.http_5xx);
-    }
-    st.metrics.observe_request_us(us);
-    if let Ok(v) = HeaderValue::from_str(&info.id) {
-        resp.headers_mut().insert("request-id", v);
-    }
-    if resp.status() == StatusCode::TOO_MANY_REQUESTS {
-        resp.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from(crate::ratelimit::RETRY_AFTER_S),
-        );
-    }
-    tracing::info!(
-        target: "paygate::access",
-        %method,
-        %path,
-        status = resp.status().as_u16(),
-        duration_us = us,
-        request_id = %info.id,
-        merchant = %info.merchant.get().map_or("-", String::as_str),
-        "request"
-    );
-    resp
-}
 
 /// An authenticated, parsed API request.
 pub struct Req {

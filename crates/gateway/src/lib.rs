@@ -3,6 +3,7 @@
 //!
 //! The path of one payment is described in `docs/ARCHITECTURE.md`.
 
+pub mod access_log;
 pub mod admin;
 pub mod api;
 pub mod auth;
@@ -260,7 +261,7 @@ pub async fn start(cfg: Config) -> Result<Server, String> {
     }
     let app = api::router(state.clone()).layer(axum::middleware::from_fn_with_state(
         state.clone(),
-        http::observe,
+        access_log::observe,
     ));
     let mut srx = rx.clone();
     tasks.push(tokio::spawn(async move {

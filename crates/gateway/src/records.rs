@@ -26,7 +26,7 @@ pub fn event(
         "data": {"object": public(object.clone())},
         "livemode": scope.livemode,
         "pending_webhooks": 0,
-        "request": {"id": crate::http::current_request_id(), "idempotency_key": idempotency_key},
+        "request": {"id": crate::access_log::current_request_id(), "idempotency_key": idempotency_key},
         "type": event_type,
     });
     Op::InsertEvent(EventRow {

@@ -20,12 +20,13 @@ use std::fmt;
 
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, aead};
-use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::card::{Expiry, Pan};
+use crate::error::VaultError;
+use crate::keyring::{Kek, KeyRing};
 use crate::secret::Secret;
 
 /// KEK and DEK length: AES-256.
@@ -51,232 +52,6 @@ const WRAPPED_DEK_BYTES: usize = NONCE_BYTES + KEY_BYTES + TAG_BYTES;
 const CARD_FORMAT_V1: u8 = 1;
 /// Record id used by [`Vault::check`].
 const SELF_TEST_RECORD_ID: &str = "vault-self-test";
-
-/// Why a vault or key-ring operation failed. Messages never contain key material or card
-/// data.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum VaultError {
-    /// The key ring configuration has no keys.
-    #[error("key ring: at least one KEK is required")]
-    NoKeys,
-    /// More than [`KEKS_MAX`] keys were configured.
-    #[error("key ring: at most {max} KEKs are allowed, got {got}")]
-    TooManyKeys {
-        /// The limit.
-        max: usize,
-        /// How many were configured.
-        got: usize,
-    },
-    /// A KEK entry is malformed (bad id or key encoding).
-    #[error("key ring: KEK `{kek_id}`: {reason}")]
-    KeyConfig {
-        /// The id as configured.
-        kek_id: String,
-        /// The rule broken.
-        reason: &'static str,
-    },
-    /// Two KEKs share an id.
-    #[error("key ring: KEK id `{kek_id}` appears more than once")]
-    DuplicateKekId {
-        /// The repeated id.
-        kek_id: String,
-    },
-    /// The active KEK id is not among the configured keys.
-    #[error("key ring: active KEK `{kek_id}` is not among the configured keys")]
-    ActiveKekMissing {
-        /// The configured active id.
-        kek_id: String,
-    },
-    /// A sealed card names a KEK that is not in the ring (removed too early, or foreign).
-    #[error("sealed card: KEK `{kek_id}` is not in the key ring")]
-    UnknownKek {
-        /// The id from the sealed card.
-        kek_id: String,
-    },
-    /// The record id is empty or longer than [`RECORD_ID_BYTES_MAX`].
-    #[error("record_id: must be 1 to {max_bytes} bytes long")]
-    RecordId {
-        /// The limit.
-        max_bytes: usize,
-    },
-    /// A sealed field has an impossible length.
-    #[error("sealed card: {field} {reason}")]
-    Malformed {
-        /// `wrapped_dek` or `ciphertext`.
-        field: &'static str,
-        /// The rule broken.
-        reason: &'static str,
-    },
-    /// AEAD authentication failed.
-    #[error(
-        "sealed card: {field} failed authentication (wrong record id, wrong key or tampered data)"
-    )]
-    Decrypt {
-        /// `wrapped_dek` or `ciphertext`.
-        field: &'static str,
-    },
-    /// The card plaintext authenticated but does not decode as a valid card.
-    #[error("sealed card: decrypted card data is not a valid version-1 card record")]
-    CorruptPlaintext,
-    /// AES-GCM refused to encrypt (cannot happen for the sizes used here).
-    #[error("vault: encryption failed")]
-    Encrypt,
-    /// The operating system's random number generator failed.
-    #[error("vault: the operating system random number generator failed")]
-    Random,
-    /// The fingerprint key is shorter than [`FINGERPRINT_KEY_BYTES_MIN`].
-    #[error("fingerprint key: must be at least {min_bytes} bytes, got {got_bytes}")]
-    FingerprintKey {
-        /// The limit.
-        min_bytes: usize,
-        /// The configured length.
-        got_bytes: usize,
-    },
-    /// The start-up self-test failed for a KEK.
-    #[error("vault self-test: KEK `{kek_id}`: {reason}")]
-    SelfTest {
-        /// The KEK under test.
-        kek_id: String,
-        /// What went wrong.
-        reason: String,
-    },
-}
-
-/// A key-encrypting key: an id (stored next to every record it wraps) and 32 key bytes.
-pub struct Kek {
-    id: String,
-    key: Secret<[u8; KEY_BYTES]>,
-}
-
-impl Kek {
-    /// Builds a KEK. The id must be 1..=64 characters of `[A-Za-z0-9_.-]`.
-    pub fn new(id: &str, key: [u8; KEY_BYTES]) -> Result<Kek, VaultError> {
-        let key = Secret::new(key);
-        check_kek_id(id)?;
-        Ok(Kek {
-            id: id.to_owned(),
-            key,
-        })
-    }
-
-    /// Decodes a standard-base64 (padded) 32-byte key, as written by [`generate_key_b64`].
-    pub fn from_b64(id: &str, key_b64: &str) -> Result<Kek, VaultError> {
-        let bad = |reason| VaultError::KeyConfig {
-            kek_id: id.to_owned(),
-            reason,
-        };
-        let bytes = Zeroizing::new(
-            base64::engine::general_purpose::STANDARD
-                .decode(key_b64.trim())
-                .map_err(|_| bad("key is not valid standard base64"))?,
-        );
-        let key: [u8; KEY_BYTES] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| bad("key must decode to exactly 32 bytes"))?;
-        Kek::new(id, key)
-    }
-
-    /// The key id.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-}
-
-impl fmt::Debug for Kek {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Kek")
-            .field("id", &self.id)
-            .field("key", &self.key)
-            .finish()
-    }
-}
-
-fn check_kek_id(id: &str) -> Result<(), VaultError> {
-    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
-    if id.is_empty() || id.len() > KEK_ID_CHARS_MAX || !id.chars().all(ok_char) {
-        return Err(VaultError::KeyConfig {
-            kek_id: id.to_owned(),
-            reason: "id must be 1 to 64 characters of A-Z a-z 0-9 _ . -",
-        });
-    }
-    Ok(())
-}
-
-/// The configured KEKs, one of them active (used for new records and re-wraps); the
-/// others only open older records until they are re-wrapped.
-#[derive(Debug)]
-pub struct KeyRing {
-    keks: Vec<Kek>,
-    active: usize,
-}
-
-impl KeyRing {
-    /// Builds a ring from `(id, base64 key)` pairs. Fails on no keys, more than
-    /// [`KEKS_MAX`], a bad id or key, a repeated id, or an `active_id` not among them.
-    pub fn from_config(active_id: &str, keys: &[(String, String)]) -> Result<KeyRing, VaultError> {
-        if keys.len() > KEKS_MAX {
-            return Err(VaultError::TooManyKeys {
-                max: KEKS_MAX,
-                got: keys.len(),
-            });
-        }
-        let keks = keys
-            .iter()
-            .map(|(id, b64)| Kek::from_b64(id, b64))
-            .collect::<Result<Vec<_>, _>>()?;
-        KeyRing::from_keks(active_id, keks)
-    }
-
-    /// Builds a ring from already-decoded KEKs (same rules as [`KeyRing::from_config`]).
-    pub fn from_keks(active_id: &str, keks: Vec<Kek>) -> Result<KeyRing, VaultError> {
-        if keks.is_empty() {
-            return Err(VaultError::NoKeys);
-        }
-        if keks.len() > KEKS_MAX {
-            return Err(VaultError::TooManyKeys {
-                max: KEKS_MAX,
-                got: keks.len(),
-            });
-        }
-        for (i, k) in keks.iter().enumerate() {
-            if keks[..i].iter().any(|earlier| earlier.id == k.id) {
-                return Err(VaultError::DuplicateKekId {
-                    kek_id: k.id.clone(),
-                });
-            }
-        }
-        let active = keks.iter().position(|k| k.id == active_id).ok_or_else(|| {
-            VaultError::ActiveKekMissing {
-                kek_id: active_id.to_owned(),
-            }
-        })?;
-        Ok(KeyRing { keks, active })
-    }
-
-    /// Id of the KEK that wraps new DEKs.
-    pub fn active_id(&self) -> &str {
-        &self.keks[self.active].id
-    }
-
-    /// Ids of all KEKs, in configuration order.
-    pub fn ids(&self) -> impl Iterator<Item = &str> {
-        self.keks.iter().map(|k| k.id.as_str())
-    }
-
-    /// Whether a KEK with this id is configured.
-    pub fn contains(&self, kek_id: &str) -> bool {
-        self.get(kek_id).is_some()
-    }
-
-    fn active(&self) -> &Kek {
-        &self.keks[self.active]
-    }
-
-    fn get(&self, kek_id: &str) -> Option<&Kek> {
-        self.keks.iter().find(|k| k.id == kek_id)
-    }
-}
 
 /// Card data as the vault stores it. The CVC is deliberately absent: it is never stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -589,7 +364,7 @@ fn aead_open(key: &[u8; KEY_BYTES], aad: &[u8], blob: &[u8]) -> Result<Zeroizing
     Ok(buf)
 }
 
-fn fill_random(buf: &mut [u8]) -> Result<(), VaultError> {
+pub(crate) fn fill_random(buf: &mut [u8]) -> Result<(), VaultError> {
     getrandom::fill(buf).map_err(|_| VaultError::Random)
 }
 
@@ -637,25 +412,10 @@ fn base62_16(mut v: u128) -> String {
     out.iter().map(|&b| char::from(b)).collect()
 }
 
-/// A new random 32-byte KEK as standard base64, for `paygate keys generate-kek` and demo
-/// start-up.
-///
-/// # Panics
-/// If the operating system's random number generator fails; see [`try_generate_key_b64`].
-pub fn generate_key_b64() -> String {
-    try_generate_key_b64().expect("the operating system random number generator failed")
-}
-
-/// Like [`generate_key_b64`], returning an error instead of panicking.
-pub fn try_generate_key_b64() -> Result<String, VaultError> {
-    let mut key = Zeroizing::new([0u8; KEY_BYTES]);
-    fill_random(key.as_mut_slice())?;
-    Ok(base64::engine::general_purpose::STANDARD.encode(key.as_slice()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keyring::generate_key_b64;
 
     fn card() -> CardData {
         CardData {

@@ -21,6 +21,8 @@
 
 mod card;
 mod envelope;
+mod error;
+mod keyring;
 mod secret;
 
 pub use card::{
@@ -29,7 +31,8 @@ pub use card::{
 };
 pub use envelope::{
     CardData, FINGERPRINT_CHARS, FINGERPRINT_KEY_BYTES_MIN, KEK_ID_CHARS_MAX, KEKS_MAX, KEY_BYTES,
-    Kek, KeyRing, NONCE_BYTES, RECORD_ID_BYTES_MAX, SealedCard, TAG_BYTES, Vault, VaultError,
-    generate_key_b64, try_generate_key_b64,
+    NONCE_BYTES, RECORD_ID_BYTES_MAX, SealedCard, TAG_BYTES, Vault,
 };
+pub use error::VaultError;
+pub use keyring::{Kek, KeyRing, generate_key_b64, try_generate_key_b64};
 pub use secret::Secret;
