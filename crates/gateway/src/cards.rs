@@ -2,7 +2,9 @@
 //! from the vault only for the authorization; network answers become Stripe decline codes.
 
 use crate::error::{ApiError, ApiResult};
+use crate::http::Ctx;
 use crate::ids::new_id;
+use crate::models::PaymentIntent;
 use crate::params::Sub;
 use crate::state::AppState;
 use paygate_payments::PaymentMethod;
@@ -276,4 +278,38 @@ pub fn current_year() -> u16 {
 
 pub fn current_month() -> u8 {
     time::OffsetDateTime::now_utc().month() as u8
+}
+
+/// The card a confirm charges: `payment_method_data[card]` (a new PaymentMethod), else the
+/// intent's saved PaymentMethod (which must belong to the intent's customer, if any).
+pub async fn confirm_card(ctx: &mut Ctx, pi: &PaymentIntent) -> ApiResult<AuthCard> {
+    let scope = ctx.scope();
+    if let Some(mut pmd) = ctx.params.object("payment_method_data")? {
+        pmd.enum_str("type", &["card"])?
+            .ok_or_else(|| ApiError::missing("payment_method_data[type]"))?;
+        let mut card = pmd
+            .object("card")?
+            .ok_or_else(|| ApiError::missing("payment_method_data[card]"))?;
+        pmd.allow(&["billing_details", "metadata"]);
+        pmd.deny_unknown()?;
+        return card_from_params(&ctx.st, &scope, &mut card, ctx.now);
+    }
+    let Some(pm_id) = pi.payment_method.clone() else {
+        return Err(ApiError::unexpected_state(
+            "payment_intent_unexpected_state",
+            "You cannot confirm this PaymentIntent because it's missing a payment method. \
+             To confirm the PaymentIntent, pass a payment_method or payment_method_data.",
+        )
+        .with_param("payment_method"));
+    };
+    let card = saved_card(&ctx.st, &scope, &pm_id, ctx.now).await?;
+    if let (Some(owner), Some(customer)) = (card.pm["customer"].as_str(), pi.customer.as_deref())
+        && owner != customer
+    {
+        return Err(ApiError::bad_param(
+            "payment_method",
+            "The provided PaymentMethod belongs to another Customer than this PaymentIntent.",
+        ));
+    }
+    Ok(card)
 }

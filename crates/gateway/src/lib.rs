@@ -1,5 +1,5 @@
-//! paygate's gateway: the Stripe-compatible merchant API, the payment flows that drive the card
-//! network over ISO 8583, webhooks, settlement and crash recovery.
+//! paygate's gateway: the payment engine (`engine`: every operation in the same three phases,
+//! with crash recovery), the Stripe-compatible merchant API over it, webhooks and settlement.
 //!
 //! The path of one payment is described in `docs/ARCHITECTURE.md`.
 
@@ -7,11 +7,10 @@ pub mod access_log;
 pub mod admin;
 pub mod api;
 pub mod auth;
-pub mod capture;
 pub mod cards;
 pub mod config;
+pub mod engine;
 pub mod error;
-pub mod flows;
 pub mod http;
 pub mod ids;
 pub mod metrics;
@@ -21,7 +20,6 @@ pub mod postings;
 pub mod ratelimit;
 pub mod reconcile;
 pub mod records;
-pub mod recovery;
 pub mod render;
 pub mod response;
 pub mod settlement;
@@ -235,7 +233,7 @@ pub async fn start(cfg: Config) -> Result<Server, String> {
         Arc::new(paygate_connector_card::CardConnector::new(link)),
         vault,
     ));
-    match recovery::recover(&state, None).await {
+    match engine::recovery::recover(&state, None).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(
             recovered = n,
@@ -303,7 +301,7 @@ async fn background(st: SharedState, mut rx: watch::Receiver<bool>) {
             _ = rx.changed() => return,
         }
         let stale = st.now() - st.cfg.attempt_stale_s;
-        if let Err(e) = recovery::recover(&st, Some(stale)).await {
+        if let Err(e) = engine::recovery::recover(&st, Some(stale)).await {
             tracing::warn!(error = %e, "stale attempt sweep failed");
         }
         if let Err(e) = st

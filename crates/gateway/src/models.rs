@@ -2,7 +2,7 @@
 //! fields whose names start with `_` (removed by `render::public`).
 
 use paygate_payments::{
-    CaptureMethod, ChargeStatus, NextAction, PaymentIntentStatus, RefundStatus,
+    CaptureMethod, ChargeStatus, Money, NextAction, PaymentIntentStatus, RefundStatus,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -41,7 +41,8 @@ pub struct PaymentIntent {
 /// What the gateway keeps of a charge's network transaction.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NetState {
-    pub net_ref: paygate_network::link::NetRef,
+    /// The counterparty's own name of the authorization (opaque here).
+    pub net_ref: paygate_payments::ConnectorRef,
     pub rrn: String,
     pub approval_code: Option<String>,
     pub currency_numeric: u16,
@@ -100,6 +101,29 @@ pub struct Refund {
 
 fn card_network() -> paygate_ledger::Counterparty {
     paygate_ledger::Counterparty::CardNetwork
+}
+
+impl PaymentIntent {
+    /// The intent's amount in its currency.
+    pub fn money(&self) -> crate::error::ApiResult<Money> {
+        money_of(self.amount, &self.currency)
+    }
+}
+
+impl Charge {
+    /// `amount` minor units in the charge's currency.
+    pub fn money(&self, amount: i64) -> crate::error::ApiResult<Money> {
+        money_of(amount, &self.currency)
+    }
+}
+
+/// `amount` minor units of a stored currency code; a stored document that breaks the rules of
+/// money is corrupt (a server error).
+pub fn money_of(amount: i64, currency: &str) -> crate::error::ApiResult<Money> {
+    let currency = paygate_ledger::Currency::parse(currency)
+        .map_err(|e| crate::error::ApiError::internal(format!("corrupt stored currency: {e}")))?;
+    Money::non_negative(amount, currency)
+        .map_err(|e| crate::error::ApiError::internal(format!("corrupt stored amount: {e}")))
 }
 
 /// Serializes a document; our own structs always serialize.

@@ -187,7 +187,7 @@ impl<'a> Network<'a> {
     /// Claims the authorization of a succeeded charge: same RRN and same message key. `Err`
     /// says what the network has instead.
     fn pair(&mut self, net: &NetState) -> Result<&'a AuthorizationState, String> {
-        let r = &net.net_ref;
+        let r = card_ref(net)?;
         let msg: MsgKey = (
             r.terminal_id.clone(),
             r.stan.clone(),
@@ -465,4 +465,12 @@ fn report_orphans(
         }
         report.push(kind::ORPHAN_AT_NETWORK, Item::network(a), detail);
     }
+}
+
+/// The card network's name of a charge's authorization (terminal, STAN, transmission time):
+/// this reconciliation is against the card network's report, so it reads the card
+/// connector's reference.
+pub(crate) fn card_ref(net: &NetState) -> Result<paygate_network::link::NetRef, String> {
+    serde::Deserialize::deserialize(&net.net_ref.0)
+        .map_err(|e| format!("not a card network reference: {e}"))
 }

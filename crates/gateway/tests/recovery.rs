@@ -34,16 +34,18 @@ async fn a_refund_sent_before_a_crash_is_recorded_once_from_the_networks_answer(
     let ch_id = pi["latest_charge"].as_str().unwrap().to_string();
     let (version, mut ch) = charge(&app, &ch_id).await;
     let net = ch.net.clone().unwrap();
+    let orig: paygate_network::link::NetRef =
+        serde_json::from_value(net.net_ref.0.clone()).unwrap();
     let st = &app.server.state;
     // Phase 1 as the refund flow writes it, then the message goes out, then "the process dies".
     let prepared = st
         .link
-        .prepare_refund(&net.net_ref, &net.rrn, 4_000, net.currency_numeric)
+        .prepare_refund(&orig, &net.rrn, 4_000, net.currency_numeric)
         .unwrap();
     let record = FollowUpRecord {
         kind: FollowUpKind::Refund,
         own: prepared.net_ref.clone(),
-        orig: net.net_ref.clone(),
+        orig: orig.clone(),
         rrn: net.rrn.clone(),
         amount: 4_000,
         currency_numeric: net.currency_numeric,
@@ -73,7 +75,9 @@ async fn a_refund_sent_before_a_crash_is_recorded_once_from_the_networks_answer(
     let answer = st.link.send_follow_up(prepared).await.unwrap();
     assert_eq!(answer.response_code, "00");
 
-    let recovered = paygate_gateway::recovery::recover(st, None).await.unwrap();
+    let recovered = paygate_gateway::engine::recovery::recover(st, None)
+        .await
+        .unwrap();
     assert_eq!(recovered, 1);
     let (_, ch) = charge(&app, &ch_id).await;
     assert_eq!(ch.amount_refunded, 4_000);
@@ -86,7 +90,9 @@ async fn a_refund_sent_before_a_crash_is_recorded_once_from_the_networks_answer(
     assert!(st.store.attempts(None).await.unwrap().is_empty());
     // Nothing left to do on a second run.
     assert_eq!(
-        paygate_gateway::recovery::recover(st, None).await.unwrap(),
+        paygate_gateway::engine::recovery::recover(st, None)
+            .await
+            .unwrap(),
         0
     );
 }
@@ -99,15 +105,17 @@ async fn a_capture_never_sent_before_a_crash_is_sent_by_recovery_and_recorded() 
     let ch_id = pi["latest_charge"].as_str().unwrap().to_string();
     let (_, ch) = charge(&app, &ch_id).await;
     let net = ch.net.clone().unwrap();
+    let orig: paygate_network::link::NetRef =
+        serde_json::from_value(net.net_ref.0.clone()).unwrap();
     let st = &app.server.state;
     let prepared = st
         .link
-        .prepare_capture(&net.net_ref, &net.rrn, 5_000, net.currency_numeric)
+        .prepare_capture(&orig, &net.rrn, 5_000, net.currency_numeric)
         .unwrap();
     let record = FollowUpRecord {
         kind: FollowUpKind::Capture,
         own: prepared.net_ref.clone(),
-        orig: net.net_ref.clone(),
+        orig: orig.clone(),
         rrn: net.rrn.clone(),
         amount: 5_000,
         currency_numeric: net.currency_numeric,
@@ -142,7 +150,9 @@ async fn a_capture_never_sent_before_a_crash_is_sent_by_recovery_and_recorded() 
     };
     st.store.commit(unit).await.unwrap();
     assert_eq!(
-        paygate_gateway::recovery::recover(st, None).await.unwrap(),
+        paygate_gateway::engine::recovery::recover(st, None)
+            .await
+            .unwrap(),
         1
     );
     let (_, pi) = app.get(&format!("/v1/payment_intents/{pi_id}")).await;
@@ -174,7 +184,9 @@ async fn a_recovery_record_of_an_unknown_kind_is_kept_and_counted_not_deleted() 
     st.store.commit(unit).await.unwrap();
     for sweep in [None, Some(i64::MAX)] {
         assert_eq!(
-            paygate_gateway::recovery::recover(st, sweep).await.unwrap(),
+            paygate_gateway::engine::recovery::recover(st, sweep)
+                .await
+                .unwrap(),
             0
         );
         let left = st.store.attempts(None).await.unwrap();

@@ -1,7 +1,7 @@
 //! The connector seam: what the payment phases need from a counterparty, whatever its protocol.
 //!
 //! A [`Connector`] turns a payment into the counterparty's messages and its answers into typed
-//! outcomes. The engine (the gateway's flows and recovery) owns the phases — record the attempt,
+//! outcomes. The engine (`paygate_gateway::engine`, with its recovery) owns the phases — record the attempt,
 //! call the connector, commit the outcome — and never reads inside a counterparty's reference
 //! ([`ConnectorRef`]): it stores it in the recovery record before the message goes out and
 //! hands it back to the connector that made it (to re-send, reverse or capture).

@@ -6,6 +6,7 @@ pub mod events;
 pub mod payment_intents;
 pub mod payment_methods;
 pub mod refunds;
+pub mod respond;
 pub mod webhook_endpoints;
 
 use crate::error::{ApiError, ApiResult};

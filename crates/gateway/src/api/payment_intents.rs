@@ -1,8 +1,9 @@
 //! `/v1/payment_intents`: create, retrieve, update, list, confirm, capture, cancel.
 
+use crate::api::respond::Responder;
 use crate::api::{load, parse_amount_currency};
+use crate::engine::{self, Authorize, Cancel, Capture};
 use crate::error::{ApiError, ApiResult};
-use crate::flows;
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::{new_id, random_base62};
 use crate::models::{PaymentIntent, from_value, to_value};
@@ -180,7 +181,19 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         ),
         created_event,
     ];
-    flows::confirm(&mut ctx, pi, None, pre, expands).await
+    let card = crate::cards::confirm_card(&mut ctx, &pi).await?;
+    let respond = Responder {
+        st: &ctx.st,
+        caller: &ctx.caller,
+        expands,
+    };
+    let cmd = Authorize {
+        intent: pi,
+        version: None,
+        pre,
+        card,
+    };
+    engine::authorize::authorize(&ctx.rc, &respond, cmd).await
 }
 
 pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
@@ -332,8 +345,19 @@ pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req:
         p.allow(&["payment_method_data"]);
         p.deny_unknown()?;
         check(pi.status, IntentOp::Confirm).map_err(|e| state_error(&pi, e))?;
-        let body = flows::confirm(&mut ctx, pi, Some(row.version), Vec::new(), expands).await?;
-        Ok(if publishable { client_view(body) } else { body })
+        let card = crate::cards::confirm_card(&mut ctx, &pi).await?;
+        let respond = Responder {
+            st: &ctx.st,
+            caller: &ctx.caller,
+            expands,
+        };
+        let cmd = Authorize {
+            intent: pi,
+            version: Some(row.version),
+            pre: Vec::new(),
+            card,
+        };
+        engine::authorize::authorize(&ctx.rc, &respond, cmd).await
     })
     .await
 }
@@ -359,7 +383,18 @@ pub async fn capture(State(st): State<SharedState>, Path(id): Path<String>, req:
                 ),
             ));
         }
-        crate::capture::capture(&mut ctx, pi, row.version, amount, expands).await
+        let amount = crate::models::money_of(amount, &pi.currency)?;
+        let respond = Responder {
+            st: &ctx.st,
+            caller: &ctx.caller,
+            expands,
+        };
+        let cmd = Capture {
+            intent: pi,
+            version: row.version,
+            amount,
+        };
+        engine::capture::capture(&ctx.rc, &respond, cmd).await
     })
     .await
 }
@@ -380,7 +415,17 @@ pub async fn cancel(State(st): State<SharedState>, Path(id): Path<String>, req: 
         let expands = expand_param(p)?;
         p.deny_unknown()?;
         check(pi.status, IntentOp::Cancel).map_err(|e| state_error(&pi, e))?;
-        flows::cancel(&mut ctx, pi, row.version, reason, expands).await
+        let respond = Responder {
+            st: &ctx.st,
+            caller: &ctx.caller,
+            expands,
+        };
+        let cmd = Cancel {
+            intent: pi,
+            version: row.version,
+            reason,
+        };
+        engine::cancel::cancel(&ctx.rc, &respond, cmd).await
     })
     .await
 }

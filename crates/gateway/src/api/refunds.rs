@@ -2,25 +2,21 @@
 
 use crate::api::load;
 use crate::api::payment_intents::merge_metadata;
+use crate::api::respond::Responder;
+use crate::engine::{self, Refund};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Ctx, Req, get, post};
-use crate::ids::new_id;
-use crate::models::{Charge, Refund, from_value, to_value};
+use crate::models::{Charge, Refund as RefundDoc, from_value, to_value};
 use crate::params::typed::Id;
-use crate::postings::{balance_txn, ledger};
-use crate::records::{event, insert, update as update_op};
+use crate::records::update as update_op;
 use crate::render::{expand, expand_param, list_envelope, list_request, public};
 use crate::state::SharedState;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
-use paygate_ledger::Currency;
-use paygate_payments::{AttemptRecord, ConnectorRef, FollowUpAnswer, FollowUpKind, RefundStatus};
 use paygate_store::ListFilter;
-use paygate_store::{AttemptRow, Op, Scope, WriteUnit};
+use paygate_store::WriteUnit;
 use serde::Deserialize;
-use serde_json::Map;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
     post(st, req, create_inner).await
@@ -90,205 +86,20 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         }
     };
     let row = load(&ctx, &charge_id, "charge", "charge").await?;
-    let mut ch: Charge = from_value(row.data.clone())?;
-    let refundable = ch.amount_captured - refunded_of_captured(&ch) - ch.refund_reserved;
-    if !ch.captured || ch.status != paygate_payments::ChargeStatus::Succeeded {
-        return Err(ApiError::unexpected_state(
-            "charge_not_refundable",
-            format!(
-                "Charge {} has not been captured and cannot be refunded; cancel the PaymentIntent instead.",
-                ch.id
-            ),
-        ));
-    }
-    if refundable <= 0 {
-        return Err(ApiError::unexpected_state(
-            "charge_already_refunded",
-            format!("Charge {} has already been refunded.", ch.id),
-        ));
-    }
-    let amount = amount.unwrap_or(refundable);
-    if amount > refundable {
-        return Err(ApiError::invalid(
-            "amount",
-            "amount_too_large",
-            format!(
-                "Refund amount ({amount}) is greater than unrefunded amount on charge ({refundable})."
-            ),
-        ));
-    }
-    let net = ch
-        .net
-        .clone()
-        .ok_or_else(|| ApiError::internal("charge without network reference"))?;
-    let scope = ctx.scope();
-    let refund_id = new_id("re");
-    let prepared = ctx
-        .st
-        .connector
-        .prepare_follow_up(
-            FollowUpKind::Refund,
-            &ConnectorRef(json!(net.net_ref)),
-            &net.rrn,
-            amount,
-            net.currency_numeric,
-        )
-        .map_err(ApiError::internal)?;
-    let record = prepared.record.clone();
-    // Phase 1: reserve the amount on the charge (serializes concurrent refunds) and record
-    // the refund message about to go out.
-    ch.refund_reserved += amount;
-    let attempt_id = format!("{refund_id}:refund");
-    let mut unit = WriteUnit::default();
-    ctx.begin(&mut unit);
-    unit.ops
-        .push(update_op(&ch.id, row.version, &to_value(&ch)));
-    unit.ops.push(Op::PutAttempt(AttemptRow {
-        id: attempt_id.clone(),
-        merchant_id: scope.merchant_id.clone(),
-        livemode: scope.livemode,
-        owner_node: ctx.st.cfg.node_id.clone(),
-        state: "refunding".into(),
-        created: ctx.now,
-        data: AttemptRecord::Refund {
-            charge: ch.id.clone(),
-            refund: refund_id.clone(),
-            follow_up: record.clone(),
-            reason: reason.clone(),
-            metadata: metadata.clone(),
-            idempotency_key: ctx.idempotency_key().map(str::to_string),
-        }
-        .to_stored(),
-    }));
-    ctx.commit(unit).await?;
-    // Phase 2: the network; a lost answer is asked for again with a repeat (0201).
-    let ok = match crate::capture::send(&ctx.st, prepared, &record).await {
-        FollowUpAnswer::Approved => true,
-        FollowUpAnswer::Refused(_) => false,
-        FollowUpAnswer::Unknown(why) => {
-            return Err(ApiError::internal(format!("refund outcome unknown: {why}")));
-        }
+    let charge: Charge = from_value(row.data)?;
+    let respond = Responder {
+        st: &ctx.st,
+        caller: &ctx.caller,
+        expands,
     };
-    // Phase 3.
-    let draft = RefundDraft {
-        id: refund_id,
+    let cmd = Refund {
+        charge,
+        charge_version: row.version,
         amount,
         reason,
         metadata,
     };
-    let (mut unit, re_doc) = refund_unit(
-        &scope,
-        ch,
-        row.version + 1,
-        draft,
-        ok,
-        ctx.idempotency_key(),
-        ctx.now,
-    )?;
-    if ok {
-        crate::metrics::Metrics::incr(&ctx.st.metrics.refunds);
-    }
-    unit.ops.push(Op::DeleteAttempt { id: attempt_id });
-    let body = expand(&ctx.st, &ctx.caller, public(re_doc), &expands).await?;
-    ctx.finish(&mut unit, StatusCode::OK, &body);
-    ctx.commit(unit).await?;
-    Ok(body)
-}
-
-/// A refund as requested, before the network answered.
-pub struct RefundDraft {
-    pub id: String,
-    pub amount: i64,
-    pub reason: Option<String>,
-    pub metadata: Map<String, Value>,
-}
-
-/// The writes that record a refund's answer: the refund object, the charge (reservation
-/// released, refunded amount on success), the ledger entry and balance transaction, events.
-pub fn refund_unit(
-    scope: &Scope,
-    mut ch: Charge,
-    ch_version: i64,
-    draft: RefundDraft,
-    ok: bool,
-    idempotency_key: Option<&str>,
-    now: i64,
-) -> ApiResult<(WriteUnit, Value)> {
-    let currency = Currency::parse(&ch.currency).map_err(ApiError::internal)?;
-    ch.refund_reserved = (ch.refund_reserved - draft.amount).max(0);
-    let mut re = Refund {
-        id: draft.id,
-        object: "refund".into(),
-        amount: draft.amount,
-        balance_transaction: None,
-        charge: ch.id.clone(),
-        created: now,
-        currency: ch.currency.clone(),
-        failure_reason: None,
-        metadata: draft.metadata,
-        payment_intent: ch.payment_intent.clone(),
-        reason: draft.reason,
-        status: RefundStatus::Succeeded,
-    };
-    let mut unit = WriteUnit::default();
-    if ok {
-        let txn = balance_txn(
-            scope,
-            "refund",
-            &re.id,
-            currency,
-            -re.amount,
-            0,
-            now,
-            "available",
-            now,
-        );
-        let entry = paygate_ledger::refund(
-            format!("refund:{}", re.id),
-            ch.processor,
-            &scope.merchant_id,
-            scope.livemode,
-            currency,
-            re.amount,
-            &re.id,
-        )
-        .map_err(ApiError::internal)?;
-        unit.ops.push(ledger(entry, now));
-        unit.ops.push(txn.op);
-        re.balance_transaction = Some(txn.id);
-        ch.amount_refunded += re.amount;
-        ch.refunded = refunded_of_captured(&ch) >= ch.amount_captured;
-    } else {
-        re.status = RefundStatus::Failed;
-        re.failure_reason = Some("declined".into());
-    }
-    let re_doc = to_value(&re);
-    let ch_doc = to_value(&ch);
-    unit.ops
-        .push(insert(scope, "refund", Some(&ch.id), &re_doc, now));
-    unit.ops.push(update_op(&ch.id, ch_version, &ch_doc));
-    unit.ops.push(event(
-        scope,
-        "refund.created",
-        &re_doc,
-        idempotency_key,
-        now,
-    ));
-    let follow = if ok {
-        ("charge.refunded", &ch_doc)
-    } else {
-        ("refund.failed", &re_doc)
-    };
-    unit.ops
-        .push(event(scope, follow.0, follow.1, idempotency_key, now));
-    Ok((unit, re_doc))
-}
-
-/// Refunded amount that came out of the captured amount (a partial capture reports the
-/// released rest of the hold as refunded too, which is not refundable again).
-fn refunded_of_captured(ch: &Charge) -> i64 {
-    let released = ch.amount - ch.amount_captured;
-    ch.amount_refunded - released.min(ch.amount_refunded)
+    engine::refund::refund(&ctx.rc, &respond, cmd).await
 }
 
 pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
@@ -354,7 +165,7 @@ pub async fn list_charges(State(st): State<SharedState>, req: Req) -> Response {
 pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
     post(st, req, |mut ctx| async move {
         let row = load(&ctx, &id, "refund", "id").await?;
-        let mut re: Refund = from_value(row.data.clone())?;
+        let mut re: RefundDoc = from_value(row.data.clone())?;
         let p = &mut ctx.params;
         if let Some(m) = p.metadata()? {
             merge_metadata(&mut re.metadata, m);

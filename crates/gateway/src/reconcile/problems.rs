@@ -93,7 +93,7 @@ impl<'a> Item<'a> {
         Item {
             charge: Some(&ch.id),
             rrn,
-            stan: ch.net.as_ref().map(|n| n.net_ref.stan.as_str()),
+            stan: ch.net.as_ref().and_then(|n| n.net_ref.0["stan"].as_str()),
             amount: Some(ch.amount),
             currency: Some(&ch.currency),
         }

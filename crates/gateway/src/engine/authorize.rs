@@ -1,0 +1,405 @@
+//! Authorize: the confirm of a PaymentIntent, in the engine's phases.
+//!
+//! Phase 1 moves the intent to `processing` (inserting it, when it is created and confirmed in
+//! one request) and records the authorization about to go out under the connector's own name
+//! for it. Phase 3 turns the connector's answer into the charge, the intent's next status, the
+//! ledger postings of an automatic capture and the events — or, for a payer action, the
+//! intent's `next_action`.
+
+use super::charge::{Approval, Refusal, approved_charge, failed_charge, post_capture};
+use super::{Answer, Phases, Recorded, RequestContext, Settled, Undo};
+use crate::cards::AuthCard;
+use crate::error::{ApiError, ApiResult};
+use crate::metrics::Metrics;
+use crate::models::{PaymentIntent, to_value};
+use crate::records::{event, insert, update};
+use crate::render::public;
+use crate::state::AppState;
+use paygate_payments::{
+    AttemptRecord, AuthorizationOutcome, AuthorizationRequest, BoxFuture, CaptureMethod,
+    ConnectorError, ConnectorRef, Decline, Money, PaymentIntentStatus as Status, PaymentMethodData,
+    PreparedAuthorization,
+};
+use paygate_store::{Op, Scope, WriteUnit};
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+/// Authorize `intent` with `card`.
+pub struct Authorize {
+    pub intent: PaymentIntent,
+    /// The stored version of the intent; `None` when `pre` inserts it.
+    pub version: Option<i64>,
+    /// Writes committed with phase 1 (the insert of an intent created and confirmed at once).
+    pub pre: Vec<Op>,
+    pub card: AuthCard,
+}
+
+struct AuthorizePhases {
+    pi: PaymentIntent,
+    version: Option<i64>,
+    pre: Vec<Op>,
+    card: AuthCard,
+    money: Money,
+    prepared: Option<PreparedAuthorization>,
+    reference: ConnectorRef,
+    /// The intent's version after phase 1.
+    pi_version: i64,
+    attempt_id: String,
+}
+
+/// Runs the authorization of `cmd` through the engine.
+pub async fn authorize(
+    rc: &RequestContext,
+    respond: &dyn super::Respond,
+    cmd: Authorize,
+) -> ApiResult<Value> {
+    let money = cmd.intent.money()?;
+    let card = &cmd.card;
+    let prepared = rc
+        .st
+        .connector
+        .prepare_authorization(&AuthorizationRequest {
+            method: PaymentMethodData::Card {
+                pan: &card.pan,
+                expiry: &card.expiry,
+                cvc: card.cvc.as_ref(),
+            },
+            amount: money.minor(),
+            currency: money.currency(),
+            capture: cmd.intent.capture_method == CaptureMethod::Automatic,
+            merchant_id: &rc.merchant.id,
+        })
+        .map_err(ApiError::internal)?;
+    let phases = AuthorizePhases {
+        reference: prepared.reference.clone(),
+        prepared: Some(prepared),
+        pi: cmd.intent,
+        version: cmd.version,
+        pre: cmd.pre,
+        card: cmd.card,
+        money,
+        pi_version: 0,
+        attempt_id: String::new(),
+    };
+    super::run(rc, respond, phases).await
+}
+
+impl Phases for AuthorizePhases {
+    type Reply = AuthorizationOutcome;
+
+    fn record(&mut self, rc: &RequestContext) -> ApiResult<Recorded> {
+        let pi = &mut self.pi;
+        pi.payment_method = Some(self.card.pm_id.clone());
+        pi.status = Status::Processing;
+        pi.last_payment_error = None;
+        pi.next_action = None;
+        pi.attempts += 1;
+        self.attempt_id = format!("{}:{}", pi.id, pi.attempts);
+        let mut ops = std::mem::take(&mut self.pre);
+        ops.extend(self.card.new_ops.iter().cloned());
+        let doc = to_value(&*pi);
+        self.pi_version = match self.version {
+            Some(v) => {
+                ops.push(update(&pi.id, v, &doc));
+                v + 1
+            }
+            // `pre` inserts the intent (version 0): insert it as processing right away
+            // instead of inserting and then rewriting the same row in this unit.
+            None => match ops.iter_mut().find_map(|op| match op {
+                Op::InsertObject(row) if row.id == pi.id => Some(row),
+                _ => None,
+            }) {
+                Some(row) => {
+                    row.data = doc;
+                    0
+                }
+                None => {
+                    ops.push(update(&pi.id, 0, &doc));
+                    1
+                }
+            },
+        };
+        Ok(Recorded {
+            ops,
+            attempt_id: self.attempt_id.clone(),
+            attempt: AttemptRecord::Authorization {
+                payment_intent: pi.id.clone(),
+                net_ref: self.reference.clone(),
+                amount: self.money.minor(),
+                currency_numeric: self.money.currency().numeric(),
+                idempotency_key: rc.idempotency_key().map(str::to_string),
+            },
+        })
+    }
+
+    fn call<'a>(&'a mut self, rc: &'a RequestContext) -> BoxFuture<'a, AuthorizationOutcome> {
+        match self.prepared.take() {
+            Some(prepared) => rc.st.connector.send_authorization(prepared),
+            None => Box::pin(async {
+                AuthorizationOutcome::Unknown {
+                    why: "the authorization was already sent".into(),
+                    reversal: None,
+                }
+            }),
+        }
+    }
+
+    fn settle(
+        self,
+        rc: &RequestContext,
+        reply: AuthorizationOutcome,
+    ) -> BoxFuture<'_, ApiResult<Settled>> {
+        Box::pin(async move {
+            match reply {
+                AuthorizationOutcome::Approved {
+                    reference,
+                    approval_code,
+                    network_transaction_id,
+                } => {
+                    let approval = Approval {
+                        reference,
+                        approval_code,
+                        network_transaction_id,
+                    };
+                    self.approved(rc, approval)
+                }
+                AuthorizationOutcome::Declined {
+                    network_code,
+                    decline,
+                    network_transaction_id,
+                } => {
+                    Metrics::incr(&rc.st.metrics.payments_declined);
+                    let refusal = Refusal {
+                        network_code,
+                        network_transaction_id,
+                    };
+                    Ok(self.failed(rc, Some(refusal), decline, false))
+                }
+                AuthorizationOutcome::Unknown { why, reversal } => {
+                    Metrics::incr(&rc.st.metrics.payments_failed_network);
+                    tracing::warn!(payment_intent = %self.pi.id, error = %why, "authorization failed on the link; reversing");
+                    spawn_reversal(
+                        rc.st.clone(),
+                        reversal,
+                        self.reference.clone(),
+                        self.money,
+                        self.attempt_id.clone(),
+                    );
+                    // The recovery record (with the network reference) stays until the
+                    // background reversal is acknowledged; recovery redoes it if we die.
+                    Ok(self.failed(rc, None, Decline::PROCESSING_ERROR, true))
+                }
+                AuthorizationOutcome::RequiresAction(action) => {
+                    Ok(self.requires_action(rc, action))
+                }
+            }
+        })
+    }
+}
+
+impl AuthorizePhases {
+    fn approved(mut self, rc: &RequestContext, approval: Approval) -> ApiResult<Settled> {
+        let scope = rc.scope();
+        let key = rc.idempotency_key();
+        let processor = rc.st.connector.counterparty();
+        let mut ch = approved_charge(
+            &self.pi, &self.card, processor, &approval, self.money, rc.now,
+        );
+        let pi = &mut self.pi;
+        pi.latest_charge = Some(ch.id.clone());
+        let auto = pi.capture_method == CaptureMethod::Automatic;
+        let mut unit = WriteUnit::default();
+        if auto {
+            pi.status = Status::Succeeded;
+            pi.amount_received = pi.amount;
+            post_capture(&scope, &rc.merchant, &mut ch, self.money, rc.now, &mut unit)?;
+        } else {
+            pi.status = Status::RequiresCapture;
+            pi.amount_capturable = pi.amount;
+        }
+        let pi_doc = to_value(&*pi);
+        let ch_doc = to_value(&ch);
+        let pi_event = if auto {
+            "payment_intent.succeeded"
+        } else {
+            "payment_intent.amount_capturable_updated"
+        };
+        unit.ops
+            .push(insert(&scope, "charge", Some(&pi.id), &ch_doc, rc.now));
+        unit.ops.push(update(&pi.id, self.pi_version, &pi_doc));
+        unit.ops
+            .push(event(&scope, "charge.succeeded", &ch_doc, key, rc.now));
+        unit.ops.push(event(&scope, pi_event, &pi_doc, key, rc.now));
+        Ok(Settled {
+            ops: unit.ops,
+            answer: Ok(Answer {
+                primary: pi_doc,
+                charge: Some(ch_doc),
+            }),
+            keep_attempt: false,
+            undo: Some(Undo::Reverse {
+                reference: approval.reference,
+                amount: self.money,
+            }),
+            counter: Some(|m| &m.payments_succeeded),
+        })
+    }
+
+    fn failed(
+        mut self,
+        rc: &RequestContext,
+        refusal: Option<Refusal>,
+        decline: Decline,
+        reversing: bool,
+    ) -> Settled {
+        let scope = rc.scope();
+        let key = rc.idempotency_key();
+        let processor = rc.st.connector.counterparty();
+        let card = &self.card;
+        let ch = failed_charge(&self.pi, card, processor, refusal.as_ref(), decline, rc.now);
+        let mut err = ApiError::card(decline.code, Some(decline.decline_code), decline.message);
+        if decline.code == "incorrect_cvc" {
+            err.param = Some("cvc".into());
+        }
+        let mut last_error: Map<String, Value> = match err.body()["error"].clone() {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        last_error.insert("charge".into(), json!(ch.id));
+        last_error.insert("payment_method".into(), public(card.pm.clone()));
+        let pi = &mut self.pi;
+        pi.status = Status::RequiresPaymentMethod;
+        pi.last_payment_error = Some(Value::Object(last_error));
+        pi.latest_charge = Some(ch.id.clone());
+        pi.payment_method = None;
+        let pi_doc = to_value(&*pi);
+        let ch_doc = to_value(&ch);
+        let err = err
+            .with_extra("charge", json!(ch.id))
+            .with_extra("payment_intent", public(pi_doc.clone()))
+            .with_extra("payment_method", public(card.pm.clone()));
+        let ops = vec![
+            insert(&scope, "charge", Some(&pi.id), &ch_doc, rc.now),
+            update(&pi.id, self.pi_version, &pi_doc),
+            event(&scope, "charge.failed", &ch_doc, key, rc.now),
+            event(
+                &scope,
+                "payment_intent.payment_failed",
+                &pi_doc,
+                key,
+                rc.now,
+            ),
+        ];
+        Settled {
+            ops,
+            answer: Err(err),
+            keep_attempt: reversing,
+            undo: None,
+            counter: None,
+        }
+    }
+
+    /// The payer must act before the authorization: the intent waits in `requires_action`
+    /// with the connector's `next_action` until the payer comes back.
+    fn requires_action(
+        mut self,
+        rc: &RequestContext,
+        action: paygate_payments::NextAction,
+    ) -> Settled {
+        let scope = rc.scope();
+        let pi = &mut self.pi;
+        pi.status = Status::RequiresAction;
+        pi.next_action = Some(action);
+        let pi_doc = to_value(&*pi);
+        let key = rc.idempotency_key();
+        Settled {
+            ops: vec![
+                update(&pi.id, self.pi_version, &pi_doc),
+                event(
+                    &scope,
+                    "payment_intent.requires_action",
+                    &pi_doc,
+                    key,
+                    rc.now,
+                ),
+            ],
+            answer: Ok(Answer {
+                primary: pi_doc,
+                charge: None,
+            }),
+            keep_attempt: false,
+            undo: None,
+            counter: None,
+        }
+    }
+}
+
+/// Reverses a failed authorization in the background; deletes the recovery record once the
+/// counterparty acknowledged it.
+fn spawn_reversal(
+    st: Arc<AppState>,
+    running: Option<BoxFuture<'static, Result<(), ConnectorError>>>,
+    reference: ConnectorRef,
+    amount: Money,
+    attempt_id: String,
+) {
+    tokio::spawn(async move {
+        Metrics::incr(&st.metrics.reversals);
+        let done = match running {
+            Some(reversal) => reversal.await.is_ok(),
+            None => st
+                .connector
+                .reverse(&reference, amount.minor(), amount.currency().numeric())
+                .await
+                .is_ok(),
+        };
+        if done {
+            // Wait until the failure commit removed the "authorizing" state, then clear.
+            let unit = WriteUnit {
+                ops: vec![Op::DeleteAttempt { id: attempt_id }],
+            };
+            if let Err(err) = st.store.commit(unit).await {
+                tracing::warn!(error = %err, "could not clear a finished reversal; recovery will");
+            }
+        }
+    });
+}
+
+/// Recovery of an authorization that may or may not have reached the counterparty: reverse it
+/// (idempotent there) and put the intent back to `requires_payment_method` with a
+/// `processing_error`. True when the request never stored its result.
+pub async fn recover(
+    st: &AppState,
+    scope: &Scope,
+    payment_intent: &str,
+    reference: &ConnectorRef,
+    amount: Money,
+    ops: &mut Vec<Op>,
+) -> Result<bool, String> {
+    super::recovery::reverse(st, reference, amount).await?;
+    let Some((version, mut pi)) = super::recovery::load_pi(st, scope, payment_intent).await? else {
+        return Ok(false);
+    };
+    if pi.status != Status::Processing {
+        return Ok(false);
+    }
+    let now = st.now();
+    pi.status = Status::RequiresPaymentMethod;
+    pi.payment_method = None;
+    pi.last_payment_error = Some(json!({
+        "type": "card_error",
+        "code": "processing_error",
+        "decline_code": "processing_error",
+        "message": "The payment was interrupted and has been reversed at the card network; no funds were taken. Please try again.",
+    }));
+    let doc = to_value(&pi);
+    ops.push(update(&pi.id, version, &doc));
+    ops.push(event(
+        scope,
+        "payment_intent.payment_failed",
+        &doc,
+        None,
+        now,
+    ));
+    Ok(true)
+}

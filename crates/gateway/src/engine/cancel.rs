@@ -1,0 +1,197 @@
+//! Cancel of an intent. An authorized one (`requires_capture`) is reversed at the counterparty
+//! first, in the engine's phases; one that never reached the counterparty is canceled in one
+//! commit.
+
+use super::capture::authorized_charge;
+use super::recovery::load_pi;
+use super::{Answer, Phases, Recorded, RequestContext, Settled};
+use crate::error::{ApiError, ApiResult};
+use crate::models::{Charge, PaymentIntent, to_value};
+use crate::records::{event, update};
+use crate::state::AppState;
+use paygate_payments::{
+    AttemptRecord, BoxFuture, ConnectorError, ConnectorRef, Money, PaymentIntentStatus as Status,
+};
+use paygate_store::{Op, Scope, WriteUnit};
+use serde_json::Value;
+
+/// Cancel `intent` for `reason` (Stripe's `cancellation_reason`).
+pub struct Cancel {
+    pub intent: PaymentIntent,
+    pub version: i64,
+    pub reason: Option<String>,
+}
+
+/// Runs the cancel of `cmd`: through the engine when there is an authorization to reverse.
+pub async fn cancel(
+    rc: &RequestContext,
+    respond: &dyn super::Respond,
+    cmd: Cancel,
+) -> ApiResult<Value> {
+    if cmd.intent.status != Status::RequiresCapture {
+        let (ops, answer) = canceled(&rc.scope(), cmd, None, rc.idempotency_key(), rc.now);
+        let mut unit = WriteUnit { ops };
+        let body = respond.body(&answer).await?;
+        rc.finish(&mut unit, axum::http::StatusCode::OK, &body);
+        rc.commit_outcome(unit).await?;
+        return Ok(body);
+    }
+    let (charge_version, charge) = authorized_charge(rc, &cmd.intent).await?;
+    let net = charge
+        .net
+        .as_ref()
+        .ok_or_else(|| ApiError::internal("charge without network reference"))?;
+    let phases = ReversePhases {
+        reference: net.net_ref.clone(),
+        amount: cmd.intent.money()?,
+        cmd,
+        charge,
+        charge_version,
+    };
+    super::run(rc, respond, phases).await
+}
+
+struct ReversePhases {
+    cmd: Cancel,
+    charge: Charge,
+    charge_version: i64,
+    reference: ConnectorRef,
+    amount: Money,
+}
+
+impl Phases for ReversePhases {
+    type Reply = Result<(), ConnectorError>;
+
+    fn record(&mut self, rc: &RequestContext) -> ApiResult<Recorded> {
+        let pi = &mut self.cmd.intent;
+        pi.status = Status::Processing;
+        Ok(Recorded {
+            ops: vec![update(&pi.id, self.cmd.version, &to_value(&*pi))],
+            attempt_id: format!("{}:cancel", pi.id),
+            attempt: AttemptRecord::Cancel {
+                payment_intent: pi.id.clone(),
+                net_ref: self.reference.clone(),
+                amount: self.amount.minor(),
+                currency_numeric: self.amount.currency().numeric(),
+                idempotency_key: rc.idempotency_key().map(str::to_string),
+            },
+        })
+    }
+
+    fn call<'a>(&'a mut self, rc: &'a RequestContext) -> BoxFuture<'a, Self::Reply> {
+        let amount = self.amount;
+        rc.st
+            .connector
+            .reverse(&self.reference, amount.minor(), amount.currency().numeric())
+    }
+
+    fn settle(
+        mut self,
+        rc: &RequestContext,
+        reply: Self::Reply,
+    ) -> BoxFuture<'_, ApiResult<Settled>> {
+        Box::pin(async move {
+            self.cmd.version += 1;
+            if let Err(e) = reply {
+                // Not reversed: the intent is capturable again; the key is freed for a retry.
+                let pi = &mut self.cmd.intent;
+                pi.status = Status::RequiresCapture;
+                return Ok(Settled {
+                    ops: vec![update(&pi.id, self.cmd.version, &to_value(&*pi))],
+                    answer: Err(ApiError::internal(format!("reversal failed: {e}"))),
+                    keep_attempt: false,
+                    undo: None,
+                    counter: None,
+                });
+            }
+            let mut ch = self.charge;
+            ch.amount_refunded = ch.amount;
+            ch.refunded = true;
+            let charge = Some((self.charge_version, ch));
+            let (ops, answer) =
+                canceled(&rc.scope(), self.cmd, charge, rc.idempotency_key(), rc.now);
+            Ok(Settled {
+                ops,
+                answer: Ok(answer),
+                keep_attempt: false,
+                undo: None,
+                counter: Some(|m| &m.reversals),
+            })
+        })
+    }
+}
+
+/// The writes of a canceled intent (and of its reversed charge, with its version).
+fn canceled(
+    scope: &Scope,
+    cmd: Cancel,
+    charge: Option<(i64, Charge)>,
+    key: Option<&str>,
+    now: i64,
+) -> (Vec<Op>, Answer) {
+    let mut pi = cmd.intent;
+    pi.status = Status::Canceled;
+    pi.canceled_at = Some(now);
+    pi.cancellation_reason = cmd.reason;
+    pi.amount_capturable = 0;
+    pi.next_action = None;
+    let pi_doc = to_value(&pi);
+    let mut ops = vec![update(&pi.id, cmd.version, &pi_doc)];
+    let mut ch_doc = None;
+    if let Some((version, ch)) = charge {
+        let doc = to_value(&ch);
+        ops.push(update(&ch.id, version, &doc));
+        ops.push(event(scope, "charge.refunded", &doc, key, now));
+        ch_doc = Some(doc);
+    }
+    ops.push(event(scope, "payment_intent.canceled", &pi_doc, key, now));
+    let answer = Answer {
+        primary: pi_doc,
+        charge: ch_doc,
+    };
+    (ops, answer)
+}
+
+/// Recovery of an interrupted cancel: reverse again (idempotent at the counterparty), then
+/// cancel the intent.
+pub async fn recover(
+    st: &AppState,
+    scope: &Scope,
+    payment_intent: &str,
+    reference: &ConnectorRef,
+    amount: Money,
+    ops: &mut Vec<Op>,
+) -> Result<bool, String> {
+    super::recovery::reverse(st, reference, amount).await?;
+    let Some((version, pi)) = load_pi(st, scope, payment_intent).await? else {
+        return Ok(false);
+    };
+    if pi.status != Status::Processing {
+        return Ok(false);
+    }
+    // The reversed authorization's charge is refunded in full, as in the request.
+    let mut charge = None;
+    if let Some(ch_id) = pi.latest_charge.as_deref() {
+        let row = st
+            .store
+            .get_object(scope, ch_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some(row) = row {
+            let mut ch: Charge = crate::models::from_value(row.data).map_err(|e| e.message)?;
+            if !ch.captured {
+                ch.amount_refunded = ch.amount;
+                ch.refunded = true;
+                charge = Some((row.version, ch));
+            }
+        }
+    }
+    let cmd = Cancel {
+        intent: pi,
+        version,
+        reason: None,
+    };
+    let (writes, _) = canceled(scope, cmd, charge, None, st.now());
+    ops.extend(writes);
+    Ok(true)
+}

@@ -1,0 +1,74 @@
+//! Sending the follow-ups of an authorization (captures, refunds). The message is prepared
+//! first, so its own reference (terminal id, STAN, transmission time) is in the recovery record
+//! before it is sent; when the answer is lost the same message is re-sent as a repeat and the
+//! counterparty replays its recorded answer, so a follow-up is never lost and never counted
+//! twice — in the request or in recovery.
+
+use crate::models::{Charge, from_value};
+use crate::state::AppState;
+use paygate_payments::{ConnectorRef, FollowUpAnswer, PreparedFollowUp};
+use paygate_store::Scope;
+use std::time::Duration;
+
+/// Re-sends a follow-up whose answer was lost (`record` as its recovery record holds it),
+/// waiting at most `wait`.
+pub async fn resend(st: &AppState, record: &ConnectorRef, wait: Duration) -> FollowUpAnswer {
+    match tokio::time::timeout(wait, st.connector.resend_follow_up(record)).await {
+        Ok(answer) => answer,
+        Err(_) => FollowUpAnswer::Unknown("no answer to the repeat in time".into()),
+    }
+}
+
+/// Sends a prepared follow-up; a lost answer is asked for again with a repeat.
+pub async fn send(
+    st: &AppState,
+    prepared: PreparedFollowUp,
+    record: &ConnectorRef,
+) -> FollowUpAnswer {
+    match st.connector.send_follow_up(prepared).await {
+        FollowUpAnswer::Unknown(_) => {
+            resend(st, record, Duration::from_millis(st.cfg.network_timeout_ms)).await
+        }
+        answer => answer,
+    }
+}
+
+/// What recovery learned of an interrupted follow-up.
+pub struct Resent {
+    /// The amount (minor units) the follow-up moves.
+    pub amount: i64,
+    pub approved: bool,
+    pub charge_version: i64,
+    pub charge: Charge,
+}
+
+/// Re-sends an interrupted follow-up and loads its charge.
+pub async fn resend_for(
+    st: &AppState,
+    scope: &Scope,
+    follow_up: &ConnectorRef,
+    charge_id: &str,
+) -> Result<Resent, String> {
+    let amount = st
+        .connector
+        .follow_up_amount(follow_up)
+        .map_err(|e| e.to_string())?;
+    let approved = match resend(st, follow_up, super::recovery::NETWORK_WAIT).await {
+        FollowUpAnswer::Approved => true,
+        FollowUpAnswer::Refused(_) => false,
+        FollowUpAnswer::Unknown(why) => return Err(why),
+    };
+    let row = st
+        .store
+        .get_object(scope, charge_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("charge missing")?;
+    let charge: Charge = from_value(row.data).map_err(|e| e.message)?;
+    Ok(Resent {
+        amount,
+        approved,
+        charge_version: row.version,
+        charge,
+    })
+}

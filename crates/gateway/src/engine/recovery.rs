@@ -1,0 +1,155 @@
+//! Crash recovery: finishes the counterparty work of operations whose process died between
+//! phase 1 and phase 3, dispatching on the typed recovery record ([`AttemptRecord`]) to the
+//! operation that wrote it — the same code that settles it in a request.
+//!
+//! | record        | what happened                                  | recovery                                                          |
+//! |---------------|------------------------------------------------|-------------------------------------------------------------------|
+//! | authorization | auth may or may not have reached the network   | reverse (idempotent; acknowledged for unknown originals), intent back to `requires_payment_method` with a `processing_error`, idempotency key freed |
+//! | cancel        | a reversal was started                         | reverse again, then cancel the intent                              |
+//! | capture       | the completion may have been sent              | re-send it as a repeat: the network replays its recorded answer or processes it now; record the capture, or make the intent capturable again |
+//! | refund        | the refund may have been sent                  | re-send it as a repeat; record the refund as succeeded or failed accordingly |
+//!
+//! A record this build cannot read (an unknown kind, a broken document) is logged, counted in
+//! the `paygate_unrecoverable_attempts` gauge and left in the table: deleting it would forget
+//! money that may have moved at the network.
+
+use crate::models::{PaymentIntent, from_value, money_of};
+use crate::state::AppState;
+use paygate_ledger::Currency;
+use paygate_payments::{AttemptRecord, ConnectorRef, Money};
+use paygate_store::{AttemptRow, Op, Scope, WriteUnit};
+use std::sync::atomic::Ordering;
+
+/// Longest a recovery waits for the network per attempt; an unanswered one is retried by the
+/// next sweep, so start-up and the sweeper never hang on a dead network.
+pub const NETWORK_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Recovers the attempts of this node (at start-up) or, with `stale_before`, those of any node
+/// older than that time (a peer that died). Returns how many were finished.
+pub async fn recover(st: &AppState, stale_before: Option<i64>) -> Result<usize, String> {
+    let rows = match stale_before {
+        None => st.store.attempts(Some(&st.cfg.node_id)).await,
+        Some(_) => st.store.attempts(None).await,
+    }
+    .map_err(|e| e.to_string())?;
+    let mut done = 0;
+    let mut unreadable = 0;
+    for a in rows {
+        if stale_before.is_some_and(|t| a.created > t) {
+            continue;
+        }
+        let record = match AttemptRecord::from_stored(&a.id, &a.data) {
+            Ok(r) => r,
+            Err(e) => {
+                unreadable += 1;
+                tracing::error!(error = %e, "recovery record left in place");
+                continue;
+            }
+        };
+        match recover_one(st, &a, &record).await {
+            Ok(()) => {
+                done += 1;
+                crate::metrics::Metrics::incr(&st.metrics.recovered_attempts);
+                tracing::info!(attempt = %a.id, state = %a.state, "recovered unfinished payment attempt");
+            }
+            Err(e) => tracing::warn!(attempt = %a.id, error = %e, "could not recover attempt yet"),
+        }
+    }
+    st.metrics
+        .unrecoverable_attempts
+        .store(unreadable, Ordering::Relaxed);
+    Ok(done)
+}
+
+async fn recover_one(st: &AppState, a: &AttemptRow, record: &AttemptRecord) -> Result<(), String> {
+    let scope = Scope {
+        merchant_id: a.merchant_id.clone(),
+        livemode: a.livemode,
+    };
+    let mut ops = Vec::new();
+    let interrupted = match record {
+        AttemptRecord::Authorization {
+            payment_intent,
+            net_ref,
+            amount,
+            currency_numeric,
+            ..
+        } => {
+            let amount = stored_money(*amount, *currency_numeric)?;
+            super::authorize::recover(st, &scope, payment_intent, net_ref, amount, &mut ops).await?
+        }
+        AttemptRecord::Cancel {
+            payment_intent,
+            net_ref,
+            amount,
+            currency_numeric,
+            ..
+        } => {
+            let amount = stored_money(*amount, *currency_numeric)?;
+            super::cancel::recover(st, &scope, payment_intent, net_ref, amount, &mut ops).await?
+        }
+        AttemptRecord::Capture {
+            payment_intent,
+            charge,
+            follow_up,
+            ..
+        } => {
+            super::capture::recover(st, &scope, payment_intent, charge, follow_up, &mut ops).await?
+        }
+        AttemptRecord::Refund { .. } => {
+            super::refund::recover(st, &scope, record, &mut ops).await?
+        }
+    };
+    // A request that never stored its result gets its key back, so the client's retry runs.
+    if let Some(key) = record.idempotency_key().filter(|_| interrupted) {
+        ops.push(Op::IdempotencyRelease {
+            scope: scope.clone(),
+            key: key.to_string(),
+        });
+    }
+    ops.push(Op::DeleteAttempt { id: a.id.clone() });
+    st.store
+        .commit(WriteUnit { ops })
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// The money of a recovery record (amount and ISO 4217 numeric currency).
+fn stored_money(amount: i64, currency_numeric: u16) -> Result<Money, String> {
+    let currency = Currency::from_numeric(currency_numeric)
+        .ok_or_else(|| format!("recovery record with unknown currency {currency_numeric}"))?;
+    money_of(amount, currency.code()).map_err(|e| e.message)
+}
+
+/// Reverses an authorization at the counterparty (idempotent there).
+pub async fn reverse(st: &AppState, reference: &ConnectorRef, amount: Money) -> Result<(), String> {
+    tokio::time::timeout(
+        NETWORK_WAIT,
+        st.connector
+            .reverse(reference, amount.minor(), amount.currency().numeric()),
+    )
+    .await
+    .map_err(|_| "the network did not answer the reversal in time".to_string())?
+    .map_err(|e| e.to_string())?;
+    crate::metrics::Metrics::incr(&st.metrics.reversals);
+    Ok(())
+}
+
+/// Loads an intent for recovery: (version, intent), `None` when it is gone.
+pub async fn load_pi(
+    st: &AppState,
+    scope: &Scope,
+    id: &str,
+) -> Result<Option<(i64, PaymentIntent)>, String> {
+    let Some(row) = st
+        .store
+        .get_object(scope, id)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(None);
+    };
+    let pi: PaymentIntent = from_value(row.data).map_err(|e| e.message)?;
+    Ok(Some((row.version, pi)))
+}

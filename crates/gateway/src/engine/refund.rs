@@ -1,0 +1,299 @@
+//! Refund of a captured charge, in the engine's phases: phase 1 reserves the amount on the
+//! charge (which serializes concurrent refunds and keeps them under the captured amount) and
+//! records the refund message; phase 3 writes the refund, releases the reservation and posts
+//! the ledger when the counterparty approved.
+
+use super::follow_up::{self, Resent};
+use super::{Answer, Phases, Recorded, RequestContext, Settled};
+use crate::error::{ApiError, ApiResult};
+use crate::models::{Charge, Refund as RefundDoc, to_value};
+use crate::postings::{balance_txn, ledger};
+use crate::records::{event, insert, update};
+use crate::state::AppState;
+use paygate_payments::{
+    AttemptRecord, BoxFuture, ChargeStatus, ConnectorRef, FollowUpAnswer, FollowUpKind, Money,
+    PreparedFollowUp, RefundStatus,
+};
+use paygate_store::{Op, Scope};
+use serde_json::{Map, Value};
+
+/// Refund `amount` of `charge`.
+pub struct Refund {
+    pub charge: Charge,
+    pub charge_version: i64,
+    /// `None` refunds what is left.
+    pub amount: Option<i64>,
+    pub reason: Option<String>,
+    pub metadata: Map<String, Value>,
+}
+
+/// Refunded amount that came out of the captured amount (a partial capture reports the
+/// released rest of the hold as refunded too, which is not refundable again).
+fn refunded_of_captured(ch: &Charge) -> i64 {
+    let released = ch.amount - ch.amount_captured;
+    ch.amount_refunded - released.min(ch.amount_refunded)
+}
+
+/// Checks that `amount` (or, when `None`, what is left) can be refunded from `ch` and returns
+/// it as money.
+pub fn refundable(ch: &Charge, amount: Option<i64>) -> ApiResult<Money> {
+    if !ch.captured || ch.status != ChargeStatus::Succeeded {
+        return Err(ApiError::unexpected_state(
+            "charge_not_refundable",
+            format!(
+                "Charge {} has not been captured and cannot be refunded; cancel the PaymentIntent instead.",
+                ch.id
+            ),
+        ));
+    }
+    let left = ch.amount_captured - refunded_of_captured(ch) - ch.refund_reserved;
+    if left <= 0 {
+        return Err(ApiError::unexpected_state(
+            "charge_already_refunded",
+            format!("Charge {} has already been refunded.", ch.id),
+        ));
+    }
+    let amount = amount.unwrap_or(left);
+    if amount > left {
+        return Err(ApiError::invalid(
+            "amount",
+            "amount_too_large",
+            format!(
+                "Refund amount ({amount}) is greater than unrefunded amount on charge ({left})."
+            ),
+        ));
+    }
+    ch.money(amount)
+}
+
+struct RefundPhases {
+    draft: Draft,
+    charge: Charge,
+    charge_version: i64,
+    prepared: Option<PreparedFollowUp>,
+    record: ConnectorRef,
+}
+
+/// A refund as requested, before the counterparty answered.
+struct Draft {
+    id: String,
+    amount: Money,
+    reason: Option<String>,
+    metadata: Map<String, Value>,
+}
+
+/// Runs the refund of `cmd` through the engine.
+pub async fn refund(
+    rc: &RequestContext,
+    respond: &dyn super::Respond,
+    cmd: Refund,
+) -> ApiResult<Value> {
+    let amount = refundable(&cmd.charge, cmd.amount)?;
+    let net = cmd
+        .charge
+        .net
+        .as_ref()
+        .ok_or_else(|| ApiError::internal("charge without network reference"))?;
+    let prepared = rc
+        .st
+        .connector
+        .prepare_follow_up(
+            FollowUpKind::Refund,
+            &net.net_ref,
+            &net.rrn,
+            amount.minor(),
+            net.currency_numeric,
+        )
+        .map_err(ApiError::internal)?;
+    let phases = RefundPhases {
+        draft: Draft {
+            id: crate::ids::new_id("re"),
+            amount,
+            reason: cmd.reason,
+            metadata: cmd.metadata,
+        },
+        record: prepared.record.clone(),
+        prepared: Some(prepared),
+        charge: cmd.charge,
+        charge_version: cmd.charge_version,
+    };
+    super::run(rc, respond, phases).await
+}
+
+impl Phases for RefundPhases {
+    type Reply = FollowUpAnswer;
+
+    fn record(&mut self, rc: &RequestContext) -> ApiResult<Recorded> {
+        let ch = &mut self.charge;
+        ch.refund_reserved += self.draft.amount.minor();
+        Ok(Recorded {
+            ops: vec![update(&ch.id, self.charge_version, &to_value(&*ch))],
+            attempt_id: format!("{}:refund", self.draft.id),
+            attempt: AttemptRecord::Refund {
+                charge: ch.id.clone(),
+                refund: self.draft.id.clone(),
+                follow_up: self.record.clone(),
+                reason: self.draft.reason.clone(),
+                metadata: self.draft.metadata.clone(),
+                idempotency_key: rc.idempotency_key().map(str::to_string),
+            },
+        })
+    }
+
+    fn call<'a>(&'a mut self, rc: &'a RequestContext) -> BoxFuture<'a, FollowUpAnswer> {
+        let prepared = self.prepared.take();
+        Box::pin(async move {
+            match prepared {
+                Some(p) => follow_up::send(&rc.st, p, &self.record).await,
+                None => FollowUpAnswer::Unknown("the refund was already sent".into()),
+            }
+        })
+    }
+
+    fn settle(
+        self,
+        rc: &RequestContext,
+        reply: FollowUpAnswer,
+    ) -> BoxFuture<'_, ApiResult<Settled>> {
+        Box::pin(async move {
+            let ok = match reply {
+                FollowUpAnswer::Approved => true,
+                FollowUpAnswer::Refused(_) => false,
+                FollowUpAnswer::Unknown(why) => {
+                    return Err(ApiError::internal(format!("refund outcome unknown: {why}")));
+                }
+            };
+            let (ops, refund) = writes(
+                &rc.scope(),
+                self.charge,
+                self.charge_version + 1,
+                self.draft,
+                ok,
+                rc.idempotency_key(),
+                rc.now,
+            )?;
+            Ok(Settled {
+                ops,
+                answer: Ok(Answer {
+                    primary: refund,
+                    charge: None,
+                }),
+                keep_attempt: false,
+                undo: None,
+                counter: ok.then_some(|m| &m.refunds),
+            })
+        })
+    }
+}
+
+/// The writes that record a refund's answer: the refund object, the charge (reservation
+/// released, refunded amount on success), the ledger entry and balance transaction, events.
+fn writes(
+    scope: &Scope,
+    mut ch: Charge,
+    ch_version: i64,
+    draft: Draft,
+    ok: bool,
+    key: Option<&str>,
+    now: i64,
+) -> ApiResult<(Vec<Op>, Value)> {
+    let amount = draft.amount;
+    ch.refund_reserved = (ch.refund_reserved - amount.minor()).max(0);
+    let mut re = RefundDoc {
+        id: draft.id,
+        object: "refund".into(),
+        amount: amount.minor(),
+        balance_transaction: None,
+        charge: ch.id.clone(),
+        created: now,
+        currency: ch.currency.clone(),
+        failure_reason: None,
+        metadata: draft.metadata,
+        payment_intent: ch.payment_intent.clone(),
+        reason: draft.reason,
+        status: RefundStatus::Succeeded,
+    };
+    let mut ops = Vec::new();
+    if ok {
+        let currency = amount.currency();
+        let txn = balance_txn(
+            scope,
+            "refund",
+            &re.id,
+            currency,
+            -amount.minor(),
+            0,
+            now,
+            "available",
+            now,
+        );
+        let entry = paygate_ledger::refund(
+            format!("refund:{}", re.id),
+            ch.processor,
+            &scope.merchant_id,
+            scope.livemode,
+            currency,
+            amount.minor(),
+            &re.id,
+        )
+        .map_err(ApiError::internal)?;
+        ops.push(ledger(entry, now));
+        ops.push(txn.op);
+        re.balance_transaction = Some(txn.id);
+        ch.amount_refunded += amount.minor();
+        ch.refunded = refunded_of_captured(&ch) >= ch.amount_captured;
+    } else {
+        re.status = RefundStatus::Failed;
+        re.failure_reason = Some("declined".into());
+    }
+    let re_doc = to_value(&re);
+    let ch_doc = to_value(&ch);
+    ops.push(insert(scope, "refund", Some(&ch.id), &re_doc, now));
+    ops.push(update(&ch.id, ch_version, &ch_doc));
+    ops.push(event(scope, "refund.created", &re_doc, key, now));
+    let (follow, doc) = if ok {
+        ("charge.refunded", &ch_doc)
+    } else {
+        ("refund.failed", &re_doc)
+    };
+    ops.push(event(scope, follow, doc, key, now));
+    Ok((ops, re_doc))
+}
+
+/// Recovery of a refund whose answer was lost: ask again with a repeat and record what the
+/// counterparty says.
+pub async fn recover(
+    st: &AppState,
+    scope: &Scope,
+    record: &AttemptRecord,
+    ops: &mut Vec<Op>,
+) -> Result<bool, String> {
+    let AttemptRecord::Refund {
+        charge,
+        refund,
+        follow_up,
+        reason,
+        metadata,
+        ..
+    } = record
+    else {
+        return Ok(false);
+    };
+    let Resent {
+        amount,
+        approved,
+        charge_version,
+        charge: ch,
+    } = follow_up::resend_for(st, scope, follow_up, charge).await?;
+    let draft = Draft {
+        id: refund.clone(),
+        amount: ch.money(amount).map_err(|e| e.message)?,
+        reason: reason.clone(),
+        metadata: metadata.clone(),
+    };
+    let (writes, _) = writes(scope, ch, charge_version, draft, approved, None, st.now())
+        .map_err(|e| e.message)?;
+    tracing::info!(charge = %charge, refund_approved = approved, "finished an interrupted refund from the network's recorded answer");
+    ops.extend(writes);
+    Ok(true)
+}
