@@ -258,26 +258,31 @@ pub fn render_human(s: &Summary) -> String {
         let _ = writeln!(out, "{}", describe_rss(rss));
     }
     if let Some(w) = &s.webhooks {
-        let slow = match w.slow_endpoint_ms {
-            Some(ms) => format!(
-                "; slow endpoint ({ms} ms): {} deliveries",
-                w.slow_deliveries
-            ),
-            None => String::new(),
-        };
-        let _ = writeln!(
-            out,
-            "webhooks: healthy endpoint {} deliveries ({:.1}/s during payments){slow}",
-            w.healthy_deliveries, w.healthy_deliveries_per_s
-        );
-        let l = &w.healthy_lag_ms;
-        let _ = writeln!(
-            out,
-            "webhook lag (payment sent -> event received, healthy endpoint): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms over {} events",
-            l.p50, l.p99, l.max, l.count
-        );
+        describe_webhooks(&mut out, w);
     }
     out
+}
+
+/// The webhook lines of the human report.
+fn describe_webhooks(out: &mut String, w: &crate::webhooks::WebhookReport) {
+    let slow = match w.slow_endpoint_ms {
+        Some(ms) => format!(
+            "; slow endpoint ({ms} ms): {} deliveries",
+            w.slow_deliveries
+        ),
+        None => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "webhooks: healthy endpoint {} deliveries ({:.1}/s during payments){slow}",
+        w.healthy_deliveries, w.healthy_deliveries_per_s
+    );
+    let l = &w.healthy_lag_ms;
+    let _ = writeln!(
+        out,
+        "webhook lag (payment sent -> event received, healthy endpoint): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms over {} events",
+        l.p50, l.p99, l.max, l.count
+    );
 }
 
 fn describe_errors(errors: &ErrorCounts) -> String {

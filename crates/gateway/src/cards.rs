@@ -152,40 +152,9 @@ pub fn new_card(
         .seal(&vault_id, &data)
         .map_err(ApiError::internal)?;
     let CardData { pan, expiry } = data;
-    let brand = pan.brand().as_str().to_string();
-    let pm = PaymentMethod {
-        id: pm_id.clone(),
-        object: "payment_method".into(),
-        kind: PaymentMethodType::Card,
-        billing_details: BillingDetails::default(),
-        card: CardDetails {
-            brand: brand.clone(),
-            last4: pan.last4().to_string(),
-            exp_month: expiry.month,
-            exp_year: expiry.year,
-            fingerprint: fingerprint.clone(),
-            funding: "credit".into(),
-            country: None,
-            checks: CardChecks {
-                cvc_check: if cvc.is_some() {
-                    "unchecked"
-                } else {
-                    "unavailable"
-                }
-                .into(),
-            },
-            networks: CardNetworks {
-                available: vec![brand],
-                preferred: None,
-            },
-        },
-        created: now,
-        customer: None,
-        livemode: scope.livemode,
-        metadata: serde_json::Map::new(),
-        vault: vault_id.clone(),
-    }
-    .to_document();
+    let ids = (pm_id.as_str(), vault_id.as_str());
+    let pm = card_payment_method(ids, &pan, &expiry, &fingerprint, cvc.is_some(), scope, now)
+        .to_document();
     let new_ops = vec![
         Op::InsertVaultCard(VaultCardRow {
             id: vault_id,
@@ -217,6 +186,47 @@ pub fn new_card(
         cvc,
         new_ops,
     })
+}
+
+/// The PaymentMethod document of a new card: brand, last 4 and fingerprint, never the PAN.
+/// `ids` are the PaymentMethod's and its vault record's.
+fn card_payment_method(
+    (pm_id, vault_id): (&str, &str),
+    pan: &Pan,
+    expiry: &Expiry,
+    fingerprint: &str,
+    with_cvc: bool,
+    scope: &Scope,
+    now: i64,
+) -> PaymentMethod {
+    let brand = pan.brand().as_str().to_string();
+    PaymentMethod {
+        id: pm_id.to_string(),
+        object: "payment_method".into(),
+        kind: PaymentMethodType::Card,
+        billing_details: BillingDetails::default(),
+        card: CardDetails {
+            brand: brand.clone(),
+            last4: pan.last4().to_string(),
+            exp_month: expiry.month,
+            exp_year: expiry.year,
+            fingerprint: fingerprint.to_string(),
+            funding: "credit".into(),
+            country: None,
+            checks: CardChecks {
+                cvc_check: if with_cvc { "unchecked" } else { "unavailable" }.into(),
+            },
+            networks: CardNetworks {
+                available: vec![brand],
+                preferred: None,
+            },
+        },
+        created: now,
+        customer: None,
+        livemode: scope.livemode,
+        metadata: serde_json::Map::new(),
+        vault: vault_id.to_string(),
+    }
 }
 
 /// Opens a saved PaymentMethod (or a `pm_card_*` test token) for an authorization.

@@ -12,7 +12,7 @@ use crate::render::{expand, list_envelope, list_request, public};
 use crate::state::{AppState, SharedState};
 use axum::extract::{Path, State};
 use axum::response::Response;
-use paygate_ledger::{AccountId, AccountKind};
+use paygate_ledger::{AccountId, AccountKind, Currency};
 use paygate_store::ListFilter;
 use paygate_store::{Scope, WriteUnit};
 use serde::Deserialize;
@@ -133,20 +133,9 @@ enum PayoutSource {
     Card,
 }
 
-async fn create_payout_inner(mut ctx: Ctx) -> ApiResult<Value> {
-    let p: PayoutParams = ctx.params.typed()?;
-    let currency = parse_currency(&p.currency.0)?;
-    let amount = check_positive("amount", p.amount.0)?;
-    let description = p.description.and_then(Text::non_empty);
-    let metadata = p.metadata.unwrap_or_default().0;
-    let statement_descriptor = p
-        .statement_descriptor
-        .map(|s| s.0)
-        .filter(|s| !s.is_empty());
-    let expands = p.expand.unwrap_or_default().0;
-    let _ = (p.method, p.source_type);
-    let scope = ctx.scope();
-    let available = merchant_balances(&ctx.st, &scope)
+/// A payout may take only what is available in its currency.
+async fn check_available(ctx: &Ctx, currency: Currency, amount: i64) -> ApiResult<()> {
+    let available = merchant_balances(&ctx.st, &ctx.scope())
         .await?
         .get(currency.code())
         .map(|b| b.0)
@@ -161,6 +150,23 @@ async fn create_payout_inner(mut ctx: Ctx) -> ApiResult<Value> {
             ),
         ));
     }
+    Ok(())
+}
+
+async fn create_payout_inner(mut ctx: Ctx) -> ApiResult<Value> {
+    let p: PayoutParams = ctx.params.typed()?;
+    let currency = parse_currency(&p.currency.0)?;
+    let amount = check_positive("amount", p.amount.0)?;
+    let description = p.description.and_then(Text::non_empty);
+    let metadata = p.metadata.unwrap_or_default().0;
+    let statement_descriptor = p
+        .statement_descriptor
+        .map(|s| s.0)
+        .filter(|s| !s.is_empty());
+    let expands = p.expand.unwrap_or_default().0;
+    let _ = (p.method, p.source_type);
+    let scope = ctx.scope();
+    check_available(&ctx, currency, amount).await?;
     let id = new_id("po");
     let txn = balance_txn(
         &scope,

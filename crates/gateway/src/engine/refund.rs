@@ -215,31 +215,9 @@ fn writes(
     };
     let mut ops = Vec::new();
     if ok {
-        let currency = amount.currency();
-        let txn = balance_txn(
-            scope,
-            "refund",
-            &re.id,
-            currency,
-            -amount.minor(),
-            0,
-            now,
-            "available",
-            now,
-        );
-        let entry = paygate_ledger::refund(
-            format!("refund:{}", re.id),
-            ch.processor,
-            &scope.merchant_id,
-            scope.livemode,
-            currency,
-            amount.minor(),
-            &re.id,
-        )
-        .map_err(ApiError::internal)?;
-        ops.push(ledger(entry, now));
-        ops.push(txn.op);
-        re.balance_transaction = Some(txn.id);
+        let (posting, txn_id) = refund_postings(scope, ch.processor, &re.id, amount, now)?;
+        ops.extend(posting);
+        re.balance_transaction = Some(txn_id);
         ch.amount_refunded += amount.minor();
         ch.refunded = refunded_of_captured(&ch) >= ch.amount_captured;
     } else {
@@ -258,6 +236,41 @@ fn writes(
     };
     ops.push(event(scope, follow, doc, key, now));
     Ok((ops, re_doc))
+}
+
+/// The ledger entry and balance transaction of an approved refund: the money goes back from
+/// the merchant's balance through the processor's receivable. Returns the ops and the balance
+/// transaction's id.
+fn refund_postings(
+    scope: &Scope,
+    processor: paygate_ledger::Counterparty,
+    refund_id: &str,
+    amount: Money,
+    now: i64,
+) -> ApiResult<(Vec<Op>, String)> {
+    let currency = amount.currency();
+    let txn = balance_txn(
+        scope,
+        "refund",
+        refund_id,
+        currency,
+        -amount.minor(),
+        0,
+        now,
+        "available",
+        now,
+    );
+    let entry = paygate_ledger::refund(
+        format!("refund:{refund_id}"),
+        processor,
+        &scope.merchant_id,
+        scope.livemode,
+        currency,
+        amount.minor(),
+        refund_id,
+    )
+    .map_err(ApiError::internal)?;
+    Ok((vec![ledger(entry, now), txn.op], txn.id))
 }
 
 /// Recovery of a refund whose answer was lost: ask again with a repeat and record what the
