@@ -56,6 +56,7 @@ pub async fn confirm(
             currency,
             capture: pi.capture_method == CaptureMethod::Automatic,
             merchant_id: &scope.merchant_id,
+            authentication: None,
         })
         .map_err(ApiError::internal)?;
     let net_ref = prepared.reference.clone();
