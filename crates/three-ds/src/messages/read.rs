@@ -59,12 +59,13 @@ pub fn read_erro_message(body: &[u8]) -> Result<ReceivedErro, ValidationError> {
     }
 }
 
-/// Whether `v` is a CAVV: 28 standard base64 characters decoding to 20 bytes.
+/// Whether `v` is a CAVV: 28 characters of standard base64 (20 bytes with padding, as the
+/// contract's CAVV; Mastercard's 21-byte AAV fills the 28 characters without padding).
 pub(crate) fn is_authentication_value(v: &str) -> bool {
     v.len() == AuthenticationValue::CHARS
         && STANDARD
             .decode(v)
-            .is_ok_and(|b| b.len() == AuthenticationValue::BYTES)
+            .is_ok_and(|b| b.len() >= AuthenticationValue::BYTES)
 }
 
 /// The ECI and CAVV a Y or A result must carry, and must not carry otherwise.
@@ -76,7 +77,7 @@ fn read_cavv(
     let cavv = f.checked_optional(
         "authenticationValue",
         is_authentication_value,
-        "must be 28 base64 characters (20 bytes)",
+        "must be 28 standard base64 characters",
     )?;
     if status.carries_cavv() {
         let eci = eci.ok_or_else(|| f.error(ErrorCode::RequiredMissing, "eci", "is required"))?;

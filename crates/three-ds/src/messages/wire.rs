@@ -36,7 +36,7 @@ impl fmt::Debug for AcctNumber {
     }
 }
 
-/// The CAVV / AAV (`authenticationValue`): 28 standard base64 characters of 20 bytes. A
+/// The CAVV / AAV (`authenticationValue`): 28 standard base64 characters (20 bytes). A
 /// bearer-ish proof of authentication: `Debug` never prints it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -45,7 +45,7 @@ pub struct AuthenticationValue(pub(crate) String);
 impl AuthenticationValue {
     /// Length of the base64 form, in characters.
     pub const CHARS: usize = 28;
-    /// Length of the decoded value, in bytes.
+    /// Least length of the decoded value, in bytes.
     pub const BYTES: usize = 20;
 
     /// The base64 text, for the authorization (DE 48.43); a deliberate, greppable call.
