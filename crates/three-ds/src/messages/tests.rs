@@ -23,7 +23,10 @@ fn ares_c() -> Value {
     o.remove("eci");
     o.remove("authenticationValue");
     o.insert("transStatus".into(), json!("C"));
-    o.insert("acsURL".into(), json!("http://127.0.0.1:7400/acs/challenge"));
+    o.insert(
+        "acsURL".into(),
+        json!("http://127.0.0.1:7400/acs/challenge"),
+    );
     o.insert("acsChallengeMandated".into(), json!("N"));
     o.insert("authenticationType".into(), json!("01"));
     v
@@ -119,12 +122,20 @@ fn each_malformed_ares_field_is_named_with_203() {
     }
     let c = ares_c();
     assert_eq!(
-        refusal(read_ares(&with(&c, "acsURL", Some(json!("javascript:alert(1)"))))),
+        refusal(read_ares(&with(
+            &c,
+            "acsURL",
+            Some(json!("javascript:alert(1)"))
+        ))),
         (ErrorCode::InvalidFormat, "acsURL".to_owned())
     );
     // A CAVV on a result that carries none.
     assert_eq!(
-        refusal(read_ares(&with(&c, "authenticationValue", Some(json!(CAVV))))),
+        refusal(read_ares(&with(
+            &c,
+            "authenticationValue",
+            Some(json!(CAVV))
+        ))),
         (ErrorCode::InvalidFormat, "authenticationValue".to_owned())
     );
 }
@@ -185,10 +196,30 @@ fn rreq_fields_are_checked_per_transstatus() {
         (&y, "interactionCounter", None, ErrorCode::RequiredMissing),
         (&y, "messageCategory", None, ErrorCode::RequiredMissing),
         (&y, "authenticationValue", None, ErrorCode::RequiredMissing),
-        (&y, "transStatus", Some(json!("C")), ErrorCode::InvalidFormat),
-        (&y, "messageCategory", Some(json!("03")), ErrorCode::InvalidFormat),
-        (&n, "challengeCancel", Some(json!("09")), ErrorCode::InvalidFormat),
-        (&y, "threeDSServerTransID", Some(json!("x")), ErrorCode::InvalidFormat),
+        (
+            &y,
+            "transStatus",
+            Some(json!("C")),
+            ErrorCode::InvalidFormat,
+        ),
+        (
+            &y,
+            "messageCategory",
+            Some(json!("03")),
+            ErrorCode::InvalidFormat,
+        ),
+        (
+            &n,
+            "challengeCancel",
+            Some(json!("09")),
+            ErrorCode::InvalidFormat,
+        ),
+        (
+            &y,
+            "threeDSServerTransID",
+            Some(json!("x")),
+            ErrorCode::InvalidFormat,
+        ),
     ];
     for (base, field, value, code) in cases {
         assert_eq!(
@@ -212,8 +243,15 @@ fn a_cres_must_be_final_and_complete() {
         Ok(Answer::Response(_))
     ));
     assert_eq!(
-        refusal(read_cres_json(&with(&cres, "challengeCompletionInd", Some(json!("N"))))),
-        (ErrorCode::InvalidFormat, "challengeCompletionInd".to_owned())
+        refusal(read_cres_json(&with(
+            &cres,
+            "challengeCompletionInd",
+            Some(json!("N"))
+        ))),
+        (
+            ErrorCode::InvalidFormat,
+            "challengeCompletionInd".to_owned()
+        )
     );
     assert_eq!(
         refusal(read_cres_json(&with(&cres, "acsTransID", None))),
@@ -230,7 +268,10 @@ fn a_refusal_becomes_an_erro_naming_the_field() {
     assert_eq!(erro["errorComponent"], "S");
     assert_eq!(erro["errorDetail"], "eci");
     assert_eq!(erro["errorMessageType"], "ARes");
-    assert_eq!(erro["threeDSServerTransID"], "8a880dc0-d2d2-4067-bcb1-b08d1690b26e");
+    assert_eq!(
+        erro["threeDSServerTransID"],
+        "8a880dc0-d2d2-4067-bcb1-b08d1690b26e"
+    );
 }
 
 #[test]
