@@ -62,7 +62,7 @@ pub enum AuthenticationStart {
     Frictionless(Outcome),
     /// C: send the payer's browser to the ACS. Store `pending` durably first: the RReq and the
     /// CRes are checked against it, possibly by another process after a restart.
-    Challenge(Challenge),
+    Challenge(Box<Challenge>),
     /// N, U or R: the issuer did not authenticate the payer (see `trans_status_reason`).
     Failed(Outcome),
     /// The DS could not be asked (unreachable, timed out, not HTTP 200): 3DS was not done.
@@ -130,7 +130,7 @@ pub enum Error {
     },
     /// Another component answered (or the ACS put in `cres`) an Erro.
     #[error("3-D Secure error {}", erro_summary(.0))]
-    Erro(ReceivedErro),
+    Erro(Box<ReceivedErro>),
     /// A received message broke the contract (names the field and the Erro code).
     #[error("invalid 3-D Secure message: {0}")]
     InvalidMessage(ValidationError),

@@ -28,7 +28,7 @@ pub enum RreqResult {
     /// The first RReq of a pending challenge: store `pending` (its `result` now set) and go
     /// on with `outcome`. Answered RRes.
     Accepted {
-        pending: PendingAuthentication,
+        pending: Box<PendingAuthentication>,
         outcome: Outcome,
     },
     /// The same RReq again (its RRes was lost): answered RRes again, nothing to store.
@@ -113,18 +113,18 @@ fn refuse(rreq: &RReq, code: ErrorCode, field: &str, rule: &'static str) -> Rreq
         field: field.to_owned(),
         rule,
         message_type: Some(MessageType::RReq.code().to_owned()),
-        ids: crate::messages::ReceivedIds {
+        ids: Box::new(crate::messages::ReceivedIds {
             three_ds_server_trans_id: Some(rreq.three_ds_server_trans_id.to_string()),
             ds_trans_id: Some(rreq.ds_trans_id.to_string()),
             acs_trans_id: Some(rreq.acs_trans_id.to_string()),
-        },
+        }),
     })
 }
 
 impl ThreeDsServer {
     /// Reads an RReq body; an invalid one is answered with Erro (the `Err` is the reply).
-    pub fn read_rreq(&self, body: &[u8]) -> Result<RReq, RreqHandled> {
-        read_rreq(body).map_err(erro_reply)
+    pub fn read_rreq(&self, body: &[u8]) -> Result<RReq, Box<RreqHandled>> {
+        read_rreq(body).map_err(|e| Box::new(erro_reply(e)))
     }
 
     /// Answers a valid RReq against the caller's record of its transaction (`None` when the
@@ -182,7 +182,7 @@ impl ThreeDsServer {
                 "already finished with another result",
             ),
             None => {
-                let mut pending = pending.clone();
+                let mut pending = Box::new(pending.clone());
                 pending.result = Some(outcome.clone());
                 rres_reply(rreq, RreqResult::Accepted { pending, outcome })
             }
@@ -201,7 +201,7 @@ impl ThreeDsServer {
                 let pending = lookup(rreq.three_ds_server_trans_id);
                 self.answer_rreq(&rreq, pending.as_ref())
             }
-            Err(reply) => reply,
+            Err(reply) => *reply,
         }
     }
 
@@ -233,7 +233,7 @@ impl ThreeDsServer {
                 acs_trans_id: c.acs_trans_id,
                 trans_status: c.trans_status,
             }),
-            Answer::Erro(e) => Err(Error::Erro(e)),
+            Answer::Erro(e) => Err(Error::Erro(Box::new(e))),
         }
     }
 }

@@ -175,7 +175,7 @@ impl ThreeDsServer {
             .map_err(Error::Transport)?;
         let pres = match read_pres(&answer)? {
             Answer::Response(p) => p,
-            Answer::Erro(e) => return Err(Error::Erro(e)),
+            Answer::Erro(e) => return Err(Error::Erro(Box::new(e))),
         };
         if pres.three_ds_server_trans_id != id {
             return Err(unknown_transaction("threeDSServerTransID"));
@@ -212,7 +212,7 @@ impl ThreeDsServer {
         };
         let ares = match read_ares(&answer)? {
             Answer::Response(a) => a,
-            Answer::Erro(e) => return Err(Error::Erro(e)),
+            Answer::Erro(e) => return Err(Error::Erro(Box::new(e))),
         };
         let scheme = EciScheme::of(req.pan.brand());
         check_ares(&ares, req.three_ds_server_trans_id, scheme)?;
@@ -445,7 +445,7 @@ fn start(ares: ARes, req: &AuthenticationRequest<'_>, scheme: EciScheme) -> Auth
                 challenge_window_size: req.window_size,
             };
             let json = serde_json::to_vec(&creq).expect("a CReq serializes");
-            AuthenticationStart::Challenge(Challenge {
+            AuthenticationStart::Challenge(Box::new(Challenge {
                 creq: URL_SAFE_NO_PAD.encode(json),
                 acs_trans_id: outcome.acs_trans_id,
                 ds_trans_id: outcome.ds_trans_id,
@@ -461,7 +461,7 @@ fn start(ares: ARes, req: &AuthenticationRequest<'_>, scheme: EciScheme) -> Auth
                     result: None,
                 },
                 acs_url,
-            })
+            }))
         }
         TransStatus::NotAuthenticated | TransStatus::Unavailable | TransStatus::Rejected => {
             AuthenticationStart::Failed(outcome)

@@ -24,8 +24,9 @@ pub struct ValidationError {
     pub rule: &'static str,
     /// The `messageType` as received, when there was one.
     pub message_type: Option<String>,
-    /// The ids of the message as received (text), to echo in the Erro.
-    pub ids: ReceivedIds,
+    /// The ids of the message as received (text), to echo in the Erro (boxed: errors stay
+    /// small on the happy path).
+    pub ids: Box<ReceivedIds>,
 }
 
 /// The transaction ids of a received message, as text, for an Erro that answers it.
@@ -81,7 +82,7 @@ impl Fields {
             field: field.to_owned(),
             rule,
             message_type: None,
-            ids: ReceivedIds::default(),
+            ids: Box::default(),
         };
         if body.len() > MAX_MESSAGE_BYTES {
             return Err(bare(ErrorCode::MessageInvalid, "message", "is too large"));
@@ -140,7 +141,7 @@ impl Fields {
             field: field.to_owned(),
             rule,
             message_type: (!self.message_type.is_empty()).then(|| self.message_type.clone()),
-            ids: self.ids.clone(),
+            ids: Box::new(self.ids.clone()),
         }
     }
 

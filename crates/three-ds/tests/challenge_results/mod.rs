@@ -19,7 +19,7 @@ async fn challenge() -> (ThreeDsServer, Challenge, Uuid) {
     let AuthenticationStart::Challenge(c) = start.unwrap() else {
         panic!("expected a challenge");
     };
-    (server, c, id)
+    (server, *c, id)
 }
 
 fn rreq(id: Uuid, status: &str) -> Value {
