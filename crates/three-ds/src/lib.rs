@@ -38,6 +38,7 @@
 
 pub mod card_ranges;
 mod client;
+mod config;
 pub mod eci;
 pub mod messages;
 mod outcome;
@@ -46,8 +47,9 @@ mod server;
 
 pub use card_ranges::{CardRanges, Enrollment};
 pub use client::{Timeouts, TransportError};
+pub use config::{AuthenticationRequest, BrowserInfo, Requestor};
 pub use eci::EciScheme;
 pub use messages::{ChallengeInd, ChallengeWindowSize, TransStatus, ValidationError};
 pub use outcome::{AuthenticationStart, Challenge, Error, Outcome, PendingAuthentication};
 pub use results::{CresResult, RreqHandled, RreqResult};
-pub use server::{AuthenticationRequest, BrowserInfo, Requestor, ThreeDsServer};
+pub use server::ThreeDsServer;

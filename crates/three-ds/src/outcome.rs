@@ -26,8 +26,8 @@ pub struct Outcome {
     pub authentication_value: Option<AuthenticationValue>,
     /// The DS's id of the transaction (DE 48.44 of the authorization).
     pub ds_trans_id: Uuid,
-    /// The ACS's id of the transaction.
-    pub acs_trans_id: Uuid,
+    /// The ACS's id of the transaction (absent when the DS answered alone).
+    pub acs_trans_id: Option<Uuid>,
     /// The protocol version, "2.2.0".
     pub message_version: String,
     /// Why a challenge ended without the cardholder's answer (RReq only).

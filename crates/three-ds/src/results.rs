@@ -167,7 +167,7 @@ impl ThreeDsServer {
             eci: rreq.eci.clone(),
             authentication_value: rreq.authentication_value.clone(),
             ds_trans_id: rreq.ds_trans_id,
-            acs_trans_id: rreq.acs_trans_id,
+            acs_trans_id: Some(rreq.acs_trans_id),
             message_version: rreq.message_version.clone(),
             challenge_cancel: rreq.challenge_cancel,
         };

@@ -168,6 +168,7 @@ async fn u_n_and_r_are_failures_with_their_reason() {
         (PAN_NOT_AUTHENTICATED, TransStatus::NotAuthenticated, "01"),
         (PAN_REJECTED, TransStatus::Rejected, "02"),
         ("4000000000001034", TransStatus::Unavailable, "08"),
+        (PAN_NO_ACS, TransStatus::Unavailable, "08"),
     ];
     for (pan, status, reason) in cases {
         let (start, _) = authenticate(&server, pan, ChallengeInd::NoPreference).await;

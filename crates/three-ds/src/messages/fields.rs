@@ -198,6 +198,16 @@ impl Fields {
             .ok_or_else(|| self.error(ErrorCode::InvalidFormat, name, "must be a UUID (36 chars)"))
     }
 
+    /// A UUID that may be absent.
+    pub(crate) fn uuid_optional(&self, name: &str) -> Result<Option<Uuid>, ValidationError> {
+        match self.optional(name)? {
+            Some(v) => parse_uuid(v).map(Some).ok_or_else(|| {
+                self.error(ErrorCode::InvalidFormat, name, "must be a UUID (36 chars)")
+            }),
+            None => Ok(None),
+        }
+    }
+
     /// A required coded value.
     pub(crate) fn code<T>(
         &self,

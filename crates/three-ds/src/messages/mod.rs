@@ -1,5 +1,6 @@
-//! EMV 3-D Secure 2.2.0 messages as paygate's 3DS Server sends and receives them (the contract is
-//! `docs/threeds.md` / the project's threeds contract): typed structs with the exact JSON names
+//! EMV 3-D Secure 2.2.0 messages as paygate's 3DS Server sends and receives them (the wire
+//! contract it shares with the DS + ACS simulator, `crates/sim/threeds`, which implements its
+//! side independently): typed structs with the exact JSON names
 //! ([`wire`]), the coded values as enums ([`codes`]), and readers that validate every received
 //! message and name the offending field ([`read`], [`ValidationError`]).
 //!

@@ -131,6 +131,23 @@ pub fn read_ares(body: &[u8]) -> Result<Answer<ARes>, ValidationError> {
             _ => Ok(()),
         }
     };
+    // The ACS answered (Y, A, C): its ids are required; a DS answering alone may omit them.
+    let from_acs = trans_status.carries_cavv() || challenge;
+    let acs_trans_id = f.uuid_optional("acsTransID")?;
+    let acs_reference_number =
+        f.checked_optional("acsReferenceNumber", reference, "must be 1..=64 characters")?;
+    for (name, present) in [
+        ("acsTransID", acs_trans_id.is_some()),
+        ("acsReferenceNumber", acs_reference_number.is_some()),
+    ] {
+        if from_acs && !present {
+            return Err(f.error(
+                ErrorCode::RequiredMissing,
+                name,
+                "is required when transStatus is Y, A or C",
+            ));
+        }
+    }
     when_challenge("acsURL")?;
     when_challenge("acsChallengeMandated")?;
     when_challenge("authenticationType")?;
@@ -139,12 +156,8 @@ pub fn read_ares(body: &[u8]) -> Result<Answer<ARes>, ValidationError> {
         message_version: MESSAGE_VERSION.to_owned(),
         three_ds_server_trans_id: f.uuid("threeDSServerTransID")?,
         ds_trans_id: f.uuid("dsTransID")?,
-        acs_trans_id: f.uuid("acsTransID")?,
-        acs_reference_number: f.checked(
-            "acsReferenceNumber",
-            reference,
-            "must be 1..=64 characters",
-        )?,
+        acs_trans_id,
+        acs_reference_number,
         acs_operator_id: f.checked_optional(
             "acsOperatorID",
             reference,

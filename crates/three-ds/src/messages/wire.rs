@@ -200,10 +200,13 @@ pub struct ARes {
     pub three_ds_server_trans_id: Uuid,
     #[serde(rename = "dsTransID")]
     pub ds_trans_id: Uuid,
-    #[serde(rename = "acsTransID")]
-    pub acs_trans_id: Uuid,
-    #[serde(rename = "acsReferenceNumber")]
-    pub acs_reference_number: String,
+    /// Always present when the ACS answered (Y, A, C); a DS answering alone (N, U, R for a card
+    /// it has no record of) may leave it out.
+    #[serde(rename = "acsTransID", skip_serializing_if = "Option::is_none")]
+    pub acs_trans_id: Option<Uuid>,
+    /// As `acs_trans_id`.
+    #[serde(rename = "acsReferenceNumber", skip_serializing_if = "Option::is_none")]
+    pub acs_reference_number: Option<String>,
     #[serde(rename = "acsOperatorID", skip_serializing_if = "Option::is_none")]
     pub acs_operator_id: Option<String>,
     #[serde(rename = "dsReferenceNumber")]

@@ -33,6 +33,8 @@ pub const PAN_WRONG_ECI: &str = "5105105105105100";
 pub const PAN_ERRO: &str = "4111111111111111";
 /// Never answered.
 pub const PAN_SILENT: &str = "4012888888881881";
+/// U "08" from the DS alone, without the ACS's ids.
+pub const PAN_NO_ACS: &str = "4000000000001042";
 /// Answered for another threeDSServerTransID.
 pub const PAN_OTHER_TRANSACTION: &str = "4000056655665556";
 
@@ -164,6 +166,12 @@ async fn areq(State(seen): State<Seen>, body: Bytes) -> String {
     };
     for (k, v) in extra.as_object().unwrap() {
         ares[k] = v.clone();
+    }
+    if pan == PAN_NO_ACS {
+        let o = ares.as_object_mut().unwrap();
+        for k in ["acsTransID", "acsReferenceNumber", "acsOperatorID"] {
+            o.remove(k);
+        }
     }
     ares.to_string()
 }
