@@ -15,9 +15,8 @@ use crate::client::{DsClient, Timeouts};
 use crate::config::{AuthenticationRequest, Requestor, check_request, check_requestor, invalid};
 use crate::eci::EciScheme;
 use crate::messages::{
-    AReq, ARes, AcctNumber, Answer, CReq, ChallengeInd, ChallengeWindowSize, DeviceChannel,
-    ErrorCode, MESSAGE_VERSION, MessageCategory, MessageType, PReq, TransStatus, ValidationError,
-    read_ares, read_pres,
+    AReq, ARes, AcctNumber, Answer, CReq, DeviceChannel, ErrorCode, MESSAGE_VERSION,
+    MessageCategory, MessageType, PReq, TransStatus, ValidationError, read_ares, read_pres,
 };
 use crate::outcome::{AuthenticationStart, Challenge, Error, Outcome, PendingAuthentication};
 
