@@ -166,7 +166,12 @@ pub(crate) fn check_requestor(r: &Requestor) -> Result<(), Error> {
 
 pub(crate) fn check_request(req: &AuthenticationRequest<'_>) -> Result<(), Error> {
     let b = req.browser;
-    let checks: [(bool, &'static str, &'static str); 10] = [
+    let checks: [(bool, &'static str, &'static str); 11] = [
+        (
+            req.three_ds_server_trans_id.get_version_num() == 4,
+            "three_ds_server_trans_id",
+            "must be a UUID v4",
+        ),
         (
             (1..=req.currency.max_amount()).contains(&req.amount_minor),
             "amount_minor",

@@ -24,8 +24,9 @@
 //!    `threeDSServerURL`: [`ThreeDsServer::handle_rreq`] (or `read_rreq` + `answer_rreq`)
 //!    validates it against the stored record and returns the RRes/Erro to answer and, the first
 //!    time, the final [`Outcome`] with the record to store. Then the browser posts `cres` to the
-//!    notificationURL: [`ThreeDsServer::read_cres`] decodes it and [`CresResult::check`]
-//!    matches it to the record (the RReq's result is the one trusted).
+//!    notificationURL: [`ThreeDsServer::read_cres`] decodes it and [`CresResult::accept`]
+//!    matches it to the record (the RReq's result is the one trusted; a second CRes is
+//!    refused as a replay).
 //! 4. **Authorization** — a Y or A [`Outcome`] gives [`Outcome::authorization_data`]: ECI,
 //!    CAVV and dsTransID, which the card connector sends in ISO 8583 DE 48.42 / 48.43 / 48.44
 //!    (`docs/iso8583.md`); the ECI follows the brand ([`eci::EciScheme`]).
@@ -51,5 +52,5 @@ pub use config::{AuthenticationRequest, BrowserInfo, Requestor};
 pub use eci::EciScheme;
 pub use messages::{ChallengeInd, ChallengeWindowSize, TransStatus, ValidationError};
 pub use outcome::{AuthenticationStart, Challenge, Error, Outcome, PendingAuthentication};
-pub use results::{CresResult, RreqHandled, RreqResult};
+pub use results::{CresAccepted, CresResult, RreqHandled, RreqResult};
 pub use server::ThreeDsServer;

@@ -86,8 +86,9 @@ pub struct Challenge {
 
 /// A challenge in progress as the caller stores it (serde): the ids the AReq/ARes exchanged
 /// and what was sent, handed back to [`crate::ThreeDsServer::answer_rreq`] and
-/// [`crate::CresResult::check`]. `result` is set once the RReq is accepted: a second RReq
-/// or CRes for a finished transaction is recognised from it.
+/// [`crate::CresResult::accept`], which return it updated (`result` set by the RReq,
+/// `cres_received` by the CRes): a second RReq or CRes for a finished transaction is
+/// recognised from them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingAuthentication {
     /// Our id of the transaction.
@@ -108,6 +109,9 @@ pub struct PendingAuthentication {
     pub notification_url: String,
     /// The final result, once the RReq was accepted.
     pub result: Option<Outcome>,
+    /// Whether the browser already came back with the CRes.
+    #[serde(default)]
+    pub cres_received: bool,
 }
 
 impl PendingAuthentication {
@@ -134,6 +138,9 @@ pub enum Error {
     /// A received message broke the contract (names the field and the Erro code).
     #[error("invalid 3-D Secure message: {0}")]
     InvalidMessage(ValidationError),
+    /// A second CRes for a transaction whose payer already came back (a replayed `cres`).
+    #[error("the CRes of this 3-D Secure transaction was already received")]
+    CresReplayed,
     /// A CRes arrived before the RReq of its transaction was accepted.
     #[error("the results (RReq) of this 3-D Secure transaction have not arrived")]
     ResultsPending,

@@ -43,16 +43,25 @@ pub enum RreqResult {
 pub struct CresResult {
     /// Our id of the transaction: the key of the caller's record.
     pub three_ds_server_trans_id: Uuid,
-    /// The ACS's id (checked against the record by [`CresResult::check`]).
+    /// The ACS's id (checked against the record by [`CresResult::accept`]).
     pub acs_trans_id: Uuid,
     /// The result the ACS told the browser.
     pub trans_status: TransStatus,
 }
 
+/// A CRes that matched its record: store `pending` (now marked as returned) and go on with
+/// `outcome`, the RReq's result.
+#[derive(Debug)]
+pub struct CresAccepted {
+    pub pending: Box<PendingAuthentication>,
+    pub outcome: Outcome,
+}
+
 impl CresResult {
-    /// Checks the CRes against the caller's record and returns the trusted result (the
-    /// RReq's). The caller refuses a CRes for a payment it already moved on with (replay).
-    pub fn check<'p>(&self, pending: &'p PendingAuthentication) -> Result<&'p Outcome, Error> {
+    /// Checks the CRes against the caller's record: same ids, the RReq already accepted, the
+    /// same transStatus as the RReq's (the result trusted; the CRes came through the browser).
+    /// A second CRes for the record is refused with [`Error::CresReplayed`].
+    pub fn accept(&self, pending: &PendingAuthentication) -> Result<CresAccepted, Error> {
         let mismatch = |field: &str, rule| {
             Error::InvalidMessage(ValidationError {
                 code: ErrorCode::UnknownTransaction,
@@ -71,6 +80,9 @@ impl CresResult {
         if self.acs_trans_id != pending.acs_trans_id {
             return Err(mismatch("acsTransID", "is not this transaction's"));
         }
+        if pending.cres_received {
+            return Err(Error::CresReplayed);
+        }
         let outcome = pending.result.as_ref().ok_or(Error::ResultsPending)?;
         if outcome.trans_status != self.trans_status {
             return Err(Error::InvalidMessage(ValidationError {
@@ -81,7 +93,10 @@ impl CresResult {
                 ids: Default::default(),
             }));
         }
-        Ok(outcome)
+        let outcome = outcome.clone();
+        let mut pending = Box::new(pending.clone());
+        pending.cres_received = true;
+        Ok(CresAccepted { pending, outcome })
     }
 }
 
@@ -207,7 +222,7 @@ impl ThreeDsServer {
 
     /// Reads the `cres` form field (base64url of the CRes JSON, no padding). An Erro in its
     /// place (the ACS refused the CReq) is [`Error::Erro`]; check the result against the
-    /// caller's record with [`CresResult::check`].
+    /// caller's record with [`CresResult::accept`].
     pub fn read_cres(&self, cres: &str) -> Result<CresResult, Error> {
         let invalid = |code, rule| {
             Error::InvalidMessage(ValidationError {

@@ -248,6 +248,7 @@ fn start(ares: ARes, req: &AuthenticationRequest<'_>, scheme: EciScheme) -> Auth
                     acs_url: acs_url.clone(),
                     notification_url: req.notification_url.to_owned(),
                     result: None,
+                    cres_received: false,
                 },
                 acs_url,
             }))

@@ -262,14 +262,15 @@ fn bad_configuration_and_requests_name_the_field() {
 }
 
 #[tokio::test]
-async fn an_invalid_browser_value_is_refused_before_anything_is_sent() {
+async fn an_invalid_request_value_is_refused_before_anything_is_sent() {
     let ds = start().await;
     let server = ds.server();
     let pan = Pan::parse(PAN_FRICTIONLESS).unwrap();
     let expiry = Expiry::new(12, 2030).unwrap();
-    let mut browser = browser();
-    browser.color_depth = 7;
-    let req = AuthenticationRequest {
+    let good_browser = browser();
+    let mut bad_browser = browser();
+    bad_browser.color_depth = 7;
+    let good = AuthenticationRequest {
         three_ds_server_trans_id: Uuid::new_v4(),
         pan: &pan,
         expiry: &expiry,
@@ -277,17 +278,45 @@ async fn an_invalid_browser_value_is_refused_before_anything_is_sent() {
         currency: Currency::parse("krw").unwrap(),
         challenge: ChallengeInd::NoPreference,
         window_size: ChallengeWindowSize::FullScreen,
-        browser: &browser,
+        browser: &good_browser,
         notification_url: "http://127.0.0.1:8080/n",
         acquirer_merchant_id: "acct_1",
     };
-    let err = server.authenticate(&req).await.unwrap_err();
-    assert!(matches!(
-        err,
-        Error::InvalidRequest {
-            field: "browser.color_depth",
-            ..
+    let cases = [
+        (
+            AuthenticationRequest {
+                browser: &bad_browser,
+                ..good.clone()
+            },
+            "browser.color_depth",
+        ),
+        (
+            AuthenticationRequest {
+                three_ds_server_trans_id: Uuid::now_v7(),
+                ..good.clone()
+            },
+            "three_ds_server_trans_id",
+        ),
+        (
+            AuthenticationRequest {
+                amount_minor: 0,
+                ..good.clone()
+            },
+            "amount_minor",
+        ),
+        (
+            AuthenticationRequest {
+                notification_url: "javascript:alert(1)",
+                ..good.clone()
+            },
+            "notification_url",
+        ),
+    ];
+    for (req, field) in cases {
+        match server.authenticate(&req).await {
+            Err(Error::InvalidRequest { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: {other:?}"),
         }
-    ));
+    }
     assert!(ds.seen.areqs.lock().unwrap().is_empty());
 }

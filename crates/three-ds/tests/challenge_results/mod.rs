@@ -153,19 +153,23 @@ async fn a_cres_is_decoded_and_checked_against_the_rreqs_result() {
     assert_eq!(read.three_ds_server_trans_id, id);
     assert_eq!(read.trans_status, TransStatus::Authenticated);
     // Before the RReq there is no trusted result yet.
-    assert_eq!(read.check(&c.pending).unwrap_err(), Error::ResultsPending);
+    assert_eq!(read.accept(&c.pending).unwrap_err(), Error::ResultsPending);
     let (_, result) = answer(&server, &rreq(id, "Y"), &c.pending);
     let RreqResult::Accepted { pending, .. } = result else {
         panic!("expected the RReq accepted");
     };
-    assert_eq!(
-        read.check(&pending).unwrap().trans_status,
-        TransStatus::Authenticated
-    );
     // A CRes that claims another result than the RReq's is refused.
     let forged = server.read_cres(&cres(id, "N")).unwrap();
     assert!(
-        matches!(forged.check(&pending), Err(Error::InvalidMessage(e)) if e.field == "transStatus")
+        matches!(forged.accept(&pending), Err(Error::InvalidMessage(e)) if e.field == "transStatus")
+    );
+    let accepted = read.accept(&pending).unwrap();
+    assert_eq!(accepted.outcome.trans_status, TransStatus::Authenticated);
+    assert!(accepted.pending.cres_received);
+    // The same cres again (a replayed form post) is refused.
+    assert_eq!(
+        read.accept(&accepted.pending).unwrap_err(),
+        Error::CresReplayed
     );
 }
 
