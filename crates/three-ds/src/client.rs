@@ -1,13 +1,17 @@
 //! The 3DS Server's HTTP client towards the DS: JSON POSTs over HTTP/1.1 (hyper-util's pooled
-//! client), with a connect timeout and a total timeout per request, and a cap on the answer's
-//! size. A DS that does not answer in time is a [`TransportError`], never a hang.
+//! client; https with rustls and Mozilla's roots, or plain http for a local simulator), with a
+//! connect timeout and a total timeout per request, and a cap on the answer's size. A DS that
+//! does not answer in time is a [`TransportError`], never a hang. (A production DS also wants
+//! a client certificate: not configured here.)
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::{Method, Request, Uri, header};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::messages::MAX_MESSAGE_BYTES;
@@ -53,7 +57,7 @@ pub enum TransportError {
 /// A JSON-over-HTTP client for one DS.
 #[derive(Clone, Debug)]
 pub(crate) struct DsClient {
-    http: Client<HttpConnector, Full<Bytes>>,
+    http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     timeouts: Timeouts,
 }
 
@@ -62,10 +66,16 @@ impl DsClient {
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(Duration::from_millis(timeouts.connect_ms)));
         connector.set_nodelay(true);
+        connector.enforce_http(false);
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(rustls_config())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
         let http = Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(IDLE_CONNECTIONS_MAX)
             .pool_idle_timeout(Duration::from_secs(IDLE_TIMEOUT_S))
-            .build(connector);
+            .build(https);
         DsClient { http, timeouts }
     }
 
@@ -112,4 +122,22 @@ impl DsClient {
         }
         Ok(body)
     }
+}
+
+/// TLS with ring and Mozilla's roots (webpki-roots), built once.
+fn rustls_config() -> rustls::ClientConfig {
+    static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    let config = CONFIG.get_or_init(|| {
+        let roots =
+            rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        Arc::new(
+            rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .expect("ring supports TLS 1.2 and 1.3 (a failure is a build defect)")
+                .with_root_certificates(roots)
+                .with_no_client_auth(),
+        )
+    });
+    (**config).clone()
 }

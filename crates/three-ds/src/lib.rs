@@ -9,7 +9,7 @@
 //! ## The flow
 //!
 //! 1. **Card ranges** — [`ThreeDsServer::refresh_card_ranges`] sends a PReq and caches the PRes
-//!    (call it at start and every few minutes). [`ThreeDsServer::enrollment`] says whether a
+//!    (at start and every few minutes: [`ThreeDsServer::spawn_card_range_refresh`]). [`ThreeDsServer::enrollment`] says whether a
 //!    PAN is enrolled and whether its issuer requires authentication (`acsInfoInd` "80"); a PAN
 //!    in no range is not enrolled.
 //! 2. **AReq** — [`ThreeDsServer::authenticate`] sends the AReq (card, amount, merchant,

@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hyper::Uri;
 use paygate_vault::Pan;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 use uuid::Uuid;
 
 use crate::card_ranges::{CardRanges, Enrollment};
@@ -31,18 +32,18 @@ pub struct ThreeDsServer {
 }
 
 impl ThreeDsServer {
-    /// A 3DS Server talking to the DS at `ds_base_url` (e.g. `http://127.0.0.1:7400`; the DS
-    /// endpoints are `{base}/ds/preq` and `{base}/ds/areq`).
+    /// A 3DS Server talking to the DS at `ds_base_url` (e.g. `http://127.0.0.1:7400` or an
+    /// https URL; the DS endpoints are `{base}/ds/preq` and `{base}/ds/areq`).
     pub fn new(ds_base_url: &str, requestor: Requestor, timeouts: Timeouts) -> Result<Self, Error> {
         check_requestor(&requestor)?;
         let base = ds_base_url.trim_end_matches('/');
-        if !base.starts_with("http://") {
-            return Err(invalid("ds_base_url", "must be an http:// URL"));
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(invalid("ds_base_url", "must be an http(s) URL"));
         }
         let uri = |path: &str| {
             format!("{base}{path}")
                 .parse::<Uri>()
-                .map_err(|_| invalid("ds_base_url", "must be an http:// URL"))
+                .map_err(|_| invalid("ds_base_url", "must be an http(s) URL"))
         };
         Ok(ThreeDsServer {
             preq_uri: uri("/ds/preq")?,
@@ -86,6 +87,22 @@ impl ThreeDsServer {
         *self.ranges.write().expect("range cache lock") = Some(ranges);
         tracing::info!(ranges = count, serial = %pres.serial_num, "3-D Secure card ranges loaded");
         Ok(count)
+    }
+
+    /// Loads the card ranges now, then every `every` until the returned task is aborted. A
+    /// failed refresh keeps the previous ranges and is logged (the DS may be down at start).
+    pub fn spawn_card_range_refresh(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let server = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = server.refresh_card_ranges().await {
+                    tracing::warn!(error = %e, "3-D Secure card ranges not refreshed");
+                }
+            }
+        })
     }
 
     /// Whether `pan` is enrolled (from the last PRes); [`Enrollment::Unknown`] before the first.

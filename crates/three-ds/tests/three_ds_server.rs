@@ -63,6 +63,26 @@ async fn card_ranges_from_the_pres_say_which_cards_are_enrolled_and_required() {
 }
 
 #[tokio::test]
+async fn the_refresh_task_loads_the_ranges_at_once() {
+    let ds = start().await;
+    let server = ds.server();
+    let task = server.spawn_card_range_refresh(std::time::Duration::from_secs(3600));
+    let pan = Pan::parse(PAN_CHALLENGE).unwrap();
+    // Wait (bounded) for the first refresh, which runs as soon as the task starts.
+    for _ in 0..500 {
+        if server.enrollment(&pan) != Enrollment::Unknown {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    task.abort();
+    assert!(matches!(
+        server.enrollment(&pan),
+        Enrollment::Enrolled { required: true, .. }
+    ));
+}
+
+#[tokio::test]
 async fn a_frictionless_y_gives_the_brand_eci_the_cavv_and_the_ds_trans_id() {
     let ds = start().await;
     let (start, id) =
