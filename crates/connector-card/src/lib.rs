@@ -2,7 +2,8 @@
 //!
 //! [`CardConnector`] implements [`paygate_payments::Connector`] over the ISO 8583
 //! [`Link`]: it maps a payment to an authorization request (DE 22 `812` e-commerce, the
-//! acceptor id from the merchant, expiry as YYMM, CVC in DE 48), the network's answers to typed
+//! acceptor id from the merchant, expiry as YYMM, CVC in DE 48.92, a 3-D Secure result in
+//! DE 48.42/43/44 — [`card_authentication`]), the network's answers to typed
 //! outcomes (DE 39 to Stripe's decline codes, [`decline_for`]) and keeps, as the opaque
 //! references the engine stores, the network's own names for its messages: a [`NetRef`] for an
 //! authorization, a [`FollowUpRecord`] (the whole repeatable message) for a capture or refund.
@@ -13,12 +14,13 @@ pub use decline::decline_for;
 
 use paygate_ledger::Counterparty;
 use paygate_network::link::{
-    AuthKind, AuthRequest, FollowUpKind as NetFollowUpKind, Link, LinkError, NetRef, Outcome,
-    PreparedAuth, PreparedFollowUp as NetPreparedFollowUp,
+    AuthKind, AuthRequest, CardAuthentication, FollowUpKind as NetFollowUpKind, Link, LinkError,
+    NetRef, Outcome, PreparedAuth, PreparedFollowUp as NetPreparedFollowUp,
 };
 use paygate_payments::{
-    AuthorizationOutcome, AuthorizationRequest, BoxFuture, Connector, ConnectorError, ConnectorRef,
-    FollowUpAnswer, FollowUpKind, PaymentMethodData, PreparedAuthorization, PreparedFollowUp,
+    Authentication, AuthorizationOutcome, AuthorizationRequest, BoxFuture, Connector,
+    ConnectorError, ConnectorRef, FollowUpAnswer, FollowUpKind, PaymentMethodData,
+    PreparedAuthorization, PreparedFollowUp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +61,15 @@ pub fn classify(r: &Result<Outcome, LinkError>) -> FollowUpAnswer {
             | LinkError::StanInUse { .. }),
         ) => FollowUpAnswer::Refused(e.to_string()),
         Err(e) => FollowUpAnswer::Unknown(e.to_string()),
+    }
+}
+
+/// The payments-level authentication as DE 48.42/43/44 of the authorization.
+pub fn card_authentication(a: &Authentication) -> CardAuthentication<'_> {
+    CardAuthentication {
+        eci: &a.eci,
+        cavv_b64: a.cavv.as_deref(),
+        ds_trans_id: a.ds_trans_id.as_deref(),
     }
 }
 
@@ -145,8 +156,7 @@ impl Connector for CardConnector {
                 currency_numeric: req.currency.numeric(),
                 merchant_id: &merchant,
                 pos_entry_mode: POS_ENTRY_ECOMMERCE,
-                eci: None,
-                cavv_b64: None,
+                authentication: req.authentication.map(card_authentication),
                 track2: None,
                 icc: None,
             })

@@ -2,6 +2,7 @@
 
 use super::*;
 use paygate_iso8583::Profile;
+use paygate_network::card::{de, de48};
 use paygate_network::link::LinkConfig;
 use paygate_payments::Currency;
 use paygate_sim_network::{self as sim, JournalEntry, SimConfig};
@@ -60,6 +61,7 @@ fn request<'a>(
         currency: Currency::parse("krw").unwrap(),
         capture: false,
         merchant_id: "acct_1",
+        authentication: None,
     }
 }
 
@@ -122,4 +124,43 @@ async fn a_decline_carries_the_network_code_and_its_mapping() {
     };
     assert_eq!(network_code, "51");
     assert_eq!(decline.decline_code, "insufficient_funds");
+}
+
+#[tokio::test]
+async fn a_3ds_authentication_reaches_de48_of_the_authorization() {
+    let (c, _sim, _dir) = connector().await;
+    let pan = Pan::parse("4000000000003055").unwrap();
+    let expiry = Expiry::new(12, 2034).unwrap();
+    let cvc = Cvc::parse("123", pan.brand()).unwrap();
+    let auth = paygate_payments::Authentication {
+        eci: "05".into(),
+        cavv: Some("kJMZRiDunhPsBwAU0hu9rrx0eWN6".into()),
+        ds_trans_id: Some("8a880dc0-d2d2-4067-bcb1-b08d1690b26e".into()),
+        version: "2.2.0".into(),
+    };
+    let with_auth = AuthorizationRequest {
+        authentication: Some(&auth),
+        ..request(&pan, &expiry, &cvc, 5_000)
+    };
+    let de48_of = |req: &AuthorizationRequest<'_>| {
+        let prepared = c.prepare_authorization(req).unwrap();
+        let p = prepared.message.downcast::<PreparedAuth>().unwrap();
+        let field = p.message().get(de::ADDITIONAL_DATA).unwrap().to_vec();
+        de48::decode(&field).unwrap()
+    };
+    let subs = de48_of(&with_auth);
+    let tags: Vec<u8> = subs.iter().map(|(t, _)| *t).collect();
+    assert_eq!(tags, [92, 42, 43, 44]);
+    assert_eq!(de48::find(&subs, de48::TAG_ECI), Some("05"));
+    assert_eq!(
+        de48::find(&subs, de48::TAG_CAVV),
+        Some("kJMZRiDunhPsBwAU0hu9rrx0eWN6")
+    );
+    assert_eq!(
+        de48::find(&subs, de48::TAG_DS_TRANS_ID),
+        Some("8a880dc0-d2d2-4067-bcb1-b08d1690b26e")
+    );
+    // Without authentication only the CVC travels.
+    let subs = de48_of(&request(&pan, &expiry, &cvc, 5_000));
+    assert_eq!(subs, vec![(92, "123".to_owned())]);
 }

@@ -154,8 +154,7 @@ async fn an_authorization_the_gateway_never_recorded_is_an_orphan_at_the_network
             currency_numeric: 410,
             merchant_id: "ROGUE SHOP",
             pos_entry_mode: "812",
-            eci: None,
-            cavv_b64: None,
+            authentication: None,
             track2: None,
             icc: None,
         })

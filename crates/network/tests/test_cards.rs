@@ -82,8 +82,11 @@ async fn the_cvc_card_answers_n7_and_purchases_work_like_authorizations() {
     );
     let purchase = paygate_network::link::AuthRequest {
         kind: AuthKind::Purchase,
-        eci: Some("05"),
-        cavv_b64: Some("kJMZRiDunhPsBwAU0hu9rrx0eWN6"),
+        authentication: Some(paygate_network::link::CardAuthentication {
+            eci: "05",
+            cavv_b64: Some("kJMZRiDunhPsBwAU0hu9rrx0eWN6"),
+            ds_trans_id: None,
+        }),
         ..req("5555555555554444", 2_000)
     };
     let out = authorize(&link, &purchase).await.unwrap();

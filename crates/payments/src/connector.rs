@@ -39,6 +39,33 @@ pub enum PaymentMethodData<'a> {
     },
 }
 
+/// The result of a payer authentication (EMV 3-D Secure) an authorization carries to the
+/// issuer: the card connector sends it in DE 48 (42 ECI, 43 CAVV, 44 dsTransID). `Debug`
+/// never prints the CAVV.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Authentication {
+    /// Electronic Commerce Indicator, 2 digits (e.g. "05" Visa authenticated, "02" Mastercard).
+    pub eci: String,
+    /// The CAVV / AAV (`authenticationValue`), 28 base64 characters; `None` when the ECI says
+    /// authentication was not done (e.g. "07" alone).
+    pub cavv: Option<String>,
+    /// The Directory Server's transaction id, a 36-character UUID; with the CAVV.
+    pub ds_trans_id: Option<String>,
+    /// The 3-D Secure protocol version, e.g. "2.2.0".
+    pub version: String,
+}
+
+impl std::fmt::Debug for Authentication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authentication")
+            .field("eci", &self.eci)
+            .field("cavv", &self.cavv.as_ref().map(|_| "<redacted>"))
+            .field("ds_trans_id", &self.ds_trans_id)
+            .field("version", &self.version)
+            .finish()
+    }
+}
+
 /// What to authorize.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthorizationRequest<'a> {
@@ -50,6 +77,8 @@ pub struct AuthorizationRequest<'a> {
     pub capture: bool,
     /// The merchant the payment is for (the connector derives its acceptor id from it).
     pub merchant_id: &'a str,
+    /// The payer authentication (3-D Secure) to send with the authorization, if one was done.
+    pub authentication: Option<&'a Authentication>,
 }
 
 /// An authorization built and named, not sent yet. Store `reference` in the recovery record
@@ -295,6 +324,7 @@ mod tests {
             currency: Currency::parse("krw").unwrap(),
             capture: false,
             merchant_id: "acct_1",
+            authentication: None,
         };
         let prepared = c.prepare_authorization(&req).unwrap();
         let stored = serde_json::to_value(&prepared.reference).unwrap();

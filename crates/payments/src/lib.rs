@@ -28,8 +28,9 @@ pub mod payment_method;
 pub use attempt::{AttemptError, AttemptRecord, ConnectorRef};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connector::{
-    AuthorizationOutcome, AuthorizationRequest, BoxFuture, Connector, ConnectorError, Decline,
-    FollowUpAnswer, FollowUpKind, PaymentMethodData, PreparedAuthorization, PreparedFollowUp,
+    Authentication, AuthorizationOutcome, AuthorizationRequest, BoxFuture, Connector,
+    ConnectorError, Decline, FollowUpAnswer, FollowUpKind, PaymentMethodData,
+    PreparedAuthorization, PreparedFollowUp,
 };
 pub use intent::{CaptureMethod, IntentOp, PaymentIntentStatus, UnexpectedState};
 pub use money::{Money, MoneyError};

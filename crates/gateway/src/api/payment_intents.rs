@@ -192,6 +192,7 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         version: None,
         pre,
         card,
+        authentication: None,
     };
     engine::authorize::authorize(&ctx.rc, &respond, cmd).await
 }
@@ -356,6 +357,7 @@ pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req:
             version: Some(row.version),
             pre: Vec::new(),
             card,
+            authentication: None,
         };
         engine::authorize::authorize(&ctx.rc, &respond, cmd).await
     })

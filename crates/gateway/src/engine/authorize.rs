@@ -32,6 +32,9 @@ pub struct Authorize {
     /// Writes committed with phase 1 (the insert of an intent created and confirmed at once).
     pub pre: Vec<Op>,
     pub card: AuthCard,
+    /// The cardholder's authentication (3-D Secure: ECI, CAVV, DS transaction id), relayed to
+    /// the issuer with the authorization.
+    pub authentication: Option<paygate_payments::Authentication>,
 }
 
 struct AuthorizePhases {
@@ -68,6 +71,7 @@ pub async fn authorize(
             currency: money.currency(),
             capture: cmd.intent.capture_method == CaptureMethod::Automatic,
             merchant_id: &rc.merchant.id,
+            authentication: cmd.authentication.as_ref(),
         })
         .map_err(ApiError::internal)?;
     let phases = AuthorizePhases {

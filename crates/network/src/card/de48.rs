@@ -2,12 +2,16 @@
 //! 2-digit length and that many characters of value, concatenated without separators.
 //!
 //! paygate uses this one scheme for everything card-not-present that has no standard field:
-//! the CVC2 today, 3-D Secure results and wallet cryptograms later (see `docs/iso8583.md`).
+//! the CVC2, the 3-D Secure result (ECI, CAVV, dsTransID) and wallet cryptograms (see
+//! `docs/iso8583.md`).
 
 /// Subelement carrying the ECI of a 3-D Secure authentication or wallet payment (2 digits).
 pub const TAG_ECI: u8 = 42;
 /// Subelement carrying the CAVV / AAV / wallet cryptogram, base64 (28 chars for 20 bytes).
 pub const TAG_CAVV: u8 = 43;
+/// Subelement carrying the 3-D Secure Directory Server transaction id (dsTransID), the
+/// 36-character UUID that names the authentication whose CAVV is in [`TAG_CAVV`].
+pub const TAG_DS_TRANS_ID: u8 = 44;
 /// Subelement carrying the card verification code (CVC2 / CVV2 / CID), 3 or 4 digits.
 pub const TAG_CVC2: u8 = 92;
 

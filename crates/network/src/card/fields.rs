@@ -3,7 +3,7 @@
 
 use paygate_iso8583::{Enc, Message, Spec};
 
-use super::{AuthRequest, CardError, NetRef, de, de48, invalid, pan};
+use super::{AuthRequest, CardAuthentication, CardError, NetRef, de, de48, invalid, pan};
 
 /// Largest amount DE 4 (n12) can carry, in minor units.
 pub const MAX_AMOUNT_MINOR: i64 = 999_999_999_999;
@@ -19,6 +19,8 @@ const MAX_ACQUIRER_ID_DIGITS: usize = 11;
 const MAX_TRACK2_CHARS: usize = 37;
 /// Longest base64 cryptogram accepted in DE 48 subelement 43, in characters.
 const MAX_CAVV_B64_CHARS: usize = 64;
+/// Length of a dsTransID (a UUID in text form) in DE 48 subelement 44, in characters.
+const DS_TRANS_ID_CHARS: usize = 36;
 
 /// DE 4 for `amount_minor`: 12 digits, zero-padded.
 pub fn format_amount(amount_minor: i64) -> Result<String, CardError> {
@@ -140,7 +142,8 @@ pub(crate) fn put_card(
     Ok(())
 }
 
-/// DE 48 subelements: CVC2 (92), ECI (42), cryptogram (43); `None` when there is none.
+/// DE 48 subelements: CVC2 (92), then the authentication: ECI (42), CAVV (43), dsTransID (44);
+/// `None` when there is none.
 fn additional_data(req: &AuthRequest<'_>) -> Result<Option<String>, CardError> {
     let mut subs: Vec<(u8, &str)> = Vec::new();
     if let Some(cvc) = req.cvc {
@@ -149,23 +152,8 @@ fn additional_data(req: &AuthRequest<'_>) -> Result<Option<String>, CardError> {
         }
         subs.push((de48::TAG_CVC2, cvc));
     }
-    if let Some(eci) = req.eci {
-        if !all_digits(eci, 2..=2) {
-            return Err(invalid("eci", "must be 2 digits"));
-        }
-        subs.push((de48::TAG_ECI, eci));
-    }
-    if let Some(cavv) = req.cavv_b64 {
-        let b64 = cavv
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'));
-        if cavv.is_empty() || cavv.len() > MAX_CAVV_B64_CHARS || !b64 {
-            return Err(invalid(
-                "cavv_b64",
-                format!("must be 1..={MAX_CAVV_B64_CHARS} base64 characters"),
-            ));
-        }
-        subs.push((de48::TAG_CAVV, cavv));
+    if let Some(auth) = &req.authentication {
+        push_authentication(&mut subs, auth)?;
     }
     if subs.is_empty() {
         return Ok(None);
@@ -173,6 +161,48 @@ fn additional_data(req: &AuthRequest<'_>) -> Result<Option<String>, CardError> {
     de48::encode(&subs)
         .map(Some)
         .map_err(|e| invalid("DE 48", e.to_string()))
+}
+
+/// Checks and appends DE 48.42, .43 and .44.
+fn push_authentication<'a>(
+    subs: &mut Vec<(u8, &'a str)>,
+    auth: &CardAuthentication<'a>,
+) -> Result<(), CardError> {
+    if !all_digits(auth.eci, 2..=2) {
+        return Err(invalid("authentication.eci", "must be 2 digits"));
+    }
+    subs.push((de48::TAG_ECI, auth.eci));
+    if let Some(cavv) = auth.cavv_b64 {
+        let b64 = cavv
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'));
+        if cavv.is_empty() || cavv.len() > MAX_CAVV_B64_CHARS || !b64 {
+            return Err(invalid(
+                "authentication.cavv_b64",
+                format!("must be 1..={MAX_CAVV_B64_CHARS} base64 characters"),
+            ));
+        }
+        subs.push((de48::TAG_CAVV, cavv));
+    }
+    if let Some(id) = auth.ds_trans_id {
+        if !is_uuid_text(id) {
+            return Err(invalid(
+                "authentication.ds_trans_id",
+                "must be a 36-character UUID (8-4-4-4-12 hex digits)",
+            ));
+        }
+        subs.push((de48::TAG_DS_TRANS_ID, id));
+    }
+    Ok(())
+}
+
+/// Whether `s` is a UUID in its canonical text form: 8-4-4-4-12 hex digits.
+fn is_uuid_text(s: &str) -> bool {
+    s.len() == DS_TRANS_ID_CHARS
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
 }
 
 /// DE 55 as it travels: raw bytes where the profile carries it in binary, else upper-case hex.

@@ -234,10 +234,8 @@ pub struct AuthRequest<'a> {
     pub merchant_id: &'a str,
     /// POS entry mode (DE 22), 3 digits; "812" = e-commerce, PIN entry not possible.
     pub pos_entry_mode: &'a str,
-    /// 3-D Secure / wallet ECI, 2 digits (DE 48 subelement 42).
-    pub eci: Option<&'a str>,
-    /// CAVV / AAV / wallet cryptogram in base64 (DE 48 subelement 43).
-    pub cavv_b64: Option<&'a str>,
+    /// The payer authentication (3-D Secure, or a wallet's cryptogram): DE 48.42/43/44.
+    pub authentication: Option<CardAuthentication<'a>>,
     /// Track 2 equivalent data (DE 35) for card-present wallets.
     pub track2: Option<&'a str>,
     /// EMV data (DE 55), BER-TLV bytes.
@@ -256,10 +254,32 @@ impl fmt::Debug for AuthRequest<'_> {
             .field("currency_numeric", &self.currency_numeric)
             .field("merchant_id", &self.merchant_id)
             .field("pos_entry_mode", &self.pos_entry_mode)
-            .field("eci", &self.eci)
-            .field("cavv_b64", &present(self.cavv_b64.is_some()))
+            .field("authentication", &self.authentication)
             .field("track2", &present(self.track2.is_some()))
             .field("icc_bytes", &self.icc.map(<[u8]>::len))
+            .finish()
+    }
+}
+
+/// The result of a payer authentication as the authorization carries it in DE 48: subelement
+/// 42 the ECI, 43 the CAVV / AAV (or a wallet's cryptogram), 44 the 3-D Secure dsTransID.
+/// `Debug` never prints the CAVV.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct CardAuthentication<'a> {
+    /// Electronic Commerce Indicator, 2 digits (DE 48.42).
+    pub eci: &'a str,
+    /// CAVV / AAV / cryptogram, base64 (DE 48.43); `None` for an ECI alone (e.g. "07").
+    pub cavv_b64: Option<&'a str>,
+    /// The DS's transaction id, a 36-character UUID (DE 48.44); 3-D Secure only.
+    pub ds_trans_id: Option<&'a str>,
+}
+
+impl fmt::Debug for CardAuthentication<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CardAuthentication")
+            .field("eci", &self.eci)
+            .field("cavv_b64", &self.cavv_b64.map(|_| "<redacted>"))
+            .field("ds_trans_id", &self.ds_trans_id)
             .finish()
     }
 }

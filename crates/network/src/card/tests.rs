@@ -20,6 +20,9 @@ fn stamp() -> Stamp {
     }
 }
 
+const CAVV: &str = "kJMZRiDunhPsBwAU0hu9rrx0eWN6";
+const DS_TRANS_ID: &str = "8a880dc0-d2d2-4067-bcb1-b08d1690b26e";
+
 fn request() -> AuthRequest<'static> {
     AuthRequest {
         kind: AuthKind::Authorization,
@@ -30,8 +33,11 @@ fn request() -> AuthRequest<'static> {
         currency_numeric: 410,
         merchant_id: "shop-1",
         pos_entry_mode: "812",
-        eci: Some("05"),
-        cavv_b64: Some("kJMZRiDunhPsBwAU0hu9rrx0eWN6"),
+        authentication: Some(CardAuthentication {
+            eci: "05",
+            cavv_b64: Some(CAVV),
+            ds_trans_id: Some(DS_TRANS_ID),
+        }),
         track2: None,
         icc: Some(&[0x9F, 0x26, 0x02, 0xAB, 0xCD]),
     }
@@ -51,7 +57,10 @@ fn an_ecommerce_authorization_carries_the_documented_fields() {
         assert_eq!(msg.get_str(de::MERCHANT_ID), Some("shop-1         "));
         assert_eq!(
             msg.get_str(de::ADDITIONAL_DATA),
-            Some("92031234202054328kJMZRiDunhPsBwAU0hu9rrx0eWN6")
+            Some(
+                "92031234202054328kJMZRiDunhPsBwAU0hu9rrx0eWN6\
+                 44368a880dc0-d2d2-4067-bcb1-b08d1690b26e"
+            )
         );
         let wire = encode(&msg, profile.spec()).unwrap();
         assert_eq!(decode(&wire, profile.spec()).unwrap(), msg, "{profile}");
@@ -63,6 +72,47 @@ fn an_ecommerce_authorization_carries_the_documented_fields() {
         binary.get(de::ICC),
         Some(&[0x9F, 0x26, 0x02, 0xAB, 0xCD][..])
     );
+}
+
+#[test]
+fn a_3ds_authentication_travels_in_de48_after_the_cvc_in_tag_order() {
+    let msg = build_auth(&request(), &net("0100"), &stamp(), Profile::Ascii.spec()).unwrap();
+    let subs = de48::decode(msg.get(de::ADDITIONAL_DATA).unwrap()).unwrap();
+    let tags: Vec<u8> = subs.iter().map(|(t, _)| *t).collect();
+    assert_eq!(
+        tags,
+        [
+            de48::TAG_CVC2,
+            de48::TAG_ECI,
+            de48::TAG_CAVV,
+            de48::TAG_DS_TRANS_ID
+        ]
+    );
+    assert_eq!(de48::find(&subs, de48::TAG_ECI), Some("05"));
+    assert_eq!(de48::find(&subs, de48::TAG_CAVV), Some(CAVV));
+    assert_eq!(de48::find(&subs, de48::TAG_DS_TRANS_ID), Some(DS_TRANS_ID));
+
+    // After a 3DS attempt that could not be done: the ECI alone.
+    let eci_only = AuthRequest {
+        authentication: Some(CardAuthentication {
+            eci: "07",
+            cavv_b64: None,
+            ds_trans_id: None,
+        }),
+        cvc: None,
+        ..request()
+    };
+    let msg = build_auth(&eci_only, &net("0100"), &stamp(), Profile::Ascii.spec()).unwrap();
+    assert_eq!(msg.get_str(de::ADDITIONAL_DATA), Some("420207"));
+
+    // Without authentication and CVC there is no DE 48 at all.
+    let bare = AuthRequest {
+        authentication: None,
+        cvc: None,
+        ..request()
+    };
+    let msg = build_auth(&bare, &net("0100"), &stamp(), Profile::Ascii.spec()).unwrap();
+    assert_eq!(msg.get(de::ADDITIONAL_DATA), None);
 }
 
 #[test]
@@ -113,10 +163,33 @@ fn invalid_requests_name_the_field() {
         ),
         (
             AuthRequest {
-                eci: Some("5"),
+                authentication: Some(CardAuthentication {
+                    eci: "5",
+                    ..request().authentication.unwrap()
+                }),
                 ..request()
             },
-            "eci",
+            "authentication.eci",
+        ),
+        (
+            AuthRequest {
+                authentication: Some(CardAuthentication {
+                    cavv_b64: Some("not base64!"),
+                    ..request().authentication.unwrap()
+                }),
+                ..request()
+            },
+            "authentication.cavv_b64",
+        ),
+        (
+            AuthRequest {
+                authentication: Some(CardAuthentication {
+                    ds_trans_id: Some("8a880dc0d2d24067bcb1b08d1690b26e"),
+                    ..request().authentication.unwrap()
+                }),
+                ..request()
+            },
+            "authentication.ds_trans_id",
         ),
         (
             AuthRequest {

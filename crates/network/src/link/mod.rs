@@ -32,7 +32,9 @@ use std::sync::Arc;
 use paygate_iso8583::Message;
 
 use crate::card::{self, CardError, FollowUp, clock::Stamp, de, mti, processing_code};
-pub use crate::card::{AuthKind, AuthOutcome, AuthRequest, FollowUpKind, NetRef, Outcome};
+pub use crate::card::{
+    AuthKind, AuthOutcome, AuthRequest, CardAuthentication, FollowUpKind, NetRef, Outcome,
+};
 pub use config::*;
 pub use follow_up::PreparedFollowUp;
 pub use pending::MAX_STAN;
@@ -187,6 +189,12 @@ pub struct PreparedAuth {
 }
 
 impl PreparedAuth {
+    /// The message as it will go on the wire (its layout is checked in tests; it holds card
+    /// data, so it is never logged).
+    pub fn message(&self) -> &Message {
+        &self.msg
+    }
+
     /// The amount, in minor units.
     pub fn amount_minor(&self) -> i64 {
         self.amount_minor

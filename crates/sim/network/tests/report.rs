@@ -17,8 +17,7 @@ fn req(kind: AuthKind, pan: &'static str, amount_minor: i64) -> AuthRequest<'sta
         currency_numeric: 410,
         merchant_id: "shop-1",
         pos_entry_mode: "812",
-        eci: None,
-        cavv_b64: None,
+        authentication: None,
         track2: None,
         icc: None,
     }

@@ -82,8 +82,11 @@ fn the_gateways_authorization_encoder_and_the_simulators_parser_agree() {
         currency_numeric: 410,
         merchant_id: "shop-1",
         pos_entry_mode: "812",
-        eci: Some("05"),
-        cavv_b64: Some("kJMZRiDunhPsBwAU0hu9rrx0eWN6"),
+        authentication: Some(card::CardAuthentication {
+            eci: "05",
+            cavv_b64: Some("kJMZRiDunhPsBwAU0hu9rrx0eWN6"),
+            ds_trans_id: Some("8a880dc0-d2d2-4067-bcb1-b08d1690b26e"),
+        }),
         track2: None,
         icc: None,
     };
@@ -95,8 +98,8 @@ fn the_gateways_authorization_encoder_and_the_simulators_parser_agree() {
         let got = decode(&wire_bytes, profile.spec()).unwrap();
         let subs = de48::parse(got.get(de::ADDITIONAL_DATA).unwrap()).unwrap();
         assert_eq!(subs.cvc2, req.cvc, "{profile}");
-        assert_eq!(subs.eci, req.eci, "{profile}");
-        assert_eq!(subs.cavv, req.cavv_b64, "{profile}");
+        assert_eq!(subs.eci, Some("05"), "{profile}");
+        assert_eq!(subs.cavv, Some("kJMZRiDunhPsBwAU0hu9rrx0eWN6"), "{profile}");
         assert_eq!(wire::amount(got.get(de::AMOUNT).unwrap()), Some(123_456));
         assert_eq!(wire::currency(got.get(de::CURRENCY).unwrap()), Some(410));
     }
