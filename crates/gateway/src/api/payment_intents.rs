@@ -182,11 +182,7 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         created_event,
     ];
     let card = crate::cards::confirm_card(&mut ctx, &pi).await?;
-    let respond = Responder {
-        st: &ctx.st,
-        caller: &ctx.caller,
-        expands,
-    };
+    let respond = Responder::new(&ctx, expands);
     let cmd = Authorize {
         intent: pi,
         version: None,
@@ -347,11 +343,7 @@ pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req:
         p.deny_unknown()?;
         check(pi.status, IntentOp::Confirm).map_err(|e| state_error(&pi, e))?;
         let card = crate::cards::confirm_card(&mut ctx, &pi).await?;
-        let respond = Responder {
-            st: &ctx.st,
-            caller: &ctx.caller,
-            expands,
-        };
+        let respond = Responder::new(&ctx, expands);
         let cmd = Authorize {
             intent: pi,
             version: Some(row.version),
@@ -386,11 +378,7 @@ pub async fn capture(State(st): State<SharedState>, Path(id): Path<String>, req:
             ));
         }
         let amount = crate::models::money_of(amount, &pi.currency)?;
-        let respond = Responder {
-            st: &ctx.st,
-            caller: &ctx.caller,
-            expands,
-        };
+        let respond = Responder::new(&ctx, expands);
         let cmd = Capture {
             intent: pi,
             version: row.version,
@@ -417,11 +405,7 @@ pub async fn cancel(State(st): State<SharedState>, Path(id): Path<String>, req: 
         let expands = expand_param(p)?;
         p.deny_unknown()?;
         check(pi.status, IntentOp::Cancel).map_err(|e| state_error(&pi, e))?;
-        let respond = Responder {
-            st: &ctx.st,
-            caller: &ctx.caller,
-            expands,
-        };
+        let respond = Responder::new(&ctx, expands);
         let cmd = Cancel {
             intent: pi,
             version: row.version,

@@ -87,11 +87,7 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
     };
     let row = load(&ctx, &charge_id, "charge", "charge").await?;
     let charge: Charge = from_value(row.data)?;
-    let respond = Responder {
-        st: &ctx.st,
-        caller: &ctx.caller,
-        expands,
-    };
+    let respond = Responder::new(&ctx, expands);
     let cmd = Refund {
         charge,
         charge_version: row.version,

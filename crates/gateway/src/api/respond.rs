@@ -18,6 +18,17 @@ pub struct Responder<'a> {
     pub expands: Vec<String>,
 }
 
+impl Responder<'_> {
+    /// Renders for the caller of `ctx` with `expand[]` paths `expands`.
+    pub fn new(ctx: &crate::http::Ctx, expands: Vec<String>) -> Responder<'_> {
+        Responder {
+            st: &ctx.st,
+            caller: &ctx.caller,
+            expands,
+        }
+    }
+}
+
 impl Respond for Responder<'_> {
     fn body<'a>(&'a self, answer: &'a Answer) -> BoxFuture<'a, ApiResult<Value>> {
         Box::pin(async move {

@@ -380,13 +380,11 @@ pub async fn recover(
     amount: Money,
     ops: &mut Vec<Op>,
 ) -> Result<bool, String> {
-    super::recovery::reverse(st, reference, amount).await?;
-    let Some((version, mut pi)) = super::recovery::load_pi(st, scope, payment_intent).await? else {
+    let loaded =
+        super::recovery::reverse_then_load(st, scope, payment_intent, reference, amount).await?;
+    let Some((version, mut pi)) = loaded else {
         return Ok(false);
     };
-    if pi.status != Status::Processing {
-        return Ok(false);
-    }
     let now = st.now();
     pi.status = Status::RequiresPaymentMethod;
     pi.payment_method = None;

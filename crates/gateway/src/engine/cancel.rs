@@ -3,7 +3,6 @@
 //! commit.
 
 use super::capture::authorized_charge;
-use super::recovery::load_pi;
 use super::{Answer, Phases, Recorded, RequestContext, Settled};
 use crate::error::{ApiError, ApiResult};
 use crate::models::{Charge, PaymentIntent, to_value};
@@ -162,13 +161,11 @@ pub async fn recover(
     amount: Money,
     ops: &mut Vec<Op>,
 ) -> Result<bool, String> {
-    super::recovery::reverse(st, reference, amount).await?;
-    let Some((version, pi)) = load_pi(st, scope, payment_intent).await? else {
+    let loaded =
+        super::recovery::reverse_then_load(st, scope, payment_intent, reference, amount).await?;
+    let Some((version, pi)) = loaded else {
         return Ok(false);
     };
-    if pi.status != Status::Processing {
-        return Ok(false);
-    }
     // The reversed authorization's charge is refunded in full, as in the request.
     let mut charge = None;
     if let Some(ch_id) = pi.latest_charge.as_deref() {

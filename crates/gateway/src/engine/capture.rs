@@ -105,13 +105,7 @@ impl Phases for CapturePhases {
     }
 
     fn call<'a>(&'a mut self, rc: &'a RequestContext) -> BoxFuture<'a, FollowUpAnswer> {
-        let prepared = self.prepared.take();
-        Box::pin(async move {
-            match prepared {
-                Some(p) => follow_up::send(&rc.st, p, &self.record).await,
-                None => FollowUpAnswer::Unknown("the capture was already sent".into()),
-            }
-        })
+        follow_up::call(rc, &mut self.prepared, &self.record)
     }
 
     fn settle(
@@ -120,16 +114,8 @@ impl Phases for CapturePhases {
         reply: FollowUpAnswer,
     ) -> BoxFuture<'_, ApiResult<Settled>> {
         Box::pin(async move {
-            let approved = match reply {
-                FollowUpAnswer::Approved => true,
-                FollowUpAnswer::Refused(_) => false,
-                // The recovery record stays; recovery learns the answer and finishes.
-                FollowUpAnswer::Unknown(why) => {
-                    return Err(ApiError::internal(format!(
-                        "capture outcome unknown: {why}"
-                    )));
-                }
-            };
+            // Unknown: the recovery record stays; recovery learns the answer and finishes.
+            let approved = follow_up::approved(reply, "capture")?;
             let outcome = CaptureOutcome {
                 pi: self.pi,
                 pi_version: self.version + 1,

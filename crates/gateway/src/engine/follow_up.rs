@@ -33,6 +33,33 @@ pub async fn send(
     }
 }
 
+/// Phase 2 of a follow-up operation: sends the prepared message once.
+pub fn call<'a>(
+    rc: &'a super::RequestContext,
+    prepared: &mut Option<PreparedFollowUp>,
+    record: &'a ConnectorRef,
+) -> paygate_payments::BoxFuture<'a, FollowUpAnswer> {
+    let prepared = prepared.take();
+    Box::pin(async move {
+        match prepared {
+            Some(p) => send(&rc.st, p, record).await,
+            None => FollowUpAnswer::Unknown("the message was already sent".into()),
+        }
+    })
+}
+
+/// Whether the counterparty approved a follow-up; an unknown answer is an error that leaves
+/// the recovery record for recovery to finish (`what` names the operation).
+pub fn approved(reply: FollowUpAnswer, what: &str) -> crate::error::ApiResult<bool> {
+    match reply {
+        FollowUpAnswer::Approved => Ok(true),
+        FollowUpAnswer::Refused(_) => Ok(false),
+        FollowUpAnswer::Unknown(why) => Err(crate::error::ApiError::internal(format!(
+            "{what} outcome unknown: {why}"
+        ))),
+    }
+}
+
 /// What recovery learned of an interrupted follow-up.
 pub struct Resent {
     /// The amount (minor units) the follow-up moves.

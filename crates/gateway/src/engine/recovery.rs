@@ -136,6 +136,22 @@ pub async fn reverse(st: &AppState, reference: &ConnectorRef, amount: Money) -> 
     Ok(())
 }
 
+/// Reverses the authorization `reference` (idempotent at the counterparty), then loads the
+/// intent if the interrupted request left it `processing`; `None` when it is gone or another
+/// process already finished it.
+pub async fn reverse_then_load(
+    st: &AppState,
+    scope: &Scope,
+    payment_intent: &str,
+    reference: &ConnectorRef,
+    amount: Money,
+) -> Result<Option<(i64, PaymentIntent)>, String> {
+    reverse(st, reference, amount).await?;
+    Ok(load_pi(st, scope, payment_intent)
+        .await?
+        .filter(|(_, pi)| pi.status == paygate_payments::PaymentIntentStatus::Processing))
+}
+
 /// Loads an intent for recovery: (version, intent), `None` when it is gone.
 pub async fn load_pi(
     st: &AppState,

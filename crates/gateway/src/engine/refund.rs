@@ -141,13 +141,7 @@ impl Phases for RefundPhases {
     }
 
     fn call<'a>(&'a mut self, rc: &'a RequestContext) -> BoxFuture<'a, FollowUpAnswer> {
-        let prepared = self.prepared.take();
-        Box::pin(async move {
-            match prepared {
-                Some(p) => follow_up::send(&rc.st, p, &self.record).await,
-                None => FollowUpAnswer::Unknown("the refund was already sent".into()),
-            }
-        })
+        follow_up::call(rc, &mut self.prepared, &self.record)
     }
 
     fn settle(
@@ -156,13 +150,8 @@ impl Phases for RefundPhases {
         reply: FollowUpAnswer,
     ) -> BoxFuture<'_, ApiResult<Settled>> {
         Box::pin(async move {
-            let ok = match reply {
-                FollowUpAnswer::Approved => true,
-                FollowUpAnswer::Refused(_) => false,
-                FollowUpAnswer::Unknown(why) => {
-                    return Err(ApiError::internal(format!("refund outcome unknown: {why}")));
-                }
-            };
+            // Unknown: the recovery record stays; recovery learns the answer and finishes.
+            let ok = follow_up::approved(reply, "refund")?;
             let (ops, refund) = writes(
                 &rc.scope(),
                 self.charge,
