@@ -53,6 +53,9 @@ pub struct Config {
     pub rate_limit_per_s: u32,
     /// Run the daily settlement job inside `serve`.
     pub settle_daily: bool,
+    /// How often the background job sweeps stale attempts and checks whether a new day is to
+    /// be settled.
+    pub sweep_interval_ms: u64,
     /// Fault injection (chaos tests): hold every approved authorization this long before its
     /// outcome is committed, widening the window in which a crash must not lose a payment.
     pub fault_delay_after_auth_ms: u64,
@@ -101,6 +104,7 @@ impl Default for Config {
             attempt_stale_s: 120,
             rate_limit_per_s: 0,
             settle_daily: true,
+            sweep_interval_ms: 30_000,
             fault_delay_after_auth_ms: 0,
         }
     }
@@ -153,6 +157,7 @@ impl std::fmt::Debug for Config {
             attempt_stale_s,
             rate_limit_per_s,
             settle_daily,
+            sweep_interval_ms,
             fault_delay_after_auth_ms,
         } = self;
         // A KEK prints as its id only: `kek-1:<redacted>`.
@@ -188,6 +193,7 @@ impl std::fmt::Debug for Config {
             .field("attempt_stale_s", attempt_stale_s)
             .field("rate_limit_per_s", rate_limit_per_s)
             .field("settle_daily", settle_daily)
+            .field("sweep_interval_ms", sweep_interval_ms)
             .field("fault_delay_after_auth_ms", fault_delay_after_auth_ms)
             .finish()
     }

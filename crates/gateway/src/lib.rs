@@ -39,8 +39,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Interval of the stale-attempt sweeper (recovers attempts of processes that died).
-const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
 /// Stored results of idempotent requests are kept this long (Stripe keeps them ≥ 24 h).
 const IDEMPOTENCY_RETENTION_S: i64 = 7 * 24 * 3600;
 /// paygate's acquiring institution id (DE 32).
@@ -194,6 +192,16 @@ pub struct Server {
 /// (it does not depend on one): `paygate serve` starts the demo's in-process simulator and
 /// passes its address here.
 pub async fn start(cfg: Config) -> Result<Server, String> {
+    start_with_clock(cfg, Arc::new(paygate_payments::SystemClock)).await
+}
+
+/// [`start`] with the clock the gateway reads "now" from (requests, records, postings, the
+/// settlement job, recovery): tests drive a running server through time with a
+/// `ManualClock`.
+pub async fn start_with_clock(
+    cfg: Config,
+    clock: Arc<dyn paygate_payments::Clock>,
+) -> Result<Server, String> {
     let store = open_store(&cfg).await?;
     let vault = open_vault(&cfg)?;
     let profile: Profile = cfg
@@ -226,13 +234,15 @@ pub async fn start(cfg: Config) -> Result<Server, String> {
         Some(l) => Some(l.local_addr().map_err(|e| e.to_string())?),
         None => None,
     };
-    let state: SharedState = Arc::new(AppState::new(
+    let mut state = AppState::new(
         cfg,
         store,
         link.clone(),
         Arc::new(paygate_connector_card::CardConnector::new(link)),
         vault,
-    ));
+    );
+    state.clock = clock;
+    let state: SharedState = Arc::new(state);
     match engine::recovery::recover(&state, None).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(
@@ -297,7 +307,7 @@ async fn background(st: SharedState, mut rx: watch::Receiver<bool>) {
     let mut last_settled_day = -1;
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(SWEEP_INTERVAL) => {}
+            _ = tokio::time::sleep(Duration::from_millis(st.cfg.sweep_interval_ms)) => {}
             _ = rx.changed() => return,
         }
         let stale = st.now() - st.cfg.attempt_stale_s;

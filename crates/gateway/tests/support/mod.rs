@@ -8,6 +8,7 @@ use paygate_sim_network::{SimConfig, SimHandle};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub struct TestApp {
     pub server: Server,
@@ -28,6 +29,14 @@ impl TestApp {
     }
 
     pub async fn spawn_with(f: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_with_clock(f, Arc::new(paygate_payments::SystemClock)).await
+    }
+
+    /// A test app whose gateway reads the time from `clock`.
+    pub async fn spawn_with_clock(
+        f: impl FnOnce(&mut Config),
+        clock: Arc<dyn paygate_payments::Clock>,
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let sim = paygate_sim_network::start(SimConfig::new(
             "127.0.0.1:0".parse().expect("address"),
@@ -45,7 +54,7 @@ impl TestApp {
             ..Config::default()
         };
         f(&mut cfg);
-        let server = paygate_gateway::start(cfg.clone())
+        let server = paygate_gateway::start_with_clock(cfg.clone(), clock)
             .await
             .expect("gateway starts");
         let m = admin::create_merchant(&server.state.store, &cfg, "Test shop")
