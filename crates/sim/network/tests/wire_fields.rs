@@ -24,7 +24,8 @@ fn de48_subelements_built_by_hand_are_read_by_tag_and_length() {
     assert_eq!(de48::parse(b"").unwrap(), de48::AdditionalData::default());
     // 44 len 36: the 3-D Secure dsTransID.
     let ds = "8a880dc0-d2d2-4067-bcb1-b08d1690b26e";
-    let read = de48::parse(format!("4202054436{ds}").as_bytes()).unwrap();
+    let field = format!("4202054436{ds}");
+    let read = de48::parse(field.as_bytes()).unwrap();
     assert_eq!((read.eci, read.ds_trans_id), (Some("05"), Some(ds)));
 }
 
