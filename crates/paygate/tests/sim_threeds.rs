@@ -37,7 +37,16 @@ async fn the_3ds_simulator_runs_as_a_process_and_its_journal_never_shows_the_pan
     let (data, key) = (data.to_str().unwrap(), key.to_str().unwrap());
     let listen = format!("127.0.0.1:{}", free_port());
     let sim = spawn(
-        &["sim", "3ds", "--listen", &listen, "--data-dir", data, "--cavv-key-file", key],
+        &[
+            "sim",
+            "3ds",
+            "--listen",
+            &listen,
+            "--data-dir",
+            data,
+            "--cavv-key-file",
+            key,
+        ],
         &[],
         &dir.path().join("3ds.log"),
         "listening on",

@@ -104,7 +104,11 @@ pub(crate) fn check(
 mod tests {
     use super::*;
 
-    fn subs<'a>(eci: Option<&'a str>, cavv: Option<&'a str>, ds: Option<&'a str>) -> AdditionalData<'a> {
+    fn subs<'a>(
+        eci: Option<&'a str>,
+        cavv: Option<&'a str>,
+        ds: Option<&'a str>,
+    ) -> AdditionalData<'a> {
         AdditionalData {
             eci,
             cavv,
@@ -117,16 +121,40 @@ mod tests {
     fn only_authenticated_ecis_need_a_cavv_and_a_key() {
         let key = CavvKey::new([1; 32]);
         let ds = "8a880dc0-d2d2-4067-bcb1-b08d1690b26e";
-        let none = check(Some(&key), "4242424242424242", 100, 410, &subs(None, None, None));
+        let none = check(
+            Some(&key),
+            "4242424242424242",
+            100,
+            410,
+            &subs(None, None, None),
+        );
         assert_eq!(none, Authentication::None);
-        let attempt = check(Some(&key), "4242424242424242", 100, 410, &subs(Some("07"), None, None));
+        let attempt = check(
+            Some(&key),
+            "4242424242424242",
+            100,
+            410,
+            &subs(Some("07"), None, None),
+        );
         assert_eq!(attempt, Authentication::None);
-        let bare = check(Some(&key), "4242424242424242", 100, 410, &subs(Some("05"), None, Some(ds)));
+        let bare = check(
+            Some(&key),
+            "4242424242424242",
+            100,
+            410,
+            &subs(Some("05"), None, Some(ds)),
+        );
         assert_eq!(bare, Authentication::Failed);
         let forged = "AAAAAAAAAAAAAAAAAAAAAAAAAAA=";
         let s = subs(Some("05"), Some(forged), Some(ds));
-        assert_eq!(check(Some(&key), "4242424242424242", 100, 410, &s), Authentication::Failed);
-        assert_eq!(check(None, "4242424242424242", 100, 410, &s), Authentication::Failed);
+        assert_eq!(
+            check(Some(&key), "4242424242424242", 100, 410, &s),
+            Authentication::Failed
+        );
+        assert_eq!(
+            check(None, "4242424242424242", 100, 410, &s),
+            Authentication::Failed
+        );
         assert_eq!(format!("{key:?}"), "CavvKey(..)");
     }
 }

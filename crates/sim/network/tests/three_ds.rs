@@ -110,12 +110,26 @@ async fn a_verified_cavv_approves_and_is_journaled_verified_but_never_twice() {
     let pan = "4000000000003220";
     let ds = ds_id();
     let good = cavv(pan, AMOUNT, "410", &ds, "05");
-    assert_eq!(net.authorize(pan, Some(three_ds("05", Some(&good), Some(&ds)))).await, "00");
+    assert_eq!(
+        net.authorize(pan, Some(three_ds("05", Some(&good), Some(&ds))))
+            .await,
+        "00"
+    );
     // The same authentication again (a new request with the same dsTransID): a replay.
-    assert_eq!(net.authorize(pan, Some(three_ds("05", Some(&good), Some(&ds)))).await, "05");
+    assert_eq!(
+        net.authorize(pan, Some(three_ds("05", Some(&good), Some(&ds))))
+            .await,
+        "05"
+    );
     let j = net.journal();
-    assert_eq!(j[0], (Some("05".into()), Authentication::Verified, "00".into()));
-    assert_eq!(j[1], (Some("05".into()), Authentication::Failed, "05".into()));
+    assert_eq!(
+        j[0],
+        (Some("05".into()), Authentication::Verified, "00".into())
+    );
+    assert_eq!(
+        j[1],
+        (Some("05".into()), Authentication::Failed, "05".into())
+    );
     net.sim.shutdown().await.unwrap();
 }
 
@@ -125,33 +139,67 @@ async fn forged_missing_or_mismatched_cavvs_are_declined_05_as_failed() {
     let pan = "4000000000003055";
     let ds = ds_id();
     let forged = cavv(pan, AMOUNT + 1, "410", &ds, "05");
-    assert_eq!(net.authorize(pan, Some(three_ds("05", Some(&forged), Some(&ds)))).await, "05");
-    assert_eq!(net.authorize(pan, Some(three_ds("05", None, None))).await, "05");
+    assert_eq!(
+        net.authorize(pan, Some(three_ds("05", Some(&forged), Some(&ds))))
+            .await,
+        "05"
+    );
+    assert_eq!(
+        net.authorize(pan, Some(three_ds("05", None, None))).await,
+        "05"
+    );
     let other_eci = cavv(pan, AMOUNT, "410", &ds, "05");
-    assert_eq!(net.authorize(pan, Some(three_ds("06", Some(&other_eci), Some(&ds)))).await, "05");
+    assert_eq!(
+        net.authorize(pan, Some(three_ds("06", Some(&other_eci), Some(&ds))))
+            .await,
+        "05"
+    );
     let no_ds = cavv(pan, AMOUNT, "410", &ds, "05");
-    assert_eq!(net.authorize(pan, Some(three_ds("05", Some(&no_ds), None))).await, "05");
+    assert_eq!(
+        net.authorize(pan, Some(three_ds("05", Some(&no_ds), None)))
+            .await,
+        "05"
+    );
     let j = net.journal();
     assert_eq!(j.len(), 4);
-    assert!(j.iter().all(|(_, a, rc)| *a == Authentication::Failed && rc == "05"), "{j:?}");
+    assert!(
+        j.iter()
+            .all(|(_, a, rc)| *a == Authentication::Failed && rc == "05"),
+        "{j:?}"
+    );
     // After all those failures the right CAVV still verifies (failures do not consume it).
     let good = cavv(pan, AMOUNT, "410", &ds, "05");
-    assert_eq!(net.authorize(pan, Some(three_ds("05", Some(&good), Some(&ds)))).await, "00");
+    assert_eq!(
+        net.authorize(pan, Some(three_ds("05", Some(&good), Some(&ds))))
+            .await,
+        "00"
+    );
 }
 
 #[tokio::test]
 async fn plain_payments_are_none_and_the_1629_card_is_declined_after_authentication() {
     let mut net = Net::start(Some(KEY)).await;
     assert_eq!(net.authorize("4242424242424242", None).await, "00");
-    assert_eq!(net.authorize("4242424242424242", Some("4202079203123".into())).await, "00");
+    assert_eq!(
+        net.authorize("4242424242424242", Some("4202079203123".into()))
+            .await,
+        "00"
+    );
     let pan = "4000008400001629";
     let ds = ds_id();
     let good = cavv(pan, AMOUNT, "410", &ds, "05");
-    assert_eq!(net.authorize(pan, Some(three_ds("05", Some(&good), Some(&ds)))).await, "05");
+    assert_eq!(
+        net.authorize(pan, Some(three_ds("05", Some(&good), Some(&ds))))
+            .await,
+        "05"
+    );
     let j = net.journal();
     assert_eq!(j[0], (None, Authentication::None, "00".into()));
     assert_eq!(j[1], (Some("07".into()), Authentication::None, "00".into()));
-    assert_eq!(j[2], (Some("05".into()), Authentication::Verified, "05".into()));
+    assert_eq!(
+        j[2],
+        (Some("05".into()), Authentication::Verified, "05".into())
+    );
 }
 
 #[tokio::test]
@@ -160,16 +208,27 @@ async fn without_a_cavv_key_every_3ds_payment_fails() {
     let pan = "4000000000003220";
     let ds = ds_id();
     let good = cavv(pan, AMOUNT, "410", &ds, "05");
-    assert_eq!(net.authorize(pan, Some(three_ds("05", Some(&good), Some(&ds)))).await, "05");
+    assert_eq!(
+        net.authorize(pan, Some(three_ds("05", Some(&good), Some(&ds))))
+            .await,
+        "05"
+    );
     assert_eq!(net.journal()[0].1, Authentication::Failed);
-    assert_eq!(net.authorize(pan, None).await, "00", "without 3DS the card approves");
+    assert_eq!(
+        net.authorize(pan, None).await,
+        "00",
+        "without 3DS the card approves"
+    );
 }
 
 #[tokio::test]
 async fn a_malformed_ds_trans_id_is_a_format_error() {
     let mut net = Net::start(Some(KEY)).await;
     let code = net
-        .authorize("4000000000003220", Some(three_ds("05", None, Some("not-a-uuid"))))
+        .authorize(
+            "4000000000003220",
+            Some(three_ds("05", None, Some("not-a-uuid"))),
+        )
         .await;
     assert_eq!(code, "30");
 }

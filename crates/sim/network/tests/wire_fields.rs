@@ -43,7 +43,11 @@ fn de48_layout_and_value_errors_name_the_field() {
     assert_eq!(field(b"92031239203456"), "DE 48.92", "CVC twice");
     assert_eq!(field(b"4404abcd"), "DE 48.44", "dsTransID not a UUID");
     let no_hyphens = "8a880dc0xd2d2x4067xbcb1xb08d1690b26e";
-    assert_eq!(field(format!("4436{no_hyphens}").as_bytes()), "DE 48.44", "UUID without hyphens");
+    assert_eq!(
+        field(format!("4436{no_hyphens}").as_bytes()),
+        "DE 48.44",
+        "UUID without hyphens"
+    );
 }
 
 #[test]

@@ -20,7 +20,10 @@ const TABLE: &[Field] = &[
     req("threeDSRequestorID", Rule::Text(35)),
     req("threeDSRequestorName", Rule::Text(40)),
     req("threeDSRequestorURL", Rule::Url),
-    req("threeDSRequestorAuthenticationInd", Rule::OneOf(AUTHENTICATION_INDS)),
+    req(
+        "threeDSRequestorAuthenticationInd",
+        Rule::OneOf(AUTHENTICATION_INDS),
+    ),
     req("threeDSRequestorChallengeInd", Rule::OneOf(CHALLENGE_INDS)),
     req("threeDSCompInd", Rule::OneOf(&["Y", "N", "U"])),
     req("deviceChannel", Rule::OneOf(&["02"])),

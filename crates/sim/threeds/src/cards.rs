@@ -43,11 +43,31 @@ const fn card(
 
 /// Every enrolled card (all Luhn-valid public test numbers; password "1234").
 pub(crate) const CARDS: &[EnrolledCard] = &[
-    card("4000000000003220", &[AVAILABLE, REQUIRED], AcsBehaviour::Challenge),
-    card("4000000000003055", &[AVAILABLE, REQUIRED], AcsBehaviour::Frictionless),
-    card("4000008400001629", &[AVAILABLE, REQUIRED], AcsBehaviour::Challenge),
-    card("4000000000003097", &[AVAILABLE, REQUIRED], AcsBehaviour::Unavailable),
-    card("4242424242424242", &[AVAILABLE], AcsBehaviour::ChallengeOnMandate),
+    card(
+        "4000000000003220",
+        &[AVAILABLE, REQUIRED],
+        AcsBehaviour::Challenge,
+    ),
+    card(
+        "4000000000003055",
+        &[AVAILABLE, REQUIRED],
+        AcsBehaviour::Frictionless,
+    ),
+    card(
+        "4000008400001629",
+        &[AVAILABLE, REQUIRED],
+        AcsBehaviour::Challenge,
+    ),
+    card(
+        "4000000000003097",
+        &[AVAILABLE, REQUIRED],
+        AcsBehaviour::Unavailable,
+    ),
+    card(
+        "4242424242424242",
+        &[AVAILABLE],
+        AcsBehaviour::ChallengeOnMandate,
+    ),
 ];
 
 /// The enrolled card `pan`, if any.
@@ -99,11 +119,26 @@ mod tests {
     #[test]
     fn the_table_decides_as_the_contract_says() {
         let d = |pan, ind| lookup(pan).unwrap().decide(ind);
-        assert_eq!(d("4000000000003220", ChallengeInd::NoChallenge), Decision::Challenge);
-        assert_eq!(d("4000000000003055", ChallengeInd::Mandated), Decision::Frictionless);
-        assert_eq!(d("4000000000003097", ChallengeInd::NoPreference), Decision::Unavailable);
-        assert_eq!(d("4242424242424242", ChallengeInd::Preferred), Decision::Frictionless);
-        assert_eq!(d("4242424242424242", ChallengeInd::Mandated), Decision::Challenge);
+        assert_eq!(
+            d("4000000000003220", ChallengeInd::NoChallenge),
+            Decision::Challenge
+        );
+        assert_eq!(
+            d("4000000000003055", ChallengeInd::Mandated),
+            Decision::Frictionless
+        );
+        assert_eq!(
+            d("4000000000003097", ChallengeInd::NoPreference),
+            Decision::Unavailable
+        );
+        assert_eq!(
+            d("4242424242424242", ChallengeInd::Preferred),
+            Decision::Frictionless
+        );
+        assert_eq!(
+            d("4242424242424242", ChallengeInd::Mandated),
+            Decision::Challenge
+        );
         assert!(lookup("4111111111111111").is_none());
         assert_eq!(eci_authenticated("5555555555554444"), "02");
         assert_eq!(eci_authenticated("2223003122003222"), "02");

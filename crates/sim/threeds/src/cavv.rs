@@ -94,7 +94,10 @@ mod tests {
         assert_ne!(base, k.cavv("4000000000003220", 12_000, "840", "ds", "05"));
         assert_ne!(base, k.cavv("4000000000003220", 12_000, "410", "dt", "05"));
         assert_ne!(base, k.cavv("4000000000003220", 12_000, "410", "ds", "06"));
-        assert_ne!(base, Keys::new([8; 32]).cavv("4000000000003220", 12_000, "410", "ds", "05"));
+        assert_ne!(
+            base,
+            Keys::new([8; 32]).cavv("4000000000003220", 12_000, "410", "ds", "05")
+        );
         assert_eq!(k.fingerprint("4000000000003220").len(), 32);
         assert!(!format!("{k:?}").contains('7'));
     }

@@ -74,7 +74,9 @@ async fn serve(args: SimThreeDsArgs) -> Result<(), SimError> {
         field,
         rule: "is required".to_owned(),
     };
-    let key_file = args.cavv_key_file.ok_or_else(|| missing("--cavv-key-file"))?;
+    let key_file = args
+        .cavv_key_file
+        .ok_or_else(|| missing("--cavv-key-file"))?;
     let cavv_key = paygate_sim_kit::key_file::read_key32(&key_file, "--cavv-key-file")?;
     let mut cfg = Config::new(
         args.listen.ok_or_else(|| missing("--listen"))?,

@@ -101,8 +101,9 @@ pub(crate) async fn relay_rreq(sim: &Sim, url: &str, rreq: &RReq) -> String {
         return format!("http {}", status.as_u16());
     }
     match resp.json::<RReqAnswer>().await {
-        Ok(a) if a.message_type.as_deref() == Some("RRes")
-            && a.results_status.as_deref() == Some("01") =>
+        Ok(a)
+            if a.message_type.as_deref() == Some("RRes")
+                && a.results_status.as_deref() == Some("01") =>
         {
             "rres".to_owned()
         }

@@ -65,7 +65,10 @@ pub(crate) enum Component {
 pub(crate) struct Erro {
     pub message_type: &'static str,
     pub message_version: &'static str,
-    #[serde(rename = "threeDSServerTransID", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "threeDSServerTransID",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub three_ds_server_trans_id: Option<String>,
     #[serde(rename = "dsTransID", skip_serializing_if = "Option::is_none")]
     pub ds_trans_id: Option<String>,

@@ -64,9 +64,8 @@ pub(crate) fn check(
     expected: &str,
     table: &[Field],
 ) -> Result<Map<String, Value>, Erro> {
-    let erro = |code, detail: &str, received: &str| {
-        Erro::new(Component::Ds, code, detail, received)
-    };
+    let erro =
+        |code, detail: &str, received: &str| Erro::new(Component::Ds, code, detail, received);
     let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
         return Err(erro(ErrorCode::MessageInvalid, "message", ""));
     };
@@ -77,11 +76,19 @@ pub(crate) fn check(
         _ => String::new(),
     };
     if received != expected {
-        return Err(with_id(erro(ErrorCode::MessageInvalid, "messageType", &received)));
+        return Err(with_id(erro(
+            ErrorCode::MessageInvalid,
+            "messageType",
+            &received,
+        )));
     }
     match map.get("messageVersion") {
         None | Some(Value::Null) => {
-            return Err(with_id(erro(ErrorCode::RequiredMissing, "messageVersion", &received)));
+            return Err(with_id(erro(
+                ErrorCode::RequiredMissing,
+                "messageVersion",
+                &received,
+            )));
         }
         Some(Value::String(v)) if v == VERSION => {}
         Some(_) => {
@@ -106,10 +113,18 @@ pub(crate) fn check(
         }
     }
     if !missing.is_empty() {
-        return Err(with_id(erro(ErrorCode::RequiredMissing, &missing.join(","), &received)));
+        return Err(with_id(erro(
+            ErrorCode::RequiredMissing,
+            &missing.join(","),
+            &received,
+        )));
     }
     if !malformed.is_empty() {
-        return Err(with_id(erro(ErrorCode::FormatInvalid, &malformed.join(","), &received)));
+        return Err(with_id(erro(
+            ErrorCode::FormatInvalid,
+            &malformed.join(","),
+            &received,
+        )));
     }
     Ok(map)
 }

@@ -123,12 +123,9 @@ pub(crate) fn challenge(c: &ChallengePage<'_>, acs_origin: &str) -> Response {
         Some(Notice::WrongPassword { attempts_left }) => format!(
             r#"<p class="notice" role="alert">{}</p>"#,
             match l {
-                Locale::Ko => format!(
-                    "비밀번호가 올바르지 않습니다. 남은 입력 횟수: {attempts_left}회"
-                ),
-                Locale::En => format!(
-                    "Wrong password. Attempts left: {attempts_left}"
-                ),
+                Locale::Ko =>
+                    format!("비밀번호가 올바르지 않습니다. 남은 입력 횟수: {attempts_left}회"),
+                Locale::En => format!("Wrong password. Attempts left: {attempts_left}"),
             }
         ),
         Some(Notice::PasswordRequired) => format!(
@@ -166,7 +163,15 @@ pub(crate) fn challenge(c: &ChallengePage<'_>, acs_origin: &str) -> Response {
         cancel_l = l.t("취소", "Cancel"),
     );
     let title = l.t("안심클릭", "3-D Secure");
-    page(StatusCode::OK, l, title, &body, "", &nonce, &[acs_origin, &origin(c.notification_url)])
+    page(
+        StatusCode::OK,
+        l,
+        title,
+        &body,
+        "",
+        &nonce,
+        &[acs_origin, &origin(c.notification_url)],
+    )
 }
 
 /// The page that posts the CRes to the notificationURL.
@@ -208,7 +213,15 @@ pub(crate) fn cres(r: &CresPage<'_>) -> Response {
         r#"<script nonce="{nonce}">document.getElementById("cres-form").submit();</script>"#
     );
     let origins = [r.acs_url, &origin(r.notification_url)];
-    page(StatusCode::OK, l, l.t("안심클릭", "3-D Secure"), &body, &script, &nonce, &origins)
+    page(
+        StatusCode::OK,
+        l,
+        l.t("안심클릭", "3-D Secure"),
+        &body,
+        &script,
+        &nonce,
+        &origins,
+    )
 }
 
 /// An error page (e.g. a CReq the ACS cannot attribute to a transaction): 400.
@@ -222,7 +235,15 @@ pub(crate) fn error(l: Locale, acs_origin: &str) -> Response {
             "This authentication request cannot be processed. Go back to the merchant and try again."
         )
     );
-    page(StatusCode::BAD_REQUEST, l, l.t("안심클릭", "3-D Secure"), &body, "", &nonce, &[acs_origin])
+    page(
+        StatusCode::BAD_REQUEST,
+        l,
+        l.t("안심클릭", "3-D Secure"),
+        &body,
+        "",
+        &nonce,
+        &[acs_origin],
+    )
 }
 
 fn page(
@@ -258,7 +279,10 @@ fn page(
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -273,7 +297,10 @@ fn nonce() -> String {
 
 /// The origin (`scheme://host[:port]`) of a URL; `'none'`-safe fallback for a bad one.
 pub(crate) fn origin(url: &str) -> String {
-    url::Url::parse(url).map_or_else(|_| "'self'".to_owned(), |u| u.origin().ascii_serialization())
+    url::Url::parse(url).map_or_else(
+        |_| "'self'".to_owned(),
+        |u| u.origin().ascii_serialization(),
+    )
 }
 
 /// `& < > " '` escaped for HTML text and attribute values.
@@ -345,7 +372,10 @@ mod tests {
     fn amounts_follow_the_currency_exponent() {
         assert_eq!(format_amount(12_000, 0, "410", Locale::Ko), "12,000원");
         assert_eq!(format_amount(12_000, 0, "410", Locale::En), "12,000 KRW");
-        assert_eq!(format_amount(1_234_567, 2, "840", Locale::En), "12,345.67 USD");
+        assert_eq!(
+            format_amount(1_234_567, 2, "840", Locale::En),
+            "12,345.67 USD"
+        );
         assert_eq!(format_amount(5, 2, "978", Locale::En), "0.05 EUR");
         assert_eq!(format_amount(999, 0, "999", Locale::En), "999 999");
     }
@@ -353,7 +383,10 @@ mod tests {
     #[test]
     fn locale_by_query_then_accept_language() {
         assert_eq!(Locale::negotiate(Some("ko"), Some("en")), Locale::Ko);
-        assert_eq!(Locale::negotiate(None, Some("ko-KR,ko;q=0.9,en;q=0.8")), Locale::Ko);
+        assert_eq!(
+            Locale::negotiate(None, Some("ko-KR,ko;q=0.9,en;q=0.8")),
+            Locale::Ko
+        );
         assert_eq!(Locale::negotiate(None, Some("ko;q=0.5, en-US")), Locale::En);
         assert_eq!(Locale::negotiate(None, Some("fr")), Locale::En);
         assert_eq!(Locale::negotiate(None, None), Locale::En);
@@ -361,6 +394,9 @@ mod tests {
 
     #[test]
     fn escaping_covers_markup_and_quotes() {
-        assert_eq!(escape(r#"<a href="x">'&"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;");
+        assert_eq!(
+            escape(r#"<a href="x">'&"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;"
+        );
     }
 }

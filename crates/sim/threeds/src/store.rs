@@ -228,12 +228,14 @@ impl Store {
         deadline_ms: i64,
         session_data: Option<&str>,
     ) -> rusqlite::Result<bool> {
-        let n = self.conn().prepare_cached(
-            "UPDATE transactions SET state = 'challenging', challenge_deadline_ms = ?2,
+        let n = self
+            .conn()
+            .prepare_cached(
+                "UPDATE transactions SET state = 'challenging', challenge_deadline_ms = ?2,
                  session_data = ?3
              WHERE acs_trans_id = ?1 AND state = 'awaiting_creq'",
-        )?
-        .execute(params![acs_trans_id, deadline_ms, session_data])?;
+            )?
+            .execute(params![acs_trans_id, deadline_ms, session_data])?;
         Ok(n == 1)
     }
 
@@ -251,7 +253,12 @@ impl Store {
 
     /// Ends a transaction that has not ended yet; false if it already had (someone else ended
     /// it first).
-    pub(crate) fn end(&self, acs_trans_id: &str, e: &Ending, now_ms: i64) -> rusqlite::Result<bool> {
+    pub(crate) fn end(
+        &self,
+        acs_trans_id: &str,
+        e: &Ending,
+        now_ms: i64,
+    ) -> rusqlite::Result<bool> {
         let n = self.conn().prepare_cached(
             "UPDATE transactions SET state = 'ended', trans_status = ?2, trans_status_reason = ?3,
                  eci = ?4, challenge_cancel = ?5, rreq_delivery = ?6, ended_at_ms = ?7

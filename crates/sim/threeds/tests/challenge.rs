@@ -14,12 +14,17 @@ async fn a_challenge_asks_for_the_password_counts_wrong_ones_and_succeeds_with_t
     let mut t = TestSim::start().await;
     let (_, ares) = t.authenticate(CHALLENGE_CARD, "01").await;
     assert_eq!(ares["transStatus"], "C");
-    let (status, page) = t.creq(&ares, Some("c2Vzc2lvbi0x"), "ko-KR,ko;q=0.9,en;q=0.5").await;
+    let (status, page) = t
+        .creq(&ares, Some("c2Vzc2lvbi0x"), "ko-KR,ko;q=0.9,en;q=0.5")
+        .await;
     assert_eq!(status, 200);
     assert!(page.contains(r#"<html lang="ko">"#));
     assert!(page.contains(r#"name="password""#) && page.contains(r#"type="password""#));
     assert!(page.contains(r#"<label for="password">안심클릭 비밀번호</label>"#));
-    assert!(page.contains("Coffee &amp; &lt;Cake&gt;"), "merchant name escaped");
+    assert!(
+        page.contains("Coffee &amp; &lt;Cake&gt;"),
+        "merchant name escaped"
+    );
     assert!(page.contains("12,000원"));
     assert!(page.contains("•••• 3220"));
     assert!(!page.contains(CHALLENGE_CARD));
@@ -29,11 +34,17 @@ async fn a_challenge_asks_for_the_password_counts_wrong_ones_and_succeeds_with_t
     assert!(page.contains(r#"<html lang="ko">"#));
     assert!(page.contains("남은 입력 횟수: 4회"), "{page}");
     assert!(!page.contains("9999"), "the password is never echoed");
-    assert!(t.server.try_rreq().is_none(), "no RReq while the challenge runs");
+    assert!(
+        t.server.try_rreq().is_none(),
+        "no RReq while the challenge runs"
+    );
 
     let (status, page) = t.password(&page, "1234").await;
     assert_eq!(status, 200);
-    let rreq = t.server.try_rreq().expect("the RReq arrived before the CRes page");
+    let rreq = t
+        .server
+        .try_rreq()
+        .expect("the RReq arrived before the CRes page");
     assert_eq!(rreq["messageType"], "RReq");
     assert_eq!(rreq["transStatus"], "Y");
     assert_eq!(rreq["eci"], "05");
@@ -54,17 +65,25 @@ async fn a_challenge_asks_for_the_password_counts_wrong_ones_and_succeeds_with_t
     assert_eq!(cres["acsTransID"], ares["acsTransID"]);
     assert!(page.contains("<noscript><button type=\"submit\">"));
     let entry = &t.journal()[0];
-    assert_eq!((entry.flow.as_str(), entry.trans_status.as_deref()), ("challenge", Some("Y")));
-    assert_eq!((entry.interactions, entry.rreq_delivery.as_deref()), (2, Some("rres")));
+    assert_eq!(
+        (entry.flow.as_str(), entry.trans_status.as_deref()),
+        ("challenge", Some("Y"))
+    );
+    assert_eq!(
+        (entry.interactions, entry.rreq_delivery.as_deref()),
+        (2, Some("rres"))
+    );
 }
 
 #[tokio::test]
 async fn the_challenge_page_has_a_strict_csp_and_no_script() {
     let t = TestSim::start().await;
     let (_, ares) = t.authenticate(VISA_4242, "04").await;
-    let creq = creq_b64(&json!({"threeDSServerTransID": ares["threeDSServerTransID"],
+    let creq = creq_b64(
+        &json!({"threeDSServerTransID": ares["threeDSServerTransID"],
         "acsTransID": ares["acsTransID"], "messageType": "CReq", "messageVersion": "2.2.0",
-        "challengeWindowSize": "02"}));
+        "challengeWindowSize": "02"}),
+    );
     let resp = t
         .http
         .post(ares["acsURL"].as_str().unwrap())
@@ -72,9 +91,18 @@ async fn the_challenge_page_has_a_strict_csp_and_no_script() {
         .send()
         .await
         .unwrap();
-    let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(csp.starts_with("default-src 'none'; style-src 'nonce-"), "{csp}");
-    assert!(csp.contains(&format!("form-action {} https://shop.example", t.base)), "{csp}");
+    let csp = resp.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.starts_with("default-src 'none'; style-src 'nonce-"),
+        "{csp}"
+    );
+    assert!(
+        csp.contains(&format!("form-action {} https://shop.example", t.base)),
+        "{csp}"
+    );
     let page = resp.text().await.unwrap();
     assert!(!page.contains("<script"));
     assert!(page.contains(":focus-visible"));
@@ -90,7 +118,10 @@ async fn five_wrong_passwords_lock_the_card_and_its_next_payment_fails_without_a
         assert!(page.contains(&format!("Attempts left: {left}")), "{page}");
     }
     let (_, page) = t.password(&page, "0000").await;
-    let rreq = t.server.try_rreq().expect("RReq after the fifth wrong password");
+    let rreq = t
+        .server
+        .try_rreq()
+        .expect("RReq after the fifth wrong password");
     assert_eq!(rreq["transStatus"], "N");
     assert_eq!(rreq["interactionCounter"], "05");
     assert!(rreq.get("authenticationValue").is_none());
@@ -99,7 +130,10 @@ async fn five_wrong_passwords_lock_the_card_and_its_next_payment_fails_without_a
 
     let (_, ares) = t.authenticate(CHALLENGE_CARD, "01").await;
     assert_eq!(ares["transStatus"], "N", "a locked card fails at once");
-    assert!(ares.get("acsURL").is_none(), "no page asks for the password");
+    assert!(
+        ares.get("acsURL").is_none(),
+        "no page asks for the password"
+    );
     let (_, other) = t.authenticate(DECLINED_AFTER_AUTH_CARD, "01").await;
     assert_eq!(other["transStatus"], "C", "other cards are not locked");
 }
@@ -109,9 +143,11 @@ async fn a_tampered_creq_posts_an_erro_and_an_unattributable_one_gets_a_400_page
     let mut t = TestSim::start().await;
     let (_, ares) = t.authenticate(CHALLENGE_CARD, "01").await;
     let acs_url = ares["acsURL"].as_str().unwrap().to_owned();
-    let tampered = creq_b64(&json!({"threeDSServerTransID": uuid::Uuid::new_v4().to_string(),
+    let tampered = creq_b64(
+        &json!({"threeDSServerTransID": uuid::Uuid::new_v4().to_string(),
         "acsTransID": ares["acsTransID"], "messageType": "CReq", "messageVersion": "2.2.0",
-        "challengeWindowSize": "05"}));
+        "challengeWindowSize": "05"}),
+    );
     let (status, page) = t.post_form(&acs_url, &[("creq", &tampered)], "en").await;
     assert_eq!(status, 200);
     let erro = Form::read(&page).cres();
@@ -122,13 +158,20 @@ async fn a_tampered_creq_posts_an_erro_and_an_unattributable_one_gets_a_400_page
     assert_eq!(erro["errorMessageType"], "CReq");
     assert!(t.server.try_rreq().is_none());
 
-    let (status, page) = t.post_form(&acs_url, &[("creq", "%%%not-base64")], "ko").await;
+    let (status, page) = t
+        .post_form(&acs_url, &[("creq", "%%%not-base64")], "ko")
+        .await;
     assert_eq!(status, 400);
     assert!(page.contains(r#"lang="ko""#));
-    let unknown = creq_b64(&json!({"threeDSServerTransID": ares["threeDSServerTransID"],
+    let unknown = creq_b64(
+        &json!({"threeDSServerTransID": ares["threeDSServerTransID"],
         "acsTransID": uuid::Uuid::new_v4().to_string(), "messageType": "CReq",
-        "messageVersion": "2.2.0", "challengeWindowSize": "05"}));
-    assert_eq!(t.post_form(&acs_url, &[("creq", &unknown)], "en").await.0, 400);
+        "messageVersion": "2.2.0", "challengeWindowSize": "05"}),
+    );
+    assert_eq!(
+        t.post_form(&acs_url, &[("creq", &unknown)], "en").await.0,
+        400
+    );
     assert_eq!(t.post_form(&acs_url, &[], "en").await.0, 400);
     let submit = format!("{}/acs/challenge/submit", t.base);
     let id = uuid::Uuid::new_v4().to_string();
@@ -144,10 +187,19 @@ async fn the_payer_can_cancel_the_challenge() {
     let form = Form::read(&page);
     let mut fields = form.hidden.clone();
     fields.push(("action".into(), "cancel".into()));
-    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let (_, page) = t.post_form(&form.action, &refs, "en").await;
     let rreq = t.server.try_rreq().expect("RReq on cancel");
-    assert_eq!((rreq["transStatus"].as_str(), rreq["challengeCancel"].as_str()), (Some("N"), Some("01")));
+    assert_eq!(
+        (
+            rreq["transStatus"].as_str(),
+            rreq["challengeCancel"].as_str()
+        ),
+        (Some("N"), Some("01"))
+    );
     assert_eq!(Form::read(&page).cres()["transStatus"], "N");
 }
 
@@ -157,7 +209,13 @@ async fn a_challenge_without_its_creq_in_time_ends_with_challenge_cancel_05() {
     let (_, ares) = t.authenticate(CHALLENGE_CARD, "01").await;
     let rreq = t.server.next_rreq().await;
     assert_eq!(rreq["acsTransID"], ares["acsTransID"]);
-    assert_eq!((rreq["transStatus"].as_str(), rreq["challengeCancel"].as_str()), (Some("N"), Some("05")));
+    assert_eq!(
+        (
+            rreq["transStatus"].as_str(),
+            rreq["challengeCancel"].as_str()
+        ),
+        (Some("N"), Some("05"))
+    );
     assert_eq!(rreq["interactionCounter"], "00");
     // The late CReq is answered with an Erro 402 in `cres`, and no second RReq.
     let (_, page) = t.creq(&ares, None, "en").await;
@@ -171,7 +229,13 @@ async fn a_challenge_not_finished_in_time_ends_with_challenge_cancel_04() {
     let (_, ares) = t.authenticate(CHALLENGE_CARD, "01").await;
     let (_, page) = t.creq(&ares, None, "en").await;
     let rreq = t.server.next_rreq().await;
-    assert_eq!((rreq["transStatus"].as_str(), rreq["challengeCancel"].as_str()), (Some("N"), Some("04")));
+    assert_eq!(
+        (
+            rreq["transStatus"].as_str(),
+            rreq["challengeCancel"].as_str()
+        ),
+        (Some("N"), Some("04"))
+    );
     // The password after the end gets the final CRes, not a second chance.
     let (_, page) = t.password(&page, "1234").await;
     assert_eq!(Form::read(&page).cres()["transStatus"], "N");

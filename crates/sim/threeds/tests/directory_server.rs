@@ -27,7 +27,12 @@ async fn pres_lists_each_enrolled_card_as_a_range_with_the_issuer_requirement_fl
             .unwrap_or_else(|| panic!("{pan} in PRes"))
             .clone()
     };
-    for pan in [CHALLENGE_CARD, FRICTIONLESS_CARD, DECLINED_AFTER_AUTH_CARD, UNAVAILABLE_CARD] {
+    for pan in [
+        CHALLENGE_CARD,
+        FRICTIONLESS_CARD,
+        DECLINED_AFTER_AUTH_CARD,
+        UNAVAILABLE_CARD,
+    ] {
         let r = find(pan);
         assert_eq!(r["endRange"], pan);
         assert_eq!(r["acsInfoInd"], json!(["01", "80"]), "{pan}");
@@ -55,8 +60,14 @@ async fn a_frictionless_card_is_authenticated_with_a_cavv_that_verifies() {
     let journal = t.journal();
     assert_eq!(journal.len(), 1);
     let e = &journal[0];
-    assert_eq!((e.flow.as_str(), e.trans_status.as_deref()), ("frictionless", Some("Y")));
-    assert_eq!((e.last4.as_str(), e.amount, e.eci.as_deref()), ("3055", 12_000, Some("05")));
+    assert_eq!(
+        (e.flow.as_str(), e.trans_status.as_deref()),
+        ("frictionless", Some("Y"))
+    );
+    assert_eq!(
+        (e.last4.as_str(), e.amount, e.eci.as_deref()),
+        ("3055", 12_000, Some("05"))
+    );
 }
 
 #[tokio::test]
@@ -124,18 +135,35 @@ async fn a_malformed_areq_field_is_erro_203_naming_it() {
 async fn unreadable_messages_and_other_versions_are_erro_101_and_102() {
     let t = TestSim::start().await;
     let erro = t.post_raw("/ds/areq", "{not json").await;
-    assert_eq!((erro["messageType"].as_str(), erro["errorCode"].as_str()), (Some("Erro"), Some("101")));
+    assert_eq!(
+        (erro["messageType"].as_str(), erro["errorCode"].as_str()),
+        (Some("Erro"), Some("101"))
+    );
     let erro = t.post_raw("/ds/areq", "[1,2]").await;
     assert_eq!(erro["errorCode"], "101");
     let mut areq = t.areq(FRICTIONLESS_CARD, "01");
     areq["messageType"] = json!("PReq");
     let erro = t.post_json("/ds/areq", &areq).await;
-    assert_eq!((erro["errorCode"].as_str(), erro["errorDetail"].as_str()), (Some("101"), Some("messageType")));
+    assert_eq!(
+        (erro["errorCode"].as_str(), erro["errorDetail"].as_str()),
+        (Some("101"), Some("messageType"))
+    );
     areq["messageType"] = json!("AReq");
     areq["messageVersion"] = json!("2.1.0");
     let erro = t.post_json("/ds/areq", &areq).await;
-    assert_eq!((erro["errorCode"].as_str(), erro["errorDetail"].as_str()), (Some("102"), Some("messageVersion")));
-    let erro = t.post_json("/ds/preq", &json!({"messageType": "PReq", "messageVersion": "2.2.0"})).await;
+    assert_eq!(
+        (erro["errorCode"].as_str(), erro["errorDetail"].as_str()),
+        (Some("102"), Some("messageVersion"))
+    );
+    let erro = t
+        .post_json(
+            "/ds/preq",
+            &json!({"messageType": "PReq", "messageVersion": "2.2.0"}),
+        )
+        .await;
     assert_eq!(erro["errorCode"], "201");
-    assert_eq!(erro["errorDetail"], "threeDSServerTransID,threeDSServerRefNumber");
+    assert_eq!(
+        erro["errorDetail"],
+        "threeDSServerTransID,threeDSServerRefNumber"
+    );
 }

@@ -69,7 +69,15 @@ pub(crate) async fn creq(
         _ => return pages::error(l, &pages::origin(&sim.public_url)),
     };
     if session.is_some_and(|s| !session_data_ok(s)) {
-        return refuse(&sim, &tx, ErrorCode::FormatInvalid, "threeDSSessionData", None, l).await;
+        return refuse(
+            &sim,
+            &tx,
+            ErrorCode::FormatInvalid,
+            "threeDSSessionData",
+            None,
+            l,
+        )
+        .await;
     }
     let creq = creq.unwrap_or(Value::Null);
     if let Err((code, field)) = check_creq(&creq, &tx) {
@@ -77,8 +85,8 @@ pub(crate) async fn creq(
     }
     let now = now_ms();
     let late = tx.state == TxState::AwaitingCreq && tx.creq_deadline_ms.is_some_and(|d| now > d);
-    let timed_out = tx.state == TxState::Ended
-        && matches!(tx.challenge_cancel.as_deref(), Some("04" | "05"));
+    let timed_out =
+        tx.state == TxState::Ended && matches!(tx.challenge_cancel.as_deref(), Some("04" | "05"));
     if late || timed_out {
         // The RReq (challengeCancel 05) goes out first if the sweep has not sent it yet.
         let out = Outcome::TimedOut(ChallengeCancel::CreqNotReceived);
@@ -89,7 +97,10 @@ pub(crate) async fn creq(
     }
     if tx.state == TxState::AwaitingCreq {
         let deadline = now.saturating_add(sim.challenge_timeout_ms);
-        if let Err(e) = sim.store.start_challenge(&tx.acs_trans_id, deadline, session) {
+        if let Err(e) = sim
+            .store
+            .start_challenge(&tx.acs_trans_id, deadline, session)
+        {
             return db_failure(&sim, l, &e);
         }
     }
@@ -156,7 +167,8 @@ fn check_password(sim: &Sim, tx: &Tx, password: &str) -> rusqlite::Result<Check>
     }
     let failures = failures + 1;
     if failures >= MAX_WRONG_PASSWORDS {
-        sim.store.set_lockout(fp, failures, now.saturating_add(LOCKOUT_MS))?;
+        sim.store
+            .set_lockout(fp, failures, now.saturating_add(LOCKOUT_MS))?;
         return Ok(Check::Locked);
     }
     sim.store.set_lockout(fp, failures, 0)?;
@@ -175,8 +187,7 @@ fn decode_creq(b64: &str) -> Option<Value> {
 
 fn session_data_ok(s: &str) -> bool {
     s.len() <= MAX_SESSION_DATA
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'='))
 }
 
@@ -258,7 +269,12 @@ async fn end_and_show(sim: &Sim, acs_trans_id: &str, outcome: Outcome, l: Locale
 
 /// The page for where the transaction is now: the challenge page while it runs, the CRes page
 /// once it has ended.
-async fn show_current(sim: &Sim, acs_trans_id: &str, l: Locale, notice: Option<Notice>) -> Response {
+async fn show_current(
+    sim: &Sim,
+    acs_trans_id: &str,
+    l: Locale,
+    notice: Option<Notice>,
+) -> Response {
     let tx = match sim.store.get(acs_trans_id) {
         Ok(Some(tx)) => tx,
         Ok(None) => return pages::error(l, &pages::origin(&sim.public_url)),
@@ -268,7 +284,9 @@ async fn show_current(sim: &Sim, acs_trans_id: &str, l: Locale, notice: Option<N
     if tx.state != TxState::Ended {
         // A card locked by another transaction meanwhile fails without asking again.
         match sim.store.lockout(&tx.card_fingerprint, now_ms()) {
-            Ok((true, _)) => return Box::pin(end_and_show(sim, acs_trans_id, Outcome::Locked, l)).await,
+            Ok((true, _)) => {
+                return Box::pin(end_and_show(sim, acs_trans_id, Outcome::Locked, l)).await;
+            }
             Ok(_) => {}
             Err(e) => return db_failure(sim, l, &e),
         }
@@ -298,7 +316,11 @@ async fn show_current(sim: &Sim, acs_trans_id: &str, l: Locale, notice: Option<N
         (TransStatus::Y, _) => Headline::Authenticated,
         (_, Some("01")) => Headline::Cancelled,
         (_, Some(_)) => Headline::TimedOut,
-        _ if sim.store.lockout(&tx.card_fingerprint, now_ms()).is_ok_and(|(l, _)| l) => {
+        _ if sim
+            .store
+            .lockout(&tx.card_fingerprint, now_ms())
+            .is_ok_and(|(l, _)| l) =>
+        {
             Headline::Locked
         }
         _ => Headline::Failed,

@@ -21,7 +21,11 @@ pub(crate) enum Outcome {
 
 /// Ends the challenge `acs_trans_id` with `outcome` and sends its RReq; nothing happens if it
 /// had already ended.
-pub(crate) async fn finish(sim: &Sim, acs_trans_id: &str, outcome: Outcome) -> rusqlite::Result<()> {
+pub(crate) async fn finish(
+    sim: &Sim,
+    acs_trans_id: &str,
+    outcome: Outcome,
+) -> rusqlite::Result<()> {
     let pending = sim
         .pending_cavv
         .lock()

@@ -205,7 +205,8 @@ impl TestSim {
         if let Some(s) = session {
             fields.push(("threeDSSessionData", s));
         }
-        self.post_form(ares["acsURL"].as_str().unwrap(), &fields, lang).await
+        self.post_form(ares["acsURL"].as_str().unwrap(), &fields, lang)
+            .await
     }
 
     /// Submits `password` on a challenge page.
@@ -214,7 +215,10 @@ impl TestSim {
         let mut fields = form.hidden.clone();
         fields.push(("password".into(), password.into()));
         fields.push(("action".into(), "submit".into()));
-        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let refs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         self.post_form(&form.action, &refs, "en").await
     }
 
@@ -228,7 +232,13 @@ pub fn creq_b64(v: &Value) -> String {
 }
 
 /// The CAVV the contract defines, computed here independently of the simulator.
-pub fn expected_cavv(pan: &str, amount: &str, currency: &str, ds_trans_id: &str, eci: &str) -> String {
+pub fn expected_cavv(
+    pan: &str,
+    amount: &str,
+    currency: &str,
+    ds_trans_id: &str,
+    eci: &str,
+) -> String {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&KEY).unwrap();
     mac.update(format!("{pan}|{amount}|{currency}|{ds_trans_id}|{eci}").as_bytes());
     STANDARD.encode(&mac.finalize().into_bytes()[..20])
@@ -244,27 +254,40 @@ pub struct Form {
 impl Form {
     pub fn read(page: &str) -> Form {
         let start = page.find("<form").expect("a form");
-        let form = &page[start..page[start..].find("</form>").map_or(page.len(), |e| start + e)];
+        let form = &page[start
+            ..page[start..]
+                .find("</form>")
+                .map_or(page.len(), |e| start + e)];
         let action = attr(form, "action").expect("form action");
         let mut hidden = Vec::new();
         for input in form.split("<input").skip(1) {
             let tag = &input[..input.find('>').unwrap()];
             if attr(tag, "type").as_deref() == Some("hidden") {
-                hidden.push((attr(tag, "name").unwrap(), attr(tag, "value").unwrap_or_default()));
+                hidden.push((
+                    attr(tag, "name").unwrap(),
+                    attr(tag, "value").unwrap_or_default(),
+                ));
             }
         }
         Form { action, hidden }
     }
 
     pub fn field(&self, name: &str) -> Option<&str> {
-        self.hidden.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.hidden
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The decoded `cres` field.
     pub fn cres(&self) -> Value {
         let b64 = self.field("cres").expect("a cres field");
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(b64).expect("base64url without padding"))
-            .expect("JSON")
+        serde_json::from_slice(
+            &URL_SAFE_NO_PAD
+                .decode(b64)
+                .expect("base64url without padding"),
+        )
+        .expect("JSON")
     }
 }
 
