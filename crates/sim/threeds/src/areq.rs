@@ -104,7 +104,7 @@ pub(crate) struct AReq {
 }
 
 /// Reads an AReq body; an Erro (component DS) names what is wrong.
-pub(crate) fn parse(body: &[u8]) -> Result<AReq, Erro> {
+pub(crate) fn parse(body: &[u8]) -> Result<AReq, Box<Erro>> {
     let map = fields::check(body, "AReq", TABLE)?;
     typed(&map).ok_or_else(|| {
         let id = fields::text(&map, "threeDSServerTransID");
@@ -115,6 +115,7 @@ pub(crate) fn parse(body: &[u8]) -> Result<AReq, Erro> {
             "AReq",
         )
         .with_ids(Some(&id), None, None)
+        .into()
     })
 }
 

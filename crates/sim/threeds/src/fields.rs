@@ -63,14 +63,14 @@ pub(crate) fn check(
     body: &[u8],
     expected: &str,
     table: &[Field],
-) -> Result<Map<String, Value>, Erro> {
+) -> Result<Map<String, Value>, Box<Erro>> {
     let erro =
         |code, detail: &str, received: &str| Erro::new(Component::Ds, code, detail, received);
     let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
-        return Err(erro(ErrorCode::MessageInvalid, "message", ""));
+        return Err(Box::new(erro(ErrorCode::MessageInvalid, "message", "")));
     };
     let server_id = map.get("threeDSServerTransID").and_then(Value::as_str);
-    let with_id = |e: Erro| e.with_ids(server_id.filter(|s| is_uuid(s)), None, None);
+    let with_id = |e: Erro| Box::new(e.with_ids(server_id.filter(|s| is_uuid(s)), None, None));
     let received = match map.get("messageType") {
         Some(Value::String(t)) => t.clone(),
         _ => String::new(),
@@ -198,7 +198,7 @@ fn luhn(pan: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[cfg(test)]
