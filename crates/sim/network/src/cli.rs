@@ -190,6 +190,10 @@ mod tests {
             .unwrap();
         assert_eq!(cli.args.profile, Profile::Ascii);
         assert_eq!(cli.args.open_to_buy_minor, DEFAULT_OPEN_TO_BUY_MINOR);
+        assert_eq!(
+            cli.args.cavv_key_file, None,
+            "3-D Secure fails without a key"
+        );
         assert!(cli.args.command.is_none());
         let cli = Cli::try_parse_from([
             "sim",

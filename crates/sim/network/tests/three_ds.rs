@@ -232,3 +232,54 @@ async fn a_malformed_ds_trans_id_is_a_format_error() {
         .await;
     assert_eq!(code, "30");
 }
+
+/// An AReq for `pan` with every field the contract requires.
+fn areq(pan: &str) -> serde_json::Value {
+    serde_json::json!({
+        "messageType": "AReq", "messageVersion": "2.2.0",
+        "threeDSServerTransID": "6f2d3a4e-8b1c-4d5e-9f60-718293a4b5c6",
+        "threeDSServerRefNumber": "PAYGATE-3DS-01",
+        "threeDSServerURL": "http://127.0.0.1:9/rreq",
+        "threeDSRequestorID": "m1", "threeDSRequestorName": "Demo",
+        "threeDSRequestorURL": "https://shop.example/", "threeDSRequestorAuthenticationInd": "01",
+        "threeDSRequestorChallengeInd": "01", "threeDSCompInd": "U", "deviceChannel": "02",
+        "messageCategory": "01", "acctNumber": pan, "cardExpiryDate": "3412",
+        "purchaseAmount": AMOUNT.to_string(), "purchaseCurrency": "410", "purchaseExponent": "0",
+        "purchaseDate": "20261202041500", "acquirerBIN": "123456", "acquirerMerchantID": "shop-1",
+        "merchantName": "Demo", "mcc": "5812", "merchantCountryCode": "410",
+        "notificationURL": "https://shop.example/notify", "browserAcceptHeader": "text/html",
+        "browserUserAgent": "t", "browserLanguage": "ko", "browserJavaEnabled": "false",
+        "browserJavascriptEnabled": "true", "browserColorDepth": "24",
+        "browserScreenHeight": "900", "browserScreenWidth": "1440", "browserTZ": "-540",
+    })
+}
+
+#[tokio::test]
+async fn a_cavv_the_3ds_simulator_issues_verifies_on_the_network_with_the_same_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = paygate_sim_threeds::Config::new("127.0.0.1:0".parse().unwrap(), dir.path(), KEY);
+    let acs = paygate_sim_threeds::start(cfg).await.unwrap();
+    let pan = "4000000000003055";
+    let ares: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/ds/areq", acs.base_url()))
+        .json(&areq(pan))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ares["transStatus"], "Y", "{ares}");
+    let field = |name: &str| ares[name].as_str().unwrap().to_owned();
+    let (eci, cavv, ds) = (
+        field("eci"),
+        field("authenticationValue"),
+        field("dsTransID"),
+    );
+
+    let mut net = Net::start(Some(KEY)).await;
+    let de48 = three_ds(&eci, Some(&cavv), Some(&ds));
+    assert_eq!(net.authorize(pan, Some(de48)).await, "00");
+    assert_eq!(net.journal()[0].1, Authentication::Verified);
+    acs.shutdown().await.unwrap();
+}
