@@ -130,6 +130,12 @@ async fn a_verified_cavv_approves_and_is_journaled_verified_but_never_twice() {
         j[1],
         (Some("05".into()), Authentication::Failed, "05".into())
     );
+    // As `paygate sim network journal --json` prints it.
+    let json = serde_json::to_value(paygate_sim_network::journal(net.dir.path()).unwrap()).unwrap();
+    assert_eq!(json[0]["type"], "authorization");
+    assert_eq!(json[0]["eci"], "05");
+    assert_eq!(json[0]["authentication"], "verified");
+    assert_eq!(json[1]["authentication"], "failed");
     net.sim.shutdown().await.unwrap();
 }
 
