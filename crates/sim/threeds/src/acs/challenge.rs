@@ -307,6 +307,12 @@ async fn show_current(
             &acs_origin,
         );
     }
+    cres_page(sim, &tx, l)
+}
+
+/// The page that posts the CRes of an ended transaction to its notificationURL.
+fn cres_page(sim: &Sim, tx: &Tx, l: Locale) -> Response {
+    let acs_origin = pages::origin(&sim.public_url);
     let status = tx
         .trans_status
         .as_deref()
