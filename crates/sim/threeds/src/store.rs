@@ -300,39 +300,70 @@ impl Store {
 
     /// Whether the card is locked at `now_ms`, and its wrong passwords in a row.
     pub(crate) fn lockout(&self, fingerprint: &str, now_ms: i64) -> rusqlite::Result<(bool, u32)> {
-        let found: Option<(u32, i64)> = self
-            .conn()
-            .prepare_cached(
-                "SELECT failures, locked_until_ms FROM lockouts WHERE card_fingerprint = ?1",
-            )?
-            .query_row([fingerprint], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        Ok(match found {
-            Some((failures, until)) if until > now_ms => (true, failures),
-            // A lock that has run out starts the count afresh.
-            Some((_, until)) if until > 0 => (false, 0),
-            Some((failures, _)) => (false, failures),
-            None => (false, 0),
-        })
+        read_lockout(&self.conn(), fingerprint, now_ms)
     }
 
-    /// Sets the card's wrong passwords in a row and its lock end (0 = not locked).
-    pub(crate) fn set_lockout(
+    /// Counts a wrong password for the card in one step (two browser tabs cannot both read
+    /// the old count); the card locks until `now_ms + lock_ms` when the count reaches
+    /// `max_failures`. The new count.
+    pub(crate) fn wrong_password(
         &self,
         fingerprint: &str,
-        failures: u32,
-        locked_until_ms: i64,
-    ) -> rusqlite::Result<()> {
-        self.conn()
-            .prepare_cached(
-                "INSERT INTO lockouts (card_fingerprint, failures, locked_until_ms)
-                 VALUES (?1, ?2, ?3)
-                 ON CONFLICT (card_fingerprint) DO UPDATE
-                 SET failures = excluded.failures, locked_until_ms = excluded.locked_until_ms",
-            )?
-            .execute(params![fingerprint, failures, locked_until_ms])?;
-        Ok(())
+        now_ms: i64,
+        max_failures: u32,
+        lock_ms: i64,
+    ) -> rusqlite::Result<u32> {
+        let conn = self.conn();
+        let (_, before) = read_lockout(&conn, fingerprint, now_ms)?;
+        let failures = before + 1;
+        let until = if failures >= max_failures {
+            now_ms.saturating_add(lock_ms)
+        } else {
+            0
+        };
+        write_lockout(&conn, fingerprint, failures, until)?;
+        Ok(failures)
     }
+
+    /// Forgets the card's wrong passwords (after the right one).
+    pub(crate) fn clear_lockout(&self, fingerprint: &str) -> rusqlite::Result<()> {
+        write_lockout(&self.conn(), fingerprint, 0, 0)
+    }
+}
+
+fn read_lockout(
+    conn: &Connection,
+    fingerprint: &str,
+    now_ms: i64,
+) -> rusqlite::Result<(bool, u32)> {
+    let found: Option<(u32, i64)> = conn
+        .prepare_cached(
+            "SELECT failures, locked_until_ms FROM lockouts WHERE card_fingerprint = ?1",
+        )?
+        .query_row([fingerprint], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(match found {
+        Some((failures, until)) if until > now_ms => (true, failures),
+        // A lock that has run out starts the count afresh.
+        Some((_, until)) if until > 0 => (false, 0),
+        Some((failures, _)) => (false, failures),
+        None => (false, 0),
+    })
+}
+
+fn write_lockout(
+    conn: &Connection,
+    fingerprint: &str,
+    failures: u32,
+    locked_until_ms: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO lockouts (card_fingerprint, failures, locked_until_ms) VALUES (?1, ?2, ?3)
+         ON CONFLICT (card_fingerprint) DO UPDATE
+         SET failures = excluded.failures, locked_until_ms = excluded.locked_until_ms",
+    )?
+    .execute(params![fingerprint, failures, locked_until_ms])?;
+    Ok(())
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Tx> {

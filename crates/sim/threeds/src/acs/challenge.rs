@@ -156,22 +156,20 @@ enum Check {
 fn check_password(sim: &Sim, tx: &Tx, password: &str) -> rusqlite::Result<Check> {
     let now = now_ms();
     let fp = &tx.card_fingerprint;
-    let (locked, failures) = sim.store.lockout(fp, now)?;
-    if locked {
+    if sim.store.lockout(fp, now)?.0 {
         return Ok(Check::Locked);
     }
     sim.store.count_interaction(&tx.acs_trans_id)?;
     if password_matches(password) {
-        sim.store.set_lockout(fp, 0, 0)?;
+        sim.store.clear_lockout(fp)?;
         return Ok(Check::Right);
     }
-    let failures = failures + 1;
+    let failures = sim
+        .store
+        .wrong_password(fp, now, MAX_WRONG_PASSWORDS, LOCKOUT_MS)?;
     if failures >= MAX_WRONG_PASSWORDS {
-        sim.store
-            .set_lockout(fp, failures, now.saturating_add(LOCKOUT_MS))?;
         return Ok(Check::Locked);
     }
-    sim.store.set_lockout(fp, failures, 0)?;
     Ok(Check::Wrong {
         attempts_left: MAX_WRONG_PASSWORDS - failures,
     })
