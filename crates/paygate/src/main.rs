@@ -92,6 +92,9 @@ enum LedgerCmd {
 enum SimCmd {
     /// The ISO 8583 card network / issuer simulator.
     Network(paygate_sim_network::cli::SimNetworkArgs),
+    /// The EMV 3-D Secure 2.2.0 Directory Server + ACS simulator (안심클릭 challenges).
+    #[command(name = "3ds")]
+    ThreeDs(paygate_sim_threeds::cli::SimThreeDsArgs),
 }
 
 fn main() -> ExitCode {
@@ -162,6 +165,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             json,
         } => reconcile(db, network_journal, network_report, json).await,
         Command::Sim(SimCmd::Network(args)) => paygate_sim_network::cli::run(args)
+            .await
+            .map_err(|e| e.to_string()),
+        Command::Sim(SimCmd::ThreeDs(args)) => paygate_sim_threeds::cli::run(args)
             .await
             .map_err(|e| e.to_string()),
         Command::Bench(args) => paygate_bench::run(args)

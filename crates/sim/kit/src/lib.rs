@@ -7,6 +7,7 @@
 //!   SQLite transaction (group commit) before any of their answers is released;
 //! - [`server`]: accept loop and per-connection tasks with connection and in-flight limits;
 //! - [`data_dir`]: the journal database in a data directory (writer and reader connections);
+//! - [`key_file`]: secret keys from hex files (the CAVV key);
 //! - [`cli`]: `listening on ADDR`, signals, `journal --json` output.
 //!
 //! A simulator implements [`Codec`] (frames ↔ requests and answers, on the connection tasks)
@@ -15,6 +16,7 @@
 pub mod cli;
 pub mod data_dir;
 pub mod frame;
+pub mod key_file;
 pub mod server;
 pub mod writer;
 

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! paygate sim network --listen 127.0.0.1:8583 --data-dir DIR [--profile ascii|binary]
-//!                     [--open-to-buy-minor N]
+//!                     [--open-to-buy-minor N] [--cavv-key-file PATH]
 //! paygate sim network journal --data-dir DIR [--json]
 //! paygate sim network report  --data-dir DIR [--json]
 //! ```
@@ -34,6 +34,11 @@ pub struct SimNetworkArgs {
     /// Open-to-buy of each card account on first use, in minor units.
     #[arg(long, default_value_t = DEFAULT_OPEN_TO_BUY_MINOR, value_name = "N")]
     pub open_to_buy_minor: i64,
+    /// File holding the 3-D Secure CAVV key (64 hex digits), the same file `paygate sim 3ds`
+    /// is given. Without it, every 3-D Secure payment (ECI 05/06/02/01) is declined 05 with
+    /// authentication "failed".
+    #[arg(long, value_name = "PATH")]
+    pub cavv_key_file: Option<PathBuf>,
 }
 
 /// Subcommands of `paygate sim network`.
@@ -76,6 +81,13 @@ async fn serve(args: SimNetworkArgs) -> Result<(), SimError> {
         data_dir: args.data_dir.ok_or_else(|| missing("--data-dir"))?,
         profile: args.profile,
         open_to_buy_minor: args.open_to_buy_minor,
+        cavv_key: match &args.cavv_key_file {
+            Some(path) => Some(crate::CavvKey::new(paygate_sim_kit::key_file::read_key32(
+                path,
+                "--cavv-key-file",
+            )?)),
+            None => None,
+        },
     };
     let handle = crate::start(cfg).await?;
     kit::print_listening(handle.local_addr())?;
@@ -123,7 +135,7 @@ fn report_line(r: &ReportRecord) -> String {
 fn line(e: &JournalEntry) -> String {
     match e {
         JournalEntry::Authorization(a) => format!(
-            "authorization {} {} {} stan={} rrn={} amount={} {} rc={} reversed={} captured={} refunded={}",
+            "authorization {} {} {} stan={} rrn={} amount={} {} rc={} reversed={} captured={} refunded={} eci={} authentication={}",
             a.mti,
             a.terminal_id,
             a.transmitted_at,
@@ -134,7 +146,9 @@ fn line(e: &JournalEntry) -> String {
             a.response_code,
             a.reversed,
             a.captured_amount,
-            a.refunded_amount
+            a.refunded_amount,
+            a.eci.as_deref().unwrap_or("-"),
+            a.authentication.as_str()
         ),
         JournalEntry::Capture(f) | JournalEntry::Refund(f) | JournalEntry::Reversal(f) => format!(
             "{} {} {} stan={} original_stan={} found={} amount={} rc={}",
@@ -176,6 +190,10 @@ mod tests {
             .unwrap();
         assert_eq!(cli.args.profile, Profile::Ascii);
         assert_eq!(cli.args.open_to_buy_minor, DEFAULT_OPEN_TO_BUY_MINOR);
+        assert_eq!(
+            cli.args.cavv_key_file, None,
+            "3-D Secure fails without a key"
+        );
         assert!(cli.args.command.is_none());
         let cli = Cli::try_parse_from([
             "sim",

@@ -91,6 +91,28 @@ pub const TEST_CARDS: &[TestCard] = &[
         Behaviour::Decline(rc::ISSUER_UNAVAILABLE),
     ),
     card(NO_ANSWER_CARD, "Visa", Behaviour::NoAnswer),
+    // 3-D Secure test cards (`paygate sim 3ds`): approved like normal cards once their
+    // authentication verifies (or without 3-D Secure), except 1629, declined after it.
+    card(
+        "4000000000003220",
+        "Visa (3DS challenge)",
+        Behaviour::Approve,
+    ),
+    card(
+        "4000000000003055",
+        "Visa (3DS frictionless)",
+        Behaviour::Approve,
+    ),
+    card(
+        "4000008400001629",
+        "Visa (3DS challenge, then declined)",
+        Behaviour::Decline(rc::DO_NOT_HONOUR),
+    ),
+    card(
+        "4000000000003097",
+        "Visa (3DS unavailable)",
+        Behaviour::Approve,
+    ),
 ];
 
 /// The issuer's verdict before the open-to-buy check.

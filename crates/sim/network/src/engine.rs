@@ -8,10 +8,11 @@ use paygate_sim_kit::{Counterparty, SimError, data_dir};
 use rusqlite::Connection;
 
 use crate::cmd::{self, Ctx, Work};
-use crate::{JOURNAL_FILE, store, wire};
+use crate::{CavvKey, JOURNAL_FILE, store, wire};
 
 /// The writer's state besides its connection.
 pub(crate) struct Engine {
+    cavv_key: Option<CavvKey>,
     next_rrn: u64,
     open_to_buy_minor: i64,
     now_yymm: u16,
@@ -23,10 +24,12 @@ impl Engine {
     pub(crate) fn open(
         dir: &Path,
         open_to_buy_minor: i64,
+        cavv_key: Option<CavvKey>,
     ) -> Result<(Connection, Engine), SimError> {
         let conn = data_dir::open_writer(dir, JOURNAL_FILE, store::SCHEMA)?;
         let next_rrn = store::load_next_rrn(&conn)?;
         let engine = Engine {
+            cavv_key,
             next_rrn,
             open_to_buy_minor,
             now_yymm: 0,
@@ -48,6 +51,7 @@ impl Counterparty for Engine {
     fn apply(&mut self, db: &Connection, work: &Work) -> rusqlite::Result<Option<Message>> {
         let mut ctx = Ctx {
             db,
+            cavv_key: self.cavv_key.as_ref(),
             next_rrn: &mut self.next_rrn,
             open_to_buy_minor: self.open_to_buy_minor,
             now_yymm: self.now_yymm,

@@ -9,7 +9,7 @@ use paygate_sim_kit::{SimError, data_dir};
 use rusqlite::Row;
 use serde::{Deserialize, Serialize};
 
-use crate::JOURNAL_FILE;
+use crate::{Authentication, JOURNAL_FILE};
 
 /// One journal entry; serialized with its kind in a `"type"` field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +56,13 @@ pub struct AuthorizationEntry {
     pub captured_amount: i64,
     /// Amount refunded, minor units.
     pub refunded_amount: i64,
+    /// DE 48.42, when the request carried one.
+    #[serde(default)]
+    pub eci: Option<String>,
+    /// The 3-D Secure check: "verified", "failed" (missing, forged or replayed CAVV) or
+    /// "none" (no authentication claimed).
+    #[serde(default)]
+    pub authentication: Authentication,
 }
 
 /// A capture, refund or reversal.
@@ -100,8 +107,9 @@ pub struct MessageEntry {
 const QUERY: &str = "
 SELECT j.kind, j.mti, j.terminal_id, j.stan, j.transmitted_at, j.amount_minor, j.currency,
        j.response_code, j.rrn, j.original_stan, j.original_transmitted_at, j.original_found,
-       a.reversed, a.captured_minor, a.refunded_minor
+       a.reversed, a.captured_minor, a.refunded_minor, au.eci, au.outcome
 FROM journal j LEFT JOIN authorizations a ON a.id = j.auth_id
+     LEFT JOIN authentications au ON au.auth_id = j.auth_id AND j.kind = 'authorization'
 ORDER BY j.seq";
 
 /// Reads every entry of the journal in `data_dir`.
@@ -131,6 +139,10 @@ fn entry(r: &Row<'_>) -> rusqlite::Result<JournalEntry> {
             reversed: r.get::<_, Option<bool>>(12)?.unwrap_or(false),
             captured_amount: r.get::<_, Option<i64>>(13)?.unwrap_or(0),
             refunded_amount: r.get::<_, Option<i64>>(14)?.unwrap_or(0),
+            eci: r.get(15)?,
+            authentication: r
+                .get::<_, Option<String>>(16)?
+                .map_or(Authentication::None, |o| Authentication::parse(&o)),
         }),
         "capture" | "refund" | "reversal" => {
             let f = FollowUpEntry {

@@ -1,5 +1,6 @@
 //! The card-network simulator (`paygate sim network`): a real counterparty on a TCP socket that
-//! answers authorizations, purchases, captures, refunds, reversals and echoes by test card, keeps
+//! answers authorizations, purchases, captures, refunds, reversals and echoes by test card,
+//! verifies 3-D Secure CAVVs ([`authentication`]), keeps
 //! per-card open-to-buy balances, journals every request and its effect in SQLite, and produces
 //! the acquirer report the gateway reconciles against (`paygate sim network report`).
 //!
@@ -12,6 +13,7 @@
 //! - shutdown stops accepting, lets every connection flush the answers it owes, then stops the
 //!   writer after its last batch.
 
+pub mod authentication;
 pub mod cli;
 mod cmd;
 mod codec;
@@ -28,6 +30,7 @@ use std::path::{Path, PathBuf};
 
 use paygate_iso8583::Profile;
 
+pub use authentication::{Authentication, CavvKey};
 pub use decide::{Behaviour, ISSUER_UNAVAILABLE_CARD, NO_ANSWER_CARD, TEST_CARDS, TestCard};
 pub use journal::{AuthorizationEntry, FollowUpEntry, JournalEntry, MessageEntry};
 pub use paygate_sim_kit::{
@@ -52,6 +55,9 @@ pub struct SimConfig {
     pub profile: Profile,
     /// Open-to-buy of a card account when it is first used, in minor units.
     pub open_to_buy_minor: i64,
+    /// The CAVV key shared with the 3-D Secure simulator; without one, every 3-D Secure
+    /// authorization (ECI 05/06/02/01) is declined 05 with authentication "failed".
+    pub cavv_key: Option<CavvKey>,
 }
 
 impl SimConfig {
@@ -62,6 +68,7 @@ impl SimConfig {
             data_dir: data_dir.into(),
             profile: Profile::Ascii,
             open_to_buy_minor: DEFAULT_OPEN_TO_BUY_MINOR,
+            cavv_key: None,
         }
     }
 }
@@ -74,7 +81,7 @@ pub async fn start(cfg: SimConfig) -> Result<SimHandle, SimError> {
             rule: "must not be negative".to_owned(),
         });
     }
-    let (conn, engine) = engine::Engine::open(&cfg.data_dir, cfg.open_to_buy_minor)?;
+    let (conn, engine) = engine::Engine::open(&cfg.data_dir, cfg.open_to_buy_minor, cfg.cavv_key)?;
     let codec = codec::IsoCodec::new(cfg.profile);
     paygate_sim_kit::start("network-sim", cfg.listen, conn, engine, codec).await
 }

@@ -57,6 +57,14 @@ CREATE TABLE IF NOT EXISTS journal (
     original_found          INTEGER,
     recorded_at_ms          INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS authentications (
+    auth_id     INTEGER PRIMARY KEY REFERENCES authorizations(id),
+    eci         TEXT,
+    outcome     TEXT NOT NULL CHECK (outcome IN ('verified', 'failed', 'none')),
+    ds_trans_id TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS authentications_used_ds_trans_id
+    ON authentications (ds_trans_id) WHERE outcome = 'verified';
 CREATE UNIQUE INDEX IF NOT EXISTS journal_request
     ON journal (terminal_id, stan, transmitted_at, mti);
 CREATE INDEX IF NOT EXISTS journal_reversal_of
@@ -113,6 +121,30 @@ pub(crate) fn reversal_seen(
          AND original_stan = ?2 AND original_transmitted_at = ?3 LIMIT 1",
     )?;
     stmt.exists(params![terminal_id, stan, transmitted_at])
+}
+
+/// Whether a verified authorization already used the 3-D Secure dsTransID (a replay).
+pub(crate) fn ds_trans_id_used(db: &Connection, ds_trans_id: &str) -> rusqlite::Result<bool> {
+    db.prepare_cached(
+        "SELECT 1 FROM authentications WHERE outcome = 'verified' AND ds_trans_id = ?1",
+    )?
+    .exists([ds_trans_id])
+}
+
+/// Records the 3-D Secure outcome of authorization `auth_id`; `used_ds_trans_id` (only for a
+/// verified one) is what later replays are checked against.
+pub(crate) fn insert_authentication(
+    db: &Connection,
+    auth_id: i64,
+    eci: Option<&str>,
+    outcome: crate::Authentication,
+    used_ds_trans_id: Option<&str>,
+) -> rusqlite::Result<()> {
+    db.prepare_cached(
+        "INSERT INTO authentications (auth_id, eci, outcome, ds_trans_id) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![auth_id, eci, outcome.as_str(), used_ds_trans_id])?;
+    Ok(())
 }
 
 /// An authorization or purchase and its current state.

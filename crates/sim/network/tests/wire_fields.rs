@@ -22,6 +22,11 @@ fn de48_subelements_built_by_hand_are_read_by_tag_and_length() {
     let read = de48::parse(b"0104999992041234").unwrap();
     assert_eq!((read.cvc2, read.eci), (Some("1234"), None));
     assert_eq!(de48::parse(b"").unwrap(), de48::AdditionalData::default());
+    // 44 len 36: the 3-D Secure dsTransID.
+    let ds = "8a880dc0-d2d2-4067-bcb1-b08d1690b26e";
+    let field = format!("4202054436{ds}");
+    let read = de48::parse(field.as_bytes()).unwrap();
+    assert_eq!((read.eci, read.ds_trans_id), (Some("05"), Some(ds)));
 }
 
 #[test]
@@ -36,6 +41,13 @@ fn de48_layout_and_value_errors_name_the_field() {
     assert_eq!(field(b"42015"), "DE 48.42", "ECI of 1 digit");
     assert_eq!(field(b"4300"), "DE 48.43", "empty cryptogram");
     assert_eq!(field(b"92031239203456"), "DE 48.92", "CVC twice");
+    assert_eq!(field(b"4404abcd"), "DE 48.44", "dsTransID not a UUID");
+    let no_hyphens = "8a880dc0xd2d2x4067xbcb1xb08d1690b26e";
+    assert_eq!(
+        field(format!("4436{no_hyphens}").as_bytes()),
+        "DE 48.44",
+        "UUID without hyphens"
+    );
 }
 
 #[test]

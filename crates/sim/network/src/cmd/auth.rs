@@ -3,6 +3,7 @@
 use paygate_iso8583::Message;
 
 use super::{Answer, Ctx, Reject, digits, key};
+use crate::authentication::{self, Authentication};
 use crate::decide;
 use crate::store::{self, AuthRow, JournalRow, Key};
 use crate::wire::{self, de, de48, pan, rc};
@@ -15,10 +16,17 @@ pub(crate) struct Auth {
     expiry_yymm: String,
     amount_minor: i64,
     currency: u16,
+    /// DE 48.42, 48.43 and 48.44 (3-D Secure), when present.
+    eci: Option<String>,
+    cavv: Option<String>,
+    ds_trans_id: Option<String>,
 }
 
 impl Auth {
-    /// Reads DE 2, 4, 7, 11, 14, 41, 49 (required) and checks DE 48 if present.
+    /// Reads DE 2, 4, 7, 11, 14, 41, 49 (required) and DE 48 if present: its subelements must
+    /// be of the right form (a CVC2 of 3 or 4 digits, an ECI of 2, a dsTransID UUID). The CVC
+    /// itself is not compared with anything (any CVC passes except on the N7 test card) and
+    /// never kept.
     pub(crate) fn parse(msg: &Message, purchase: bool) -> Result<Auth, Reject> {
         let key = key(msg)?;
         let pan = msg
@@ -35,9 +43,11 @@ impl Auth {
             .and_then(wire::currency)
             .ok_or(Reject::Format { field: "DE 49" })?;
         let expiry_yymm = digits(msg, de::EXPIRY, "DE 14", 4)?;
-        if let Some(field) = msg.get(de::ADDITIONAL_DATA) {
-            check_de48(field)?;
-        }
+        let subs = match msg.get(de::ADDITIONAL_DATA) {
+            Some(field) => de48::parse(field).map_err(|e| Reject::Format { field: e.field })?,
+            None => de48::AdditionalData::default(),
+        };
+        let owned = |v: Option<&str>| v.map(str::to_owned);
         Ok(Auth {
             key,
             purchase,
@@ -45,7 +55,33 @@ impl Auth {
             expiry_yymm: expiry_yymm.to_owned(),
             amount_minor,
             currency,
+            eci: owned(subs.eci),
+            cavv: owned(subs.cavv),
+            ds_trans_id: owned(subs.ds_trans_id),
         })
+    }
+
+    /// The 3-D Secure check (CAVV, then replay by dsTransID against the store).
+    fn authentication(&self, ctx: &Ctx<'_>) -> rusqlite::Result<Authentication> {
+        let subs = de48::AdditionalData {
+            eci: self.eci.as_deref(),
+            cavv: self.cavv.as_deref(),
+            ds_trans_id: self.ds_trans_id.as_deref(),
+            ..de48::AdditionalData::default()
+        };
+        let checked = authentication::check(
+            ctx.cavv_key,
+            &self.pan,
+            self.amount_minor,
+            self.currency,
+            &subs,
+        );
+        match (checked, &self.ds_trans_id) {
+            (Authentication::Verified, Some(ds)) if store::ds_trans_id_used(ctx.db, ds)? => {
+                Ok(Authentication::Failed)
+            }
+            (other, _) => Ok(other),
+        }
     }
 
     /// Decides by test card, then holds (0100) or captures (0200) the amount against the card
@@ -55,6 +91,7 @@ impl Auth {
             return Ok(prev.into());
         }
         let verdict = decide::decide(&self.pan, &self.expiry_yymm, ctx.now_yymm);
+        let authentication = self.authentication(ctx)?;
         let card = pan::masked(&self.pan);
         let mut code = verdict.code;
         let reversed_before = store::reversal_seen(
@@ -67,6 +104,9 @@ impl Auth {
             // The acquirer gave up on this request and reversed it before it arrived: honouring
             // it now would hold funds nobody will ever capture or release.
             code = rc::INVALID_TRANSACTION;
+        } else if authentication == Authentication::Failed {
+            // A 3-D Secure payment whose authentication does not hold: do not honour.
+            code = rc::DO_NOT_HONOUR;
         } else if verdict.approves()
             && store::available(ctx.db, &card, self.currency, ctx.open_to_buy_minor)?
                 < self.amount_minor
@@ -102,6 +142,18 @@ impl Auth {
             reversed: reversed_before,
         };
         let auth_id = store::insert_auth(ctx.db, &self.key, &row)?;
+        if self.eci.is_some() || authentication != Authentication::None {
+            let used = (authentication == Authentication::Verified)
+                .then_some(self.ds_trans_id.as_deref())
+                .flatten();
+            store::insert_authentication(
+                ctx.db,
+                auth_id,
+                self.eci.as_deref(),
+                authentication,
+                used,
+            )?;
+        }
         ctx.journal(&JournalRow {
             kind: "authorization",
             mti: self.key.mti.clone(),
@@ -124,13 +176,4 @@ impl Auth {
             answered: verdict.answer,
         })
     }
-}
-
-/// DE 48 must be well-formed subelements of the right form (a CVC2 of 3 or 4 digits, an ECI
-/// of 2). The CVC itself is not compared with anything (any CVC passes except on the N7 test
-/// card) and never stored.
-fn check_de48(field: &[u8]) -> Result<(), Reject> {
-    de48::parse(field)
-        .map(|_| ())
-        .map_err(|e| Reject::Format { field: e.field })
 }

@@ -69,6 +69,8 @@ impl From<Recorded> for Answer {
 /// Everything a command needs while the writer's transaction is open.
 pub(crate) struct Ctx<'a> {
     pub db: &'a Connection,
+    /// The CAVV key; without one every 3-D Secure authorization fails.
+    pub cavv_key: Option<&'a crate::CavvKey>,
     pub next_rrn: &'a mut u64,
     pub open_to_buy_minor: i64,
     pub now_yymm: u16,

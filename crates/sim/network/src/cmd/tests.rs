@@ -30,6 +30,7 @@ impl Db {
     fn send(&mut self, msg: &Message) -> Option<Message> {
         let mut ctx = Ctx {
             db: &self.conn,
+            cavv_key: None,
             next_rrn: &mut self.next_rrn,
             open_to_buy_minor: LIMIT_MINOR,
             now_yymm: 2_606,
@@ -246,6 +247,7 @@ fn a_malformed_frame_is_answered_30_from_its_mti_and_stan() {
     let mut db = Db::new();
     let mut ctx = Ctx {
         db: &db.conn,
+        cavv_key: None,
         next_rrn: &mut db.next_rrn,
         open_to_buy_minor: LIMIT_MINOR,
         now_yymm: 2_606,

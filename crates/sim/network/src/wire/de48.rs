@@ -1,7 +1,7 @@
 //! DE 48 (additional data, private use) as the simulator reads it: a run of subelements, each
 //! a 2-digit tag, a 2-digit length and that many characters (`docs/iso8583.md`). Tags the
-//! simulator knows: 92 CVC2, 42 ECI, 43 CAVV / cryptogram; others are skipped. The CVC is only
-//! checked for its form and never kept beyond the request.
+//! simulator knows: 92 CVC2, 42 ECI, 43 CAVV / cryptogram, 44 3-D Secure dsTransID; others are
+//! skipped. The CVC is only checked for its form and never kept beyond the request.
 
 /// Subelement tag of the CVC2.
 pub const TAG_CVC2: u8 = 92;
@@ -9,6 +9,8 @@ pub const TAG_CVC2: u8 = 92;
 pub const TAG_ECI: u8 = 42;
 /// Subelement tag of the CAVV / wallet cryptogram.
 pub const TAG_CAVV: u8 = 43;
+/// Subelement tag of the 3-D Secure Directory Server transaction id (the CAVV binds it).
+pub const TAG_DS_TRANS_ID: u8 = 44;
 
 /// The subelements of one DE 48, borrowed from the field.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -19,6 +21,8 @@ pub struct AdditionalData<'a> {
     pub eci: Option<&'a str>,
     /// Subelement 43: base64 text.
     pub cavv: Option<&'a str>,
+    /// Subelement 44: a UUID in its 36-character 8-4-4-4-12 hex form.
+    pub ds_trans_id: Option<&'a str>,
 }
 
 /// What is wrong with a DE 48, named as the format-error field (`DE 48`, `DE 48.92`, ...).
@@ -48,6 +52,7 @@ pub fn parse(field: &[u8]) -> Result<AdditionalData<'_>, De48Error> {
             TAG_CVC2 => (&mut out.cvc2, "DE 48.92", digits(value, 3..=4)),
             TAG_ECI => (&mut out.eci, "DE 48.42", digits(value, 2..=2)),
             TAG_CAVV => (&mut out.cavv, "DE 48.43", base64ish(value)),
+            TAG_DS_TRANS_ID => (&mut out.ds_trans_id, "DE 48.44", uuid(value)),
             _ => continue,
         };
         if !ok || slot.replace(value).is_some() {
@@ -66,6 +71,15 @@ fn two_digits(s: &str) -> Result<u8, De48Error> {
 
 fn digits(v: &str, len: std::ops::RangeInclusive<usize>) -> bool {
     len.contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// 36 characters: hex digits with hyphens at 8, 13, 18 and 23.
+fn uuid(v: &str) -> bool {
+    v.len() == 36
+        && v.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
 }
 
 fn base64ish(v: &str) -> bool {
