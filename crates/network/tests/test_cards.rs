@@ -80,13 +80,21 @@ async fn the_cvc_card_answers_n7_and_purchases_work_like_authorizations() {
         authorize(&link, &without_cvc).await.unwrap().response_code,
         "N7"
     );
-    let purchase = paygate_network::link::AuthRequest {
+    // A 3-D Secure result the issuer cannot verify (a made-up CAVV, no DS transaction id) is
+    // refused like any other unverifiable authentication.
+    let unverifiable = paygate_network::link::AuthRequest {
         kind: AuthKind::Purchase,
         authentication: Some(paygate_network::link::CardAuthentication {
             eci: "05",
             cavv_b64: Some("kJMZRiDunhPsBwAU0hu9rrx0eWN6"),
             ds_trans_id: None,
         }),
+        ..req("5555555555554444", 2_000)
+    };
+    let refused = authorize(&link, &unverifiable).await.unwrap();
+    assert_eq!(refused.response_code, "05");
+    let purchase = paygate_network::link::AuthRequest {
+        kind: AuthKind::Purchase,
         ..req("5555555555554444", 2_000)
     };
     let out = authorize(&link, &purchase).await.unwrap();
