@@ -204,32 +204,12 @@ pub async fn start_with_clock(
 ) -> Result<Server, String> {
     let store = open_store(&cfg).await?;
     let vault = open_vault(&cfg)?;
-    let profile: Profile = cfg
-        .network_profile
-        .parse()
-        .map_err(|_| "network_profile must be ascii or binary".to_string())?;
-    let network_addr = cfg
-        .network_addr
-        .clone()
-        .ok_or("network_addr is required: the address of the card network (acquirer host)")?;
-    let mut lc = LinkConfig::new(network_addr, terminal_id(), ACQUIRER_ID);
-    lc.profile = profile;
-    lc.request_timeout_ms = cfg.network_timeout_ms;
-    let link = Link::connect(lc)
-        .await
-        .map_err(|e| format!("cannot reach the card network: {e}"))?;
+    let link = connect_link(&cfg).await?;
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let metrics_listener = match cfg.metrics_addr() {
-        Some(a) => Some(
-            tokio::net::TcpListener::bind(a)
-                .await
-                .map_err(|e| format!("cannot listen for metrics on {a}: {e}"))?,
-        ),
-        None => None,
-    };
+    let metrics_listener = bind_metrics(&cfg).await?;
     let metrics_addr = match &metrics_listener {
         Some(l) => Some(l.local_addr().map_err(|e| e.to_string())?),
         None => None,
@@ -256,23 +236,75 @@ pub async fn start_with_clock(
     tasks.push(tokio::spawn(webhooks::run(state.clone(), rx.clone())));
     tasks.push(tokio::spawn(background(state.clone(), rx.clone())));
     if let Some(l) = metrics_listener {
-        let mut mrx = rx.clone();
-        let app = metrics::router(state.clone());
-        tasks.push(tokio::spawn(async move {
-            let serve = axum::serve(l, app).with_graceful_shutdown(async move {
-                let _ = mrx.wait_for(|v| *v).await;
-            });
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "metrics server stopped");
-            }
-        }));
+        tasks.push(spawn_metrics(l, state.clone(), rx.clone()));
     }
+    tasks.push(spawn_api(listener, state.clone(), rx.clone()));
+    Ok(Server {
+        addr,
+        metrics_addr,
+        state,
+        shutdown: tx,
+        tasks,
+    })
+}
+
+/// Connects the ISO 8583 link to the card network (acquirer host).
+async fn connect_link(cfg: &Config) -> Result<Link, String> {
+    let profile: Profile = cfg
+        .network_profile
+        .parse()
+        .map_err(|_| "network_profile must be ascii or binary".to_string())?;
+    let network_addr = cfg
+        .network_addr
+        .clone()
+        .ok_or("network_addr is required: the address of the card network (acquirer host)")?;
+    let mut lc = LinkConfig::new(network_addr, terminal_id(), ACQUIRER_ID);
+    lc.profile = profile;
+    lc.request_timeout_ms = cfg.network_timeout_ms;
+    Link::connect(lc)
+        .await
+        .map_err(|e| format!("cannot reach the card network: {e}"))
+}
+
+/// The metrics listener, on its own address (never beside the API), unless disabled.
+async fn bind_metrics(cfg: &Config) -> Result<Option<tokio::net::TcpListener>, String> {
+    match cfg.metrics_addr() {
+        Some(a) => tokio::net::TcpListener::bind(a)
+            .await
+            .map(Some)
+            .map_err(|e| format!("cannot listen for metrics on {a}: {e}")),
+        None => Ok(None),
+    }
+}
+
+/// Serves `/metrics` until shutdown.
+fn spawn_metrics(
+    listener: tokio::net::TcpListener,
+    state: SharedState,
+    mut rx: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let app = metrics::router(state);
+    tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = rx.wait_for(|v| *v).await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "metrics server stopped");
+        }
+    })
+}
+
+/// Serves the API (with the access log) until shutdown, draining in-flight requests.
+fn spawn_api(
+    listener: tokio::net::TcpListener,
+    state: SharedState,
+    mut rx: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
     let app = api::router(state.clone()).layer(axum::middleware::from_fn_with_state(
-        state.clone(),
+        state,
         access_log::observe,
     ));
-    let mut srx = rx.clone();
-    tasks.push(tokio::spawn(async move {
+    tokio::spawn(async move {
         // Answers go out as soon as they are written, never held back by Nagle's algorithm
         // waiting for the ACK of an earlier segment.
         use axum::serve::ListenerExt;
@@ -282,18 +314,11 @@ pub async fn start_with_clock(
             }
         });
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = srx.wait_for(|v| *v).await;
+            let _ = rx.wait_for(|v| *v).await;
         });
         if let Err(e) = serve.await {
             tracing::error!(error = %e, "HTTP server stopped");
         }
-    }));
-    Ok(Server {
-        addr,
-        metrics_addr,
-        state,
-        shutdown: tx,
-        tasks,
     })
 }
 

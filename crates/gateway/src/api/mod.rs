@@ -24,11 +24,23 @@ use paygate_store::ObjectRow;
 use serde::Deserialize;
 use serde_json::json;
 
-/// Every route of the merchant API and the operational endpoints.
+/// Every route of the merchant API and the operational endpoints: the API's routes: `/healthz`, `/readyz` and `/v1/…` (see `docs/API.md`).
 pub fn router(state: SharedState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(payment_routes())
+        .merge(customer_routes())
+        .merge(event_routes())
+        .merge(balance_routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}
+
+/// PaymentIntents, charges and refunds.
+fn payment_routes() -> Router<SharedState> {
+    Router::new()
         .route(
             "/v1/payment_intents",
             post(payment_intents::create).get(payment_intents::list),
@@ -56,6 +68,11 @@ pub fn router(state: SharedState) -> Router {
             "/v1/refunds/{id}",
             get(refunds::retrieve).post(refunds::update),
         )
+}
+
+/// Customers and their PaymentMethods.
+fn customer_routes() -> Router<SharedState> {
+    Router::new()
         .route(
             "/v1/customers",
             post(customers::create).get(customers::list),
@@ -86,6 +103,11 @@ pub fn router(state: SharedState) -> Router {
             "/v1/payment_methods/{id}/detach",
             post(payment_methods::detach),
         )
+}
+
+/// Events and webhook endpoints.
+fn event_routes() -> Router<SharedState> {
+    Router::new()
         .route("/v1/events", get(events::list))
         .route("/v1/events/{id}", get(events::retrieve))
         .route("/v1/events/{id}/delivery_attempts", get(events::attempts))
@@ -103,6 +125,11 @@ pub fn router(state: SharedState) -> Router {
             "/v1/webhook_endpoints/{id}/resend",
             post(webhook_endpoints::resend),
         )
+}
+
+/// Balance, balance transactions and payouts.
+fn balance_routes() -> Router<SharedState> {
+    Router::new()
         .route("/v1/balance", get(balance::retrieve))
         .route("/v1/balance_transactions", get(balance::list_txns))
         .route("/v1/balance_transactions/{id}", get(balance::retrieve_txn))
@@ -111,9 +138,6 @@ pub fn router(state: SharedState) -> Router {
             post(balance::create_payout).get(balance::list_payouts),
         )
         .route("/v1/payouts/{id}", get(balance::retrieve_payout))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
 }
 
 async fn not_found(method: Method, uri: Uri) -> Response {
