@@ -2,9 +2,15 @@
 //!
 //! Every handler returns `Result<_, ApiError>`; `ApiError` renders as
 //! `{"error":{"type","code","decline_code","message","param",...}}` with Stripe's status codes.
-//! Internal failures are logged once here and answered as `api_error` without internals.
+//! Internal failures ([`GatewayError`], or [`ApiError::internal`]) are answered as `api_error`
+//! without internals; their detail is logged once, when the response is written.
+
+mod internal;
+
+pub use internal::GatewayError;
 
 use axum::http::StatusCode;
+use std::sync::Arc;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
@@ -42,6 +48,8 @@ pub struct ApiError {
     pub param: Option<String>,
     /// Extra members of the error object (`payment_intent`, `charge`, `payment_method`).
     pub extra: Map<String, Value>,
+    /// What went wrong inside, for an internal error: logged at the response, never sent.
+    cause: Option<Arc<str>>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -70,6 +78,7 @@ impl ApiError {
             message: message.into(),
             param: None,
             extra: Map::new(),
+            cause: None,
         }
     }
 
@@ -214,14 +223,21 @@ impl ApiError {
         e
     }
 
-    /// 500 api_error. The cause is logged here, once, and never sent to the client.
+    /// 500 api_error. The cause is kept for the log line written with the response (once)
+    /// and never sent to the client.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
-        tracing::error!(%cause, "internal error");
-        ApiError::new(
+        let mut e = ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             ErrorType::Api,
             "An unexpected error occurred. The request was not completed; it is safe to retry with the same Idempotency-Key.",
-        )
+        );
+        e.cause = Some(Arc::from(cause.to_string()));
+        e
+    }
+
+    /// The internal cause of a 500 (for logs only).
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_deref()
     }
 
     pub fn with_param(mut self, param: &str) -> ApiError {
@@ -263,7 +279,11 @@ impl ApiError {
 }
 
 impl IntoResponse for ApiError {
+    /// The response boundary: an internal error's cause is logged here, once.
     fn into_response(self) -> Response {
+        if let Some(cause) = &self.cause {
+            tracing::error!(cause = %cause, status = self.status.as_u16(), "internal error");
+        }
         crate::response::json_response(self.status, &self.body())
     }
 }
@@ -284,7 +304,7 @@ impl From<paygate_store::StoreError> for ApiError {
                 "resource_missing",
                 format!("No such object: '{id}'"),
             ),
-            other => ApiError::internal(other),
+            other => GatewayError::Store(other).into(),
         }
     }
 }

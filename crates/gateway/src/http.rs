@@ -7,7 +7,7 @@
 
 use crate::access_log::{REQUEST_ID, RequestInfo};
 use crate::auth::{Caller, authenticate};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, GatewayError};
 use crate::params::{MAX_BODY_BYTES, Params};
 use crate::state::SharedState;
 use axum::body::{Body, Bytes};
@@ -303,10 +303,7 @@ pub fn commit_error(e: CommitError) -> ApiError {
         } => ApiError::conflict(
             "This object was modified by another request at the same time; please retry.",
         ),
-        CommitError::Conflict { what, op_index } => ApiError::internal(format!(
-            "unexpected store conflict {what:?} at op {op_index}"
-        )),
-        CommitError::Store(e) => ApiError::internal(e),
+        other => GatewayError::Commit(other).into(),
     }
 }
 
