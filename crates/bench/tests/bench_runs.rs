@@ -323,7 +323,12 @@ async fn open_loop_at_a_fixed_rate_schedules_rate_times_duration_payments_and_se
         .lock()
         .expect("lock")
         .iter()
-        .map(|k| k.rsplit('-').next().and_then(|n| n.parse().ok()).expect("bench-<run>-<seq>"))
+        .map(|k| {
+            k.rsplit('-')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .expect("bench-<run>-<seq>")
+        })
         .collect();
     seqs.sort_unstable();
     assert_eq!(

@@ -10,7 +10,6 @@ mod internal;
 pub use internal::GatewayError;
 
 use axum::http::StatusCode;
-use std::sync::Arc;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
@@ -43,14 +42,19 @@ pub struct ApiError {
     pub status: StatusCode,
     pub kind: ErrorType,
     pub code: Option<&'static str>,
-    pub decline_code: Option<String>,
+    pub decline_code: Option<Box<str>>,
     pub message: String,
     pub param: Option<String>,
     /// Extra members of the error object (`payment_intent`, `charge`, `payment_method`).
     pub extra: Map<String, Value>,
-    /// What went wrong inside, for an internal error: logged at the response, never sent.
-    cause: Option<Arc<str>>,
+    /// What went wrong inside, for an internal error: logged at the response, never sent
+    /// (boxed: a thin pointer keeps every `Result<_, ApiError>` small).
+    cause: Option<Box<Cause>>,
 }
+
+/// The detail of an internal error.
+#[derive(Clone, Debug)]
+struct Cause(String);
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -219,7 +223,7 @@ impl ApiError {
     ) -> ApiError {
         let mut e = ApiError::new(StatusCode::PAYMENT_REQUIRED, ErrorType::Card, message);
         e.code = Some(code);
-        e.decline_code = decline_code.map(str::to_string);
+        e.decline_code = decline_code.map(Box::from);
         e
     }
 
@@ -231,13 +235,13 @@ impl ApiError {
             ErrorType::Api,
             "An unexpected error occurred. The request was not completed; it is safe to retry with the same Idempotency-Key.",
         );
-        e.cause = Some(Arc::from(cause.to_string()));
+        e.cause = Some(Box::new(Cause(cause.to_string())));
         e
     }
 
     /// The internal cause of a 500 (for logs only).
     pub fn cause(&self) -> Option<&str> {
-        self.cause.as_deref()
+        self.cause.as_ref().map(|c| c.0.as_str())
     }
 
     pub fn with_param(mut self, param: &str) -> ApiError {
@@ -281,7 +285,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     /// The response boundary: an internal error's cause is logged here, once.
     fn into_response(self) -> Response {
-        if let Some(cause) = &self.cause {
+        if let Some(cause) = self.cause() {
             tracing::error!(cause = %cause, status = self.status.as_u16(), "internal error");
         }
         crate::response::json_response(self.status, &self.body())

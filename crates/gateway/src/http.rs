@@ -431,9 +431,7 @@ fn replay(
             let body = match serde_json::from_str::<Value>(&body) {
                 Ok(v) => view(v).to_string(),
                 Err(e) => {
-                    return error_response(
-                        GatewayError::corrupt("idempotency result", e).into(),
-                    );
+                    return error_response(GatewayError::corrupt("idempotency result", e).into());
                 }
             };
             let mut r = Response::new(Body::from(body));

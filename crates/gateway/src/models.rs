@@ -51,7 +51,11 @@ pub struct PaymentIntent {
     )]
     pub return_url: Option<String>,
     /// `error_on_requires_action=true`: fail the attempt instead of entering `requires_action`.
-    #[serde(rename = "_error_on_requires_action", default, skip_serializing_if = "is_false")]
+    #[serde(
+        rename = "_error_on_requires_action",
+        default,
+        skip_serializing_if = "is_false"
+    )]
     pub error_on_requires_action: bool,
     /// `use_stripe_sdk=true`: the confirm came from Stripe.js, which handles next actions itself.
     #[serde(rename = "_use_stripe_sdk", default, skip_serializing_if = "is_false")]

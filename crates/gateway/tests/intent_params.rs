@@ -11,6 +11,8 @@ use support::{TestApp, VISA};
 
 const INTENTS: &str = "/v1/payment_intents";
 
+type Form<'a> = Vec<(&'a str, &'a str)>;
+
 fn assert_refused(s: StatusCode, e: &Value, param: &str, code: &str) {
     assert_eq!(s, StatusCode::BAD_REQUEST, "{param}: {e}");
     assert_eq!(e["error"]["param"], param, "{e}");
@@ -41,7 +43,10 @@ async fn return_url_is_kept_for_redirects_and_must_be_an_absolute_http_url() {
     let (s, pi) = create(&app, &[("return_url", url)]).await;
     assert_eq!(s, StatusCode::OK, "{pi}");
     let id = pi["id"].as_str().unwrap();
-    assert!(pi.get("return_url").is_none(), "not in Stripe's object: {pi}");
+    assert!(
+        pi.get("return_url").is_none(),
+        "not in Stripe's object: {pi}"
+    );
     assert_eq!(stored(&app, id).await["_return_url"], url);
     // Given again on confirm, the new one is kept.
     let (s, done) = app
@@ -171,17 +176,29 @@ async fn shipping_is_checked_stored_and_rendered() {
         })
     );
     let without = |drop: &str| -> Vec<(&str, &str)> {
-        shipping.iter().filter(|(k, _)| *k != drop).copied().collect()
+        shipping
+            .iter()
+            .filter(|(k, _)| *k != drop)
+            .copied()
+            .collect()
     };
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
-        (without("shipping[name]"), "shipping[name]", "parameter_missing"),
+    let cases: Vec<(Form, &str, &str)> = vec![
+        (
+            without("shipping[name]"),
+            "shipping[name]",
+            "parameter_missing",
+        ),
         (
             without("shipping[address][line1]"),
             "shipping[address][line1]",
             "parameter_missing",
         ),
         (
-            [without("shipping[phone]"), vec![("shipping[phone]", "call me")]].concat(),
+            [
+                without("shipping[phone]"),
+                vec![("shipping[phone]", "call me")],
+            ]
+            .concat(),
             "shipping[phone]",
             "parameter_invalid",
         ),
@@ -195,7 +212,11 @@ async fn shipping_is_checked_stored_and_rendered() {
             "parameter_invalid",
         ),
         (
-            [shipping.to_vec(), vec![("shipping[address][planet]", "Earth")]].concat(),
+            [
+                shipping.to_vec(),
+                vec![("shipping[address][planet]", "Earth")],
+            ]
+            .concat(),
             "shipping[address][planet]",
             "parameter_unknown",
         ),
@@ -221,12 +242,17 @@ async fn mandates_and_future_usage_are_refused_by_name_on_create_and_confirm() {
         let (s, e) = create(&app, &[(key, value)]).await;
         assert_refused(s, &e, param, "parameter_unsupported");
         let (s, e) = app
-            .post(&confirm, &[("payment_method", "pm_card_visa"), (key, value)])
+            .post(
+                &confirm,
+                &[("payment_method", "pm_card_visa"), (key, value)],
+            )
             .await;
         assert_refused(s, &e, param, "parameter_unsupported");
     }
     // Nothing was charged by the refused confirms.
-    let (_, got) = app.get(&format!("{INTENTS}/{}", pi["id"].as_str().unwrap())).await;
+    let (_, got) = app
+        .get(&format!("{INTENTS}/{}", pi["id"].as_str().unwrap()))
+        .await;
     assert_eq!(got["status"], "requires_payment_method");
 }
 
@@ -260,7 +286,10 @@ async fn confirmation_method_manual_means_secret_key_confirms_only() {
         .post_as(
             &m.publishable_key,
             &confirm,
-            &[("payment_method", "pm_card_visa"), ("client_secret", secret)],
+            &[
+                ("payment_method", "pm_card_visa"),
+                ("client_secret", secret),
+            ],
             None,
         )
         .await;
@@ -287,7 +316,10 @@ async fn error_on_requires_action_and_use_stripe_sdk_are_kept_for_the_payment_fl
         .pay(
             VISA,
             5000,
-            &[("error_on_requires_action", "true"), ("use_stripe_sdk", "true")],
+            &[
+                ("error_on_requires_action", "true"),
+                ("use_stripe_sdk", "true"),
+            ],
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{pi}");
@@ -343,7 +375,9 @@ async fn cancel_reasons_are_a_closed_set() {
     assert_refused(s, &e, "cancellation_reason", "parameter_invalid");
     let (s, e) = app.post(&cancel, &[("reason", "duplicate")]).await;
     assert_refused(s, &e, "reason", "parameter_unknown");
-    let (s, done) = app.post(&cancel, &[("cancellation_reason", "abandoned")]).await;
+    let (s, done) = app
+        .post(&cancel, &[("cancellation_reason", "abandoned")])
+        .await;
     assert_eq!(s, StatusCode::OK, "{done}");
     assert_eq!(done["cancellation_reason"], "abandoned");
 }
@@ -357,7 +391,11 @@ async fn refund_options_paygate_cannot_honour_are_refused_by_name() {
         ("refund_application_fee", "true", "parameter_unsupported"),
         ("reverse_transfer", "true", "parameter_unsupported"),
         ("origin", "customer_balance", "parameter_unsupported"),
-        ("instructions_email", "kim@example.com", "parameter_unsupported"),
+        (
+            "instructions_email",
+            "kim@example.com",
+            "parameter_unsupported",
+        ),
         ("reason", "changed_mind", "parameter_invalid"),
         ("amount", "0", "parameter_invalid_integer"),
         ("bogus", "1", "parameter_unknown"),

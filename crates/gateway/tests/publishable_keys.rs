@@ -225,15 +225,27 @@ async fn a_replayed_publishable_confirm_answers_the_client_view_again() {
     }
     let (first_replayed, first) = &bodies[0];
     let (second_replayed, second) = &bodies[1];
-    assert!(!first_replayed && *second_replayed, "the second one is a replay");
+    assert!(
+        !first_replayed && *second_replayed,
+        "the second one is a replay"
+    );
     assert_eq!(first["status"], "succeeded", "{first}");
-    assert_eq!(second, first, "the replay answers what the first request answered");
+    assert_eq!(
+        second, first,
+        "the replay answers what the first request answered"
+    );
     for secret_only in ["metadata", "latest_charge", "amount_received", "customer"] {
-        assert!(second.get(secret_only).is_none(), "{secret_only} in {second}");
+        assert!(
+            second.get(secret_only).is_none(),
+            "{secret_only} in {second}"
+        );
     }
     // The secret key still sees the whole intent.
     let (_, full) = app
-        .get_as(&sk, &format!("/v1/payment_intents/{}", pi["id"].as_str().unwrap()))
+        .get_as(
+            &sk,
+            &format!("/v1/payment_intents/{}", pi["id"].as_str().unwrap()),
+        )
         .await;
     assert_eq!(full["metadata"]["order"], "secret-order-7");
 }

@@ -14,11 +14,11 @@ pub use attempt::{AttemptOptions, RETURN_URL_MAX_CHARS};
 use crate::api::{check_amount, parse_currency};
 use crate::error::{ApiError, ApiResult};
 use crate::models::{AllowRedirects, AutomaticPaymentMethods, ConfirmationMethod};
-use attempt::{AttemptFields, ShippingForm, given, unsupported};
 use crate::params::Params;
 use crate::params::typed::{
     Email, Expand, Flag, Id, Int, List, Metadata, OneOf, StatementDescriptor, Text, Words,
 };
+use attempt::{AttemptFields, ShippingForm, given, unsupported};
 use paygate_ledger::Currency;
 use paygate_payments::CaptureMethod;
 use serde::Deserialize;
@@ -190,7 +190,10 @@ impl IntentCreate {
             payment_method: f.payment_method.and_then(Text::non_empty),
             payment_method_types: check_types(types.unwrap_or_default())?,
             receipt_email: f.receipt_email.map(|e| e.0).filter(|e| !e.is_empty()),
-            statement_descriptor: f.statement_descriptor.map(|s| s.0).filter(|s| !s.is_empty()),
+            statement_descriptor: f
+                .statement_descriptor
+                .map(|s| s.0)
+                .filter(|s| !s.is_empty()),
             attempt,
             expand: f.expand.unwrap_or_default().0,
         })

@@ -11,8 +11,8 @@ use crate::ids::{new_id, random_base62};
 use crate::models::{ConfirmationMethod, PaymentIntent, from_value, to_value};
 use crate::records::{event, insert, update};
 use crate::render::{
-    check_client_expand, check_client_secret, client_view, expand, list_envelope,
-    list_request, public,
+    check_client_expand, check_client_secret, client_view, expand, list_envelope, list_request,
+    public,
 };
 use crate::state::SharedState;
 use axum::extract::{Path, State};

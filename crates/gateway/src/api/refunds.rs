@@ -1,9 +1,9 @@
 //! `/v1/refunds` (create, retrieve, update, list) and `/v1/charges` (retrieve, list).
 
 use crate::api::load;
-use crate::api::refund_params::{RefundCreate, RefundUpdate};
 use crate::api::payment_intents::merge_metadata;
-use crate::error::{ApiError, ApiResult};
+use crate::api::refund_params::{RefundCreate, RefundUpdate};
+use crate::error::{ApiError, ApiResult, GatewayError};
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::new_id;
 use crate::models::{Charge, Refund, from_value, to_value};
@@ -110,20 +110,16 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
     let net = ch
         .net
         .clone()
-        .ok_or_else(|| ApiError::internal("charge without network reference"))?;
+        .ok_or(GatewayError::Invariant("charge without network reference"))?;
     let scope = ctx.scope();
     let refund_id = new_id("re");
-    let prepared = ctx
-        .st
-        .connector
-        .prepare_follow_up(
-            FollowUpKind::Refund,
-            &ConnectorRef(json!(net.net_ref)),
-            &net.rrn,
-            amount,
-            net.currency_numeric,
-        )
-        .map_err(ApiError::internal)?;
+    let prepared = ctx.st.connector.prepare_follow_up(
+        FollowUpKind::Refund,
+        &ConnectorRef(json!(net.net_ref)),
+        &net.rrn,
+        amount,
+        net.currency_numeric,
+    )?;
     let record = prepared.record.clone();
     // Phase 1: reserve the amount on the charge (serializes concurrent refunds) and record
     // the refund message about to go out.
@@ -204,7 +200,7 @@ pub fn refund_unit(
     idempotency_key: Option<&str>,
     now: i64,
 ) -> ApiResult<(WriteUnit, Value)> {
-    let currency = Currency::parse(&ch.currency).map_err(ApiError::internal)?;
+    let currency = Currency::parse(&ch.currency).map_err(|e| GatewayError::corrupt("charge", e))?;
     ch.refund_reserved = (ch.refund_reserved - draft.amount).max(0);
     let mut re = Refund {
         id: draft.id,
@@ -241,8 +237,7 @@ pub fn refund_unit(
             currency,
             re.amount,
             &re.id,
-        )
-        .map_err(ApiError::internal)?;
+        )?;
         unit.ops.push(ledger(entry, now));
         unit.ops.push(txn.op);
         re.balance_transaction = Some(txn.id);

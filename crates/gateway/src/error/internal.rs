@@ -54,6 +54,24 @@ impl From<GatewayError> for ApiError {
     }
 }
 
+/// `?` on a failure of a layer below goes straight to a 500 through [`GatewayError`] (the
+/// store's errors have their own conversion: a bad list cursor is the client's).
+macro_rules! internal_from {
+    ($($source:ty),* $(,)?) => {$(
+        impl From<$source> for ApiError {
+            fn from(e: $source) -> ApiError {
+                GatewayError::from(e).into()
+            }
+        }
+    )*};
+}
+
+internal_from!(
+    paygate_payments::ConnectorError,
+    paygate_vault::VaultError,
+    paygate_ledger::LedgerError,
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,7 +85,13 @@ mod tests {
         assert_eq!(e.status.as_u16(), 500);
         assert_eq!(e.body()["error"]["type"], "api_error");
         let body = e.body().to_string();
-        assert!(!body.contains("amount") && !body.contains("sk_live"), "{body}");
-        assert!(e.cause().is_some_and(|c| c.contains("corrupt stored payment_intent")));
+        assert!(
+            !body.contains("amount") && !body.contains("sk_live"),
+            "{body}"
+        );
+        assert!(
+            e.cause()
+                .is_some_and(|c| c.contains("corrupt stored payment_intent"))
+        );
     }
 }
