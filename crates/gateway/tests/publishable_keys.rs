@@ -248,4 +248,34 @@ async fn a_replayed_publishable_confirm_answers_the_client_view_again() {
         )
         .await;
     assert_eq!(full["metadata"]["order"], "secret-order-7");
+    // A decline carries the intent in the error: the client view too, first and on replay.
+    let (_, pi) = app
+        .post_as(
+            &sk,
+            "/v1/payment_intents",
+            &[
+                ("amount", "7000"),
+                ("currency", "krw"),
+                ("metadata[order]", "secret-order-8"),
+            ],
+            None,
+        )
+        .await;
+    let confirm = format!("/v1/payment_intents/{}/confirm", pi["id"].as_str().unwrap());
+    let form = [
+        ("payment_method", "pm_card_chargeDeclined"),
+        ("client_secret", pi["client_secret"].as_str().unwrap()),
+    ];
+    let mut errors = Vec::new();
+    for _ in 0..2 {
+        let (s, e) = app
+            .post_as(&pk, &confirm, &form, Some("pk-confirm-declined"))
+            .await;
+        assert_eq!(s, StatusCode::PAYMENT_REQUIRED, "{e}");
+        let carried = &e["error"]["payment_intent"];
+        assert_eq!(carried["status"], "requires_payment_method", "{e}");
+        assert!(carried.get("metadata").is_none(), "{e}");
+        errors.push(e);
+    }
+    assert_eq!(errors[0], errors[1]);
 }
