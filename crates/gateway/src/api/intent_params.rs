@@ -255,6 +255,7 @@ pub struct IntentUpdate {
 }
 
 impl IntentUpdate {
+    /// Reads and checks every parameter of the request; errors name the parameter.
     pub fn parse(p: &mut Params) -> ApiResult<IntentUpdate> {
         let f: UpdateForm = p.typed()?;
         Ok(IntentUpdate {
@@ -285,6 +286,7 @@ pub struct IntentRetrieve {
 }
 
 impl IntentRetrieve {
+    /// Reads and checks every parameter of the request; errors name the parameter.
     pub fn parse(p: &mut Params) -> ApiResult<IntentRetrieve> {
         let f: RetrieveForm = p.typed()?;
         Ok(IntentRetrieve {
@@ -325,6 +327,7 @@ pub struct IntentConfirm {
 }
 
 impl IntentConfirm {
+    /// Reads and checks every parameter of the request; errors name the parameter.
     pub fn parse(p: &mut Params) -> ApiResult<IntentConfirm> {
         let f: ConfirmForm = p.typed()?;
         let pmd_given = f.payment_method_data.as_ref().is_some_and(given);
@@ -371,6 +374,7 @@ pub struct IntentCapture {
 }
 
 impl IntentCapture {
+    /// Reads and checks every parameter of the request; errors name the parameter.
     pub fn parse(p: &mut Params) -> ApiResult<IntentCapture> {
         let f: CaptureForm = p.typed()?;
         // One capture releases the rest of the hold (Stripe's default, `final_capture=true`);
@@ -408,6 +412,7 @@ pub struct IntentCancel {
 }
 
 impl IntentCancel {
+    /// Reads and checks every parameter of the request; errors name the parameter.
     pub fn parse(p: &mut Params) -> ApiResult<IntentCancel> {
         let f: CancelForm = p.typed()?;
         Ok(IntentCancel {

@@ -66,6 +66,7 @@ pub struct RefundCreate {
 }
 
 impl RefundCreate {
+    /// Reads and checks every parameter of the request; errors name the parameter.
     pub fn parse(p: &mut Params) -> ApiResult<RefundCreate> {
         let f: CreateForm = p.typed()?;
         let connect_only = [
@@ -127,6 +128,7 @@ pub struct RefundUpdate {
 }
 
 impl RefundUpdate {
+    /// Reads and checks every parameter of the request; errors name the parameter.
     pub fn parse(p: &mut Params) -> ApiResult<RefundUpdate> {
         let f: UpdateForm = p.typed()?;
         Ok(RefundUpdate {
