@@ -295,23 +295,48 @@ async fn json_summary_is_one_line_with_the_required_keys_and_the_ratio_to_bare()
     assert!(paygate_bench::render_human(&s).contains("vs bare"));
 }
 
+/// The open-loop schedule, checked by its outcome rather than by speed: payment `i` is
+/// intended at `i / rate`, so a 1 s window at 200/s schedules exactly 200 payments (0 ms to
+/// 995 ms); each is sent exactly once (its idempotency key carries its sequence number), none
+/// is dropped or sent twice, and the report's rate is its count over the window.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn open_loop_at_a_fixed_rate_sends_rate_times_duration_payments() {
+async fn open_loop_at_a_fixed_rate_schedules_rate_times_duration_payments_and_sends_each_once() {
     let api = FakeApi::start(Behaviour::Normal).await;
     let s = measure(&api.url, &["--rate", "200", "--duration", "1s"]).await;
     assert_eq!(s.mode, Mode::OpenLoop);
     assert_eq!(s.rate_per_s, Some(200));
+    let scheduled = 200;
+    assert_eq!(
+        s.payments + s.errors.total(),
+        scheduled,
+        "every scheduled payment is accounted for: {:?}",
+        s.errors
+    );
+    assert_eq!(s.errors.total(), 0, "{:?}", s.errors);
     let sent = api.count(|s| &s.payments);
-    assert!(
-        (160..=240).contains(&sent),
-        "server saw {sent} payments, expected 200 ± 20 %"
-    );
+    assert_eq!(sent, scheduled, "the server saw each scheduled payment");
     assert_eq!(s.payments, sent);
-    assert!(
-        (160.0..=240.0).contains(&s.payments_per_s),
-        "{}",
-        s.payments_per_s
+    assert_eq!(s.declined, scheduled / 20, "every 20th payment declines");
+    let mut seqs: Vec<u64> = api
+        .seen
+        .idempotency_keys
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|k| {
+            k.rsplit('-')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .expect("bench-<run>-<seq>")
+        })
+        .collect();
+    seqs.sort_unstable();
+    assert_eq!(
+        seqs,
+        (0..scheduled).collect::<Vec<_>>(),
+        "payments 0..200, each sent once"
     );
+    assert_eq!(s.payments_per_s, s.payments as f64 / s.duration_s);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,7 +2,12 @@
 //!
 //! Every handler returns `Result<_, ApiError>`; `ApiError` renders as
 //! `{"error":{"type","code","decline_code","message","param",...}}` with Stripe's status codes.
-//! Internal failures are logged once here and answered as `api_error` without internals.
+//! Internal failures ([`GatewayError`], or [`ApiError::internal`]) are answered as `api_error`
+//! without internals; their detail is logged once, when the response is written.
+
+mod internal;
+
+pub use internal::GatewayError;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -37,12 +42,19 @@ pub struct ApiError {
     pub status: StatusCode,
     pub kind: ErrorType,
     pub code: Option<&'static str>,
-    pub decline_code: Option<String>,
+    pub decline_code: Option<Box<str>>,
     pub message: String,
     pub param: Option<String>,
     /// Extra members of the error object (`payment_intent`, `charge`, `payment_method`).
     pub extra: Map<String, Value>,
+    /// What went wrong inside, for an internal error: logged at the response, never sent
+    /// (boxed: a thin pointer keeps every `Result<_, ApiError>` small).
+    cause: Option<Box<Cause>>,
 }
+
+/// The detail of an internal error.
+#[derive(Clone, Debug)]
+struct Cause(String);
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -70,6 +82,7 @@ impl ApiError {
             message: message.into(),
             param: None,
             extra: Map::new(),
+            cause: None,
         }
     }
 
@@ -210,18 +223,25 @@ impl ApiError {
     ) -> ApiError {
         let mut e = ApiError::new(StatusCode::PAYMENT_REQUIRED, ErrorType::Card, message);
         e.code = Some(code);
-        e.decline_code = decline_code.map(str::to_string);
+        e.decline_code = decline_code.map(Box::from);
         e
     }
 
-    /// 500 api_error. The cause is logged here, once, and never sent to the client.
+    /// 500 api_error. The cause is kept for the log line written with the response (once)
+    /// and never sent to the client.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
-        tracing::error!(%cause, "internal error");
-        ApiError::new(
+        let mut e = ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             ErrorType::Api,
             "An unexpected error occurred. The request was not completed; it is safe to retry with the same Idempotency-Key.",
-        )
+        );
+        e.cause = Some(Box::new(Cause(cause.to_string())));
+        e
+    }
+
+    /// The internal cause of a 500 (for logs only).
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_ref().map(|c| c.0.as_str())
     }
 
     pub fn with_param(mut self, param: &str) -> ApiError {
@@ -263,7 +283,11 @@ impl ApiError {
 }
 
 impl IntoResponse for ApiError {
+    /// The response boundary: an internal error's cause is logged here, once.
     fn into_response(self) -> Response {
+        if let Some(cause) = self.cause() {
+            tracing::error!(cause = %cause, status = self.status.as_u16(), "internal error");
+        }
         crate::response::json_response(self.status, &self.body())
     }
 }
@@ -284,7 +308,7 @@ impl From<paygate_store::StoreError> for ApiError {
                 "resource_missing",
                 format!("No such object: '{id}'"),
             ),
-            other => ApiError::internal(other),
+            other => GatewayError::Store(other).into(),
         }
     }
 }

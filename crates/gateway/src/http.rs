@@ -7,7 +7,7 @@
 
 use crate::access_log::{REQUEST_ID, RequestInfo};
 use crate::auth::{Caller, authenticate};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, GatewayError};
 use crate::params::{MAX_BODY_BYTES, Params};
 use crate::state::SharedState;
 use axum::body::{Body, Bytes};
@@ -154,10 +154,16 @@ where
 {
     let hash = request_hash(&req);
     let scope = req.caller.scope();
+    // A publishable key sees only the client view, also of a result first stored for it.
+    let view = if req.caller.secret {
+        |body: Value| body
+    } else {
+        crate::render::client_body
+    };
     if let Some(key) = &req.idempotency_key {
         match st.store.idempotency_get(&scope, key).await {
             Err(e) => return error_response(e.into()),
-            Ok(Some(row)) => return replay(row, key, &hash),
+            Ok(Some(row)) => return replay(row, key, &hash, view),
             Ok(None) => {}
         }
     }
@@ -178,10 +184,13 @@ where
     let result = handler(ctx).await;
     let final_stage = *stage.lock().unwrap_or_else(|p| p.into_inner());
     match result {
-        Ok(body) => json_response(StatusCode::OK, &body),
-        Err(e) => {
+        Ok(body) => json_response(StatusCode::OK, &view(body)),
+        Err(mut e) => {
             if let Some(key) = idem {
                 record_error(&st, &scope, &key, final_stage, &e).await;
+            }
+            if let Some(pi) = e.extra.get_mut("payment_intent") {
+                *pi = view(pi.take());
             }
             error_response(e)
         }
@@ -218,13 +227,25 @@ async fn record_error(
     }
 }
 
-fn replay(row: paygate_store::IdempotencyRow, key: &str, hash: &str) -> Response {
+/// The stored result of a finished request, shown through `view` (the caller's key's view).
+fn replay(
+    row: paygate_store::IdempotencyRow,
+    key: &str,
+    hash: &str,
+    view: fn(Value) -> Value,
+) -> Response {
     if row.request_hash != hash {
         return error_response(ApiError::idempotency_mismatch(key));
     }
     match (row.state.as_str(), row.status, row.body) {
         ("done", Some(status), Some(body)) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let body = match serde_json::from_str::<Value>(&body) {
+                Ok(v) => view(v).to_string(),
+                Err(e) => {
+                    return error_response(GatewayError::corrupt("idempotency result", e).into());
+                }
+            };
             let mut r = Response::new(Body::from(body));
             *r.status_mut() = status;
             r.headers_mut().insert(

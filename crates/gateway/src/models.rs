@@ -18,7 +18,7 @@ pub struct PaymentIntent {
     pub cancellation_reason: Option<String>,
     pub capture_method: CaptureMethod,
     pub client_secret: String,
-    pub confirmation_method: String,
+    pub confirmation_method: ConfirmationMethod,
     pub created: i64,
     pub currency: String,
     pub customer: Option<String>,
@@ -33,9 +33,84 @@ pub struct PaymentIntent {
     pub receipt_email: Option<String>,
     pub statement_descriptor: Option<String>,
     pub status: PaymentIntentStatus,
+    /// Stripe's automatic payment methods (`automatic_payment_methods[enabled]=true`).
+    #[serde(default)]
+    pub automatic_payment_methods: Option<AutomaticPaymentMethods>,
+    /// Where the goods go (Stripe's `shipping`).
+    #[serde(default)]
+    pub shipping: Option<Shipping>,
     /// How many authorizations were attempted (names crash-recovery records).
     #[serde(rename = "_attempts", default)]
     pub attempts: u32,
+    /// Where a payer is sent back after a redirect payment method (`return_url`); Stripe's
+    /// PaymentIntent has no top-level `return_url`, so it is kept internal.
+    #[serde(
+        rename = "_return_url",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub return_url: Option<String>,
+    /// `error_on_requires_action=true`: fail the attempt instead of entering `requires_action`.
+    #[serde(
+        rename = "_error_on_requires_action",
+        default,
+        skip_serializing_if = "is_false"
+    )]
+    pub error_on_requires_action: bool,
+    /// `use_stripe_sdk=true`: the confirm came from Stripe.js, which handles next actions itself.
+    #[serde(rename = "_use_stripe_sdk", default, skip_serializing_if = "is_false")]
+    pub use_stripe_sdk: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Stripe's `automatic_payment_methods` of a PaymentIntent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutomaticPaymentMethods {
+    pub enabled: bool,
+    pub allow_redirects: AllowRedirects,
+}
+
+/// Whether automatic payment methods may include ones that redirect the payer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AllowRedirects {
+    Always,
+    Never,
+}
+
+/// How a PaymentIntent may be confirmed (Stripe's `confirmation_method`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfirmationMethod {
+    /// With a secret key, or a publishable key and the client secret.
+    #[default]
+    Automatic,
+    /// With a secret key only.
+    Manual,
+}
+
+/// A postal address as Stripe renders it (every part present, null when not given).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostalAddress {
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub line1: Option<String>,
+    pub line2: Option<String>,
+    pub postal_code: Option<String>,
+    pub state: Option<String>,
+}
+
+/// Stripe's `shipping` of a PaymentIntent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shipping {
+    pub address: PostalAddress,
+    pub carrier: Option<String>,
+    pub name: String,
+    pub phone: Option<String>,
+    pub tracking_number: Option<String>,
 }
 
 /// What the gateway keeps of a charge's network transaction.
@@ -133,6 +208,11 @@ pub fn to_value<T: Serialize>(v: &T) -> Value {
 
 /// Reads a stored document back into its struct.
 pub fn from_value<T: for<'de> Deserialize<'de>>(v: Value) -> Result<T, crate::error::ApiError> {
-    serde_json::from_value(v)
-        .map_err(|e| crate::error::ApiError::internal(format!("corrupt stored object: {e}")))
+    let kind = match v.get("object").and_then(Value::as_str) {
+        Some("payment_intent") => "payment_intent",
+        Some("charge") => "charge",
+        Some("refund") => "refund",
+        _ => "object",
+    };
+    serde_json::from_value(v).map_err(|e| crate::error::GatewayError::corrupt(kind, e).into())
 }

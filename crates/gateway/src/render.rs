@@ -93,6 +93,18 @@ pub fn client_view(mut pi: Value) -> Value {
     pi
 }
 
+/// What a publishable key may see of a response body: a PaymentIntent (also one carried by an
+/// error) reduced to its client view; other objects as they are.
+pub fn client_body(mut body: Value) -> Value {
+    if body["object"] == "payment_intent" {
+        return client_view(body);
+    }
+    if let Some(pi) = body.pointer_mut("/error/payment_intent") {
+        *pi = client_view(pi.take());
+    }
+    body
+}
+
 /// Checks the `client_secret` a publishable key must give to see or confirm an intent:
 /// none → 403 `secret_key_required`; another → 400 naming `client_secret`.
 pub fn check_client_secret(pi: &Value, given: Option<&str>) -> ApiResult<()> {

@@ -188,3 +188,94 @@ async fn stripe_js_flow_with_a_publishable_key_and_the_client_secret() {
     assert_eq!(full["metadata"]["order"], "secret-order-42");
     assert_eq!(full["status"], "succeeded");
 }
+
+/// A confirm made with a publishable key and replayed under the same Idempotency-Key answers
+/// the client view again, not the full object stored for the first request.
+#[tokio::test]
+async fn a_replayed_publishable_confirm_answers_the_client_view_again() {
+    let app = TestApp::spawn().await;
+    let (sk, pk) = keys(&app).await;
+    let (s, pi) = app
+        .post_as(
+            &sk,
+            "/v1/payment_intents",
+            &[
+                ("amount", "7000"),
+                ("currency", "krw"),
+                ("metadata[order]", "secret-order-7"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{pi}");
+    let confirm = format!("/v1/payment_intents/{}/confirm", pi["id"].as_str().unwrap());
+    let form = [
+        ("payment_method", "pm_card_visa"),
+        ("client_secret", pi["client_secret"].as_str().unwrap()),
+    ];
+    let mut bodies = Vec::new();
+    for _ in 0..2 {
+        let r = app
+            .post_response(&pk, &confirm, &form, Some("pk-confirm-1"))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let replayed = r.headers().get("idempotent-replayed").is_some();
+        let body: Value = r.json().await.unwrap();
+        bodies.push((replayed, body));
+    }
+    let (first_replayed, first) = &bodies[0];
+    let (second_replayed, second) = &bodies[1];
+    assert!(
+        !first_replayed && *second_replayed,
+        "the second one is a replay"
+    );
+    assert_eq!(first["status"], "succeeded", "{first}");
+    assert_eq!(
+        second, first,
+        "the replay answers what the first request answered"
+    );
+    for secret_only in ["metadata", "latest_charge", "amount_received", "customer"] {
+        assert!(
+            second.get(secret_only).is_none(),
+            "{secret_only} in {second}"
+        );
+    }
+    // The secret key still sees the whole intent.
+    let (_, full) = app
+        .get_as(
+            &sk,
+            &format!("/v1/payment_intents/{}", pi["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(full["metadata"]["order"], "secret-order-7");
+    // A decline carries the intent in the error: the client view too, first and on replay.
+    let (_, pi) = app
+        .post_as(
+            &sk,
+            "/v1/payment_intents",
+            &[
+                ("amount", "7000"),
+                ("currency", "krw"),
+                ("metadata[order]", "secret-order-8"),
+            ],
+            None,
+        )
+        .await;
+    let confirm = format!("/v1/payment_intents/{}/confirm", pi["id"].as_str().unwrap());
+    let form = [
+        ("payment_method", "pm_card_chargeDeclined"),
+        ("client_secret", pi["client_secret"].as_str().unwrap()),
+    ];
+    let mut errors = Vec::new();
+    for _ in 0..2 {
+        let (s, e) = app
+            .post_as(&pk, &confirm, &form, Some("pk-confirm-declined"))
+            .await;
+        assert_eq!(s, StatusCode::PAYMENT_REQUIRED, "{e}");
+        let carried = &e["error"]["payment_intent"];
+        assert_eq!(carried["status"], "requires_payment_method", "{e}");
+        assert!(carried.get("metadata").is_none(), "{e}");
+        errors.push(e);
+    }
+    assert_eq!(errors[0], errors[1]);
+}

@@ -15,12 +15,20 @@ const SQLITE: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/sqlite/0002_deliveries_by_endpoint.sql"),
     ),
+    (
+        3,
+        include_str!("../migrations/sqlite/0003_deliveries_by_event.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (
         2,
         include_str!("../migrations/postgres/0002_deliveries_by_endpoint.sql"),
+    ),
+    (
+        3,
+        include_str!("../migrations/postgres/0003_deliveries_by_event.sql"),
     ),
 ];
 
@@ -131,5 +139,28 @@ mod tests {
         assert_eq!(pending(SQLITE, 0).unwrap().len(), SQLITE.len());
         assert!(pending(SQLITE, SQLITE.len() as i64).unwrap().is_empty());
         assert!(pending(SQLITE, 999).is_err());
+    }
+
+    /// The `delivery_success` events filter asks, per event, whether a delivery of it has not
+    /// succeeded; SQLite answers that from the `deliveries_by_event` index, not a scan.
+    #[test]
+    fn the_delivery_success_filter_is_served_by_an_index() {
+        let conn = Connection::open_in_memory().unwrap();
+        sqlite(&conn).unwrap();
+        let mut stmt = conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT 1 FROM deliveries d WHERE d.event_id = ?1 \
+                 AND d.merchant_id = ?2 AND d.state <> 'succeeded'",
+            )
+            .unwrap();
+        let plan: Vec<String> = stmt
+            .query_map(("evt_1", "acct_1"), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter().any(|step| step.contains("deliveries_by_event")),
+            "{plan:?}"
+        );
     }
 }

@@ -3,15 +3,16 @@
 pub mod balance;
 pub mod customers;
 pub mod events;
+pub mod intent_params;
 pub mod payment_intents;
 pub mod payment_methods;
+pub mod refund_params;
 pub mod refunds;
 pub mod respond;
 pub mod webhook_endpoints;
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Ctx, json_response};
-use crate::params::Params;
 use crate::params::typed::{Expand, Text};
 use crate::state::SharedState;
 use axum::Router;
@@ -180,12 +181,12 @@ pub struct ExpandOnly {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
-    city: Option<Text<5000>>,
-    country: Option<Text<5000>>,
-    line1: Option<Text<5000>>,
-    line2: Option<Text<5000>>,
-    postal_code: Option<Text<5000>>,
-    state: Option<Text<5000>>,
+    pub city: Option<Text<5000>>,
+    pub country: Option<Text<5000>>,
+    pub line1: Option<Text<5000>>,
+    pub line2: Option<Text<5000>>,
+    pub postal_code: Option<Text<5000>>,
+    pub state: Option<Text<5000>>,
 }
 
 impl Address {
@@ -230,14 +231,6 @@ pub async fn load(ctx: &Ctx, id: &str, kind: &str, param: &str) -> ApiResult<Obj
 /// Whether a stored document is a deletion tombstone.
 pub fn is_deleted(doc: &serde_json::Value) -> bool {
     doc.get("deleted").and_then(serde_json::Value::as_bool) == Some(true)
-}
-
-/// `amount` and `currency`, validated together (the currency sets the charge limits).
-pub fn parse_amount_currency(p: &mut Params) -> ApiResult<(i64, Currency)> {
-    let amount = p.req_int("amount")?;
-    let code = p.req_str("currency")?;
-    let currency = parse_currency(&code)?;
-    Ok((check_amount(amount, currency)?, currency))
 }
 
 /// A currency code, or 400 naming `currency`.

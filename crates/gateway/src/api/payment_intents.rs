@@ -1,125 +1,57 @@
 //! `/v1/payment_intents`: create, retrieve, update, list, confirm, capture, cancel.
 
+use crate::api::intent_params::{
+    IntentCancel, IntentCapture, IntentConfirm, IntentCreate, IntentRetrieve, IntentUpdate,
+};
+use crate::api::load;
 use crate::api::respond::Responder;
-use crate::api::{load, parse_amount_currency};
 use crate::engine::{self, Authorize, Cancel, Capture};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, GatewayError};
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::{new_id, random_base62};
-use crate::models::{PaymentIntent, from_value, to_value};
-use crate::params::Params;
-use crate::params::typed::{Email, StatementDescriptor, Text};
+use crate::models::{ConfirmationMethod, PaymentIntent, from_value, to_value};
 use crate::records::{event, insert, update};
 use crate::render::{
-    check_client_expand, check_client_secret, client_view, expand, expand_param, list_envelope,
-    list_request, public,
+    check_client_expand, check_client_secret, client_view, expand, list_envelope, list_request,
+    public,
 };
 use crate::state::SharedState;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use paygate_payments::intent::check;
-use paygate_payments::{CaptureMethod, IntentOp, PaymentIntentStatus as Status};
+use paygate_payments::{IntentOp, PaymentIntentStatus as Status};
 use paygate_store::WriteUnit;
 use serde_json::{Map, Value};
-
-const CREATE_PARAMS: &[&str] = &[
-    "automatic_payment_methods",
-    "confirmation_method",
-    "error_on_requires_action",
-    "return_url",
-    "setup_future_usage",
-    "use_stripe_sdk",
-    "mandate_data",
-    "shipping",
-];
-
-/// `payment_method` and `payment_method_data` together would leave it unclear which card is
-/// charged: refused.
-fn check_one_payment_method(p: &Params) -> ApiResult<()> {
-    let given = |k: &str| {
-        p.root()
-            .get(k)
-            .is_some_and(|v| v.as_str() != Some("") && !v.is_null())
-    };
-    if given("payment_method") && given("payment_method_data") {
-        return Err(ApiError::invalid(
-            "payment_method_data",
-            "parameter_invalid",
-            "You may only specify one of these parameters: payment_method, payment_method_data.",
-        ));
-    }
-    Ok(())
-}
-
-/// `off_session`: paygate keeps no mandates for merchant-initiated payments yet, so a payment
-/// cannot be marked as taken without the customer present; `off_session=false` (the default)
-/// is accepted. Refused by name rather than accepted and ignored.
-fn check_off_session(p: &mut Params) -> ApiResult<()> {
-    match p.str("off_session")?.as_deref() {
-        None | Some("false") | Some("") => Ok(()),
-        Some(_) => Err(ApiError::invalid(
-            "off_session",
-            "parameter_unsupported",
-            "off_session payments are not supported: paygate keeps no mandates for \
-             merchant-initiated payments. Confirm with the customer present (omit off_session).",
-        )),
-    }
-}
 
 pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
     post(st, req, create_inner).await
 }
 
 async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
-    let p = &mut ctx.params;
-    let (amount, currency) = parse_amount_currency(p)?;
-    let capture_method = p
-        .enum_str(
-            "capture_method",
-            &["automatic", "automatic_async", "manual"],
-        )?
-        .and_then(|c| CaptureMethod::parse(&c))
-        .unwrap_or(CaptureMethod::Automatic);
-    let confirm = p.bool("confirm")?.unwrap_or(false);
-    let customer = p.str("customer")?.filter(|s| !s.is_empty());
-    let description = p
-        .field::<Text<1000>>("description")?
-        .and_then(Text::non_empty);
-    let receipt_email = p
-        .field::<Email>("receipt_email")?
-        .map(|e| e.0)
-        .filter(|e| !e.is_empty());
-    let statement_descriptor = p
-        .field::<StatementDescriptor>("statement_descriptor")?
-        .map(|s| s.0)
-        .filter(|s| !s.is_empty());
-    check_off_session(p)?;
-    check_one_payment_method(p)?;
-    let metadata = p.metadata()?.unwrap_or_default();
-    let types = p.str_list("payment_method_types")?;
-    if let Some(t) = types.iter().find(|t| t.as_str() != "card") {
-        return Err(ApiError::bad_param(
-            "payment_method_types",
-            format!("The payment method type '{t}' is not supported; paygate accepts 'card'."),
-        ));
-    }
-    let payment_method = p.str("payment_method")?.filter(|s| !s.is_empty());
-    let expands = expand_param(p)?;
-    p.allow(CREATE_PARAMS);
-    p.allow(&["payment_method_data"]);
-    if !confirm && p.root().contains_key("payment_method_data") {
-        return Err(ApiError::bad_param(
-            "payment_method_data",
-            "payment_method_data can only be given together with confirm=true.",
-        ));
-    }
-    p.deny_unknown()?;
-    if let Some(c) = &customer {
+    let params = IntentCreate::parse(&mut ctx.params)?;
+    if let Some(c) = &params.customer {
         load(&ctx, c, "customer", "customer").await?;
     }
+    let IntentCreate {
+        amount,
+        currency,
+        automatic_payment_methods,
+        capture_method,
+        confirm,
+        confirmation_method,
+        customer,
+        description,
+        metadata,
+        payment_method,
+        payment_method_types,
+        receipt_email,
+        statement_descriptor,
+        attempt,
+        expand: expands,
+    } = params;
     let status = Status::awaiting(payment_method.is_some());
     let id = new_id("pi");
-    let pi = PaymentIntent {
+    let mut pi = PaymentIntent {
         client_secret: format!("{id}_secret_{}", random_base62(24)),
         id,
         object: "payment_intent".into(),
@@ -129,7 +61,7 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         canceled_at: None,
         cancellation_reason: None,
         capture_method,
-        confirmation_method: "automatic".into(),
+        confirmation_method,
         created: ctx.now,
         currency: currency.code().to_string(),
         customer,
@@ -140,12 +72,18 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         metadata,
         next_action: None,
         payment_method: payment_method.clone(),
-        payment_method_types: vec!["card".into()],
+        payment_method_types,
         receipt_email,
         statement_descriptor,
         status,
+        automatic_payment_methods,
+        shipping: None,
         attempts: 0,
+        return_url: None,
+        error_on_requires_action: false,
+        use_stripe_sdk: false,
     };
+    attempt.apply(&mut pi);
     let scope = ctx.scope();
     let doc = to_value(&pi);
     let created_event = event(
@@ -195,9 +133,10 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
 
 pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
     get(req, |caller, mut p| async move {
-        let expands = expand_param(&mut p)?;
-        let client_secret = p.str("client_secret")?;
-        p.deny_unknown()?;
+        let IntentRetrieve {
+            client_secret,
+            expand: expands,
+        } = IntentRetrieve::parse(&mut p)?;
         let row = st
             .store
             .get_object(&caller.scope(), &id)
@@ -230,53 +169,44 @@ pub async fn update_pi(
     req: Req,
 ) -> Response {
     post(st, req, |mut ctx| async move {
+        let u = IntentUpdate::parse(&mut ctx.params)?;
         let (row, mut pi) = load_pi(&ctx, &id).await?;
-        let p = &mut ctx.params;
-        if let Some(c) = p.str("currency")? {
+        if let Some(cur) = u.currency {
             allow(&pi, IntentOp::UpdateAmountOrCurrency, "currency")?;
-            let cur = paygate_ledger::Currency::parse(&c).map_err(|_| {
-                ApiError::invalid(
-                    "currency",
-                    "parameter_invalid",
-                    format!("Invalid currency: {c}"),
-                )
-            })?;
             pi.currency = cur.code().to_string();
         }
-        if let Some(a) = p.int("amount")? {
+        if let Some(a) = u.amount {
             allow(&pi, IntentOp::UpdateAmountOrCurrency, "amount")?;
-            let currency =
-                paygate_ledger::Currency::parse(&pi.currency).map_err(ApiError::internal)?;
+            let currency = paygate_ledger::Currency::parse(&pi.currency)
+                .map_err(|e| GatewayError::corrupt("payment_intent", e))?;
             pi.amount = crate::api::check_amount(a, currency)?;
         }
-        if let Some(d) = p.field::<Text<1000>>("description")? {
+        if let Some(d) = u.description {
             allow(&pi, IntentOp::Update, "description")?;
-            pi.description = d.non_empty();
+            pi.description = d;
         }
-        if let Some(e) = p.field::<Email>("receipt_email")? {
+        if let Some(e) = u.receipt_email {
             allow(&pi, IntentOp::UpdateCustomer, "receipt_email")?;
-            pi.receipt_email = Some(e.0).filter(|s| !s.is_empty());
+            pi.receipt_email = e;
         }
         let mut new_parent = None;
-        if let Some(c) = p.str("customer")? {
+        if let Some(c) = u.customer {
             allow(&pi, IntentOp::UpdateCustomer, "customer")?;
-            if !c.is_empty() {
-                load(&ctx, &c, "customer", "customer").await?;
+            if let Some(c) = &c {
+                load(&ctx, c, "customer", "customer").await?;
             }
-            pi.customer = Some(c).filter(|s| !s.is_empty());
+            pi.customer = c;
             new_parent = Some(pi.customer.clone());
         }
-        let p = &mut ctx.params;
-        if let Some(pm) = p.str("payment_method")? {
+        if let Some(pm) = u.payment_method {
             allow(&pi, IntentOp::UpdatePaymentMethod, "payment_method")?;
-            pi.payment_method = Some(pm).filter(|s| !s.is_empty());
+            pi.payment_method = pm;
             pi.status = Status::awaiting(pi.payment_method.is_some());
         }
-        if let Some(m) = p.metadata()? {
+        if let Some(m) = u.metadata {
             merge_metadata(&mut pi.metadata, m);
         }
-        let expands = expand_param(p)?;
-        p.deny_unknown()?;
+        let expands = u.expand;
         let doc = to_value(&pi);
         let mut unit = WriteUnit {
             ops: vec![update(&pi.id, row.version, &doc)],
@@ -316,31 +246,30 @@ pub fn merge_metadata(target: &mut Map<String, Value>, update: Map<String, Value
 
 pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
     post(st, req, |mut ctx| async move {
+        let c = IntentConfirm::parse(&mut ctx.params)?;
         let (row, mut pi) = load_pi(&ctx, &id).await?;
         let publishable = !ctx.caller.secret;
-        let p = &mut ctx.params;
-        let client_secret = p.str("client_secret")?;
         if publishable {
-            check_client_secret(&row.data, client_secret.as_deref())?;
+            check_client_secret(&row.data, c.client_secret.as_deref())?;
+            check_client_expand(&c.expand)?;
+            if pi.confirmation_method == ConfirmationMethod::Manual {
+                return Err(ApiError::forbidden(
+                    "This PaymentIntent has confirmation_method=manual: it can only be confirmed \
+                     with a secret key.",
+                ));
+            }
         }
-        if let Some(pm) = p.str("payment_method")?.filter(|s| !s.is_empty()) {
+        if let Some(pm) = c.payment_method {
             pi.payment_method = Some(pm);
         }
-        if let Some(cm) = p.enum_str("capture_method", &["automatic", "manual"])? {
-            pi.capture_method = CaptureMethod::parse(&cm).unwrap_or(pi.capture_method);
+        if let Some(cm) = c.capture_method {
+            pi.capture_method = cm;
         }
-        if let Some(e) = p.field::<Email>("receipt_email")? {
-            pi.receipt_email = Some(e.0).filter(|e| !e.is_empty());
+        if let Some(e) = c.receipt_email {
+            pi.receipt_email = e;
         }
-        check_off_session(p)?;
-        check_one_payment_method(p)?;
-        let expands = expand_param(p)?;
-        if publishable {
-            check_client_expand(&expands)?;
-        }
-        p.allow(CREATE_PARAMS);
-        p.allow(&["payment_method_data"]);
-        p.deny_unknown()?;
+        c.attempt.apply(&mut pi);
+        let expands = c.expand;
         check(pi.status, IntentOp::Confirm).map_err(|e| state_error(&pi, e))?;
         let card = crate::cards::confirm_card(&mut ctx, &pi).await?;
         let respond = Responder::new(&ctx, expands);
@@ -358,12 +287,9 @@ pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req:
 
 pub async fn capture(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
     post(st, req, |mut ctx| async move {
-        let (row, pi) = load_pi(&ctx, &id).await?;
-        let p = &mut ctx.params;
-        let amount = p.int("amount_to_capture")?;
-        let expands = expand_param(p)?;
-        p.allow(&["statement_descriptor", "final_capture", "metadata"]);
-        p.deny_unknown()?;
+        let c = IntentCapture::parse(&mut ctx.params)?;
+        let (row, mut pi) = load_pi(&ctx, &id).await?;
+        let (amount, expands) = (c.amount_to_capture, c.expand);
         check(pi.status, IntentOp::Capture).map_err(|e| state_error(&pi, e))?;
         let amount = amount.unwrap_or(pi.amount_capturable);
         crate::api::check_positive("amount_to_capture", amount)?;
@@ -376,6 +302,12 @@ pub async fn capture(State(st): State<SharedState>, Path(id): Path<String>, req:
                     pi.amount_capturable
                 ),
             ));
+        }
+        if let Some(m) = c.metadata {
+            merge_metadata(&mut pi.metadata, m);
+        }
+        if let Some(d) = c.statement_descriptor {
+            pi.statement_descriptor = d;
         }
         let amount = crate::models::money_of(amount, &pi.currency)?;
         let respond = Responder::new(&ctx, expands);
@@ -391,19 +323,9 @@ pub async fn capture(State(st): State<SharedState>, Path(id): Path<String>, req:
 
 pub async fn cancel(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
     post(st, req, |mut ctx| async move {
+        let c = IntentCancel::parse(&mut ctx.params)?;
         let (row, pi) = load_pi(&ctx, &id).await?;
-        let p = &mut ctx.params;
-        let reason = p.enum_str(
-            "cancellation_reason",
-            &[
-                "duplicate",
-                "fraudulent",
-                "requested_by_customer",
-                "abandoned",
-            ],
-        )?;
-        let expands = expand_param(p)?;
-        p.deny_unknown()?;
+        let (reason, expands) = (c.reason.map(|r| r.as_str().to_string()), c.expand);
         check(pi.status, IntentOp::Cancel).map_err(|e| state_error(&pi, e))?;
         let respond = Responder::new(&ctx, expands);
         let cmd = Cancel {

@@ -2,6 +2,7 @@
 
 use crate::api::load;
 use crate::api::payment_intents::merge_metadata;
+use crate::api::refund_params::{RefundCreate, RefundUpdate};
 use crate::api::respond::Responder;
 use crate::engine::{self, Refund};
 use crate::error::{ApiError, ApiResult};
@@ -23,26 +24,15 @@ pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
 }
 
 async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
-    let p = &mut ctx.params;
-    let charge_id = p.str("charge")?.filter(|s| !s.is_empty());
-    let pi_id = p.str("payment_intent")?.filter(|s| !s.is_empty());
-    let amount = p.int("amount")?;
-    if let Some(a) = amount {
-        crate::api::check_positive("amount", a)?;
-    }
-    let reason = p.enum_str(
-        "reason",
-        &["duplicate", "fraudulent", "requested_by_customer"],
-    )?;
-    let metadata = p.metadata()?.unwrap_or_default();
-    let expands = expand_param(p)?;
-    p.allow(&[
-        "refund_application_fee",
-        "reverse_transfer",
-        "instructions_email",
-        "origin",
-    ]);
-    p.deny_unknown()?;
+    let RefundCreate {
+        amount,
+        charge: charge_id,
+        payment_intent: pi_id,
+        reason,
+        metadata,
+        expand: expands,
+    } = RefundCreate::parse(&mut ctx.params)?;
+    let reason = reason.map(|r| r.as_str().to_string());
     let charge_id = match (charge_id, pi_id) {
         (Some(c), Some(pi)) => {
             // Both given: they must name the same payment.
@@ -160,14 +150,13 @@ pub async fn list_charges(State(st): State<SharedState>, req: Req) -> Response {
 
 pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
     post(st, req, |mut ctx| async move {
+        let u = RefundUpdate::parse(&mut ctx.params)?;
         let row = load(&ctx, &id, "refund", "id").await?;
         let mut re: RefundDoc = from_value(row.data.clone())?;
-        let p = &mut ctx.params;
-        if let Some(m) = p.metadata()? {
+        if let Some(m) = u.metadata {
             merge_metadata(&mut re.metadata, m);
         }
-        let expands = expand_param(p)?;
-        p.deny_unknown()?;
+        let expands = u.expand;
         let doc = to_value(&re);
         let unit = WriteUnit {
             ops: vec![update_op(&re.id, row.version, &doc)],

@@ -1,12 +1,12 @@
 //! How the HTTP shell renders the engine's answers: the public view of the stored object,
 //! `expand[]` (the charge in hand is used for `latest_charge`, as it is not committed yet when
-//! the body is built) and, for a publishable key, the client view. The body built here is the
-//! one stored under the idempotency key, so a replay answers exactly the same view.
+//! the body is built). The body built here is the one stored under the idempotency key; `http`
+//! shows it (live or replayed) through the caller's view.
 
 use crate::auth::Caller;
 use crate::engine::{Answer, Respond};
 use crate::error::ApiResult;
-use crate::render::{client_view, expand, public};
+use crate::render::{expand, public};
 use crate::state::AppState;
 use paygate_payments::BoxFuture;
 use serde_json::Value;
@@ -37,12 +37,8 @@ impl Respond for Responder<'_> {
                 Some(ch) => expand_with(self.st, self.caller, body, ch, &self.expands).await?,
                 None => expand(self.st, self.caller, body, &self.expands).await?,
             };
-            let is_intent = body["object"] == "payment_intent";
-            Ok(if is_intent && !self.caller.secret {
-                client_view(body)
-            } else {
-                body
-            })
+            // A publishable key's client view is applied by `http` to every answer it sends.
+            Ok(body)
         })
     }
 }

@@ -175,7 +175,8 @@ pub async fn recover(
             .await
             .map_err(|e| e.to_string())?;
         if let Some(row) = row {
-            let mut ch: Charge = crate::models::from_value(row.data).map_err(|e| e.message)?;
+            let mut ch: Charge =
+                crate::models::from_value(row.data).map_err(super::recovery::detail)?;
             if !ch.captured {
                 ch.amount_refunded = ch.amount;
                 ch.refunded = true;

@@ -235,7 +235,7 @@ pub async fn recover(
         .await
         .map_err(|e| e.to_string())?
         .ok_or("merchant missing")?;
-    let amount = charge.money(amount).map_err(|e| e.message)?;
+    let amount = charge.money(amount).map_err(super::recovery::detail)?;
     let outcome = CaptureOutcome {
         pi,
         pi_version,
@@ -246,7 +246,7 @@ pub async fn recover(
     };
     let (writes, _) = outcome
         .writes(scope, &merchant, None, st.now())
-        .map_err(|e| e.message)?;
+        .map_err(super::recovery::detail)?;
     ops.extend(writes);
     Ok(true)
 }

@@ -250,9 +250,6 @@ pub fn commit_error(e: CommitError) -> ApiError {
         } => ApiError::conflict(
             "This object was modified by another request at the same time; please retry.",
         ),
-        CommitError::Conflict { what, op_index } => ApiError::internal(format!(
-            "unexpected store conflict {what:?} at op {op_index}"
-        )),
-        CommitError::Store(e) => ApiError::internal(e),
+        other => crate::error::GatewayError::Commit(other).into(),
     }
 }

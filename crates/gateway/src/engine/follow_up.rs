@@ -91,7 +91,7 @@ pub async fn resend_for(
         .await
         .map_err(|e| e.to_string())?
         .ok_or("charge missing")?;
-    let charge: Charge = from_value(row.data).map_err(|e| e.message)?;
+    let charge: Charge = from_value(row.data).map_err(super::recovery::detail)?;
     Ok(Resent {
         amount,
         approved,

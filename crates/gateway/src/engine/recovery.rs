@@ -119,7 +119,7 @@ async fn recover_one(st: &AppState, a: &AttemptRow, record: &AttemptRecord) -> R
 fn stored_money(amount: i64, currency_numeric: u16) -> Result<Money, String> {
     let currency = Currency::from_numeric(currency_numeric)
         .ok_or_else(|| format!("recovery record with unknown currency {currency_numeric}"))?;
-    money_of(amount, currency.code()).map_err(|e| e.message)
+    money_of(amount, currency.code()).map_err(detail)
 }
 
 /// Reverses an authorization at the counterparty (idempotent there).
@@ -152,6 +152,12 @@ pub async fn reverse_then_load(
         .filter(|(_, pi)| pi.status == paygate_payments::PaymentIntentStatus::Processing))
 }
 
+/// What recovery logs of an error: the internal detail (never shown to a client), else the
+/// message.
+pub fn detail(e: crate::error::ApiError) -> String {
+    e.cause().map_or_else(|| e.message.clone(), str::to_string)
+}
+
 /// Loads an intent for recovery: (version, intent), `None` when it is gone.
 pub async fn load_pi(
     st: &AppState,
@@ -166,6 +172,6 @@ pub async fn load_pi(
     else {
         return Ok(None);
     };
-    let pi: PaymentIntent = from_value(row.data).map_err(|e| e.message)?;
+    let pi: PaymentIntent = from_value(row.data).map_err(detail)?;
     Ok(Some((row.version, pi)))
 }

@@ -289,12 +289,12 @@ pub async fn recover(
     } = follow_up::resend_for(st, scope, follow_up, charge).await?;
     let draft = Draft {
         id: refund.clone(),
-        amount: ch.money(amount).map_err(|e| e.message)?,
+        amount: ch.money(amount).map_err(super::recovery::detail)?,
         reason: reason.clone(),
         metadata: metadata.clone(),
     };
     let (writes, _) = writes(scope, ch, charge_version, draft, approved, None, st.now())
-        .map_err(|e| e.message)?;
+        .map_err(super::recovery::detail)?;
     tracing::info!(charge = %charge, refund_approved = approved, "finished an interrupted refund from the network's recorded answer");
     ops.extend(writes);
     Ok(true)

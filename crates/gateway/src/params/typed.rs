@@ -45,6 +45,8 @@ const RULE_CODES: &[&str] = &[
     "parameter_invalid_empty",
     "parameter_invalid_string_too_long",
     "email_invalid",
+    "parameter_unsupported",
+    "url_invalid",
 ];
 
 impl Params {
@@ -316,6 +318,44 @@ impl<'de> Deserialize<'de> for StatementDescriptor {
             ));
         }
         Ok(StatementDescriptor(s))
+    }
+}
+
+/// One of a fixed set of words, each naming a value (`capture_method=manual`): for the
+/// `Deserialize` of a parameter enum. Anything else is `parameter_invalid` listing the words.
+pub fn one_of<'de, D: Deserializer<'de>, T: Copy>(
+    d: D,
+    words: &[(&str, T)],
+) -> Result<T, D::Error> {
+    let s = d.deserialize_any(ScalarText)?;
+    if let Some((_, value)) = words.iter().find(|(w, _)| *w == s) {
+        return Ok(*value);
+    }
+    let names: Vec<&str> = words.iter().map(|(w, _)| *w).collect();
+    Err(rule(
+        "parameter_invalid",
+        None,
+        format_args!(
+            "Invalid {{param}}: must be one of {}; got '{}'",
+            names.join(", "),
+            truncate(&s)
+        ),
+    ))
+}
+
+/// A parameter enum: the words a request may spell its values with.
+pub trait Words: Sized + Copy + 'static {
+    /// Each accepted word and the value it names (several words may name one value).
+    const WORDS: &'static [(&'static str, Self)];
+}
+
+/// A parameter that is one of `T`'s [`Words`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OneOf<T>(pub T);
+
+impl<'de, T: Words> Deserialize<'de> for OneOf<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        one_of(d, T::WORDS).map(OneOf)
     }
 }
 

@@ -1,7 +1,8 @@
 use std::collections::HashSet;
 
 use paygate_store::{
-    AttemptLogRow, CommitError, ConflictKind, EventRow, ObjectRow, Op, Store, StoreError,
+    AttemptLogRow, CommitError, ConflictKind, EventRow, ListFilter, ListQuery, ObjectRow, Op,
+    Store, StoreError,
 };
 use serde_json::json;
 
@@ -59,6 +60,19 @@ fn result(
     }
 }
 
+/// Ids of acct_1's events whose deliveries all succeeded (`ok`), or not (`!ok`): the
+/// `delivery_success` filter of `GET /v1/events` (served by the `deliveries_by_event` index).
+async fn by_delivery_success(s: &Store, ok: bool) -> Vec<String> {
+    let q = ListQuery {
+        filters: vec![ListFilter::DeliverySuccess(ok)],
+        ..ListQuery::new("event", 10)
+    };
+    let page = s.list_objects(&scope("acct_1", false), &q).await.unwrap();
+    let mut ids: Vec<String> = page.data.into_iter().map(|o| o.id).collect();
+    ids.sort();
+    ids
+}
+
 async fn events_fan_out_to_subscribed_endpoints_and_deliveries_run_to_a_result(db: &TestDb) {
     let s = &db.store;
     merchants(s, &["acct_1", "acct_2"]).await;
@@ -100,6 +114,8 @@ async fn events_fan_out_to_subscribed_endpoints_and_deliveries_run_to_a_result(d
             .is_empty(),
         "not due yet"
     );
+    assert_eq!(by_delivery_success(s, false).await, ["evt_1", "evt_2"]);
+    assert!(by_delivery_success(s, true).await.is_empty());
 
     let jobs = s.claim_deliveries("w1", NOW, 30, 10).await.unwrap();
     let mut pairs: Vec<(String, String)> = jobs
@@ -160,6 +176,9 @@ async fn events_fan_out_to_subscribed_endpoints_and_deliveries_run_to_a_result(d
         });
     }
     s.commit(unit(ops)).await.unwrap();
+    // evt_1 still has a delivery to retry; evt_2's only delivery succeeded.
+    assert_eq!(by_delivery_success(s, false).await, ["evt_1"]);
+    assert_eq!(by_delivery_success(s, true).await, ["evt_2"]);
     assert!(
         s.claim_deliveries("w2", NOW + 59, 30, 10)
             .await
@@ -183,6 +202,8 @@ async fn events_fan_out_to_subscribed_endpoints_and_deliveries_run_to_a_result(d
         state: "succeeded".into(),
     };
     s.commit(unit(vec![done])).await.unwrap();
+    assert!(by_delivery_success(s, false).await.is_empty());
+    assert_eq!(by_delivery_success(s, true).await, ["evt_1", "evt_2"]);
     assert!(
         s.claim_deliveries("w2", NOW + 10_000, 30, 10)
             .await

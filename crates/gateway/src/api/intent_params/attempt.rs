@@ -1,0 +1,183 @@
+//! What a payment attempt carries, given on create (with `confirm=true`) or on confirm:
+//! `return_url`, `shipping`, `error_on_requires_action`, `use_stripe_sdk` are checked and
+//! kept on the intent; `off_session`, `setup_future_usage` and `mandate_data` ask for mandates
+//! paygate does not keep yet and are refused by name.
+
+use crate::api::Address;
+use crate::error::{ApiError, ApiResult};
+use crate::models::{PaymentIntent, PostalAddress, Shipping};
+use crate::params::typed::{Flag, Text};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Longest accepted `return_url`, in characters.
+pub const RETURN_URL_MAX_CHARS: usize = 2048;
+
+/// What a payment attempt may carry, on create (with `confirm=true`) or confirm.
+#[derive(Clone, Debug, Default)]
+pub struct AttemptOptions {
+    pub return_url: Option<String>,
+    pub shipping: Option<Shipping>,
+    pub error_on_requires_action: Option<bool>,
+    pub use_stripe_sdk: Option<bool>,
+}
+
+impl AttemptOptions {
+    /// Writes the given options into the intent.
+    pub fn apply(self, pi: &mut PaymentIntent) {
+        if let Some(url) = self.return_url {
+            pi.return_url = Some(url);
+        }
+        if let Some(s) = self.shipping {
+            pi.shipping = Some(s);
+        }
+        if let Some(b) = self.error_on_requires_action {
+            pi.error_on_requires_action = b;
+        }
+        if let Some(b) = self.use_stripe_sdk {
+            pi.use_stripe_sdk = b;
+        }
+    }
+}
+
+/// The attempt fields of a create or confirm form, before their checks.
+pub(super) struct AttemptFields {
+    pub(super) error_on_requires_action: Option<Flag>,
+    pub(super) mandate_data: Option<Value>,
+    pub(super) off_session: Option<Text<5000>>,
+    pub(super) return_url: Option<Text<RETURN_URL_MAX_CHARS>>,
+    pub(super) setup_future_usage: Option<Text<5000>>,
+    pub(super) shipping: Option<ShippingForm>,
+    pub(super) use_stripe_sdk: Option<Flag>,
+}
+
+impl AttemptFields {
+    pub(super) fn check(self) -> ApiResult<AttemptOptions> {
+        check_off_session(self.off_session)?;
+        if self.setup_future_usage.is_some_and(|s| !s.0.is_empty()) {
+            return Err(unsupported(
+                "setup_future_usage",
+                "setup_future_usage is not supported: paygate keeps no mandates for future \
+                 off-session payments yet. Omit setup_future_usage.",
+            ));
+        }
+        if self.mandate_data.as_ref().is_some_and(given) {
+            return Err(unsupported(
+                "mandate_data",
+                "mandate_data is not supported: paygate keeps no mandates yet. Omit mandate_data.",
+            ));
+        }
+        Ok(AttemptOptions {
+            return_url: self
+                .return_url
+                .and_then(Text::non_empty)
+                .map(check_return_url)
+                .transpose()?,
+            shipping: self.shipping.map(ShippingForm::check).transpose()?,
+            error_on_requires_action: self.error_on_requires_action.map(|f| f.0),
+            use_stripe_sdk: self.use_stripe_sdk.map(|f| f.0),
+        })
+    }
+}
+
+/// Whether a parameter was given a value (the empty string and null mean "not given").
+pub(super) fn given(v: &Value) -> bool {
+    !v.is_null() && v.as_str() != Some("")
+}
+
+pub(super) fn unsupported(param: &str, message: &str) -> ApiError {
+    ApiError::invalid(param, "parameter_unsupported", message)
+}
+
+/// `off_session`: paygate keeps no mandates for merchant-initiated payments yet, so a payment
+/// cannot be marked as taken without the customer present; `off_session=false` (the default)
+/// is accepted. Refused by name rather than accepted and ignored.
+fn check_off_session(v: Option<Text<5000>>) -> ApiResult<()> {
+    match v.as_ref().map(|t| t.0.as_str()) {
+        None | Some("false") | Some("") => Ok(()),
+        Some(_) => Err(unsupported(
+            "off_session",
+            "off_session payments are not supported: paygate keeps no mandates for \
+             merchant-initiated payments. Confirm with the customer present (omit off_session).",
+        )),
+    }
+}
+
+/// An absolute `http`/`https` URL with a host.
+fn check_return_url(url: String) -> ApiResult<String> {
+    let ok = url::Url::parse(&url)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+    if !ok {
+        return Err(ApiError::invalid(
+            "return_url",
+            "url_invalid",
+            format!(
+                "Invalid return_url: must be an absolute http or https URL; got '{}'.",
+                crate::error::echo(&url)
+            ),
+        ));
+    }
+    Ok(url)
+}
+
+/// `shipping[...]`: name and address required, as Stripe.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ShippingForm {
+    address: Address,
+    carrier: Option<Text<5000>>,
+    name: Text<5000>,
+    phone: Option<Text<20>>,
+    tracking_number: Option<Text<5000>>,
+}
+
+impl ShippingForm {
+    fn check(self) -> ApiResult<Shipping> {
+        let name = self
+            .name
+            .non_empty()
+            .ok_or_else(|| ApiError::missing("shipping[name]"))?;
+        let a = self.address;
+        let line1 = a
+            .line1
+            .and_then(Text::non_empty)
+            .ok_or_else(|| ApiError::missing("shipping[address][line1]"))?;
+        let country = a.country.and_then(Text::non_empty);
+        if let Some(c) = &country
+            && !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()))
+        {
+            return Err(ApiError::bad_param(
+                "shipping[address][country]",
+                format!(
+                    "must be a two-letter country code (ISO 3166-1 alpha-2); got '{}'.",
+                    crate::error::echo(c)
+                ),
+            ));
+        }
+        let phone = self.phone.and_then(Text::non_empty);
+        if let Some(p) = &phone
+            && !p
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        {
+            return Err(ApiError::bad_param(
+                "shipping[phone]",
+                "a phone number has only digits, spaces and + - ( ) .",
+            ));
+        }
+        Ok(Shipping {
+            address: PostalAddress {
+                city: a.city.and_then(Text::non_empty),
+                country: country.map(|c| c.to_ascii_uppercase()),
+                line1: Some(line1),
+                line2: a.line2.and_then(Text::non_empty),
+                postal_code: a.postal_code.and_then(Text::non_empty),
+                state: a.state.and_then(Text::non_empty),
+            },
+            carrier: self.carrier.and_then(Text::non_empty),
+            name,
+            phone,
+            tracking_number: self.tracking_number.and_then(Text::non_empty),
+        })
+    }
+}
