@@ -16,6 +16,8 @@ fn network_codes_map_to_stripes_decline_codes() {
         ("N7", "incorrect_cvc", "incorrect_cvc"),
         ("14", "incorrect_number", "incorrect_number"),
         ("96", "processing_error", "processing_error"),
+        ("30", "processing_error", "processing_error"),
+        ("07", "card_declined", "pickup_card"),
         ("ZZ", "card_declined", "generic_decline"),
     ];
     for (rc, code, decline_code) in cases {

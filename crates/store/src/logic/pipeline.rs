@@ -12,7 +12,8 @@ use super::prepare::{Prep, PreparedUnit};
 use super::write as w;
 use crate::error::StoreError;
 use crate::sql::{Dialect, Param, Sql, params};
-use crate::types::{Op, OpResult};
+use crate::types::{EventRow, Op, OpResult};
+use paygate_ledger::Entry;
 
 /// How many rows a planned statement must report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +70,12 @@ fn one<'a>(sql: &'static Sql, params: &[Param<'a>]) -> Planned<'a> {
     }
 }
 
+/// A statement whose row count may be one (`Done`) or none (`Exists`).
+fn done_or_exists(mut planned: Planned<'_>) -> Planned<'_> {
+    planned.expect = Expect::DoneOrExists;
+    planned
+}
+
 fn doc(prep: &Prep) -> Option<&str> {
     match prep {
         Prep::Doc(text) => Some(text),
@@ -76,16 +83,45 @@ fn doc(prep: &Prep) -> Option<&str> {
     }
 }
 
+/// Plans one operation: the top-level match only picks the op family.
 fn plan_op<'a>(op: &'a Op, prep: &'a Prep, out: &mut Vec<Planned<'a>>) -> Option<()> {
-    match op {
-        Op::InsertMerchant(m) => out.push(one(
+    let planned = match op {
+        Op::InsertMerchant(_)
+        | Op::UpdateMerchantSettings { .. }
+        | Op::InsertApiKey(_)
+        | Op::RevokeApiKey { .. } => plan_merchant_or_key(op, prep)?,
+        Op::InsertObject(_) | Op::UpdateObject { .. } | Op::SetParent { .. } => {
+            plan_object(op, prep)?
+        }
+        Op::InsertEvent(ev) => return plan_event(ev, prep, out),
+        Op::Ledger(entry, created) => return plan_ledger(entry, *created, prep, out),
+        Op::IdempotencyBegin { .. }
+        | Op::IdempotencyFinish { .. }
+        | Op::IdempotencyInsertDone { .. }
+        | Op::IdempotencyRelease { .. } => plan_idempotency(op)?,
+        Op::PutAttempt(_)
+        | Op::DeleteAttempt { .. }
+        | Op::InsertVaultCard(_)
+        | Op::RewrapVaultCard { .. } => plan_attempt_or_vault(op, prep)?,
+        Op::DeliveryResult { .. } => plan_delivery_result(op)?,
+        // Rare (manual resend), and its checks need answers first: the careful pass runs it.
+        Op::EnqueueDelivery { .. } => return None,
+    };
+    out.push(planned);
+    Some(())
+}
+
+/// Merchants and API keys. `None` (the careful pass) for any other op.
+fn plan_merchant_or_key<'a>(op: &'a Op, prep: &'a Prep) -> Option<Planned<'a>> {
+    Some(match op {
+        Op::InsertMerchant(m) => one(
             &w::INSERT_MERCHANT,
             params![&m.id, &m.name, m.created, doc(prep)?],
-        )),
+        ),
         Op::UpdateMerchantSettings { id, .. } => {
-            out.push(one(&w::UPDATE_MERCHANT_SETTINGS, params![id, doc(prep)?]))
+            one(&w::UPDATE_MERCHANT_SETTINGS, params![id, doc(prep)?])
         }
-        Op::InsertApiKey(k) => out.push(one(
+        Op::InsertApiKey(k) => one(
             &w::INSERT_API_KEY,
             params![
                 &k.id,
@@ -97,11 +133,16 @@ fn plan_op<'a>(op: &'a Op, prep: &'a Prep, out: &mut Vec<Planned<'a>>) -> Option
                 k.created,
                 k.revoked_at
             ],
-        )),
-        Op::RevokeApiKey { id, revoked_at } => {
-            out.push(one(&w::REVOKE_API_KEY, params![id, *revoked_at]))
-        }
-        Op::InsertObject(o) => out.push(one(
+        ),
+        Op::RevokeApiKey { id, revoked_at } => one(&w::REVOKE_API_KEY, params![id, *revoked_at]),
+        _ => return None,
+    })
+}
+
+/// Objects: insert, versioned update, parent. `None` (the careful pass) for any other op.
+fn plan_object<'a>(op: &'a Op, prep: &'a Prep) -> Option<Planned<'a>> {
+    Some(match op {
+        Op::InsertObject(o) => one(
             &w::INSERT_OBJECT,
             params![
                 &o.id,
@@ -115,68 +156,85 @@ fn plan_op<'a>(op: &'a Op, prep: &'a Prep, out: &mut Vec<Planned<'a>>) -> Option
                 o.version,
                 doc(prep)?
             ],
-        )),
+        ),
         Op::UpdateObject {
             id,
             expected_version,
             tag,
             due,
             ..
-        } => {
-            out.push(one(
-                &w::UPDATE_OBJECT,
-                params![id, *expected_version, doc(prep)?, tag, *due],
-            ));
-        }
-        Op::InsertEvent(ev) => {
-            let p = params![
-                &ev.id,
-                &ev.merchant_id,
-                ev.livemode,
-                "event",
-                None::<&str>,
-                &ev.event_type,
-                None::<i64>,
-                ev.created,
-                1_i64,
-                doc(prep)?
-            ];
-            out.push(one(&w::INSERT_OBJECT, p));
-            out.push(one(
-                &w::INSERT_PENDING_EVENT,
-                params![
-                    &ev.id,
-                    &ev.merchant_id,
-                    ev.livemode,
-                    &ev.event_type,
-                    ev.created
-                ],
-            ));
-        }
-        Op::Ledger(entry, created) => {
-            let Prep::Postings(rows) = prep else {
-                return None;
-            };
-            out.push(one(
-                &super::ledger::INSERT_ENTRY,
-                params![&entry.id, entry.kind.as_str(), &entry.reference, *created],
-            ));
-            let (sql, params) =
-                super::ledger::postings_statement(Dialect::Postgres, &entry.id, rows).ok()?;
-            let count = u64::try_from(rows.len()).ok()?;
-            out.push(Planned {
-                sql,
-                params,
-                expect: Expect::Exactly(count),
-            });
-        }
+        } => one(
+            &w::UPDATE_OBJECT,
+            params![id, *expected_version, doc(prep)?, tag, *due],
+        ),
+        Op::SetParent { id, parent } => one(&w::SET_PARENT, params![id, parent]),
+        _ => return None,
+    })
+}
+
+/// The event object and its outbox row.
+fn plan_event<'a>(ev: &'a EventRow, prep: &'a Prep, out: &mut Vec<Planned<'a>>) -> Option<()> {
+    let p = params![
+        &ev.id,
+        &ev.merchant_id,
+        ev.livemode,
+        "event",
+        None::<&str>,
+        &ev.event_type,
+        None::<i64>,
+        ev.created,
+        1_i64,
+        doc(prep)?
+    ];
+    out.push(one(&w::INSERT_OBJECT, p));
+    out.push(one(
+        &w::INSERT_PENDING_EVENT,
+        params![
+            &ev.id,
+            &ev.merchant_id,
+            ev.livemode,
+            &ev.event_type,
+            ev.created
+        ],
+    ));
+    Some(())
+}
+
+/// The ledger entry row and all its postings in one statement.
+fn plan_ledger<'a>(
+    entry: &'a Entry,
+    created: i64,
+    prep: &'a Prep,
+    out: &mut Vec<Planned<'a>>,
+) -> Option<()> {
+    let Prep::Postings(rows) = prep else {
+        return None;
+    };
+    out.push(one(
+        &super::ledger::INSERT_ENTRY,
+        params![&entry.id, entry.kind.as_str(), &entry.reference, created],
+    ));
+    let (sql, params) =
+        super::ledger::postings_statement(Dialect::Postgres, &entry.id, rows).ok()?;
+    let count = u64::try_from(rows.len()).ok()?;
+    out.push(Planned {
+        sql,
+        params,
+        expect: Expect::Exactly(count),
+    });
+    Some(())
+}
+
+/// Idempotency keys. `None` (the careful pass) for any other op.
+fn plan_idempotency(op: &Op) -> Option<Planned<'_>> {
+    Some(match op {
         Op::IdempotencyBegin {
             scope,
             key,
             request_hash,
             owner,
             created,
-        } => out.push(one(
+        } => one(
             &w::IDEMPOTENCY_BEGIN,
             params![
                 &scope.merchant_id,
@@ -186,13 +244,13 @@ fn plan_op<'a>(op: &'a Op, prep: &'a Prep, out: &mut Vec<Planned<'a>>) -> Option
                 owner,
                 *created
             ],
-        )),
+        ),
         Op::IdempotencyFinish {
             scope,
             key,
             status,
             body,
-        } => out.push(one(
+        } => one(
             &w::IDEMPOTENCY_FINISH,
             params![
                 &scope.merchant_id,
@@ -201,7 +259,7 @@ fn plan_op<'a>(op: &'a Op, prep: &'a Prep, out: &mut Vec<Planned<'a>>) -> Option
                 i64::from(*status),
                 body
             ],
-        )),
+        ),
         Op::IdempotencyInsertDone {
             scope,
             key,
@@ -209,7 +267,7 @@ fn plan_op<'a>(op: &'a Op, prep: &'a Prep, out: &mut Vec<Planned<'a>>) -> Option
             status,
             body,
             created,
-        } => out.push(one(
+        } => one(
             &w::IDEMPOTENCY_INSERT_DONE,
             params![
                 &scope.merchant_id,
@@ -220,16 +278,19 @@ fn plan_op<'a>(op: &'a Op, prep: &'a Prep, out: &mut Vec<Planned<'a>>) -> Option
                 body,
                 *created
             ],
+        ),
+        Op::IdempotencyRelease { scope, key } => done_or_exists(one(
+            &w::IDEMPOTENCY_RELEASE,
+            params![&scope.merchant_id, scope.livemode, key],
         )),
-        Op::IdempotencyRelease { scope, key } => {
-            let mut s = one(
-                &w::IDEMPOTENCY_RELEASE,
-                params![&scope.merchant_id, scope.livemode, key],
-            );
-            s.expect = Expect::DoneOrExists;
-            out.push(s);
-        }
-        Op::PutAttempt(a) => out.push(one(
+        _ => return None,
+    })
+}
+
+/// Crash-recovery records and vault cards. `None` (the careful pass) for any other op.
+fn plan_attempt_or_vault<'a>(op: &'a Op, prep: &'a Prep) -> Option<Planned<'a>> {
+    Some(match op {
+        Op::PutAttempt(a) => one(
             &w::PUT_ATTEMPT,
             params![
                 &a.id,
@@ -240,14 +301,9 @@ fn plan_op<'a>(op: &'a Op, prep: &'a Prep, out: &mut Vec<Planned<'a>>) -> Option
                 a.created,
                 doc(prep)?
             ],
-        )),
-        Op::SetParent { id, parent } => out.push(one(&w::SET_PARENT, params![id, parent])),
-        Op::DeleteAttempt { id } => {
-            let mut s = one(&w::DELETE_ATTEMPT, params![id]);
-            s.expect = Expect::DoneOrExists;
-            out.push(s);
-        }
-        Op::InsertVaultCard(c) => out.push(one(
+        ),
+        Op::DeleteAttempt { id } => done_or_exists(one(&w::DELETE_ATTEMPT, params![id])),
+        Op::InsertVaultCard(c) => one(
             &w::INSERT_VAULT_CARD,
             params![
                 &c.id,
@@ -258,42 +314,46 @@ fn plan_op<'a>(op: &'a Op, prep: &'a Prep, out: &mut Vec<Planned<'a>>) -> Option
                 &c.fingerprint,
                 c.created
             ],
-        )),
+        ),
         Op::RewrapVaultCard {
             id,
             expected_kek_id,
             kek_id,
             wrapped_dek,
-        } => {
-            out.push(one(
-                &w::REWRAP_VAULT_CARD,
-                params![id, expected_kek_id, kek_id, wrapped_dek],
-            ));
-        }
-        Op::DeliveryResult {
+        } => one(
+            &w::REWRAP_VAULT_CARD,
+            params![id, expected_kek_id, kek_id, wrapped_dek],
+        ),
+        _ => return None,
+    })
+}
+
+/// A webhook delivery's result and its attempt log row. `None` for any other op.
+fn plan_delivery_result(op: &Op) -> Option<Planned<'_>> {
+    let Op::DeliveryResult {
+        delivery_id,
+        attempt: a,
+        next_attempt_at,
+        state,
+    } = op
+    else {
+        return None;
+    };
+    Some(one(
+        &DELIVERY_RESULT,
+        params![
             delivery_id,
-            attempt: a,
-            next_attempt_at,
             state,
-        } => out.push(one(
-            &DELIVERY_RESULT,
-            params![
-                delivery_id,
-                state,
-                a.attempt_no,
-                *next_attempt_at,
-                &a.event_id,
-                &a.endpoint_id,
-                a.at,
-                a.status_code.map(i64::from),
-                &a.error,
-                a.duration_ms
-            ],
-        )),
-        // Rare (manual resend), and its checks need answers first: the careful pass runs it.
-        Op::EnqueueDelivery { .. } => return None,
-    }
-    Some(())
+            a.attempt_no,
+            *next_attempt_at,
+            &a.event_id,
+            &a.endpoint_id,
+            a.at,
+            a.status_code.map(i64::from),
+            &a.error,
+            a.duration_ms
+        ],
+    ))
 }
 
 impl Plan<'_> {

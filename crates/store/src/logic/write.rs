@@ -5,7 +5,7 @@
 use super::ledger::{BalanceDeltas, post_entry};
 use super::prepare::Prep;
 use super::{OpError, outbox};
-use crate::error::ConflictKind;
+use crate::error::{ConflictKind, StoreError};
 use crate::sql::{Exec, ExecSql, Sql, params};
 use crate::types::{EventRow, ObjectRow, Op, OpResult};
 
@@ -71,13 +71,56 @@ pub(crate) static VAULT_CARD_EXISTS: Sql = Sql::new("SELECT 1 FROM vault_cards W
 /// Ledger balance changes go to `deltas` (applied once per batch).
 ///
 /// Every operation reports a conflict before it has written anything; the batch's fast pass
-/// relies on that.
+/// relies on that. The match only picks the op family.
 pub(crate) async fn apply_op<E: Exec>(
     e: &mut E,
     op: &Op,
     prep: &Prep,
     deltas: &mut BalanceDeltas,
 ) -> Result<OpResult, OpError> {
+    match op {
+        Op::InsertMerchant(_)
+        | Op::UpdateMerchantSettings { .. }
+        | Op::InsertApiKey(_)
+        | Op::RevokeApiKey { .. } => merchant_or_key(e, op, prep).await,
+        Op::InsertObject(o) => insert_object(e, o, &prep.doc(&o.data)).await,
+        Op::UpdateObject {
+            id,
+            expected_version,
+            data,
+            tag,
+            due,
+        } => update_object(e, id, *expected_version, &prep.doc(data), tag, *due).await,
+        Op::SetParent { id, parent } => inserted(
+            e.run(&SET_PARENT, params![id, parent]).await?,
+            ConflictKind::NotFound,
+        ),
+        Op::InsertEvent(ev) => insert_event(e, ev, &prep.doc(&ev.data)).await,
+        Op::Ledger(entry, created) => {
+            post_entry(e, entry, &prep.postings(entry), *created, deltas).await
+        }
+        Op::IdempotencyBegin { .. }
+        | Op::IdempotencyFinish { .. }
+        | Op::IdempotencyInsertDone { .. }
+        | Op::IdempotencyRelease { .. } => idempotency(e, op).await,
+        Op::PutAttempt(_)
+        | Op::DeleteAttempt { .. }
+        | Op::InsertVaultCard(_)
+        | Op::RewrapVaultCard { .. } => attempt_or_vault(e, op, prep).await,
+        Op::DeliveryResult { .. } | Op::EnqueueDelivery { .. } => delivery(e, op).await,
+    }
+}
+
+/// `apply_op` sent an op to a family function that does not handle it.
+fn misrouted(op: &Op) -> OpError {
+    OpError::Store(StoreError::Internal(format!(
+        "operation {} sent to the wrong family",
+        op.name()
+    )))
+}
+
+/// Merchants and API keys.
+async fn merchant_or_key<E: Exec>(e: &mut E, op: &Op, prep: &Prep) -> Result<OpResult, OpError> {
     match op {
         Op::InsertMerchant(m) => {
             let settings = prep.doc(&m.settings);
@@ -110,18 +153,13 @@ pub(crate) async fn apply_op<E: Exec>(
             inserted(e.run(&INSERT_API_KEY, p).await?, ConflictKind::ObjectExists)
         }
         Op::RevokeApiKey { id, revoked_at } => revoke_api_key(e, id, *revoked_at).await,
-        Op::InsertObject(o) => insert_object(e, o, &prep.doc(&o.data)).await,
-        Op::UpdateObject {
-            id,
-            expected_version,
-            data,
-            tag,
-            due,
-        } => update_object(e, id, *expected_version, &prep.doc(data), tag, *due).await,
-        Op::InsertEvent(ev) => insert_event(e, ev, &prep.doc(&ev.data)).await,
-        Op::Ledger(entry, created) => {
-            post_entry(e, entry, &prep.postings(entry), *created, deltas).await
-        }
+        _ => Err(misrouted(op)),
+    }
+}
+
+/// Idempotency keys.
+async fn idempotency<E: Exec>(e: &mut E, op: &Op) -> Result<OpResult, OpError> {
+    match op {
         Op::IdempotencyBegin {
             scope,
             key,
@@ -180,14 +218,16 @@ pub(crate) async fn apply_op<E: Exec>(
             )
         }
         Op::IdempotencyRelease { scope, key } => {
-            let n = e
-                .run(
-                    &IDEMPOTENCY_RELEASE,
-                    params![&scope.merchant_id, scope.livemode, key],
-                )
-                .await?;
-            Ok(done_or_exists(n))
+            let p = params![&scope.merchant_id, scope.livemode, key];
+            Ok(done_or_exists(e.run(&IDEMPOTENCY_RELEASE, p).await?))
         }
+        _ => Err(misrouted(op)),
+    }
+}
+
+/// Crash-recovery records and vault cards.
+async fn attempt_or_vault<E: Exec>(e: &mut E, op: &Op, prep: &Prep) -> Result<OpResult, OpError> {
+    match op {
         Op::PutAttempt(a) => {
             let data = prep.doc(&a.data);
             let p = params![
@@ -202,10 +242,6 @@ pub(crate) async fn apply_op<E: Exec>(
             e.run(&PUT_ATTEMPT, p).await?;
             Ok(OpResult::Done)
         }
-        Op::SetParent { id, parent } => inserted(
-            e.run(&SET_PARENT, params![id, parent]).await?,
-            ConflictKind::NotFound,
-        ),
         Op::DeleteAttempt { id } => Ok(done_or_exists(e.run(&DELETE_ATTEMPT, params![id]).await?)),
         Op::InsertVaultCard(c) => {
             let p = params![
@@ -239,6 +275,13 @@ pub(crate) async fn apply_op<E: Exec>(
             }
             missing_or(e, &VAULT_CARD_EXISTS, id, ConflictKind::VersionMismatch).await
         }
+        _ => Err(misrouted(op)),
+    }
+}
+
+/// Webhook deliveries: an attempt's result, a manual (re)delivery.
+async fn delivery<E: Exec>(e: &mut E, op: &Op) -> Result<OpResult, OpError> {
+    match op {
         Op::DeliveryResult {
             delivery_id,
             attempt,
@@ -262,6 +305,7 @@ pub(crate) async fn apply_op<E: Exec>(
             )
             .await
         }
+        _ => Err(misrouted(op)),
     }
 }
 
