@@ -250,6 +250,15 @@ pub fn render_human(s: &Summary) -> String {
             Some(&s.follow_up_latency_ms),
         );
     }
+    describe_tail(&mut out, s);
+    if let Some(w) = &s.webhooks {
+        describe_webhooks(&mut out, w);
+    }
+    out
+}
+
+/// The error and memory lines of the human report.
+fn describe_tail(out: &mut String, s: &Summary) {
     let _ = writeln!(out, "\nerrors: {}", describe_errors(&s.errors));
     if s.bare_latency_ms.is_some() {
         let _ = writeln!(out, "bare errors: {}", describe_errors(&s.bare_errors));
@@ -257,10 +266,6 @@ pub fn render_human(s: &Summary) -> String {
     if let Some(rss) = &s.server_rss {
         let _ = writeln!(out, "{}", describe_rss(rss));
     }
-    if let Some(w) = &s.webhooks {
-        describe_webhooks(&mut out, w);
-    }
-    out
 }
 
 /// The webhook lines of the human report.

@@ -59,9 +59,14 @@ async fn journal_entries_have_the_documented_keys_and_integer_amounts() {
         "reversed",
         "captured_amount",
         "refunded_amount",
+        "eci",
+        "authentication",
     ]
     .into();
     assert_eq!(keys(auth), expected);
+    // A card payment without 3-D Secure: no ECI, nothing to verify.
+    assert_eq!(auth["eci"], serde_json::Value::Null);
+    assert_eq!(auth["authentication"], "none");
     assert_eq!(auth["stan"], out.net_ref.stan.as_str());
     assert_eq!(auth["terminal_id"], "PGJSON01");
     assert_eq!(auth["rrn"], rrn.as_str());

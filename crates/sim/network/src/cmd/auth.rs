@@ -84,6 +84,51 @@ impl Auth {
         }
     }
 
+    /// DE 39 for this request: the test card's verdict, unless the acquirer already reversed
+    /// it, its 3-D Secure authentication does not hold, or the open-to-buy is short.
+    fn response_code(
+        &self,
+        ctx: &mut Ctx<'_>,
+        verdict: &decide::Verdict,
+        card: &str,
+        authentication: Authentication,
+        reversed_before: bool,
+    ) -> rusqlite::Result<&'static str> {
+        if reversed_before {
+            // The acquirer gave up on this request and reversed it before it arrived: honouring
+            // it now would hold funds nobody will ever capture or release.
+            return Ok(rc::INVALID_TRANSACTION);
+        }
+        if authentication == Authentication::Failed {
+            // A 3-D Secure payment whose authentication does not hold: do not honour.
+            return Ok(rc::DO_NOT_HONOUR);
+        }
+        if verdict.approves()
+            && store::available(ctx.db, card, self.currency, ctx.open_to_buy_minor)?
+                < self.amount_minor
+        {
+            return Ok(rc::INSUFFICIENT_FUNDS);
+        }
+        Ok(verdict.code)
+    }
+
+    /// Stores the ECI and the verdict on the authentication (a verified DS transaction id is
+    /// used up: the same one again is a replay).
+    fn record_authentication(
+        &self,
+        ctx: &mut Ctx<'_>,
+        auth_id: i64,
+        authentication: Authentication,
+    ) -> rusqlite::Result<()> {
+        if self.eci.is_none() && authentication == Authentication::None {
+            return Ok(());
+        }
+        let used = (authentication == Authentication::Verified)
+            .then_some(self.ds_trans_id.as_deref())
+            .flatten();
+        store::insert_authentication(ctx.db, auth_id, self.eci.as_deref(), authentication, used)
+    }
+
     /// Decides by test card, then holds (0100) or captures (0200) the amount against the card
     /// account's open-to-buy; records the authorization and journals it.
     pub(crate) fn apply(&self, ctx: &mut Ctx<'_>) -> rusqlite::Result<Answer> {
@@ -93,26 +138,13 @@ impl Auth {
         let verdict = decide::decide(&self.pan, &self.expiry_yymm, ctx.now_yymm);
         let authentication = self.authentication(ctx)?;
         let card = pan::masked(&self.pan);
-        let mut code = verdict.code;
         let reversed_before = store::reversal_seen(
             ctx.db,
             &self.key.terminal_id,
             &self.key.stan,
             &self.key.transmitted_at,
         )?;
-        if reversed_before {
-            // The acquirer gave up on this request and reversed it before it arrived: honouring
-            // it now would hold funds nobody will ever capture or release.
-            code = rc::INVALID_TRANSACTION;
-        } else if authentication == Authentication::Failed {
-            // A 3-D Secure payment whose authentication does not hold: do not honour.
-            code = rc::DO_NOT_HONOUR;
-        } else if verdict.approves()
-            && store::available(ctx.db, &card, self.currency, ctx.open_to_buy_minor)?
-                < self.amount_minor
-        {
-            code = rc::INSUFFICIENT_FUNDS;
-        }
+        let code = self.response_code(ctx, &verdict, &card, authentication, reversed_before)?;
         let approved = code == rc::APPROVED;
         if approved {
             store::add_used(ctx.db, &card, self.currency, self.amount_minor)?;
@@ -142,18 +174,7 @@ impl Auth {
             reversed: reversed_before,
         };
         let auth_id = store::insert_auth(ctx.db, &self.key, &row)?;
-        if self.eci.is_some() || authentication != Authentication::None {
-            let used = (authentication == Authentication::Verified)
-                .then_some(self.ds_trans_id.as_deref())
-                .flatten();
-            store::insert_authentication(
-                ctx.db,
-                auth_id,
-                self.eci.as_deref(),
-                authentication,
-                used,
-            )?;
-        }
+        self.record_authentication(ctx, auth_id, authentication)?;
         ctx.journal(&JournalRow {
             kind: "authorization",
             mti: self.key.mti.clone(),
