@@ -146,8 +146,10 @@ pub async fn run<P: Phases>(
             id: recorded.attempt_id,
         });
     }
+    // The outcome is committed even when its rendering fails (a bad `expand[]` path): the
+    // counterparty has answered, and that must not be lost.
     let answer = match settled.answer {
-        Ok(answer) => Ok(respond.body(&answer).await?),
+        Ok(answer) => respond.body(&answer).await,
         Err(e) => Err(e),
     };
     match &answer {
