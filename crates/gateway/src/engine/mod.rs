@@ -146,10 +146,17 @@ pub async fn run<P: Phases>(
             id: recorded.attempt_id,
         });
     }
-    // The outcome is committed even when its rendering fails (a bad `expand[]` path): the
-    // counterparty has answered, and that must not be lost.
+    // The counterparty has answered: the outcome is committed and answered even when its
+    // rendering fails (an expansion that cannot be read) — then with the object unexpanded,
+    // never with an error that would free the key for a second payment.
     let answer = match settled.answer {
-        Ok(answer) => respond.body(&answer).await,
+        Ok(answer) => Ok(match respond.body(&answer).await {
+            Ok(body) => body,
+            Err(e) => {
+                tracing::warn!(error = %e.message, "answer rendered without its expansions");
+                crate::render::public(answer.primary)
+            }
+        }),
         Err(e) => Err(e),
     };
     match &answer {
