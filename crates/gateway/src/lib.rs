@@ -16,6 +16,7 @@ pub mod http;
 pub mod ids;
 pub mod metrics;
 pub mod models;
+pub mod pages;
 pub mod params;
 pub mod postings;
 pub mod ratelimit;
@@ -228,12 +229,15 @@ pub async fn start(cfg: Config) -> Result<Server, String> {
         Some(l) => Some(l.local_addr().map_err(|e| e.to_string())?),
         None => None,
     };
+    let live = pages::live_keys_exist(&store).await?;
+    let page_settings = pages::PageSettings::from_config(&cfg, addr, live)?;
     let state: SharedState = Arc::new(AppState::new(
         cfg,
         store,
         link.clone(),
         Arc::new(paygate_connector_card::CardConnector::new(link)),
         vault,
+        page_settings,
     ));
     match recovery::recover(&state, None).await {
         Ok(0) => {}
@@ -259,10 +263,12 @@ pub async fn start(cfg: Config) -> Result<Server, String> {
             }
         }));
     }
-    let app = api::router(state.clone()).layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        access_log::observe,
-    ));
+    let app = api::router(state.clone())
+        .merge(pages::router(state.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access_log::observe,
+        ));
     let mut srx = rx.clone();
     tasks.push(tokio::spawn(async move {
         // Answers go out as soon as they are written, never held back by Nagle's algorithm

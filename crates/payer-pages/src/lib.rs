@@ -31,7 +31,7 @@ pub use csrf::{CsrfError, CsrfKeyError, CsrfKeys, Purpose};
 pub use i18n::{Locale, Msg};
 pub use money::Amount;
 pub use return_url::{RedirectStatus, return_url};
-pub use security::{FormOrigin, Nonce, UrlError, WebUrl};
+pub use security::{FormOrigin, Nonce, UrlError, WebUrl, secrets_match};
 
 /// A finished page: HTTP status, the HTML document and the headers it must be sent with
 /// (content type, CSP with this page's nonce, no-sniff, no-referrer, no-store, language).

@@ -116,6 +116,13 @@ pub fn content_security_policy(nonce: &Nonce, form_action: &[FormOrigin]) -> Str
     )
 }
 
+/// Compares a secret the browser gave (a `client_secret` in the URL) with the stored one in
+/// time that does not depend on where they differ.
+pub fn secrets_match(given: &str, expected: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    !expected.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
+}
+
 /// Every header of a payer page (`Content-Type` and `Content-Language` included).
 pub fn page_headers(
     nonce: &Nonce,
@@ -165,6 +172,14 @@ mod tests {
         );
         assert!(csp.contains("frame-ancestors 'none'") && csp.contains("base-uri 'none'"));
         assert!(content_security_policy(&n, &[]).contains("form-action 'none'"));
+    }
+
+    #[test]
+    fn secrets_match_only_when_equal_and_never_when_empty() {
+        assert!(secrets_match("pi_1_secret_abc", "pi_1_secret_abc"));
+        assert!(!secrets_match("pi_1_secret_abd", "pi_1_secret_abc"));
+        assert!(!secrets_match("pi_1_secret_ab", "pi_1_secret_abc"));
+        assert!(!secrets_match("", ""));
     }
 
     #[test]
