@@ -165,5 +165,5 @@ pub fn intent_status(ctx: &PageContext, v: &IntentStatusView) -> Page {
             false,
         ));
     }
-    Page::render(ctx, 200, Msg::PaymentTitle.text(l), b, &[])
+    Page::render(ctx, 200, Msg::StatusTitle.text(l), b, &[])
 }

@@ -90,6 +90,7 @@ fn parse_q(s: &str) -> Option<u16> {
 /// [`Msg::text`]; the compiler then insists on both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Msg {
+    StatusTitle,
     PaymentTitle,
     Merchant,
     Amount,
@@ -121,6 +122,7 @@ impl Msg {
     /// The catalog: each key's Korean and English text.
     pub fn text(self, locale: Locale) -> &'static str {
         let (ko, en) = match self {
+            Msg::StatusTitle => ("결제 상태", "Payment status"),
             Msg::PaymentTitle => ("결제 정보", "Payment details"),
             Msg::Merchant => ("가맹점", "Merchant"),
             Msg::Amount => ("결제 금액", "Amount"),

@@ -27,7 +27,7 @@ a{color:#0b57d0}\
 .notice p{margin:0}\
 .notice-success{border-color:#146c2e}\
 .notice-error{border-color:#b3261e}\
-.summary{display:grid;grid-template-columns:auto 1fr;gap:.5rem 1rem;margin:0 0 1.5rem}\
+.summary{display:grid;grid-template-columns:auto 1fr;align-items:baseline;gap:.5rem 1rem;margin:0 0 1.5rem}\
 .summary dt{color:#4a4a4a}\
 .summary dd{margin:0;font-weight:600;text-align:right}\
 .summary .amount{font-size:1.25rem}\
