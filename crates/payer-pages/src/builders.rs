@@ -63,6 +63,26 @@ pub fn message(
     Page::render(ctx, 200, title, b, &[])
 }
 
+/// A `303 See Other` to `to` (the shop's return URL after a 3-D Secure challenge), with a
+/// link in the body for clients that do not follow redirects.
+pub fn redirect(ctx: &PageContext, to: &WebUrl) -> Page {
+    let l = ctx.locale;
+    let link = Link {
+        label: Msg::Continue.text(l).into(),
+        href: to.clone(),
+    };
+    let mut p = message(
+        ctx,
+        MessageKind::Info,
+        Msg::RedirectingTitle.text(l),
+        Msg::RedirectingBody.text(l),
+        Some(&link),
+    );
+    p.status = 303;
+    p.headers.push(("location", to.as_str().to_string()));
+    p
+}
+
 /// The 404 page: the same for an unknown id and a wrong secret, so neither can be told apart.
 pub fn not_found(ctx: &PageContext) -> Page {
     let l = ctx.locale;

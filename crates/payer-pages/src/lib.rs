@@ -25,7 +25,9 @@ pub mod money;
 pub mod return_url;
 pub mod security;
 
-pub use builders::{IntentState, IntentStatusView, auto_post, intent_status, message, not_found};
+pub use builders::{
+    IntentState, IntentStatusView, auto_post, intent_status, message, not_found, redirect,
+};
 pub use components::{CardTail, Last4, Link, MessageKind, Summary, payment_summary};
 pub use csrf::{CsrfError, CsrfKeyError, CsrfKeys, Purpose};
 pub use i18n::{Locale, Msg};

@@ -191,3 +191,19 @@ fn finished_states_map_to_stripes_redirect_status() {
         assert_eq!(s.finished(), None, "{s:?}");
     }
 }
+
+#[test]
+fn a_redirect_to_the_shop_is_a_303_with_the_return_url_and_a_link() {
+    let c = ctx(Locale::En);
+    let to = return_url(
+        "https://shop.example/back?cart=1",
+        "pi_5",
+        "pi_5_secret_z",
+        RedirectStatus::Failed,
+    )
+    .unwrap();
+    let p = redirect(&c, &to);
+    assert_eq!(p.status, 303);
+    assert_eq!(p.header("location"), Some(to.as_str()));
+    assert!(p.html.contains("redirect_status=failed"), "{}", p.html);
+}

@@ -84,7 +84,8 @@ fn payer_pages_work_in_a_real_browser() {
     };
     let text = std::fs::read_to_string(&out_path).unwrap_or_default();
     println!("{text}");
-    let status = status.unwrap_or_else(|| panic!("browser tests still running after {RUN_TIMEOUT:?}:\n{text}"));
+    let status = status
+        .unwrap_or_else(|| panic!("browser tests still running after {RUN_TIMEOUT:?}:\n{text}"));
     assert!(status.success(), "browser tests failed:\n{text}");
     assert!(
         text.contains(" passed, 0 failed"),
