@@ -11,6 +11,8 @@ JavaScript. Prints `N passed, N failed` and exits non-zero when anything failed.
 Run by crates/paygate/tests/browser_pages.rs as part of `cargo test`."""
 
 import argparse
+import json
+import os
 import sys
 import traceback
 
@@ -21,6 +23,10 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 # Per navigation or wait, in milliseconds.
 PAGE_TIMEOUT_MS = 10_000
+# Where fixture pages (rendered by the Rust test, served by Playwright's router) appear to come
+# from, and where their forms post.
+FIXTURE_ORIGIN = "https://gateway.test"
+ACS = "https://acs.test/challenge"
 
 CHECKS = []
 
@@ -30,10 +36,17 @@ def check(fn):
     return fn
 
 
+def check_on_fixtures(fn):
+    """A check of a page rendered by the Rust test (given with --fixtures)."""
+    fn.needs_fixtures = True
+    return check(fn)
+
+
 class Visit:
     """One page load: the response, the page, and every console error and page error."""
 
-    def __init__(self, browser, url, locale=None, javascript=True, width=390):
+    def __init__(self, browser, url, locale=None, javascript=True, width=390, before=None,
+                 wait_until="load"):
         self.context = browser.new_context(
             locale=locale,
             java_script_enabled=javascript,
@@ -44,7 +57,9 @@ class Visit:
         self.errors = []
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.response = self.page.goto(url, wait_until="load")
+        if before is not None:
+            before(self.context)
+        self.response = self.page.goto(url, wait_until=wait_until)
 
     def header(self, name):
         return self.response.headers.get(name)
@@ -88,7 +103,7 @@ def assert_sound(v, status=200):
 
 
 @check
-def status_page_in_korean_by_accept_language(gw, browser):
+def status_page_in_korean_by_accept_language(gw, browser, fixtures):
     pi = gw.intent()
     v = Visit(browser, gw.status_url(pi), locale="ko-KR")
     try:
@@ -103,7 +118,7 @@ def status_page_in_korean_by_accept_language(gw, browser):
 
 
 @check
-def status_page_in_english_by_accept_language_and_by_the_query(gw, browser):
+def status_page_in_english_by_accept_language_and_by_the_query(gw, browser, fixtures):
     pi = gw.intent(amount=1000, currency="usd")
     for url, locale in ((gw.status_url(pi), "en-US"), (gw.status_url(pi, "&locale=en"), "ko-KR")):
         v = Visit(browser, url, locale=locale)
@@ -119,7 +134,7 @@ def status_page_in_english_by_accept_language_and_by_the_query(gw, browser):
 
 
 @check
-def unknown_or_wrong_secret_is_a_404_page(gw, browser):
+def unknown_or_wrong_secret_is_a_404_page(gw, browser, fixtures):
     pi = gw.intent(card=None)
     wrong = f"{gw.base}/pay/payment_intents/{pi['id']}?client_secret=nope&locale=en"
     v = Visit(browser, wrong, locale="en-US")
@@ -131,7 +146,7 @@ def unknown_or_wrong_secret_is_a_404_page(gw, browser):
 
 
 @check
-def status_page_without_javascript(gw, browser):
+def status_page_without_javascript(gw, browser, fixtures):
     pi = gw.intent()
     v = Visit(browser, gw.status_url(pi, "&locale=en"), javascript=False)
     try:
@@ -142,7 +157,7 @@ def status_page_without_javascript(gw, browser):
 
 
 @check
-def status_page_fits_a_320px_screen(gw, browser):
+def status_page_fits_a_320px_screen(gw, browser, fixtures):
     pi = gw.intent(amount=99_999_999)
     v = Visit(browser, gw.status_url(pi), locale="ko-KR", width=320)
     try:
@@ -157,11 +172,73 @@ def status_page_fits_a_320px_screen(gw, browser):
         v.close()
 
 
+class Fixture:
+    """Serves the fixture page `name` (HTML and headers from the Rust test) at FIXTURE_ORIGIN,
+    and records what reaches the ACS."""
+
+    def __init__(self, fixtures, name):
+        with open(os.path.join(fixtures, f"{name}.html"), encoding="utf-8") as f:
+            self.html = f.read()
+        with open(os.path.join(fixtures, f"{name}.headers.json"), encoding="utf-8") as f:
+            self.headers = json.load(f)
+        self.url = f"{FIXTURE_ORIGIN}/{name}"
+        self.posts = []
+
+    def install(self, context):
+        context.route(self.url, lambda r: r.fulfill(status=200, headers=self.headers, body=self.html))
+
+        def acs(route):
+            self.posts.append((route.request.method, route.request.post_data or ""))
+            route.fulfill(status=200, content_type="text/html; charset=utf-8",
+                          body="<!doctype html><title>ACS</title><p>ACS</p>")
+
+        context.route(f"{ACS}*", acs)
+
+    def assert_posted(self):
+        assert len(self.posts) == 1, f"posts to the ACS: {self.posts}"
+        method, body = self.posts[0]
+        assert method == "POST", method
+        assert "creq=eyJtZXNzYWdlVHlwZSI6IkNSZXEifQ%3D%3D" in body, body
+        assert "threeDSSessionData=tok-1" in body, body
+
+
+@check_on_fixtures
+def auto_post_submits_itself_by_its_nonced_script(gw, browser, fixtures):
+    fx = Fixture(fixtures, "auto_post")
+    v = Visit(browser, fx.url, locale="ko-KR", before=fx.install, wait_until="commit")
+    try:
+        v.page.wait_for_url(f"{ACS}*")
+        fx.assert_posted()
+        assert v.errors == [], f"console errors (a script the CSP blocked?): {v.errors}"
+        assert "'nonce-" in v.header("content-security-policy")
+    finally:
+        v.close()
+
+
+@check_on_fixtures
+def auto_post_without_javascript_shows_a_button_that_posts(gw, browser, fixtures):
+    fx = Fixture(fixtures, "auto_post")
+    v = Visit(browser, fx.url, locale="ko-KR", javascript=False, before=fx.install)
+    try:
+        assert_sound(v)
+        assert v.page.get_attribute("html", "lang") == "ko"
+        button = v.page.locator("form button[type=submit]")
+        assert button.is_visible(), "the <noscript> button shows without JavaScript"
+        assert fx.posts == [], "nothing posted before the payer pressed the button"
+        button.click()
+        v.page.wait_for_url(f"{ACS}*")
+        fx.assert_posted()
+    finally:
+        v.close()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--paygate", help="paygate binary to start on a fresh data dir")
     ap.add_argument("--base-url", help="a running gateway instead")
     ap.add_argument("--secret-key", help="a test-mode secret key of the running gateway")
+    ap.add_argument("--fixtures", help="directory of pages rendered by the Rust test "
+                    "(auto_post.html …); without it their checks are skipped")
     args = ap.parse_args()
     if args.paygate:
         gw = Gateway.start(args.paygate)
@@ -169,14 +246,18 @@ def main():
         gw = Gateway(args.base_url, args.secret_key)
     else:
         ap.error("give --paygate BIN, or --base-url URL with --secret-key KEY")
-    passed = failed = 0
+    passed = failed = skipped = 0
     try:
         with sync_playwright() as p:
             browser = launch(p)
             try:
                 for fn in CHECKS:
+                    if getattr(fn, "needs_fixtures", False) and args.fixtures is None:
+                        skipped += 1
+                        print(f"skip {fn.__name__} (no --fixtures)")
+                        continue
                     try:
-                        fn(gw, browser)
+                        fn(gw, browser, args.fixtures)
                         passed += 1
                         print(f"ok   {fn.__name__}")
                     except Exception:
@@ -186,7 +267,7 @@ def main():
                 browser.close()
     finally:
         gw.stop()
-    print(f"{passed} passed, {failed} failed")
+    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
     return 1 if failed else 0
 
 

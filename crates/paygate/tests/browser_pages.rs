@@ -45,6 +45,36 @@ fn missing_tools() -> Vec<String> {
     missing
 }
 
+/// Pages no route serves yet, rendered here for the browser to load (the script serves them
+/// at `https://gateway.test/…` with their headers): `auto_post.html` and its
+/// `auto_post.headers.json`, posting to `https://acs.test/challenge`.
+fn write_fixtures(dir: &std::path::Path) {
+    use paygate_payer_pages::{Locale, PageContext, WebUrl, auto_post};
+    let ctx = PageContext::new(Locale::Ko);
+    let action = WebUrl::parse("action", "https://acs.test/challenge").expect("url");
+    let page = auto_post(
+        &ctx,
+        &action,
+        &[
+            ("creq", "eyJtZXNzYWdlVHlwZSI6IkNSZXEifQ=="),
+            ("threeDSSessionData", "tok-1"),
+        ],
+        "카드 인증",
+        "카드사 인증 페이지로 이동합니다.",
+    );
+    let headers: serde_json::Map<String, serde_json::Value> = page
+        .headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::from(v.as_str())))
+        .collect();
+    std::fs::write(dir.join("auto_post.html"), &page.html).expect("write");
+    std::fs::write(
+        dir.join("auto_post.headers.json"),
+        serde_json::Value::Object(headers).to_string(),
+    )
+    .expect("write");
+}
+
 #[test]
 fn payer_pages_work_in_a_real_browser() {
     if std::env::var("PAYGATE_SKIP_BROWSER_TESTS").as_deref() == Ok("1") {
@@ -60,11 +90,14 @@ fn payer_pages_work_in_a_real_browser() {
     );
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let dir = tempfile::tempdir().expect("tempdir");
+    write_fixtures(dir.path());
     let out_path = dir.path().join("browser.out");
     let out = std::fs::File::create(&out_path).expect("output file");
     let mut child = Command::new(python())
         .arg(root.join("tests/browser/test_payer_pages.py"))
         .args(["--paygate", BIN])
+        .arg("--fixtures")
+        .arg(dir.path())
         .env("PAYGATE_CHROMIUM", chromium())
         .stdout(out.try_clone().expect("dup"))
         .stderr(out)
