@@ -203,3 +203,29 @@ async fn an_unconfirmed_intent_shows_its_status_without_a_card_or_a_way_back() {
     );
     assert!(!body.contains("<dt>Card</dt>"), "{body}");
 }
+
+#[tokio::test]
+async fn once_a_live_key_exists_the_gateway_starts_only_with_a_configured_csrf_key() {
+    let app = TestApp::spawn().await;
+    paygate_gateway::admin::create_key(&app.server.state.store, &app.merchant, true, true)
+        .await
+        .expect("live key");
+    let mut cfg = app.server.state.cfg.clone();
+    cfg.listen = "127.0.0.1:0".into();
+    cfg.metrics_listen = "off".into();
+    let err = paygate_gateway::start(cfg.clone())
+        .await
+        .err()
+        .expect("no start without pages_csrf_key");
+    assert!(err.contains("pages_csrf_key is required"), "{err}");
+    cfg.pages_csrf_key = vec!["cGF5ZXItcGFnZXMtY3NyZi1rZXktZm9yLXRoZS1saXZlLXRlc3Q=".into()];
+    cfg.public_url = Some("https://pay.example.com".into());
+    let second = paygate_gateway::start(cfg)
+        .await
+        .expect("starts with the key");
+    assert_eq!(
+        second.state.pages.url("/pay/x"),
+        "https://pay.example.com/pay/x"
+    );
+    second.shutdown().await;
+}
