@@ -225,6 +225,12 @@ def auto_post_without_javascript_shows_a_button_that_posts(gw, browser, fixtures
         button = v.page.locator("form button[type=submit]")
         assert button.is_visible(), "the <noscript> button shows without JavaScript"
         assert fx.posts == [], "nothing posted before the payer pressed the button"
+        v.page.keyboard.press("Tab")
+        ring = v.page.evaluate(
+            """() => { const s = getComputedStyle(document.activeElement);
+                       return [document.activeElement.tagName, s.outlineStyle, s.outlineWidth]; }"""
+        )
+        assert ring == ["BUTTON", "solid", "3px"], f"keyboard focus ring: {ring}"
         button.click()
         v.page.wait_for_url(f"{ACS}*")
         fx.assert_posted()
