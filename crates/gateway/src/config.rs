@@ -59,6 +59,13 @@ pub struct Config {
     /// Fault injection (chaos tests): hold every approved authorization this long before its
     /// outcome is committed, widening the window in which a crash must not lose a payment.
     pub fault_delay_after_auth_ms: u64,
+    /// Keys of the payer pages' CSRF tokens (base64, ≥ 32 bytes): the first signs, a second
+    /// (the previous key during a rotation) is still accepted. Required once any live-mode API
+    /// key exists; otherwise a key is generated per process with a warning.
+    pub pages_csrf_key: Vec<String>,
+    /// The gateway's public base URL (`https://pay.example.com`), used to build absolute
+    /// `/pay/…` URLs for payers; default `http://<listen address>`.
+    pub public_url: Option<String>,
 }
 
 /// Where `/metrics` listens unless configured: loopback only, Prometheus' port for exporters.
@@ -106,6 +113,8 @@ impl Default for Config {
             settle_daily: true,
             sweep_interval_ms: 30_000,
             fault_delay_after_auth_ms: 0,
+            pages_csrf_key: Vec::new(),
+            public_url: None,
         }
     }
 }
@@ -159,6 +168,8 @@ impl std::fmt::Debug for Config {
             settle_daily,
             sweep_interval_ms,
             fault_delay_after_auth_ms,
+            pages_csrf_key,
+            public_url,
         } = self;
         // A KEK prints as its id only: `kek-1:<redacted>`.
         let keks: Vec<String> = vault_keks
@@ -195,6 +206,11 @@ impl std::fmt::Debug for Config {
             .field("settle_daily", settle_daily)
             .field("sweep_interval_ms", sweep_interval_ms)
             .field("fault_delay_after_auth_ms", fault_delay_after_auth_ms)
+            .field(
+                "pages_csrf_key",
+                &pages_csrf_key.iter().map(|_| REDACTED).collect::<Vec<_>>(),
+            )
+            .field("public_url", public_url)
             .finish()
     }
 }
@@ -204,7 +220,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn debug_redacts_keks_the_fingerprint_key_and_the_database_password() {
+    fn debug_redacts_keks_the_fingerprint_key_the_csrf_key_and_the_database_password() {
         let cfg = Config {
             vault_keks: vec![
                 "kek-2:S2VrU2VjcmV0TnVtYmVyVHdvLi4uLi4uLi4uLi4uLi4=".into(),
@@ -212,6 +228,7 @@ mod tests {
             ],
             fingerprint_key: Some("RmluZ2VycHJpbnRTZWNyZXQuLi4uLi4uLi4uLi4uLi4=".into()),
             database_url: Some("postgres://paygate:hunter2-db-pass@db.internal:5432/pay".into()),
+            pages_csrf_key: vec!["UGFnZXNDc3JmU2VjcmV0Li4uLi4uLi4uLi4uLi4uLi4=".into()],
             ..Config::default()
         };
         let text = format!("{cfg:?}");
@@ -220,6 +237,7 @@ mod tests {
             "T2xkS2VrU2VjcmV0Li4uLi4uLi4uLi4uLi4uLi4uLi4=",
             "RmluZ2VycHJpbnRTZWNyZXQuLi4uLi4uLi4uLi4uLi4=",
             "hunter2-db-pass",
+            "UGFnZXNDc3JmU2VjcmV0Li4uLi4uLi4uLi4uLi4uLi4=",
         ] {
             assert!(!text.contains(secret), "{secret} printed in {text}");
         }

@@ -15,6 +15,7 @@ pub mod http;
 pub mod ids;
 pub mod metrics;
 pub mod models;
+pub mod pages;
 pub mod params;
 pub mod postings;
 pub mod ratelimit;
@@ -214,12 +215,15 @@ pub async fn start_with_clock(
         Some(l) => Some(l.local_addr().map_err(|e| e.to_string())?),
         None => None,
     };
+    let live = pages::live_keys_exist(&store).await?;
+    let page_settings = pages::PageSettings::from_config(&cfg, addr, live)?;
     let mut state = AppState::new(
         cfg,
         store,
         link.clone(),
         Arc::new(paygate_connector_card::CardConnector::new(link)),
         vault,
+        page_settings,
     );
     state.clock = clock;
     let state: SharedState = Arc::new(state);
@@ -300,10 +304,12 @@ fn spawn_api(
     state: SharedState,
     mut rx: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
-    let app = api::router(state.clone()).layer(axum::middleware::from_fn_with_state(
-        state,
-        access_log::observe,
-    ));
+    let app = api::router(state.clone())
+        .merge(pages::router(state.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            access_log::observe,
+        ));
     tokio::spawn(async move {
         // Answers go out as soon as they are written, never held back by Nagle's algorithm
         // waiting for the ACK of an earlier segment.

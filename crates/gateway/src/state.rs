@@ -25,6 +25,8 @@ pub struct AppState {
     /// The counterparty the payment phases talk to (the card network over `link`).
     pub connector: Arc<dyn Connector>,
     pub vault: Vault,
+    /// CSRF keys and public URL of the payer pages (`/pay/…`).
+    pub pages: crate::pages::PageSettings,
     pub metrics: Metrics,
     /// "Now" for every request, record and posting ([`SystemClock`] unless a test injects one).
     pub clock: Arc<dyn Clock>,
@@ -45,6 +47,7 @@ impl AppState {
         link: Link,
         connector: Arc<dyn Connector>,
         vault: Vault,
+        pages: crate::pages::PageSettings,
     ) -> AppState {
         AppState {
             limiter: crate::ratelimit::RateLimiter::new(cfg.rate_limit_per_s),
@@ -53,6 +56,7 @@ impl AppState {
             link,
             connector,
             vault,
+            pages,
             metrics: Metrics::default(),
             clock: Arc::new(SystemClock),
             webhook_dns: crate::webhooks::Dns::default(),

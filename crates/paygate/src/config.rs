@@ -71,6 +71,13 @@ pub struct ConfigArgs {
     /// Allow live-mode webhook endpoints on private networks.
     #[arg(long, env = "PAYGATE_WEBHOOKS_ALLOW_PRIVATE")]
     pub webhooks_allow_private: Option<bool>,
+    /// Payer pages' CSRF key (base64, ≥ 32 bytes), optionally `,previous-key` during a
+    /// rotation; required once live-mode keys exist (generated per process otherwise).
+    #[arg(long, env = "PAYGATE_PAGES_CSRF_KEY", value_delimiter = ',')]
+    pub pages_csrf_key: Option<Vec<String>>,
+    /// Public base URL of the gateway for payer page links (default http://LISTEN-ADDR).
+    #[arg(long, env = "PAYGATE_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Fault injection: hold approved authorizations this long before committing (chaos tests).
     #[arg(long, env = "PAYGATE_FAULT_DELAY_AFTER_AUTH_MS", hide = true)]
     pub fault_delay_after_auth_ms: Option<u64>,
@@ -105,6 +112,12 @@ impl ConfigArgs {
         }
         if let Some(v) = self.webhooks_allow_private {
             cfg.webhooks_allow_private = v;
+        }
+        if let Some(v) = &self.pages_csrf_key {
+            cfg.pages_csrf_key = v.clone();
+        }
+        if let Some(v) = &self.public_url {
+            cfg.public_url = Some(v.clone());
         }
         if let Some(v) = self.fault_delay_after_auth_ms {
             cfg.fault_delay_after_auth_ms = v;

@@ -41,7 +41,8 @@ pub enum KeysCmd {
     /// Print a new random key-encrypting key (base64) for `vault_keks`.
     GenerateKek,
     /// Re-wrap every card's data key under the active KEK (safe while serving).
-    RotateKek(ConfigArgs),
+    // Boxed: the serve flags are large next to the other variants (clippy::large_enum_variant).
+    RotateKek(Box<ConfigArgs>),
 }
 
 pub async fn run(cmd: KeysCmd) -> Result<(), String> {

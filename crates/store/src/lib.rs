@@ -285,6 +285,13 @@ impl Store {
         on_reader!(self, [scope, id], |e| reads::get_object(e, &scope, &id))
     }
 
+    /// The object with this id whatever its merchant and mode, for callers that prove their
+    /// right to it by other means than an API key (a payer page checks the intent's
+    /// `client_secret`). Everything answering a merchant uses [`Store::get_object`].
+    pub async fn find_object(&self, id: &str) -> Result<Option<ObjectRow>, StoreError> {
+        on_reader!(self, [id], |e| reads::find_object(e, &id))
+    }
+
     /// One page of `q.kind` objects in `scope`, newest first. A cursor that names no object
     /// of this kind in this scope is [`StoreError::InvalidCursor`].
     pub async fn list_objects(&self, scope: &Scope, q: &ListQuery) -> Result<Page, StoreError> {

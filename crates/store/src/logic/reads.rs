@@ -15,6 +15,10 @@ static GET_OBJECT: Sql = Sql::new(
     "SELECT id, merchant_id, livemode, kind, parent, tag, due, created, version, data FROM objects \
      WHERE id = $1 AND merchant_id = $2 AND livemode = $3",
 );
+static FIND_OBJECT: Sql = Sql::new(
+    "SELECT id, merchant_id, livemode, kind, parent, tag, due, created, version, data FROM objects \
+     WHERE id = $1",
+);
 static CURSOR_SEQ: Sql = Sql::new(
     "SELECT seq FROM objects WHERE id = $1 AND merchant_id = $2 AND livemode = $3 AND kind = $4",
 );
@@ -189,6 +193,17 @@ pub(crate) async fn get_object<E: Exec>(
     id: &str,
 ) -> Result<Option<ObjectRow>, StoreError> {
     e.first(&GET_OBJECT, params![id, &scope.merchant_id, scope.livemode])
+        .await?
+        .map(object_from)
+        .transpose()
+}
+
+/// The object with this id in whichever scope holds it (ids are globally unique).
+pub(crate) async fn find_object<E: Exec>(
+    e: &mut E,
+    id: &str,
+) -> Result<Option<ObjectRow>, StoreError> {
+    e.first(&FIND_OBJECT, params![id])
         .await?
         .map(object_from)
         .transpose()

@@ -11,6 +11,7 @@ both_backends!(
     pages_of_25_objects_walk_both_ways_with_cursors,
     list_filters_narrow_by_parent_tag_and_created,
     list_due_finds_tagged_work_across_merchants,
+    find_object_reads_an_id_in_any_scope_with_its_owner,
 );
 
 pub fn object(id: &str, merchant: &str, livemode: bool, kind: &str, created: i64) -> ObjectRow {
@@ -321,4 +322,27 @@ async fn list_due_finds_tagged_work_across_merchants(db: &TestDb) {
             .unwrap()
             .is_empty()
     );
+}
+
+async fn find_object_reads_an_id_in_any_scope_with_its_owner(db: &TestDb) {
+    let s = &db.store;
+    merchants(s, &["acct_a", "acct_b"]).await;
+    let live = object("pi_live", "acct_b", true, "payment_intent", 7);
+    s.commit(unit(vec![
+        Op::InsertObject(object("pi_a", "acct_a", false, "payment_intent", 5)),
+        Op::InsertObject(live.clone()),
+    ]))
+    .await
+    .unwrap();
+    let found = s.find_object("pi_live").await.unwrap().expect("found");
+    assert_eq!(found, live);
+    assert_eq!(
+        (found.merchant_id.as_str(), found.livemode),
+        ("acct_b", true)
+    );
+    assert_eq!(
+        s.find_object("pi_a").await.unwrap().map(|o| o.merchant_id),
+        Some("acct_a".to_string())
+    );
+    assert_eq!(s.find_object("pi_nope").await.unwrap(), None);
 }

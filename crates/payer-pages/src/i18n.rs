@@ -1,0 +1,234 @@
+//! Korean and English: the [`Locale`] of a page, chosen by [`Locale::negotiate`], and the
+//! message catalog — one table ([`Msg::text`]) from a typed key to its text in each locale,
+//! so that templates never hold a sentence of their own.
+
+/// A language the pages are written in. Korean is the default (paygate's payers are mostly
+/// in Korea).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Locale {
+    Ko,
+    En,
+}
+
+/// Most `Accept-Language` entries looked at (the header is untrusted and may be long).
+const ACCEPT_LANGUAGE_ENTRIES_MAX: usize = 32;
+
+impl Locale {
+    /// The `lang` attribute and `Content-Language` value.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::Ko => "ko",
+            Locale::En => "en",
+        }
+    }
+
+    /// `ko` or `en` (ASCII case ignored); anything else is `None`.
+    pub fn parse(s: &str) -> Option<Locale> {
+        [Locale::Ko, Locale::En]
+            .into_iter()
+            .find(|l| l.tag().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// The page's locale: the `?locale=` query value when it names one, then the best
+    /// `Accept-Language` entry by q-value (ties: the earlier entry), else Korean.
+    pub fn negotiate(query: Option<&str>, accept_language: Option<&str>) -> Locale {
+        query
+            .and_then(Locale::parse)
+            .or_else(|| accept_language.and_then(best_accepted))
+            .unwrap_or(Locale::Ko)
+    }
+}
+
+/// The supported locale with the highest q-value in an `Accept-Language` header. q-values
+/// are read as thousandths (integers): `q=0.8` is 800, a missing q is 1000, `q=0` excludes.
+fn best_accepted(header: &str) -> Option<Locale> {
+    let mut best: Option<(u16, Locale)> = None;
+    for entry in header.split(',').take(ACCEPT_LANGUAGE_ENTRIES_MAX) {
+        let mut parts = entry.split(';');
+        let tag = parts.next().unwrap_or_default().trim();
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .map_or(Some(1000), parse_q);
+        let Some(q) = q.filter(|q| *q > 0) else {
+            continue;
+        };
+        let primary = tag.split('-').next().unwrap_or_default();
+        let locale = if tag == "*" {
+            Some(Locale::Ko)
+        } else {
+            Locale::parse(primary)
+        };
+        if let Some(l) = locale
+            && best.is_none_or(|(bq, _)| q > bq)
+        {
+            best = Some((q, l));
+        }
+    }
+    best.map(|(_, l)| l)
+}
+
+/// `1`, `1.0`, `0.8`, `0.125` → thousandths; anything else (more than 3 decimals, > 1) → None.
+fn parse_q(s: &str) -> Option<u16> {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u16 = match int {
+        "0" => 0,
+        "1" => 1000,
+        _ => return None,
+    };
+    let mut thousandths: u16 = 0;
+    for (i, d) in frac.bytes().enumerate() {
+        thousandths += u16::from(d - b'0') * [100, 10, 1][i];
+    }
+    let q = whole + thousandths;
+    (q <= 1000).then_some(q)
+}
+
+/// Every sentence or word a payer page shows. Add a key here and its two texts in
+/// [`Msg::text`]; the compiler then insists on both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Msg {
+    StatusTitle,
+    PaymentTitle,
+    Merchant,
+    Amount,
+    Card,
+    Status,
+    StatusRequiresPaymentMethod,
+    StatusRequiresConfirmation,
+    StatusRequiresAction,
+    StatusProcessing,
+    StatusRequiresCapture,
+    StatusSucceeded,
+    StatusCanceled,
+    StatusFailed,
+    ContinuePayment,
+    ContinueExplanation,
+    ReturnToShop,
+    NotFoundTitle,
+    NotFoundBody,
+    RedirectingTitle,
+    RedirectingBody,
+    Continue,
+    NoScriptHint,
+    ErrorTitle,
+    ErrorBody,
+    PoweredBy,
+}
+
+impl Msg {
+    /// The catalog: each key's Korean and English text.
+    pub fn text(self, locale: Locale) -> &'static str {
+        let (ko, en) = match self {
+            Msg::StatusTitle => ("결제 상태", "Payment status"),
+            Msg::PaymentTitle => ("결제 정보", "Payment details"),
+            Msg::Merchant => ("가맹점", "Merchant"),
+            Msg::Amount => ("결제 금액", "Amount"),
+            Msg::Card => ("카드", "Card"),
+            Msg::Status => ("상태", "Status"),
+            Msg::StatusRequiresPaymentMethod => {
+                ("결제 수단이 필요합니다", "Waiting for a payment method")
+            }
+            Msg::StatusRequiresConfirmation => {
+                ("결제 확인을 기다리는 중입니다", "Waiting for confirmation")
+            }
+            Msg::StatusRequiresAction => ("추가 인증이 필요합니다", "Your action is required"),
+            Msg::StatusProcessing => ("결제를 처리하는 중입니다", "Processing"),
+            Msg::StatusRequiresCapture => ("결제가 승인되었습니다", "Authorized"),
+            Msg::StatusSucceeded => ("결제가 완료되었습니다", "Payment complete"),
+            Msg::StatusCanceled => ("결제가 취소되었습니다", "Payment canceled"),
+            Msg::StatusFailed => ("결제에 실패했습니다", "Payment failed"),
+            Msg::ContinuePayment => ("인증 계속하기", "Continue to verification"),
+            Msg::ContinueExplanation => (
+                "카드사 인증을 마치면 결제가 진행됩니다.",
+                "The payment goes on once your card issuer has verified you.",
+            ),
+            Msg::ReturnToShop => ("상점으로 돌아가기", "Return to the shop"),
+            Msg::NotFoundTitle => ("결제를 찾을 수 없습니다", "Payment not found"),
+            Msg::NotFoundBody => (
+                "주소가 올바른지 확인해 주세요. 상점에서 받은 링크를 다시 열어 보세요.",
+                "Check the address, or open the link the shop gave you again.",
+            ),
+            Msg::RedirectingTitle => ("이동하는 중입니다", "Redirecting"),
+            Msg::RedirectingBody => (
+                "잠시만 기다려 주세요. 자동으로 이동하지 않으면 아래 버튼을 눌러 주세요.",
+                "Please wait. If nothing happens, press the button below.",
+            ),
+            Msg::Continue => ("계속", "Continue"),
+            Msg::NoScriptHint => (
+                "자바스크립트가 꺼져 있습니다. 계속하려면 버튼을 눌러 주세요.",
+                "JavaScript is off. Press the button to continue.",
+            ),
+            Msg::ErrorTitle => ("문제가 발생했습니다", "Something went wrong"),
+            Msg::ErrorBody => (
+                "잠시 후 다시 시도해 주세요.",
+                "Please try again in a moment.",
+            ),
+            Msg::PoweredBy => ("paygate 보안 결제", "Secure payment by paygate"),
+        };
+        match locale {
+            Locale::Ko => ko,
+            Locale::En => en,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_wins_then_accept_language_by_q_value_then_korean() {
+        let cases: &[(Option<&str>, Option<&str>, Locale)] = &[
+            (Some("en"), Some("ko"), Locale::En),
+            (Some("EN"), None, Locale::En),
+            (Some("ko"), Some("en-US"), Locale::Ko),
+            (Some("fr"), Some("en-US,en;q=0.9"), Locale::En),
+            (None, Some("en-US,en;q=0.9,ko;q=0.8"), Locale::En),
+            (None, Some("ko;q=0.5, en;q=0.7"), Locale::En),
+            (None, Some("en;q=0.5, ko-KR;q=0.7"), Locale::Ko),
+            (None, Some("fr-FR, de;q=0.9"), Locale::Ko),
+            (None, Some("en;q=0, ko;q=0.1"), Locale::Ko),
+            (None, Some("en;q=0"), Locale::Ko),
+            (None, Some("fr, en;q=0.001"), Locale::En),
+            (None, Some("en;q=1.5"), Locale::Ko),
+            (None, Some("en;q=abc"), Locale::Ko),
+            (None, Some("*;q=0.9, en;q=0.8"), Locale::Ko),
+            (None, Some(""), Locale::Ko),
+            (None, None, Locale::Ko),
+        ];
+        for (q, al, want) in cases {
+            assert_eq!(
+                Locale::negotiate(*q, *al),
+                *want,
+                "query {q:?}, header {al:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn q_values_are_read_as_thousandths() {
+        assert_eq!(parse_q("1"), Some(1000));
+        assert_eq!(parse_q("1.000"), Some(1000));
+        assert_eq!(parse_q("0.125"), Some(125));
+        assert_eq!(parse_q("0.8"), Some(800));
+        assert_eq!(parse_q("1.001"), None);
+        assert_eq!(parse_q("0.1234"), None);
+        assert_eq!(parse_q("-1"), None);
+    }
+
+    #[test]
+    fn every_message_has_distinct_nonempty_korean_and_english_text() {
+        for m in [
+            Msg::PaymentTitle,
+            Msg::StatusSucceeded,
+            Msg::NotFoundBody,
+            Msg::Continue,
+        ] {
+            let (ko, en) = (m.text(Locale::Ko), m.text(Locale::En));
+            assert!(!ko.is_empty() && !en.is_empty() && ko != en, "{m:?}");
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! paygate's payer-facing pages (served under `/pay/…`): what a payer sees between the
+//! merchant's confirm and the authorization — a 3-D Secure hand-off, a status page, later
+//! ISP, app-card PIN, carrier billing and virtual-account pages.
+//!
+//! No HTTP framework here: a builder returns a [`Page`] (status, HTML, headers) and the
+//! gateway turns it into its framework's response. What every page gets from this crate:
+//!
+//! - one layout ([`layout`]) with inline CSS under a per-response CSP [`Nonce`];
+//! - Korean and English text from one catalog ([`i18n::Msg`]), the [`Locale`] negotiated
+//!   from `?locale=` then `Accept-Language`;
+//! - money from integer minor units ([`Amount`]);
+//! - escaping of every runtime string ([`html::Html`]);
+//! - security headers ([`security`]) and stateless CSRF tokens ([`csrf`]);
+//! - Stripe's return URL to the shop ([`return_url`]).
+//!
+//! docs/PAYER_PAGES.md tells how a payment method adds a page.
+
+pub mod builders;
+pub mod components;
+pub mod csrf;
+pub mod html;
+pub mod i18n;
+pub mod layout;
+pub mod money;
+pub mod return_url;
+pub mod security;
+
+pub use builders::{
+    IntentState, IntentStatusView, auto_post, intent_status, message, not_found, redirect,
+};
+pub use components::{CardTail, Last4, Link, MessageKind, Summary, payment_summary};
+pub use csrf::{CsrfError, CsrfKeyError, CsrfKeys, Purpose};
+pub use i18n::{Locale, Msg};
+pub use money::Amount;
+pub use return_url::{RedirectStatus, return_url};
+pub use security::{FormOrigin, Nonce, UrlError, WebUrl, secrets_match};
+
+/// A finished page: HTTP status, the HTML document and the headers it must be sent with
+/// (content type, CSP with this page's nonce, no-sniff, no-referrer, no-store, language).
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub status: u16,
+    pub html: String,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Page {
+    /// The value of header `name` (lower case), if the page sets it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What one response is rendered with: the payer's locale and a fresh nonce.
+#[derive(Clone, Debug)]
+pub struct PageContext {
+    pub locale: Locale,
+    pub nonce: Nonce,
+}
+
+impl PageContext {
+    /// A context for one response (a new nonce each time).
+    pub fn new(locale: Locale) -> PageContext {
+        PageContext {
+            locale,
+            nonce: Nonce::generate(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,209 @@
+//! Tests of the page builders as a whole: hostile strings in every slot, the auto-post page's
+//! two ways of submitting, the status page's choices.
+
+use super::*;
+use paygate_ledger::Currency;
+
+/// Breaks out of text, of a double- and a single-quoted attribute, and opens tags.
+const HOSTILE: &str = "\"'><script>alert(1)</script><img src=x onerror=alert(2)>&amp;";
+
+fn assert_inert(html: &str, scripts_allowed: usize) {
+    assert!(!html.contains("<img"), "an <img> got through:\n{html}");
+    assert!(
+        !html.contains("<script>alert"),
+        "a script got through:\n{html}"
+    );
+    assert_eq!(html.matches("<script").count(), scripts_allowed, "{html}");
+    assert!(
+        html.contains("&lt;script&gt;"),
+        "the hostile text is shown escaped:\n{html}"
+    );
+}
+
+fn ctx(locale: Locale) -> PageContext {
+    PageContext::new(locale)
+}
+
+fn summary(merchant: &str, brand: &str) -> Summary {
+    Summary {
+        merchant: merchant.into(),
+        amount: Amount::new(12_000, Currency::KRW),
+        card: Some(CardTail {
+            brand: brand.into(),
+            last4: Last4::parse("4242").unwrap(),
+        }),
+    }
+}
+
+fn web(u: &str) -> WebUrl {
+    WebUrl::parse("test", u).unwrap()
+}
+
+#[test]
+fn hostile_strings_are_escaped_in_every_slot_of_every_page() {
+    let c = ctx(Locale::En);
+    let action = web("https://acs.example/challenge?q=\"><script>x</script>");
+    assert!(
+        !action.as_str().contains('<'),
+        "the URL parser percent-encodes"
+    );
+    let p = auto_post(&c, &action, &[(HOSTILE, HOSTILE)], HOSTILE, HOSTILE);
+    assert_inert(&p.html, 1);
+
+    let link = Link {
+        label: HOSTILE.into(),
+        href: web("https://shop.example/?x=\"'><b>"),
+    };
+    let p = message(&c, MessageKind::Error, HOSTILE, HOSTILE, Some(&link));
+    assert_inert(&p.html, 0);
+    assert!(!p.html.contains("<b>"));
+
+    let v = IntentStatusView {
+        summary: summary(HOSTILE, HOSTILE),
+        state: IntentState::RequiresAction,
+        continue_url: Some(web("https://acs.example/x?a=<b>")),
+        return_url: None,
+    };
+    assert_inert(&intent_status(&c, &v).html, 0);
+}
+
+#[test]
+fn auto_post_submits_by_a_nonced_script_or_by_the_noscript_button() {
+    let c = ctx(Locale::Ko);
+    let action = web("https://acs.example:8443/3ds/challenge");
+    let p = auto_post(
+        &c,
+        &action,
+        &[
+            ("creq", "eyJ0aHJlZURTU2VydmVyVHJhbnNJRCI6IjEifQ"),
+            ("threeDSSessionData", "abc"),
+        ],
+        "카드 인증",
+        "카드사 인증 페이지로 이동합니다.",
+    );
+    let csp = p.header("content-security-policy").unwrap();
+    let nonce = c.nonce.as_str();
+    assert!(
+        csp.contains(&format!("script-src 'nonce-{nonce}'")),
+        "{csp}"
+    );
+    assert!(
+        csp.contains("form-action https://acs.example:8443;"),
+        "{csp}"
+    );
+    assert!(
+        p.html.contains(&format!("<script nonce=\"{nonce}\">")),
+        "the script carries the CSP's nonce"
+    );
+    assert!(p.html.contains(&format!("<style nonce=\"{nonce}\">")));
+    assert!(
+        p.html
+            .contains("action=\"https://acs.example:8443/3ds/challenge\"")
+    );
+    assert!(p.html.contains(
+        "<input type=\"hidden\" name=\"creq\" value=\"eyJ0aHJlZURTU2VydmVyVHJhbnNJRCI6IjEifQ\">"
+    ));
+    let noscript = &p.html[p.html.find("<noscript>").unwrap()..p.html.find("</noscript>").unwrap()];
+    assert!(noscript.contains("<button type=\"submit\""), "{noscript}");
+    assert!(noscript.contains(Msg::Continue.text(Locale::Ko)));
+    assert!(p.html.starts_with("<!doctype html><html lang=\"ko\">"));
+}
+
+#[test]
+fn every_page_carries_the_security_headers_and_a_fresh_nonce() {
+    let (a, b) = (ctx(Locale::En), ctx(Locale::En));
+    assert_ne!(a.nonce, b.nonce);
+    let p = not_found(&a);
+    assert_eq!(p.status, 404);
+    for (name, want) in [
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
+        ("content-type", "text/html; charset=utf-8"),
+        ("content-language", "en"),
+    ] {
+        assert_eq!(p.header(name), Some(want), "{name}");
+    }
+    let csp = p.header("content-security-policy").unwrap();
+    assert!(csp.contains("form-action 'none'") && csp.contains(a.nonce.as_str()));
+    assert!(!csp.contains(b.nonce.as_str()));
+}
+
+#[test]
+fn the_status_page_offers_the_next_step_that_fits_the_state() {
+    let c = ctx(Locale::En);
+    let ret = return_url(
+        "https://shop.example/done?order=7",
+        "pi_1",
+        "pi_1_secret_s",
+        RedirectStatus::Succeeded,
+    )
+    .unwrap();
+    let view = |state, cont: Option<&str>| IntentStatusView {
+        summary: summary("Corner Café", "visa"),
+        state,
+        continue_url: cont.map(web),
+        return_url: Some(ret.clone()),
+    };
+    let acting = intent_status(
+        &c,
+        &view(IntentState::RequiresAction, Some("https://acs.example/c")),
+    );
+    assert!(acting.html.contains("href=\"https://acs.example/c\""));
+    assert!(acting.html.contains(Msg::ContinuePayment.text(Locale::En)));
+    assert!(
+        !acting.html.contains("shop.example"),
+        "no return while action is required"
+    );
+
+    let done = intent_status(&c, &view(IntentState::Succeeded, None));
+    assert!(done.html.contains(Msg::StatusSucceeded.text(Locale::En)));
+    assert!(done.html.contains(
+        "href=\"https://shop.example/done?order=7&amp;payment_intent=pi_1&amp;payment_intent_client_secret=pi_1_secret_s&amp;redirect_status=succeeded\""
+    ));
+    assert!(done.html.contains("₩12,000") && done.html.contains("Corner Café"));
+    assert!(
+        done.html
+            .contains("Visa <span aria-hidden=\"true\">••••</span> 4242")
+    );
+
+    let ko = intent_status(&ctx(Locale::Ko), &view(IntentState::Processing, None));
+    assert!(ko.html.contains("12,000원") && ko.html.contains("lang=\"ko\""));
+    assert!(
+        !ko.html.contains("shop.example"),
+        "no return while processing"
+    );
+}
+
+#[test]
+fn finished_states_map_to_stripes_redirect_status() {
+    use IntentState::*;
+    assert_eq!(Succeeded.finished(), Some(RedirectStatus::Succeeded));
+    assert_eq!(RequiresCapture.finished(), Some(RedirectStatus::Succeeded));
+    assert_eq!(Failed.finished(), Some(RedirectStatus::Failed));
+    assert_eq!(Canceled.finished(), Some(RedirectStatus::Failed));
+    for s in [
+        RequiresAction,
+        Processing,
+        RequiresConfirmation,
+        RequiresPaymentMethod,
+    ] {
+        assert_eq!(s.finished(), None, "{s:?}");
+    }
+}
+
+#[test]
+fn a_redirect_to_the_shop_is_a_303_with_the_return_url_and_a_link() {
+    let c = ctx(Locale::En);
+    let to = return_url(
+        "https://shop.example/back?cart=1",
+        "pi_5",
+        "pi_5_secret_z",
+        RedirectStatus::Failed,
+    )
+    .unwrap();
+    let p = redirect(&c, &to);
+    assert_eq!(p.status, 303);
+    assert_eq!(p.header("location"), Some(to.as_str()));
+    assert!(p.html.contains("redirect_status=failed"), "{}", p.html);
+}

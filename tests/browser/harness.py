@@ -1,0 +1,107 @@
+"""Shared by the browser tests and scripts/screenshots.py: start `paygate serve` on a fresh data
+dir (or use a running gateway), make PaymentIntents through the API, and launch Debian's
+Chromium through Playwright. Nothing here downloads a browser: Playwright is pointed at the
+system's executable (PAYGATE_CHROMIUM, default /usr/bin/chromium)."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+CHROMIUM = os.environ.get("PAYGATE_CHROMIUM", "/usr/bin/chromium")
+VISA = "4242424242424242"
+# How long `paygate serve` may take to print that it listens.
+START_TIMEOUT_S = 30
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gateway:
+    """A gateway to test against: started from a binary, or one already running."""
+
+    def __init__(self, base, secret_key, proc=None, data_dir=None):
+        self.base = base.rstrip("/")
+        self.secret_key = secret_key
+        self.proc = proc
+        self.data_dir = data_dir
+
+    @classmethod
+    def start(cls, binary):
+        data = tempfile.mkdtemp(prefix="paygate-browser-")
+        out = subprocess.run(
+            [binary, "merchant", "create", "--name", "Browser shop", "--data-dir", data, "--json"],
+            check=True, capture_output=True, text=True, timeout=30,
+        )
+        key = json.loads(out.stdout)["secret_key"]
+        listen = f"127.0.0.1:{free_port()}"
+        log = open(os.path.join(data, "serve.log"), "w")
+        proc = subprocess.Popen(
+            [binary, "serve", "--data-dir", data, "--listen", listen, "--metrics-listen", "127.0.0.1:0"],
+            stdout=subprocess.PIPE, stderr=log, text=True,
+        )
+        ready = threading.Event()
+
+        def read():
+            for line in proc.stdout:
+                if "listening on" in line:
+                    ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(START_TIMEOUT_S):
+            proc.kill()
+            raise RuntimeError(f"paygate serve did not start; log in {data}/serve.log")
+        return cls(f"http://{listen}", key, proc, data)
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        if self.data_dir is not None:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def api(self, path, form):
+        body = urllib.parse.urlencode(form).encode()
+        req = urllib.request.Request(self.base + path, data=body, method="POST")
+        req.add_header("Authorization", f"Bearer {self.secret_key}")
+        req.add_header("Content-Type", "application/x-www-form-urlencoded")
+        with urllib.request.urlopen(req, timeout=15) as r:
+            return json.loads(r.read())
+
+    def intent(self, amount=12000, currency="krw", card=VISA):
+        """A PaymentIntent; confirmed with `card` unless card is None."""
+        form = {"amount": str(amount), "currency": currency}
+        if card is not None:
+            form.update({
+                "confirm": "true",
+                "payment_method_data[type]": "card",
+                "payment_method_data[card][number]": card,
+                "payment_method_data[card][exp_month]": "12",
+                "payment_method_data[card][exp_year]": "2034",
+                "payment_method_data[card][cvc]": "123",
+            })
+        return self.api("/v1/payment_intents", form)
+
+    def status_url(self, pi, extra=""):
+        q = urllib.parse.urlencode({"client_secret": pi["client_secret"]})
+        return f"{self.base}/pay/payment_intents/{pi['id']}?{q}{extra}"
+
+
+def launch(playwright):
+    """Debian's Chromium, headless."""
+    if not os.path.exists(CHROMIUM):
+        raise RuntimeError(f"no Chromium at {CHROMIUM}: apt-get install -y chromium")
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
