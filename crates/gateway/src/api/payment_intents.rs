@@ -82,6 +82,8 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         return_url: None,
         error_on_requires_action: false,
         use_stripe_sdk: false,
+        request_three_d_secure: None,
+        three_ds: None,
     };
     attempt.apply(&mut pi);
     let scope = ctx.scope();
@@ -127,8 +129,9 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         pre,
         card,
         authentication: None,
+        three_d_secure: None,
     };
-    engine::authorize::authorize(&ctx.rc, &respond, cmd).await
+    crate::three_ds::confirm::confirm(&ctx.rc, &respond, cmd).await
 }
 
 pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
@@ -279,8 +282,9 @@ pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req:
             pre: Vec::new(),
             card,
             authentication: None,
+            three_d_secure: None,
         };
-        engine::authorize::authorize(&ctx.rc, &respond, cmd).await
+        crate::three_ds::confirm::confirm(&ctx.rc, &respond, cmd).await
     })
     .await
 }
