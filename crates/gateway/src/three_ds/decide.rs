@@ -53,7 +53,8 @@ pub fn decide(
         // Before the first PRes nothing is known: a card counts as not enrolled.
         Enrollment::NotEnrolled | Enrollment::Unknown => (false, false),
     };
-    let krw_rule = currency.code() == "KRW" && krw_from.is_some_and(|from| amount >= from);
+    let krw_rule =
+        currency.code().eq_ignore_ascii_case("krw") && krw_from.is_some_and(|from| amount >= from);
     let run = match requested {
         RequestThreeDSecure::Automatic => enrolled && (required || krw_rule),
         RequestThreeDSecure::Any => enrolled,
