@@ -120,28 +120,15 @@ async fn five_wrong_passwords_fail_the_authentication_and_lock_the_card() {
             .any(|t| t == "payment_intent.payment_failed")
     );
 
-    // Locked for 30 minutes: the next challenge of the card cannot succeed, even with 1234.
-    let (_, pi2) = pay(&app, CHALLENGE, Some("challenge"), 10_000).await;
-    if pi2["status"] == "requires_action" {
-        let handoff = open_next_action(&b, &pi2).await;
-        let page = submit(&b, &handoff, &[]).await;
-        if page.body.contains("name=\"password\"") {
-            let form = three_ds_support::Form::read(&page.body);
-            let end = submit(&b, &form, &[("password", "1234"), ("action", "submit")]).await;
-            assert!(end.body.contains("cres-form"), "{}", end.body);
-            let back = submit(&b, &three_ds_support::Form::read(&end.body), &[]).await;
-            assert_return(back.location.as_deref(), &pi2, "failed");
-        } else {
-            assert!(page.body.contains("cres-form"), "{}", page.body);
-            let back = submit(&b, &three_ds_support::Form::read(&page.body), &[]).await;
-            assert_return(back.location.as_deref(), &pi2, "failed");
-        }
-    } else {
-        assert_eq!(
-            pi2["error"]["code"], "payment_intent_authentication_failure",
-            "{pi2}"
-        );
-    }
+    // Locked for 30 minutes: the ACS refuses the card's next authentication at once
+    // (ARes N), so the confirm fails without a challenge.
+    let (s, err) = pay(&app, CHALLENGE, Some("challenge"), 10_000).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{err}");
+    assert_eq!(
+        err["error"]["code"],
+        "payment_intent_authentication_failure"
+    );
+    assert!(err["error"]["payment_intent"]["next_action"].is_null());
     assert_eq!(charge_count(&app).await, 0);
 }
 
@@ -250,15 +237,40 @@ async fn a_tampered_creq_is_refused_and_charges_nothing() {
     chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
     handoff.set("creq", &chars.into_iter().collect::<String>());
     let page = submit(&b, &handoff, &[]).await;
+    // The ACS cannot read the CReq: no password page; whatever it sends back does not pay.
+    assert!(!page.body.contains("name=\"password\""), "{}", page.body);
     if page.body.contains("cres-form") {
         let back = submit(&b, &three_ds_support::Form::read(&page.body), &[]).await;
         assert_ne!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
-    } else {
-        assert!(!page.body.contains("name=\"password\""), "{}", page.body);
     }
     assert_eq!(charge_count(&app).await, 0);
     let still = intent(&app, pi["id"].as_str().unwrap()).await;
     assert_eq!(still["status"], "requires_action");
+}
+
+#[tokio::test]
+async fn error_on_requires_action_fails_instead_of_challenging() {
+    let app = app().await;
+    let (s, err) = pay_with(&app, CHALLENGE, &[("error_on_requires_action", "true")]).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{err}");
+    assert_eq!(
+        err["error"]["code"],
+        "payment_intent_authentication_failure"
+    );
+    assert_eq!(
+        err["error"]["payment_intent"]["status"],
+        "requires_payment_method"
+    );
+}
+
+async fn pay_with(
+    app: &TestApp,
+    pan: &str,
+    extra: &[(&str, &str)],
+) -> (StatusCode, serde_json::Value) {
+    let mut form = vec![("return_url", RETURN_URL)];
+    form.extend_from_slice(extra);
+    app.pay(pan, 10_000, &form).await
 }
 
 #[tokio::test]

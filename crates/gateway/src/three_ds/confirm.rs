@@ -53,37 +53,16 @@ pub async fn confirm(
              which may redirect the customer: give the return_url they come back to.",
         ));
     };
-    let trans_id = uuid::Uuid::new_v4();
-    let notification_url = rc
-        .st
-        .pages
-        .url(&format!("/pay/3ds/{}/complete", cmd.intent.id));
-    let merchant_id: String = rc.merchant.id.chars().take(35).collect();
-    let browser = browser_info();
-    let req = AuthenticationRequest {
-        three_ds_server_trans_id: trans_id,
-        pan: &cmd.card.pan,
-        expiry: &cmd.card.expiry,
-        amount_minor: money.minor(),
-        currency: money.currency(),
-        challenge,
-        window_size: ChallengeWindowSize::FullScreen,
-        browser: &browser,
-        notification_url: &notification_url,
-        acquirer_merchant_id: &merchant_id,
-    };
-    let start = match server.authenticate(&req).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(payment_intent = %cmd.intent.id, error = %e, "3-D Secure AReq failed");
-            AuthenticationStart::Unavailable(e.to_string())
-        }
-    };
+    let start = send_areq(rc, &server, &cmd, challenge).await;
     match start {
         AuthenticationStart::Frictionless(outcome) => {
             cmd.authentication = outcome.authorization_data();
             cmd.three_d_secure = Some(super::charge_details(&outcome, false));
             authorize(rc, respond, cmd).await
+        }
+        AuthenticationStart::Challenge(ch) if cmd.intent.error_on_requires_action => {
+            tracing::info!(payment_intent = %cmd.intent.id, acs_trans_id = %ch.acs_trans_id, "challenge refused: error_on_requires_action");
+            Err(fail_attempt(rc, cmd).await)
         }
         AuthenticationStart::Challenge(ch) => {
             requires_action(rc, respond, cmd, *ch, return_url).await
@@ -95,21 +74,59 @@ pub async fn confirm(
                 cmd.three_d_secure = Some(super::charge_details(&outcome, false));
                 return authorize(rc, respond, cmd).await;
             }
-            let version = cmd.version;
-            let mut ops = std::mem::take(&mut cmd.pre);
-            ops.extend(cmd.card.new_ops.iter().cloned());
-            Err(fail(rc, cmd.intent, version, ops, &cmd.card.pm).await)
+            Err(fail_attempt(rc, cmd).await)
         }
         AuthenticationStart::Unavailable(_) => match Decision::on_unavailable(requested) {
             Unavailable::Proceed => authorize(rc, respond, cmd).await,
-            Unavailable::Fail => {
-                let version = cmd.version;
-                let mut ops = std::mem::take(&mut cmd.pre);
-                ops.extend(cmd.card.new_ops.iter().cloned());
-                Err(fail(rc, cmd.intent, version, ops, &cmd.card.pm).await)
-            }
+            Unavailable::Fail => Err(fail_attempt(rc, cmd).await),
         },
     }
+}
+
+/// Sends the AReq of `cmd`; an Erro or an invalid ARes counts as "3-D Secure unavailable".
+async fn send_areq(
+    rc: &RequestContext,
+    server: &paygate_three_ds::ThreeDsServer,
+    cmd: &Authorize,
+    challenge: paygate_three_ds::ChallengeInd,
+) -> AuthenticationStart {
+    let money = match cmd.intent.money() {
+        Ok(m) => m,
+        Err(e) => return AuthenticationStart::Unavailable(e.message),
+    };
+    let notification_url = rc
+        .st
+        .pages
+        .url(&format!("/pay/3ds/{}/complete", cmd.intent.id));
+    let merchant_id: String = rc.merchant.id.chars().take(35).collect();
+    let browser = browser_info();
+    let req = AuthenticationRequest {
+        three_ds_server_trans_id: uuid::Uuid::new_v4(),
+        pan: &cmd.card.pan,
+        expiry: &cmd.card.expiry,
+        amount_minor: money.minor(),
+        currency: money.currency(),
+        challenge,
+        window_size: ChallengeWindowSize::FullScreen,
+        browser: &browser,
+        notification_url: &notification_url,
+        acquirer_merchant_id: &merchant_id,
+    };
+    match server.authenticate(&req).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(payment_intent = %cmd.intent.id, error = %e, "3-D Secure AReq failed");
+            AuthenticationStart::Unavailable(e.to_string())
+        }
+    }
+}
+
+/// [`fail`] for the attempt of `cmd` (with the writes it carries: the intent's insert, the
+/// new PaymentMethod).
+async fn fail_attempt(rc: &RequestContext, mut cmd: Authorize) -> ApiError {
+    let mut ops = std::mem::take(&mut cmd.pre);
+    ops.extend(cmd.card.new_ops.iter().cloned());
+    fail(rc, cmd.intent, cmd.version, ops, &cmd.card.pm).await
 }
 
 /// ECI 07 alone: a 3-D Secure attempt that could not be done (no liability shift).
