@@ -319,6 +319,14 @@ async fn an_abandoned_challenge_cancels_the_intent() {
     let (_, pi) = pay(&app, CHALLENGE, None, 10_000).await;
     assert_eq!(pi["status"], "requires_action", "{pi}");
     let id = pi["id"].as_str().unwrap();
+    // A bookkeeping update meanwhile does not make the intent wait forever.
+    let (s, v) = app
+        .post(
+            &format!("/v1/payment_intents/{id}"),
+            &[("metadata[order]", "7")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
     clock.advance(599);
     let mut now = intent(&app, id).await;
     assert_eq!(now["status"], "requires_action");
@@ -351,5 +359,22 @@ async fn an_abandoned_challenge_cancels_the_intent() {
         .await
         .unwrap();
     assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    assert_eq!(charge_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_challenge_canceled_by_the_merchant_cannot_be_completed() {
+    let app = app().await;
+    let (_, pi) = pay(&app, CHALLENGE, None, 10_000).await;
+    let id = pi["id"].as_str().unwrap();
+    let b = browser();
+    let cres = challenge(&b, &pi, &["1234"]).await;
+    let (s, c) = app
+        .post(&format!("/v1/payment_intents/{id}/cancel"), &[])
+        .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    let back = submit(&b, &cres, &[]).await;
+    assert_eq!(back.status, StatusCode::BAD_REQUEST, "{}", back.body);
+    assert_eq!(intent(&app, id).await["status"], "canceled");
     assert_eq!(charge_count(&app).await, 0);
 }

@@ -211,8 +211,15 @@ pub async fn update_pi(
         }
         let expands = u.expand;
         let doc = to_value(&pi);
+        // The tag and due time stay (an intent waiting for the payer still expires).
         let mut unit = WriteUnit {
-            ops: vec![update(&pi.id, row.version, &doc)],
+            ops: vec![paygate_store::Op::UpdateObject {
+                id: pi.id.clone(),
+                expected_version: row.version,
+                data: doc.clone(),
+                tag: row.tag.clone(),
+                due: row.due,
+            }],
         };
         if let Some(parent) = new_parent {
             unit.ops.push(paygate_store::Op::SetParent {
