@@ -378,3 +378,39 @@ async fn a_challenge_canceled_by_the_merchant_cannot_be_completed() {
     assert_eq!(intent(&app, id).await["status"], "canceled");
     assert_eq!(charge_count(&app).await, 0);
 }
+
+#[tokio::test]
+async fn the_rreq_endpoint_answers_erro_to_what_it_cannot_accept() {
+    let app = app().await;
+    let url = format!("{}/pay/3ds/rreq", app.base);
+    let post = |body: String| {
+        let c = app.client.clone();
+        let url = url.clone();
+        async move {
+            let r = c
+                .post(url)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            r.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let erro = post("not json".into()).await;
+    assert_eq!(erro["messageType"], "Erro", "{erro}");
+    // A well-formed RReq naming no transaction of ours (a forged result): Erro 301.
+    let forged = serde_json::json!({
+        "messageType": "RReq", "messageVersion": "2.2.0",
+        "threeDSServerTransID": "8a880dc0-d2d2-4067-bcb1-b08d1690b26e",
+        "dsTransID": "9a880dc0-d2d2-4067-bcb1-b08d1690b26e",
+        "acsTransID": "7a880dc0-d2d2-4067-bcb1-b08d1690b26e",
+        "messageCategory": "01", "transStatus": "Y", "eci": "05",
+        "authenticationValue": "AAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "authenticationType": "01", "interactionCounter": "01"
+    });
+    let erro = post(forged.to_string()).await;
+    assert_eq!(erro["messageType"], "Erro", "{erro}");
+    assert_eq!(erro["errorCode"], "301", "{erro}");
+}
