@@ -10,7 +10,7 @@ use crate::error::{ApiError, ApiResult, GatewayError};
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::{new_id, random_base62};
 use crate::models::{ConfirmationMethod, PaymentIntent, from_value, to_value};
-use crate::records::{event, insert, update};
+use crate::records::{event, insert};
 use crate::render::{
     check_client_expand, check_client_secret, client_view, expand, list_envelope, list_request,
     public,
