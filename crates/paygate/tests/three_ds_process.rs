@@ -84,58 +84,88 @@ async fn get_pi(base: &str, key: &str, id: &str) -> Value {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_gateway_killed_after_the_challenge_ends_in_one_outcome() {
-    let dir = tempfile::tempdir().unwrap();
-    let key_file = dir.path().join("cavv.key");
+/// The two simulators, each in its own process, sharing a CAVV key file.
+struct Simulators {
+    _network: Proc,
+    _three_ds: Proc,
+    network_addr: String,
+    network_dir: String,
+    three_ds_url: String,
+}
+
+fn start_simulators(dir: &std::path::Path) -> Simulators {
+    let key_file = dir.join("cavv.key");
     std::fs::write(&key_file, format!("{}\n", "3c".repeat(32))).unwrap();
     let key_s = key_file.to_str().unwrap().to_string();
-    let (data, sim_dir, tds_dir) = (
-        dir.path().join("gw"),
-        dir.path().join("sim"),
-        dir.path().join("3ds"),
-    );
-    let (data_s, sim_s, tds_s) = (
-        data.to_str().unwrap().to_string(),
-        sim_dir.to_str().unwrap().to_string(),
-        tds_dir.to_str().unwrap().to_string(),
-    );
-    let sim_addr = format!("127.0.0.1:{}", free_port());
-    let _sim = spawn(
+    let network_dir = dir.join("sim").to_str().unwrap().to_string();
+    let tds_dir = dir.join("3ds").to_str().unwrap().to_string();
+    let network_addr = format!("127.0.0.1:{}", free_port());
+    let network = spawn(
         &[
             "sim",
             "network",
             "--listen",
-            &sim_addr,
+            &network_addr,
             "--data-dir",
-            &sim_s,
+            &network_dir,
             "--cavv-key-file",
             &key_s,
         ],
         &[],
-        &dir.path().join("sim.log"),
+        &dir.join("sim.log"),
         "listening on",
     );
     let tds_addr = format!("127.0.0.1:{}", free_port());
-    let _tds = spawn(
+    let three_ds = spawn(
         &[
             "sim",
             "3ds",
             "--listen",
             &tds_addr,
             "--data-dir",
-            &tds_s,
+            &tds_dir,
             "--cavv-key-file",
             &key_s,
         ],
         &[],
-        &dir.path().join("3ds.log"),
+        &dir.join("3ds.log"),
         "listening on",
     );
+    Simulators {
+        _network: network,
+        _three_ds: three_ds,
+        network_addr,
+        network_dir,
+        three_ds_url: format!("http://{tds_addr}"),
+    }
+}
+
+/// Like the payer's browser: the hand-off to the ACS, the password; returns the CRes form.
+async fn authenticate(b: &reqwest::Client, pi: &Value) -> Form {
+    let url = pi["next_action"]["redirect_to_url"]["url"]
+        .as_str()
+        .unwrap();
+    let page = b.get(url).send().await.unwrap().text().await.unwrap();
+    let (_, page) = submit(b, &read_form(&page), &[]).await;
+    let (_, page) = submit(
+        b,
+        &read_form(&page),
+        &[("password", "1234"), ("action", "submit")],
+    )
+    .await;
+    assert!(page.contains("cres-form"), "{page}");
+    read_form(&page)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_killed_after_the_challenge_ends_in_one_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let sims = start_simulators(dir.path());
+    let data_s = dir.path().join("gw").to_str().unwrap().to_string();
+    let sim_s = sims.network_dir.clone();
     let (_, key) = merchant(&data_s);
     let listen = format!("127.0.0.1:{}", free_port());
     let base = format!("http://{listen}");
-    let tds_url = format!("http://{tds_addr}");
     let gw_args = [
         "serve",
         "--data-dir",
@@ -145,9 +175,9 @@ async fn a_gateway_killed_after_the_challenge_ends_in_one_outcome() {
         "--metrics-listen",
         "127.0.0.1:0",
         "--network-addr",
-        &sim_addr,
+        &sims.network_addr,
         "--three-ds-url",
-        &tds_url,
+        &sims.three_ds_url,
     ];
     let gw = spawn(
         &gw_args,
@@ -161,24 +191,11 @@ async fn a_gateway_killed_after_the_challenge_ends_in_one_outcome() {
     assert_eq!(pi["status"], "requires_action", "{pi}");
     let id = pi["id"].as_str().unwrap().to_string();
 
-    // The payer's browser: the hand-off, the password, the CRes page.
     let b = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let url = pi["next_action"]["redirect_to_url"]["url"]
-        .as_str()
-        .unwrap();
-    let page = b.get(url).send().await.unwrap().text().await.unwrap();
-    let (_, page) = submit(&b, &read_form(&page), &[]).await;
-    let (_, page) = submit(
-        &b,
-        &read_form(&page),
-        &[("password", "1234"), ("action", "submit")],
-    )
-    .await;
-    assert!(page.contains("cres-form"), "{page}");
-    let cres = read_form(&page);
+    let cres = authenticate(&b, &pi).await;
     let back = tokio::spawn({
         let b = b.clone();
         async move { submit(&b, &cres, &[]).await }
