@@ -157,6 +157,42 @@ async fn authenticate(b: &reqwest::Client, pi: &Value) -> Form {
     read_form(&page)
 }
 
+/// Waits until the network simulator approved an authorization.
+async fn wait_for_approval(sim_dir: &str) {
+    let t0 = Instant::now();
+    while !journal(sim_dir)
+        .iter()
+        .any(|e| e["type"] == "authorization" && e["response_code"] == "00")
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "no authorization reached the network"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the authorization is reversed and the intent back to
+/// `requires_payment_method` with a `processing_error`.
+async fn wait_recovered(base: &str, key: &str, id: &str, sim_dir: &str) {
+    let t0 = Instant::now();
+    loop {
+        let pi = get_pi(base, key, id).await;
+        let reversed = journal(sim_dir)
+            .iter()
+            .any(|e| e["type"] == "authorization" && e["reversed"] == true);
+        if reversed && pi["status"] == "requires_payment_method" {
+            assert_eq!(pi["last_payment_error"]["code"], "processing_error", "{pi}");
+            return;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "not recovered: {pi}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_killed_after_the_challenge_ends_in_one_outcome() {
     let dir = tempfile::tempdir().unwrap();
@@ -201,17 +237,7 @@ async fn a_gateway_killed_after_the_challenge_ends_in_one_outcome() {
         async move { submit(&b, &cres, &[]).await }
     });
     // The network approved the authorization; the gateway dies before storing it.
-    let t0 = Instant::now();
-    while !journal(&sim_s)
-        .iter()
-        .any(|e| e["type"] == "authorization" && e["response_code"] == "00")
-    {
-        assert!(
-            t0.elapsed() < Duration::from_secs(30),
-            "no authorization reached the network"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_approval(&sim_s).await;
     let auth = journal(&sim_s)
         .into_iter()
         .find(|e| e["type"] == "authorization")
@@ -227,22 +253,7 @@ async fn a_gateway_killed_after_the_challenge_ends_in_one_outcome() {
 
     // Restarted: recovery reverses the authorization; the intent can be paid again.
     let _gw2 = spawn(&gw_args, &[], &dir.path().join("gw2.log"), "listening on");
-    let t0 = Instant::now();
-    loop {
-        let pi = get_pi(&base, &key, &id).await;
-        let reversed = journal(&sim_s)
-            .iter()
-            .any(|e| e["type"] == "authorization" && e["reversed"] == true);
-        if reversed && pi["status"] == "requires_payment_method" {
-            assert_eq!(pi["last_payment_error"]["code"], "processing_error", "{pi}");
-            break;
-        }
-        assert!(
-            t0.elapsed() < Duration::from_secs(30),
-            "not recovered: {pi}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_recovered(&base, &key, &id, &sim_s).await;
     let standing = journal(&sim_s)
         .iter()
         .filter(|e| {
