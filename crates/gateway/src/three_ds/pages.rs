@@ -152,13 +152,18 @@ async fn answer_rreq(
             .to_string(),
         _ => String::new(),
     };
-    let loaded = load(st, &pi_id).await;
-    let pending = loaded
-        .as_ref()
-        .and_then(|(_, pi)| pi.three_ds.as_ref())
-        .map(|a| &a.pending);
-    let handled = server.answer_rreq(&rreq, pending);
-    if let (RreqResult::Accepted { pending, .. }, Some((row, mut pi))) = (handled.result, loaded) {
+    // The intent may change meanwhile (a metadata update): read it again and retry.
+    for _ in 0..RREQ_STORE_TRIES {
+        let loaded = load(st, &pi_id).await;
+        let pending = loaded
+            .as_ref()
+            .and_then(|(_, pi)| pi.three_ds.as_ref())
+            .map(|a| &a.pending);
+        let handled = server.answer_rreq(&rreq, pending);
+        let (RreqResult::Accepted { pending, .. }, Some((row, mut pi))) = (handled.result, loaded)
+        else {
+            return Ok(handled.reply);
+        };
         if let Some(a) = pi.three_ds.as_mut() {
             a.pending = *pending;
         }
@@ -172,10 +177,17 @@ async fn answer_rreq(
                 due: row.due,
             }],
         };
-        st.store.commit(unit).await.map_err(|e| e.to_string())?;
+        match st.store.commit(unit).await {
+            Ok(_) => return Ok(handled.reply),
+            Err(paygate_store::CommitError::Conflict { .. }) => continue,
+            Err(e) => return Err(e.to_string()),
+        }
     }
-    Ok(handled.reply)
+    Err("the intent kept changing while the RReq was stored".into())
 }
+
+/// How often an RReq's result is stored again after losing to a concurrent update.
+const RREQ_STORE_TRIES: usize = 3;
 
 /// `POST /pay/3ds/{id}/complete`: the payer's browser back from the ACS with `cres`.
 async fn complete(
