@@ -66,6 +66,22 @@ pub struct Config {
     /// The gateway's public base URL (`https://pay.example.com`), used to build absolute
     /// `/pay/…` URLs for payers; default `http://<listen address>`.
     pub public_url: Option<String>,
+    /// Base URL of the 3-D Secure Directory Server (`{base}/ds/preq`, `{base}/ds/areq`);
+    /// without it 3DS is not offered (`paygate serve` starts its in-process simulator and
+    /// fills it in).
+    pub three_ds_url: Option<String>,
+    /// `threeDSRequestorID` assigned to paygate by the DS.
+    pub three_ds_requestor_id: String,
+    /// `acquirerBIN` sent in the AReq (digits).
+    pub three_ds_acquirer_bin: String,
+    /// Merchant category code sent in the AReq (4 digits).
+    pub three_ds_mcc: String,
+    /// Korean rule of `request_three_d_secure=automatic`: KRW card payments at or above this
+    /// amount are authenticated when the card is enrolled (off when absent; 300000 was the
+    /// historical figure).
+    pub three_ds_required_from_krw: Option<i64>,
+    /// Seconds an intent may wait in `requires_action` before it is canceled as abandoned.
+    pub requires_action_ttl_s: i64,
 }
 
 /// Where `/metrics` listens unless configured: loopback only, Prometheus' port for exporters.
@@ -115,6 +131,12 @@ impl Default for Config {
             fault_delay_after_auth_ms: 0,
             pages_csrf_key: Vec::new(),
             public_url: None,
+            three_ds_url: None,
+            three_ds_requestor_id: "paygate-3ds-requestor".into(),
+            three_ds_acquirer_bin: "123456".into(),
+            three_ds_mcc: "5999".into(),
+            three_ds_required_from_krw: None,
+            requires_action_ttl_s: 3600,
         }
     }
 }
@@ -170,6 +192,12 @@ impl std::fmt::Debug for Config {
             fault_delay_after_auth_ms,
             pages_csrf_key,
             public_url,
+            three_ds_url,
+            three_ds_requestor_id,
+            three_ds_acquirer_bin,
+            three_ds_mcc,
+            three_ds_required_from_krw,
+            requires_action_ttl_s,
         } = self;
         // A KEK prints as its id only: `kek-1:<redacted>`.
         let keks: Vec<String> = vault_keks
@@ -211,6 +239,12 @@ impl std::fmt::Debug for Config {
                 &pages_csrf_key.iter().map(|_| REDACTED).collect::<Vec<_>>(),
             )
             .field("public_url", public_url)
+            .field("three_ds_url", three_ds_url)
+            .field("three_ds_requestor_id", three_ds_requestor_id)
+            .field("three_ds_acquirer_bin", three_ds_acquirer_bin)
+            .field("three_ds_mcc", three_ds_mcc)
+            .field("three_ds_required_from_krw", three_ds_required_from_krw)
+            .field("requires_action_ttl_s", requires_action_ttl_s)
             .finish()
     }
 }

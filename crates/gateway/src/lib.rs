@@ -25,6 +25,7 @@ pub mod render;
 pub mod response;
 pub mod settlement;
 pub mod state;
+pub mod three_ds;
 pub mod webhooks;
 
 use crate::config::Config;
@@ -217,6 +218,7 @@ pub async fn start_with_clock(
     };
     let live = pages::live_keys_exist(&store).await?;
     let page_settings = pages::PageSettings::from_config(&cfg, addr, live)?;
+    let three_ds = three_ds::server(&cfg, &page_settings)?;
     let mut state = AppState::new(
         cfg,
         store,
@@ -226,6 +228,7 @@ pub async fn start_with_clock(
         page_settings,
     );
     state.clock = clock;
+    state.three_ds = three_ds;
     let state: SharedState = Arc::new(state);
     match engine::recovery::recover(&state, None).await {
         Ok(0) => {}
@@ -239,6 +242,9 @@ pub async fn start_with_clock(
     let mut tasks = Vec::new();
     tasks.push(tokio::spawn(webhooks::run(state.clone(), rx.clone())));
     tasks.push(tokio::spawn(background(state.clone(), rx.clone())));
+    if let Some(tds) = state.three_ds.clone() {
+        tasks.push(spawn_card_ranges(tds, rx.clone()).await);
+    }
     if let Some(l) = metrics_listener {
         tasks.push(spawn_metrics(l, state.clone(), rx.clone()));
     }
@@ -306,6 +312,7 @@ fn spawn_api(
 ) -> tokio::task::JoinHandle<()> {
     let app = api::router(state.clone())
         .merge(pages::router(state.clone()))
+        .merge(three_ds::pages::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(
             state,
             access_log::observe,
@@ -328,6 +335,24 @@ fn spawn_api(
     })
 }
 
+/// Loads the 3-D Secure card ranges (a DS that is down is logged: cards count as not
+/// enrolled until a later refresh succeeds) and keeps refreshing them until shutdown.
+async fn spawn_card_ranges(
+    tds: Arc<paygate_three_ds::ThreeDsServer>,
+    mut rx: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    if let Err(e) = tds.refresh_card_ranges().await {
+        tracing::warn!(error = %e, "3-D Secure card ranges not loaded at start; retrying later");
+    }
+    let every = three_ds::CARD_RANGE_REFRESH;
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let refresh = tds.spawn_card_range_refresh(every);
+        let _ = rx.wait_for(|v| *v).await;
+        refresh.abort();
+    })
+}
+
 /// A terminal id (DE 41) unique to this process, so STANs of several processes never collide.
 fn terminal_id() -> String {
     format!("PG{}", &ids::random_base62(6).to_uppercase())
@@ -344,6 +369,9 @@ async fn background(st: SharedState, mut rx: watch::Receiver<bool>) {
         let stale = st.now() - st.cfg.attempt_stale_s;
         if let Err(e) = engine::recovery::recover(&st, Some(stale)).await {
             tracing::warn!(error = %e, "stale attempt sweep failed");
+        }
+        if let Err(e) = three_ds::expiry::sweep(&st).await {
+            tracing::warn!(error = %e, "abandoned payer-action sweep failed");
         }
         if let Err(e) = st
             .store

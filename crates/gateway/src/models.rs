@@ -60,6 +60,41 @@ pub struct PaymentIntent {
     /// `use_stripe_sdk=true`: the confirm came from Stripe.js, which handles next actions itself.
     #[serde(rename = "_use_stripe_sdk", default, skip_serializing_if = "is_false")]
     pub use_stripe_sdk: bool,
+    /// `payment_method_options[card][request_three_d_secure]` of the current attempt.
+    #[serde(
+        rename = "_request_three_d_secure",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub request_three_d_secure: Option<RequestThreeDSecure>,
+    /// The 3-D Secure challenge of the current attempt, kept until the payer is back. After
+    /// the RReq it holds the CAVV: sensitive, never rendered, cleared when the authorization
+    /// is sent.
+    #[serde(rename = "_three_ds", default, skip_serializing_if = "Option::is_none")]
+    pub three_ds: Option<ThreeDsAttempt>,
+}
+
+/// A 3-D Secure challenge of an intent, as stored in it (`_three_ds`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ThreeDsAttempt {
+    /// The transaction as the 3DS Server needs it for the RReq and the CRes.
+    pub pending: paygate_three_ds::PendingAuthentication,
+    /// The CReq the payer's browser posts to the ACS (form field `creq`).
+    pub creq: String,
+}
+
+/// Stripe's `payment_method_options[card][request_three_d_secure]`: when to authenticate the
+/// cardholder with 3-D Secure (안심클릭).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestThreeDSecure {
+    /// When the issuer requires it for the card, or a rule of the gateway does.
+    #[default]
+    Automatic,
+    /// Whenever the card is enrolled.
+    Any,
+    /// Always, with a challenge.
+    Challenge,
 }
 
 fn is_false(b: &bool) -> bool {

@@ -33,6 +33,8 @@ pub struct AppState {
     pub limiter: crate::ratelimit::RateLimiter,
     /// Name resolution for webhook hosts (the SSRF guard's view of DNS; tests replace it).
     pub webhook_dns: crate::webhooks::Dns,
+    /// The 3DS Server (안심클릭), when a Directory Server is configured (`three_ds_url`).
+    pub three_ds: Option<Arc<paygate_three_ds::ThreeDsServer>>,
     cvcs: Mutex<HashMap<String, (Cvc, Instant)>>,
     merchants: Mutex<HashMap<String, (MerchantRow, Instant)>>,
     pub(crate) keys: Mutex<HashMap<String, (paygate_store::ApiKeyRow, Instant)>>,
@@ -60,6 +62,7 @@ impl AppState {
             metrics: Metrics::default(),
             clock: Arc::new(SystemClock),
             webhook_dns: crate::webhooks::Dns::default(),
+            three_ds: None,
             cvcs: Mutex::new(HashMap::new()),
             merchants: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),

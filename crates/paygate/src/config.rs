@@ -78,6 +78,18 @@ pub struct ConfigArgs {
     /// Public base URL of the gateway for payer page links (default http://LISTEN-ADDR).
     #[arg(long, env = "PAYGATE_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Base URL of the 3-D Secure Directory Server (e.g. http://127.0.0.1:7400); without it
+    /// an in-process simulator starts.
+    #[arg(long, env = "PAYGATE_THREE_DS_URL")]
+    pub three_ds_url: Option<String>,
+    /// Korean rule: KRW card payments at or above this amount run 3-D Secure under
+    /// request_three_d_secure=automatic when the card is enrolled (off by default).
+    #[arg(long, env = "PAYGATE_THREE_DS_REQUIRED_FROM_KRW")]
+    pub three_ds_required_from_krw: Option<i64>,
+    /// Seconds an intent waits in requires_action before it is canceled as abandoned
+    /// (default 3600).
+    #[arg(long, env = "PAYGATE_REQUIRES_ACTION_TTL_S")]
+    pub requires_action_ttl_s: Option<i64>,
     /// Fault injection: hold approved authorizations this long before committing (chaos tests).
     #[arg(long, env = "PAYGATE_FAULT_DELAY_AFTER_AUTH_MS", hide = true)]
     pub fault_delay_after_auth_ms: Option<u64>,
@@ -118,6 +130,15 @@ impl ConfigArgs {
         }
         if let Some(v) = &self.public_url {
             cfg.public_url = Some(v.clone());
+        }
+        if let Some(v) = &self.three_ds_url {
+            cfg.three_ds_url = Some(v.clone());
+        }
+        if let Some(v) = self.three_ds_required_from_krw {
+            cfg.three_ds_required_from_krw = Some(v);
+        }
+        if let Some(v) = self.requires_action_ttl_s {
+            cfg.requires_action_ttl_s = v;
         }
         if let Some(v) = self.fault_delay_after_auth_ms {
             cfg.fault_delay_after_auth_ms = v;

@@ -2,6 +2,7 @@
 //! load generator, in one binary.
 
 mod config;
+mod demo;
 mod keys;
 mod merchant;
 
@@ -16,7 +17,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// Where `paygate serve` keeps its in-process simulator's journal, under the data directory.
-const SIM_DIR: &str = "network-sim";
+use demo::SIM_DIR;
 
 /// mimalloc instead of glibc malloc: with glibc a quarter of the server's CPU under load was
 /// `malloc`/`free` (per-request JSON documents, HTTP buffers); see docs/BENCHMARKS.md.
@@ -276,34 +277,10 @@ async fn ledger_verify(db: DbArgs, json: bool) -> Result<(), String> {
     }
 }
 
-/// Starts the demo's card network in-process (journal under DATA_DIR/network-sim) when no
-/// `--network-addr` is given, and points the gateway at it; the gateway itself never starts
-/// or depends on a simulator.
-async fn in_process_network(
-    cfg: &mut paygate_gateway::config::Config,
-) -> Result<Option<paygate_sim_network::SimHandle>, String> {
-    if cfg.network_addr.is_some() {
-        return Ok(None);
-    }
-    let mut sim_cfg = paygate_sim_network::SimConfig::new(
-        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        cfg.data_dir.join(SIM_DIR),
-    );
-    sim_cfg.profile = cfg
-        .network_profile
-        .parse()
-        .map_err(|_| "network_profile must be ascii or binary".to_string())?;
-    let sim = paygate_sim_network::start(sim_cfg)
-        .await
-        .map_err(|e| format!("cannot start the network simulator: {e}"))?;
-    cfg.network_addr = Some(sim.local_addr().to_string());
-    Ok(Some(sim))
-}
-
 async fn serve(args: ConfigArgs) -> Result<(), String> {
     let mut cfg = args.config()?;
     let first_start = !cfg.data_dir.join("paygate.db").exists() && cfg.database_url.is_none();
-    let sim = in_process_network(&mut cfg).await?;
+    let demo = demo::start(&mut cfg).await?;
     let server = paygate_gateway::start(cfg.clone()).await?;
     let addr = server.addr;
     if first_start
@@ -328,17 +305,11 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
         println!("metrics on http://{m}/metrics");
     }
     println!("paygate listening on http://{addr}");
-    if let Some(sim) = &sim {
-        println!("card network simulator on {}", sim.local_addr());
-    }
+    demo.print();
     wait_for_signal().await;
     tracing::info!("shutting down: draining in-flight requests");
     server.shutdown().await;
-    if let Some(sim) = sim {
-        sim.shutdown()
-            .await
-            .map_err(|e| format!("network simulator shutdown: {e}"))?;
-    }
+    demo.shutdown().await?;
     Ok(())
 }
 

@@ -133,7 +133,7 @@ async fn sigterm_drains_in_flight_requests_then_exits_zero_and_no_pan_leaks_anyw
         proc: mut gw,
         key,
         base,
-        ..
+        data,
     } = serve_with_merchant(dir.path(), &[("PAYGATE_FAULT_DELAY_AFTER_AUTH_MS", "1500")]);
     let req = tokio::spawn({
         let base = base.clone();
@@ -154,6 +154,18 @@ async fn sigterm_drains_in_flight_requests_then_exits_zero_and_no_pan_leaks_anyw
     assert_eq!(pi["status"], "succeeded");
     let code = gw.child.wait().unwrap();
     assert!(code.success(), "exit status {code:?}");
+    // The demo's simulators share a CAVV key created on first start: 64 hex digits, 0600.
+    let cavv_key = std::path::Path::new(&data).join("sim-cavv.key");
+    let hex = std::fs::read_to_string(&cavv_key).unwrap();
+    assert_eq!(hex.trim().len(), 64);
+    assert!(hex.trim().bytes().all(|b| b.is_ascii_hexdigit()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&cavv_key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(std::path::Path::new(&data).join("3ds-sim").is_dir());
     // No full PAN in any file under the data dir, in the logs, or in responses.
     assert!(!pi.to_string().contains(PAN));
     let mut scanned = 0;

@@ -18,7 +18,7 @@ use crate::params::Params;
 use crate::params::typed::{
     Email, Expand, Flag, Id, Int, List, Metadata, OneOf, StatementDescriptor, Text, Words,
 };
-use attempt::{AttemptFields, ShippingForm, given, unsupported};
+use attempt::{AttemptFields, PaymentMethodOptionsForm, ShippingForm, given, unsupported};
 use paygate_ledger::Currency;
 use paygate_payments::CaptureMethod;
 use serde::Deserialize;
@@ -106,6 +106,7 @@ struct CreateForm {
     payment_method: Option<Id>,
     /// Read by the confirm flow, which names each card field in its errors.
     payment_method_data: Option<Value>,
+    payment_method_options: Option<PaymentMethodOptionsForm>,
     payment_method_types: Option<List>,
     receipt_email: Option<Email>,
     return_url: Option<Text<RETURN_URL_MAX_CHARS>>,
@@ -175,6 +176,7 @@ impl IntentCreate {
             setup_future_usage: f.setup_future_usage,
             shipping: f.shipping,
             use_stripe_sdk: f.use_stripe_sdk,
+            payment_method_options: f.payment_method_options,
         }
         .check()?;
         Ok(IntentCreate {
@@ -309,6 +311,7 @@ struct ConfirmForm {
     payment_method: Option<Id>,
     /// Read by the confirm flow, which names each card field in its errors.
     payment_method_data: Option<Value>,
+    payment_method_options: Option<PaymentMethodOptionsForm>,
     receipt_email: Option<Email>,
     return_url: Option<Text<RETURN_URL_MAX_CHARS>>,
     setup_future_usage: Option<Text<5000>>,
@@ -340,6 +343,7 @@ impl IntentConfirm {
             setup_future_usage: f.setup_future_usage,
             shipping: f.shipping,
             use_stripe_sdk: f.use_stripe_sdk,
+            payment_method_options: f.payment_method_options,
         }
         .check()?;
         Ok(IntentConfirm {

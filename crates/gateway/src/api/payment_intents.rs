@@ -10,7 +10,7 @@ use crate::error::{ApiError, ApiResult, GatewayError};
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::{new_id, random_base62};
 use crate::models::{ConfirmationMethod, PaymentIntent, from_value, to_value};
-use crate::records::{event, insert, update};
+use crate::records::{event, insert};
 use crate::render::{
     check_client_expand, check_client_secret, client_view, expand, list_envelope, list_request,
     public,
@@ -82,6 +82,8 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         return_url: None,
         error_on_requires_action: false,
         use_stripe_sdk: false,
+        request_three_d_secure: None,
+        three_ds: None,
     };
     attempt.apply(&mut pi);
     let scope = ctx.scope();
@@ -127,8 +129,9 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         pre,
         card,
         authentication: None,
+        three_d_secure: None,
     };
-    engine::authorize::authorize(&ctx.rc, &respond, cmd).await
+    crate::three_ds::confirm::confirm(&ctx.rc, &respond, cmd).await
 }
 
 pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
@@ -208,8 +211,15 @@ pub async fn update_pi(
         }
         let expands = u.expand;
         let doc = to_value(&pi);
+        // The tag and due time stay (an intent waiting for the payer still expires).
         let mut unit = WriteUnit {
-            ops: vec![update(&pi.id, row.version, &doc)],
+            ops: vec![paygate_store::Op::UpdateObject {
+                id: pi.id.clone(),
+                expected_version: row.version,
+                data: doc.clone(),
+                tag: row.tag.clone(),
+                due: row.due,
+            }],
         };
         if let Some(parent) = new_parent {
             unit.ops.push(paygate_store::Op::SetParent {
@@ -279,8 +289,9 @@ pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req:
             pre: Vec::new(),
             card,
             authentication: None,
+            three_d_secure: None,
         };
-        engine::authorize::authorize(&ctx.rc, &respond, cmd).await
+        crate::three_ds::confirm::confirm(&ctx.rc, &respond, cmd).await
     })
     .await
 }

@@ -35,6 +35,8 @@ pub struct Authorize {
     /// The cardholder's authentication (3-D Secure: ECI, CAVV, DS transaction id), relayed to
     /// the issuer with the authorization.
     pub authentication: Option<paygate_payments::Authentication>,
+    /// `payment_method_details.card.three_d_secure` of the charge, when 3-D Secure ran.
+    pub three_d_secure: Option<Value>,
 }
 
 struct AuthorizePhases {
@@ -42,6 +44,7 @@ struct AuthorizePhases {
     version: Option<i64>,
     pre: Vec<Op>,
     card: AuthCard,
+    three_d_secure: Option<Value>,
     money: Money,
     prepared: Option<PreparedAuthorization>,
     reference: ConnectorRef,
@@ -81,6 +84,7 @@ pub async fn authorize(
         version: cmd.version,
         pre: cmd.pre,
         card: cmd.card,
+        three_d_secure: cmd.three_d_secure,
         money,
         pi_version: 0,
         attempt_id: String::new(),
@@ -209,6 +213,9 @@ impl AuthorizePhases {
         let mut ch = approved_charge(
             &self.pi, &self.card, processor, &approval, self.money, rc.now,
         );
+        if let Some(tds) = &self.three_d_secure {
+            ch.payment_method_details["card"]["three_d_secure"] = tds.clone();
+        }
         let pi = &mut self.pi;
         pi.latest_charge = Some(ch.id.clone());
         let auto = pi.capture_method == CaptureMethod::Automatic;
@@ -260,7 +267,10 @@ impl AuthorizePhases {
         let key = rc.idempotency_key();
         let processor = rc.st.connector.counterparty();
         let card = &self.card;
-        let ch = failed_charge(&self.pi, card, processor, refusal.as_ref(), decline, rc.now);
+        let mut ch = failed_charge(&self.pi, card, processor, refusal.as_ref(), decline, rc.now);
+        if let Some(tds) = &self.three_d_secure {
+            ch.payment_method_details["card"]["three_d_secure"] = tds.clone();
+        }
         let mut err = ApiError::card(decline.code, Some(decline.decline_code), decline.message);
         if decline.code == "incorrect_cvc" {
             err.param = Some("cvc".into());

@@ -134,6 +134,8 @@ fn canceled(
     pi.cancellation_reason = cmd.reason;
     pi.amount_capturable = 0;
     pi.next_action = None;
+    // A 3-D Secure challenge still running ends here (its CAVV, if any, with it).
+    pi.three_ds = None;
     let pi_doc = to_value(&pi);
     let mut ops = vec![update(&pi.id, cmd.version, &pi_doc)];
     let mut ch_doc = None;

@@ -19,7 +19,12 @@ pub struct TestApp {
     pub merchant: String,
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
+    /// The 3-D Secure DS + ACS simulator, when started ([`TestApp::spawn_three_ds`]).
+    pub three_ds: Option<paygate_sim_threeds::Running>,
 }
+
+/// The CAVV key the test simulators share (test key, tests only).
+pub const TEST_CAVV_KEY: [u8; 32] = [0x5a; 32];
 
 pub const VISA: &str = "4242424242424242";
 
@@ -37,13 +42,43 @@ impl TestApp {
         f: impl FnOnce(&mut Config),
         clock: Arc<dyn paygate_payments::Clock>,
     ) -> TestApp {
+        Self::spawn_full(f, clock, false).await
+    }
+
+    /// A test app with the 3-D Secure simulator, as `paygate serve` runs the demo: the card
+    /// network verifies the CAVVs the ACS computes with the same key.
+    pub async fn spawn_three_ds(
+        f: impl FnOnce(&mut Config),
+        clock: Arc<dyn paygate_payments::Clock>,
+    ) -> TestApp {
+        Self::spawn_full(f, clock, true).await
+    }
+
+    async fn spawn_full(
+        f: impl FnOnce(&mut Config),
+        clock: Arc<dyn paygate_payments::Clock>,
+        with_three_ds: bool,
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
-        let sim = paygate_sim_network::start(SimConfig::new(
+        let mut sim_cfg = SimConfig::new(
             "127.0.0.1:0".parse().expect("address"),
             dir.path().join("network-sim"),
-        ))
-        .await
-        .expect("network simulator starts");
+        );
+        let mut three_ds = None;
+        if with_three_ds {
+            sim_cfg.cavv_key = Some(paygate_sim_network::CavvKey::new(TEST_CAVV_KEY));
+            let tds = paygate_sim_threeds::start(paygate_sim_threeds::Config::new(
+                "127.0.0.1:0".parse().expect("address"),
+                dir.path().join("3ds-sim"),
+                TEST_CAVV_KEY,
+            ))
+            .await
+            .expect("3-D Secure simulator starts");
+            three_ds = Some(tds);
+        }
+        let sim = paygate_sim_network::start(sim_cfg)
+            .await
+            .expect("network simulator starts");
         let mut cfg = Config {
             data_dir: dir.path().to_path_buf(),
             listen: "127.0.0.1:0".into(),
@@ -51,6 +86,7 @@ impl TestApp {
             network_timeout_ms: 1_500,
             settle_daily: false,
             network_addr: Some(sim.local_addr().to_string()),
+            three_ds_url: three_ds.as_ref().map(|t| t.base_url().to_string()),
             ..Config::default()
         };
         f(&mut cfg);
@@ -68,6 +104,7 @@ impl TestApp {
             merchant: m.id,
             client: reqwest::Client::new(),
             dir,
+            three_ds,
         }
     }
 

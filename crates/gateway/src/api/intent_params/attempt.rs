@@ -5,8 +5,8 @@
 
 use crate::api::Address;
 use crate::error::{ApiError, ApiResult};
-use crate::models::{PaymentIntent, PostalAddress, Shipping};
-use crate::params::typed::{Flag, Text};
+use crate::models::{PaymentIntent, PostalAddress, RequestThreeDSecure, Shipping};
+use crate::params::typed::{Flag, OneOf, Text, Words};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -20,6 +20,8 @@ pub struct AttemptOptions {
     pub shipping: Option<Shipping>,
     pub error_on_requires_action: Option<bool>,
     pub use_stripe_sdk: Option<bool>,
+    /// `payment_method_options[card][request_three_d_secure]`.
+    pub request_three_d_secure: Option<RequestThreeDSecure>,
 }
 
 impl AttemptOptions {
@@ -37,6 +39,9 @@ impl AttemptOptions {
         if let Some(b) = self.use_stripe_sdk {
             pi.use_stripe_sdk = b;
         }
+        if let Some(r) = self.request_three_d_secure {
+            pi.request_three_d_secure = Some(r);
+        }
     }
 }
 
@@ -49,6 +54,29 @@ pub(super) struct AttemptFields {
     pub(super) setup_future_usage: Option<Text<5000>>,
     pub(super) shipping: Option<ShippingForm>,
     pub(super) use_stripe_sdk: Option<Flag>,
+    pub(super) payment_method_options: Option<PaymentMethodOptionsForm>,
+}
+
+impl Words for RequestThreeDSecure {
+    const WORDS: &'static [(&'static str, RequestThreeDSecure)] = &[
+        ("automatic", RequestThreeDSecure::Automatic),
+        ("any", RequestThreeDSecure::Any),
+        ("challenge", RequestThreeDSecure::Challenge),
+    ];
+}
+
+/// `payment_method_options[...]`: only the card's options exist.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PaymentMethodOptionsForm {
+    card: Option<CardOptionsForm>,
+}
+
+/// `payment_method_options[card][...]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CardOptionsForm {
+    request_three_d_secure: Option<OneOf<RequestThreeDSecure>>,
 }
 
 impl AttemptFields {
@@ -76,6 +104,11 @@ impl AttemptFields {
             shipping: self.shipping.map(ShippingForm::check).transpose()?,
             error_on_requires_action: self.error_on_requires_action.map(|f| f.0),
             use_stripe_sdk: self.use_stripe_sdk.map(|f| f.0),
+            request_three_d_secure: self
+                .payment_method_options
+                .and_then(|o| o.card)
+                .and_then(|c| c.request_three_d_secure)
+                .map(|r| r.0),
         })
     }
 }
