@@ -207,47 +207,36 @@ impl std::fmt::Debug for Config {
                 None => REDACTED.to_string(),
             })
             .collect();
-        f.debug_struct("Config")
-            .field("data_dir", data_dir)
-            .field("database_url", &database_url.as_deref().map(redact_url))
-            .field("database_schema", database_schema)
-            .field("database_pool_size", database_pool_size)
-            .field("listen", listen)
-            .field("metrics_listen", metrics_listen)
-            .field("network_addr", network_addr)
-            .field("network_profile", network_profile)
-            .field("network_timeout_ms", network_timeout_ms)
-            .field("node_id", node_id)
+        let mut d = f.debug_struct("Config");
+        plain_fields!(
+            d;
+            data_dir, database_schema, database_pool_size, listen, metrics_listen, network_addr,
+            network_profile, network_timeout_ms, node_id, webhooks_allow_private,
+            webhook_retry_window_s, webhook_timeout_ms, default_fee_bps, default_fee_fixed_minor,
+            default_settle_days, attempt_stale_s, rate_limit_per_s, settle_daily,
+            sweep_interval_ms, fault_delay_after_auth_ms, public_url, three_ds_url,
+            three_ds_requestor_id, three_ds_acquirer_bin, three_ds_mcc,
+            three_ds_required_from_krw, requires_action_ttl_s,
+        );
+        let csrf_keys: Vec<&str> = pages_csrf_key.iter().map(|_| REDACTED).collect();
+        d.field("database_url", &database_url.as_deref().map(redact_url))
             .field("vault_keks", &keks)
             .field(
                 "fingerprint_key",
                 &fingerprint_key.as_ref().map(|_| REDACTED),
             )
-            .field("webhooks_allow_private", webhooks_allow_private)
-            .field("webhook_retry_window_s", webhook_retry_window_s)
-            .field("webhook_timeout_ms", webhook_timeout_ms)
-            .field("default_fee_bps", default_fee_bps)
-            .field("default_fee_fixed_minor", default_fee_fixed_minor)
-            .field("default_settle_days", default_settle_days)
-            .field("attempt_stale_s", attempt_stale_s)
-            .field("rate_limit_per_s", rate_limit_per_s)
-            .field("settle_daily", settle_daily)
-            .field("sweep_interval_ms", sweep_interval_ms)
-            .field("fault_delay_after_auth_ms", fault_delay_after_auth_ms)
-            .field(
-                "pages_csrf_key",
-                &pages_csrf_key.iter().map(|_| REDACTED).collect::<Vec<_>>(),
-            )
-            .field("public_url", public_url)
-            .field("three_ds_url", three_ds_url)
-            .field("three_ds_requestor_id", three_ds_requestor_id)
-            .field("three_ds_acquirer_bin", three_ds_acquirer_bin)
-            .field("three_ds_mcc", three_ds_mcc)
-            .field("three_ds_required_from_krw", three_ds_required_from_krw)
-            .field("requires_action_ttl_s", requires_action_ttl_s)
+            .field("pages_csrf_key", &csrf_keys)
             .finish()
     }
 }
+
+/// Adds fields that print as they are (nothing secret in them) to a `DebugStruct`.
+macro_rules! plain_fields {
+    ($d:ident; $($name:ident),* $(,)?) => {
+        $( $d.field(stringify!($name), $name); )*
+    };
+}
+use plain_fields;
 
 #[cfg(test)]
 mod tests {

@@ -32,6 +32,45 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
     if let Some(c) = &params.customer {
         load(&ctx, c, "customer", "customer").await?;
     }
+    let (pi, confirm, expands) = new_intent(params, ctx.now, ctx.caller.livemode);
+    let scope = ctx.scope();
+    let doc = to_value(&pi);
+    let key = ctx.idempotency_key();
+    let ops = vec![
+        insert(
+            &scope,
+            "payment_intent",
+            pi.customer.as_deref(),
+            &doc,
+            ctx.now,
+        ),
+        event(&scope, "payment_intent.created", &doc, key, ctx.now),
+    ];
+    if !confirm {
+        let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
+        return ctx.commit_ok(WriteUnit { ops }, body).await;
+    }
+    let pre = ops;
+    let card = crate::cards::confirm_card(&mut ctx, &pi).await?;
+    let respond = Responder::new(&ctx, expands);
+    let cmd = Authorize {
+        intent: pi,
+        version: None,
+        pre,
+        card,
+        authentication: None,
+        three_d_secure: None,
+    };
+    crate::three_ds::confirm::confirm(&ctx.rc, &respond, cmd).await
+}
+
+/// A new PaymentIntent from checked create parameters; also whether to confirm it now and the
+/// `expand[]` paths.
+fn new_intent(
+    params: IntentCreate,
+    now: i64,
+    livemode: bool,
+) -> (PaymentIntent, bool, Vec<String>) {
     let IntentCreate {
         amount,
         currency,
@@ -62,13 +101,13 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         cancellation_reason: None,
         capture_method,
         confirmation_method,
-        created: ctx.now,
+        created: now,
         currency: currency.code().to_string(),
         customer,
         description,
         last_payment_error: None,
         latest_charge: None,
-        livemode: ctx.caller.livemode,
+        livemode,
         metadata,
         next_action: None,
         payment_method: payment_method.clone(),
@@ -86,52 +125,7 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         three_ds: None,
     };
     attempt.apply(&mut pi);
-    let scope = ctx.scope();
-    let doc = to_value(&pi);
-    let created_event = event(
-        &scope,
-        "payment_intent.created",
-        &doc,
-        ctx.idempotency_key(),
-        ctx.now,
-    );
-    if !confirm {
-        let unit = WriteUnit {
-            ops: vec![
-                insert(
-                    &scope,
-                    "payment_intent",
-                    pi.customer.as_deref(),
-                    &doc,
-                    ctx.now,
-                ),
-                created_event,
-            ],
-        };
-        let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
-        return ctx.commit_ok(unit, body).await;
-    }
-    let pre = vec![
-        insert(
-            &scope,
-            "payment_intent",
-            pi.customer.as_deref(),
-            &doc,
-            ctx.now,
-        ),
-        created_event,
-    ];
-    let card = crate::cards::confirm_card(&mut ctx, &pi).await?;
-    let respond = Responder::new(&ctx, expands);
-    let cmd = Authorize {
-        intent: pi,
-        version: None,
-        pre,
-        card,
-        authentication: None,
-        three_d_secure: None,
-    };
-    crate::three_ds::confirm::confirm(&ctx.rc, &respond, cmd).await
+    (pi, confirm, expands)
 }
 
 pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
