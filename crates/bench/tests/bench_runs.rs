@@ -368,12 +368,13 @@ async fn open_loop_latency_includes_queueing_behind_a_slow_server() {
 async fn closed_loop_latency_against_a_slow_server_is_its_service_time() {
     let api = FakeApi::start(Behaviour::SlowPayments(Duration::from_millis(200))).await;
     let s = measure(&api.url, &["--concurrency", "1", "--duration", "500ms"]).await;
-    assert_eq!(s.payments, 3);
-    assert!(
-        (200.0..300.0).contains(&s.latency_ms.p50),
-        "p50 {}",
-        s.latency_ms.p50
-    );
+    // One worker waits for each answer: every payment the server saw was measured, and no
+    // measured latency is shorter than the 200 ms the server holds each one (an upper bound
+    // would be a statement about this machine's speed, not about the generator).
+    assert!(s.payments >= 1);
+    assert_eq!(s.payments, api.count(|s| &s.payments));
+    assert_eq!(s.latency_ms.count, s.payments);
+    assert!(s.latency_ms.p50 >= 200.0, "p50 {}", s.latency_ms.p50);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
