@@ -81,9 +81,10 @@ class Gateway:
         with urllib.request.urlopen(req, timeout=15) as r:
             return json.loads(r.read())
 
-    def intent(self, amount=12000, currency="krw", card=VISA):
-        """A PaymentIntent; confirmed with `card` unless card is None."""
-        form = {"amount": str(amount), "currency": currency}
+    def intent(self, amount=12000, currency="krw", card=VISA, extra=None):
+        """A PaymentIntent; confirmed with `card` unless card is None; `extra` adds form
+        fields (e.g. 3-D Secure options and `return_url`)."""
+        form = {"amount": str(amount), "currency": currency, **(extra or {})}
         if card is not None:
             form.update({
                 "confirm": "true",

@@ -72,7 +72,7 @@ pub struct ConfigArgs {
     #[arg(long, env = "PAYGATE_WEBHOOKS_ALLOW_PRIVATE")]
     pub webhooks_allow_private: Option<bool>,
     /// Payer pages' CSRF key (base64, ≥ 32 bytes), optionally `,previous-key` during a
-    /// rotation; required once live-mode keys exist (generated per process otherwise).
+    /// rotation; required once live-mode keys exist (test mode: DATA_DIR/pages-csrf.key).
     #[arg(long, env = "PAYGATE_PAGES_CSRF_KEY", value_delimiter = ',')]
     pub pages_csrf_key: Option<Vec<String>>,
     /// Public base URL of the gateway for payer page links (default http://LISTEN-ADDR).

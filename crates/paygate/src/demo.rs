@@ -4,6 +4,11 @@
 //! share the CAVV key of DATA_DIR/sim-cavv.key (created once, 0600, 64 hex digits): the ACS
 //! computes CAVVs with it and the issuer verifies them. The gateway never holds that key and
 //! never starts or depends on a simulator.
+//!
+//! A test-mode gateway with no `pages_csrf_key` configured keeps the payer pages' CSRF key in
+//! DATA_DIR/pages-csrf.key (created once, 0600, base64 of 32 bytes), so a payer coming back
+//! from the issuer's page after a restart still passes the CSRF check. Live mode never reads
+//! it: there the key must be configured (the gateway refuses to start otherwise).
 
 use paygate_gateway::config::Config;
 use std::net::SocketAddr;
@@ -15,6 +20,10 @@ pub const SIM_DIR: &str = "network-sim";
 pub const THREE_DS_SIM_DIR: &str = "3ds-sim";
 /// The CAVV key file under the data dir.
 pub const CAVV_KEY_FILE: &str = "sim-cavv.key";
+/// The test-mode payer pages' CSRF key file under the data dir.
+pub const PAGES_CSRF_KEY_FILE: &str = "pages-csrf.key";
+/// Bytes of a generated payer pages' CSRF key.
+const PAGES_CSRF_KEY_BYTES: usize = 32;
 
 /// The simulators this process started.
 pub struct Demo {
@@ -92,19 +101,70 @@ impl Demo {
     }
 }
 
+/// Gives a test-mode gateway without a configured `pages_csrf_key` the key of
+/// DATA_DIR/pages-csrf.key. Leaves `cfg` alone when a key is configured or a live-mode API key
+/// exists (the gateway then requires a configured key and says so).
+pub async fn pages_csrf_key(cfg: &mut Config) -> Result<(), String> {
+    if !cfg.pages_csrf_key.is_empty() {
+        return Ok(());
+    }
+    let store = paygate_gateway::open_store(cfg).await?;
+    let live = paygate_gateway::pages::live_keys_exist(&store).await;
+    store.close().await;
+    if live? {
+        return Ok(());
+    }
+    cfg.pages_csrf_key = vec![read_pages_csrf_key(&cfg.data_dir)?];
+    Ok(())
+}
+
+/// DATA_DIR/pages-csrf.key, created on first start (32 random bytes in base64, the format of
+/// `--pages-csrf-key`, readable by this user only).
+fn read_pages_csrf_key(data_dir: &Path) -> Result<String, String> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let path = data_dir.join(PAGES_CSRF_KEY_FILE);
+    create_once(data_dir, &path, "payer pages' CSRF key", |key| {
+        format!("{}\n", b64.encode(key))
+    })?;
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let key = text.trim();
+    match b64.decode(key) {
+        Ok(bytes) if bytes.len() >= PAGES_CSRF_KEY_BYTES => Ok(key.to_string()),
+        _ => Err(format!(
+            "{} must hold base64 of at least {PAGES_CSRF_KEY_BYTES} bytes",
+            path.display()
+        )),
+    }
+}
+
 /// The simulators' CAVV key: DATA_DIR/sim-cavv.key, created on first start (32 random bytes
 /// as 64 hex digits, readable by this user only).
 fn cavv_key(data_dir: &Path) -> Result<[u8; 32], String> {
     let path = data_dir.join(CAVV_KEY_FILE);
-    if !path.exists() {
-        std::fs::create_dir_all(data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
-        let mut key = [0u8; 32];
-        getrandom::fill(&mut key).map_err(|e| format!("random CAVV key: {e}"))?;
+    create_once(data_dir, &path, "simulators' CAVV key", |key| {
         let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-        write_private(&path, &format!("{hex}\n"))?;
-        tracing::info!(path = %path.display(), "generated the simulators' CAVV key");
-    }
+        format!("{hex}\n")
+    })?;
     paygate_sim_kit::key_file::read_key32(&path, "sim-cavv.key").map_err(|e| e.to_string())
+}
+
+/// Writes 32 random bytes, as `encode` spells them, to `path` unless it exists (0600).
+fn create_once(
+    data_dir: &Path,
+    path: &Path,
+    what: &str,
+    encode: impl FnOnce(&[u8; 32]) -> String,
+) -> Result<(), String> {
+    if path.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| format!("random {what}: {e}"))?;
+    write_private(path, &encode(&key))?;
+    tracing::info!(path = %path.display(), "generated the {what}");
+    Ok(())
 }
 
 fn write_private(path: &Path, text: &str) -> Result<(), String> {

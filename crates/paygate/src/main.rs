@@ -280,6 +280,7 @@ async fn ledger_verify(db: DbArgs, json: bool) -> Result<(), String> {
 async fn serve(args: ConfigArgs) -> Result<(), String> {
     let mut cfg = args.config()?;
     let first_start = !cfg.data_dir.join("paygate.db").exists() && cfg.database_url.is_none();
+    demo::pages_csrf_key(&mut cfg).await?;
     let demo = demo::start(&mut cfg).await?;
     let server = paygate_gateway::start(cfg.clone()).await?;
     let addr = server.addr;

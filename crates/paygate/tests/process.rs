@@ -155,17 +155,36 @@ async fn sigterm_drains_in_flight_requests_then_exits_zero_and_no_pan_leaks_anyw
     let code = gw.child.wait().unwrap();
     assert!(code.success(), "exit status {code:?}");
     // The demo's simulators share a CAVV key created on first start: 64 hex digits, 0600.
-    let cavv_key = std::path::Path::new(&data).join("sim-cavv.key");
-    let hex = std::fs::read_to_string(&cavv_key).unwrap();
+    let hex = private_file(&data, "sim-cavv.key");
     assert_eq!(hex.trim().len(), 64);
     assert!(hex.trim().bytes().all(|b| b.is_ascii_hexdigit()));
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&cavv_key).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
-    }
     assert!(std::path::Path::new(&data).join("3ds-sim").is_dir());
+    // Test mode without --pages-csrf-key: the payer pages' key is kept in the data dir
+    // (base64 of 32 bytes, 0600) instead of one generated per process ...
+    let csrf = private_file(&data, "pages-csrf.key");
+    assert_eq!(csrf.trim().len(), 44, "base64 of 32 bytes");
+    let log = std::fs::read_to_string(&gw.log).unwrap();
+    assert!(!log.contains("generated one for this process"), "{log}");
+    // ... and a restart reads it unchanged, so forms rendered before it still post back.
+    let listen = format!("127.0.0.1:{}", free_port());
+    let gw2 = spawn(
+        &[
+            "serve",
+            "--data-dir",
+            &data,
+            "--listen",
+            &listen,
+            "--metrics-listen",
+            "127.0.0.1:0",
+        ],
+        &[],
+        &dir.path().join("gw2.log"),
+        "listening on",
+    );
+    assert_eq!(private_file(&data, "pages-csrf.key"), csrf);
+    let log = std::fs::read_to_string(&gw2.log).unwrap();
+    assert!(!log.contains("generated one for this process"), "{log}");
+    drop(gw2);
     // No full PAN in any file under the data dir, in the logs, or in responses.
     assert!(!pi.to_string().contains(PAN));
     let mut scanned = 0;
@@ -189,6 +208,40 @@ async fn sigterm_drains_in_flight_requests_then_exits_zero_and_no_pan_leaks_anyw
     );
 }
 
+/// The text of DATA_DIR/`name`, checked to be readable by its owner only.
+fn private_file(data: &str, name: &str) -> String {
+    let path = std::path::Path::new(data).join(name);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", path.display());
+    }
+    std::fs::read_to_string(&path).unwrap()
+}
+
+/// Runs `paygate serve` on `data`, which is expected to refuse to start; returns its output.
+fn serve_until_exit(data: &str) -> String {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--data-dir", data, "--listen", "127.0.0.1:0"])
+        .args(["--metrics-listen", "off"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t0.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("paygate serve started instead of refusing to");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+}
+
 #[test]
 fn operator_cli_creates_merchants_keys_and_verifies_the_ledger() {
     let dir = tempfile::tempdir().unwrap();
@@ -209,6 +262,10 @@ fn operator_cli_creates_merchants_keys_and_verifies_the_ledger() {
     assert!(ok, "{out}");
     let v: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
     assert!(v["key"].as_str().unwrap().starts_with("sk_live_"));
+    // With a live-mode key the payer pages' key must be configured: no file stands in for it.
+    let out = serve_until_exit(d);
+    assert!(out.contains("pages_csrf_key is required"), "{out}");
+    assert!(!dir.path().join("pages-csrf.key").exists());
     let (ok, out) = cli(&[
         "keys",
         "revoke",
