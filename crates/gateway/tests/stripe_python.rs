@@ -64,9 +64,11 @@ async fn run_python(py: &Path, script: &Path, args: &[&str]) -> String {
     tokio::task::spawn_blocking(move || run_bounded(&py, &script, &args))
         .await
         .expect("python runner")
+        .unwrap_or_else(|failure| panic!("{failure}"))
 }
 
-fn run_bounded(py: &Path, script: &Path, args: &[String]) -> String {
+/// Runs the script, killed after [`SCRIPT_LIMIT`]; its stdout, or why it failed with its output.
+fn run_bounded(py: &Path, script: &Path, args: &[String]) -> Result<String, String> {
     let logs = tempfile::tempdir().expect("tempdir");
     let (out_path, err_path) = (logs.path().join("stdout"), logs.path().join("stderr"));
     let mut child = Command::new(py)
@@ -91,12 +93,15 @@ fn run_bounded(py: &Path, script: &Path, args: &[String]) -> String {
     let stdout = std::fs::read_to_string(&out_path).unwrap_or_default();
     let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
     match status {
-        Some(s) if s.success() => stdout,
-        Some(s) => panic!("{} failed ({s}):\n{stdout}\n{stderr}", script.display()),
-        None => panic!(
+        Some(s) if s.success() => Ok(stdout),
+        Some(s) => Err(format!(
+            "{} failed ({s}):\n{stdout}\n{stderr}",
+            script.display()
+        )),
+        None => Err(format!(
             "{} killed after {SCRIPT_LIMIT:?}:\n{stdout}\n{stderr}",
             script.display()
-        ),
+        )),
     }
 }
 
