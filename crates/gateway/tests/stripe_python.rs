@@ -2,7 +2,8 @@
 //! existing code works by changing the API base and the key.
 //!
 //! The test makes its own venv (`pip install stripe==16.1.0`) under the target dir. Without
-//! python3 it fails, unless `PAYGATE_SKIP_PYTHON=1`.
+//! python3 it fails, unless `PAYGATE_SKIP_PYTHON=1`. Longer scripts live in
+//! `tests/data/stripe_python/`.
 
 mod support;
 
@@ -10,10 +11,10 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use axum::routing::post;
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use support::TestApp;
 
 const STRIPE_VERSION: &str = "16.1.0";
@@ -50,6 +51,64 @@ fn venv() -> Option<PathBuf> {
         std::fs::write(&marker, b"ok").unwrap();
     }
     Some(py)
+}
+
+/// How long one script may run before it is killed (a hung request must not hang the suite).
+const SCRIPT_LIMIT: Duration = Duration::from_secs(30);
+
+/// Runs `script` with the venv's python (off the async runtime); fails the test with the
+/// script's output unless it exits with 0. Returns its stdout.
+async fn run_python(py: &Path, script: &Path, args: &[&str]) -> String {
+    let (py, script) = (py.to_path_buf(), script.to_path_buf());
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || run_bounded(&py, &script, &args))
+        .await
+        .expect("python runner")
+        .unwrap_or_else(|failure| panic!("{failure}"))
+}
+
+/// Runs the script, killed after [`SCRIPT_LIMIT`]; its stdout, or why it failed with its output.
+fn run_bounded(py: &Path, script: &Path, args: &[String]) -> Result<String, String> {
+    let logs = tempfile::tempdir().expect("tempdir");
+    let (out_path, err_path) = (logs.path().join("stdout"), logs.path().join("stderr"));
+    let mut child = Command::new(py)
+        .arg(script)
+        .args(args)
+        .stdout(Stdio::from(std::fs::File::create(&out_path).unwrap()))
+        .stderr(Stdio::from(std::fs::File::create(&err_path).unwrap()))
+        .spawn()
+        .expect("python starts");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("python waits") {
+            break Some(status);
+        }
+        if started.elapsed() > SCRIPT_LIMIT {
+            child.kill().expect("python killed");
+            child.wait().expect("python reaped");
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stdout = std::fs::read_to_string(&out_path).unwrap_or_default();
+    let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
+    match status {
+        Some(s) if s.success() => Ok(stdout),
+        Some(s) => Err(format!(
+            "{} failed ({s}):\n{stdout}\n{stderr}",
+            script.display()
+        )),
+        None => Err(format!(
+            "{} killed after {SCRIPT_LIMIT:?}:\n{stdout}\n{stderr}",
+            script.display()
+        )),
+    }
+}
+
+/// The last line a script printed, as JSON.
+fn last_json(stdout: &str) -> serde_json::Value {
+    let line = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {stdout}"))
 }
 
 const SCRIPT: &str = r#"
@@ -129,28 +188,8 @@ async fn the_official_stripe_python_library_works_against_paygate() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("flow.py");
     std::fs::write(&script, SCRIPT).unwrap();
-    let (py2, base, key, url) = (
-        py.clone(),
-        app.base.clone(),
-        app.key.clone(),
-        hook_url.clone(),
-    );
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(py2)
-            .arg(script)
-            .args([&base, &key, &url])
-            .output()
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "stripe-python failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let stdout = run_python(&py, &script, &[&app.base, &app.key, &hook_url]).await;
+    let v = last_json(&stdout);
     assert_eq!(v["auto_status"], "succeeded");
     assert_eq!(
         v["decline"],
@@ -189,19 +228,18 @@ async fn the_official_stripe_python_library_works_against_paygate() {
     std::fs::write(dir.path().join("body"), &body).unwrap();
     std::fs::write(dir.path().join("sig"), &sig).unwrap();
     std::fs::write(dir.path().join("verify.py"), VERIFY).unwrap();
-    let out = Command::new(&py)
-        .arg(dir.path().join("verify.py"))
-        .arg(dir.path().join("body"))
-        .arg(dir.path().join("sig"))
-        .arg(v["whsec"].as_str().unwrap())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let whsec = v["whsec"].as_str().unwrap();
+    let (body_path, sig_path) = (dir.path().join("body"), dir.path().join("sig"));
+    let text = run_python(
+        &py,
+        &dir.path().join("verify.py"),
+        &[
+            body_path.to_str().unwrap(),
+            sig_path.to_str().unwrap(),
+            whsec,
+        ],
+    )
+    .await;
     assert!(
         text.contains(&format!(
             "payment_intent.succeeded {}",
@@ -210,4 +248,43 @@ async fn the_official_stripe_python_library_works_against_paygate() {
         "{text}"
     );
     assert!(text.contains("wrong secret refused"), "{text}");
+}
+
+/// 안심클릭 with the `stripe` library for the merchant and urllib as the payer's browser:
+/// a passed challenge, a frictionless authentication and a failed challenge
+/// (`tests/data/stripe_python/three_ds.py` checks each step and raises on any mismatch).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stripe_python_drives_3ds_challenge_frictionless_and_failure() {
+    let Some(py) = venv() else { return };
+    let app = TestApp::spawn_three_ds(|_| {}, Arc::new(paygate_payments::SystemClock)).await;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/stripe_python/three_ds.py");
+    let stdout = run_python(&py, &script, &[&app.base, &app.key]).await;
+    let v = last_json(&stdout);
+
+    // What the script saw through the library, checked again through the API.
+    for (case, status, outcome) in [
+        ("challenge", "succeeded", "authenticated"),
+        ("frictionless", "succeeded", "authenticated"),
+        (
+            "failed",
+            "requires_payment_method",
+            "payment_intent_authentication_failure",
+        ),
+    ] {
+        let id = v[case][0].as_str().unwrap_or_else(|| panic!("{case}: {v}"));
+        assert_eq!(v[case][1], status, "{case}: {v}");
+        assert_eq!(v[case][2], outcome, "{case}: {v}");
+        let (_, pi) = app
+            .get(&format!("/v1/payment_intents/{id}?expand[]=latest_charge"))
+            .await;
+        assert_eq!(pi["status"], status, "{pi}");
+    }
+    assert_eq!(v["challenge"][3], "challenge", "{v}");
+    assert_eq!(v["frictionless"][3], "frictionless", "{v}");
+    let (_, charges) = app.get("/v1/charges?limit=10").await;
+    let charges = charges["data"].as_array().expect("charges").len();
+    assert_eq!(
+        charges, 2,
+        "the failed authentication sent no authorization"
+    );
 }
