@@ -164,7 +164,9 @@ fn private_database_file(dir: &Path) -> Result<std::path::PathBuf, String> {
     Ok(db)
 }
 
-fn write_private(path: &Path, text: &str) -> Result<(), String> {
+/// Writes a new file readable by its owner only (0600), refusing to overwrite one: for keys
+/// and other secrets paygate generates on first start.
+pub fn write_private(path: &Path, text: &str) -> Result<(), String> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
@@ -176,7 +178,8 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
     let mut f = opts
         .open(path)
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    f.write_all(text.as_bytes()).map_err(|e| e.to_string())
+    f.write_all(text.as_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// A running gateway.

@@ -162,23 +162,7 @@ fn create_once(
     std::fs::create_dir_all(data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
     let mut key = [0u8; 32];
     getrandom::fill(&mut key).map_err(|e| format!("random {what}: {e}"))?;
-    write_private(path, &encode(&key))?;
+    paygate_gateway::write_private(path, &encode(&key))?;
     tracing::info!(path = %path.display(), "generated the {what}");
     Ok(())
-}
-
-fn write_private(path: &Path, text: &str) -> Result<(), String> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    f.write_all(text.as_bytes())
-        .map_err(|e| format!("{}: {e}", path.display()))
 }
