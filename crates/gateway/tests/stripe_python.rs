@@ -19,11 +19,16 @@ use support::TestApp;
 
 const STRIPE_VERSION: &str = "16.1.0";
 
+/// Serializes the venv's creation: the tests of this file run in parallel threads and would
+/// otherwise race to create the same directory.
+static VENV: Mutex<()> = Mutex::new(());
+
 fn venv() -> Option<PathBuf> {
     if std::env::var("PAYGATE_SKIP_PYTHON").as_deref() == Ok("1") {
         eprintln!("skipped: PAYGATE_SKIP_PYTHON=1");
         return None;
     }
+    let _creating = VENV.lock().unwrap_or_else(|p| p.into_inner());
     let dir =
         PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("stripe-venv-{STRIPE_VERSION}"));
     let py = dir.join("bin/python");
