@@ -10,7 +10,8 @@ use reqwest::StatusCode;
 use std::sync::Arc;
 use support::TestApp;
 use three_ds_support::{
-    RETURN_URL, browser, challenge, charge_count, intent, journal_of, open_next_action, pay, submit,
+    RETURN_URL, acs_journal, acs_page, browser, challenge, charge_count, intent, journal_of,
+    open_next_action, pay, post_rreq, submit,
 };
 
 const CHALLENGE: &str = "4000000000003220";
@@ -382,23 +383,7 @@ async fn a_challenge_canceled_by_the_merchant_cannot_be_completed() {
 #[tokio::test]
 async fn the_rreq_endpoint_answers_erro_to_what_it_cannot_accept() {
     let app = app().await;
-    let url = format!("{}/pay/3ds/rreq", app.base);
-    let post = |body: String| {
-        let c = app.client.clone();
-        let url = url.clone();
-        async move {
-            let r = c
-                .post(url)
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), StatusCode::OK);
-            r.json::<serde_json::Value>().await.unwrap()
-        }
-    };
-    let erro = post("not json".into()).await;
+    let erro = post_rreq(&app, "not json".into()).await;
     assert_eq!(erro["messageType"], "Erro", "{erro}");
     // A well-formed RReq naming no transaction of ours (a forged result): Erro 301.
     let forged = serde_json::json!({
@@ -410,7 +395,29 @@ async fn the_rreq_endpoint_answers_erro_to_what_it_cannot_accept() {
         "authenticationValue": "AAAAAAAAAAAAAAAAAAAAAAAAAAA=",
         "authenticationType": "01", "interactionCounter": "01"
     });
-    let erro = post(forged.to_string()).await;
+    let erro = post_rreq(&app, forged.to_string()).await;
     assert_eq!(erro["messageType"], "Erro", "{erro}");
     assert_eq!(erro["errorCode"], "301", "{erro}");
+}
+
+#[tokio::test]
+async fn the_acs_shows_the_merchants_name_or_the_intents_statement_descriptor() {
+    let app = app().await;
+    let b = browser();
+    let (_, pi) = pay(&app, CHALLENGE, None, 10_000).await;
+    let page = acs_page(&b, &open_next_action(&b, &pi).await).await;
+    assert!(page.body.contains("Test shop"), "{}", page.body);
+    assert!(!page.body.contains("paygate merchant"), "{}", page.body);
+    // Stripe's rule: the statement descriptor, when the intent has one, is what the
+    // cardholder sees.
+    let (_, pi) = pay_with(&app, CHALLENGE, &[("statement_descriptor", "SEOUL COFFEE")]).await;
+    assert_eq!(pi["status"], "requires_action", "{pi}");
+    let page = acs_page(&b, &open_next_action(&b, &pi).await).await;
+    assert!(page.body.contains("SEOUL COFFEE"), "{}", page.body);
+    assert!(!page.body.contains("Test shop"), "{}", page.body);
+    let names: Vec<_> = acs_journal(&app)
+        .into_iter()
+        .map(|e| e.merchant_name)
+        .collect();
+    assert_eq!(names, ["Test shop", "SEOUL COFFEE"]);
 }

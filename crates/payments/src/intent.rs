@@ -7,6 +7,7 @@
 //! requires_confirmation ───┘                ▲        ├─▶ requires_capture ─ capture ─▶ processing ─▶ succeeded
 //!                                           │        ├─▶ requires_action ─ resume ─┘
 //!                                           │        └─▶ requires_payment_method  (declined, failed)
+//! requires_action ─ confirm ─▶ (starts over: the payer's pending action is abandoned)
 //! any of the first four, and requires_capture ─ cancel ─▶ canceled
 //! ```
 //!
@@ -16,7 +17,7 @@
 //! | update customer, receipt email      | ✓   | ✓  | ✓  | ✓          | ✓    |           |          |
 //! | update amount or currency           | ✓   | ✓  | ✓  |            |      |           |          |
 //! | update payment method               | ✓   | ✓  | ✓  |            |      |           |          |
-//! | confirm                             | ✓   | ✓  |    |            |      |           |          |
+//! | confirm                             | ✓   | ✓  | ✓  |            |      |           |          |
 //! | resume (after the payer's action)   |     |    | ✓  |            |      |           |          |
 //! | capture                             |     |    |    |            | ✓    |           |          |
 //! | cancel                              | ✓   | ✓  | ✓  |            | ✓    |           |          |
@@ -163,7 +164,11 @@ pub fn allowed(status: PaymentIntentStatus, op: IntentOp) -> bool {
             status,
             S::RequiresPaymentMethod | S::RequiresConfirmation | S::RequiresAction
         ),
-        O::Confirm => matches!(status, S::RequiresPaymentMethod | S::RequiresConfirmation),
+        // In `requires_action` a confirm starts over (Stripe's): the pending action is dropped.
+        O::Confirm => matches!(
+            status,
+            S::RequiresPaymentMethod | S::RequiresConfirmation | S::RequiresAction
+        ),
         O::Resume => status == S::RequiresAction,
         O::Capture => status == S::RequiresCapture,
         O::Cancel => matches!(
@@ -208,7 +213,7 @@ mod tests {
                 O::UpdatePaymentMethod,
                 [true, true, true, false, false, false, false],
             ),
-            (O::Confirm, [true, true, false, false, false, false, false]),
+            (O::Confirm, [true, true, true, false, false, false, false]),
             (O::Resume, [false, false, true, false, false, false, false]),
             (O::Capture, [false, false, false, false, true, false, false]),
             (O::Cancel, [true, true, true, false, true, false, false]),

@@ -27,8 +27,6 @@ pub struct Requestor {
     pub server_url: String,
     /// `acquirerBIN`, digits.
     pub acquirer_bin: String,
-    /// `merchantName`.
-    pub merchant_name: String,
     /// `merchantCountryCode`, ISO 3166-1 numeric (410 = Korea).
     pub merchant_country_numeric: u16,
     /// `mcc`, 4 digits.
@@ -91,6 +89,21 @@ pub struct AuthenticationRequest<'a> {
     pub notification_url: &'a str,
     /// `acquirerMerchantID`: the merchant's id at the acquirer, 1..=35 characters.
     pub acquirer_merchant_id: &'a str,
+    /// `merchantName`: the name the ACS shows the cardholder, 1..=40 characters (see
+    /// [`merchant_name`]).
+    pub merchant_name: &'a str,
+}
+
+/// Most characters of `merchantName` (EMV 3DS 2.2.0, Table A.1).
+pub const MERCHANT_NAME_MAX: usize = 40;
+
+/// `name` as a `merchantName`: control characters dropped, cut to [`MERCHANT_NAME_MAX`]
+/// characters.
+pub fn merchant_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_control())
+        .take(MERCHANT_NAME_MAX)
+        .collect()
 }
 
 pub(crate) fn invalid(field: &'static str, rule: &'static str) -> Error {
@@ -110,7 +123,7 @@ pub(crate) fn http_url(v: &str) -> bool {
 }
 
 pub(crate) fn check_requestor(r: &Requestor) -> Result<(), Error> {
-    let checks: [(bool, &'static str, &'static str); 10] = [
+    let checks: [(bool, &'static str, &'static str); 9] = [
         (
             text(&r.requestor_id, 1..=35),
             "requestor_id",
@@ -142,11 +155,6 @@ pub(crate) fn check_requestor(r: &Requestor) -> Result<(), Error> {
             "must be 1..=11 digits",
         ),
         (
-            text(&r.merchant_name, 1..=40),
-            "merchant_name",
-            "must be 1..=40 characters",
-        ),
-        (
             (1..=999).contains(&r.merchant_country_numeric),
             "merchant_country_numeric",
             "must be in 1..=999",
@@ -166,7 +174,7 @@ pub(crate) fn check_requestor(r: &Requestor) -> Result<(), Error> {
 
 pub(crate) fn check_request(req: &AuthenticationRequest<'_>) -> Result<(), Error> {
     let b = req.browser;
-    let checks: [(bool, &'static str, &'static str); 11] = [
+    let checks: [(bool, &'static str, &'static str); 12] = [
         (
             req.three_ds_server_trans_id.get_version_num() == 4,
             "three_ds_server_trans_id",
@@ -181,6 +189,11 @@ pub(crate) fn check_request(req: &AuthenticationRequest<'_>) -> Result<(), Error
             http_url(req.notification_url),
             "notification_url",
             "must be an http(s) URL",
+        ),
+        (
+            text(req.merchant_name, 1..=MERCHANT_NAME_MAX),
+            "merchant_name",
+            "must be 1..=40 characters",
         ),
         (
             text(req.acquirer_merchant_id, 1..=35),

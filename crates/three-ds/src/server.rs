@@ -169,7 +169,7 @@ impl ThreeDsServer {
             purchase_date,
             acquirer_bin: r.acquirer_bin.clone(),
             acquirer_merchant_id: req.acquirer_merchant_id.to_owned(),
-            merchant_name: r.merchant_name.clone(),
+            merchant_name: req.merchant_name.to_owned(),
             mcc: r.mcc.clone(),
             merchant_country_code: format!("{:03}", r.merchant_country_numeric),
             notification_url: req.notification_url.to_owned(),

@@ -39,6 +39,7 @@ async fn authenticate(
         browser: &browser,
         notification_url: &notification_url,
         acquirer_merchant_id: "acct_1",
+        merchant_name: "Seoul Coffee",
     };
     (server.authenticate(&req).await, id)
 }
@@ -301,6 +302,7 @@ async fn an_invalid_request_value_is_refused_before_anything_is_sent() {
         browser: &good_browser,
         notification_url: "http://127.0.0.1:8080/n",
         acquirer_merchant_id: "acct_1",
+        merchant_name: "Seoul Coffee",
     };
     let cases = [
         (
@@ -330,6 +332,13 @@ async fn an_invalid_request_value_is_refused_before_anything_is_sent() {
                 ..good.clone()
             },
             "notification_url",
+        ),
+        (
+            AuthenticationRequest {
+                merchant_name: "",
+                ..good.clone()
+            },
+            "merchant_name",
         ),
     ];
     for (req, field) in cases {

@@ -129,6 +129,7 @@ fn canceled(
     now: i64,
 ) -> (Vec<Op>, Answer) {
     let mut pi = cmd.intent;
+    let finish = crate::three_ds::finish_transaction(&pi);
     pi.status = Status::Canceled;
     pi.canceled_at = Some(now);
     pi.cancellation_reason = cmd.reason;
@@ -138,6 +139,7 @@ fn canceled(
     pi.three_ds = None;
     let pi_doc = to_value(&pi);
     let mut ops = vec![update(&pi.id, cmd.version, &pi_doc)];
+    ops.extend(finish);
     let mut ch_doc = None;
     if let Some((version, ch)) = charge {
         let doc = to_value(&ch);

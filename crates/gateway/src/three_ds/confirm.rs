@@ -27,6 +27,13 @@ pub async fn confirm(
     respond: &dyn Respond,
     mut cmd: Authorize,
 ) -> ApiResult<Value> {
+    // A confirm of an intent waiting for the payer starts over (Stripe's): the challenge in
+    // progress is abandoned in the commit of this confirm, whatever it ends in.
+    if let Some(finish) = super::finish_transaction(&cmd.intent) {
+        cmd.pre.push(finish);
+        cmd.intent.three_ds = None;
+        cmd.intent.next_action = None;
+    }
     let Some(server) = rc.st.three_ds.clone() else {
         return authorize(rc, respond, cmd).await;
     };
@@ -99,6 +106,7 @@ async fn send_areq(
         .pages
         .url(&format!("/pay/3ds/{}/complete", cmd.intent.id));
     let merchant_id: String = rc.merchant.id.chars().take(35).collect();
+    let merchant_name = super::merchant_name(&cmd.intent, &rc.merchant);
     let browser = browser_info();
     let req = AuthenticationRequest {
         three_ds_server_trans_id: uuid::Uuid::new_v4(),
@@ -111,6 +119,7 @@ async fn send_areq(
         browser: &browser,
         notification_url: &notification_url,
         acquirer_merchant_id: &merchant_id,
+        merchant_name: &merchant_name,
     };
     match server.authenticate(&req).await {
         Ok(s) => s,

@@ -30,6 +30,7 @@ pub async fn sweep(st: &AppState) -> Result<usize, String> {
         let mut ops: Vec<Op> = Vec::new();
         let abandoned = pi.status == Status::RequiresAction;
         if abandoned {
+            ops.extend(super::finish_transaction(&pi));
             pi.status = Status::Canceled;
             pi.cancellation_reason = Some("abandoned".into());
             pi.canceled_at = Some(now);

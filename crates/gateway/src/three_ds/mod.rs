@@ -6,7 +6,8 @@
 //! The protocol itself (messages, validation, card ranges) is `paygate-three-ds`; this module
 //! only ties it to PaymentIntents. A challenge in progress lives in the intent's internal
 //! `_three_ds` field (never rendered), found again from the RReq through a small
-//! `three_ds_transaction` object named after the `threeDSServerTransID`.
+//! `three_ds_transaction` object named after the `threeDSServerTransID`, marked finished
+//! ([`finish_transaction`]) when the authentication ends.
 
 pub mod confirm;
 pub mod decide;
@@ -15,7 +16,10 @@ pub mod pages;
 pub mod resume;
 
 use crate::config::Config;
+use crate::models::PaymentIntent;
 use crate::pages::PageSettings;
+use paygate_payments::PaymentIntentStatus;
+use paygate_store::{MerchantRow, Op};
 use paygate_three_ds::{Outcome, Requestor, ThreeDsServer, Timeouts, TransStatus};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -35,6 +39,43 @@ pub fn transaction_object_id(three_ds_server_trans_id: uuid::Uuid) -> String {
     format!("3dstx_{}", three_ds_server_trans_id.simple())
 }
 
+/// The `merchantName` of an AReq for `pi` of `merchant`: the intent's statement descriptor
+/// when it has one (as Stripe shows it to the cardholder), else the merchant's name, cut to
+/// the EMV 3DS limit of 40 characters.
+pub fn merchant_name(pi: &PaymentIntent, merchant: &MerchantRow) -> String {
+    let descriptor = pi.statement_descriptor.as_deref().map(str::trim);
+    let name = match descriptor {
+        Some(d) if !d.is_empty() => d,
+        _ => merchant.name.trim(),
+    };
+    let name = paygate_three_ds::merchant_name(name);
+    if name.is_empty() {
+        // A merchant without a name: the ACS still shows something true.
+        return "paygate".into();
+    }
+    name
+}
+
+/// The lookup of `pi`'s challenge in progress is marked finished, in the commit that ends the
+/// authentication (resume, failure, expiry, cancel, a new confirm): an RReq for it is then
+/// answered Erro 301 like any unknown transaction. `None` when `pi` waits for no challenge.
+pub fn finish_transaction(pi: &PaymentIntent) -> Option<Op> {
+    let attempt = pi.three_ds.as_ref()?;
+    if pi.status != PaymentIntentStatus::RequiresAction {
+        return None;
+    }
+    let id = transaction_object_id(attempt.pending.three_ds_server_trans_id);
+    Some(Op::UpdateObject {
+        data: json!({"id": id, "finished": true}),
+        id,
+        // The lookup is written once at insert and once here: the intent's own version
+        // guards that this runs once per challenge.
+        expected_version: 0,
+        tag: None,
+        due: None,
+    })
+}
+
 /// The 3DS Server of this gateway, when `three_ds_url` is configured. Its card ranges are
 /// loaded now and refreshed in the background; a DS that is down at start is logged (cards
 /// count as not enrolled until the ranges load).
@@ -49,7 +90,6 @@ pub fn server(cfg: &Config, pages: &PageSettings) -> Result<Option<Arc<ThreeDsSe
         server_ref_number: "PAYGATE-3DS-SERVER-1".into(),
         server_url: pages.url(RREQ_PATH),
         acquirer_bin: cfg.three_ds_acquirer_bin.clone(),
-        merchant_name: "paygate merchant".into(),
         merchant_country_numeric: 410,
         mcc: cfg.three_ds_mcc.clone(),
         notification_base_url: pages.url("/pay/3ds"),

@@ -35,6 +35,8 @@ pub async fn resume(
     accepted: CresAccepted,
 ) -> ApiResult<RedirectStatus> {
     check(pi.status, IntentOp::Resume).map_err(ApiError::from)?;
+    // The authentication ends with this resume's first commit: its RReq is not taken again.
+    let finish: Vec<_> = super::finish_transaction(&pi).into_iter().collect();
     let merchant = st
         .merchant(&row.merchant_id)
         .await?
@@ -64,14 +66,14 @@ pub async fn resume(
             .await?
             .map(|r| r.data)
             .unwrap_or(Value::Null);
-        super::confirm::fail(&rc, pi, Some(row.version), Vec::new(), &pm).await;
+        super::confirm::fail(&rc, pi, Some(row.version), finish, &pm).await;
         return Ok(RedirectStatus::Failed);
     }
     let card = saved_card(st, &scope, &pm_id, rc.now).await?;
     let cmd = Authorize {
         intent: pi,
         version: Some(row.version),
-        pre: Vec::new(),
+        pre: finish,
         card,
         authentication: outcome.authorization_data(),
         three_d_secure: Some(super::charge_details(&outcome, true)),

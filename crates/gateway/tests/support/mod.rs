@@ -2,6 +2,8 @@
 //! network simulator, driven over HTTP.
 #![allow(dead_code)]
 
+pub mod webhook_receiver;
+
 use paygate_gateway::config::Config;
 use paygate_gateway::{Server, admin};
 use paygate_sim_network::{SimConfig, SimHandle};

@@ -129,9 +129,20 @@ pub async fn open_next_action(b: &reqwest::Client, pi: &Value) -> Form {
 /// with its CRes page; returns that page's form (posting to the notificationURL).
 pub async fn challenge(b: &reqwest::Client, pi: &Value, passwords: &[&str]) -> Form {
     let handoff = open_next_action(b, pi).await;
+    challenge_from(b, &handoff, passwords).await
+}
+
+/// The ACS's first challenge page (the password form), reached through `handoff`.
+pub async fn acs_page(b: &reqwest::Client, handoff: &Form) -> Answer {
     assert!(handoff.field("creq").is_some(), "{handoff:?}");
-    let mut page = submit(b, &handoff, &[]).await;
+    let page = submit(b, handoff, &[]).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page
+}
+
+/// [`challenge`] from a hand-off page opened earlier (a payer with an old tab).
+pub async fn challenge_from(b: &reqwest::Client, handoff: &Form, passwords: &[&str]) -> Form {
+    let mut page = acs_page(b, handoff).await;
     for pw in passwords {
         assert!(page.body.contains("name=\"password\""), "{}", page.body);
         let form = Form::read(&page.body);
@@ -142,6 +153,39 @@ pub async fn challenge(b: &reqwest::Client, pi: &Value, passwords: &[&str]) -> F
     }
     assert!(page.body.contains("cres-form"), "{}", page.body);
     Form::read(&page.body)
+}
+
+/// The DS + ACS simulator's journal: one entry per transaction, in arrival order.
+pub fn acs_journal(app: &TestApp) -> Vec<paygate_sim_threeds::JournalEntry> {
+    paygate_sim_threeds::journal(&app.dir.path().join("3ds-sim")).expect("3-D Secure journal")
+}
+
+/// Posts `body` to the gateway's RReq endpoint as the DS would; returns its JSON answer.
+pub async fn post_rreq(app: &TestApp, body: String) -> Value {
+    let r = app
+        .client
+        .post(format!("{}/pay/3ds/rreq", app.base))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("RReq post");
+    assert_eq!(r.status(), StatusCode::OK);
+    r.json::<Value>().await.expect("RRes or Erro")
+}
+
+/// A well-formed RReq of `entry`'s transaction, saying the payer authenticated.
+pub fn rreq_of(entry: &paygate_sim_threeds::JournalEntry) -> String {
+    serde_json::json!({
+        "messageType": "RReq", "messageVersion": "2.2.0",
+        "threeDSServerTransID": entry.three_ds_server_trans_id,
+        "dsTransID": entry.ds_trans_id,
+        "acsTransID": entry.acs_trans_id,
+        "messageCategory": "01", "transStatus": "Y", "eci": "05",
+        "authenticationValue": "AAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "authenticationType": "01", "interactionCounter": "01"
+    })
+    .to_string()
 }
 
 /// Creates and confirms a KRW payment of `pan` that may need 3-D Secure.

@@ -82,7 +82,6 @@ pub fn requestor() -> Requestor {
         server_ref_number: "PAYGATE-3DSS-1".into(),
         server_url: "http://127.0.0.1:8080/v1/3ds/rreq".into(),
         acquirer_bin: "412345".into(),
-        merchant_name: "Seoul Coffee".into(),
         merchant_country_numeric: 410,
         mcc: "5814".into(),
         notification_base_url: "http://127.0.0.1:8080/v1/3ds/notify".into(),
