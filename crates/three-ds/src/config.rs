@@ -241,3 +241,16 @@ pub(crate) fn check_request(req: &AuthenticationRequest<'_>) -> Result<(), Error
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_merchant_name_is_cut_to_40_characters_not_bytes_without_control_characters() {
+        let korean = "가".repeat(50);
+        assert_eq!(merchant_name(&korean), "가".repeat(40));
+        assert_eq!(merchant_name("Seoul\u{7}Coffee\n"), "SeoulCoffee");
+        assert_eq!(merchant_name("Test shop"), "Test shop");
+    }
+}

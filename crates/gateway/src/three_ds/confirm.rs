@@ -27,13 +27,7 @@ pub async fn confirm(
     respond: &dyn Respond,
     mut cmd: Authorize,
 ) -> ApiResult<Value> {
-    // A confirm of an intent waiting for the payer starts over (Stripe's): the challenge in
-    // progress is abandoned in the commit of this confirm, whatever it ends in.
-    if let Some(finish) = super::finish_transaction(&cmd.intent) {
-        cmd.pre.push(finish);
-        cmd.intent.three_ds = None;
-        cmd.intent.next_action = None;
-    }
+    start_over(&mut cmd);
     let Some(server) = rc.st.three_ds.clone() else {
         return authorize(rc, respond, cmd).await;
     };
@@ -87,6 +81,17 @@ pub async fn confirm(
             Unavailable::Proceed => authorize(rc, respond, cmd).await,
             Unavailable::Fail => Err(fail_attempt(rc, cmd).await),
         },
+    }
+}
+
+/// A confirm of an intent waiting for the payer starts over (Stripe's): the challenge in
+/// progress is abandoned in the commit of this confirm, whatever that confirm ends in; its
+/// late RReq and CRes are refused.
+fn start_over(cmd: &mut Authorize) {
+    if let Some(finish) = super::finish_transaction(&cmd.intent) {
+        cmd.pre.push(finish);
+        cmd.intent.three_ds = None;
+        cmd.intent.next_action = None;
     }
 }
 
