@@ -13,6 +13,7 @@ pub mod engine;
 pub mod error;
 pub mod http;
 pub mod ids;
+pub mod methods;
 pub mod metrics;
 pub mod models;
 pub mod pages;
@@ -226,7 +227,9 @@ pub async fn start_with_clock(
         cfg,
         store,
         link.clone(),
-        Arc::new(paygate_connector_card::CardConnector::new(link)),
+        // One registry line per counterparty: the connector of each payment method's.
+        engine::connectors::Connectors::new()
+            .register(Arc::new(paygate_connector_card::CardConnector::new(link))),
         vault,
         page_settings,
     );

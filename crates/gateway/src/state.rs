@@ -1,9 +1,10 @@
 //! Shared state of one gateway process.
 
 use crate::config::Config;
+use crate::engine::connectors::Connectors;
 use crate::metrics::Metrics;
 use paygate_network::link::Link;
-use paygate_payments::{Clock, Connector, SystemClock};
+use paygate_payments::{Clock, SystemClock};
 use paygate_store::{MerchantRow, Store};
 use paygate_vault::{Cvc, Vault};
 use std::collections::HashMap;
@@ -20,10 +21,10 @@ pub const AUTH_CACHE_TTL: Duration = Duration::from_secs(2);
 pub struct AppState {
     pub cfg: Config,
     pub store: Store,
-    /// The link itself, for readiness (echo); payments go through `connector`.
+    /// The card network link itself, for readiness (echo); payments go through `connectors`.
     pub link: Link,
-    /// The counterparty the payment phases talk to (the card network over `link`).
-    pub connector: Arc<dyn Connector>,
+    /// The connector of each counterparty the engine talks to (the card network over `link`).
+    pub connectors: Connectors,
     pub vault: Vault,
     /// CSRF keys and public URL of the payer pages (`/pay/…`).
     pub pages: crate::pages::PageSettings,
@@ -47,7 +48,7 @@ impl AppState {
         cfg: Config,
         store: Store,
         link: Link,
-        connector: Arc<dyn Connector>,
+        connectors: Connectors,
         vault: Vault,
         pages: crate::pages::PageSettings,
     ) -> AppState {
@@ -56,7 +57,7 @@ impl AppState {
             cfg,
             store,
             link,
-            connector,
+            connectors,
             vault,
             pages,
             metrics: Metrics::default(),

@@ -199,3 +199,53 @@ async fn a_recovery_record_of_an_unknown_kind_is_kept_and_counted_not_deleted() 
         "{metrics}"
     );
 }
+
+/// A recovery record naming a counterparty this build has no connector for (a method added by
+/// a later release, then rolled back) is never sent to another counterparty's connector: it
+/// stays where it is, counted for the operator, and the payment it names is left alone.
+#[tokio::test]
+async fn a_recovery_record_naming_an_unregistered_processor_is_kept_and_counted() {
+    let app = TestApp::spawn().await;
+    let (_, pi) = app.pay(VISA, 7_000, &[("capture_method", "manual")]).await;
+    assert_eq!(pi["status"], "requires_capture");
+    let pi_id = pi["id"].as_str().unwrap().to_string();
+    let ch_id = pi["latest_charge"].as_str().unwrap().to_string();
+    let (_, ch) = charge(&app, &ch_id).await;
+    let net = ch.net.clone().unwrap();
+    let st = &app.server.state;
+    let unit = WriteUnit {
+        ops: vec![Op::PutAttempt(AttemptRow {
+            id: format!("{pi_id}:cancel"),
+            merchant_id: app.merchant.clone(),
+            livemode: false,
+            owner_node: st.cfg.node_id.clone(),
+            state: "reversing".into(),
+            created: 0,
+            data: json!({"kind": "cancel", "payment_intent": pi_id, "net_ref": net.net_ref,
+                         "amount": 7_000, "currency_numeric": net.currency_numeric,
+                         "processor": "kakao_pay"}),
+        })],
+    };
+    st.store.commit(unit).await.unwrap();
+    for sweep in [None, Some(i64::MAX)] {
+        let recovered = paygate_gateway::engine::recovery::recover(st, sweep)
+            .await
+            .unwrap();
+        assert_eq!(recovered, 0);
+        let left = st.store.attempts(None).await.unwrap();
+        assert_eq!(left.len(), 1, "kept after {sweep:?}");
+        assert_eq!(left[0].data["processor"], "kakao_pay");
+    }
+    let metrics = st.metrics.render();
+    assert!(
+        metrics.contains("\npaygate_unrecoverable_attempts 1\n"),
+        "{metrics}"
+    );
+    // Nothing was reversed at the card network: the intent can still be captured.
+    let (status, pi) = app
+        .post(&format!("/v1/payment_intents/{pi_id}/capture"), &[])
+        .await;
+    assert_eq!(status, 200, "{pi}");
+    assert_eq!(pi["status"], "succeeded");
+    assert_eq!(app.journal_by_rrn(&net.rrn)["captured_amount"], 7_000);
+}

@@ -8,6 +8,7 @@
 //! A record whose `kind` this build does not know is an [`AttemptError`], never a record to
 //! drop: it stays in the table for an operator (or a newer build) to finish.
 
+use paygate_ledger::Counterparty;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -28,6 +29,10 @@ pub enum AttemptRecord {
         net_ref: ConnectorRef,
         amount: i64,
         currency_numeric: u16,
+        /// The counterparty the message went to; rows stored before this field existed went
+        /// to the card network (see [`AttemptRecord::processor`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        processor: Option<Counterparty>,
         #[serde(default)]
         idempotency_key: Option<String>,
     },
@@ -37,6 +42,10 @@ pub enum AttemptRecord {
         net_ref: ConnectorRef,
         amount: i64,
         currency_numeric: u16,
+        /// The counterparty the message went to; rows stored before this field existed went
+        /// to the card network (see [`AttemptRecord::processor`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        processor: Option<Counterparty>,
         #[serde(default)]
         idempotency_key: Option<String>,
     },
@@ -45,6 +54,10 @@ pub enum AttemptRecord {
         payment_intent: String,
         charge: String,
         follow_up: ConnectorRef,
+        /// The counterparty the message went to; rows stored before this field existed went
+        /// to the card network (see [`AttemptRecord::processor`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        processor: Option<Counterparty>,
         #[serde(default)]
         idempotency_key: Option<String>,
     },
@@ -57,6 +70,10 @@ pub enum AttemptRecord {
         reason: Option<String>,
         #[serde(default)]
         metadata: Map<String, Value>,
+        /// The counterparty the message went to; rows stored before this field existed went
+        /// to the card network (see [`AttemptRecord::processor`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        processor: Option<Counterparty>,
         #[serde(default)]
         idempotency_key: Option<String>,
     },
@@ -105,6 +122,18 @@ impl AttemptRecord {
         }
     }
 
+    /// The counterparty the recorded message went to, whose connector recovery asks: the one
+    /// named in the record, else the card network (the only one before records named it).
+    pub fn processor(&self) -> Counterparty {
+        let named = match self {
+            AttemptRecord::Authorization { processor, .. }
+            | AttemptRecord::Cancel { processor, .. }
+            | AttemptRecord::Capture { processor, .. }
+            | AttemptRecord::Refund { processor, .. } => *processor,
+        };
+        named.unwrap_or(Counterparty::CardNetwork)
+    }
+
     /// The idempotency key of the request that wrote the record, if it had one.
     pub fn idempotency_key(&self) -> Option<&str> {
         match self {
@@ -150,6 +179,21 @@ mod tests {
         let r = AttemptRecord::from_stored("a", &old).unwrap();
         assert_eq!(r.state(), "refunding");
         assert_eq!(r.idempotency_key(), None);
+        assert_eq!(r.processor(), Counterparty::CardNetwork);
+    }
+
+    #[test]
+    fn a_record_names_its_processor_and_one_this_build_does_not_know_is_unreadable() {
+        let row = json!({"kind": "capture", "payment_intent": "pi_1", "charge": "ch_1",
+                         "follow_up": {}, "processor": "card_network", "idempotency_key": null});
+        let r = AttemptRecord::from_stored("a", &row).unwrap();
+        assert_eq!(r.processor(), Counterparty::CardNetwork);
+        assert_eq!(r.to_stored(), row);
+        let future = json!({"kind": "capture", "payment_intent": "pi_1", "charge": "ch_1",
+                            "follow_up": {}, "processor": "kakao_pay"});
+        let e = AttemptRecord::from_stored("x:3", &future).unwrap_err();
+        assert!(matches!(e, AttemptError::Unreadable { .. }), "{e}");
+        assert!(e.to_string().contains("kakao_pay"), "{e}");
     }
 
     #[test]

@@ -5,10 +5,11 @@ use crate::api::intent_params::{
 };
 use crate::api::load;
 use crate::api::respond::Responder;
-use crate::engine::{self, Authorize, Cancel, Capture};
+use crate::engine::{self, Cancel, Capture};
 use crate::error::{ApiError, ApiResult, GatewayError};
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::{new_id, random_base62};
+use crate::methods::Confirm;
 use crate::models::{ConfirmationMethod, PaymentIntent, from_value, to_value};
 use crate::records::{event, insert};
 use crate::render::{
@@ -50,18 +51,13 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
         return ctx.commit_ok(WriteUnit { ops }, body).await;
     }
-    let pre = ops;
-    let card = crate::cards::confirm_card(&mut ctx, &pi).await?;
-    let respond = Responder::new(&ctx, expands);
-    let cmd = Authorize {
+    let c = Confirm {
         intent: pi,
         version: None,
-        pre,
-        card,
-        authentication: None,
-        three_d_secure: None,
+        pre: ops,
+        expands,
     };
-    crate::three_ds::confirm::confirm(&ctx.rc, &respond, cmd).await
+    crate::methods::confirm(&mut ctx, c).await
 }
 
 /// A new PaymentIntent from checked create parameters; also whether to confirm it now and the
@@ -275,17 +271,13 @@ pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req:
         c.attempt.apply(&mut pi);
         let expands = c.expand;
         check(pi.status, IntentOp::Confirm).map_err(|e| state_error(&pi, e))?;
-        let card = crate::cards::confirm_card(&mut ctx, &pi).await?;
-        let respond = Responder::new(&ctx, expands);
-        let cmd = Authorize {
+        let c = Confirm {
             intent: pi,
             version: Some(row.version),
             pre: Vec::new(),
-            card,
-            authentication: None,
-            three_d_secure: None,
+            expands,
         };
-        crate::three_ds::confirm::confirm(&ctx.rc, &respond, cmd).await
+        crate::methods::confirm(&mut ctx, c).await
     })
     .await
 }

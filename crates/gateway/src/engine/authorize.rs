@@ -16,7 +16,7 @@ use crate::records::{event, insert, update};
 use crate::render::public;
 use crate::state::AppState;
 use paygate_payments::{
-    AttemptRecord, AuthorizationOutcome, AuthorizationRequest, BoxFuture, CaptureMethod,
+    AttemptRecord, AuthorizationOutcome, AuthorizationRequest, BoxFuture, CaptureMethod, Connector,
     ConnectorError, ConnectorRef, Decline, Money, PaymentIntentStatus as Status, PaymentMethodData,
     PreparedAuthorization,
 };
@@ -48,6 +48,8 @@ struct AuthorizePhases {
     money: Money,
     prepared: Option<PreparedAuthorization>,
     reference: ConnectorRef,
+    /// The connector of the payment method's counterparty.
+    connector: Arc<dyn Connector>,
     /// The intent's version after phase 1.
     pi_version: i64,
     attempt_id: String,
@@ -61,9 +63,13 @@ pub async fn authorize(
 ) -> ApiResult<Value> {
     let money = cmd.intent.money()?;
     let card = &cmd.card;
-    let prepared = rc
+    // An `Authorize` carries a card: it goes to the card method's counterparty.
+    let connector = rc
         .st
-        .connector
+        .connectors
+        .get(crate::methods::PaymentMethodKind::Card.counterparty())?
+        .clone();
+    let prepared = connector
         .prepare_authorization(&AuthorizationRequest {
             method: PaymentMethodData::Card {
                 pan: &card.pan,
@@ -80,6 +86,7 @@ pub async fn authorize(
     let phases = AuthorizePhases {
         reference: prepared.reference.clone(),
         prepared: Some(prepared),
+        connector,
         pi: cmd.intent,
         version: cmd.version,
         pre: cmd.pre,
@@ -135,14 +142,15 @@ impl Phases for AuthorizePhases {
                 net_ref: self.reference.clone(),
                 amount: self.money.minor(),
                 currency_numeric: self.money.currency().numeric(),
+                processor: Some(self.connector.counterparty()),
                 idempotency_key: rc.idempotency_key().map(str::to_string),
             },
         })
     }
 
-    fn call<'a>(&'a mut self, rc: &'a RequestContext) -> BoxFuture<'a, AuthorizationOutcome> {
+    fn call<'a>(&'a mut self, _rc: &'a RequestContext) -> BoxFuture<'a, AuthorizationOutcome> {
         match self.prepared.take() {
-            Some(prepared) => rc.st.connector.send_authorization(prepared),
+            Some(prepared) => self.connector.send_authorization(prepared),
             None => Box::pin(async {
                 AuthorizationOutcome::Unknown {
                     why: "the authorization was already sent".into(),
@@ -188,6 +196,7 @@ impl Phases for AuthorizePhases {
                     tracing::warn!(payment_intent = %self.pi.id, error = %why, "authorization failed on the link; reversing");
                     spawn_reversal(
                         rc.st.clone(),
+                        self.connector.clone(),
                         reversal,
                         self.reference.clone(),
                         self.money,
@@ -209,7 +218,7 @@ impl AuthorizePhases {
     fn approved(mut self, rc: &RequestContext, approval: Approval) -> ApiResult<Settled> {
         let scope = rc.scope();
         let key = rc.idempotency_key();
-        let processor = rc.st.connector.counterparty();
+        let processor = self.connector.counterparty();
         let mut ch = approved_charge(
             &self.pi, &self.card, processor, &approval, self.money, rc.now,
         );
@@ -249,6 +258,7 @@ impl AuthorizePhases {
             }),
             keep_attempt: false,
             undo: Some(Undo::Reverse {
+                connector: self.connector.clone(),
                 reference: approval.reference,
                 amount: self.money,
             }),
@@ -265,7 +275,7 @@ impl AuthorizePhases {
     ) -> Settled {
         let scope = rc.scope();
         let key = rc.idempotency_key();
-        let processor = rc.st.connector.counterparty();
+        let processor = self.connector.counterparty();
         let card = &self.card;
         let mut ch = failed_charge(&self.pi, card, processor, refusal.as_ref(), decline, rc.now);
         if let Some(tds) = &self.three_d_secure {
@@ -352,6 +362,7 @@ impl AuthorizePhases {
 /// counterparty acknowledged it.
 fn spawn_reversal(
     st: Arc<AppState>,
+    connector: Arc<dyn Connector>,
     running: Option<BoxFuture<'static, Result<(), ConnectorError>>>,
     reference: ConnectorRef,
     amount: Money,
@@ -361,8 +372,7 @@ fn spawn_reversal(
         Metrics::incr(&st.metrics.reversals);
         let done = match running {
             Some(reversal) => reversal.await.is_ok(),
-            None => st
-                .connector
+            None => connector
                 .reverse(&reference, amount.minor(), amount.currency().numeric())
                 .await
                 .is_ok(),
@@ -384,6 +394,7 @@ fn spawn_reversal(
 /// `processing_error`. True when the request never stored its result.
 pub async fn recover(
     st: &AppState,
+    connector: &dyn Connector,
     scope: &Scope,
     payment_intent: &str,
     reference: &ConnectorRef,
@@ -391,7 +402,8 @@ pub async fn recover(
     ops: &mut Vec<Op>,
 ) -> Result<bool, String> {
     let loaded =
-        super::recovery::reverse_then_load(st, scope, payment_intent, reference, amount).await?;
+        super::recovery::reverse_then_load(st, connector, scope, payment_intent, reference, amount)
+            .await?;
     let Some((version, mut pi)) = loaded else {
         return Ok(false);
     };

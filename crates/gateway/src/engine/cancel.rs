@@ -9,10 +9,12 @@ use crate::models::{Charge, PaymentIntent, to_value};
 use crate::records::{event, update};
 use crate::state::AppState;
 use paygate_payments::{
-    AttemptRecord, BoxFuture, ConnectorError, ConnectorRef, Money, PaymentIntentStatus as Status,
+    AttemptRecord, BoxFuture, Connector, ConnectorError, ConnectorRef, Money,
+    PaymentIntentStatus as Status,
 };
 use paygate_store::{Op, Scope, WriteUnit};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Cancel `intent` for `reason` (Stripe's `cancellation_reason`).
 pub struct Cancel {
@@ -41,6 +43,7 @@ pub async fn cancel(
         .as_ref()
         .ok_or_else(|| ApiError::internal("charge without network reference"))?;
     let phases = ReversePhases {
+        connector: rc.st.connectors.get(charge.processor)?.clone(),
         reference: net.net_ref.clone(),
         amount: cmd.intent.money()?,
         cmd,
@@ -56,6 +59,8 @@ struct ReversePhases {
     charge_version: i64,
     reference: ConnectorRef,
     amount: Money,
+    /// The connector of the charge's `processor`.
+    connector: Arc<dyn Connector>,
 }
 
 impl Phases for ReversePhases {
@@ -72,15 +77,15 @@ impl Phases for ReversePhases {
                 net_ref: self.reference.clone(),
                 amount: self.amount.minor(),
                 currency_numeric: self.amount.currency().numeric(),
+                processor: Some(self.charge.processor),
                 idempotency_key: rc.idempotency_key().map(str::to_string),
             },
         })
     }
 
-    fn call<'a>(&'a mut self, rc: &'a RequestContext) -> BoxFuture<'a, Self::Reply> {
+    fn call<'a>(&'a mut self, _rc: &'a RequestContext) -> BoxFuture<'a, Self::Reply> {
         let amount = self.amount;
-        rc.st
-            .connector
+        self.connector
             .reverse(&self.reference, amount.minor(), amount.currency().numeric())
     }
 
@@ -159,6 +164,7 @@ fn canceled(
 /// cancel the intent.
 pub async fn recover(
     st: &AppState,
+    connector: &dyn Connector,
     scope: &Scope,
     payment_intent: &str,
     reference: &ConnectorRef,
@@ -166,7 +172,8 @@ pub async fn recover(
     ops: &mut Vec<Op>,
 ) -> Result<bool, String> {
     let loaded =
-        super::recovery::reverse_then_load(st, scope, payment_intent, reference, amount).await?;
+        super::recovery::reverse_then_load(st, connector, scope, payment_intent, reference, amount)
+            .await?;
     let Some((version, pi)) = loaded else {
         return Ok(false);
     };

@@ -12,11 +12,12 @@ use crate::models::{Charge, PaymentIntent, from_value, to_value};
 use crate::records::{event, update};
 use crate::state::AppState;
 use paygate_payments::{
-    AttemptRecord, BoxFuture, ConnectorRef, FollowUpAnswer, FollowUpKind, Money,
+    AttemptRecord, BoxFuture, Connector, ConnectorRef, FollowUpAnswer, FollowUpKind, Money,
     PaymentIntentStatus as Status, PreparedFollowUp,
 };
 use paygate_store::{MerchantRow, Op, Scope};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Capture `amount` of the authorized `intent`.
 pub struct Capture {
@@ -33,6 +34,8 @@ struct CapturePhases {
     charge_version: i64,
     prepared: Option<PreparedFollowUp>,
     record: ConnectorRef,
+    /// The connector of the charge's `processor`.
+    connector: Arc<dyn Connector>,
 }
 
 /// Loads the charge an operation on an authorized intent acts on.
@@ -64,9 +67,8 @@ pub async fn capture(
         .net
         .as_ref()
         .ok_or_else(|| ApiError::internal("charge without network reference"))?;
-    let prepared = rc
-        .st
-        .connector
+    let connector = rc.st.connectors.get(charge.processor)?.clone();
+    let prepared = connector
         .prepare_follow_up(
             FollowUpKind::Capture,
             &net.net_ref,
@@ -83,6 +85,7 @@ pub async fn capture(
         amount: cmd.amount,
         charge,
         charge_version,
+        connector,
     };
     super::run(rc, respond, phases).await
 }
@@ -99,13 +102,14 @@ impl Phases for CapturePhases {
                 payment_intent: self.pi.id.clone(),
                 charge: self.charge.id.clone(),
                 follow_up: self.record.clone(),
+                processor: Some(self.charge.processor),
                 idempotency_key: rc.idempotency_key().map(str::to_string),
             },
         })
     }
 
     fn call<'a>(&'a mut self, rc: &'a RequestContext) -> BoxFuture<'a, FollowUpAnswer> {
-        follow_up::call(rc, &mut self.prepared, &self.record)
+        follow_up::call(rc, &*self.connector, &mut self.prepared, &self.record)
     }
 
     fn settle(
@@ -212,6 +216,7 @@ impl CaptureOutcome {
 /// counterparty says. True when the request never stored its result.
 pub async fn recover(
     st: &AppState,
+    connector: &dyn Connector,
     scope: &Scope,
     payment_intent: &str,
     charge: &str,
@@ -229,7 +234,7 @@ pub async fn recover(
         approved,
         charge_version,
         charge,
-    } = follow_up::resend_for(st, scope, follow_up, charge).await?;
+    } = follow_up::resend_for(st, connector, scope, follow_up, charge).await?;
     let merchant = st
         .merchant(&scope.merchant_id)
         .await

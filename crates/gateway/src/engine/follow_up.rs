@@ -6,43 +6,50 @@
 
 use crate::models::{Charge, from_value};
 use crate::state::AppState;
-use paygate_payments::{ConnectorRef, FollowUpAnswer, PreparedFollowUp};
+use paygate_payments::{Connector, ConnectorRef, FollowUpAnswer, PreparedFollowUp};
 use paygate_store::Scope;
 use std::time::Duration;
 
-/// Re-sends a follow-up whose answer was lost (`record` as its recovery record holds it),
-/// waiting at most `wait`.
-pub async fn resend(st: &AppState, record: &ConnectorRef, wait: Duration) -> FollowUpAnswer {
-    match tokio::time::timeout(wait, st.connector.resend_follow_up(record)).await {
+/// Re-sends a follow-up whose answer was lost (`record` as its recovery record holds it) to
+/// `connector`, waiting at most `wait`.
+pub async fn resend(
+    connector: &dyn Connector,
+    record: &ConnectorRef,
+    wait: Duration,
+) -> FollowUpAnswer {
+    match tokio::time::timeout(wait, connector.resend_follow_up(record)).await {
         Ok(answer) => answer,
         Err(_) => FollowUpAnswer::Unknown("no answer to the repeat in time".into()),
     }
 }
 
-/// Sends a prepared follow-up; a lost answer is asked for again with a repeat.
+/// Sends a prepared follow-up to `connector`; a lost answer is asked for again with a repeat.
 pub async fn send(
     st: &AppState,
+    connector: &dyn Connector,
     prepared: PreparedFollowUp,
     record: &ConnectorRef,
 ) -> FollowUpAnswer {
-    match st.connector.send_follow_up(prepared).await {
+    match connector.send_follow_up(prepared).await {
         FollowUpAnswer::Unknown(_) => {
-            resend(st, record, Duration::from_millis(st.cfg.network_timeout_ms)).await
+            let wait = Duration::from_millis(st.cfg.network_timeout_ms);
+            resend(connector, record, wait).await
         }
         answer => answer,
     }
 }
 
-/// Phase 2 of a follow-up operation: sends the prepared message once.
+/// Phase 2 of a follow-up operation: sends the prepared message once to `connector`.
 pub fn call<'a>(
     rc: &'a super::RequestContext,
+    connector: &'a dyn Connector,
     prepared: &mut Option<PreparedFollowUp>,
     record: &'a ConnectorRef,
 ) -> paygate_payments::BoxFuture<'a, FollowUpAnswer> {
     let prepared = prepared.take();
     Box::pin(async move {
         match prepared {
-            Some(p) => send(&rc.st, p, record).await,
+            Some(p) => send(&rc.st, connector, p, record).await,
             None => FollowUpAnswer::Unknown("the message was already sent".into()),
         }
     })
@@ -69,18 +76,18 @@ pub struct Resent {
     pub charge: Charge,
 }
 
-/// Re-sends an interrupted follow-up and loads its charge.
+/// Re-sends an interrupted follow-up to `connector` and loads its charge.
 pub async fn resend_for(
     st: &AppState,
+    connector: &dyn Connector,
     scope: &Scope,
     follow_up: &ConnectorRef,
     charge_id: &str,
 ) -> Result<Resent, String> {
-    let amount = st
-        .connector
+    let amount = connector
         .follow_up_amount(follow_up)
         .map_err(|e| e.to_string())?;
-    let approved = match resend(st, follow_up, super::recovery::NETWORK_WAIT).await {
+    let approved = match resend(connector, follow_up, super::recovery::NETWORK_WAIT).await {
         FollowUpAnswer::Approved => true,
         FollowUpAnswer::Refused(_) => false,
         FollowUpAnswer::Unknown(why) => return Err(why),

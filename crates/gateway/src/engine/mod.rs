@@ -5,7 +5,9 @@
 //! 1. **record** — one commit that moves the objects to their in-flight state, writes the
 //!    typed recovery record ([`AttemptRecord`]) naming the message about to go out, and marks
 //!    the idempotency key in flight;
-//! 2. **call** — the counterparty, through `AppState::connector` ([`Connector`]);
+//! 2. **call** — the counterparty, through its [`Connector`] from the registry
+//!    ([`connectors::Connectors`]): the payment method's for an authorization, the charge's
+//!    `processor`'s for a capture, refund or cancel, the recovery record's in recovery;
 //! 3. **settle** — one commit with the outcome (objects, charge, ledger postings, balance
 //!    transactions, events and the stored response), which also deletes the recovery record.
 //!
@@ -26,6 +28,7 @@ pub mod authorize;
 pub mod cancel;
 pub mod capture;
 pub mod charge;
+pub mod connectors;
 pub mod context;
 pub mod follow_up;
 pub mod recovery;
@@ -69,8 +72,9 @@ pub struct Recorded {
 
 /// What to tell the counterparty when an outcome it approved cannot be stored.
 pub enum Undo {
-    /// Reverse the authorization `reference` of `amount`.
+    /// Reverse the authorization `reference` of `amount` at `connector`.
     Reverse {
+        connector: std::sync::Arc<dyn paygate_payments::Connector>,
         reference: ConnectorRef,
         amount: Money,
     },
@@ -167,7 +171,7 @@ pub async fn run<P: Phases>(
     }
     if let Err(e) = rc.commit_outcome(unit).await {
         if let Some(undo) = settled.undo {
-            spawn_undo(rc, undo);
+            spawn_undo(undo);
         }
         return Err(e);
     }
@@ -179,13 +183,14 @@ pub async fn run<P: Phases>(
 
 /// Tells the counterparty to undo an outcome that could not be stored. The recovery record
 /// stays, so recovery undoes it too if this process dies first.
-fn spawn_undo(rc: &RequestContext, undo: Undo) {
-    let st = rc.st.clone();
+fn spawn_undo(undo: Undo) {
     tokio::spawn(async move {
-        let Undo::Reverse { reference, amount } = undo;
-        let reversal =
-            st.connector
-                .reverse(&reference, amount.minor(), amount.currency().numeric());
+        let Undo::Reverse {
+            connector,
+            reference,
+            amount,
+        } = undo;
+        let reversal = connector.reverse(&reference, amount.minor(), amount.currency().numeric());
         if let Err(err) = reversal.await {
             tracing::error!(error = %err, "reversal after failed commit did not complete; recovery will retry");
         }

@@ -9,14 +9,17 @@
 //! | capture       | the completion may have been sent              | re-send it as a repeat: the network replays its recorded answer or processes it now; record the capture, or make the intent capturable again |
 //! | refund        | the refund may have been sent                  | re-send it as a repeat; record the refund as succeeded or failed accordingly |
 //!
-//! A record this build cannot read (an unknown kind, a broken document) is logged, counted in
-//! the `paygate_unrecoverable_attempts` gauge and left in the table: deleting it would forget
-//! money that may have moved at the network.
+//! Each record is finished at the connector of the counterparty it names (its `processor`;
+//! the card network for records stored before they named one). A record this build cannot
+//! read (an unknown kind, a broken document, a counterparty it does not know) or whose
+//! counterparty has no connector registered is logged, counted in the
+//! `paygate_unrecoverable_attempts` gauge and left in the table: deleting it would forget
+//! money that may have moved at the counterparty.
 
 use crate::models::{PaymentIntent, from_value, money_of};
 use crate::state::AppState;
 use paygate_ledger::Currency;
-use paygate_payments::{AttemptRecord, ConnectorRef, Money};
+use paygate_payments::{AttemptRecord, Connector, ConnectorRef, Money};
 use paygate_store::{AttemptRow, Op, Scope, WriteUnit};
 use std::sync::atomic::Ordering;
 
@@ -46,7 +49,15 @@ pub async fn recover(st: &AppState, stale_before: Option<i64>) -> Result<usize, 
                 continue;
             }
         };
-        match recover_one(st, &a, &record).await {
+        let connector = match st.connectors.get(record.processor()) {
+            Ok(c) => c.clone(),
+            Err(e) => {
+                unreadable += 1;
+                tracing::error!(attempt = %a.id, error = %e, "recovery record left in place");
+                continue;
+            }
+        };
+        match recover_one(st, &*connector, &a, &record).await {
             Ok(()) => {
                 done += 1;
                 crate::metrics::Metrics::incr(&st.metrics.recovered_attempts);
@@ -61,7 +72,12 @@ pub async fn recover(st: &AppState, stale_before: Option<i64>) -> Result<usize, 
     Ok(done)
 }
 
-async fn recover_one(st: &AppState, a: &AttemptRow, record: &AttemptRecord) -> Result<(), String> {
+async fn recover_one(
+    st: &AppState,
+    connector: &dyn Connector,
+    a: &AttemptRow,
+    record: &AttemptRecord,
+) -> Result<(), String> {
     let scope = Scope {
         merchant_id: a.merchant_id.clone(),
         livemode: a.livemode,
@@ -76,7 +92,16 @@ async fn recover_one(st: &AppState, a: &AttemptRow, record: &AttemptRecord) -> R
             ..
         } => {
             let amount = stored_money(*amount, *currency_numeric)?;
-            super::authorize::recover(st, &scope, payment_intent, net_ref, amount, &mut ops).await?
+            super::authorize::recover(
+                st,
+                connector,
+                &scope,
+                payment_intent,
+                net_ref,
+                amount,
+                &mut ops,
+            )
+            .await?
         }
         AttemptRecord::Cancel {
             payment_intent,
@@ -86,7 +111,16 @@ async fn recover_one(st: &AppState, a: &AttemptRow, record: &AttemptRecord) -> R
             ..
         } => {
             let amount = stored_money(*amount, *currency_numeric)?;
-            super::cancel::recover(st, &scope, payment_intent, net_ref, amount, &mut ops).await?
+            super::cancel::recover(
+                st,
+                connector,
+                &scope,
+                payment_intent,
+                net_ref,
+                amount,
+                &mut ops,
+            )
+            .await?
         }
         AttemptRecord::Capture {
             payment_intent,
@@ -94,10 +128,19 @@ async fn recover_one(st: &AppState, a: &AttemptRow, record: &AttemptRecord) -> R
             follow_up,
             ..
         } => {
-            super::capture::recover(st, &scope, payment_intent, charge, follow_up, &mut ops).await?
+            super::capture::recover(
+                st,
+                connector,
+                &scope,
+                payment_intent,
+                charge,
+                follow_up,
+                &mut ops,
+            )
+            .await?
         }
         AttemptRecord::Refund { .. } => {
-            super::refund::recover(st, &scope, record, &mut ops).await?
+            super::refund::recover(st, connector, &scope, record, &mut ops).await?
         }
     };
     // A request that never stored its result gets its key back, so the client's retry runs.
@@ -122,12 +165,16 @@ fn stored_money(amount: i64, currency_numeric: u16) -> Result<Money, String> {
     money_of(amount, currency.code()).map_err(detail)
 }
 
-/// Reverses an authorization at the counterparty (idempotent there).
-pub async fn reverse(st: &AppState, reference: &ConnectorRef, amount: Money) -> Result<(), String> {
+/// Reverses an authorization at the counterparty of `connector` (idempotent there).
+pub async fn reverse(
+    st: &AppState,
+    connector: &dyn Connector,
+    reference: &ConnectorRef,
+    amount: Money,
+) -> Result<(), String> {
     tokio::time::timeout(
         NETWORK_WAIT,
-        st.connector
-            .reverse(reference, amount.minor(), amount.currency().numeric()),
+        connector.reverse(reference, amount.minor(), amount.currency().numeric()),
     )
     .await
     .map_err(|_| "the network did not answer the reversal in time".to_string())?
@@ -141,12 +188,13 @@ pub async fn reverse(st: &AppState, reference: &ConnectorRef, amount: Money) -> 
 /// process already finished it.
 pub async fn reverse_then_load(
     st: &AppState,
+    connector: &dyn Connector,
     scope: &Scope,
     payment_intent: &str,
     reference: &ConnectorRef,
     amount: Money,
 ) -> Result<Option<(i64, PaymentIntent)>, String> {
-    reverse(st, reference, amount).await?;
+    reverse(st, connector, reference, amount).await?;
     Ok(load_pi(st, scope, payment_intent)
         .await?
         .filter(|(_, pi)| pi.status == paygate_payments::PaymentIntentStatus::Processing))

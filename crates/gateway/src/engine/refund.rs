@@ -11,11 +11,12 @@ use crate::postings::{balance_txn, ledger};
 use crate::records::{event, insert, update};
 use crate::state::AppState;
 use paygate_payments::{
-    AttemptRecord, BoxFuture, ChargeStatus, ConnectorRef, FollowUpAnswer, FollowUpKind, Money,
-    PreparedFollowUp, RefundStatus,
+    AttemptRecord, BoxFuture, ChargeStatus, Connector, ConnectorRef, FollowUpAnswer, FollowUpKind,
+    Money, PreparedFollowUp, RefundStatus,
 };
 use paygate_store::{Op, Scope};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// Refund `amount` of `charge`.
 pub struct Refund {
@@ -72,6 +73,8 @@ struct RefundPhases {
     charge_version: i64,
     prepared: Option<PreparedFollowUp>,
     record: ConnectorRef,
+    /// The connector of the charge's `processor`.
+    connector: Arc<dyn Connector>,
 }
 
 /// A refund as requested, before the counterparty answered.
@@ -94,9 +97,8 @@ pub async fn refund(
         .net
         .as_ref()
         .ok_or_else(|| ApiError::internal("charge without network reference"))?;
-    let prepared = rc
-        .st
-        .connector
+    let connector = rc.st.connectors.get(cmd.charge.processor)?.clone();
+    let prepared = connector
         .prepare_follow_up(
             FollowUpKind::Refund,
             &net.net_ref,
@@ -116,6 +118,7 @@ pub async fn refund(
         prepared: Some(prepared),
         charge: cmd.charge,
         charge_version: cmd.charge_version,
+        connector,
     };
     super::run(rc, respond, phases).await
 }
@@ -133,6 +136,7 @@ impl Phases for RefundPhases {
                 charge: ch.id.clone(),
                 refund: self.draft.id.clone(),
                 follow_up: self.record.clone(),
+                processor: Some(ch.processor),
                 reason: self.draft.reason.clone(),
                 metadata: self.draft.metadata.clone(),
                 idempotency_key: rc.idempotency_key().map(str::to_string),
@@ -141,7 +145,7 @@ impl Phases for RefundPhases {
     }
 
     fn call<'a>(&'a mut self, rc: &'a RequestContext) -> BoxFuture<'a, FollowUpAnswer> {
-        follow_up::call(rc, &mut self.prepared, &self.record)
+        follow_up::call(rc, &*self.connector, &mut self.prepared, &self.record)
     }
 
     fn settle(
@@ -266,6 +270,7 @@ fn refund_postings(
 /// counterparty says.
 pub async fn recover(
     st: &AppState,
+    connector: &dyn Connector,
     scope: &Scope,
     record: &AttemptRecord,
     ops: &mut Vec<Op>,
@@ -286,7 +291,7 @@ pub async fn recover(
         approved,
         charge_version,
         charge: ch,
-    } = follow_up::resend_for(st, scope, follow_up, charge).await?;
+    } = follow_up::resend_for(st, connector, scope, follow_up, charge).await?;
     let draft = Draft {
         id: refund.clone(),
         amount: ch.money(amount).map_err(super::recovery::detail)?,

@@ -1,0 +1,98 @@
+//! Payment methods: what a confirm charges and which counterparty serves it.
+//!
+//! Each method is one module here (today [`card`]) that turns the confirm request into the
+//! engine's command for it; the engine then talks to the connector of the method's
+//! counterparty ([`PaymentMethodKind::counterparty`], looked up in
+//! [`crate::engine::connectors::Connectors`]). Capture, refund, cancel and recovery follow the
+//! `processor` recorded on the charge or the recovery record, so they need nothing from here.
+//! Adding a method adds a variant, its module, its arm in [`confirm`] and its connector's
+//! registration in `start_with_clock` — no other method's code changes.
+
+pub mod card;
+
+use crate::error::ApiResult;
+use crate::http::Ctx;
+use crate::models::PaymentIntent;
+use paygate_ledger::Counterparty;
+use paygate_store::Op;
+use serde_json::Value;
+
+/// A payment method the gateway offers (Stripe's `payment_method[type]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PaymentMethodKind {
+    /// A card, authorized over the card network (with 3-D Secure when it applies).
+    Card,
+}
+
+impl PaymentMethodKind {
+    /// Every method.
+    pub const ALL: [PaymentMethodKind; 1] = [PaymentMethodKind::Card];
+
+    /// The `type` name of the method in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethodKind::Card => "card",
+        }
+    }
+
+    /// Inverse of [`PaymentMethodKind::as_str`].
+    pub fn parse(s: &str) -> Option<PaymentMethodKind> {
+        PaymentMethodKind::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+
+    /// The counterparty whose connector authorizes payments of this method.
+    pub fn counterparty(self) -> Counterparty {
+        match self {
+            PaymentMethodKind::Card => Counterparty::CardNetwork,
+        }
+    }
+
+    /// The method a confirm asks for: `payment_method_data[type]`, else the intent's saved
+    /// PaymentMethod, which today is always a card. A type no method claims goes to the card
+    /// method, whose parameter check answers with the field and the accepted values.
+    fn requested(ctx: &Ctx) -> PaymentMethodKind {
+        ctx.params
+            .root()
+            .get("payment_method_data")
+            .and_then(|pmd| pmd.get("type"))
+            .and_then(Value::as_str)
+            .and_then(PaymentMethodKind::parse)
+            .unwrap_or(PaymentMethodKind::Card)
+    }
+}
+
+/// A PaymentIntent being confirmed, before its method resolves what it charges.
+pub struct Confirm {
+    pub intent: PaymentIntent,
+    /// The stored version of the intent; `None` when `pre` inserts it.
+    pub version: Option<i64>,
+    /// Writes committed with the engine's phase 1 (the insert of an intent created and
+    /// confirmed in one request).
+    pub pre: Vec<Op>,
+    /// The `expand[]` paths of the answer.
+    pub expands: Vec<String>,
+}
+
+/// Confirms `c` with the method the request asks for.
+pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
+    match PaymentMethodKind::requested(ctx) {
+        PaymentMethodKind::Card => card::confirm(ctx, c).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_method_names_itself_and_its_counterparty() {
+        for m in PaymentMethodKind::ALL {
+            assert_eq!(PaymentMethodKind::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(
+            PaymentMethodKind::Card.counterparty(),
+            Counterparty::CardNetwork
+        );
+        assert_eq!(PaymentMethodKind::parse("kakao_pay"), None);
+    }
+}
