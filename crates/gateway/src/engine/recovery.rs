@@ -83,66 +83,7 @@ async fn recover_one(
         livemode: a.livemode,
     };
     let mut ops = Vec::new();
-    let interrupted = match record {
-        AttemptRecord::Authorization {
-            payment_intent,
-            net_ref,
-            amount,
-            currency_numeric,
-            ..
-        } => {
-            let amount = stored_money(*amount, *currency_numeric)?;
-            super::authorize::recover(
-                st,
-                connector,
-                &scope,
-                payment_intent,
-                net_ref,
-                amount,
-                &mut ops,
-            )
-            .await?
-        }
-        AttemptRecord::Cancel {
-            payment_intent,
-            net_ref,
-            amount,
-            currency_numeric,
-            ..
-        } => {
-            let amount = stored_money(*amount, *currency_numeric)?;
-            super::cancel::recover(
-                st,
-                connector,
-                &scope,
-                payment_intent,
-                net_ref,
-                amount,
-                &mut ops,
-            )
-            .await?
-        }
-        AttemptRecord::Capture {
-            payment_intent,
-            charge,
-            follow_up,
-            ..
-        } => {
-            super::capture::recover(
-                st,
-                connector,
-                &scope,
-                payment_intent,
-                charge,
-                follow_up,
-                &mut ops,
-            )
-            .await?
-        }
-        AttemptRecord::Refund { .. } => {
-            super::refund::recover(st, connector, &scope, record, &mut ops).await?
-        }
-    };
+    let interrupted = finish(st, connector, &scope, record, &mut ops).await?;
     // A request that never stored its result gets its key back, so the client's retry runs.
     if let Some(key) = record.idempotency_key().filter(|_| interrupted) {
         ops.push(Op::IdempotencyRelease {
@@ -156,6 +97,53 @@ async fn recover_one(
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())
+}
+
+/// Finishes the operation a record names, with the code of the operation that wrote it; the
+/// writes go to `ops`. True when the request never stored its result.
+async fn finish(
+    st: &AppState,
+    connector: &dyn Connector,
+    scope: &Scope,
+    record: &AttemptRecord,
+    ops: &mut Vec<Op>,
+) -> Result<bool, String> {
+    Ok(match record {
+        AttemptRecord::Authorization {
+            payment_intent,
+            net_ref,
+            amount,
+            currency_numeric,
+            ..
+        } => {
+            let amount = stored_money(*amount, *currency_numeric)?;
+            super::authorize::recover(st, connector, scope, payment_intent, net_ref, amount, ops)
+                .await?
+        }
+        AttemptRecord::Cancel {
+            payment_intent,
+            net_ref,
+            amount,
+            currency_numeric,
+            ..
+        } => {
+            let amount = stored_money(*amount, *currency_numeric)?;
+            super::cancel::recover(st, connector, scope, payment_intent, net_ref, amount, ops)
+                .await?
+        }
+        AttemptRecord::Capture {
+            payment_intent,
+            charge,
+            follow_up,
+            ..
+        } => {
+            super::capture::recover(st, connector, scope, payment_intent, charge, follow_up, ops)
+                .await?
+        }
+        AttemptRecord::Refund { .. } => {
+            super::refund::recover(st, connector, scope, record, ops).await?
+        }
+    })
 }
 
 /// The money of a recovery record (amount and ISO 4217 numeric currency).
