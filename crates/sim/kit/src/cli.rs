@@ -35,6 +35,19 @@ pub fn print_lines(lines: impl IntoIterator<Item = String>) -> Result<(), SimErr
     Ok(())
 }
 
+/// Prints `records` as pretty JSON (`--json`) or one human-readable `line` each.
+pub fn print_records<T: Serialize>(
+    json: bool,
+    records: &[T],
+    line: impl Fn(&T) -> String,
+) -> Result<(), SimError> {
+    if json {
+        print_json(records)
+    } else {
+        print_lines(records.iter().map(line))
+    }
+}
+
 /// Resolves on SIGINT or SIGTERM.
 #[cfg(unix)]
 pub async fn wait_for_signal() -> std::io::Result<()> {

@@ -98,20 +98,12 @@ async fn serve(args: SimNetworkArgs) -> Result<(), SimError> {
 
 fn print_journal(args: &JournalArgs) -> Result<(), SimError> {
     let entries = crate::journal(&args.data_dir)?;
-    if args.json {
-        kit::print_json(&entries)
-    } else {
-        kit::print_lines(entries.iter().map(line))
-    }
+    kit::print_records(args.json, &entries, line)
 }
 
 fn print_report(args: &JournalArgs) -> Result<(), SimError> {
     let records = crate::report(&args.data_dir)?;
-    if args.json {
-        kit::print_json(&records)
-    } else {
-        kit::print_lines(records.iter().map(report_line))
-    }
+    kit::print_records(args.json, &records, report_line)
 }
 
 /// One human-readable line per report record.

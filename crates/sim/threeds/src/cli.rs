@@ -95,11 +95,7 @@ async fn serve(args: SimThreeDsArgs) -> Result<(), SimError> {
 
 fn print_journal(args: &JournalArgs) -> Result<(), SimError> {
     let entries = crate::journal(&args.data_dir)?;
-    if args.json {
-        kit::print_json(&entries)
-    } else {
-        kit::print_lines(entries.iter().map(line))
-    }
+    kit::print_records(args.json, &entries, line)
 }
 
 /// One human-readable line per entry.
