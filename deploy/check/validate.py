@@ -13,8 +13,9 @@ Checks:
     ExternalSecret) get a structural check. Then the chart's promises: probes on /healthz and
     /readyz, drain time, non-root read-only containers with no capabilities, the migration hook,
     keys only from Secrets, and that missing required values fail the render.
-  * Every PAYGATE_* variable the chart and compose file set is one `paygate` reads, and every
-    `paygate` command line in the compose file parses.
+  * Every PAYGATE_* variable the chart and compose file set is one `paygate` reads, every
+    `paygate` command line in the compose file parses, and the Dockerfile's user, data volume
+    and ports are the chart's.
   * Prometheus rules: `promtool check rules` and `promtool test rules`; Grafana dashboard: JSON,
     unique panel ids, each query parsed by promtool; every metric named by a rule or a panel is
     one the running gateway exports.
@@ -242,6 +243,23 @@ def check_compose(paygate, paygate_help):
     print(f"compose: {len(compose['services'])} services")
 
 
+def check_dockerfile(chart_uid=10001):
+    """The image and the chart agree: user id, writable data dir, ports; the context is lean."""
+    text = (DEPLOY.parent / "Dockerfile").read_text()
+    for needle, why in [(f"USER {chart_uid}:{chart_uid}", "the chart's runAsUser"),
+                        ('VOLUME ["/var/lib/paygate"]', "the chart's data dir"),
+                        ("EXPOSE 8080 9464", "the chart's container ports"),
+                        ("PAYGATE_LISTEN=0.0.0.0:8080", "the API port"),
+                        ("PAYGATE_METRICS_LISTEN=0.0.0.0:9464", "the metrics port"),
+                        ('ENTRYPOINT ["/usr/local/bin/paygate"]', "commands as arguments")]:
+        if needle not in text:
+            fail(f"Dockerfile: no `{needle}` ({why})")
+    ignored = (DEPLOY.parent / ".dockerignore").read_text().split()
+    for path in ("target/", ".git/"):
+        if path not in ignored:
+            fail(f".dockerignore: {path} is sent to the build context")
+
+
 def exported_metrics(text):
     names = set()
     for line in text.splitlines():
@@ -308,6 +326,7 @@ def main():
         paygate_help = subprocess.run([a.paygate, "serve", "--help"], capture_output=True,
                                       text=True, check=True).stdout
         check_grafana(a.promtool, exported)
+        check_dockerfile()
         check_compose(a.paygate, paygate_help)
         check_chart(paygate_help)
     for f in failures:
