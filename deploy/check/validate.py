@@ -13,7 +13,8 @@ Checks:
     ExternalSecret) get a structural check. Then the chart's promises: probes on /healthz and
     /readyz, drain time, non-root read-only containers with no capabilities, the migration hook,
     keys only from Secrets, and that missing required values fail the render.
-  * Every PAYGATE_* variable the chart and compose file set is one `paygate` reads, every
+  * The compose file against the Compose Specification (compose-spec), its dependencies and
+    volumes declared. Every PAYGATE_* variable the chart and compose file set is one `paygate` reads, every
     `paygate` command line in the compose file parses, and the Dockerfile's user, data volume
     and ports are the chart's.
   * Prometheus rules: `promtool check rules` and `promtool test rules`; Grafana dashboard: JSON,
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 
+import compose_spec
 import helm_python as helm
 import kubernetes_validate
 import yaml
@@ -230,6 +232,20 @@ def check_env(names, paygate_help, where):
 
 def check_compose(paygate, paygate_help):
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    # The Compose Specification (unknown keys fail), after YAML merge keys are applied.
+    spec = {k: v for k, v in compose.items() if not k.startswith("x-")}
+    try:
+        compose_spec.PyCompose.from_json(json.dumps(spec)).validate()
+    except ValueError as e:
+        fail(f"compose: not a valid Compose file: {e}")
+    for svc_name, svc in compose["services"].items():
+        for dep in svc.get("depends_on") or []:
+            if dep not in compose["services"]:
+                fail(f"compose {svc_name}: depends on {dep}, which is no service")
+        for vol in svc.get("volumes") or []:
+            source = vol.split(":")[0]
+            if not source.startswith((".", "/")) and source not in (compose.get("volumes") or {}):
+                fail(f"compose {svc_name}: volume {source} is not declared")
     names = set()
     for svc_name, svc in compose["services"].items():
         names |= set((svc.get("environment") or {}).keys())

@@ -1,7 +1,8 @@
 //! The deployment files under `deploy/` (Helm chart, compose file, Prometheus alerts, Grafana
 //! dashboard) checked against real tools and the real binary by `deploy/check/validate.py`:
 //! Helm's own template engine (helm-python-sdk) renders the chart for every values file, the
-//! manifests are validated against the Kubernetes schemas (kubernetes-validate), the alert
+//! manifests are validated against the Kubernetes schemas (kubernetes-validate), the compose
+//! file against the Compose Specification (compose-spec), the alert
 //! rules by `promtool check rules` and `promtool test rules`, and every metric a rule or panel
 //! names must be one this build's `GET /metrics` exports.
 //!
@@ -16,10 +17,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Pinned: Helm v4.2.3's engine as a library, the Kubernetes 1.25–1.37 schemas.
-const PIP_PACKAGES: [&str; 3] = [
+/// Pinned: Helm v4.2.3's engine as a library, the Kubernetes 1.25–1.37 schemas, the Compose
+/// Specification (bindings of the `compose_spec` crate).
+const PIP_PACKAGES: [&str; 4] = [
     "helm-python-sdk==0.2.2",
     "kubernetes-validate==1.37.0",
+    "compose-spec==0.2.1",
     "PyYAML==6.0.3",
 ];
 
@@ -45,7 +48,7 @@ fn venv() -> Option<PathBuf> {
         found.is_ok_and(|o| o.status.success()),
         "promtool not found: apt-get install prometheus (bash .ci/run does), or set PAYGATE_PROMTOOL"
     );
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("deploy-venv-1");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("deploy-venv-2");
     let py = dir.join("bin/python");
     let marker = dir.join(".installed");
     if !marker.exists() {
