@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1.7
-# paygate container image: `docker build -t paygate .` (BuildKit, the default builder).
+# paygate container image: `docker build -t paygate:local .` (BuildKit, the default builder).
 #
 # Stage 1 compiles the `paygate` binary. The crates.io registry and cargo's target directory are
 # BuildKit cache mounts, so a rebuild after a source change recompiles only the workspace's own
