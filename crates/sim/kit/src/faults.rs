@@ -207,6 +207,40 @@ pub fn admin_router(faults: Arc<Faults>) -> axum::Router {
     )
 }
 
+/// An axum middleware (`axum::middleware::from_fn_with_state(faults, faults::http)`) that
+/// applies the faults to an HTTP simulator's answers: late, silent (never answered), garbage
+/// (`200` with a body that is no JSON message) and drop (the request is processed, then the
+/// connection is closed without an answer).
+pub async fn http(
+    axum::extract::State(faults): axum::extract::State<Arc<Faults>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (fate, late) = faults.answer();
+    if !late.is_zero() {
+        tokio::time::sleep(late).await;
+    }
+    match fate {
+        Fate::Send => next.run(req).await,
+        Fate::Silent => std::future::pending().await,
+        Fate::Garbage => (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            GARBAGE_BODY,
+        )
+            .into_response(),
+        Fate::Drop => {
+            drop(next.run(req).await);
+            // Unwinding out of the connection's task makes the server close the connection
+            // without writing a response (`resume_unwind` runs no panic hook: nothing printed).
+            std::panic::resume_unwind(Box::new("fault: connection dropped"))
+        }
+    }
+}
+
+/// An answer that is no message.
+pub const GARBAGE_BODY: &[u8] = b"\xff\x00garbage\x7f\x80 not a message";
+
 /// Serves [`admin_router`] on `listener` until `shutdown` turns true.
 pub async fn serve_admin(
     listener: tokio::net::TcpListener,

@@ -175,7 +175,7 @@ async fn write_replies<C: Codec>(
                 Fate::Silent => drop(reply),
                 Fate::Garbage => {
                     drop(reply);
-                    let _ = frame::encode_into(GARBAGE, &mut buf);
+                    let _ = frame::encode_into(crate::faults::GARBAGE_BODY, &mut buf);
                 }
                 Fate::Drop => {
                     drop(reply);
@@ -195,9 +195,6 @@ async fn write_replies<C: Codec>(
     }
     let _ = wr.shutdown().await;
 }
-
-/// The body of an injected garbage answer: framed correctly, no message inside.
-const GARBAGE: &[u8] = b"\xff\x00garbage\x7f\x80 not a message";
 
 fn append<C: Codec>(reply: ReplyOf<C>, buf: &mut BytesMut, codec: &C) {
     let Reply { answer, permit } = reply;
