@@ -256,25 +256,25 @@ async fn an_outcome_the_store_cannot_take_is_503_unready_and_reversed_at_once() 
         "{types:?}"
     );
 
-    // 25 failed commits: one "cannot write" line, one "internal error" line for them, and the
-    // recovery line with the count.
-    // (Other tests of this binary fill a real disk: only this test injects faults.)
-    let cannot: Vec<String> = log_lines_with(&log, "store cannot write")
+    // 25 failed commits (and 20 failed requests) here, 5 in the other test of this binary
+    // that injects faults, which may run at the same time: the log limiter is per process, so
+    // at most one "cannot write" and one "internal error" line per test — not one per failure —
+    // and the recovery line carries the count.
+    let injected = |needle: &str| -> Vec<String> {
+        log_lines_with(&log, needle)
+            .into_iter()
+            .filter(|l| l.contains("injected write fault"))
+            .collect()
+    };
+    let cannot = injected("store cannot write");
+    assert!((1..=2).contains(&cannot.len()), "{cannot:?}");
+    let internal = injected("internal error");
+    assert!((1..=2).contains(&internal.len()), "{internal:?}");
+    let again: Vec<String> = injected("store writes again")
         .into_iter()
-        .filter(|l| l.contains("injected write fault"))
-        .collect();
-    assert_eq!(cannot.len(), 1, "{cannot:?}");
-    let internal: Vec<String> = log_lines_with(&log, "internal error")
-        .into_iter()
-        .filter(|l| l.contains("injected write fault"))
-        .collect();
-    assert_eq!(internal.len(), 1, "{internal:?}");
-    let again: Vec<String> = log_lines_with(&log, "store writes again")
-        .into_iter()
-        .filter(|l| l.contains("injected write fault"))
+        .filter(|l| l.contains("failures=25"))
         .collect();
     assert_eq!(again.len(), 1, "{again:?}");
-    assert!(again[0].contains("failures=25"), "{again:?}");
 }
 
 #[tokio::test]
@@ -451,4 +451,84 @@ async fn a_full_disk_is_503_and_unready_until_space_returns() {
         .count();
     assert_eq!(live_auths, succeeded, "{:?}", authorizations(&app));
     app.server.shutdown().await;
+}
+
+/// The stale-attempt sweep leaves a record the reverser holds alone, and the reverser finishes
+/// the record without a second reversal: the network sees exactly one.
+#[tokio::test]
+async fn the_sweep_does_not_reverse_what_the_reverser_holds() {
+    let app = TestApp::spawn_with(|c| {
+        c.fault_delay_after_auth_ms = 1_000;
+        c.sweep_interval_ms = 100;
+        c.attempt_stale_s = 2;
+    })
+    .await;
+    let (_, pi) = app
+        .post(
+            "/v1/payment_intents",
+            &[("amount", "6000"), ("currency", "krw")],
+        )
+        .await;
+    let path = format!("/v1/payment_intents/{}", pi["id"].as_str().unwrap());
+    let form: Vec<(&str, &str)> = support::card_payment_form(VISA, "6000")
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("payment_method_data"))
+        .collect();
+    let confirm = {
+        let (client, url, key) = (
+            app.client.clone(),
+            format!("{}{path}/confirm", app.base),
+            app.key.clone(),
+        );
+        let body = support::url_encode(&form);
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(key)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .expect("confirm answered")
+                .status()
+        })
+    };
+    let (app_ref, path_ref) = (&app, &path);
+    assert!(
+        eventually(Duration::from_secs(5), || async move {
+            app_ref.get(path_ref).await.1["status"] == "processing"
+        })
+        .await
+    );
+    // Unwritable for the outcome and ~4 s of probes: the record is older than
+    // attempt_stale_s while the reverser still holds it.
+    set_faults(&app, &[("fail_next_commits", "5")]).await;
+    assert_eq!(confirm.await.unwrap(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        eventually(Duration::from_secs(15), || async {
+            app.get(&path).await.1["status"] == "requires_payment_method"
+                && app
+                    .server
+                    .state
+                    .store
+                    .attempts(None)
+                    .await
+                    .unwrap()
+                    .is_empty()
+        })
+        .await,
+        "finished: {}",
+        app.get(&path).await.1
+    );
+    let journal = paygate_sim_network::journal(&app.sim_dir()).expect("journal");
+    let v = serde_json::to_value(journal).unwrap();
+    let reversals = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "reversal")
+        .count();
+    assert_eq!(reversals, 1, "{v}");
+    assert_eq!(authorizations(&app)[0]["reversed"], true);
+    assert!(app.ledger_problems().await.is_empty());
 }
