@@ -174,6 +174,8 @@ async fn an_outcome_the_store_cannot_take_is_503_unready_and_reversed_at_once() 
             .contains("injected write fault"),
         "{ready}"
     );
+    let metrics = app.metrics_text().await;
+    assert!(metrics.contains("paygate_store_writable 0"), "{metrics}");
     // Reads keep working; every mutating request is a 503 while the store cannot write.
     let (s, processing) = app.get(&path).await;
     assert_eq!(s, StatusCode::OK, "{processing}");
@@ -228,6 +230,15 @@ async fn an_outcome_the_store_cannot_take_is_503_unready_and_reversed_at_once() 
             .unwrap()
             .is_empty(),
         "no recovery record left"
+    );
+    assert!(
+        eventually(Duration::from_secs(2), || async {
+            let m = app.metrics_text().await;
+            m.contains("paygate_store_writable 1") && m.contains("paygate_undo_in_hand 0")
+        })
+        .await,
+        "{}",
+        app.metrics_text().await
     );
 
     // The client's retry with the same key runs again and pays once.
