@@ -5,14 +5,15 @@
 //! [`hand_over`] takes the attempt's recovery record and its [`Undo`]. A task then
 //!
 //! 1. sends the reversal until the counterparty acknowledges it, backing off from
-//!    [`BACKOFF_FIRST`] to [`BACKOFF_MAX`], at most [`UNDO_TRIES`] rounds in all;
+//!    [`BACKOFF_FIRST`] to [`BACKOFF_MAX`];
 //! 2. waits until the store writes again ([`paygate_store::Store::write_health`], kept current
-//!    by the gateway's write probe) and finishes the record with recovery's code for it
+//!    by the gateway's write probe; checked every [`STORE_CHECK_EVERY`]) and finishes the
+//!    record with recovery's code for it
 //!    (intent back to `requires_payment_method` with a `processing_error`, idempotency key
 //!    freed, record deleted) — without sending the reversal a second time.
 //!
 //! While the task holds a record ([`InHand`]) this process's sweep leaves it alone, so it is
-//! never reversed twice from here; once the rounds are spent the record is released to the
+//! never reversed twice from here; after [`UNDO_WINDOW`] the record is released to the
 //! sweep (and, if this process dies, to recovery) as before. Reversals are idempotent at the
 //! counterparty, so a peer's sweep racing the task does no harm.
 
@@ -28,15 +29,16 @@ use paygate_store::log_limit::LogLimiter;
 use paygate_store::{AttemptRow, WriteHealth};
 use std::collections::HashSet;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// First pause between two rounds.
+/// First pause after a reversal or a finish that failed.
 pub const BACKOFF_FIRST: Duration = Duration::from_millis(100);
-/// Longest pause between two rounds.
+/// Longest pause after a reversal or a finish that failed.
 pub const BACKOFF_MAX: Duration = Duration::from_secs(5);
-/// Rounds (reversal sends, or checks whether the store writes again) before the record is
-/// left to the sweep: about ten minutes at [`BACKOFF_MAX`].
-pub const UNDO_TRIES: u32 = 128;
+/// How often a reversed record checks whether the store writes again.
+pub const STORE_CHECK_EVERY: Duration = Duration::from_millis(100);
+/// How long the reverser keeps a record before leaving it to the sweep.
+pub const UNDO_WINDOW: Duration = Duration::from_secs(600);
 
 static UNDO_LOG: LogLimiter = LogLimiter::new(Duration::from_secs(10));
 
@@ -95,24 +97,33 @@ async fn undo_and_finish(st: &SharedState, row: &AttemptRow, undo: Undo) -> bool
         reference,
         amount,
     } = undo;
-    let mut pause = BACKOFF_FIRST;
+    let deadline = Instant::now() + UNDO_WINDOW;
+    let mut backoff = BACKOFF_FIRST;
     let mut reversed = false;
-    for _ in 0..UNDO_TRIES {
+    while Instant::now() < deadline {
         if !reversed {
             match recovery::reverse(st, &*connector, &reference, amount).await {
                 Ok(()) => reversed = true,
                 Err(e) => log_once("reversal after a failed commit not acknowledged", &e),
             }
         }
-        if reversed && st.store.write_health() == WriteHealth::Writable {
+        let writable = st.store.write_health() == WriteHealth::Writable;
+        if reversed && writable {
             let acknowledged = Reversed(&*connector);
             match recovery::finish_record(st, &acknowledged, row).await {
                 Ok(()) => return true,
                 Err(e) => log_once("reversed, but its recovery record is not finished", &e),
             }
         }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(BACKOFF_MAX);
+        // Waiting for the store only reads its health (memory): a short fixed pause, so the
+        // record is finished right after the probe sees a write succeed. A reversal or a
+        // finish that failed backs off.
+        if reversed && !writable {
+            tokio::time::sleep(STORE_CHECK_EVERY).await;
+        } else {
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(BACKOFF_MAX);
+        }
     }
     false
 }

@@ -209,7 +209,9 @@ async fn the_sweep_does_not_reverse_what_the_reverser_holds() {
     let app = TestApp::spawn_with(|c| {
         c.fault_delay_after_auth_ms = 1_000;
         c.sweep_interval_ms = 100;
-        c.attempt_stale_s = 2;
+        // Whole seconds: the record is eligible 2 to 3 s after phase 1, at least 1 s after
+        // the reverser took it (the outcome fails ~1 s after phase 1).
+        c.attempt_stale_s = 3;
     })
     .await;
     let (_, pi) = app
@@ -249,9 +251,9 @@ async fn the_sweep_does_not_reverse_what_the_reverser_holds() {
         })
         .await
     );
-    // Unwritable for the outcome and ~4 s of probes: the record is older than
-    // attempt_stale_s while the reverser still holds it.
-    set_faults(&app, &[("fail_next_commits", "5")]).await;
+    // Unwritable for the outcome, the key's release and ~5 s of probes: the record is older
+    // than attempt_stale_s while the reverser still holds it.
+    set_faults(&app, &[("fail_next_commits", "7")]).await;
     assert_eq!(confirm.await.unwrap(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(
         eventually(Duration::from_secs(15), || async {
