@@ -28,7 +28,7 @@ pub fn current_request_id() -> Option<String> {
 }
 
 /// Around every API request: a `Request-Id` response header (`req_…`, errors too), metrics,
-/// `Retry-After` on a 429, and one access-log line (target `paygate::access`: method, path,
+/// `Retry-After` on a 429 and a 503, and one access-log line (target `paygate::access`: method, path,
 /// status, duration, request id, merchant; never bodies or query strings — they carry card data).
 pub async fn observe(
     axum::extract::State(st): axum::extract::State<SharedState>,
@@ -53,11 +53,14 @@ pub async fn observe(
     if let Ok(v) = HeaderValue::from_str(&info.id) {
         resp.headers_mut().insert("request-id", v);
     }
-    if resp.status() == StatusCode::TOO_MANY_REQUESTS {
-        resp.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from(crate::ratelimit::RETRY_AFTER_S),
-        );
+    let retry_after = match resp.status() {
+        StatusCode::TOO_MANY_REQUESTS => Some(crate::ratelimit::RETRY_AFTER_S),
+        StatusCode::SERVICE_UNAVAILABLE => Some(crate::error::STORE_RETRY_AFTER_S),
+        _ => None,
+    };
+    if let Some(s) = retry_after {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(s));
     }
     tracing::info!(
         target: "paygate::access",

@@ -59,6 +59,12 @@ pub struct Config {
     /// Fault injection (chaos tests): hold every approved authorization this long before its
     /// outcome is committed, widening the window in which a crash must not lose a payment.
     pub fault_delay_after_auth_ms: u64,
+    /// Fault injection (test mode only): the first N unit commits fail with an injected
+    /// storage error; at run time `POST /v1/test_helpers/faults` sets it.
+    pub fault_fail_next_commits: u64,
+    /// Fault injection (test mode only): every unit commit waits this long first (at most
+    /// 60 000); at run time `POST /v1/test_helpers/faults` sets it.
+    pub fault_commit_delay_ms: u64,
     /// Keys of the payer pages' CSRF tokens (base64, ≥ 32 bytes): the first signs, a second
     /// (the previous key during a rotation) is still accepted. Required once any live-mode API
     /// key exists; otherwise a key is generated per process with a warning.
@@ -129,6 +135,8 @@ impl Default for Config {
             settle_daily: true,
             sweep_interval_ms: 30_000,
             fault_delay_after_auth_ms: 0,
+            fault_fail_next_commits: 0,
+            fault_commit_delay_ms: 0,
             pages_csrf_key: Vec::new(),
             public_url: None,
             three_ds_url: None,
@@ -190,6 +198,8 @@ impl std::fmt::Debug for Config {
             settle_daily,
             sweep_interval_ms,
             fault_delay_after_auth_ms,
+            fault_fail_next_commits,
+            fault_commit_delay_ms,
             pages_csrf_key,
             public_url,
             three_ds_url,
@@ -214,7 +224,8 @@ impl std::fmt::Debug for Config {
             network_profile, network_timeout_ms, node_id, webhooks_allow_private,
             webhook_retry_window_s, webhook_timeout_ms, default_fee_bps, default_fee_fixed_minor,
             default_settle_days, attempt_stale_s, rate_limit_per_s, settle_daily,
-            sweep_interval_ms, fault_delay_after_auth_ms, public_url, three_ds_url,
+            sweep_interval_ms, fault_delay_after_auth_ms, fault_fail_next_commits,
+            fault_commit_delay_ms, public_url, three_ds_url,
             three_ds_requestor_id, three_ds_acquirer_bin, three_ds_mcc,
             three_ds_required_from_krw, requires_action_ttl_s,
         );

@@ -58,6 +58,28 @@ struct Cause(String);
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// Seconds a client is told to wait (`Retry-After`) when the store cannot write.
+pub const STORE_RETRY_AFTER_S: u64 = 2;
+
+/// How often one internal error cause is logged when it repeats on every request.
+pub const INTERNAL_LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+static INTERNAL_LOG: paygate_store::log_limit::LogLimiter =
+    paygate_store::log_limit::LogLimiter::new(INTERNAL_LOG_EVERY);
+
+static WARN_LOG: paygate_store::log_limit::LogLimiter =
+    paygate_store::log_limit::LogLimiter::new(INTERNAL_LOG_EVERY);
+
+/// Logs a warning about a failure that may repeat on every request or round (a store that
+/// cannot write): once per [`INTERNAL_LOG_EVERY`] per distinct (`what`, `error`), with the
+/// number of repeats held back since the last line.
+pub fn warn_limited(what: &'static str, error: &dyn std::fmt::Display) {
+    let error = error.to_string();
+    if let Some(repeated) = WARN_LOG.check(&format!("{what}: {error}")) {
+        tracing::warn!(error = %error, repeated, "{what}");
+    }
+}
+
 /// Longest echo of a client-supplied value (a parameter name, an id) in an error, in characters.
 pub const ECHO_MAX_CHARS: usize = 100;
 
@@ -239,6 +261,21 @@ impl ApiError {
         e
     }
 
+    /// 503 api_error `store_unavailable`: the database cannot take writes (disk full, I/O
+    /// error, read-only, PostgreSQL down). Answered with `Retry-After`
+    /// ([`STORE_RETRY_AFTER_S`]); the cause is logged like an internal error's.
+    pub fn store_unavailable(cause: impl std::fmt::Display) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorType::Api,
+            "The gateway cannot store changes right now. The request was not completed; retry after the \
+             Retry-After interval with the same Idempotency-Key.",
+        );
+        e.code = Some("store_unavailable");
+        e.cause = Some(Box::new(Cause(cause.to_string())));
+        e
+    }
+
     /// The internal cause of a 500 (for logs only).
     pub fn cause(&self) -> Option<&str> {
         self.cause.as_ref().map(|c| c.0.as_str())
@@ -283,10 +320,14 @@ impl ApiError {
 }
 
 impl IntoResponse for ApiError {
-    /// The response boundary: an internal error's cause is logged here, once.
+    /// The response boundary: an internal error's cause is logged here, once — and a cause
+    /// that repeats (a full disk fails every request) once per [`INTERNAL_LOG_EVERY`] with
+    /// the count of the repeats.
     fn into_response(self) -> Response {
-        if let Some(cause) = self.cause() {
-            tracing::error!(cause = %cause, status = self.status.as_u16(), "internal error");
+        if let Some(cause) = self.cause()
+            && let Some(repeated) = INTERNAL_LOG.check(cause)
+        {
+            tracing::error!(cause = %cause, status = self.status.as_u16(), repeated, "internal error");
         }
         crate::response::json_response(self.status, &self.body())
     }
@@ -308,6 +349,7 @@ impl From<paygate_store::StoreError> for ApiError {
                 "resource_missing",
                 format!("No such object: '{id}'"),
             ),
+            e if e.is_unavailable() => ApiError::store_unavailable(GatewayError::Store(e)),
             other => GatewayError::Store(other).into(),
         }
     }

@@ -223,7 +223,7 @@ async fn record_error(
         },
     };
     if let Err(err) = st.store.commit(WriteUnit { ops: vec![op] }).await {
-        tracing::warn!(error = %err, "could not record idempotent error result");
+        crate::error::warn_limited("could not record idempotent error result", &err);
     }
 }
 

@@ -26,6 +26,7 @@ pub mod render;
 pub mod response;
 pub mod settlement;
 pub mod state;
+pub mod store_health;
 pub mod three_ds;
 pub mod webhooks;
 
@@ -221,6 +222,7 @@ pub async fn start_with_clock(
         None => None,
     };
     let live = pages::live_keys_exist(&store).await?;
+    api::test_faults::from_config(&cfg, &store, live)?;
     let page_settings = pages::PageSettings::from_config(&cfg, addr, live)?;
     let three_ds = three_ds::server(&cfg, &page_settings)?;
     let mut state = AppState::new(
@@ -248,6 +250,7 @@ pub async fn start_with_clock(
     let mut tasks = Vec::new();
     tasks.push(tokio::spawn(webhooks::run(state.clone(), rx.clone())));
     tasks.push(tokio::spawn(background(state.clone(), rx.clone())));
+    tasks.push(store_health::spawn_probe(state.clone(), rx.clone()));
     if let Some(tds) = state.three_ds.clone() {
         tasks.push(spawn_card_ranges(tds, rx.clone()).await);
     }
@@ -374,17 +377,17 @@ async fn background(st: SharedState, mut rx: watch::Receiver<bool>) {
         }
         let stale = st.now() - st.cfg.attempt_stale_s;
         if let Err(e) = engine::recovery::recover(&st, Some(stale)).await {
-            tracing::warn!(error = %e, "stale attempt sweep failed");
+            crate::error::warn_limited("stale attempt sweep failed", &e);
         }
         if let Err(e) = three_ds::expiry::sweep(&st).await {
-            tracing::warn!(error = %e, "abandoned payer-action sweep failed");
+            crate::error::warn_limited("abandoned payer-action sweep failed", &e);
         }
         if let Err(e) = st
             .store
             .prune_idempotency(st.now() - IDEMPOTENCY_RETENTION_S)
             .await
         {
-            tracing::warn!(error = %e, "idempotency key pruning failed");
+            crate::error::warn_limited("idempotency key pruning failed", &e);
         }
         let today = paygate_payments::clock::day_plus(st.now(), 0);
         if st.cfg.settle_daily && today != last_settled_day {
@@ -395,7 +398,7 @@ async fn background(st: SharedState, mut rx: watch::Receiver<bool>) {
                         tracing::info!(transactions = r.transactions, "daily settlement ran");
                     }
                 }
-                Err(e) => tracing::warn!(error = %e, "daily settlement failed"),
+                Err(e) => crate::error::warn_limited("daily settlement failed", &e),
             }
         }
     }

@@ -25,12 +25,24 @@ pub fn router(state: SharedState) -> Router {
 async fn scrape(State(st): State<SharedState>) -> Response {
     let mut text = st.metrics.render();
     text.push_str(&render_store(&st.store.stats()));
+    text.push_str(&render_writes(&st));
     let mut r = text.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4"),
     );
     r
+}
+
+/// Gauges of the write side: whether the store writes (0 while commits fail: disk full,
+/// database down) and how many outcomes the in-process reverser is still undoing.
+fn render_writes(st: &SharedState) -> String {
+    let writable = u8::from(st.store.write_health() == paygate_store::WriteHealth::Writable);
+    format!(
+        "# TYPE paygate_store_writable gauge\npaygate_store_writable {writable}\n\
+         # TYPE paygate_undo_in_hand gauge\npaygate_undo_in_hand {}\n",
+        st.undoing.len()
+    )
 }
 
 /// Latency histogram bucket upper bounds, microseconds.

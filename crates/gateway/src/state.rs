@@ -36,6 +36,8 @@ pub struct AppState {
     pub webhook_dns: crate::webhooks::Dns,
     /// The 3DS Server (안심클릭), when a Directory Server is configured (`three_ds_url`).
     pub three_ds: Option<Arc<paygate_three_ds::ThreeDsServer>>,
+    /// Recovery records the in-process reverser is finishing (the sweep leaves them alone).
+    pub undoing: crate::engine::undo::InHand,
     cvcs: Mutex<HashMap<String, (Cvc, Instant)>>,
     merchants: Mutex<HashMap<String, (MerchantRow, Instant)>>,
     pub(crate) keys: Mutex<HashMap<String, (paygate_store::ApiKeyRow, Instant)>>,
@@ -64,6 +66,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             webhook_dns: crate::webhooks::Dns::default(),
             three_ds: None,
+            undoing: Default::default(),
             cvcs: Mutex::new(HashMap::new()),
             merchants: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),

@@ -93,6 +93,12 @@ pub struct ConfigArgs {
     /// Fault injection: hold approved authorizations this long before committing (chaos tests).
     #[arg(long, env = "PAYGATE_FAULT_DELAY_AFTER_AUTH_MS", hide = true)]
     pub fault_delay_after_auth_ms: Option<u64>,
+    /// Fault injection (test mode only): fail the first N store commits (chaos tests).
+    #[arg(long, env = "PAYGATE_FAULT_FAIL_NEXT_COMMITS", hide = true)]
+    pub fault_fail_next_commits: Option<u64>,
+    /// Fault injection (test mode only): delay every store commit this long, ms (chaos tests).
+    #[arg(long, env = "PAYGATE_FAULT_COMMIT_DELAY_MS", hide = true)]
+    pub fault_commit_delay_ms: Option<u64>,
 }
 
 impl ConfigArgs {
@@ -142,6 +148,12 @@ impl ConfigArgs {
         }
         if let Some(v) = self.fault_delay_after_auth_ms {
             cfg.fault_delay_after_auth_ms = v;
+        }
+        if let Some(v) = self.fault_fail_next_commits {
+            cfg.fault_fail_next_commits = v;
+        }
+        if let Some(v) = self.fault_commit_delay_ms {
+            cfg.fault_commit_delay_ms = v;
         }
         Ok(cfg)
     }

@@ -34,7 +34,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the gateway (SQLite under ./paygate-data and an in-process card network by default).
-    Serve(ConfigArgs),
+    Serve(Box<ConfigArgs>),
     /// Merchants.
     #[command(subcommand)]
     Merchant(MerchantCmd),
@@ -133,7 +133,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Merchant(cmd) => merchant::run(cmd).await,
         Command::Keys(cmd) => keys::run(cmd).await,
         Command::Migrate(db) => {

@@ -70,6 +70,53 @@ impl StoreError {
     }
 }
 
+impl StoreError {
+    /// Whether the storage itself cannot take writes right now — disk full, I/O error,
+    /// read-only or locked database file, PostgreSQL unreachable, shutting down or out of
+    /// space, the store closed — as opposed to a bad unit or a bug: what the gateway answers
+    /// `503` with `Retry-After` and reports as not ready.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Sqlite(e) => sqlite_unavailable(e),
+            StoreError::Postgres(e) => postgres_unavailable(e),
+            StoreError::Io(_) | StoreError::Closed => true,
+            StoreError::InvalidCursor(_)
+            | StoreError::Corrupt(_)
+            | StoreError::InvalidUnit(_)
+            | StoreError::Config(_)
+            | StoreError::Internal(_) => false,
+        }
+    }
+}
+
+fn sqlite_unavailable(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode as C;
+    matches!(
+        e.sqlite_error_code(),
+        Some(
+            C::DiskFull
+                | C::SystemIoFailure
+                | C::ReadOnly
+                | C::CannotOpen
+                | C::DatabaseBusy
+                | C::DatabaseLocked
+                | C::OutOfMemory
+                | C::FileLockingProtocolFailed
+        )
+    )
+}
+
+fn postgres_unavailable(e: &tokio_postgres::Error) -> bool {
+    let Some(code) = e.code() else {
+        // No SQLSTATE: the connection failed or closed, not the statement.
+        return true;
+    };
+    let class = code.code().get(..2).unwrap_or_default();
+    // 08 connection exception, 53 insufficient resources (disk full), 57P0x shutting down
+    // or not accepting connections, 25006 read-only transaction (a standby).
+    matches!(class, "08" | "53") || code.code().starts_with("57P") || code.code() == "25006"
+}
+
 /// Why one operation of a unit could not be applied; the whole unit was rolled back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConflictKind {

@@ -17,7 +17,9 @@
 //! executor interface; they differ in where it runs and in transaction plumbing.
 
 mod error;
+mod health;
 pub mod limits;
+pub mod log_limit;
 mod logic;
 mod migrate;
 mod postgres;
@@ -30,6 +32,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use error::{CommitError, ConflictKind, StoreError};
+pub use health::{FAULT_COMMIT_DELAY_MAX_MS, WriteFaultSettings, WriteFaults, WriteHealth};
 pub use stats::StoreStats;
 pub use types::{
     ApiKeyRow, AttemptLogRow, AttemptRow, DeliveryJob, EventRow, IdempotencyRow, LedgerReport,
@@ -73,6 +76,8 @@ pub enum StoreConfig {
 #[derive(Clone)]
 pub struct Store {
     inner: Arc<Backend>,
+    /// Whether commits reach storage, and the injected write faults.
+    writes: Arc<health::Writes>,
 }
 
 enum Backend {
@@ -144,6 +149,7 @@ impl Store {
         };
         Ok(Store {
             inner: Arc::new(backend),
+            writes: Arc::default(),
         })
     }
 
@@ -170,12 +176,54 @@ impl Store {
         if unit.ops.is_empty() {
             return Ok(Vec::new());
         }
+        let result = self.commit_valid(unit).await;
+        self.writes.observe(&result);
+        result
+    }
+
+    async fn commit_valid(&self, unit: WriteUnit) -> Result<Vec<OpResult>, CommitError> {
+        self.writes.faults.before_commit().await?;
         let reply = self.submit(unit).await?;
         // The unit comes back with its result and is freed here, not on the writer.
         reply.await.map_or(
             Err(CommitError::Store(StoreError::Closed)),
             |(result, _unit)| result,
         )
+    }
+
+    /// Whether the store could write at its last commit (see [`WriteHealth`]).
+    pub fn write_health(&self) -> WriteHealth {
+        self.writes.health()
+    }
+
+    /// The write faults tests inject (a delay before each unit commit, failing the next
+    /// commits); the gateway allows them in test mode only.
+    pub fn write_faults(&self) -> &WriteFaults {
+        &self.writes.faults
+    }
+
+    /// Commits a unit that writes and deletes one row of its own (an in-flight idempotency
+    /// key of the reserved merchant id `acct_store_probe`), so the storage really takes a
+    /// transaction; its result updates [`Store::write_health`] like any commit.
+    pub async fn probe_write(&self, node: &str, now: i64) -> Result<(), CommitError> {
+        let scope = Scope {
+            merchant_id: "acct_store_probe".into(),
+            livemode: false,
+        };
+        let key = format!("write-probe-{node}");
+        let unit = WriteUnit {
+            ops: vec![
+                Op::IdempotencyBegin {
+                    scope: scope.clone(),
+                    key: key.clone(),
+                    request_hash: String::new(),
+                    owner: node.to_string(),
+                    created: now,
+                },
+                Op::IdempotencyRelease { scope, key },
+            ],
+        };
+        self.commit(unit).await.map(|_| ())
     }
 
     /// [`Store::commit`] that hands the unit back when it was not written (`None` only when
@@ -191,6 +239,20 @@ impl Store {
         if unit.ops.is_empty() {
             return (Ok(Vec::new()), None);
         }
+        if let Err(e) = self.writes.faults.before_commit().await {
+            let result = Err(CommitError::Store(e));
+            self.writes.observe(&result);
+            return (result, Some(unit));
+        }
+        let (result, back) = self.commit_returning_valid(unit).await;
+        self.writes.observe(&result);
+        (result, back)
+    }
+
+    async fn commit_returning_valid(
+        &self,
+        unit: WriteUnit,
+    ) -> (Result<Vec<OpResult>, CommitError>, Option<WriteUnit>) {
         let reply = match self.submit(unit).await {
             Ok(r) => r,
             Err(e) => return (Err(e.into()), None),
@@ -232,10 +294,14 @@ impl Store {
                 None => Err(CommitError::Store(StoreError::Closed)),
             });
         }
-        results
+        let results: Vec<_> = results
             .into_iter()
             .map(|r| r.unwrap_or(Err(CommitError::Store(StoreError::Closed))))
-            .collect()
+            .collect();
+        if let Some(last) = results.last() {
+            self.writes.observe(last);
+        }
+        results
     }
 
     /// Queues units so that they are applied in order; one reply (or queueing error) each.

@@ -235,7 +235,10 @@ async fn commit_batch(
             }
         }
         Err(err) => {
-            tracing::warn!(error = %err, units = units.len(), "postgres group commit failed");
+            let reason = err.to_string();
+            if let Some(repeated) = crate::health::GROUP_COMMIT_LOG.check(&reason) {
+                tracing::warn!(error = %reason, units = units.len(), repeated, "postgres group commit failed");
+            }
             for (unit, reply) in units.drain(..) {
                 let _ = reply.send((Err(CommitError::Store(err.clone())), unit));
             }

@@ -268,7 +268,10 @@ fn commit_batch(
             }
         }
         Err(err) => {
-            tracing::warn!(error = %err, units = units.len(), "sqlite group commit failed");
+            let reason = err.to_string();
+            if let Some(repeated) = crate::health::GROUP_COMMIT_LOG.check(&reason) {
+                tracing::warn!(error = %reason, units = units.len(), repeated, "sqlite group commit failed");
+            }
             for (unit, reply) in units.drain(..) {
                 let _ = reply.send((Err(CommitError::Store(err.clone())), unit));
             }

@@ -9,6 +9,7 @@ pub mod payment_methods;
 pub mod refund_params;
 pub mod refunds;
 pub mod respond;
+pub mod test_faults;
 pub mod webhook_endpoints;
 
 use crate::error::{ApiError, ApiResult};
@@ -34,6 +35,10 @@ pub fn router(state: SharedState) -> Router {
         .merge(customer_routes())
         .merge(event_routes())
         .merge(balance_routes())
+        .route(
+            "/v1/test_helpers/faults",
+            get(test_faults::retrieve).post(test_faults::update),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -153,16 +158,20 @@ async fn healthz() -> Response {
     json_response(StatusCode::OK, &json!({"status": "ok"}))
 }
 
-/// Ready when the database answers and the card network link is up.
+/// Ready when the database answers, the store can write (`store_reason` says why not) and
+/// the card network link is up.
 async fn readyz(State(st): State<SharedState>) -> Response {
     let db = st.store.get_merchant("acct_readiness_probe").await.is_ok();
     let net = st.link.echo().await.is_ok();
-    let status = if db && net {
+    let (writable, mut body) = crate::store_health::readiness(&st);
+    body["database"] = json!(db);
+    body["network"] = json!(net);
+    let status = if db && net && writable {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    json_response(status, &json!({"database": db, "network": net}))
+    json_response(status, &body)
 }
 
 /// A request that takes no parameters.

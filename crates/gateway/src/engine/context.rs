@@ -237,7 +237,8 @@ async fn merge_bookkeeping_into(
     Ok(true)
 }
 
-/// Maps store conflicts to API errors (a racing duplicate request is a 409).
+/// Maps store conflicts to API errors (a racing duplicate request is a 409; a store that
+/// cannot write is a 503).
 pub fn commit_error(e: CommitError) -> ApiError {
     match e {
         CommitError::Conflict {
@@ -250,6 +251,9 @@ pub fn commit_error(e: CommitError) -> ApiError {
         } => ApiError::conflict(
             "This object was modified by another request at the same time; please retry.",
         ),
+        CommitError::Store(e) if e.is_unavailable() => {
+            ApiError::store_unavailable(crate::error::GatewayError::Store(e))
+        }
         other => crate::error::GatewayError::Commit(other).into(),
     }
 }

@@ -15,7 +15,8 @@
 //! the same settle code of the operation that wrote it, so no one is charged without the
 //! merchant knowing and no one is charged twice. An operation implements [`Phases`]; the
 //! engine owns the order, the idempotency protocol, what happens when the outcome cannot be
-//! stored (the counterparty is told to undo, [`Undo`]) and which results are stored (never a
+//! stored (the counterparty is told to undo, [`Undo`], by the retrying reverser [`undo`],
+//! which also finishes the recovery record once the store writes again) and which results are stored (never a
 //! server error: its key is freed for the client's retry).
 //!
 //! Operations take typed commands ([`Authorize`], [`Capture`], [`Refund`], [`Cancel`]) and a
@@ -33,6 +34,7 @@ pub mod context;
 pub mod follow_up;
 pub mod recovery;
 pub mod refund;
+pub mod undo;
 
 pub use authorize::Authorize;
 pub use cancel::Cancel;
@@ -70,7 +72,8 @@ pub struct Recorded {
     pub attempt: AttemptRecord,
 }
 
-/// What to tell the counterparty when an outcome it approved cannot be stored.
+/// What to tell the counterparty when an outcome it approved cannot be stored (the engine
+/// hands it to the in-process reverser, [`undo`]).
 pub enum Undo {
     /// Reverse the authorization `reference` of `amount` at `connector`.
     Reverse {
@@ -123,7 +126,7 @@ pub async fn run<P: Phases>(
     let recorded = op.record(rc)?;
     let mut first = WriteUnit { ops: recorded.ops };
     rc.begin(&mut first);
-    first.ops.push(Op::PutAttempt(AttemptRow {
+    let attempt_row = AttemptRow {
         id: recorded.attempt_id.clone(),
         merchant_id: rc.merchant.id.clone(),
         livemode: rc.livemode,
@@ -131,7 +134,8 @@ pub async fn run<P: Phases>(
         state: recorded.attempt.state().into(),
         created: rc.now,
         data: recorded.attempt.to_stored(),
-    }));
+    };
+    first.ops.push(Op::PutAttempt(attempt_row.clone()));
     rc.commit(first).await?;
 
     let reply = op.call(rc).await;
@@ -171,7 +175,7 @@ pub async fn run<P: Phases>(
     }
     if let Err(e) = rc.commit_outcome(unit).await {
         if let Some(undo) = settled.undo {
-            spawn_undo(undo);
+            undo::hand_over(rc.st.clone(), attempt_row, undo);
         }
         return Err(e);
     }
@@ -179,20 +183,4 @@ pub async fn run<P: Phases>(
         crate::metrics::Metrics::incr(counter(&rc.st.metrics));
     }
     answer
-}
-
-/// Tells the counterparty to undo an outcome that could not be stored. The recovery record
-/// stays, so recovery undoes it too if this process dies first.
-fn spawn_undo(undo: Undo) {
-    tokio::spawn(async move {
-        let Undo::Reverse {
-            connector,
-            reference,
-            amount,
-        } = undo;
-        let reversal = connector.reverse(&reference, amount.minor(), amount.currency().numeric());
-        if let Err(err) = reversal.await {
-            tracing::error!(error = %err, "reversal after failed commit did not complete; recovery will retry");
-        }
-    });
 }

@@ -38,7 +38,8 @@ pub async fn recover(st: &AppState, stale_before: Option<i64>) -> Result<usize, 
     let mut done = 0;
     let mut unreadable = 0;
     for a in rows {
-        if stale_before.is_some_and(|t| a.created > t) {
+        // Too young for the sweep, or in the hands of this process's reverser.
+        if stale_before.is_some_and(|t| a.created > t) || st.undoing.holds(&a.id) {
             continue;
         }
         let record = match AttemptRecord::from_stored(&a.id, &a.data) {
@@ -70,6 +71,20 @@ pub async fn recover(st: &AppState, stale_before: Option<i64>) -> Result<usize, 
         .unrecoverable_attempts
         .store(unreadable, Ordering::Relaxed);
     Ok(done)
+}
+
+/// Finishes one recovery record now through `connector` (the reverser's, which has already
+/// had the reversal acknowledged), as recovery would.
+pub async fn finish_record(
+    st: &AppState,
+    connector: &dyn Connector,
+    a: &AttemptRow,
+) -> Result<(), String> {
+    let record = AttemptRecord::from_stored(&a.id, &a.data).map_err(|e| e.to_string())?;
+    recover_one(st, connector, a, &record).await?;
+    crate::metrics::Metrics::incr(&st.metrics.recovered_attempts);
+    tracing::info!(attempt = %a.id, state = %a.state, "reversed and finished a payment whose outcome could not be stored");
+    Ok(())
 }
 
 async fn recover_one(

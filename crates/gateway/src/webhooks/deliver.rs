@@ -79,7 +79,7 @@ pub async fn deliver(st: &AppState, client: &HttpClient, job: DeliveryJob) -> bo
         }],
     };
     if let Err(e) = st.store.commit(unit).await {
-        tracing::warn!(error = %e, "could not record a webhook attempt");
+        crate::error::warn_limited("could not record a webhook attempt", &e);
     }
     ok
 }

@@ -89,7 +89,7 @@ impl Scheduler {
         {
             Ok(r) => r,
             Err(e) => {
-                tracing::warn!(error = %e, "webhook dispatch failed");
+                crate::error::warn_limited("webhook dispatch failed", &e);
                 (0, Vec::new())
             }
         };
@@ -102,7 +102,7 @@ impl Scheduler {
                         }
                     }
                 }
-                Err(e) => tracing::warn!(error = %e, "webhook discovery failed"),
+                Err(e) => crate::error::warn_limited("webhook discovery failed", &e),
             }
         }
         let asks = self.lanes.asks(&seen);
@@ -119,7 +119,7 @@ impl Scheduler {
                     claimed_all = jobs.len() >= wanted;
                     self.lanes.enqueue(jobs, &asks);
                 }
-                Err(e) => tracing::warn!(error = %e, "webhook claim failed"),
+                Err(e) => crate::error::warn_limited("webhook claim failed", &e),
             }
         }
         for start in self.lanes.starts(None) {

@@ -8,13 +8,16 @@
 //! - [`server`]: accept loop and per-connection tasks with connection and in-flight limits;
 //! - [`data_dir`]: the journal database in a data directory (writer and reader connections);
 //! - [`key_file`]: secret keys from hex files (the CAVV key);
-//! - [`cli`]: `listening on ADDR`, signals, `journal --json` output.
+//! - [`cli`]: `listening on ADDR`, signals, `journal --json` output;
+//! - [`faults`]: faults injected at run time (late, drop, decline, silent, garbage), set over
+//!   the HTTP admin listener ([`SimHandle::serve_admin`]).
 //!
 //! A simulator implements [`Codec`] (frames ↔ requests and answers, on the connection tasks)
 //! and [`Counterparty`] (its decisions, on the writer thread) and calls [`start`].
 
 pub mod cli;
 pub mod data_dir;
+pub mod faults;
 pub mod frame;
 pub mod key_file;
 pub mod server;
@@ -112,6 +115,7 @@ pub enum SimError {
 #[derive(Debug)]
 pub struct SimHandle {
     local_addr: SocketAddr,
+    faults: std::sync::Arc<faults::Faults>,
     shutdown: watch::Sender<bool>,
     server: Option<tokio::task::JoinHandle<()>>,
     writer: Option<std::thread::JoinHandle<()>>,
@@ -121,6 +125,25 @@ impl SimHandle {
     /// The address the simulator listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The faults this simulator injects (set them here or over [`SimHandle::serve_admin`]).
+    pub fn faults(&self) -> &std::sync::Arc<faults::Faults> {
+        &self.faults
+    }
+
+    /// Serves the HTTP admin endpoint (`GET`/`POST /faults`) on `listen` until the simulator
+    /// stops; returns the bound address.
+    pub async fn serve_admin(&self, listen: SocketAddr) -> Result<SocketAddr, SimError> {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        tokio::spawn(faults::serve_admin(
+            listener,
+            std::sync::Arc::clone(&self.faults),
+            self.shutdown.subscribe(),
+        ));
+        tracing::info!(%addr, "simulator admin listening");
+        Ok(addr)
     }
 
     /// Stops accepting, lets connections flush the answers they owe, waits for the writer's
@@ -147,13 +170,15 @@ impl Drop for SimHandle {
 }
 
 /// Binds `listen`, starts the writer thread on `db` with `counterparty`, serves `codec` on
-/// every connection; returns once listening. `name` names the thread and the log lines.
+/// every connection with `faults` applied to its answers; returns once listening. `name`
+/// names the thread and the log lines.
 pub async fn start<C, P>(
     name: &'static str,
     listen: SocketAddr,
     db: Connection,
     counterparty: P,
     codec: C,
+    faults: std::sync::Arc<faults::Faults>,
 ) -> Result<SimHandle, SimError>
 where
     C: Codec,
@@ -167,10 +192,17 @@ where
         .name(format!("{name}-journal"))
         .spawn(move || writer.run(jobs_rx))?;
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let server = tokio::spawn(server::serve(listener, jobs_tx, codec, shutdown_rx));
+    let server = tokio::spawn(server::serve(
+        listener,
+        jobs_tx,
+        codec,
+        std::sync::Arc::clone(&faults),
+        shutdown_rx,
+    ));
     tracing::info!(%local_addr, simulator = name, "simulator listening");
     Ok(SimHandle {
         local_addr,
+        faults,
         shutdown,
         server: Some(server),
         writer: Some(writer),

@@ -13,6 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
+use crate::faults::{Fate, Faults};
 use crate::frame::{self, FrameReader};
 use crate::writer::{Job, Reply};
 use crate::{Codec, MAX_CONNECTIONS, MAX_IN_FLIGHT_PER_CONNECTION};
@@ -30,6 +31,7 @@ pub(crate) async fn serve<C: Codec>(
     listener: TcpListener,
     jobs: mpsc::Sender<JobOf<C>>,
     codec: C,
+    faults: Arc<Faults>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let codec = Arc::new(codec);
@@ -53,6 +55,7 @@ pub(crate) async fn serve<C: Codec>(
                 let conn = Connection {
                     jobs: jobs.clone(),
                     codec: Arc::clone(&codec),
+                    faults: Arc::clone(&faults),
                     shutdown: shutdown.clone(),
                     _slot: permit,
                 };
@@ -75,6 +78,7 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
 struct Connection<C: Codec> {
     jobs: mpsc::Sender<JobOf<C>>,
     codec: Arc<C>,
+    faults: Arc<Faults>,
     shutdown: watch::Receiver<bool>,
     /// One of the [`MAX_CONNECTIONS`] slots, freed when the connection ends.
     _slot: OwnedSemaphorePermit,
@@ -87,7 +91,12 @@ impl<C: Codec> Connection<C> {
         }
         let (rd, wr) = stream.into_split();
         let (reply_tx, reply_rx) = mpsc::channel(MAX_IN_FLIGHT_PER_CONNECTION);
-        let writer = tokio::spawn(write_replies(wr, reply_rx, Arc::clone(&self.codec)));
+        let writer = tokio::spawn(write_replies(
+            wr,
+            reply_rx,
+            Arc::clone(&self.codec),
+            Arc::clone(&self.faults),
+        ));
         self.read_requests(rd, reply_tx).await;
         // Every job still in the writer holds a clone of `reply_tx`: the writer task ends after
         // the last owed answer is written — unless the peer stopped reading, hence the bound.
@@ -144,20 +153,40 @@ impl<C: Codec> Connection<C> {
     }
 }
 
-/// Encodes and writes answers, several per write when they pile up.
+/// Encodes and writes answers, several per write when they pile up; the simulator's
+/// [`Faults`] may delay, withhold, garble an answer or close the connection instead.
 async fn write_replies<C: Codec>(
     mut wr: OwnedWriteHalf,
     mut replies: mpsc::Receiver<ReplyOf<C>>,
     codec: Arc<C>,
+    faults: Arc<Faults>,
 ) {
     let mut buf = BytesMut::with_capacity(WRITE_BATCH_BYTES_MAX);
     while let Some(first) = replies.recv().await {
         buf.clear();
-        append(first, &mut buf, &*codec);
-        while buf.len() < WRITE_BATCH_BYTES_MAX {
-            match replies.try_recv() {
-                Ok(r) => append(r, &mut buf, &*codec),
-                Err(_) => break,
+        let mut next = Some(first);
+        while let Some(reply) = next.take() {
+            let (fate, late) = faults.answer();
+            if !late.is_zero() {
+                tokio::time::sleep(late).await;
+            }
+            match fate {
+                Fate::Send => append(reply, &mut buf, &*codec),
+                Fate::Silent => drop(reply),
+                Fate::Garbage => {
+                    drop(reply);
+                    let _ = frame::encode_into(crate::faults::GARBAGE_BODY, &mut buf);
+                }
+                Fate::Drop => {
+                    drop(reply);
+                    let _ = wr.write_all(&buf).await;
+                    let _ = wr.shutdown().await;
+                    tracing::debug!("fault: connection dropped instead of an answer");
+                    return;
+                }
+            }
+            if buf.len() < WRITE_BATCH_BYTES_MAX {
+                next = replies.try_recv().ok();
             }
         }
         if !buf.is_empty() && wr.write_all(&buf).await.is_err() {

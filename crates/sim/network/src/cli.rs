@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! paygate sim network --listen 127.0.0.1:8583 --data-dir DIR [--profile ascii|binary]
-//!                     [--open-to-buy-minor N] [--cavv-key-file PATH]
+//!                     [--open-to-buy-minor N] [--cavv-key-file PATH] [--admin-listen ADDR]
 //! paygate sim network journal --data-dir DIR [--json]
 //! paygate sim network report  --data-dir DIR [--json]
 //! ```
@@ -39,6 +39,10 @@ pub struct SimNetworkArgs {
     /// authentication "failed".
     #[arg(long, value_name = "PATH")]
     pub cavv_key_file: Option<PathBuf>,
+    /// HTTP admin listener for faults at run time (`GET`/`POST /faults`, docs/OPERATIONS.md);
+    /// prints `admin listening on ADDR`. Off without it.
+    #[arg(long, value_name = "ADDR")]
+    pub admin_listen: Option<SocketAddr>,
 }
 
 /// Subcommands of `paygate sim network`.
@@ -91,6 +95,10 @@ async fn serve(args: SimNetworkArgs) -> Result<(), SimError> {
     };
     let handle = crate::start(cfg).await?;
     kit::print_listening(handle.local_addr())?;
+    if let Some(admin) = args.admin_listen {
+        let addr = handle.serve_admin(admin).await?;
+        println!("admin listening on {addr}");
+    }
     kit::wait_for_signal().await?;
     tracing::info!("signal received: network simulator shutting down");
     handle.shutdown().await

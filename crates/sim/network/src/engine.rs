@@ -4,8 +4,10 @@
 use std::path::Path;
 
 use paygate_iso8583::Message;
+use paygate_sim_kit::faults::Faults;
 use paygate_sim_kit::{Counterparty, SimError, data_dir};
 use rusqlite::Connection;
+use std::sync::Arc;
 
 use crate::cmd::{self, Ctx, Work};
 use crate::{CavvKey, JOURNAL_FILE, store, wire};
@@ -13,6 +15,8 @@ use crate::{CavvKey, JOURNAL_FILE, store, wire};
 /// The writer's state besides its connection.
 pub(crate) struct Engine {
     cavv_key: Option<CavvKey>,
+    /// Injected declines come from here.
+    faults: Arc<Faults>,
     next_rrn: u64,
     open_to_buy_minor: i64,
     now_yymm: u16,
@@ -25,11 +29,13 @@ impl Engine {
         dir: &Path,
         open_to_buy_minor: i64,
         cavv_key: Option<CavvKey>,
+        faults: Arc<Faults>,
     ) -> Result<(Connection, Engine), SimError> {
         let conn = data_dir::open_writer(dir, JOURNAL_FILE, store::SCHEMA)?;
         let next_rrn = store::load_next_rrn(&conn)?;
         let engine = Engine {
             cavv_key,
+            faults,
             next_rrn,
             open_to_buy_minor,
             now_yymm: 0,
@@ -52,6 +58,7 @@ impl Counterparty for Engine {
         let mut ctx = Ctx {
             db,
             cavv_key: self.cavv_key.as_ref(),
+            faults: &self.faults,
             next_rrn: &mut self.next_rrn,
             open_to_buy_minor: self.open_to_buy_minor,
             now_yymm: self.now_yymm,

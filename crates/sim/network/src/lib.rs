@@ -41,6 +41,10 @@ pub use report::{ReportKind, ReportRecord};
 
 /// Default open-to-buy of every card account, in minor units (10^15: benchmarks never exhaust it).
 pub const DEFAULT_OPEN_TO_BUY_MINOR: i64 = 1_000_000_000_000_000;
+/// The response codes an injected decline may carry (`decline_code` of the faults; the first
+/// is the default): do not honour, insufficient funds, expired card, issuer unavailable,
+/// system malfunction.
+pub const DECLINE_CODES: &[&str] = &["05", "51", "54", "91", "96"];
 /// File name of the journal database inside the data directory.
 pub const JOURNAL_FILE: &str = "network-sim.sqlite3";
 
@@ -81,9 +85,15 @@ pub async fn start(cfg: SimConfig) -> Result<SimHandle, SimError> {
             rule: "must not be negative".to_owned(),
         });
     }
-    let (conn, engine) = engine::Engine::open(&cfg.data_dir, cfg.open_to_buy_minor, cfg.cavv_key)?;
+    let faults = paygate_sim_kit::faults::Faults::new(DECLINE_CODES);
+    let (conn, engine) = engine::Engine::open(
+        &cfg.data_dir,
+        cfg.open_to_buy_minor,
+        cfg.cavv_key,
+        std::sync::Arc::clone(&faults),
+    )?;
     let codec = codec::IsoCodec::new(cfg.profile);
-    paygate_sim_kit::start("network-sim", cfg.listen, conn, engine, codec).await
+    paygate_sim_kit::start("network-sim", cfg.listen, conn, engine, codec, faults).await
 }
 
 /// Reads the journal of the simulator whose data directory is `data_dir` (it may be running).

@@ -41,6 +41,10 @@ pub struct SimThreeDsArgs {
     /// Seconds a challenge may take from its first CReq (challengeCancel 04).
     #[arg(long, default_value_t = 600, value_name = "N")]
     pub challenge_timeout_secs: u64,
+    /// HTTP admin listener for faults at run time (`GET`/`POST /faults`, docs/OPERATIONS.md);
+    /// prints `admin listening on ADDR`. Off without it.
+    #[arg(long, value_name = "ADDR")]
+    pub admin_listen: Option<SocketAddr>,
 }
 
 /// Subcommands of `paygate sim 3ds`.
@@ -86,8 +90,12 @@ async fn serve(args: SimThreeDsArgs) -> Result<(), SimError> {
     cfg.public_url = args.public_url;
     cfg.creq_timeout = Duration::from_secs(args.creq_timeout_secs);
     cfg.challenge_timeout = Duration::from_secs(args.challenge_timeout_secs);
-    let running = crate::start(cfg).await?;
+    let mut running = crate::start(cfg).await?;
     kit::print_listening(running.local_addr())?;
+    if let Some(admin) = args.admin_listen {
+        let addr = running.serve_admin(admin).await?;
+        println!("admin listening on {addr}");
+    }
     kit::wait_for_signal().await?;
     tracing::info!("signal received: 3-D Secure simulator shutting down");
     running.shutdown().await

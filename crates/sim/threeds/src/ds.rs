@@ -52,6 +52,13 @@ pub(crate) async fn areq(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     let Some(card) = cards::lookup(areq.acct_number.expose()) else {
         return http::json(&not_enrolled(&areq, ds_trans_id));
     };
+    if let Some(status) = sim.faults.decline().and_then(TransStatus::parse) {
+        // An injected decline (faults at run time): the ACS is not asked.
+        let mut ares = not_enrolled(&areq, ds_trans_id);
+        ares.trans_status = status;
+        ares.trans_status_reason = Some(messages::reason::AUTHENTICATION_FAILED);
+        return http::json(&ares);
+    }
     match acs::authenticate(&sim, &areq, &ds_trans_id, card) {
         Ok(ares) => http::json(&ares),
         Err(e) => {

@@ -26,6 +26,10 @@ pub(crate) async fn serve(
         .route("/acs/challenge", post(acs::challenge::creq))
         .route("/acs/challenge/submit", post(acs::challenge::submit))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&sim.faults),
+            paygate_sim_kit::faults::http,
+        ))
         .with_state(sim);
     let stop = async move {
         let _ = shutdown.wait_for(|s| *s).await;

@@ -101,7 +101,13 @@ pub(crate) struct Sim {
     /// CAVV of each running challenge should it succeed, by acsTransID. Memory only: the
     /// PAN is not kept after the AReq, and a CAVV is never written to disk.
     pub pending_cavv: Mutex<HashMap<String, acs::PendingAuth>>,
+    /// Faults injected at run time (admin endpoint): late, drop, silent, garbage answers and
+    /// ARes declines (`decline_code` `N` or `U`).
+    pub faults: Arc<paygate_sim_kit::faults::Faults>,
 }
+
+/// The transStatus an injected ARes decline may carry (the first is the default).
+pub const DECLINE_CODES: &[&str] = &["N", "U"];
 
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> i64 {
@@ -118,6 +124,7 @@ fn millis(d: Duration) -> i64 {
 pub struct Running {
     local_addr: SocketAddr,
     public_url: String,
+    faults: Arc<paygate_sim_kit::faults::Faults>,
     shutdown: tokio::sync::watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -131,6 +138,26 @@ impl Running {
     /// The base URL the gateway's `--three-ds-url` points at (and the acsURL is built from).
     pub fn base_url(&self) -> &str {
         &self.public_url
+    }
+
+    /// The faults this simulator injects (set them here or over [`Running::serve_admin`]).
+    pub fn faults(&self) -> &Arc<paygate_sim_kit::faults::Faults> {
+        &self.faults
+    }
+
+    /// Serves the HTTP admin endpoint (`GET`/`POST /faults`) on `listen` until the simulator
+    /// stops; returns the bound address.
+    pub async fn serve_admin(&mut self, listen: SocketAddr) -> Result<SocketAddr, SimError> {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        self.tasks
+            .push(tokio::spawn(paygate_sim_kit::faults::serve_admin(
+                listener,
+                Arc::clone(&self.faults),
+                self.shutdown.subscribe(),
+            )));
+        tracing::info!(%addr, "3-D Secure simulator admin listening");
+        Ok(addr)
     }
 
     /// Stops accepting, lets requests in progress finish, stops the sweep.
@@ -177,7 +204,9 @@ pub async fn start(config: Config) -> Result<Running, SimError> {
         challenge_timeout_ms: millis(config.challenge_timeout),
         http,
         pending_cavv: Mutex::new(HashMap::new()),
+        faults: paygate_sim_kit::faults::Faults::new(DECLINE_CODES),
     });
+    let faults = Arc::clone(&sim.faults);
     let (shutdown, rx) = tokio::sync::watch::channel(false);
     let server = tokio::spawn(http::serve(listener, Arc::clone(&sim), rx.clone()));
     let sweep = tokio::spawn(acs::sweep::run(sim, rx));
@@ -185,6 +214,7 @@ pub async fn start(config: Config) -> Result<Running, SimError> {
     Ok(Running {
         local_addr,
         public_url,
+        faults,
         shutdown,
         tasks: vec![server, sweep],
     })

@@ -85,7 +85,8 @@ impl Auth {
     }
 
     /// DE 39 for this request: the test card's verdict, unless the acquirer already reversed
-    /// it, its 3-D Secure authentication does not hold, or the open-to-buy is short.
+    /// it, its 3-D Secure authentication does not hold, a fault declines it, or the
+    /// open-to-buy is short.
     fn response_code(
         &self,
         ctx: &mut Ctx<'_>,
@@ -102,6 +103,12 @@ impl Auth {
         if authentication == Authentication::Failed {
             // A 3-D Secure payment whose authentication does not hold: do not honour.
             return Ok(rc::DO_NOT_HONOUR);
+        }
+        if verdict.approves()
+            && let Some(code) = ctx.faults.decline()
+        {
+            // An injected decline (faults at run time): journaled like the issuer's.
+            return Ok(code);
         }
         if verdict.approves()
             && store::available(ctx.db, card, self.currency, ctx.open_to_buy_minor)?

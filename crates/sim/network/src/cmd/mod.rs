@@ -71,6 +71,8 @@ pub(crate) struct Ctx<'a> {
     pub db: &'a Connection,
     /// The CAVV key; without one every 3-D Secure authorization fails.
     pub cavv_key: Option<&'a crate::CavvKey>,
+    /// The simulator's injected faults (declines).
+    pub faults: &'a paygate_sim_kit::faults::Faults,
     pub next_rrn: &'a mut u64,
     pub open_to_buy_minor: i64,
     pub now_yymm: u16,

@@ -7,6 +7,9 @@ use super::*;
 use crate::store;
 
 const LIMIT_MINOR: i64 = 10_000;
+/// A simulator with no faults injected.
+static NO_FAULTS: std::sync::LazyLock<std::sync::Arc<paygate_sim_kit::faults::Faults>> =
+    std::sync::LazyLock::new(|| paygate_sim_kit::faults::Faults::new(crate::DECLINE_CODES));
 
 struct Db {
     _dir: tempfile::TempDir,
@@ -31,6 +34,7 @@ impl Db {
         let mut ctx = Ctx {
             db: &self.conn,
             cavv_key: None,
+            faults: &NO_FAULTS,
             next_rrn: &mut self.next_rrn,
             open_to_buy_minor: LIMIT_MINOR,
             now_yymm: 2_606,
@@ -248,6 +252,7 @@ fn a_malformed_frame_is_answered_30_from_its_mti_and_stan() {
     let mut ctx = Ctx {
         db: &db.conn,
         cavv_key: None,
+        faults: &NO_FAULTS,
         next_rrn: &mut db.next_rrn,
         open_to_buy_minor: LIMIT_MINOR,
         now_yymm: 2_606,
