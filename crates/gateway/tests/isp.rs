@@ -159,9 +159,9 @@ async fn a_refusal_names_the_check_fails_the_attempt_and_sends_nothing_to_the_ne
     let app = app().await;
     let holder = enroll(&app, 0x12, card("5555555555554444")).await;
     let pi = intent_awaiting_signature(&app, 20_000, &[]).await;
-    let (text, _, card) = sign(&app, &holder, &pi).await;
+    let (text, _, jwe) = sign(&app, &holder, &pi).await;
     let forged = paygate_isp::signature::sign(&holder.key, b"another text");
-    let (s, e) = confirm_signed(&app, &pi, &holder.certificate, &(text, forged, card), None).await;
+    let (s, e) = confirm_signed(&app, &pi, &holder.certificate, &(text, forged, jwe), None).await;
     assert_eq!(s, StatusCode::PAYMENT_REQUIRED, "{e}");
     assert_eq!(e["error"]["type"], "card_error");
     assert_eq!(e["error"]["code"], "isp_signature_invalid");
