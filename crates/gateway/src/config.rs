@@ -70,6 +70,10 @@ pub struct Config {
     /// without it 3DS is not offered (`paygate serve` starts its in-process simulator and
     /// fills it in).
     pub three_ds_url: Option<String>,
+    /// Base URL of the ISP 안전결제 server (card company's CA + verifier: `{base}/v1/verify`,
+    /// `{base}/v1/enroll`, …); without it ISP is not offered (`paygate serve` starts its
+    /// in-process simulator and fills it in).
+    pub isp_url: Option<String>,
     /// `threeDSRequestorID` assigned to paygate by the DS.
     pub three_ds_requestor_id: String,
     /// `acquirerBIN` sent in the AReq (digits).
@@ -132,6 +136,7 @@ impl Default for Config {
             pages_csrf_key: Vec::new(),
             public_url: None,
             three_ds_url: None,
+            isp_url: None,
             three_ds_requestor_id: "paygate-3ds-requestor".into(),
             three_ds_acquirer_bin: "123456".into(),
             three_ds_mcc: "5999".into(),
@@ -193,6 +198,7 @@ impl std::fmt::Debug for Config {
             pages_csrf_key,
             public_url,
             three_ds_url,
+            isp_url,
             three_ds_requestor_id,
             three_ds_acquirer_bin,
             three_ds_mcc,
@@ -215,7 +221,7 @@ impl std::fmt::Debug for Config {
             webhook_retry_window_s, webhook_timeout_ms, default_fee_bps, default_fee_fixed_minor,
             default_settle_days, attempt_stale_s, rate_limit_per_s, settle_daily,
             sweep_interval_ms, fault_delay_after_auth_ms, public_url, three_ds_url,
-            three_ds_requestor_id, three_ds_acquirer_bin, three_ds_mcc,
+            isp_url, three_ds_requestor_id, three_ds_acquirer_bin, three_ds_mcc,
             three_ds_required_from_krw, requires_action_ttl_s,
         );
         let csrf_keys: Vec<&str> = pages_csrf_key.iter().map(|_| REDACTED).collect();
