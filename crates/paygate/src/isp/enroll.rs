@@ -70,7 +70,7 @@ pub async fn run(args: EnrollArgs) -> Result<(), String> {
 
 fn read_card() -> Result<CardPayload, String> {
     let number = prompt::secret(ENV_CARD_NUMBER, "Card number", true)?;
-    let expiry = prompt::secret(ENV_CARD_EXPIRY, "Expiry (MM/YY)", false)?;
+    let expiry = prompt::secret(ENV_CARD_EXPIRY, "Expiry (MM/YY)", true)?;
     let cvc = prompt::secret(ENV_CARD_CVC, "CVC", true)?;
     let (exp_month, exp_year) = prompt::parse_expiry(&expiry)?;
     let digits: String = number
