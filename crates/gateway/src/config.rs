@@ -74,9 +74,9 @@ pub struct Config {
     /// without it 3DS is not offered (`paygate serve` starts its in-process simulator and
     /// fills it in).
     pub three_ds_url: Option<String>,
-    /// Base URL of the ISP server (안전결제: `{base}/v1/verify`, `/v1/enroll`, …); without it
-    /// the `isp` method is not offered (`paygate serve` starts its in-process simulator and
-    /// fills it in).
+    /// Base URL of the ISP 안전결제 server (card company's CA + verifier: `{base}/v1/verify`,
+    /// `{base}/v1/enroll`, …); without it ISP is not offered (`paygate serve` starts its
+    /// in-process simulator and fills it in).
     pub isp_url: Option<String>,
     /// `threeDSRequestorID` assigned to paygate by the DS.
     pub three_ds_requestor_id: String,
