@@ -61,8 +61,9 @@ async fn enroll(isp_url: &str) -> (SigningKey, String, String) {
     (key, out["certificate"].as_str().unwrap().into(), jwe)
 }
 
-/// The signed fields for the intent `pi`, signed now.
-fn signed_form(pi: &Value, key: &SigningKey, cert: &str, jwe: &str) -> String {
+/// The signed fields for the intent `pi`, signed `later_s` seconds from now (ECDSA here is
+/// deterministic: a fresh signature needs another `signed_at`).
+fn signed_form(pi: &Value, key: &SigningKey, cert: &str, jwe: &str, later_s: i64) -> String {
     let req = &pi["next_action"]["isp_signature_request"];
     let expected = Expected {
         payment_intent: req["payment_intent"].as_str().unwrap().into(),
@@ -70,7 +71,8 @@ fn signed_form(pi: &Value, key: &SigningKey, cert: &str, jwe: &str) -> String {
         amount: req["amount"].as_i64().unwrap(),
         currency: req["currency"].as_str().unwrap().into(),
     };
-    let text = SignedData::new(&expected, time::OffsetDateTime::now_utc()).to_text();
+    let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(later_s);
+    let text = SignedData::new(&expected, at).to_text();
     let sig = paygate_isp::signature::sign(key, text.as_bytes());
     let mut f = url::form_urlencoded::Serializer::new(String::new());
     f.append_pair("payment_method_data[type]", "isp")
@@ -167,7 +169,7 @@ async fn a_gateway_killed_between_isp_verification_and_authorization_charges_not
     assert_eq!(pi["status"], "requires_action", "{pi}");
     let id = pi["id"].as_str().unwrap().to_string();
     let (key, cert, jwe) = enroll(&isp_url).await;
-    let first = signed_form(&pi, &key, &cert, &jwe);
+    let first = signed_form(&pi, &key, &cert, &jwe, 0);
     let req = tokio::spawn({
         let (base, sk, id, first) = (base.clone(), sk.clone(), id.clone(), first.clone());
         async move { confirm(&base, &sk, &id, first).await }
@@ -225,7 +227,7 @@ async fn a_gateway_killed_between_isp_verification_and_authorization_charges_not
     assert_eq!(e["error"]["code"], "isp_signature_replayed");
     assert_eq!(get(id.clone()).await["status"], "requires_payment_method");
     // A fresh signature pays, exactly once.
-    let fresh = signed_form(&pi, &key, &cert, &jwe);
+    let fresh = signed_form(&pi, &key, &cert, &jwe, 2);
     let (s, done) = confirm(&base, &sk, &id, fresh).await.unwrap();
     assert_eq!(s, 200, "{done}");
     assert_eq!(done["status"], "succeeded", "{done}");
