@@ -107,6 +107,47 @@ async fn a_signed_payment_is_verified_then_authorized_with_evidence_ledger_and_e
     assert_eq!(done["status"], "succeeded", "{done}");
     let done = intent(&app, pi["id"].as_str().unwrap()).await;
     assert_eq!(done["amount_received"], 50_000);
+    let rrn = assert_evidence(&app, &done, &holder, &signed).await;
+    // Ledger and events.
+    assert_eq!(app.balance().await.1, 50_000 - 1_450);
+    assert!(app.ledger_problems().await.is_empty());
+    let events = app.event_types().await;
+    assert!(
+        events.iter().any(|x| x == "payment_intent.created"),
+        "{events:?}"
+    );
+    assert_webhooks(&got, &signed.1).await;
+    // The network saw the ISP result and checked it.
+    let auth = app.journal_by_rrn(&rrn);
+    assert_eq!(auth["authentication"], "verified", "{auth}");
+    assert_eq!(auth["authentication_program"], "isp");
+    assert_eq!(auth["eci"], "05");
+    assert_eq!(reconcile(&app).await, 0);
+    // A saved ISP PaymentMethod is not charged again without a new signature.
+    let pm_id = done["payment_method"].as_str().unwrap();
+    let (s, e) = app
+        .post(
+            "/v1/payment_intents",
+            &[
+                ("amount", "1000"),
+                ("currency", "krw"),
+                ("confirm", "true"),
+                ("payment_method", pm_id),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["error"]["param"], "payment_method");
+}
+
+/// The charge of `done` keeps the ISP evidence of `signed` and `holder`'s certificate; its
+/// PaymentMethod is an `isp` one; no card number anywhere. Returns the network's RRN.
+async fn assert_evidence(
+    app: &TestApp,
+    done: &Value,
+    holder: &isp_support::Holder,
+    signed: &(String, String, String),
+) -> String {
     let ch = &done["latest_charge"];
     let d = &ch["payment_method_details"];
     assert_eq!(d["type"], "isp", "{ch}");
@@ -124,7 +165,6 @@ async fn a_signed_payment_is_verified_then_authorized_with_evidence_ledger_and_e
             .starts_with("ispv_")
     );
     assert_eq!(isp["transaction_id"].as_str().unwrap().len(), 36);
-    // The PaymentMethod is an isp one; the PAN is nowhere in the answers.
     let pm_id = done["payment_method"].as_str().unwrap();
     let (_, pm) = app.get(&format!("/v1/payment_methods/{pm_id}")).await;
     assert_eq!(pm["type"], "isp", "{pm}");
@@ -133,20 +173,13 @@ async fn a_signed_payment_is_verified_then_authorized_with_evidence_ledger_and_e
     for text in [done.to_string(), pm.to_string()] {
         assert!(!text.contains("4242424242424242"), "{text}");
     }
-    // Ledger and events.
-    assert_eq!(app.balance().await.1, 50_000 - 1_450);
-    assert!(app.ledger_problems().await.is_empty());
-    let events = app.event_types().await;
-    for e in [
-        "payment_intent.created",
-        "payment_intent.requires_action",
-        "charge.succeeded",
-        "payment_intent.succeeded",
-    ] {
-        assert!(events.iter().any(|x| x == e), "{e} not in {events:?}");
-    }
-    // The merchant's endpoint got the payment's events; the charge's shows the ISP evidence.
-    let bodies: Vec<Value> = wait_for(&got, EVENTS.len())
+    isp["network_transaction_id"].as_str().unwrap().to_string()
+}
+
+/// The merchant's endpoint got the payment's events in order; the charge's shows the ISP
+/// `signature`, never the card number.
+async fn assert_webhooks(got: &support::webhook_receiver::Received, signature: &str) {
+    let bodies: Vec<Value> = wait_for(got, EVENTS.len())
         .await
         .iter()
         .map(|(_, body)| serde_json::from_slice(body).expect("an event"))
@@ -154,28 +187,8 @@ async fn a_signed_payment_is_verified_then_authorized_with_evidence_ledger_and_e
     let types: Vec<&str> = bodies.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(types, EVENTS, "{bodies:#?}");
     let hooked = &bodies[1]["data"]["object"]["payment_method_details"];
-    assert_eq!(hooked["isp"]["signature"], signed.1.as_str(), "{hooked}");
+    assert_eq!(hooked["isp"]["signature"], signature, "{hooked}");
     assert!(!format!("{bodies:?}").contains("4242424242424242"));
-    // The network saw the ISP result and checked it.
-    let auth = app.journal_by_rrn(isp["network_transaction_id"].as_str().unwrap());
-    assert_eq!(auth["authentication"], "verified", "{auth}");
-    assert_eq!(auth["authentication_program"], "isp");
-    assert_eq!(auth["eci"], "05");
-    assert_eq!(reconcile(&app).await, 0);
-    // A saved ISP PaymentMethod is not charged again without a new signature.
-    let (s, e) = app
-        .post(
-            "/v1/payment_intents",
-            &[
-                ("amount", "1000"),
-                ("currency", "krw"),
-                ("confirm", "true"),
-                ("payment_method", pm_id),
-            ],
-        )
-        .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
-    assert_eq!(e["error"]["param"], "payment_method");
 }
 
 #[tokio::test]
@@ -222,7 +235,7 @@ async fn a_refusal_names_the_check_fails_the_attempt_and_sends_nothing_to_the_ne
 }
 
 #[tokio::test]
-async fn manual_capture_refund_and_a_declined_card_follow_the_card_network() {
+async fn manual_capture_and_refunds_follow_the_card_network() {
     let app = app().await;
     let holder = enroll(&app, 0x14, card("4242424242424242")).await;
     let pi = intent_awaiting_signature(&app, 30_000, &[("capture_method", "manual")]).await;

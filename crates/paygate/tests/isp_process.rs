@@ -99,68 +99,121 @@ async fn confirm(
     .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_gateway_killed_between_isp_verification_and_authorization_charges_nothing_then_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let key_file = dir.path().join("cavv.key");
-    std::fs::write(&key_file, CAVV_KEY_HEX).unwrap();
-    let key_s = key_file.to_str().unwrap().to_string();
-    let path = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
-    let (data_s, sim_s, isp_s) = (path("gw"), path("sim"), path("isp"));
-    let sim_addr = format!("127.0.0.1:{}", free_port());
-    let _sim = spawn(
-        &[
+/// The two simulators as separate processes sharing a test CAVV key, and a merchant on a
+/// fresh gateway data dir; [`Stack::serve`] starts `paygate serve` against them.
+struct Stack {
+    dir: tempfile::TempDir,
+    _sim: Proc,
+    _isp: Proc,
+    sim_s: String,
+    isp_s: String,
+    isp_url: String,
+    data_s: String,
+    listen: String,
+    sim_addr: String,
+    sk: String,
+}
+
+impl Stack {
+    fn start() -> Stack {
+        let dir = tempfile::tempdir().unwrap();
+        let key_file = dir.path().join("cavv.key");
+        std::fs::write(&key_file, CAVV_KEY_HEX).unwrap();
+        let key_s = key_file.to_str().unwrap().to_string();
+        let path = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+        let (data_s, sim_s, isp_s) = (path("gw"), path("sim"), path("isp"));
+        let sim_addr = format!("127.0.0.1:{}", free_port());
+        let sim_args = [
             "sim",
             "network",
             "--listen",
             &sim_addr,
             "--data-dir",
             &sim_s,
-            "--cavv-key-file",
-            &key_s,
-        ],
-        &[],
-        &dir.path().join("sim.log"),
-        "listening on",
-    );
-    let isp_addr = format!("127.0.0.1:{}", free_port());
-    let isp_url = format!("http://{isp_addr}");
-    let _isp = spawn(
-        &[
-            "sim",
-            "isp",
-            "--listen",
-            &isp_addr,
+        ];
+        let key_arg = ["--cavv-key-file", key_s.as_str()];
+        let _sim = spawn(
+            &[&sim_args[..], &key_arg[..]].concat(),
+            &[],
+            &dir.path().join("sim.log"),
+            "listening on",
+        );
+        let isp_addr = format!("127.0.0.1:{}", free_port());
+        let isp_args = ["sim", "isp", "--listen", &isp_addr, "--data-dir", &isp_s];
+        let _isp = spawn(
+            &[&isp_args[..], &key_arg[..]].concat(),
+            &[],
+            &dir.path().join("isp.log"),
+            "listening on",
+        );
+        let (_, sk) = merchant(&data_s);
+        Stack {
+            isp_url: format!("http://{isp_addr}"),
+            listen: format!("127.0.0.1:{}", free_port()),
+            dir,
+            _sim,
+            _isp,
+            sim_s,
+            isp_s,
+            data_s,
+            sim_addr,
+            sk,
+        }
+    }
+
+    fn base(&self) -> String {
+        format!("http://{}", self.listen)
+    }
+
+    /// `paygate serve` against the simulators, with `env`; its log is `log`.
+    fn serve(&self, env: &[(&str, &str)], log: &str) -> Proc {
+        let args = [
+            "serve",
             "--data-dir",
-            &isp_s,
-            "--cavv-key-file",
-            &key_s,
-        ],
-        &[],
-        &dir.path().join("isp.log"),
-        "listening on",
-    );
-    let (_, sk) = merchant(&data_s);
-    let listen = format!("127.0.0.1:{}", free_port());
-    let base = format!("http://{listen}");
-    let gw_args = [
-        "serve",
-        "--data-dir",
-        &data_s,
-        "--listen",
-        &listen,
-        "--metrics-listen",
-        "127.0.0.1:0",
-        "--network-addr",
-        &sim_addr,
-        "--isp-url",
-        &isp_url,
-    ];
-    let gw = spawn(
-        &gw_args,
+            &self.data_s,
+            "--listen",
+            &self.listen,
+            "--metrics-listen",
+            "127.0.0.1:0",
+            "--network-addr",
+            &self.sim_addr,
+            "--isp-url",
+            &self.isp_url,
+        ];
+        spawn(&args, env, &self.dir.path().join(log), "listening on")
+    }
+
+    /// Waits until the ISP server journaled a verified verification.
+    async fn wait_verified(&self) {
+        let t0 = Instant::now();
+        while !isp_journal(&self.isp_s)
+            .iter()
+            .any(|e| e["kind"] == "verify" && e["result"] == "verified")
+        {
+            assert!(
+                t0.elapsed() < Duration::from_secs(30),
+                "the verification never happened"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// `GET /v1/payment_intents/{id}`.
+async fn retrieve(base: String, sk: String, id: String) -> Value {
+    let req = reqwest::Client::new()
+        .get(format!("{base}/v1/payment_intents/{id}"))
+        .bearer_auth(sk);
+    json_call(req).await.unwrap().1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_killed_between_isp_verification_and_authorization_charges_nothing_then_once() {
+    let st = Stack::start();
+    let (base, sk, sim_s) = (st.base(), st.sk.clone(), st.sim_s.clone());
+    let gw = st.serve(
         &[("PAYGATE_FAULT_DELAY_BEFORE_AUTH_MS", "30000")],
-        &dir.path().join("gw1.log"),
-        "listening on",
+        "gw1.log",
     );
     let body = "amount=12000&currency=krw&payment_method_types[]=isp&confirm=true\
                 &payment_method_data[type]=isp&return_url=https://shop.example/back";
@@ -168,24 +221,14 @@ async fn a_gateway_killed_between_isp_verification_and_authorization_charges_not
     assert_eq!(s, 200, "{pi}");
     assert_eq!(pi["status"], "requires_action", "{pi}");
     let id = pi["id"].as_str().unwrap().to_string();
-    let (key, cert, jwe) = enroll(&isp_url).await;
+    let (key, cert, jwe) = enroll(&st.isp_url).await;
     let first = signed_form(&pi, &key, &cert, &jwe, 0);
     let req = tokio::spawn({
         let (base, sk, id, first) = (base.clone(), sk.clone(), id.clone(), first.clone());
         async move { confirm(&base, &sk, &id, first).await }
     });
     // Wait until the ISP server verified the signature, then SIGKILL the gateway.
-    let t0 = Instant::now();
-    while !isp_journal(&isp_s)
-        .iter()
-        .any(|e| e["kind"] == "verify" && e["result"] == "verified")
-    {
-        assert!(
-            t0.elapsed() < Duration::from_secs(30),
-            "the verification never happened"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    st.wait_verified().await;
     let pid = gw.child.id();
     assert!(
         Command::new("kill")
@@ -204,20 +247,8 @@ async fn a_gateway_killed_between_isp_verification_and_authorization_charges_not
         "nothing reached the network"
     );
 
-    let _gw2 = spawn(&gw_args, &[], &dir.path().join("gw2.log"), "listening on");
-    let get = |id: String| {
-        let (base, sk) = (base.clone(), sk.clone());
-        async move {
-            json_call(
-                reqwest::Client::new()
-                    .get(format!("{base}/v1/payment_intents/{id}"))
-                    .bearer_auth(sk),
-            )
-            .await
-            .unwrap()
-            .1
-        }
-    };
+    let _gw2 = st.serve(&[], "gw2.log");
+    let get = |id: String| retrieve(base.clone(), sk.clone(), id);
     let after = get(id.clone()).await;
     assert_eq!(after["status"], "requires_action", "retryable: {after}");
     assert!(after["latest_charge"].is_null(), "{after}");
@@ -231,7 +262,13 @@ async fn a_gateway_killed_between_isp_verification_and_authorization_charges_not
     let (s, done) = confirm(&base, &sk, &id, fresh).await.unwrap();
     assert_eq!(s, 200, "{done}");
     assert_eq!(done["status"], "succeeded", "{done}");
-    let auths: Vec<Value> = journal(&sim_s)
+    assert_charged_once(&st);
+}
+
+/// One approved network authorization verified under the ISP program; the ISP server's
+/// verifications are the killed one, the replay and the fresh one; the books agree.
+fn assert_charged_once(st: &Stack) {
+    let auths: Vec<Value> = journal(&st.sim_s)
         .into_iter()
         .filter(|e| e["type"] == "authorization")
         .collect();
@@ -239,7 +276,7 @@ async fn a_gateway_killed_between_isp_verification_and_authorization_charges_not
     assert_eq!(auths[0]["response_code"], "00");
     assert_eq!(auths[0]["authentication"], "verified");
     assert_eq!(auths[0]["authentication_program"], "isp");
-    let verifies: Vec<Value> = isp_journal(&isp_s)
+    let verifies: Vec<Value> = isp_journal(&st.isp_s)
         .into_iter()
         .filter(|e| e["kind"] == "verify")
         .collect();
@@ -252,14 +289,14 @@ async fn a_gateway_killed_between_isp_verification_and_authorization_charges_not
         ["verified", "isp_signature_replayed", "verified"],
         "{verifies:?}"
     );
-    let (ok, out) = cli(&["ledger", "verify", "--data-dir", &data_s]);
+    let (ok, out) = cli(&["ledger", "verify", "--data-dir", &st.data_s]);
     assert!(ok, "{out}");
     let (ok, out) = cli(&[
         "reconcile",
         "--data-dir",
-        &data_s,
+        &st.data_s,
         "--network-journal",
-        &sim_s,
+        &st.sim_s,
     ]);
     assert!(ok, "the books agree with the network: {out}");
 }
