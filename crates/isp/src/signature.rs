@@ -1,14 +1,19 @@
 //! ECDSA P-256 with SHA-256 over the exact signed bytes; signatures travel as standard base64
-//! of their DER encoding.
+//! of their DER encoding. Signing is hedged (RFC 6979 nonce mixed with fresh OS randomness), so
+//! signing the same text twice gives two different signatures: a payer retrying within the
+//! same second never collides with the ISP server's replay check.
 
-use p256::ecdsa::signature::{Signer, Verifier};
+use getrandom::SysRng;
+use getrandom::rand_core::UnwrapErr;
+use p256::ecdsa::signature::{RandomizedSigner, Verifier};
 use p256::ecdsa::{DerSignature, Signature, SigningKey, VerifyingKey};
 
 use crate::{IspError, b64};
 
-/// Signs `message`; returns base64 of the DER signature.
+/// Signs `message`; returns base64 of the DER signature. Panics only if the operating
+/// system's random source fails (as key generation would).
 pub fn sign(key: &SigningKey, message: &[u8]) -> String {
-    let sig: Signature = key.sign(message);
+    let sig: Signature = key.sign_with_rng(&mut UnwrapErr(SysRng), message);
     let der: DerSignature = sig.to_der();
     b64::std_encode(der.as_bytes())
 }
@@ -45,6 +50,9 @@ mod tests {
         let key = SigningKey::generate();
         let sig = sign(&key, b"text");
         verify(key.verifying_key(), b"text", &sig).unwrap();
+        let again = sign(&key, b"text");
+        assert_ne!(sig, again, "hedged: each signature is new");
+        verify(key.verifying_key(), b"text", &again).unwrap();
         assert!(verify(key.verifying_key(), b"text ", &sig).is_err());
         let other = SigningKey::generate();
         assert!(verify(other.verifying_key(), b"text", &sig).is_err());

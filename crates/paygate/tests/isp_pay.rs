@@ -83,12 +83,23 @@ fn pay(base: &str, pk: &str, pi: &str, cs: &str, wallet: &str) -> (bool, String)
     )
 }
 
-#[tokio::test]
-#[ignore = "needs the gateway isp method (isp-gateway branch)"]
-async fn the_cli_pays_an_isp_intent_and_a_revoked_certificate_is_refused() {
+/// A `paygate serve` (in-process ISP server and card network) with a merchant, and a card
+/// enrolled into a wallet with `paygate isp enroll`.
+struct Setup {
+    _dir: tempfile::TempDir,
+    _gw: Proc,
+    data: String,
+    base: String,
+    sk: String,
+    pk: String,
+    isp_url: String,
+    wallet: String,
+    serial: String,
+}
+
+fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("gw");
-    let data = data.to_str().unwrap();
+    let data = dir.path().join("gw").to_str().unwrap().to_owned();
     let (ok, out) = run(
         &[
             "merchant",
@@ -96,23 +107,19 @@ async fn the_cli_pays_an_isp_intent_and_a_revoked_certificate_is_refused() {
             "--name",
             "ISP shop",
             "--data-dir",
-            data,
+            &data,
             "--json",
         ],
         &[],
     );
     assert!(ok, "{out}");
     let m: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
-    let (sk, pk) = (
-        m["secret_key"].as_str().unwrap(),
-        m["publishable_key"].as_str().unwrap(),
-    );
     let listen = format!("127.0.0.1:{}", free_port());
     let gw = spawn(
         &[
             "serve",
             "--data-dir",
-            data,
+            &data,
             "--listen",
             &listen,
             "--metrics-listen",
@@ -122,12 +129,10 @@ async fn the_cli_pays_an_isp_intent_and_a_revoked_certificate_is_refused() {
         &dir.path().join("gw.log"),
         "listening on",
     );
-    let base = format!("http://{listen}");
     let isp_url = wait_for_line(&gw, "ISP server simulator (CA + verifier) on");
-    let wallet = dir.path().join("wallet.json");
-    let wallet = wallet.to_str().unwrap();
+    let wallet = dir.path().join("wallet.json").to_str().unwrap().to_owned();
     let (ok, out) = run(
-        &["isp", "enroll", "--isp-url", &isp_url, "--wallet", wallet],
+        &["isp", "enroll", "--isp-url", &isp_url, "--wallet", &wallet],
         &[
             ("PAYGATE_ISP_CARD_NUMBER", PAN),
             ("PAYGATE_ISP_CARD_EXPIRY", "12/34"),
@@ -136,83 +141,89 @@ async fn the_cli_pays_an_isp_intent_and_a_revoked_certificate_is_refused() {
         ],
     );
     assert!(ok, "{out}");
-    let serial = serde_json::from_str::<Value>(&std::fs::read_to_string(wallet).unwrap()).unwrap()
-        ["serial"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let w: Value = serde_json::from_str(&std::fs::read_to_string(&wallet).unwrap()).unwrap();
+    Setup {
+        _dir: dir,
+        _gw: gw,
+        base: format!("http://{listen}"),
+        sk: m["secret_key"].as_str().unwrap().to_owned(),
+        pk: m["publishable_key"].as_str().unwrap().to_owned(),
+        serial: w["serial"].as_str().unwrap().to_owned(),
+        data,
+        isp_url,
+        wallet,
+    }
+}
 
-    let (pi, cs) = new_intent(&base, sk, "isp-1").await;
-    let (ok, out) = pay(&base, pk, &pi, &cs, wallet);
+/// The charge's ISP evidence, the ISP server's and the network's journals, the ledger.
+async fn check_paid(t: &Setup, pi: &str) {
+    let intent = get(&t.base, &t.sk, &format!("/v1/payment_intents/{pi}")).await;
+    assert_eq!(intent["status"], "succeeded", "{intent}");
+    let charge_id = intent["latest_charge"].as_str().unwrap();
+    let charge = get(&t.base, &t.sk, &format!("/v1/charges/{charge_id}")).await;
+    let details = &charge["payment_method_details"];
+    assert_eq!(details["type"], "isp", "{charge}");
+    assert_eq!(details["isp"]["certificate_serial"], t.serial.as_str());
+    assert_eq!(details["isp"]["last4"], "4242");
+    let signed: Value =
+        serde_json::from_str(details["isp"]["signed_data"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (signed["payment_intent"].as_str(), signed["amount"].as_i64()),
+        (Some(pi), Some(12_000))
+    );
+    let isp_dir = format!("{}/isp-sim", t.data);
+    let (ok, out) = run(
+        &["sim", "isp", "journal", "--data-dir", &isp_dir, "--json"],
+        &[],
+    );
+    assert!(ok, "{out}");
+    let isp_journal: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let verified: Vec<&Value> = isp_journal
+        .iter()
+        .filter(|e| e["result"] == "verified")
+        .collect();
+    assert_eq!(verified.len(), 1);
+    assert_eq!(verified[0]["payment_intent"], pi);
+    assert_eq!(
+        verified[0]["transaction_id"],
+        details["isp"]["transaction_id"]
+    );
+    let network = journal(&format!("{}/network-sim", t.data));
+    let auth = network
+        .iter()
+        .find(|e| e["authentication"] == "verified")
+        .expect("a verified authorization");
+    assert_eq!(auth["authentication_program"], "isp", "{auth}");
+    let (ok, out) = run(&["ledger", "verify", "--data-dir", &t.data], &[]);
+    assert!(ok, "{out}");
+}
+
+#[tokio::test]
+#[ignore = "needs the gateway isp method (isp-gateway branch)"]
+async fn the_cli_pays_an_isp_intent_and_a_revoked_certificate_is_refused() {
+    let t = setup();
+    let (pi, cs) = new_intent(&t.base, &t.sk, "isp-1").await;
+    let (ok, out) = pay(&t.base, &t.pk, &pi, &cs, &t.wallet);
     assert!(ok, "{out}");
     assert!(
         out.contains(&format!("payment_intent {pi} status succeeded")),
         "{out}"
     );
     assert!(out.contains("signing: 12000 krw"), "{out}");
-
-    let intent = get(&base, sk, &format!("/v1/payment_intents/{pi}")).await;
-    assert_eq!(intent["status"], "succeeded", "{intent}");
-    let charge_id = intent["latest_charge"].as_str().unwrap();
-    let charge = get(&base, sk, &format!("/v1/charges/{charge_id}")).await;
-    let details = &charge["payment_method_details"];
-    assert_eq!(details["type"], "isp", "{charge}");
-    assert_eq!(details["isp"]["certificate_serial"], serial.as_str());
-    assert_eq!(details["isp"]["last4"], "4242");
-    let signed: Value =
-        serde_json::from_str(details["isp"]["signed_data"].as_str().unwrap()).unwrap();
-    assert_eq!(
-        (signed["payment_intent"].as_str(), signed["amount"].as_i64()),
-        (Some(pi.as_str()), Some(12_000))
-    );
-
-    let isp_journal: Vec<Value> = {
-        let (ok, out) = run(
-            &[
-                "sim",
-                "isp",
-                "journal",
-                "--data-dir",
-                &format!("{data}/isp-sim"),
-                "--json",
-            ],
-            &[],
-        );
-        assert!(ok, "{out}");
-        serde_json::from_str(&out).unwrap()
-    };
-    let verified: Vec<&Value> = isp_journal
-        .iter()
-        .filter(|e| e["result"] == "verified")
-        .collect();
-    assert_eq!(verified.len(), 1);
-    assert_eq!(verified[0]["payment_intent"], pi.as_str());
-    assert_eq!(
-        verified[0]["transaction_id"],
-        details["isp"]["transaction_id"]
-    );
-    let network = journal(&format!("{data}/network-sim"));
-    let auth = network
-        .iter()
-        .find(|e| e["authentication"] == "verified")
-        .expect("a verified authorization");
-    assert_eq!(auth["authentication_program"], "isp", "{auth}");
-    let (ok, out) = run(&["ledger", "verify", "--data-dir", data], &[]);
-    assert!(ok, "{out}");
+    check_paid(&t, &pi).await;
 
     // Revoked: the CLI exits non-zero naming the ISP check; nothing is charged.
     let r = reqwest::Client::new()
-        .post(format!("{isp_url}/v1/revoke"))
-        .json(&serde_json::json!({"serial": serial}))
+        .post(format!("{}/v1/revoke", t.isp_url))
+        .json(&serde_json::json!({"serial": t.serial}))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let (pi2, cs2) = new_intent(&base, sk, "isp-2").await;
-    let (ok, out) = pay(&base, pk, &pi2, &cs2, wallet);
+    let (pi2, cs2) = new_intent(&t.base, &t.sk, "isp-2").await;
+    let (ok, out) = pay(&t.base, &t.pk, &pi2, &cs2, &t.wallet);
     assert!(!ok && out.contains("isp_certificate_revoked"), "{out}");
-    let intent2 = get(&base, sk, &format!("/v1/payment_intents/{pi2}")).await;
+    let intent2 = get(&t.base, &t.sk, &format!("/v1/payment_intents/{pi2}")).await;
     assert_eq!(intent2["status"], "requires_payment_method", "{intent2}");
     assert!(intent2["latest_charge"].is_null());
-    drop(gw);
 }
