@@ -65,6 +65,10 @@ pub struct Config {
     /// Fault injection (test mode only): every unit commit waits this long first (at most
     /// 60 000); at run time `POST /v1/test_helpers/faults` sets it.
     pub fault_commit_delay_ms: u64,
+    /// Fault injection (chaos tests): hold every ISP payment this long between its
+    /// verification at the ISP server and its authorization, widening the window in which a
+    /// crash must leave the intent retryable and nothing charged.
+    pub fault_delay_before_auth_ms: u64,
     /// Keys of the payer pages' CSRF tokens (base64, ≥ 32 bytes): the first signs, a second
     /// (the previous key during a rotation) is still accepted. Required once any live-mode API
     /// key exists; otherwise a key is generated per process with a warning.
@@ -76,6 +80,10 @@ pub struct Config {
     /// without it 3DS is not offered (`paygate serve` starts its in-process simulator and
     /// fills it in).
     pub three_ds_url: Option<String>,
+    /// Base URL of the ISP 안전결제 server (card company's CA + verifier: `{base}/v1/verify`,
+    /// `{base}/v1/enroll`, …); without it ISP is not offered (`paygate serve` starts its
+    /// in-process simulator and fills it in).
+    pub isp_url: Option<String>,
     /// `threeDSRequestorID` assigned to paygate by the DS.
     pub three_ds_requestor_id: String,
     /// `acquirerBIN` sent in the AReq (digits).
@@ -137,9 +145,11 @@ impl Default for Config {
             fault_delay_after_auth_ms: 0,
             fault_fail_next_commits: 0,
             fault_commit_delay_ms: 0,
+            fault_delay_before_auth_ms: 0,
             pages_csrf_key: Vec::new(),
             public_url: None,
             three_ds_url: None,
+            isp_url: None,
             three_ds_requestor_id: "paygate-3ds-requestor".into(),
             three_ds_acquirer_bin: "123456".into(),
             three_ds_mcc: "5999".into(),
@@ -200,9 +210,11 @@ impl std::fmt::Debug for Config {
             fault_delay_after_auth_ms,
             fault_fail_next_commits,
             fault_commit_delay_ms,
+            fault_delay_before_auth_ms,
             pages_csrf_key,
             public_url,
             three_ds_url,
+            isp_url,
             three_ds_requestor_id,
             three_ds_acquirer_bin,
             three_ds_mcc,
@@ -225,7 +237,7 @@ impl std::fmt::Debug for Config {
             webhook_retry_window_s, webhook_timeout_ms, default_fee_bps, default_fee_fixed_minor,
             default_settle_days, attempt_stale_s, rate_limit_per_s, settle_daily,
             sweep_interval_ms, fault_delay_after_auth_ms, fault_fail_next_commits,
-            fault_commit_delay_ms, public_url, three_ds_url,
+            fault_commit_delay_ms, fault_delay_before_auth_ms, public_url, three_ds_url, isp_url,
             three_ds_requestor_id, three_ds_acquirer_bin, three_ds_mcc,
             three_ds_required_from_krw, requires_action_ttl_s,
         );

@@ -38,6 +38,8 @@ pub struct AppState {
     pub three_ds: Option<Arc<paygate_three_ds::ThreeDsServer>>,
     /// Recovery records the in-process reverser is finishing (the sweep leaves them alone).
     pub undoing: crate::engine::undo::InHand,
+    /// The ISP server's client (안전결제), when `isp_url` is configured.
+    pub isp: Option<Arc<crate::methods::isp::client::IspClient>>,
     cvcs: Mutex<HashMap<String, (Cvc, Instant)>>,
     merchants: Mutex<HashMap<String, (MerchantRow, Instant)>>,
     pub(crate) keys: Mutex<HashMap<String, (paygate_store::ApiKeyRow, Instant)>>,
@@ -67,6 +69,7 @@ impl AppState {
             webhook_dns: crate::webhooks::Dns::default(),
             three_ds: None,
             undoing: Default::default(),
+            isp: None,
             cvcs: Mutex::new(HashMap::new()),
             merchants: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),

@@ -23,6 +23,9 @@ pub enum Purpose {
     ThreeDsReturn,
     /// A form on a `/pay/…` page submitted by the payer.
     PayerForm,
+    /// The payer's ISP page of one PaymentIntent (`/pay/isp/{pi}?t=…`) and the requests it
+    /// makes (encryption key, enrolment, confirm).
+    IspPage,
 }
 
 impl Purpose {
@@ -30,6 +33,7 @@ impl Purpose {
         match self {
             Purpose::ThreeDsReturn => "3ds_return",
             Purpose::PayerForm => "payer_form",
+            Purpose::IspPage => "isp_page",
         }
     }
 }

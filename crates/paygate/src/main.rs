@@ -3,6 +3,7 @@
 
 mod config;
 mod demo;
+mod isp;
 mod keys;
 mod merchant;
 
@@ -74,6 +75,9 @@ enum Command {
     /// Simulators of the counterparties paygate talks to.
     #[command(subcommand)]
     Sim(SimCmd),
+    /// ISP 안전결제 client: enrol a card into a wallet file, pay with it.
+    #[command(subcommand)]
+    Isp(isp::IspCmd),
     /// Load generator: card payments against a running paygate.
     Bench(paygate_bench::BenchArgs),
 }
@@ -96,6 +100,8 @@ enum SimCmd {
     /// The EMV 3-D Secure 2.2.0 Directory Server + ACS simulator (안심클릭 challenges).
     #[command(name = "3ds")]
     ThreeDs(paygate_sim_threeds::cli::SimThreeDsArgs),
+    /// The ISP 안전결제 server simulator (the card company's CA and verifier).
+    Isp(paygate_sim_isp::cli::SimIspArgs),
 }
 
 fn main() -> ExitCode {
@@ -171,6 +177,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Sim(SimCmd::ThreeDs(args)) => paygate_sim_threeds::cli::run(args)
             .await
             .map_err(|e| e.to_string()),
+        Command::Sim(SimCmd::Isp(args)) => paygate_sim_isp::cli::run(args)
+            .await
+            .map_err(|e| e.to_string()),
+        Command::Isp(cmd) => isp::run(cmd).await,
         Command::Bench(args) => paygate_bench::run(args)
             .await
             .map(|_| ())

@@ -37,6 +37,7 @@ fn request() -> AuthRequest<'static> {
             eci: "05",
             cavv_b64: Some(CAVV),
             ds_trans_id: Some(DS_TRANS_ID),
+            program: Default::default(),
         }),
         track2: None,
         icc: Some(&[0x9F, 0x26, 0x02, 0xAB, 0xCD]),
@@ -75,6 +76,22 @@ fn an_ecommerce_authorization_carries_the_documented_fields() {
 }
 
 #[test]
+fn an_isp_authentication_names_its_program_in_de48_45() {
+    let mut req = request();
+    if let Some(a) = req.authentication.as_mut() {
+        a.program = AuthenticationProgram::Isp;
+    }
+    let msg = build_auth(&req, &net("0100"), &stamp(), Profile::Ascii.spec()).unwrap();
+    let subs = de48::decode(msg.get(de::ADDITIONAL_DATA).unwrap()).unwrap();
+    assert_eq!(de48::find(&subs, de48::TAG_AUTH_PROGRAM), Some("isp"));
+    assert_eq!(de48::find(&subs, de48::TAG_DS_TRANS_ID), Some(DS_TRANS_ID));
+    // 3-D Secure sends no program.
+    let msg = build_auth(&request(), &net("0100"), &stamp(), Profile::Ascii.spec()).unwrap();
+    let subs = de48::decode(msg.get(de::ADDITIONAL_DATA).unwrap()).unwrap();
+    assert_eq!(de48::find(&subs, de48::TAG_AUTH_PROGRAM), None);
+}
+
+#[test]
 fn a_3ds_authentication_travels_in_de48_after_the_cvc_in_tag_order() {
     let msg = build_auth(&request(), &net("0100"), &stamp(), Profile::Ascii.spec()).unwrap();
     let subs = de48::decode(msg.get(de::ADDITIONAL_DATA).unwrap()).unwrap();
@@ -98,6 +115,7 @@ fn a_3ds_authentication_travels_in_de48_after_the_cvc_in_tag_order() {
             eci: "07",
             cavv_b64: None,
             ds_trans_id: None,
+            program: Default::default(),
         }),
         cvc: None,
         ..request()
