@@ -23,6 +23,9 @@ pub enum Purpose {
     ThreeDsReturn,
     /// A form on a `/pay/…` page submitted by the payer.
     PayerForm,
+    /// The ISP (안심결제) page of one intent and the same-origin calls its script makes
+    /// (`t` in `next_action.redirect_to_url.url`).
+    IspPage,
 }
 
 impl Purpose {
@@ -30,6 +33,7 @@ impl Purpose {
         match self {
             Purpose::ThreeDsReturn => "3ds_return",
             Purpose::PayerForm => "payer_form",
+            Purpose::IspPage => "isp_page",
         }
     }
 }
