@@ -14,12 +14,13 @@ pub use decline::decline_for;
 
 use paygate_ledger::Counterparty;
 use paygate_network::link::{
-    AuthKind, AuthRequest, CardAuthentication, FollowUpKind as NetFollowUpKind, Link, LinkError,
-    NetRef, Outcome, PreparedAuth, PreparedFollowUp as NetPreparedFollowUp,
+    AuthKind, AuthRequest, AuthenticationProgram as CardProgram, CardAuthentication,
+    FollowUpKind as NetFollowUpKind, Link, LinkError, NetRef, Outcome, PreparedAuth,
+    PreparedFollowUp as NetPreparedFollowUp,
 };
 use paygate_payments::{
-    Authentication, AuthorizationOutcome, AuthorizationRequest, BoxFuture, Connector,
-    ConnectorError, ConnectorRef, FollowUpAnswer, FollowUpKind, PaymentMethodData,
+    Authentication, AuthenticationProgram, AuthorizationOutcome, AuthorizationRequest, BoxFuture,
+    Connector, ConnectorError, ConnectorRef, FollowUpAnswer, FollowUpKind, PaymentMethodData,
     PreparedAuthorization, PreparedFollowUp,
 };
 use serde::{Deserialize, Serialize};
@@ -64,12 +65,17 @@ pub fn classify(r: &Result<Outcome, LinkError>) -> FollowUpAnswer {
     }
 }
 
-/// The payments-level authentication as DE 48.42/43/44 of the authorization.
+/// The payments-level authentication as DE 48.42/43/44 (and 45, the program) of the
+/// authorization.
 pub fn card_authentication(a: &Authentication) -> CardAuthentication<'_> {
     CardAuthentication {
         eci: &a.eci,
         cavv_b64: a.cavv.as_deref(),
         ds_trans_id: a.ds_trans_id.as_deref(),
+        program: match a.program {
+            AuthenticationProgram::ThreeDSecure => CardProgram::ThreeDSecure,
+            AuthenticationProgram::Isp => CardProgram::Isp,
+        },
     }
 }
 

@@ -139,6 +139,7 @@ async fn a_3ds_authentication_reaches_de48_of_the_authorization() {
         cavv: Some("kJMZRiDunhPsBwAU0hu9rrx0eWN6".into()),
         ds_trans_id: Some("8a880dc0-d2d2-4067-bcb1-b08d1690b26e".into()),
         version: "2.2.0".into(),
+        program: paygate_payments::AuthenticationProgram::ThreeDSecure,
     };
     let with_auth = AuthorizationRequest {
         authentication: Some(&auth),

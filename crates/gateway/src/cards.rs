@@ -9,7 +9,7 @@ use crate::params::Sub;
 use crate::state::AppState;
 use paygate_payments::PaymentMethod;
 use paygate_payments::payment_method::{
-    BillingDetails, CardChecks, CardDetails, CardNetworks, PaymentMethodType,
+    BillingDetails, CardChecks, CardDetails, CardNetworks, IspDetails, PaymentMethodType,
 };
 use paygate_store::{ObjectRow, Op, Scope, VaultCardRow};
 use paygate_vault::{CardData, CardError, Cvc, Expiry, Pan};
@@ -139,6 +139,29 @@ pub fn new_card(
     cvc: Option<Cvc>,
     now: i64,
 ) -> ApiResult<AuthCard> {
+    let kind = VaultedKind::Card {
+        with_cvc: cvc.is_some(),
+    };
+    new_vaulted(st, scope, (pan, expiry, cvc), kind, now)
+}
+
+/// What a new PaymentMethod holding a sealed card is.
+pub enum VaultedKind<'a> {
+    /// `type: card`; `with_cvc` says whether a CVC came with it.
+    Card { with_cvc: bool },
+    /// `type: isp`: a card the ISP server verified for the certificate `certificate_serial`.
+    Isp { certificate_serial: &'a str },
+}
+
+/// A new (unattached) PaymentMethod of `kind` over the card `(pan, expiry, cvc)`, sealed in the
+/// vault, and the ops that store both.
+pub fn new_vaulted(
+    st: &AppState,
+    scope: &Scope,
+    (pan, expiry, cvc): (Pan, Expiry, Option<Cvc>),
+    kind: VaultedKind<'_>,
+    now: i64,
+) -> ApiResult<AuthCard> {
     if scope.livemode && TEST_PANS.contains(&pan.expose()) {
         return Err(ApiError::card(
             "card_declined",
@@ -157,8 +180,8 @@ pub fn new_card(
         .map_err(ApiError::internal)?;
     let CardData { pan, expiry } = data;
     let ids = (pm_id.as_str(), vault_id.as_str());
-    let pm = card_payment_method(ids, &pan, &expiry, &fingerprint, cvc.is_some(), scope, now)
-        .to_document();
+    let pm =
+        vaulted_payment_method(ids, &pan, &expiry, &fingerprint, kind, scope, now).to_document();
     let new_ops = vec![
         Op::InsertVaultCard(VaultCardRow {
             id: vault_id,
@@ -192,44 +215,68 @@ pub fn new_card(
     })
 }
 
-/// The PaymentMethod document of a new card: brand, last 4 and fingerprint, never the PAN.
-/// `ids` are the PaymentMethod's and its vault record's.
-fn card_payment_method(
+/// The PaymentMethod document of a new card of `kind`: brand, last 4 and fingerprint, never
+/// the PAN. `ids` are the PaymentMethod's and its vault record's.
+fn vaulted_payment_method(
     (pm_id, vault_id): (&str, &str),
     pan: &Pan,
     expiry: &Expiry,
     fingerprint: &str,
-    with_cvc: bool,
+    kind: VaultedKind<'_>,
     scope: &Scope,
     now: i64,
 ) -> PaymentMethod {
     let brand = pan.brand().as_str().to_string();
-    PaymentMethod {
+    let mut pm = PaymentMethod {
         id: pm_id.to_string(),
         object: "payment_method".into(),
         kind: PaymentMethodType::Card,
         billing_details: BillingDetails::default(),
-        card: CardDetails {
-            brand: brand.clone(),
-            last4: pan.last4().to_string(),
-            exp_month: expiry.month,
-            exp_year: expiry.year,
-            fingerprint: fingerprint.to_string(),
-            funding: "credit".into(),
-            country: None,
-            checks: CardChecks {
-                cvc_check: if with_cvc { "unchecked" } else { "unavailable" }.into(),
-            },
-            networks: CardNetworks {
-                available: vec![brand],
-                preferred: None,
-            },
-        },
+        card: None,
+        isp: None,
         created: now,
         customer: None,
         livemode: scope.livemode,
         metadata: serde_json::Map::new(),
         vault: vault_id.to_string(),
+    };
+    match kind {
+        VaultedKind::Card { with_cvc } => {
+            pm.card = Some(card_details(pan, expiry, fingerprint, with_cvc));
+        }
+        VaultedKind::Isp { certificate_serial } => {
+            pm.kind = PaymentMethodType::Isp;
+            pm.isp = Some(IspDetails {
+                brand,
+                last4: pan.last4().to_string(),
+                exp_month: expiry.month,
+                exp_year: expiry.year,
+                fingerprint: fingerprint.to_string(),
+                certificate_serial: certificate_serial.to_string(),
+            });
+        }
+    }
+    pm
+}
+
+/// The `card` of a card PaymentMethod.
+fn card_details(pan: &Pan, expiry: &Expiry, fingerprint: &str, with_cvc: bool) -> CardDetails {
+    let brand = pan.brand().as_str().to_string();
+    CardDetails {
+        brand: brand.clone(),
+        last4: pan.last4().to_string(),
+        exp_month: expiry.month,
+        exp_year: expiry.year,
+        fingerprint: fingerprint.to_string(),
+        funding: "credit".into(),
+        country: None,
+        checks: CardChecks {
+            cvc_check: if with_cvc { "unchecked" } else { "unavailable" }.into(),
+        },
+        networks: CardNetworks {
+            available: vec![brand],
+            preferred: None,
+        },
     }
 }
 
@@ -299,7 +346,7 @@ pub fn current_month() -> u8 {
 pub async fn confirm_card(ctx: &mut Ctx, pi: &PaymentIntent) -> ApiResult<AuthCard> {
     let scope = ctx.scope();
     if let Some(mut pmd) = ctx.params.object("payment_method_data")? {
-        pmd.enum_str("type", &["card"])?
+        pmd.enum_str("type", &["card", "isp"])?
             .ok_or_else(|| ApiError::missing("payment_method_data[type]"))?;
         let mut card = pmd
             .object("card")?
@@ -317,6 +364,14 @@ pub async fn confirm_card(ctx: &mut Ctx, pi: &PaymentIntent) -> ApiResult<AuthCa
         .with_param("payment_method"));
     };
     let card = saved_card(&ctx.st, &scope, &pm_id, ctx.now).await?;
+    if card.pm["type"] != "card" {
+        // An ISP PaymentMethod pays once, with the signature it was verified with.
+        return Err(ApiError::bad_param(
+            "payment_method",
+            "This PaymentMethod is not a card: an isp PaymentMethod cannot be charged again; \
+             confirm with payment_method_data[type]=isp and a new signature.",
+        ));
+    }
     if let (Some(owner), Some(customer)) = (card.pm["customer"].as_str(), pi.customer.as_deref())
         && owner != customer
     {

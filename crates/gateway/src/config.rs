@@ -59,6 +59,10 @@ pub struct Config {
     /// Fault injection (chaos tests): hold every approved authorization this long before its
     /// outcome is committed, widening the window in which a crash must not lose a payment.
     pub fault_delay_after_auth_ms: u64,
+    /// Fault injection (chaos tests): hold every ISP payment this long between its
+    /// verification at the ISP server and its authorization, widening the window in which a
+    /// crash must leave the intent retryable and nothing charged.
+    pub fault_delay_before_auth_ms: u64,
     /// Keys of the payer pages' CSRF tokens (base64, ≥ 32 bytes): the first signs, a second
     /// (the previous key during a rotation) is still accepted. Required once any live-mode API
     /// key exists; otherwise a key is generated per process with a warning.
@@ -70,6 +74,10 @@ pub struct Config {
     /// without it 3DS is not offered (`paygate serve` starts its in-process simulator and
     /// fills it in).
     pub three_ds_url: Option<String>,
+    /// Base URL of the ISP server (안전결제: `{base}/v1/verify`, `/v1/enroll`, …); without it
+    /// the `isp` method is not offered (`paygate serve` starts its in-process simulator and
+    /// fills it in).
+    pub isp_url: Option<String>,
     /// `threeDSRequestorID` assigned to paygate by the DS.
     pub three_ds_requestor_id: String,
     /// `acquirerBIN` sent in the AReq (digits).
@@ -129,9 +137,11 @@ impl Default for Config {
             settle_daily: true,
             sweep_interval_ms: 30_000,
             fault_delay_after_auth_ms: 0,
+            fault_delay_before_auth_ms: 0,
             pages_csrf_key: Vec::new(),
             public_url: None,
             three_ds_url: None,
+            isp_url: None,
             three_ds_requestor_id: "paygate-3ds-requestor".into(),
             three_ds_acquirer_bin: "123456".into(),
             three_ds_mcc: "5999".into(),
@@ -190,9 +200,11 @@ impl std::fmt::Debug for Config {
             settle_daily,
             sweep_interval_ms,
             fault_delay_after_auth_ms,
+            fault_delay_before_auth_ms,
             pages_csrf_key,
             public_url,
             three_ds_url,
+            isp_url,
             three_ds_requestor_id,
             three_ds_acquirer_bin,
             three_ds_mcc,
@@ -214,7 +226,8 @@ impl std::fmt::Debug for Config {
             network_profile, network_timeout_ms, node_id, webhooks_allow_private,
             webhook_retry_window_s, webhook_timeout_ms, default_fee_bps, default_fee_fixed_minor,
             default_settle_days, attempt_stale_s, rate_limit_per_s, settle_daily,
-            sweep_interval_ms, fault_delay_after_auth_ms, public_url, three_ds_url,
+            sweep_interval_ms, fault_delay_after_auth_ms, fault_delay_before_auth_ms,
+            public_url, three_ds_url, isp_url,
             three_ds_requestor_id, three_ds_acquirer_bin, three_ds_mcc,
             three_ds_required_from_krw, requires_action_ttl_s,
         );

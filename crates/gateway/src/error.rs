@@ -227,6 +227,14 @@ impl ApiError {
         e
     }
 
+    /// 503 api_error: a counterparty the request needs could not be reached (nothing was
+    /// changed; the client may retry).
+    pub fn service_unavailable(code: &'static str, message: impl Into<String>) -> ApiError {
+        let mut e = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorType::Api, message);
+        e.code = Some(code);
+        e
+    }
+
     /// 500 api_error. The cause is kept for the log line written with the response (once)
     /// and never sent to the client.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {

@@ -223,6 +223,10 @@ pub async fn start_with_clock(
     let live = pages::live_keys_exist(&store).await?;
     let page_settings = pages::PageSettings::from_config(&cfg, addr, live)?;
     let three_ds = three_ds::server(&cfg, &page_settings)?;
+    let isp = match &cfg.isp_url {
+        Some(url) => Some(Arc::new(methods::isp::client::IspClient::new(url)?)),
+        None => None,
+    };
     let mut state = AppState::new(
         cfg,
         store,
@@ -235,6 +239,7 @@ pub async fn start_with_clock(
     );
     state.clock = clock;
     state.three_ds = three_ds;
+    state.isp = isp;
     let state: SharedState = Arc::new(state);
     match engine::recovery::recover(&state, None).await {
         Ok(0) => {}

@@ -190,9 +190,9 @@ async fn status_view(
         _ => None,
     };
     let continue_url = match &pi.next_action {
-        Some(paygate_payments::NextAction::RedirectToUrl { redirect_to_url }) => {
-            WebUrl::parse("next_action", &redirect_to_url.url).ok()
-        }
+        Some(paygate_payments::NextAction::RedirectToUrl {
+            redirect_to_url, ..
+        }) => WebUrl::parse("next_action", &redirect_to_url.url).ok(),
         None => None,
     };
     Ok(Some(IntentStatusView {
@@ -242,9 +242,13 @@ async fn card_of(st: &SharedState, row: &ObjectRow, pi: &PaymentIntent) -> Optio
         (Some(ch), _) => {
             let c = st.store.get_object(&scope, ch).await.ok()??;
             let charge: Charge = crate::models::from_value(c.data).ok()?;
-            charge.payment_method_details["card"].clone()
+            let d = charge.payment_method_details;
+            d[d["type"].as_str().unwrap_or("card")].clone()
         }
-        (None, Some(pm)) => st.store.get_object(&scope, pm).await.ok()??.data["card"].clone(),
+        (None, Some(pm)) => {
+            let d = st.store.get_object(&scope, pm).await.ok()??.data;
+            d[d["type"].as_str().unwrap_or("card")].clone()
+        }
         (None, None) => return None,
     };
     Some(CardTail {

@@ -18,7 +18,7 @@
 //! `transmitted_at`) as `_net.net_ref` — the RRN alone could name another message in a report
 //! that gathers several networks, and the message key alone could meet an answer the gateway
 //! never saw. A declined charge has no `_net`; it is paired by the RRN the network answered
-//! with (`payment_method_details.card.network_transaction_id`).
+//! with (`payment_method_details.card.network_transaction_id`, or `.isp.` for an ISP charge).
 //!
 //! # Problems
 //!
@@ -399,7 +399,8 @@ fn check_declined(ch: &Charge, network: &mut Network<'_>, report: &mut Reconcile
     else {
         return; // never answered by the network: nothing to pair
     };
-    let rrn = ch.payment_method_details["card"]["network_transaction_id"]
+    let kind = ch.payment_method_details["type"].as_str().unwrap_or("card");
+    let rrn = ch.payment_method_details[kind]["network_transaction_id"]
         .as_str()
         .unwrap_or_default();
     if rrn.is_empty() {

@@ -36,6 +36,8 @@ pub struct AppState {
     pub webhook_dns: crate::webhooks::Dns,
     /// The 3DS Server (안심클릭), when a Directory Server is configured (`three_ds_url`).
     pub three_ds: Option<Arc<paygate_three_ds::ThreeDsServer>>,
+    /// The ISP server's client (안전결제), when `isp_url` is configured.
+    pub isp: Option<Arc<crate::methods::isp::client::IspClient>>,
     cvcs: Mutex<HashMap<String, (Cvc, Instant)>>,
     merchants: Mutex<HashMap<String, (MerchantRow, Instant)>>,
     pub(crate) keys: Mutex<HashMap<String, (paygate_store::ApiKeyRow, Instant)>>,
@@ -64,6 +66,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             webhook_dns: crate::webhooks::Dns::default(),
             three_ds: None,
+            isp: None,
             cvcs: Mutex::new(HashMap::new()),
             merchants: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),

@@ -88,6 +88,7 @@ async fn the_cvc_card_answers_n7_and_purchases_work_like_authorizations() {
             eci: "05",
             cavv_b64: Some("kJMZRiDunhPsBwAU0hu9rrx0eWN6"),
             ds_trans_id: None,
+            program: Default::default(),
         }),
         ..req("5555555555554444", 2_000)
     };

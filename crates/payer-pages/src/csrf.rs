@@ -23,8 +23,8 @@ pub enum Purpose {
     ThreeDsReturn,
     /// A form on a `/pay/…` page submitted by the payer.
     PayerForm,
-    /// The ISP (안심결제) page of one intent and the same-origin calls its script makes
-    /// (`t` in `next_action.redirect_to_url.url`).
+    /// The payer's ISP page of one PaymentIntent (`/pay/isp/{pi}?t=…`) and the requests it
+    /// makes (encryption key, enrolment, confirm).
     IspPage,
 }
 

@@ -93,6 +93,10 @@ pub struct ConfigArgs {
     /// Fault injection: hold approved authorizations this long before committing (chaos tests).
     #[arg(long, env = "PAYGATE_FAULT_DELAY_AFTER_AUTH_MS", hide = true)]
     pub fault_delay_after_auth_ms: Option<u64>,
+    /// Fault injection: hold ISP payments this long between their verification at the ISP
+    /// server and their authorization (chaos tests).
+    #[arg(long, env = "PAYGATE_FAULT_DELAY_BEFORE_AUTH_MS", hide = true)]
+    pub fault_delay_before_auth_ms: Option<u64>,
 }
 
 impl ConfigArgs {
@@ -142,6 +146,9 @@ impl ConfigArgs {
         }
         if let Some(v) = self.fault_delay_after_auth_ms {
             cfg.fault_delay_after_auth_ms = v;
+        }
+        if let Some(v) = self.fault_delay_before_auth_ms {
+            cfg.fault_delay_before_auth_ms = v;
         }
         Ok(cfg)
     }

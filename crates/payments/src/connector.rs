@@ -39,9 +39,9 @@ pub enum PaymentMethodData<'a> {
     },
 }
 
-/// The result of a payer authentication (EMV 3-D Secure) an authorization carries to the
-/// issuer: the card connector sends it in DE 48 (42 ECI, 43 CAVV, 44 dsTransID). `Debug`
-/// never prints the CAVV.
+/// The result of a payer authentication (EMV 3-D Secure, or ISP) an authorization carries to
+/// the issuer: the card connector sends it in DE 48 (42 ECI, 43 CAVV, 44 transaction id, 45
+/// the program when it is not 3-D Secure). `Debug` never prints the CAVV.
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Authentication {
     /// Electronic Commerce Indicator, 2 digits (e.g. "05" Visa authenticated, "02" Mastercard).
@@ -51,8 +51,24 @@ pub struct Authentication {
     pub cavv: Option<String>,
     /// The Directory Server's transaction id, a 36-character UUID; with the CAVV.
     pub ds_trans_id: Option<String>,
-    /// The 3-D Secure protocol version, e.g. "2.2.0".
+    /// The 3-D Secure protocol version, e.g. "2.2.0" (the ISP server's for ISP).
     pub version: String,
+    /// Which program authenticated the cardholder (absent in stored data = 3-D Secure).
+    #[serde(default)]
+    pub program: AuthenticationProgram,
+}
+
+/// The program that authenticated the cardholder; both produce an ECI, a CAVV and a
+/// transaction id the issuer checks the same way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthenticationProgram {
+    /// EMV 3-D Secure (안심클릭): the DS's transaction id.
+    #[default]
+    ThreeDSecure,
+    /// ISP (안전결제): a certificate and signature verified by the card company's ISP server,
+    /// whose transaction id names the verification.
+    Isp,
 }
 
 impl std::fmt::Debug for Authentication {
@@ -62,6 +78,7 @@ impl std::fmt::Debug for Authentication {
             .field("cavv", &self.cavv.as_ref().map(|_| "<redacted>"))
             .field("ds_trans_id", &self.ds_trans_id)
             .field("version", &self.version)
+            .field("program", &self.program)
             .finish()
     }
 }

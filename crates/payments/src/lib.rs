@@ -28,13 +28,13 @@ pub mod payment_method;
 pub use attempt::{AttemptError, AttemptRecord, ConnectorRef};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connector::{
-    Authentication, AuthorizationOutcome, AuthorizationRequest, BoxFuture, Connector,
-    ConnectorError, Decline, FollowUpAnswer, FollowUpKind, PaymentMethodData,
+    Authentication, AuthenticationProgram, AuthorizationOutcome, AuthorizationRequest, BoxFuture,
+    Connector, ConnectorError, Decline, FollowUpAnswer, FollowUpKind, PaymentMethodData,
     PreparedAuthorization, PreparedFollowUp,
 };
 pub use intent::{CaptureMethod, IntentOp, PaymentIntentStatus, UnexpectedState};
 pub use money::{Money, MoneyError};
-pub use next_action::NextAction;
+pub use next_action::{IspSignatureRequest, NextAction};
 pub use objects::{ChargeStatus, RefundStatus};
 pub use paygate_ledger::Currency;
 pub use payment_method::PaymentMethod;

@@ -7,9 +7,28 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum NextAction {
-    /// Send the payer's browser to `url` (a 3-D Secure or wallet page); the payer comes back to
-    /// `return_url` when done.
-    RedirectToUrl { redirect_to_url: RedirectToUrl },
+    /// Send the payer's browser to `url` (a 3-D Secure, ISP or wallet page); the payer comes
+    /// back to `return_url` when done. An ISP payment also says what the payer's own ISP client
+    /// signs (`isp_signature_request`), for clients that do not use the page.
+    RedirectToUrl {
+        redirect_to_url: RedirectToUrl,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        isp_signature_request: Option<IspSignatureRequest>,
+    },
+}
+
+/// What an ISP client signs for a payment (with `signed_at` added) and where its ISP server is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IspSignatureRequest {
+    pub payment_intent: String,
+    /// The merchant's account id.
+    pub merchant: String,
+    /// Minor units of `currency`.
+    pub amount: i64,
+    /// Lowercase ISO 4217 alpha code.
+    pub currency: String,
+    /// Base URL of the ISP server the payer's certificate comes from (enrolment).
+    pub isp_url: String,
 }
 
 /// The payload of [`NextAction::RedirectToUrl`].
@@ -26,6 +45,32 @@ impl NextAction {
                 url: url.into(),
                 return_url,
             },
+            isp_signature_request: None,
+        }
+    }
+
+    /// The redirect to an ISP page, with what the payer's ISP client signs.
+    pub fn isp(
+        url: impl Into<String>,
+        return_url: Option<String>,
+        request: IspSignatureRequest,
+    ) -> NextAction {
+        NextAction::RedirectToUrl {
+            redirect_to_url: RedirectToUrl {
+                url: url.into(),
+                return_url,
+            },
+            isp_signature_request: Some(request),
+        }
+    }
+
+    /// The ISP signature request, when this action carries one.
+    pub fn isp_signature_request(&self) -> Option<&IspSignatureRequest> {
+        match self {
+            NextAction::RedirectToUrl {
+                isp_signature_request,
+                ..
+            } => isp_signature_request.as_ref(),
         }
     }
 }

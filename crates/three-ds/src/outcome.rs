@@ -51,6 +51,7 @@ impl Outcome {
                 cavv: Some(cavv.expose().to_owned()),
                 ds_trans_id: Some(self.ds_trans_id.hyphenated().to_string()),
                 version: self.message_version.clone(),
+                program: paygate_payments::AuthenticationProgram::ThreeDSecure,
             })
     }
 }

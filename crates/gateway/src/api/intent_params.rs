@@ -202,18 +202,30 @@ impl IntentCreate {
     }
 }
 
-/// paygate takes cards only; no list means `["card"]`.
+/// The methods paygate offers (`card`, `isp`), each once, in the order given; no list means
+/// `["card"]`.
 fn check_types(types: Vec<String>) -> ApiResult<Vec<String>> {
-    if let Some(t) = types.iter().find(|t| t.as_str() != "card") {
-        return Err(ApiError::bad_param(
-            "payment_method_types",
-            format!(
-                "The payment method type '{}' is not supported; paygate accepts 'card'.",
-                crate::error::echo(t)
-            ),
-        ));
+    use crate::methods::PaymentMethodKind;
+    let mut out: Vec<String> = Vec::new();
+    for t in types {
+        if PaymentMethodKind::parse(&t).is_none() {
+            return Err(ApiError::bad_param(
+                "payment_method_types",
+                format!(
+                    "The payment method type '{}' is not supported; paygate accepts 'card' and \
+                     'isp'.",
+                    crate::error::echo(&t)
+                ),
+            ));
+        }
+        if !out.contains(&t) {
+            out.push(t);
+        }
     }
-    Ok(vec!["card".into()])
+    if out.is_empty() {
+        out.push("card".into());
+    }
+    Ok(out)
 }
 
 /// `payment_method` and `payment_method_data` together would leave it unclear which card is

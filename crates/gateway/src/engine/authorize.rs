@@ -37,6 +37,9 @@ pub struct Authorize {
     pub authentication: Option<paygate_payments::Authentication>,
     /// `payment_method_details.card.three_d_secure` of the charge, when 3-D Secure ran.
     pub three_d_secure: Option<Value>,
+    /// The ISP evidence of the charge (`crate::methods::isp::evidence`), when the cardholder
+    /// signed with ISP: the charge's details are then `{"type": "isp", "isp": {…}}`.
+    pub isp: Option<Value>,
 }
 
 struct AuthorizePhases {
@@ -45,6 +48,7 @@ struct AuthorizePhases {
     pre: Vec<Op>,
     card: AuthCard,
     three_d_secure: Option<Value>,
+    isp: Option<Value>,
     money: Money,
     prepared: Option<PreparedAuthorization>,
     reference: ConnectorRef,
@@ -92,6 +96,7 @@ pub async fn authorize(
         pre: cmd.pre,
         card: cmd.card,
         three_d_secure: cmd.three_d_secure,
+        isp: cmd.isp,
         money,
         pi_version: 0,
         attempt_id: String::new(),
@@ -215,6 +220,17 @@ impl Phases for AuthorizePhases {
 }
 
 impl AuthorizePhases {
+    /// What 3-D Secure or ISP adds to the card's `payment_method_details` of `ch`.
+    fn method_details(&self, ch: &mut crate::models::Charge) {
+        if let Some(tds) = &self.three_d_secure {
+            ch.payment_method_details["card"]["three_d_secure"] = tds.clone();
+        }
+        if let Some(evidence) = &self.isp {
+            ch.payment_method_details =
+                crate::methods::isp::evidence::charge_details(&ch.payment_method_details, evidence);
+        }
+    }
+
     fn approved(mut self, rc: &RequestContext, approval: Approval) -> ApiResult<Settled> {
         let scope = rc.scope();
         let key = rc.idempotency_key();
@@ -222,9 +238,7 @@ impl AuthorizePhases {
         let mut ch = approved_charge(
             &self.pi, &self.card, processor, &approval, self.money, rc.now,
         );
-        if let Some(tds) = &self.three_d_secure {
-            ch.payment_method_details["card"]["three_d_secure"] = tds.clone();
-        }
+        self.method_details(&mut ch);
         let pi = &mut self.pi;
         pi.latest_charge = Some(ch.id.clone());
         let auto = pi.capture_method == CaptureMethod::Automatic;
@@ -278,9 +292,7 @@ impl AuthorizePhases {
         let processor = self.connector.counterparty();
         let card = &self.card;
         let mut ch = failed_charge(&self.pi, card, processor, refusal.as_ref(), decline, rc.now);
-        if let Some(tds) = &self.three_d_secure {
-            ch.payment_method_details["card"]["three_d_secure"] = tds.clone();
-        }
+        self.method_details(&mut ch);
         let mut err = ApiError::card(decline.code, Some(decline.decline_code), decline.message);
         if decline.code == "incorrect_cvc" {
             err.param = Some("cvc".into());

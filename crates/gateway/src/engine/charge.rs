@@ -30,7 +30,9 @@ pub struct Refusal {
 type NetIds<'a> = (Option<&'a str>, Option<&'a str>);
 
 fn card_details(card: &AuthCard, net: NetIds<'_>, cvc_check: Option<&str>) -> Value {
-    let c = &card.pm["card"];
+    // The card's details sit under the PaymentMethod's type (`card`, or `isp`, whose charge
+    // details the ISP method rewrites: `crate::methods::isp::evidence`).
+    let c = &card.pm[card.pm["type"].as_str().unwrap_or("card")];
     let mut checks =
         json!({"address_line1_check": null, "address_postal_code_check": null, "cvc_check": null});
     checks["cvc_check"] = match (card.cvc.is_some(), cvc_check) {

@@ -20,6 +20,7 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
         card,
         authentication: None,
         three_d_secure: None,
+        isp: None,
     };
     crate::three_ds::confirm::confirm(&ctx.rc, &respond, cmd).await
 }

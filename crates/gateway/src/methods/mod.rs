@@ -1,6 +1,6 @@
 //! Payment methods: what a confirm charges and which counterparty serves it.
 //!
-//! Each method is one module here (today [`card`]) that turns the confirm request into the
+//! Each method is one module here ([`card`], [`isp`]) that turns the confirm request into the
 //! engine's command for it; the engine then talks to the connector of the method's
 //! counterparty ([`PaymentMethodKind::counterparty`], looked up in
 //! [`crate::engine::connectors::Connectors`]). Capture, refund, cancel and recovery follow the
@@ -9,6 +9,7 @@
 //! registration in `start_with_clock` — no other method's code changes.
 
 pub mod card;
+pub mod isp;
 
 use crate::error::ApiResult;
 use crate::http::Ctx;
@@ -22,16 +23,20 @@ use serde_json::Value;
 pub enum PaymentMethodKind {
     /// A card, authorized over the card network (with 3-D Secure when it applies).
     Card,
+    /// ISP (안전결제): a card whose holder signed the payment with an ISP certificate,
+    /// verified by the card company's ISP server, then authorized over the card network.
+    Isp,
 }
 
 impl PaymentMethodKind {
     /// Every method.
-    pub const ALL: [PaymentMethodKind; 1] = [PaymentMethodKind::Card];
+    pub const ALL: [PaymentMethodKind; 2] = [PaymentMethodKind::Card, PaymentMethodKind::Isp];
 
     /// The `type` name of the method in the API.
     pub fn as_str(self) -> &'static str {
         match self {
             PaymentMethodKind::Card => "card",
+            PaymentMethodKind::Isp => "isp",
         }
     }
 
@@ -43,12 +48,13 @@ impl PaymentMethodKind {
     /// The counterparty whose connector authorizes payments of this method.
     pub fn counterparty(self) -> Counterparty {
         match self {
-            PaymentMethodKind::Card => Counterparty::CardNetwork,
+            PaymentMethodKind::Card | PaymentMethodKind::Isp => Counterparty::CardNetwork,
         }
     }
 
     /// The method a confirm asks for: `payment_method_data[type]`, else the intent's saved
-    /// PaymentMethod, which today is always a card. A type no method claims goes to the card
+    /// PaymentMethod, which is always a card (an ISP PaymentMethod is not confirmed again). A
+    /// type no method claims goes to the card
     /// method, whose parameter check answers with the field and the accepted values.
     fn requested(ctx: &Ctx) -> PaymentMethodKind {
         ctx.params
@@ -77,6 +83,7 @@ pub struct Confirm {
 pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
     match PaymentMethodKind::requested(ctx) {
         PaymentMethodKind::Card => card::confirm(ctx, c).await,
+        PaymentMethodKind::Isp => isp::confirm(ctx, c).await,
     }
 }
 

@@ -150,6 +150,7 @@ fn unauthenticated(outcome: &Outcome) -> Authentication {
         cavv: None,
         ds_trans_id: None,
         version: outcome.message_version.clone(),
+        program: paygate_payments::AuthenticationProgram::ThreeDSecure,
     }
 }
 

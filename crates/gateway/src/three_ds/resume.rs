@@ -77,6 +77,7 @@ pub async fn resume(
         card,
         authentication: outcome.authorization_data(),
         three_d_secure: Some(super::charge_details(&outcome, true)),
+        isp: None,
     };
     match authorize(&rc, &Plain, cmd).await {
         Ok(_) => Ok(RedirectStatus::Succeeded),

@@ -78,7 +78,8 @@ pub fn client(dns: &Dns, allow_private: bool, timeout_ms: u64) -> HttpClient {
         .build(https)
 }
 
-fn rustls_config() -> rustls::ClientConfig {
+/// TLS with ring and Mozilla's roots (webpki-roots), built once (also the ISP client's).
+pub(crate) fn rustls_config() -> rustls::ClientConfig {
     static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
     let config = CONFIG.get_or_init(|| {
         let roots =

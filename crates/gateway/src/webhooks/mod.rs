@@ -8,7 +8,7 @@
 //!
 //! Connections go only to addresses the SSRF guard (`guard.rs`) checked a moment before.
 
-mod connect;
+pub(crate) mod connect;
 mod deliver;
 mod guard;
 mod lanes;

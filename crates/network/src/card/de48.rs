@@ -2,7 +2,7 @@
 //! 2-digit length and that many characters of value, concatenated without separators.
 //!
 //! paygate uses this one scheme for everything card-not-present that has no standard field:
-//! the CVC2, the 3-D Secure result (ECI, CAVV, dsTransID) and wallet cryptograms (see
+//! the CVC2, the 3-D Secure or ISP result (ECI, CAVV, transaction id, program) and wallet cryptograms (see
 //! `docs/iso8583.md`).
 
 /// Subelement carrying the ECI of a 3-D Secure authentication or wallet payment (2 digits).
@@ -12,6 +12,9 @@ pub const TAG_CAVV: u8 = 43;
 /// Subelement carrying the 3-D Secure Directory Server transaction id (dsTransID), the
 /// 36-character UUID that names the authentication whose CAVV is in [`TAG_CAVV`].
 pub const TAG_DS_TRANS_ID: u8 = 44;
+/// Subelement carrying the authentication program when it is not 3-D Secure ("isp"); the
+/// transaction id in [`TAG_DS_TRANS_ID`] then names that program's verification.
+pub const TAG_AUTH_PROGRAM: u8 = 45;
 /// Subelement carrying the card verification code (CVC2 / CVV2 / CID), 3 or 4 digits.
 pub const TAG_CVC2: u8 = 92;
 

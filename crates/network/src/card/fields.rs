@@ -163,7 +163,7 @@ fn additional_data(req: &AuthRequest<'_>) -> Result<Option<String>, CardError> {
         .map_err(|e| invalid("DE 48", e.to_string()))
 }
 
-/// Checks and appends DE 48.42, .43 and .44.
+/// Checks and appends DE 48.42, .43, .44 and (for a program other than 3-D Secure) .45.
 fn push_authentication<'a>(
     subs: &mut Vec<(u8, &'a str)>,
     auth: &CardAuthentication<'a>,
@@ -192,6 +192,9 @@ fn push_authentication<'a>(
             ));
         }
         subs.push((de48::TAG_DS_TRANS_ID, id));
+    }
+    if let Some(program) = auth.program.de48_value() {
+        subs.push((de48::TAG_AUTH_PROGRAM, program));
     }
     Ok(())
 }

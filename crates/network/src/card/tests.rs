@@ -37,6 +37,7 @@ fn request() -> AuthRequest<'static> {
             eci: "05",
             cavv_b64: Some(CAVV),
             ds_trans_id: Some(DS_TRANS_ID),
+            program: Default::default(),
         }),
         track2: None,
         icc: Some(&[0x9F, 0x26, 0x02, 0xAB, 0xCD]),
@@ -98,6 +99,7 @@ fn a_3ds_authentication_travels_in_de48_after_the_cvc_in_tag_order() {
             eci: "07",
             cavv_b64: None,
             ds_trans_id: None,
+            program: Default::default(),
         }),
         cvc: None,
         ..request()

@@ -33,7 +33,8 @@ use paygate_iso8583::Message;
 
 use crate::card::{self, CardError, FollowUp, clock::Stamp, de, mti, processing_code};
 pub use crate::card::{
-    AuthKind, AuthOutcome, AuthRequest, CardAuthentication, FollowUpKind, NetRef, Outcome,
+    AuthKind, AuthOutcome, AuthRequest, AuthenticationProgram, CardAuthentication, FollowUpKind,
+    NetRef, Outcome,
 };
 pub use config::*;
 pub use follow_up::PreparedFollowUp;

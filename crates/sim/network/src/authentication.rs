@@ -71,6 +71,47 @@ impl Authentication {
     }
 }
 
+/// The program that produced an authorization's ECI and CAVV (DE 48.45, journaled as
+/// `authentication_program`). Both are checked the same way: the CAVV formula binds the
+/// transaction id in DE 48.44, used once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Program {
+    /// EMV 3-D Secure: no DE 48.45.
+    ThreeDSecure,
+    /// ISP: DE 48.45 = "isp", the transaction id is the ISP server's.
+    Isp,
+}
+
+impl Program {
+    /// The store's and DE 48.45's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Program::ThreeDSecure => "three_d_secure",
+            Program::Isp => "isp",
+        }
+    }
+
+    /// DE 48.45 as received (`None` = 3-D Secure); `None` for a program the issuer does not
+    /// know (then the authorization's authentication cannot hold).
+    pub(crate) fn from_de48(value: Option<&str>) -> Option<Program> {
+        match value {
+            None => Some(Program::ThreeDSecure),
+            Some("isp") => Some(Program::Isp),
+            Some(_) => None,
+        }
+    }
+
+    /// Reads the store's name.
+    pub(crate) fn parse(s: &str) -> Option<Program> {
+        match s {
+            "three_d_secure" => Some(Program::ThreeDSecure),
+            "isp" => Some(Program::Isp),
+            _ => None,
+        }
+    }
+}
+
 /// ECIs that claim a 3-D Secure authentication: Visa and others 05 (authenticated) and 06
 /// (attempted), Mastercard 02 and 01.
 const AUTHENTICATED_ECIS: [&str; 4] = ["05", "06", "02", "01"];
@@ -86,6 +127,9 @@ pub(crate) fn check(
     let Some(eci) = subs.eci.filter(|e| AUTHENTICATED_ECIS.contains(e)) else {
         return Authentication::None;
     };
+    if Program::from_de48(subs.program).is_none() {
+        return Authentication::Failed;
+    }
     let (Some(key), Some(cavv), Some(ds_trans_id)) = (key, subs.cavv, subs.ds_trans_id) else {
         return Authentication::Failed;
     };

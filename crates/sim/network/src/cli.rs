@@ -127,7 +127,7 @@ fn report_line(r: &ReportRecord) -> String {
 fn line(e: &JournalEntry) -> String {
     match e {
         JournalEntry::Authorization(a) => format!(
-            "authorization {} {} {} stan={} rrn={} amount={} {} rc={} reversed={} captured={} refunded={} eci={} authentication={}",
+            "authorization {} {} {} stan={} rrn={} amount={} {} rc={} reversed={} captured={} refunded={} eci={} authentication={}{}",
             a.mti,
             a.terminal_id,
             a.transmitted_at,
@@ -140,7 +140,11 @@ fn line(e: &JournalEntry) -> String {
             a.captured_amount,
             a.refunded_amount,
             a.eci.as_deref().unwrap_or("-"),
-            a.authentication.as_str()
+            a.authentication.as_str(),
+            match a.authentication_program {
+                Some(p) => format!(" program={}", p.as_str()),
+                None => String::new(),
+            }
         ),
         JournalEntry::Capture(f) | JournalEntry::Refund(f) | JournalEntry::Reversal(f) => format!(
             "{} {} {} stan={} original_stan={} found={} amount={} rc={}",

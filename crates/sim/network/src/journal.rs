@@ -9,6 +9,7 @@ use paygate_sim_kit::{SimError, data_dir};
 use rusqlite::Row;
 use serde::{Deserialize, Serialize};
 
+use crate::authentication::Program;
 use crate::{Authentication, JOURNAL_FILE};
 
 /// One journal entry; serialized with its kind in a `"type"` field.
@@ -63,6 +64,10 @@ pub struct AuthorizationEntry {
     /// "none" (no authentication claimed).
     #[serde(default)]
     pub authentication: Authentication,
+    /// Who authenticated the cardholder when an ECI was sent: "three_d_secure", or "isp"
+    /// (DE 48.45); absent without an ECI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication_program: Option<Program>,
 }
 
 /// A capture, refund or reversal.
@@ -107,9 +112,10 @@ pub struct MessageEntry {
 const QUERY: &str = "
 SELECT j.kind, j.mti, j.terminal_id, j.stan, j.transmitted_at, j.amount_minor, j.currency,
        j.response_code, j.rrn, j.original_stan, j.original_transmitted_at, j.original_found,
-       a.reversed, a.captured_minor, a.refunded_minor, au.eci, au.outcome
+       a.reversed, a.captured_minor, a.refunded_minor, au.eci, au.outcome, ap.program
 FROM journal j LEFT JOIN authorizations a ON a.id = j.auth_id
      LEFT JOIN authentications au ON au.auth_id = j.auth_id AND j.kind = 'authorization'
+     LEFT JOIN authentication_programs ap ON ap.auth_id = j.auth_id AND j.kind = 'authorization'
 ORDER BY j.seq";
 
 /// Reads every entry of the journal in `data_dir`.
@@ -143,6 +149,7 @@ fn entry(r: &Row<'_>) -> rusqlite::Result<JournalEntry> {
             authentication: r
                 .get::<_, Option<String>>(16)?
                 .map_or(Authentication::None, |o| Authentication::parse(&o)),
+            authentication_program: program(r.get(15)?, r.get(17)?),
         }),
         "capture" | "refund" | "reversal" => {
             let f = FollowUpEntry {
@@ -178,4 +185,13 @@ fn entry(r: &Row<'_>) -> rusqlite::Result<JournalEntry> {
         }
     };
     Ok(entry)
+}
+
+/// The program of an authorization that carried `eci`: the recorded DE 48.45, else 3-D Secure.
+fn program(eci: Option<String>, recorded: Option<String>) -> Option<Program> {
+    eci?;
+    match recorded {
+        Some(p) => Program::parse(&p),
+        None => Some(Program::ThreeDSecure),
+    }
 }

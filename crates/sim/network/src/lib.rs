@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 
 use paygate_iso8583::Profile;
 
-pub use authentication::{Authentication, CavvKey};
+pub use authentication::{Authentication, CavvKey, Program as AuthenticationProgram};
 pub use decide::{Behaviour, ISSUER_UNAVAILABLE_CARD, NO_ANSWER_CARD, TEST_CARDS, TestCard};
 pub use journal::{AuthorizationEntry, FollowUpEntry, JournalEntry, MessageEntry};
 pub use paygate_sim_kit::{

@@ -63,6 +63,12 @@ CREATE TABLE IF NOT EXISTS authentications (
     outcome     TEXT NOT NULL CHECK (outcome IN ('verified', 'failed', 'none')),
     ds_trans_id TEXT
 );
+-- The program of an authentication other than 3-D Secure (DE 48.45), its own table so that
+-- journals written before it existed open unchanged.
+CREATE TABLE IF NOT EXISTS authentication_programs (
+    auth_id INTEGER PRIMARY KEY REFERENCES authorizations(id),
+    program TEXT NOT NULL
+);
 CREATE UNIQUE INDEX IF NOT EXISTS authentications_used_ds_trans_id
     ON authentications (ds_trans_id) WHERE outcome = 'verified';
 CREATE UNIQUE INDEX IF NOT EXISTS journal_request
@@ -144,6 +150,17 @@ pub(crate) fn insert_authentication(
         "INSERT INTO authentications (auth_id, eci, outcome, ds_trans_id) VALUES (?1, ?2, ?3, ?4)",
     )?
     .execute(params![auth_id, eci, outcome.as_str(), used_ds_trans_id])?;
+    Ok(())
+}
+
+/// Records the program (DE 48.45) of authorization `auth_id`, when it named one.
+pub(crate) fn insert_authentication_program(
+    db: &Connection,
+    auth_id: i64,
+    program: &str,
+) -> rusqlite::Result<()> {
+    db.prepare_cached("INSERT INTO authentication_programs (auth_id, program) VALUES (?1, ?2)")?
+        .execute(params![auth_id, program])?;
     Ok(())
 }
 

@@ -98,6 +98,7 @@ fn the_gateways_authorization_encoder_and_the_simulators_parser_agree() {
             eci: "05",
             cavv_b64: Some("kJMZRiDunhPsBwAU0hu9rrx0eWN6"),
             ds_trans_id: Some("8a880dc0-d2d2-4067-bcb1-b08d1690b26e"),
+            program: Default::default(),
         }),
         track2: None,
         icc: None,

@@ -16,10 +16,12 @@ pub(crate) struct Auth {
     expiry_yymm: String,
     amount_minor: i64,
     currency: u16,
-    /// DE 48.42, 48.43 and 48.44 (3-D Secure), when present.
+    /// DE 48.42, 48.43 and 48.44 (3-D Secure or ISP), when present.
     eci: Option<String>,
     cavv: Option<String>,
     ds_trans_id: Option<String>,
+    /// DE 48.45, the program when it is not 3-D Secure ("isp").
+    program: Option<String>,
 }
 
 impl Auth {
@@ -58,15 +60,17 @@ impl Auth {
             eci: owned(subs.eci),
             cavv: owned(subs.cavv),
             ds_trans_id: owned(subs.ds_trans_id),
+            program: owned(subs.program),
         })
     }
 
-    /// The 3-D Secure check (CAVV, then replay by dsTransID against the store).
+    /// The 3-D Secure or ISP check (CAVV, then replay by transaction id against the store).
     fn authentication(&self, ctx: &Ctx<'_>) -> rusqlite::Result<Authentication> {
         let subs = de48::AdditionalData {
             eci: self.eci.as_deref(),
             cavv: self.cavv.as_deref(),
             ds_trans_id: self.ds_trans_id.as_deref(),
+            program: self.program.as_deref(),
             ..de48::AdditionalData::default()
         };
         let checked = authentication::check(
@@ -126,7 +130,11 @@ impl Auth {
         let used = (authentication == Authentication::Verified)
             .then_some(self.ds_trans_id.as_deref())
             .flatten();
-        store::insert_authentication(ctx.db, auth_id, self.eci.as_deref(), authentication, used)
+        store::insert_authentication(ctx.db, auth_id, self.eci.as_deref(), authentication, used)?;
+        match &self.program {
+            Some(program) => store::insert_authentication_program(ctx.db, auth_id, program),
+            None => Ok(()),
+        }
     }
 
     /// Decides by test card, then holds (0100) or captures (0200) the amount against the card

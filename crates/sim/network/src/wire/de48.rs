@@ -1,7 +1,8 @@
 //! DE 48 (additional data, private use) as the simulator reads it: a run of subelements, each
 //! a 2-digit tag, a 2-digit length and that many characters (`docs/iso8583.md`). Tags the
-//! simulator knows: 92 CVC2, 42 ECI, 43 CAVV / cryptogram, 44 3-D Secure dsTransID; others are
-//! skipped. The CVC is only checked for its form and never kept beyond the request.
+//! simulator knows: 92 CVC2, 42 ECI, 43 CAVV / cryptogram, 44 3-D Secure dsTransID (or the ISP
+//! server's transaction id), 45 the authentication program ("isp"; absent = 3-D Secure); others
+//! are skipped. The CVC is only checked for its form and never kept beyond the request.
 
 /// Subelement tag of the CVC2.
 pub const TAG_CVC2: u8 = 92;
@@ -11,6 +12,9 @@ pub const TAG_ECI: u8 = 42;
 pub const TAG_CAVV: u8 = 43;
 /// Subelement tag of the 3-D Secure Directory Server transaction id (the CAVV binds it).
 pub const TAG_DS_TRANS_ID: u8 = 44;
+
+/// Subelement tag of the authentication program when it is not 3-D Secure ("isp").
+pub const TAG_AUTH_PROGRAM: u8 = 45;
 
 /// The subelements of one DE 48, borrowed from the field.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -23,6 +27,8 @@ pub struct AdditionalData<'a> {
     pub cavv: Option<&'a str>,
     /// Subelement 44: a UUID in its 36-character 8-4-4-4-12 hex form.
     pub ds_trans_id: Option<&'a str>,
+    /// Subelement 45: the authentication program, lowercase letters ("isp").
+    pub program: Option<&'a str>,
 }
 
 /// What is wrong with a DE 48, named as the format-error field (`DE 48`, `DE 48.92`, ...).
@@ -53,6 +59,7 @@ pub fn parse(field: &[u8]) -> Result<AdditionalData<'_>, De48Error> {
             TAG_ECI => (&mut out.eci, "DE 48.42", digits(value, 2..=2)),
             TAG_CAVV => (&mut out.cavv, "DE 48.43", base64ish(value)),
             TAG_DS_TRANS_ID => (&mut out.ds_trans_id, "DE 48.44", uuid(value)),
+            TAG_AUTH_PROGRAM => (&mut out.program, "DE 48.45", program(value)),
             _ => continue,
         };
         if !ok || slot.replace(value).is_some() {
@@ -80,6 +87,11 @@ fn uuid(v: &str) -> bool {
             8 | 13 | 18 | 23 => b == b'-',
             _ => b.is_ascii_hexdigit(),
         })
+}
+
+/// 1 to 8 lowercase letters (a program's name).
+fn program(v: &str) -> bool {
+    (1..=8).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_lowercase())
 }
 
 fn base64ish(v: &str) -> bool {
