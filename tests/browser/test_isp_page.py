@@ -79,8 +79,10 @@ def assert_wallet_safe(page, number):
 
 
 class Browser:
-    def __init__(self, browser, locale):
-        self.context = browser.new_context(locale=locale, viewport={"width": 390, "height": 844})
+    # A common phone: 390 × 844 CSS pixels (at 3× density for the docs' screenshots).
+    def __init__(self, browser, locale, scale=1):
+        self.context = browser.new_context(locale=locale, viewport={"width": 390, "height": 844},
+                                           device_scale_factor=scale)
         self.page = self.context.new_page()
         self.page.set_default_timeout(PAGE_TIMEOUT_MS)
         self.errors = []
@@ -181,14 +183,16 @@ class Fixture:
         route.fulfill(status=404, body="")
 
 
-def client_against_mock(browser, fixtures, lang):
-    fx = Fixture(fixtures, lang)
-    b = Browser(browser, "ko-KR" if lang == "ko" else "en-US")
+def client_against_mock(browser, args, lang):
+    fx = Fixture(args.fixtures, lang)
+    b = Browser(browser, "ko-KR" if lang == "ko" else "en-US", 3 if args.shots else 1)
     try:
         fx.install(b.context)
         resp = b.page.goto(fx.url)
         assert_page_sound(resp, lang)
         assert TEXTS[lang]["title"] in b.page.inner_text("h1")
+        b.page.wait_for_selector("#isp-enrol:not([hidden])")
+        shoot(b.page, args, f"isp-enrol-{lang}")
         try:
             b.enrol()
         finally:
@@ -201,9 +205,11 @@ def client_against_mock(browser, fixtures, lang):
         b.page.reload()
         b.page.wait_for_selector("#isp-pay:not([hidden])")
         assert "4242" in b.page.inner_text("#isp-card")
+        shoot(b.page, args, f"isp-pay-{lang}")
         before = len(fx.calls)
         b.pay("not-the-password")
         assert TEXTS[lang]["wrong"] in b.error_text()
+        shoot(b.page, args, f"isp-wrong-password-{lang}")
         assert len(fx.calls) == before, f"nothing sent after a wrong password: {fx.calls[before:]}"
         b.pay(PASSWORD)
         try:
@@ -220,11 +226,11 @@ def client_against_mock(browser, fixtures, lang):
 
 
 def isp_client_against_an_independent_isp_korean(browser, args):
-    client_against_mock(browser, args.fixtures, "ko")
+    client_against_mock(browser, args, "ko")
 
 
 def isp_client_against_an_independent_isp_english(browser, args):
-    client_against_mock(browser, args.fixtures, "en")
+    client_against_mock(browser, args, "en")
 
 
 def isp_page_without_javascript_explains(browser, args):
@@ -267,7 +273,7 @@ def shoot(page, args, name):
 
 
 def e2e(browser, args, gw, lang):
-    b = Browser(browser, "ko-KR" if lang == "ko" else "en-US")
+    b = Browser(browser, "ko-KR" if lang == "ko" else "en-US", 3 if args.shots else 1)
     try:
         pi = isp_intent(gw, 35000 if lang == "ko" else 4990, "krw" if lang == "ko" else "usd")
         assert pi["status"] == "requires_action", pi
@@ -322,7 +328,7 @@ def main():
     ap.add_argument("--fixtures", help="the ISP page and script rendered by the Rust test")
     ap.add_argument("--paygate", help="paygate binary for the end-to-end checks (with --e2e)")
     ap.add_argument("--e2e", action="store_true", help="pay end to end through paygate")
-    ap.add_argument("--shots", help="directory for screenshots of the end-to-end run")
+    ap.add_argument("--shots", help="directory for screenshots (docs/screenshots): isp-enrol-ko.png …")
     args = ap.parse_args()
     if not args.fixtures and not args.e2e:
         ap.error("give --fixtures DIR and/or --e2e with --paygate BIN")

@@ -54,7 +54,10 @@ fn python() -> PathBuf {
             .arg(&dir)
             .status()
             .is_ok_and(|s| s.success());
-        assert!(ok, "python3 -m venv failed: install python3 and python3-venv");
+        assert!(
+            ok,
+            "python3 -m venv failed: install python3 and python3-venv"
+        );
         let ok = Command::new(&py)
             .args(["-m", "pip", "install", "-q", PLAYWRIGHT, CRYPTOGRAPHY])
             .status()
@@ -132,7 +135,10 @@ fn run_browser(args: &[&str]) {
     println!("{text}");
     let status = status.unwrap_or_else(|| panic!("still running after {RUN_TIMEOUT:?}:\n{text}"));
     assert!(status.success(), "browser tests failed:\n{text}");
-    assert!(text.contains(" passed, 0 failed"), "no summary line:\n{text}");
+    assert!(
+        text.contains(" passed, 0 failed"),
+        "no summary line:\n{text}"
+    );
 }
 
 #[test]
@@ -146,6 +152,7 @@ fn isp_page_script_builds_what_an_independent_isp_server_accepts() {
 }
 
 #[test]
+#[ignore = "needs isp-gateway and the in-process ISP simulator of isp-core in `paygate serve`"]
 fn isp_page_enrols_and_pays_end_to_end_in_chromium() {
     if skip() {
         return;
