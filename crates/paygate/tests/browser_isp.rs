@@ -105,14 +105,20 @@ fn write_fixtures(dir: &Path) {
 }
 
 /// Runs the browser script with `args`; fails with its output unless every check passed.
+/// With `PAYGATE_ISP_SHOTS=DIR` the run also saves its screenshots there (docs/screenshots).
 fn run_browser(args: &[&str]) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let shots: Vec<String> = match std::env::var("PAYGATE_ISP_SHOTS") {
+        Ok(dir) => vec!["--shots".into(), dir],
+        Err(_) => Vec::new(),
+    };
     let out_dir = tempfile::tempdir().expect("tempdir");
     let out_path = out_dir.path().join("browser.out");
     let out = std::fs::File::create(&out_path).expect("output file");
     let mut child = Command::new(python())
         .arg(root.join("tests/browser/test_isp_page.py"))
         .args(args)
+        .args(&shots)
         .env("PAYGATE_CHROMIUM", chromium())
         .stdin(Stdio::null())
         .stdout(out.try_clone().expect("dup"))
