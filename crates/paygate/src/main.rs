@@ -96,6 +96,8 @@ enum SimCmd {
     /// The EMV 3-D Secure 2.2.0 Directory Server + ACS simulator (안심클릭 challenges).
     #[command(name = "3ds")]
     ThreeDs(paygate_sim_threeds::cli::SimThreeDsArgs),
+    /// The ISP 안전결제 server simulator (the card company's CA and verifier).
+    Isp(paygate_sim_isp::cli::SimIspArgs),
 }
 
 fn main() -> ExitCode {
@@ -169,6 +171,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string()),
         Command::Sim(SimCmd::ThreeDs(args)) => paygate_sim_threeds::cli::run(args)
+            .await
+            .map_err(|e| e.to_string()),
+        Command::Sim(SimCmd::Isp(args)) => paygate_sim_isp::cli::run(args)
             .await
             .map_err(|e| e.to_string()),
         Command::Bench(args) => paygate_bench::run(args)
