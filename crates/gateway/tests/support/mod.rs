@@ -18,11 +18,23 @@ pub struct TestApp {
     pub sim: SimHandle,
     pub base: String,
     pub key: String,
+    /// The merchant's publishable key (what a payer's client confirms with).
+    pub publishable: String,
     pub merchant: String,
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
     /// The 3-D Secure DS + ACS simulator, when started ([`TestApp::spawn_three_ds`]).
     pub three_ds: Option<paygate_sim_threeds::Running>,
+    /// The ISP server simulator, when started ([`TestApp::spawn_isp`]).
+    pub isp: Option<paygate_sim_isp::Running>,
+}
+
+/// The simulators a test app starts beside the card network.
+#[derive(Clone, Copy, Default)]
+struct Sims {
+    three_ds: bool,
+    /// The ISP server, issuing certificates valid this long.
+    isp: Option<std::time::Duration>,
 }
 
 /// The CAVV key the test simulators share (test key, tests only).
@@ -44,7 +56,21 @@ impl TestApp {
         f: impl FnOnce(&mut Config),
         clock: Arc<dyn paygate_payments::Clock>,
     ) -> TestApp {
-        Self::spawn_full(f, clock, false).await
+        Self::spawn_full(f, clock, Sims::default()).await
+    }
+
+    /// A test app with the ISP server simulator (certificates valid `certificate_lifetime`),
+    /// as `paygate serve` runs it: the card network verifies the authentication values the
+    /// ISP server computes with the same key.
+    pub async fn spawn_isp(
+        f: impl FnOnce(&mut Config),
+        certificate_lifetime: std::time::Duration,
+    ) -> TestApp {
+        let sims = Sims {
+            three_ds: false,
+            isp: Some(certificate_lifetime),
+        };
+        Self::spawn_full(f, Arc::new(paygate_payments::SystemClock), sims).await
     }
 
     /// A test app with the 3-D Secure simulator, as `paygate serve` runs the demo: the card
@@ -53,13 +79,17 @@ impl TestApp {
         f: impl FnOnce(&mut Config),
         clock: Arc<dyn paygate_payments::Clock>,
     ) -> TestApp {
-        Self::spawn_full(f, clock, true).await
+        let sims = Sims {
+            three_ds: true,
+            isp: None,
+        };
+        Self::spawn_full(f, clock, sims).await
     }
 
     async fn spawn_full(
         f: impl FnOnce(&mut Config),
         clock: Arc<dyn paygate_payments::Clock>,
-        with_three_ds: bool,
+        sims: Sims,
     ) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut sim_cfg = SimConfig::new(
@@ -67,7 +97,7 @@ impl TestApp {
             dir.path().join("network-sim"),
         );
         let mut three_ds = None;
-        if with_three_ds {
+        if sims.three_ds {
             sim_cfg.cavv_key = Some(paygate_sim_network::CavvKey::new(TEST_CAVV_KEY));
             let tds = paygate_sim_threeds::start(paygate_sim_threeds::Config::new(
                 "127.0.0.1:0".parse().expect("address"),
@@ -77,6 +107,20 @@ impl TestApp {
             .await
             .expect("3-D Secure simulator starts");
             three_ds = Some(tds);
+        }
+        let mut isp = None;
+        if let Some(lifetime) = sims.isp {
+            sim_cfg.cavv_key = Some(paygate_sim_network::CavvKey::new(TEST_CAVV_KEY));
+            let mut isp_cfg = paygate_sim_isp::Config::new(
+                "127.0.0.1:0".parse().expect("address"),
+                dir.path().join("isp-sim"),
+                TEST_CAVV_KEY,
+            );
+            isp_cfg.certificate_lifetime = lifetime;
+            let running = paygate_sim_isp::start(isp_cfg)
+                .await
+                .expect("ISP simulator starts");
+            isp = Some(running);
         }
         let sim = paygate_sim_network::start(sim_cfg)
             .await
@@ -89,6 +133,7 @@ impl TestApp {
             settle_daily: false,
             network_addr: Some(sim.local_addr().to_string()),
             three_ds_url: three_ds.as_ref().map(|t| t.base_url().to_string()),
+            isp_url: isp.as_ref().map(|i| i.base_url().to_string()),
             ..Config::default()
         };
         f(&mut cfg);
@@ -103,10 +148,12 @@ impl TestApp {
             server,
             sim,
             key: m.secret_key,
+            publishable: m.publishable_key,
             merchant: m.id,
             client: reqwest::Client::new(),
             dir,
             three_ds,
+            isp,
         }
     }
 
@@ -124,6 +171,11 @@ impl TestApp {
 
     pub fn sim_dir(&self) -> PathBuf {
         self.dir.path().join("network-sim")
+    }
+
+    /// The ISP simulator's data directory (its journal).
+    pub fn isp_dir(&self) -> PathBuf {
+        self.dir.path().join("isp-sim")
     }
 
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {

@@ -76,6 +76,22 @@ fn an_ecommerce_authorization_carries_the_documented_fields() {
 }
 
 #[test]
+fn an_isp_authentication_names_its_program_in_de48_45() {
+    let mut req = request();
+    if let Some(a) = req.authentication.as_mut() {
+        a.program = AuthenticationProgram::Isp;
+    }
+    let msg = build_auth(&req, &net("0100"), &stamp(), Profile::Ascii.spec()).unwrap();
+    let subs = de48::decode(msg.get(de::ADDITIONAL_DATA).unwrap()).unwrap();
+    assert_eq!(de48::find(&subs, de48::TAG_AUTH_PROGRAM), Some("isp"));
+    assert_eq!(de48::find(&subs, de48::TAG_DS_TRANS_ID), Some(DS_TRANS_ID));
+    // 3-D Secure sends no program.
+    let msg = build_auth(&request(), &net("0100"), &stamp(), Profile::Ascii.spec()).unwrap();
+    let subs = de48::decode(msg.get(de::ADDITIONAL_DATA).unwrap()).unwrap();
+    assert_eq!(de48::find(&subs, de48::TAG_AUTH_PROGRAM), None);
+}
+
+#[test]
 fn a_3ds_authentication_travels_in_de48_after_the_cvc_in_tag_order() {
     let msg = build_auth(&request(), &net("0100"), &stamp(), Profile::Ascii.spec()).unwrap();
     let subs = de48::decode(msg.get(de::ADDITIONAL_DATA).unwrap()).unwrap();

@@ -289,3 +289,41 @@ async fn a_cavv_the_3ds_simulator_issues_verifies_on_the_network_with_the_same_k
     assert_eq!(net.journal()[0].1, Authentication::Verified);
     acs.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_isp_authentication_is_checked_like_3ds_and_journaled_with_its_program() {
+    let mut net = Net::start(Some(KEY)).await;
+    let pan = "4242424242424242";
+    let tx = ds_id();
+    let good = cavv(pan, AMOUNT, "410", &tx, "05");
+    let isp = |c: &str| format!("{}4503isp", three_ds("05", Some(c), Some(&tx)));
+    assert_eq!(net.authorize(pan, Some(isp(&good))).await, "00");
+    // The ISP server's transaction id is used once, like a dsTransID.
+    assert_eq!(net.authorize(pan, Some(isp(&good))).await, "05");
+    // A program the issuer does not know cannot vouch for anything, whatever its CAVV.
+    let other = ds_id();
+    let other_cavv = cavv(pan, AMOUNT, "410", &other, "05");
+    let unknown = format!("{}4503abc", three_ds("05", Some(&other_cavv), Some(&other)));
+    assert_eq!(net.authorize(pan, Some(unknown)).await, "05");
+    // 3-D Secure (no DE 48.45) is journaled as such.
+    let ds = ds_id();
+    let tds = cavv(pan, AMOUNT, "410", &ds, "05");
+    assert_eq!(
+        net.authorize(pan, Some(three_ds("05", Some(&tds), Some(&ds))))
+            .await,
+        "00"
+    );
+    let json = serde_json::to_value(paygate_sim_network::journal(net.dir.path()).unwrap()).unwrap();
+    assert_eq!(json[0]["authentication"], "verified", "{json}");
+    assert_eq!(json[0]["authentication_program"], "isp");
+    assert_eq!(json[1]["authentication"], "failed");
+    assert_eq!(json[1]["authentication_program"], "isp");
+    assert_eq!(json[2]["authentication"], "failed");
+    assert!(json[2]["authentication_program"].is_null(), "{json}");
+    assert_eq!(json[3]["authentication_program"], "three_d_secure");
+    // Without an ECI there is no program to speak of.
+    assert_eq!(net.authorize(pan, None).await, "00");
+    let json = serde_json::to_value(paygate_sim_network::journal(net.dir.path()).unwrap()).unwrap();
+    assert!(json[4].get("authentication_program").is_none(), "{json}");
+    net.sim.shutdown().await.unwrap();
+}
