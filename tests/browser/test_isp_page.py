@@ -342,7 +342,7 @@ def main():
                            isp_page_without_javascript_explains):
                     results.append(run(fn.__name__, fn, browser, args))
             if args.e2e:
-                gw = Gateway.start(args.paygate)
+                gw = Gateway.start(args.paygate, isp=True)
                 try:
                     for fn in (isp_page_pays_end_to_end_korean, isp_page_pays_end_to_end_english):
                         results.append(run(fn.__name__, fn, browser, args, gw))
