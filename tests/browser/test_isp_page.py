@@ -136,6 +136,7 @@ class Fixture:
             self.script = f.read()
         with open(os.path.join(fixtures, "isp_page.token"), encoding="utf-8") as f:
             self.token = f.read().strip()
+        self.lang = lang
         self.url = f"{ORIGIN}/pay/isp/{FIXTURE['payment_intent']}?t={self.token}"
         self.isp = MockIsp()
         self.calls = []
@@ -170,6 +171,7 @@ class Fixture:
         hdr = req.headers
         assert hdr.get("x-paygate-page-token") == self.token, hdr
         assert hdr.get("x-paygate-payment-intent") == FIXTURE["payment_intent"], hdr
+        assert hdr.get("accept-language") == self.lang, hdr
         if path == "/pay/isp/encryption_key":
             return self.json(route, self.isp.jwk())
         body = json.loads(req.post_data)

@@ -162,7 +162,9 @@
     constructor(code, message) { super(message); this.code = code; }
   }
   async function call(method, path, body) {
-    const headers = { "X-Paygate-Page-Token": d.token, "X-Paygate-Payment-Intent": d.paymentIntent };
+    // The page's language (which may come from ?locale=) words the gateway's refusals.
+    const headers = { "X-Paygate-Page-Token": d.token, "X-Paygate-Payment-Intent": d.paymentIntent,
+                      "Accept-Language": d.locale };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let resp;
     try {
