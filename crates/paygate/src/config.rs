@@ -82,6 +82,10 @@ pub struct ConfigArgs {
     /// an in-process simulator starts.
     #[arg(long, env = "PAYGATE_THREE_DS_URL")]
     pub three_ds_url: Option<String>,
+    /// Base URL of the ISP 안전결제 server (e.g. http://127.0.0.1:7500); without it an
+    /// in-process simulator starts.
+    #[arg(long, env = "PAYGATE_ISP_URL")]
+    pub isp_url: Option<String>,
     /// Korean rule: KRW card payments at or above this amount run 3-D Secure under
     /// request_three_d_secure=automatic when the card is enrolled (off by default).
     #[arg(long, env = "PAYGATE_THREE_DS_REQUIRED_FROM_KRW")]
@@ -137,6 +141,9 @@ impl ConfigArgs {
         }
         if let Some(v) = &self.three_ds_url {
             cfg.three_ds_url = Some(v.clone());
+        }
+        if let Some(v) = &self.isp_url {
+            cfg.isp_url = Some(v.clone());
         }
         if let Some(v) = self.three_ds_required_from_krw {
             cfg.three_ds_required_from_krw = Some(v);

@@ -1,8 +1,9 @@
 //! The demo's counterparties, started in-process by `paygate serve` when they are not given:
 //! the card network (`--network-addr`, journal under DATA_DIR/network-sim) and the 3-D Secure
-//! Directory Server + ACS (`--three-ds-url`, data under DATA_DIR/3ds-sim). Both simulators
-//! share the CAVV key of DATA_DIR/sim-cavv.key (created once, 0600, 64 hex digits): the ACS
-//! computes CAVVs with it and the issuer verifies them. The gateway never holds that key and
+//! Directory Server + ACS (`--three-ds-url`, data under DATA_DIR/3ds-sim) and the ISP 안전결제
+//! server (`--isp-url`, data under DATA_DIR/isp-sim). They share the CAVV key of
+//! DATA_DIR/sim-cavv.key (created once, 0600, 64 hex digits): the ACS and the ISP server
+//! compute authentication values with it and the issuer verifies them. The gateway never holds that key and
 //! never starts or depends on a simulator.
 //!
 //! A test-mode gateway with no `pages_csrf_key` configured keeps the payer pages' CSRF key in
@@ -18,6 +19,8 @@ use std::path::Path;
 pub const SIM_DIR: &str = "network-sim";
 /// The 3-D Secure simulator's directory under the data dir.
 pub const THREE_DS_SIM_DIR: &str = "3ds-sim";
+/// The ISP server simulator's directory under the data dir.
+pub const ISP_SIM_DIR: &str = "isp-sim";
 /// The CAVV key file under the data dir.
 pub const CAVV_KEY_FILE: &str = "sim-cavv.key";
 /// The test-mode payer pages' CSRF key file under the data dir.
@@ -29,6 +32,7 @@ const PAGES_CSRF_KEY_BYTES: usize = 32;
 pub struct Demo {
     pub network: Option<paygate_sim_network::SimHandle>,
     pub three_ds: Option<paygate_sim_threeds::Running>,
+    pub isp: Option<paygate_sim_isp::Running>,
 }
 
 fn loopback() -> SocketAddr {
@@ -37,10 +41,11 @@ fn loopback() -> SocketAddr {
 
 /// Starts the simulators `cfg` does not name an address for and points `cfg` at them.
 pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
-    if cfg.network_addr.is_some() && cfg.three_ds_url.is_some() {
+    if cfg.network_addr.is_some() && cfg.three_ds_url.is_some() && cfg.isp_url.is_some() {
         return Ok(Demo {
             network: None,
             three_ds: None,
+            isp: None,
         });
     }
     let key = cavv_key(&cfg.data_dir)?;
@@ -71,7 +76,21 @@ pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
     } else {
         None
     };
-    Ok(Demo { network, three_ds })
+    let isp = if cfg.isp_url.is_none() {
+        let sim_cfg = paygate_sim_isp::Config::new(loopback(), cfg.data_dir.join(ISP_SIM_DIR), key);
+        let sim = paygate_sim_isp::start(sim_cfg)
+            .await
+            .map_err(|e| format!("cannot start the ISP server simulator: {e}"))?;
+        cfg.isp_url = Some(sim.base_url().to_string());
+        Some(sim)
+    } else {
+        None
+    };
+    Ok(Demo {
+        network,
+        three_ds,
+        isp,
+    })
 }
 
 impl Demo {
@@ -82,6 +101,9 @@ impl Demo {
         }
         if let Some(sim) = &self.three_ds {
             println!("3-D Secure simulator (DS + ACS) on {}", sim.base_url());
+        }
+        if let Some(sim) = &self.isp {
+            println!("ISP server simulator (CA + verifier) on {}", sim.base_url());
         }
     }
 
@@ -96,6 +118,11 @@ impl Demo {
             sim.shutdown()
                 .await
                 .map_err(|e| format!("3-D Secure simulator shutdown: {e}"))?;
+        }
+        if let Some(sim) = self.isp {
+            sim.shutdown()
+                .await
+                .map_err(|e| format!("ISP server simulator shutdown: {e}"))?;
         }
         Ok(())
     }

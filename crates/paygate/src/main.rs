@@ -3,6 +3,7 @@
 
 mod config;
 mod demo;
+mod isp;
 mod keys;
 mod merchant;
 
@@ -34,7 +35,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the gateway (SQLite under ./paygate-data and an in-process card network by default).
-    Serve(ConfigArgs),
+    Serve(Box<ConfigArgs>),
     /// Merchants.
     #[command(subcommand)]
     Merchant(MerchantCmd),
@@ -74,6 +75,9 @@ enum Command {
     /// Simulators of the counterparties paygate talks to.
     #[command(subcommand)]
     Sim(SimCmd),
+    /// ISP 안전결제 client: enrol a card into a wallet file, pay with it.
+    #[command(subcommand)]
+    Isp(isp::IspCmd),
     /// Load generator: card payments against a running paygate.
     Bench(paygate_bench::BenchArgs),
 }
@@ -135,7 +139,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Merchant(cmd) => merchant::run(cmd).await,
         Command::Keys(cmd) => keys::run(cmd).await,
         Command::Migrate(db) => {
@@ -176,6 +180,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Sim(SimCmd::Isp(args)) => paygate_sim_isp::cli::run(args)
             .await
             .map_err(|e| e.to_string()),
+        Command::Isp(cmd) => isp::run(cmd).await,
         Command::Bench(args) => paygate_bench::run(args)
             .await
             .map(|_| ())
