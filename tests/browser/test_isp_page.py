@@ -259,9 +259,9 @@ def isp_intent(gw, amount, currency="krw"):
     })
 
 
-def retrieve(gw, pi_id):
+def retrieve(gw, pi_id, kind="payment_intents"):
     import urllib.request
-    req = urllib.request.Request(f"{gw.base}/v1/payment_intents/{pi_id}")
+    req = urllib.request.Request(f"{gw.base}/v1/{kind}/{pi_id}")
     req.add_header("Authorization", f"Bearer {gw.secret_key}")
     with urllib.request.urlopen(req, timeout=15) as r:
         return json.loads(r.read())
@@ -302,6 +302,11 @@ def e2e(browser, args, gw, lang):
         assert q["payment_intent"] == [pi["id"]] and q["redirect_status"] == ["succeeded"], q
         done = retrieve(gw, pi["id"])
         assert done["status"] == "succeeded", done["status"]
+        charge = retrieve(gw, done["latest_charge"], "charges")
+        details = charge["payment_method_details"]
+        assert details["type"] == "isp" and details["isp"]["last4"] == "4242", details
+        signed = json.loads(details["isp"]["signed_data"])
+        assert signed["payment_intent"] == pi["id"] and signed["amount"] == pi["amount"], signed
         assert b.errors == [], f"console errors: {b.errors}"
     finally:
         b.close()

@@ -4,7 +4,8 @@
 //! - the page's script against an ISP server written with Python's `cryptography`
 //!   (`tests/browser/isp_mock.py`): the page and script are rendered here, so nothing but the
 //!   script's own crypto is under test;
-//! - the page end to end through this build's `paygate serve` and its in-process ISP simulator.
+//! - the page end to end through this build's `paygate serve`, with the card-network and ISP
+//!   simulators as separate processes (`--network-addr`, `--isp-url`).
 //!
 //! The Python side runs in a venv under the target dir (`--system-site-packages`, so a
 //! system-wide Playwright is reused) with `cryptography` from PyPI. Missing Chromium or Python
@@ -158,7 +159,6 @@ fn isp_page_script_builds_what_an_independent_isp_server_accepts() {
 }
 
 #[test]
-#[ignore = "needs isp-gateway and the in-process ISP simulator of isp-core in `paygate serve`"]
 fn isp_page_enrols_and_pays_end_to_end_in_chromium() {
     if skip() {
         return;
