@@ -14,12 +14,20 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
 use support::TestApp;
+use support::webhook_receiver::{receiver, wait_for};
 
 const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
 
 async fn app() -> TestApp {
-    TestApp::spawn_isp(|_| {}, YEAR).await
+    TestApp::spawn_isp(|c| c.webhooks_allow_private = true, YEAR).await
 }
+
+/// The events of an ISP payment a merchant's endpoint receives, in order.
+const EVENTS: [&str; 3] = [
+    "payment_intent.requires_action",
+    "charge.succeeded",
+    "payment_intent.succeeded",
+];
 
 /// Every ISP charge pairs with one verified ISP verification (same intent, amount, transaction
 /// id) and one network authorization verified under the ISP program (its RRN, amount); every
@@ -71,6 +79,11 @@ async fn reconcile(app: &TestApp) -> usize {
 #[tokio::test]
 async fn a_signed_payment_is_verified_then_authorized_with_evidence_ledger_and_events() {
     let app = app().await;
+    let (hook, got) = receiver(0).await;
+    let mut form = vec![("url", hook.as_str())];
+    form.extend(EVENTS.map(|t| ("enabled_events[]", t)));
+    let (s, we) = app.post("/v1/webhook_endpoints", &form).await;
+    assert_eq!(s, StatusCode::OK, "{we}");
     let holder = enroll(&app, 0x11, card("4242424242424242")).await;
     let pi = intent_awaiting_signature(&app, 50_000, &[]).await;
     let next = &pi["next_action"];
@@ -132,6 +145,17 @@ async fn a_signed_payment_is_verified_then_authorized_with_evidence_ledger_and_e
     ] {
         assert!(events.iter().any(|x| x == e), "{e} not in {events:?}");
     }
+    // The merchant's endpoint got the payment's events; the charge's shows the ISP evidence.
+    let bodies: Vec<Value> = wait_for(&got, EVENTS.len())
+        .await
+        .iter()
+        .map(|(_, body)| serde_json::from_slice(body).expect("an event"))
+        .collect();
+    let types: Vec<&str> = bodies.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, EVENTS, "{bodies:#?}");
+    let hooked = &bodies[1]["data"]["object"]["payment_method_details"];
+    assert_eq!(hooked["isp"]["signature"], signed.1.as_str(), "{hooked}");
+    assert!(!format!("{bodies:?}").contains("4242424242424242"));
     // The network saw the ISP result and checked it.
     let auth = app.journal_by_rrn(isp["network_transaction_id"].as_str().unwrap());
     assert_eq!(auth["authentication"], "verified", "{auth}");
@@ -159,9 +183,9 @@ async fn a_refusal_names_the_check_fails_the_attempt_and_sends_nothing_to_the_ne
     let app = app().await;
     let holder = enroll(&app, 0x12, card("5555555555554444")).await;
     let pi = intent_awaiting_signature(&app, 20_000, &[]).await;
-    let (text, _, card) = sign(&app, &holder, &pi).await;
+    let (text, _, jwe) = sign(&app, &holder, &pi).await;
     let forged = paygate_isp::signature::sign(&holder.key, b"another text");
-    let (s, e) = confirm_signed(&app, &pi, &holder.certificate, &(text, forged, card), None).await;
+    let (s, e) = confirm_signed(&app, &pi, &holder.certificate, &(text, forged, jwe), None).await;
     assert_eq!(s, StatusCode::PAYMENT_REQUIRED, "{e}");
     assert_eq!(e["error"]["type"], "card_error");
     assert_eq!(e["error"]["code"], "isp_signature_invalid");

@@ -177,6 +177,13 @@ pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: 
 /// the new expiry (what the network is sent), and the document shows it.
 async fn new_expiry(ctx: &Ctx, id: &str, doc: &mut Value, card: CardUpdate) -> ApiResult<Vec<Op>> {
     let scope = ctx.scope();
+    if doc["type"] != "card" {
+        return Err(ApiError::bad_param(
+            "card",
+            "Only a card PaymentMethod has a card to update; an isp PaymentMethod's card is \
+             the one its certificate is bound to.",
+        ));
+    }
     let saved = saved_card(&ctx.st, &scope, id, ctx.now).await?;
     let month = card
         .exp_month

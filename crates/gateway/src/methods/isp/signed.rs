@@ -3,7 +3,6 @@
 //! check that refused it.
 
 use super::IspSubmission;
-use super::refusal::Check;
 use super::verify::{Expected, Outcome, Verification};
 use crate::cards::{VaultedKind, new_vaulted};
 use crate::engine::authorize::{Authorize, authorize};
@@ -14,6 +13,7 @@ use crate::models::{PaymentIntent, to_value};
 use crate::records::event;
 use crate::render::public;
 use crate::three_ds::confirm::write_intent;
+use paygate_isp::IspCheck;
 use paygate_payments::{Authentication, AuthenticationProgram, PaymentIntentStatus as Status};
 use paygate_store::WriteUnit;
 use serde_json::Value;
@@ -107,14 +107,14 @@ fn authorize_command(
 /// The ISP server refused: the intent goes back to `requires_payment_method` with the check's
 /// error as `last_payment_error`, `payment_intent.payment_failed` is emitted, nothing reaches
 /// the network. Returns the error to answer, stored under the idempotency key with the change.
-async fn fail(rc: &RequestContext, c: Confirm, check: Check) -> ApiError {
+async fn fail(rc: &RequestContext, c: Confirm, check: IspCheck) -> ApiError {
     let Confirm {
         intent: mut pi,
         version,
         pre: mut ops,
         ..
     } = c;
-    let err = check.error();
+    let err = super::refusal::error(check);
     pi.status = Status::RequiresPaymentMethod;
     pi.payment_method = None;
     pi.last_payment_error = Some(err.body()["error"].clone());

@@ -5,9 +5,9 @@
 
 use super::IspSubmission;
 use super::client::IspClient;
-use super::refusal::Check;
 use crate::cards::card_error;
 use crate::error::{ApiError, ApiResult};
+use paygate_isp::IspCheck;
 use paygate_vault::{Expiry, Pan};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -54,7 +54,7 @@ impl std::fmt::Debug for Verification {
 #[derive(Debug)]
 pub enum Outcome {
     Verified(Box<Verification>),
-    Refused(Check),
+    Refused(IspCheck),
 }
 
 #[derive(Deserialize)]
@@ -113,12 +113,12 @@ fn read_answer(status: u16, answer: Value) -> ApiResult<Outcome> {
         })));
     }
     let code = answer["error"]["code"].as_str().unwrap_or_default();
-    match Check::parse(code) {
-        Some(check) if matches!(status, 400 | 402) => {
+    match super::refusal::parse(code, status) {
+        Some(check) => {
             tracing::info!(code, message = %answer["error"]["message"], "the ISP server refused");
             Ok(Outcome::Refused(check))
         }
-        _ => Err(ApiError::internal(format!(
+        None => Err(ApiError::internal(format!(
             "ISP verify answered HTTP {status} outside the contract (code {code:?})"
         ))),
     }
@@ -134,7 +134,10 @@ mod tests {
             402,
             json!({"error": {"code": "isp_card_mismatch", "message": "m"}}),
         );
-        assert!(matches!(refused, Ok(Outcome::Refused(Check::CardMismatch))));
+        assert!(matches!(
+            refused,
+            Ok(Outcome::Refused(IspCheck::CardMismatch))
+        ));
         assert!(read_answer(402, json!({"error": {"code": "what"}})).is_err());
         assert!(read_answer(500, json!({"error": {"code": "isp_card_mismatch"}})).is_err());
         let ok = read_answer(

@@ -24,6 +24,8 @@ from jwcrypto import jwe, jwk
 PAYGATE, SK, PK, ISP = sys.argv[1:5]
 VISA = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}
 MASTERCARD = {"number": "5555555555554444", "exp_month": 11, "exp_year": 2033, "cvc": "321"}
+# Enrols (the issuer issues for it) but the authorization declines: insufficient funds.
+NO_FUNDS = {"number": "4000000000009995", "exp_month": 10, "exp_year": 2032, "cvc": "456"}
 
 
 def http(method, url, body=None, headers=None, form=None):
@@ -151,7 +153,7 @@ def untrusted_certificate(holder):
 
 def scenarios():
     out = {}
-    visa, master = Holder(VISA), Holder(MASTERCARD)
+    visa, master, poor = Holder(VISA), Holder(MASTERCARD), Holder(NO_FUNDS)
     status, ca = isp("GET", "/v1/ca")
     out["ca_count"] = len(ca["certificates"])
     out["serial"] = visa.serial
@@ -189,13 +191,15 @@ def scenarios():
     run("isp_card_mismatch",
         lambda pi, r: (visa.certificate, t := signed_data(r), visa.sign(t),
                        jwe_card(MASTERCARD)))
-    # The same signature again on the same intent (its first use failed on the card): a replay.
+    # A verified signature is used up whatever happens after: here the issuer declines the
+    # authorization, and the same signature again on the same intent is a replay.
     pi, req = new_intent()
     text = signed_data(req)
-    sig = visa.sign(text)
-    out["replay_first"] = confirm(pi, visa.certificate, text, sig, jwe_card(MASTERCARD))
-    out["isp_signature_replayed"] = confirm(pi, visa.certificate, text, sig, jwe_card(VISA))
-    # A fresh signature then pays the same intent.
+    sig = poor.sign(text)
+    out["replay_first"] = confirm(pi, poor.certificate, text, sig, jwe_card(NO_FUNDS))
+    out["isp_signature_replayed"] = confirm(pi, poor.certificate, text, sig, jwe_card(NO_FUNDS))
+    out["isp_signature_replayed"]["sent"] = {"signed_data": text, "signature": sig}
+    # A fresh signature with another card then pays the same intent.
     text = signed_data(req)
     out["after_replay"] = confirm(pi, visa.certificate, text, visa.sign(text), jwe_card(VISA))
     # Revocation last: the holder's certificate no longer pays.
