@@ -235,6 +235,26 @@ def isp_client_against_an_independent_isp_english(browser, args):
     client_against_mock(browser, args, "en")
 
 
+def another_card_forgets_the_wallet_and_enrols_again(browser, args):
+    fx = Fixture(args.fixtures, "ko")
+    b = Browser(browser, "ko-KR")
+    try:
+        fx.install(b.context)
+        b.page.goto(fx.url)
+        b.enrol()
+        b.page.click("#isp-other")
+        b.page.wait_for_selector("#isp-enrol:not([hidden])")
+        assert b.page.evaluate(READ_WALLET) is None, "the wallet is gone from IndexedDB"
+        b.enrol(card={"number": "5555555555554444", "exp": "01/2031", "cvc": "321"})
+        fx.assert_no_failures()
+        assert [e["card"]["number"][-4:] for e in fx.isp.enrolled] == ["4242", "4444"]
+        assert fx.isp.enrolled[1]["card"]["exp_year"] == 2031
+        assert_wallet_safe(b.page, "5555555555554444")
+        assert b.errors == [], f"console errors: {b.errors}"
+    finally:
+        b.close()
+
+
 def isp_page_without_javascript_explains(browser, args):
     fx = Fixture(args.fixtures, "en")
     ctx = browser.new_context(java_script_enabled=False)
@@ -346,6 +366,7 @@ def main():
             if args.fixtures:
                 for fn in (isp_client_against_an_independent_isp_korean,
                            isp_client_against_an_independent_isp_english,
+                           another_card_forgets_the_wallet_and_enrols_again,
                            isp_page_without_javascript_explains):
                     results.append(run(fn.__name__, fn, browser, args))
             if args.e2e:
