@@ -167,6 +167,8 @@ pub fn isp_error_text(locale: Locale, code: &str) -> &'static str {
         | "isp_certificate_revoked"
         | "isp_card_mismatch" => Msg::IspCertificateProblem,
         "isp_page_expired" => Msg::IspExpired,
+        // The page's own requests malformed: nothing the payer can fix but trying again.
+        "isp_csr_invalid" | "isp_request_invalid" | "isp_password_not_set" => Msg::ErrorBody,
         c if c.starts_with("isp_") || c.ends_with("_declined") || c == "expired_card" => {
             Msg::IspPaymentRefused
         }
