@@ -27,17 +27,42 @@ def free_port():
         return s.getsockname()[1]
 
 
+# The CAVV key the card-network and ISP simulators share in the ISP runs (a test key).
+TEST_CAVV_KEY_HEX = "5a" * 32
+
+
+def spawn(args, data, name):
+    """Starts `args`, logging stderr to DATA/NAME.log; returns once it prints that it listens."""
+    log = open(os.path.join(data, f"{name}.log"), "w")
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, text=True)
+    ready = threading.Event()
+
+    def read():
+        for line in proc.stdout:
+            if "listening on" in line:
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    if not ready.wait(START_TIMEOUT_S):
+        proc.kill()
+        raise RuntimeError(f"{' '.join(args[:3])} did not start; log in {data}/{name}.log")
+    return proc
+
+
 class Gateway:
     """A gateway to test against: started from a binary, or one already running."""
 
-    def __init__(self, base, secret_key, proc=None, data_dir=None):
+    def __init__(self, base, secret_key, proc=None, data_dir=None, sims=()):
         self.base = base.rstrip("/")
         self.secret_key = secret_key
         self.proc = proc
         self.data_dir = data_dir
+        self.sims = list(sims)
 
     @classmethod
-    def start(cls, binary):
+    def start(cls, binary, isp=False):
+        """`paygate serve` on a fresh data dir. With `isp`, the card-network and ISP simulators
+        run as separate processes sharing a test CAVV key (`--network-addr`, `--isp-url`)."""
         data = tempfile.mkdtemp(prefix="paygate-browser-")
         out = subprocess.run(
             [binary, "merchant", "create", "--name", "Browser shop", "--data-dir", data, "--json"],
@@ -45,31 +70,32 @@ class Gateway:
         )
         key = json.loads(out.stdout)["secret_key"]
         listen = f"127.0.0.1:{free_port()}"
-        log = open(os.path.join(data, "serve.log"), "w")
-        proc = subprocess.Popen(
-            [binary, "serve", "--data-dir", data, "--listen", listen, "--metrics-listen", "127.0.0.1:0"],
-            stdout=subprocess.PIPE, stderr=log, text=True,
-        )
-        ready = threading.Event()
-
-        def read():
-            for line in proc.stdout:
-                if "listening on" in line:
-                    ready.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        if not ready.wait(START_TIMEOUT_S):
-            proc.kill()
-            raise RuntimeError(f"paygate serve did not start; log in {data}/serve.log")
-        return cls(f"http://{listen}", key, proc, data)
+        extra, sims = [], []
+        if isp:
+            key_file = os.path.join(data, "test-cavv.key")
+            with open(key_file, "w") as f:
+                f.write(TEST_CAVV_KEY_HEX)
+            net, isp_addr = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+            sims.append(spawn([binary, "sim", "network", "--listen", net, "--data-dir",
+                               os.path.join(data, "net-sim"), "--cavv-key-file", key_file],
+                              data, "network"))
+            sims.append(spawn([binary, "sim", "isp", "--listen", isp_addr, "--data-dir",
+                               os.path.join(data, "isp-sim"), "--cavv-key-file", key_file],
+                              data, "isp"))
+            extra = ["--network-addr", net, "--isp-url", f"http://{isp_addr}"]
+        proc = spawn([binary, "serve", "--data-dir", data, "--listen", listen,
+                      "--metrics-listen", "127.0.0.1:0", *extra], data, "serve")
+        return cls(f"http://{listen}", key, proc, data, sims)
 
     def stop(self):
-        if self.proc is not None:
-            self.proc.terminate()
+        for p in [self.proc, *self.sims]:
+            if p is None:
+                continue
+            p.terminate()
             try:
-                self.proc.wait(10)
+                p.wait(10)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                p.kill()
         if self.data_dir is not None:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod error;
 pub mod http;
 pub mod ids;
+pub mod isp_pages;
 pub mod methods;
 pub mod metrics;
 pub mod models;
@@ -327,6 +328,7 @@ fn spawn_api(
     let app = api::router(state.clone())
         .merge(pages::router(state.clone()))
         .merge(three_ds::pages::router(state.clone()))
+        .merge(isp_pages::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(
             state,
             access_log::observe,

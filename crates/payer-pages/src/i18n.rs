@@ -116,6 +116,34 @@ pub enum Msg {
     ErrorTitle,
     ErrorBody,
     PoweredBy,
+    IspTitle,
+    IspExplanation,
+    IspNoScript,
+    IspEnrolTitle,
+    IspEnrolExplanation,
+    IspCardNumber,
+    IspExpiry,
+    IspCvc,
+    IspNewPassword,
+    IspPasswordAgain,
+    IspEnrolButton,
+    IspPayTitle,
+    IspRegisteredCard,
+    IspPassword,
+    IspPayButton,
+    IspOtherCard,
+    IspWorking,
+    IspEnrolled,
+    IspWrongPassword,
+    IspPasswordsDiffer,
+    IspPasswordTooShort,
+    IspCardInvalid,
+    IspCardDeclined,
+    IspCertificateProblem,
+    IspPaymentRefused,
+    IspNetworkError,
+    IspUnsupported,
+    IspExpired,
 }
 
 impl Msg {
@@ -167,6 +195,81 @@ impl Msg {
                 "Please try again in a moment.",
             ),
             Msg::PoweredBy => ("paygate 보안 결제", "Secure payment by paygate"),
+            Msg::IspTitle => ("ISP 안전결제", "ISP secure payment"),
+            Msg::IspExplanation => (
+                "카드사가 이 기기에 발급한 인증서와 ISP 비밀번호로 결제합니다. 비밀번호는 이 기기 밖으로 전송되지 않습니다.",
+                "You pay with the certificate your card company issued to this device and your ISP password. The password never leaves this device.",
+            ),
+            Msg::IspNoScript => (
+                "ISP 결제에는 자바스크립트가 필요합니다. 브라우저에서 자바스크립트를 켠 뒤 이 페이지를 다시 열어 주세요.",
+                "ISP payment needs JavaScript. Turn JavaScript on in your browser and open this page again.",
+            ),
+            Msg::IspEnrolTitle => ("카드 등록", "Register your card"),
+            Msg::IspEnrolExplanation => (
+                "이 기기에서 처음 ISP를 사용합니다. 카드를 등록하고 ISP 비밀번호를 정해 주세요. 카드 정보는 비밀번호로 암호화되어 이 기기에만 저장됩니다.",
+                "First time with ISP on this device: register your card and choose an ISP password. The card details stay on this device only, encrypted under the password.",
+            ),
+            Msg::IspCardNumber => ("카드 번호", "Card number"),
+            Msg::IspExpiry => ("유효기간 (MM/YY)", "Expiry (MM/YY)"),
+            Msg::IspCvc => ("CVC (카드 뒷면 3자리)", "CVC (3 digits on the back)"),
+            Msg::IspNewPassword => (
+                "ISP 비밀번호 (8자 이상)",
+                "ISP password (at least 8 characters)",
+            ),
+            Msg::IspPasswordAgain => ("ISP 비밀번호 확인", "ISP password again"),
+            Msg::IspEnrolButton => ("카드 등록하기", "Register card"),
+            Msg::IspPayTitle => ("ISP 비밀번호로 결제", "Pay with your ISP password"),
+            Msg::IspRegisteredCard => ("등록된 카드", "Registered card"),
+            Msg::IspPassword => ("ISP 비밀번호", "ISP password"),
+            Msg::IspPayButton => ("결제하기", "Pay"),
+            Msg::IspOtherCard => ("다른 카드 사용", "Use another card"),
+            Msg::IspWorking => (
+                "처리하는 중입니다. 잠시만 기다려 주세요.",
+                "Working on it, please wait.",
+            ),
+            Msg::IspEnrolled => (
+                "카드가 등록되었습니다. ISP 비밀번호를 입력해 결제하세요.",
+                "Your card is registered. Enter your ISP password to pay.",
+            ),
+            Msg::IspWrongPassword => (
+                "ISP 비밀번호가 맞지 않습니다. 다시 입력해 주세요. 아무것도 전송되지 않았습니다.",
+                "That ISP password is not right. Please try again; nothing was sent.",
+            ),
+            Msg::IspPasswordsDiffer => {
+                ("두 비밀번호가 서로 다릅니다.", "The two passwords differ.")
+            }
+            Msg::IspPasswordTooShort => (
+                "ISP 비밀번호는 8자 이상이어야 합니다.",
+                "The ISP password must be at least 8 characters long.",
+            ),
+            Msg::IspCardInvalid => (
+                "카드 번호, 유효기간, CVC를 확인해 주세요.",
+                "Check the card number, expiry date and CVC.",
+            ),
+            Msg::IspCardDeclined => (
+                "카드사가 이 카드의 ISP 등록을 거절했습니다. 다른 카드를 사용해 주세요.",
+                "Your card company declined to register this card for ISP. Please use another card.",
+            ),
+            Msg::IspCertificateProblem => (
+                "인증서를 더 이상 사용할 수 없습니다(만료 또는 폐기). 카드를 다시 등록해 주세요.",
+                "Your certificate can no longer be used (expired or revoked). Please register your card again.",
+            ),
+            Msg::IspPaymentRefused => (
+                "결제가 승인되지 않았습니다. 다른 카드로 다시 시도해 주세요.",
+                "The payment was not approved. Please try again with another card.",
+            ),
+            Msg::IspNetworkError => (
+                "서버에 연결하지 못했습니다. 잠시 후 다시 시도해 주세요.",
+                "Could not reach the server. Please try again in a moment.",
+            ),
+            Msg::IspUnsupported => (
+                "이 브라우저는 ISP 결제에 필요한 기능(WebCrypto, IndexedDB)을 지원하지 않습니다.",
+                "This browser lacks what ISP payment needs (WebCrypto, IndexedDB).",
+            ),
+            Msg::IspExpired => (
+                "결제 페이지가 만료되었습니다. 상점에서 다시 시작해 주세요.",
+                "This payment page has expired. Please start again from the shop.",
+            ),
         };
         match locale {
             Locale::Ko => ko,

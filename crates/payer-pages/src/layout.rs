@@ -9,7 +9,7 @@
 
 use crate::html::Html;
 use crate::i18n::Msg;
-use crate::security::{FormOrigin, page_headers};
+use crate::security::{Connect, FormOrigin, page_headers};
 use crate::{Page, PageContext};
 
 /// The one stylesheet (inline, nonce'd).
@@ -36,6 +36,12 @@ a{color:#0b57d0}\
 .button-secondary{background:#fff;color:#0b57d0;border:2px solid #0b57d0}\
 .button-secondary:hover{background:#eef3fc}\
 :focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}\
+[hidden]{display:none!important}\
+label{display:block;font-weight:600;margin:1rem 0 .25rem}\
+input{display:block;width:100%;min-height:48px;margin:0 0 .25rem;padding:.5rem .75rem;border:1px solid #5f6368;border-radius:8px;background:#fff;color:#1a1a1a;font:inherit}\
+.hint{color:#4a4a4a;font-size:.875rem;margin:0 0 .5rem}\
+form button[type=submit]{margin-top:1.5rem}\
+.fields{display:grid;grid-template-columns:1fr 1fr;gap:0 .75rem}\
 footer{color:#4a4a4a;font-size:.875rem;text-align:center;padding:1rem}\
 footer p{margin:0}\
 ";
@@ -49,6 +55,19 @@ impl Page {
         title: &str,
         body: Html,
         form_action: &[FormOrigin],
+    ) -> Page {
+        Page::render_with(ctx, status, title, body, form_action, Connect::Nothing)
+    }
+
+    /// As [`Page::render`], with the page's script allowed to make the requests `connect`
+    /// names (a page that runs a client in the browser, like the ISP page).
+    pub fn render_with(
+        ctx: &PageContext,
+        status: u16,
+        title: &str,
+        body: Html,
+        form_action: &[FormOrigin],
+        connect: Connect,
     ) -> Page {
         let mut h = Html::new();
         h.raw("<!doctype html><html")
@@ -72,7 +91,7 @@ impl Page {
         Page {
             status,
             html: h.into_string(),
-            headers: page_headers(&ctx.nonce, form_action, ctx.locale.tag()),
+            headers: page_headers(&ctx.nonce, form_action, connect, ctx.locale.tag()),
         }
     }
 }

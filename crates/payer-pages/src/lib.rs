@@ -1,6 +1,6 @@
 //! paygate's payer-facing pages (served under `/pay/…`): what a payer sees between the
 //! merchant's confirm and the authorization — a 3-D Secure hand-off, a status page, later
-//! ISP, app-card PIN, carrier billing and virtual-account pages.
+//! the ISP page ([`isp`]), app-card PIN, carrier billing and virtual-account pages.
 //!
 //! No HTTP framework here: a builder returns a [`Page`] (status, HTML, headers) and the
 //! gateway turns it into its framework's response. What every page gets from this crate:
@@ -20,6 +20,7 @@ pub mod components;
 pub mod csrf;
 pub mod html;
 pub mod i18n;
+pub mod isp;
 pub mod layout;
 pub mod money;
 pub mod return_url;
@@ -31,9 +32,10 @@ pub use builders::{
 pub use components::{CardTail, Last4, Link, MessageKind, Summary, payment_summary};
 pub use csrf::{CsrfError, CsrfKeyError, CsrfKeys, Purpose};
 pub use i18n::{Locale, Msg};
+pub use isp::{ISP_SCRIPT, ISP_SCRIPT_PATH, IspPageView, isp_error_text, isp_page};
 pub use money::Amount;
 pub use return_url::{RedirectStatus, return_url};
-pub use security::{FormOrigin, Nonce, UrlError, WebUrl, secrets_match};
+pub use security::{Connect, FormOrigin, Nonce, UrlError, WebUrl, secrets_match};
 
 /// A finished page: HTTP status, the HTML document and the headers it must be sent with
 /// (content type, CSP with this page's nonce, no-sniff, no-referrer, no-store, language).

@@ -96,10 +96,26 @@ impl FormOrigin {
     }
 }
 
+/// Whether a page's script may call back to the gateway (`fetch`): `connect-src`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Connect {
+    /// No request from script at all (`default-src 'none'` applies): every page but those
+    /// that run a client in the browser.
+    Nothing,
+    /// Same-origin requests only (`connect-src 'self'`): the ISP page's script, which talks
+    /// to the gateway's `/pay/isp/…` helpers.
+    SameOrigin,
+}
+
 /// The `Content-Security-Policy` value: nothing loads but this response's nonce'd inline
-/// style and script and `data:`/same-origin images; forms may post only to `form_action`
-/// (`'none'` when empty); no framing, no `<base>`.
-pub fn content_security_policy(nonce: &Nonce, form_action: &[FormOrigin]) -> String {
+/// style and script (a nonce'd `<script src>` of the gateway included) and `data:`/same-origin
+/// images; scripts connect nowhere, or to the same origin ([`Connect`]); forms may post only
+/// to `form_action` (`'none'` when empty); no framing, no `<base>`.
+pub fn content_security_policy(
+    nonce: &Nonce,
+    form_action: &[FormOrigin],
+    connect: Connect,
+) -> String {
     let n = nonce.as_str();
     let actions = if form_action.is_empty() {
         "'none'".to_string()
@@ -110,8 +126,12 @@ pub fn content_security_policy(nonce: &Nonce, form_action: &[FormOrigin]) -> Str
             .collect::<Vec<_>>()
             .join(" ")
     };
+    let connect = match connect {
+        Connect::Nothing => "",
+        Connect::SameOrigin => " connect-src 'self';",
+    };
     format!(
-        "default-src 'none'; style-src 'nonce-{n}'; script-src 'nonce-{n}'; img-src 'self' data:; \
+        "default-src 'none'; style-src 'nonce-{n}'; script-src 'nonce-{n}'; img-src 'self' data:;{connect} \
          form-action {actions}; frame-ancestors 'none'; base-uri 'none'"
     )
 }
@@ -127,13 +147,14 @@ pub fn secrets_match(given: &str, expected: &str) -> bool {
 pub fn page_headers(
     nonce: &Nonce,
     form_action: &[FormOrigin],
+    connect: Connect,
     lang: &'static str,
 ) -> Vec<(&'static str, String)> {
     vec![
         ("content-type", "text/html; charset=utf-8".into()),
         (
             "content-security-policy",
-            content_security_policy(nonce, form_action),
+            content_security_policy(nonce, form_action, connect),
         ),
         ("x-content-type-options", "nosniff".into()),
         ("referrer-policy", "no-referrer".into()),
@@ -162,7 +183,7 @@ mod tests {
     fn the_policy_names_the_nonce_and_the_form_origins_only() {
         let n = Nonce::generate();
         let acs = WebUrl::parse("action", "https://acs.example:8443/challenge?x=1").unwrap();
-        let csp = content_security_policy(&n, &[FormOrigin::of(&acs)]);
+        let csp = content_security_policy(&n, &[FormOrigin::of(&acs)], Connect::Nothing);
         assert!(csp.starts_with("default-src 'none'; "), "{csp}");
         assert!(csp.contains(&format!("script-src 'nonce-{}'", n.as_str())));
         assert!(csp.contains(&format!("style-src 'nonce-{}'", n.as_str())));
@@ -171,7 +192,13 @@ mod tests {
             "{csp}"
         );
         assert!(csp.contains("frame-ancestors 'none'") && csp.contains("base-uri 'none'"));
-        assert!(content_security_policy(&n, &[]).contains("form-action 'none'"));
+        assert!(content_security_policy(&n, &[], Connect::Nothing).contains("form-action 'none'"));
+        assert!(!csp.contains("connect-src"), "{csp}");
+        let app = content_security_policy(&n, &[], Connect::SameOrigin);
+        assert!(
+            app.contains("img-src 'self' data:; connect-src 'self'; form-action 'none'"),
+            "{app}"
+        );
     }
 
     #[test]

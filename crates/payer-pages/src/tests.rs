@@ -207,3 +207,113 @@ fn a_redirect_to_the_shop_is_a_303_with_the_return_url_and_a_link() {
     assert_eq!(p.header("location"), Some(to.as_str()));
     assert!(p.html.contains("redirect_status=failed"), "{}", p.html);
 }
+
+fn isp_view(text: &str) -> IspPageView {
+    IspPageView {
+        summary: Summary {
+            merchant: text.into(),
+            amount: Amount::new(35_000, Currency::KRW),
+            card: None,
+        },
+        payment_intent: text.into(),
+        merchant_account: text.into(),
+        amount: 35_000,
+        currency: "krw".into(),
+        token: text.into(),
+    }
+}
+
+#[test]
+fn the_isp_page_escapes_its_data_and_loads_only_its_nonced_script() {
+    let c = ctx(Locale::Ko);
+    let p = isp_page(&c, &isp_view(HOSTILE));
+    assert_inert(&p.html, 1);
+    let tag = format!(
+        "<script nonce=\"{}\" src=\"{ISP_SCRIPT_PATH}\"></script>",
+        c.nonce.as_str()
+    );
+    assert!(p.html.contains(&tag), "{}", p.html);
+    assert!(
+        p.html
+            .contains("data-payment-intent=\"&quot;&#39;&gt;&lt;script")
+    );
+    let csp = p.header("content-security-policy").unwrap();
+    assert!(csp.contains("connect-src 'self'"), "{csp}");
+    assert!(csp.contains("form-action 'none'"), "{csp}");
+    assert!(csp.contains(&format!("script-src 'nonce-{}'", c.nonce.as_str())));
+}
+
+#[test]
+fn the_isp_page_speaks_the_payers_language_and_labels_every_input() {
+    for (l, want) in [
+        (
+            Locale::Ko,
+            ["ISP 안전결제", "카드 번호", "ISP 비밀번호", "자바스크립트"],
+        ),
+        (
+            Locale::En,
+            [
+                "ISP secure payment",
+                "Card number",
+                "ISP password",
+                "JavaScript",
+            ],
+        ),
+    ] {
+        let p = isp_page(&ctx(l), &isp_view("pi_1"));
+        for w in want {
+            assert!(p.html.contains(w), "{w:?} missing in {l:?}");
+        }
+        assert!(p.html.contains(Msg::IspWrongPassword.text(l)));
+        assert!(p.html.contains("35,000"));
+        for id in [
+            "isp-number",
+            "isp-exp",
+            "isp-cvc",
+            "isp-new-password",
+            "isp-password",
+        ] {
+            assert!(p.html.contains(&format!("<label for=\"{id}\">")), "{id}");
+            assert!(p.html.contains(&format!("<input id=\"{id}\"")), "{id}");
+        }
+        assert!(p.html.contains("<noscript>"));
+    }
+}
+
+#[test]
+fn isp_refusals_are_worded_by_code() {
+    let l = Locale::En;
+    assert_eq!(
+        isp_error_text(l, "isp_card_declined"),
+        Msg::IspCardDeclined.text(l)
+    );
+    assert_eq!(
+        isp_error_text(l, "isp_certificate_revoked"),
+        Msg::IspCertificateProblem.text(l)
+    );
+    assert_eq!(
+        isp_error_text(Locale::Ko, "isp_signature_replayed"),
+        Msg::IspPaymentRefused.text(Locale::Ko)
+    );
+    assert_eq!(
+        isp_error_text(l, "card_declined"),
+        Msg::IspPaymentRefused.text(l)
+    );
+    assert_eq!(
+        isp_error_text(l, "isp_card_invalid"),
+        Msg::IspCardInvalid.text(l)
+    );
+    assert_eq!(
+        isp_error_text(l, "api_connection_error"),
+        Msg::ErrorBody.text(l)
+    );
+}
+
+#[test]
+fn the_isp_script_talks_to_the_same_origin_only() {
+    for needle in ["http://", "https://", "eval(", "innerHTML", "localStorage"] {
+        assert!(!ISP_SCRIPT.contains(needle), "{needle} in isp.js");
+    }
+    assert!(ISP_SCRIPT.contains("iterations: PBKDF2_ITERATIONS"));
+    assert!(ISP_SCRIPT.contains("const PBKDF2_ITERATIONS = 600000;"));
+}
