@@ -155,7 +155,6 @@ fn pay_form(l: Locale) -> Html {
 pub fn isp_error_text(locale: Locale, code: &str) -> &'static str {
     let msg = match code {
         "isp_card_invalid"
-        | "isp_csr_invalid"
         | "incorrect_number"
         | "invalid_expiry_year"
         | "invalid_expiry_month"

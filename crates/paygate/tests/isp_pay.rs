@@ -199,7 +199,6 @@ async fn check_paid(t: &Setup, pi: &str) {
 }
 
 #[tokio::test]
-#[ignore = "needs the gateway isp method (isp-gateway branch)"]
 async fn the_cli_pays_an_isp_intent_and_a_revoked_certificate_is_refused() {
     let t = setup();
     let (pi, cs) = new_intent(&t.base, &t.sk, "isp-1").await;
