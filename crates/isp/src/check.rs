@@ -42,26 +42,43 @@ pub enum IspCheck {
 }
 
 /// Every variant, for tables and tests.
-pub const ALL: [IspCheck; 16] = [
-    IspCheck::RequestInvalid,
-    IspCheck::CsrInvalid,
-    IspCheck::CardDeclined,
-    IspCheck::PasswordNotSet,
-    IspCheck::CertificateUnknown,
-    IspCheck::CertificateInvalid,
-    IspCheck::CertificateUntrusted,
-    IspCheck::CertificateExpired,
-    IspCheck::CertificateRevoked,
-    IspCheck::SignatureInvalid,
-    IspCheck::SignedDataInvalid,
-    IspCheck::SignedDataMismatch,
-    IspCheck::SignatureExpired,
-    IspCheck::CardInvalid,
-    IspCheck::CardMismatch,
-    IspCheck::SignatureReplayed,
-];
+pub const ALL: [IspCheck; 16] = {
+    const OTHERS: [IspCheck; 5] = [
+        IspCheck::RequestInvalid,
+        IspCheck::CsrInvalid,
+        IspCheck::CardDeclined,
+        IspCheck::PasswordNotSet,
+        IspCheck::CertificateUnknown,
+    ];
+    let mut all = [IspCheck::RequestInvalid; 16];
+    let mut i = 0;
+    while i < all.len() {
+        all[i] = if i < OTHERS.len() {
+            OTHERS[i]
+        } else {
+            IspCheck::VERIFY[i - OTHERS.len()]
+        };
+        i += 1;
+    }
+    all
+};
 
 impl IspCheck {
+    /// The refusals `POST /v1/verify` answers with, in the order the server runs them.
+    pub const VERIFY: [IspCheck; 11] = [
+        IspCheck::CertificateInvalid,
+        IspCheck::CertificateUntrusted,
+        IspCheck::CertificateExpired,
+        IspCheck::CertificateRevoked,
+        IspCheck::SignatureInvalid,
+        IspCheck::SignedDataInvalid,
+        IspCheck::SignedDataMismatch,
+        IspCheck::SignatureExpired,
+        IspCheck::CardInvalid,
+        IspCheck::CardMismatch,
+        IspCheck::SignatureReplayed,
+    ];
+
     /// The wire code, e.g. `isp_signature_invalid`.
     pub fn code(self) -> &'static str {
         match self {

@@ -4,12 +4,12 @@
 
 use paygate_isp::p256::ecdsa::SigningKey;
 use paygate_isp::p256::elliptic_curve::Generate;
-use paygate_isp::{CardPayload, PublicJwk, csr, jwe};
+use paygate_isp::{CardPayload, csr, jwe};
 use serde_json::json;
 
 use super::prompt::{self, ENV_CARD_CVC, ENV_CARD_EXPIRY, ENV_CARD_NUMBER, ENV_PASSWORD};
 use super::wallet::WalletFile;
-use super::{EnrollArgs, http, json_of};
+use super::{EnrollArgs, encryption_key, http, json_of};
 
 /// Shortest ISP password accepted.
 const MIN_PASSWORD_CHARS: usize = 6;
@@ -26,22 +26,7 @@ pub async fn run(args: EnrollArgs) -> Result<(), String> {
     let password = read_new_password()?;
     let base = args.isp_url.trim_end_matches('/');
     let client = http()?;
-    let jwk: PublicJwk = serde_json::from_value(
-        json_of(
-            "ISP server encryption key",
-            client
-                .get(format!("{base}/v1/encryption_key"))
-                .send()
-                .await
-                .map_err(|e| format!("--isp-url {base}: {e}"))?,
-        )
-        .await?,
-    )
-    .map_err(|e| format!("ISP server encryption key: {e}"))?;
-    let kid = jwk
-        .kid
-        .clone()
-        .ok_or("ISP server encryption key has no kid")?;
+    let (jwk, kid) = encryption_key(&client, base).await?;
     let key = SigningKey::try_generate().map_err(|e| format!("random key: {e}"))?;
     let body = json!({
         "csr": csr::build(&key).map_err(|e| e.to_string())?,

@@ -84,6 +84,26 @@ fn http() -> Result<reqwest::Client, String> {
         .map_err(|e| format!("HTTP client: {e}"))
 }
 
+/// The ISP server's encryption key at `base` and its `kid` (the JWE header names it).
+async fn encryption_key(
+    client: &reqwest::Client,
+    base: &str,
+) -> Result<(paygate_isp::PublicJwk, String), String> {
+    let resp = client
+        .get(format!("{base}/v1/encryption_key"))
+        .send()
+        .await
+        .map_err(|e| format!("ISP server {base}: {e}"))?;
+    let jwk: paygate_isp::PublicJwk =
+        serde_json::from_value(json_of("ISP server encryption key", resp).await?)
+            .map_err(|e| format!("ISP server encryption key: {e}"))?;
+    let kid = jwk
+        .kid
+        .clone()
+        .ok_or("ISP server encryption key has no kid")?;
+    Ok((jwk, kid))
+}
+
 /// The JSON body of a response; a non-2xx answer becomes `Err` naming the server's error
 /// code and message (`{"error":{"code","message"}}`, paygate's and the ISP server's shape).
 async fn json_of(what: &str, resp: reqwest::Response) -> Result<Value, String> {

@@ -4,13 +4,13 @@
 //! what is signed, signs `signed_data`, encrypts the card to the ISP server, confirms at
 //! paygate and prints the resulting status.
 
-use paygate_isp::{Expected, PublicJwk, SignedData, jwe, signature};
+use paygate_isp::{Expected, SignedData, jwe, signature};
 use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::prompt::{self, ENV_PASSWORD};
 use super::wallet::WalletFile;
-use super::{PayArgs, http, json_of};
+use super::{PayArgs, encryption_key, http, json_of};
 
 /// The signature request paygate puts in `next_action`.
 struct SignatureRequest {
@@ -35,22 +35,7 @@ pub async fn run(args: PayArgs) -> Result<(), String> {
         e.amount, e.currency, e.merchant, e.payment_intent, wallet.last4
     );
     let isp = request.isp_url.trim_end_matches('/');
-    let jwk: PublicJwk = serde_json::from_value(
-        json_of(
-            "ISP server encryption key",
-            client
-                .get(format!("{isp}/v1/encryption_key"))
-                .send()
-                .await
-                .map_err(|e| format!("ISP server {isp}: {e}"))?,
-        )
-        .await?,
-    )
-    .map_err(|e| format!("ISP server encryption key: {e}"))?;
-    let kid = jwk
-        .kid
-        .clone()
-        .ok_or("ISP server encryption key has no kid")?;
+    let (jwk, kid) = encryption_key(&client, isp).await?;
     let signed_data = SignedData::new(&request.expected, OffsetDateTime::now_utc()).to_text();
     let form = [
         ("client_secret", args.client_secret.clone()),

@@ -6,24 +6,9 @@
 use crate::error::ApiError;
 use paygate_isp::IspCheck;
 
-/// The checks `POST /v1/verify` answers with, in the order the server runs them.
-pub const VERIFY_CHECKS: [IspCheck; 11] = [
-    IspCheck::CertificateInvalid,
-    IspCheck::CertificateUntrusted,
-    IspCheck::CertificateExpired,
-    IspCheck::CertificateRevoked,
-    IspCheck::SignatureInvalid,
-    IspCheck::SignedDataInvalid,
-    IspCheck::SignedDataMismatch,
-    IspCheck::SignatureExpired,
-    IspCheck::CardInvalid,
-    IspCheck::CardMismatch,
-    IspCheck::SignatureReplayed,
-];
-
 /// The verify refusal named `code` with `status`, if it is one the contract allows.
 pub fn parse(code: &str, status: u16) -> Option<IspCheck> {
-    IspCheck::from_code(code).filter(|c| VERIFY_CHECKS.contains(c) && c.http_status() == status)
+    IspCheck::from_code(code).filter(|c| IspCheck::VERIFY.contains(c) && c.http_status() == status)
 }
 
 /// The Stripe error of a verify refusal.
@@ -46,7 +31,7 @@ mod tests {
 
     #[test]
     fn every_verify_check_names_its_code_status_and_field() {
-        for c in VERIFY_CHECKS {
+        for c in IspCheck::VERIFY {
             assert_eq!(parse(c.code(), c.http_status()), Some(c));
             let e = error(c);
             assert_eq!(e.code, Some(c.code()));
