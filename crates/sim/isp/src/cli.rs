@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! paygate sim isp --listen 127.0.0.1:7500 --data-dir DIR --cavv-key-file PATH
-//!                 [--certificate-lifetime-secs N]
+//!                 [--certificate-lifetime-secs N] [--admin-listen ADDR]
 //! paygate sim isp journal --data-dir DIR [--json]
 //! ```
 
@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use paygate_sim_kit::cli as kit;
+use paygate_sim_kit::http_sim::{required, run_until_signal};
 
 use crate::{Config, JournalEntry, SimError};
 
@@ -35,6 +36,11 @@ pub struct SimIspArgs {
     /// Lifetime of issued cardholder certificates, in seconds (default one year).
     #[arg(long, default_value_t = 365 * 24 * 3600, value_name = "N")]
     pub certificate_lifetime_secs: u64,
+    /// HTTP admin listener for faults at run time (`GET`/`POST /faults`, docs/OPERATIONS.md):
+    /// an injected decline refuses verifications with `isp_signature_invalid` (or the
+    /// `decline_code` given, `isp_certificate_revoked`); prints `admin listening on ADDR`.
+    #[arg(long, value_name = "ADDR")]
+    pub admin_listen: Option<SocketAddr>,
 }
 
 /// Subcommands of `paygate sim isp`.
@@ -67,25 +73,15 @@ pub async fn run(args: SimIspArgs) -> Result<(), SimError> {
 }
 
 async fn serve(args: SimIspArgs) -> Result<(), SimError> {
-    let missing = |field: &'static str| SimError::Config {
-        field,
-        rule: "is required".to_owned(),
-    };
-    let key_file = args
-        .cavv_key_file
-        .ok_or_else(|| missing("--cavv-key-file"))?;
+    let key_file = required(args.cavv_key_file, "--cavv-key-file")?;
     let cavv_key = paygate_sim_kit::key_file::read_key32(&key_file, "--cavv-key-file")?;
     let mut cfg = Config::new(
-        args.listen.ok_or_else(|| missing("--listen"))?,
-        args.data_dir.ok_or_else(|| missing("--data-dir"))?,
+        required(args.listen, "--listen")?,
+        required(args.data_dir, "--data-dir")?,
         cavv_key,
     );
     cfg.certificate_lifetime = Duration::from_secs(args.certificate_lifetime_secs);
-    let running = crate::start(cfg).await?;
-    kit::print_listening(running.local_addr())?;
-    kit::wait_for_signal().await?;
-    tracing::info!("signal received: ISP simulator shutting down");
-    running.shutdown().await
+    run_until_signal(crate::start(cfg).await?, args.admin_listen).await
 }
 
 /// One human-readable line per entry.

@@ -19,29 +19,16 @@ use crate::{Sim, enroll, now_ms, verify};
 /// Largest request body accepted, in bytes (a verify request is a few kilobytes).
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Serves until `shutdown` turns true, then lets requests in progress finish.
-pub(crate) async fn serve(
-    listener: tokio::net::TcpListener,
-    sim: Arc<Sim>,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
-    let app = Router::new()
+/// The routes (the kit's `http_sim::serve` adds the faults and serves them).
+pub(crate) fn router(sim: Arc<Sim>) -> Router {
+    Router::new()
         .route("/v1/ca", get(ca))
         .route("/v1/encryption_key", get(encryption_key))
         .route("/v1/enroll", post(enroll::enroll))
         .route("/v1/verify", post(verify::verify))
         .route("/v1/revoke", post(revoke))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(sim);
-    let stop = async move {
-        let _ = shutdown.wait_for(|s| *s).await;
-    };
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(stop)
-        .await
-    {
-        tracing::error!(error = %e, "ISP simulator server stopped");
-    }
+        .with_state(sim)
 }
 
 /// A 200 JSON answer.

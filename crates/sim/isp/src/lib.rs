@@ -29,6 +29,11 @@ use std::time::Duration;
 
 pub use journal::JournalEntry;
 pub use paygate_sim_kit::SimError;
+pub use paygate_sim_kit::http_sim::Running;
+
+/// The refusals an injected decline (run-time faults, `--admin-listen`) may answer a
+/// verification with (the first is the default).
+pub const DECLINE_CODES: &[&str] = &["isp_signature_invalid", "isp_certificate_revoked"];
 pub use store::JOURNAL_FILE;
 
 /// Default lifetime of a cardholder certificate: one year.
@@ -77,49 +82,15 @@ pub(crate) struct Sim {
     pub store: store::Store,
     pub keys: keys::Keys,
     pub certificate_lifetime: Duration,
+    /// Faults injected at run time; an injected decline refuses a verification that passed
+    /// its checks with one of [`DECLINE_CODES`] (journaled like a real refusal).
+    pub faults: Arc<paygate_sim_kit::faults::Faults>,
 }
 
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> i64 {
     let now = time::OffsetDateTime::now_utc();
     i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
-}
-
-/// A running simulator. Dropping it asks it to stop; [`Running::shutdown`] also waits.
-#[derive(Debug)]
-pub struct Running {
-    local_addr: SocketAddr,
-    base_url: String,
-    shutdown: tokio::sync::watch::Sender<bool>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl Running {
-    /// The address the simulator listens on.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
-    /// `http://{local_addr}`: what `paygate serve --isp-url` and `paygate isp enroll
-    /// --isp-url` take.
-    pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    /// Stops accepting and lets requests in progress finish.
-    pub async fn shutdown(mut self) -> Result<(), SimError> {
-        self.shutdown.send_replace(true);
-        if let Some(task) = self.task.take() {
-            task.await.map_err(|e| SimError::Task(e.to_string()))?;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.shutdown.send_replace(true);
-    }
 }
 
 /// Opens the database, loads the keys, binds the listener and starts serving; returns once
@@ -134,21 +105,14 @@ pub async fn start(config: Config) -> Result<Running, SimError> {
     let store = store::Store::open(&config.data_dir)?;
     let keys = keys::Keys::load(config.cavv_key, &store)?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    let local_addr = listener.local_addr()?;
+    let faults = paygate_sim_kit::faults::Faults::new(DECLINE_CODES);
     let sim = Arc::new(Sim {
         store,
         keys,
         certificate_lifetime: config.certificate_lifetime,
+        faults: Arc::clone(&faults),
     });
-    let (shutdown, rx) = tokio::sync::watch::channel(false);
-    let task = tokio::spawn(http::serve(listener, sim, rx));
-    tracing::info!(%local_addr, "ISP simulator listening");
-    Ok(Running {
-        local_addr,
-        base_url: format!("http://{local_addr}"),
-        shutdown,
-        task: Some(task),
-    })
+    paygate_sim_kit::http_sim::serve("ISP", listener, None, http::router(sim), faults)
 }
 
 /// Reads the journal of the simulator whose data directory is `data_dir` (it may be running).

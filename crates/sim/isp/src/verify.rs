@@ -51,7 +51,13 @@ pub(crate) async fn verify(State(sim): State<Arc<Sim>>, bytes: Bytes) -> Respons
     entry.merchant = Some(req.expected.merchant.clone());
     entry.amount = Some(req.expected.amount);
     entry.currency = Some(req.expected.currency.clone());
-    match check(&sim, &req, &mut entry) {
+    // An injected decline (run-time faults) refuses a verification that passed its checks.
+    let injected = sim.faults.decline().and_then(IspCheck::from_code);
+    let outcome = check(&sim, &req, &mut entry).and_then(|passed| match injected {
+        Some(code) => Err(code),
+        None => Ok(passed),
+    });
+    match outcome {
         Ok(passed) => verified(&sim, &req.expected, passed, entry),
         Err(check) => refused(&sim, entry, check),
     }

@@ -329,3 +329,51 @@ async fn card_checks() {
         Some("4444")
     );
 }
+
+#[tokio::test]
+async fn injected_declines_refuse_good_signatures_over_the_admin_endpoint_and_heal() {
+    let mut sim = TestSim::start().await;
+    let admin = sim
+        .sim
+        .as_mut()
+        .unwrap()
+        .serve_admin("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let holder = sim.enroll(VISA).await;
+    let set = |body: Value| {
+        let http = sim.http.clone();
+        async move {
+            let r = http
+                .post(format!("http://{admin}/faults"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, out) =
+        set(json!({"decline_pct": 100, "decline_code": "isp_certificate_revoked"})).await;
+    assert_eq!(s, 200, "{out}");
+    let req = holder.verify_request(&sim, &expected()).await;
+    assert_eq!(
+        verify(&sim, &req).await,
+        (402, "isp_certificate_revoked".to_owned())
+    );
+    // A code the ISP server never answers is refused, naming the field.
+    let (s, out) = set(json!({"decline_pct": 100, "decline_code": "51"})).await;
+    assert_eq!(s, 400);
+    assert!(
+        out["error"].as_str().unwrap().starts_with("decline_code"),
+        "{out}"
+    );
+    // Healed: the refused signature was not used up, it verifies now.
+    assert_eq!(set(json!({})).await.0, 200);
+    assert_eq!(verify(&sim, &req).await.0, 200);
+    let results: Vec<String> = sim.journal().into_iter().map(|e| e.result).collect();
+    assert!(
+        results.ends_with(&["isp_certificate_revoked".to_owned(), "verified".to_owned()]),
+        "{results:?}"
+    );
+}

@@ -9,6 +9,8 @@
 //! - [`data_dir`]: the journal database in a data directory (writer and reader connections);
 //! - [`key_file`]: secret keys from hex files (the CAVV key);
 //! - [`cli`]: `listening on ADDR`, signals, `journal --json` output;
+//! - [`http_sim`]: serving an HTTP JSON simulator's router with the faults, its background
+//!   tasks and its [`http_sim::Running`] handle;
 //! - [`faults`]: faults injected at run time (late, drop, decline, silent, garbage), set over
 //!   the HTTP admin listener ([`SimHandle::serve_admin`]).
 //!
@@ -19,6 +21,7 @@ pub mod cli;
 pub mod data_dir;
 pub mod faults;
 pub mod frame;
+pub mod http_sim;
 pub mod key_file;
 pub mod server;
 pub mod writer;

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use paygate_sim_kit::cli as kit;
+use paygate_sim_kit::http_sim::{required, run_until_signal};
 
 use crate::{Config, JournalEntry, SimError};
 
@@ -74,31 +75,17 @@ pub async fn run(args: SimThreeDsArgs) -> Result<(), SimError> {
 }
 
 async fn serve(args: SimThreeDsArgs) -> Result<(), SimError> {
-    let missing = |field: &'static str| SimError::Config {
-        field,
-        rule: "is required".to_owned(),
-    };
-    let key_file = args
-        .cavv_key_file
-        .ok_or_else(|| missing("--cavv-key-file"))?;
+    let key_file = required(args.cavv_key_file, "--cavv-key-file")?;
     let cavv_key = paygate_sim_kit::key_file::read_key32(&key_file, "--cavv-key-file")?;
     let mut cfg = Config::new(
-        args.listen.ok_or_else(|| missing("--listen"))?,
-        args.data_dir.ok_or_else(|| missing("--data-dir"))?,
+        required(args.listen, "--listen")?,
+        required(args.data_dir, "--data-dir")?,
         cavv_key,
     );
     cfg.public_url = args.public_url;
     cfg.creq_timeout = Duration::from_secs(args.creq_timeout_secs);
     cfg.challenge_timeout = Duration::from_secs(args.challenge_timeout_secs);
-    let mut running = crate::start(cfg).await?;
-    kit::print_listening(running.local_addr())?;
-    if let Some(admin) = args.admin_listen {
-        let addr = running.serve_admin(admin).await?;
-        println!("admin listening on {addr}");
-    }
-    kit::wait_for_signal().await?;
-    tracing::info!("signal received: 3-D Secure simulator shutting down");
-    running.shutdown().await
+    run_until_signal(crate::start(cfg).await?, args.admin_listen).await
 }
 
 fn print_journal(args: &JournalArgs) -> Result<(), SimError> {

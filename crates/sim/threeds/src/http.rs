@@ -1,4 +1,4 @@
-//! The HTTP server: the DS and ACS routes on one axum router, JSON answers, graceful shutdown.
+//! The HTTP routes: the DS and ACS on one axum router, JSON answers.
 
 use std::sync::Arc;
 
@@ -14,32 +14,15 @@ use crate::{Sim, acs, ds};
 /// Largest request body accepted, in bytes (an AReq is a few kilobytes).
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Serves until `shutdown` turns true, then lets requests in progress finish.
-pub(crate) async fn serve(
-    listener: tokio::net::TcpListener,
-    sim: Arc<Sim>,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
-    let app = Router::new()
+/// The DS and ACS routes (the kit's `http_sim::serve` adds the faults and serves them).
+pub(crate) fn router(sim: Arc<Sim>) -> Router {
+    Router::new()
         .route("/ds/preq", post(ds::preq))
         .route("/ds/areq", post(ds::areq))
         .route("/acs/challenge", post(acs::challenge::creq))
         .route("/acs/challenge/submit", post(acs::challenge::submit))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&sim.faults),
-            paygate_sim_kit::faults::http,
-        ))
-        .with_state(sim);
-    let stop = async move {
-        let _ = shutdown.wait_for(|s| *s).await;
-    };
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(stop)
-        .await
-    {
-        tracing::error!(error = %e, "3-D Secure simulator server stopped");
-    }
+        .with_state(sim)
 }
 
 /// A JSON message answered with HTTP 200 (also Erro: the protocol carries the error).

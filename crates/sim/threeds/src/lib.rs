@@ -35,6 +35,7 @@ use std::time::Duration;
 
 pub use journal::JournalEntry;
 pub use paygate_sim_kit::SimError;
+pub use paygate_sim_kit::http_sim::Running;
 pub use store::JOURNAL_FILE;
 
 /// Default time between the ARes C and the first CReq before the challenge is abandoned.
@@ -119,63 +120,6 @@ fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// A running simulator. Dropping it asks it to stop; [`Running::shutdown`] also waits.
-#[derive(Debug)]
-pub struct Running {
-    local_addr: SocketAddr,
-    public_url: String,
-    faults: Arc<paygate_sim_kit::faults::Faults>,
-    shutdown: tokio::sync::watch::Sender<bool>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-}
-
-impl Running {
-    /// The address the simulator listens on.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
-    /// The base URL the gateway's `--three-ds-url` points at (and the acsURL is built from).
-    pub fn base_url(&self) -> &str {
-        &self.public_url
-    }
-
-    /// The faults this simulator injects (set them here or over [`Running::serve_admin`]).
-    pub fn faults(&self) -> &Arc<paygate_sim_kit::faults::Faults> {
-        &self.faults
-    }
-
-    /// Serves the HTTP admin endpoint (`GET`/`POST /faults`) on `listen` until the simulator
-    /// stops; returns the bound address.
-    pub async fn serve_admin(&mut self, listen: SocketAddr) -> Result<SocketAddr, SimError> {
-        let listener = tokio::net::TcpListener::bind(listen).await?;
-        let addr = listener.local_addr()?;
-        self.tasks
-            .push(tokio::spawn(paygate_sim_kit::faults::serve_admin(
-                listener,
-                Arc::clone(&self.faults),
-                self.shutdown.subscribe(),
-            )));
-        tracing::info!(%addr, "3-D Secure simulator admin listening");
-        Ok(addr)
-    }
-
-    /// Stops accepting, lets requests in progress finish, stops the sweep.
-    pub async fn shutdown(mut self) -> Result<(), SimError> {
-        self.shutdown.send_replace(true);
-        for t in self.tasks.drain(..) {
-            t.await.map_err(|e| SimError::Task(e.to_string()))?;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.shutdown.send_replace(true);
-    }
-}
-
 /// Opens the database, binds the listener, starts serving and the timeout sweep; returns once
 /// listening.
 pub async fn start(config: Config) -> Result<Running, SimError> {
@@ -207,17 +151,11 @@ pub async fn start(config: Config) -> Result<Running, SimError> {
         faults: paygate_sim_kit::faults::Faults::new(DECLINE_CODES),
     });
     let faults = Arc::clone(&sim.faults);
-    let (shutdown, rx) = tokio::sync::watch::channel(false);
-    let server = tokio::spawn(http::serve(listener, Arc::clone(&sim), rx.clone()));
-    let sweep = tokio::spawn(acs::sweep::run(sim, rx));
-    tracing::info!(%local_addr, %public_url, "3-D Secure simulator listening");
-    Ok(Running {
-        local_addr,
-        public_url,
-        faults,
-        shutdown,
-        tasks: vec![server, sweep],
-    })
+    let router = http::router(Arc::clone(&sim));
+    let mut running =
+        paygate_sim_kit::http_sim::serve("3-D Secure", listener, Some(public_url), router, faults)?;
+    running.spawn(|rx| acs::sweep::run(sim, rx));
+    Ok(running)
 }
 
 /// Reads the journal of the simulator whose data directory is `data_dir` (it may be running).
