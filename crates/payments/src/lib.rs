@@ -28,9 +28,10 @@ pub mod payment_method;
 pub use attempt::{AttemptError, AttemptRecord, ConnectorRef};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connector::{
-    Authentication, AuthenticationProgram, AuthorizationOutcome, AuthorizationRequest, BoxFuture,
-    Connector, ConnectorError, Decline, FollowUpAnswer, FollowUpKind, PaymentMethodData,
-    PreparedAuthorization, PreparedFollowUp,
+    Authentication, AuthenticationProgram, AuthorizationKind, AuthorizationOutcome,
+    AuthorizationRequest, BoxFuture, Connector, ConnectorError, Decline, FollowUpAnswer,
+    FollowUpKind, PaymentMethodData, PreparedAuthorization, PreparedFollowUp, StoredCredential,
+    StoredCredentialUsage,
 };
 pub use intent::{CaptureMethod, IntentOp, PaymentIntentStatus, UnexpectedState};
 pub use money::{Money, MoneyError};

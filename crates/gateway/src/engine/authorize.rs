@@ -16,9 +16,9 @@ use crate::records::{event, insert, update};
 use crate::render::public;
 use crate::state::AppState;
 use paygate_payments::{
-    AttemptRecord, AuthorizationOutcome, AuthorizationRequest, BoxFuture, CaptureMethod, Connector,
-    ConnectorError, ConnectorRef, Decline, Money, PaymentIntentStatus as Status, PaymentMethodData,
-    PreparedAuthorization,
+    AttemptRecord, AuthorizationKind, AuthorizationOutcome, AuthorizationRequest, BoxFuture,
+    CaptureMethod, Connector, ConnectorError, ConnectorRef, Decline, Money,
+    PaymentIntentStatus as Status, PaymentMethodData, PreparedAuthorization,
 };
 use paygate_store::{Op, Scope, WriteUnit};
 use serde_json::{Map, Value, json};
@@ -82,9 +82,13 @@ pub async fn authorize(
             },
             amount: money.minor(),
             currency: money.currency(),
-            capture: cmd.intent.capture_method == CaptureMethod::Automatic,
+            kind: match cmd.intent.capture_method {
+                CaptureMethod::Automatic => AuthorizationKind::Purchase,
+                CaptureMethod::Manual => AuthorizationKind::Authorization,
+            },
             merchant_id: &rc.merchant.id,
             authentication: cmd.authentication.as_ref(),
+            stored_credential: None,
         })
         .map_err(ApiError::internal)?;
     let phases = AuthorizePhases {

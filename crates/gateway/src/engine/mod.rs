@@ -35,12 +35,14 @@ pub mod follow_up;
 pub mod recovery;
 pub mod refund;
 pub mod undo;
+pub mod verify;
 
 pub use authorize::Authorize;
 pub use cancel::Cancel;
 pub use capture::Capture;
 pub use context::RequestContext;
 pub use refund::Refund;
+pub use verify::{CardVerification, CvcCheck, Verification, verify_card};
 
 use crate::error::{ApiError, ApiResult};
 use axum::http::StatusCode;
