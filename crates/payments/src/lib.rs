@@ -24,6 +24,7 @@ pub mod money;
 pub mod next_action;
 pub mod objects;
 pub mod payment_method;
+pub mod setup_intent;
 
 pub use attempt::{AttemptError, AttemptRecord, ConnectorRef};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -39,3 +40,4 @@ pub use next_action::{IspSignatureRequest, NextAction};
 pub use objects::{ChargeStatus, RefundStatus};
 pub use paygate_ledger::Currency;
 pub use payment_method::PaymentMethod;
+pub use setup_intent::{SetupIntentOp, SetupIntentStatus, SetupUsage};

@@ -31,6 +31,7 @@ pub mod capture;
 pub mod charge;
 pub mod connectors;
 pub mod context;
+pub mod credential_on_file;
 pub mod follow_up;
 pub mod recovery;
 pub mod refund;
