@@ -121,7 +121,10 @@ async fn a_setup_saves_a_billing_key_without_money_and_off_session_charges_name_
     let second = app.journal_by_rrn(&charge_rrn(&app, &pi).await);
     assert_eq!(second["stored_credential"], "unscheduled", "{second}");
     assert_eq!(second["original_rrn"], initial.as_str());
-    assert_eq!(app.balance().await.1 > 0, true);
+    assert!(
+        app.balance().await.1 > 0,
+        "the charges are pending in the balance"
+    );
     assert!(app.ledger_problems().await.is_empty());
     let types = app.event_types().await;
     let want = [
