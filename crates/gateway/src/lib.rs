@@ -26,6 +26,7 @@ pub mod records;
 pub mod render;
 pub mod response;
 pub mod settlement;
+pub mod setup_intents;
 pub mod state;
 pub mod store_health;
 pub mod three_ds;

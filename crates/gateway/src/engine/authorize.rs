@@ -7,6 +7,7 @@
 //! intent's `next_action`.
 
 use super::charge::{Approval, Refusal, approved_charge, failed_charge, post_capture};
+use super::credential_on_file::CredentialOnFile;
 use super::{Answer, Phases, Recorded, RequestContext, Settled, Undo};
 use crate::cards::AuthCard;
 use crate::error::{ApiError, ApiResult};
@@ -16,9 +17,9 @@ use crate::records::{event, insert, update};
 use crate::render::public;
 use crate::state::AppState;
 use paygate_payments::{
-    AttemptRecord, AuthorizationOutcome, AuthorizationRequest, BoxFuture, CaptureMethod, Connector,
-    ConnectorError, ConnectorRef, Decline, Money, PaymentIntentStatus as Status, PaymentMethodData,
-    PreparedAuthorization,
+    AttemptRecord, AuthorizationKind, AuthorizationOutcome, AuthorizationRequest, BoxFuture,
+    CaptureMethod, Connector, ConnectorError, ConnectorRef, Decline, Money,
+    PaymentIntentStatus as Status, PaymentMethodData, PreparedAuthorization,
 };
 use paygate_store::{Op, Scope, WriteUnit};
 use serde_json::{Map, Value, json};
@@ -40,6 +41,9 @@ pub struct Authorize {
     /// The ISP evidence of the charge (`crate::methods::isp::evidence`), when the cardholder
     /// signed with ISP: the charge's details are then `{"type": "isp", "isp": {…}}`.
     pub isp: Option<Value>,
+    /// Credential-on-file data: the card saved with this payment, or a merchant-initiated
+    /// use of a saved card (DE 48.46/47).
+    pub credential_on_file: Option<CredentialOnFile>,
 }
 
 struct AuthorizePhases {
@@ -49,6 +53,7 @@ struct AuthorizePhases {
     card: AuthCard,
     three_d_secure: Option<Value>,
     isp: Option<Value>,
+    credential_on_file: Option<CredentialOnFile>,
     money: Money,
     prepared: Option<PreparedAuthorization>,
     reference: ConnectorRef,
@@ -82,9 +87,16 @@ pub async fn authorize(
             },
             amount: money.minor(),
             currency: money.currency(),
-            capture: cmd.intent.capture_method == CaptureMethod::Automatic,
+            kind: match cmd.intent.capture_method {
+                CaptureMethod::Automatic => AuthorizationKind::Purchase,
+                CaptureMethod::Manual => AuthorizationKind::Authorization,
+            },
             merchant_id: &rc.merchant.id,
             authentication: cmd.authentication.as_ref(),
+            stored_credential: cmd
+                .credential_on_file
+                .as_ref()
+                .map(CredentialOnFile::stored_credential),
         })
         .map_err(ApiError::internal)?;
     let phases = AuthorizePhases {
@@ -97,6 +109,7 @@ pub async fn authorize(
         card: cmd.card,
         three_d_secure: cmd.three_d_secure,
         isp: cmd.isp,
+        credential_on_file: cmd.credential_on_file,
         money,
         pi_version: 0,
         attempt_id: String::new(),
@@ -264,6 +277,11 @@ impl AuthorizePhases {
         unit.ops
             .push(event(&scope, "charge.succeeded", &ch_doc, key, rc.now));
         unit.ops.push(event(&scope, pi_event, &pi_doc, key, rc.now));
+        if let Some(cof) = &self.credential_on_file {
+            let ntid = approval.network_transaction_id.as_deref();
+            unit.ops
+                .extend(cof.save_ops(&scope, &self.card, ntid, (key, rc.now)));
+        }
         Ok(Settled {
             ops: unit.ops,
             answer: Ok(Answer {
