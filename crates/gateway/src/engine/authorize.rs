@@ -40,6 +40,9 @@ pub struct Authorize {
     /// The ISP evidence of the charge (`crate::methods::isp::evidence`), when the cardholder
     /// signed with ISP: the charge's details are then `{"type": "isp", "isp": {…}}`.
     pub isp: Option<Value>,
+    /// The 간편결제 wallet of the charge (`{"phone": masked, "wallet_card"}`,
+    /// `crate::methods::easy_pay`): the charge's details are then `{"type": "easy_pay", …}`.
+    pub easy_pay: Option<Value>,
 }
 
 struct AuthorizePhases {
@@ -49,6 +52,7 @@ struct AuthorizePhases {
     card: AuthCard,
     three_d_secure: Option<Value>,
     isp: Option<Value>,
+    easy_pay: Option<Value>,
     money: Money,
     prepared: Option<PreparedAuthorization>,
     reference: ConnectorRef,
@@ -97,6 +101,7 @@ pub async fn authorize(
         card: cmd.card,
         three_d_secure: cmd.three_d_secure,
         isp: cmd.isp,
+        easy_pay: cmd.easy_pay,
         money,
         pi_version: 0,
         attempt_id: String::new(),
@@ -228,6 +233,10 @@ impl AuthorizePhases {
         if let Some(evidence) = &self.isp {
             ch.payment_method_details =
                 crate::methods::isp::evidence::charge_details(&ch.payment_method_details, evidence);
+        }
+        if let Some(wallet) = &self.easy_pay {
+            ch.payment_method_details =
+                crate::methods::easy_pay::charge_details(&ch.payment_method_details, wallet);
         }
     }
 

@@ -21,6 +21,7 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
         authentication: None,
         three_d_secure: None,
         isp: None,
+        easy_pay: None,
     };
     crate::three_ds::confirm::confirm(&ctx.rc, &respond, cmd).await
 }

@@ -9,6 +9,7 @@
 //! registration in `start_with_clock` — no other method's code changes.
 
 pub mod card;
+pub mod easy_pay;
 pub mod isp;
 
 use crate::error::ApiResult;
@@ -26,17 +27,25 @@ pub enum PaymentMethodKind {
     /// ISP (안전결제): a card whose holder signed the payment with an ISP certificate,
     /// verified by the card company's ISP server, then authorized over the card network.
     Isp,
+    /// 간편결제: the payer's wallet (card registered once, paid with a PIN on the wallet
+    /// page), authorized over the card network.
+    EasyPay,
 }
 
 impl PaymentMethodKind {
     /// Every method.
-    pub const ALL: [PaymentMethodKind; 2] = [PaymentMethodKind::Card, PaymentMethodKind::Isp];
+    pub const ALL: [PaymentMethodKind; 3] = [
+        PaymentMethodKind::Card,
+        PaymentMethodKind::Isp,
+        PaymentMethodKind::EasyPay,
+    ];
 
     /// The `type` name of the method in the API.
     pub fn as_str(self) -> &'static str {
         match self {
             PaymentMethodKind::Card => "card",
             PaymentMethodKind::Isp => "isp",
+            PaymentMethodKind::EasyPay => "easy_pay",
         }
     }
 
@@ -48,7 +57,9 @@ impl PaymentMethodKind {
     /// The counterparty whose connector authorizes payments of this method.
     pub fn counterparty(self) -> Counterparty {
         match self {
-            PaymentMethodKind::Card | PaymentMethodKind::Isp => Counterparty::CardNetwork,
+            PaymentMethodKind::Card | PaymentMethodKind::Isp | PaymentMethodKind::EasyPay => {
+                Counterparty::CardNetwork
+            }
         }
     }
 
@@ -84,6 +95,7 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
     match PaymentMethodKind::requested(ctx) {
         PaymentMethodKind::Card => card::confirm(ctx, c).await,
         PaymentMethodKind::Isp => isp::confirm(ctx, c).await,
+        PaymentMethodKind::EasyPay => easy_pay::confirm(ctx, c).await,
     }
 }
 

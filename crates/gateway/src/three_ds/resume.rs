@@ -78,6 +78,7 @@ pub async fn resume(
         authentication: outcome.authorization_data(),
         three_d_secure: Some(super::charge_details(&outcome, true)),
         isp: None,
+        easy_pay: None,
     };
     match authorize(&rc, &Plain, cmd).await {
         Ok(_) => Ok(RedirectStatus::Succeeded),
