@@ -166,11 +166,17 @@ mod tests {
         let (code, mut c) = issue(&v, "pi_1|p", 1000);
         assert_eq!(code.len(), 6);
         assert!(!c.code_hash.contains(&code));
-        assert_eq!(c.verify(&v, "pi_2|p", &code, 1001), Err(OtpError::Wrong { remaining: 4 }));
+        assert_eq!(
+            c.verify(&v, "pi_2|p", &code, 1001),
+            Err(OtpError::Wrong { remaining: 4 })
+        );
         assert_eq!(c.verify(&v, "pi_1|p", &code, 1000 + OTP_TTL_S), Ok(()));
         assert_eq!(c.verify(&v, "pi_1|p", &code, 1001), Err(OtpError::Used));
         let (code, mut c) = issue(&v, "s", 1000);
-        assert_eq!(c.verify(&v, "s", &code, 1000 + OTP_TTL_S + 1), Err(OtpError::Expired));
+        assert_eq!(
+            c.verify(&v, "s", &code, 1000 + OTP_TTL_S + 1),
+            Err(OtpError::Expired)
+        );
     }
 
     #[test]
@@ -179,12 +185,18 @@ mod tests {
         let (code, mut c) = issue(&v, "s", 0);
         let wrong = if code == "000000" { "111111" } else { "000000" };
         for n in 1..OTP_WRONG_MAX {
-            assert_eq!(c.verify(&v, "s", wrong, 1), Err(OtpError::Wrong { remaining: 5 - n }));
+            assert_eq!(
+                c.verify(&v, "s", wrong, 1),
+                Err(OtpError::Wrong { remaining: 5 - n })
+            );
         }
         assert_eq!(c.verify(&v, "s", wrong, 1), Err(OtpError::Exhausted));
         assert_eq!(c.verify(&v, "s", &code, 1), Err(OtpError::Exhausted));
         assert_eq!(c.verify(&v, "s", "12ab56", 1), Err(OtpError::Exhausted));
-        assert_eq!(may_send(Some(&c), 10), Err(OtpError::TooSoon { retry_after_s: 20 }));
+        assert_eq!(
+            may_send(Some(&c), 10),
+            Err(OtpError::TooSoon { retry_after_s: 20 })
+        );
         assert_eq!(may_send(Some(&c), 30), Ok(()));
         assert_eq!(may_send(None, 0), Ok(()));
     }

@@ -56,7 +56,9 @@ impl SmsClient {
     /// Sends `body` to `phone` (digits); Ok is the gateway's message id.
     pub async fn send(&self, phone: &str, body: &str) -> ApiResult<String> {
         let req = json!({"phone": phone, "body": body, "sender": SENDER});
-        let (status, answer) = self.exchange(Method::POST, "/v1/messages", Some(req)).await?;
+        let (status, answer) = self
+            .exchange(Method::POST, "/v1/messages", Some(req))
+            .await?;
         match answer["id"].as_str() {
             Some(id) if status == 202 => Ok(id.to_string()),
             _ => Err(unavailable(format!("HTTP {status} without a message id"))),

@@ -44,7 +44,10 @@ impl Phone {
     /// Parses `010-1234-5678`, `01012345678`, `010 1234 5678`.
     pub fn parse(raw: &str) -> Option<Phone> {
         let raw = raw.trim();
-        if !raw.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ' ') {
+        if !raw
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '-' || c == ' ')
+        {
             return None;
         }
         let d: String = raw.chars().filter(char::is_ascii_digit).collect();
@@ -73,7 +76,10 @@ impl Phone {
     /// The id of the wallet of this number in `livemode`.
     pub fn wallet_id(&self, vault: &Vault, livemode: bool) -> String {
         let mode = if livemode { "live" } else { "test" };
-        let h = vault.keyed_hash("easy_pay.wallet.v1", format!("{mode}|{}", self.0).as_bytes());
+        let h = vault.keyed_hash(
+            "easy_pay.wallet.v1",
+            format!("{mode}|{}", self.0).as_bytes(),
+        );
         format!("ewal_{}", &h[..32])
     }
 }

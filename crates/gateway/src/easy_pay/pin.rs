@@ -84,7 +84,11 @@ pub fn hash(pin: &str) -> Result<String, String> {
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|e| e.to_string())?;
     let h = derive(pin, &salt)?;
-    Ok(format!("{PREFIX}{}${}", B64.encode(salt), B64.encode(h.as_ref())))
+    Ok(format!(
+        "{PREFIX}{}${}",
+        B64.encode(salt),
+        B64.encode(h.as_ref())
+    ))
 }
 
 /// Whether `pin` matches the stored string (constant-time comparison of the hashes).

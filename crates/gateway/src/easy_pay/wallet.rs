@@ -55,9 +55,13 @@ pub struct Wallet {
 pub enum PinCheck {
     Ok,
     /// Wrong; this many tries remain before the lock.
-    Wrong { remaining: u32 },
+    Wrong {
+        remaining: u32,
+    },
     /// Locked (now or by this failure) until this time.
-    Locked { until: i64 },
+    Locked {
+        until: i64,
+    },
 }
 
 impl Wallet {
@@ -75,7 +79,13 @@ impl Wallet {
     }
 
     /// A new wallet of `phone` with `pin` (already checked by [`pin::check_new`]).
-    pub fn new(st: &AppState, phone: &Phone, livemode: bool, pin: &str, now: i64) -> ApiResult<Wallet> {
+    pub fn new(
+        st: &AppState,
+        phone: &Phone,
+        livemode: bool,
+        pin: &str,
+        now: i64,
+    ) -> ApiResult<Wallet> {
         Ok(Wallet {
             id: phone.wallet_id(&st.vault, livemode),
             livemode,
@@ -122,7 +132,13 @@ impl Wallet {
     }
 
     /// Checks `given` and updates the failure count and lock; pushes the audit entries.
-    pub fn check_pin(&mut self, given: &str, now: i64, ctx: (Option<&str>, Option<&str>), ops: &mut Vec<Op>) -> PinCheck {
+    pub fn check_pin(
+        &mut self,
+        given: &str,
+        now: i64,
+        ctx: (Option<&str>, Option<&str>),
+        ops: &mut Vec<Op>,
+    ) -> PinCheck {
         if let Some(until) = self.locked_at(now) {
             ops.push(entry(self, AuditEvent::LockedAttempt, ctx, "payer", now));
             return PinCheck::Locked { until };
@@ -150,7 +166,10 @@ impl Wallet {
     /// the ops store the vault record (the wallet's own save follows).
     pub fn add_card(&mut self, st: &AppState, pan: Pan, expiry: Expiry, now: i64) -> ApiResult<Op> {
         if self.cards.len() >= CARDS_MAX {
-            return Err(ApiError::bad_param("card_number", format!("A wallet holds at most {CARDS_MAX} cards.")));
+            return Err(ApiError::bad_param(
+                "card_number",
+                format!("A wallet holds at most {CARDS_MAX} cards."),
+            ));
         }
         let vault_id = new_id("vc");
         let fingerprint = st.vault.fingerprint(&pan);
@@ -164,7 +183,10 @@ impl Wallet {
             fingerprint: fingerprint.clone(),
             last_used: now,
         };
-        let sealed = st.vault.seal(&vault_id, &CardData { pan, expiry }).map_err(ApiError::internal)?;
+        let sealed = st
+            .vault
+            .seal(&vault_id, &CardData { pan, expiry })
+            .map_err(ApiError::internal)?;
         self.cards.push(card);
         Ok(Op::InsertVaultCard(VaultCardRow {
             id: vault_id,
@@ -197,6 +219,8 @@ impl Wallet {
             wrapped_dek: row.wrapped_dek,
             ciphertext: row.ciphertext,
         };
-        st.vault.open(&c.vault_id, &sealed).map_err(ApiError::internal)
+        st.vault
+            .open(&c.vault_id, &sealed)
+            .map_err(ApiError::internal)
     }
 }

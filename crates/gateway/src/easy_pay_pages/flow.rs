@@ -1,9 +1,9 @@
 //! The steps of the wallet page: show, then one handler per posted `step`.
 
 use super::session::Session;
+use super::steps;
 use super::view::{Form, page, tr};
 use super::*;
-use super::steps;
 use crate::easy_pay::Wallet;
 use axum::body::Bytes;
 use paygate_payer_pages::{CsrfError, MessageKind, RedirectStatus};
@@ -24,8 +24,21 @@ pub(super) struct Step {
 }
 
 impl Step {
-    pub(super) fn render(&self, status: u16, notice: Option<(MessageKind, &str)>, form: Form<'_>) -> Response {
-        respond(page(&self.ctx, status, &self.summary, &self.action, &self.token, notice, form))
+    pub(super) fn render(
+        &self,
+        status: u16,
+        notice: Option<(MessageKind, &str)>,
+        form: Form<'_>,
+    ) -> Response {
+        respond(page(
+            &self.ctx,
+            status,
+            &self.summary,
+            &self.action,
+            &self.token,
+            notice,
+            form,
+        ))
     }
 
     pub(super) fn error(&self, text: &str, form: Form<'_>) -> Response {
@@ -41,42 +54,83 @@ impl Step {
             Ok(_) => Ok(()),
             Err(e) => {
                 tracing::error!(payment_intent = %self.pi.id, error = %e, "easy_pay page commit failed");
-                Err(message(&self.ctx, 500, self.t("Error", "오류"), self.t("Please try again.", "다시 시도해 주세요.")))
+                Err(message(
+                    &self.ctx,
+                    500,
+                    self.t("Error", "오류"),
+                    self.t("Please try again.", "다시 시도해 주세요."),
+                ))
             }
         }
     }
 }
 
 /// Loads the intent and checks the token; Err is the page to answer.
-async fn open(st: &SharedState, id: &str, token: &str, lang: Option<&str>, headers: &HeaderMap) -> Result<Step, Response> {
+async fn open(
+    st: &SharedState,
+    id: &str,
+    token: &str,
+    lang: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Step, Response> {
     let ctx = PageContext::new(locale(lang, headers));
     let Some((row, pi)) = load(st, id).await else {
         return Err(respond(pp::not_found(&ctx)));
     };
     match crate::methods::easy_pay::verify_page_token(st, token, &pi.id, st.now()) {
         Ok(()) => {}
-        Err(CsrfError::Expired) => return Err(message(&ctx, 403, tr(ctx.locale, "Expired", "만료됨"), tr(ctx.locale, "This payment page has expired.", "결제 페이지가 만료되었습니다."))),
+        Err(CsrfError::Expired) => {
+            return Err(message(
+                &ctx,
+                403,
+                tr(ctx.locale, "Expired", "만료됨"),
+                tr(
+                    ctx.locale,
+                    "This payment page has expired.",
+                    "결제 페이지가 만료되었습니다.",
+                ),
+            ));
+        }
         Err(_) => return Err(respond(pp::not_found(&ctx))),
     }
     if pi.status != PaymentIntentStatus::RequiresAction {
         return Err(back_to_shop(st, &pi, &ctx));
     }
-    let (Some(summary), Some(action)) = (summary(st, &row, &pi).await, action(st, &pi.id, ctx.locale)) else {
+    let (Some(summary), Some(action)) =
+        (summary(st, &row, &pi).await, action(st, &pi.id, ctx.locale))
+    else {
         return Err(message(&ctx, 500, "Error", "Error"));
     };
     let device = device_wallet(st, headers);
-    Ok(Step { st: st.clone(), ctx, row, pi, token: token.to_string(), summary, action, device })
+    Ok(Step {
+        st: st.clone(),
+        ctx,
+        row,
+        pi,
+        token: token.to_string(),
+        summary,
+        action,
+        device,
+    })
 }
 
 /// Sends the payer back to the shop's `return_url` (or the status page).
 pub(super) fn back_to_shop(st: &SharedState, pi: &PaymentIntent, ctx: &PageContext) -> Response {
     let status = match pi.status {
-        PaymentIntentStatus::Succeeded | PaymentIntentStatus::RequiresCapture => RedirectStatus::Succeeded,
+        PaymentIntentStatus::Succeeded | PaymentIntentStatus::RequiresCapture => {
+            RedirectStatus::Succeeded
+        }
         _ => RedirectStatus::Failed,
     };
-    let shop = pi.return_url.as_deref().and_then(|u| pp::return_url(u, &pi.id, &pi.client_secret, status).ok());
+    let shop = pi
+        .return_url
+        .as_deref()
+        .and_then(|u| pp::return_url(u, &pi.id, &pi.client_secret, status).ok());
     let url = shop.or_else(|| {
-        let s = st.pages.url(&format!("/pay/payment_intents/{}?client_secret={}", pi.id, pi.client_secret));
+        let s = st.pages.url(&format!(
+            "/pay/payment_intents/{}?client_secret={}",
+            pi.id, pi.client_secret
+        ));
         WebUrl::parse("status", &s).ok()
     });
     match url {
@@ -86,7 +140,12 @@ pub(super) fn back_to_shop(st: &SharedState, pi: &PaymentIntent, ctx: &PageConte
 }
 
 /// `GET /pay/easy_pay/{id}?t=…`.
-pub(super) async fn show(State(st): State<SharedState>, Path(id): Path<String>, RawQuery(raw): RawQuery, headers: HeaderMap) -> Response {
+pub(super) async fn show(
+    State(st): State<SharedState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
     let (token, lang) = page_query(raw.as_deref());
     let s = match open(&st, &id, &token, lang.as_deref(), &headers).await {
         Ok(s) => s,
@@ -110,7 +169,13 @@ pub(super) async fn known_wallet(s: &Step) -> Option<Wallet> {
 }
 
 /// `POST /pay/easy_pay/{id}`: one step.
-pub(super) async fn submit(State(st): State<SharedState>, Path(id): Path<String>, RawQuery(raw): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn submit(
+    State(st): State<SharedState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
     let (_, lang) = page_query(raw.as_deref());
     let token = form.get("t").cloned().unwrap_or_default();

@@ -41,7 +41,9 @@ pub fn router(state: SharedState) -> Router {
 
 /// The locale: `?locale=` (or `?lang=`), else `Accept-Language`.
 fn locale(query: Option<&str>, headers: &HeaderMap) -> Locale {
-    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
     Locale::negotiate(query, accept)
 }
 
@@ -81,7 +83,12 @@ async fn summary(st: &SharedState, row: &ObjectRow, pi: &PaymentIntent) -> Optio
 
 /// The form's action: the page itself, with the locale.
 fn action(st: &SharedState, id: &str, l: Locale) -> Option<WebUrl> {
-    WebUrl::parse("action", &st.pages.url(&format!("/pay/easy_pay/{id}?locale={}", l.tag()))).ok()
+    WebUrl::parse(
+        "action",
+        &st.pages
+            .url(&format!("/pay/easy_pay/{id}?locale={}", l.tag())),
+    )
+    .ok()
 }
 
 /// The wallet id a device cookie proves, if any.
@@ -103,8 +110,13 @@ fn device_wallet(st: &SharedState, headers: &HeaderMap) -> Option<String> {
 /// The `Set-Cookie` value remembering this device for `wallet` (90 days).
 fn device_cookie(st: &SharedState, wallet: &str) -> String {
     const DAYS_90: i64 = 90 * 24 * 3600;
-    let token = st.pages.csrf.issue(pp::Purpose::EasyPayDevice, wallet, st.now() + DAYS_90);
-    format!("{DEVICE_COOKIE}={wallet}:{token}; Path=/pay/easy_pay; Max-Age={DAYS_90}; HttpOnly; SameSite=Strict")
+    let token = st
+        .pages
+        .csrf
+        .issue(pp::Purpose::EasyPayDevice, wallet, st.now() + DAYS_90);
+    format!(
+        "{DEVICE_COOKIE}={wallet}:{token}; Path=/pay/easy_pay; Max-Age={DAYS_90}; HttpOnly; SameSite=Strict"
+    )
 }
 
 /// Adds a header to a response.

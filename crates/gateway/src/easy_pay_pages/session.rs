@@ -6,8 +6,8 @@
 use crate::error::{ApiError, ApiResult};
 use crate::otp::Challenge;
 use crate::state::AppState;
-use paygate_store::{ObjectRow, Op};
 use paygate_store::Scope;
+use paygate_store::{ObjectRow, Op};
 use serde::{Deserialize, Serialize};
 
 fn scope_of(row: &ObjectRow) -> Scope {

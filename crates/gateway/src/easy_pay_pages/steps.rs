@@ -22,10 +22,22 @@ fn ctx_of(s: &Step) -> (Option<&str>, Option<&str>) {
 /// `phone`: a new code by SMS (rate-limited), then the code form.
 pub(super) async fn phone(s: &Step, raw: &str) -> Response {
     let Some(phone) = Phone::parse(raw) else {
-        return s.error(s.t("Enter a mobile number like 010-1234-5678.", "010-1234-5678 형식의 휴대폰 번호를 입력하세요."), Form::Phone);
+        return s.error(
+            s.t(
+                "Enter a mobile number like 010-1234-5678.",
+                "010-1234-5678 형식의 휴대폰 번호를 입력하세요.",
+            ),
+            Form::Phone,
+        );
     };
     let Some(sms) = s.st.sms.clone() else {
-        return s.error(s.t("Easy Pay is not available.", "간편결제를 사용할 수 없습니다."), Form::Phone);
+        return s.error(
+            s.t(
+                "Easy Pay is not available.",
+                "간편결제를 사용할 수 없습니다.",
+            ),
+            Form::Phone,
+        );
     };
     let Ok(mut session) = Session::load(&s.st, &s.row).await else {
         return s.error(s.t("Please try again.", "다시 시도해 주세요."), Form::Phone);
@@ -33,7 +45,19 @@ pub(super) async fn phone(s: &Step, raw: &str) -> Response {
     let now = s.st.now();
     if let Err(OtpError::TooSoon { .. }) = otp::may_send(session.challenge.as_ref(), now) {
         let masked = phone.masked();
-        return s.render(429, Some((MessageKind::Error, s.t("A code was sent moments ago; wait 30 seconds before asking again.", "방금 인증번호를 보냈습니다. 30초 후에 다시 요청하세요."))), Form::Otp { phone_masked: &masked });
+        return s.render(
+            429,
+            Some((
+                MessageKind::Error,
+                s.t(
+                    "A code was sent moments ago; wait 30 seconds before asking again.",
+                    "방금 인증번호를 보냈습니다. 30초 후에 다시 요청하세요.",
+                ),
+            )),
+            Form::Otp {
+                phone_masked: &masked,
+            },
+        );
     }
     let key = phone.key(&s.st.vault);
     let subject = format!("{}|{key}", s.pi.id);
@@ -41,7 +65,15 @@ pub(super) async fn phone(s: &Step, raw: &str) -> Response {
     let text = format!("[paygate] 간편결제 인증번호 {code} (3분 이내 입력) / Easy Pay code {code}");
     let id = match sms.send(phone.digits(), &text).await {
         Ok(id) => id,
-        Err(_) => return s.error(s.t("The text message could not be sent. Please try again.", "문자를 보내지 못했습니다. 다시 시도해 주세요."), Form::Phone),
+        Err(_) => {
+            return s.error(
+                s.t(
+                    "The text message could not be sent. Please try again.",
+                    "문자를 보내지 못했습니다. 다시 시도해 주세요.",
+                ),
+                Form::Phone,
+            );
+        }
     };
     session.phone_key = Some(key);
     session.phone_masked = Some(phone.masked());
@@ -53,7 +85,13 @@ pub(super) async fn phone(s: &Step, raw: &str) -> Response {
         return r;
     }
     let masked = phone.masked();
-    s.render(200, None, Form::Otp { phone_masked: &masked })
+    s.render(
+        200,
+        None,
+        Form::Otp {
+            phone_masked: &masked,
+        },
+    )
 }
 
 /// `otp`: the code; right → the pay form (known wallet) or the registration form.
@@ -61,8 +99,15 @@ pub(super) async fn otp(s: &Step, answer: &str) -> Response {
     let Ok(mut session) = Session::load(&s.st, &s.row).await else {
         return s.error(s.t("Please try again.", "다시 시도해 주세요."), Form::Phone);
     };
-    let (Some(key), Some(mut challenge)) = (session.phone_key.clone(), session.challenge.clone()) else {
-        return s.error(s.t("Enter your mobile number first.", "먼저 휴대폰 번호를 입력하세요."), Form::Phone);
+    let (Some(key), Some(mut challenge)) = (session.phone_key.clone(), session.challenge.clone())
+    else {
+        return s.error(
+            s.t(
+                "Enter your mobile number first.",
+                "먼저 휴대폰 번호를 입력하세요.",
+            ),
+            Form::Phone,
+        );
     };
     let now = s.st.now();
     let subject = format!("{}|{key}", s.pi.id);
@@ -76,10 +121,31 @@ pub(super) async fn otp(s: &Step, answer: &str) -> Response {
     match result {
         Ok(()) => {}
         Err(OtpError::Wrong { .. } | OtpError::Malformed) => {
-            return s.error(s.t("The code is wrong.", "인증번호가 틀렸습니다."), Form::Otp { phone_masked: &masked });
+            return s.error(
+                s.t("The code is wrong.", "인증번호가 틀렸습니다."),
+                Form::Otp {
+                    phone_masked: &masked,
+                },
+            );
         }
-        Err(OtpError::Expired) => return s.error(s.t("The code has expired: ask for a new one.", "인증번호가 만료되었습니다. 다시 받으세요."), Form::Phone),
-        Err(_) => return s.error(s.t("The code is no longer valid: ask for a new one.", "인증번호가 더 이상 유효하지 않습니다. 다시 받으세요."), Form::Phone),
+        Err(OtpError::Expired) => {
+            return s.error(
+                s.t(
+                    "The code has expired: ask for a new one.",
+                    "인증번호가 만료되었습니다. 다시 받으세요.",
+                ),
+                Form::Phone,
+            );
+        }
+        Err(_) => {
+            return s.error(
+                s.t(
+                    "The code is no longer valid: ask for a new one.",
+                    "인증번호가 더 이상 유효하지 않습니다. 다시 받으세요.",
+                ),
+                Form::Phone,
+            );
+        }
     }
     let wallet_id = session.wallet_id.clone().unwrap_or_default();
     let cookie = device_cookie(&s.st, &wallet_id);
@@ -92,31 +158,61 @@ pub(super) async fn otp(s: &Step, answer: &str) -> Response {
 
 /// `register`: a card (checked against the card rules) and a new PIN → the wallet, then pay.
 pub(super) async fn register(s: &Step, form: &HashMap<String, String>) -> Response {
-    let f = |k: &str| form.get(k).map(String::as_str).unwrap_or_default().trim().to_string();
+    let f = |k: &str| {
+        form.get(k)
+            .map(String::as_str)
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    };
     let Ok(session) = Session::load(&s.st, &s.row).await else {
         return s.error(s.t("Please try again.", "다시 시도해 주세요."), Form::Phone);
     };
     let (true, Some(wallet_id)) = (session.verified, session.wallet_id.clone()) else {
-        return s.error(s.t("Verify your mobile number first.", "먼저 휴대폰 번호를 인증하세요."), Form::Phone);
+        return s.error(
+            s.t(
+                "Verify your mobile number first.",
+                "먼저 휴대폰 번호를 인증하세요.",
+            ),
+            Form::Phone,
+        );
     };
     if let Err(rule) = pin::check_new(&f("pin"), &f("pin_confirmation")) {
         let text = match rule {
             pin::PinRule::Mismatch => s.t("The two PINs differ.", "비밀번호가 서로 다릅니다."),
-            pin::PinRule::NotSixDigits => s.t("The PIN must be 6 digits.", "비밀번호는 숫자 6자리여야 합니다."),
-            _ => s.t("This PIN is too easy to guess: no repeated digit, no run like 123456.", "추측하기 쉬운 비밀번호입니다. 같은 숫자 반복이나 연속 숫자는 쓸 수 없습니다."),
+            pin::PinRule::NotSixDigits => s.t(
+                "The PIN must be 6 digits.",
+                "비밀번호는 숫자 6자리여야 합니다.",
+            ),
+            _ => s.t(
+                "This PIN is too easy to guess: no repeated digit, no run like 123456.",
+                "추측하기 쉬운 비밀번호입니다. 같은 숫자 반복이나 연속 숫자는 쓸 수 없습니다.",
+            ),
         };
         return s.error(text, Form::Register);
     }
     let card = Pan::parse(&f("card_number")).and_then(|pan| {
-        let exp = Expiry::new(f("exp_month").parse().unwrap_or(0), f("exp_year").parse().unwrap_or(0))?;
+        let exp = Expiry::new(
+            f("exp_month").parse().unwrap_or(0),
+            f("exp_year").parse().unwrap_or(0),
+        )?;
         let cvc = paygate_vault::Cvc::parse(&f("cvc"), pan.brand())?;
         Ok((pan, exp, cvc))
     });
     let Ok((pan, expiry, _cvc)) = card else {
-        return s.error(s.t("Check the card number, expiry and security code.", "카드 번호, 유효기간, 보안코드를 확인하세요."), Form::Register);
+        return s.error(
+            s.t(
+                "Check the card number, expiry and security code.",
+                "카드 번호, 유효기간, 보안코드를 확인하세요.",
+            ),
+            Form::Register,
+        );
     };
     if expiry.is_expired_at(crate::cards::current_year(), crate::cards::current_month()) {
-        return s.error(s.t("This card has expired.", "유효기간이 지난 카드입니다."), Form::Register);
+        return s.error(
+            s.t("This card has expired.", "유효기간이 지난 카드입니다."),
+            Form::Register,
+        );
     }
     // ACCOUNT VERIFICATION (issue 11 §1, the billing engineer's ISO 8583 amount-0 check) goes
     // here once merged: until then a card is accepted on the card rules above (Luhn, expiry,
@@ -124,15 +220,32 @@ pub(super) async fn register(s: &Step, form: &HashMap<String, String>) -> Respon
     let now = s.st.now();
     let existing = Wallet::load(&s.st, &wallet_id).await.ok().flatten();
     let mut w = match existing {
-        Some(w) if !w.cards.is_empty() => return s.render(200, None, Form::Pay { cards: &w.cards }),
+        Some(w) if !w.cards.is_empty() => {
+            return s.render(200, None, Form::Pay { cards: &w.cards });
+        }
         Some(w) => w,
         None => {
             let phone_key_ok = session.phone_masked.is_some();
             if !phone_key_ok {
-                return s.error(s.t("Verify your mobile number first.", "먼저 휴대폰 번호를 인증하세요."), Form::Phone);
+                return s.error(
+                    s.t(
+                        "Verify your mobile number first.",
+                        "먼저 휴대폰 번호를 인증하세요.",
+                    ),
+                    Form::Phone,
+                );
             }
-            let Ok(mut w) = new_wallet(s, &wallet_id, &f("pin"), session.phone_masked.clone().unwrap_or_default(), now) else {
-                return s.error(s.t("Please try again.", "다시 시도해 주세요."), Form::Register);
+            let Ok(mut w) = new_wallet(
+                s,
+                &wallet_id,
+                &f("pin"),
+                session.phone_masked.clone().unwrap_or_default(),
+                now,
+            ) else {
+                return s.error(
+                    s.t("Please try again.", "다시 시도해 주세요."),
+                    Form::Register,
+                );
             };
             w.version = 0;
             w
@@ -141,16 +254,46 @@ pub(super) async fn register(s: &Step, form: &HashMap<String, String>) -> Respon
     let ctx = ctx_of(s);
     let vault_op = match w.add_card(&s.st, pan, expiry, now) {
         Ok(op) => op,
-        Err(_) => return s.error(s.t("No more cards can be added.", "더 이상 카드를 등록할 수 없습니다."), Form::Register),
+        Err(_) => {
+            return s.error(
+                s.t(
+                    "No more cards can be added.",
+                    "더 이상 카드를 등록할 수 없습니다.",
+                ),
+                Form::Register,
+            );
+        }
     };
-    let ops = vec![vault_op, w.save(), entry(&w, AuditEvent::PhoneVerified, ctx, "payer", now), entry(&w, AuditEvent::PinSet, ctx, "payer", now), entry(&w, AuditEvent::CardAdded, ctx, "payer", now)];
+    let ops = vec![
+        vault_op,
+        w.save(),
+        entry(&w, AuditEvent::PhoneVerified, ctx, "payer", now),
+        entry(&w, AuditEvent::PinSet, ctx, "payer", now),
+        entry(&w, AuditEvent::CardAdded, ctx, "payer", now),
+    ];
     if let Err(r) = s.commit(ops).await {
         return r;
     }
-    s.render(200, Some((MessageKind::Success, s.t("Card registered. Enter your PIN to pay.", "카드가 등록되었습니다. 비밀번호를 입력해 결제하세요."))), Form::Pay { cards: &w.cards })
+    s.render(
+        200,
+        Some((
+            MessageKind::Success,
+            s.t(
+                "Card registered. Enter your PIN to pay.",
+                "카드가 등록되었습니다. 비밀번호를 입력해 결제하세요.",
+            ),
+        )),
+        Form::Pay { cards: &w.cards },
+    )
 }
 
-fn new_wallet(s: &Step, id: &str, pin_text: &str, masked: String, now: i64) -> Result<Wallet, String> {
+fn new_wallet(
+    s: &Step,
+    id: &str,
+    pin_text: &str,
+    masked: String,
+    now: i64,
+) -> Result<Wallet, String> {
     Ok(Wallet {
         id: id.to_string(),
         livemode: s.row.livemode,
@@ -168,7 +311,13 @@ fn new_wallet(s: &Step, id: &str, pin_text: &str, masked: String, now: i64) -> R
 /// PIN (failure count reset, not yet saved), Err the page to answer (failures saved).
 async fn unlock(s: &Step, given: &str) -> Result<Wallet, Response> {
     let Some(mut w) = known_wallet(s).await else {
-        return Err(s.error(s.t("Verify your mobile number first.", "먼저 휴대폰 번호를 인증하세요."), Form::Phone));
+        return Err(s.error(
+            s.t(
+                "Verify your mobile number first.",
+                "먼저 휴대폰 번호를 인증하세요.",
+            ),
+            Form::Phone,
+        ));
     };
     let now = s.st.now();
     let mut ops = Vec::new();
@@ -181,11 +330,22 @@ async fn unlock(s: &Step, given: &str) -> Result<Wallet, Response> {
         return Err(r);
     }
     let text = match check {
-        PinCheck::Locked { .. } => s.t("Too many wrong PINs: the wallet is locked for 30 minutes.", "비밀번호를 5회 틀려 30분간 잠겼습니다."),
+        PinCheck::Locked { .. } => s.t(
+            "Too many wrong PINs: the wallet is locked for 30 minutes.",
+            "비밀번호를 5회 틀려 30분간 잠겼습니다.",
+        ),
         _ => s.t("The PIN is wrong.", "비밀번호가 틀렸습니다."),
     };
-    let status = if matches!(check, PinCheck::Locked { .. }) { 423 } else { 400 };
-    Err(s.render(status, Some((MessageKind::Error, text)), Form::Pay { cards: &w.cards }))
+    let status = if matches!(check, PinCheck::Locked { .. }) {
+        423
+    } else {
+        400
+    };
+    Err(s.render(
+        status,
+        Some((MessageKind::Error, text)),
+        Form::Pay { cards: &w.cards },
+    ))
 }
 
 /// `pay`: the PIN and the card → the card engine's authorization → back to the shop.
@@ -195,13 +355,22 @@ pub(super) async fn pay(s: &Step, given: &str, choice: &str) -> Response {
         Err(r) => return r,
     };
     let Some(card) = w.card(Some(choice).filter(|c| !c.is_empty())).cloned() else {
-        return s.error(s.t("Choose a card.", "카드를 선택하세요."), Form::Pay { cards: &w.cards });
+        return s.error(
+            s.t("Choose a card.", "카드를 선택하세요."),
+            Form::Pay { cards: &w.cards },
+        );
     };
     let now = s.st.now();
     if let Some(c) = w.cards.iter_mut().find(|c| c.id == card.id) {
         c.last_used = now;
     }
-    if let Err(r) = s.commit(vec![w.save(), entry(&w, AuditEvent::Paid, ctx_of(s), "payer", now)]).await {
+    if let Err(r) = s
+        .commit(vec![
+            w.save(),
+            entry(&w, AuditEvent::Paid, ctx_of(s), "payer", now),
+        ])
+        .await
+    {
         return r;
     }
     let result = crate::methods::easy_pay::pay(&s.st, &s.row, &w, &card).await;
@@ -231,7 +400,24 @@ pub(super) async fn remove_card(s: &Step, given: &str, card: &str) -> Response {
         return r;
     }
     if w.cards.is_empty() {
-        return s.render(200, Some((MessageKind::Success, s.t("Card removed. Register a card to pay.", "카드를 삭제했습니다. 결제할 카드를 등록하세요."))), Form::Register);
+        return s.render(
+            200,
+            Some((
+                MessageKind::Success,
+                s.t(
+                    "Card removed. Register a card to pay.",
+                    "카드를 삭제했습니다. 결제할 카드를 등록하세요.",
+                ),
+            )),
+            Form::Register,
+        );
     }
-    s.render(200, Some((MessageKind::Success, s.t("Card removed.", "카드를 삭제했습니다."))), Form::Pay { cards: &w.cards })
+    s.render(
+        200,
+        Some((
+            MessageKind::Success,
+            s.t("Card removed.", "카드를 삭제했습니다."),
+        )),
+        Form::Pay { cards: &w.cards },
+    )
 }

@@ -25,66 +25,167 @@ pub fn tr(l: Locale, en: &'static str, ko: &'static str) -> &'static str {
     }
 }
 
-fn input(h: &mut Html, name: &'static str, label: &str, kind: &'static str, autocomplete: &'static str) {
-    h.raw("<label").attr("for", name).raw(">").text(label).raw("</label><input")
-        .attr("id", name).attr("name", name).attr("type", kind)
-        .attr("autocomplete", autocomplete).raw(" required>");
+fn input(
+    h: &mut Html,
+    name: &'static str,
+    label: &str,
+    kind: &'static str,
+    autocomplete: &'static str,
+) {
+    h.raw("<label")
+        .attr("for", name)
+        .raw(">")
+        .text(label)
+        .raw("</label><input")
+        .attr("id", name)
+        .attr("name", name)
+        .attr("type", kind)
+        .attr("autocomplete", autocomplete)
+        .raw(" required>");
 }
 
 fn numeric(h: &mut Html, name: &'static str, label: &str, autocomplete: &'static str) {
-    h.raw("<label").attr("for", name).raw(">").text(label).raw("</label><input")
-        .attr("id", name).attr("name", name).attr("type", "password")
-        .attr("inputmode", "numeric").attr("pattern", "[0-9]{6}").attr("maxlength", "6")
-        .attr("autocomplete", autocomplete).raw(" required>");
+    h.raw("<label")
+        .attr("for", name)
+        .raw(">")
+        .text(label)
+        .raw("</label><input")
+        .attr("id", name)
+        .attr("name", name)
+        .attr("type", "password")
+        .attr("inputmode", "numeric")
+        .attr("pattern", "[0-9]{6}")
+        .attr("maxlength", "6")
+        .attr("autocomplete", autocomplete)
+        .raw(" required>");
 }
 
 fn hidden(h: &mut Html, name: &'static str, value: &str) {
-    h.raw("<input type=\"hidden\"").attr("name", name).attr("value", value).raw(">");
+    h.raw("<input type=\"hidden\"")
+        .attr("name", name)
+        .attr("value", value)
+        .raw(">");
 }
 
 fn submit(h: &mut Html, label: &str) {
-    h.raw("<button class=\"button\" type=\"submit\">").text(label).raw("</button>");
+    h.raw("<button class=\"button\" type=\"submit\">")
+        .text(label)
+        .raw("</button>");
 }
 
 fn form_fields(h: &mut Html, l: Locale, form: &Form<'_>) {
     match form {
         Form::Phone => {
-            input(h, "phone", tr(l, "Mobile number", "휴대폰 번호"), "tel", "tel");
+            input(
+                h,
+                "phone",
+                tr(l, "Mobile number", "휴대폰 번호"),
+                "tel",
+                "tel",
+            );
             submit(h, tr(l, "Send code by SMS", "인증번호 받기"));
         }
         Form::Otp { phone_masked } => {
-            h.raw("<p>").text(tr(l, "We sent a 6-digit code to", "인증번호 6자리를 보냈습니다:")).raw(" ").text(phone_masked).raw("</p>");
-            h.raw("<label for=\"otp\">").text(tr(l, "Code (valid 3 minutes)", "인증번호 (3분 이내)")).raw("</label>");
+            h.raw("<p>")
+                .text(tr(
+                    l,
+                    "We sent a 6-digit code to",
+                    "인증번호 6자리를 보냈습니다:",
+                ))
+                .raw(" ")
+                .text(phone_masked)
+                .raw("</p>");
+            h.raw("<label for=\"otp\">")
+                .text(tr(l, "Code (valid 3 minutes)", "인증번호 (3분 이내)"))
+                .raw("</label>");
             h.raw("<input id=\"otp\" name=\"otp\" type=\"text\" inputmode=\"numeric\" pattern=\"[0-9]{6}\" maxlength=\"6\" autocomplete=\"one-time-code\" required>");
             submit(h, tr(l, "Verify", "확인"));
         }
         Form::Register => {
-            h.raw("<h2>").text(tr(l, "Register a card", "카드 등록")).raw("</h2>");
-            input(h, "card_number", tr(l, "Card number", "카드 번호"), "text", "cc-number");
+            h.raw("<h2>")
+                .text(tr(l, "Register a card", "카드 등록"))
+                .raw("</h2>");
+            input(
+                h,
+                "card_number",
+                tr(l, "Card number", "카드 번호"),
+                "text",
+                "cc-number",
+            );
             h.raw("<div class=\"fields\"><div>");
-            input(h, "exp_month", tr(l, "Expiry month (MM)", "유효기간 월 (MM)"), "text", "cc-exp-month");
+            input(
+                h,
+                "exp_month",
+                tr(l, "Expiry month (MM)", "유효기간 월 (MM)"),
+                "text",
+                "cc-exp-month",
+            );
             h.raw("</div><div>");
-            input(h, "exp_year", tr(l, "Expiry year (YYYY)", "유효기간 연도 (YYYY)"), "text", "cc-exp-year");
+            input(
+                h,
+                "exp_year",
+                tr(l, "Expiry year (YYYY)", "유효기간 연도 (YYYY)"),
+                "text",
+                "cc-exp-year",
+            );
             h.raw("</div></div>");
-            input(h, "cvc", tr(l, "Security code (CVC)", "보안코드 (CVC)"), "password", "cc-csc");
-            h.raw("<h2>").text(tr(l, "Set a 6-digit payment PIN", "결제 비밀번호 6자리 설정")).raw("</h2>");
-            h.raw("<p class=\"hint\">").text(tr(l, "Not one digit repeated, not a run like 123456.", "같은 숫자 반복이나 123456 같은 연속 숫자는 쓸 수 없습니다.")).raw("</p>");
+            input(
+                h,
+                "cvc",
+                tr(l, "Security code (CVC)", "보안코드 (CVC)"),
+                "password",
+                "cc-csc",
+            );
+            h.raw("<h2>")
+                .text(tr(
+                    l,
+                    "Set a 6-digit payment PIN",
+                    "결제 비밀번호 6자리 설정",
+                ))
+                .raw("</h2>");
+            h.raw("<p class=\"hint\">")
+                .text(tr(
+                    l,
+                    "Not one digit repeated, not a run like 123456.",
+                    "같은 숫자 반복이나 123456 같은 연속 숫자는 쓸 수 없습니다.",
+                ))
+                .raw("</p>");
             numeric(h, "pin", tr(l, "PIN", "비밀번호"), "new-password");
-            numeric(h, "pin_confirmation", tr(l, "PIN again", "비밀번호 확인"), "new-password");
+            numeric(
+                h,
+                "pin_confirmation",
+                tr(l, "PIN again", "비밀번호 확인"),
+                "new-password",
+            );
             submit(h, tr(l, "Register and continue", "등록하고 계속"));
         }
         Form::Pay { cards } => {
-            h.raw("<fieldset><legend>").text(tr(l, "Card", "카드")).raw("</legend>");
-            let last = cards.iter().max_by_key(|c| c.last_used).map(|c| c.id.clone());
+            h.raw("<fieldset><legend>")
+                .text(tr(l, "Card", "카드"))
+                .raw("</legend>");
+            let last = cards
+                .iter()
+                .max_by_key(|c| c.last_used)
+                .map(|c| c.id.clone());
             for c in cards.iter() {
-                h.raw("<label><input type=\"radio\" name=\"card\"").attr("value", &c.id);
+                h.raw("<label><input type=\"radio\" name=\"card\"")
+                    .attr("value", &c.id);
                 if Some(&c.id) == last.as_ref() {
                     h.raw(" checked");
                 }
-                h.raw("> ").text(&c.brand).raw(" •••• ").text(&c.last4).raw("</label>");
+                h.raw("> ")
+                    .text(&c.brand)
+                    .raw(" •••• ")
+                    .text(&c.last4)
+                    .raw("</label>");
             }
             h.raw("</fieldset>");
-            numeric(h, "pin", tr(l, "Payment PIN", "결제 비밀번호"), "current-password");
+            numeric(
+                h,
+                "pin",
+                tr(l, "Payment PIN", "결제 비밀번호"),
+                "current-password",
+            );
             submit(h, tr(l, "Pay", "결제하기"));
         }
     }
@@ -115,7 +216,9 @@ pub fn page(
     if let Some((kind, text)) = notice {
         h.fragment(components::notice(kind, text));
     }
-    h.raw("<form method=\"post\"").attr("action", action.as_str()).raw(">");
+    h.raw("<form method=\"post\"")
+        .attr("action", action.as_str())
+        .raw(">");
     hidden(&mut h, "t", token);
     hidden(&mut h, "step", step(&form));
     let pay_cards = match &form {
@@ -133,16 +236,26 @@ pub fn page(
 
 /// Card management: one form per card, removing it needs the PIN.
 fn remove_forms(h: &mut Html, l: Locale, action: &WebUrl, token: &str, cards: &[WalletCard]) {
-    h.raw("<h2>").text(tr(l, "Manage cards", "카드 관리")).raw("</h2>");
+    h.raw("<h2>")
+        .text(tr(l, "Manage cards", "카드 관리"))
+        .raw("</h2>");
     for c in cards {
-        h.raw("<form method=\"post\"").attr("action", action.as_str()).raw(">");
+        h.raw("<form method=\"post\"")
+            .attr("action", action.as_str())
+            .raw(">");
         hidden(h, "t", token);
         hidden(h, "step", "remove_card");
         hidden(h, "card", &c.id);
-        h.raw("<p>").text(&c.brand).raw(" •••• ").text(&c.last4).raw("</p>");
+        h.raw("<p>")
+            .text(&c.brand)
+            .raw(" •••• ")
+            .text(&c.last4)
+            .raw("</p>");
         let id = format!("pin-{}", c.id);
         h.raw("<label").attr("for", &id).raw(">").text(tr(l, "PIN to remove this card", "카드 삭제 비밀번호")).raw("</label><input")
             .attr("id", &id).raw(" name=\"pin\" type=\"password\" inputmode=\"numeric\" maxlength=\"6\" autocomplete=\"current-password\" required>");
-        h.raw("<button class=\"button button-secondary\" type=\"submit\">").text(tr(l, "Remove card", "카드 삭제")).raw("</button></form>");
+        h.raw("<button class=\"button button-secondary\" type=\"submit\">")
+            .text(tr(l, "Remove card", "카드 삭제"))
+            .raw("</button></form>");
     }
 }

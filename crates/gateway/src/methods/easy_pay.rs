@@ -26,12 +26,21 @@ use serde_json::{Value, json};
 
 /// The token `t` of `/pay/easy_pay/{payment_intent}?t=…`.
 pub fn page_token(st: &AppState, payment_intent: &str, expires_at: i64) -> String {
-    st.pages.csrf.issue(Purpose::EasyPayPage, payment_intent, expires_at)
+    st.pages
+        .csrf
+        .issue(Purpose::EasyPayPage, payment_intent, expires_at)
 }
 
 /// Checks a page token for `payment_intent` at `now`.
-pub fn verify_page_token(st: &AppState, token: &str, payment_intent: &str, now: i64) -> Result<(), CsrfError> {
-    st.pages.csrf.verify(token, Purpose::EasyPayPage, payment_intent, now)
+pub fn verify_page_token(
+    st: &AppState,
+    token: &str,
+    payment_intent: &str,
+    now: i64,
+) -> Result<(), CsrfError> {
+    st.pages
+        .csrf
+        .verify(token, Purpose::EasyPayPage, payment_intent, now)
 }
 
 /// Confirms `c` with easy_pay: `requires_action` until the payer pays on the wallet page.
@@ -43,7 +52,12 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
     }
     let respond = Responder::new(ctx, c.expands.clone());
     let rc = &ctx.rc;
-    let Confirm { intent: mut pi, version, pre: mut ops, .. } = c;
+    let Confirm {
+        intent: mut pi,
+        version,
+        pre: mut ops,
+        ..
+    } = c;
     let Some(return_url) = pi.return_url.clone() else {
         return Err(ApiError::invalid(
             "return_url",
@@ -58,7 +72,10 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
     }
     let due = rc.now + rc.st.cfg.requires_action_ttl_s;
     let token = page_token(&rc.st, &pi.id, due);
-    let url = rc.st.pages.url(&format!("/pay/easy_pay/{}?t={token}", pi.id));
+    let url = rc
+        .st
+        .pages
+        .url(&format!("/pay/easy_pay/{}?t={token}", pi.id));
     pi.status = Status::RequiresAction;
     pi.next_action = Some(NextAction::redirect(url, Some(return_url)));
     pi.three_ds = None;
@@ -66,8 +83,19 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
     pi.last_payment_error = None;
     let doc = to_value(&pi);
     write_intent(&mut ops, &pi.id, version, &doc, Some(due));
-    ops.push(event(&rc.scope(), "payment_intent.requires_action", &doc, rc.idempotency_key(), rc.now));
-    let body = respond.body(&Answer { primary: doc, charge: None }).await?;
+    ops.push(event(
+        &rc.scope(),
+        "payment_intent.requires_action",
+        &doc,
+        rc.idempotency_key(),
+        rc.now,
+    ));
+    let body = respond
+        .body(&Answer {
+            primary: doc,
+            charge: None,
+        })
+        .await?;
     rc.commit_ok(WriteUnit { ops }, body).await
 }
 
@@ -95,7 +123,12 @@ pub fn charge_details(card_details: &Value, wallet: &Value) -> Value {
 /// Authorizes the intent in `row` with the wallet's card `card` (the PIN was checked): a new
 /// PaymentMethod of the merchant over the opened card, then the card engine. Ok is the
 /// public intent, Err the Stripe error (a decline leaves it in `requires_payment_method`).
-pub async fn pay(st: &SharedState, row: &ObjectRow, wallet: &Wallet, card: &WalletCard) -> ApiResult<Value> {
+pub async fn pay(
+    st: &SharedState,
+    row: &ObjectRow,
+    wallet: &Wallet,
+    card: &WalletCard,
+) -> ApiResult<Value> {
     let pi: PaymentIntent = from_value(row.data.clone())?;
     check(pi.status, IntentOp::Confirm).map_err(ApiError::from)?;
     let merchant = st

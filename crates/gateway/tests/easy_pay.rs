@@ -1,0 +1,315 @@
+//! The 간편결제 wallet through its pages with a plain HTTP client (forms, no script): first
+//! registration, weak PIN refused, wrong SMS code, second payment with the PIN only at another
+//! merchant, wrong-PIN lockout and its expiry on the test clock, card removal, the SMS test
+//! helper's tenancy, and no PIN or code in the database.
+
+mod support;
+
+use paygate_payments::ManualClock;
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::sync::Arc;
+use support::TestApp;
+
+const PHONE: &str = "010-1234-5678";
+
+struct Payer {
+    http: reqwest::Client,
+    cookie: Option<String>,
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let needle = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&needle)
+        .unwrap_or_else(|| panic!("{name} in {html}"))
+        + needle.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+impl Payer {
+    async fn get(&mut self, url: &str) -> (StatusCode, String) {
+        let mut r = self.http.get(url);
+        if let Some(c) = &self.cookie {
+            r = r.header("cookie", c.clone());
+        }
+        let resp = r.send().await.unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+
+    async fn post(&mut self, url: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+        let mut r = self.http.post(url).form(form);
+        if let Some(c) = &self.cookie {
+            r = r.header("cookie", c.clone());
+        }
+        let resp = r.send().await.unwrap();
+        if let Some(c) = resp.headers().get("set-cookie") {
+            self.cookie = Some(c.to_str().unwrap().split(';').next().unwrap().to_string());
+        }
+        (resp.status(), resp.text().await.unwrap())
+    }
+}
+
+async fn easy_pay_intent(app: &TestApp, sk: &str, amount: &str) -> (String, String) {
+    let (s, pi) = app
+        .post_as(
+            sk,
+            "/v1/payment_intents",
+            &[
+                ("amount", amount),
+                ("currency", "krw"),
+                ("payment_method_types[]", "easy_pay"),
+                ("payment_method_data[type]", "easy_pay"),
+                ("confirm", "true"),
+                ("return_url", "https://shop.example/back"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{pi}");
+    assert_eq!(pi["status"], "requires_action", "{pi}");
+    let url = pi["next_action"]["redirect_to_url"]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (pi["id"].as_str().unwrap().to_string(), url)
+}
+
+async fn code(app: &TestApp, sk: &str) -> String {
+    let (s, list) = app
+        .get_as(sk, "/v1/test_helpers/sms_messages?phone=01012345678")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let body = list["data"][0]["body"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{list}"));
+    body.split(' ')
+        .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn wallet_register_pay_lockout_and_removal() {
+    let t0 = 1_893_456_000;
+    let clock = Arc::new(ManualClock::new(t0));
+    let dir = tempfile::tempdir().unwrap();
+    let sms = paygate_sim_sms::start(paygate_sim_sms::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().into(),
+    })
+    .await
+    .unwrap();
+    let sms_url = sms.base_url().to_string();
+    let app = TestApp::spawn_with_clock(move |c| c.sms_url = Some(sms_url), clock.clone()).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut payer = Payer { http, cookie: None };
+
+    // First payment: phone → code (one wrong first) → weak PIN refused → register → PIN.
+    let (pi1, url) = easy_pay_intent(&app, &app.key, "15000").await;
+    let (s, html) = payer.get(&url).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("name=\"phone\""), "{html}");
+    let t = hidden(&html, "t");
+    let action = url.split('?').next().unwrap().to_string();
+    let (s, html) = payer
+        .post(&action, &[("t", &t), ("step", "phone"), ("phone", PHONE)])
+        .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("name=\"otp\"") && html.contains("010-****-5678"),
+        "{html}"
+    );
+    let good = code(&app, &app.key).await;
+    let other = app.other_merchant().await;
+    let (_, theirs) = app
+        .get_as(&other, "/v1/test_helpers/sms_messages?phone=01012345678")
+        .await;
+    assert_eq!(
+        theirs["data"].as_array().unwrap().len(),
+        0,
+        "tenancy: {theirs}"
+    );
+    let wrong = if good == "000000" { "111111" } else { "000000" };
+    let (s, html) = payer
+        .post(&action, &[("t", &t), ("step", "otp"), ("otp", wrong)])
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{html}");
+    let (s, html) = payer
+        .post(&action, &[("t", &t), ("step", "otp"), ("otp", &good)])
+        .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("name=\"card_number\"") && payer.cookie.is_some(),
+        "{html}"
+    );
+    let card = [
+        ("t", t.as_str()),
+        ("step", "register"),
+        ("card_number", "4242424242424242"),
+        ("exp_month", "12"),
+        ("exp_year", "2034"),
+        ("cvc", "123"),
+    ];
+    let mut weak = card.to_vec();
+    weak.extend([("pin", "123456"), ("pin_confirmation", "123456")]);
+    let (s, html) = payer.post(&action, &weak).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(html.contains("123456"), "{html}");
+    let mut ok = card.to_vec();
+    ok.extend([("pin", "250913"), ("pin_confirmation", "250913")]);
+    let (s, html) = payer.post(&action, &ok).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("name=\"pin\"") && html.contains("4242"),
+        "{html}"
+    );
+    let (s, html) = payer
+        .post(&action, &[("t", &t), ("step", "pay"), ("pin", "250913")])
+        .await;
+    assert!(
+        html.contains("https://shop.example/back?payment_intent="),
+        "{s} {html}"
+    );
+    assert!(html.contains("redirect_status=succeeded"), "{html}");
+    let (_, pi) = app
+        .get(&format!("/v1/payment_intents/{pi1}?expand[]=latest_charge"))
+        .await;
+    assert_eq!(pi["status"], "succeeded", "{pi}");
+    let details = &pi["latest_charge"]["payment_method_details"];
+    assert_eq!(details["type"], "easy_pay", "{details}");
+    assert_eq!(details["easy_pay"]["last4"], "4242");
+    assert_eq!(details["easy_pay"]["phone"], "010-****-5678");
+    assert!(
+        app.event_types()
+            .await
+            .contains(&"payment_intent.succeeded".to_string())
+    );
+    assert!(app.ledger_problems().await.is_empty());
+
+    // Second payment at another merchant: this device goes straight to the PIN.
+    let (pi2, url2) = easy_pay_intent(&app, &other, "7000").await;
+    let (s, html) = payer.get(&url2).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("name=\"pin\"") && !html.contains("name=\"phone\""),
+        "{html}"
+    );
+    let t2 = hidden(&html, "t");
+    let action2 = url2.split('?').next().unwrap().to_string();
+    for n in 1..=4 {
+        let (s, html) = payer
+            .post(&action2, &[("t", &t2), ("step", "pay"), ("pin", "111112")])
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "try {n}: {html}");
+    }
+    let (s, _) = payer
+        .post(&action2, &[("t", &t2), ("step", "pay"), ("pin", "111112")])
+        .await;
+    assert_eq!(s.as_u16(), 423, "locked after 5");
+    let (s, _) = payer
+        .post(&action2, &[("t", &t2), ("step", "pay"), ("pin", "250913")])
+        .await;
+    assert_eq!(s.as_u16(), 423, "the right PIN is refused while locked");
+    clock.advance(30 * 60 + 1);
+    let (_, html) = payer
+        .post(&action2, &[("t", &t2), ("step", "pay"), ("pin", "250913")])
+        .await;
+    assert!(html.contains("redirect_status=succeeded"), "{html}");
+    let (_, pi) = app
+        .get_as(&other, &format!("/v1/payment_intents/{pi2}"))
+        .await;
+    assert_eq!(pi["status"], "succeeded", "{pi}");
+
+    // Card removal (needs the PIN), then the wallet asks for a card again.
+    let (_, url3) = easy_pay_intent(&app, &app.key, "1000").await;
+    let (_, html) = payer.get(&url3).await;
+    let t3 = hidden(&html, "t");
+    let card_id = hidden(&html, "card");
+    let action3 = url3.split('?').next().unwrap().to_string();
+    let (s, html) = payer
+        .post(
+            &action3,
+            &[
+                ("t", &t3),
+                ("step", "remove_card"),
+                ("card", &card_id),
+                ("pin", "250913"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("name=\"card_number\""), "{html}");
+
+    // No PIN, code or PAN in clear in the database.
+    let db = std::fs::read(app.dir.path().join("paygate.db")).unwrap_or_default();
+    let wal = std::fs::read(app.dir.path().join("paygate.db-wal")).unwrap_or_default();
+    for bytes in [db, wal] {
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in ["250913", good.as_str(), "4242424242424242", "01012345678"] {
+            assert!(!text.contains(secret), "{secret} at rest in clear");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_expired_or_exhausted_code_is_refused() {
+    let clock = Arc::new(ManualClock::new(1_893_456_000));
+    let dir = tempfile::tempdir().unwrap();
+    let sms = paygate_sim_sms::start(paygate_sim_sms::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().into(),
+    })
+    .await
+    .unwrap();
+    let sms_url = sms.base_url().to_string();
+    let app = TestApp::spawn_with_clock(move |c| c.sms_url = Some(sms_url), clock.clone()).await;
+    let mut payer = Payer {
+        http: reqwest::Client::new(),
+        cookie: None,
+    };
+    let (_, url) = easy_pay_intent(&app, &app.key, "5000").await;
+    let (_, html) = payer.get(&url).await;
+    let t = hidden(&html, "t");
+    let action = url.split('?').next().unwrap().to_string();
+    payer
+        .post(&action, &[("t", &t), ("step", "phone"), ("phone", PHONE)])
+        .await;
+    let good = code(&app, &app.key).await;
+    clock.advance(181);
+    let (s, html) = payer
+        .post(&action, &[("t", &t), ("step", "otp"), ("otp", &good)])
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        html.contains("name=\"phone\""),
+        "expired → phone form: {html}"
+    );
+    let (s, _) = payer
+        .post(&action, &[("t", &t), ("step", "phone"), ("phone", PHONE)])
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = payer
+        .post(&action, &[("t", &t), ("step", "phone"), ("phone", PHONE)])
+        .await;
+    assert_eq!(s.as_u16(), 429, "resend is rate-limited");
+    let good = code(&app, &app.key).await;
+    let wrong = if good == "000000" { "111111" } else { "000000" };
+    for _ in 0..5 {
+        payer
+            .post(&action, &[("t", &t), ("step", "otp"), ("otp", wrong)])
+            .await;
+    }
+    let (s, html) = payer
+        .post(&action, &[("t", &t), ("step", "otp"), ("otp", &good)])
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        html.contains("name=\"phone\""),
+        "exhausted → phone form: {html}"
+    );
+    let _ = Value::Null;
+}
