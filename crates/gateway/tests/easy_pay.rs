@@ -245,7 +245,8 @@ async fn wallet_register_pay_lockout_and_removal() {
     assert!(html.contains("name=\"card_number\""), "{html}");
 
     // No PIN, code or PAN in clear in the database.
-    let db = std::fs::read(app.dir.path().join("paygate.db")).unwrap_or_default();
+    let db = std::fs::read(app.dir.path().join("paygate.db")).expect("the database file");
+    assert!(db.len() > 4096);
     let wal = std::fs::read(app.dir.path().join("paygate.db-wal")).unwrap_or_default();
     for bytes in [db, wal] {
         let text = String::from_utf8_lossy(&bytes);

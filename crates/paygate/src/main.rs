@@ -102,6 +102,8 @@ enum SimCmd {
     ThreeDs(paygate_sim_threeds::cli::SimThreeDsArgs),
     /// The ISP 안전결제 server simulator (the card company's CA and verifier).
     Isp(paygate_sim_isp::cli::SimIspArgs),
+    /// The SMS gateway simulator (one-time codes of the easy_pay wallet).
+    Sms(paygate_sim_sms::cli::SimSmsArgs),
 }
 
 fn main() -> ExitCode {
@@ -178,6 +180,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string()),
         Command::Sim(SimCmd::Isp(args)) => paygate_sim_isp::cli::run(args)
+            .await
+            .map_err(|e| e.to_string()),
+        Command::Sim(SimCmd::Sms(args)) => paygate_sim_sms::cli::run(args)
             .await
             .map_err(|e| e.to_string()),
         Command::Isp(cmd) => isp::run(cmd).await,
