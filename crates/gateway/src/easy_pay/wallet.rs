@@ -3,7 +3,7 @@
 
 use super::audit::{AuditEvent, entry};
 use super::pin::{self, LOCK_S, PIN_WRONG_MAX};
-use super::{PLATFORM, Phone, WALLET_KIND};
+use super::{PLATFORM, WALLET_KIND};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
 use crate::state::AppState;
@@ -78,19 +78,20 @@ impl Wallet {
         Ok(Some(w))
     }
 
-    /// A new wallet of `phone` with `pin` (already checked by [`pin::check_new`]).
+    /// A new wallet `id` (from [`super::Phone::wallet_id`]) of the masked number, with `pin`
+    /// (already checked by [`pin::check_new`]).
     pub fn new(
-        st: &AppState,
-        phone: &Phone,
+        id: &str,
+        phone_masked: String,
         livemode: bool,
         pin: &str,
         now: i64,
-    ) -> ApiResult<Wallet> {
+    ) -> Result<Wallet, String> {
         Ok(Wallet {
-            id: phone.wallet_id(&st.vault, livemode),
+            id: id.to_string(),
             livemode,
-            phone_masked: phone.masked(),
-            pin_hash: pin::hash(pin).map_err(ApiError::internal)?,
+            phone_masked,
+            pin_hash: pin::hash(pin)?,
             pin_failures: 0,
             locked_until: None,
             cards: Vec::new(),

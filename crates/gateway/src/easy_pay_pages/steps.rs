@@ -158,17 +158,15 @@ pub(super) async fn otp(s: &Step, answer: &str) -> Response {
 
 /// `register`: a card (checked against the card rules) and a new PIN → the wallet, then pay.
 pub(super) async fn register(s: &Step, form: &HashMap<String, String>) -> Response {
-    let f = |k: &str| {
-        form.get(k)
-            .map(String::as_str)
-            .unwrap_or_default()
-            .trim()
-            .to_string()
-    };
+    let f = |k: &str| form.get(k).map(String::as_str).unwrap_or_default().trim();
     let Ok(session) = Session::load(&s.st, &s.row).await else {
         return s.error(s.t("Please try again.", "다시 시도해 주세요."), Form::Phone);
     };
-    let (true, Some(wallet_id)) = (session.verified, session.wallet_id.clone()) else {
+    let (true, Some(wallet_id), Some(masked)) = (
+        session.verified,
+        session.wallet_id.clone(),
+        session.phone_masked.clone(),
+    ) else {
         return s.error(
             s.t(
                 "Verify your mobile number first.",
@@ -177,93 +175,55 @@ pub(super) async fn register(s: &Step, form: &HashMap<String, String>) -> Respon
             Form::Phone,
         );
     };
-    if let Err(rule) = pin::check_new(&f("pin"), &f("pin_confirmation")) {
-        let text = match rule {
-            pin::PinRule::Mismatch => s.t("The two PINs differ.", "비밀번호가 서로 다릅니다."),
-            pin::PinRule::NotSixDigits => s.t(
-                "The PIN must be 6 digits.",
-                "비밀번호는 숫자 6자리여야 합니다.",
-            ),
-            _ => s.t(
-                "This PIN is too easy to guess: no repeated digit, no run like 123456.",
-                "추측하기 쉬운 비밀번호입니다. 같은 숫자 반복이나 연속 숫자는 쓸 수 없습니다.",
-            ),
-        };
-        return s.error(text, Form::Register);
-    }
-    let card = Pan::parse(&f("card_number")).and_then(|pan| {
-        let exp = Expiry::new(
-            f("exp_month").parse().unwrap_or(0),
-            f("exp_year").parse().unwrap_or(0),
-        )?;
-        let cvc = paygate_vault::Cvc::parse(&f("cvc"), pan.brand())?;
-        Ok((pan, exp, cvc))
-    });
-    let Ok((pan, expiry, _cvc)) = card else {
-        return s.error(
-            s.t(
-                "Check the card number, expiry and security code.",
-                "카드 번호, 유효기간, 보안코드를 확인하세요.",
-            ),
-            Form::Register,
-        );
+    let (pan, expiry) = match registration(s, f) {
+        Ok(card) => card,
+        Err(text) => return s.error(text, Form::Register),
     };
-    if expiry.is_expired_at(crate::cards::current_year(), crate::cards::current_month()) {
-        return s.error(
-            s.t("This card has expired.", "유효기간이 지난 카드입니다."),
-            Form::Register,
-        );
-    }
-    // ACCOUNT VERIFICATION (issue 11 §1, the billing engineer's ISO 8583 amount-0 check) goes
-    // here once merged: until then a card is accepted on the card rules above (Luhn, expiry,
-    // CVC format) and the network sees it first at the payment's authorization.
     let now = s.st.now();
-    let existing = Wallet::load(&s.st, &wallet_id).await.ok().flatten();
-    let mut w = match existing {
-        Some(w) if !w.cards.is_empty() => {
+    let mut w = match Wallet::load(&s.st, &wallet_id).await {
+        Ok(Some(w)) if !w.cards.is_empty() => {
             return s.render(200, None, Form::Pay { cards: &w.cards });
         }
-        Some(w) => w,
-        None => {
-            let phone_key_ok = session.phone_masked.is_some();
-            if !phone_key_ok {
-                return s.error(
-                    s.t(
-                        "Verify your mobile number first.",
-                        "먼저 휴대폰 번호를 인증하세요.",
-                    ),
-                    Form::Phone,
-                );
+        // A wallet whose cards were all removed: the proved phone and the new card set the
+        // PIN again.
+        Ok(Some(mut w)) => match crate::easy_pay::pin::hash(f("pin")) {
+            Ok(h) => {
+                w.pin_hash = h;
+                w
             }
-            let Ok(mut w) = new_wallet(
-                s,
-                &wallet_id,
-                &f("pin"),
-                session.phone_masked.clone().unwrap_or_default(),
-                now,
-            ) else {
+            Err(_) => {
                 return s.error(
                     s.t("Please try again.", "다시 시도해 주세요."),
                     Form::Register,
                 );
-            };
-            w.version = 0;
-            w
-        }
-    };
-    let ctx = ctx_of(s);
-    let vault_op = match w.add_card(&s.st, pan, expiry, now) {
-        Ok(op) => op,
+            }
+        },
+        Ok(None) => match Wallet::new(&wallet_id, masked, s.row.livemode, f("pin"), now) {
+            Ok(w) => w,
+            Err(_) => {
+                return s.error(
+                    s.t("Please try again.", "다시 시도해 주세요."),
+                    Form::Register,
+                );
+            }
+        },
         Err(_) => {
             return s.error(
-                s.t(
-                    "No more cards can be added.",
-                    "더 이상 카드를 등록할 수 없습니다.",
-                ),
+                s.t("Please try again.", "다시 시도해 주세요."),
                 Form::Register,
             );
         }
     };
+    let Ok(vault_op) = w.add_card(&s.st, pan, expiry, now) else {
+        return s.error(
+            s.t(
+                "No more cards can be added.",
+                "더 이상 카드를 등록할 수 없습니다.",
+            ),
+            Form::Register,
+        );
+    };
+    let ctx = ctx_of(s);
     let ops = vec![
         vault_op,
         w.save(),
@@ -274,37 +234,53 @@ pub(super) async fn register(s: &Step, form: &HashMap<String, String>) -> Respon
     if let Err(r) = s.commit(ops).await {
         return r;
     }
+    let done = s.t(
+        "Card registered. Enter your PIN to pay.",
+        "카드가 등록되었습니다. 비밀번호를 입력해 결제하세요.",
+    );
     s.render(
         200,
-        Some((
-            MessageKind::Success,
-            s.t(
-                "Card registered. Enter your PIN to pay.",
-                "카드가 등록되었습니다. 비밀번호를 입력해 결제하세요.",
-            ),
-        )),
+        Some((MessageKind::Success, done)),
         Form::Pay { cards: &w.cards },
     )
 }
 
-fn new_wallet(
-    s: &Step,
-    id: &str,
-    pin_text: &str,
-    masked: String,
-    now: i64,
-) -> Result<Wallet, String> {
-    Ok(Wallet {
-        id: id.to_string(),
-        livemode: s.row.livemode,
-        phone_masked: masked,
-        pin_hash: pin::hash(pin_text)?,
-        pin_failures: 0,
-        locked_until: None,
-        cards: Vec::new(),
-        created: now,
-        version: 0,
-    })
+/// The registration form's PIN (checked against the weak-PIN rules) and card (the card
+/// rules: Luhn, expiry, CVC format); Err is the reason to show with the form again.
+fn registration<'a>(s: &Step, f: impl Fn(&str) -> &'a str) -> Result<(Pan, Expiry), &'static str> {
+    if let Err(rule) = pin::check_new(f("pin"), f("pin_confirmation")) {
+        let text = match rule {
+            pin::PinRule::Mismatch => s.t("The two PINs differ.", "비밀번호가 서로 다릅니다."),
+            pin::PinRule::NotSixDigits => s.t(
+                "The PIN must be 6 digits.",
+                "비밀번호는 숫자 6자리여야 합니다.",
+            ),
+            pin::PinRule::Repeated | pin::PinRule::Run => s.t(
+                "This PIN is too easy to guess: no repeated digit, no run like 123456.",
+                "추측하기 쉬운 비밀번호입니다. 같은 숫자 반복이나 연속 숫자는 쓸 수 없습니다.",
+            ),
+        };
+        return Err(text);
+    }
+    let card = Pan::parse(f("card_number")).and_then(|pan| {
+        let month = f("exp_month").parse().unwrap_or(0);
+        let exp = Expiry::new(month, f("exp_year").parse().unwrap_or(0))?;
+        paygate_vault::Cvc::parse(f("cvc"), pan.brand())?;
+        Ok((pan, exp))
+    });
+    let Ok((pan, expiry)) = card else {
+        return Err(s.t(
+            "Check the card number, expiry and security code.",
+            "카드 번호, 유효기간, 보안코드를 확인하세요.",
+        ));
+    };
+    if expiry.is_expired_at(crate::cards::current_year(), crate::cards::current_month()) {
+        return Err(s.t("This card has expired.", "유효기간이 지난 카드입니다."));
+    }
+    // ACCOUNT VERIFICATION (issue 11 §1: the billing engineer's ISO 8583 amount-0 check at
+    // the network, with the CVC) belongs here once `billing` is merged; until then a card is
+    // accepted on the card rules above and the network sees it first at the authorization.
+    Ok((pan, expiry))
 }
 
 /// Checks the PIN of the wallet this flow or device proved; Ok is the wallet after a right
@@ -326,9 +302,7 @@ async fn unlock(s: &Step, given: &str) -> Result<Wallet, Response> {
         return Ok(w);
     }
     ops.push(w.save());
-    if let Err(r) = s.commit(ops).await {
-        return Err(r);
-    }
+    s.commit(ops).await?;
     let text = match check {
         PinCheck::Locked { .. } => s.t(
             "Too many wrong PINs: the wallet is locked for 30 minutes.",
