@@ -50,6 +50,8 @@ static DECLINES: &[(&[&str], Decline)] = &[
     (&["04", "07"], row("card_declined", "pickup_card", DECLINED, ISSUER)),
     (&["12"], row("card_declined", "invalid_account", DECLINED, ISSUER)),
     (&["13"], row("card_declined", "invalid_amount", DECLINED, ISSUER)),
+    (&["1A"], row("authentication_required", "authentication_required",
+        "Your card was declined. This transaction requires authentication.", ISSUER)),
 ];
 
 #[cfg(test)]

@@ -16,12 +16,14 @@ use paygate_ledger::Counterparty;
 use paygate_network::link::{
     AuthKind, AuthRequest, AuthenticationProgram as CardProgram, CardAuthentication,
     FollowUpKind as NetFollowUpKind, Link, LinkError, NetRef, Outcome, PreparedAuth,
-    PreparedFollowUp as NetPreparedFollowUp,
+    PreparedFollowUp as NetPreparedFollowUp, StoredCredential as CardStoredCredential,
+    StoredCredentialUsage as CardUsage,
 };
 use paygate_payments::{
-    Authentication, AuthenticationProgram, AuthorizationOutcome, AuthorizationRequest, BoxFuture,
-    Connector, ConnectorError, ConnectorRef, FollowUpAnswer, FollowUpKind, PaymentMethodData,
-    PreparedAuthorization, PreparedFollowUp,
+    Authentication, AuthenticationProgram, AuthorizationKind, AuthorizationOutcome,
+    AuthorizationRequest, BoxFuture, Connector, ConnectorError, ConnectorRef, FollowUpAnswer,
+    FollowUpKind, PaymentMethodData, PreparedAuthorization, PreparedFollowUp, StoredCredential,
+    StoredCredentialUsage,
 };
 use serde::{Deserialize, Serialize};
 
@@ -76,6 +78,28 @@ pub fn card_authentication(a: &Authentication) -> CardAuthentication<'_> {
             AuthenticationProgram::ThreeDSecure => CardProgram::ThreeDSecure,
             AuthenticationProgram::Isp => CardProgram::Isp,
         },
+    }
+}
+
+/// The payments-level credential-on-file data as DE 48.46/47 (the network transaction id of
+/// the initial use is its RRN).
+pub fn card_stored_credential<'a>(sc: &StoredCredential<'a>) -> CardStoredCredential<'a> {
+    CardStoredCredential {
+        usage: match sc.usage {
+            StoredCredentialUsage::Initial => CardUsage::Initial,
+            StoredCredentialUsage::Recurring => CardUsage::Recurring,
+            StoredCredentialUsage::Unscheduled => CardUsage::Unscheduled,
+        },
+        original_rrn: sc.original_network_transaction_id,
+    }
+}
+
+/// The message an authorization kind is sent as.
+fn auth_kind(kind: AuthorizationKind) -> AuthKind {
+    match kind {
+        AuthorizationKind::Authorization => AuthKind::Authorization,
+        AuthorizationKind::Purchase => AuthKind::Purchase,
+        AuthorizationKind::AccountVerification => AuthKind::AccountVerification,
     }
 }
 
@@ -150,11 +174,7 @@ impl Connector for CardConnector {
         let prepared = self
             .link
             .prepare_auth(&AuthRequest {
-                kind: if req.capture {
-                    AuthKind::Purchase
-                } else {
-                    AuthKind::Authorization
-                },
+                kind: auth_kind(req.kind),
                 pan: pan.expose(),
                 expiry_yymm: &expiry,
                 cvc: cvc.map(|c| c.expose()),
@@ -165,6 +185,7 @@ impl Connector for CardConnector {
                 authentication: req.authentication.map(card_authentication),
                 track2: None,
                 icc: None,
+                stored_credential: req.stored_credential.as_ref().map(card_stored_credential),
             })
             .map_err(err)?;
         Ok(PreparedAuthorization {

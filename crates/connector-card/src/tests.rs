@@ -14,6 +14,7 @@ fn network_codes_map_to_stripes_decline_codes() {
         ("51", "card_declined", "insufficient_funds"),
         ("54", "expired_card", "expired_card"),
         ("N7", "incorrect_cvc", "incorrect_cvc"),
+        ("1A", "authentication_required", "authentication_required"),
         ("14", "incorrect_number", "incorrect_number"),
         ("96", "processing_error", "processing_error"),
         ("30", "processing_error", "processing_error"),
@@ -61,9 +62,10 @@ fn request<'a>(
         },
         amount,
         currency: Currency::parse("krw").unwrap(),
-        capture: false,
+        kind: paygate_payments::AuthorizationKind::Authorization,
         merchant_id: "acct_1",
         authentication: None,
+        stored_credential: None,
     }
 }
 
@@ -166,4 +168,94 @@ async fn a_3ds_authentication_reaches_de48_of_the_authorization() {
     // Without authentication only the CVC travels.
     let subs = de48_of(&request(&pan, &expiry, &cvc, 5_000));
     assert_eq!(subs, vec![(92, "123".to_owned())]);
+}
+
+#[tokio::test]
+async fn an_account_verification_holds_nothing_and_later_uses_name_the_initial_rrn() {
+    let (c, _sim, dir) = connector().await;
+    let pan = Pan::parse("4242424242424242").unwrap();
+    let expiry = Expiry::new(12, 2034).unwrap();
+    let cvc = Cvc::parse("123", pan.brand()).unwrap();
+    let verify = AuthorizationRequest {
+        kind: AuthorizationKind::AccountVerification,
+        stored_credential: Some(StoredCredential {
+            usage: StoredCredentialUsage::Initial,
+            original_network_transaction_id: None,
+        }),
+        ..request(&pan, &expiry, &cvc, 0)
+    };
+    let AuthorizationOutcome::Approved {
+        network_transaction_id: Some(initial),
+        ..
+    } = c
+        .send_authorization(c.prepare_authorization(&verify).unwrap())
+        .await
+    else {
+        panic!("the verification of a good card is approved");
+    };
+    let mit = AuthorizationRequest {
+        kind: AuthorizationKind::Purchase,
+        stored_credential: Some(StoredCredential {
+            usage: StoredCredentialUsage::Recurring,
+            original_network_transaction_id: Some(&initial),
+        }),
+        method: PaymentMethodData::Card {
+            pan: &pan,
+            expiry: &expiry,
+            cvc: None,
+        },
+        ..request(&pan, &expiry, &cvc, 9_900)
+    };
+    let outcome = c
+        .send_authorization(c.prepare_authorization(&mit).unwrap())
+        .await;
+    assert!(matches!(outcome, AuthorizationOutcome::Approved { .. }));
+    // The verification of the N7 card is declined like its payments.
+    let bad = Pan::parse("4000000000000127").unwrap();
+    let declined = c
+        .send_authorization(
+            c.prepare_authorization(&AuthorizationRequest {
+                kind: AuthorizationKind::AccountVerification,
+                ..request(&bad, &expiry, &cvc, 0)
+            })
+            .unwrap(),
+        )
+        .await;
+    assert!(
+        matches!(declined, AuthorizationOutcome::Declined { ref network_code, .. } if network_code == "N7")
+    );
+    let journal = sim::journal(dir.path()).unwrap();
+    let JournalEntry::AccountVerification(v) = &journal[0] else {
+        panic!("first entry: {:?}", journal[0]);
+    };
+    assert_eq!(
+        (v.mti.as_str(), v.amount, v.response_code.as_str()),
+        ("0100", 0, "00")
+    );
+    assert_eq!(v.stored_credential.as_deref(), Some("initial"));
+    let JournalEntry::Authorization(p) = &journal[1] else {
+        panic!("second entry: {:?}", journal[1]);
+    };
+    assert_eq!(p.stored_credential.as_deref(), Some("recurring"));
+    assert_eq!(p.original_rrn.as_deref(), Some(initial.as_str()));
+    assert_eq!(p.captured_amount, 9_900);
+    assert!(matches!(journal[2], JournalEntry::AccountVerification(_)));
+}
+
+#[tokio::test]
+async fn the_always_authenticate_card_is_declined_1a_without_authentication() {
+    let (c, _sim, _dir) = connector().await;
+    let pan = Pan::parse("4000002760003184").unwrap();
+    let expiry = Expiry::new(12, 2034).unwrap();
+    let cvc = Cvc::parse("123", pan.brand()).unwrap();
+    let outcome = c
+        .send_authorization(
+            c.prepare_authorization(&request(&pan, &expiry, &cvc, 500))
+                .unwrap(),
+        )
+        .await;
+    let AuthorizationOutcome::Declined { decline, .. } = outcome else {
+        panic!("expected a decline");
+    };
+    assert_eq!(decline.code, "authentication_required");
 }

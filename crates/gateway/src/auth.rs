@@ -93,7 +93,7 @@ fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
 }
 
 /// Whether a publishable key may make this request: only what Stripe.js does — create a
-/// PaymentMethod, retrieve or confirm a PaymentIntent (those handlers then require the
+/// PaymentMethod, retrieve or confirm a PaymentIntent or SetupIntent (those handlers then require the
 /// intent's `client_secret`). Everything else needs a secret key.
 pub fn publishable_may(method: &Method, path: &str) -> bool {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -102,6 +102,8 @@ pub fn publishable_may(method: &Method, path: &str) -> bool {
         (&Method::POST, ["v1", "payment_methods"])
             | (&Method::GET, ["v1", "payment_intents", _])
             | (&Method::POST, ["v1", "payment_intents", _, "confirm"])
+            | (&Method::GET, ["v1", "setup_intents", _])
+            | (&Method::POST, ["v1", "setup_intents", _, "confirm"])
     )
 }
 

@@ -29,6 +29,7 @@ pub mod records;
 pub mod render;
 pub mod response;
 pub mod settlement;
+pub mod setup_intents;
 pub mod sms;
 pub mod state;
 pub mod store_health;

@@ -72,6 +72,18 @@ pub struct PaymentIntent {
     /// is sent.
     #[serde(rename = "_three_ds", default, skip_serializing_if = "Option::is_none")]
     pub three_ds: Option<ThreeDsAttempt>,
+    /// `setup_future_usage`: save the card for later payments when this one is approved
+    /// (the charge is then the stored credential's initial use).
+    #[serde(default)]
+    pub setup_future_usage: Option<paygate_payments::SetupUsage>,
+    /// `off_session` of the current attempt: the customer is not present (a
+    /// merchant-initiated charge of a saved card; no 3-D Secure is attempted).
+    #[serde(
+        rename = "_off_session",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub off_session: Option<crate::engine::credential_on_file::OffSession>,
 }
 
 /// A 3-D Secure challenge of an intent, as stored in it (`_three_ds`).

@@ -99,10 +99,24 @@ pub fn client_body(mut body: Value) -> Value {
     if body["object"] == "payment_intent" {
         return client_view(body);
     }
+    if body["object"] == "setup_intent" {
+        return setup_client_view(body);
+    }
     if let Some(pi) = body.pointer_mut("/error/payment_intent") {
         *pi = client_view(pi.take());
     }
+    if let Some(si) = body.pointer_mut("/error/setup_intent") {
+        *si = setup_client_view(si.take());
+    }
     body
+}
+
+/// A public SetupIntent reduced to its client view.
+fn setup_client_view(mut si: Value) -> Value {
+    if let Value::Object(m) = &mut si {
+        m.retain(|k, _| crate::setup_intents::CLIENT_FIELDS.contains(&k.as_str()));
+    }
+    si
 }
 
 /// Checks the `client_secret` a publishable key must give to see or confirm an intent:

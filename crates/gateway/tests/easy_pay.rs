@@ -159,6 +159,14 @@ async fn wallet_register_pay_lockout_and_removal() {
     let (s, html) = payer.post(&action, &weak).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(html.contains("123456"), "{html}");
+    // The issuer checks the card (account verification with the CVC) before it is kept.
+    let mut bad_cvc = weak.clone();
+    bad_cvc[2] = ("card_number", "4000000000000127");
+    bad_cvc[6] = ("pin", "250913");
+    bad_cvc[7] = ("pin_confirmation", "250913");
+    let (s, html) = payer.post(&action, &bad_cvc).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{html}");
+    assert!(html.contains("보안코드가 틀렸습니다"), "{html}");
     let mut ok = card.to_vec();
     ok.extend([("pin", "250913"), ("pin_confirmation", "250913")]);
     let (s, html) = payer.post(&action, &ok).await;

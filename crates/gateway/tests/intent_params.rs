@@ -228,26 +228,35 @@ async fn shipping_is_checked_stored_and_rendered() {
 }
 
 #[tokio::test]
-async fn mandates_and_future_usage_are_refused_by_name_on_create_and_confirm() {
+async fn mandates_are_refused_by_name_and_future_usage_values_are_checked() {
     let app = TestApp::spawn().await;
-    let refused: [(&str, &str); 3] = [
-        ("setup_future_usage", "off_session"),
-        ("mandate_data[customer_acceptance][type]", "online"),
-        ("off_session", "true"),
+    let refused: [(&str, &str, &str); 4] = [
+        (
+            "mandate_data[customer_acceptance][type]",
+            "online",
+            "parameter_unsupported",
+        ),
+        ("setup_future_usage", "sometimes", "parameter_invalid"),
+        ("off_session", "maybe", "parameter_invalid"),
+        ("off_session", "true", "parameter_invalid"),
     ];
     let (_, pi) = create(&app, &[]).await;
     let confirm = format!("{INTENTS}/{}/confirm", pi["id"].as_str().unwrap());
-    for (key, value) in refused {
+    for (key, value, code) in refused {
         let param = key.split('[').next().unwrap();
+        // On create without confirm=true, off_session=true is refused too.
         let (s, e) = create(&app, &[(key, value)]).await;
-        assert_refused(s, &e, param, "parameter_unsupported");
+        assert_refused(s, &e, param, code);
+        if value == "true" {
+            continue;
+        }
         let (s, e) = app
             .post(
                 &confirm,
                 &[("payment_method", "pm_card_visa"), (key, value)],
             )
             .await;
-        assert_refused(s, &e, param, "parameter_unsupported");
+        assert_refused(s, &e, param, code);
     }
     // Nothing was charged by the refused confirms.
     let (_, got) = app

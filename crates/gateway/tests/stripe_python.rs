@@ -293,3 +293,38 @@ async fn stripe_python_drives_3ds_challenge_frictionless_and_failure() {
         "the failed authentication sent no authorization"
     );
 }
+
+/// Billing keys with the `stripe` library (`tests/data/stripe_python/billing.py`): setup,
+/// off-session charges, a declined setup, `authentication_required`, `setup_future_usage`;
+/// then the network journal's stored-credential data and the ledger, read directly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stripe_python_sets_up_a_billing_key_and_charges_it_off_session() {
+    let Some(py) = venv() else { return };
+    let app = TestApp::spawn().await;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/stripe_python/billing.py");
+    let stdout = run_python(&py, &script, &[&app.base, &app.key]).await;
+    let v = last_json(&stdout);
+    assert_eq!(v["setup"][1], "succeeded", "{v}");
+    assert_eq!(v["declined"][0], "card_declined", "{v}");
+    assert_eq!(v["declined"][1], "requires_payment_method", "{v}");
+    assert_eq!(v["auth_required"][0], "authentication_required", "{v}");
+    assert_eq!(v["auth_required"][1], "requires_payment_method", "{v}");
+    assert_eq!(v["canceled"], "canceled", "{v}");
+    let journal =
+        serde_json::to_value(paygate_sim_network::journal(&app.sim_dir()).unwrap()).unwrap();
+    let entries = journal.as_array().unwrap();
+    let verification = entries
+        .iter()
+        .find(|e| e["type"] == "account_verification" && e["response_code"] == "00")
+        .expect("the setup's verification");
+    let initial = verification["rrn"].as_str().unwrap();
+    let uses: Vec<&str> = entries
+        .iter()
+        .filter(|e| e["original_rrn"] == initial)
+        .map(|e| e["stored_credential"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(uses, ["recurring", "unscheduled"], "{journal}");
+    assert!(app.ledger_problems().await.is_empty());
+    // Four approved charges (two off-session, the saving payment and its recurring use).
+    assert_eq!(app.balance().await.1 > 0, true);
+}

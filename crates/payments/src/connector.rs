@@ -83,19 +83,53 @@ impl std::fmt::Debug for Authentication {
     }
 }
 
+/// What an authorization asks of the issuer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorizationKind {
+    /// Reserve the amount, captured later (`capture_method=manual`).
+    Authorization,
+    /// Authorize and capture in one message (`capture_method=automatic`).
+    Purchase,
+    /// Check the card (number, expiry, CVC, status) without moving money: the amount is 0,
+    /// nothing is reserved, and a lost answer needs no reversal (SetupIntents, wallet cards).
+    AccountVerification,
+}
+
+/// Which use of a stored card (credential-on-file) an authorization is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoredCredentialUsage {
+    /// Customer-initiated, the card being stored now (a SetupIntent, `setup_future_usage`).
+    Initial,
+    /// Merchant-initiated, one of a series at agreed intervals (a subscription).
+    Recurring,
+    /// Merchant-initiated, at no fixed schedule.
+    Unscheduled,
+}
+
+/// Credential-on-file data of an authorization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredCredential<'a> {
+    pub usage: StoredCredentialUsage,
+    /// The network transaction id of the initial use; required for merchant-initiated uses.
+    pub original_network_transaction_id: Option<&'a str>,
+}
+
 /// What to authorize.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthorizationRequest<'a> {
     pub method: PaymentMethodData<'a>,
-    /// Amount in minor units of `currency`.
+    /// Amount in minor units of `currency` (0 for an account verification).
     pub amount: i64,
     pub currency: Currency,
-    /// Authorize and capture in one message (`capture_method=automatic`).
-    pub capture: bool,
+    /// Authorization, purchase (authorize and capture in one message) or verification.
+    pub kind: AuthorizationKind,
     /// The merchant the payment is for (the connector derives its acceptor id from it).
     pub merchant_id: &'a str,
     /// The payer authentication (3-D Secure) to send with the authorization, if one was done.
     pub authentication: Option<&'a Authentication>,
+    /// Credential-on-file data, when the card is being stored or a stored card is used.
+    pub stored_credential: Option<StoredCredential<'a>>,
 }
 
 /// An authorization built and named, not sent yet. Store `reference` in the recovery record
@@ -339,9 +373,10 @@ mod tests {
             },
             amount: 5_000,
             currency: Currency::parse("krw").unwrap(),
-            capture: false,
+            kind: AuthorizationKind::Authorization,
             merchant_id: "acct_1",
             authentication: None,
+            stored_credential: None,
         };
         let prepared = c.prepare_authorization(&req).unwrap();
         let stored = serde_json::to_value(&prepared.reference).unwrap();

@@ -24,13 +24,15 @@ pub mod money;
 pub mod next_action;
 pub mod objects;
 pub mod payment_method;
+pub mod setup_intent;
 
 pub use attempt::{AttemptError, AttemptRecord, ConnectorRef};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connector::{
-    Authentication, AuthenticationProgram, AuthorizationOutcome, AuthorizationRequest, BoxFuture,
-    Connector, ConnectorError, Decline, FollowUpAnswer, FollowUpKind, PaymentMethodData,
-    PreparedAuthorization, PreparedFollowUp,
+    Authentication, AuthenticationProgram, AuthorizationKind, AuthorizationOutcome,
+    AuthorizationRequest, BoxFuture, Connector, ConnectorError, Decline, FollowUpAnswer,
+    FollowUpKind, PaymentMethodData, PreparedAuthorization, PreparedFollowUp, StoredCredential,
+    StoredCredentialUsage,
 };
 pub use intent::{CaptureMethod, IntentOp, PaymentIntentStatus, UnexpectedState};
 pub use money::{Money, MoneyError};
@@ -38,3 +40,4 @@ pub use next_action::{IspSignatureRequest, NextAction};
 pub use objects::{ChargeStatus, RefundStatus};
 pub use paygate_ledger::Currency;
 pub use payment_method::PaymentMethod;
+pub use setup_intent::{SetupIntentOp, SetupIntentStatus, SetupUsage};

@@ -4,7 +4,7 @@
 //! unknown parameter is refused by name) and then checked into the value its handler works
 //! with, so a handler sees only valid values and every error names the parameter in full
 //! bracket form (`shipping[address][line1]`). No parameter is accepted and ignored: what
-//! paygate cannot honour yet (mandates, `setup_future_usage`, `off_session`) is refused by
+//! paygate cannot honour yet (mandates: `mandate_data`) is refused by
 //! name with `parameter_unsupported`.
 
 mod attempt;
@@ -179,6 +179,12 @@ impl IntentCreate {
             payment_method_options: f.payment_method_options,
         }
         .check()?;
+        if !confirm && attempt.off_session.is_some() {
+            return Err(ApiError::bad_param(
+                "off_session",
+                "off_session can only be given together with confirm=true.",
+            ));
+        }
         Ok(IntentCreate {
             amount,
             currency,

@@ -9,6 +9,7 @@ pub mod payment_methods;
 pub mod refund_params;
 pub mod refunds;
 pub mod respond;
+pub mod setup_intents;
 pub mod test_faults;
 pub mod test_sms;
 pub mod webhook_endpoints;
@@ -47,6 +48,23 @@ pub fn router(state: SharedState) -> Router {
 }
 
 /// PaymentIntents, charges and refunds.
+fn setup_intent_routes() -> Router<SharedState> {
+    Router::new()
+        .route(
+            "/v1/setup_intents",
+            post(setup_intents::create).get(setup_intents::list),
+        )
+        .route(
+            "/v1/setup_intents/{id}",
+            get(setup_intents::retrieve).post(setup_intents::update),
+        )
+        .route(
+            "/v1/setup_intents/{id}/confirm",
+            post(setup_intents::confirm),
+        )
+        .route("/v1/setup_intents/{id}/cancel", post(setup_intents::cancel))
+}
+
 fn payment_routes() -> Router<SharedState> {
     Router::new()
         .route(
@@ -69,6 +87,7 @@ fn payment_routes() -> Router<SharedState> {
             "/v1/payment_intents/{id}/cancel",
             post(payment_intents::cancel),
         )
+        .merge(setup_intent_routes())
         .route("/v1/charges", get(refunds::list_charges))
         .route("/v1/charges/{id}", get(refunds::retrieve_charge))
         .route("/v1/refunds", post(refunds::create).get(refunds::list))

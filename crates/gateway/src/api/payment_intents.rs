@@ -119,6 +119,8 @@ fn new_intent(
         use_stripe_sdk: false,
         request_three_d_secure: None,
         three_ds: None,
+        setup_future_usage: None,
+        off_session: None,
     };
     attempt.apply(&mut pi);
     (pi, confirm, expands)

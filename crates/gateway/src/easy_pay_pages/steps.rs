@@ -8,11 +8,13 @@ use crate::easy_pay::audit::{AuditEvent, entry};
 use crate::easy_pay::pin;
 use crate::easy_pay::wallet::PinCheck;
 use crate::easy_pay::{Phone, Wallet};
+use crate::engine::{CardVerification, Verification, verify_card};
 use crate::otp::{self, OtpError};
 use axum::http::header;
 use axum::response::Response;
+use paygate_ledger::Currency;
 use paygate_payer_pages::MessageKind;
-use paygate_vault::{Expiry, Pan};
+use paygate_vault::{Cvc, Expiry, Pan};
 use std::collections::HashMap;
 
 fn ctx_of(s: &Step) -> (Option<&str>, Option<&str>) {
@@ -175,10 +177,13 @@ pub(super) async fn register(s: &Step, form: &HashMap<String, String>) -> Respon
             Form::Phone,
         );
     };
-    let (pan, expiry) = match registration(s, f) {
+    let (pan, expiry, cvc) = match registration(s, f) {
         Ok(card) => card,
         Err(text) => return s.error(text, Form::Register),
     };
+    if let Err(text) = verify_at_issuer(s, &pan, &expiry, &cvc).await {
+        return s.error(text, Form::Register);
+    }
     let now = s.st.now();
     let mut w = match Wallet::load(&s.st, &wallet_id).await {
         Ok(Some(w)) if !w.cards.is_empty() => {
@@ -247,7 +252,10 @@ pub(super) async fn register(s: &Step, form: &HashMap<String, String>) -> Respon
 
 /// The registration form's PIN (checked against the weak-PIN rules) and card (the card
 /// rules: Luhn, expiry, CVC format); Err is the reason to show with the form again.
-fn registration<'a>(s: &Step, f: impl Fn(&str) -> &'a str) -> Result<(Pan, Expiry), &'static str> {
+fn registration<'a>(
+    s: &Step,
+    f: impl Fn(&str) -> &'a str,
+) -> Result<(Pan, Expiry, Cvc), &'static str> {
     if let Err(rule) = pin::check_new(f("pin"), f("pin_confirmation")) {
         let text = match rule {
             pin::PinRule::Mismatch => s.t("The two PINs differ.", "비밀번호가 서로 다릅니다."),
@@ -265,10 +273,10 @@ fn registration<'a>(s: &Step, f: impl Fn(&str) -> &'a str) -> Result<(Pan, Expir
     let card = Pan::parse(f("card_number")).and_then(|pan| {
         let month = f("exp_month").parse().unwrap_or(0);
         let exp = Expiry::new(month, f("exp_year").parse().unwrap_or(0))?;
-        paygate_vault::Cvc::parse(f("cvc"), pan.brand())?;
-        Ok((pan, exp))
+        let cvc = Cvc::parse(f("cvc"), pan.brand())?;
+        Ok((pan, exp, cvc))
     });
-    let Ok((pan, expiry)) = card else {
+    let Ok((pan, expiry, cvc)) = card else {
         return Err(s.t(
             "Check the card number, expiry and security code.",
             "카드 번호, 유효기간, 보안코드를 확인하세요.",
@@ -277,10 +285,7 @@ fn registration<'a>(s: &Step, f: impl Fn(&str) -> &'a str) -> Result<(Pan, Expir
     if expiry.is_expired_at(crate::cards::current_year(), crate::cards::current_month()) {
         return Err(s.t("This card has expired.", "유효기간이 지난 카드입니다."));
     }
-    // ACCOUNT VERIFICATION (issue 11 §1: the billing engineer's ISO 8583 amount-0 check at
-    // the network, with the CVC) belongs here once `billing` is merged; until then a card is
-    // accepted on the card rules above and the network sees it first at the authorization.
-    Ok((pan, expiry))
+    Ok((pan, expiry, cvc))
 }
 
 /// Checks the PIN of the wallet this flow or device proved; Ok is the wallet after a right
@@ -394,4 +399,47 @@ pub(super) async fn remove_card(s: &Step, given: &str, card: &str) -> Response {
         )),
         Form::Pay { cards: &w.cards },
     )
+}
+
+/// The issuer's account verification of a card being registered (ISO 8583 0100, amount 0,
+/// with the CVC, stored credential "initial"); Err is the reason to show.
+pub(super) async fn verify_at_issuer(
+    s: &Step,
+    pan: &Pan,
+    expiry: &Expiry,
+    cvc: &Cvc,
+) -> Result<(), &'static str> {
+    let currency = Currency::parse(&s.pi.currency).unwrap_or(Currency::KRW);
+    let card = CardVerification {
+        merchant_id: &s.row.merchant_id,
+        pan,
+        expiry,
+        cvc: Some(cvc),
+        currency,
+        authentication: None,
+        store_for_later: true,
+    };
+    match verify_card(&s.st, &card).await {
+        Ok(Verification::Verified { .. }) => Ok(()),
+        Ok(declined) => {
+            let code = declined
+                .error()
+                .and_then(|e| e.code)
+                .unwrap_or("card_declined");
+            tracing::info!(payment_intent = %s.pi.id, code, "easy_pay card registration declined");
+            Err(match code {
+                "incorrect_cvc" => s.t("The security code is wrong.", "보안코드가 틀렸습니다."),
+                "expired_card" => s.t("This card has expired.", "유효기간이 지난 카드입니다."),
+                "authentication_required" => s.t(
+                    "This card needs 3-D Secure, which wallet registration does not offer yet: use another card.",
+                    "이 카드는 안심클릭 인증이 필요해 지금은 간편결제에 등록할 수 없습니다. 다른 카드를 쓰세요.",
+                ),
+                _ => s.t("The card issuer declined this card.", "카드사에서 이 카드를 거절했습니다."),
+            })
+        }
+        Err(_) => Err(s.t(
+            "The card could not be checked. Please try again.",
+            "카드를 확인하지 못했습니다. 다시 시도해 주세요.",
+        )),
+    }
 }

@@ -7,6 +7,7 @@
 //! intent's `next_action`.
 
 use super::charge::{Approval, Refusal, approved_charge, failed_charge, post_capture};
+use super::credential_on_file::CredentialOnFile;
 use super::{Answer, Phases, Recorded, RequestContext, Settled, Undo};
 use crate::cards::AuthCard;
 use crate::error::{ApiError, ApiResult};
@@ -16,9 +17,9 @@ use crate::records::{event, insert, update};
 use crate::render::public;
 use crate::state::AppState;
 use paygate_payments::{
-    AttemptRecord, AuthorizationOutcome, AuthorizationRequest, BoxFuture, CaptureMethod, Connector,
-    ConnectorError, ConnectorRef, Decline, Money, PaymentIntentStatus as Status, PaymentMethodData,
-    PreparedAuthorization,
+    AttemptRecord, AuthorizationKind, AuthorizationOutcome, AuthorizationRequest, BoxFuture,
+    CaptureMethod, Connector, ConnectorError, ConnectorRef, Decline, Money,
+    PaymentIntentStatus as Status, PaymentMethodData, PreparedAuthorization,
 };
 use paygate_store::{Op, Scope, WriteUnit};
 use serde_json::{Map, Value, json};
@@ -43,6 +44,9 @@ pub struct Authorize {
     /// The 간편결제 wallet of the charge (`{"phone": masked, "wallet_card"}`,
     /// `crate::methods::easy_pay`): the charge's details are then `{"type": "easy_pay", …}`.
     pub easy_pay: Option<Value>,
+    /// Credential-on-file data: the card saved with this payment, or a merchant-initiated
+    /// use of a saved card (DE 48.46/47).
+    pub credential_on_file: Option<CredentialOnFile>,
 }
 
 struct AuthorizePhases {
@@ -53,6 +57,7 @@ struct AuthorizePhases {
     three_d_secure: Option<Value>,
     isp: Option<Value>,
     easy_pay: Option<Value>,
+    credential_on_file: Option<CredentialOnFile>,
     money: Money,
     prepared: Option<PreparedAuthorization>,
     reference: ConnectorRef,
@@ -86,9 +91,16 @@ pub async fn authorize(
             },
             amount: money.minor(),
             currency: money.currency(),
-            capture: cmd.intent.capture_method == CaptureMethod::Automatic,
+            kind: match cmd.intent.capture_method {
+                CaptureMethod::Automatic => AuthorizationKind::Purchase,
+                CaptureMethod::Manual => AuthorizationKind::Authorization,
+            },
             merchant_id: &rc.merchant.id,
             authentication: cmd.authentication.as_ref(),
+            stored_credential: cmd
+                .credential_on_file
+                .as_ref()
+                .map(CredentialOnFile::stored_credential),
         })
         .map_err(ApiError::internal)?;
     let phases = AuthorizePhases {
@@ -102,6 +114,7 @@ pub async fn authorize(
         three_d_secure: cmd.three_d_secure,
         isp: cmd.isp,
         easy_pay: cmd.easy_pay,
+        credential_on_file: cmd.credential_on_file,
         money,
         pi_version: 0,
         attempt_id: String::new(),
@@ -273,6 +286,11 @@ impl AuthorizePhases {
         unit.ops
             .push(event(&scope, "charge.succeeded", &ch_doc, key, rc.now));
         unit.ops.push(event(&scope, pi_event, &pi_doc, key, rc.now));
+        if let Some(cof) = &self.credential_on_file {
+            let ntid = approval.network_transaction_id.as_deref();
+            unit.ops
+                .extend(cof.save_ops(&scope, &self.card, ntid, (key, rc.now)));
+        }
         Ok(Settled {
             ops: unit.ops,
             answer: Ok(Answer {

@@ -31,16 +31,19 @@ pub mod capture;
 pub mod charge;
 pub mod connectors;
 pub mod context;
+pub mod credential_on_file;
 pub mod follow_up;
 pub mod recovery;
 pub mod refund;
 pub mod undo;
+pub mod verify;
 
 pub use authorize::Authorize;
 pub use cancel::Cancel;
 pub use capture::Capture;
 pub use context::RequestContext;
 pub use refund::Refund;
+pub use verify::{CardVerification, CvcCheck, Verification, verify_card};
 
 use crate::error::{ApiError, ApiResult};
 use axum::http::StatusCode;

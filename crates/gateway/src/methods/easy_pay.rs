@@ -155,6 +155,7 @@ pub async fn pay(
         three_d_secure: None,
         isp: None,
         easy_pay: Some(json!({"phone": wallet.phone_masked, "wallet_card": card.id})),
+        credential_on_file: None,
     };
     authorize(&rc, &Plain, cmd).await
 }

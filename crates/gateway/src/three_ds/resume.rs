@@ -70,6 +70,13 @@ pub async fn resume(
         return Ok(RedirectStatus::Failed);
     }
     let card = saved_card(st, &scope, &pm_id, rc.now).await?;
+    let pm_version = st
+        .store
+        .get_object(&scope, &pm_id)
+        .await?
+        .map(|r| r.version);
+    let credential_on_file =
+        crate::engine::credential_on_file::CredentialOnFile::of(&pi, &card, pm_version);
     let cmd = Authorize {
         intent: pi,
         version: Some(row.version),
@@ -79,6 +86,7 @@ pub async fn resume(
         three_d_secure: Some(super::charge_details(&outcome, true)),
         isp: None,
         easy_pay: None,
+        credential_on_file,
     };
     match authorize(&rc, &Plain, cmd).await {
         Ok(_) => Ok(RedirectStatus::Succeeded),

@@ -21,6 +21,8 @@ pub mod de {
     pub const EXPIRY: u8 = 14;
     /// POS entry mode, n3.
     pub const POS_ENTRY_MODE: u8 = 22;
+    /// POS condition code, n2 (sent only on account verifications: [`super::POS_CONDITION_ACCOUNT_VERIFICATION`]).
+    pub const POS_CONDITION: u8 = 25;
     /// Acquiring institution id, n..11.
     pub const ACQUIRER_ID: u8 = 32;
     /// Track 2 data, z..37.
@@ -109,6 +111,10 @@ pub mod processing_code {
     pub const REFUND: &str = "200000";
 }
 
+/// DE 25 of an account verification: "51", request for account number verification without
+/// authorization (Visa's code, used for every brand here), with DE 4 = 0.
+pub const POS_CONDITION_ACCOUNT_VERIFICATION: &str = "51";
+
 /// Network management information code (DE 70) of an echo test.
 pub const NETWORK_CODE_ECHO: &str = "301";
 
@@ -140,4 +146,8 @@ pub mod rc {
     pub const SYSTEM_MALFUNCTION: &str = "96";
     /// CVV2/CVC2 mismatch (Visa's code, used for every brand here).
     pub const CVC_MISMATCH: &str = "N7";
+    /// Additional customer authentication required (Visa's soft decline "1A", used for every
+    /// brand here): the issuer wants 3-D Secure, e.g. on a merchant-initiated charge of a card
+    /// that always requires it.
+    pub const AUTHENTICATION_REQUIRED: &str = "1A";
 }

@@ -15,6 +15,12 @@ pub const TAG_DS_TRANS_ID: u8 = 44;
 /// Subelement carrying the authentication program when it is not 3-D Secure ("isp"); the
 /// transaction id in [`TAG_DS_TRANS_ID`] then names that program's verification.
 pub const TAG_AUTH_PROGRAM: u8 = 45;
+/// Subelement carrying the stored-credential usage: "I" initial (customer-initiated, the card
+/// is being stored), "R" recurring or "U" unscheduled (merchant-initiated).
+pub const TAG_STORED_CREDENTIAL: u8 = 46;
+/// Subelement carrying the RRN (12 characters) of the initial use of a stored credential,
+/// sent with a merchant-initiated use.
+pub const TAG_ORIGINAL_RRN: u8 = 47;
 /// Subelement carrying the card verification code (CVC2 / CVV2 / CID), 3 or 4 digits.
 pub const TAG_CVC2: u8 = 92;
 

@@ -3,12 +3,19 @@
 
 use paygate_iso8583::{Enc, Message, Spec};
 
-use super::{AuthRequest, CardAuthentication, CardError, NetRef, de, de48, invalid, pan};
+use super::{
+    AuthRequest, CardAuthentication, CardError, NetRef, StoredCredential, StoredCredentialUsage,
+    de, de48, invalid, pan,
+};
 
 /// Largest amount DE 4 (n12) can carry, in minor units.
 pub const MAX_AMOUNT_MINOR: i64 = 999_999_999_999;
 /// Width of DE 4 in digits.
 const AMOUNT_DIGITS: usize = 12;
+/// DE 4 of an account verification: zero.
+pub(crate) const ZERO_AMOUNT: &str = "000000000000";
+/// Width of an RRN (DE 37, and DE 48.47 naming the initial use of a stored credential).
+const RRN_CHARS: usize = 12;
 /// Width of DE 42 in characters (ans15, space-padded on the right).
 const MERCHANT_ID_CHARS: usize = 15;
 /// Width of DE 41 in characters (ans8).
@@ -155,6 +162,9 @@ fn additional_data(req: &AuthRequest<'_>) -> Result<Option<String>, CardError> {
     if let Some(auth) = &req.authentication {
         push_authentication(&mut subs, auth)?;
     }
+    if let Some(sc) = &req.stored_credential {
+        push_stored_credential(&mut subs, sc)?;
+    }
     if subs.is_empty() {
         return Ok(None);
     }
@@ -197,6 +207,32 @@ fn push_authentication<'a>(
         subs.push((de48::TAG_AUTH_PROGRAM, program));
     }
     Ok(())
+}
+
+/// Checks and appends DE 48.46 (the usage) and 48.47 (the initial use's RRN): a
+/// merchant-initiated use must name its initial one, the initial use names none.
+fn push_stored_credential<'a>(
+    subs: &mut Vec<(u8, &'a str)>,
+    sc: &StoredCredential<'a>,
+) -> Result<(), CardError> {
+    subs.push((de48::TAG_STORED_CREDENTIAL, sc.usage.de48_value()));
+    match (sc.usage, sc.original_rrn) {
+        (StoredCredentialUsage::Initial, None) => Ok(()),
+        (StoredCredentialUsage::Initial, Some(_)) => Err(invalid(
+            "stored_credential.original_rrn",
+            "an initial use names no original",
+        )),
+        (_, Some(rrn))
+            if rrn.len() == RRN_CHARS && rrn.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+        {
+            subs.push((de48::TAG_ORIGINAL_RRN, rrn));
+            Ok(())
+        }
+        (_, _) => Err(invalid(
+            "stored_credential.original_rrn",
+            "a merchant-initiated use names its initial use's RRN (12 alphanumeric characters)",
+        )),
+    }
 }
 
 /// Whether `s` is a UUID in its canonical text form: 8-4-4-4-12 hex digits.

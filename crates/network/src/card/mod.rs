@@ -17,7 +17,9 @@ use paygate_iso8583::{Message, Spec};
 use serde::{Deserialize, Serialize};
 
 use clock::Stamp;
-pub use codes::{NETWORK_CODE_ECHO, de, mti, processing_code, rc};
+pub use codes::{
+    NETWORK_CODE_ECHO, POS_CONDITION_ACCOUNT_VERIFICATION, de, mti, processing_code, rc,
+};
 use de90::OriginalData;
 pub use fields::{MAX_AMOUNT_MINOR, format_amount, format_currency, parse_amount, parse_currency};
 
@@ -28,16 +30,58 @@ pub enum AuthKind {
     Authorization,
     /// 0200 with processing code 00: authorize and capture in one message.
     Purchase,
+    /// 0100 with DE 4 = 0 and DE 25 = 51: ask the issuer whether the card is good (number,
+    /// expiry, CVC, status) without reserving or moving money. Nothing to capture or reverse.
+    AccountVerification,
 }
 
 impl AuthKind {
     /// The request MTI.
     pub fn mti(self) -> &'static str {
         match self {
-            AuthKind::Authorization => mti::AUTHORIZATION,
+            AuthKind::Authorization | AuthKind::AccountVerification => mti::AUTHORIZATION,
             AuthKind::Purchase => mti::FINANCIAL,
         }
     }
+
+    /// Whether this kind moves no money (its DE 4 is 0 and a lost answer needs no reversal).
+    pub fn is_verification(self) -> bool {
+        self == AuthKind::AccountVerification
+    }
+}
+
+/// Which use of a stored card (credential-on-file) an authorization is, sent as DE 48.46; a
+/// later use names the first one's RRN in DE 48.47.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoredCredentialUsage {
+    /// Customer-initiated, the card being stored now for later use (DE 48.46 = "I").
+    Initial,
+    /// Merchant-initiated, one of a series at agreed intervals (DE 48.46 = "R").
+    Recurring,
+    /// Merchant-initiated, at no fixed schedule (DE 48.46 = "U").
+    Unscheduled,
+}
+
+impl StoredCredentialUsage {
+    /// The value of DE 48.46.
+    pub fn de48_value(self) -> &'static str {
+        match self {
+            StoredCredentialUsage::Initial => "I",
+            StoredCredentialUsage::Recurring => "R",
+            StoredCredentialUsage::Unscheduled => "U",
+        }
+    }
+}
+
+/// Credential-on-file data of an authorization: DE 48.46 (the usage) and, for a
+/// merchant-initiated use, DE 48.47 (the RRN of the initial use, 12 characters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredCredential<'a> {
+    pub usage: StoredCredentialUsage,
+    /// The RRN (network transaction id) of the initial, customer-initiated use; required for
+    /// recurring and unscheduled uses.
+    pub original_rrn: Option<&'a str>,
 }
 
 /// Which follow-up of an authorization or purchase the gateway can prepare, record and repeat.
@@ -101,6 +145,8 @@ pub struct AuthRequest<'a> {
     pub track2: Option<&'a str>,
     /// EMV data (DE 55), BER-TLV bytes.
     pub icc: Option<&'a [u8]>,
+    /// Credential-on-file data (DE 48.46/47), when the card is stored or a stored card is used.
+    pub stored_credential: Option<StoredCredential<'a>>,
 }
 
 impl fmt::Debug for AuthRequest<'_> {
@@ -118,6 +164,7 @@ impl fmt::Debug for AuthRequest<'_> {
             .field("authentication", &self.authentication)
             .field("track2", &present(self.track2.is_some()))
             .field("icc_bytes", &self.icc.map(<[u8]>::len))
+            .field("stored_credential", &self.stored_credential)
             .finish()
     }
 }
@@ -273,8 +320,20 @@ pub fn build_auth(
     }
     let mut msg = header(net, stamp)?;
     fields::put_card(&mut msg, req, spec)?;
+    let amount = if req.kind.is_verification() {
+        if req.amount_minor != 0 {
+            return Err(invalid(
+                "amount_minor",
+                "must be 0 for an account verification",
+            ));
+        }
+        msg.set_str(de::POS_CONDITION, POS_CONDITION_ACCOUNT_VERIFICATION);
+        fields::ZERO_AMOUNT.to_owned()
+    } else {
+        format_amount(req.amount_minor)?
+    };
     msg.set_str(de::PROCESSING_CODE, processing_code::PURCHASE)
-        .set_str(de::AMOUNT, &format_amount(req.amount_minor)?)
+        .set_str(de::AMOUNT, &amount)
         .set_str(de::CURRENCY, &format_currency(req.currency_numeric)?)
         .set_str(de::MERCHANT_ID, &fields::merchant_id(req.merchant_id)?);
     Ok(msg)

@@ -41,6 +41,7 @@ fn request() -> AuthRequest<'static> {
         }),
         track2: None,
         icc: Some(&[0x9F, 0x26, 0x02, 0xAB, 0xCD]),
+        stored_credential: None,
     }
 }
 
@@ -378,4 +379,68 @@ fn amounts_and_currencies_parse_only_exact_digits() {
     assert_eq!(parse_currency(b"410"), Some(410));
     assert_eq!(parse_currency(b"000"), None);
     assert_eq!(parse_currency(b"41"), None);
+}
+
+#[test]
+fn an_account_verification_is_a_zero_amount_0100_with_de25_51() {
+    let verify = AuthRequest {
+        kind: AuthKind::AccountVerification,
+        amount_minor: 0,
+        stored_credential: Some(StoredCredential {
+            usage: StoredCredentialUsage::Initial,
+            original_rrn: None,
+        }),
+        cvc: None,
+        authentication: None,
+        ..request()
+    };
+    let msg = build_auth(&verify, &net("0100"), &stamp(), Profile::Ascii.spec()).unwrap();
+    assert_eq!(msg.mti(), "0100");
+    assert_eq!(msg.get_str(de::AMOUNT), Some("000000000000"));
+    assert_eq!(msg.get_str(de::POS_CONDITION), Some("51"));
+    assert_eq!(msg.get_str(de::PROCESSING_CODE), Some("000000"));
+    assert_eq!(msg.get_str(de::ADDITIONAL_DATA), Some("4601I"));
+    // A verification moves nothing: an amount is refused, and a payment never carries DE 25.
+    let with_amount = AuthRequest {
+        amount_minor: 100,
+        ..verify.clone()
+    };
+    assert!(build_auth(&with_amount, &net("0100"), &stamp(), Profile::Ascii.spec()).is_err());
+    let payment = build_auth(&request(), &net("0100"), &stamp(), Profile::Ascii.spec()).unwrap();
+    assert_eq!(payment.get(de::POS_CONDITION), None);
+}
+
+#[test]
+fn a_merchant_initiated_use_names_the_initial_rrn_in_de48_47() {
+    let mit = AuthRequest {
+        stored_credential: Some(StoredCredential {
+            usage: StoredCredentialUsage::Recurring,
+            original_rrn: Some("000000000042"),
+        }),
+        cvc: None,
+        authentication: None,
+        ..request()
+    };
+    let msg = build_auth(&mit, &net("0100"), &stamp(), Profile::Ascii.spec()).unwrap();
+    assert_eq!(
+        msg.get_str(de::ADDITIONAL_DATA),
+        Some("4601R4712000000000042")
+    );
+    for (usage, rrn) in [
+        (StoredCredentialUsage::Unscheduled, None),
+        (StoredCredentialUsage::Recurring, Some("42")),
+        (StoredCredentialUsage::Initial, Some("000000000042")),
+    ] {
+        let bad = AuthRequest {
+            stored_credential: Some(StoredCredential {
+                usage,
+                original_rrn: rrn,
+            }),
+            ..mit.clone()
+        };
+        assert!(
+            build_auth(&bad, &net("0100"), &stamp(), Profile::Ascii.spec()).is_err(),
+            "{usage:?} {rrn:?}"
+        );
+    }
 }

@@ -34,7 +34,7 @@ use paygate_iso8583::Message;
 use crate::card::{self, CardError, FollowUp, clock::Stamp, de, mti, processing_code};
 pub use crate::card::{
     AuthKind, AuthOutcome, AuthRequest, AuthenticationProgram, CardAuthentication, FollowUpKind,
-    NetRef, Outcome,
+    NetRef, Outcome, StoredCredential, StoredCredentialUsage,
 };
 pub use config::*;
 pub use follow_up::PreparedFollowUp;
@@ -183,6 +183,7 @@ impl fmt::Debug for Link {
 pub struct PreparedAuth {
     /// How the authorization is named on the network.
     pub net_ref: NetRef,
+    kind: AuthKind,
     msg: Message,
     amount_minor: i64,
     currency_numeric: u16,
@@ -252,6 +253,7 @@ impl Link {
         let msg = card::build_auth(req, &net_ref, &stamp, self.shared.spec)?;
         Ok(PreparedAuth {
             net_ref,
+            kind: req.kind,
             msg,
             amount_minor: req.amount_minor,
             currency_numeric: req.currency_numeric,
@@ -261,10 +263,12 @@ impl Link {
 
     /// Sends a prepared authorization and waits for its answer. Without a trustworthy answer
     /// in time it starts the reversal and returns [`LinkError::TimedOut`]; it never returns an
-    /// approval after that.
+    /// approval after that. An account verification reserves nothing, so a lost answer is
+    /// [`LinkError::NoAnswer`] and nothing is reversed.
     pub async fn send_auth(&self, p: PreparedAuth) -> Result<AuthOutcome, LinkError> {
         let PreparedAuth {
             net_ref,
+            kind,
             msg,
             amount_minor,
             currency_numeric,
@@ -279,6 +283,9 @@ impl Link {
             Err(Failure::Unknown(cause)) => cause,
         };
         drop(lease);
+        if kind.is_verification() {
+            return Err(LinkError::NoAnswer { cause });
+        }
         tracing::warn!(
             stan = %net_ref.stan, terminal_id = %net_ref.terminal_id, %cause,
             "authorization outcome unknown; reversing"

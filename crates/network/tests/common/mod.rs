@@ -135,6 +135,7 @@ pub fn req(pan: &'static str, amount_minor: i64) -> AuthRequest<'static> {
         authentication: None,
         track2: None,
         icc: None,
+        stored_credential: None,
     }
 }
 

@@ -26,7 +26,8 @@ pub(crate) fn enrols(card: &CardPayload, now_yymm: u16) -> bool {
         return false;
     }
     match known.behaviour {
-        Behaviour::Approve | Behaviour::NoAnswer => true,
+        // The always-authenticate card pays with ISP: its verification is an authentication.
+        Behaviour::Approve | Behaviour::NoAnswer | Behaviour::AuthenticationRequired => true,
         Behaviour::Decline(code) => code == INSUFFICIENT_FUNDS,
         Behaviour::CvcMismatch => false,
     }

@@ -134,8 +134,12 @@ fn report_line(r: &ReportRecord) -> String {
 /// One human-readable line per entry.
 fn line(e: &JournalEntry) -> String {
     match e {
-        JournalEntry::Authorization(a) => format!(
-            "authorization {} {} {} stan={} rrn={} amount={} {} rc={} reversed={} captured={} refunded={} eci={} authentication={}{}",
+        JournalEntry::Authorization(a) | JournalEntry::AccountVerification(a) => format!(
+            "{} {} {} {} stan={} rrn={} amount={} {} rc={} reversed={} captured={} refunded={} eci={} authentication={}{}{}",
+            match e {
+                JournalEntry::AccountVerification(_) => "account_verification",
+                _ => "authorization",
+            },
             a.mti,
             a.terminal_id,
             a.transmitted_at,
@@ -152,6 +156,11 @@ fn line(e: &JournalEntry) -> String {
             match a.authentication_program {
                 Some(p) => format!(" program={}", p.as_str()),
                 None => String::new(),
+            },
+            match (&a.stored_credential, &a.original_rrn) {
+                (Some(u), Some(o)) => format!(" stored_credential={u} original_rrn={o}"),
+                (Some(u), None) => format!(" stored_credential={u}"),
+                _ => String::new(),
             }
         ),
         JournalEntry::Capture(f) | JournalEntry::Refund(f) | JournalEntry::Reversal(f) => format!(

@@ -12,6 +12,9 @@ pub enum Behaviour {
     Decline(&'static str),
     /// Declined with N7 (CVC2 mismatch).
     CvcMismatch,
+    /// Approved only with a verified 3-D Secure authentication, else declined with 1A
+    /// (authentication required) — also merchant-initiated uses of a stored card.
+    AuthenticationRequired,
     /// Approved (the hold is taken and journaled) but the answer is never sent: the acquirer
     /// times out and must reverse.
     NoAnswer,
@@ -113,6 +116,11 @@ pub const TEST_CARDS: &[TestCard] = &[
         "Visa (3DS unavailable)",
         Behaviour::Approve,
     ),
+    card(
+        "4000002760003184",
+        "Visa (3DS required on every payment and setup)",
+        Behaviour::AuthenticationRequired,
+    ),
 ];
 
 /// The issuer's verdict before the open-to-buy check.
@@ -132,6 +140,16 @@ impl Verdict {
     /// Whether the verdict approves (subject to the open-to-buy).
     pub fn approves(&self) -> bool {
         self.code == rc::APPROVED
+    }
+
+    /// The verdict once the request's authentication is known: a card that requires
+    /// authentication is approved when it carries a verified one.
+    pub fn authenticated(self, verified: bool) -> Verdict {
+        if verified && self.code == rc::AUTHENTICATION_REQUIRED {
+            Verdict::answered(rc::APPROVED)
+        } else {
+            self
+        }
     }
 }
 
@@ -154,6 +172,7 @@ pub(crate) fn decide(pan: &str, expiry_yymm: &str, now_yymm: u16) -> Verdict {
         Behaviour::Approve => Verdict::answered(rc::APPROVED),
         Behaviour::Decline(code) => Verdict::answered(code),
         Behaviour::CvcMismatch => Verdict::answered(rc::CVC_MISMATCH),
+        Behaviour::AuthenticationRequired => Verdict::answered(rc::AUTHENTICATION_REQUIRED),
         Behaviour::NoAnswer => Verdict {
             code: rc::APPROVED,
             answer: false,

@@ -18,6 +18,8 @@ use crate::{Authentication, JOURNAL_FILE};
 pub enum JournalEntry {
     /// A 0100 authorization or 0200 purchase.
     Authorization(AuthorizationEntry),
+    /// A 0100 account verification (DE 25 = 51, DE 4 = 0): the card checked, nothing held.
+    AccountVerification(AuthorizationEntry),
     /// A 0220 capture.
     Capture(FollowUpEntry),
     /// A 0200 refund (processing code 20).
@@ -68,6 +70,13 @@ pub struct AuthorizationEntry {
     /// (DE 48.45); absent without an ECI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authentication_program: Option<Program>,
+    /// DE 48.46 as a word: "initial" (customer-initiated, the card being stored), "recurring"
+    /// or "unscheduled" (merchant-initiated); absent when the request carried none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored_credential: Option<String>,
+    /// DE 48.47: the RRN of the stored credential's initial use (merchant-initiated uses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_rrn: Option<String>,
 }
 
 /// A capture, refund or reversal.
@@ -112,16 +121,19 @@ pub struct MessageEntry {
 const QUERY: &str = "
 SELECT j.kind, j.mti, j.terminal_id, j.stan, j.transmitted_at, j.amount_minor, j.currency,
        j.response_code, j.rrn, j.original_stan, j.original_transmitted_at, j.original_found,
-       a.reversed, a.captured_minor, a.refunded_minor, au.eci, au.outcome, ap.program
+       a.reversed, a.captured_minor, a.refunded_minor, au.eci, au.outcome, ap.program,
+       sc.usage, sc.original_rrn
 FROM journal j LEFT JOIN authorizations a ON a.id = j.auth_id
-     LEFT JOIN authentications au ON au.auth_id = j.auth_id AND j.kind = 'authorization'
-     LEFT JOIN authentication_programs ap ON ap.auth_id = j.auth_id AND j.kind = 'authorization'
+     LEFT JOIN authentications au ON au.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
+     LEFT JOIN authentication_programs ap ON ap.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
+     LEFT JOIN stored_credentials sc ON sc.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
 ORDER BY j.seq";
 
 /// Reads every entry of the journal in `data_dir`.
 pub fn read(data_dir: &Path) -> Result<Vec<JournalEntry>, SimError> {
     let conn = data_dir::open_reader(data_dir, JOURNAL_FILE)?;
-    let mut stmt = conn.prepare(QUERY)?;
+    let query = QUERY.replace("AUTH_KINDS", "'authorization', 'account_verification'");
+    let mut stmt = conn.prepare(&query)?;
     let rows = stmt.query_map([], entry)?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
@@ -133,24 +145,14 @@ fn entry(r: &Row<'_>) -> rusqlite::Result<JournalEntry> {
     };
     let currency = r.get::<_, Option<u16>>(6)?.map(|c| format!("{c:03}"));
     let entry = match kind.as_str() {
-        "authorization" => JournalEntry::Authorization(AuthorizationEntry {
-            mti: text(1)?,
-            terminal_id: text(2)?,
-            stan: text(3)?,
-            transmitted_at: text(4)?,
-            amount: r.get::<_, Option<i64>>(5)?.unwrap_or(0),
-            currency: currency.unwrap_or_default(),
-            response_code: text(7)?,
-            rrn: text(8)?,
-            reversed: r.get::<_, Option<bool>>(12)?.unwrap_or(false),
-            captured_amount: r.get::<_, Option<i64>>(13)?.unwrap_or(0),
-            refunded_amount: r.get::<_, Option<i64>>(14)?.unwrap_or(0),
-            eci: r.get(15)?,
-            authentication: r
-                .get::<_, Option<String>>(16)?
-                .map_or(Authentication::None, |o| Authentication::parse(&o)),
-            authentication_program: program(r.get(15)?, r.get(17)?),
-        }),
+        "authorization" | "account_verification" => {
+            let a = authorization(r)?;
+            if kind == "authorization" {
+                JournalEntry::Authorization(a)
+            } else {
+                JournalEntry::AccountVerification(a)
+            }
+        }
         "capture" | "refund" | "reversal" => {
             let f = FollowUpEntry {
                 mti: text(1)?,
@@ -194,4 +196,34 @@ fn program(eci: Option<String>, recorded: Option<String>) -> Option<Program> {
         Some(p) => Program::parse(&p),
         None => Some(Program::ThreeDSecure),
     }
+}
+
+/// An authorization or account verification row of the journal query.
+fn authorization(r: &Row<'_>) -> rusqlite::Result<AuthorizationEntry> {
+    let text = |i: usize| -> rusqlite::Result<String> {
+        Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default())
+    };
+    Ok(AuthorizationEntry {
+        mti: text(1)?,
+        terminal_id: text(2)?,
+        stan: text(3)?,
+        transmitted_at: text(4)?,
+        amount: r.get::<_, Option<i64>>(5)?.unwrap_or(0),
+        currency: r
+            .get::<_, Option<u16>>(6)?
+            .map(|c| format!("{c:03}"))
+            .unwrap_or_default(),
+        response_code: text(7)?,
+        rrn: text(8)?,
+        reversed: r.get::<_, Option<bool>>(12)?.unwrap_or(false),
+        captured_amount: r.get::<_, Option<i64>>(13)?.unwrap_or(0),
+        refunded_amount: r.get::<_, Option<i64>>(14)?.unwrap_or(0),
+        eci: r.get(15)?,
+        authentication: r
+            .get::<_, Option<String>>(16)?
+            .map_or(Authentication::None, |o| Authentication::parse(&o)),
+        authentication_program: program(r.get(15)?, r.get(17)?),
+        stored_credential: r.get(18)?,
+        original_rrn: r.get(19)?,
+    })
 }

@@ -69,6 +69,12 @@ CREATE TABLE IF NOT EXISTS authentication_programs (
     auth_id INTEGER PRIMARY KEY REFERENCES authorizations(id),
     program TEXT NOT NULL
 );
+-- Credential-on-file data of an authorization or verification (DE 48.46/47).
+CREATE TABLE IF NOT EXISTS stored_credentials (
+    auth_id      INTEGER PRIMARY KEY REFERENCES authorizations(id),
+    usage        TEXT NOT NULL CHECK (usage IN ('initial', 'recurring', 'unscheduled')),
+    original_rrn TEXT
+);
 CREATE UNIQUE INDEX IF NOT EXISTS authentications_used_ds_trans_id
     ON authentications (ds_trans_id) WHERE outcome = 'verified';
 CREATE UNIQUE INDEX IF NOT EXISTS journal_request
@@ -161,6 +167,20 @@ pub(crate) fn insert_authentication_program(
 ) -> rusqlite::Result<()> {
     db.prepare_cached("INSERT INTO authentication_programs (auth_id, program) VALUES (?1, ?2)")?
         .execute(params![auth_id, program])?;
+    Ok(())
+}
+
+/// Records the credential-on-file data of the authorization `auth_id`.
+pub(crate) fn insert_stored_credential(
+    db: &Connection,
+    auth_id: i64,
+    usage: &str,
+    original_rrn: Option<&str>,
+) -> rusqlite::Result<()> {
+    db.prepare_cached(
+        "INSERT INTO stored_credentials (auth_id, usage, original_rrn) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![auth_id, usage, original_rrn])?;
     Ok(())
 }
 

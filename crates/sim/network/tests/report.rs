@@ -20,6 +20,7 @@ fn req(kind: AuthKind, pan: &'static str, amount_minor: i64) -> AuthRequest<'sta
         authentication: None,
         track2: None,
         icc: None,
+        stored_credential: None,
     }
 }
 

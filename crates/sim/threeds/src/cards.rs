@@ -63,6 +63,13 @@ pub(crate) const CARDS: &[EnrolledCard] = &[
         &[AVAILABLE, REQUIRED],
         AcsBehaviour::Unavailable,
     ),
+    // Stripe's "always authenticate" card: every payment and setup is challenged, and the
+    // network simulator declines it (1A) whenever no verified authentication comes with it.
+    card(
+        "4000002760003184",
+        &[AVAILABLE, REQUIRED],
+        AcsBehaviour::Challenge,
+    ),
     card(
         "4242424242424242",
         &[AVAILABLE],

@@ -1,12 +1,14 @@
 //! What a payment attempt carries, given on create (with `confirm=true`) or on confirm:
-//! `return_url`, `shipping`, `error_on_requires_action`, `use_stripe_sdk` are checked and
-//! kept on the intent; `off_session`, `setup_future_usage` and `mandate_data` ask for mandates
-//! paygate does not keep yet and are refused by name.
+//! `return_url`, `shipping`, `error_on_requires_action`, `use_stripe_sdk`, `off_session` and
+//! `setup_future_usage` are checked and kept on the intent; `mandate_data` asks for mandates
+//! paygate does not keep yet and is refused by name.
 
 use crate::api::Address;
+use crate::engine::credential_on_file::OffSession;
 use crate::error::{ApiError, ApiResult};
 use crate::models::{PaymentIntent, PostalAddress, RequestThreeDSecure, Shipping};
 use crate::params::typed::{Flag, OneOf, Text, Words};
+use paygate_payments::SetupUsage;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -22,6 +24,10 @@ pub struct AttemptOptions {
     pub use_stripe_sdk: Option<bool>,
     /// `payment_method_options[card][request_three_d_secure]`.
     pub request_three_d_secure: Option<RequestThreeDSecure>,
+    /// `off_session`: `true`/`one_off` or `recurring`; `None` = on-session.
+    pub off_session: Option<OffSession>,
+    /// `setup_future_usage`: save the card when the payment is approved.
+    pub setup_future_usage: Option<SetupUsage>,
 }
 
 impl AttemptOptions {
@@ -41,6 +47,12 @@ impl AttemptOptions {
         }
         if let Some(r) = self.request_three_d_secure {
             pi.request_three_d_secure = Some(r);
+        }
+        // Whether the customer is present is a property of this attempt, not of the intent:
+        // a later on-session confirm (the customer brought back) clears it.
+        pi.off_session = self.off_session;
+        if let Some(u) = self.setup_future_usage {
+            pi.setup_future_usage = Some(u);
         }
     }
 }
@@ -81,14 +93,8 @@ struct CardOptionsForm {
 
 impl AttemptFields {
     pub(super) fn check(self) -> ApiResult<AttemptOptions> {
-        check_off_session(self.off_session)?;
-        if self.setup_future_usage.is_some_and(|s| !s.0.is_empty()) {
-            return Err(unsupported(
-                "setup_future_usage",
-                "setup_future_usage is not supported: paygate keeps no mandates for future \
-                 off-session payments yet. Omit setup_future_usage.",
-            ));
-        }
+        let off_session = check_off_session(self.off_session)?;
+        let setup_future_usage = check_setup_future_usage(self.setup_future_usage)?;
         if self.mandate_data.as_ref().is_some_and(given) {
             return Err(unsupported(
                 "mandate_data",
@@ -109,6 +115,8 @@ impl AttemptFields {
                 .and_then(|o| o.card)
                 .and_then(|c| c.request_three_d_secure)
                 .map(|r| r.0),
+            off_session,
+            setup_future_usage,
         })
     }
 }
@@ -122,16 +130,37 @@ pub(super) fn unsupported(param: &str, message: &str) -> ApiError {
     ApiError::invalid(param, "parameter_unsupported", message)
 }
 
-/// `off_session`: paygate keeps no mandates for merchant-initiated payments yet, so a payment
-/// cannot be marked as taken without the customer present; `off_session=false` (the default)
-/// is accepted. Refused by name rather than accepted and ignored.
-fn check_off_session(v: Option<Text<5000>>) -> ApiResult<()> {
+/// `off_session`: Stripe's boolean or `one_off` / `recurring` (docs/BILLING.md: `true` and
+/// `one_off` are unscheduled merchant-initiated charges, `recurring` recurring ones).
+fn check_off_session(v: Option<Text<5000>>) -> ApiResult<Option<OffSession>> {
     match v.as_ref().map(|t| t.0.as_str()) {
-        None | Some("false") | Some("") => Ok(()),
-        Some(_) => Err(unsupported(
+        None | Some("false") | Some("") => Ok(None),
+        Some("true") | Some("one_off") => Ok(Some(OffSession::OneOff)),
+        Some("recurring") => Ok(Some(OffSession::Recurring)),
+        Some(other) => Err(ApiError::invalid(
             "off_session",
-            "off_session payments are not supported: paygate keeps no mandates for \
-             merchant-initiated payments. Confirm with the customer present (omit off_session).",
+            "parameter_invalid",
+            format!(
+                "Invalid off_session: must be true, false, one_off or recurring; got '{}'.",
+                crate::error::echo(other)
+            ),
+        )),
+    }
+}
+
+/// `setup_future_usage`: `off_session` or `on_session` (empty = none).
+fn check_setup_future_usage(v: Option<Text<5000>>) -> ApiResult<Option<SetupUsage>> {
+    match v.as_ref().map(|t| t.0.as_str()) {
+        None | Some("") => Ok(None),
+        Some("off_session") => Ok(Some(SetupUsage::OffSession)),
+        Some("on_session") => Ok(Some(SetupUsage::OnSession)),
+        Some(other) => Err(ApiError::invalid(
+            "setup_future_usage",
+            "parameter_invalid",
+            format!(
+                "Invalid setup_future_usage: must be off_session or on_session; got '{}'.",
+                crate::error::echo(other)
+            ),
         )),
     }
 }

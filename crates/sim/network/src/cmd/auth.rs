@@ -1,4 +1,5 @@
-//! 0100 authorization and 0200 purchase (processing code 00).
+//! 0100 authorization (or, with DE 25 = 51 and DE 4 = 0, account verification) and 0200
+//! purchase (processing code 00), with their credential-on-file data (DE 48.46/47).
 
 use paygate_iso8583::Message;
 
@@ -22,6 +23,39 @@ pub(crate) struct Auth {
     ds_trans_id: Option<String>,
     /// DE 48.45, the program when it is not 3-D Secure ("isp").
     program: Option<String>,
+    /// DE 25 = 51 on a 0100: an account verification (DE 4 = 0, nothing held).
+    verification: bool,
+    /// DE 48.46 as journaled: "initial", "recurring" or "unscheduled".
+    stored_credential: Option<&'static str>,
+    /// DE 48.47, the RRN of the stored credential's initial use.
+    original_rrn: Option<String>,
+}
+
+/// DE 25 of a 0100: absent (an authorization) or "51" (an account verification).
+fn is_verification(msg: &Message, purchase: bool) -> Result<bool, Reject> {
+    match msg.get_str(de::POS_CONDITION) {
+        None => Ok(false),
+        Some("51") if !purchase => Ok(true),
+        Some(_) => Err(Reject::Format { field: "DE 25" }),
+    }
+}
+
+/// DE 48.46/47: the usage as journaled and the initial use's RRN, which a merchant-initiated
+/// use must carry and an initial one must not.
+fn stored_credential(
+    subs: &de48::AdditionalData<'_>,
+) -> Result<(Option<&'static str>, Option<String>), Reject> {
+    let usage = match subs.stored_credential {
+        None => return Ok((None, None)),
+        Some("I") => "initial",
+        Some("R") => "recurring",
+        Some(_) => "unscheduled",
+    };
+    match (usage, subs.original_rrn) {
+        ("initial", None) => Ok((Some(usage), None)),
+        ("initial", Some(_)) | (_, None) => Err(Reject::Format { field: "DE 48.47" }),
+        (_, Some(rrn)) => Ok((Some(usage), Some(rrn.to_owned()))),
+    }
 }
 
 impl Auth {
@@ -31,6 +65,7 @@ impl Auth {
     /// never kept.
     pub(crate) fn parse(msg: &Message, purchase: bool) -> Result<Auth, Reject> {
         let key = key(msg)?;
+        let verification = is_verification(msg, purchase)?;
         let pan = msg
             .get_str(de::PAN)
             .filter(|p| pan::well_formed(p))
@@ -38,7 +73,7 @@ impl Auth {
         let amount_minor = msg
             .get(de::AMOUNT)
             .and_then(wire::amount)
-            .filter(|a| *a > 0)
+            .filter(|a| if verification { *a == 0 } else { *a > 0 })
             .ok_or(Reject::Format { field: "DE 4" })?;
         let currency = msg
             .get(de::CURRENCY)
@@ -49,6 +84,7 @@ impl Auth {
             Some(field) => de48::parse(field).map_err(|e| Reject::Format { field: e.field })?,
             None => de48::AdditionalData::default(),
         };
+        let (stored_credential, original_rrn) = stored_credential(&subs)?;
         let owned = |v: Option<&str>| v.map(str::to_owned);
         Ok(Auth {
             key,
@@ -61,6 +97,9 @@ impl Auth {
             cavv: owned(subs.cavv),
             ds_trans_id: owned(subs.ds_trans_id),
             program: owned(subs.program),
+            verification,
+            stored_credential,
+            original_rrn,
         })
     }
 
@@ -144,14 +183,28 @@ impl Auth {
         }
     }
 
+    /// Stores the credential-on-file data, when the request carried any.
+    fn record_stored_credential(&self, ctx: &mut Ctx<'_>, auth_id: i64) -> rusqlite::Result<()> {
+        match self.stored_credential {
+            Some(usage) => store::insert_stored_credential(
+                ctx.db,
+                auth_id,
+                usage,
+                self.original_rrn.as_deref(),
+            ),
+            None => Ok(()),
+        }
+    }
+
     /// Decides by test card, then holds (0100) or captures (0200) the amount against the card
     /// account's open-to-buy; records the authorization and journals it.
     pub(crate) fn apply(&self, ctx: &mut Ctx<'_>) -> rusqlite::Result<Answer> {
         if let Some(prev) = store::recorded_answer(ctx.db, &self.key)? {
             return Ok(prev.into());
         }
-        let verdict = decide::decide(&self.pan, &self.expiry_yymm, ctx.now_yymm);
         let authentication = self.authentication(ctx)?;
+        let verdict = decide::decide(&self.pan, &self.expiry_yymm, ctx.now_yymm)
+            .authenticated(authentication == Authentication::Verified);
         let card = pan::masked(&self.pan);
         let reversed_before = store::reversal_seen(
             ctx.db,
@@ -190,8 +243,13 @@ impl Auth {
         };
         let auth_id = store::insert_auth(ctx.db, &self.key, &row)?;
         self.record_authentication(ctx, auth_id, authentication)?;
+        self.record_stored_credential(ctx, auth_id)?;
         ctx.journal(&JournalRow {
-            kind: "authorization",
+            kind: if self.verification {
+                "account_verification"
+            } else {
+                "authorization"
+            },
             mti: self.key.mti.clone(),
             terminal_id: Some(self.key.terminal_id.clone()),
             stan: Some(self.key.stan.clone()),

@@ -1,8 +1,8 @@
 //! DE 48 (additional data, private use) as the simulator reads it: a run of subelements, each
 //! a 2-digit tag, a 2-digit length and that many characters (`docs/iso8583.md`). Tags the
 //! simulator knows: 92 CVC2, 42 ECI, 43 CAVV / cryptogram, 44 3-D Secure dsTransID (or the ISP
-//! server's transaction id), 45 the authentication program ("isp"; absent = 3-D Secure); others
-//! are skipped. The CVC is only checked for its form and never kept beyond the request.
+//! server's transaction id), 45 the authentication program ("isp"; absent = 3-D Secure), 46 the
+//! stored-credential usage and 47 the RRN of its initial use; others are skipped. The CVC is only checked for its form and never kept beyond the request.
 
 /// Subelement tag of the CVC2.
 pub const TAG_CVC2: u8 = 92;
@@ -15,6 +15,10 @@ pub const TAG_DS_TRANS_ID: u8 = 44;
 
 /// Subelement tag of the authentication program when it is not 3-D Secure ("isp").
 pub const TAG_AUTH_PROGRAM: u8 = 45;
+/// Subelement tag of the stored-credential usage: "I" initial, "R" recurring, "U" unscheduled.
+pub const TAG_STORED_CREDENTIAL: u8 = 46;
+/// Subelement tag of the RRN (12 characters) of a stored credential's initial use.
+pub const TAG_ORIGINAL_RRN: u8 = 47;
 
 /// The subelements of one DE 48, borrowed from the field.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -29,6 +33,10 @@ pub struct AdditionalData<'a> {
     pub ds_trans_id: Option<&'a str>,
     /// Subelement 45: the authentication program, lowercase letters ("isp").
     pub program: Option<&'a str>,
+    /// Subelement 46: the stored-credential usage, one of "I", "R", "U".
+    pub stored_credential: Option<&'a str>,
+    /// Subelement 47: the initial use's RRN, 12 alphanumeric characters.
+    pub original_rrn: Option<&'a str>,
 }
 
 /// What is wrong with a DE 48, named as the format-error field (`DE 48`, `DE 48.92`, ...).
@@ -60,6 +68,16 @@ pub fn parse(field: &[u8]) -> Result<AdditionalData<'_>, De48Error> {
             TAG_CAVV => (&mut out.cavv, "DE 48.43", base64ish(value)),
             TAG_DS_TRANS_ID => (&mut out.ds_trans_id, "DE 48.44", uuid(value)),
             TAG_AUTH_PROGRAM => (&mut out.program, "DE 48.45", program(value)),
+            TAG_STORED_CREDENTIAL => (
+                &mut out.stored_credential,
+                "DE 48.46",
+                matches!(value, "I" | "R" | "U"),
+            ),
+            TAG_ORIGINAL_RRN => (
+                &mut out.original_rrn,
+                "DE 48.47",
+                value.len() == 12 && value.bytes().all(|b| b.is_ascii_alphanumeric()),
+            ),
             _ => continue,
         };
         if !ok || slot.replace(value).is_some() {

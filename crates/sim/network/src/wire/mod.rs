@@ -22,6 +22,8 @@ pub mod de {
     pub const STAN: u8 = 11;
     /// Card expiry YYMM, n4.
     pub const EXPIRY: u8 = 14;
+    /// POS condition code, n2: "51" marks an account verification (DE 4 = 0).
+    pub const POS_CONDITION: u8 = 25;
     /// Retrieval reference number, an12.
     pub const RRN: u8 = 37;
     /// Approval code, an6.
@@ -111,6 +113,8 @@ pub mod rc {
     pub const SYSTEM_MALFUNCTION: &str = "96";
     /// CVC2 mismatch.
     pub const CVC_MISMATCH: &str = "N7";
+    /// Additional customer authentication required (soft decline): the card needs 3-D Secure.
+    pub const AUTHENTICATION_REQUIRED: &str = "1A";
 }
 
 /// `n` ASCII decimal digits as a number; `None` on any other byte or another width.

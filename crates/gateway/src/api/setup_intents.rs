@@ -1,0 +1,286 @@
+//! `/v1/setup_intents`: create, retrieve, update, confirm, cancel, list (Stripe's shapes).
+//! The confirm itself is [`crate::setup_intents::confirm`].
+
+use crate::api::load;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{Ctx, Req, get, post};
+use crate::ids::{new_id, random_base62};
+use crate::params::Params;
+use crate::records::{event, insert};
+use crate::render::{
+    check_client_expand, check_client_secret, expand, expand_param, list_envelope, list_request,
+    public,
+};
+use crate::setup_intents::confirm::{SetupConfirm, confirm as confirm_setup, write_si};
+use crate::setup_intents::{SetupIntent, state_error};
+use crate::state::SharedState;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use paygate_payments::setup_intent::allowed;
+use paygate_payments::{SetupIntentOp, SetupIntentStatus as Status, SetupUsage};
+use paygate_store::WriteUnit;
+use serde_json::Value;
+
+const KIND: &str = "setup_intent";
+
+/// `usage`: `off_session` (Stripe's default) or `on_session`.
+fn usage(p: &mut Params) -> ApiResult<Option<SetupUsage>> {
+    Ok(
+        match p
+            .enum_str("usage", &["off_session", "on_session"])?
+            .as_deref()
+        {
+            Some("on_session") => Some(SetupUsage::OnSession),
+            Some(_) => Some(SetupUsage::OffSession),
+            None => None,
+        },
+    )
+}
+
+/// `return_url`: an absolute http(s) URL.
+fn return_url(p: &mut Params) -> ApiResult<Option<String>> {
+    let Some(url) = p.str("return_url")?.filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    let ok = url::Url::parse(&url)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+    if !ok {
+        return Err(ApiError::invalid(
+            "return_url",
+            "url_invalid",
+            "Invalid return_url: must be an absolute http or https URL.",
+        ));
+    }
+    Ok(Some(url))
+}
+
+/// `payment_method_types[]`: only `card` can be set up.
+fn payment_method_types(p: &mut Params) -> ApiResult<Vec<String>> {
+    let types = p.str_list("payment_method_types")?;
+    if let Some(t) = types.iter().find(|t| t.as_str() != "card") {
+        return Err(ApiError::invalid(
+            "payment_method_types",
+            "payment_method_invalid_parameter",
+            format!(
+                "The payment method type '{}' cannot be set up: only card is supported.",
+                crate::error::echo(t)
+            ),
+        ));
+    }
+    Ok(vec!["card".into()])
+}
+
+/// Checks that `customer` and `payment_method` exist for this merchant.
+async fn check_refs(ctx: &Ctx, customer: Option<&str>, pm: Option<&str>) -> ApiResult<()> {
+    if let Some(c) = customer {
+        load(ctx, c, "customer", "customer").await?;
+    }
+    if let Some(pm) = pm.filter(|pm| !pm.starts_with("pm_card_")) {
+        load(ctx, pm, "payment_method", "payment_method").await?;
+    }
+    Ok(())
+}
+
+pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
+    post(st, req, create_inner).await
+}
+
+async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
+    let p = &mut ctx.params;
+    let customer = p.str("customer")?.filter(|s| !s.is_empty());
+    let payment_method = p.str("payment_method")?.filter(|s| !s.is_empty());
+    let id = new_id("seti");
+    let si = SetupIntent {
+        client_secret: format!("{id}_secret_{}", random_base62(24)),
+        id,
+        object: KIND.into(),
+        cancellation_reason: None,
+        created: ctx.rc.now,
+        customer,
+        description: p.str("description")?,
+        last_setup_error: None,
+        latest_attempt: None,
+        livemode: ctx.caller.livemode,
+        metadata: p.metadata()?.unwrap_or_default(),
+        next_action: None,
+        status: Status::awaiting(payment_method.is_some()),
+        payment_method,
+        payment_method_types: payment_method_types(p)?,
+        usage: usage(p)?.unwrap_or_default(),
+        return_url: return_url(p)?,
+    };
+    let confirm = p.bool("confirm")?.unwrap_or(false);
+    let expands = expand_param(p)?;
+    if confirm {
+        p.allow(&["payment_method_data"]);
+    }
+    p.deny_unknown()?;
+    check_refs(&ctx, si.customer.as_deref(), si.payment_method.as_deref()).await?;
+    let scope = ctx.scope();
+    let doc = si.to_doc();
+    let key = ctx.idempotency_key();
+    let ops = vec![
+        insert(&scope, KIND, si.customer.as_deref(), &doc, ctx.now),
+        event(&scope, "setup_intent.created", &doc, key, ctx.now),
+    ];
+    if !confirm {
+        let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
+        return ctx.commit_ok(WriteUnit { ops }, body).await;
+    }
+    let c = SetupConfirm {
+        si,
+        version: None,
+        pre: ops,
+        expands,
+    };
+    confirm_setup(&mut ctx, c).await
+}
+
+/// Loads a SetupIntent of the caller's merchant.
+async fn load_si(ctx: &Ctx, id: &str) -> ApiResult<(i64, SetupIntent)> {
+    let row = load(ctx, id, KIND, "intent").await?;
+    Ok((row.version, SetupIntent::from_doc(row.data)?))
+}
+
+pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
+    get(req, |caller, mut p| async move {
+        let client_secret = p.str("client_secret")?;
+        let expands = expand_param(&mut p)?;
+        p.deny_unknown()?;
+        let row = st
+            .store
+            .get_object(&caller.scope(), &id)
+            .await?
+            .filter(|r| r.kind == KIND)
+            .ok_or_else(|| ApiError::not_found("setup_intent", &id, "intent"))?;
+        if !caller.secret {
+            check_client_secret(&row.data, client_secret.as_deref())?;
+            check_client_expand(&expands)?;
+            let body = expand(&st, &caller, public(row.data), &expands).await?;
+            return Ok(crate::render::client_body(body));
+        }
+        expand(&st, &caller, public(row.data), &expands).await
+    })
+    .await
+}
+
+pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
+    post(st, req, |mut ctx| async move {
+        let (version, mut si) = load_si(&ctx, &id).await?;
+        let p = &mut ctx.params;
+        let customer = p.str("customer")?;
+        let payment_method = p.str("payment_method")?;
+        let description = p.str("description")?;
+        let metadata = p.metadata()?;
+        let expands = expand_param(p)?;
+        p.deny_unknown()?;
+        if customer.is_some() || payment_method.is_some() {
+            if !allowed(si.status, SetupIntentOp::Update) {
+                return Err(state_error(&si, "update"));
+            }
+            check_refs(&ctx, customer.as_deref(), payment_method.as_deref()).await?;
+        }
+        if let Some(c) = customer {
+            si.customer = Some(c).filter(|c| !c.is_empty());
+        }
+        if let Some(pm) = payment_method {
+            si.payment_method = Some(pm).filter(|pm| !pm.is_empty());
+            si.status = Status::awaiting(si.payment_method.is_some());
+        }
+        if let Some(d) = description {
+            si.description = Some(d).filter(|d| !d.is_empty());
+        }
+        if let Some(m) = metadata {
+            crate::api::payment_intents::merge_metadata(&mut si.metadata, m);
+        }
+        let doc = si.to_doc();
+        let mut ops = Vec::new();
+        write_si(&mut ops, &si.id, Some(version), &doc);
+        ops.push(paygate_store::Op::SetParent {
+            id: si.id.clone(),
+            parent: si.customer.clone(),
+        });
+        let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
+        ctx.commit_ok(WriteUnit { ops }, body).await
+    })
+    .await
+}
+
+pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
+    post(st, req, |mut ctx| async move {
+        let (version, mut si) = load_si(&ctx, &id).await?;
+        let p = &mut ctx.params;
+        let client_secret = p.str("client_secret")?;
+        let payment_method = p.str("payment_method")?.filter(|s| !s.is_empty());
+        if let Some(url) = return_url(p)? {
+            si.return_url = Some(url);
+        }
+        let expands = expand_param(p)?;
+        p.allow(&["payment_method_data"]);
+        p.deny_unknown()?;
+        if !ctx.caller.secret {
+            check_client_secret(&si.to_doc(), client_secret.as_deref())?;
+            check_client_expand(&expands)?;
+        }
+        if !allowed(si.status, SetupIntentOp::Confirm) {
+            return Err(state_error(&si, "confirm"));
+        }
+        if let Some(pm) = payment_method {
+            check_refs(&ctx, None, Some(&pm)).await?;
+            si.payment_method = Some(pm);
+        }
+        let c = SetupConfirm {
+            si,
+            version: Some(version),
+            pre: Vec::new(),
+            expands,
+        };
+        confirm_setup(&mut ctx, c).await
+    })
+    .await
+}
+
+pub async fn cancel(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
+    post(st, req, |mut ctx| async move {
+        let (version, mut si) = load_si(&ctx, &id).await?;
+        let p = &mut ctx.params;
+        let reason = p.enum_str(
+            "cancellation_reason",
+            &["abandoned", "requested_by_customer", "duplicate"],
+        )?;
+        let expands = expand_param(p)?;
+        p.deny_unknown()?;
+        if !allowed(si.status, SetupIntentOp::Cancel) {
+            return Err(state_error(&si, "cancel"));
+        }
+        si.status = Status::Canceled;
+        si.cancellation_reason = reason;
+        si.next_action = None;
+        let doc = si.to_doc();
+        let mut ops = Vec::new();
+        write_si(&mut ops, &si.id, Some(version), &doc);
+        let scope = ctx.scope();
+        let key = ctx.idempotency_key();
+        ops.push(event(&scope, "setup_intent.canceled", &doc, key, ctx.now));
+        let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
+        ctx.commit_ok(WriteUnit { ops }, body).await
+    })
+    .await
+}
+
+pub async fn list(State(st): State<SharedState>, req: Req) -> Response {
+    get(req, |caller, mut p| async move {
+        let mut r = list_request::<SiFilters>(&mut p, KIND)?;
+        r.query.parent = r.filters.customer.map(|c| c.0);
+        let page = st.store.list_objects(&caller.scope(), &r.query).await?;
+        list_envelope(&st, &caller, "/v1/setup_intents", page, &r.expand).await
+    })
+    .await
+}
+
+/// `GET /v1/setup_intents` filters.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SiFilters {
+    customer: Option<crate::params::typed::Id>,
+}
