@@ -252,6 +252,22 @@ async fn wallet_register_pay_lockout_and_removal() {
     assert_eq!(s, StatusCode::OK, "{html}");
     assert!(html.contains("name=\"card_number\""), "{html}");
 
+    // The operator's view (what `paygate wallets easy-pay audit|lock|unlock` runs).
+    use paygate_gateway::easy_pay::operator;
+    let (store, vault) = (&app.server.state.store, &app.server.state.vault);
+    let trail = operator::audit(store, vault, PHONE, false).await.unwrap();
+    let events: Vec<&str> = trail.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(events.iter().filter(|e| **e == "pin_failed").count(), 5, "{events:?}");
+    for e in ["locked", "locked_attempt", "card_added", "card_removed", "paid", "pin_set"] {
+        assert!(events.contains(&e), "{e} in {events:?}");
+    }
+    assert!(trail.iter().all(|e| e["phone"] == "010-****-5678"));
+    assert!(operator::audit(store, vault, PHONE, true).await.is_err(), "test wallet only");
+    let w = operator::set_lock(store, vault, PHONE, false, Some(60), t0).await.unwrap();
+    assert!(w.locked_until.is_some());
+    let w = operator::set_lock(store, vault, PHONE, false, None, t0).await.unwrap();
+    assert_eq!(w.locked_until, None);
+
     // No PIN, code or PAN in clear in the database.
     let db = std::fs::read(app.dir.path().join("paygate.db")).expect("the database file");
     assert!(db.len() > 4096);

@@ -6,6 +6,7 @@ mod demo;
 mod isp;
 mod keys;
 mod merchant;
+mod wallets;
 
 use clap::{Parser, Subcommand};
 use config::{ConfigArgs, DbArgs};
@@ -78,6 +79,9 @@ enum Command {
     /// ISP 안전결제 client: enrol a card into a wallet file, pay with it.
     #[command(subcommand)]
     Isp(isp::IspCmd),
+    /// Payer wallets (간편결제): lock, unlock, audit trail.
+    #[command(subcommand)]
+    Wallets(wallets::WalletsCmd),
     /// Load generator: card payments against a running paygate.
     Bench(paygate_bench::BenchArgs),
 }
@@ -186,6 +190,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string()),
         Command::Isp(cmd) => isp::run(cmd).await,
+        Command::Wallets(cmd) => wallets::run(cmd).await,
         Command::Bench(args) => paygate_bench::run(args)
             .await
             .map(|_| ())

@@ -9,6 +9,7 @@
 //! lock, unlock and card change is an [`audit`] object under the wallet.
 
 pub mod audit;
+pub mod operator;
 pub mod pin;
 pub mod wallet;
 

@@ -67,7 +67,12 @@ pub enum PinCheck {
 impl Wallet {
     /// The wallet `id`, if it exists.
     pub async fn load(st: &AppState, id: &str) -> ApiResult<Option<Wallet>> {
-        let Some(row) = st.store.find_object(id).await? else {
+        Wallet::load_from(&st.store, id).await
+    }
+
+    /// [`Wallet::load`] from a store (the operator's CLI has no running gateway).
+    pub async fn load_from(store: &paygate_store::Store, id: &str) -> ApiResult<Option<Wallet>> {
+        let Some(row) = store.find_object(id).await? else {
             return Ok(None);
         };
         if row.kind != WALLET_KIND || row.merchant_id != PLATFORM {
