@@ -257,15 +257,33 @@ async fn wallet_register_pay_lockout_and_removal() {
     let (store, vault) = (&app.server.state.store, &app.server.state.vault);
     let trail = operator::audit(store, vault, PHONE, false).await.unwrap();
     let events: Vec<&str> = trail.iter().map(|e| e["event"].as_str().unwrap()).collect();
-    assert_eq!(events.iter().filter(|e| **e == "pin_failed").count(), 5, "{events:?}");
-    for e in ["locked", "locked_attempt", "card_added", "card_removed", "paid", "pin_set"] {
+    assert_eq!(
+        events.iter().filter(|e| **e == "pin_failed").count(),
+        5,
+        "{events:?}"
+    );
+    for e in [
+        "locked",
+        "locked_attempt",
+        "card_added",
+        "card_removed",
+        "paid",
+        "pin_set",
+    ] {
         assert!(events.contains(&e), "{e} in {events:?}");
     }
     assert!(trail.iter().all(|e| e["phone"] == "010-****-5678"));
-    assert!(operator::audit(store, vault, PHONE, true).await.is_err(), "test wallet only");
-    let w = operator::set_lock(store, vault, PHONE, false, Some(60), t0).await.unwrap();
+    assert!(
+        operator::audit(store, vault, PHONE, true).await.is_err(),
+        "test wallet only"
+    );
+    let w = operator::set_lock(store, vault, PHONE, false, Some(60), t0)
+        .await
+        .unwrap();
     assert!(w.locked_until.is_some());
-    let w = operator::set_lock(store, vault, PHONE, false, None, t0).await.unwrap();
+    let w = operator::set_lock(store, vault, PHONE, false, None, t0)
+        .await
+        .unwrap();
     assert_eq!(w.locked_until, None);
 
     // No PIN, code or PAN in clear in the database.
@@ -337,4 +355,147 @@ async fn an_expired_or_exhausted_code_is_refused() {
         "exhausted → phone form: {html}"
     );
     let _ = Value::Null;
+}
+
+#[tokio::test]
+async fn pin_change_and_reset_after_an_sms_code() {
+    let clock = Arc::new(ManualClock::new(1_893_456_000));
+    let dir = tempfile::tempdir().unwrap();
+    let sms = paygate_sim_sms::start(paygate_sim_sms::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().into(),
+    })
+    .await
+    .unwrap();
+    let sms_url = sms.base_url().to_string();
+    let app = TestApp::spawn_with_clock(move |c| c.sms_url = Some(sms_url), clock.clone()).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut payer = Payer { http, cookie: None };
+    let (_, url) = easy_pay_intent(&app, &app.key, "5000").await;
+    let (_, html) = payer.get(&url).await;
+    let t = hidden(&html, "t");
+    let action = url.split('?').next().unwrap().to_string();
+    payer
+        .post(&action, &[("t", &t), ("step", "phone"), ("phone", PHONE)])
+        .await;
+    let good = code(&app, &app.key).await;
+    payer
+        .post(&action, &[("t", &t), ("step", "otp"), ("otp", &good)])
+        .await;
+    let (s, html) = payer
+        .post(
+            &action,
+            &[
+                ("t", &t),
+                ("step", "register"),
+                ("card_number", "5555555555554444"),
+                ("exp_month", "1"),
+                ("exp_year", "2033"),
+                ("cvc", "321"),
+                ("pin", "481620"),
+                ("pin_confirmation", "481620"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let card = hidden(&html, "card");
+    // Change: the current PIN is needed, a weak new one is refused.
+    let (s, _) = payer
+        .post(
+            &action,
+            &[
+                ("t", &t),
+                ("step", "change_pin"),
+                ("pin", "000001"),
+                ("new_pin", "592817"),
+                ("new_pin_confirmation", "592817"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = payer
+        .post(
+            &action,
+            &[
+                ("t", &t),
+                ("step", "change_pin"),
+                ("pin", "481620"),
+                ("new_pin", "000000"),
+                ("new_pin_confirmation", "000000"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, html) = payer
+        .post(
+            &action,
+            &[
+                ("t", &t),
+                ("step", "change_pin"),
+                ("pin", "481620"),
+                ("new_pin", "592817"),
+                ("new_pin_confirmation", "592817"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    // Reset: this flow proved the phone by SMS; the card's CVC goes to the issuer.
+    let (s, html) = payer
+        .post(
+            &action,
+            &[
+                ("t", &t),
+                ("step", "reset_pin"),
+                ("card", &card),
+                ("cvc", "321"),
+                ("new_pin", "730418"),
+                ("new_pin_confirmation", "730418"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let (s, html) = payer
+        .post(&action, &[("t", &t), ("step", "pay"), ("pin", "592817")])
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "the old PIN is gone: {html}");
+    let (_, html) = payer
+        .post(&action, &[("t", &t), ("step", "pay"), ("pin", "730418")])
+        .await;
+    assert!(html.contains("redirect_status=succeeded"), "{html}");
+    // A new device without a code cannot reset.
+    let (_, url) = easy_pay_intent(&app, &app.key, "5000").await;
+    let mut stranger = Payer {
+        http: reqwest::Client::new(),
+        cookie: None,
+    };
+    let (_, html) = stranger.get(&url).await;
+    let t = hidden(&html, "t");
+    let action = url.split('?').next().unwrap().to_string();
+    let (s, html) = stranger
+        .post(
+            &action,
+            &[
+                ("t", &t),
+                ("step", "reset_pin"),
+                ("card", &card),
+                ("cvc", "321"),
+                ("new_pin", "730419"),
+                ("new_pin_confirmation", "730419"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(html.contains("name=\"phone\""), "{html}");
+    let trail = paygate_gateway::easy_pay::operator::audit(
+        &app.server.state.store,
+        &app.server.state.vault,
+        PHONE,
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(trail.iter().any(|e| e["event"] == "pin_reset"), "{trail:?}");
 }

@@ -24,6 +24,10 @@ pub enum AuditEvent {
     PinSet,
     /// A wrong PIN.
     PinFailed,
+    /// The PIN was reset with the SMS code and the card's CVC.
+    PinReset,
+    /// A PIN reset whose CVC the issuer refused.
+    PinResetFailed,
     /// Too many wrong PINs: the wallet is locked.
     Locked,
     /// A PIN was tried while locked.
@@ -46,6 +50,8 @@ impl AuditEvent {
             AuditEvent::CardRemoved => "card_removed",
             AuditEvent::PinSet => "pin_set",
             AuditEvent::PinFailed => "pin_failed",
+            AuditEvent::PinReset => "pin_reset",
+            AuditEvent::PinResetFailed => "pin_reset_failed",
             AuditEvent::Locked => "locked",
             AuditEvent::LockedAttempt => "locked_attempt",
             AuditEvent::Unlocked => "unlocked",

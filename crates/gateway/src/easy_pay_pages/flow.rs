@@ -1,9 +1,9 @@
 //! The steps of the wallet page: show, then one handler per posted `step`.
 
 use super::session::Session;
-use super::steps;
 use super::view::{Form, page, tr};
 use super::*;
+use super::{pin_steps, steps};
 use crate::easy_pay::Wallet;
 use axum::body::Bytes;
 use paygate_payer_pages::{CsrfError, MessageKind, RedirectStatus};
@@ -190,6 +190,14 @@ pub(super) async fn submit(
         "register" => steps::register(&s, &form).await,
         "pay" => steps::pay(&s, field("pin"), field("card")).await,
         "remove_card" => steps::remove_card(&s, field("pin"), field("card")).await,
+        "change_pin" => {
+            let (new, again) = (field("new_pin"), field("new_pin_confirmation"));
+            pin_steps::change(&s, field("pin"), new, again).await
+        }
+        "reset_pin" => {
+            let (new, again) = (field("new_pin"), field("new_pin_confirmation"));
+            pin_steps::reset(&s, field("card"), field("cvc"), new, again).await
+        }
         _ => s.error(s.t("Unknown step.", "알 수 없는 단계입니다."), Form::Phone),
     }
 }

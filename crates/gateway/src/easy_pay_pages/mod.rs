@@ -5,12 +5,15 @@
 //!   its wallet's phone before (cookie `ep_device`, a token bound to the wallet id) goes
 //!   straight to the PIN form; else the phone form.
 //! - `POST /pay/easy_pay/{pi}` with `t` and `step`: `phone` → `otp` → (`register`: a card and
-//!   a PIN) → `pay` (`pin`, `card`) → the shop's `return_url`; `remove_card` (`card`, `pin`).
+//!   a PIN) → `pay` (`pin`, `card`) → the shop's `return_url`; `remove_card` (`card`, `pin`);
+//!   `change_pin` (`pin`, `new_pin`, `new_pin_confirmation`); `reset_pin` after this flow's SMS
+//!   code (`card`, `cvc`, `new_pin`, `new_pin_confirmation`).
 //!
 //! CSRF: every form carries the page token (bound to the intent, expiring); the device cookie
 //! is `HttpOnly`, `SameSite=Strict`, scoped to `/pay/easy_pay`.
 
 mod flow;
+mod pin_steps;
 mod session;
 mod steps;
 mod view;

@@ -17,7 +17,7 @@ use paygate_payer_pages::MessageKind;
 use paygate_vault::{Cvc, Expiry, Pan};
 use std::collections::HashMap;
 
-fn ctx_of(s: &Step) -> (Option<&str>, Option<&str>) {
+pub(super) fn ctx_of(s: &Step) -> (Option<&str>, Option<&str>) {
     (Some(s.pi.id.as_str()), Some(s.row.merchant_id.as_str()))
 }
 
@@ -290,7 +290,7 @@ fn registration<'a>(
 
 /// Checks the PIN of the wallet this flow or device proved; Ok is the wallet after a right
 /// PIN (failure count reset, not yet saved), Err the page to answer (failures saved).
-async fn unlock(s: &Step, given: &str) -> Result<Wallet, Response> {
+pub(super) async fn unlock(s: &Step, given: &str) -> Result<Wallet, Response> {
     let Some(mut w) = known_wallet(s).await else {
         return Err(s.error(
             s.t(

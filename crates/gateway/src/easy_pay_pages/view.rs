@@ -229,6 +229,7 @@ pub fn page(
     h.raw("</form>");
     if let Some(cards) = pay_cards {
         remove_forms(&mut h, l, action, token, cards);
+        pin_forms(&mut h, l, action, token, cards);
     }
     let title = tr(l, "Easy Pay", "간편결제");
     Page::render(ctx, status, title, h, &[FormOrigin::of(action)])
@@ -258,4 +259,93 @@ fn remove_forms(h: &mut Html, l: Locale, action: &WebUrl, token: &str, cards: &[
             .text(tr(l, "Remove card", "카드 삭제"))
             .raw("</button></form>");
     }
+}
+
+fn secret(h: &mut Html, id: &'static str, label: &str, autocomplete: &'static str) {
+    h.raw("<label")
+        .attr("for", id)
+        .raw(">")
+        .text(label)
+        .raw("</label><input")
+        .attr("id", id)
+        .attr("name", id)
+        .attr("type", "password")
+        .attr("inputmode", "numeric")
+        .attr("maxlength", "6")
+        .attr("autocomplete", autocomplete)
+        .raw(" required>");
+}
+
+/// Change the PIN (the current one), or reset it (this flow's SMS code and the card's CVC).
+fn pin_forms(h: &mut Html, l: Locale, action: &WebUrl, token: &str, cards: &[WalletCard]) {
+    h.raw("<h2>")
+        .text(tr(l, "Change PIN", "비밀번호 변경"))
+        .raw("</h2>");
+    h.raw("<form method=\"post\"")
+        .attr("action", action.as_str())
+        .raw(">");
+    hidden(h, "t", token);
+    hidden(h, "step", "change_pin");
+    h.raw("<label for=\"current-pin\">")
+        .text(tr(l, "Current PIN", "현재 비밀번호"))
+        .raw("</label>");
+    h.raw("<input id=\"current-pin\" name=\"pin\" type=\"password\" inputmode=\"numeric\" maxlength=\"6\" autocomplete=\"current-password\" required>");
+    secret(
+        h,
+        "new_pin",
+        tr(l, "New PIN", "새 비밀번호"),
+        "new-password",
+    );
+    secret(
+        h,
+        "new_pin_confirmation",
+        tr(l, "New PIN again", "새 비밀번호 확인"),
+        "new-password",
+    );
+    h.raw("<button class=\"button button-secondary\" type=\"submit\">")
+        .text(tr(l, "Change PIN", "비밀번호 변경"))
+        .raw("</button></form>");
+    h.raw("<h2>")
+        .text(tr(l, "Forgot your PIN?", "비밀번호를 잊으셨나요?"))
+        .raw("</h2>");
+    h.raw("<p class=\"hint\">")
+        .text(tr(
+            l,
+            "After the SMS code of this payment: a registered card's security code and a new PIN.",
+            "이번 결제의 문자 인증 후, 등록한 카드의 보안코드와 새 비밀번호를 입력하세요.",
+        ))
+        .raw("</p>");
+    h.raw("<form method=\"post\"")
+        .attr("action", action.as_str())
+        .raw(">");
+    hidden(h, "t", token);
+    hidden(h, "step", "reset_pin");
+    h.raw("<label for=\"reset-card\">")
+        .text(tr(l, "Card", "카드"))
+        .raw("</label><select id=\"reset-card\" name=\"card\">");
+    for c in cards {
+        h.raw("<option")
+            .attr("value", &c.id)
+            .raw(">")
+            .text(&c.brand)
+            .raw(" •••• ")
+            .text(&c.last4)
+            .raw("</option>");
+    }
+    h.raw("</select>");
+    h.raw("<label for=\"reset-cvc\">")
+        .text(tr(l, "Security code (CVC)", "보안코드 (CVC)"))
+        .raw("</label>");
+    h.raw("<input id=\"reset-cvc\" name=\"cvc\" type=\"password\" inputmode=\"numeric\" maxlength=\"4\" autocomplete=\"cc-csc\" required>");
+    h.raw("<label for=\"reset-new-pin\">")
+        .text(tr(l, "New PIN", "새 비밀번호"))
+        .raw("</label>");
+    h.raw("<input id=\"reset-new-pin\" name=\"new_pin\" type=\"password\" inputmode=\"numeric\" maxlength=\"6\" autocomplete=\"new-password\" required>");
+    h.raw("<label for=\"reset-new-pin-2\">")
+        .text(tr(l, "New PIN again", "새 비밀번호 확인"))
+        .raw("</label>");
+    h.raw("<input id=\"reset-new-pin-2\" name=\"new_pin_confirmation\" type=\"password\" inputmode=\"numeric\" maxlength=\"6\" autocomplete=\"new-password\" required>");
+    h.raw("<button class=\"button button-secondary\" type=\"submit\">")
+        .text(tr(l, "Reset PIN", "비밀번호 재설정"))
+        .raw("</button></form>");
 }
