@@ -30,11 +30,16 @@ impl Step {
         notice: Option<(MessageKind, &str)>,
         form: Form<'_>,
     ) -> Response {
+        let shop = self
+            .pi
+            .return_url
+            .as_deref()
+            .and_then(|u| WebUrl::parse("return_url", u).ok());
         respond(page(
             &self.ctx,
             status,
             &self.summary,
-            &self.action,
+            (&self.action, shop.as_ref()),
             &self.token,
             notice,
             form,

@@ -205,7 +205,7 @@ pub fn page(
     ctx: &PageContext,
     status: u16,
     summary: &components::Summary,
-    action: &WebUrl,
+    (action, shop): (&WebUrl, Option<&WebUrl>),
     token: &str,
     notice: Option<(MessageKind, &str)>,
     form: Form<'_>,
@@ -228,11 +228,20 @@ pub fn page(
     form_fields(&mut h, l, &form);
     h.raw("</form>");
     if let Some(cards) = pay_cards {
+        // Folded without script: `<details>` opens natively.
+        h.raw("<details><summary>")
+            .text(tr(l, "Manage cards and PIN", "카드·비밀번호 관리"))
+            .raw("</summary>");
         remove_forms(&mut h, l, action, token, cards);
         pin_forms(&mut h, l, action, token, cards);
+        h.raw("</details>");
     }
     let title = tr(l, "Easy Pay", "간편결제");
-    Page::render(ctx, status, title, h, &[FormOrigin::of(action)])
+    // The pay form's answer is a 303 to the shop's return_url: CSP `form-action` covers the
+    // redirects that follow a submission, so the shop's origin is allowed beside ours.
+    let mut origins = vec![FormOrigin::of(action)];
+    origins.extend(shop.map(FormOrigin::of));
+    Page::render(ctx, status, title, h, &origins)
 }
 
 /// Card management: one form per card, removing it needs the PIN.
