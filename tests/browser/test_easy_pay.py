@@ -8,7 +8,8 @@ intent → its redirect_to_url → phone → the SMS code (read through the merc
 `GET /v1/test_helpers/sms_messages`) → register a card and a PIN (a weak PIN first, refused
 with a clear message) → pay with the PIN → the shop's return_url with the intent succeeded.
 Then a second intent in the same browser goes straight to the PIN. The pages need no
-JavaScript: the run disables it. Prints `N passed, N failed`."""
+JavaScript: the run disables it. Last, the gateway's logs and database are scanned for the
+PINs, codes, card number and phone numbers used. Prints `N passed, N failed`."""
 
 import argparse
 import json
@@ -106,6 +107,28 @@ def wallet_flow(browser, args, gw, lang):
     page.wait_for_url(re.compile(r"^https://shop\.test/"))
     assert get(gw, f"/v1/payment_intents/{pi2['id']}")["status"] == "succeeded"
     context.close()
+    SECRETS.update({"204816", code, "4242424242424242", digits})
+
+
+SECRETS = set()
+
+
+def nothing_secret_at_rest(gw, secrets):
+    """No PIN, SMS code, full card number or full phone number in the gateway's logs or
+    database. (The SMS simulator's journal, `sms-sim/`, is the simulated phone's inbox: it
+    holds the codes as a handset would, and is not the gateway's.)"""
+    found = []
+    for root, _dirs, files in os.walk(gw.data_dir):
+        if os.path.relpath(root, gw.data_dir).startswith("sms-sim"):
+            continue
+        for name in files:
+            with open(os.path.join(root, name), "rb") as f:
+                data = f.read()
+            for s in secrets:
+                if s.encode() in data:
+                    found.append(f"{s} in {os.path.join(root, name)}")
+    assert not found, found
+    assert os.path.getsize(os.path.join(gw.data_dir, "serve.log")) > 0
 
 
 def run(name, fn, *a):
@@ -132,6 +155,8 @@ def main():
             for lang in ["ko", "en"]:
                 results.append(run(f"easy_pay wallet ({lang})", wallet_flow, browser, args, gw, lang))
             browser.close()
+        results.append(run("no PIN, code, PAN or phone at rest or in logs",
+                           nothing_secret_at_rest, gw, sorted(SECRETS)))
     finally:
         gw.stop()
     passed = sum(results)

@@ -87,7 +87,7 @@ fn easy_pay_wallet_works_in_a_real_browser() {
         .unwrap_or_else(|| panic!("browser test still running after {RUN_TIMEOUT:?}:\n{text}"));
     assert!(status.success(), "browser test failed:\n{text}");
     assert!(
-        text.contains("2 passed, 0 failed"),
+        text.contains("3 passed, 0 failed"),
         "no summary line:\n{text}"
     );
 }
