@@ -354,7 +354,37 @@ async fn an_expired_or_exhausted_code_is_refused() {
         html.contains("name=\"phone\""),
         "exhausted → phone form: {html}"
     );
-    let _ = Value::Null;
+    // `payment_method_types[]=easy_pay` alone is enough to confirm into the wallet.
+    let (s, pi) = app
+        .post(
+            "/v1/payment_intents",
+            &[
+                ("amount", "3000"),
+                ("currency", "krw"),
+                ("payment_method_types[]", "easy_pay"),
+                ("confirm", "true"),
+                ("return_url", "https://shop.example/back"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{pi}");
+    assert_eq!(pi["status"], "requires_action", "{pi}");
+    let next: &Value = &pi["next_action"]["redirect_to_url"]["url"];
+    assert!(next.as_str().unwrap().contains("/pay/easy_pay/"), "{pi}");
+    // Without a return_url the wallet cannot send the payer back: the field is named.
+    let (s, err) = app
+        .post(
+            "/v1/payment_intents",
+            &[
+                ("amount", "3000"),
+                ("currency", "krw"),
+                ("payment_method_data[type]", "easy_pay"),
+                ("confirm", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{err}");
+    assert_eq!(err["error"]["param"], "return_url", "{err}");
 }
 
 #[tokio::test]

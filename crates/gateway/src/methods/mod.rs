@@ -63,18 +63,25 @@ impl PaymentMethodKind {
         }
     }
 
-    /// The method a confirm asks for: `payment_method_data[type]`, else the intent's saved
-    /// PaymentMethod, which is always a card (an ISP PaymentMethod is not confirmed again). A
-    /// type no method claims goes to the card
+    /// The method a confirm asks for: `payment_method_data[type]`; else `easy_pay` when it is
+    /// the only type the intent accepts and no PaymentMethod is given (the wallet needs none
+    /// from the merchant); else the intent's saved PaymentMethod, which is always a card (an
+    /// ISP PaymentMethod is not confirmed again). A type no method claims goes to the card
     /// method, whose parameter check answers with the field and the accepted values.
-    fn requested(ctx: &Ctx) -> PaymentMethodKind {
-        ctx.params
-            .root()
+    fn requested(ctx: &Ctx, pi: &PaymentIntent) -> PaymentMethodKind {
+        let root = ctx.params.root();
+        if let Some(t) = root
             .get("payment_method_data")
             .and_then(|pmd| pmd.get("type"))
             .and_then(Value::as_str)
-            .and_then(PaymentMethodKind::parse)
-            .unwrap_or(PaymentMethodKind::Card)
+        {
+            return PaymentMethodKind::parse(t).unwrap_or(PaymentMethodKind::Card);
+        }
+        let only_easy_pay = pi.payment_method_types == [PaymentMethodKind::EasyPay.as_str()];
+        if only_easy_pay && pi.payment_method.is_none() && root.get("payment_method").is_none() {
+            return PaymentMethodKind::EasyPay;
+        }
+        PaymentMethodKind::Card
     }
 }
 
@@ -92,7 +99,7 @@ pub struct Confirm {
 
 /// Confirms `c` with the method the request asks for.
 pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
-    match PaymentMethodKind::requested(ctx) {
+    match PaymentMethodKind::requested(ctx, &c.intent) {
         PaymentMethodKind::Card => card::confirm(ctx, c).await,
         PaymentMethodKind::Isp => isp::confirm(ctx, c).await,
         PaymentMethodKind::EasyPay => easy_pay::confirm(ctx, c).await,
