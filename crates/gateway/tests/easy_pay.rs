@@ -108,6 +108,19 @@ async fn wallet_register_pay_lockout_and_removal() {
         .unwrap();
     let mut payer = Payer { http, cookie: None };
 
+    let (hook, got) = support::webhook_receiver::receiver(0).await;
+    let (s, we) = app
+        .post(
+            "/v1/webhook_endpoints",
+            &[
+                ("url", &hook),
+                ("enabled_events[]", "payment_intent.requires_action"),
+                ("enabled_events[]", "payment_intent.succeeded"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{we}");
+
     // First payment: phone → code (one wrong first) → weak PIN refused → register → PIN.
     let (pi1, url) = easy_pay_intent(&app, &app.key, "15000").await;
     let (s, html) = payer.get(&url).await;
@@ -197,6 +210,20 @@ async fn wallet_register_pay_lockout_and_removal() {
             .contains(&"payment_intent.succeeded".to_string())
     );
     assert!(app.ledger_problems().await.is_empty());
+    let (_, balance) = app.get("/v1/balance_transactions").await;
+    assert_eq!(balance["data"][0]["amount"], 15000, "{balance}");
+    let hooks = support::webhook_receiver::wait_for(&got, 2).await;
+    let types: Vec<String> = hooks
+        .iter()
+        .map(|(_, body)| serde_json::from_slice::<Value>(body).unwrap())
+        .filter(|e| e["data"]["object"]["id"] == pi1.as_str())
+        .map(|e| e["type"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        types,
+        ["payment_intent.requires_action", "payment_intent.succeeded"],
+        "{types:?}"
+    );
 
     // Second payment at another merchant: this device goes straight to the PIN.
     let (pi2, url2) = easy_pay_intent(&app, &other, "7000").await;

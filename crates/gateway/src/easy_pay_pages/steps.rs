@@ -185,34 +185,10 @@ pub(super) async fn register(s: &Step, form: &HashMap<String, String>) -> Respon
         return s.error(text, Form::Register);
     }
     let now = s.st.now();
-    let mut w = match Wallet::load(&s.st, &wallet_id).await {
-        Ok(Some(w)) if !w.cards.is_empty() => {
-            return s.render(200, None, Form::Pay { cards: &w.cards });
-        }
-        // A wallet whose cards were all removed: the proved phone and the new card set the
-        // PIN again.
-        Ok(Some(mut w)) => match crate::easy_pay::pin::hash(f("pin")) {
-            Ok(h) => {
-                w.pin_hash = h;
-                w
-            }
-            Err(_) => {
-                return s.error(
-                    s.t("Please try again.", "다시 시도해 주세요."),
-                    Form::Register,
-                );
-            }
-        },
-        Ok(None) => match Wallet::new(&wallet_id, masked, s.row.livemode, f("pin"), now) {
-            Ok(w) => w,
-            Err(_) => {
-                return s.error(
-                    s.t("Please try again.", "다시 시도해 주세요."),
-                    Form::Register,
-                );
-            }
-        },
-        Err(_) => {
+    let mut w = match wallet_to_fill(s, &wallet_id, masked, f("pin"), now).await {
+        Ok(w) => w,
+        Err(Some(full)) => return s.render(200, None, Form::Pay { cards: &full.cards }),
+        Err(None) => {
             return s.error(
                 s.t("Please try again.", "다시 시도해 주세요."),
                 Form::Register,
@@ -248,6 +224,27 @@ pub(super) async fn register(s: &Step, form: &HashMap<String, String>) -> Respon
         Some((MessageKind::Success, done)),
         Form::Pay { cards: &w.cards },
     )
+}
+
+/// The wallet a registration fills: a new one with `pin`, or one whose cards were all
+/// removed (the proved phone and the new card set its PIN again). Err(Some) is a wallet that
+/// still has cards (nothing to register: pay), Err(None) a failure.
+async fn wallet_to_fill(
+    s: &Step,
+    id: &str,
+    masked: String,
+    pin_text: &str,
+    now: i64,
+) -> Result<Wallet, Option<Wallet>> {
+    match Wallet::load(&s.st, id).await {
+        Ok(Some(w)) if !w.cards.is_empty() => Err(Some(w)),
+        Ok(Some(mut w)) => {
+            w.pin_hash = pin::hash(pin_text).map_err(|_| None)?;
+            Ok(w)
+        }
+        Ok(None) => Wallet::new(id, masked, s.row.livemode, pin_text, now).map_err(|_| None),
+        Err(_) => Err(None),
+    }
 }
 
 /// The registration form's PIN (checked against the weak-PIN rules) and card (the card

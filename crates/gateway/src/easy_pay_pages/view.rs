@@ -75,120 +75,128 @@ fn submit(h: &mut Html, label: &str) {
 
 fn form_fields(h: &mut Html, l: Locale, form: &Form<'_>) {
     match form {
-        Form::Phone => {
-            input(
-                h,
-                "phone",
-                tr(l, "Mobile number", "휴대폰 번호"),
-                "tel",
-                "tel",
-            );
-            submit(h, tr(l, "Send code by SMS", "인증번호 받기"));
-        }
-        Form::Otp { phone_masked } => {
-            h.raw("<p>")
-                .text(tr(
-                    l,
-                    "We sent a 6-digit code to",
-                    "인증번호 6자리를 보냈습니다:",
-                ))
-                .raw(" ")
-                .text(phone_masked)
-                .raw("</p>");
-            h.raw("<label for=\"otp\">")
-                .text(tr(l, "Code (valid 3 minutes)", "인증번호 (3분 이내)"))
-                .raw("</label>");
-            h.raw("<input id=\"otp\" name=\"otp\" type=\"text\" inputmode=\"numeric\" pattern=\"[0-9]{6}\" maxlength=\"6\" autocomplete=\"one-time-code\" required>");
-            submit(h, tr(l, "Verify", "확인"));
-        }
-        Form::Register => {
-            h.raw("<h2>")
-                .text(tr(l, "Register a card", "카드 등록"))
-                .raw("</h2>");
-            input(
-                h,
-                "card_number",
-                tr(l, "Card number", "카드 번호"),
-                "text",
-                "cc-number",
-            );
-            h.raw("<div class=\"fields\"><div>");
-            input(
-                h,
-                "exp_month",
-                tr(l, "Expiry month (MM)", "유효기간 월 (MM)"),
-                "text",
-                "cc-exp-month",
-            );
-            h.raw("</div><div>");
-            input(
-                h,
-                "exp_year",
-                tr(l, "Expiry year (YYYY)", "유효기간 연도 (YYYY)"),
-                "text",
-                "cc-exp-year",
-            );
-            h.raw("</div></div>");
-            input(
-                h,
-                "cvc",
-                tr(l, "Security code (CVC)", "보안코드 (CVC)"),
-                "password",
-                "cc-csc",
-            );
-            h.raw("<h2>")
-                .text(tr(
-                    l,
-                    "Set a 6-digit payment PIN",
-                    "결제 비밀번호 6자리 설정",
-                ))
-                .raw("</h2>");
-            h.raw("<p class=\"hint\">")
-                .text(tr(
-                    l,
-                    "Not one digit repeated, not a run like 123456.",
-                    "같은 숫자 반복이나 123456 같은 연속 숫자는 쓸 수 없습니다.",
-                ))
-                .raw("</p>");
-            numeric(h, "pin", tr(l, "PIN", "비밀번호"), "new-password");
-            numeric(
-                h,
-                "pin_confirmation",
-                tr(l, "PIN again", "비밀번호 확인"),
-                "new-password",
-            );
-            submit(h, tr(l, "Register and continue", "등록하고 계속"));
-        }
-        Form::Pay { cards } => {
-            h.raw("<fieldset><legend>")
-                .text(tr(l, "Card", "카드"))
-                .raw("</legend>");
-            let last = cards
-                .iter()
-                .max_by_key(|c| c.last_used)
-                .map(|c| c.id.clone());
-            for c in cards.iter() {
-                h.raw("<label><input type=\"radio\" name=\"card\"")
-                    .attr("value", &c.id);
-                if Some(&c.id) == last.as_ref() {
-                    h.raw(" checked");
-                }
-                h.raw("> ")
-                    .text(&c.brand)
-                    .raw(" •••• ")
-                    .text(&c.last4)
-                    .raw("</label>");
-            }
-            h.raw("</fieldset>");
-            numeric(
-                h,
-                "pin",
-                tr(l, "Payment PIN", "결제 비밀번호"),
-                "current-password",
-            );
-            submit(h, tr(l, "Pay", "결제하기"));
-        }
+        Form::Phone => phone_fields(h, l),
+        Form::Otp { phone_masked } => otp_fields(h, l, phone_masked),
+        Form::Register => register_fields(h, l),
+        Form::Pay { cards } => pay_fields(h, l, cards),
     }
+}
+
+fn phone_fields(h: &mut Html, l: Locale) {
+    input(
+        h,
+        "phone",
+        tr(l, "Mobile number", "휴대폰 번호"),
+        "tel",
+        "tel",
+    );
+    submit(h, tr(l, "Send code by SMS", "인증번호 받기"));
+}
+
+fn otp_fields(h: &mut Html, l: Locale, phone_masked: &str) {
+    h.raw("<p>")
+        .text(tr(
+            l,
+            "We sent a 6-digit code to",
+            "인증번호 6자리를 보냈습니다:",
+        ))
+        .raw(" ")
+        .text(phone_masked)
+        .raw("</p>");
+    h.raw("<label for=\"otp\">")
+        .text(tr(l, "Code (valid 3 minutes)", "인증번호 (3분 이내)"))
+        .raw("</label>");
+    h.raw("<input id=\"otp\" name=\"otp\" type=\"text\" inputmode=\"numeric\" pattern=\"[0-9]{6}\" maxlength=\"6\" autocomplete=\"one-time-code\" required>");
+    submit(h, tr(l, "Verify", "확인"));
+}
+
+fn register_fields(h: &mut Html, l: Locale) {
+    h.raw("<h2>")
+        .text(tr(l, "Register a card", "카드 등록"))
+        .raw("</h2>");
+    input(
+        h,
+        "card_number",
+        tr(l, "Card number", "카드 번호"),
+        "text",
+        "cc-number",
+    );
+    h.raw("<div class=\"fields\"><div>");
+    input(
+        h,
+        "exp_month",
+        tr(l, "Expiry month (MM)", "유효기간 월 (MM)"),
+        "text",
+        "cc-exp-month",
+    );
+    h.raw("</div><div>");
+    input(
+        h,
+        "exp_year",
+        tr(l, "Expiry year (YYYY)", "유효기간 연도 (YYYY)"),
+        "text",
+        "cc-exp-year",
+    );
+    h.raw("</div></div>");
+    input(
+        h,
+        "cvc",
+        tr(l, "Security code (CVC)", "보안코드 (CVC)"),
+        "password",
+        "cc-csc",
+    );
+    h.raw("<h2>")
+        .text(tr(
+            l,
+            "Set a 6-digit payment PIN",
+            "결제 비밀번호 6자리 설정",
+        ))
+        .raw("</h2>");
+    h.raw("<p class=\"hint\">")
+        .text(tr(
+            l,
+            "Not one digit repeated, not a run like 123456.",
+            "같은 숫자 반복이나 123456 같은 연속 숫자는 쓸 수 없습니다.",
+        ))
+        .raw("</p>");
+    numeric(h, "pin", tr(l, "PIN", "비밀번호"), "new-password");
+    numeric(
+        h,
+        "pin_confirmation",
+        tr(l, "PIN again", "비밀번호 확인"),
+        "new-password",
+    );
+    submit(h, tr(l, "Register and continue", "등록하고 계속"));
+}
+
+fn pay_fields(h: &mut Html, l: Locale, cards: &[WalletCard]) {
+    h.raw("<fieldset><legend>")
+        .text(tr(l, "Card", "카드"))
+        .raw("</legend>");
+    let last = cards
+        .iter()
+        .max_by_key(|c| c.last_used)
+        .map(|c| c.id.clone());
+    for c in cards.iter() {
+        h.raw("<label><input type=\"radio\" name=\"card\"")
+            .attr("value", &c.id);
+        if Some(&c.id) == last.as_ref() {
+            h.raw(" checked");
+        }
+        h.raw("> ")
+            .text(&c.brand)
+            .raw(" •••• ")
+            .text(&c.last4)
+            .raw("</label>");
+    }
+    h.raw("</fieldset>");
+    numeric(
+        h,
+        "pin",
+        tr(l, "Payment PIN", "결제 비밀번호"),
+        "current-password",
+    );
+    submit(h, tr(l, "Pay", "결제하기"));
 }
 
 fn step(form: &Form<'_>) -> &'static str {
