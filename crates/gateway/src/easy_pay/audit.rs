@@ -36,8 +36,9 @@ pub enum AuditEvent {
     Unlocked,
     /// An operator locked the wallet.
     LockedByOperator,
-    /// A payment was authorized with the PIN.
-    Paid,
+    /// The right PIN was given for a payment (the authorization follows; its outcome is the
+    /// intent's).
+    PinAccepted,
 }
 
 impl AuditEvent {
@@ -56,7 +57,7 @@ impl AuditEvent {
             AuditEvent::LockedAttempt => "locked_attempt",
             AuditEvent::Unlocked => "unlocked",
             AuditEvent::LockedByOperator => "locked_by_operator",
-            AuditEvent::Paid => "paid",
+            AuditEvent::PinAccepted => "pin_accepted",
         }
     }
 }

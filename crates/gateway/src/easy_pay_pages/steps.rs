@@ -343,7 +343,7 @@ pub(super) async fn pay(s: &Step, given: &str, choice: &str) -> Response {
     if let Err(r) = s
         .commit(vec![
             w.save(),
-            entry(&w, AuditEvent::Paid, ctx_of(s), "payer", now),
+            entry(&w, AuditEvent::PinAccepted, ctx_of(s), "payer", now),
         ])
         .await
     {
