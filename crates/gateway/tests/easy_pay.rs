@@ -294,7 +294,7 @@ async fn wallet_register_pay_lockout_and_removal() {
         "locked_attempt",
         "card_added",
         "card_removed",
-        "paid",
+        "pin_accepted",
         "pin_set",
     ] {
         assert!(events.contains(&e), "{e} in {events:?}");
