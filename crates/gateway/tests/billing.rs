@@ -121,7 +121,10 @@ async fn a_setup_saves_a_billing_key_without_money_and_off_session_charges_name_
     let second = app.journal_by_rrn(&charge_rrn(&app, &pi).await);
     assert_eq!(second["stored_credential"], "unscheduled", "{second}");
     assert_eq!(second["original_rrn"], initial.as_str());
-    assert_eq!(app.balance().await.1 > 0, true);
+    assert!(
+        app.balance().await.1 > 0,
+        "the charges are pending in the balance"
+    );
     assert!(app.ledger_problems().await.is_empty());
     let types = app.event_types().await;
     let want = [
@@ -310,4 +313,35 @@ async fn a_publishable_key_confirms_with_the_client_secret() {
     assert_eq!(got["status"], "succeeded");
     assert!(got.get("customer").is_none(), "client view: {got}");
     assert!(got.get("metadata").is_none());
+}
+
+#[tokio::test]
+async fn a_lost_verification_answer_holds_nothing_and_is_never_reversed() {
+    let app = TestApp::spawn().await;
+    let cus = customer(&app).await;
+    // The simulator approves this card silently: no answer reaches the gateway.
+    let (s, e) = setup(&app, &cus, "4000000000000150", "off_session").await;
+    assert_eq!(s, StatusCode::PAYMENT_REQUIRED, "{e}");
+    assert_eq!(e["error"]["code"], "processing_error", "{e}");
+    assert_eq!(
+        e["error"]["setup_intent"]["status"],
+        "requires_payment_method"
+    );
+    let entries = journal(&app);
+    let kinds: Vec<&str> = entries
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["account_verification"],
+        "no reversal follows: {entries:?}"
+    );
+    assert_eq!(entries[0]["amount"], 0);
+    assert_eq!(app.balance().await, (0, 0));
+    let attempts = app.server.state.store.attempts(None).await.unwrap();
+    assert!(
+        attempts.is_empty(),
+        "no recovery record is left: {attempts:?}"
+    );
 }

@@ -326,5 +326,8 @@ async fn stripe_python_sets_up_a_billing_key_and_charges_it_off_session() {
     assert_eq!(uses, ["recurring", "unscheduled"], "{journal}");
     assert!(app.ledger_problems().await.is_empty());
     // Four approved charges (two off-session, the saving payment and its recurring use).
-    assert_eq!(app.balance().await.1 > 0, true);
+    assert!(
+        app.balance().await.1 > 0,
+        "the charges are pending in the balance"
+    );
 }
