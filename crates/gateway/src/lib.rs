@@ -9,6 +9,8 @@ pub mod api;
 pub mod auth;
 pub mod cards;
 pub mod config;
+pub mod easy_pay;
+pub mod easy_pay_pages;
 pub mod engine;
 pub mod error;
 pub mod http;
@@ -17,6 +19,7 @@ pub mod isp_pages;
 pub mod methods;
 pub mod metrics;
 pub mod models;
+pub mod otp;
 pub mod pages;
 pub mod params;
 pub mod postings;
@@ -27,6 +30,7 @@ pub mod render;
 pub mod response;
 pub mod settlement;
 pub mod setup_intents;
+pub mod sms;
 pub mod state;
 pub mod store_health;
 pub mod three_ds;
@@ -231,6 +235,10 @@ pub async fn start_with_clock(
         Some(url) => Some(Arc::new(methods::isp::client::IspClient::new(url)?)),
         None => None,
     };
+    let sms = match &cfg.sms_url {
+        Some(url) => Some(Arc::new(sms::SmsClient::new(url)?)),
+        None => None,
+    };
     let mut state = AppState::new(
         cfg,
         store,
@@ -244,6 +252,7 @@ pub async fn start_with_clock(
     state.clock = clock;
     state.three_ds = three_ds;
     state.isp = isp;
+    state.sms = sms;
     let state: SharedState = Arc::new(state);
     match engine::recovery::recover(&state, None).await {
         Ok(0) => {}
@@ -330,6 +339,7 @@ fn spawn_api(
         .merge(pages::router(state.clone()))
         .merge(three_ds::pages::router(state.clone()))
         .merge(isp_pages::router(state.clone()))
+        .merge(easy_pay_pages::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(
             state,
             access_log::observe,

@@ -40,6 +40,8 @@ pub struct AppState {
     pub undoing: crate::engine::undo::InHand,
     /// The ISP server's client (안전결제), when `isp_url` is configured.
     pub isp: Option<Arc<crate::methods::isp::client::IspClient>>,
+    /// The SMS gateway's client, when `sms_url` is configured (the easy_pay wallet needs it).
+    pub sms: Option<Arc<crate::sms::SmsClient>>,
     cvcs: Mutex<HashMap<String, (Cvc, Instant)>>,
     merchants: Mutex<HashMap<String, (MerchantRow, Instant)>>,
     pub(crate) keys: Mutex<HashMap<String, (paygate_store::ApiKeyRow, Instant)>>,
@@ -70,6 +72,7 @@ impl AppState {
             three_ds: None,
             undoing: Default::default(),
             isp: None,
+            sms: None,
             cvcs: Mutex::new(HashMap::new()),
             merchants: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),

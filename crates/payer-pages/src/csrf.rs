@@ -26,6 +26,10 @@ pub enum Purpose {
     /// The payer's ISP page of one PaymentIntent (`/pay/isp/{pi}?t=…`) and the requests it
     /// makes (encryption key, enrolment, confirm).
     IspPage,
+    /// The 간편결제 wallet page of one PaymentIntent (`/pay/easy_pay/{pi}?t=…`) and its forms.
+    EasyPayPage,
+    /// A device that proved the wallet's phone by SMS: the wallet id, in a cookie.
+    EasyPayDevice,
 }
 
 impl Purpose {
@@ -34,6 +38,8 @@ impl Purpose {
             Purpose::ThreeDsReturn => "3ds_return",
             Purpose::PayerForm => "payer_form",
             Purpose::IspPage => "isp_page",
+            Purpose::EasyPayPage => "easy_pay_page",
+            Purpose::EasyPayDevice => "easy_pay_device",
         }
     }
 }

@@ -39,6 +39,11 @@ a{color:#0b57d0}\
 [hidden]{display:none!important}\
 label{display:block;font-weight:600;margin:1rem 0 .25rem}\
 input{display:block;width:100%;min-height:48px;margin:0 0 .25rem;padding:.5rem .75rem;border:1px solid #5f6368;border-radius:8px;background:#fff;color:#1a1a1a;font:inherit}\
+input[type=radio]{display:inline-block;width:1.25rem;min-height:1.25rem;margin:0 .5rem 0 0;vertical-align:middle}\
+fieldset{border:1px solid #5f6368;border-radius:8px;margin:1rem 0 0;padding:.5rem 1rem}\
+fieldset label{font-weight:400;margin:.5rem 0}\
+select{font:inherit;min-height:48px;width:100%}\
+summary{cursor:pointer;font-weight:600;margin:1.5rem 0 .5rem}\
 .hint{color:#4a4a4a;font-size:.875rem;margin:0 0 .5rem}\
 form button[type=submit]{margin-top:1.5rem}\
 .fields{display:grid;grid-template-columns:1fr 1fr;gap:0 .75rem}\

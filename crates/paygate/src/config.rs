@@ -86,6 +86,10 @@ pub struct ConfigArgs {
     /// in-process simulator starts.
     #[arg(long, env = "PAYGATE_ISP_URL")]
     pub isp_url: Option<String>,
+    /// Base URL of the SMS gateway (e.g. http://127.0.0.1:7600); without it an in-process
+    /// simulator starts.
+    #[arg(long, env = "PAYGATE_SMS_URL")]
+    pub sms_url: Option<String>,
     /// Korean rule: KRW card payments at or above this amount run 3-D Secure under
     /// request_three_d_secure=automatic when the card is enrolled (off by default).
     #[arg(long, env = "PAYGATE_THREE_DS_REQUIRED_FROM_KRW")]
@@ -150,6 +154,9 @@ impl ConfigArgs {
         }
         if let Some(v) = &self.isp_url {
             cfg.isp_url = Some(v.clone());
+        }
+        if let Some(v) = &self.sms_url {
+            cfg.sms_url = Some(v.clone());
         }
         if let Some(v) = self.three_ds_required_from_krw {
             cfg.three_ds_required_from_krw = Some(v);

@@ -21,6 +21,8 @@ pub const SIM_DIR: &str = "network-sim";
 pub const THREE_DS_SIM_DIR: &str = "3ds-sim";
 /// The ISP server simulator's directory under the data dir.
 pub const ISP_SIM_DIR: &str = "isp-sim";
+/// Data directory of the in-process SMS gateway simulator, under `data_dir`.
+pub const SMS_SIM_DIR: &str = "sms-sim";
 /// The CAVV key file under the data dir.
 pub const CAVV_KEY_FILE: &str = "sim-cavv.key";
 /// The test-mode payer pages' CSRF key file under the data dir.
@@ -33,6 +35,7 @@ pub struct Demo {
     pub network: Option<paygate_sim_network::SimHandle>,
     pub three_ds: Option<paygate_sim_threeds::Running>,
     pub isp: Option<paygate_sim_isp::Running>,
+    pub sms: Option<paygate_sim_sms::Running>,
 }
 
 fn loopback() -> SocketAddr {
@@ -41,11 +44,13 @@ fn loopback() -> SocketAddr {
 
 /// Starts the simulators `cfg` does not name an address for and points `cfg` at them.
 pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
+    let sms = start_sms(cfg).await?;
     if cfg.network_addr.is_some() && cfg.three_ds_url.is_some() && cfg.isp_url.is_some() {
         return Ok(Demo {
             network: None,
             three_ds: None,
             isp: None,
+            sms,
         });
     }
     let key = cavv_key(&cfg.data_dir)?;
@@ -90,7 +95,24 @@ pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
         network,
         three_ds,
         isp,
+        sms,
     })
+}
+
+/// The SMS gateway simulator, unless `sms_url` names one.
+async fn start_sms(cfg: &mut Config) -> Result<Option<paygate_sim_sms::Running>, String> {
+    if cfg.sms_url.is_some() {
+        return Ok(None);
+    }
+    let sim_cfg = paygate_sim_sms::Config {
+        listen: loopback(),
+        data_dir: cfg.data_dir.join(SMS_SIM_DIR),
+    };
+    let sim = paygate_sim_sms::start(sim_cfg)
+        .await
+        .map_err(|e| format!("cannot start the SMS gateway simulator: {e}"))?;
+    cfg.sms_url = Some(sim.base_url().to_string());
+    Ok(Some(sim))
 }
 
 impl Demo {
@@ -104,6 +126,9 @@ impl Demo {
         }
         if let Some(sim) = &self.isp {
             println!("ISP server simulator (CA + verifier) on {}", sim.base_url());
+        }
+        if let Some(sim) = &self.sms {
+            println!("SMS gateway simulator on {}", sim.base_url());
         }
     }
 
@@ -123,6 +148,11 @@ impl Demo {
             sim.shutdown()
                 .await
                 .map_err(|e| format!("ISP server simulator shutdown: {e}"))?;
+        }
+        if let Some(sim) = self.sms {
+            sim.shutdown()
+                .await
+                .map_err(|e| format!("SMS gateway simulator shutdown: {e}"))?;
         }
         Ok(())
     }

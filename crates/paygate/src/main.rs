@@ -6,6 +6,7 @@ mod demo;
 mod isp;
 mod keys;
 mod merchant;
+mod wallets;
 
 use clap::{Parser, Subcommand};
 use config::{ConfigArgs, DbArgs};
@@ -78,6 +79,9 @@ enum Command {
     /// ISP 안전결제 client: enrol a card into a wallet file, pay with it.
     #[command(subcommand)]
     Isp(isp::IspCmd),
+    /// Payer wallets (간편결제): lock, unlock, audit trail.
+    #[command(subcommand)]
+    Wallets(wallets::WalletsCmd),
     /// Load generator: card payments against a running paygate.
     Bench(paygate_bench::BenchArgs),
 }
@@ -102,6 +106,8 @@ enum SimCmd {
     ThreeDs(paygate_sim_threeds::cli::SimThreeDsArgs),
     /// The ISP 안전결제 server simulator (the card company's CA and verifier).
     Isp(paygate_sim_isp::cli::SimIspArgs),
+    /// The SMS gateway simulator (one-time codes of the easy_pay wallet).
+    Sms(paygate_sim_sms::cli::SimSmsArgs),
 }
 
 fn main() -> ExitCode {
@@ -180,7 +186,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Sim(SimCmd::Isp(args)) => paygate_sim_isp::cli::run(args)
             .await
             .map_err(|e| e.to_string()),
+        Command::Sim(SimCmd::Sms(args)) => paygate_sim_sms::cli::run(args)
+            .await
+            .map_err(|e| e.to_string()),
         Command::Isp(cmd) => isp::run(cmd).await,
+        Command::Wallets(cmd) => wallets::run(cmd).await,
         Command::Bench(args) => paygate_bench::run(args)
             .await
             .map(|_| ())

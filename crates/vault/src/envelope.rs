@@ -201,6 +201,24 @@ impl Vault {
         base62_16(u128::from_be_bytes(head))
     }
 
+    /// Keyed hash of a secret that must be found again but never read back (a payer's phone
+    /// number, a one-time code): HMAC-SHA256 under the fingerprint key over `purpose`, a NUL
+    /// and `data`, hex. `purpose` separates the uses: one value hashed for two purposes gives
+    /// unrelated results, and none equals a card fingerprint.
+    pub fn keyed_hash(&self, purpose: &str, data: &[u8]) -> String {
+        let mut mac =
+            <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(self.fingerprint_key.expose_secret())
+                .expect("HMAC accepts keys of any length");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(data);
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// Start-up self-test: the fingerprint key is long enough, and for every KEK a test
     /// card seals, opens to the same data, and does not open under another record id.
     pub fn check(&self) -> Result<(), VaultError> {

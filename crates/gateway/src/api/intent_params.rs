@@ -218,8 +218,8 @@ fn check_types(types: Vec<String>) -> ApiResult<Vec<String>> {
             return Err(ApiError::bad_param(
                 "payment_method_types",
                 format!(
-                    "The payment method type '{}' is not supported; paygate accepts 'card' and \
-                     'isp'.",
+                    "The payment method type '{}' is not supported; paygate accepts 'card', \
+                     'isp' and 'easy_pay'.",
                     crate::error::echo(&t)
                 ),
             ));

@@ -11,6 +11,7 @@ pub mod refunds;
 pub mod respond;
 pub mod setup_intents;
 pub mod test_faults;
+pub mod test_sms;
 pub mod webhook_endpoints;
 
 use crate::error::{ApiError, ApiResult};
@@ -40,6 +41,7 @@ pub fn router(state: SharedState) -> Router {
             "/v1/test_helpers/faults",
             get(test_faults::retrieve).post(test_faults::update),
         )
+        .route("/v1/test_helpers/sms_messages", get(test_sms::list))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -41,6 +41,9 @@ pub struct Authorize {
     /// The ISP evidence of the charge (`crate::methods::isp::evidence`), when the cardholder
     /// signed with ISP: the charge's details are then `{"type": "isp", "isp": {…}}`.
     pub isp: Option<Value>,
+    /// The 간편결제 wallet of the charge (`{"phone": masked, "wallet_card"}`,
+    /// `crate::methods::easy_pay`): the charge's details are then `{"type": "easy_pay", …}`.
+    pub easy_pay: Option<Value>,
     /// Credential-on-file data: the card saved with this payment, or a merchant-initiated
     /// use of a saved card (DE 48.46/47).
     pub credential_on_file: Option<CredentialOnFile>,
@@ -53,6 +56,7 @@ struct AuthorizePhases {
     card: AuthCard,
     three_d_secure: Option<Value>,
     isp: Option<Value>,
+    easy_pay: Option<Value>,
     credential_on_file: Option<CredentialOnFile>,
     money: Money,
     prepared: Option<PreparedAuthorization>,
@@ -109,6 +113,7 @@ pub async fn authorize(
         card: cmd.card,
         three_d_secure: cmd.three_d_secure,
         isp: cmd.isp,
+        easy_pay: cmd.easy_pay,
         credential_on_file: cmd.credential_on_file,
         money,
         pi_version: 0,
@@ -241,6 +246,10 @@ impl AuthorizePhases {
         if let Some(evidence) = &self.isp {
             ch.payment_method_details =
                 crate::methods::isp::evidence::charge_details(&ch.payment_method_details, evidence);
+        }
+        if let Some(wallet) = &self.easy_pay {
+            ch.payment_method_details =
+                crate::methods::easy_pay::charge_details(&ch.payment_method_details, wallet);
         }
     }
 

@@ -34,6 +34,7 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
         authentication: None,
         three_d_secure: None,
         isp: None,
+        easy_pay: None,
         credential_on_file,
     };
     if off_session {

@@ -9,6 +9,7 @@
 //! registration in `start_with_clock` — no other method's code changes.
 
 pub mod card;
+pub mod easy_pay;
 pub mod isp;
 
 use crate::error::ApiResult;
@@ -26,17 +27,25 @@ pub enum PaymentMethodKind {
     /// ISP (안전결제): a card whose holder signed the payment with an ISP certificate,
     /// verified by the card company's ISP server, then authorized over the card network.
     Isp,
+    /// 간편결제: the payer's wallet (card registered once, paid with a PIN on the wallet
+    /// page), authorized over the card network.
+    EasyPay,
 }
 
 impl PaymentMethodKind {
     /// Every method.
-    pub const ALL: [PaymentMethodKind; 2] = [PaymentMethodKind::Card, PaymentMethodKind::Isp];
+    pub const ALL: [PaymentMethodKind; 3] = [
+        PaymentMethodKind::Card,
+        PaymentMethodKind::Isp,
+        PaymentMethodKind::EasyPay,
+    ];
 
     /// The `type` name of the method in the API.
     pub fn as_str(self) -> &'static str {
         match self {
             PaymentMethodKind::Card => "card",
             PaymentMethodKind::Isp => "isp",
+            PaymentMethodKind::EasyPay => "easy_pay",
         }
     }
 
@@ -48,22 +57,31 @@ impl PaymentMethodKind {
     /// The counterparty whose connector authorizes payments of this method.
     pub fn counterparty(self) -> Counterparty {
         match self {
-            PaymentMethodKind::Card | PaymentMethodKind::Isp => Counterparty::CardNetwork,
+            PaymentMethodKind::Card | PaymentMethodKind::Isp | PaymentMethodKind::EasyPay => {
+                Counterparty::CardNetwork
+            }
         }
     }
 
-    /// The method a confirm asks for: `payment_method_data[type]`, else the intent's saved
-    /// PaymentMethod, which is always a card (an ISP PaymentMethod is not confirmed again). A
-    /// type no method claims goes to the card
+    /// The method a confirm asks for: `payment_method_data[type]`; else `easy_pay` when it is
+    /// the only type the intent accepts and no PaymentMethod is given (the wallet needs none
+    /// from the merchant); else the intent's saved PaymentMethod, which is always a card (an
+    /// ISP PaymentMethod is not confirmed again). A type no method claims goes to the card
     /// method, whose parameter check answers with the field and the accepted values.
-    fn requested(ctx: &Ctx) -> PaymentMethodKind {
-        ctx.params
-            .root()
+    fn requested(ctx: &Ctx, pi: &PaymentIntent) -> PaymentMethodKind {
+        let root = ctx.params.root();
+        if let Some(t) = root
             .get("payment_method_data")
             .and_then(|pmd| pmd.get("type"))
             .and_then(Value::as_str)
-            .and_then(PaymentMethodKind::parse)
-            .unwrap_or(PaymentMethodKind::Card)
+        {
+            return PaymentMethodKind::parse(t).unwrap_or(PaymentMethodKind::Card);
+        }
+        let only_easy_pay = pi.payment_method_types == [PaymentMethodKind::EasyPay.as_str()];
+        if only_easy_pay && pi.payment_method.is_none() && root.get("payment_method").is_none() {
+            return PaymentMethodKind::EasyPay;
+        }
+        PaymentMethodKind::Card
     }
 }
 
@@ -81,9 +99,10 @@ pub struct Confirm {
 
 /// Confirms `c` with the method the request asks for.
 pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
-    match PaymentMethodKind::requested(ctx) {
+    match PaymentMethodKind::requested(ctx, &c.intent) {
         PaymentMethodKind::Card => card::confirm(ctx, c).await,
         PaymentMethodKind::Isp => isp::confirm(ctx, c).await,
+        PaymentMethodKind::EasyPay => easy_pay::confirm(ctx, c).await,
     }
 }
 

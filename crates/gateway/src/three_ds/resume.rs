@@ -85,6 +85,7 @@ pub async fn resume(
         authentication: outcome.authorization_data(),
         three_d_secure: Some(super::charge_details(&outcome, true)),
         isp: None,
+        easy_pay: None,
         credential_on_file,
     };
     match authorize(&rc, &Plain, cmd).await {

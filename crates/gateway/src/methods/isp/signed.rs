@@ -101,6 +101,7 @@ fn authorize_command(
         }),
         three_d_secure: None,
         isp: Some(evidence),
+        easy_pay: None,
         credential_on_file: None,
     })
 }

@@ -1,0 +1,73 @@
+//! `GET /v1/test_helpers/sms_messages?phone=010…` (test mode, secret key): the text messages
+//! paygate sent to `phone` for flows of the caller's own intents, newest first —
+//! `{"object":"list","data":[{"phone","body","created"}]}`. Another merchant's messages to
+//! the same phone are never listed (the flow records of [`crate::easy_pay_pages`] are in the
+//! merchant's scope and name the SMS ids they sent).
+
+use crate::easy_pay::Phone;
+use crate::easy_pay_pages::SESSION_KIND;
+use crate::error::{ApiError, ApiResult};
+use crate::http::{Req, error_response, json_response};
+use crate::state::SharedState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use paygate_store::ListQuery;
+use serde_json::{Value, json};
+use std::collections::HashSet;
+
+/// `GET /v1/test_helpers/sms_messages`.
+pub async fn list(State(st): State<SharedState>, req: Req) -> Response {
+    match run(&st, &req).await {
+        Ok(v) => json_response(StatusCode::OK, &v),
+        Err(e) => error_response(e),
+    }
+}
+
+async fn run(st: &SharedState, req: &Req) -> ApiResult<Value> {
+    if !req.caller.secret || req.caller.livemode {
+        return Err(ApiError::forbidden(
+            "Test helpers take a test-mode secret key (sk_test_…).",
+        ));
+    }
+    let raw = req
+        .params
+        .root()
+        .get("phone")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if raw.is_empty() {
+        return Err(ApiError::missing("phone"));
+    }
+    let phone = Phone::parse(&raw).ok_or_else(|| {
+        ApiError::bad_param("phone", "must be a Korean mobile number like 01012345678")
+    })?;
+    let sms = st
+        .sms
+        .as_ref()
+        .ok_or_else(|| ApiError::bad_param("phone", "No SMS gateway is configured (sms_url)."))?;
+    let scope = paygate_store::Scope {
+        merchant_id: req.caller.merchant.id.clone(),
+        livemode: false,
+    };
+    let mut q = ListQuery::new(SESSION_KIND, 100);
+    q.tag = Some(phone.key(&st.vault));
+    let page = st.store.list_objects(&scope, &q).await?;
+    let ids: HashSet<String> = page
+        .data
+        .iter()
+        .flat_map(|r| r.data["sms_ids"].as_array().cloned().unwrap_or_default())
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let data: Vec<Value> = sms
+        .inbox(phone.digits())
+        .await?
+        .into_iter()
+        .filter(|m| m["id"].as_str().is_some_and(|id| ids.contains(id)))
+        .map(|m| json!({"phone": m["phone"], "body": m["body"], "created": m["created_ms"].as_i64().map(|ms| ms / 1000)}))
+        .collect();
+    Ok(
+        json!({"object": "list", "data": data, "has_more": false, "url": "/v1/test_helpers/sms_messages"}),
+    )
+}

@@ -1,0 +1,136 @@
+//! The PIN's own steps on the wallet page: change it (the current PIN), reset it (the SMS
+//! code of this flow and the card's CVC, checked by the issuer's account verification).
+
+use super::flow::Step;
+use super::session::Session;
+use super::steps::{ctx_of, unlock};
+use super::view::Form;
+use crate::easy_pay::Wallet;
+use crate::easy_pay::audit::{AuditEvent, entry};
+use crate::easy_pay::pin;
+use crate::engine::{CardVerification, Verification, verify_card};
+use axum::response::Response;
+use paygate_ledger::Currency;
+use paygate_payer_pages::MessageKind;
+use paygate_vault::Cvc;
+
+/// The weak-PIN rule's reason, in the page's language.
+fn rule_text(s: &Step, rule: pin::PinRule) -> &'static str {
+    match rule {
+        pin::PinRule::Mismatch => s.t("The two PINs differ.", "비밀번호가 서로 다릅니다."),
+        pin::PinRule::NotSixDigits => s.t(
+            "The PIN must be 6 digits.",
+            "비밀번호는 숫자 6자리여야 합니다.",
+        ),
+        pin::PinRule::Repeated | pin::PinRule::Run => s.t(
+            "This PIN is too easy to guess: no repeated digit, no run like 123456.",
+            "추측하기 쉬운 비밀번호입니다. 같은 숫자 반복이나 연속 숫자는 쓸 수 없습니다.",
+        ),
+    }
+}
+
+/// Stores `w` with the new PIN `new` and the audit entry `event`.
+async fn set_pin(s: &Step, mut w: Wallet, new: &str, event: AuditEvent) -> Response {
+    let Ok(h) = pin::hash(new) else {
+        return s.error(s.t("Please try again.", "다시 시도해 주세요."), Form::Phone);
+    };
+    w.pin_hash = h;
+    w.pin_failures = 0;
+    w.locked_until = None;
+    let now = s.st.now();
+    let ops = vec![w.save(), entry(&w, event, ctx_of(s), "payer", now)];
+    if let Err(r) = s.commit(ops).await {
+        return r;
+    }
+    let done = s.t("Your PIN was changed.", "비밀번호를 변경했습니다.");
+    s.render(
+        200,
+        Some((MessageKind::Success, done)),
+        Form::Pay { cards: &w.cards },
+    )
+}
+
+/// `change_pin`: `pin` (current), `new_pin`, `new_pin_confirmation`.
+pub(super) async fn change(s: &Step, current: &str, new: &str, confirmation: &str) -> Response {
+    let w = match unlock(s, current).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    if let Err(rule) = pin::check_new(new, confirmation) {
+        return s.error(rule_text(s, rule), Form::Pay { cards: &w.cards });
+    }
+    set_pin(s, w, new, AuditEvent::PinSet).await
+}
+
+/// `reset_pin`: after this flow's SMS code, `card`, its `cvc` (the issuer checks it) and
+/// `new_pin` + `new_pin_confirmation`. Also lifts a lock: the phone and the card prove more
+/// than a guessed PIN.
+pub(super) async fn reset(
+    s: &Step,
+    card: &str,
+    cvc: &str,
+    new: &str,
+    confirmation: &str,
+) -> Response {
+    let session = Session::load(&s.st, &s.row).await.unwrap_or_default();
+    let wallet = match (&session.wallet_id, session.verified) {
+        (Some(id), true) => Wallet::load(&s.st, id).await.ok().flatten(),
+        _ => None,
+    };
+    let Some(w) = wallet.filter(|w| !w.cards.is_empty()) else {
+        let first = s.t(
+            "To reset your PIN, verify your mobile number by SMS first.",
+            "비밀번호를 재설정하려면 먼저 문자 인증을 하세요.",
+        );
+        return s.error(first, Form::Phone);
+    };
+    if let Err(rule) = pin::check_new(new, confirmation) {
+        return s.error(rule_text(s, rule), Form::Pay { cards: &w.cards });
+    }
+    let Some(c) = w.card(Some(card)).cloned() else {
+        return s.error(
+            s.t("Choose a card.", "카드를 선택하세요."),
+            Form::Pay { cards: &w.cards },
+        );
+    };
+    if !cvc_verified(s, &w, &c, cvc).await {
+        let wrong = s.t("The security code is wrong.", "보안코드가 틀렸습니다.");
+        let now = s.st.now();
+        let _ = s
+            .commit(vec![entry(
+                &w,
+                AuditEvent::PinResetFailed,
+                ctx_of(s),
+                "payer",
+                now,
+            )])
+            .await;
+        return s.error(wrong, Form::Pay { cards: &w.cards });
+    }
+    set_pin(s, w, new, AuditEvent::PinReset).await
+}
+
+/// Whether the issuer accepts `cvc` for the wallet card `c` (account verification).
+async fn cvc_verified(s: &Step, w: &Wallet, c: &crate::easy_pay::WalletCard, cvc: &str) -> bool {
+    let Ok(data) = Wallet::open_card(&s.st, c).await else {
+        return false;
+    };
+    let Ok(cvc) = Cvc::parse(cvc.trim(), data.pan.brand()) else {
+        return false;
+    };
+    let check = CardVerification {
+        merchant_id: &s.row.merchant_id,
+        pan: &data.pan,
+        expiry: &data.expiry,
+        cvc: Some(&cvc),
+        currency: Currency::parse(&s.pi.currency).unwrap_or(Currency::KRW),
+        authentication: None,
+        store_for_later: false,
+    };
+    let ok = matches!(
+        verify_card(&s.st, &check).await,
+        Ok(Verification::Verified { .. })
+    );
+    tracing::info!(wallet = %w.id, verified = ok, "easy_pay PIN reset: card check");
+    ok
+}

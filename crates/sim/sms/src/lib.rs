@@ -1,0 +1,97 @@
+//! The SMS gateway simulator (`paygate sim sms`): the carrier side of every text message
+//! paygate sends (one-time codes of the 간편결제 wallet, later carrier billing).
+//!
+//! - `POST /v1/messages {"phone","body","sender"}` → 202 `{"id"}` ([`http`]);
+//! - `GET /v1/messages?phone=…` → `{"data":[{"id","phone","body","sender","created_ms"}]}`,
+//!   newest first — the phone's inbox, which tests (and `GET /v1/test_helpers/sms_messages`
+//!   of the gateway) read;
+//! - [`store`]: the durable journal in SQLite (`sms-sim.sqlite3`), read by
+//!   `paygate sim sms journal` ([`journal`]).
+//!
+//! The journal holds the message bodies as the phone received them: it *is* the simulated
+//! phone, so one-time codes are in it in clear, as on a real handset. The gateway itself never
+//! stores a code in clear.
+
+pub mod cli;
+mod http;
+pub mod journal;
+mod store;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+pub use journal::Message;
+pub use paygate_sim_kit::SimError;
+pub use store::JOURNAL_FILE;
+
+/// How to run the simulator.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Directory of the journal (created if missing).
+    pub data_dir: PathBuf,
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> i64 {
+    let now = time::OffsetDateTime::now_utc();
+    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// A running simulator. Dropping it asks it to stop; [`Running::shutdown`] also waits.
+#[derive(Debug)]
+pub struct Running {
+    local_addr: SocketAddr,
+    base_url: String,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// The address the simulator listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `http://{local_addr}`: what `paygate serve --sms-url` takes.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Stops accepting and lets requests in progress finish.
+    pub async fn shutdown(mut self) -> Result<(), SimError> {
+        self.shutdown.send_replace(true);
+        if let Some(task) = self.task.take() {
+            task.await.map_err(|e| SimError::Task(e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.shutdown.send_replace(true);
+    }
+}
+
+/// Opens the journal, binds the listener and starts serving; returns once listening.
+pub async fn start(config: Config) -> Result<Running, SimError> {
+    let store = std::sync::Arc::new(store::Store::open(&config.data_dir)?);
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let local_addr = listener.local_addr()?;
+    let (shutdown, rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(http::serve(listener, store, rx));
+    tracing::info!(%local_addr, "SMS simulator listening");
+    Ok(Running {
+        local_addr,
+        base_url: format!("http://{local_addr}"),
+        shutdown,
+        task: Some(task),
+    })
+}
+
+/// Reads the journal of the simulator whose data directory is `data_dir` (it may be running).
+pub fn journal(data_dir: &Path) -> Result<Vec<Message>, SimError> {
+    journal::read(data_dir)
+}
