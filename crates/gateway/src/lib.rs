@@ -231,14 +231,18 @@ pub async fn start_with_clock(
     api::test_faults::from_config(&cfg, &store, live)?;
     let page_settings = pages::PageSettings::from_config(&cfg, addr, live)?;
     let three_ds = three_ds::server(&cfg, &page_settings)?;
-    let isp = match &cfg.isp_url {
-        Some(url) => Some(Arc::new(methods::isp::client::IspClient::new(url)?)),
-        None => None,
-    };
-    let sms = match &cfg.sms_url {
-        Some(url) => Some(Arc::new(sms::SmsClient::new(url)?)),
-        None => None,
-    };
+    let isp = cfg
+        .isp_url
+        .as_deref()
+        .map(methods::isp::client::IspClient::new)
+        .transpose()?
+        .map(Arc::new);
+    let sms = cfg
+        .sms_url
+        .as_deref()
+        .map(sms::SmsClient::new)
+        .transpose()?
+        .map(Arc::new);
     let mut state = AppState::new(
         cfg,
         store,
@@ -254,14 +258,7 @@ pub async fn start_with_clock(
     state.isp = isp;
     state.sms = sms;
     let state: SharedState = Arc::new(state);
-    match engine::recovery::recover(&state, None).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(
-            recovered = n,
-            "recovered unfinished payments from a previous run"
-        ),
-        Err(e) => tracing::warn!(error = %e, "start-up recovery failed; the sweeper will retry"),
-    }
+    recover_at_start(&state).await;
     let (tx, rx) = watch::channel(false);
     let mut tasks = Vec::new();
     tasks.push(tokio::spawn(webhooks::run(state.clone(), rx.clone())));
@@ -281,6 +278,18 @@ pub async fn start_with_clock(
         shutdown: tx,
         tasks,
     })
+}
+
+/// Finishes the payments a previous run left unfinished; a failure leaves them to the sweeper.
+async fn recover_at_start(state: &SharedState) {
+    match engine::recovery::recover(state, None).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            recovered = n,
+            "recovered unfinished payments from a previous run"
+        ),
+        Err(e) => tracing::warn!(error = %e, "start-up recovery failed; the sweeper will retry"),
+    }
 }
 
 /// Connects the ISO 8583 link to the card network (acquirer host).

@@ -86,9 +86,10 @@ fn parse_q(s: &str) -> Option<u16> {
     (q <= 1000).then_some(q)
 }
 
-/// Every sentence or word a payer page shows. Add a key here and its two texts in
-/// [`Msg::text`]; the compiler then insists on both.
+/// Every sentence or word a payer page shows. Add a key here and its two texts at the same
+/// place in [`CATALOG`]; the compiler insists on the count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(usize)]
 pub enum Msg {
     StatusTitle,
     PaymentTitle,
@@ -147,130 +148,12 @@ pub enum Msg {
 }
 
 impl Msg {
-    /// The catalog: each key's Korean and English text.
+    /// How many keys there are.
+    pub const COUNT: usize = Msg::IspExpired as usize + 1;
+
+    /// The key's Korean and English text.
     pub fn text(self, locale: Locale) -> &'static str {
-        let (ko, en) = match self {
-            Msg::StatusTitle => ("결제 상태", "Payment status"),
-            Msg::PaymentTitle => ("결제 정보", "Payment details"),
-            Msg::Merchant => ("가맹점", "Merchant"),
-            Msg::Amount => ("결제 금액", "Amount"),
-            Msg::Card => ("카드", "Card"),
-            Msg::Status => ("상태", "Status"),
-            Msg::StatusRequiresPaymentMethod => {
-                ("결제 수단이 필요합니다", "Waiting for a payment method")
-            }
-            Msg::StatusRequiresConfirmation => {
-                ("결제 확인을 기다리는 중입니다", "Waiting for confirmation")
-            }
-            Msg::StatusRequiresAction => ("추가 인증이 필요합니다", "Your action is required"),
-            Msg::StatusProcessing => ("결제를 처리하는 중입니다", "Processing"),
-            Msg::StatusRequiresCapture => ("결제가 승인되었습니다", "Authorized"),
-            Msg::StatusSucceeded => ("결제가 완료되었습니다", "Payment complete"),
-            Msg::StatusCanceled => ("결제가 취소되었습니다", "Payment canceled"),
-            Msg::StatusFailed => ("결제에 실패했습니다", "Payment failed"),
-            Msg::ContinuePayment => ("인증 계속하기", "Continue to verification"),
-            Msg::ContinueExplanation => (
-                "카드사 인증을 마치면 결제가 진행됩니다.",
-                "The payment goes on once your card issuer has verified you.",
-            ),
-            Msg::ReturnToShop => ("상점으로 돌아가기", "Return to the shop"),
-            Msg::NotFoundTitle => ("결제를 찾을 수 없습니다", "Payment not found"),
-            Msg::NotFoundBody => (
-                "주소가 올바른지 확인해 주세요. 상점에서 받은 링크를 다시 열어 보세요.",
-                "Check the address, or open the link the shop gave you again.",
-            ),
-            Msg::RedirectingTitle => ("이동하는 중입니다", "Redirecting"),
-            Msg::RedirectingBody => (
-                "잠시만 기다려 주세요. 자동으로 이동하지 않으면 아래 버튼을 눌러 주세요.",
-                "Please wait. If nothing happens, press the button below.",
-            ),
-            Msg::Continue => ("계속", "Continue"),
-            Msg::NoScriptHint => (
-                "자바스크립트가 꺼져 있습니다. 계속하려면 버튼을 눌러 주세요.",
-                "JavaScript is off. Press the button to continue.",
-            ),
-            Msg::ErrorTitle => ("문제가 발생했습니다", "Something went wrong"),
-            Msg::ErrorBody => (
-                "잠시 후 다시 시도해 주세요.",
-                "Please try again in a moment.",
-            ),
-            Msg::PoweredBy => ("paygate 보안 결제", "Secure payment by paygate"),
-            Msg::IspTitle => ("ISP 안전결제", "ISP secure payment"),
-            Msg::IspExplanation => (
-                "카드사가 이 기기에 발급한 인증서와 ISP 비밀번호로 결제합니다. 비밀번호는 이 기기 밖으로 전송되지 않습니다.",
-                "You pay with the certificate your card company issued to this device and your ISP password. The password never leaves this device.",
-            ),
-            Msg::IspNoScript => (
-                "ISP 결제에는 자바스크립트가 필요합니다. 브라우저에서 자바스크립트를 켠 뒤 이 페이지를 다시 열어 주세요.",
-                "ISP payment needs JavaScript. Turn JavaScript on in your browser and open this page again.",
-            ),
-            Msg::IspEnrolTitle => ("카드 등록", "Register your card"),
-            Msg::IspEnrolExplanation => (
-                "이 기기에서 처음 ISP를 사용합니다. 카드를 등록하고 ISP 비밀번호를 정해 주세요. 카드 정보는 비밀번호로 암호화되어 이 기기에만 저장됩니다.",
-                "First time with ISP on this device: register your card and choose an ISP password. The card details stay on this device only, encrypted under the password.",
-            ),
-            Msg::IspCardNumber => ("카드 번호", "Card number"),
-            Msg::IspExpiry => ("유효기간 (MM/YY)", "Expiry (MM/YY)"),
-            Msg::IspCvc => ("CVC (카드 뒷면 3자리)", "CVC (3 digits on the back)"),
-            Msg::IspNewPassword => (
-                "ISP 비밀번호 (8자 이상)",
-                "ISP password (at least 8 characters)",
-            ),
-            Msg::IspPasswordAgain => ("ISP 비밀번호 확인", "ISP password again"),
-            Msg::IspEnrolButton => ("카드 등록하기", "Register card"),
-            Msg::IspPayTitle => ("ISP 비밀번호로 결제", "Pay with your ISP password"),
-            Msg::IspRegisteredCard => ("등록된 카드", "Registered card"),
-            Msg::IspPassword => ("ISP 비밀번호", "ISP password"),
-            Msg::IspPayButton => ("결제하기", "Pay"),
-            Msg::IspOtherCard => ("다른 카드 사용", "Use another card"),
-            Msg::IspWorking => (
-                "처리하는 중입니다. 잠시만 기다려 주세요.",
-                "Working on it, please wait.",
-            ),
-            Msg::IspEnrolled => (
-                "카드가 등록되었습니다. ISP 비밀번호를 입력해 결제하세요.",
-                "Your card is registered. Enter your ISP password to pay.",
-            ),
-            Msg::IspWrongPassword => (
-                "ISP 비밀번호가 맞지 않습니다. 다시 입력해 주세요. 아무것도 전송되지 않았습니다.",
-                "That ISP password is not right. Please try again; nothing was sent.",
-            ),
-            Msg::IspPasswordsDiffer => {
-                ("두 비밀번호가 서로 다릅니다.", "The two passwords differ.")
-            }
-            Msg::IspPasswordTooShort => (
-                "ISP 비밀번호는 8자 이상이어야 합니다.",
-                "The ISP password must be at least 8 characters long.",
-            ),
-            Msg::IspCardInvalid => (
-                "카드 번호, 유효기간, CVC를 확인해 주세요.",
-                "Check the card number, expiry date and CVC.",
-            ),
-            Msg::IspCardDeclined => (
-                "카드사가 이 카드의 ISP 등록을 거절했습니다. 다른 카드를 사용해 주세요.",
-                "Your card company declined to register this card for ISP. Please use another card.",
-            ),
-            Msg::IspCertificateProblem => (
-                "인증서를 더 이상 사용할 수 없습니다(만료 또는 폐기). 카드를 다시 등록해 주세요.",
-                "Your certificate can no longer be used (expired or revoked). Please register your card again.",
-            ),
-            Msg::IspPaymentRefused => (
-                "결제가 승인되지 않았습니다. 다른 카드로 다시 시도해 주세요.",
-                "The payment was not approved. Please try again with another card.",
-            ),
-            Msg::IspNetworkError => (
-                "서버에 연결하지 못했습니다. 잠시 후 다시 시도해 주세요.",
-                "Could not reach the server. Please try again in a moment.",
-            ),
-            Msg::IspUnsupported => (
-                "이 브라우저는 ISP 결제에 필요한 기능(WebCrypto, IndexedDB)을 지원하지 않습니다.",
-                "This browser lacks what ISP payment needs (WebCrypto, IndexedDB).",
-            ),
-            Msg::IspExpired => (
-                "결제 페이지가 만료되었습니다. 상점에서 다시 시작해 주세요.",
-                "This payment page has expired. Please start again from the shop.",
-            ),
-        };
+        let (ko, en) = CATALOG[self as usize];
         match locale {
             Locale::Ko => ko,
             Locale::En => en,
@@ -278,9 +161,143 @@ impl Msg {
     }
 }
 
+/// The catalog: the Korean and English text of each [`Msg`], in the order of its variants
+/// (a test checks the length; the order is the enum's).
+const CATALOG: [(&str, &str); Msg::COUNT] = [
+    ("결제 상태", "Payment status"),
+    ("결제 정보", "Payment details"),
+    ("가맹점", "Merchant"),
+    ("결제 금액", "Amount"),
+    ("카드", "Card"),
+    ("상태", "Status"),
+    ("결제 수단이 필요합니다", "Waiting for a payment method"),
+    ("결제 확인을 기다리는 중입니다", "Waiting for confirmation"),
+    ("추가 인증이 필요합니다", "Your action is required"),
+    ("결제를 처리하는 중입니다", "Processing"),
+    ("결제가 승인되었습니다", "Authorized"),
+    ("결제가 완료되었습니다", "Payment complete"),
+    ("결제가 취소되었습니다", "Payment canceled"),
+    ("결제에 실패했습니다", "Payment failed"),
+    ("인증 계속하기", "Continue to verification"),
+    (
+        "카드사 인증을 마치면 결제가 진행됩니다.",
+        "The payment goes on once your card issuer has verified you.",
+    ),
+    ("상점으로 돌아가기", "Return to the shop"),
+    ("결제를 찾을 수 없습니다", "Payment not found"),
+    (
+        "주소가 올바른지 확인해 주세요. 상점에서 받은 링크를 다시 열어 보세요.",
+        "Check the address, or open the link the shop gave you again.",
+    ),
+    ("이동하는 중입니다", "Redirecting"),
+    (
+        "잠시만 기다려 주세요. 자동으로 이동하지 않으면 아래 버튼을 눌러 주세요.",
+        "Please wait. If nothing happens, press the button below.",
+    ),
+    ("계속", "Continue"),
+    (
+        "자바스크립트가 꺼져 있습니다. 계속하려면 버튼을 눌러 주세요.",
+        "JavaScript is off. Press the button to continue.",
+    ),
+    ("문제가 발생했습니다", "Something went wrong"),
+    (
+        "잠시 후 다시 시도해 주세요.",
+        "Please try again in a moment.",
+    ),
+    ("paygate 보안 결제", "Secure payment by paygate"),
+    ("ISP 안전결제", "ISP secure payment"),
+    (
+        "카드사가 이 기기에 발급한 인증서와 ISP 비밀번호로 결제합니다. 비밀번호는 이 기기 밖으로 전송되지 않습니다.",
+        "You pay with the certificate your card company issued to this device and your ISP password. The password never leaves this device.",
+    ),
+    (
+        "ISP 결제에는 자바스크립트가 필요합니다. 브라우저에서 자바스크립트를 켠 뒤 이 페이지를 다시 열어 주세요.",
+        "ISP payment needs JavaScript. Turn JavaScript on in your browser and open this page again.",
+    ),
+    ("카드 등록", "Register your card"),
+    (
+        "이 기기에서 처음 ISP를 사용합니다. 카드를 등록하고 ISP 비밀번호를 정해 주세요. 카드 정보는 비밀번호로 암호화되어 이 기기에만 저장됩니다.",
+        "First time with ISP on this device: register your card and choose an ISP password. The card details stay on this device only, encrypted under the password.",
+    ),
+    ("카드 번호", "Card number"),
+    ("유효기간 (MM/YY)", "Expiry (MM/YY)"),
+    ("CVC (카드 뒷면 3자리)", "CVC (3 digits on the back)"),
+    (
+        "ISP 비밀번호 (8자 이상)",
+        "ISP password (at least 8 characters)",
+    ),
+    ("ISP 비밀번호 확인", "ISP password again"),
+    ("카드 등록하기", "Register card"),
+    ("ISP 비밀번호로 결제", "Pay with your ISP password"),
+    ("등록된 카드", "Registered card"),
+    ("ISP 비밀번호", "ISP password"),
+    ("결제하기", "Pay"),
+    ("다른 카드 사용", "Use another card"),
+    (
+        "처리하는 중입니다. 잠시만 기다려 주세요.",
+        "Working on it, please wait.",
+    ),
+    (
+        "카드가 등록되었습니다. ISP 비밀번호를 입력해 결제하세요.",
+        "Your card is registered. Enter your ISP password to pay.",
+    ),
+    (
+        "ISP 비밀번호가 맞지 않습니다. 다시 입력해 주세요. 아무것도 전송되지 않았습니다.",
+        "That ISP password is not right. Please try again; nothing was sent.",
+    ),
+    ("두 비밀번호가 서로 다릅니다.", "The two passwords differ."),
+    (
+        "ISP 비밀번호는 8자 이상이어야 합니다.",
+        "The ISP password must be at least 8 characters long.",
+    ),
+    (
+        "카드 번호, 유효기간, CVC를 확인해 주세요.",
+        "Check the card number, expiry date and CVC.",
+    ),
+    (
+        "카드사가 이 카드의 ISP 등록을 거절했습니다. 다른 카드를 사용해 주세요.",
+        "Your card company declined to register this card for ISP. Please use another card.",
+    ),
+    (
+        "인증서를 더 이상 사용할 수 없습니다(만료 또는 폐기). 카드를 다시 등록해 주세요.",
+        "Your certificate can no longer be used (expired or revoked). Please register your card again.",
+    ),
+    (
+        "결제가 승인되지 않았습니다. 다른 카드로 다시 시도해 주세요.",
+        "The payment was not approved. Please try again with another card.",
+    ),
+    (
+        "서버에 연결하지 못했습니다. 잠시 후 다시 시도해 주세요.",
+        "Could not reach the server. Please try again in a moment.",
+    ),
+    (
+        "이 브라우저는 ISP 결제에 필요한 기능(WebCrypto, IndexedDB)을 지원하지 않습니다.",
+        "This browser lacks what ISP payment needs (WebCrypto, IndexedDB).",
+    ),
+    (
+        "결제 페이지가 만료되었습니다. 상점에서 다시 시작해 주세요.",
+        "This payment page has expired. Please start again from the shop.",
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_catalog_follows_the_keys_order() {
+        assert_eq!(Msg::StatusTitle.text(Locale::En), "Payment status");
+        assert_eq!(Msg::PoweredBy.text(Locale::Ko), "paygate 보안 결제");
+        assert_eq!(
+            Msg::IspExpired.text(Locale::En),
+            "This payment page has expired. Please start again from the shop."
+        );
+        assert!(
+            CATALOG
+                .iter()
+                .all(|(ko, en)| !ko.is_empty() && !en.is_empty())
+        );
+    }
 
     #[test]
     fn the_query_wins_then_accept_language_by_q_value_then_korean() {

@@ -46,20 +46,7 @@ pub(super) async fn phone(s: &Step, raw: &str) -> Response {
     };
     let now = s.st.now();
     if let Err(OtpError::TooSoon { .. }) = otp::may_send(session.challenge.as_ref(), now) {
-        let masked = phone.masked();
-        return s.render(
-            429,
-            Some((
-                MessageKind::Error,
-                s.t(
-                    "A code was sent moments ago; wait 30 seconds before asking again.",
-                    "방금 인증번호를 보냈습니다. 30초 후에 다시 요청하세요.",
-                ),
-            )),
-            Form::Otp {
-                phone_masked: &masked,
-            },
-        );
+        return too_soon(s, &phone);
     }
     let key = phone.key(&s.st.vault);
     let subject = format!("{}|{key}", s.pi.id);
@@ -90,6 +77,24 @@ pub(super) async fn phone(s: &Step, raw: &str) -> Response {
     s.render(
         200,
         None,
+        Form::Otp {
+            phone_masked: &masked,
+        },
+    )
+}
+
+/// 429: a code was sent moments ago; the code form again.
+fn too_soon(s: &Step, phone: &Phone) -> Response {
+    let masked = phone.masked();
+    s.render(
+        429,
+        Some((
+            MessageKind::Error,
+            s.t(
+                "A code was sent moments ago; wait 30 seconds before asking again.",
+                "방금 인증번호를 보냈습니다. 30초 후에 다시 요청하세요.",
+            ),
+        )),
         Form::Otp {
             phone_masked: &masked,
         },

@@ -322,6 +322,11 @@ fn pin_forms(h: &mut Html, l: Locale, action: &WebUrl, token: &str, cards: &[Wal
     h.raw("<button class=\"button button-secondary\" type=\"submit\">")
         .text(tr(l, "Change PIN", "비밀번호 변경"))
         .raw("</button></form>");
+    reset_pin_form(h, l, action, token, cards);
+}
+
+/// Reset the PIN: this flow's SMS code (already given), a registered card's CVC, a new PIN.
+fn reset_pin_form(h: &mut Html, l: Locale, action: &WebUrl, token: &str, cards: &[WalletCard]) {
     h.raw("<h2>")
         .text(tr(l, "Forgot your PIN?", "비밀번호를 잊으셨나요?"))
         .raw("</h2>");

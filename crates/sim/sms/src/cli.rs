@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use paygate_sim_kit::cli as kit;
+use paygate_sim_kit::http_sim::{required, run_until_signal};
 
 use crate::{Config, Message, SimError};
 
@@ -25,6 +26,10 @@ pub struct SimSmsArgs {
     /// Directory of the simulator's journal (created if missing).
     #[arg(long, required = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// HTTP admin listener for faults at run time (`GET`/`POST /faults`, docs/OPERATIONS.md):
+    /// an injected decline answers 503 `undeliverable`; prints `admin listening on ADDR`.
+    #[arg(long, value_name = "ADDR")]
+    pub admin_listen: Option<SocketAddr>,
 }
 
 /// Subcommands of `paygate sim sms`.
@@ -57,19 +62,11 @@ pub async fn run(args: SimSmsArgs) -> Result<(), SimError> {
 }
 
 async fn serve(args: SimSmsArgs) -> Result<(), SimError> {
-    let missing = |field: &'static str| SimError::Config {
-        field,
-        rule: "is required".to_owned(),
-    };
     let cfg = Config {
-        listen: args.listen.ok_or_else(|| missing("--listen"))?,
-        data_dir: args.data_dir.ok_or_else(|| missing("--data-dir"))?,
+        listen: required(args.listen, "--listen")?,
+        data_dir: required(args.data_dir, "--data-dir")?,
     };
-    let running = crate::start(cfg).await?;
-    kit::print_listening(running.local_addr())?;
-    kit::wait_for_signal().await?;
-    tracing::info!("signal received: SMS simulator shutting down");
-    running.shutdown().await
+    run_until_signal(crate::start(cfg).await?, args.admin_listen).await
 }
 
 /// One journal line: `id created_ms phone sender body`.

@@ -1,4 +1,4 @@
-//! The HTTP server: `POST /v1/messages`, `GET /v1/messages?phone=…`, and the
+//! The HTTP routes: `POST /v1/messages`, `GET /v1/messages?phone=…`, and the
 //! `{"error":{"code","message","param"}}` answers.
 
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use crate::journal::Message;
 use crate::now_ms;
 use crate::store::Store;
+use paygate_sim_kit::faults::Faults;
 
 /// Largest request body accepted, in bytes.
 const MAX_BODY_BYTES: usize = 8 * 1024;
@@ -23,25 +24,15 @@ pub const BODY_CHARS_MAX: usize = 1000;
 /// Shortest and longest phone numbers accepted, in digits (E.164 allows 15).
 const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 8..=15;
 
-/// Serves until `shutdown` turns true.
-pub(crate) async fn serve(
-    listener: tokio::net::TcpListener,
-    store: Arc<Store>,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
-    let app = Router::new()
+/// What the handlers share: the journal and the run-time faults.
+pub(crate) type Shared = (Arc<Store>, Arc<Faults>);
+
+/// The routes (the kit's `http_sim::serve` adds the faults middleware and serves them).
+pub(crate) fn router(shared: Shared) -> Router {
+    Router::new()
         .route("/v1/messages", post(send).get(inbox))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(store);
-    let stop = async move {
-        let _ = shutdown.wait_for(|s| *s).await;
-    };
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(stop)
-        .await
-    {
-        tracing::error!(error = %e, "SMS simulator server stopped");
-    }
+        .with_state(shared)
 }
 
 fn answer(status: StatusCode, body: Value) -> Response {
@@ -80,8 +71,9 @@ struct Send {
     sender: Option<String>,
 }
 
-/// `POST /v1/messages`: journals the message, then 202 `{"id"}`.
-async fn send(State(store): State<Arc<Store>>, raw: Bytes) -> Response {
+/// `POST /v1/messages`: journals the message, then 202 `{"id"}`; an injected decline (run-time
+/// faults) answers 503 `undeliverable` and journals nothing.
+async fn send(State((store, faults)): State<Shared>, raw: Bytes) -> Response {
     let Ok(req) = serde_json::from_slice::<Send>(&raw) else {
         return invalid(
             "body",
@@ -99,6 +91,11 @@ async fn send(State(store): State<Arc<Store>>, raw: Bytes) -> Response {
     let sender = req.sender.unwrap_or_default();
     if sender.is_empty() || sender.len() > 40 {
         return invalid("sender", "must be 1 to 40 characters");
+    }
+    if let Some(code) = faults.decline() {
+        let body =
+            json!({"error": {"code": code, "message": "the carrier did not take the message"}});
+        return answer(StatusCode::SERVICE_UNAVAILABLE, body);
     }
     let m = Message {
         id: format!("sms_{}", uuid::Uuid::now_v7().simple()),
@@ -122,7 +119,7 @@ struct InboxQuery {
 }
 
 /// `GET /v1/messages?phone=…`: the phone's messages, newest first.
-async fn inbox(State(store): State<Arc<Store>>, Query(q): Query<InboxQuery>) -> Response {
+async fn inbox(State((store, _)): State<Shared>, Query(q): Query<InboxQuery>) -> Response {
     let phone = match phone(q.phone.as_deref().unwrap_or_default()) {
         Ok(p) => p,
         Err(rule) => return invalid("phone", rule),

@@ -22,6 +22,10 @@ use std::path::{Path, PathBuf};
 
 pub use journal::Message;
 pub use paygate_sim_kit::SimError;
+pub use paygate_sim_kit::http_sim::Running;
+
+/// The code an injected decline (run-time faults, `--admin-listen`) answers a message with.
+pub const DECLINE_CODES: &[&str] = &["undeliverable"];
 pub use store::JOURNAL_FILE;
 
 /// How to run the simulator.
@@ -39,56 +43,13 @@ pub(crate) fn now_ms() -> i64 {
     i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
-/// A running simulator. Dropping it asks it to stop; [`Running::shutdown`] also waits.
-#[derive(Debug)]
-pub struct Running {
-    local_addr: SocketAddr,
-    base_url: String,
-    shutdown: tokio::sync::watch::Sender<bool>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl Running {
-    /// The address the simulator listens on.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
-    /// `http://{local_addr}`: what `paygate serve --sms-url` takes.
-    pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    /// Stops accepting and lets requests in progress finish.
-    pub async fn shutdown(mut self) -> Result<(), SimError> {
-        self.shutdown.send_replace(true);
-        if let Some(task) = self.task.take() {
-            task.await.map_err(|e| SimError::Task(e.to_string()))?;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.shutdown.send_replace(true);
-    }
-}
-
 /// Opens the journal, binds the listener and starts serving; returns once listening.
 pub async fn start(config: Config) -> Result<Running, SimError> {
     let store = std::sync::Arc::new(store::Store::open(&config.data_dir)?);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    let local_addr = listener.local_addr()?;
-    let (shutdown, rx) = tokio::sync::watch::channel(false);
-    let task = tokio::spawn(http::serve(listener, store, rx));
-    tracing::info!(%local_addr, "SMS simulator listening");
-    Ok(Running {
-        local_addr,
-        base_url: format!("http://{local_addr}"),
-        shutdown,
-        task: Some(task),
-    })
+    let faults = paygate_sim_kit::faults::Faults::new(DECLINE_CODES);
+    let router = http::router((store, std::sync::Arc::clone(&faults)));
+    paygate_sim_kit::http_sim::serve("SMS", listener, None, router, faults)
 }
 
 /// Reads the journal of the simulator whose data directory is `data_dir` (it may be running).

@@ -88,3 +88,29 @@ async fn messages_are_journaled_and_read_newest_first() {
         .unwrap();
     assert_eq!(inbox["data"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn an_injected_decline_is_undeliverable_and_journals_nothing_until_healed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut running = sim(dir.path()).await;
+    let admin = running
+        .serve_admin("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let faults = format!("http://{admin}/faults");
+    let set = http.post(&faults).json(&json!({"decline_pct": 100})).send();
+    assert_eq!(set.await.unwrap().status(), 200);
+    let url = format!("{}/v1/messages", running.base_url());
+    let msg = json!({"phone": "01012345678", "body": "code 123456", "sender": "paygate"});
+    let r = http.post(&url).json(&msg).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "undeliverable");
+    assert!(paygate_sim_sms::journal(dir.path()).unwrap().is_empty());
+    let heal = http.post(&faults).json(&json!({})).send();
+    assert_eq!(heal.await.unwrap().status(), 200);
+    let r = http.post(&url).json(&msg).send().await.unwrap();
+    assert_eq!(r.status(), 202);
+    assert_eq!(paygate_sim_sms::journal(dir.path()).unwrap().len(), 1);
+}

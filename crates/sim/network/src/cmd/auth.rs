@@ -219,28 +219,7 @@ impl Auth {
         }
         let (rrn, approval) = ctx.allocate_rrn();
         let approval_code = approved.then_some(approval);
-        let row = AuthRow {
-            id: 0,
-            mti: self.key.mti.clone(),
-            card,
-            currency: self.currency,
-            amount_minor: self.amount_minor,
-            response_code: code.to_owned(),
-            rrn: rrn.clone(),
-            hold_minor: if approved && !self.purchase {
-                self.amount_minor
-            } else {
-                0
-            },
-            captured_minor: if approved && self.purchase {
-                self.amount_minor
-            } else {
-                0
-            },
-            refunded_minor: 0,
-            captures: 0,
-            reversed: reversed_before,
-        };
+        let row = self.row(card, code, approved, &rrn, reversed_before);
         let auth_id = store::insert_auth(ctx.db, &self.key, &row)?;
         self.record_authentication(ctx, auth_id, authentication)?;
         self.record_stored_credential(ctx, auth_id)?;
@@ -269,5 +248,31 @@ impl Auth {
             approval_code,
             answered: verdict.answer,
         })
+    }
+
+    /// The authorization's row: an approved 0100 holds the amount, an approved 0200 captures it.
+    fn row(&self, card: String, code: &str, approved: bool, rrn: &str, reversed: bool) -> AuthRow {
+        AuthRow {
+            id: 0,
+            mti: self.key.mti.clone(),
+            card,
+            currency: self.currency,
+            amount_minor: self.amount_minor,
+            response_code: code.to_owned(),
+            rrn: rrn.to_owned(),
+            hold_minor: if approved && !self.purchase {
+                self.amount_minor
+            } else {
+                0
+            },
+            captured_minor: if approved && self.purchase {
+                self.amount_minor
+            } else {
+                0
+            },
+            refunded_minor: 0,
+            captures: 0,
+            reversed,
+        }
     }
 }
