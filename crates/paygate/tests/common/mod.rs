@@ -13,6 +13,8 @@ pub const PAN: &str = "4242424242424242";
 pub struct Proc {
     pub child: Child,
     pub log: std::path::PathBuf,
+    /// The stdout line that said the process was ready.
+    pub ready_line: String,
 }
 
 impl Drop for Proc {
@@ -58,15 +60,26 @@ pub fn spawn(args: &[&str], env: &[(&str, &str)], log: &Path, ready: &str) -> Pr
                 let _ = std::fs::rename(&tmp, &out_log);
             }
             if line.contains(&ready) {
-                let _ = tx.send(());
+                let _ = tx.send(line.clone());
             }
         }
     });
-    rx.recv_timeout(Duration::from_secs(60))
-        .expect("process became ready");
+    let ready_line = match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(line) => line,
+        Err(e) => {
+            let logged = std::fs::read_to_string(log).unwrap_or_default();
+            let lines: Vec<&str> = logged.lines().collect();
+            let tail = &lines[lines.len().saturating_sub(20)..];
+            panic!(
+                "process became ready: {e}; its log ends:\n{}",
+                tail.join("\n")
+            )
+        }
+    };
     Proc {
         child,
         log: log.to_path_buf(),
+        ready_line,
     }
 }
 
@@ -153,26 +166,33 @@ pub struct Gateway {
 pub fn serve_with_merchant(dir: &Path, env: &[(&str, &str)]) -> Gateway {
     let data = dir.join("gw").to_str().unwrap().to_string();
     let (_, key) = merchant(&data);
-    let listen = format!("127.0.0.1:{}", free_port());
+    // Port 0: the gateway binds a free port itself and prints it (no race with another
+    // process taking a port picked in advance).
     let proc = spawn(
         &[
             "serve",
             "--data-dir",
             &data,
             "--listen",
-            &listen,
+            "127.0.0.1:0",
             "--metrics-listen",
             "127.0.0.1:0",
         ],
         env,
         &dir.join("gw.log"),
-        "listening on",
+        "paygate listening on",
     );
+    let base = proc
+        .ready_line
+        .rsplit(' ')
+        .next()
+        .expect("the address in the ready line")
+        .to_owned();
     Gateway {
         proc,
         data,
         key,
-        base: format!("http://{listen}"),
+        base,
     }
 }
 
