@@ -16,6 +16,7 @@ pub mod error;
 pub mod http;
 pub mod ids;
 pub mod isp_pages;
+pub mod json_client;
 pub mod methods;
 pub mod metrics;
 pub mod models;
