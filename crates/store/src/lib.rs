@@ -22,6 +22,7 @@ pub mod limits;
 pub mod log_limit;
 mod logic;
 mod migrate;
+mod pg_conn;
 mod postgres;
 mod sql;
 mod sqlite;

@@ -5,17 +5,15 @@
 //! claims and outbox fan-out lock rows with `FOR UPDATE SKIP LOCKED`, and balance rows are
 //! updated in key order at the end of each batch (see `logic::ledger`).
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{Client, NoTls, Statement};
 
 use crate::error::{CommitError, StoreError};
 use crate::limits::{
@@ -25,6 +23,7 @@ use crate::limits::{
 use crate::logic::batch;
 use crate::logic::prepare::{Done, PreparedUnit, Reply};
 use crate::migrate;
+use crate::pg_conn::{PgConn, PgPool, PgSettings, Pooled};
 use crate::sql::{Dialect, Exec, Param, Row, TxMode, Value};
 use crate::stats::WriteStats;
 
@@ -40,12 +39,6 @@ enum WriteMsg {
     /// them all, so they cannot be split across connections running concurrently.
     Ordered(Vec<(PreparedUnit, oneshot::Sender<Done>)>),
     Close,
-}
-
-/// Where and how to connect.
-pub(crate) struct PgSettings {
-    config: tokio_postgres::Config,
-    schema: Option<String>,
 }
 
 pub(crate) struct PgBackend {
@@ -264,101 +257,6 @@ async fn connected<'a>(
         }
     }
     conn.as_mut().ok_or(StoreError::Closed)
-}
-
-/// Connections for reads and outbox transactions, opened on demand up to `pool_size`.
-pub(crate) struct PgPool {
-    settings: Arc<PgSettings>,
-    idle: Mutex<Vec<PgConn>>,
-    permits: Arc<Semaphore>,
-}
-
-impl PgPool {
-    async fn get(self: &Arc<Self>) -> Result<Pooled, StoreError> {
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
-        let conn = match idle {
-            Some(conn) if !conn.client.is_closed() => conn,
-            _ => PgConn::connect(&self.settings).await?,
-        };
-        Ok(Pooled {
-            conn: Some(conn),
-            pool: Arc::clone(self),
-            _permit: permit,
-        })
-    }
-}
-
-/// A connection borrowed from the pool; returned on drop unless it was left inside a
-/// transaction (a cancelled caller) or lost.
-pub(crate) struct Pooled {
-    conn: Option<PgConn>,
-    pool: Arc<PgPool>,
-    _permit: OwnedSemaphorePermit,
-}
-
-impl Pooled {
-    pub(crate) fn get(&mut self) -> &mut PgConn {
-        // Some from construction until drop.
-        self.conn
-            .as_mut()
-            .expect("pooled connection present until dropped")
-    }
-}
-
-impl Drop for Pooled {
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            let reusable =
-                !conn.in_tx && !conn.client.is_closed() && !self.pool.permits.is_closed();
-            if reusable && let Ok(mut idle) = self.pool.idle.lock() {
-                idle.push(conn);
-            }
-        }
-    }
-}
-
-/// One PostgreSQL connection with its prepared statements.
-pub(crate) struct PgConn {
-    client: Client,
-    statements: HashMap<String, Statement>,
-    in_tx: bool,
-}
-
-impl PgConn {
-    async fn connect(settings: &PgSettings) -> Result<PgConn, StoreError> {
-        let (client, connection) = settings.config.connect(NoTls).await?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::warn!(error = %e, "postgres connection ended");
-            }
-        });
-        // A reply must mean durable, whatever the server default is.
-        let mut setup = String::from("SET synchronous_commit TO on");
-        if let Some(schema) = &settings.schema {
-            setup.push_str(&format!("; SET search_path TO \"{schema}\""));
-        }
-        client.batch_execute(&setup).await?;
-        Ok(PgConn {
-            client,
-            statements: HashMap::new(),
-            in_tx: false,
-        })
-    }
-
-    async fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
-        if let Some(stmt) = self.statements.get(sql) {
-            return Ok(stmt.clone());
-        }
-        let stmt = self.client.prepare(sql).await?;
-        self.statements.insert(sql.to_owned(), stmt.clone());
-        Ok(stmt)
-    }
 }
 
 /// Polls `futures` together so that their requests go out back to back (tokio-postgres sends

@@ -18,12 +18,11 @@
 
 use std::fmt;
 
-use aes_gcm::aead::{AeadInOut, KeyInit};
-use aes_gcm::{Aes256Gcm, aead};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
+use crate::aead::{aead_open, aead_seal, fill_random};
 use crate::card::{Expiry, Pan};
 use crate::error::VaultError;
 use crate::keyring::{Kek, KeyRing};
@@ -191,9 +190,7 @@ impl Vault {
     /// written as 16 base62 characters (`0-9A-Za-z`). Stable for one key, unrelated across
     /// keys, and useless for a brute force over the PAN space without the key.
     pub fn fingerprint(&self, pan: &Pan) -> String {
-        let mut mac =
-            <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(self.fingerprint_key.expose_secret())
-                .expect("HMAC accepts keys of any length");
+        let mut mac = self.fingerprint_mac();
         mac.update(pan.expose().as_bytes());
         let digest = mac.finalize().into_bytes();
         let mut head = [0u8; 16];
@@ -201,14 +198,18 @@ impl Vault {
         base62_16(u128::from_be_bytes(head))
     }
 
+    /// HMAC-SHA256 under the fingerprint key, ready for its input.
+    fn fingerprint_mac(&self) -> Hmac<Sha256> {
+        <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(self.fingerprint_key.expose_secret())
+            .expect("HMAC accepts keys of any length")
+    }
+
     /// Keyed hash of a secret that must be found again but never read back (a payer's phone
     /// number, a one-time code): HMAC-SHA256 under the fingerprint key over `purpose`, a NUL
     /// and `data`, hex. `purpose` separates the uses: one value hashed for two purposes gives
     /// unrelated results, and none equals a card fingerprint.
     pub fn keyed_hash(&self, purpose: &str, data: &[u8]) -> String {
-        let mut mac =
-            <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(self.fingerprint_key.expose_secret())
-                .expect("HMAC accepts keys of any length");
+        let mut mac = self.fingerprint_mac();
         mac.update(purpose.as_bytes());
         mac.update(&[0]);
         mac.update(data);
@@ -343,47 +344,6 @@ fn open_card_ciphertext(
     aead_open(dek, record_id.as_bytes(), ciphertext).map_err(|()| VaultError::Decrypt {
         field: "ciphertext",
     })
-}
-
-/// AES-256-GCM with a fresh random nonce; returns nonce ‖ ciphertext ‖ tag.
-fn aead_seal(key: &[u8; KEY_BYTES], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
-    let cipher = Aes256Gcm::new(key.into());
-    let mut nonce = [0u8; NONCE_BYTES];
-    fill_random(&mut nonce)?;
-    // Capacity for the whole output up front: the plaintext is encrypted in place and the
-    // vector never reallocates, so no stray plaintext copy is left on the heap.
-    let mut out = Vec::with_capacity(NONCE_BYTES + plaintext.len() + TAG_BYTES);
-    out.extend_from_slice(&nonce);
-    out.extend_from_slice(plaintext);
-    let nonce = aead::Nonce::<Aes256Gcm>::from(nonce);
-    match cipher.encrypt_inout_detached(&nonce, aad, out[NONCE_BYTES..].as_mut().into()) {
-        Ok(tag) => {
-            out.extend_from_slice(&tag);
-            Ok(out)
-        }
-        Err(_) => {
-            out.zeroize();
-            Err(VaultError::Encrypt)
-        }
-    }
-}
-
-/// Inverse of [`aead_seal`]; the caller has checked `blob` holds at least nonce and tag.
-fn aead_open(key: &[u8; KEY_BYTES], aad: &[u8], blob: &[u8]) -> Result<Zeroizing<Vec<u8>>, ()> {
-    let cipher = Aes256Gcm::new(key.into());
-    let (nonce, rest) = blob.split_at(NONCE_BYTES);
-    let (ct, tag) = rest.split_at(rest.len() - TAG_BYTES);
-    let nonce = <&aead::Nonce<Aes256Gcm>>::try_from(nonce).map_err(|_| ())?;
-    let tag = <&aead::Tag<Aes256Gcm>>::try_from(tag).map_err(|_| ())?;
-    let mut buf = Zeroizing::new(ct.to_vec());
-    cipher
-        .decrypt_inout_detached(nonce, aad, buf.as_mut_slice().into(), tag)
-        .map_err(|_| ())?;
-    Ok(buf)
-}
-
-pub(crate) fn fill_random(buf: &mut [u8]) -> Result<(), VaultError> {
-    getrandom::fill(buf).map_err(|_| VaultError::Random)
 }
 
 /// Card plaintext v1 (see the module docs).

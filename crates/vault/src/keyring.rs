@@ -7,7 +7,8 @@ use std::fmt;
 use base64::Engine as _;
 use zeroize::Zeroizing;
 
-use crate::envelope::{KEK_ID_CHARS_MAX, KEKS_MAX, KEY_BYTES, fill_random};
+use crate::aead::fill_random;
+use crate::envelope::{KEK_ID_CHARS_MAX, KEKS_MAX, KEY_BYTES};
 use crate::error::VaultError;
 use crate::secret::Secret;
 

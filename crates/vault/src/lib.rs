@@ -19,6 +19,7 @@
 //! * Maestro is not a [`Brand`] of its own: its prefixes fall under [`Brand::Unknown`]
 //!   (general 12–19 length rule) or a scheme whose range they share.
 
+mod aead;
 mod card;
 mod envelope;
 mod error;

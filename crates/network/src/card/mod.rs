@@ -4,24 +4,28 @@
 //!
 //! Which data elements are sent, and why, is documented in `docs/iso8583.md`.
 
+mod authentication;
 pub mod clock;
 mod codes;
 pub mod de48;
 pub mod de90;
 mod fields;
 pub mod pan;
+mod stored_credential;
 
 use std::fmt;
 
 use paygate_iso8583::{Message, Spec};
 use serde::{Deserialize, Serialize};
 
+pub use authentication::{AuthenticationProgram, CardAuthentication};
 use clock::Stamp;
 pub use codes::{
     NETWORK_CODE_ECHO, POS_CONDITION_ACCOUNT_VERIFICATION, de, mti, processing_code, rc,
 };
 use de90::OriginalData;
 pub use fields::{MAX_AMOUNT_MINOR, format_amount, format_currency, parse_amount, parse_currency};
+pub use stored_credential::{StoredCredential, StoredCredentialUsage};
 
 /// Which request an authorization is sent as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -48,40 +52,6 @@ impl AuthKind {
     pub fn is_verification(self) -> bool {
         self == AuthKind::AccountVerification
     }
-}
-
-/// Which use of a stored card (credential-on-file) an authorization is, sent as DE 48.46; a
-/// later use names the first one's RRN in DE 48.47.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StoredCredentialUsage {
-    /// Customer-initiated, the card being stored now for later use (DE 48.46 = "I").
-    Initial,
-    /// Merchant-initiated, one of a series at agreed intervals (DE 48.46 = "R").
-    Recurring,
-    /// Merchant-initiated, at no fixed schedule (DE 48.46 = "U").
-    Unscheduled,
-}
-
-impl StoredCredentialUsage {
-    /// The value of DE 48.46.
-    pub fn de48_value(self) -> &'static str {
-        match self {
-            StoredCredentialUsage::Initial => "I",
-            StoredCredentialUsage::Recurring => "R",
-            StoredCredentialUsage::Unscheduled => "U",
-        }
-    }
-}
-
-/// Credential-on-file data of an authorization: DE 48.46 (the usage) and, for a
-/// merchant-initiated use, DE 48.47 (the RRN of the initial use, 12 characters).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StoredCredential<'a> {
-    pub usage: StoredCredentialUsage,
-    /// The RRN (network transaction id) of the initial, customer-initiated use; required for
-    /// recurring and unscheduled uses.
-    pub original_rrn: Option<&'a str>,
 }
 
 /// Which follow-up of an authorization or purchase the gateway can prepare, record and repeat.
@@ -165,54 +135,6 @@ impl fmt::Debug for AuthRequest<'_> {
             .field("track2", &present(self.track2.is_some()))
             .field("icc_bytes", &self.icc.map(<[u8]>::len))
             .field("stored_credential", &self.stored_credential)
-            .finish()
-    }
-}
-
-/// The result of a payer authentication as the authorization carries it in DE 48: subelement
-/// 42 the ECI, 43 the CAVV / AAV (or a wallet's cryptogram), 44 the 3-D Secure dsTransID.
-/// `Debug` never prints the CAVV.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct CardAuthentication<'a> {
-    /// Electronic Commerce Indicator, 2 digits (DE 48.42).
-    pub eci: &'a str,
-    /// CAVV / AAV / cryptogram, base64 (DE 48.43); `None` for an ECI alone (e.g. "07").
-    pub cavv_b64: Option<&'a str>,
-    /// The transaction id the CAVV binds, a 36-character UUID (DE 48.44): the 3-D Secure
-    /// DS's `dsTransID`, or the ISP server's verification transaction id.
-    pub ds_trans_id: Option<&'a str>,
-    /// The program that authenticated the cardholder (DE 48.45; absent = 3-D Secure).
-    pub program: AuthenticationProgram,
-}
-
-/// Which program produced the ECI and CAVV of an authorization, sent as DE 48.45 when it is
-/// not 3-D Secure so the issuer knows whose verification the transaction id names.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum AuthenticationProgram {
-    /// EMV 3-D Secure (no DE 48.45).
-    #[default]
-    ThreeDSecure,
-    /// ISP (DE 48.45 = "isp").
-    Isp,
-}
-
-impl AuthenticationProgram {
-    /// The value of DE 48.45 for this program; `None` for 3-D Secure, which sends none.
-    pub fn de48_value(self) -> Option<&'static str> {
-        match self {
-            AuthenticationProgram::ThreeDSecure => None,
-            AuthenticationProgram::Isp => Some("isp"),
-        }
-    }
-}
-
-impl fmt::Debug for CardAuthentication<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CardAuthentication")
-            .field("eci", &self.eci)
-            .field("cavv_b64", &self.cavv_b64.map(|_| "<redacted>"))
-            .field("ds_trans_id", &self.ds_trans_id)
-            .field("program", &self.program)
             .finish()
     }
 }
