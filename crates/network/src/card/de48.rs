@@ -126,7 +126,6 @@ mod tests {
         assert_eq!(decode(b"420205"), Ok(vec![(42, "05".to_owned())]));
     }
 
-
     #[test]
     fn subelements_round_trip_in_order() {
         let cavv = "kJMZRiDunhPsBwAU0hu9rrx0eWN6";
