@@ -6,6 +6,7 @@ mod demo;
 mod isp;
 mod keys;
 mod merchant;
+mod redacting_log;
 mod wallets;
 
 use clap::{Parser, Subcommand};
@@ -120,9 +121,10 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("PAYGATE_LOG")
                 .unwrap_or_else(|_| "info".into()),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(redacting_log::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+    redacting_log::install_panic_hook();
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
