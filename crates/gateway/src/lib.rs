@@ -207,7 +207,26 @@ pub struct Server {
 /// (it does not depend on one): `paygate serve` starts the demo's in-process simulator and
 /// passes its address here.
 pub async fn start(cfg: Config) -> Result<Server, String> {
-    start_with_clock(cfg, Arc::new(paygate_payments::SystemClock)).await
+    start_with_test_clock(cfg, None).await
+}
+
+/// [`start`] on the system clock, or with `test_clock` in the configuration on an
+/// [`OffsetClock`](paygate_payments::OffsetClock): `shared`'s when given (`paygate serve` hands
+/// the same one to its in-process simulators), a new one otherwise.
+pub async fn start_with_test_clock(
+    cfg: Config,
+    shared: Option<Arc<paygate_payments::OffsetClock>>,
+) -> Result<Server, String> {
+    let test_clock = match (cfg.test_clock, shared) {
+        (false, _) => None,
+        (true, Some(c)) => Some(c),
+        (true, None) => Some(Arc::new(paygate_payments::OffsetClock::new())),
+    };
+    let clock: Arc<dyn paygate_payments::Clock> = match &test_clock {
+        Some(c) => c.clone(),
+        None => Arc::new(paygate_payments::SystemClock),
+    };
+    start_on(cfg, clock, test_clock).await
 }
 
 /// [`start`] with the clock the gateway reads "now" from (requests, records, postings, the
@@ -216,6 +235,14 @@ pub async fn start(cfg: Config) -> Result<Server, String> {
 pub async fn start_with_clock(
     cfg: Config,
     clock: Arc<dyn paygate_payments::Clock>,
+) -> Result<Server, String> {
+    start_on(cfg, clock, None).await
+}
+
+async fn start_on(
+    cfg: Config,
+    clock: Arc<dyn paygate_payments::Clock>,
+    test_clock: Option<Arc<paygate_payments::OffsetClock>>,
 ) -> Result<Server, String> {
     let store = open_store(&cfg).await?;
     let live = pages::live_keys_exist(&store).await?;
@@ -245,6 +272,10 @@ pub async fn start_with_clock(
     }
     api::test_faults::from_config(&cfg, &store, live)?;
     let page_settings = pages::PageSettings::from_config(&cfg, addr, live, tls.is_some())?;
+    api::test_clock::refuse_with_live_keys(test_clock.is_some(), live)?;
+    if test_clock.is_some() {
+        tracing::warn!("the gateway runs on a test clock (test_clock): for tests only");
+    }
     let three_ds = three_ds::server(&cfg, &page_settings)?;
     let isp = cfg
         .isp_url
@@ -269,6 +300,7 @@ pub async fn start_with_clock(
         page_settings,
     );
     state.clock = clock;
+    state.test_clock = test_clock;
     state.three_ds = three_ds;
     state.isp = isp;
     state.sms = sms;

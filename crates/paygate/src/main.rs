@@ -305,7 +305,7 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
     let first_start = !cfg.data_dir.join("paygate.db").exists() && cfg.database_url.is_none();
     demo::pages_csrf_key(&mut cfg).await?;
     let demo = demo::start(&mut cfg).await?;
-    let server = paygate_gateway::start(cfg.clone()).await?;
+    let server = paygate_gateway::start_with_test_clock(cfg.clone(), demo.test_clock()).await?;
     let addr = server.addr;
     let scheme = if cfg.listener.tls_cert.is_some() {
         "https"
