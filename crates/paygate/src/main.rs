@@ -17,7 +17,6 @@ use merchant::MerchantCmd;
 use paygate_gateway::{admin, settlement};
 use paygate_network::report::JsonReport;
 use paygate_payments::{Clock, SystemClock};
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// Where `paygate serve` keeps its in-process simulator's journal, under the data directory.
@@ -31,6 +30,15 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(name = "paygate", version, about = "A self-hostable payment gateway")]
 struct Cli {
+    /// Log lines as text (default) or one JSON object per line (`json`: timestamp, level,
+    /// target, message and fields — request id, merchant, … — for log collectors).
+    #[arg(
+        long,
+        global = true,
+        env = "PAYGATE_LOG_FORMAT",
+        default_value = "text"
+    )]
+    log_format: redacting_log::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -117,16 +125,8 @@ fn main() -> ExitCode {
     // writes) is readable by its user only.
     #[cfg(unix)]
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PAYGATE_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(redacting_log::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
-    redacting_log::install_panic_hook();
     let cli = Cli::parse();
+    redacting_log::init(cli.log_format);
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

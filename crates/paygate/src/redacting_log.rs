@@ -3,7 +3,31 @@
 //! is reported through the same filter instead of Rust's default hook, which would print its
 //! message verbatim.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines (colours on a terminal).
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Installs the log subscriber (filter from `PAYGATE_LOG`, default `info`; every line through
+/// [`Redacting`]) and the panic hook.
+pub fn init(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PAYGATE_LOG")
+        .unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(stderr);
+    match format {
+        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+    install_panic_hook();
+}
 
 /// A writer with Luhn-valid card numbers masked in every write (`tracing_subscriber` writes one
 /// formatted event per call, so a number is never split across two writes).

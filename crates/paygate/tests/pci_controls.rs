@@ -250,3 +250,43 @@ fn pci_6_4_slow_clients_are_cut_off_and_card_numbers_never_reach_the_log() {
     );
     assert!(!log.contains(PAN), "a full card number in the log");
 }
+
+#[test]
+fn json_logs_are_one_object_per_line_with_the_request_id_and_no_card_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let gw = serve_with_merchant(
+        dir.path(),
+        &[("PAYGATE_LOG_FORMAT", "json"), ("PAYGATE_LOG", "info")],
+    );
+    let addr = gw.base.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.write_all(
+        format!("GET /v1/charges/{PAN} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    )
+    .unwrap();
+    let got = answer(&mut s);
+    let request_id = got
+        .lines()
+        .find_map(|l| l.strip_prefix("request-id: "))
+        .expect("a Request-Id header")
+        .trim()
+        .to_owned();
+    drop(gw.proc);
+    let log = std::fs::read_to_string(dir.path().join("gw.log")).unwrap();
+    assert!(!log.contains(PAN), "a full card number in the log");
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let access = lines
+        .iter()
+        .find(|v| v["target"] == "paygate::access" && v["request_id"] == request_id.as_str())
+        .unwrap_or_else(|| panic!("no access line for {request_id} in {log}"));
+    assert_eq!(access["path"], "/v1/charges/424242******4242");
+    assert_eq!(access["status"], 401);
+    assert!(
+        access["timestamp"].is_string() && access["level"] == "INFO",
+        "{access}"
+    );
+}
