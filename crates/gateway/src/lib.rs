@@ -230,6 +230,7 @@ pub async fn start_with_clock(
     };
     let live = pages::live_keys_exist(&store).await?;
     api::test_faults::from_config(&cfg, &store, live)?;
+    engine::recovery_off::from_env(live)?;
     let page_settings = pages::PageSettings::from_config(&cfg, addr, live)?;
     let three_ds = three_ds::server(&cfg, &page_settings)?;
     let isp = cfg

@@ -34,6 +34,7 @@ pub mod context;
 pub mod credential_on_file;
 pub mod follow_up;
 pub mod recovery;
+pub mod recovery_off;
 pub mod refund;
 pub mod undo;
 pub mod verify;
