@@ -35,7 +35,8 @@ impl Answer {
     /// A final answer: what a client would act on (not a failure of the gateway, a key in
     /// flight or a rate limit, after which the client retries with the same key).
     pub fn is_final(&self) -> bool {
-        (200..300).contains(&self.http) || ((400..500).contains(&self.http) && !matches!(self.http, 409 | 429))
+        (200..300).contains(&self.http)
+            || ((400..500).contains(&self.http) && !matches!(self.http, 409 | 429))
     }
 }
 
@@ -60,7 +61,12 @@ impl Api {
             .pool_max_idle_per_host(4)
             .build()
             .expect("a plain HTTP client builds");
-        Api { http, bases, key, next: AtomicUsize::new(0) }
+        Api {
+            http,
+            bases,
+            key,
+            next: AtomicUsize::new(0),
+        }
     }
 
     /// The next gateway, round robin.
@@ -85,7 +91,12 @@ impl Api {
                 let http = r.status().as_u16();
                 match r.json::<Value>().await {
                     Ok(v) => Attempt::Answered(Answer::of(http, &v)),
-                    Err(e) if http >= 500 => Attempt::Answered(Answer { http, id: None, status: None, code: Some(e.to_string()) }),
+                    Err(e) if http >= 500 => Attempt::Answered(Answer {
+                        http,
+                        id: None,
+                        status: None,
+                        code: Some(e.to_string()),
+                    }),
                     Err(_) => Attempt::Transport,
                 }
             }
@@ -107,7 +118,11 @@ impl Api {
             .map_err(|e| format!("POST {path}: {e}"))?;
         let http = r.status().as_u16();
         let v: Value = r.json().await.map_err(|e| format!("POST {path}: {e}"))?;
-        if http == 200 { Ok(v) } else { Err(format!("POST {path}: {http} {v}")) }
+        if http == 200 {
+            Ok(v)
+        } else {
+            Err(format!("POST {path}: {http} {v}"))
+        }
     }
 
     /// A GET of one object or page; `Err` names the failure.
@@ -121,7 +136,11 @@ impl Api {
             .map_err(|e| e.to_string())?;
         let http = r.status().as_u16();
         let v: Value = r.json().await.map_err(|e| e.to_string())?;
-        if http == 200 { Ok(v) } else { Err(format!("GET {path_and_query}: {http} {v}")) }
+        if http == 200 {
+            Ok(v)
+        } else {
+            Err(format!("GET {path_and_query}: {http} {v}"))
+        }
     }
 
     /// Every object of a list endpoint (`/v1/payment_intents`, `/v1/events`, …), all pages.
@@ -135,7 +154,10 @@ impl Api {
             };
             let page = self.get(&q).await?;
             let data = page["data"].as_array().cloned().unwrap_or_default();
-            after = data.last().and_then(|o| o["id"].as_str()).map(str::to_string);
+            after = data
+                .last()
+                .and_then(|o| o["id"].as_str())
+                .map(str::to_string);
             out.extend(data);
             if !page["has_more"].as_bool().unwrap_or(false) || after.is_none() {
                 return Ok(out);

@@ -93,7 +93,10 @@ impl Cluster {
             .map_err(|e| e.to_string())?;
         let config = config.display().to_string();
         let env = vec![
-            ("PAYGATE_VAULT_KEKS".into(), format!("kek-chaos:{}", key_b64())),
+            (
+                "PAYGATE_VAULT_KEKS".into(),
+                format!("kek-chaos:{}", key_b64()),
+            ),
             ("PAYGATE_FINGERPRINT_KEY".into(), key_b64()),
             ("PAYGATE_PAGES_CSRF_KEY".into(), key_b64()),
         ];
@@ -136,14 +139,23 @@ impl Cluster {
             secret_key: String::new(),
         };
         c.operator(&["migrate"]).await?;
-        let m = c.operator(&["merchant", "create", "--name", "Chaos shop", "--json"]).await?;
-        let m: serde_json::Value = serde_json::from_str(m.trim()).map_err(|e| format!("merchant create: {e}: {m}"))?;
-        c.secret_key = m["secret_key"].as_str().ok_or("merchant create printed no secret key")?.to_string();
+        let m = c
+            .operator(&["merchant", "create", "--name", "Chaos shop", "--json"])
+            .await?;
+        let m: serde_json::Value =
+            serde_json::from_str(m.trim()).map_err(|e| format!("merchant create: {e}: {m}"))?;
+        c.secret_key = m["secret_key"]
+            .as_str()
+            .ok_or("merchant create printed no secret key")?
+            .to_string();
         for i in 0..o.instances {
             let mut args: Vec<String> = vec!["serve".into()];
             args.extend(serve_db.iter().cloned());
             if o.store == StoreKind::Postgres {
-                args.extend(["--data-dir".into(), o.dir.join(format!("gw-{i}")).display().to_string()]);
+                args.extend([
+                    "--data-dir".into(),
+                    o.dir.join(format!("gw-{i}")).display().to_string(),
+                ]);
             }
             args.extend([
                 "--listen".into(),
@@ -175,9 +187,19 @@ impl Cluster {
             let proc = Proc::start(&spec).await?;
             let base = proc.address(0);
             // Restarts listen where clients already send.
-            let at = spec.args.iter().position(|a| a == "127.0.0.1:0").unwrap_or(0);
+            let at = spec
+                .args
+                .iter()
+                .position(|a| a == "127.0.0.1:0")
+                .unwrap_or(0);
             spec.args[at] = base.trim_start_matches("http://").to_string();
-            c.gateways.push(Gateway { index: i, spec, proc: Some(proc), base, paused: false });
+            c.gateways.push(Gateway {
+                index: i,
+                spec,
+                proc: Some(proc),
+                base,
+                paused: false,
+            });
         }
         Ok(c)
     }
@@ -210,7 +232,11 @@ impl Cluster {
         if out.status.success() || !stdout.trim().is_empty() {
             Ok(stdout)
         } else {
-            Err(format!("paygate {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
+            Err(format!(
+                "paygate {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
         }
     }
 
@@ -279,12 +305,24 @@ impl Gateway {
     }
 }
 
-async fn start_simulator(o: &Options, name: &'static str, cavv: &Path) -> Result<(Simulator, String), String> {
+async fn start_simulator(
+    o: &Options,
+    name: &'static str,
+    cavv: &Path,
+) -> Result<(Simulator, String), String> {
     let data_dir = o.dir.join(format!("sim-{name}"));
-    let mut args: Vec<String> = ["sim", name, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--data-dir"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut args: Vec<String> = [
+        "sim",
+        name,
+        "--listen",
+        "127.0.0.1:0",
+        "--admin-listen",
+        "127.0.0.1:0",
+        "--data-dir",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     args.push(data_dir.display().to_string());
     if name != "sms" {
         args.extend(["--cavv-key-file".into(), cavv.display().to_string()]);
@@ -299,7 +337,15 @@ async fn start_simulator(o: &Options, name: &'static str, cavv: &Path) -> Result
     let proc = Proc::start(&spec).await?;
     let addr = proc.address(0);
     let admin = proc.address(1);
-    Ok((Simulator { name, admin, data_dir, _proc: proc }, addr))
+    Ok((
+        Simulator {
+            name,
+            admin,
+            data_dir,
+            _proc: proc,
+        },
+        addr,
+    ))
 }
 
 /// `HOST:PORT` of a `postgres://user@host:port/db` URL (port 5432 when absent).
@@ -313,7 +359,11 @@ fn pg_host_port(url: &str) -> Result<String, String> {
     if host.is_empty() {
         return Err(format!("no host in {url}"));
     }
-    Ok(if host.contains(':') { host.to_string() } else { format!("{host}:5432") })
+    Ok(if host.contains(':') {
+        host.to_string()
+    } else {
+        format!("{host}:5432")
+    })
 }
 
 /// The URL with its host and port replaced by `addr`.
@@ -321,7 +371,10 @@ fn with_host_port(url: &str, addr: &str) -> Result<String, String> {
     let (scheme, rest) = url.split_once("://").ok_or("not a URL")?;
     let end = rest.find(['/', '?']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(end);
-    let user = authority.rsplit_once('@').map(|(u, _)| format!("{u}@")).unwrap_or_default();
+    let user = authority
+        .rsplit_once('@')
+        .map(|(u, _)| format!("{u}@"))
+        .unwrap_or_default();
     Ok(format!("{scheme}://{user}{addr}{tail}"))
 }
 
@@ -338,6 +391,9 @@ mod tests {
             with_host_port(u, "127.0.0.1:6000").unwrap(),
             "postgres://postgres@127.0.0.1:6000/postgres"
         );
-        assert_eq!(with_host_port("postgres://db", "h:1").unwrap(), "postgres://h:1");
+        assert_eq!(
+            with_host_port("postgres://db", "h:1").unwrap(),
+            "postgres://h:1"
+        );
     }
 }

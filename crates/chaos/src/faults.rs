@@ -176,7 +176,11 @@ pub fn schedule(seed: u64, duration_ms: u64, kinds: &[Kind], shape: &Shape) -> V
             Kind::Kill | Kind::Pause => (Target::Gateway(rng.random_range(0..shape.instances)), 0),
             k if k.on_link() => {
                 let link = shape.links[rng.random_range(0..shape.links.len())];
-                let ms = if k == Kind::Latency { rng.random_range(20..=800) } else { 0 };
+                let ms = if k == Kind::Latency {
+                    rng.random_range(20..=800)
+                } else {
+                    0
+                };
                 (Target::Link(link.to_string()), ms)
             }
             k if k.on_simulator() => {
@@ -188,10 +192,19 @@ pub fn schedule(seed: u64, duration_ms: u64, kinds: &[Kind], shape: &Shape) -> V
                 };
                 (Target::Simulator(sim.to_string()), amount)
             }
-            Kind::StoreWriteFail => (Target::Gateway(rng.random_range(0..shape.instances)), rng.random_range(1..=20)),
+            Kind::StoreWriteFail => (
+                Target::Gateway(rng.random_range(0..shape.instances)),
+                rng.random_range(1..=20),
+            ),
             _ => (Target::Store, 0),
         };
-        out.push(Planned { at_ms: t, hold_ms, kind, target, amount });
+        out.push(Planned {
+            at_ms: t,
+            hold_ms,
+            kind,
+            target,
+            amount,
+        });
         t += hold_ms + rng.random_range(300..=1_500);
     }
     out
@@ -201,7 +214,11 @@ pub fn schedule(seed: u64, duration_ms: u64, kinds: &[Kind], shape: &Shape) -> V
 mod tests {
     use super::*;
 
-    const SHAPE: Shape = Shape { instances: 2, links: &["network", "postgres"], simulators: &["network"] };
+    const SHAPE: Shape = Shape {
+        instances: 2,
+        links: &["network", "postgres"],
+        simulators: &["network"],
+    };
 
     #[test]
     fn the_same_seed_gives_the_same_schedule_and_another_seed_another() {
@@ -223,12 +240,17 @@ mod tests {
                 k => panic!("unexpected {k}"),
             }
         }
-        assert!(s.iter().any(|p| p.kind == Kind::Kill) && s.iter().any(|p| p.kind == Kind::Latency));
+        assert!(
+            s.iter().any(|p| p.kind == Kind::Kill) && s.iter().any(|p| p.kind == Kind::Latency)
+        );
     }
 
     #[test]
     fn kinds_parse_by_name_and_an_unknown_one_is_named() {
-        assert_eq!(parse_kinds("kill, latency").unwrap(), vec![Kind::Kill, Kind::Latency]);
+        assert_eq!(
+            parse_kinds("kill, latency").unwrap(),
+            vec![Kind::Kill, Kind::Latency]
+        );
         assert_eq!(parse_kinds("all").unwrap().len(), ALL.len());
         let e = parse_kinds("kill,meteor").unwrap_err();
         assert!(e.contains("\"meteor\"") && e.contains("sim_silent"), "{e}");

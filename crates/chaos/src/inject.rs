@@ -48,7 +48,9 @@ pub async fn apply(c: &mut Cluster, t: &Tools, p: &Planned) -> Result<bool, Stri
             sim_faults(t, &c.simulator(name).admin, body).await?;
         }
         (Target::Store, Kind::PgTerminate) => {
-            let Some(url) = &t.database_url else { return Ok(false) };
+            let Some(url) = &t.database_url else {
+                return Ok(false);
+            };
             let ports = c.proxy(POSTGRES_LINK).upstream_ports();
             return Ok(terminate_backends(url, &ports).await? > 0);
         }
@@ -108,7 +110,11 @@ async fn sim_faults(t: &Tools, admin: &str, body: serde_json::Value) -> Result<(
     if r.status().is_success() {
         Ok(())
     } else {
-        Err(format!("simulator admin {admin}: {} {}", r.status(), r.text().await.unwrap_or_default()))
+        Err(format!(
+            "simulator admin {admin}: {} {}",
+            r.status(),
+            r.text().await.unwrap_or_default()
+        ))
     }
 }
 
@@ -129,7 +135,11 @@ async fn store_switch(c: &Cluster, t: &Tools, i: usize, n: u64) -> Result<bool, 
     if r.status().is_success() {
         Ok(true)
     } else {
-        Err(format!("gateway {i} faults: {} {}", r.status(), r.text().await.unwrap_or_default()))
+        Err(format!(
+            "gateway {i} faults: {} {}",
+            r.status(),
+            r.text().await.unwrap_or_default()
+        ))
     }
 }
 

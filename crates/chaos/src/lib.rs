@@ -63,7 +63,11 @@ pub struct ChaosArgs {
     #[arg(long, default_value_t = 6)]
     pub clients: u64,
     /// PostgreSQL for `--store postgres` (a schema of its own is made and dropped).
-    #[arg(long, env = "PAYGATE_CHAOS_DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    #[arg(
+        long,
+        env = "PAYGATE_CHAOS_DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
     pub database_url: String,
     /// Where logs and data go (default: a new directory under the system's temp dir).
     #[arg(long)]
@@ -83,7 +87,10 @@ pub struct ChaosArgs {
 pub async fn main(args: ChaosArgs) -> Result<(), String> {
     let s = run(&args).await?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&s).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&s).map_err(|e| e.to_string())?
+        );
     } else {
         print!("{}", report::render(&s));
     }
@@ -93,7 +100,12 @@ pub async fn main(args: ChaosArgs) -> Result<(), String> {
     let mut names: Vec<&str> = s.violations.iter().map(|v| v.invariant.as_str()).collect();
     names.sort();
     names.dedup();
-    Err(format!("{} violation(s): {} (seed {})", s.violations.len(), names.join(", "), s.seed))
+    Err(format!(
+        "{} violation(s): {} (seed {})",
+        s.violations.len(),
+        names.join(", "),
+        s.seed
+    ))
 }
 
 fn duration_arg(name: &str, text: &str) -> Result<Duration, String> {
@@ -112,10 +124,9 @@ pub async fn run(args: &ChaosArgs) -> Result<Summary, String> {
         kinds.retain(|k| *k != Kind::PgTerminate);
     }
     let seed = args.seed.unwrap_or_else(rand::random);
-    let dir = args
-        .work_dir
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("paygate-chaos-{seed}-{}", std::process::id())));
+    let dir = args.work_dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("paygate-chaos-{seed}-{}", std::process::id()))
+    });
     let schema = format!("chaos_{seed}_{}", std::process::id());
     let opts = cluster::Options {
         exe: std::env::current_exe().map_err(|e| e.to_string())?,
@@ -127,7 +138,16 @@ pub async fn run(args: &ChaosArgs) -> Result<Summary, String> {
     };
     let mut c = cluster::Cluster::start(&opts).await?;
     let pg = (args.store == StoreKind::Postgres).then(|| args.database_url.clone());
-    let result = experiment(&mut c, args, seed, duration, recovery_timeout, &kinds, pg.clone()).await;
+    let result = experiment(
+        &mut c,
+        args,
+        seed,
+        duration,
+        recovery_timeout,
+        &kinds,
+        pg.clone(),
+    )
+    .await;
     c.shutdown().await;
     let mut s = result?;
     s.work_dir = dir.display().to_string();
@@ -150,20 +170,39 @@ async fn experiment(
     database_url: Option<String>,
 ) -> Result<Summary, String> {
     let bases: Vec<String> = c.gateways.iter().map(|g| g.base.clone()).collect();
-    let book = Arc::new(workload::Book::new(api::Api::new(bases, c.secret_key.clone())));
+    let book = Arc::new(workload::Book::new(api::Api::new(
+        bases,
+        c.secret_key.clone(),
+    )));
     let receiver = receiver::Receiver::start().await?;
     subscribe(&book.api, &receiver).await?;
     let mut links = vec!["network", "3ds"];
     if database_url.is_some() {
         links.push(cluster::POSTGRES_LINK);
     }
-    let shape = faults::Shape { instances: args.instances, links: &links, simulators: &["network", "3ds"] };
+    let shape = faults::Shape {
+        instances: args.instances,
+        links: &links,
+        simulators: &["network", "3ds"],
+    };
     let duration_ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
     let plan = faults::schedule(seed, duration_ms, kinds, &shape);
-    let tools = inject::Tools { http: reqwest::Client::new(), secret_key: c.secret_key.clone(), database_url };
+    let tools = inject::Tools {
+        http: reqwest::Client::new(),
+        secret_key: c.secret_key.clone(),
+        database_url,
+    };
     let start = Instant::now();
     let clients: Vec<_> = (0..args.clients)
-        .map(|id| tokio::spawn(workload::client(book.clone(), seed, id, start + duration, workload::RETRY_BUDGET)))
+        .map(|id| {
+            tokio::spawn(workload::client(
+                book.clone(),
+                seed,
+                id,
+                start + duration,
+                workload::RETRY_BUDGET,
+            ))
+        })
         .collect();
     let mut injected: BTreeMap<String, u64> = BTreeMap::new();
     for p in &plan {
@@ -186,7 +225,13 @@ async fn experiment(
     }
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
     for n in 0..AFTER_HEAL_SCENARIOS {
-        workload::scenario(&book, &mut rng, &format!("chaos-{seed}-healed-{n}"), Duration::from_secs(10)).await;
+        workload::scenario(
+            &book,
+            &mut rng,
+            &format!("chaos-{seed}-healed-{n}"),
+            Duration::from_secs(10),
+        )
+        .await;
     }
     if settled {
         settled = invariants::wait_settled(&book.api, &receiver.seen, recovery_timeout).await;
@@ -220,8 +265,12 @@ async fn experiment(
 /// The receiver as a webhook endpoint for every event; its signing secret handed to it.
 async fn subscribe(api: &api::Api, r: &receiver::Receiver) -> Result<(), String> {
     let body = format!("url={}&enabled_events[]=*", r.url);
-    let v = api.post_json("/v1/webhook_endpoints", "chaos-webhook-endpoint", &body).await?;
-    let secret = v["secret"].as_str().ok_or_else(|| format!("webhook endpoint without a secret: {v}"))?;
+    let v = api
+        .post_json("/v1/webhook_endpoints", "chaos-webhook-endpoint", &body)
+        .await?;
+    let secret = v["secret"]
+        .as_str()
+        .ok_or_else(|| format!("webhook endpoint without a secret: {v}"))?;
     if let Ok(mut s) = r.seen.secret.write() {
         *s = secret.to_string();
     }
@@ -230,6 +279,8 @@ async fn subscribe(api: &api::Api, r: &receiver::Receiver) -> Result<(), String>
 
 async fn drop_schema(url: &str, schema: &str) {
     if let Ok(pg) = inject::pg_connect(url).await {
-        let _ = pg.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")).await;
+        let _ = pg
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+            .await;
     }
 }

@@ -147,7 +147,11 @@ async fn swallow(mut client: TcpStream, mut mode: watch::Receiver<LinkFault>) {
 }
 
 /// One direction. Returns when the connection is to be closed (EOF, error or a fault).
-async fn pump(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, mut mode: watch::Receiver<LinkFault>) {
+async fn pump(
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    mut mode: watch::Receiver<LinkFault>,
+) {
     let mut buf = vec![0u8; CHUNK];
     loop {
         let n = tokio::select! {

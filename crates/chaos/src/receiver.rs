@@ -34,7 +34,9 @@ impl Drop for Receiver {
 
 impl Receiver {
     pub async fn start() -> Result<Receiver, String> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| e.to_string())?;
         let addr: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;
         let seen = Arc::new(Received::default());
         let app = axum::Router::new()
@@ -43,7 +45,11 @@ impl Receiver {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Ok(Receiver { url: format!("http://{addr}/hook"), seen, task })
+        Ok(Receiver {
+            url: format!("http://{addr}/hook"),
+            seen,
+            task,
+        })
     }
 }
 
@@ -51,7 +57,10 @@ async fn hook(State(seen): State<Arc<Received>>, headers: HeaderMap, body: Bytes
     use std::sync::atomic::Ordering;
     seen.deliveries.fetch_add(1, Ordering::Relaxed);
     let secret = seen.secret.read().map(|s| s.clone()).unwrap_or_default();
-    let header = headers.get("stripe-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let header = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if secret.is_empty() || !signature_valid(&secret, header, &body) {
         seen.bad_signatures.fetch_add(1, Ordering::Relaxed);
         return StatusCode::BAD_REQUEST;
@@ -83,8 +92,12 @@ pub fn signature_valid(secret: &str, header: &str, body: &[u8]) -> bool {
     }
     let Some(t) = t else { return false };
     sigs.iter().any(|s| {
-        let Ok(sig) = hex::decode(s) else { return false };
-        let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()) else { return false };
+        let Ok(sig) = hex::decode(s) else {
+            return false;
+        };
+        let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()) else {
+            return false;
+        };
         mac.update(t.as_bytes());
         mac.update(b".");
         mac.update(body);
@@ -104,7 +117,10 @@ mod tests {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
         mac.update(b"1700000000.");
         mac.update(body);
-        let header = format!("t=1700000000,v1={}", hex::encode(mac.finalize().into_bytes()));
+        let header = format!(
+            "t=1700000000,v1={}",
+            hex::encode(mac.finalize().into_bytes())
+        );
         assert!(signature_valid(secret, &header, body));
         assert!(!signature_valid(secret, &header, br#"{"id":"evt_2"}"#));
         assert!(!signature_valid("whsec_other", &header, body));

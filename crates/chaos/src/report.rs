@@ -48,31 +48,46 @@ pub fn render(s: &Summary) -> String {
     );
     let _ = writeln!(o, "\n{:<22} {:>8}", "fault", "injected");
     for (k, n) in &s.faults {
-        let _ = writeln!(o, "{k:<22} {n:>8}");
+        let _ = writeln!(o, "{k:<24} {n:>8}");
     }
-    let _ = writeln!(o, "{:<22} {:>8}", "total", s.faults_total);
+    let _ = writeln!(o, "{:<24} {:>8}", "total", s.faults_total);
     let r = &s.requests;
     let t = &s.totals;
-    let rows: [(&str, String); 12] = [
+    let rows: [(&str, String); 13] = [
         ("requests", r.total.to_string()),
         ("  answered 5xx", r.server_errors.to_string()),
         ("  transport errors", r.transport_errors.to_string()),
         ("  same-key retries", r.same_key_retries.to_string()),
-        ("  after the heal", format!("{} ({} 5xx)", r.after_heal, r.after_heal_server_errors)),
+        (
+            "  after the heal",
+            format!("{} ({} 5xx)", r.after_heal, r.after_heal_server_errors),
+        ),
         ("idempotency keys", r.idempotency_keys.to_string()),
         ("payments", t.payments.to_string()),
         ("  succeeded", t.succeeded.to_string()),
         ("  requires_capture", t.requires_capture.to_string()),
+        (
+            "  reruns after recovery",
+            t.reruns_after_recovery.to_string(),
+        ),
         ("refunds", t.refunds.to_string()),
-        ("events (delivered)", format!("{} ({})", t.events, t.events_delivered)),
+        (
+            "events (delivered)",
+            format!("{} ({})", t.events, t.events_delivered),
+        ),
         ("ledger entries", t.ledger_entries.to_string()),
     ];
     let _ = writeln!(o);
     for (k, val) in rows {
-        let _ = writeln!(o, "{k:<22} {val:>8}");
+        let _ = writeln!(o, "{k:<24} {val:>8}");
     }
-    let _ = writeln!(o, "{:<22} {:>8}", "settled after heal", if s.settled { "yes" } else { "NO" });
-    let _ = writeln!(o, "{:<22} {:>8}", "violations", s.violations.len());
+    let _ = writeln!(
+        o,
+        "{:<24} {:>8}",
+        "settled after heal",
+        if s.settled { "yes" } else { "NO" }
+    );
+    let _ = writeln!(o, "{:<24} {:>8}", "violations", s.violations.len());
     for v in &s.violations {
         let _ = writeln!(o, "VIOLATION {}: {}", v.invariant, v.detail);
     }

@@ -85,7 +85,11 @@ impl Book {
 
     fn request(&self, i: usize) -> (String, String, String) {
         let keys = self.keys.lock().expect("book lock");
-        (keys[i].path.clone(), keys[i].key.clone(), keys[i].body.clone())
+        (
+            keys[i].path.clone(),
+            keys[i].key.clone(),
+            keys[i].body.clone(),
+        )
     }
 
     fn count(&self, a: &Attempt, key: &str, path: &str) {
@@ -100,14 +104,19 @@ impl Book {
                 c.server_errors.fetch_add(1, Ordering::Relaxed);
                 if healed {
                     c.after_heal_server_errors.fetch_add(1, Ordering::Relaxed);
-                    let line = format!("{path} key={key}: {} {}", ans.http, ans.code.as_deref().unwrap_or("-"));
+                    let line = format!(
+                        "{path} key={key}: {} {}",
+                        ans.http,
+                        ans.code.as_deref().unwrap_or("-")
+                    );
                     self.after_heal_5xx.lock().expect("lock").push(line);
                 }
             }
             Attempt::Transport => {
                 c.transport_errors.fetch_add(1, Ordering::Relaxed);
                 if healed {
-                    c.after_heal_transport_errors.fetch_add(1, Ordering::Relaxed);
+                    c.after_heal_transport_errors
+                        .fetch_add(1, Ordering::Relaxed);
                 }
             }
             Attempt::Answered(_) => {}
@@ -125,7 +134,9 @@ impl Book {
             if let Attempt::Answered(ans) = &a
                 && ans.is_final()
             {
-                self.keys.lock().expect("book lock")[i].answers.push(ans.clone());
+                self.keys.lock().expect("book lock")[i]
+                    .answers
+                    .push(ans.clone());
                 return Some(ans.clone());
             }
             if Instant::now() + backoff > until {
@@ -139,7 +150,9 @@ impl Book {
     /// Keys still without a final answer (their client gave up during the faults).
     pub fn unanswered(&self) -> Vec<usize> {
         let keys = self.keys.lock().expect("book lock");
-        (0..keys.len()).filter(|&i| keys[i].answers.is_empty()).collect()
+        (0..keys.len())
+            .filter(|&i| keys[i].answers.is_empty())
+            .collect()
     }
 
     pub fn snapshot(&self) -> Vec<KeyRecord> {
@@ -160,17 +173,28 @@ pub async fn client(book: Arc<Book>, seed: u64, id: u64, until: Instant, budget:
 /// A payment and what follows it: a retry of the same key, a capture, a partial refund.
 pub async fn scenario(book: &Book, rng: &mut StdRng, key: &str, budget: Duration) {
     let body = create_body(rng, key);
-    let i = book.register(KeyRecord { key: key.into(), op: Op::Create, path: "/v1/payment_intents".into(), body, intent: None, answers: Vec::new() });
-    let Some(a) = book.send_until_final(i, budget).await else { return };
+    let i = book.register(KeyRecord {
+        key: key.into(),
+        op: Op::Create,
+        path: "/v1/payment_intents".into(),
+        body,
+        intent: None,
+        answers: Vec::new(),
+    });
+    let Some(a) = book.send_until_final(i, budget).await else {
+        return;
+    };
     if rng.random_ratio(15, 100) {
         book.counts.same_key_retries.fetch_add(1, Ordering::Relaxed);
         book.send_until_final(i, budget).await;
     }
     let Some(pi) = a.id.clone() else { return };
     let follow = match a.status.as_deref() {
-        Some("requires_capture") if rng.random_ratio(85, 100) => {
-            Some((Op::Capture, format!("/v1/payment_intents/{pi}/capture"), String::new()))
-        }
+        Some("requires_capture") if rng.random_ratio(85, 100) => Some((
+            Op::Capture,
+            format!("/v1/payment_intents/{pi}/capture"),
+            String::new(),
+        )),
         Some("succeeded") if rng.random_ratio(30, 100) => Some((
             Op::Refund,
             "/v1/refunds".to_string(),
@@ -179,8 +203,19 @@ pub async fn scenario(book: &Book, rng: &mut StdRng, key: &str, budget: Duration
         _ => None,
     };
     if let Some((op, path, body)) = follow {
-        let suffix = if op == Op::Capture { "capture" } else { "refund" };
-        let k = KeyRecord { key: format!("{key}-{suffix}"), op, path, body, intent: Some(pi), answers: Vec::new() };
+        let suffix = if op == Op::Capture {
+            "capture"
+        } else {
+            "refund"
+        };
+        let k = KeyRecord {
+            key: format!("{key}-{suffix}"),
+            op,
+            path,
+            body,
+            intent: Some(pi),
+            answers: Vec::new(),
+        };
         let j = book.register(k);
         book.send_until_final(j, budget).await;
     }
@@ -213,4 +248,3 @@ fn create_body(rng: &mut StdRng, key: &str) -> String {
     }
     b
 }
-

@@ -7,7 +7,7 @@
 //! | authorization | auth may or may not have reached the network   | reverse (idempotent; acknowledged for unknown originals), intent back to `requires_payment_method` with a `processing_error`, idempotency key freed |
 //! | cancel        | a reversal was started                         | reverse again, then cancel the intent                              |
 //! | capture       | the completion may have been sent              | re-send it as a repeat: the network replays its recorded answer or processes it now; record the capture, or make the intent capturable again |
-//! | refund        | the refund may have been sent                  | re-send it as a repeat; record the refund as succeeded or failed accordingly |
+//! | refund        | the refund may have been sent                  | re-send it as a repeat; record the refund as succeeded or failed accordingly; the idempotency key keeps that refund as its answer (a retry must not refund twice) |
 //!
 //! Each record is finished at the connector of the counterparty it names (its `processor`;
 //! the card network for records stored before they named one). A record this build cannot
