@@ -220,9 +220,12 @@ async fn experiment(
     }
     let mut settled = invariants::wait_settled(&book.api, &receiver.seen, recovery_timeout).await;
     book.healed.store(true, Ordering::Relaxed);
+    let mut retries = tokio::task::JoinSet::new();
     for i in book.unanswered() {
-        book.send_until_final(i, Duration::from_secs(10)).await;
+        let b = book.clone();
+        retries.spawn(async move { b.send_until_final(i, Duration::from_secs(10)).await });
     }
+    retries.join_all().await;
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
     for n in 0..AFTER_HEAL_SCENARIOS {
         workload::scenario(

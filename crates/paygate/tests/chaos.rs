@@ -1,4 +1,4 @@
-//! `paygate chaos` as CI runs it (bounded: 15 s of faults per store, see docs/RELIABILITY.md
+//! `paygate chaos` as CI runs it (bounded: 10 s of faults per store, see docs/RELIABILITY.md
 //! for the 5-minute runs): a clean run on SQLite, a clean run of two gateways on PostgreSQL,
 //! and a deliberately broken build (crash recovery off) that must fail naming the orphaned
 //! authorization it leaves at the card network.
@@ -57,7 +57,16 @@ fn assert_clean(s: &Value, ok: bool, stderr: &str) {
 #[test]
 fn chaos_on_sqlite_under_seeded_faults_keeps_every_invariant() {
     let (ok, s, stderr) = chaos(
-        &["--store", "sqlite", "--duration", "15s", "--seed", "11"],
+        &[
+            "--store",
+            "sqlite",
+            "--duration",
+            "10s",
+            "--clients",
+            "4",
+            "--seed",
+            "11",
+        ],
         &[],
     );
     assert_clean(&s, ok, &stderr);
@@ -72,7 +81,9 @@ fn chaos_on_two_gateways_sharing_postgresql_keeps_every_invariant() {
             "--instances",
             "2",
             "--duration",
-            "15s",
+            "10s",
+            "--clients",
+            "4",
             "--seed",
             "12",
         ],
