@@ -212,3 +212,87 @@ async fn held_until_healed(mode: &mut watch::Receiver<LinkFault>) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An echo server; its address.
+    async fn echo() -> String {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = l.accept().await {
+                tokio::spawn(async move {
+                    let (mut r, mut w) = s.split();
+                    let _ = tokio::io::copy(&mut r, &mut w).await;
+                });
+            }
+        });
+        addr
+    }
+
+    async fn round_trip(s: &mut TcpStream, msg: &[u8]) -> Vec<u8> {
+        s.write_all(msg).await.unwrap();
+        let mut got = vec![0u8; msg.len()];
+        s.read_exact(&mut got).await.unwrap();
+        got
+    }
+
+    #[tokio::test]
+    async fn a_healthy_link_forwards_both_ways_and_a_delayed_one_still_delivers() {
+        let p = Proxy::start("t", &echo().await).await.unwrap();
+        let mut s = TcpStream::connect(p.addr).await.unwrap();
+        assert_eq!(round_trip(&mut s, b"0200").await, b"0200");
+        assert_eq!(p.upstream_ports().len(), 1);
+        p.set(LinkFault::Latency { ms: 5 });
+        assert_eq!(round_trip(&mut s, b"0400").await, b"0400");
+    }
+
+    #[tokio::test]
+    async fn a_message_cut_in_the_middle_arrives_half_then_the_connection_closes() {
+        let p = Proxy::start("t", &echo().await).await.unwrap();
+        let mut s = TcpStream::connect(p.addr).await.unwrap();
+        assert_eq!(round_trip(&mut s, b"hello").await, b"hello");
+        p.set(LinkFault::CloseMidMessage);
+        s.write_all(b"0123456789").await.unwrap();
+        let mut got = Vec::new();
+        let _ = s.read_to_end(&mut got).await;
+        assert!(got.len() < 10 && b"01234".starts_with(&got), "{got:?}");
+    }
+
+    #[tokio::test]
+    async fn a_reset_or_a_partition_ends_open_connections_and_refuses_new_ones() {
+        let p = Proxy::start("t", &echo().await).await.unwrap();
+        for fault in [LinkFault::Reset, LinkFault::Partition] {
+            p.set(LinkFault::Healthy);
+            let mut open = TcpStream::connect(p.addr).await.unwrap();
+            assert_eq!(round_trip(&mut open, b"ping").await, b"ping");
+            p.set(fault);
+            let mut buf = [0u8; 4];
+            assert!(
+                matches!(open.read(&mut buf).await, Ok(0) | Err(_)),
+                "{fault:?}"
+            );
+            let mut new = TcpStream::connect(p.addr).await.unwrap();
+            let _ = new.write_all(b"ping").await;
+            assert!(
+                matches!(new.read(&mut buf).await, Ok(0) | Err(_)),
+                "{fault:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn bytes_held_by_a_blackhole_arrive_once_it_heals() {
+        let p = Proxy::start("t", &echo().await).await.unwrap();
+        let mut s = TcpStream::connect(p.addr).await.unwrap();
+        assert_eq!(round_trip(&mut s, b"a").await, b"a");
+        p.set(LinkFault::Blackhole);
+        s.write_all(b"held").await.unwrap();
+        p.set(LinkFault::Healthy);
+        let mut got = [0u8; 4];
+        s.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"held");
+    }
+}
