@@ -151,7 +151,13 @@ pub async fn run<P: Phases>(
         .await;
     }
 
-    let settled = op.settle(rc, reply).await?;
+    let settled = match op.settle(rc, reply).await {
+        Ok(s) => s,
+        Err(e) => {
+            rc.hold_for_recovery();
+            return Err(e);
+        }
+    };
     let mut unit = WriteUnit { ops: settled.ops };
     if !settled.keep_attempt {
         unit.ops.push(Op::DeleteAttempt {
@@ -178,6 +184,8 @@ pub async fn run<P: Phases>(
         Err(_) => {}
     }
     if let Err(e) = rc.commit_outcome(unit).await {
+        // The recovery record stays; whoever finishes it finishes the key.
+        rc.hold_for_recovery();
         if let Some(undo) = settled.undo {
             undo::hand_over(rc.st.clone(), attempt_row, undo);
         }

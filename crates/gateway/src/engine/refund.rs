@@ -310,6 +310,16 @@ pub async fn recover(
     let Some(key) = idempotency_key else {
         return Ok(false);
     };
+    // Only a key still in flight (a pruned one is gone; a finished one keeps its answer).
+    let in_flight = st
+        .store
+        .idempotency_get(scope, key)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some_and(|row| row.state == "in_flight");
+    if !in_flight {
+        return Ok(false);
+    }
     ops.push(Op::IdempotencyFinish {
         scope: scope.clone(),
         key: key.clone(),
