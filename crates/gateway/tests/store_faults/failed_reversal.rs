@@ -2,15 +2,17 @@
 //! background; when the store cannot take the failure, the recovery record must survive the
 //! reversal so that recovery moves the intent out of `processing` (found by `paygate chaos`).
 
-use crate::common::set_faults;
+use crate::common::{captured_log, eventually, log_lines_with, set_faults};
 use crate::support::{self, TestApp};
 use reqwest::StatusCode;
+use std::time::Duration;
 
 /// The simulator's card that is never answered.
 const NO_ANSWER: &str = "4000000000000150";
 
 #[tokio::test]
 async fn a_failure_the_store_could_not_take_is_recovered_not_left_processing() {
+    let log = captured_log();
     let app = TestApp::spawn_with(|c| {
         c.network_timeout_ms = 300;
         // The window between the network's (non-)answer and the failure commit.
@@ -56,6 +58,17 @@ async fn a_failure_the_store_could_not_take_is_recovered_not_left_processing() {
         app.get(&format!("/v1/payment_intents/{pi_id}")).await.1["status"],
         "processing"
     );
+    // The background reversal is acknowledged and gives the record to recovery (before the
+    // fix it deleted the record here, and recovery below found nothing to finish).
+    let log_ref = &log;
+    assert!(
+        eventually(Duration::from_secs(15), || async move {
+            !log_lines_with(log_ref, "reversed, but the failure was not stored").is_empty()
+        })
+        .await,
+        "the reversal left the record to recovery"
+    );
+    assert_eq!(st.store.attempts(None).await.unwrap().len(), 1);
 
     paygate_gateway::engine::recovery::recover(st, None)
         .await
