@@ -214,7 +214,7 @@ async fn record_error(
     e: &ApiError,
 ) {
     let op = match stage {
-        IdemStage::Finished | IdemStage::None => return,
+        IdemStage::Finished | IdemStage::None | IdemStage::Held => return,
         IdemStage::Begun if e.status.is_server_error() => Op::IdempotencyRelease {
             scope: scope.clone(),
             key: key.to_string(),

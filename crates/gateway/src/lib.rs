@@ -276,6 +276,7 @@ async fn start_on(
     if test_clock.is_some() {
         tracing::warn!("the gateway runs on a test clock (test_clock): for tests only");
     }
+    engine::recovery_off::from_env(live)?;
     let three_ds = three_ds::server(&cfg, &page_settings)?;
     let isp = cfg
         .isp_url

@@ -179,3 +179,62 @@ async fn garbage_and_dropped_answers_are_handled_without_a_500_loop() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Found by `paygate chaos`: a refund the network did not answer failed 500 and its key was
+/// released at once, so the client's retry refunded a second time while the first refund was
+/// still to be settled. The key now stays in flight until recovery has settled the refund, and
+/// then answers that refund.
+#[tokio::test]
+async fn the_retry_of_a_refund_whose_answer_is_unknown_waits_for_it_and_never_refunds_twice() {
+    let app = TestApp::spawn_with(|c| {
+        c.network_timeout_ms = 300;
+        c.sweep_interval_ms = 600_000;
+        c.attempt_stale_s = 600;
+    })
+    .await;
+    let admin = app
+        .sim
+        .serve_admin("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let url = format!("http://{admin}/faults");
+    let (_, pi) = app.pay(VISA, 9_000, &[]).await;
+    let pi_id = pi["id"].as_str().unwrap().to_string();
+    set_faults(&app, &url, json!({"silent": true})).await;
+    let form = [("payment_intent", pi_id.as_str()), ("amount", "1000")];
+    let (s, e) = app.post_idem("/v1/refunds", &form, "refund-k").await;
+    assert!(
+        s.is_server_error(),
+        "the refund's outcome is unknown: {s} {e}"
+    );
+    let (s, e) = app.post_idem("/v1/refunds", &form, "refund-k").await;
+    assert_eq!(
+        s,
+        StatusCode::CONFLICT,
+        "the key is still in flight, no second refund: {e}"
+    );
+
+    set_faults(&app, &url, json!({})).await;
+    paygate_gateway::engine::recovery::recover(&app.server.state, None)
+        .await
+        .unwrap();
+    let (s, refund) = app.post_idem("/v1/refunds", &form, "refund-k").await;
+    assert_eq!(s, StatusCode::OK, "{refund}");
+    assert_eq!(refund["status"], "succeeded", "{refund}");
+    let (_, list) = app
+        .get(&format!("/v1/refunds?payment_intent={pi_id}"))
+        .await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list["data"][0]["id"], refund["id"]);
+    let refunds_at_network: Vec<Value> = paygate_sim_network::journal(&app.sim_dir())
+        .map(|j| serde_json::to_value(j).unwrap())
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "refund" && e["response_code"] == "00")
+        .cloned()
+        .collect();
+    assert_eq!(refunds_at_network.len(), 1, "{refunds_at_network:?}");
+    assert!(app.ledger_problems().await.is_empty());
+}

@@ -249,3 +249,110 @@ async fn a_recovery_record_naming_an_unregistered_processor_is_kept_and_counted(
     assert_eq!(pi["status"], "succeeded");
     assert_eq!(app.journal_by_rrn(&net.rrn)["captured_amount"], 7_000);
 }
+
+/// The request hash the HTTP layer stores for a form POST (`http::request_hash`).
+fn form_hash(path: &str, params: serde_json::Value) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(format!("POST {path}\n{params}").as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Found by `paygate chaos`: recovery released the key of a refund the network had made, and
+/// the client's retry with that key refunded a second time.
+#[tokio::test]
+async fn the_retry_of_a_refund_recovered_after_a_crash_gets_that_refund_and_refunds_nothing_more() {
+    let app = TestApp::spawn().await;
+    let (_, pi) = app.pay(VISA, 9_000, &[]).await;
+    let pi_id = pi["id"].as_str().unwrap().to_string();
+    let ch_id = pi["latest_charge"].as_str().unwrap().to_string();
+    let (version, mut ch) = charge(&app, &ch_id).await;
+    let net = ch.net.clone().unwrap();
+    let orig: paygate_network::link::NetRef =
+        serde_json::from_value(net.net_ref.0.clone()).unwrap();
+    let st = &app.server.state;
+    let scope = Scope {
+        merchant_id: app.merchant.clone(),
+        livemode: false,
+    };
+    let prepared = st
+        .link
+        .prepare_refund(&orig, &net.rrn, 4_000, net.currency_numeric)
+        .unwrap();
+    let record = FollowUpRecord {
+        kind: FollowUpKind::Refund,
+        own: prepared.net_ref.clone(),
+        orig,
+        rrn: net.rrn.clone(),
+        amount: 4_000,
+        currency_numeric: net.currency_numeric,
+    };
+    ch.refund_reserved += 4_000;
+    // Phase 1 of `POST /v1/refunds` with Idempotency-Key `refund-once`, then the message goes
+    // out and the process dies.
+    let form = [("payment_intent", pi_id.as_str()), ("amount", "4000")];
+    let hash = form_hash(
+        "/v1/refunds",
+        json!({"amount": "4000", "payment_intent": pi_id}),
+    );
+    let unit = WriteUnit {
+        ops: vec![
+            Op::UpdateObject {
+                id: ch_id.clone(),
+                expected_version: version,
+                data: to_value(&ch),
+                tag: None,
+                due: None,
+            },
+            Op::IdempotencyBegin {
+                scope: scope.clone(),
+                key: "refund-once".into(),
+                request_hash: hash,
+                owner: st.cfg.node_id.clone(),
+                created: 0,
+            },
+            Op::PutAttempt(AttemptRow {
+                id: "re_once:refund".into(),
+                merchant_id: app.merchant.clone(),
+                livemode: false,
+                owner_node: st.cfg.node_id.clone(),
+                state: "refunding".into(),
+                created: 0,
+                data: json!({"kind": "refund", "charge": ch_id, "refund": "re_once", "follow_up": record, "metadata": {}, "idempotency_key": "refund-once"}),
+            }),
+        ],
+    };
+    st.store.commit(unit).await.unwrap();
+    assert_eq!(
+        st.link
+            .send_follow_up(prepared)
+            .await
+            .unwrap()
+            .response_code,
+        "00"
+    );
+    let recovered = paygate_gateway::engine::recovery::recover(st, None)
+        .await
+        .unwrap();
+    assert_eq!(recovered, 1);
+
+    let (status, again) = app.post_idem("/v1/refunds", &form, "refund-once").await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(
+        again["id"], "re_once",
+        "the retry gets the recovered refund: {again}"
+    );
+    assert_eq!(again["status"], "succeeded");
+    let (_, list) = app
+        .get(&format!("/v1/refunds?payment_intent={pi_id}"))
+        .await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
+    let (_, ch) = charge(&app, &ch_id).await;
+    assert_eq!(ch.amount_refunded, 4_000);
+    assert_eq!(
+        app.journal_by_rrn(&net.rrn)["refunded_amount"],
+        4_000,
+        "refunded once at the network"
+    );
+    assert!(app.ledger_problems().await.is_empty());
+}

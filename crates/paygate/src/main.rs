@@ -94,6 +94,8 @@ enum Command {
     Wallets(wallets::WalletsCmd),
     /// Load generator: card payments against a running paygate.
     Bench(paygate_bench::BenchArgs),
+    /// Chaos run: a cluster of its own under seeded faults and load, invariants checked after the heal (docs/RELIABILITY.md).
+    Chaos(paygate_chaos::ChaosArgs),
 }
 
 #[derive(Subcommand)]
@@ -194,6 +196,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             .map_err(|e| e.to_string()),
         Command::Isp(cmd) => isp::run(cmd).await,
         Command::Wallets(cmd) => wallets::run(cmd).await,
+        Command::Chaos(args) => paygate_chaos::main(args).await,
         Command::Bench(args) => paygate_bench::run(args)
             .await
             .map(|_| ())

@@ -22,6 +22,11 @@ pub enum IdemStage {
     None,
     Begun,
     Finished,
+    /// Begun, and the outcome is in the hands of the recovery record the engine kept (the
+    /// counterparty's answer is unknown, or its outcome could not be stored): the key stays
+    /// in flight — a retry is answered 409 — until recovery (or the in-process reverser)
+    /// finishes the record and with it the key. Freeing it at once let a retry refund twice.
+    Held,
 }
 
 /// The request an operation runs for.
@@ -82,6 +87,13 @@ impl RequestContext {
 
     fn set_stage(&self, s: IdemStage) {
         *self.stage.lock().unwrap_or_else(|p| p.into_inner()) = s;
+    }
+
+    /// The request fails with its outcome left to the recovery record: keep the key in flight.
+    pub fn hold_for_recovery(&self) {
+        if self.stage() == IdemStage::Begun {
+            self.set_stage(IdemStage::Held);
+        }
     }
 
     /// Adds the "request in flight" marker to the first unit of a multi-step request (one that

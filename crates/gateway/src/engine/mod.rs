@@ -34,6 +34,7 @@ pub mod context;
 pub mod credential_on_file;
 pub mod follow_up;
 pub mod recovery;
+pub mod recovery_off;
 pub mod refund;
 pub mod undo;
 pub mod verify;
@@ -150,7 +151,13 @@ pub async fn run<P: Phases>(
         .await;
     }
 
-    let settled = op.settle(rc, reply).await?;
+    let settled = match op.settle(rc, reply).await {
+        Ok(s) => s,
+        Err(e) => {
+            rc.hold_for_recovery();
+            return Err(e);
+        }
+    };
     let mut unit = WriteUnit { ops: settled.ops };
     if !settled.keep_attempt {
         unit.ops.push(Op::DeleteAttempt {
@@ -177,6 +184,8 @@ pub async fn run<P: Phases>(
         Err(_) => {}
     }
     if let Err(e) = rc.commit_outcome(unit).await {
+        // The recovery record stays; whoever finishes it finishes the key.
+        rc.hold_for_recovery();
         if let Some(undo) = settled.undo {
             undo::hand_over(rc.st.clone(), attempt_row, undo);
         }

@@ -7,7 +7,7 @@
 //! | authorization | auth may or may not have reached the network   | reverse (idempotent; acknowledged for unknown originals), intent back to `requires_payment_method` with a `processing_error`, idempotency key freed |
 //! | cancel        | a reversal was started                         | reverse again, then cancel the intent                              |
 //! | capture       | the completion may have been sent              | re-send it as a repeat: the network replays its recorded answer or processes it now; record the capture, or make the intent capturable again |
-//! | refund        | the refund may have been sent                  | re-send it as a repeat; record the refund as succeeded or failed accordingly |
+//! | refund        | the refund may have been sent                  | re-send it as a repeat; record the refund as succeeded or failed accordingly; the idempotency key keeps that refund as its answer (a retry must not refund twice) |
 //!
 //! Each record is finished at the connector of the counterparty it names (its `processor`;
 //! the card network for records stored before they named one). A record this build cannot
@@ -30,6 +30,9 @@ pub const NETWORK_WAIT: std::time::Duration = std::time::Duration::from_secs(20)
 /// Recovers the attempts of this node (at start-up) or, with `stale_before`, those of any node
 /// older than that time (a peer that died). Returns how many were finished.
 pub async fn recover(st: &AppState, stale_before: Option<i64>) -> Result<usize, String> {
+    if super::recovery_off::is_off() {
+        return Ok(0);
+    }
     let rows = match stale_before {
         None => st.store.attempts(Some(&st.cfg.node_id)).await,
         Some(_) => st.store.attempts(None).await,

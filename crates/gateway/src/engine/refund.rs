@@ -281,6 +281,7 @@ pub async fn recover(
         follow_up,
         reason,
         metadata,
+        idempotency_key,
         ..
     } = record
     else {
@@ -298,9 +299,32 @@ pub async fn recover(
         reason: reason.clone(),
         metadata: metadata.clone(),
     };
-    let (writes, _) = writes(scope, ch, charge_version, draft, approved, None, st.now())
+    let (writes, refund) = writes(scope, ch, charge_version, draft, approved, None, st.now())
         .map_err(super::recovery::detail)?;
     tracing::info!(charge = %charge, refund_approved = approved, "finished an interrupted refund from the network's recorded answer");
     ops.extend(writes);
-    Ok(true)
+    // The refund happened (or was declined) at the network: the client's retry with the same
+    // key must get this refund back, not make a second one (`paygate chaos` found the double
+    // refund a released key allowed). The stored answer is the refund as the request would
+    // have answered it (without `expand[]`).
+    let Some(key) = idempotency_key else {
+        return Ok(false);
+    };
+    // Only a key still in flight (a pruned one is gone; a finished one keeps its answer).
+    let in_flight = st
+        .store
+        .idempotency_get(scope, key)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some_and(|row| row.state == "in_flight");
+    if !in_flight {
+        return Ok(false);
+    }
+    ops.push(Op::IdempotencyFinish {
+        scope: scope.clone(),
+        key: key.clone(),
+        status: 200,
+        body: crate::render::public(refund).to_string(),
+    });
+    Ok(false)
 }

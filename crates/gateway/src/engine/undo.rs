@@ -102,9 +102,15 @@ async fn undo_and_finish(st: &SharedState, row: &AttemptRow, undo: Undo) -> bool
     let mut reversed = false;
     while Instant::now() < deadline {
         if !reversed {
-            match recovery::reverse(st, &*connector, &reference, amount).await {
-                Ok(()) => reversed = true,
-                Err(e) => log_once("reversal after a failed commit not acknowledged", &e),
+            match outcome_stored(st, row).await {
+                // The commit that "failed" had gone through (PostgreSQL's answer to COMMIT
+                // lost with its connection): the payment stands, there is nothing to undo.
+                Ok(true) => return true,
+                Ok(false) => match recovery::reverse(st, &*connector, &reference, amount).await {
+                    Ok(()) => reversed = true,
+                    Err(e) => log_once("reversal after a failed commit not acknowledged", &e),
+                },
+                Err(e) => log_once("cannot read whether the outcome was stored", &e),
             }
         }
         let writable = st.store.write_health() == WriteHealth::Writable;
@@ -126,6 +132,19 @@ async fn undo_and_finish(st: &SharedState, row: &AttemptRow, undo: Undo) -> bool
         }
     }
     false
+}
+
+/// Whether the outcome commit went through after all: it deletes the recovery record in the
+/// same transaction, so a record that is gone was committed with its outcome. Never reverse
+/// before knowing (found by `paygate chaos`: a payment answered and stored as succeeded was
+/// reversed at the network when its commit's answer was lost).
+async fn outcome_stored(st: &SharedState, row: &AttemptRow) -> Result<bool, String> {
+    let rows = st
+        .store
+        .attempts(Some(&row.owner_node))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(!rows.iter().any(|a| a.id == row.id))
 }
 
 fn log_once(what: &'static str, error: &str) {

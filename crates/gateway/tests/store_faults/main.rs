@@ -8,6 +8,7 @@
 mod support;
 
 mod common;
+mod failed_reversal;
 mod full_disk;
 mod outcome;
 mod switches;
