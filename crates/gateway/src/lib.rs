@@ -216,6 +216,19 @@ pub async fn start_with_clock(
     cfg: Config,
     clock: Arc<dyn paygate_payments::Clock>,
 ) -> Result<Server, String> {
+    start_with_routes(cfg, clock, &[]).await
+}
+
+/// Routes a crate above the gateway serves beside the API (the dashboard's `/dashboard/…`),
+/// built from the running state.
+pub type ExtraRoutes = fn(SharedState) -> axum::Router;
+
+/// [`start_with_clock`], also serving `extra` routes on the API's listener.
+pub async fn start_with_routes(
+    cfg: Config,
+    clock: Arc<dyn paygate_payments::Clock>,
+    extra: &[ExtraRoutes],
+) -> Result<Server, String> {
     let store = open_store(&cfg).await?;
     let vault = open_vault(&cfg)?;
     let link = connect_link(&cfg).await?;
@@ -271,7 +284,7 @@ pub async fn start_with_clock(
     if let Some(l) = metrics_listener {
         tasks.push(spawn_metrics(l, state.clone(), rx.clone()));
     }
-    tasks.push(spawn_api(listener, state.clone(), rx.clone()));
+    tasks.push(spawn_api(listener, state.clone(), rx.clone(), extra));
     Ok(Server {
         addr,
         metrics_addr,
@@ -330,6 +343,9 @@ fn spawn_metrics(
 ) -> tokio::task::JoinHandle<()> {
     let app = metrics::router(state);
     tokio::spawn(async move {
+        // The peer's address reaches handlers that record where a request came from (the
+        // dashboard's audit log) as `ConnectInfo<SocketAddr>`.
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = rx.wait_for(|v| *v).await;
         });
@@ -344,8 +360,13 @@ fn spawn_api(
     listener: tokio::net::TcpListener,
     state: SharedState,
     mut rx: watch::Receiver<bool>,
+    extra: &[ExtraRoutes],
 ) -> tokio::task::JoinHandle<()> {
-    let app = api::router(state.clone())
+    let mut app = api::router(state.clone());
+    for routes in extra {
+        app = app.merge(routes(state.clone()));
+    }
+    let app = app
         .merge(pages::router(state.clone()))
         .merge(three_ds::pages::router(state.clone()))
         .merge(isp_pages::router(state.clone()))
