@@ -102,7 +102,10 @@ pub async fn search(st: &SharedState, role: &Role, s: &Search) -> Result<Vec<Row
         };
         for obj in candidates(st, &scope, s).await? {
             let row = row_of(st, &scope, &obj).await?;
-            let keep = (s.method.is_empty() || row.method == s.method)
+            // The amount is compared here: the store's field filter compares text, and
+            // `amount` is a JSON number.
+            let keep = (s.q.is_empty() || s.q.starts_with("pi_") || s.q == row.amount.to_string())
+                && (s.method.is_empty() || row.method == s.method)
                 && (s.last4.is_empty() || row.last4 == s.last4);
             if keep {
                 rows.push(row);
@@ -126,13 +129,6 @@ async fn candidates(st: &SharedState, scope: &Scope, s: &Search) -> Result<Vec<O
             .collect());
     }
     let mut q = ListQuery::new("payment_intent", LIST_LIMIT);
-    if !s.q.is_empty() {
-        let amount: i64 = s.q.parse().map_err(|_| "q".to_string()).unwrap_or(-1);
-        q.filters.push(ListFilter::FieldEq {
-            field: "amount",
-            value: amount.to_string(),
-        });
-    }
     if STATUSES.contains(&s.status.as_str()) {
         q.filters.push(ListFilter::FieldEq {
             field: "status",

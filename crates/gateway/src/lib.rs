@@ -343,9 +343,6 @@ fn spawn_metrics(
 ) -> tokio::task::JoinHandle<()> {
     let app = metrics::router(state);
     tokio::spawn(async move {
-        // The peer's address reaches handlers that record where a request came from (the
-        // dashboard's audit log) as `ConnectInfo<SocketAddr>`.
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = rx.wait_for(|v| *v).await;
         });
@@ -384,6 +381,9 @@ fn spawn_api(
                 tracing::debug!(error = %e, "TCP_NODELAY not set");
             }
         });
+        // The peer's address reaches handlers that record where a request came from (the
+        // dashboard's audit log) as `ConnectInfo<SocketAddr>`.
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = rx.wait_for(|v| *v).await;
         });

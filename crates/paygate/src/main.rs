@@ -2,6 +2,7 @@
 //! load generator, in one binary.
 
 mod config;
+mod dashboard;
 mod demo;
 mod isp;
 mod keys;
@@ -82,6 +83,9 @@ enum Command {
     /// Payer wallets (간편결제): lock, unlock, audit trail.
     #[command(subcommand)]
     Wallets(wallets::WalletsCmd),
+    /// The dashboard (/dashboard): users, audit log.
+    #[command(subcommand)]
+    Dashboard(dashboard::DashboardCmd),
     /// Load generator: card payments against a running paygate.
     Bench(paygate_bench::BenchArgs),
 }
@@ -191,6 +195,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             .map_err(|e| e.to_string()),
         Command::Isp(cmd) => isp::run(cmd).await,
         Command::Wallets(cmd) => wallets::run(cmd).await,
+        Command::Dashboard(cmd) => dashboard::run(cmd).await,
         Command::Bench(args) => paygate_bench::run(args)
             .await
             .map(|_| ())
@@ -302,7 +307,12 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
     let first_start = !cfg.data_dir.join("paygate.db").exists() && cfg.database_url.is_none();
     demo::pages_csrf_key(&mut cfg).await?;
     let demo = demo::start(&mut cfg).await?;
-    let server = paygate_gateway::start(cfg.clone()).await?;
+    let server = paygate_gateway::start_with_routes(
+        cfg.clone(),
+        std::sync::Arc::new(paygate_payments::SystemClock),
+        &[paygate_dashboard::router],
+    )
+    .await?;
     let addr = server.addr;
     if first_start
         || server
