@@ -144,6 +144,14 @@ fn row(id: &str, kind: &str, now: i64, data: serde_json::Value) -> ObjectRow {
     }
 }
 
+/// Appends `record` at the state's clock; a failure to write is logged (the action it records
+/// has already happened and its answer is owed to the user).
+pub async fn record(st: &paygate_gateway::state::SharedState, record: Record) {
+    if let Err(e) = append(&st.store, st.clock.now(), record).await {
+        tracing::error!(error = %e, "dashboard audit entry not written");
+    }
+}
+
 /// Every entry, oldest first.
 pub async fn entries(store: &Store) -> Result<Vec<Entry>, DashError> {
     let scope = platform_scope();

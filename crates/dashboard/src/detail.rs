@@ -5,6 +5,7 @@
 //! validation, engine phases, ledger postings and events as `POST /v1/…`), acting as the
 //! payment's merchant. A resubmitted confirmation replays the stored result.
 
+use crate::api_call;
 use crate::audit::{self, Record};
 use crate::catalog::T;
 use crate::layout;
@@ -14,9 +15,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
-use paygate_gateway::auth::Caller;
-use paygate_gateway::http::Req;
-use paygate_gateway::params::Params;
 use paygate_gateway::state::SharedState;
 use paygate_payer_pages::html::Html;
 use paygate_store::{ListFilter, ListQuery, ObjectRow, Scope};
@@ -365,11 +363,6 @@ pub async fn run(
         (Err(e), _) => return web::server_error(v.locale, &e),
         _ => return web::not_found(&v),
     };
-    let merchant = match st.store.get_merchant(&pi.merchant_id).await {
-        Ok(Some(m)) => m,
-        Ok(None) => return web::not_found(&v),
-        Err(e) => return web::server_error(v.locale, &e.to_string()),
-    };
     let mut params = Map::new();
     let path = match action {
         Action::Refund => {
@@ -381,22 +374,16 @@ pub async fn run(
         Action::Capture => format!("/v1/payment_intents/{}/capture", pi.id),
         Action::Cancel => format!("/v1/payment_intents/{}/cancel", pi.id),
     };
-    let req = Req {
-        request_id: paygate_gateway::ids::new_id("req"),
-        caller: Caller {
-            key_id: format!("dashboard:{}", v.user.id),
-            merchant,
-            livemode: pi.livemode,
-            secret: true,
-        },
-        params: Params::from_map(params),
-        idempotency_key: f
-            .get("idempotency_key")
-            .filter(|k| !k.is_empty() && k.len() <= 255)
-            .cloned(),
-        method: Method::POST,
-        path,
-    };
+    let key = f.get("idempotency_key");
+    let target = (Method::POST, path);
+    let req =
+        match api_call::as_merchant(&st, &v, &pi.merchant_id, pi.livemode, target, params, key)
+            .await
+        {
+            Ok(Some(r)) => r,
+            Ok(None) => return web::not_found(&v),
+            Err(e) => return web::server_error(v.locale, &e),
+        };
     let s = State(st.clone());
     let resp = match action {
         Action::Refund => paygate_gateway::api::refunds::create(s, req).await,
@@ -407,35 +394,27 @@ pub async fn run(
             paygate_gateway::api::payment_intents::cancel(s, Path(pi.id.clone()), req).await
         }
     };
-    let ok = resp.status().is_success();
-    let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
-        .await
-        .unwrap_or_default();
-    let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let detail = if ok {
-        answer["id"].as_str().unwrap_or_default().to_string()
-    } else {
-        answer["error"]["message"]
-            .as_str()
-            .unwrap_or("error")
-            .to_string()
+    let result = api_call::answer(resp).await;
+    let ok = result.is_ok();
+    let detail = match &result {
+        Ok(obj) => obj["id"].as_str().unwrap_or_default().to_string(),
+        Err(m) => m.clone(),
     };
+    let name = action.name();
     let record = Record {
         actor: v.user.id.clone(),
         email: v.user.email.clone(),
         action: if ok {
-            action.name().to_string()
+            name.to_string()
         } else {
-            format!("{}_failed", action.name())
+            format!("{name}_failed")
         },
         target: pi.id.clone(),
         merchant: pi.merchant_id.clone(),
         ip: v.client.clone(),
-        detail: detail.chars().take(300).collect(),
+        detail: detail.clone(),
     };
-    if let Err(e) = audit::append(&st.store, st.clock.now(), record).await {
-        tracing::error!(error = %e, "dashboard audit entry not written");
-    }
+    audit::record(&st, record).await;
     if ok {
         web::see_other(&format!("/dashboard/payments/{}?done=1", pi.id), &[])
     } else {

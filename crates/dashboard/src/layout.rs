@@ -15,7 +15,7 @@ const CSS: &str = "\
 body{margin:0;background:#f4f5f7;color:#1a1a1a;font:15px/1.5 system-ui,\"Noto Sans KR\",sans-serif}\
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}\
 header{background:#1a1a1a;color:#fff;padding:.5rem 1rem;display:flex;flex-wrap:wrap;gap:1rem;align-items:center}\
-header a{color:#fff}header form{margin:0 0 0 auto}\
+header a{color:#fff}nav{display:flex;gap:1rem;flex-wrap:wrap}header form{margin:0 0 0 auto}\
 header button{background:#fff;color:#1a1a1a;border:0;border-radius:6px;padding:.25rem .75rem;font:inherit}\
 main{background:#fff;max-width:72rem;margin:1rem auto;padding:1rem 1.5rem;border-radius:8px}\
 h1{font-size:1.375rem;margin:0 0 1rem}h2{font-size:1.125rem;margin:1.5rem 0 .5rem}\
@@ -34,6 +34,15 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dd{margin:
 code{font-size:.875rem;word-break:break-all}\
 :focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}\
 ";
+
+/// The navigation's links.
+const NAV: &[(&str, T)] = &[
+    ("/dashboard/payments", T::Payments),
+    ("/dashboard/customers", T::Customers),
+    ("/dashboard/webhooks", T::Webhooks),
+    ("/dashboard/balance", T::Balance),
+    ("/dashboard/api_keys", T::ApiKeys),
+];
 
 /// Who the page is for (the navigation shows only when logged in).
 pub struct Chrome<'a> {
@@ -68,11 +77,15 @@ pub fn page(c: &Chrome<'_>, status: StatusCode, title: &str, body: Html) -> Resp
         .text(c.t(T::Dashboard))
         .raw("</strong>");
     if let Some((email, csrf)) = c.user {
-        h.raw("<nav")
-            .attr("aria-label", c.t(T::Dashboard))
-            .raw("><a href=\"/dashboard/payments\">")
-            .text(c.t(T::Payments))
-            .raw("</a></nav><span>")
+        h.raw("<nav").attr("aria-label", c.t(T::Dashboard)).raw(">");
+        for (href, label) in NAV {
+            h.raw("<a")
+                .attr("href", href)
+                .raw(">")
+                .text(c.t(*label))
+                .raw("</a> ");
+        }
+        h.raw("</nav><span>")
             .text(email)
             .raw("</span><form method=\"post\" action=\"/dashboard/logout\"><input type=\"hidden\" name=\"csrf\"")
             .attr("value", csrf)

@@ -1,24 +1,32 @@
 //! paygate's dashboard at `/dashboard`: merchants' users and operators log in (Argon2id
 //! password + TOTP, [`users`], [`totp`], [`session`]), search and export payments
 //! ([`payments`]), look at one with its timeline and refund, capture or cancel it
-//! ([`detail`]); every login and action goes into a hash-chained audit log ([`audit`]).
+//! ([`detail`]); customers ([`customers`]), webhook endpoints with their delivery attempts and
+//! resend ([`webhooks`]), balance, balance transactions and payouts ([`balance`]), API keys
+//! with roll and revoke ([`api_keys`]); every login and action goes into a hash-chained audit log ([`audit`]).
 //!
 //! Its own crate above the gateway: the gateway compiles without it, and it drives the
 //! gateway's own API handlers for every operation that moves money. Pages are server-rendered
 //! with `paygate-payer-pages`' escaping builder ([`paygate_payer_pages::html::Html`]), CSP
 //! nonces and CSRF keys; the texts are this crate's own catalog ([`catalog`]). docs/DASHBOARD.md.
 
+pub mod api_call;
+pub mod api_keys;
 pub mod audit;
+pub mod balance;
 pub mod catalog;
+pub mod customers;
 pub mod detail;
 pub mod error;
 pub mod layout;
 pub mod login;
 pub mod payments;
 pub mod session;
+pub mod tables;
 pub mod totp;
 pub mod users;
 pub mod web;
+pub mod webhooks;
 
 use axum::Router;
 use axum::routing::get;
@@ -40,6 +48,18 @@ pub fn router(state: SharedState) -> Router {
         .route(
             "/dashboard/payments/{id}/{action}",
             get(detail::confirm).post(detail::run),
+        )
+        .route("/dashboard/customers", get(customers::list))
+        .route("/dashboard/webhooks", get(webhooks::list))
+        .route(
+            "/dashboard/webhooks/{id}/resend",
+            axum::routing::post(webhooks::resend),
+        )
+        .route("/dashboard/balance", get(balance::show))
+        .route("/dashboard/api_keys", get(api_keys::list))
+        .route(
+            "/dashboard/api_keys/{id}/{action}",
+            axum::routing::post(api_keys::run),
         )
         .with_state(state)
 }
