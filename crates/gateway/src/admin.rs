@@ -127,6 +127,37 @@ pub async fn revoke_key(store: &Store, key_id: &str) -> Result<Revoked, String> 
     }
 }
 
+/// Rolls merchant `merchant_id`'s key `key_id`: a new key of the same kind and mode and the
+/// old one's revocation in one write. Returns (new key, shown once; its id). A key that is not
+/// that merchant's, or already revoked, is an error naming it.
+pub async fn roll_key(
+    store: &Store,
+    merchant_id: &str,
+    key_id: &str,
+) -> Result<(String, String), String> {
+    let keys = store
+        .list_api_keys(merchant_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let old = keys
+        .iter()
+        .find(|k| k.id == key_id && k.revoked_at.is_none())
+        .ok_or_else(|| format!("no active API key {key_id}"))?;
+    let (key, row) = mint_key(merchant_id, old.livemode, old.kind == "secret");
+    let id = row.id.clone();
+    let unit = WriteUnit {
+        ops: vec![
+            Op::InsertApiKey(row),
+            Op::RevokeApiKey {
+                id: key_id.to_string(),
+                revoked_at: SystemClock.now(),
+            },
+        ],
+    };
+    store.commit(unit).await.map_err(|e| e.to_string())?;
+    Ok((key, id))
+}
+
 /// A merchant's API keys, oldest first.
 pub async fn list_keys(store: &Store, merchant_id: &str) -> Result<Vec<KeyInfo>, String> {
     store

@@ -179,6 +179,17 @@ async fn lookup_key(state: &AppState, hash: &str) -> ApiResult<Option<ApiKeyRow>
     Ok(row)
 }
 
+/// Drops key `key_id` from this process's authentication cache, so that a revocation made
+/// here (the dashboard's revoke and roll) takes effect at once rather than after the cache's
+/// TTL (a revocation from another process, the CLI, still waits for the TTL).
+pub fn forget_key(state: &AppState, key_id: &str) {
+    state
+        .keys
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .retain(|_, (row, _)| row.id != key_id);
+}
+
 /// Most `*` shown for the hidden middle of an echoed key.
 const REDACTED_STARS_MAX: usize = 24;
 

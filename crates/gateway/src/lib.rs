@@ -217,6 +217,16 @@ pub async fn start_with_test_clock(
     cfg: Config,
     shared: Option<Arc<paygate_payments::OffsetClock>>,
 ) -> Result<Server, String> {
+    start_with_test_clock_and_routes(cfg, shared, &[]).await
+}
+
+/// [`start_with_test_clock`], also serving `extra` routes on the API's listener (what
+/// `paygate serve` runs: the dashboard beside the API).
+pub async fn start_with_test_clock_and_routes(
+    cfg: Config,
+    shared: Option<Arc<paygate_payments::OffsetClock>>,
+    extra: &[ExtraRoutes],
+) -> Result<Server, String> {
     let test_clock = match (cfg.test_clock, shared) {
         (false, _) => None,
         (true, Some(c)) => Some(c),
@@ -226,7 +236,7 @@ pub async fn start_with_test_clock(
         Some(c) => c.clone(),
         None => Arc::new(paygate_payments::SystemClock),
     };
-    start_on(cfg, clock, test_clock).await
+    start_on(cfg, clock, test_clock, extra).await
 }
 
 /// [`start`] with the clock the gateway reads "now" from (requests, records, postings, the
@@ -236,13 +246,27 @@ pub async fn start_with_clock(
     cfg: Config,
     clock: Arc<dyn paygate_payments::Clock>,
 ) -> Result<Server, String> {
-    start_on(cfg, clock, None).await
+    start_on(cfg, clock, None, &[]).await
+}
+
+/// Routes a crate above the gateway serves beside the API (the dashboard's `/dashboard/…`),
+/// built from the running state.
+pub type ExtraRoutes = fn(SharedState) -> axum::Router;
+
+/// [`start_with_clock`], also serving `extra` routes on the API's listener.
+pub async fn start_with_routes(
+    cfg: Config,
+    clock: Arc<dyn paygate_payments::Clock>,
+    extra: &[ExtraRoutes],
+) -> Result<Server, String> {
+    start_on(cfg, clock, None, extra).await
 }
 
 async fn start_on(
     cfg: Config,
     clock: Arc<dyn paygate_payments::Clock>,
     test_clock: Option<Arc<paygate_payments::OffsetClock>>,
+    extra: &[ExtraRoutes],
 ) -> Result<Server, String> {
     let store = open_store(&cfg).await?;
     let live = pages::live_keys_exist(&store).await?;
@@ -318,7 +342,7 @@ async fn start_on(
     if let Some(l) = metrics_listener {
         tasks.push(spawn_metrics(l, state.clone(), rx.clone()));
     }
-    tasks.push(spawn_api(listener, tls, state.clone(), rx.clone()));
+    tasks.push(spawn_api(listener, tls, state.clone(), rx.clone(), extra));
     Ok(Server {
         addr,
         metrics_addr,
@@ -392,9 +416,14 @@ fn spawn_api(
     tls: Option<Arc<rustls::ServerConfig>>,
     state: SharedState,
     rx: watch::Receiver<bool>,
+    extra: &[ExtraRoutes],
 ) -> tokio::task::JoinHandle<()> {
     let settings = state.cfg.listener.clone();
-    let app = api::router(state.clone())
+    let mut app = api::router(state.clone());
+    for routes in extra {
+        app = app.merge(routes(state.clone()));
+    }
+    let app = app
         .merge(pages::router(state.clone()))
         .merge(three_ds::pages::router(state.clone()))
         .merge(isp_pages::router(state.clone()))

@@ -9,9 +9,12 @@
 //! TLS nor a header timeout; this is the loop `axum::serve` runs, with those added.
 
 use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::Request;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use serde::Deserialize;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +22,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
+use tower_service::Service;
 
 /// How the API listener is set up (`[listener]` in paygate.toml, `--tls-cert` … flags).
 #[derive(Clone, Debug, Deserialize)]
@@ -114,9 +118,9 @@ pub async fn serve(
             p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
             () = stopped(&mut shutdown) => break,
         };
-        let tcp = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((tcp, _)) => tcp,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.
                     crate::error::warn_limited("accept failed", &e);
@@ -134,10 +138,10 @@ pub async fn serve(
         connections.spawn(async move {
             let _permit = permit;
             match acceptor {
-                None => serve_connection(tcp, app, header_timeout, rx).await,
+                None => serve_connection(tcp, peer, app, header_timeout, rx).await,
                 Some(acceptor) => {
                     match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                        Ok(Ok(tls)) => serve_connection(tls, app, header_timeout, rx).await,
+                        Ok(Ok(tls)) => serve_connection(tls, peer, app, header_timeout, rx).await,
                         Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!("TLS handshake timed out"),
                     }
@@ -156,6 +160,7 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
 
 async fn serve_connection<I>(
     io: I,
+    peer: SocketAddr,
     app: Router,
     header_timeout: Duration,
     mut shutdown: watch::Receiver<bool>,
@@ -166,7 +171,14 @@ async fn serve_connection<I>(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
-    let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(app));
+    // The peer's address reaches handlers that record where a request came from (the
+    // dashboard's audit log) as `ConnectInfo<SocketAddr>`, as `axum::serve` would put it; the
+    // router is shared by every connection (a clone is a reference count), never rebuilt.
+    let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(peer));
+        app.clone().call(req)
+    });
+    let conn = builder.serve_connection(TokioIo::new(io), service);
     let mut conn = std::pin::pin!(conn);
     tokio::select! {
         result = conn.as_mut() => {

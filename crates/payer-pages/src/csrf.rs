@@ -30,6 +30,10 @@ pub enum Purpose {
     EasyPayPage,
     /// A device that proved the wallet's phone by SMS: the wallet id, in a cookie.
     EasyPayDevice,
+    /// A form of a dashboard session (`/dashboard/…`): the object id is the session's id.
+    DashboardForm,
+    /// The dashboard's login form, bound to the browser's pre-login cookie.
+    DashboardLogin,
 }
 
 impl Purpose {
@@ -40,6 +44,8 @@ impl Purpose {
             Purpose::IspPage => "isp_page",
             Purpose::EasyPayPage => "easy_pay_page",
             Purpose::EasyPayDevice => "easy_pay_device",
+            Purpose::DashboardForm => "dashboard_form",
+            Purpose::DashboardLogin => "dashboard_login",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! load generator, in one binary.
 
 mod config;
+mod dashboard;
 mod demo;
 mod isp;
 mod keys;
@@ -92,6 +93,9 @@ enum Command {
     /// Payer wallets (간편결제): lock, unlock, audit trail.
     #[command(subcommand)]
     Wallets(wallets::WalletsCmd),
+    /// The dashboard (/dashboard): users, audit log.
+    #[command(subcommand)]
+    Dashboard(dashboard::DashboardCmd),
     /// Load generator: card payments against a running paygate.
     Bench(paygate_bench::BenchArgs),
     /// Chaos run: a cluster of its own under seeded faults and load, invariants checked after the heal (docs/RELIABILITY.md).
@@ -197,6 +201,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Isp(cmd) => isp::run(cmd).await,
         Command::Wallets(cmd) => wallets::run(cmd).await,
         Command::Chaos(args) => paygate_chaos::main(args).await,
+        Command::Dashboard(cmd) => dashboard::run(cmd).await,
         Command::Bench(args) => paygate_bench::run(args)
             .await
             .map(|_| ())
@@ -308,7 +313,12 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
     let first_start = !cfg.data_dir.join("paygate.db").exists() && cfg.database_url.is_none();
     demo::pages_csrf_key(&mut cfg).await?;
     let demo = demo::start(&mut cfg).await?;
-    let server = paygate_gateway::start_with_test_clock(cfg.clone(), demo.test_clock()).await?;
+    let server = paygate_gateway::start_with_test_clock_and_routes(
+        cfg.clone(),
+        demo.test_clock(),
+        &[paygate_dashboard::router],
+    )
+    .await?;
     let addr = server.addr;
     let scheme = if cfg.listener.tls_cert.is_some() {
         "https"
