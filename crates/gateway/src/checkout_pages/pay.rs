@@ -158,6 +158,7 @@ pub(super) async fn submit(
     match pay(&st, &row, &cs, &m, method, &form_fields).await {
         Ok(answer) => after_confirm(&st, &ctx, &cs, &m, selected, &answer).await,
         Err(e) => {
+            tracing::debug!(session = %cs.id, code = ?e.code, param = ?e.param, "checkout payment refused");
             // A confirm the intent's state refuses (a second submit of the same form while
             // the first is paying): show where the session stands now.
             if let Some((_, now_cs, _)) = open(&st, &id).await
