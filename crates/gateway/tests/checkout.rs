@@ -103,6 +103,17 @@ async fn pay_by_card(url: &str, number: &str, lang: &str) -> (StatusCode, String
 #[tokio::test]
 async fn a_session_is_created_shown_paid_by_card_and_completed() {
     let app = TestApp::spawn().await;
+    let (hook, got) = support::webhook_receiver::receiver(0).await;
+    let (s, we) = app
+        .post(
+            "/v1/webhook_endpoints",
+            &[
+                ("url", &hook),
+                ("enabled_events[]", "checkout.session.completed"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{we}");
     let cs = create(
         &app,
         &[("metadata[order]", XSS), ("client_reference_id", "order-7")],
@@ -167,6 +178,11 @@ async fn a_session_is_created_shown_paid_by_card_and_completed() {
         "{types:?}"
     );
     assert!(app.ledger_problems().await.is_empty());
+    let delivered = support::webhook_receiver::wait_for(&got, 1).await;
+    let event: Value = serde_json::from_slice(&delivered[0].1).expect("event json");
+    assert_eq!(event["type"], "checkout.session.completed");
+    assert_eq!(event["data"]["object"]["id"], id);
+    assert_eq!(event["data"]["object"]["payment_status"], "paid");
 
     // The page of a complete session sends the payer on; the form cannot pay twice.
     let (s, h, _) = page(&url, "ko").await;

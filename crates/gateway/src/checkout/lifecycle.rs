@@ -73,7 +73,7 @@ pub fn write(cs: &CheckoutSession, version: Option<i64>, scope: &Scope, due: i64
 enum IntentState {
     Succeeded,
     /// Nothing under way: the intent's document canceled, to write with the session.
-    Cancelable(Option<(ObjectRow, Value)>),
+    Cancelable(Option<Box<(ObjectRow, Value)>>),
     Busy,
 }
 
@@ -103,7 +103,7 @@ async fn intent_state(
             Si::RequiresPaymentMethod | Si::RequiresConfirmation => {
                 si.status = Si::Canceled;
                 si.cancellation_reason = Some("abandoned".into());
-                IntentState::Cancelable(Some((row, si.to_doc())))
+                IntentState::Cancelable(Some(Box::new((row, si.to_doc()))))
             }
             Si::RequiresAction | Si::Processing => IntentState::Busy,
         });
@@ -116,7 +116,7 @@ async fn intent_state(
             pi.status = Pi::Canceled;
             pi.cancellation_reason = Some("abandoned".into());
             pi.canceled_at = Some(now);
-            IntentState::Cancelable(Some((row, to_value(&pi))))
+            IntentState::Cancelable(Some(Box::new((row, to_value(&pi)))))
         }
         Pi::RequiresAction | Pi::Processing => IntentState::Busy,
     })
@@ -171,7 +171,7 @@ async fn reload(st: &AppState, scope: &Scope, id: &str) -> ApiResult<CheckoutSes
 /// Why a session was not expired.
 pub enum NotExpired {
     /// Its intent succeeded: it is complete now.
-    Completed(CheckoutSession),
+    Completed(Box<CheckoutSession>),
     /// A payment is under way at a counterparty.
     Busy,
 }
@@ -190,7 +190,9 @@ pub async fn expire(
     let scope = scope_of(row);
     let now = st.now();
     let intent = match intent_state(st, &scope, &cs, now).await? {
-        IntentState::Succeeded => return Ok(Err(NotExpired::Completed(sync(st, row).await?))),
+        IntentState::Succeeded => {
+            return Ok(Err(NotExpired::Completed(Box::new(sync(st, row).await?))));
+        }
         IntentState::Busy => return Ok(Err(NotExpired::Busy)),
         IntentState::Cancelable(i) => i,
     };
@@ -199,7 +201,8 @@ pub async fn expire(
         write(&cs, Some(row.version), &scope, cs.expires_at, now),
         event(&scope, "checkout.session.expired", &cs.to_doc(), idem, now),
     ];
-    if let Some((irow, doc)) = intent {
+    if let Some(pair) = intent {
+        let (irow, doc) = *pair;
         let kind = if cs.mode == Mode::Payment {
             "payment_intent"
         } else {

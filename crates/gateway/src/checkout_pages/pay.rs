@@ -54,10 +54,10 @@ fn success_url(cs: &CheckoutSession) -> Option<WebUrl> {
 /// a message with the way back to the shop.
 fn closed(ctx: &PageContext, cs: &CheckoutSession) -> Response {
     let l = ctx.locale;
-    if cs.status == SessionStatus::Complete {
-        if let Some(u) = success_url(cs) {
-            return framed_never(pp::redirect(ctx, &u));
-        }
+    if cs.status == SessionStatus::Complete
+        && let Some(u) = success_url(cs)
+    {
+        return framed_never(pp::redirect(ctx, &u));
     }
     let back = cs
         .cancel_url
