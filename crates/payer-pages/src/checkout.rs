@@ -230,3 +230,60 @@ fn card_fields(l: Locale) -> Html {
     b.raw("</fieldset>");
     b
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::branding::{BrandColor, LogoUrl};
+    use paygate_ledger::Currency;
+
+    fn view(merchant: &str) -> CheckoutView {
+        CheckoutView {
+            merchant: merchant.into(),
+            branding: Branding {
+                color: BrandColor::parse("#ffeb3b"),
+                logo: LogoUrl::parse("https://cdn.shop.example/logo.png"),
+            },
+            items: vec![ItemLine {
+                name: "</dt><script>x()</script>".into(),
+                quantity: 1,
+                amount: Amount::new(50_000, Currency::KRW),
+            }],
+            total: Some(Amount::new(50_000, Currency::KRW)),
+            methods: vec![MethodChoice {
+                type_name: "card",
+                label: Msg::CheckoutMethodCard,
+            }],
+            selected: None,
+            action: WebUrl::parse("action", "https://pay.example/pay/checkout/cs_1").unwrap(),
+            token: "tok\"en".into(),
+            cancel: None,
+        }
+    }
+
+    #[test]
+    fn branding_and_hostile_strings_stay_inert() {
+        let ctx = PageContext::new(Locale::Ko);
+        let p = checkout_page(
+            &ctx,
+            &view("<b onclick=x>shop</b>"),
+            Some(Msg::CheckoutErrDeclined),
+        );
+        assert_eq!(p.status, 400);
+        assert!(!p.html.contains("<script>x()"), "{}", p.html);
+        assert!(!p.html.contains("<b onclick"), "{}", p.html);
+        assert!(p.html.contains("value=\"tok&quot;en\""));
+        assert!(
+            p.html.contains("background:#ffeb3b;color:#1a1a1a"),
+            "light colour, dark text"
+        );
+        assert!(p.html.contains("src=\"https://cdn.shop.example/logo.png\""));
+        let csp = p.header("content-security-policy").unwrap();
+        assert!(
+            csp.contains("img-src 'self' data: https://cdn.shop.example;"),
+            "{csp}"
+        );
+        assert!(csp.contains("form-action https://pay.example;"), "{csp}");
+        assert!(p.html.contains("50,000원"));
+    }
+}
