@@ -19,6 +19,7 @@ pub mod http;
 pub mod ids;
 pub mod isp_pages;
 pub mod json_client;
+pub mod listener;
 pub mod methods;
 pub mod metrics;
 pub mod models;
@@ -219,6 +220,16 @@ pub async fn start_with_clock(
     clock: Arc<dyn paygate_payments::Clock>,
 ) -> Result<Server, String> {
     let store = open_store(&cfg).await?;
+    let live = pages::live_keys_exist(&store).await?;
+    if live && cfg.vault_keks.is_empty() {
+        return Err(
+            "PCI DSS 3.6.1: live-mode keys exist and the vault's keys would be the demo \
+                    keys in the data directory; give vault_keks + fingerprint_key \
+                    (PAYGATE_VAULT_KEKS, PAYGATE_FINGERPRINT_KEY) or --vault-keks-file outside \
+                    the data directory"
+                .into(),
+        );
+    }
     let vault = open_vault(&cfg)?;
     let link = connect_link(&cfg).await?;
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
@@ -230,9 +241,12 @@ pub async fn start_with_clock(
         Some(l) => Some(l.local_addr().map_err(|e| e.to_string())?),
         None => None,
     };
-    let live = pages::live_keys_exist(&store).await?;
+    let tls = cfg.listener.tls()?;
+    if live {
+        cfg.listener.check_live(&addr)?;
+    }
     api::test_faults::from_config(&cfg, &store, live)?;
-    let page_settings = pages::PageSettings::from_config(&cfg, addr, live)?;
+    let page_settings = pages::PageSettings::from_config(&cfg, addr, live, tls.is_some())?;
     let three_ds = three_ds::server(&cfg, &page_settings)?;
     let isp = cfg
         .isp_url
@@ -273,7 +287,7 @@ pub async fn start_with_clock(
     if let Some(l) = metrics_listener {
         tasks.push(spawn_metrics(l, state.clone(), rx.clone()));
     }
-    tasks.push(spawn_api(listener, state.clone(), rx.clone()));
+    tasks.push(spawn_api(listener, tls, state.clone(), rx.clone()));
     Ok(Server {
         addr,
         metrics_addr,
@@ -344,9 +358,11 @@ fn spawn_metrics(
 /// Serves the API (with the access log) until shutdown, draining in-flight requests.
 fn spawn_api(
     listener: tokio::net::TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
     state: SharedState,
-    mut rx: watch::Receiver<bool>,
+    rx: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
+    let settings = state.cfg.listener.clone();
     let app = api::router(state.clone())
         .merge(pages::router(state.clone()))
         .merge(three_ds::pages::router(state.clone()))
@@ -360,22 +376,7 @@ fn spawn_api(
             state,
             access_log::observe,
         ));
-    tokio::spawn(async move {
-        // Answers go out as soon as they are written, never held back by Nagle's algorithm
-        // waiting for the ACK of an earlier segment.
-        use axum::serve::ListenerExt;
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "TCP_NODELAY not set");
-            }
-        });
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = rx.wait_for(|v| *v).await;
-        });
-        if let Err(e) = serve.await {
-            tracing::error!(error = %e, "HTTP server stopped");
-        }
-    })
+    tokio::spawn(async move { listener::serve(listener, app, &settings, tls, rx).await })
 }
 
 /// Loads the 3-D Secure card ranges (a DS that is down is logged: cards count as not

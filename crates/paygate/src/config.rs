@@ -111,6 +111,9 @@ pub struct ConfigArgs {
     /// server and their authorization (chaos tests).
     #[arg(long, env = "PAYGATE_FAULT_DELAY_BEFORE_AUTH_MS", hide = true)]
     pub fault_delay_before_auth_ms: Option<u64>,
+    /// TLS, request limits, the vault's key file.
+    #[command(flatten)]
+    pub security: crate::security_args::SecurityArgs,
 }
 
 impl ConfigArgs {
@@ -176,6 +179,7 @@ impl ConfigArgs {
         if let Some(v) = self.fault_delay_before_auth_ms {
             cfg.fault_delay_before_auth_ms = v;
         }
+        self.security.apply(&mut cfg)?;
         Ok(cfg)
     }
 }

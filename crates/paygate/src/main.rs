@@ -6,6 +6,8 @@ mod demo;
 mod isp;
 mod keys;
 mod merchant;
+mod redacting_log;
+mod security_args;
 mod wallets;
 
 use clap::{Parser, Subcommand};
@@ -120,9 +122,10 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("PAYGATE_LOG")
                 .unwrap_or_else(|_| "info".into()),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(redacting_log::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+    redacting_log::install_panic_hook();
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -304,6 +307,11 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
     let demo = demo::start(&mut cfg).await?;
     let server = paygate_gateway::start(cfg.clone()).await?;
     let addr = server.addr;
+    let scheme = if cfg.listener.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     if first_start
         || server
             .state
@@ -318,14 +326,14 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
         merchant::print_new(&m, "  ");
         println!("try it:");
         println!(
-            "  curl http://{addr}/v1/payment_intents -u {}: -d amount=10000 -d currency=krw -d confirm=true \\\n    -d 'payment_method_data[type]=card' -d 'payment_method_data[card][number]=4242424242424242' \\\n    -d 'payment_method_data[card][exp_month]=12' -d 'payment_method_data[card][exp_year]=2030' -d 'payment_method_data[card][cvc]=123'",
+            "  curl {scheme}://{addr}/v1/payment_intents -u {}: -d amount=10000 -d currency=krw -d confirm=true \\\n    -d 'payment_method_data[type]=card' -d 'payment_method_data[card][number]=4242424242424242' \\\n    -d 'payment_method_data[card][exp_month]=12' -d 'payment_method_data[card][exp_year]=2030' -d 'payment_method_data[card][cvc]=123'",
             m.secret_key
         );
     }
     if let Some(m) = server.metrics_addr {
         println!("metrics on http://{m}/metrics");
     }
-    println!("paygate listening on http://{addr}");
+    println!("paygate listening on {scheme}://{addr}");
     demo.print();
     wait_for_signal().await;
     tracing::info!("shutting down: draining in-flight requests");
