@@ -45,6 +45,9 @@ pub struct CheckoutView {
     /// The form's CSRF token.
     pub token: String,
     pub cancel: Option<WebUrl>,
+    /// Where a paid form lands (`success_url`): its origin is in the page's `form-action`,
+    /// which browsers apply to the redirect that answers the form too.
+    pub success: Option<WebUrl>,
 }
 
 /// The checkout page; `error` is shown above the form (in the payer's language).
@@ -86,12 +89,14 @@ pub fn checkout_page(ctx: &PageContext, v: &CheckoutView, error: Option<Msg>) ->
             .text(Msg::CheckoutCancel.text(l))
             .raw("</a>");
     }
+    let mut origins = vec![FormOrigin::of(&v.action)];
+    origins.extend(v.success.as_ref().map(FormOrigin::of));
     let mut page = Page::render(
         ctx,
         if error.is_some() { 400 } else { 200 },
         title.text(l),
         b,
-        &[FormOrigin::of(&v.action)],
+        &origins,
     );
     if let Some(logo) = &v.branding.logo {
         page.allow_images_from(&logo.origin());
@@ -258,6 +263,7 @@ mod tests {
             action: WebUrl::parse("action", "https://pay.example/pay/checkout/cs_1").unwrap(),
             token: "tok\"en".into(),
             cancel: None,
+            success: WebUrl::parse("success_url", "https://shop.example/done").ok(),
         }
     }
 
@@ -283,7 +289,10 @@ mod tests {
             csp.contains("img-src 'self' data: https://cdn.shop.example;"),
             "{csp}"
         );
-        assert!(csp.contains("form-action https://pay.example;"), "{csp}");
+        assert!(
+            csp.contains("form-action https://pay.example https://shop.example;"),
+            "the form's redirect to success_url is allowed: {csp}"
+        );
         assert!(p.html.contains("50,000원"));
     }
 }

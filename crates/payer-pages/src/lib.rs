@@ -30,7 +30,8 @@ pub mod security;
 
 pub use branding::{BrandColor, Branding, LogoUrl};
 pub use builders::{
-    IntentState, IntentStatusView, auto_post, intent_status, message, not_found, redirect,
+    IntentState, IntentStatusView, auto_post, continue_to, intent_status, message, not_found,
+    redirect,
 };
 pub use checkout::{CheckoutView, ItemLine, MethodChoice, checkout_page};
 pub use components::{CardTail, Last4, Link, MessageKind, Summary, payment_summary};

@@ -2,7 +2,7 @@
 //! redirect method.
 
 use super::framed_never;
-use super::view::{error_text, locale, methods, view};
+use super::view::{error_text, locale, methods, success_url, view};
 use crate::auth::Caller;
 use crate::checkout::CheckoutSession;
 use crate::checkout::lifecycle::{self, KIND};
@@ -42,12 +42,6 @@ fn lang_of(raw: Option<&str>) -> Option<String> {
     url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == "locale")
         .map(|(_, v)| v.into_owned())
-}
-
-/// `success_url` with `{CHECKOUT_SESSION_ID}` replaced by the session's id.
-fn success_url(cs: &CheckoutSession) -> Option<WebUrl> {
-    let url = cs.success_url.replace("{CHECKOUT_SESSION_ID}", &cs.id);
-    WebUrl::parse("success_url", &url).ok()
 }
 
 /// The page of a session that is no longer open: complete → on to `success_url`; expired →
@@ -267,6 +261,14 @@ pub(super) async fn back(
         return framed_never(pp::not_found(&ctx));
     };
     let ctx = PageContext::new(locale(lang.as_deref(), Some(&cs), &headers));
+    // The payer arrives here by the redirects that answer another origin's form (the ACS's
+    // result, the wallet page): a redirect on to the shop would break that form's
+    // `form-action`, so a complete session goes on by a page of its own.
+    if cs.status == SessionStatus::Complete
+        && let Some(u) = success_url(&cs)
+    {
+        return framed_never(pp::continue_to(&ctx, &u));
+    }
     if cs.status != SessionStatus::Open {
         return closed(&ctx, &cs);
     }

@@ -59,6 +59,12 @@ pub fn methods(st: &AppState, cs: &CheckoutSession) -> Vec<&'static CheckoutMeth
         .collect()
 }
 
+/// `success_url` with `{CHECKOUT_SESSION_ID}` replaced by the session's id.
+pub fn success_url(cs: &CheckoutSession) -> Option<WebUrl> {
+    let url = cs.success_url.replace("{CHECKOUT_SESSION_ID}", &cs.id);
+    WebUrl::parse("success_url", &url).ok()
+}
+
 /// The page's view of `cs`.
 pub fn view(
     st: &AppState,
@@ -105,6 +111,7 @@ pub fn view(
             .cancel_url
             .as_deref()
             .and_then(|u| WebUrl::parse("cancel_url", u).ok()),
+        success: success_url(cs),
     })
 }
 
