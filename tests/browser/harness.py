@@ -52,9 +52,10 @@ def spawn(args, data, name):
 class Gateway:
     """A gateway to test against: started from a binary, or one already running."""
 
-    def __init__(self, base, secret_key, proc=None, data_dir=None, sims=()):
+    def __init__(self, base, secret_key, proc=None, data_dir=None, sims=(), publishable_key=None):
         self.base = base.rstrip("/")
         self.secret_key = secret_key
+        self.publishable_key = publishable_key
         self.proc = proc
         self.data_dir = data_dir
         self.sims = list(sims)
@@ -68,7 +69,8 @@ class Gateway:
             [binary, "merchant", "create", "--name", "Browser shop", "--data-dir", data, "--json"],
             check=True, capture_output=True, text=True, timeout=30,
         )
-        key = json.loads(out.stdout)["secret_key"]
+        merchant = json.loads(out.stdout)
+        key = merchant["secret_key"]
         listen = f"127.0.0.1:{free_port()}"
         extra, sims = [], []
         if isp:
@@ -85,7 +87,7 @@ class Gateway:
             extra = ["--network-addr", net, "--isp-url", f"http://{isp_addr}"]
         proc = spawn([binary, "serve", "--data-dir", data, "--listen", listen,
                       "--metrics-listen", "127.0.0.1:0", *extra], data, "serve")
-        return cls(f"http://{listen}", key, proc, data, sims)
+        return cls(f"http://{listen}", key, proc, data, sims, merchant["publishable_key"])
 
     def stop(self):
         for p in [self.proc, *self.sims]:
@@ -104,6 +106,12 @@ class Gateway:
         req = urllib.request.Request(self.base + path, data=body, method="POST")
         req.add_header("Authorization", f"Bearer {self.secret_key}")
         req.add_header("Content-Type", "application/x-www-form-urlencoded")
+        with urllib.request.urlopen(req, timeout=15) as r:
+            return json.loads(r.read())
+
+    def get(self, path):
+        req = urllib.request.Request(self.base + path)
+        req.add_header("Authorization", f"Bearer {self.secret_key}")
         with urllib.request.urlopen(req, timeout=15) as r:
             return json.loads(r.read())
 

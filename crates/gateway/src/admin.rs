@@ -229,3 +229,70 @@ pub async fn rotate_kek(store: &Store, vault: &paygate_vault::Vault) -> Result<u
             .map_err(|e| e.to_string())?;
     }
 }
+
+/// A merchant's checkout branding (`settings.branding`): each given part is checked
+/// (`#RRGGBB`, an https logo URL, a name of 1 to 100 characters) and stored; an empty
+/// string removes it. Returns the branding as stored.
+pub async fn set_branding(
+    store: &Store,
+    merchant_id: &str,
+    display_name: Option<&str>,
+    color: Option<&str>,
+    logo_url: Option<&str>,
+) -> Result<serde_json::Value, String> {
+    use paygate_payer_pages::{BrandColor, LogoUrl};
+    let m = store
+        .get_merchant(merchant_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no merchant {merchant_id}"))?;
+    let mut settings = m.settings.clone();
+    let mut branding = match settings["branding"].take() {
+        serde_json::Value::Object(b) => b,
+        _ => serde_json::Map::new(),
+    };
+    let mut put = |key: &str, value: Option<String>| match value {
+        Some(v) => {
+            branding.insert(key.to_string(), json!(v));
+        }
+        None => {
+            branding.remove(key);
+        }
+    };
+    if let Some(n) = display_name {
+        let n = n.trim();
+        if n.chars().count() > 100 {
+            return Err("--display-name is at most 100 characters".into());
+        }
+        put(
+            "display_name",
+            Some(n.to_string()).filter(|n| !n.is_empty()),
+        );
+    }
+    if let Some(c) = color {
+        let parsed = match c {
+            "" => None,
+            c => Some(BrandColor::parse(c).ok_or("--color must be #RRGGBB (six hex digits)")?),
+        };
+        put("color", parsed.map(BrandColor::css));
+    }
+    if let Some(u) = logo_url {
+        let parsed = match u {
+            "" => None,
+            u => Some(LogoUrl::parse(u).ok_or("--logo-url must be an absolute https URL")?),
+        };
+        put("logo_url", parsed.map(|l| l.as_str().to_string()));
+    }
+    settings["branding"] = serde_json::Value::Object(branding);
+    let stored = settings["branding"].clone();
+    store
+        .commit(WriteUnit {
+            ops: vec![Op::UpdateMerchantSettings {
+                id: merchant_id.to_string(),
+                settings,
+            }],
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(stored)
+}

@@ -8,6 +8,8 @@ pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod cards;
+pub mod checkout;
+pub mod checkout_pages;
 pub mod config;
 pub mod easy_pay;
 pub mod easy_pay_pages;
@@ -428,6 +430,10 @@ fn spawn_api(
         .merge(three_ds::pages::router(state.clone()))
         .merge(isp_pages::router(state.clone()))
         .merge(easy_pay_pages::router(state.clone()))
+        .merge(checkout_pages::router(state.clone()))
+        .layer(axum::middleware::from_fn(
+            checkout_pages::cors::publishable_cors,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state,
             access_log::observe,
@@ -472,6 +478,9 @@ async fn background(st: SharedState, mut rx: watch::Receiver<bool>) {
         }
         if let Err(e) = three_ds::expiry::sweep(&st).await {
             crate::error::warn_limited("abandoned payer-action sweep failed", &e);
+        }
+        if let Err(e) = checkout::lifecycle::sweep(&st).await {
+            crate::error::warn_limited("checkout session expiry sweep failed", &e);
         }
         if let Err(e) = st
             .store

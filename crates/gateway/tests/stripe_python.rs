@@ -331,3 +331,48 @@ async fn stripe_python_sets_up_a_billing_key_and_charges_it_off_session() {
         "the charges are pending in the balance"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stripe_python_creates_retrieves_lists_and_expires_checkout_sessions() {
+    let Some(py) = venv() else { return };
+    let app = TestApp::spawn().await;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/stripe_python/checkout.py");
+    let v = last_json(&run_python(&py, &script, &[&app.base, &app.key]).await);
+    assert_eq!(
+        v["created"],
+        serde_json::json!(["checkout.session", "open", "unpaid", 27000, "krw"]),
+        "{v}"
+    );
+    assert!(
+        v["url"]
+            .as_str()
+            .unwrap()
+            .contains("/pay/checkout/cs_test_"),
+        "{v}"
+    );
+    assert_eq!(
+        v["retrieved"],
+        serde_json::json!([true, "A-1", true]),
+        "{v}"
+    );
+    assert_eq!(
+        v["items"],
+        serde_json::json!([["티셔츠", 2, 24000], ["배송비", 1, 3000]]),
+        "{v}"
+    );
+    assert_eq!(
+        v["setup"],
+        serde_json::json!(["setup", "no_payment_required", true])
+    );
+    assert_eq!(v["list"], serde_json::json!([1, true, true]), "{v}");
+    assert_eq!(v["expired"], "expired");
+    assert_eq!(
+        v["expire_again"],
+        serde_json::json!([400, "checkout_session_unexpected_state"])
+    );
+    assert_eq!(
+        v["bad"],
+        serde_json::json!([400, "line_items[0][quantity]"]),
+        "{v}"
+    );
+}

@@ -83,6 +83,25 @@ pub fn redirect(ctx: &PageContext, to: &WebUrl) -> Page {
     p
 }
 
+/// A `200` page that sends the payer on to `to` by a plain navigation rather than a redirect:
+/// for an answer at the end of a redirect chain that began with another origin's form (the
+/// ACS's result, the wallet page's PIN), since browsers hold every redirect of a form's
+/// submission to that form's `form-action`, which does not name the shop. Its nonced script
+/// follows the page's one link at once; without JavaScript the payer follows it.
+pub fn continue_to(ctx: &PageContext, to: &WebUrl) -> Page {
+    let l = ctx.locale;
+    let link = Link {
+        label: Msg::Continue.text(l).into(),
+        href: to.clone(),
+    };
+    let mut b = notice(MessageKind::Info, Msg::RedirectingBody.text(l));
+    b.fragment(link_button(&link, false));
+    b.raw("<script")
+        .attr("nonce", ctx.nonce.as_str())
+        .raw(">location.replace(document.querySelector(\"main a.button\").href);</script>");
+    Page::render(ctx, 200, Msg::RedirectingTitle.text(l), b, &[])
+}
+
 /// The 404 page: the same for an unknown id and a wrong secret, so neither can be told apart.
 pub fn not_found(ctx: &PageContext) -> Page {
     let l = ctx.locale;

@@ -145,11 +145,42 @@ pub enum Msg {
     IspNetworkError,
     IspUnsupported,
     IspExpired,
+    // checkout (hosted checkout page)
+    CheckoutTitle,
+    CheckoutSetupTitle,
+    CheckoutOrder,
+    CheckoutQuantity,
+    CheckoutTotal,
+    CheckoutMethod,
+    CheckoutMethodCard,
+    CheckoutMethodIsp,
+    CheckoutMethodEasyPay,
+    CheckoutCardDetails,
+    CheckoutCardHint,
+    CheckoutCardNumber,
+    CheckoutExpMonth,
+    CheckoutExpYear,
+    CheckoutCvc,
+    CheckoutPay,
+    CheckoutSave,
+    CheckoutCancel,
+    CheckoutExpiredTitle,
+    CheckoutExpiredBody,
+    CheckoutCompleteTitle,
+    CheckoutCompleteBody,
+    CheckoutErrDeclined,
+    CheckoutErrNumber,
+    CheckoutErrExpiry,
+    CheckoutErrCvc,
+    CheckoutErrMethod,
+    CheckoutErrAuthentication,
+    CheckoutErrMissing,
+    CheckoutLogo,
 }
 
 impl Msg {
     /// How many keys there are.
-    pub const COUNT: usize = Msg::IspExpired as usize + 1;
+    pub const COUNT: usize = Msg::CheckoutLogo as usize + 1;
 
     /// The key's Korean and English text.
     pub fn text(self, locale: Locale) -> &'static str {
@@ -278,6 +309,67 @@ const CATALOG: [(&str, &str); Msg::COUNT] = [
         "결제 페이지가 만료되었습니다. 상점에서 다시 시작해 주세요.",
         "This payment page has expired. Please start again from the shop.",
     ),
+    // checkout
+    ("결제하기", "Checkout"),
+    ("카드 등록", "Save a card"),
+    ("주문 내역", "Order summary"),
+    ("수량", "Quantity"),
+    ("합계", "Total"),
+    ("결제 수단", "Payment method"),
+    ("신용·체크카드", "Card"),
+    ("ISP 안전결제", "ISP secure payment"),
+    ("간편결제", "Easy Pay"),
+    ("카드 정보", "Card details"),
+    (
+        "카드로 결제할 때만 입력하세요. 다른 결제 수단은 다음 화면에서 진행됩니다.",
+        "Fill these in only to pay by card; other methods continue on their own page.",
+    ),
+    ("카드 번호", "Card number"),
+    ("유효기간 월 (MM)", "Expiry month (MM)"),
+    ("유효기간 연도 (YYYY)", "Expiry year (YYYY)"),
+    ("보안코드 (CVC)", "Security code (CVC)"),
+    ("결제하기", "Pay"),
+    ("카드 등록하기", "Save card"),
+    (
+        "결제를 취소하고 상점으로 돌아가기",
+        "Cancel and return to the shop",
+    ),
+    ("결제 시간이 지났습니다", "This checkout has expired"),
+    (
+        "상점으로 돌아가 다시 시도해 주세요.",
+        "Go back to the shop and start again.",
+    ),
+    ("결제가 완료되었습니다", "Payment complete"),
+    (
+        "이미 완료된 결제입니다.",
+        "This checkout is already complete.",
+    ),
+    (
+        "카드가 거절되었습니다. 다른 카드를 사용해 주세요.",
+        "Your card was declined. Please use another card.",
+    ),
+    (
+        "카드 번호가 올바르지 않습니다.",
+        "The card number is not valid.",
+    ),
+    (
+        "유효기간이 올바르지 않습니다.",
+        "The expiry date is not valid.",
+    ),
+    (
+        "보안코드가 올바르지 않습니다.",
+        "The security code is not valid.",
+    ),
+    ("결제 수단을 선택해 주세요.", "Choose a payment method."),
+    (
+        "카드사 인증에 실패했습니다. 다시 시도해 주세요.",
+        "Your card issuer could not verify you. Please try again.",
+    ),
+    (
+        "카드 정보를 모두 입력해 주세요.",
+        "Fill in every card field.",
+    ),
+    ("로고", "logo"),
 ];
 
 #[cfg(test)]

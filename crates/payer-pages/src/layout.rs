@@ -99,4 +99,17 @@ impl Page {
             headers: page_headers(&ctx.nonce, form_action, connect, ctx.locale.tag()),
         }
     }
+
+    /// Lets the page load images from `origin` too (a merchant's logo): `img-src` names it.
+    pub fn allow_images_from(&mut self, origin: &FormOrigin) {
+        for (name, value) in &mut self.headers {
+            if *name == "content-security-policy" {
+                *value = value.replacen(
+                    "img-src 'self' data:;",
+                    &format!("img-src 'self' data: {};", origin.as_str()),
+                    1,
+                );
+            }
+        }
+    }
 }

@@ -15,7 +15,9 @@
 //!
 //! docs/PAYER_PAGES.md tells how a payment method adds a page.
 
+pub mod branding;
 pub mod builders;
+pub mod checkout;
 pub mod components;
 pub mod csrf;
 pub mod html;
@@ -26,9 +28,12 @@ pub mod money;
 pub mod return_url;
 pub mod security;
 
+pub use branding::{BrandColor, Branding, LogoUrl};
 pub use builders::{
-    IntentState, IntentStatusView, auto_post, intent_status, message, not_found, redirect,
+    IntentState, IntentStatusView, auto_post, continue_to, intent_status, message, not_found,
+    redirect,
 };
+pub use checkout::{CheckoutView, ItemLine, MethodChoice, checkout_page};
 pub use components::{CardTail, Last4, Link, MessageKind, Summary, payment_summary};
 pub use csrf::{CsrfError, CsrfKeyError, CsrfKeys, Purpose};
 pub use i18n::{Locale, Msg};

@@ -208,6 +208,32 @@ fn a_redirect_to_the_shop_is_a_303_with_the_return_url_and_a_link() {
     assert!(p.html.contains("redirect_status=failed"), "{}", p.html);
 }
 
+#[test]
+fn continue_to_the_shop_is_a_page_with_a_link_and_its_nonced_script_not_a_redirect() {
+    let c = ctx(Locale::Ko);
+    let to = WebUrl::parse("success_url", "https://shop.example/done?s=\"<x>").unwrap();
+    let p = continue_to(&c, &to);
+    assert_eq!(p.status, 200);
+    assert_eq!(
+        p.header("location"),
+        None,
+        "no redirect for form-action to judge"
+    );
+    assert!(
+        p.html
+            .contains("href=\"https://shop.example/done?s=%22%3Cx%3E\""),
+        "{}",
+        p.html
+    );
+    let script = format!("<script nonce=\"{}\">location.replace(", c.nonce.as_str());
+    assert!(p.html.contains(&script), "{}", p.html);
+    assert!(
+        p.header("content-security-policy")
+            .unwrap()
+            .contains("form-action 'none'")
+    );
+}
+
 fn isp_view(text: &str) -> IspPageView {
     IspPageView {
         summary: Summary {

@@ -16,6 +16,22 @@ pub enum MerchantCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Set the hosted checkout page's branding (docs/CHECKOUT.md); "" removes a part.
+    Branding {
+        #[arg(long)]
+        merchant: String,
+        /// The name the page shows (default: the merchant's name).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// The buttons' colour, `#RRGGBB`.
+        #[arg(long)]
+        color: Option<String>,
+        /// The logo, an absolute https URL.
+        #[arg(long)]
+        logo_url: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// List merchants.
     List {
         #[command(flatten)]
@@ -38,6 +54,27 @@ pub async fn run(cmd: MerchantCmd) -> Result<(), String> {
             } else {
                 print_new(&m, "");
             }
+            Ok(())
+        }
+        MerchantCmd::Branding {
+            merchant,
+            display_name,
+            color,
+            logo_url,
+            db,
+        } => {
+            let cfg = db.config()?;
+            let store = paygate_gateway::open_store(&cfg).await?;
+            let b = admin::set_branding(
+                &store,
+                &merchant,
+                display_name.as_deref(),
+                color.as_deref(),
+                logo_url.as_deref(),
+            )
+            .await;
+            store.close().await;
+            println!("{}", b?);
             Ok(())
         }
         MerchantCmd::List { db, json } => {

@@ -1,6 +1,7 @@
 //! The merchant API: Stripe's paths and shapes. One module per resource.
 
 pub mod balance;
+pub mod checkout_sessions;
 pub mod customers;
 pub mod events;
 pub mod intent_params;
@@ -38,6 +39,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(customer_routes())
         .merge(event_routes())
         .merge(balance_routes())
+        .merge(checkout_routes())
         .route(
             "/v1/test_helpers/faults",
             get(test_faults::retrieve).post(test_faults::update),
@@ -157,6 +159,27 @@ fn event_routes() -> Router<SharedState> {
         .route(
             "/v1/webhook_endpoints/{id}/resend",
             post(webhook_endpoints::resend),
+        )
+}
+
+/// Checkout Sessions (docs/CHECKOUT.md).
+fn checkout_routes() -> Router<SharedState> {
+    Router::new()
+        .route(
+            "/v1/checkout/sessions",
+            post(checkout_sessions::create).get(checkout_sessions::list),
+        )
+        .route(
+            "/v1/checkout/sessions/{id}",
+            get(checkout_sessions::retrieve),
+        )
+        .route(
+            "/v1/checkout/sessions/{id}/expire",
+            post(checkout_sessions::expire),
+        )
+        .route(
+            "/v1/checkout/sessions/{id}/line_items",
+            get(checkout_sessions::line_items),
         )
 }
 

@@ -62,7 +62,7 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
 
 /// A new PaymentIntent from checked create parameters; also whether to confirm it now and the
 /// `expand[]` paths.
-fn new_intent(
+pub(crate) fn new_intent(
     params: IntentCreate,
     now: i64,
     livemode: bool,
@@ -247,7 +247,13 @@ pub fn merge_metadata(target: &mut Map<String, Value>, update: Map<String, Value
 }
 
 pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
-    post(st, req, |mut ctx| async move {
+    post(st, req, |ctx| confirm_inner(ctx, id)).await
+}
+
+/// The confirm of intent `id` with `ctx`'s parameters: the API's, and the hosted checkout
+/// page's (which builds the same parameters from its form).
+pub(crate) async fn confirm_inner(mut ctx: Ctx, id: String) -> ApiResult<Value> {
+    {
         let c = IntentConfirm::parse(&mut ctx.params)?;
         let (row, mut pi) = load_pi(&ctx, &id).await?;
         let publishable = !ctx.caller.secret;
@@ -280,8 +286,7 @@ pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req:
             expands,
         };
         crate::methods::confirm(&mut ctx, c).await
-    })
-    .await
+    }
 }
 
 pub async fn capture(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {

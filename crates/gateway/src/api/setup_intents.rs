@@ -207,7 +207,13 @@ pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: 
 }
 
 pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
-    post(st, req, |mut ctx| async move {
+    post(st, req, |ctx| confirm_inner(ctx, id)).await
+}
+
+/// The confirm of SetupIntent `id` with `ctx`'s parameters: the API's, and the hosted
+/// checkout page's in setup mode.
+pub(crate) async fn confirm_inner(mut ctx: Ctx, id: String) -> ApiResult<Value> {
+    {
         let (version, mut si) = load_si(&ctx, &id).await?;
         let p = &mut ctx.params;
         let client_secret = p.str("client_secret")?;
@@ -236,8 +242,7 @@ pub async fn confirm(State(st): State<SharedState>, Path(id): Path<String>, req:
             expands,
         };
         confirm_setup(&mut ctx, c).await
-    })
-    .await
+    }
 }
 
 pub async fn cancel(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {

@@ -1,0 +1,95 @@
+//! The payment methods the checkout page offers: ONE table. Adding a landed method to checkout
+//! is one [`CHECKOUT_METHODS`] entry: its API type name (a [`PaymentMethodKind`]), the catalog
+//! key of its label, what the page collects for it and how it confirms.
+
+use crate::methods::PaymentMethodKind;
+use crate::state::AppState;
+use paygate_payer_pages::{MethodChoice, Msg};
+
+/// What the checkout page collects for a method before confirming.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Collects {
+    /// The card fields (`card_number`, `exp_month`, `exp_year`, `cvc`) → `payment_method_data[card]`.
+    CardForm,
+    /// Nothing: the method's own page asks the payer (`next_action.redirect_to_url`).
+    Nothing,
+}
+
+/// One method on the checkout page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckoutMethod {
+    pub kind: PaymentMethodKind,
+    pub label: Msg,
+    pub collects: Collects,
+    /// Whether the setup mode (save a card, no payment) can use it.
+    pub setup: bool,
+}
+
+/// Every method checkout offers, in the order the page lists them.
+pub const CHECKOUT_METHODS: &[CheckoutMethod] = &[
+    CheckoutMethod {
+        kind: PaymentMethodKind::Card,
+        label: Msg::CheckoutMethodCard,
+        collects: Collects::CardForm,
+        setup: true,
+    },
+    CheckoutMethod {
+        kind: PaymentMethodKind::EasyPay,
+        label: Msg::CheckoutMethodEasyPay,
+        collects: Collects::Nothing,
+        setup: false,
+    },
+    CheckoutMethod {
+        kind: PaymentMethodKind::Isp,
+        label: Msg::CheckoutMethodIsp,
+        collects: Collects::Nothing,
+        setup: false,
+    },
+];
+
+impl CheckoutMethod {
+    /// The entry of the API type name `t`.
+    pub fn find(t: &str) -> Option<&'static CheckoutMethod> {
+        CHECKOUT_METHODS.iter().find(|m| m.kind.as_str() == t)
+    }
+
+    /// Whether this gateway can take it now (its counterparty is configured).
+    pub fn available(&self, st: &AppState) -> bool {
+        match self.kind {
+            PaymentMethodKind::Card => true,
+            PaymentMethodKind::EasyPay => st.sms.is_some(),
+            PaymentMethodKind::Isp => st.isp.is_some(),
+        }
+    }
+
+    /// The page's radio button.
+    pub fn choice(&self) -> MethodChoice {
+        MethodChoice {
+            type_name: self.kind.as_str(),
+            label: self.label,
+        }
+    }
+}
+
+/// The type names a session offers by default: every method this gateway can take for `setup`
+/// or payment mode.
+pub fn default_types(st: &AppState, setup: bool) -> Vec<String> {
+    CHECKOUT_METHODS
+        .iter()
+        .filter(|m| m.available(st) && (!setup || m.setup))
+        .map(|m| m.kind.as_str().to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_is_a_method_once() {
+        for m in CHECKOUT_METHODS {
+            assert_eq!(CheckoutMethod::find(m.kind.as_str()), Some(m));
+        }
+        assert_eq!(CheckoutMethod::find("bank_transfer"), None);
+    }
+}

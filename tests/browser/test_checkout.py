@@ -1,0 +1,369 @@
+#!/usr/bin/env python3
+"""Browser tests of the hosted checkout (/pay/checkout/…) and paygate.js in Debian's Chromium,
+driven by Playwright:
+
+    python3 tests/browser/test_checkout.py --paygate target/debug/paygate [--shots DIR]
+
+`paygate serve` runs with its in-process simulators. Each check pays as a payer would and then
+asks the API what happened: the session `complete`, the intent `succeeded`, its balance
+transaction (the ledger's posting) for the session's total, and the signed
+`checkout.session.completed` webhook received by a small merchant server run here (which also
+serves the page that embeds paygate.js, and records every request it gets, to show that no card
+number ever reaches it). The page is also checked with axe-core (vendored in
+tests/browser/vendor/, injected from disk) in Korean and English, fresh and after a decline;
+with `--shots`, those four pages are saved as phone-width screenshots. Prints
+`N passed, N failed`. Run by crates/paygate/tests/browser_checkout.rs."""
+
+import argparse
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import re
+import sys
+import threading
+import traceback
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import VISA, Gateway, free_port, launch  # noqa: E402
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+AXE = os.path.join(os.path.dirname(__file__), "vendor", "axe-core", "axe.min.js")
+SHOP = "https://shop.test"
+SUCCESS = SHOP + "/done?session={CHECKOUT_SESSION_ID}"
+PHONE = {"width": 390, "height": 844}
+# Per navigation or wait, in milliseconds; webhook delivery wait in seconds.
+PAGE_TIMEOUT_MS = 10_000
+HOOK_TIMEOUT_S = 15
+THREE_DS_CARD, THREE_DS_PASSWORD = "4000000000003220", "1234"
+DECLINED_CARD = "4000000000000002"
+TEXTS = {"ko": {"title": "결제", "declined": "카드가 거절되었습니다"},
+         "en": {"title": "Checkout", "declined": "declined"}}
+
+
+class Merchant:
+    """The merchant's own server on 127.0.0.1: receives webhooks at /hook and serves /shop.html
+    (set by a check). Every request's path and body is kept."""
+
+    def __init__(self):
+        self.requests, self.events, self.page = [], [], ""
+        self.arrived = threading.Condition()
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                owner.requests.append((self.path, b""))
+                body = owner.page.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                owner.requests.append((self.path, data))
+                with owner.arrived:
+                    owner.events.append((self.headers.get("Stripe-Signature", ""), data))
+                    owner.arrived.notify_all()
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.port = free_port()
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.secret = None
+
+    def subscribe(self, gw):
+        ep = gw.api("/v1/webhook_endpoints", {
+            "url": f"{self.origin}/hook", "enabled_events[0]": "checkout.session.completed"})
+        self.secret = ep["secret"]
+
+    def completed(self, session_id):
+        """The verified `checkout.session.completed` event of `session_id`, once it arrives."""
+        def find():
+            for sig, body in self.events:
+                event = json.loads(body)
+                if event["data"]["object"]["id"] == session_id:
+                    return sig, body, event
+            return None
+
+        with self.arrived:
+            found = self.arrived.wait_for(find, timeout=HOOK_TIMEOUT_S)
+        assert found, f"no webhook for {session_id} within {HOOK_TIMEOUT_S}s"
+        sig, body, event = found
+        parts = dict(p.split("=", 1) for p in sig.split(","))
+        want = hmac.new(self.secret.encode(), f"{parts['t']}.".encode() + body,
+                        hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(parts["v1"], want), "webhook signature"
+        assert event["type"] == "checkout.session.completed", event["type"]
+        return event
+
+    def stop(self):
+        self.server.shutdown()
+
+
+def session(gw, methods=("card",), unit=15000, quantity=2, locale="auto"):
+    form = {
+        "mode": "payment", "success_url": SUCCESS, "cancel_url": SHOP + "/cart",
+        "line_items[0][price_data][currency]": "krw",
+        "line_items[0][price_data][unit_amount]": str(unit),
+        "line_items[0][price_data][product_data][name]": "티셔츠",
+        "line_items[0][quantity]": str(quantity), "locale": locale,
+    }
+    for i, m in enumerate(methods):
+        form[f"payment_method_types[{i}]"] = m
+    return gw.api("/v1/checkout/sessions", form)
+
+
+def browse(browser, lang, javascript=True, **extra):
+    context = browser.new_context(locale="ko-KR" if lang == "ko" else "en-US",
+                                  java_script_enabled=javascript, viewport=PHONE, **extra)
+    context.route(f"{SHOP}/**", lambda r: r.fulfill(status=200, body="shop"))
+    page = context.new_page()
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    return context, page
+
+
+def fill_card(page, number):
+    page.check("input[name=payment_method_type][value=card]")
+    for field, value in (("#card_number", number), ("#exp_month", "12"),
+                         ("#exp_year", "2034"), ("#cvc", "123")):
+        page.fill(field, value)
+
+
+def submit(page):
+    page.click("form button[type=submit]")
+
+
+def assert_paid(gw, merchant, cs, method="card"):
+    """The session complete and paid, its intent succeeded with `method`, the ledger's balance
+    transaction for the total, and the completed webhook received."""
+    now = gw.get(f"/v1/checkout/sessions/{cs['id']}")
+    assert (now["status"], now["payment_status"]) == ("complete", "paid"), now
+    pi = gw.get(f"/v1/payment_intents/{cs['payment_intent']}?expand[]=latest_charge")
+    assert pi["status"] == "succeeded" and pi["amount"] == cs["amount_total"], pi
+    charge = pi["latest_charge"]
+    assert charge["payment_method_details"]["type"] == method, charge
+    bt = gw.get(f"/v1/balance_transactions/{charge['balance_transaction']}")
+    assert bt["amount"] == cs["amount_total"] and bt["net"] == bt["amount"] - bt["fee"], bt
+    event = merchant.completed(cs["id"])
+    assert event["data"]["object"]["payment_status"] == "paid", event
+    return charge
+
+
+def card_checkout(gw, browser, merchant, lang, javascript):
+    cs = session(gw)
+    context, page = browse(browser, lang, javascript)
+    try:
+        page.goto(cs["url"])
+        assert page.get_attribute("html", "lang") == lang
+        assert TEXTS[lang]["title"] in page.title(), page.title()
+        assert ("30,000원" if lang == "ko" else "₩30,000") in page.inner_text("main")
+        fill_card(page, VISA)
+        submit(page)
+        page.wait_for_url(re.compile(r"^https://shop\.test/done"))
+        assert f"session={cs['id']}" in page.url, page.url
+    finally:
+        context.close()
+    assert_paid(gw, merchant, cs)
+
+
+def card_checkout_with_javascript(gw, browser, merchant, args):
+    card_checkout(gw, browser, merchant, "ko", True)
+
+
+def card_checkout_without_javascript(gw, browser, merchant, args):
+    card_checkout(gw, browser, merchant, "en", False)
+
+
+def three_ds_challenge_in_checkout(gw, browser, merchant, args):
+    """A card whose issuer asks for a challenge: the ACS simulator's password page, a wrong
+    password first, then the right one, back through the session's return to success_url."""
+    cs = session(gw, unit=27500, quantity=1)
+    context, page = browse(browser, "ko")
+    try:
+        page.goto(cs["url"])
+        fill_card(page, THREE_DS_CARD)
+        submit(page)
+        page.wait_for_selector("#password")
+        page.fill("#password", "0000")
+        with page.expect_navigation():
+            page.click("button[value=submit]")
+        page.wait_for_selector("#password")
+        page.fill("#password", THREE_DS_PASSWORD)
+        page.click("button[value=submit]")
+        page.wait_for_url(re.compile(r"^https://shop\.test/done"))
+    finally:
+        context.close()
+    charge = assert_paid(gw, merchant, cs)
+    secure = charge["payment_method_details"]["card"]["three_d_secure"]
+    assert secure and secure.get("result") == "authenticated", secure
+
+
+def easy_pay_round_trip(gw, browser, merchant, args):
+    """간편결제 chosen on the page (JavaScript off): the wallet page, the SMS code from the test
+    helper, a card and PIN registered, paid with the PIN, back to success_url."""
+    cs = session(gw, methods=("card", "easy_pay"), unit=8000, quantity=3)
+    context, page = browse(browser, "ko", javascript=False)
+    try:
+        page.goto(cs["url"])
+        page.check("input[name=payment_method_type][value=easy_pay]")
+        submit(page)
+        page.fill("#phone", "010-7777-8888")
+        submit(page)
+        sms = gw.get("/v1/test_helpers/sms_messages?phone=01077778888")
+        code = re.search(r"\b(\d{6})\b", sms["data"][0]["body"]).group(1)
+        page.fill("#otp", code)
+        submit(page)
+        for field, value in (("#card_number", VISA), ("#exp_month", "12"), ("#exp_year", "2034"),
+                             ("#cvc", "123"), ("#pin", "204816"), ("#pin_confirmation", "204816")):
+            page.fill(field, value)
+        submit(page)
+        page.locator("form").first.locator("input[name=pin]").fill("204816")
+        page.locator("form").first.locator("button[type=submit]").click()
+        # Back at the session's return, which goes on to the shop by a page of its own (a
+        # redirect would break the wallet form's form-action); without JavaScript the payer
+        # follows its link.
+        page.wait_for_url(re.compile(r"/pay/checkout/cs_\w+/return"))
+        page.click("main a.button")
+        page.wait_for_url(re.compile(r"^https://shop\.test/done"))
+    finally:
+        context.close()
+    assert_paid(gw, merchant, cs, method="easy_pay")
+
+
+SHOP_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
+<script src="{base}/v1/paygate.js"></script></head><body><main><h1>Pay</h1>
+<form id="f"><div id="card"></div><button id="pay">Pay</button></form><p id="result"></p>
+<script>
+const paygate = PayGate("{pk}");
+const card = paygate.mountCardForm("#card", {{ locale: "en" }});
+document.getElementById("f").onsubmit = async (e) => {{
+  e.preventDefault();
+  const r = await paygate.confirmPayment({{ clientSecret: "{secret}", card,
+                                            returnUrl: "{origin}/done" }});
+  document.getElementById("result").textContent =
+    r.error ? "error " + r.error.message : r.paymentIntent.status + " " + r.paymentIntent.payment_method;
+}};
+</script></main></body></html>"""
+
+
+def paygate_js_on_a_merchant_page(gw, browser, merchant, args):
+    """The merchant's page (another origin) mounts paygate.js's card form; the card goes to
+    paygate with the publishable key (pm_…), the intent is confirmed, and the merchant's server
+    never sees the card number."""
+    pi = gw.intent(amount=42000, card=None)
+    merchant.page = SHOP_PAGE.format(base=gw.base, pk=gw.publishable_key,
+                                     secret=pi["client_secret"], origin=merchant.origin)
+    context, page = browse(browser, "en")
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(f"{merchant.origin}/shop.html")
+        page.get_by_label("Card number").fill(VISA)
+        page.get_by_label("Expiry month (MM)").fill("12")
+        page.get_by_label("Expiry year (YYYY)").fill("2034")
+        page.get_by_label("Security code (CVC)").fill("123")
+        page.click("#pay")
+        page.wait_for_function("document.getElementById('result').textContent !== ''")
+        result = page.inner_text("#result")
+    finally:
+        context.close()
+    assert re.fullmatch(r"succeeded pm_\w+", result), result
+    assert errors == [], errors
+    done = gw.get(f"/v1/payment_intents/{pi['id']}?expand[]=latest_charge")
+    assert done["status"] == "succeeded" and done["payment_method"] == result.split()[1], done
+    assert done["latest_charge"]["payment_method_details"]["card"]["last4"] == "4242"
+    seen = [p.encode() + b for p, b in merchant.requests]
+    assert not any(VISA.encode() in r for r in seen), "the card number reached the merchant"
+
+
+def axe_violations(page):
+    """axe-core's violations on the page (every rule axe runs by default: WCAG 2.x A/AA and
+    best practices); that its rules ran at all is checked by the passes it counts."""
+    page.add_script_tag(path=AXE)
+    found = page.evaluate("""async () => {
+        const r = await axe.run(document);
+        return {passes: r.passes.length, violations: r.violations.map(v => ({id: v.id,
+                impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.html)}))};
+    }""")
+    assert found["passes"] >= 10, f"axe ran only {found['passes']} rules"
+    return found["violations"]
+
+
+def accessible_in(lang):
+    def check(gw, browser, merchant, args):
+        """axe-core finds nothing on the page, fresh and after a declined card."""
+        cs = session(gw, methods=("card", "easy_pay"))
+        # The injected axe script is not the page's: the CSP would (rightly) block it.
+        context, page = browse(browser, lang, bypass_csp=True, device_scale_factor=2,
+                               is_mobile=True)
+        try:
+            page.goto(cs["url"])
+            assert axe_violations(page) == []
+            shoot(page, args, f"checkout.{lang}.png")
+            fill_card(page, DECLINED_CARD)
+            submit(page)
+            page.wait_for_selector("[role=alert]")
+            assert TEXTS[lang]["declined"] in page.inner_text("[role=alert]")
+            assert axe_violations(page) == []
+            shoot(page, args, f"checkout-declined.{lang}.png")
+        finally:
+            context.close()
+    check.__name__ = f"axe_finds_nothing_on_the_page_{lang}"
+    return check
+
+
+def shoot(page, args, name):
+    if args.shots:
+        path = os.path.join(args.shots, name)
+        page.screenshot(path=path, full_page=True)
+        print(f"     screenshot {path}")
+
+
+CHECKS = [card_checkout_with_javascript, card_checkout_without_javascript,
+          three_ds_challenge_in_checkout, easy_pay_round_trip, paygate_js_on_a_merchant_page,
+          accessible_in("ko"), accessible_in("en")]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--paygate", required=True)
+    ap.add_argument("--shots", help="directory for screenshots (docs/screenshots)")
+    ap.add_argument("-k", help="run only the checks whose name contains this")
+    args = ap.parse_args()
+    gw = Gateway.start(args.paygate)
+    merchant = Merchant()
+    passed = failed = 0
+    try:
+        merchant.subscribe(gw)
+        with sync_playwright() as p:
+            browser = launch(p)
+            for fn in CHECKS:
+                if args.k and args.k not in fn.__name__:
+                    continue
+                try:
+                    fn(gw, browser, merchant, args)
+                    passed += 1
+                    print(f"ok   {fn.__name__}")
+                except Exception:  # noqa: BLE001 - the report names the failure
+                    failed += 1
+                    print(f"FAIL {fn.__name__}\n{traceback.format_exc()}")
+            browser.close()
+    finally:
+        merchant.stop()
+        gw.stop()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
