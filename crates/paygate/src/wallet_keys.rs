@@ -99,14 +99,16 @@ pub async fn run(wallet: Wallet, cmd: WalletKeyCmd) -> Result<(), String> {
                 Err(e) => Err(e.to_string()),
             }
         }
-        WalletKeyCmd::List { json, .. } => keys::list(&store, &scope, Some(wallet)).await.map(|ks| {
-            if *json {
-                println!("{}", serde_json::to_string_pretty(&ks).unwrap_or_default());
-            }
-            for k in ks.iter().filter(|_| !*json) {
-                println!("{} {} {} created={}", k.id, k.wallet, k.key_id, k.created);
-            }
-        }),
+        WalletKeyCmd::List { json, .. } => {
+            keys::list(&store, &scope, Some(wallet)).await.map(|ks| {
+                if *json {
+                    println!("{}", serde_json::to_string_pretty(&ks).unwrap_or_default());
+                }
+                for k in ks.iter().filter(|_| !*json) {
+                    println!("{} {} {} created={}", k.id, k.wallet, k.key_id, k.created);
+                }
+            })
+        }
         WalletKeyCmd::Remove { id, .. } => keys::remove(&store, &scope, id)
             .await
             .map(|()| println!("{id} removed")),
