@@ -124,7 +124,12 @@ impl Vault {
     /// record `record_id`, in the same envelope as a card; its ciphertext's associated data is
     /// `"secret|" + record_id`, so a sealed secret never opens as a card or the reverse.
     pub fn seal_secret(&self, record_id: &str, secret: &[u8]) -> Result<SealedCard, VaultError> {
-        self.seal_bytes(record_id, &secret_aad(record_id), secret, CARD_CIPHERTEXT_BYTES_MAX)
+        self.seal_bytes(
+            record_id,
+            &secret_aad(record_id),
+            secret,
+            CARD_CIPHERTEXT_BYTES_MAX,
+        )
     }
 
     /// Decrypts a secret sealed by [`Vault::seal_secret`] for the same record.
@@ -133,14 +138,24 @@ impl Vault {
         record_id: &str,
         sealed: &SealedCard,
     ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
-        self.open_bytes(record_id, &secret_aad(record_id), sealed, CARD_CIPHERTEXT_BYTES_MAX)
+        self.open_bytes(
+            record_id,
+            &secret_aad(record_id),
+            sealed,
+            CARD_CIPHERTEXT_BYTES_MAX,
+        )
     }
 
     /// Encrypts a merchant's private key (DER, up to 8 KiB: a wallet processing key) for the
     /// record `record_id`; associated data `"private_key|" + record_id`, so it never opens as
     /// a card or another secret.
     pub fn seal_private_key(&self, record_id: &str, der: &[u8]) -> Result<SealedCard, VaultError> {
-        self.seal_bytes(record_id, &private_key_aad(record_id), der, PRIVATE_KEY_BYTES_MAX)
+        self.seal_bytes(
+            record_id,
+            &private_key_aad(record_id),
+            der,
+            PRIVATE_KEY_BYTES_MAX,
+        )
     }
 
     /// Decrypts a private key sealed by [`Vault::seal_private_key`] for the same record.
@@ -149,7 +164,12 @@ impl Vault {
         record_id: &str,
         sealed: &SealedCard,
     ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
-        self.open_bytes(record_id, &private_key_aad(record_id), sealed, PRIVATE_KEY_BYTES_MAX)
+        self.open_bytes(
+            record_id,
+            &private_key_aad(record_id),
+            sealed,
+            PRIVATE_KEY_BYTES_MAX,
+        )
     }
 
     fn seal_bytes(
