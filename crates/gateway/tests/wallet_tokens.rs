@@ -118,7 +118,15 @@ async fn public_vectors_become_single_use_tokens_of_their_merchant_only() {
     let vectors: Value = serde_json::from_str(&vector("samsungpay_jwe/vectors.json")).unwrap();
     clock.set(1_700_557_639);
     let jwe = vectors[0]["jwe"].as_str().unwrap();
-    let (status, tok) = app.post("/v1/tokens", &[("samsung_pay_token", jwe)]).await;
+    // As the mobile SDKs send it: with the publishable key.
+    let (status, tok) = app
+        .post_as(
+            &app.publishable,
+            "/v1/tokens",
+            &[("samsung_pay_token", jwe)],
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{tok}");
     assert_eq!(tok["card"]["tokenization_method"], "samsung_pay");
     assert_eq!(tok["card"]["dynamic_last4"], "0312");
