@@ -116,33 +116,8 @@ pub(crate) async fn store_token(
         .vault
         .seal_secret(&tok_id, t.cryptogram.as_bytes())
         .map_err(ApiError::internal)?;
-    let doc = json!({
-        "id": tok_id,
-        "object": "token",
-        "card": {
-            "id": new_id("card"),
-            "object": "card",
-            "brand": brand,
-            "country": null,
-            "dynamic_last4": t.dynamic_last4(),
-            "exp_month": t.exp_month,
-            "exp_year": t.exp_year,
-            "fingerprint": fingerprint,
-            "funding": "credit",
-            // The funding card is unknown until the network answers: before that the only
-            // number the gateway knows is the device token's.
-            "last4": t.dynamic_last4(),
-            "tokenization_method": t.wallet.as_str(),
-        },
-        "client_ip": null,
-        "created": now,
-        "livemode": scope.livemode,
-        "type": "card",
-        "used": false,
-        "_vault": vault_id,
-        "_cryptogram": sealed_json(&cryptogram),
-        "_eci": t.eci,
-    });
+    let doc = token_document(&tok_id, t, (&brand, &fingerprint), scope.livemode, now);
+    let doc = with_secrets(doc, &vault_id, &cryptogram, t.eci.as_deref());
     let ops = vec![
         Op::InsertVaultCard(VaultCardRow {
             id: vault_id,
@@ -163,6 +138,53 @@ pub(crate) async fn store_token(
         ),
     ];
     Ok((doc, ops))
+}
+
+/// Stripe's token object for `t` (no secret in it; see [`with_secrets`]).
+fn token_document(
+    tok_id: &str,
+    t: &WalletToken,
+    (brand, fingerprint): (&str, &str),
+    livemode: bool,
+    now: i64,
+) -> Value {
+    json!({
+        "id": tok_id,
+        "object": "token",
+        "card": {
+            "id": new_id("card"),
+            "object": "card",
+            "brand": brand,
+            "country": null,
+            "dynamic_last4": t.dynamic_last4(),
+            "exp_month": t.exp_month,
+            "exp_year": t.exp_year,
+            "fingerprint": fingerprint,
+            "funding": "credit",
+            // The funding card is unknown until the network answers: before that the only
+            // number the gateway knows is the device token's.
+            "last4": t.dynamic_last4(),
+            "tokenization_method": t.wallet.as_str(),
+        },
+        "client_ip": null,
+        "created": now,
+        "livemode": livemode,
+        "type": "card",
+        "used": false,
+    })
+}
+
+/// The token's private fields: its vault record, its sealed cryptogram and its ECI.
+fn with_secrets(
+    mut doc: Value,
+    vault_id: &str,
+    cryptogram: &SealedCard,
+    eci: Option<&str>,
+) -> Value {
+    doc["_vault"] = json!(vault_id);
+    doc["_cryptogram"] = sealed_json(cryptogram);
+    doc["_eci"] = json!(eci);
+    doc
 }
 
 /// The ECI a token without one is sent with: the brand's "authenticated" value (Mastercard
