@@ -139,6 +139,7 @@ impl CardConnector {
                 reference,
                 approval_code: o.approval_code,
                 network_transaction_id: o.rrn,
+                funding_last4: o.funding_last4,
             },
             Ok(o) => AuthorizationOutcome::Declined {
                 decline: decline_for(&o.response_code),

@@ -92,14 +92,15 @@ fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
     name.eq_ignore_ascii_case(scheme).then_some(rest)
 }
 
-/// Whether a publishable key may make this request: only what Stripe.js does — create a
-/// PaymentMethod, retrieve or confirm a PaymentIntent or SetupIntent (those handlers then require the
+/// Whether a publishable key may make this request: only what Stripe.js and the mobile SDKs do —
+/// create a PaymentMethod or a wallet token (Apple Pay / Samsung Pay), retrieve or confirm a PaymentIntent or SetupIntent (those handlers then require the
 /// intent's `client_secret`). Everything else needs a secret key.
 pub fn publishable_may(method: &Method, path: &str) -> bool {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     matches!(
         (method, segments.as_slice()),
         (&Method::POST, ["v1", "payment_methods"])
+            | (&Method::POST, ["v1", "tokens"])
             | (&Method::GET, ["v1", "payment_intents", _])
             | (&Method::POST, ["v1", "payment_intents", _, "confirm"])
             | (&Method::GET, ["v1", "setup_intents", _])

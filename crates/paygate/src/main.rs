@@ -9,6 +9,7 @@ mod keys;
 mod merchant;
 mod redacting_log;
 mod security_args;
+mod wallet_keys;
 mod wallets;
 
 use clap::{Parser, Subcommand};
@@ -90,7 +91,7 @@ enum Command {
     /// ISP 안전결제 client: enrol a card into a wallet file, pay with it.
     #[command(subcommand)]
     Isp(isp::IspCmd),
-    /// Payer wallets (간편결제): lock, unlock, audit trail.
+    /// Wallets: 간편결제 (lock, unlock, audit trail); Apple Pay / Samsung Pay processing keys.
     #[command(subcommand)]
     Wallets(wallets::WalletsCmd),
     /// The dashboard (/dashboard): users, audit log.

@@ -182,6 +182,9 @@ pub enum AuthorizationOutcome {
         reference: ConnectorRef,
         approval_code: Option<String>,
         network_transaction_id: Option<String>,
+        /// The funding card's last 4 digits when the payment used a wallet's device token and
+        /// the counterparty named it (card network: DE 48.33).
+        funding_last4: Option<String>,
     },
     /// Refused by the counterparty (`network_code` is its own code, e.g. DE 39).
     Declined {
@@ -305,6 +308,7 @@ mod tests {
                         reference: prepared.reference,
                         approval_code: Some("A1".into()),
                         network_transaction_id: Some("T1".into()),
+                        funding_last4: None,
                     },
                     _ => AuthorizationOutcome::Declined {
                         network_code: "51".into(),

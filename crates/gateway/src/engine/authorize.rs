@@ -194,11 +194,13 @@ impl Phases for AuthorizePhases {
                     reference,
                     approval_code,
                     network_transaction_id,
+                    funding_last4,
                 } => {
                     let approval = Approval {
                         reference,
                         approval_code,
                         network_transaction_id,
+                        funding_last4,
                     };
                     self.approved(rc, approval)
                 }
@@ -247,6 +249,10 @@ impl AuthorizePhases {
         if let Some(tds) = &self.three_d_secure {
             ch.payment_method_details["card"]["three_d_secure"] = tds.clone();
         }
+        if let Some(w) = &self.card.wallet {
+            ch.payment_method_details["card"]["wallet"] =
+                json!({"type": w.wallet, "dynamic_last4": w.dynamic_last4});
+        }
         if let Some(evidence) = &self.isp {
             ch.payment_method_details =
                 crate::methods::isp::evidence::charge_details(&ch.payment_method_details, evidence);
@@ -265,6 +271,11 @@ impl AuthorizePhases {
             &self.pi, &self.card, processor, &approval, self.money, rc.now,
         );
         self.method_details(&mut ch);
+        if let (Some(_), Some(last4)) = (&self.card.wallet, &approval.funding_last4) {
+            // A wallet payment shows the funding card's last 4 (the network's token service
+            // named it); the device token's stay in `wallet.dynamic_last4`.
+            ch.payment_method_details["card"]["last4"] = json!(last4);
+        }
         let pi = &mut self.pi;
         pi.latest_charge = Some(ch.id.clone());
         let auto = pi.capture_method == CaptureMethod::Automatic;

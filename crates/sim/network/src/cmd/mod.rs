@@ -16,7 +16,7 @@ use paygate_iso8583::Message;
 use rusqlite::Connection;
 
 use crate::store::{self, JournalRow, Key, Recorded};
-use crate::wire::{de, mti, rc};
+use crate::wire::{de, de48, mti, rc};
 pub(crate) use auth::Auth;
 pub(crate) use follow_up::{FollowUp, FollowUpKind};
 
@@ -42,6 +42,8 @@ pub(crate) struct Answer {
     pub approval_code: Option<String>,
     /// False for the no-answer test card: nothing is sent back.
     pub answered: bool,
+    /// Last 4 digits of the funding card when DE 2 was a device token: DE 48.33 of the answer.
+    pub funding_last4: Option<String>,
 }
 
 impl Answer {
@@ -51,6 +53,7 @@ impl Answer {
             rrn: None,
             approval_code: None,
             answered: true,
+            funding_last4: None,
         }
     }
 }
@@ -62,6 +65,7 @@ impl From<Recorded> for Answer {
             rrn: r.rrn,
             approval_code: r.approval_code,
             answered: r.answered,
+            funding_last4: r.funding_last4,
         }
     }
 }
@@ -198,6 +202,9 @@ pub(crate) fn respond(req: &Message, answer: &Answer) -> Option<Message> {
     };
     if let Some(code) = &answer.approval_code {
         resp.set_str(de::APPROVAL_CODE, code);
+    }
+    if let Some(last4) = &answer.funding_last4 {
+        resp.set_str(de::ADDITIONAL_DATA, &de48::funding_last4(last4));
     }
     resp.set_str(de::RESPONSE_CODE, &answer.code);
     Some(resp)
