@@ -18,7 +18,7 @@ pub fn pad(data: &[u8], padding: Padding) -> Vec<u8> {
     if padding == Padding::Iso9797Method2 {
         out.push(0x80);
     }
-    while out.len() % 8 != 0 || out.is_empty() {
+    while !out.len().is_multiple_of(8) || out.is_empty() {
         out.push(0);
     }
     out
