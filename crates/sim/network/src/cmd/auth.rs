@@ -5,6 +5,7 @@ use paygate_iso8583::Message;
 
 use super::{Answer, Ctx, Reject, digits, key};
 use crate::authentication::{self, Authentication};
+use crate::card_present::{self, CardPresent};
 use crate::decide;
 use crate::store::{self, AuthRow, JournalRow, Key};
 use crate::wire::{self, de, de48, pan, rc};
@@ -29,6 +30,8 @@ pub(crate) struct Auth {
     stored_credential: Option<&'static str>,
     /// DE 48.47, the RRN of the stored credential's initial use.
     original_rrn: Option<String>,
+    /// DE 22 071 (DE 55) or 901 (DE 35): the card read at a terminal.
+    card_present: Option<CardPresent>,
 }
 
 /// DE 25 of a 0100: absent (an authorization) or "51" (an account verification).
@@ -66,10 +69,20 @@ impl Auth {
     pub(crate) fn parse(msg: &Message, purchase: bool) -> Result<Auth, Reject> {
         let key = key(msg)?;
         let verification = is_verification(msg, purchase)?;
-        let pan = msg
-            .get_str(de::PAN)
-            .filter(|p| pan::well_formed(p))
-            .ok_or(Reject::Format { field: "DE 2" })?;
+        let card_present = CardPresent::parse(msg)?;
+        let (pan, expiry_yymm) = match &card_present {
+            Some((_, pan, expiry)) => (pan.clone(), expiry.clone()),
+            None => {
+                let pan = msg
+                    .get_str(de::PAN)
+                    .filter(|p| pan::well_formed(p))
+                    .ok_or(Reject::Format { field: "DE 2" })?;
+                (
+                    pan.to_owned(),
+                    digits(msg, de::EXPIRY, "DE 14", 4)?.to_owned(),
+                )
+            }
+        };
         let amount_minor = msg
             .get(de::AMOUNT)
             .and_then(wire::amount)
@@ -79,7 +92,6 @@ impl Auth {
             .get(de::CURRENCY)
             .and_then(wire::currency)
             .ok_or(Reject::Format { field: "DE 49" })?;
-        let expiry_yymm = digits(msg, de::EXPIRY, "DE 14", 4)?;
         let subs = match msg.get(de::ADDITIONAL_DATA) {
             Some(field) => de48::parse(field).map_err(|e| Reject::Format { field: e.field })?,
             None => de48::AdditionalData::default(),
@@ -89,8 +101,8 @@ impl Auth {
         Ok(Auth {
             key,
             purchase,
-            pan: pan.to_owned(),
-            expiry_yymm: expiry_yymm.to_owned(),
+            pan,
+            expiry_yymm,
             amount_minor,
             currency,
             eci: owned(subs.eci),
@@ -100,6 +112,7 @@ impl Auth {
             verification,
             stored_credential,
             original_rrn,
+            card_present: card_present.map(|(present, _, _)| present),
         })
     }
 
@@ -137,7 +150,12 @@ impl Auth {
         card: &str,
         authentication: Authentication,
         reversed_before: bool,
+        cryptogram: Option<&'static str>,
     ) -> rusqlite::Result<&'static str> {
+        if let Some(code) = cryptogram {
+            // A card-present cryptogram that does not verify (82), or a counter already seen (05).
+            return Ok(code);
+        }
         if reversed_before {
             // The acquirer gave up on this request and reversed it before it arrived: honouring
             // it now would hold funds nobody will ever capture or release.
@@ -212,7 +230,16 @@ impl Auth {
             &self.key.stan,
             &self.key.transmitted_at,
         )?;
-        let code = self.response_code(ctx, &verdict, &card, authentication, reversed_before)?;
+        let checked = self.check_card_present(ctx, &card)?;
+        let cryptogram = checked.as_ref().and_then(|c| c.refusal);
+        let code = self.response_code(
+            ctx,
+            &verdict,
+            &card,
+            authentication,
+            reversed_before,
+            cryptogram,
+        )?;
         let approved = code == rc::APPROVED;
         if approved {
             store::add_used(ctx.db, &card, self.currency, self.amount_minor)?;
@@ -223,6 +250,21 @@ impl Auth {
         let auth_id = store::insert_auth(ctx.db, &self.key, &row)?;
         self.record_authentication(ctx, auth_id, authentication)?;
         self.record_stored_credential(ctx, auth_id)?;
+        if let (Some(present), Some(checked)) = (&self.card_present, &checked) {
+            store::insert_card_present(
+                ctx.db,
+                auth_id,
+                present.read_method(),
+                present.wallet(),
+                checked.atc,
+            )?;
+        }
+        let icc_data = match (&self.card_present, checked.and_then(|c| c.session_key)) {
+            (Some(present), Some(sk)) => {
+                card_present::issuer_authentication_data(&sk, present, code)
+            }
+            _ => None,
+        };
         ctx.journal(&JournalRow {
             kind: if self.verification {
                 "account_verification"
@@ -247,7 +289,31 @@ impl Auth {
             rrn: Some(rrn),
             approval_code,
             answered: verdict.answer,
+            icc_data,
         })
+    }
+
+    /// For a card read at a terminal: the ARQC or CVC3 (82 when it fails), then the card's
+    /// application transaction counter, which must be above the last one this issuer saw (05
+    /// otherwise: a replayed or cloned read). A verified counter is remembered.
+    fn check_card_present(
+        &self,
+        ctx: &Ctx<'_>,
+        card: &str,
+    ) -> rusqlite::Result<Option<card_present::Checked>> {
+        let Some(present) = &self.card_present else {
+            return Ok(None);
+        };
+        let mut checked = present.check(&self.pan);
+        if checked.refusal.is_none() {
+            let last = store::last_atc(ctx.db, card)?;
+            if last.is_some_and(|last| checked.atc <= last) {
+                checked.refusal = Some(rc::DO_NOT_HONOUR);
+            } else {
+                store::save_atc(ctx.db, card, checked.atc)?;
+            }
+        }
+        Ok(Some(checked))
     }
 
     /// The authorization's row: an approved 0100 holds the amount, an approved 0200 captures it.

@@ -103,6 +103,7 @@ impl FollowUp {
             rrn,
             approval_code,
             answered: true,
+            icc_data: None,
         })
     }
 

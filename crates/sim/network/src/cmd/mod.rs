@@ -42,6 +42,8 @@ pub(crate) struct Answer {
     pub approval_code: Option<String>,
     /// False for the no-answer test card: nothing is sent back.
     pub answered: bool,
+    /// DE 55 of the answer (tag 91, ARPC || CSU) for a contactless chip read.
+    pub icc_data: Option<String>,
 }
 
 impl Answer {
@@ -51,6 +53,7 @@ impl Answer {
             rrn: None,
             approval_code: None,
             answered: true,
+            icc_data: None,
         }
     }
 }
@@ -62,6 +65,7 @@ impl From<Recorded> for Answer {
             rrn: r.rrn,
             approval_code: r.approval_code,
             answered: r.answered,
+            icc_data: None,
         }
     }
 }
@@ -200,6 +204,9 @@ pub(crate) fn respond(req: &Message, answer: &Answer) -> Option<Message> {
         resp.set_str(de::APPROVAL_CODE, code);
     }
     resp.set_str(de::RESPONSE_CODE, &answer.code);
+    if let Some(icc) = &answer.icc_data {
+        resp.set_str(de::ICC_DATA, icc);
+    }
     Some(resp)
 }
 
@@ -269,5 +276,7 @@ pub(crate) fn key(msg: &Message) -> Result<Key, Reject> {
     })
 }
 
+#[cfg(test)]
+mod card_present_tests;
 #[cfg(test)]
 mod tests;
