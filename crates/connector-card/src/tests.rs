@@ -85,6 +85,7 @@ async fn an_approved_authorization_is_captured_and_a_stored_capture_resends_the_
         reference,
         approval_code,
         network_transaction_id: Some(rrn),
+        ..
     } = c.send_authorization(prepared).await
     else {
         panic!("expected an approval");

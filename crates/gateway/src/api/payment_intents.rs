@@ -62,7 +62,7 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
 
 /// A new PaymentIntent from checked create parameters; also whether to confirm it now and the
 /// `expand[]` paths.
-fn new_intent(
+pub(crate) fn new_intent(
     params: IntentCreate,
     now: i64,
     livemode: bool,

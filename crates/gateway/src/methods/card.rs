@@ -36,6 +36,7 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
         isp: None,
         easy_pay: None,
         credential_on_file,
+        card_present: None,
     };
     if off_session {
         return crate::engine::authorize::authorize(&ctx.rc, &respond, cmd).await;

@@ -169,6 +169,8 @@ pub struct AuthOutcome {
     /// DE 4 as echoed by the network; always equal to the requested amount (a response with
     /// another amount is refused as a protocol error).
     pub amount_minor: i64,
+    /// DE 55 of the answer (the issuer's EMV data: ARPC in tag 91), as BER-TLV bytes.
+    pub icc: Option<Vec<u8>>,
 }
 
 impl AuthOutcome {
@@ -266,6 +268,7 @@ pub fn parse_auth_response(
     net: &NetRef,
     amount_minor: i64,
     resp: &Message,
+    spec: &Spec,
 ) -> Result<AuthOutcome, CardError> {
     let response_code = check_response(&net.mti, &net.stan, resp)?;
     if let Some(echoed) = resp.get(de::AMOUNT)
@@ -286,6 +289,10 @@ pub fn parse_auth_response(
         approval_code,
         rrn: resp.get_str(de::RRN).map(str::to_owned),
         amount_minor,
+        icc: match resp.get(de::ICC) {
+            Some(field) => Some(fields::parse_icc(field, spec)?),
+            None => None,
+        },
     })
 }
 
