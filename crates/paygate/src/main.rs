@@ -6,6 +6,7 @@ mod demo;
 mod isp;
 mod keys;
 mod merchant;
+mod terminal;
 mod wallets;
 
 use clap::{Parser, Subcommand};
@@ -82,6 +83,9 @@ enum Command {
     /// Payer wallets (간편결제): lock, unlock, audit trail.
     #[command(subcommand)]
     Wallets(wallets::WalletsCmd),
+    /// Store terminals (POS) of a merchant.
+    #[command(subcommand)]
+    Terminal(terminal::TerminalCmd),
     /// Load generator: card payments against a running paygate.
     Bench(paygate_bench::BenchArgs),
 }
@@ -108,6 +112,8 @@ enum SimCmd {
     Isp(paygate_sim_isp::cli::SimIspArgs),
     /// The SMS gateway simulator (one-time codes of the easy_pay wallet).
     Sms(paygate_sim_sms::cli::SimSmsArgs),
+    /// A store terminal with a phone in front of it (Apple Pay NFC, Samsung Pay MST).
+    Pos(paygate_sim_pos::cli::SimPosArgs),
 }
 
 fn main() -> ExitCode {
@@ -189,8 +195,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Sim(SimCmd::Sms(args)) => paygate_sim_sms::cli::run(args)
             .await
             .map_err(|e| e.to_string()),
+        Command::Sim(SimCmd::Pos(args)) => paygate_sim_pos::cli::run(args).await,
         Command::Isp(cmd) => isp::run(cmd).await,
         Command::Wallets(cmd) => wallets::run(cmd).await,
+        Command::Terminal(cmd) => terminal::run(cmd).await,
         Command::Bench(args) => paygate_bench::run(args)
             .await
             .map(|_| ())
@@ -325,9 +333,16 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
     if let Some(m) = server.metrics_addr {
         println!("metrics on http://{m}/metrics");
     }
+    let pos = match &args.pos_listen {
+        Some(a) => Some(terminal::listen(server.state.clone(), a).await?),
+        None => None,
+    };
     println!("paygate listening on http://{addr}");
     demo.print();
     wait_for_signal().await;
+    if let Some(pos) = pos {
+        pos.abort();
+    }
     tracing::info!("shutting down: draining in-flight requests");
     server.shutdown().await;
     demo.shutdown().await?;

@@ -97,7 +97,8 @@ pub async fn handle(st: &SharedState, msg: &Message) -> Option<Message> {
     }
     let terminal_id = msg.get_str(41).unwrap_or_default();
     let terminal = match terminals::find(&st.store, terminal_id).await {
-        Ok(Some(t)) if msg.get_str(42) == Some(t.merchant_id.as_str()) => t,
+        // DE 42, when the terminal sends it, must be its merchant's.
+        Ok(Some(t)) if msg.get_str(42).is_none_or(|m| m == t.merchant_id) => t,
         Ok(_) => {
             tracing::warn!(terminal_id, "request from an unknown terminal refused");
             return respond(msg, INVALID_MERCHANT, None);
