@@ -131,6 +131,14 @@ pub async fn handle(st: &SharedState, msg: &Message) -> Option<Message> {
                 respond(msg, FORMAT_ERROR, None)
             }
         },
+        ("0400", _) => match super::reversal::reverse(st, &terminal, merchant, msg).await {
+            Ok(Some(code)) => respond(msg, code, None),
+            Ok(None) => None,
+            Err(field) => {
+                tracing::warn!(field, "terminal reversal with a format error");
+                respond(msg, FORMAT_ERROR, None)
+            }
+        },
         _ => respond(msg, INVALID_TRANSACTION, None),
     }
 }

@@ -24,12 +24,16 @@ pub fn request_key(terminal: &Terminal, stan: &str, transmitted_at: &str) -> Str
     format!("pos:{}:{stan}:{transmitted_at}", terminal.terminal_id)
 }
 
-/// The answer body stored under the key: the intent and its charge.
-struct PosRespond;
+/// The answer body stored under the key: the object (intent or refund) and its charge.
+pub struct PosRespond;
 
 impl Respond for PosRespond {
     fn body<'a>(&'a self, a: &'a engine::Answer) -> BoxFuture<'a, ApiResult<Value>> {
-        Box::pin(async move { Ok(json!({"payment_intent": a.primary, "charge": a.charge})) })
+        Box::pin(async move {
+            Ok(
+                json!({a.primary["object"].as_str().unwrap_or("object"): a.primary, "charge": a.charge}),
+            )
+        })
     }
 }
 
