@@ -123,6 +123,14 @@ async fn terminals_pay_refuse_and_reconcile_store_payments() {
     assert_eq!(samsung["response_code"], "00", "{samsung}");
     assert_eq!(samsung["arpc_valid"], Value::Null);
 
+    // A refund from the terminal (processing code 20, DE 90 naming the purchase); more than
+    // what is left is refused 13.
+    let rrn = apple["rrn"].as_str().unwrap();
+    let refund = pay(d, &pos, &tid, &["--refund", rrn, "--amount", "5000"]);
+    assert_eq!(refund["response_code"], "00", "{refund}");
+    let too_much = pay(d, &pos, &tid, &["--refund", rrn, "--amount", "8000"]);
+    assert_eq!(too_much["response_code"], "13", "{too_much}");
+
     // Refused reads: a tampered ARQC or CVC3 (82), a replayed counter (05).
     let cases: [(&[&str], &str); 4] = [
         (
@@ -195,6 +203,7 @@ async fn terminals_pay_refuse_and_reconcile_store_payments() {
         apple["issuer_authentication_data"]
     );
     assert_eq!(nfc["amount"], 12000);
+    assert_eq!(nfc["amount_refunded"], 5000, "{nfc}");
     let mst = &by_rrn(&samsung["rrn"])["payment_method_details"]["card_present"];
     assert_eq!(mst["read_method"], "magnetic_stripe_track2");
     assert_eq!(mst["wallet"]["type"], "samsung_pay");
@@ -220,6 +229,7 @@ async fn terminals_pay_refuse_and_reconcile_store_payments() {
         .filter(|e| e["type"] == "authorization")
         .collect();
     assert_eq!(auths.len(), 6, "{entries:?}");
+    assert_eq!(entries.iter().filter(|e| e["type"] == "refund").count(), 1, "{entries:?}");
     let (ok, out) = cli(&["ledger", "verify", "--data-dir", &data]);
     assert!(ok, "{out}");
     let (ok, out) = cli(&["reconcile", "--data-dir", &data]);

@@ -8,6 +8,7 @@
 //! | [`terminal_request`] | the gateway's reading of a terminal's fields and card read |
 //! | [`read`] | the read the engine relays (DE 55 / DE 35) and the charge's `card_present` details |
 //! | [`purchase`] | a 0200 purchase as a PaymentIntent through the engine's `Authorize` |
+//! | [`refund`] | a 0200 with processing code 20: the purchase named by DE 90 refunded |
 //! | [`reversal`] | a 0400 from a terminal that timed out: nothing, a marker, or a full refund |
 //! | [`answer`] | the 0210 from what the engine committed |
 //! | [`listener`] | the TCP listener, one task per terminal connection |
@@ -16,6 +17,7 @@ pub mod answer;
 pub mod listener;
 pub mod purchase;
 pub mod read;
+pub mod refund;
 pub mod reversal;
 pub mod terminal_request;
 pub mod terminals;

@@ -112,7 +112,11 @@ async fn pay_or_refund(args: &SimPosArgs) -> Result<Value, String> {
     let mut icc = None;
     match (&args.refund, args.wallet) {
         (Some(rrn), _) => {
-            msg.set_str(37, rrn);
+            let (stan, at) = state
+                .purchases
+                .get(rrn)
+                .ok_or_else(|| format!("no approved purchase with RRN {rrn} in the state file"))?;
+            msg.set_str(90, &format!("0200{stan}{at}{}", "0".repeat(22)));
         }
         (None, Wallet::ApplePay) => {
             let n = state.take_atc(&pan, args.atc);
@@ -149,7 +153,14 @@ async fn pay_or_refund(args: &SimPosArgs) -> Result<Value, String> {
     state.save(&args.state)?;
     let timeout = Duration::from_millis(args.timeout_ms);
     match exchange(&args.host, &msg, timeout).await {
-        Ok(resp) => Ok(report(&resp, &pan, atc, icc.as_deref(), &stan)),
+        Ok(resp) => {
+            if let (None, Some("00"), Some(rrn)) = (&args.refund, resp.get_str(39), resp.get_str(37)) {
+                let at = msg.get_str(7).unwrap_or_default().to_owned();
+                state.purchases.insert(rrn.to_owned(), (stan.clone(), at));
+                state.save(&args.state)?;
+            }
+            Ok(report(&resp, &pan, atc, icc.as_deref(), &stan))
+        }
         Err(crate::terminal::ExchangeError::Io(e)) if args.refund.is_some() => Err(e),
         Err(_) => reverse(args, &mut state, &id, &msg).await,
     }

@@ -12,6 +12,9 @@ pub struct State {
     pub next_stan: u32,
     /// Last ATC used, by the card's last four digits and length (never the full number).
     pub atc: BTreeMap<String, u16>,
+    /// Approved purchases by RRN: the STAN and DE 7 a refund names in DE 90.
+    #[serde(default)]
+    pub purchases: BTreeMap<String, (String, String)>,
 }
 
 fn card_key(pan: &str) -> String {
