@@ -229,7 +229,11 @@ async fn terminals_pay_refuse_and_reconcile_store_payments() {
         .filter(|e| e["type"] == "authorization")
         .collect();
     assert_eq!(auths.len(), 6, "{entries:?}");
-    assert_eq!(entries.iter().filter(|e| e["type"] == "refund").count(), 1, "{entries:?}");
+    assert_eq!(
+        entries.iter().filter(|e| e["type"] == "refund").count(),
+        1,
+        "{entries:?}"
+    );
     let (ok, out) = cli(&["ledger", "verify", "--data-dir", &data]);
     assert!(ok, "{out}");
     let (ok, out) = cli(&["reconcile", "--data-dir", &data]);

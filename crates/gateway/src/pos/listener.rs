@@ -131,20 +131,22 @@ pub async fn handle(st: &SharedState, msg: &Message) -> Option<Message> {
                 respond(msg, FORMAT_ERROR, None)
             }
         },
-        ("0200", Some("20")) => match super::refund::refund(st, &terminal, merchant, msg, key).await {
-            Ok(Some((code, rrn))) => {
-                let mut resp = respond(msg, &code, None)?;
-                if let Some(rrn) = rrn {
-                    resp.set_str(37, &rrn);
+        ("0200", Some("20")) => {
+            match super::refund::refund(st, &terminal, merchant, msg, key).await {
+                Ok(Some((code, rrn))) => {
+                    let mut resp = respond(msg, &code, None)?;
+                    if let Some(rrn) = rrn {
+                        resp.set_str(37, &rrn);
+                    }
+                    Some(resp)
                 }
-                Some(resp)
+                Ok(None) => None,
+                Err(FormatError(field)) => {
+                    tracing::warn!(field, "terminal refund with a format error");
+                    respond(msg, FORMAT_ERROR, None)
+                }
             }
-            Ok(None) => None,
-            Err(FormatError(field)) => {
-                tracing::warn!(field, "terminal refund with a format error");
-                respond(msg, FORMAT_ERROR, None)
-            }
-        },
+        }
         ("0400", _) => match super::reversal::reverse(st, &terminal, merchant, msg).await {
             Ok(Some(code)) => respond(msg, code, None),
             Ok(None) => None,

@@ -27,11 +27,22 @@ pub async fn refund(
     msg: &Message,
     key: String,
 ) -> Result<Option<(String, Option<String>)>, FormatError> {
-    let scope = Scope { merchant_id: merchant.id.clone(), livemode: false };
+    let scope = Scope {
+        merchant_id: merchant.id.clone(),
+        livemode: false,
+    };
     let (amount, _) = money(msg)?;
-    let orig = msg.get_str(90).filter(|d| d.len() == 42).ok_or(FormatError("DE 90"))?;
+    let orig = msg
+        .get_str(90)
+        .filter(|d| d.len() == 42)
+        .ok_or(FormatError("DE 90"))?;
     let purchase_key = request_key(terminal, &orig[4..10], &orig[10..20]);
-    let purchase = st.store.idempotency_get(&scope, &purchase_key).await.ok().flatten();
+    let purchase = st
+        .store
+        .idempotency_get(&scope, &purchase_key)
+        .await
+        .ok()
+        .flatten();
     let body: Value = purchase
         .and_then(|row| row.body)
         .and_then(|b| serde_json::from_str(&b).ok())
@@ -52,7 +63,13 @@ pub async fn refund(
         return Ok(Some((NO_ORIGINAL.into(), None)));
     };
     let hash = format!("refund:{amount}:{charge_id}");
-    let rc = RequestContext::new(st.clone(), new_id("req"), merchant, false, Some((key, hash)));
+    let rc = RequestContext::new(
+        st.clone(),
+        new_id("req"),
+        merchant,
+        false,
+        Some((key, hash)),
+    );
     let cmd = engine::Refund {
         charge: ch,
         charge_version: row.version,

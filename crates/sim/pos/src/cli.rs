@@ -154,7 +154,9 @@ async fn pay_or_refund(args: &SimPosArgs) -> Result<Value, String> {
     let timeout = Duration::from_millis(args.timeout_ms);
     match exchange(&args.host, &msg, timeout).await {
         Ok(resp) => {
-            if let (None, Some("00"), Some(rrn)) = (&args.refund, resp.get_str(39), resp.get_str(37)) {
+            if let (None, Some("00"), Some(rrn)) =
+                (&args.refund, resp.get_str(39), resp.get_str(37))
+            {
                 let at = msg.get_str(7).unwrap_or_default().to_owned();
                 state.purchases.insert(rrn.to_owned(), (stan.clone(), at));
                 state.save(&args.state)?;
