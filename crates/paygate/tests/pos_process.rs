@@ -177,6 +177,14 @@ async fn terminals_pay_refuse_and_reconcile_store_payments() {
     );
     assert_eq!(r["response_code"], "03", "{r}");
 
+    // End-of-day totals (0500/0510): the host's sales and refunds of this terminal today.
+    let totals = pay(d, &pos, &tid, &["--totals"]);
+    assert_eq!(totals["response_code"], "00", "{totals}");
+    assert_eq!(
+        totals["totals"], "00020000000170000001000000005000",
+        "{totals}"
+    );
+
     // The merchant sees card_present PaymentIntents with their wallet and read method.
     let (_, charges) = get(&base, &key, "/v1/charges?limit=20").await;
     let succeeded: Vec<&Value> = charges["data"]
@@ -215,6 +223,7 @@ async fn terminals_pay_refuse_and_reconcile_store_payments() {
         "{pi}"
     );
     assert_eq!(pi["payment_method_types"][0], "card_present");
+    assert_eq!(pi["metadata"]["terminal_id"], tid.as_str());
     let (status, _) = get(&base, &other_key, &format!("/v1/payment_intents/{pi_id}")).await;
     assert_eq!(status, 404, "another merchant never sees a store payment");
     let (_, events) = get(&base, &key, "/v1/events?type=payment_intent.succeeded").await;

@@ -147,6 +147,26 @@ pub async fn handle(st: &SharedState, msg: &Message) -> Option<Message> {
                 }
             }
         }
+        ("0500", _) => {
+            let currency = msg
+                .get_str(49)
+                .and_then(|c| c.parse().ok())
+                .and_then(paygate_ledger::Currency::from_numeric);
+            let Some(currency) = currency else {
+                return respond(msg, FORMAT_ERROR, None);
+            };
+            match super::totals::totals(st, &terminal, currency.code()).await {
+                Ok(de48) => {
+                    let mut resp = respond(msg, "00", None)?;
+                    resp.set_str(48, &de48);
+                    Some(resp)
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "end-of-day totals failed");
+                    respond(msg, SYSTEM_MALFUNCTION, None)
+                }
+            }
+        }
         ("0400", _) => match super::reversal::reverse(st, &terminal, merchant, msg).await {
             Ok(Some(code)) => respond(msg, code, None),
             Ok(None) => None,

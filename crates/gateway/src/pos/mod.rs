@@ -10,6 +10,7 @@
 //! | [`purchase`] | a 0200 purchase as a PaymentIntent through the engine's `Authorize` |
 //! | [`refund`] | a 0200 with processing code 20: the purchase named by DE 90 refunded |
 //! | [`reversal`] | a 0400 from a terminal that timed out: nothing, a marker, or a full refund |
+//! | [`totals`] | 0500 → 0510: today's sales and refunds of the terminal in DE 48 |
 //! | [`answer`] | the 0210 from what the engine committed |
 //! | [`listener`] | the TCP listener, one task per terminal connection |
 
@@ -21,5 +22,6 @@ pub mod refund;
 pub mod reversal;
 pub mod terminal_request;
 pub mod terminals;
+pub mod totals;
 
 pub use listener::serve;

@@ -79,7 +79,10 @@ pub async fn purchase(
         confirmation_method: Default::default(),
         customer: None,
         description: Some(format!("In store, terminal {}", terminal.terminal_id)),
-        metadata: serde_json::Map::new(),
+        metadata: serde_json::Map::from_iter([(
+            "terminal_id".to_owned(),
+            json!(terminal.terminal_id),
+        )]),
         payment_method: None,
         payment_method_types: vec!["card_present".into()],
         receipt_email: None,

@@ -75,7 +75,10 @@ pub async fn refund(
         charge_version: row.version,
         amount: Some(amount),
         reason: Some("requested_by_customer".into()),
-        metadata: serde_json::Map::new(),
+        metadata: serde_json::Map::from_iter([(
+            "terminal_id".to_owned(),
+            Value::String(terminal.terminal_id.clone()),
+        )]),
     };
     let body = match engine::refund::refund(&rc, &PosRespond, cmd).await {
         Ok(body) => body,
