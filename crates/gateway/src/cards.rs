@@ -76,6 +76,9 @@ pub struct AuthCard {
     pub cvc: Option<Cvc>,
     /// Ops that create the PaymentMethod and its vault record, when it is new.
     pub new_ops: Vec<Op>,
+    /// A wallet token's DPAN: its cryptogram and ECI, and what the charge shows
+    /// (`crate::wallet_tokens`).
+    pub wallet: Option<crate::wallet_tokens::WalletAuth>,
 }
 
 pub fn card_error(e: CardError) -> ApiError {
@@ -212,6 +215,7 @@ pub fn new_vaulted(
         expiry,
         cvc,
         new_ops,
+        wallet: None,
     })
 }
 
@@ -330,6 +334,7 @@ pub async fn saved_card(
         expiry: card.expiry,
         cvc: st.take_cvc(pm_id),
         new_ops: Vec::new(),
+        wallet: None,
     })
 }
 
@@ -353,6 +358,11 @@ pub async fn confirm_card(ctx: &mut Ctx, pi: &PaymentIntent) -> ApiResult<AuthCa
             .ok_or_else(|| ApiError::missing("payment_method_data[card]"))?;
         pmd.allow(&["billing_details", "metadata"]);
         pmd.deny_unknown()?;
+        if let Some(token) = card.str("token")? {
+            card.deny_unknown()?;
+            let param = "payment_method_data[card][token]";
+            return crate::wallet_tokens::token_card(&ctx.st, &scope, &token, param, ctx.now).await;
+        }
         return card_from_params(&ctx.st, &scope, &mut card, ctx.now);
     }
     let Some(pm_id) = pi.payment_method.clone() else {
@@ -363,6 +373,16 @@ pub async fn confirm_card(ctx: &mut Ctx, pi: &PaymentIntent) -> ApiResult<AuthCa
         )
         .with_param("payment_method"));
     };
+    if pm_id.starts_with("tok_") {
+        return crate::wallet_tokens::token_card(
+            &ctx.st,
+            &scope,
+            &pm_id,
+            "payment_method",
+            ctx.now,
+        )
+        .await;
+    }
     let card = saved_card(&ctx.st, &scope, &pm_id, ctx.now).await?;
     if card.pm["type"] != "card" {
         // An ISP PaymentMethod pays once, with the signature it was verified with.

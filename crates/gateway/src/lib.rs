@@ -36,6 +36,7 @@ pub mod sms;
 pub mod state;
 pub mod store_health;
 pub mod three_ds;
+pub mod wallet_tokens;
 pub mod webhooks;
 
 use crate::config::Config;

@@ -7,6 +7,7 @@ mod isp;
 mod keys;
 mod merchant;
 mod terminal;
+mod wallet_keys;
 mod wallets;
 
 use clap::{Parser, Subcommand};
@@ -80,7 +81,7 @@ enum Command {
     /// ISP 안전결제 client: enrol a card into a wallet file, pay with it.
     #[command(subcommand)]
     Isp(isp::IspCmd),
-    /// Payer wallets (간편결제): lock, unlock, audit trail.
+    /// Wallets: 간편결제 (lock, unlock, audit trail); Apple Pay / Samsung Pay processing keys.
     #[command(subcommand)]
     Wallets(wallets::WalletsCmd),
     /// Store terminals (POS) of a merchant.

@@ -6,6 +6,7 @@ use crate::config::DbArgs;
 use clap::Subcommand;
 use paygate_gateway::easy_pay::operator;
 use paygate_payments::{Clock, SystemClock};
+use paygate_wallet_tokens::Wallet;
 
 /// `paygate wallets …`.
 #[derive(Subcommand)]
@@ -13,6 +14,12 @@ pub enum WalletsCmd {
     /// 간편결제 (easy_pay) wallets.
     #[command(subcommand, name = "easy-pay")]
     EasyPay(EasyPayCmd),
+    /// Apple Pay processing keys (online tokens): add, list, remove.
+    #[command(subcommand, name = "apple-pay")]
+    ApplePay(crate::wallet_keys::WalletKeyCmd),
+    /// Samsung Pay processing keys (online tokens): add, list, remove.
+    #[command(subcommand, name = "samsung-pay")]
+    SamsungPay(crate::wallet_keys::WalletKeyCmd),
 }
 
 /// Which wallet: its phone number and mode.
@@ -55,7 +62,11 @@ pub enum EasyPayCmd {
 
 /// Runs a `paygate wallets` command.
 pub async fn run(cmd: WalletsCmd) -> Result<(), String> {
-    let WalletsCmd::EasyPay(cmd) = cmd;
+    let cmd = match cmd {
+        WalletsCmd::EasyPay(cmd) => cmd,
+        WalletsCmd::ApplePay(c) => return crate::wallet_keys::run(Wallet::ApplePay, c).await,
+        WalletsCmd::SamsungPay(c) => return crate::wallet_keys::run(Wallet::SamsungPay, c).await,
+    };
     let (which, lock) = match &cmd {
         EasyPayCmd::Lock { which, seconds } => (
             which,

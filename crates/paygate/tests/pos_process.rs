@@ -206,6 +206,7 @@ async fn terminals_pay_refuse_and_reconcile_store_payments() {
     assert_eq!(details["type"], "card_present");
     assert_eq!(details["card_present"]["read_method"], "contactless_emv");
     assert_eq!(details["card_present"]["wallet"]["type"], "apple_pay");
+    assert_eq!(details["card_present"]["wallet"]["dynamic_last4"], "0015");
     assert_eq!(
         details["card_present"]["emv_auth_data"],
         apple["issuer_authentication_data"]

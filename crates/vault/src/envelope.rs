@@ -47,6 +47,8 @@ pub const FINGERPRINT_KEY_BYTES_MIN: usize = 32;
 pub const FINGERPRINT_CHARS: usize = 16;
 /// Largest card ciphertext accepted by [`Vault::open`]; a v1 record is 52 bytes.
 const CARD_CIPHERTEXT_BYTES_MAX: usize = 256;
+/// Largest sealed private key (nonce + DER + tag): an RSA-4096 PKCS#8 key is about 2.4 KiB.
+const PRIVATE_KEY_BYTES_MAX: usize = 8 * 1024;
 const WRAPPED_DEK_BYTES: usize = NONCE_BYTES + KEY_BYTES + TAG_BYTES;
 const CARD_FORMAT_V1: u8 = 1;
 /// Record id used by [`Vault::check`].
@@ -122,23 +124,12 @@ impl Vault {
     /// record `record_id`, in the same envelope as a card; its ciphertext's associated data is
     /// `"secret|" + record_id`, so a sealed secret never opens as a card or the reverse.
     pub fn seal_secret(&self, record_id: &str, secret: &[u8]) -> Result<SealedCard, VaultError> {
-        check_record_id(record_id)?;
-        if secret.len() + NONCE_BYTES + TAG_BYTES > CARD_CIPHERTEXT_BYTES_MAX {
-            return Err(VaultError::Malformed {
-                field: "secret",
-                reason: "is longer than 228 bytes",
-            });
-        }
-        let kek = self.ring.active();
-        let mut dek = Zeroizing::new([0u8; KEY_BYTES]);
-        fill_random(dek.as_mut_slice())?;
-        let ciphertext = aead_seal(&dek, &secret_aad(record_id), secret)?;
-        let wrapped_dek = wrap_dek(kek, record_id, &dek)?;
-        Ok(SealedCard {
-            kek_id: kek.id.clone(),
-            wrapped_dek,
-            ciphertext,
-        })
+        self.seal_bytes(
+            record_id,
+            &secret_aad(record_id),
+            secret,
+            CARD_CIPHERTEXT_BYTES_MAX,
+        )
     }
 
     /// Decrypts a secret sealed by [`Vault::seal_secret`] for the same record.
@@ -147,17 +138,84 @@ impl Vault {
         record_id: &str,
         sealed: &SealedCard,
     ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        self.open_bytes(
+            record_id,
+            &secret_aad(record_id),
+            sealed,
+            CARD_CIPHERTEXT_BYTES_MAX,
+        )
+    }
+
+    /// Encrypts a merchant's private key (DER, up to 8 KiB: a wallet processing key) for the
+    /// record `record_id`; associated data `"private_key|" + record_id`, so it never opens as
+    /// a card or another secret.
+    pub fn seal_private_key(&self, record_id: &str, der: &[u8]) -> Result<SealedCard, VaultError> {
+        self.seal_bytes(
+            record_id,
+            &private_key_aad(record_id),
+            der,
+            PRIVATE_KEY_BYTES_MAX,
+        )
+    }
+
+    /// Decrypts a private key sealed by [`Vault::seal_private_key`] for the same record.
+    pub fn open_private_key(
+        &self,
+        record_id: &str,
+        sealed: &SealedCard,
+    ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        self.open_bytes(
+            record_id,
+            &private_key_aad(record_id),
+            sealed,
+            PRIVATE_KEY_BYTES_MAX,
+        )
+    }
+
+    fn seal_bytes(
+        &self,
+        record_id: &str,
+        aad: &[u8],
+        secret: &[u8],
+        max: usize,
+    ) -> Result<SealedCard, VaultError> {
+        check_record_id(record_id)?;
+        if secret.len() + NONCE_BYTES + TAG_BYTES > max {
+            return Err(VaultError::Malformed {
+                field: "secret",
+                reason: "is too long",
+            });
+        }
+        let kek = self.ring.active();
+        let mut dek = Zeroizing::new([0u8; KEY_BYTES]);
+        fill_random(dek.as_mut_slice())?;
+        let ciphertext = aead_seal(&dek, aad, secret)?;
+        let wrapped_dek = wrap_dek(kek, record_id, &dek)?;
+        Ok(SealedCard {
+            kek_id: kek.id.clone(),
+            wrapped_dek,
+            ciphertext,
+        })
+    }
+
+    fn open_bytes(
+        &self,
+        record_id: &str,
+        aad: &[u8],
+        sealed: &SealedCard,
+        max: usize,
+    ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
         check_record_id(record_id)?;
         let kek = self.kek_for(sealed)?;
         let dek = unwrap_dek(kek, record_id, &sealed.wrapped_dek)?;
         let ct = &sealed.ciphertext;
-        if ct.len() < NONCE_BYTES + TAG_BYTES || ct.len() > CARD_CIPHERTEXT_BYTES_MAX {
+        if ct.len() < NONCE_BYTES + TAG_BYTES || ct.len() > max {
             return Err(VaultError::Malformed {
                 field: "ciphertext",
                 reason: "has the wrong length",
             });
         }
-        aead_open(&dek, &secret_aad(record_id), ct).map_err(|()| VaultError::Decrypt {
+        aead_open(&dek, aad, ct).map_err(|()| VaultError::Decrypt {
             field: "ciphertext",
         })
     }
@@ -294,6 +352,10 @@ fn check_record_id(record_id: &str) -> Result<(), VaultError> {
 
 fn secret_aad(record_id: &str) -> Vec<u8> {
     format!("secret|{record_id}").into_bytes()
+}
+
+fn private_key_aad(record_id: &str) -> Vec<u8> {
+    format!("private_key|{record_id}").into_bytes()
 }
 
 fn dek_aad(record_id: &str, kek_id: &str) -> Vec<u8> {

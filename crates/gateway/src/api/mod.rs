@@ -88,6 +88,8 @@ fn payment_routes() -> Router<SharedState> {
             post(payment_intents::cancel),
         )
         .merge(setup_intent_routes())
+        .route("/v1/tokens", post(crate::wallet_tokens::api::create))
+        .route("/v1/tokens/{id}", get(crate::wallet_tokens::api::retrieve))
         .route("/v1/charges", get(refunds::list_charges))
         .route("/v1/charges/{id}", get(refunds::retrieve_charge))
         .route("/v1/refunds", post(refunds::create).get(refunds::list))

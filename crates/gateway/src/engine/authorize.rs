@@ -265,6 +265,10 @@ impl AuthorizePhases {
         if let Some(tds) = &self.three_d_secure {
             ch.payment_method_details["card"]["three_d_secure"] = tds.clone();
         }
+        if let Some(w) = &self.card.wallet {
+            ch.payment_method_details["card"]["wallet"] =
+                json!({"type": w.wallet, "dynamic_last4": w.dynamic_last4});
+        }
         if let Some(evidence) = &self.isp {
             ch.payment_method_details =
                 crate::methods::isp::evidence::charge_details(&ch.payment_method_details, evidence);

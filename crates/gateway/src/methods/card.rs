@@ -26,19 +26,21 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
     let pm_version = pm_version(ctx, &card).await?;
     let credential_on_file = CredentialOnFile::of(&c.intent, &card, pm_version);
     let respond = Responder::new(ctx, c.expands);
+    // A wallet token carries its own authentication (the device's cryptogram): no 3-D Secure.
+    let wallet_auth = card.wallet.as_ref().map(|w| w.authentication.clone());
     let cmd = Authorize {
         intent: c.intent,
         version: c.version,
         pre: c.pre,
         card,
-        authentication: None,
+        authentication: wallet_auth.clone(),
         three_d_secure: None,
         isp: None,
         easy_pay: None,
         credential_on_file,
         card_present: None,
     };
-    if off_session {
+    if off_session || wallet_auth.is_some() {
         return crate::engine::authorize::authorize(&ctx.rc, &respond, cmd).await;
     }
     crate::three_ds::confirm::confirm(&ctx.rc, &respond, cmd).await

@@ -34,13 +34,15 @@ impl CardPresentRead {
     /// upper-case hex: the ARPC in tag 91 the terminal hands to the card).
     pub fn charge_details(&self, details: &Value, issuer_data: Option<&[u8]>) -> Value {
         let mut cp = details["card"].clone();
+        let last4 = cp["last4"].clone();
         if let Some(obj) = cp.as_object_mut() {
             obj.remove("checks");
             obj.insert("read_method".into(), json!(self.card_read().read_method()));
-            obj.insert(
-                "wallet".into(),
-                self.wallet.map_or(Value::Null, |w| json!({"type": w})),
-            );
+            // A phone presents a device token: its last 4 are the wallet's dynamic last 4.
+            let wallet = self
+                .wallet
+                .map_or(Value::Null, |w| json!({"type": w, "dynamic_last4": last4}));
+            obj.insert("wallet".into(), wallet);
             obj.insert(
                 "emv_auth_data".into(),
                 issuer_data.map_or(Value::Null, |d| json!(hex::encode_upper(d))),

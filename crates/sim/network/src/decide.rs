@@ -137,6 +137,11 @@ impl Verdict {
         Verdict { code, answer: true }
     }
 
+    /// Do not honour (05), answered.
+    pub fn declined() -> Self {
+        Verdict::answered(rc::DO_NOT_HONOUR)
+    }
+
     /// Whether the verdict approves (subject to the open-to-buy).
     pub fn approves(&self) -> bool {
         self.code == rc::APPROVED

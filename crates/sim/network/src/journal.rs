@@ -10,7 +10,7 @@ use rusqlite::Row;
 use serde::{Deserialize, Serialize};
 
 use crate::authentication::Program;
-use crate::{Authentication, JOURNAL_FILE};
+use crate::{Authentication, CryptogramCheck, JOURNAL_FILE};
 
 /// One journal entry; serialized with its kind in a `"type"` field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +77,20 @@ pub struct AuthorizationEntry {
     /// DE 48.47: the RRN of the stored credential's initial use (merchant-initiated uses).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_rrn: Option<String>,
+    /// When DE 2 was a wallet's device token: what the token service made of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet: Option<WalletEntry>,
+}
+
+/// A device-token authorization as the token service saw it. No full number is kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WalletEntry {
+    /// The DPAN, masked (first 6 and last 4 digits).
+    pub dpan: String,
+    /// The funding card the token stands for, masked; the issuer decided on it.
+    pub funding_card: String,
+    /// The cryptogram's check: "fresh", "missing" or "replayed" (both declined 05).
+    pub cryptogram: CryptogramCheck,
 }
 
 /// A capture, refund or reversal.
@@ -122,11 +136,12 @@ const QUERY: &str = "
 SELECT j.kind, j.mti, j.terminal_id, j.stan, j.transmitted_at, j.amount_minor, j.currency,
        j.response_code, j.rrn, j.original_stan, j.original_transmitted_at, j.original_found,
        a.reversed, a.captured_minor, a.refunded_minor, au.eci, au.outcome, ap.program,
-       sc.usage, sc.original_rrn
+       sc.usage, sc.original_rrn, w.dpan, w.funding_card, w.cryptogram
 FROM journal j LEFT JOIN authorizations a ON a.id = j.auth_id
      LEFT JOIN authentications au ON au.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
      LEFT JOIN authentication_programs ap ON ap.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
      LEFT JOIN stored_credentials sc ON sc.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
+     LEFT JOIN wallet_tokens w ON w.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
 ORDER BY j.seq";
 
 /// Reads every entry of the journal in `data_dir`.
@@ -225,5 +240,24 @@ fn authorization(r: &Row<'_>) -> rusqlite::Result<AuthorizationEntry> {
         authentication_program: program(r.get(15)?, r.get(17)?),
         stored_credential: r.get(18)?,
         original_rrn: r.get(19)?,
+        wallet: wallet(r)?,
     })
+}
+
+/// The token service's columns of an authorization row, when it was a device token.
+fn wallet(r: &Row<'_>) -> rusqlite::Result<Option<WalletEntry>> {
+    let (Some(dpan), Some(funding_card), Some(check)) = (
+        r.get::<_, Option<String>>(20)?,
+        r.get::<_, Option<String>>(21)?,
+        r.get::<_, Option<String>>(22)?,
+    ) else {
+        return Ok(None);
+    };
+    Ok(
+        CryptogramCheck::parse(&check).map(|cryptogram| WalletEntry {
+            dpan,
+            funding_card,
+            cryptogram,
+        }),
+    )
 }

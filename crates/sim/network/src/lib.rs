@@ -1,6 +1,7 @@
 //! The card-network simulator (`paygate sim network`): a real counterparty on a TCP socket that
 //! answers authorizations, purchases, captures, refunds, reversals and echoes by test card,
-//! verifies 3-D Secure CAVVs ([`authentication`]), keeps
+//! verifies 3-D Secure CAVVs ([`authentication`]), acts as the token service of wallet device
+//! tokens ([`token_service`]), keeps
 //! per-card open-to-buy balances, journals every request and its effect in SQLite, and produces
 //! the acquirer report the gateway reconciles against (`paygate sim network report`).
 //!
@@ -24,6 +25,7 @@ pub mod journal;
 pub mod report;
 mod salvage;
 mod store;
+pub mod token_service;
 pub mod wire;
 
 use std::net::SocketAddr;
@@ -33,12 +35,13 @@ use paygate_iso8583::Profile;
 
 pub use authentication::{Authentication, CavvKey, Program as AuthenticationProgram};
 pub use decide::{Behaviour, ISSUER_UNAVAILABLE_CARD, NO_ANSWER_CARD, TEST_CARDS, TestCard};
-pub use journal::{AuthorizationEntry, FollowUpEntry, JournalEntry, MessageEntry};
+pub use journal::{AuthorizationEntry, FollowUpEntry, JournalEntry, MessageEntry, WalletEntry};
 pub use paygate_sim_kit::{
     JOB_QUEUE_CAPACITY, MAX_BATCH_REQUESTS, MAX_CONNECTIONS, MAX_IN_FLIGHT_PER_CONNECTION,
     SimError, SimHandle,
 };
 pub use report::{ReportKind, ReportRecord};
+pub use token_service::{CryptogramCheck, TOKEN_RANGES, TokenRange};
 
 /// Default open-to-buy of every card account, in minor units (10^15: benchmarks never exhaust it).
 pub const DEFAULT_OPEN_TO_BUY_MINOR: i64 = 1_000_000_000_000_000;

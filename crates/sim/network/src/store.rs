@@ -87,6 +87,17 @@ CREATE TABLE IF NOT EXISTS card_counters (
     card     TEXT PRIMARY KEY,
     last_atc INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- Device-token authorizations (the token service): the DPAN and the funding card, both masked,
+-- and the cryptogram's check; a fresh cryptogram's SHA-256 is what replays are checked against.
+CREATE TABLE IF NOT EXISTS wallet_tokens (
+    auth_id           INTEGER PRIMARY KEY REFERENCES authorizations(id),
+    dpan              TEXT NOT NULL,
+    funding_card      TEXT NOT NULL,
+    cryptogram        TEXT NOT NULL CHECK (cryptogram IN ('fresh', 'missing', 'replayed')),
+    cryptogram_sha256 TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS wallet_tokens_used_cryptogram
+    ON wallet_tokens (cryptogram_sha256) WHERE cryptogram = 'fresh';
 CREATE UNIQUE INDEX IF NOT EXISTS authentications_used_ds_trans_id
     ON authentications (ds_trans_id) WHERE outcome = 'verified';
 CREATE UNIQUE INDEX IF NOT EXISTS journal_request
@@ -111,13 +122,16 @@ pub(crate) struct Recorded {
     pub rrn: Option<String>,
     pub approval_code: Option<String>,
     pub answered: bool,
+    /// Last 4 digits of the funding card of a device-token authorization (DE 48.33).
+    pub funding_last4: Option<String>,
 }
 
 /// The answer already given to the request `key`, if any (retransmissions are idempotent).
 pub(crate) fn recorded_answer(db: &Connection, key: &Key) -> rusqlite::Result<Option<Recorded>> {
     let mut stmt = db.prepare_cached(
-        "SELECT response_code, rrn, approval_code, answered FROM journal
-         WHERE terminal_id = ?1 AND stan = ?2 AND transmitted_at = ?3 AND mti = ?4",
+        "SELECT j.response_code, j.rrn, j.approval_code, j.answered, substr(w.funding_card, -4)
+         FROM journal j LEFT JOIN wallet_tokens w ON w.auth_id = j.auth_id
+         WHERE j.terminal_id = ?1 AND j.stan = ?2 AND j.transmitted_at = ?3 AND j.mti = ?4",
     )?;
     stmt.query_row(
         params![key.terminal_id, key.stan, key.transmitted_at, key.mti],
@@ -127,6 +141,7 @@ pub(crate) fn recorded_answer(db: &Connection, key: &Key) -> rusqlite::Result<Op
                 rrn: r.get(1)?,
                 approval_code: r.get(2)?,
                 answered: r.get(3)?,
+                funding_last4: r.get(4)?,
             })
         },
     )
@@ -168,6 +183,43 @@ pub(crate) fn insert_authentication(
         "INSERT INTO authentications (auth_id, eci, outcome, ds_trans_id) VALUES (?1, ?2, ?3, ?4)",
     )?
     .execute(params![auth_id, eci, outcome.as_str(), used_ds_trans_id])?;
+    Ok(())
+}
+
+/// Whether an earlier device-token authorization already used the cryptogram of this digest.
+pub(crate) fn cryptogram_used(db: &Connection, digest: &str) -> rusqlite::Result<bool> {
+    db.prepare_cached(
+        "SELECT 1 FROM wallet_tokens WHERE cryptogram = 'fresh' AND cryptogram_sha256 = ?1",
+    )?
+    .exists([digest])
+}
+
+/// A device-token authorization as the token service records it.
+pub(crate) struct WalletTokenRow<'a> {
+    pub dpan_masked: &'a str,
+    pub funding_masked: &'a str,
+    pub check: crate::CryptogramCheck,
+    /// Only for a fresh cryptogram: what later replays are checked against.
+    pub cryptogram_sha256: Option<&'a str>,
+}
+
+/// Records the device token of authorization `auth_id`.
+pub(crate) fn insert_wallet_token(
+    db: &Connection,
+    auth_id: i64,
+    row: &WalletTokenRow<'_>,
+) -> rusqlite::Result<()> {
+    db.prepare_cached(
+        "INSERT INTO wallet_tokens (auth_id, dpan, funding_card, cryptogram, cryptogram_sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        auth_id,
+        row.dpan_masked,
+        row.funding_masked,
+        row.check.as_str(),
+        row.cryptogram_sha256
+    ])?;
     Ok(())
 }
 

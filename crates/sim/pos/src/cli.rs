@@ -30,7 +30,7 @@ pub struct SimPosArgs {
     /// ISO 4217 numeric currency (410 = KRW).
     #[arg(long, default_value_t = 410)]
     pub currency: u16,
-    /// The phone's device token (default: the test card the simulators know for the wallet).
+    /// The phone's device token (default: the token service's test DPAN for the wallet).
     #[arg(long)]
     pub card: Option<String>,
     /// Token expiry YYMM.
@@ -57,10 +57,12 @@ pub struct SimPosArgs {
     pub json: bool,
 }
 
+/// The test device tokens of the network simulator's token service (funding cards
+/// 4242424242424242 and 5555555555554444).
 fn default_card(wallet: Wallet) -> &'static str {
     match wallet {
-        Wallet::ApplePay => "4242424242424242",
-        Wallet::SamsungPay => "5555555555554444",
+        Wallet::ApplePay => "4895370000000015",
+        Wallet::SamsungPay => "5399990000000018",
     }
 }
 

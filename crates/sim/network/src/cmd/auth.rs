@@ -7,7 +7,8 @@ use super::{Answer, Ctx, Reject, digits, key};
 use crate::authentication::{self, Authentication};
 use crate::card_present::{self, CardPresent};
 use crate::decide;
-use crate::store::{self, AuthRow, JournalRow, Key};
+use crate::store::{self, AuthRow, JournalRow, Key, WalletTokenRow};
+use crate::token_service::{self, CryptogramCheck, TokenRange};
 use crate::wire::{self, de, de48, pan, rc};
 
 /// A parsed authorization or purchase. Holds the PAN only while it is processed.
@@ -116,8 +117,48 @@ impl Auth {
         })
     }
 
+    /// The token service's check of a device token's cryptogram (DE 48.43): present, and not
+    /// used by an earlier authorization.
+    fn cryptogram_check(&self, ctx: &Ctx<'_>) -> rusqlite::Result<CryptogramCheck> {
+        let Some(cryptogram) = &self.cavv else {
+            return Ok(CryptogramCheck::Missing);
+        };
+        let digest = token_service::cryptogram_digest(cryptogram);
+        Ok(if store::cryptogram_used(ctx.db, &digest)? {
+            CryptogramCheck::Replayed
+        } else {
+            CryptogramCheck::Fresh
+        })
+    }
+
+    /// Records the device token of `auth_id` (masked DPAN and funding card, the check).
+    fn record_wallet_token(
+        &self,
+        ctx: &Ctx<'_>,
+        auth_id: i64,
+        range: &TokenRange,
+        check: CryptogramCheck,
+    ) -> rusqlite::Result<()> {
+        let digest = match (check, &self.cavv) {
+            (CryptogramCheck::Fresh, Some(c)) => Some(token_service::cryptogram_digest(c)),
+            _ => None,
+        };
+        let row = WalletTokenRow {
+            dpan_masked: &pan::masked(&self.pan),
+            funding_masked: &pan::masked(range.funding_pan),
+            check,
+            cryptogram_sha256: digest.as_deref(),
+        };
+        store::insert_wallet_token(ctx.db, auth_id, &row)
+    }
+
     /// The 3-D Secure or ISP check (CAVV, then replay by transaction id against the store).
+    /// A device token's cryptogram is the token service's ([`Self::cryptogram_check`]), not a
+    /// CAVV: no authentication is checked for it.
     fn authentication(&self, ctx: &Ctx<'_>) -> rusqlite::Result<Authentication> {
+        if token_service::resolve(&self.pan).is_some() {
+            return Ok(Authentication::None);
+        }
         let subs = de48::AdditionalData {
             eci: self.eci.as_deref(),
             cavv: self.cavv.as_deref(),
@@ -221,24 +262,39 @@ impl Auth {
             return Ok(prev.into());
         }
         let authentication = self.authentication(ctx)?;
-        let verdict = decide::decide(&self.pan, &self.expiry_yymm, ctx.now_yymm)
-            .authenticated(authentication == Authentication::Verified);
-        let card = pan::masked(&self.pan);
+        let token = token_service::resolve(&self.pan);
+        let funding_pan = token.map_or(self.pan.as_str(), |t| t.funding_pan);
+        // A card read at a terminal: the ARQC or CVC3 and the device's counter (per DPAN).
+        let checked = self.check_card_present(ctx, &pan::masked(&self.pan))?;
+        let present_refusal = checked.as_ref().and_then(|c| c.refusal);
+        let cryptogram = match (token, &checked) {
+            (None, _) => None,
+            // A token read at a terminal carries its cryptogram in DE 55 / DE 35, checked above.
+            (Some(_), Some(c)) => c.refusal.is_none().then_some(CryptogramCheck::Fresh),
+            (Some(_), None) => Some(self.cryptogram_check(ctx)?),
+        };
+        let verdict = match cryptogram {
+            // A device token without a fresh cryptogram: do not honour, whatever the card.
+            Some(CryptogramCheck::Missing | CryptogramCheck::Replayed) => {
+                decide::Verdict::declined()
+            }
+            _ => decide::decide(funding_pan, &self.expiry_yymm, ctx.now_yymm)
+                .authenticated(authentication == Authentication::Verified),
+        };
+        let card = pan::masked(funding_pan);
         let reversed_before = store::reversal_seen(
             ctx.db,
             &self.key.terminal_id,
             &self.key.stan,
             &self.key.transmitted_at,
         )?;
-        let checked = self.check_card_present(ctx, &card)?;
-        let cryptogram = checked.as_ref().and_then(|c| c.refusal);
         let code = self.response_code(
             ctx,
             &verdict,
             &card,
             authentication,
             reversed_before,
-            cryptogram,
+            present_refusal,
         )?;
         let approved = code == rc::APPROVED;
         if approved {
@@ -265,6 +321,9 @@ impl Auth {
             }
             _ => None,
         };
+        if let (Some(range), Some(check)) = (token, cryptogram) {
+            self.record_wallet_token(ctx, auth_id, range, check)?;
+        }
         ctx.journal(&JournalRow {
             kind: if self.verification {
                 "account_verification"
@@ -290,6 +349,7 @@ impl Auth {
             approval_code,
             answered: verdict.answer,
             icc_data,
+            funding_last4: token.map(|t| t.funding_pan[t.funding_pan.len() - 4..].to_owned()),
         })
     }
 

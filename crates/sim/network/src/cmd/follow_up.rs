@@ -99,6 +99,7 @@ impl FollowUp {
         };
         self.journal(ctx, original.as_ref(), code, &rrn, &approval_code)?;
         Ok(Answer {
+            funding_last4: None,
             code: code.to_owned(),
             rrn,
             approval_code,

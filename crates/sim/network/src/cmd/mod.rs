@@ -16,7 +16,7 @@ use paygate_iso8583::Message;
 use rusqlite::Connection;
 
 use crate::store::{self, JournalRow, Key, Recorded};
-use crate::wire::{de, mti, rc};
+use crate::wire::{de, de48, mti, rc};
 pub(crate) use auth::Auth;
 pub(crate) use follow_up::{FollowUp, FollowUpKind};
 
@@ -44,6 +44,8 @@ pub(crate) struct Answer {
     pub answered: bool,
     /// DE 55 of the answer (tag 91, ARPC || CSU) for a contactless chip read.
     pub icc_data: Option<String>,
+    /// Last 4 digits of the funding card when DE 2 was a device token: DE 48.33 of the answer.
+    pub funding_last4: Option<String>,
 }
 
 impl Answer {
@@ -54,6 +56,7 @@ impl Answer {
             approval_code: None,
             answered: true,
             icc_data: None,
+            funding_last4: None,
         }
     }
 }
@@ -66,6 +69,7 @@ impl From<Recorded> for Answer {
             approval_code: r.approval_code,
             answered: r.answered,
             icc_data: None,
+            funding_last4: r.funding_last4,
         }
     }
 }
@@ -202,6 +206,9 @@ pub(crate) fn respond(req: &Message, answer: &Answer) -> Option<Message> {
     };
     if let Some(code) = &answer.approval_code {
         resp.set_str(de::APPROVAL_CODE, code);
+    }
+    if let Some(last4) = &answer.funding_last4 {
+        resp.set_str(de::ADDITIONAL_DATA, &de48::funding_last4(last4));
     }
     resp.set_str(de::RESPONSE_CODE, &answer.code);
     if let Some(icc) = &answer.icc_data {

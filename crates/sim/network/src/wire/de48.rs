@@ -20,6 +20,15 @@ pub const TAG_STORED_CREDENTIAL: u8 = 46;
 /// Subelement tag of the RRN (12 characters) of a stored credential's initial use.
 pub const TAG_ORIGINAL_RRN: u8 = 47;
 
+/// Subelement tag, in an answer, of the last 4 digits of the funding card behind a device token.
+pub const TAG_FUNDING_LAST4: u8 = 33;
+
+/// DE 48 of an answer to a device-token authorization: subelement 33 = the funding card's last 4
+/// digits.
+pub fn funding_last4(last4: &str) -> String {
+    format!("{TAG_FUNDING_LAST4:02}{:02}{last4}", last4.len())
+}
+
 /// The subelements of one DE 48, borrowed from the field.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AdditionalData<'a> {
