@@ -144,6 +144,7 @@ impl CardConnector {
                 approval_code: o.approval_code,
                 network_transaction_id: o.rrn,
                 issuer_data: o.icc,
+                funding_last4: o.funding_last4,
             },
             Ok(o) => AuthorizationOutcome::Declined {
                 decline: decline_for(&o.response_code),

@@ -266,6 +266,8 @@ async fn generated_tokens_pass_every_check_and_pay_through_the_token_service() {
     let card = &ch["payment_method_details"]["card"];
     assert_eq!(card["wallet"]["type"], "apple_pay", "{ch}");
     assert_eq!(card["wallet"]["dynamic_last4"], "0015");
+    // The funding card's last 4 come from the network's answer (DE 48.33).
+    assert_eq!(card["last4"], "4242", "{ch}");
     let journal = app.journal_by_rrn(card["network_transaction_id"].as_str().unwrap_or_default());
     assert_eq!(journal["wallet"]["dpan"], "489537******0015", "{journal}");
     assert_eq!(journal["wallet"]["funding_card"], "424242******4242");
@@ -285,6 +287,14 @@ async fn generated_tokens_pass_every_check_and_pay_through_the_token_service() {
         (status, pi["status"].as_str()),
         (StatusCode::OK, Some("succeeded")),
         "{pi}"
+    );
+    let mc_card = &pi["latest_charge"]["payment_method_details"]["card"];
+    assert_eq!(
+        (
+            mc_card["last4"].as_str(),
+            mc_card["wallet"]["dynamic_last4"].as_str()
+        ),
+        (Some("4444"), Some("0018"))
     );
     // Samsung Pay: valid pays, another merchant key is unknown.
     let (status, err) = app

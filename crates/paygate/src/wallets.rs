@@ -9,6 +9,8 @@ use paygate_payments::{Clock, SystemClock};
 use paygate_wallet_tokens::Wallet;
 
 /// `paygate wallets …`.
+// The variants are the wallets' own names (easy pay, Apple Pay, Samsung Pay).
+#[allow(clippy::enum_variant_names)]
 #[derive(Subcommand)]
 pub enum WalletsCmd {
     /// 간편결제 (easy_pay) wallets.

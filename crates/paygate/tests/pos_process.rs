@@ -208,6 +208,10 @@ async fn terminals_pay_refuse_and_reconcile_store_payments() {
     assert_eq!(details["card_present"]["wallet"]["type"], "apple_pay");
     assert_eq!(details["card_present"]["wallet"]["dynamic_last4"], "0015");
     assert_eq!(
+        details["card_present"]["last4"], "4242",
+        "the funding card's: {details}"
+    );
+    assert_eq!(
         details["card_present"]["emv_auth_data"],
         apple["issuer_authentication_data"]
     );

@@ -211,6 +211,9 @@ pub enum AuthorizationOutcome {
         /// The issuer's data for the card (EMV DE 55: the ARPC in tag 91), for a card read at
         /// a terminal.
         issuer_data: Option<Vec<u8>>,
+        /// The funding card's last 4 digits when the payment used a wallet's device token and
+        /// the counterparty named it (card network: DE 48.33).
+        funding_last4: Option<String>,
     },
     /// Refused by the counterparty (`network_code` is its own code, e.g. DE 39).
     Declined {
@@ -338,6 +341,7 @@ mod tests {
                         approval_code: Some("A1".into()),
                         network_transaction_id: Some("T1".into()),
                         issuer_data: None,
+                        funding_last4: None,
                     },
                     _ => AuthorizationOutcome::Declined {
                         network_code: "51".into(),

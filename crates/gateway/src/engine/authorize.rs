@@ -211,6 +211,7 @@ impl Phases for AuthorizePhases {
                     approval_code,
                     network_transaction_id,
                     issuer_data,
+                    funding_last4,
                 } => {
                     let mut this = self;
                     this.issuer_data = issuer_data;
@@ -218,6 +219,7 @@ impl Phases for AuthorizePhases {
                         reference,
                         approval_code,
                         network_transaction_id,
+                        funding_last4,
                     };
                     this.approved(rc, approval)
                 }
@@ -291,6 +293,15 @@ impl AuthorizePhases {
             &self.pi, &self.card, processor, &approval, self.money, rc.now,
         );
         self.method_details(&mut ch);
+        if let (Some(_), Some(last4)) = (&self.card.wallet, &approval.funding_last4) {
+            // A wallet payment shows the funding card's last 4 (the network's token service
+            // named it); the device token's stay in `wallet.dynamic_last4`.
+            ch.payment_method_details["card"]["last4"] = json!(last4);
+        }
+        if let (Some(_), Some(last4)) = (&self.card_present, &approval.funding_last4) {
+            // The same for a phone's token read at a terminal.
+            ch.payment_method_details["card_present"]["last4"] = json!(last4);
+        }
         let pi = &mut self.pi;
         pi.latest_charge = Some(ch.id.clone());
         let auto = pi.capture_method == CaptureMethod::Automatic;

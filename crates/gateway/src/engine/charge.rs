@@ -18,6 +18,8 @@ pub struct Approval {
     pub reference: ConnectorRef,
     pub approval_code: Option<String>,
     pub network_transaction_id: Option<String>,
+    /// A wallet payment's funding card's last 4 digits, as the network named them.
+    pub funding_last4: Option<String>,
 }
 
 /// A refusal as the connector reported it.

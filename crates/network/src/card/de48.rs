@@ -23,6 +23,10 @@ pub const TAG_STORED_CREDENTIAL: u8 = 46;
 pub const TAG_ORIGINAL_RRN: u8 = 47;
 /// Subelement carrying the card verification code (CVC2 / CVV2 / CID), 3 or 4 digits.
 pub const TAG_CVC2: u8 = 92;
+/// In an answer to a device-token (wallet) authorization: the last 4 digits of the funding card
+/// the token stands for (the network's token service knows it; the acquirer never sees the
+/// funding card's number).
+pub const TAG_FUNDING_LAST4: u8 = 33;
 
 /// Largest subelement value, in characters (the length is 2 decimal digits).
 pub const MAX_SUBELEMENT_CHARS: usize = 99;

@@ -171,6 +171,9 @@ pub struct AuthOutcome {
     pub amount_minor: i64,
     /// DE 55 of the answer (the issuer's EMV data: ARPC in tag 91), as BER-TLV bytes.
     pub icc: Option<Vec<u8>>,
+    /// DE 48.33 of the answer to a device-token authorization: the funding card's last 4
+    /// digits (absent for a card number, or when not 4 digits).
+    pub funding_last4: Option<String>,
 }
 
 impl AuthOutcome {
@@ -293,7 +296,15 @@ pub fn parse_auth_response(
             Some(field) => Some(fields::parse_icc(field, spec)?),
             None => None,
         },
+        funding_last4: funding_last4(resp),
     })
+}
+
+/// DE 48.33 of an answer, when it is 4 digits.
+fn funding_last4(resp: &Message) -> Option<String> {
+    let subs = de48::decode(resp.get(de::ADDITIONAL_DATA)?).ok()?;
+    let last4 = de48::find(&subs, de48::TAG_FUNDING_LAST4)?;
+    (last4.len() == 4 && last4.bytes().all(|b| b.is_ascii_digit())).then(|| last4.to_owned())
 }
 
 /// What a capture, refund or reversal refers to and moves.
