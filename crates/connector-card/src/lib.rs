@@ -21,14 +21,18 @@ use paygate_network::link::{
 };
 use paygate_payments::{
     Authentication, AuthenticationProgram, AuthorizationKind, AuthorizationOutcome,
-    AuthorizationRequest, BoxFuture, Connector, ConnectorError, ConnectorRef, FollowUpAnswer,
-    FollowUpKind, PaymentMethodData, PreparedAuthorization, PreparedFollowUp, StoredCredential,
-    StoredCredentialUsage,
+    AuthorizationRequest, BoxFuture, CardRead, Connector, ConnectorError, ConnectorRef,
+    FollowUpAnswer, FollowUpKind, PaymentMethodData, PreparedAuthorization, PreparedFollowUp,
+    StoredCredential, StoredCredentialUsage,
 };
 use serde::{Deserialize, Serialize};
 
 /// DE 22 for card-not-present e-commerce (PAN keyed by the cardholder, no PIN capability).
 pub const POS_ENTRY_ECOMMERCE: &str = "812";
+/// DE 22 for a contactless chip read at a terminal that can take a PIN (NFC wallets).
+pub const POS_ENTRY_CONTACTLESS_CHIP: &str = "071";
+/// DE 22 for a full magnetic stripe track 2 read (Samsung Pay MST), PIN capable.
+pub const POS_ENTRY_MST_TRACK2: &str = "901";
 
 /// The card-acceptor id (DE 42, 15 characters) for a merchant: the last 15 characters of its
 /// id, left-aligned and padded with spaces.
@@ -139,12 +143,14 @@ impl CardConnector {
                 reference,
                 approval_code: o.approval_code,
                 network_transaction_id: o.rrn,
+                issuer_data: o.icc,
                 funding_last4: o.funding_last4,
             },
             Ok(o) => AuthorizationOutcome::Declined {
                 decline: decline_for(&o.response_code),
                 network_code: o.response_code,
                 network_transaction_id: o.rrn,
+                issuer_data: o.icc,
             },
             Err(LinkError::TimedOut { reversal, cause }) => AuthorizationOutcome::Unknown {
                 why: format!("authorization outcome unknown ({cause}); a reversal is running"),
@@ -169,7 +175,19 @@ impl Connector for CardConnector {
         &self,
         req: &AuthorizationRequest<'_>,
     ) -> Result<PreparedAuthorization, ConnectorError> {
-        let PaymentMethodData::Card { pan, expiry, cvc } = req.method;
+        let (pan, expiry, cvc, read) = match req.method {
+            PaymentMethodData::Card { pan, expiry, cvc } => (pan, expiry, cvc, None),
+            PaymentMethodData::CardPresent { pan, expiry, read } => (pan, expiry, None, Some(read)),
+        };
+        let (pos_entry_mode, track2, icc) = match read {
+            None => (POS_ENTRY_ECOMMERCE, None, None),
+            Some(CardRead::ContactlessEmv { icc }) => (POS_ENTRY_CONTACTLESS_CHIP, None, Some(icc)),
+            Some(CardRead::MagneticStripeTrack2 { track2 }) => (
+                POS_ENTRY_MST_TRACK2,
+                Some(track2.expose_secret().as_str()),
+                None,
+            ),
+        };
         let expiry = expiry.yymm();
         let merchant = acceptor_id(req.merchant_id);
         let prepared = self
@@ -182,10 +200,10 @@ impl Connector for CardConnector {
                 amount_minor: req.amount,
                 currency_numeric: req.currency.numeric(),
                 merchant_id: &merchant,
-                pos_entry_mode: POS_ENTRY_ECOMMERCE,
+                pos_entry_mode,
                 authentication: req.authentication.map(card_authentication),
-                track2: None,
-                icc: None,
+                track2,
+                icc,
                 stored_credential: req.stored_credential.as_ref().map(card_stored_credential),
             })
             .map_err(err)?;

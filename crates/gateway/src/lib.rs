@@ -26,6 +26,7 @@ pub mod models;
 pub mod otp;
 pub mod pages;
 pub mod params;
+pub mod pos;
 pub mod postings;
 pub mod ratelimit;
 pub mod reconcile;

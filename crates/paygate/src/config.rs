@@ -50,6 +50,9 @@ pub struct ConfigArgs {
     /// `off` disables).
     #[arg(long, env = "PAYGATE_METRICS_LISTEN")]
     pub metrics_listen: Option<String>,
+    /// Listen address for store terminals (ISO 8583, docs/POS.md); off by default.
+    #[arg(long, env = "PAYGATE_POS_LISTEN")]
+    pub pos_listen: Option<String>,
     /// Card network address HOST:PORT; without it an in-process simulator starts.
     #[arg(long, env = "PAYGATE_NETWORK_ADDR")]
     pub network_addr: Option<String>,

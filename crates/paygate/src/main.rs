@@ -9,6 +9,7 @@ mod keys;
 mod merchant;
 mod redacting_log;
 mod security_args;
+mod terminal;
 mod wallet_keys;
 mod wallets;
 
@@ -97,6 +98,9 @@ enum Command {
     /// The dashboard (/dashboard): users, audit log.
     #[command(subcommand)]
     Dashboard(dashboard::DashboardCmd),
+    /// Store terminals (POS) of a merchant.
+    #[command(subcommand)]
+    Terminal(terminal::TerminalCmd),
     /// Load generator: card payments against a running paygate.
     Bench(paygate_bench::BenchArgs),
     /// Chaos run: a cluster of its own under seeded faults and load, invariants checked after the heal (docs/RELIABILITY.md).
@@ -125,6 +129,8 @@ enum SimCmd {
     Isp(paygate_sim_isp::cli::SimIspArgs),
     /// The SMS gateway simulator (one-time codes of the easy_pay wallet).
     Sms(paygate_sim_sms::cli::SimSmsArgs),
+    /// A store terminal with a phone in front of it (Apple Pay NFC, Samsung Pay MST).
+    Pos(paygate_sim_pos::cli::SimPosArgs),
 }
 
 fn main() -> ExitCode {
@@ -199,10 +205,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Sim(SimCmd::Sms(args)) => paygate_sim_sms::cli::run(args)
             .await
             .map_err(|e| e.to_string()),
+        Command::Sim(SimCmd::Pos(args)) => paygate_sim_pos::cli::run(args).await,
         Command::Isp(cmd) => isp::run(cmd).await,
         Command::Wallets(cmd) => wallets::run(cmd).await,
         Command::Chaos(args) => paygate_chaos::main(args).await,
         Command::Dashboard(cmd) => dashboard::run(cmd).await,
+        Command::Terminal(cmd) => terminal::run(cmd).await,
         Command::Bench(args) => paygate_bench::run(args)
             .await
             .map(|_| ())
@@ -347,9 +355,16 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
     if let Some(m) = server.metrics_addr {
         println!("metrics on http://{m}/metrics");
     }
+    let pos = match &args.pos_listen {
+        Some(a) => Some(terminal::listen(server.state.clone(), a).await?),
+        None => None,
+    };
     println!("paygate listening on {scheme}://{addr}");
     demo.print();
     wait_for_signal().await;
+    if let Some(pos) = pos {
+        pos.abort();
+    }
     tracing::info!("shutting down: draining in-flight requests");
     server.shutdown().await;
     demo.shutdown().await?;

@@ -13,7 +13,7 @@
 use crate::attempt::ConnectorRef;
 use crate::next_action::NextAction;
 use paygate_ledger::{Counterparty, Currency};
-use paygate_vault::{Cvc, Expiry, Pan};
+use paygate_vault::{Cvc, Expiry, Pan, Secret};
 use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
@@ -37,6 +37,32 @@ pub enum PaymentMethodData<'a> {
         expiry: &'a Expiry,
         cvc: Option<&'a Cvc>,
     },
+    /// A card (or a phone's device token) read at a store's terminal: the PAN and expiry the
+    /// terminal read, and the read itself, relayed to the issuer unchanged.
+    CardPresent {
+        pan: &'a Pan,
+        expiry: &'a Expiry,
+        read: CardRead<'a>,
+    },
+}
+
+/// What a terminal read from the card or phone.
+#[derive(Debug, Clone, Copy)]
+pub enum CardRead<'a> {
+    /// Contactless EMV (NFC): the chip's data with its ARQC, BER-TLV bytes (DE 55).
+    ContactlessEmv { icc: &'a [u8] },
+    /// A magnetic stripe image (Samsung Pay MST): track 2 with its dynamic data (DE 35).
+    MagneticStripeTrack2 { track2: &'a Secret<String> },
+}
+
+impl CardRead<'_> {
+    /// Stripe's `card_present.read_method`.
+    pub fn read_method(&self) -> &'static str {
+        match self {
+            CardRead::ContactlessEmv { .. } => "contactless_emv",
+            CardRead::MagneticStripeTrack2 { .. } => "magnetic_stripe_track2",
+        }
+    }
 }
 
 /// The result of a payer authentication (EMV 3-D Secure, or ISP) an authorization carries to
@@ -182,6 +208,9 @@ pub enum AuthorizationOutcome {
         reference: ConnectorRef,
         approval_code: Option<String>,
         network_transaction_id: Option<String>,
+        /// The issuer's data for the card (EMV DE 55: the ARPC in tag 91), for a card read at
+        /// a terminal.
+        issuer_data: Option<Vec<u8>>,
         /// The funding card's last 4 digits when the payment used a wallet's device token and
         /// the counterparty named it (card network: DE 48.33).
         funding_last4: Option<String>,
@@ -191,6 +220,8 @@ pub enum AuthorizationOutcome {
         network_code: String,
         decline: Decline,
         network_transaction_id: Option<String>,
+        /// As for an approval.
+        issuer_data: Option<Vec<u8>>,
     },
     /// Sent, but no trustworthy answer: never to be reported approved. `reversal`, when the
     /// connector already started one, finishes when the counterparty acknowledged it;
@@ -291,7 +322,8 @@ mod tests {
             req: &AuthorizationRequest<'_>,
         ) -> Result<PreparedAuthorization, ConnectorError> {
             let n = self.seq.fetch_add(1, Ordering::Relaxed);
-            let PaymentMethodData::Card { pan, .. } = req.method;
+            let (PaymentMethodData::Card { pan, .. } | PaymentMethodData::CardPresent { pan, .. }) =
+                req.method;
             Ok(PreparedAuthorization {
                 reference: ConnectorRef(json!({"n": n, "last4": pan.last4()})),
                 message: Box::new(req.amount),
@@ -308,12 +340,14 @@ mod tests {
                         reference: prepared.reference,
                         approval_code: Some("A1".into()),
                         network_transaction_id: Some("T1".into()),
+                        issuer_data: None,
                         funding_last4: None,
                     },
                     _ => AuthorizationOutcome::Declined {
                         network_code: "51".into(),
                         decline: Decline::PROCESSING_ERROR,
                         network_transaction_id: None,
+                        issuer_data: None,
                     },
                 }
             })

@@ -30,7 +30,7 @@ pub use attempt::{AttemptError, AttemptRecord, ConnectorRef};
 pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};
 pub use connector::{
     Authentication, AuthenticationProgram, AuthorizationKind, AuthorizationOutcome,
-    AuthorizationRequest, BoxFuture, Connector, ConnectorError, Decline, FollowUpAnswer,
+    AuthorizationRequest, BoxFuture, CardRead, Connector, ConnectorError, Decline, FollowUpAnswer,
     FollowUpKind, PaymentMethodData, PreparedAuthorization, PreparedFollowUp, StoredCredential,
     StoredCredentialUsage,
 };

@@ -13,6 +13,7 @@ use crate::cards::AuthCard;
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
 use crate::models::{PaymentIntent, to_value};
+use crate::pos::read::CardPresentRead;
 use crate::records::{event, insert, update};
 use crate::render::public;
 use crate::state::AppState;
@@ -47,6 +48,9 @@ pub struct Authorize {
     /// Credential-on-file data: the card saved with this payment, or a merchant-initiated
     /// use of a saved card (DE 48.46/47).
     pub credential_on_file: Option<CredentialOnFile>,
+    /// The read of a card or phone at a store's terminal (`crate::pos`): the charge's details
+    /// are then `{"type": "card_present", …}`.
+    pub card_present: Option<CardPresentRead>,
 }
 
 struct AuthorizePhases {
@@ -58,6 +62,9 @@ struct AuthorizePhases {
     isp: Option<Value>,
     easy_pay: Option<Value>,
     credential_on_file: Option<CredentialOnFile>,
+    card_present: Option<CardPresentRead>,
+    /// The issuer's EMV data of the answer (card-present).
+    issuer_data: Option<Vec<u8>>,
     money: Money,
     prepared: Option<PreparedAuthorization>,
     reference: ConnectorRef,
@@ -84,10 +91,17 @@ pub async fn authorize(
         .clone();
     let prepared = connector
         .prepare_authorization(&AuthorizationRequest {
-            method: PaymentMethodData::Card {
-                pan: &card.pan,
-                expiry: &card.expiry,
-                cvc: card.cvc.as_ref(),
+            method: match &cmd.card_present {
+                Some(read) => PaymentMethodData::CardPresent {
+                    pan: &card.pan,
+                    expiry: &card.expiry,
+                    read: read.card_read(),
+                },
+                None => PaymentMethodData::Card {
+                    pan: &card.pan,
+                    expiry: &card.expiry,
+                    cvc: card.cvc.as_ref(),
+                },
             },
             amount: money.minor(),
             currency: money.currency(),
@@ -115,6 +129,8 @@ pub async fn authorize(
         isp: cmd.isp,
         easy_pay: cmd.easy_pay,
         credential_on_file: cmd.credential_on_file,
+        card_present: cmd.card_present,
+        issuer_data: None,
         money,
         pi_version: 0,
         attempt_id: String::new(),
@@ -194,27 +210,33 @@ impl Phases for AuthorizePhases {
                     reference,
                     approval_code,
                     network_transaction_id,
+                    issuer_data,
                     funding_last4,
                 } => {
+                    let mut this = self;
+                    this.issuer_data = issuer_data;
                     let approval = Approval {
                         reference,
                         approval_code,
                         network_transaction_id,
                         funding_last4,
                     };
-                    self.approved(rc, approval)
+                    this.approved(rc, approval)
                 }
                 AuthorizationOutcome::Declined {
                     network_code,
                     decline,
                     network_transaction_id,
+                    issuer_data,
                 } => {
+                    let mut this = self;
+                    this.issuer_data = issuer_data;
                     Metrics::incr(&rc.st.metrics.payments_declined);
                     let refusal = Refusal {
                         network_code,
                         network_transaction_id,
                     };
-                    Ok(self.failed(rc, Some(refusal), decline, false))
+                    Ok(this.failed(rc, Some(refusal), decline, false))
                 }
                 AuthorizationOutcome::Unknown { why, reversal } => {
                     Metrics::incr(&rc.st.metrics.payments_failed_network);
@@ -261,6 +283,10 @@ impl AuthorizePhases {
             ch.payment_method_details =
                 crate::methods::easy_pay::charge_details(&ch.payment_method_details, wallet);
         }
+        if let Some(read) = &self.card_present {
+            ch.payment_method_details =
+                read.charge_details(&ch.payment_method_details, self.issuer_data.as_deref());
+        }
     }
 
     fn approved(mut self, rc: &RequestContext, approval: Approval) -> ApiResult<Settled> {
@@ -275,6 +301,10 @@ impl AuthorizePhases {
             // A wallet payment shows the funding card's last 4 (the network's token service
             // named it); the device token's stay in `wallet.dynamic_last4`.
             ch.payment_method_details["card"]["last4"] = json!(last4);
+        }
+        if let (Some(_), Some(last4)) = (&self.card_present, &approval.funding_last4) {
+            // The same for a phone's token read at a terminal.
+            ch.payment_method_details["card_present"]["last4"] = json!(last4);
         }
         let pi = &mut self.pi;
         pi.latest_charge = Some(ch.id.clone());

@@ -38,6 +38,7 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
         isp: None,
         easy_pay: None,
         credential_on_file,
+        card_present: None,
     };
     if off_session || wallet_auth.is_some() {
         return crate::engine::authorize::authorize(&ctx.rc, &respond, cmd).await;

@@ -156,6 +156,7 @@ pub async fn pay(
         isp: None,
         easy_pay: Some(json!({"phone": wallet.phone_masked, "wallet_card": card.id})),
         credential_on_file: None,
+        card_present: None,
     };
     authorize(&rc, &Plain, cmd).await
 }

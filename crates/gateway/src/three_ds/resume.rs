@@ -87,6 +87,7 @@ pub async fn resume(
         isp: None,
         easy_pay: None,
         credential_on_file,
+        card_present: None,
     };
     match authorize(&rc, &Plain, cmd).await {
         Ok(_) => Ok(RedirectStatus::Succeeded),

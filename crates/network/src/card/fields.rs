@@ -244,6 +244,27 @@ fn is_uuid_text(s: &str) -> bool {
         })
 }
 
+/// DE 55 of an answer as BER-TLV bytes: as the profile carries it (raw bytes, or upper-case
+/// hex in the ASCII profile).
+pub(crate) fn parse_icc(field: &[u8], spec: &Spec) -> Result<Vec<u8>, CardError> {
+    let bad = || super::bad_response("DE 55", "must be BER-TLV (hex text in the ASCII profile)");
+    let bytes = match spec.field(de::ICC).map(|f| f.data_enc) {
+        Some(Enc::Binary) => field.to_vec(),
+        _ => {
+            let text = std::str::from_utf8(field).map_err(|_| bad())?;
+            if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(bad());
+            }
+            (0..text.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&text[i..i + 2], 16).map_err(|_| bad()))
+                .collect::<Result<_, _>>()?
+        }
+    };
+    paygate_iso8583::tlv::decode(&bytes).map_err(|_| bad())?;
+    Ok(bytes)
+}
+
 /// DE 55 as it travels: raw bytes where the profile carries it in binary, else upper-case hex.
 fn icc_field(icc: &[u8], spec: &Spec) -> Result<Vec<u8>, CardError> {
     let field = spec

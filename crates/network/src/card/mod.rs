@@ -169,6 +169,8 @@ pub struct AuthOutcome {
     /// DE 4 as echoed by the network; always equal to the requested amount (a response with
     /// another amount is refused as a protocol error).
     pub amount_minor: i64,
+    /// DE 55 of the answer (the issuer's EMV data: ARPC in tag 91), as BER-TLV bytes.
+    pub icc: Option<Vec<u8>>,
     /// DE 48.33 of the answer to a device-token authorization: the funding card's last 4
     /// digits (absent for a card number, or when not 4 digits).
     pub funding_last4: Option<String>,
@@ -269,6 +271,7 @@ pub fn parse_auth_response(
     net: &NetRef,
     amount_minor: i64,
     resp: &Message,
+    spec: &Spec,
 ) -> Result<AuthOutcome, CardError> {
     let response_code = check_response(&net.mti, &net.stan, resp)?;
     if let Some(echoed) = resp.get(de::AMOUNT)
@@ -289,6 +292,10 @@ pub fn parse_auth_response(
         approval_code,
         rrn: resp.get_str(de::RRN).map(str::to_owned),
         amount_minor,
+        icc: match resp.get(de::ICC) {
+            Some(field) => Some(fields::parse_icc(field, spec)?),
+            None => None,
+        },
         funding_last4: funding_last4(resp),
     })
 }

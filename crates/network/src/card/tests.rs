@@ -212,7 +212,7 @@ fn an_approval_is_read_with_its_codes() {
     resp.set_str(de::AMOUNT, "000000015000")
         .set_str(de::APPROVAL_CODE, "A1B2C3")
         .set_str(de::RRN, "000000000007");
-    let out = parse_auth_response(&net("0100"), 15_000, &resp).unwrap();
+    let out = parse_auth_response(&net("0100"), 15_000, &resp, Profile::Ascii.spec()).unwrap();
     assert!(out.approved());
     assert_eq!(out.approval_code.as_deref(), Some("A1B2C3"));
     assert_eq!(out.rrn.as_deref(), Some("000000000007"));
@@ -237,12 +237,18 @@ fn untrustworthy_responses_are_refused() {
         (approval_without_code, "DE 38"),
     ];
     for (resp, field) in cases {
-        match parse_auth_response(&n, 15_000, &resp) {
+        match parse_auth_response(&n, 15_000, &resp, Profile::Ascii.spec()) {
             Err(CardError::Response { field: f, .. }) => assert_eq!(f, field),
             other => panic!("{field}: {other:?}"),
         }
     }
-    let declined = parse_auth_response(&n, 15_000, &answer("0110", "000042", "05")).unwrap();
+    let declined = parse_auth_response(
+        &n,
+        15_000,
+        &answer("0110", "000042", "05"),
+        Profile::Ascii.spec(),
+    )
+    .unwrap();
     assert!(!declined.approved());
 }
 

@@ -275,10 +275,12 @@ impl Link {
             lease,
         } = p;
         let cause = match self.shared.exchange(&lease, &msg).await {
-            Ok(resp) => match card::parse_auth_response(&net_ref, amount_minor, &resp) {
-                Ok(outcome) => return Ok(outcome),
-                Err(e) => Unanswered::BadResponse(e.to_string()),
-            },
+            Ok(resp) => {
+                match card::parse_auth_response(&net_ref, amount_minor, &resp, self.shared.spec) {
+                    Ok(outcome) => return Ok(outcome),
+                    Err(e) => Unanswered::BadResponse(e.to_string()),
+                }
+            }
             Err(Failure::NotSent(e)) => return Err(e),
             Err(Failure::Unknown(cause)) => cause,
         };

@@ -15,6 +15,7 @@
 //!   writer after its last batch.
 
 pub mod authentication;
+pub mod card_present;
 pub mod cli;
 mod cmd;
 mod codec;

@@ -75,6 +75,18 @@ CREATE TABLE IF NOT EXISTS stored_credentials (
     usage        TEXT NOT NULL CHECK (usage IN ('initial', 'recurring', 'unscheduled')),
     original_rrn TEXT
 );
+-- Card-present reads (DE 22 071 / 901) of an authorization: how, which wallet, the ATC.
+CREATE TABLE IF NOT EXISTS card_present (
+    auth_id     INTEGER PRIMARY KEY REFERENCES authorizations(id),
+    read_method TEXT NOT NULL CHECK (read_method IN ('contactless_emv', 'magnetic_stripe_track2')),
+    wallet      TEXT,
+    atc         INTEGER NOT NULL
+);
+-- The highest application transaction counter verified per card (masked PAN).
+CREATE TABLE IF NOT EXISTS card_counters (
+    card     TEXT PRIMARY KEY,
+    last_atc INTEGER NOT NULL
+) WITHOUT ROWID;
 -- Device-token authorizations (the token service): the DPAN and the funding card, both masked,
 -- and the cryptogram's check; a fresh cryptogram's SHA-256 is what replays are checked against.
 CREATE TABLE IF NOT EXISTS wallet_tokens (
@@ -219,6 +231,38 @@ pub(crate) fn insert_authentication_program(
 ) -> rusqlite::Result<()> {
     db.prepare_cached("INSERT INTO authentication_programs (auth_id, program) VALUES (?1, ?2)")?
         .execute(params![auth_id, program])?;
+    Ok(())
+}
+
+/// Records how the card of the authorization `auth_id` was read at the terminal.
+pub(crate) fn insert_card_present(
+    db: &Connection,
+    auth_id: i64,
+    read_method: &str,
+    wallet: Option<&str>,
+    atc: u16,
+) -> rusqlite::Result<()> {
+    db.prepare_cached(
+        "INSERT INTO card_present (auth_id, read_method, wallet, atc) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![auth_id, read_method, wallet, atc])?;
+    Ok(())
+}
+
+/// The highest verified ATC of `card`, if it was ever read at a terminal.
+pub(crate) fn last_atc(db: &Connection, card: &str) -> rusqlite::Result<Option<u16>> {
+    db.prepare_cached("SELECT last_atc FROM card_counters WHERE card = ?1")?
+        .query_row(params![card], |r| r.get(0))
+        .optional()
+}
+
+/// Remembers `atc` as the highest verified counter of `card`.
+pub(crate) fn save_atc(db: &Connection, card: &str, atc: u16) -> rusqlite::Result<()> {
+    db.prepare_cached(
+        "INSERT INTO card_counters (card, last_atc) VALUES (?1, ?2)
+         ON CONFLICT (card) DO UPDATE SET last_atc = excluded.last_atc",
+    )?
+    .execute(params![card, atc])?;
     Ok(())
 }
 

@@ -103,6 +103,7 @@ fn authorize_command(
         isp: Some(evidence),
         easy_pay: None,
         credential_on_file: None,
+        card_present: None,
     })
 }
 

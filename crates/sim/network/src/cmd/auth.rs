@@ -5,6 +5,7 @@ use paygate_iso8583::Message;
 
 use super::{Answer, Ctx, Reject, digits, key};
 use crate::authentication::{self, Authentication};
+use crate::card_present::{self, CardPresent};
 use crate::decide;
 use crate::store::{self, AuthRow, JournalRow, Key, WalletTokenRow};
 use crate::token_service::{self, CryptogramCheck, TokenRange};
@@ -30,6 +31,8 @@ pub(crate) struct Auth {
     stored_credential: Option<&'static str>,
     /// DE 48.47, the RRN of the stored credential's initial use.
     original_rrn: Option<String>,
+    /// DE 22 071 (DE 55) or 901 (DE 35): the card read at a terminal.
+    card_present: Option<CardPresent>,
 }
 
 /// DE 25 of a 0100: absent (an authorization) or "51" (an account verification).
@@ -67,10 +70,20 @@ impl Auth {
     pub(crate) fn parse(msg: &Message, purchase: bool) -> Result<Auth, Reject> {
         let key = key(msg)?;
         let verification = is_verification(msg, purchase)?;
-        let pan = msg
-            .get_str(de::PAN)
-            .filter(|p| pan::well_formed(p))
-            .ok_or(Reject::Format { field: "DE 2" })?;
+        let card_present = CardPresent::parse(msg)?;
+        let (pan, expiry_yymm) = match &card_present {
+            Some((_, pan, expiry)) => (pan.clone(), expiry.clone()),
+            None => {
+                let pan = msg
+                    .get_str(de::PAN)
+                    .filter(|p| pan::well_formed(p))
+                    .ok_or(Reject::Format { field: "DE 2" })?;
+                (
+                    pan.to_owned(),
+                    digits(msg, de::EXPIRY, "DE 14", 4)?.to_owned(),
+                )
+            }
+        };
         let amount_minor = msg
             .get(de::AMOUNT)
             .and_then(wire::amount)
@@ -80,7 +93,6 @@ impl Auth {
             .get(de::CURRENCY)
             .and_then(wire::currency)
             .ok_or(Reject::Format { field: "DE 49" })?;
-        let expiry_yymm = digits(msg, de::EXPIRY, "DE 14", 4)?;
         let subs = match msg.get(de::ADDITIONAL_DATA) {
             Some(field) => de48::parse(field).map_err(|e| Reject::Format { field: e.field })?,
             None => de48::AdditionalData::default(),
@@ -90,8 +102,8 @@ impl Auth {
         Ok(Auth {
             key,
             purchase,
-            pan: pan.to_owned(),
-            expiry_yymm: expiry_yymm.to_owned(),
+            pan,
+            expiry_yymm,
             amount_minor,
             currency,
             eci: owned(subs.eci),
@@ -101,6 +113,7 @@ impl Auth {
             verification,
             stored_credential,
             original_rrn,
+            card_present: card_present.map(|(present, _, _)| present),
         })
     }
 
@@ -178,7 +191,12 @@ impl Auth {
         card: &str,
         authentication: Authentication,
         reversed_before: bool,
+        cryptogram: Option<&'static str>,
     ) -> rusqlite::Result<&'static str> {
+        if let Some(code) = cryptogram {
+            // A card-present cryptogram that does not verify (82), or a counter already seen (05).
+            return Ok(code);
+        }
         if reversed_before {
             // The acquirer gave up on this request and reversed it before it arrived: honouring
             // it now would hold funds nobody will ever capture or release.
@@ -246,9 +264,14 @@ impl Auth {
         let authentication = self.authentication(ctx)?;
         let token = token_service::resolve(&self.pan);
         let funding_pan = token.map_or(self.pan.as_str(), |t| t.funding_pan);
-        let cryptogram = match token {
-            Some(_) => Some(self.cryptogram_check(ctx)?),
-            None => None,
+        // A card read at a terminal: the ARQC or CVC3 and the device's counter (per DPAN).
+        let checked = self.check_card_present(ctx, &pan::masked(&self.pan))?;
+        let present_refusal = checked.as_ref().and_then(|c| c.refusal);
+        let cryptogram = match (token, &checked) {
+            (None, _) => None,
+            // A token read at a terminal carries its cryptogram in DE 55 / DE 35, checked above.
+            (Some(_), Some(c)) => c.refusal.is_none().then_some(CryptogramCheck::Fresh),
+            (Some(_), None) => Some(self.cryptogram_check(ctx)?),
         };
         let verdict = match cryptogram {
             // A device token without a fresh cryptogram: do not honour, whatever the card.
@@ -265,7 +288,14 @@ impl Auth {
             &self.key.stan,
             &self.key.transmitted_at,
         )?;
-        let code = self.response_code(ctx, &verdict, &card, authentication, reversed_before)?;
+        let code = self.response_code(
+            ctx,
+            &verdict,
+            &card,
+            authentication,
+            reversed_before,
+            present_refusal,
+        )?;
         let approved = code == rc::APPROVED;
         if approved {
             store::add_used(ctx.db, &card, self.currency, self.amount_minor)?;
@@ -276,6 +306,21 @@ impl Auth {
         let auth_id = store::insert_auth(ctx.db, &self.key, &row)?;
         self.record_authentication(ctx, auth_id, authentication)?;
         self.record_stored_credential(ctx, auth_id)?;
+        if let (Some(present), Some(checked)) = (&self.card_present, &checked) {
+            store::insert_card_present(
+                ctx.db,
+                auth_id,
+                present.read_method(),
+                present.wallet(),
+                checked.atc,
+            )?;
+        }
+        let icc_data = match (&self.card_present, checked.and_then(|c| c.session_key)) {
+            (Some(present), Some(sk)) => {
+                card_present::issuer_authentication_data(&sk, present, code)
+            }
+            _ => None,
+        };
         if let (Some(range), Some(check)) = (token, cryptogram) {
             self.record_wallet_token(ctx, auth_id, range, check)?;
         }
@@ -303,8 +348,32 @@ impl Auth {
             rrn: Some(rrn),
             approval_code,
             answered: verdict.answer,
+            icc_data,
             funding_last4: token.map(|t| t.funding_pan[t.funding_pan.len() - 4..].to_owned()),
         })
+    }
+
+    /// For a card read at a terminal: the ARQC or CVC3 (82 when it fails), then the card's
+    /// application transaction counter, which must be above the last one this issuer saw (05
+    /// otherwise: a replayed or cloned read). A verified counter is remembered.
+    fn check_card_present(
+        &self,
+        ctx: &Ctx<'_>,
+        card: &str,
+    ) -> rusqlite::Result<Option<card_present::Checked>> {
+        let Some(present) = &self.card_present else {
+            return Ok(None);
+        };
+        let mut checked = present.check(&self.pan);
+        if checked.refusal.is_none() {
+            let last = store::last_atc(ctx.db, card)?;
+            if last.is_some_and(|last| checked.atc <= last) {
+                checked.refusal = Some(rc::DO_NOT_HONOUR);
+            } else {
+                store::save_atc(ctx.db, card, checked.atc)?;
+            }
+        }
+        Ok(Some(checked))
     }
 
     /// The authorization's row: an approved 0100 holds the amount, an approved 0200 captures it.

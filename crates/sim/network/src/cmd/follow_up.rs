@@ -104,6 +104,7 @@ impl FollowUp {
             rrn,
             approval_code,
             answered: true,
+            icc_data: None,
         })
     }
 

@@ -42,6 +42,8 @@ pub(crate) struct Answer {
     pub approval_code: Option<String>,
     /// False for the no-answer test card: nothing is sent back.
     pub answered: bool,
+    /// DE 55 of the answer (tag 91, ARPC || CSU) for a contactless chip read.
+    pub icc_data: Option<String>,
     /// Last 4 digits of the funding card when DE 2 was a device token: DE 48.33 of the answer.
     pub funding_last4: Option<String>,
 }
@@ -53,6 +55,7 @@ impl Answer {
             rrn: None,
             approval_code: None,
             answered: true,
+            icc_data: None,
             funding_last4: None,
         }
     }
@@ -65,6 +68,7 @@ impl From<Recorded> for Answer {
             rrn: r.rrn,
             approval_code: r.approval_code,
             answered: r.answered,
+            icc_data: None,
             funding_last4: r.funding_last4,
         }
     }
@@ -207,6 +211,9 @@ pub(crate) fn respond(req: &Message, answer: &Answer) -> Option<Message> {
         resp.set_str(de::ADDITIONAL_DATA, &de48::funding_last4(last4));
     }
     resp.set_str(de::RESPONSE_CODE, &answer.code);
+    if let Some(icc) = &answer.icc_data {
+        resp.set_str(de::ICC_DATA, icc);
+    }
     Some(resp)
 }
 
@@ -276,5 +283,7 @@ pub(crate) fn key(msg: &Message) -> Result<Key, Reject> {
     })
 }
 
+#[cfg(test)]
+mod card_present_tests;
 #[cfg(test)]
 mod tests;

@@ -11,14 +11,14 @@ const LIMIT_MINOR: i64 = 10_000;
 static NO_FAULTS: std::sync::LazyLock<std::sync::Arc<paygate_sim_kit::faults::Faults>> =
     std::sync::LazyLock::new(|| paygate_sim_kit::faults::Faults::new(crate::DECLINE_CODES));
 
-struct Db {
+pub(super) struct Db {
     _dir: tempfile::TempDir,
     conn: Connection,
     next_rrn: u64,
 }
 
 impl Db {
-    fn new() -> Db {
+    pub(super) fn new() -> Db {
         let dir = tempfile::tempdir().unwrap();
         let conn =
             paygate_sim_kit::data_dir::open_writer(dir.path(), crate::JOURNAL_FILE, store::SCHEMA)
@@ -30,7 +30,7 @@ impl Db {
         }
     }
 
-    fn send(&mut self, msg: &Message) -> Option<Message> {
+    pub(super) fn send(&mut self, msg: &Message) -> Option<Message> {
         let mut ctx = Ctx {
             db: &self.conn,
             cavv_key: None,
@@ -43,7 +43,7 @@ impl Db {
         handle(&mut ctx, &Work::Message(msg.clone())).unwrap()
     }
 
-    fn code(&mut self, msg: &Message) -> String {
+    pub(super) fn code(&mut self, msg: &Message) -> String {
         let resp = self.send(msg).expect("an answer");
         resp.get_str(de::RESPONSE_CODE).unwrap().to_owned()
     }

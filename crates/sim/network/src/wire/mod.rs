@@ -22,6 +22,12 @@ pub mod de {
     pub const STAN: u8 = 11;
     /// Card expiry YYMM, n4.
     pub const EXPIRY: u8 = 14;
+    /// POS entry mode, n3: "071" contactless chip, "901" MST track 2.
+    pub const POS_ENTRY_MODE: u8 = 22;
+    /// Track 2 data, z..37.
+    pub const TRACK2: u8 = 35;
+    /// ICC data (EMV BER-TLV as upper-case hex in the ASCII profile).
+    pub const ICC_DATA: u8 = 55;
     /// POS condition code, n2: "51" marks an account verification (DE 4 = 0).
     pub const POS_CONDITION: u8 = 25;
     /// Retrieval reference number, an12.
