@@ -30,9 +30,9 @@ pub use attempt::{AttemptError, AttemptRecord, ConnectorRef};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use connector::{
     Authentication, AuthenticationProgram, AuthorizationKind, AuthorizationOutcome,
-    AuthorizationRequest, BoxFuture, Connector, ConnectorError, Decline, FollowUpAnswer,
-    FollowUpKind, PaymentMethodData, PreparedAuthorization, PreparedFollowUp, StoredCredential,
-    StoredCredentialUsage,
+    AuthorizationRequest, BankAccount, BoxFuture, Connector, ConnectorError, Decline,
+    FollowUpAnswer, FollowUpKind, PaymentMethodData, PreparedAuthorization, PreparedFollowUp,
+    StoredCredential, StoredCredentialUsage,
 };
 pub use intent::{CaptureMethod, IntentOp, PaymentIntentStatus, UnexpectedState};
 pub use money::{Money, MoneyError};
