@@ -205,7 +205,7 @@ fn decide(shared: &Shared, req: &Telegram, now: i64) -> rusqlite::Result<(Resp, 
             let tref = req.get("transfer_ref");
             let (id, resp) = s.transfer(
                 tref,
-                req.get("to_bank"),
+                &format!("{:0>3}", req.get("to_bank")),
                 req.get("to_account"),
                 req.get("holder"),
                 req.amount("amount"),
