@@ -35,6 +35,7 @@ pub mod sms;
 pub mod state;
 pub mod store_health;
 pub mod three_ds;
+pub mod virtual_accounts;
 pub mod webhooks;
 
 use crate::config::Config;
@@ -244,13 +245,19 @@ pub async fn start_with_clock(
         .map(sms::SmsClient::new)
         .transpose()?
         .map(Arc::new);
+    let bank = virtual_accounts::connect(&cfg, &clock)?;
+    let mut connectors = engine::connectors::Connectors::new().register(Arc::new(
+        paygate_connector_card::CardConnector::new(link.clone()),
+    ));
+    if let Some(b) = &bank {
+        connectors = connectors.register(b.clone());
+    }
     let mut state = AppState::new(
         cfg,
         store,
-        link.clone(),
+        link,
         // One registry line per counterparty: the connector of each payment method's.
-        engine::connectors::Connectors::new()
-            .register(Arc::new(paygate_connector_card::CardConnector::new(link))),
+        connectors,
         vault,
         page_settings,
     );
@@ -258,7 +265,9 @@ pub async fn start_with_clock(
     state.three_ds = three_ds;
     state.isp = isp;
     state.sms = sms;
+    state.bank = bank;
     let state: SharedState = Arc::new(state);
+    virtual_accounts::listen(&state);
     recover_at_start(&state).await;
     let (tx, rx) = watch::channel(false);
     let mut tasks = Vec::new();
@@ -406,6 +415,9 @@ async fn background(st: SharedState, mut rx: watch::Receiver<bool>) {
         let stale = st.now() - st.cfg.attempt_stale_s;
         if let Err(e) = engine::recovery::recover(&st, Some(stale)).await {
             crate::error::warn_limited("stale attempt sweep failed", &e);
+        }
+        if let Err(e) = virtual_accounts::expiry::sweep(&st).await {
+            crate::error::warn_limited("virtual account expiry sweep failed", &e);
         }
         if let Err(e) = three_ds::expiry::sweep(&st).await {
             crate::error::warn_limited("abandoned payer-action sweep failed", &e);

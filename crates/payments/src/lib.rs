@@ -36,7 +36,7 @@ pub use connector::{
 };
 pub use intent::{CaptureMethod, IntentOp, PaymentIntentStatus, UnexpectedState};
 pub use money::{Money, MoneyError};
-pub use next_action::{IspSignatureRequest, NextAction};
+pub use next_action::{IspSignatureRequest, KrVirtualAccount, NextAction};
 pub use objects::{ChargeStatus, RefundStatus};
 pub use paygate_ledger::Currency;
 pub use payment_method::PaymentMethod;

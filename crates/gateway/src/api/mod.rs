@@ -12,6 +12,7 @@ pub mod respond;
 pub mod setup_intents;
 pub mod test_faults;
 pub mod test_sms;
+pub mod test_virtual_accounts;
 pub mod webhook_endpoints;
 
 use crate::error::{ApiError, ApiResult};
@@ -42,6 +43,10 @@ pub fn router(state: SharedState) -> Router {
             get(test_faults::retrieve).post(test_faults::update),
         )
         .route("/v1/test_helpers/sms_messages", get(test_sms::list))
+        .route(
+            "/v1/test_helpers/virtual_accounts/{account_number}/deposit",
+            post(test_virtual_accounts::deposit),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
