@@ -23,6 +23,8 @@ pub const THREE_DS_SIM_DIR: &str = "3ds-sim";
 pub const ISP_SIM_DIR: &str = "isp-sim";
 /// Data directory of the in-process SMS gateway simulator, under `data_dir`.
 pub const SMS_SIM_DIR: &str = "sms-sim";
+/// Data directory of the in-process bank simulator, under `data_dir`.
+pub const BANK_SIM_DIR: &str = "bank-sim";
 /// The CAVV key file under the data dir.
 pub const CAVV_KEY_FILE: &str = "sim-cavv.key";
 /// The test-mode payer pages' CSRF key file under the data dir.
@@ -36,6 +38,7 @@ pub struct Demo {
     pub three_ds: Option<paygate_sim_threeds::Running>,
     pub isp: Option<paygate_sim_isp::Running>,
     pub sms: Option<paygate_sim_sms::Running>,
+    pub bank: Option<paygate_sim_bank::Running>,
 }
 
 fn loopback() -> SocketAddr {
@@ -45,12 +48,14 @@ fn loopback() -> SocketAddr {
 /// Starts the simulators `cfg` does not name an address for and points `cfg` at them.
 pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
     let sms = start_sms(cfg).await?;
+    let bank = start_bank(cfg).await?;
     if cfg.network_addr.is_some() && cfg.three_ds_url.is_some() && cfg.isp_url.is_some() {
         return Ok(Demo {
             network: None,
             three_ds: None,
             isp: None,
             sms,
+            bank,
         });
     }
     let key = cavv_key(&cfg.data_dir)?;
@@ -96,7 +101,25 @@ pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
         three_ds,
         isp,
         sms,
+        bank,
     })
+}
+
+/// The bank simulator (virtual accounts, transfers), unless `bank_addr` names one.
+async fn start_bank(cfg: &mut Config) -> Result<Option<paygate_sim_bank::Running>, String> {
+    if cfg.bank_addr.is_some() {
+        return Ok(None);
+    }
+    let sim = paygate_sim_bank::start(paygate_sim_bank::Config {
+        listen: loopback(),
+        data_dir: cfg.data_dir.join(BANK_SIM_DIR),
+        now: paygate_sim_bank::system_now(),
+        notice_retry_ms: paygate_sim_bank::NOTICE_RETRY_MS_DEFAULT,
+    })
+    .await
+    .map_err(|e| format!("cannot start the bank simulator: {e}"))?;
+    cfg.bank_addr = Some(sim.local_addr().to_string());
+    Ok(Some(sim))
 }
 
 /// The SMS gateway simulator, unless `sms_url` names one.
@@ -126,6 +149,9 @@ impl Demo {
         }
         if let Some(sim) = &self.isp {
             println!("ISP server simulator (CA + verifier) on {}", sim.base_url());
+        }
+        if let Some(sim) = &self.bank {
+            println!("bank simulator (telegram link) on {}", sim.local_addr());
         }
         if let Some(sim) = &self.sms {
             println!("SMS gateway simulator on {}", sim.base_url());
