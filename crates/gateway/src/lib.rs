@@ -26,6 +26,7 @@ pub mod params;
 pub mod postings;
 pub mod ratelimit;
 pub mod reconcile;
+pub mod reconcile_bank;
 pub mod records;
 pub mod render;
 pub mod response;

@@ -1,7 +1,7 @@
 //! 가상계좌 with `paygate sim bank` and `paygate serve --bank-addr` as separate processes: a
 //! deposit made with `paygate sim bank deposit`, the gateway SIGKILLed between the bank's
 //! notice and the commit of the deposit, restarted: the deposit counts once, the ledger
-//! balances, the bank's journal agrees.
+//! balances, and `paygate reconcile` matches the bank's journal with the books.
 
 mod common;
 
@@ -199,6 +199,13 @@ async fn a_gateway_killed_between_the_notice_and_its_commit_counts_the_deposit_o
     assert_eq!(
         journal.iter().filter(|l| l["event"] == "deposit").count(),
         1
+    );
+    let bank_arg = bank_dir.to_str().unwrap();
+    let (ok, out) = cli(&["reconcile", "--data-dir", &data, "--bank-journal", bank_arg]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("bank: 1 deposits, 0 transfers, 1 matched"),
+        "{out}"
     );
     let out = Command::new(BIN)
         .args(["ledger", "verify", "--data-dir", &data])
