@@ -87,6 +87,10 @@ pub struct Config {
     /// Base URL of the SMS gateway (`{base}/v1/messages`); without it the easy_pay wallet is
     /// not offered (`paygate serve` starts its in-process simulator and fills it in).
     pub sms_url: Option<String>,
+    /// Address of the bank's telegram link (virtual accounts, deposit notices, transfers to
+    /// refund accounts); without it `virtual_account` is not offered (`paygate serve` starts
+    /// its in-process bank simulator and fills it in).
+    pub bank_addr: Option<String>,
     /// `threeDSRequestorID` assigned to paygate by the DS.
     pub three_ds_requestor_id: String,
     /// `acquirerBIN` sent in the AReq (digits).
@@ -160,6 +164,7 @@ impl Default for Config {
             three_ds_url: None,
             isp_url: None,
             sms_url: None,
+            bank_addr: None,
             three_ds_requestor_id: "paygate-3ds-requestor".into(),
             three_ds_acquirer_bin: "123456".into(),
             three_ds_mcc: "5999".into(),
@@ -228,6 +233,7 @@ impl std::fmt::Debug for Config {
             three_ds_url,
             isp_url,
             sms_url,
+            bank_addr,
             three_ds_requestor_id,
             three_ds_acquirer_bin,
             three_ds_mcc,
@@ -252,7 +258,7 @@ impl std::fmt::Debug for Config {
             webhook_retry_window_s, webhook_timeout_ms, default_fee_bps, default_fee_fixed_minor,
             default_settle_days, attempt_stale_s, rate_limit_per_s, settle_daily,
             sweep_interval_ms, fault_delay_after_auth_ms, fault_fail_next_commits,
-            fault_commit_delay_ms, fault_delay_before_auth_ms, public_url, three_ds_url, isp_url, sms_url,
+            fault_commit_delay_ms, fault_delay_before_auth_ms, public_url, three_ds_url, isp_url, sms_url, bank_addr,
             three_ds_requestor_id, three_ds_acquirer_bin, three_ds_mcc,
             three_ds_required_from_krw, requires_action_ttl_s, listener,
             test_clock,

@@ -30,6 +30,7 @@ pub mod pos;
 pub mod postings;
 pub mod ratelimit;
 pub mod reconcile;
+pub mod reconcile_bank;
 pub mod records;
 pub mod render;
 pub mod response;
@@ -40,6 +41,7 @@ pub mod state;
 pub mod store_health;
 pub mod three_ds;
 pub mod wallet_tokens;
+pub mod virtual_accounts;
 pub mod webhooks;
 
 use crate::config::Config;
@@ -318,13 +320,19 @@ async fn start_on(
         .map(sms::SmsClient::new)
         .transpose()?
         .map(Arc::new);
+    let bank = virtual_accounts::connect(&cfg, &clock)?;
+    let mut connectors = engine::connectors::Connectors::new().register(Arc::new(
+        paygate_connector_card::CardConnector::new(link.clone()),
+    ));
+    if let Some(b) = &bank {
+        connectors = connectors.register(b.clone());
+    }
     let mut state = AppState::new(
         cfg,
         store,
-        link.clone(),
+        link,
         // One registry line per counterparty: the connector of each payment method's.
-        engine::connectors::Connectors::new()
-            .register(Arc::new(paygate_connector_card::CardConnector::new(link))),
+        connectors,
         vault,
         page_settings,
     );
@@ -333,7 +341,9 @@ async fn start_on(
     state.three_ds = three_ds;
     state.isp = isp;
     state.sms = sms;
+    state.bank = bank;
     let state: SharedState = Arc::new(state);
+    virtual_accounts::listen(&state);
     recover_at_start(&state).await;
     let (tx, rx) = watch::channel(false);
     let mut tasks = Vec::new();
@@ -477,6 +487,9 @@ async fn background(st: SharedState, mut rx: watch::Receiver<bool>) {
         let stale = st.now() - st.cfg.attempt_stale_s;
         if let Err(e) = engine::recovery::recover(&st, Some(stale)).await {
             crate::error::warn_limited("stale attempt sweep failed", &e);
+        }
+        if let Err(e) = virtual_accounts::expiry::sweep(&st).await {
+            crate::error::warn_limited("virtual account expiry sweep failed", &e);
         }
         if let Err(e) = three_ds::expiry::sweep(&st).await {
             crate::error::warn_limited("abandoned payer-action sweep failed", &e);

@@ -219,6 +219,10 @@ pub struct Refund {
     pub payment_intent: Option<String>,
     pub reason: Option<String>,
     pub status: RefundStatus,
+    /// Where the money went when not back to the card: `{"type": "kr_bank_transfer",
+    /// "kr_bank_transfer": {bank_code, bank_name, account_number (masked), holder_name}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_details: Option<Value>,
 }
 
 fn card_network() -> paygate_ledger::Counterparty {

@@ -195,7 +195,8 @@ async fn status_view(
         Some(paygate_payments::NextAction::RedirectToUrl {
             redirect_to_url, ..
         }) => WebUrl::parse("next_action", &redirect_to_url.url).ok(),
-        None => None,
+        // The payer deposits at their bank: there is no page of ours to continue on.
+        Some(paygate_payments::NextAction::DisplayBankTransferInstructions { .. }) | None => None,
     };
     Ok(Some(IntentStatusView {
         summary: Summary {

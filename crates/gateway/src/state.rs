@@ -45,6 +45,8 @@ pub struct AppState {
     pub isp: Option<Arc<crate::methods::isp::client::IspClient>>,
     /// The SMS gateway's client, when `sms_url` is configured (the easy_pay wallet needs it).
     pub sms: Option<Arc<crate::sms::SmsClient>>,
+    /// The bank's connector (virtual accounts, transfers), when `bank_addr` is configured.
+    pub bank: Option<Arc<paygate_connector_bank::BankConnector>>,
     cvcs: Mutex<HashMap<String, (Cvc, Instant)>>,
     merchants: Mutex<HashMap<String, (MerchantRow, Instant)>>,
     pub(crate) keys: Mutex<HashMap<String, (paygate_store::ApiKeyRow, Instant)>>,
@@ -77,6 +79,7 @@ impl AppState {
             undoing: Default::default(),
             isp: None,
             sms: None,
+            bank: None,
             cvcs: Mutex::new(HashMap::new()),
             merchants: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),

@@ -35,16 +35,19 @@ pub enum Side {
 pub enum Counterparty {
     /// The card network (ISO 8583 link); its receivable keeps the key `network_receivable`.
     CardNetwork,
+    /// The banks of virtual accounts and transfers (telegram link); key `bank_receivable`.
+    Bank,
 }
 
 impl Counterparty {
     /// Every counterparty.
-    pub const ALL: [Counterparty; 1] = [Counterparty::CardNetwork];
+    pub const ALL: [Counterparty; 2] = [Counterparty::CardNetwork, Counterparty::Bank];
 
     /// The name recorded on charges (`_processor`) and in logs.
     pub fn as_str(self) -> &'static str {
         match self {
             Counterparty::CardNetwork => "card_network",
+            Counterparty::Bank => "bank",
         }
     }
 
@@ -57,6 +60,7 @@ impl Counterparty {
     fn receivable_key(self) -> &'static str {
         match self {
             Counterparty::CardNetwork => "network_receivable",
+            Counterparty::Bank => "bank_receivable",
         }
     }
 }
@@ -104,13 +108,14 @@ pub enum AccountKind {
 
 impl AccountKind {
     /// Every kind, merchant kinds first.
-    pub const ALL: [AccountKind; 8] = [
+    pub const ALL: [AccountKind; 9] = [
         AccountKind::Pending,
         AccountKind::Available,
         AccountKind::Refunds,
         AccountKind::Fees,
         AccountKind::Payouts,
         AccountKind::Receivable(Counterparty::CardNetwork),
+        AccountKind::Receivable(Counterparty::Bank),
         AccountKind::FeeRevenue,
         AccountKind::Bank,
     ];

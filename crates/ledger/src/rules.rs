@@ -120,6 +120,40 @@ pub fn refund(
     Entry::new(entry_id, EntryKind::Refund, reference, postings)
 }
 
+/// A deposit into a virtual account that was never completed goes back to the payer (the
+/// account expired or was canceled with part of the amount paid): the bank returns it, and
+/// what the deposit credited to the merchant's pending balance is taken back.
+///
+/// | account                  | Dr     | Cr     |
+/// |--------------------------|--------|--------|
+/// | m:pending                | amount |        |
+/// | g:bank_receivable        |        | amount |
+///
+/// Partial deposits carry no fee (the fee is taken by the deposit that completes the
+/// payment), so the whole amount comes back out of `pending`.
+pub fn deposit_return(
+    entry_id: impl Into<String>,
+    merchant: &str,
+    livemode: bool,
+    cur: Currency,
+    amount: i64,
+    reference: impl Into<String>,
+) -> Result<Entry, LedgerError> {
+    check_merchant_id(merchant)?;
+    check_amount("amount", amount, cur.max_amount(), cur)?;
+    let postings = vec![
+        Posting::debit(
+            AccountId::merchant(merchant, livemode, AccountKind::Pending, cur),
+            amount,
+        ),
+        Posting::credit(
+            AccountId::gateway(livemode, AccountKind::Receivable(Counterparty::Bank), cur),
+            amount,
+        ),
+    ];
+    Entry::new(entry_id, EntryKind::Refund, reference, postings)
+}
+
 /// Merchant funds become available.
 ///
 /// | account      | Dr     | Cr     |
@@ -212,4 +246,28 @@ fn check_amount(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod deposit_return_tests {
+    use super::*;
+
+    #[test]
+    fn a_returned_deposit_takes_back_pending_against_the_bank_receivable() {
+        let krw = Currency::parse("krw").unwrap();
+        let e = deposit_return("ret:1", "acct_1", false, krw, 3000, "pi_1").unwrap();
+        e.check().unwrap();
+        assert_eq!(e.postings.len(), 2);
+        assert!(
+            e.postings
+                .iter()
+                .any(|p| p.account.kind == AccountKind::Pending)
+        );
+        assert!(
+            e.postings
+                .iter()
+                .any(|p| p.account.kind.as_str() == "bank_receivable")
+        );
+        assert!(deposit_return("ret:2", "acct_1", false, krw, 0, "pi_1").is_err());
+    }
 }

@@ -93,6 +93,10 @@ pub struct ConfigArgs {
     /// simulator starts.
     #[arg(long, env = "PAYGATE_SMS_URL")]
     pub sms_url: Option<String>,
+    /// Address of the bank's telegram link (virtual accounts, refunds to an account; e.g.
+    /// 127.0.0.1:7700); without it an in-process bank simulator starts.
+    #[arg(long, env = "PAYGATE_BANK_ADDR")]
+    pub bank_addr: Option<String>,
     /// Korean rule: KRW card payments at or above this amount run 3-D Secure under
     /// request_three_d_secure=automatic when the card is enrolled (off by default).
     #[arg(long, env = "PAYGATE_THREE_DS_REQUIRED_FROM_KRW")]
@@ -167,6 +171,9 @@ impl ConfigArgs {
         }
         if let Some(v) = &self.sms_url {
             cfg.sms_url = Some(v.clone());
+        }
+        if let Some(v) = &self.bank_addr {
+            cfg.bank_addr = Some(v.clone());
         }
         if let Some(v) = self.three_ds_required_from_krw {
             cfg.three_ds_required_from_krw = Some(v);

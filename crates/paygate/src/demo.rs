@@ -29,6 +29,8 @@ pub const THREE_DS_SIM_DIR: &str = "3ds-sim";
 pub const ISP_SIM_DIR: &str = "isp-sim";
 /// Data directory of the in-process SMS gateway simulator, under `data_dir`.
 pub const SMS_SIM_DIR: &str = "sms-sim";
+/// Data directory of the in-process bank simulator, under `data_dir`.
+pub const BANK_SIM_DIR: &str = "bank-sim";
 /// The CAVV key file under the data dir.
 pub const CAVV_KEY_FILE: &str = "sim-cavv.key";
 /// The test-mode payer pages' CSRF key file under the data dir.
@@ -44,6 +46,7 @@ pub struct Demo {
     pub sms: Option<paygate_sim_sms::Running>,
     /// The gateway's test clock (`test_clock`), whose offset the simulators above read.
     test_clock: Option<Arc<OffsetClock>>,
+    pub bank: Option<paygate_sim_bank::Running>,
 }
 
 fn loopback() -> SocketAddr {
@@ -57,6 +60,7 @@ pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
         .as_ref()
         .map_or_else(SimClock::system, |c| SimClock::sharing(c.offset_cell()));
     let sms = start_sms(cfg, &clock).await?;
+    let bank = start_bank(cfg).await?;
     if cfg.network_addr.is_some() && cfg.three_ds_url.is_some() && cfg.isp_url.is_some() {
         return Ok(Demo {
             network: None,
@@ -64,6 +68,7 @@ pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
             isp: None,
             sms,
             test_clock,
+            bank,
         });
     }
     let key = cavv_key(&cfg.data_dir)?;
@@ -114,7 +119,25 @@ pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
         isp,
         sms,
         test_clock,
+        bank,
     })
+}
+
+/// The bank simulator (virtual accounts, transfers), unless `bank_addr` names one.
+async fn start_bank(cfg: &mut Config) -> Result<Option<paygate_sim_bank::Running>, String> {
+    if cfg.bank_addr.is_some() {
+        return Ok(None);
+    }
+    let sim = paygate_sim_bank::start(paygate_sim_bank::Config {
+        listen: loopback(),
+        data_dir: cfg.data_dir.join(BANK_SIM_DIR),
+        now: paygate_sim_bank::system_now(),
+        notice_retry_ms: paygate_sim_bank::NOTICE_RETRY_MS_DEFAULT,
+    })
+    .await
+    .map_err(|e| format!("cannot start the bank simulator: {e}"))?;
+    cfg.bank_addr = Some(sim.local_addr().to_string());
+    Ok(Some(sim))
 }
 
 /// The SMS gateway simulator, unless `sms_url` names one.
@@ -150,6 +173,9 @@ impl Demo {
         }
         if let Some(sim) = &self.isp {
             println!("ISP server simulator (CA + verifier) on {}", sim.base_url());
+        }
+        if let Some(sim) = &self.bank {
+            println!("bank simulator (telegram link) on {}", sim.local_addr());
         }
         if let Some(sim) = &self.sms {
             println!("SMS gateway simulator on {}", sim.base_url());

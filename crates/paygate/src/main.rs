@@ -11,6 +11,7 @@ mod redacting_log;
 mod security_args;
 mod terminal;
 mod wallet_keys;
+mod reconcile_bank;
 mod wallets;
 
 use clap::{Parser, Subcommand};
@@ -83,6 +84,11 @@ enum Command {
         /// `paygate sim network report --json`).
         #[arg(long, value_name = "FILE", conflicts_with = "network_journal")]
         network_report: Option<std::path::PathBuf>,
+        /// The bank simulator's data directory, whose journal is reconciled with the
+        /// virtual-account deposits and refunds to accounts (default: DATA_DIR/bank-sim when
+        /// it exists).
+        #[arg(long, value_name = "DIR")]
+        bank_journal: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -131,6 +137,8 @@ enum SimCmd {
     Sms(paygate_sim_sms::cli::SimSmsArgs),
     /// A store terminal with a phone in front of it (Apple Pay NFC, Samsung Pay MST).
     Pos(paygate_sim_pos::cli::SimPosArgs),
+    /// The bank simulator (virtual accounts, deposit notices, transfers over telegrams).
+    Bank(paygate_sim_bank::cli::SimBankArgs),
 }
 
 fn main() -> ExitCode {
@@ -191,8 +199,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             db,
             network_journal,
             network_report,
+            bank_journal,
             json,
-        } => reconcile(db, network_journal, network_report, json).await,
+        } => reconcile(db, network_journal, network_report, bank_journal, json).await,
         Command::Sim(SimCmd::Network(args)) => paygate_sim_network::cli::run(args)
             .await
             .map_err(|e| e.to_string()),
@@ -206,6 +215,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string()),
         Command::Sim(SimCmd::Pos(args)) => paygate_sim_pos::cli::run(args).await,
+        Command::Sim(SimCmd::Bank(args)) => paygate_sim_bank::cli::run(args)
+            .await
+            .map_err(|e| e.to_string()),
         Command::Isp(cmd) => isp::run(cmd).await,
         Command::Wallets(cmd) => wallets::run(cmd).await,
         Command::Chaos(args) => paygate_chaos::main(args).await,
@@ -239,9 +251,11 @@ async fn reconcile(
     db: DbArgs,
     sim_dir: Option<std::path::PathBuf>,
     report_file: Option<std::path::PathBuf>,
+    bank_journal: Option<std::path::PathBuf>,
     json: bool,
 ) -> Result<(), String> {
     let cfg = db.config()?;
+    let bank_problems = reconcile_bank::run(&cfg, bank_journal, json).await?;
     let network = network_report(&cfg, sim_dir, report_file)?;
     let store = paygate_gateway::open_store(&cfg).await?;
     let report = paygate_gateway::reconcile::reconcile(&store, &network).await;
@@ -261,12 +275,12 @@ async fn reconcile(
             println!("{}", problem_line(p));
         }
     }
-    if report.problems.is_empty() {
+    if report.problems.is_empty() && bank_problems == 0 {
         Ok(())
     } else {
         Err(format!(
             "{} reconciliation problem(s)",
-            report.problems.len()
+            report.problems.len() + bank_problems
         ))
     }
 }

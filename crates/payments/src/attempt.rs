@@ -76,6 +76,24 @@ pub enum AttemptRecord {
         processor: Option<Counterparty>,
         #[serde(default)]
         idempotency_key: Option<String>,
+        /// The refund's `destination_details` when it is a transfer to a bank account.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        destination: Option<Value>,
+    },
+    /// A deposit notice (입금통보) of a virtual account being recorded; the bank sends the
+    /// notice again until the gateway acknowledges it, and recovery finishes it from here.
+    Deposit {
+        payment_intent: String,
+        /// `va_<account number>`: the virtual account object.
+        virtual_account: String,
+        /// The bank's id of the deposit (a notice delivered twice carries the same).
+        deposit_id: String,
+        /// KRW.
+        amount: i64,
+        depositor: String,
+        deposited_at: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        processor: Option<Counterparty>,
     },
 }
 
@@ -89,7 +107,7 @@ pub enum AttemptError {
 }
 
 /// The kinds this build can recover.
-pub const KINDS: [&str; 4] = ["authorization", "cancel", "capture", "refund"];
+pub const KINDS: [&str; 5] = ["authorization", "cancel", "capture", "refund", "deposit"];
 
 impl AttemptRecord {
     /// Reads a stored record (`id` names it in errors).
@@ -119,6 +137,7 @@ impl AttemptRecord {
             AttemptRecord::Cancel { .. } => "reversing",
             AttemptRecord::Capture { .. } => "capturing",
             AttemptRecord::Refund { .. } => "refunding",
+            AttemptRecord::Deposit { .. } => "depositing",
         }
     }
 
@@ -129,7 +148,8 @@ impl AttemptRecord {
             AttemptRecord::Authorization { processor, .. }
             | AttemptRecord::Cancel { processor, .. }
             | AttemptRecord::Capture { processor, .. }
-            | AttemptRecord::Refund { processor, .. } => *processor,
+            | AttemptRecord::Refund { processor, .. }
+            | AttemptRecord::Deposit { processor, .. } => *processor,
         };
         named.unwrap_or(Counterparty::CardNetwork)
     }
@@ -149,6 +169,8 @@ impl AttemptRecord {
             | AttemptRecord::Refund {
                 idempotency_key, ..
             } => idempotency_key.as_deref(),
+            // A deposit comes from the bank, not from a merchant's request.
+            AttemptRecord::Deposit { .. } => None,
         }
     }
 }

@@ -181,6 +181,32 @@ pub struct PreparedFollowUp {
     pub message: Box<dyn Any + Send>,
 }
 
+/// A bank account money is sent to: the refund account of a cash-type payment (가상계좌,
+/// 계좌이체) or of a carrier payment refunded after its month. The account number is the
+/// holder's personal data: shown masked ([`BankAccount::masked`]), kept whole only in the
+/// follow-up record the transfer is re-sent from.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BankAccount {
+    /// The bank's three-digit KFTC code (`004`, `088`, …).
+    pub bank_code: String,
+    /// Digits only.
+    pub account_number: String,
+    pub holder_name: String,
+}
+
+impl BankAccount {
+    /// The account number with all but its last 4 digits hidden.
+    pub fn masked(&self) -> String {
+        let n = self.account_number.len();
+        let keep = n.min(4);
+        format!(
+            "{}{}",
+            "*".repeat(n - keep),
+            &self.account_number[n - keep..]
+        )
+    }
+}
+
 /// A refusal as the merchant sees it (Stripe's error `code`, `decline_code`, message and the
 /// charge outcome `type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,6 +303,23 @@ pub trait Connector: Send + Sync {
         amount: i64,
         currency_numeric: u16,
     ) -> Result<PreparedFollowUp, ConnectorError>;
+
+    /// Builds and names a transfer of `amount` to the bank account `to` (a refund to an
+    /// account), `reference` naming it at the counterparty (a repeat answers the first
+    /// transfer's outcome); nothing is sent. Only a bank's connector transfers.
+    fn prepare_transfer(
+        &self,
+        reference: &str,
+        to: &BankAccount,
+        amount: i64,
+        currency_numeric: u16,
+    ) -> Result<PreparedFollowUp, ConnectorError> {
+        let _ = (reference, to, amount, currency_numeric);
+        Err(ConnectorError(format!(
+            "{} does not transfer to bank accounts",
+            self.counterparty().as_str()
+        )))
+    }
 
     /// Sends a prepared follow-up and waits for its answer.
     fn send_follow_up(&self, prepared: PreparedFollowUp) -> BoxFuture<'_, FollowUpAnswer>;

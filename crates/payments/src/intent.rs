@@ -127,6 +127,8 @@ pub enum IntentOp {
     Resume,
     Capture,
     Cancel,
+    /// A deposit into the intent's virtual account (가상계좌) reported by the bank.
+    Deposit,
 }
 
 impl IntentOp {
@@ -140,6 +142,7 @@ impl IntentOp {
             IntentOp::Resume => "resume",
             IntentOp::Capture => "capture",
             IntentOp::Cancel => "cancel",
+            IntentOp::Deposit => "fund",
         }
     }
 }
@@ -169,7 +172,7 @@ pub fn allowed(status: PaymentIntentStatus, op: IntentOp) -> bool {
             status,
             S::RequiresPaymentMethod | S::RequiresConfirmation | S::RequiresAction
         ),
-        O::Resume => status == S::RequiresAction,
+        O::Resume | O::Deposit => status == S::RequiresAction,
         O::Capture => status == S::RequiresCapture,
         O::Cancel => matches!(
             status,

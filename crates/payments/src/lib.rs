@@ -30,13 +30,13 @@ pub use attempt::{AttemptError, AttemptRecord, ConnectorRef};
 pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};
 pub use connector::{
     Authentication, AuthenticationProgram, AuthorizationKind, AuthorizationOutcome,
-    AuthorizationRequest, BoxFuture, CardRead, Connector, ConnectorError, Decline, FollowUpAnswer,
-    FollowUpKind, PaymentMethodData, PreparedAuthorization, PreparedFollowUp, StoredCredential,
-    StoredCredentialUsage,
+    AuthorizationRequest, BankAccount, BoxFuture, CardRead, Connector, ConnectorError, Decline,
+    FollowUpAnswer, FollowUpKind, PaymentMethodData, PreparedAuthorization, PreparedFollowUp,
+    StoredCredential, StoredCredentialUsage,
 };
 pub use intent::{CaptureMethod, IntentOp, PaymentIntentStatus, UnexpectedState};
 pub use money::{Money, MoneyError};
-pub use next_action::{IspSignatureRequest, NextAction};
+pub use next_action::{IspSignatureRequest, KrVirtualAccount, NextAction};
 pub use objects::{ChargeStatus, RefundStatus};
 pub use paygate_ledger::Currency;
 pub use payment_method::PaymentMethod;

@@ -15,6 +15,43 @@ pub enum NextAction {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         isp_signature_request: Option<IspSignatureRequest>,
     },
+    /// Pay by bank transfer into the account shown (a virtual account, 가상계좌), in Stripe's
+    /// shape for bank transfers.
+    DisplayBankTransferInstructions {
+        display_bank_transfer_instructions: BankTransferInstructions,
+    },
+}
+
+/// Stripe's `next_action.display_bank_transfer_instructions` for a Korean virtual account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankTransferInstructions {
+    /// Minor units still to deposit.
+    pub amount_remaining: i64,
+    /// Lowercase ISO 4217 alpha code.
+    pub currency: String,
+    pub financial_addresses: Vec<FinancialAddress>,
+    /// Always `kr_virtual_account`.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// One account the payer may deposit into: `{"type": "kr_virtual_account", "kr_virtual_account": {…}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinancialAddress {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub kr_virtual_account: KrVirtualAccount,
+}
+
+/// A virtual account as the payer sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KrVirtualAccount {
+    pub bank_code: String,
+    pub bank_name: String,
+    pub account_number: String,
+    pub account_holder_name: String,
+    /// Unix seconds; deposits after it are refused by the bank.
+    pub expires_at: i64,
 }
 
 /// What an ISP client signs for a payment (with `signed_at` added) and where its ISP server is.
@@ -39,6 +76,25 @@ pub struct RedirectToUrl {
 }
 
 impl NextAction {
+    /// Deposit `amount_remaining` into the virtual account `account`.
+    pub fn bank_transfer(
+        amount_remaining: i64,
+        currency: impl Into<String>,
+        account: KrVirtualAccount,
+    ) -> NextAction {
+        NextAction::DisplayBankTransferInstructions {
+            display_bank_transfer_instructions: BankTransferInstructions {
+                amount_remaining,
+                currency: currency.into(),
+                financial_addresses: vec![FinancialAddress {
+                    kind: "kr_virtual_account".into(),
+                    kr_virtual_account: account,
+                }],
+                kind: "kr_virtual_account".into(),
+            },
+        }
+    }
+
     pub fn redirect(url: impl Into<String>, return_url: Option<String>) -> NextAction {
         NextAction::RedirectToUrl {
             redirect_to_url: RedirectToUrl {
@@ -71,6 +127,7 @@ impl NextAction {
                 isp_signature_request,
                 ..
             } => isp_signature_request.as_ref(),
+            NextAction::DisplayBankTransferInstructions { .. } => None,
         }
     }
 }

@@ -94,6 +94,9 @@ struct CreateForm {
     currency: Id,
     automatic_payment_methods: Option<AutomaticForm>,
     capture_method: Option<OneOf<CaptureMethod>>,
+    /// Read by the virtual_account method (현금영수증).
+    #[allow(dead_code)]
+    cash_receipt: Option<Value>,
     confirm: Option<Flag>,
     confirmation_method: Option<OneOf<ConfirmationMethod>>,
     customer: Option<Id>,
@@ -321,6 +324,9 @@ impl IntentRetrieve {
 #[serde(deny_unknown_fields)]
 struct ConfirmForm {
     capture_method: Option<OneOf<CaptureMethod>>,
+    /// Read by the virtual_account method (현금영수증).
+    #[allow(dead_code)]
+    cash_receipt: Option<Value>,
     client_secret: Option<Text<5000>>,
     error_on_requires_action: Option<Flag>,
     expand: Option<Expand>,

@@ -14,6 +14,7 @@ pub mod setup_intents;
 pub mod test_clock;
 pub mod test_faults;
 pub mod test_sms;
+pub mod test_virtual_accounts;
 pub mod webhook_endpoints;
 
 use crate::error::{ApiError, ApiResult};
@@ -49,6 +50,10 @@ pub fn router(state: SharedState) -> Router {
         .route(
             "/v1/test_helpers/test_clock/advance",
             post(test_clock::advance),
+        )
+        .route(
+            "/v1/test_helpers/virtual_accounts/{account_number}/deposit",
+            post(test_virtual_accounts::deposit),
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -9,6 +9,7 @@ use crate::api::check_positive;
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
 use crate::params::typed::{Email, Expand, Flag, Id, Int, Metadata, OneOf, Text, Words};
+use paygate_payments::BankAccount;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -50,8 +51,72 @@ struct CreateForm {
     origin: Option<Text<5000>>,
     payment_intent: Option<Id>,
     reason: Option<OneOf<RefundReason>>,
+    refund_account: Option<RefundAccountForm>,
     refund_application_fee: Option<Flag>,
     reverse_transfer: Option<Flag>,
+}
+
+/// `refund_account[...]`: the bank account a cash-type payment is refunded to.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefundAccountForm {
+    bank_code: Option<Text<10>>,
+    account_number: Option<Text<40>>,
+    holder_name: Option<Text<100>>,
+}
+
+/// Longest holder name the bank's transfer telegram carries, in bytes.
+const HOLDER_NAME_MAX_BYTES: usize = 30;
+
+impl RefundAccountForm {
+    fn check(self) -> ApiResult<BankAccount> {
+        let need = |v: Option<Text<10>>, p: &str| {
+            v.and_then(Text::non_empty)
+                .ok_or_else(|| ApiError::missing(p))
+        };
+        let bank_code = need(self.bank_code, "refund_account[bank_code]")?;
+        if paygate_connector_bank::bank_name(&bank_code).is_none() {
+            let codes: Vec<&str> = paygate_connector_bank::BANKS
+                .iter()
+                .map(|(c, _)| *c)
+                .collect();
+            return Err(ApiError::bad_param(
+                "refund_account[bank_code]",
+                format!(
+                    "must be one of the banks paygate transfers to: {}",
+                    codes.join(", ")
+                ),
+            ));
+        }
+        let number: String = self
+            .account_number
+            .and_then(Text::non_empty)
+            .ok_or_else(|| ApiError::missing("refund_account[account_number]"))?
+            .chars()
+            .filter(|c| *c != '-')
+            .collect();
+        if !(10..=16).contains(&number.len()) || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ApiError::bad_param(
+                "refund_account[account_number]",
+                "must be 10 to 16 digits (hyphens allowed)",
+            ));
+        }
+        let holder_name = self
+            .holder_name
+            .and_then(Text::non_empty)
+            .ok_or_else(|| ApiError::missing("refund_account[holder_name]"))?;
+        if holder_name.len() > HOLDER_NAME_MAX_BYTES {
+            return Err(ApiError::bad_param(
+                "refund_account[holder_name]",
+                format!("at most {HOLDER_NAME_MAX_BYTES} bytes"),
+            ));
+        }
+        Ok(BankAccount {
+            bank_code,
+            account_number: number,
+            holder_name,
+        })
+    }
 }
 
 /// A checked `POST /v1/refunds`; which charge it refunds is settled by the handler (it needs
@@ -63,6 +128,8 @@ pub struct RefundCreate {
     pub reason: Option<RefundReason>,
     pub metadata: Map<String, Value>,
     pub expand: Vec<String>,
+    /// `refund_account[...]`: refund by transfer to this bank account.
+    pub refund_account: Option<BankAccount>,
 }
 
 impl RefundCreate {
@@ -109,6 +176,7 @@ impl RefundCreate {
             reason: f.reason.map(|r| r.0),
             metadata: f.metadata.map(|m| m.0).unwrap_or_default(),
             expand: f.expand.unwrap_or_default().0,
+            refund_account: f.refund_account.map(RefundAccountForm::check).transpose()?,
         })
     }
 }

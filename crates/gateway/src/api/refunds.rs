@@ -31,6 +31,7 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         reason,
         metadata,
         expand: expands,
+        refund_account,
     } = RefundCreate::parse(&mut ctx.params)?;
     let reason = reason.map(|r| r.as_str().to_string());
     let charge_id = match (charge_id, pi_id) {
@@ -84,6 +85,7 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         amount,
         reason,
         metadata,
+        refund_account,
     };
     engine::refund::refund(&ctx.rc, &respond, cmd).await
 }

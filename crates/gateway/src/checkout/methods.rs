@@ -59,6 +59,9 @@ impl CheckoutMethod {
             PaymentMethodKind::Card => true,
             PaymentMethodKind::EasyPay => st.sms.is_some(),
             PaymentMethodKind::Isp => st.isp.is_some(),
+            // Not in `CHECKOUT_METHODS` yet: the page does not show bank-transfer
+            // instructions and does not wait for an asynchronous deposit.
+            PaymentMethodKind::VirtualAccount => false,
         }
     }
 

@@ -32,10 +32,12 @@ pub mod charge;
 pub mod connectors;
 pub mod context;
 pub mod credential_on_file;
+pub mod deposit;
 pub mod follow_up;
 pub mod recovery;
 pub mod recovery_off;
 pub mod refund;
+pub mod refund_account;
 pub mod undo;
 pub mod verify;
 

@@ -161,6 +161,7 @@ async fn finish(
         AttemptRecord::Refund { .. } => {
             super::refund::recover(st, connector, scope, record, ops).await?
         }
+        AttemptRecord::Deposit { .. } => super::deposit::recover(st, scope, record, ops).await?,
     })
 }
 

@@ -10,6 +10,7 @@ use crate::models::{Charge, Refund as RefundDoc, to_value};
 use crate::postings::{balance_txn, ledger};
 use crate::records::{event, insert, update};
 use crate::state::AppState;
+use paygate_ledger::Counterparty;
 use paygate_payments::{
     AttemptRecord, BoxFuture, ChargeStatus, Connector, ConnectorRef, FollowUpAnswer, FollowUpKind,
     Money, PreparedFollowUp, RefundStatus,
@@ -26,6 +27,8 @@ pub struct Refund {
     pub amount: Option<i64>,
     pub reason: Option<String>,
     pub metadata: Map<String, Value>,
+    /// Transfer the refund to this bank account (cash-type payments: [`super::refund_account`]).
+    pub refund_account: Option<paygate_payments::BankAccount>,
 }
 
 /// Refunded amount that came out of the captured amount (a partial capture reports the
@@ -83,6 +86,8 @@ struct Draft {
     amount: Money,
     reason: Option<String>,
     metadata: Map<String, Value>,
+    /// `destination_details` of a transfer to a bank account.
+    destination: Option<Value>,
 }
 
 /// Runs the refund of `cmd` through the engine.
@@ -91,28 +96,46 @@ pub async fn refund(
     respond: &dyn super::Respond,
     cmd: Refund,
 ) -> ApiResult<Value> {
+    super::refund_account::check(cmd.charge.processor, cmd.refund_account.as_ref())?;
     let amount = refundable(&cmd.charge, cmd.amount)?;
-    let net = cmd
-        .charge
-        .net
-        .as_ref()
-        .ok_or_else(|| ApiError::internal("charge without network reference"))?;
-    let connector = rc.st.connectors.get(cmd.charge.processor)?.clone();
-    let prepared = connector
-        .prepare_follow_up(
-            FollowUpKind::Refund,
-            &net.net_ref,
-            &net.rrn,
-            amount.minor(),
-            net.currency_numeric,
-        )
-        .map_err(ApiError::internal)?;
+    let id = crate::ids::new_id("re");
+    let (connector, prepared) = match &cmd.refund_account {
+        Some(to) => {
+            let connector = rc.st.connectors.get(Counterparty::Bank)?.clone();
+            let prepared = connector
+                .prepare_transfer(&id, to, amount.minor(), amount.currency().numeric())
+                .map_err(ApiError::internal)?;
+            (connector, prepared)
+        }
+        None => {
+            let net = cmd
+                .charge
+                .net
+                .as_ref()
+                .ok_or_else(|| ApiError::internal("charge without network reference"))?;
+            let connector = rc.st.connectors.get(cmd.charge.processor)?.clone();
+            let prepared = connector
+                .prepare_follow_up(
+                    FollowUpKind::Refund,
+                    &net.net_ref,
+                    &net.rrn,
+                    amount.minor(),
+                    net.currency_numeric,
+                )
+                .map_err(ApiError::internal)?;
+            (connector, prepared)
+        }
+    };
     let phases = RefundPhases {
         draft: Draft {
-            id: crate::ids::new_id("re"),
+            id,
             amount,
             reason: cmd.reason,
             metadata: cmd.metadata,
+            destination: cmd
+                .refund_account
+                .as_ref()
+                .map(super::refund_account::destination_details),
         },
         record: prepared.record.clone(),
         prepared: Some(prepared),
@@ -136,10 +159,11 @@ impl Phases for RefundPhases {
                 charge: ch.id.clone(),
                 refund: self.draft.id.clone(),
                 follow_up: self.record.clone(),
-                processor: Some(ch.processor),
+                processor: Some(self.connector.counterparty()),
                 reason: self.draft.reason.clone(),
                 metadata: self.draft.metadata.clone(),
                 idempotency_key: rc.idempotency_key().map(str::to_string),
+                destination: self.draft.destination.clone(),
             },
         })
     }
@@ -156,8 +180,10 @@ impl Phases for RefundPhases {
         Box::pin(async move {
             // Unknown: the recovery record stays; recovery learns the answer and finishes.
             let ok = follow_up::approved(reply, "refund")?;
+            let processor = self.connector.counterparty();
             let (ops, refund) = writes(
                 &rc.scope(),
+                processor,
                 self.charge,
                 self.charge_version + 1,
                 self.draft,
@@ -181,8 +207,10 @@ impl Phases for RefundPhases {
 
 /// The writes that record a refund's answer: the refund object, the charge (reservation
 /// released, refunded amount on success), the ledger entry and balance transaction, events.
+#[allow(clippy::too_many_arguments)]
 fn writes(
     scope: &Scope,
+    processor: Counterparty,
     mut ch: Charge,
     ch_version: i64,
     draft: Draft,
@@ -205,10 +233,11 @@ fn writes(
         payment_intent: ch.payment_intent.clone(),
         reason: draft.reason,
         status: RefundStatus::Succeeded,
+        destination_details: draft.destination,
     };
     let mut ops = Vec::new();
     if ok {
-        let (posting, txn_id) = refund_postings(scope, ch.processor, &re.id, amount, now)?;
+        let (posting, txn_id) = refund_postings(scope, processor, &re.id, amount, now)?;
         ops.extend(posting);
         re.balance_transaction = Some(txn_id);
         ch.amount_refunded += amount.minor();
@@ -282,6 +311,7 @@ pub async fn recover(
         reason,
         metadata,
         idempotency_key,
+        destination,
         ..
     } = record
     else {
@@ -298,9 +328,19 @@ pub async fn recover(
         amount: ch.money(amount).map_err(super::recovery::detail)?,
         reason: reason.clone(),
         metadata: metadata.clone(),
+        destination: destination.clone(),
     };
-    let (writes, refund) = writes(scope, ch, charge_version, draft, approved, None, st.now())
-        .map_err(super::recovery::detail)?;
+    let (writes, refund) = writes(
+        scope,
+        record.processor(),
+        ch,
+        charge_version,
+        draft,
+        approved,
+        None,
+        st.now(),
+    )
+    .map_err(super::recovery::detail)?;
     tracing::info!(charge = %charge, refund_approved = approved, "finished an interrupted refund from the network's recorded answer");
     ops.extend(writes);
     // The refund happened (or was declined) at the network: the client's retry with the same

@@ -11,6 +11,7 @@
 pub mod card;
 pub mod easy_pay;
 pub mod isp;
+pub mod virtual_account;
 
 use crate::error::ApiResult;
 use crate::http::Ctx;
@@ -30,14 +31,17 @@ pub enum PaymentMethodKind {
     /// 간편결제: the payer's wallet (card registered once, paid with a PIN on the wallet
     /// page), authorized over the card network.
     EasyPay,
+    /// 가상계좌: a bank account issued for the payment, paid by the payer's deposits.
+    VirtualAccount,
 }
 
 impl PaymentMethodKind {
     /// Every method.
-    pub const ALL: [PaymentMethodKind; 3] = [
+    pub const ALL: [PaymentMethodKind; 4] = [
         PaymentMethodKind::Card,
         PaymentMethodKind::Isp,
         PaymentMethodKind::EasyPay,
+        PaymentMethodKind::VirtualAccount,
     ];
 
     /// The `type` name of the method in the API.
@@ -46,6 +50,7 @@ impl PaymentMethodKind {
             PaymentMethodKind::Card => "card",
             PaymentMethodKind::Isp => "isp",
             PaymentMethodKind::EasyPay => "easy_pay",
+            PaymentMethodKind::VirtualAccount => "virtual_account",
         }
     }
 
@@ -60,6 +65,7 @@ impl PaymentMethodKind {
             PaymentMethodKind::Card | PaymentMethodKind::Isp | PaymentMethodKind::EasyPay => {
                 Counterparty::CardNetwork
             }
+            PaymentMethodKind::VirtualAccount => Counterparty::Bank,
         }
     }
 
@@ -77,9 +83,15 @@ impl PaymentMethodKind {
         {
             return PaymentMethodKind::parse(t).unwrap_or(PaymentMethodKind::Card);
         }
-        let only_easy_pay = pi.payment_method_types == [PaymentMethodKind::EasyPay.as_str()];
-        if only_easy_pay && pi.payment_method.is_none() && root.get("payment_method").is_none() {
-            return PaymentMethodKind::EasyPay;
+        let no_pm = pi.payment_method.is_none() && root.get("payment_method").is_none();
+        // Methods that need no PaymentMethod from the merchant, when the only type accepted.
+        for m in [
+            PaymentMethodKind::EasyPay,
+            PaymentMethodKind::VirtualAccount,
+        ] {
+            if no_pm && pi.payment_method_types == [m.as_str()] {
+                return m;
+            }
         }
         PaymentMethodKind::Card
     }
@@ -99,8 +111,17 @@ pub struct Confirm {
 
 /// Confirms `c` with the method the request asks for.
 pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
-    match PaymentMethodKind::requested(ctx, &c.intent) {
+    let method = PaymentMethodKind::requested(ctx, &c.intent);
+    let cash_receipt = ctx.params.root().get("cash_receipt");
+    if method != PaymentMethodKind::VirtualAccount && cash_receipt.is_some_and(|v| !v.is_null()) {
+        return Err(crate::error::ApiError::bad_param(
+            "cash_receipt",
+            "a cash receipt (현금영수증) is issued for cash-type payments only (virtual_account)",
+        ));
+    }
+    match method {
         PaymentMethodKind::Card => card::confirm(ctx, c).await,
+        PaymentMethodKind::VirtualAccount => virtual_account::confirm(ctx, c).await,
         PaymentMethodKind::Isp => isp::confirm(ctx, c).await,
         PaymentMethodKind::EasyPay => easy_pay::confirm(ctx, c).await,
     }

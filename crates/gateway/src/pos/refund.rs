@@ -79,6 +79,7 @@ pub async fn refund(
             "terminal_id".to_owned(),
             Value::String(terminal.terminal_id.clone()),
         )]),
+        refund_account: None,
     };
     let body = match engine::refund::refund(&rc, &PosRespond, cmd).await {
         Ok(body) => body,

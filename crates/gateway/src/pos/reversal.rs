@@ -104,6 +104,7 @@ async fn refund(
         amount: None,
         reason: Some("requested_by_customer".into()),
         metadata: serde_json::Map::new(),
+        refund_account: None,
     };
     match engine::refund::refund(&rc, &PosRespond, cmd).await {
         Ok(_) => Ok(Some("00")),

@@ -77,11 +77,14 @@ impl Words for RequestThreeDSecure {
     ];
 }
 
-/// `payment_method_options[...]`: only the card's options exist.
+/// `payment_method_options[...]`: the card's and the virtual account's.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PaymentMethodOptionsForm {
     card: Option<CardOptionsForm>,
+    /// Read by the virtual_account method, which names each field in its errors.
+    #[allow(dead_code)]
+    virtual_account: Option<Value>,
 }
 
 /// `payment_method_options[card][...]`.

@@ -1,0 +1,56 @@
+//! Refunds to a bank account (`refund_account[bank_code|account_number|holder_name]` on
+//! `POST /v1/refunds`): which charges take one ([`rule`]), and the refund's
+//! `destination_details`. The transfer itself is the bank connector's follow-up
+//! ([`paygate_payments::Connector::prepare_transfer`]), sent in the refund operation's phases
+//! (`engine/refund.rs`) and posted against the bank's receivable.
+
+use crate::error::{ApiError, ApiResult};
+use paygate_ledger::Counterparty;
+use paygate_payments::BankAccount;
+use serde_json::{Value, json};
+
+/// Whether a charge's refunds go to a bank account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefundAccountRule {
+    /// Cash-type payments (가상계좌): the money came from a bank account, it goes back to one.
+    Required,
+    /// Refunds go back the way the money came (cards).
+    Refused,
+}
+
+/// The rule of charges processed by `processor`. A method whose refunds may go to an account
+/// in some cases (carrier billing after its month) answers `Required` from its own check
+/// before calling the engine.
+pub fn rule(processor: Counterparty) -> RefundAccountRule {
+    match processor {
+        Counterparty::Bank => RefundAccountRule::Required,
+        Counterparty::CardNetwork => RefundAccountRule::Refused,
+    }
+}
+
+/// Checks `account` against the charge's rule.
+pub fn check(processor: Counterparty, account: Option<&BankAccount>) -> ApiResult<()> {
+    match (rule(processor), account) {
+        (RefundAccountRule::Required, None) => Err(ApiError::invalid(
+            "refund_account",
+            "parameter_missing",
+            "This charge was paid from a bank account (virtual_account): give the refund_account \
+             [bank_code], [account_number] and [holder_name] the money is transferred to.",
+        )),
+        (RefundAccountRule::Refused, Some(_)) => Err(ApiError::bad_param(
+            "refund_account",
+            "a card payment is refunded to its card; refund_account is for cash-type payments",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The refund's `destination_details` for a transfer to `a` (the account number masked).
+pub fn destination_details(a: &BankAccount) -> Value {
+    json!({"type": "kr_bank_transfer", "kr_bank_transfer": {
+        "bank_code": a.bank_code,
+        "bank_name": paygate_connector_bank::bank_name(&a.bank_code),
+        "account_number": a.masked(),
+        "holder_name": a.holder_name,
+    }})
+}
