@@ -168,7 +168,11 @@ impl Connector for CardConnector {
         &self,
         req: &AuthorizationRequest<'_>,
     ) -> Result<PreparedAuthorization, ConnectorError> {
-        let PaymentMethodData::Card { pan, expiry, cvc } = req.method;
+        let PaymentMethodData::Card { pan, expiry, cvc } = req.method else {
+            return Err(ConnectorError(
+                "the card network authorizes cards only".into(),
+            ));
+        };
         let expiry = expiry.yymm();
         let merchant = acceptor_id(req.merchant_id);
         let prepared = self

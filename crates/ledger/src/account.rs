@@ -35,16 +35,19 @@ pub enum Side {
 pub enum Counterparty {
     /// The card network (ISO 8583 link); its receivable keeps the key `network_receivable`.
     CardNetwork,
+    /// The mobile carrier (휴대폰 소액결제: charges on the subscriber's phone bill).
+    Carrier,
 }
 
 impl Counterparty {
     /// Every counterparty.
-    pub const ALL: [Counterparty; 1] = [Counterparty::CardNetwork];
+    pub const ALL: [Counterparty; 2] = [Counterparty::CardNetwork, Counterparty::Carrier];
 
     /// The name recorded on charges (`_processor`) and in logs.
     pub fn as_str(self) -> &'static str {
         match self {
             Counterparty::CardNetwork => "card_network",
+            Counterparty::Carrier => "mobile_carrier",
         }
     }
 
@@ -57,6 +60,7 @@ impl Counterparty {
     fn receivable_key(self) -> &'static str {
         match self {
             Counterparty::CardNetwork => "network_receivable",
+            Counterparty::Carrier => "carrier_receivable",
         }
     }
 }

@@ -30,6 +30,9 @@ pub enum Purpose {
     EasyPayPage,
     /// A device that proved the wallet's phone by SMS: the wallet id, in a cookie.
     EasyPayDevice,
+    /// The 휴대폰 소액결제 page of one PaymentIntent (`/pay/mobile_carrier/{pi}?t=…`) and its
+    /// forms.
+    MobileCarrierPage,
 }
 
 impl Purpose {
@@ -40,6 +43,7 @@ impl Purpose {
             Purpose::IspPage => "isp_page",
             Purpose::EasyPayPage => "easy_pay_page",
             Purpose::EasyPayDevice => "easy_pay_device",
+            Purpose::MobileCarrierPage => "mobile_carrier_page",
         }
     }
 }

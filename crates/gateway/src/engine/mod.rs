@@ -33,6 +33,7 @@ pub mod connectors;
 pub mod context;
 pub mod credential_on_file;
 pub mod follow_up;
+pub mod payment;
 pub mod recovery;
 pub mod refund;
 pub mod undo;

@@ -11,6 +11,7 @@
 pub mod card;
 pub mod easy_pay;
 pub mod isp;
+pub mod mobile_carrier;
 
 use crate::error::ApiResult;
 use crate::http::Ctx;
@@ -30,14 +31,18 @@ pub enum PaymentMethodKind {
     /// 간편결제: the payer's wallet (card registered once, paid with a PIN on the wallet
     /// page), authorized over the card network.
     EasyPay,
+    /// 휴대폰 소액결제: charged to the payer's phone bill after a code the carrier sends by
+    /// SMS (`methods/mobile_carrier`).
+    MobileCarrier,
 }
 
 impl PaymentMethodKind {
     /// Every method.
-    pub const ALL: [PaymentMethodKind; 3] = [
+    pub const ALL: [PaymentMethodKind; 4] = [
         PaymentMethodKind::Card,
         PaymentMethodKind::Isp,
         PaymentMethodKind::EasyPay,
+        PaymentMethodKind::MobileCarrier,
     ];
 
     /// The `type` name of the method in the API.
@@ -46,6 +51,7 @@ impl PaymentMethodKind {
             PaymentMethodKind::Card => "card",
             PaymentMethodKind::Isp => "isp",
             PaymentMethodKind::EasyPay => "easy_pay",
+            PaymentMethodKind::MobileCarrier => "mobile_carrier",
         }
     }
 
@@ -60,6 +66,7 @@ impl PaymentMethodKind {
             PaymentMethodKind::Card | PaymentMethodKind::Isp | PaymentMethodKind::EasyPay => {
                 Counterparty::CardNetwork
             }
+            PaymentMethodKind::MobileCarrier => Counterparty::Carrier,
         }
     }
 
@@ -77,9 +84,12 @@ impl PaymentMethodKind {
         {
             return PaymentMethodKind::parse(t).unwrap_or(PaymentMethodKind::Card);
         }
-        let only_easy_pay = pi.payment_method_types == [PaymentMethodKind::EasyPay.as_str()];
-        if only_easy_pay && pi.payment_method.is_none() && root.get("payment_method").is_none() {
-            return PaymentMethodKind::EasyPay;
+        let no_pm = pi.payment_method.is_none() && root.get("payment_method").is_none();
+        // A method whose payer acts on its page needs no PaymentMethod from the merchant.
+        for page_method in [PaymentMethodKind::EasyPay, PaymentMethodKind::MobileCarrier] {
+            if no_pm && pi.payment_method_types == [page_method.as_str()] {
+                return page_method;
+            }
         }
         PaymentMethodKind::Card
     }
@@ -103,6 +113,7 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
         PaymentMethodKind::Card => card::confirm(ctx, c).await,
         PaymentMethodKind::Isp => isp::confirm(ctx, c).await,
         PaymentMethodKind::EasyPay => easy_pay::confirm(ctx, c).await,
+        PaymentMethodKind::MobileCarrier => mobile_carrier::confirm(ctx, c).await,
     }
 }
 
