@@ -19,6 +19,7 @@ pub mod isp_pages;
 pub mod json_client;
 pub mod methods;
 pub mod metrics;
+pub mod mobile_carrier_pages;
 pub mod models;
 pub mod otp;
 pub mod pages;
@@ -244,20 +245,22 @@ pub async fn start_with_clock(
         .map(sms::SmsClient::new)
         .transpose()?
         .map(Arc::new);
-    let mut state = AppState::new(
-        cfg,
-        store,
-        link.clone(),
-        // One registry line per counterparty: the connector of each payment method's.
-        engine::connectors::Connectors::new()
-            .register(Arc::new(paygate_connector_card::CardConnector::new(link))),
-        vault,
-        page_settings,
-    );
+    let carrier = methods::mobile_carrier::client(&cfg)?;
+    let mut connectors = engine::connectors::Connectors::new().register(Arc::new(
+        paygate_connector_card::CardConnector::new(link.clone()),
+    ));
+    // One registry line per counterparty: the connector of each payment method's.
+    if let Some(c) = &carrier {
+        connectors = connectors.register(Arc::new(
+            paygate_connector_carrier::CarrierConnector::new(c.clone()),
+        ));
+    }
+    let mut state = AppState::new(cfg, store, link, connectors, vault, page_settings);
     state.clock = clock;
     state.three_ds = three_ds;
     state.isp = isp;
     state.sms = sms;
+    state.carrier = carrier;
     let state: SharedState = Arc::new(state);
     recover_at_start(&state).await;
     let (tx, rx) = watch::channel(false);
@@ -350,6 +353,7 @@ fn spawn_api(
         .merge(three_ds::pages::router(state.clone()))
         .merge(isp_pages::router(state.clone()))
         .merge(easy_pay_pages::router(state.clone()))
+        .merge(mobile_carrier_pages::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(
             state,
             access_log::observe,

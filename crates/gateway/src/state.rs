@@ -42,6 +42,9 @@ pub struct AppState {
     pub isp: Option<Arc<crate::methods::isp::client::IspClient>>,
     /// The SMS gateway's client, when `sms_url` is configured (the easy_pay wallet needs it).
     pub sms: Option<Arc<crate::sms::SmsClient>>,
+    /// The mobile carrier's client, when `carrier_url` is configured (the carrier page's
+    /// code steps; the charge goes through the `Carrier` connector).
+    pub carrier: Option<paygate_connector_carrier::CarrierClient>,
     cvcs: Mutex<HashMap<String, (Cvc, Instant)>>,
     merchants: Mutex<HashMap<String, (MerchantRow, Instant)>>,
     pub(crate) keys: Mutex<HashMap<String, (paygate_store::ApiKeyRow, Instant)>>,
@@ -73,6 +76,7 @@ impl AppState {
             undoing: Default::default(),
             isp: None,
             sms: None,
+            carrier: None,
             cvcs: Mutex::new(HashMap::new()),
             merchants: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),

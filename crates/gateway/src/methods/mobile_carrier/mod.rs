@@ -6,6 +6,8 @@
 //! (KRW only, automatic capture). The charge shows the carrier and the phone's last 4 digits,
 //! never the number.
 
+pub mod pay;
+
 use super::Confirm;
 use crate::api::respond::Responder;
 use crate::engine::{Answer, RequestContext, Respond};
@@ -44,6 +46,17 @@ impl CarrierPayment {
             "transaction_id": transaction_id,
         }})
     }
+}
+
+/// The carrier's client from `carrier_url` (none: mobile_carrier is not offered).
+pub fn client(
+    cfg: &crate::config::Config,
+) -> Result<Option<paygate_connector_carrier::CarrierClient>, String> {
+    let timeout = std::time::Duration::from_millis(cfg.network_timeout_ms.max(1000));
+    cfg.carrier_url
+        .as_deref()
+        .map(|u| paygate_connector_carrier::CarrierClient::new(u, timeout))
+        .transpose()
 }
 
 /// The token `t` of `/pay/mobile_carrier/{payment_intent}?t=…`.
