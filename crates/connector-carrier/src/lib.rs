@@ -62,7 +62,7 @@ impl Connector for CarrierConnector {
                 "the carrier bills mobile_carrier payments only".into(),
             ));
         };
-        if req.currency.code() != "KRW" {
+        if !req.currency.code().eq_ignore_ascii_case("krw") {
             return Err(ConnectorError("the carrier bills KRW only".into()));
         }
         Ok(PreparedAuthorization {

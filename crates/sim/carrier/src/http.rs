@@ -302,11 +302,14 @@ async fn settlement_file(State(sh): S, Query(q): Query<SettlementQuery>) -> Resp
     if !settlement::valid_month(&month) {
         return refusal(invalid("month", "must be YYYY-MM"));
     }
-    match sh.store.tx(|tx| store::of_month(tx, &merchant, &month)) {
+    match sh
+        .store
+        .tx(|tx| Ok(store::of_month(tx, &merchant, &month)?))
+    {
         Ok(rows) => {
             let text = settlement::file(&merchant, &month, &rows);
             ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
         }
-        Err(e) => refusal(Refusal::from(e)),
+        Err(e) => refusal(e),
     }
 }

@@ -151,16 +151,20 @@ impl Store {
         })
     }
 
-    /// Runs `f` in one transaction (committed when it returns `Ok`).
-    pub fn tx<T, E: From<rusqlite::Error>>(
+    /// Runs `f` in one transaction. A refusal keeps what `f` wrote before it (the journal
+    /// line, a wrong-code count): only a database failure rolls back.
+    pub fn tx<T>(
         &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
-    ) -> Result<T, E> {
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, crate::rules::Refusal>,
+    ) -> Result<T, crate::rules::Refusal> {
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         let tx = conn.transaction()?;
-        let out = f(&tx)?;
+        let out = f(&tx);
+        if matches!(&out, Err(r) if r.status >= 500) {
+            return out;
+        }
         tx.commit()?;
-        Ok(out)
+        out
     }
 }
 

@@ -7,6 +7,7 @@
 //! never the number.
 
 pub mod pay;
+pub mod refund;
 
 use super::Confirm;
 use crate::api::respond::Responder;
@@ -142,7 +143,7 @@ async fn commit(rc: &RequestContext, ops: Vec<Op>, body: Value) -> ApiResult<Val
 /// A carrier bills KRW to this month's phone bill and captures at once.
 fn check_terms(pi: &crate::models::PaymentIntent) -> ApiResult<()> {
     let money = pi.money()?;
-    if money.currency().code() != "KRW" {
+    if !money.currency().code().eq_ignore_ascii_case("krw") {
         return Err(ApiError::invalid(
             "currency",
             "parameter_invalid",
