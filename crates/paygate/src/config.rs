@@ -90,6 +90,10 @@ pub struct ConfigArgs {
     /// simulator starts.
     #[arg(long, env = "PAYGATE_SMS_URL")]
     pub sms_url: Option<String>,
+    /// Base URL of the mobile carrier (휴대폰 소액결제); without it an in-process simulator
+    /// starts.
+    #[arg(long, env = "PAYGATE_CARRIER_URL")]
+    pub carrier_url: Option<String>,
     /// Korean rule: KRW card payments at or above this amount run 3-D Secure under
     /// request_three_d_secure=automatic when the card is enrolled (off by default).
     #[arg(long, env = "PAYGATE_THREE_DS_REQUIRED_FROM_KRW")]
@@ -157,6 +161,9 @@ impl ConfigArgs {
         }
         if let Some(v) = &self.sms_url {
             cfg.sms_url = Some(v.clone());
+        }
+        if let Some(v) = &self.carrier_url {
+            cfg.carrier_url = Some(v.clone());
         }
         if let Some(v) = self.three_ds_required_from_krw {
             cfg.three_ds_required_from_krw = Some(v);

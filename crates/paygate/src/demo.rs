@@ -23,6 +23,8 @@ pub const THREE_DS_SIM_DIR: &str = "3ds-sim";
 pub const ISP_SIM_DIR: &str = "isp-sim";
 /// Data directory of the in-process SMS gateway simulator, under `data_dir`.
 pub const SMS_SIM_DIR: &str = "sms-sim";
+/// Data directory of the in-process mobile carrier simulator, under `data_dir`.
+pub const CARRIER_SIM_DIR: &str = "carrier-sim";
 /// The CAVV key file under the data dir.
 pub const CAVV_KEY_FILE: &str = "sim-cavv.key";
 /// The test-mode payer pages' CSRF key file under the data dir.
@@ -36,6 +38,7 @@ pub struct Demo {
     pub three_ds: Option<paygate_sim_threeds::Running>,
     pub isp: Option<paygate_sim_isp::Running>,
     pub sms: Option<paygate_sim_sms::Running>,
+    pub carrier: Option<paygate_sim_carrier::Running>,
 }
 
 fn loopback() -> SocketAddr {
@@ -45,12 +48,14 @@ fn loopback() -> SocketAddr {
 /// Starts the simulators `cfg` does not name an address for and points `cfg` at them.
 pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
     let sms = start_sms(cfg).await?;
+    let carrier = start_carrier(cfg).await?;
     if cfg.network_addr.is_some() && cfg.three_ds_url.is_some() && cfg.isp_url.is_some() {
         return Ok(Demo {
             network: None,
             three_ds: None,
             isp: None,
             sms,
+            carrier,
         });
     }
     let key = cavv_key(&cfg.data_dir)?;
@@ -96,7 +101,27 @@ pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
         three_ds,
         isp,
         sms,
+        carrier,
     })
+}
+
+/// The mobile carrier simulator (sending its codes through the SMS gateway), unless
+/// `carrier_url` names one.
+async fn start_carrier(cfg: &mut Config) -> Result<Option<paygate_sim_carrier::Running>, String> {
+    if cfg.carrier_url.is_some() {
+        return Ok(None);
+    }
+    let sim_cfg = paygate_sim_carrier::Config {
+        listen: loopback(),
+        data_dir: cfg.data_dir.join(CARRIER_SIM_DIR),
+        sms_url: cfg.sms_url.clone(),
+        now: paygate_sim_carrier::system_now(),
+    };
+    let sim = paygate_sim_carrier::start(sim_cfg)
+        .await
+        .map_err(|e| format!("cannot start the mobile carrier simulator: {e}"))?;
+    cfg.carrier_url = Some(sim.base_url().to_string());
+    Ok(Some(sim))
 }
 
 /// The SMS gateway simulator, unless `sms_url` names one.
@@ -130,6 +155,9 @@ impl Demo {
         if let Some(sim) = &self.sms {
             println!("SMS gateway simulator on {}", sim.base_url());
         }
+        if let Some(sim) = &self.carrier {
+            println!("mobile carrier simulator on {}", sim.base_url());
+        }
     }
 
     /// Stops the simulators.
@@ -153,6 +181,11 @@ impl Demo {
             sim.shutdown()
                 .await
                 .map_err(|e| format!("SMS gateway simulator shutdown: {e}"))?;
+        }
+        if let Some(sim) = self.carrier {
+            sim.shutdown()
+                .await
+                .map_err(|e| format!("mobile carrier simulator shutdown: {e}"))?;
         }
         Ok(())
     }

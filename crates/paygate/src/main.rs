@@ -108,6 +108,8 @@ enum SimCmd {
     Isp(paygate_sim_isp::cli::SimIspArgs),
     /// The SMS gateway simulator (one-time codes of the easy_pay wallet).
     Sms(paygate_sim_sms::cli::SimSmsArgs),
+    /// The mobile carrier simulator (휴대폰 소액결제: subscribers, codes, bills, settlement).
+    Carrier(paygate_sim_carrier::cli::SimCarrierArgs),
 }
 
 fn main() -> ExitCode {
@@ -187,6 +189,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string()),
         Command::Sim(SimCmd::Sms(args)) => paygate_sim_sms::cli::run(args)
+            .await
+            .map_err(|e| e.to_string()),
+        Command::Sim(SimCmd::Carrier(a)) => paygate_sim_carrier::cli::run(a)
             .await
             .map_err(|e| e.to_string()),
         Command::Isp(cmd) => isp::run(cmd).await,
