@@ -102,6 +102,12 @@ pub struct Config {
     pub three_ds_required_from_krw: Option<i64>,
     /// Seconds an intent may wait in `requires_action` before it is canceled as abandoned.
     pub requires_action_ttl_s: i64,
+    /// The API listener: TLS, timeouts, connection limit (`[listener]`).
+    pub listener: crate::listener::ListenerConfig,
+    /// Run on a test clock (system time plus an offset that only grows, moved by
+    /// `POST /v1/test_helpers/test_clock/advance`); for test instances only, refused while
+    /// live-mode API keys exist.
+    pub test_clock: bool,
 }
 
 /// Where `/metrics` listens unless configured: loopback only, Prometheus' port for exporters.
@@ -163,6 +169,8 @@ impl Default for Config {
             three_ds_mcc: "5999".into(),
             three_ds_required_from_krw: None,
             requires_action_ttl_s: 3600,
+            listener: crate::listener::ListenerConfig::default(),
+            test_clock: false,
         }
     }
 }
@@ -230,6 +238,8 @@ impl std::fmt::Debug for Config {
             three_ds_mcc,
             three_ds_required_from_krw,
             requires_action_ttl_s,
+            listener,
+            test_clock,
         } = self;
         // A KEK prints as its id only: `kek-1:<redacted>`.
         let keks: Vec<String> = vault_keks
@@ -250,7 +260,8 @@ impl std::fmt::Debug for Config {
             fault_commit_delay_ms, fault_delay_before_auth_ms, public_url, three_ds_url, isp_url, sms_url,
             carrier_url,
             three_ds_requestor_id, three_ds_acquirer_bin, three_ds_mcc,
-            three_ds_required_from_krw, requires_action_ttl_s,
+            three_ds_required_from_krw, requires_action_ttl_s, listener,
+            test_clock,
         );
         let csrf_keys: Vec<&str> = pages_csrf_key.iter().map(|_| REDACTED).collect();
         d.field("database_url", &database_url.as_deref().map(redact_url))

@@ -227,6 +227,22 @@ impl ApiError {
         e
     }
 
+    /// 408: the request's body did not arrive within the listener's `body_read_timeout_ms`
+    /// (a slow or stalled client holding a connection open, PCI DSS 6.4).
+    pub fn request_timeout(limit: std::time::Duration) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            ErrorType::InvalidRequest,
+            format!(
+                "The request body did not arrive within {} ms.",
+                limit.as_millis()
+            ),
+        );
+        e.code = Some("request_timeout");
+        e.param = Some("body".into());
+        e
+    }
+
     pub fn rate_limited() -> ApiError {
         let mut e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,

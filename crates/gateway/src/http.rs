@@ -73,17 +73,21 @@ impl FromRequest<SharedState> for Req {
                 Some(k)
             }
         };
-        let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
-            .await
-            .map_err(|_| {
-                ApiError::invalid(
-                    "body",
-                    "request_too_large",
-                    format!(
-                        "Request body is larger than {MAX_BODY_BYTES} bytes or could not be read."
-                    ),
-                )
-            })?;
+        let body_timeout =
+            std::time::Duration::from_millis(state.cfg.listener.body_read_timeout_ms.max(1));
+        let bytes: Bytes = tokio::time::timeout(
+            body_timeout,
+            axum::body::to_bytes(body, MAX_BODY_BYTES),
+        )
+        .await
+        .map_err(|_| ApiError::request_timeout(body_timeout))?
+        .map_err(|_| {
+            ApiError::invalid(
+                "body",
+                "request_too_large",
+                format!("Request body is larger than {MAX_BODY_BYTES} bytes or could not be read."),
+            )
+        })?;
         let content_type = parts
             .headers
             .get(header::CONTENT_TYPE)

@@ -17,6 +17,7 @@ pub mod http;
 pub mod ids;
 pub mod isp_pages;
 pub mod json_client;
+pub mod listener;
 pub mod methods;
 pub mod metrics;
 pub mod mobile_carrier_pages;
@@ -207,7 +208,26 @@ pub struct Server {
 /// (it does not depend on one): `paygate serve` starts the demo's in-process simulator and
 /// passes its address here.
 pub async fn start(cfg: Config) -> Result<Server, String> {
-    start_with_clock(cfg, Arc::new(paygate_payments::SystemClock)).await
+    start_with_test_clock(cfg, None).await
+}
+
+/// [`start`] on the system clock, or with `test_clock` in the configuration on an
+/// [`OffsetClock`](paygate_payments::OffsetClock): `shared`'s when given (`paygate serve` hands
+/// the same one to its in-process simulators), a new one otherwise.
+pub async fn start_with_test_clock(
+    cfg: Config,
+    shared: Option<Arc<paygate_payments::OffsetClock>>,
+) -> Result<Server, String> {
+    let test_clock = match (cfg.test_clock, shared) {
+        (false, _) => None,
+        (true, Some(c)) => Some(c),
+        (true, None) => Some(Arc::new(paygate_payments::OffsetClock::new())),
+    };
+    let clock: Arc<dyn paygate_payments::Clock> = match &test_clock {
+        Some(c) => c.clone(),
+        None => Arc::new(paygate_payments::SystemClock),
+    };
+    start_on(cfg, clock, test_clock).await
 }
 
 /// [`start`] with the clock the gateway reads "now" from (requests, records, postings, the
@@ -217,7 +237,25 @@ pub async fn start_with_clock(
     cfg: Config,
     clock: Arc<dyn paygate_payments::Clock>,
 ) -> Result<Server, String> {
+    start_on(cfg, clock, None).await
+}
+
+async fn start_on(
+    cfg: Config,
+    clock: Arc<dyn paygate_payments::Clock>,
+    test_clock: Option<Arc<paygate_payments::OffsetClock>>,
+) -> Result<Server, String> {
     let store = open_store(&cfg).await?;
+    let live = pages::live_keys_exist(&store).await?;
+    if live && cfg.vault_keks.is_empty() {
+        return Err(
+            "PCI DSS 3.6.1: live-mode keys exist and the vault's keys would be the demo \
+                    keys in the data directory; give vault_keks + fingerprint_key \
+                    (PAYGATE_VAULT_KEKS, PAYGATE_FINGERPRINT_KEY) or --vault-keks-file outside \
+                    the data directory"
+                .into(),
+        );
+    }
     let vault = open_vault(&cfg)?;
     let link = connect_link(&cfg).await?;
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
@@ -229,9 +267,16 @@ pub async fn start_with_clock(
         Some(l) => Some(l.local_addr().map_err(|e| e.to_string())?),
         None => None,
     };
-    let live = pages::live_keys_exist(&store).await?;
+    let tls = cfg.listener.tls()?;
+    if live {
+        cfg.listener.check_live(&addr)?;
+    }
     api::test_faults::from_config(&cfg, &store, live)?;
-    let page_settings = pages::PageSettings::from_config(&cfg, addr, live)?;
+    let page_settings = pages::PageSettings::from_config(&cfg, addr, live, tls.is_some())?;
+    api::test_clock::refuse_with_live_keys(test_clock.is_some(), live)?;
+    if test_clock.is_some() {
+        tracing::warn!("the gateway runs on a test clock (test_clock): for tests only");
+    }
     let three_ds = three_ds::server(&cfg, &page_settings)?;
     let isp = cfg
         .isp_url
@@ -257,6 +302,7 @@ pub async fn start_with_clock(
     }
     let mut state = AppState::new(cfg, store, link, connectors, vault, page_settings);
     state.clock = clock;
+    state.test_clock = test_clock;
     state.three_ds = three_ds;
     state.isp = isp;
     state.sms = sms;
@@ -274,7 +320,7 @@ pub async fn start_with_clock(
     if let Some(l) = metrics_listener {
         tasks.push(spawn_metrics(l, state.clone(), rx.clone()));
     }
-    tasks.push(spawn_api(listener, state.clone(), rx.clone()));
+    tasks.push(spawn_api(listener, tls, state.clone(), rx.clone()));
     Ok(Server {
         addr,
         metrics_addr,
@@ -345,9 +391,11 @@ fn spawn_metrics(
 /// Serves the API (with the access log) until shutdown, draining in-flight requests.
 fn spawn_api(
     listener: tokio::net::TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
     state: SharedState,
-    mut rx: watch::Receiver<bool>,
+    rx: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
+    let settings = state.cfg.listener.clone();
     let app = api::router(state.clone())
         .merge(pages::router(state.clone()))
         .merge(three_ds::pages::router(state.clone()))
@@ -358,22 +406,7 @@ fn spawn_api(
             state,
             access_log::observe,
         ));
-    tokio::spawn(async move {
-        // Answers go out as soon as they are written, never held back by Nagle's algorithm
-        // waiting for the ACK of an earlier segment.
-        use axum::serve::ListenerExt;
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "TCP_NODELAY not set");
-            }
-        });
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = rx.wait_for(|v| *v).await;
-        });
-        if let Err(e) = serve.await {
-            tracing::error!(error = %e, "HTTP server stopped");
-        }
-    })
+    tokio::spawn(async move { listener::serve(listener, app, &settings, tls, rx).await })
 }
 
 /// Loads the 3-D Secure card ranges (a DS that is down is logged: cards count as not

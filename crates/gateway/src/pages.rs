@@ -36,11 +36,13 @@ pub struct PageSettings {
 
 impl PageSettings {
     /// From `cfg`: the configured CSRF key (required when `live_keys_exist`, else generated
-    /// for this process with a warning) and the public URL (default `http://<listen>`).
+    /// for this process with a warning) and the public URL (default `http://<listen>`, or
+    /// `https://` when the listener has TLS).
     pub fn from_config(
         cfg: &Config,
         listen: std::net::SocketAddr,
         live_keys_exist: bool,
+        tls: bool,
     ) -> Result<PageSettings, String> {
         let csrf = match cfg.pages_csrf_key.as_slice() {
             [] if live_keys_exist => {
@@ -64,7 +66,7 @@ impl PageSettings {
         let raw = cfg
             .public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{listen}"));
+            .unwrap_or_else(|| format!("{}://{listen}", if tls { "https" } else { "http" }));
         let public_url = WebUrl::parse("public_url", &raw).map_err(|e| e.to_string())?;
         Ok(PageSettings { csrf, public_url })
     }
@@ -265,7 +267,7 @@ mod tests {
     const ADDR: &str = "127.0.0.1:8080";
 
     fn settings(cfg: &Config, live: bool) -> Result<PageSettings, String> {
-        PageSettings::from_config(cfg, ADDR.parse().unwrap(), live)
+        PageSettings::from_config(cfg, ADDR.parse().unwrap(), live, false)
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub struct AppState {
     pub metrics: Metrics,
     /// "Now" for every request, record and posting ([`SystemClock`] unless a test injects one).
     pub clock: Arc<dyn Clock>,
+    /// The same clock as `clock` when the gateway runs with `--test-clock` (moved by
+    /// `POST /v1/test_helpers/test_clock/advance`); `None` otherwise.
+    pub test_clock: Option<Arc<paygate_payments::OffsetClock>>,
     pub limiter: crate::ratelimit::RateLimiter,
     /// Name resolution for webhook hosts (the SSRF guard's view of DNS; tests replace it).
     pub webhook_dns: crate::webhooks::Dns,
@@ -71,6 +74,7 @@ impl AppState {
             pages,
             metrics: Metrics::default(),
             clock: Arc::new(SystemClock),
+            test_clock: None,
             webhook_dns: crate::webhooks::Dns::default(),
             three_ds: None,
             undoing: Default::default(),

@@ -94,10 +94,10 @@ async fn wallet_register_pay_lockout_and_removal() {
     let t0 = 1_893_456_000;
     let clock = Arc::new(ManualClock::new(t0));
     let dir = tempfile::tempdir().unwrap();
-    let sms = paygate_sim_sms::start(paygate_sim_sms::Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.path().into(),
-    })
+    let sms = paygate_sim_sms::start(paygate_sim_sms::Config::new(
+        "127.0.0.1:0".parse().unwrap(),
+        dir.path(),
+    ))
     .await
     .unwrap();
     let sms_url = sms.base_url().to_string();
@@ -329,10 +329,10 @@ async fn wallet_register_pay_lockout_and_removal() {
 async fn an_expired_or_exhausted_code_is_refused() {
     let clock = Arc::new(ManualClock::new(1_893_456_000));
     let dir = tempfile::tempdir().unwrap();
-    let sms = paygate_sim_sms::start(paygate_sim_sms::Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.path().into(),
-    })
+    let sms = paygate_sim_sms::start(paygate_sim_sms::Config::new(
+        "127.0.0.1:0".parse().unwrap(),
+        dir.path(),
+    ))
     .await
     .unwrap();
     let sms_url = sms.base_url().to_string();
@@ -418,10 +418,10 @@ async fn an_expired_or_exhausted_code_is_refused() {
 async fn pin_change_and_reset_after_an_sms_code() {
     let clock = Arc::new(ManualClock::new(1_893_456_000));
     let dir = tempfile::tempdir().unwrap();
-    let sms = paygate_sim_sms::start(paygate_sim_sms::Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.path().into(),
-    })
+    let sms = paygate_sim_sms::start(paygate_sim_sms::Config::new(
+        "127.0.0.1:0".parse().unwrap(),
+        dir.path(),
+    ))
     .await
     .unwrap();
     let sms_url = sms.base_url().to_string();

@@ -1,15 +1,17 @@
 //! 휴대폰 소액결제 end to end in process: the gateway, the carrier simulator and the SMS
-//! gateway simulator on one ManualClock; the carrier page driven with a plain HTTP client
+//! gateway simulator on one shared test-clock offset ([`TestTime`]); the carrier page driven with a plain HTTP client
 //! (forms, no script). Every carrier rule (subscriber, minor, monthly limit across merchants,
 //! code wrong and expired), the charge's details and ledger, full-only and same-month refunds,
 //! KRW only, tenancy and the carrier's settlement file.
 
 mod support;
 
-use paygate_payments::{Clock, ManualClock};
+use paygate_payments::{Clock, OffsetClock, SystemClock};
+use paygate_sim_kit::clock::SimClock;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use support::TestApp;
 
 /// 2026-01-15T03:00:00Z (12:00 KST).
@@ -17,9 +19,38 @@ const JAN_15: i64 = 1_768_446_000;
 /// 2026-01-31T15:00:00Z = 2026-02-01 00:00 KST.
 const FEB_1_KST: i64 = 1_769_871_600;
 
+/// The offset cell the gateway's `OffsetClock` and the simulators' `SimClock`s share: the
+/// ManualClock of this test, set to a date the test chooses (the seconds the test runs add to
+/// it, far from any boundary the test crosses).
+struct TestTime(Arc<AtomicI64>);
+
+impl TestTime {
+    fn at(now_s: i64) -> TestTime {
+        let t = TestTime(Arc::new(AtomicI64::new(0)));
+        t.set(now_s);
+        t
+    }
+
+    fn set(&self, now_s: i64) {
+        self.0.store(now_s - SystemClock.now(), Ordering::SeqCst);
+    }
+
+    fn advance(&self, by_s: i64) {
+        self.0.fetch_add(by_s, Ordering::SeqCst);
+    }
+
+    fn sim(&self) -> SimClock {
+        SimClock::sharing(Arc::clone(&self.0))
+    }
+
+    fn gateway(&self) -> Arc<dyn Clock> {
+        Arc::new(OffsetClock::sharing(Arc::clone(&self.0)))
+    }
+}
+
 struct World {
     app: TestApp,
-    clock: Arc<ManualClock>,
+    clock: TestTime,
     sms: paygate_sim_sms::Running,
     carrier: paygate_sim_carrier::Running,
     carrier_dir: std::path::PathBuf,
@@ -27,28 +58,28 @@ struct World {
 }
 
 async fn world() -> World {
-    let clock = Arc::new(ManualClock::new(JAN_15));
+    let clock = TestTime::at(JAN_15);
     let dir = tempfile::tempdir().unwrap().keep();
     let sms = paygate_sim_sms::start(paygate_sim_sms::Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.join("sms"),
+        clock: clock.sim(),
     })
     .await
     .unwrap();
-    let c = clock.clone();
     let carrier_dir = dir.join("carrier");
     let carrier = paygate_sim_carrier::start(paygate_sim_carrier::Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: carrier_dir.clone(),
         sms_url: Some(sms.base_url().to_string()),
-        now: Arc::new(move || c.now()),
+        clock: clock.sim(),
     })
     .await
     .unwrap();
     let carrier_url = carrier.base_url().to_string();
     let app = TestApp::spawn_with_clock(
         |cfg| cfg.carrier_url = Some(carrier_url),
-        clock.clone() as Arc<dyn Clock>,
+        clock.gateway(),
     )
     .await;
     let http = reqwest::Client::builder()

@@ -102,6 +102,10 @@ pub struct ConfigArgs {
     /// (default 3600).
     #[arg(long, env = "PAYGATE_REQUIRES_ACTION_TTL_S")]
     pub requires_action_ttl_s: Option<i64>,
+    /// Run on a test clock moved by `POST /v1/test_helpers/test_clock/advance` (with the
+    /// in-process simulators); test instances only (docs/OPERATIONS.md "Test clock").
+    #[arg(long, env = "PAYGATE_TEST_CLOCK", value_parser = clap::builder::BoolishValueParser::new())]
+    pub test_clock: bool,
     /// Fault injection: hold approved authorizations this long before committing (chaos tests).
     #[arg(long, env = "PAYGATE_FAULT_DELAY_AFTER_AUTH_MS", hide = true)]
     pub fault_delay_after_auth_ms: Option<u64>,
@@ -115,6 +119,9 @@ pub struct ConfigArgs {
     /// server and their authorization (chaos tests).
     #[arg(long, env = "PAYGATE_FAULT_DELAY_BEFORE_AUTH_MS", hide = true)]
     pub fault_delay_before_auth_ms: Option<u64>,
+    /// TLS, request limits, the vault's key file.
+    #[command(flatten)]
+    pub security: crate::security_args::SecurityArgs,
 }
 
 impl ConfigArgs {
@@ -182,6 +189,10 @@ impl ConfigArgs {
         }
         if let Some(v) = self.fault_delay_before_auth_ms {
             cfg.fault_delay_before_auth_ms = v;
+        }
+        self.security.apply(&mut cfg)?;
+        if self.test_clock {
+            cfg.test_clock = true;
         }
         Ok(cfg)
     }

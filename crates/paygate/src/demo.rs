@@ -10,10 +10,16 @@
 //! DATA_DIR/pages-csrf.key (created once, 0600, base64 of 32 bytes), so a payer coming back
 //! from the issuer's page after a restart still passes the CSRF check. Live mode never reads
 //! it: there the key must be configured (the gateway refuses to start otherwise).
+//!
+//! With `test_clock` the gateway's `OffsetClock` and the in-process simulators' `SimClock`s
+//! share one offset cell: one `POST /v1/test_helpers/test_clock/advance` moves them all.
 
 use paygate_gateway::config::Config;
+use paygate_payments::OffsetClock;
+use paygate_sim_kit::clock::SimClock;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 
 /// The network simulator's directory under the data dir.
 pub const SIM_DIR: &str = "network-sim";
@@ -39,6 +45,8 @@ pub struct Demo {
     pub isp: Option<paygate_sim_isp::Running>,
     pub sms: Option<paygate_sim_sms::Running>,
     pub carrier: Option<paygate_sim_carrier::Running>,
+    /// The gateway's test clock (`test_clock`), whose offset the simulators above read.
+    test_clock: Option<Arc<OffsetClock>>,
 }
 
 fn loopback() -> SocketAddr {
@@ -47,8 +55,12 @@ fn loopback() -> SocketAddr {
 
 /// Starts the simulators `cfg` does not name an address for and points `cfg` at them.
 pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
-    let sms = start_sms(cfg).await?;
-    let carrier = start_carrier(cfg).await?;
+    let test_clock = cfg.test_clock.then(|| Arc::new(OffsetClock::new()));
+    let clock = test_clock
+        .as_ref()
+        .map_or_else(SimClock::system, |c| SimClock::sharing(c.offset_cell()));
+    let sms = start_sms(cfg, &clock).await?;
+    let carrier = start_carrier(cfg, &clock).await?;
     if cfg.network_addr.is_some() && cfg.three_ds_url.is_some() && cfg.isp_url.is_some() {
         return Ok(Demo {
             network: None,
@@ -56,6 +68,7 @@ pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
             isp: None,
             sms,
             carrier,
+            test_clock,
         });
     }
     let key = cavv_key(&cfg.data_dir)?;
@@ -67,6 +80,7 @@ pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
             .parse()
             .map_err(|_| "network_profile must be ascii or binary".to_string())?;
         sim_cfg.cavv_key = Some(paygate_sim_network::CavvKey::new(key));
+        sim_cfg.clock = clock.clone();
         let sim = paygate_sim_network::start(sim_cfg)
             .await
             .map_err(|e| format!("cannot start the network simulator: {e}"))?;
@@ -76,8 +90,9 @@ pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
         None
     };
     let three_ds = if cfg.three_ds_url.is_none() {
-        let sim_cfg =
+        let mut sim_cfg =
             paygate_sim_threeds::Config::new(loopback(), cfg.data_dir.join(THREE_DS_SIM_DIR), key);
+        sim_cfg.clock = clock.clone();
         let sim = paygate_sim_threeds::start(sim_cfg)
             .await
             .map_err(|e| format!("cannot start the 3-D Secure simulator: {e}"))?;
@@ -87,7 +102,9 @@ pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
         None
     };
     let isp = if cfg.isp_url.is_none() {
-        let sim_cfg = paygate_sim_isp::Config::new(loopback(), cfg.data_dir.join(ISP_SIM_DIR), key);
+        let mut sim_cfg =
+            paygate_sim_isp::Config::new(loopback(), cfg.data_dir.join(ISP_SIM_DIR), key);
+        sim_cfg.clock = clock.clone();
         let sim = paygate_sim_isp::start(sim_cfg)
             .await
             .map_err(|e| format!("cannot start the ISP server simulator: {e}"))?;
@@ -102,12 +119,16 @@ pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
         isp,
         sms,
         carrier,
+        test_clock,
     })
 }
 
 /// The mobile carrier simulator (sending its codes through the SMS gateway), unless
 /// `carrier_url` names one.
-async fn start_carrier(cfg: &mut Config) -> Result<Option<paygate_sim_carrier::Running>, String> {
+async fn start_carrier(
+    cfg: &mut Config,
+    clock: &SimClock,
+) -> Result<Option<paygate_sim_carrier::Running>, String> {
     if cfg.carrier_url.is_some() {
         return Ok(None);
     }
@@ -115,7 +136,7 @@ async fn start_carrier(cfg: &mut Config) -> Result<Option<paygate_sim_carrier::R
         listen: loopback(),
         data_dir: cfg.data_dir.join(CARRIER_SIM_DIR),
         sms_url: cfg.sms_url.clone(),
-        now: paygate_sim_carrier::system_now(),
+        clock: clock.clone(),
     };
     let sim = paygate_sim_carrier::start(sim_cfg)
         .await
@@ -125,14 +146,15 @@ async fn start_carrier(cfg: &mut Config) -> Result<Option<paygate_sim_carrier::R
 }
 
 /// The SMS gateway simulator, unless `sms_url` names one.
-async fn start_sms(cfg: &mut Config) -> Result<Option<paygate_sim_sms::Running>, String> {
+async fn start_sms(
+    cfg: &mut Config,
+    clock: &SimClock,
+) -> Result<Option<paygate_sim_sms::Running>, String> {
     if cfg.sms_url.is_some() {
         return Ok(None);
     }
-    let sim_cfg = paygate_sim_sms::Config {
-        listen: loopback(),
-        data_dir: cfg.data_dir.join(SMS_SIM_DIR),
-    };
+    let mut sim_cfg = paygate_sim_sms::Config::new(loopback(), cfg.data_dir.join(SMS_SIM_DIR));
+    sim_cfg.clock = clock.clone();
     let sim = paygate_sim_sms::start(sim_cfg)
         .await
         .map_err(|e| format!("cannot start the SMS gateway simulator: {e}"))?;
@@ -141,6 +163,11 @@ async fn start_sms(cfg: &mut Config) -> Result<Option<paygate_sim_sms::Running>,
 }
 
 impl Demo {
+    /// The test clock the gateway must run on (`None` without `test_clock`).
+    pub fn test_clock(&self) -> Option<Arc<OffsetClock>> {
+        self.test_clock.clone()
+    }
+
     /// Says where the simulators listen.
     pub fn print(&self) {
         if let Some(sim) = &self.network {

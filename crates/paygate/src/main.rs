@@ -6,6 +6,8 @@ mod demo;
 mod isp;
 mod keys;
 mod merchant;
+mod redacting_log;
+mod security_args;
 mod wallets;
 
 use clap::{Parser, Subcommand};
@@ -15,7 +17,6 @@ use merchant::MerchantCmd;
 use paygate_gateway::{admin, settlement};
 use paygate_network::report::JsonReport;
 use paygate_payments::{Clock, SystemClock};
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// Where `paygate serve` keeps its in-process simulator's journal, under the data directory.
@@ -29,6 +30,15 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(name = "paygate", version, about = "A self-hostable payment gateway")]
 struct Cli {
+    /// Log lines as text (default) or one JSON object per line (`json`: timestamp, level,
+    /// target, message and fields — request id, merchant, … — for log collectors).
+    #[arg(
+        long,
+        global = true,
+        env = "PAYGATE_LOG_FORMAT",
+        default_value = "text"
+    )]
+    log_format: redacting_log::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -117,15 +127,8 @@ fn main() -> ExitCode {
     // writes) is readable by its user only.
     #[cfg(unix)]
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PAYGATE_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
     let cli = Cli::parse();
+    redacting_log::init(cli.log_format);
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -307,8 +310,13 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
     let first_start = !cfg.data_dir.join("paygate.db").exists() && cfg.database_url.is_none();
     demo::pages_csrf_key(&mut cfg).await?;
     let demo = demo::start(&mut cfg).await?;
-    let server = paygate_gateway::start(cfg.clone()).await?;
+    let server = paygate_gateway::start_with_test_clock(cfg.clone(), demo.test_clock()).await?;
     let addr = server.addr;
+    let scheme = if cfg.listener.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     if first_start
         || server
             .state
@@ -323,14 +331,14 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
         merchant::print_new(&m, "  ");
         println!("try it:");
         println!(
-            "  curl http://{addr}/v1/payment_intents -u {}: -d amount=10000 -d currency=krw -d confirm=true \\\n    -d 'payment_method_data[type]=card' -d 'payment_method_data[card][number]=4242424242424242' \\\n    -d 'payment_method_data[card][exp_month]=12' -d 'payment_method_data[card][exp_year]=2030' -d 'payment_method_data[card][cvc]=123'",
+            "  curl {scheme}://{addr}/v1/payment_intents -u {}: -d amount=10000 -d currency=krw -d confirm=true \\\n    -d 'payment_method_data[type]=card' -d 'payment_method_data[card][number]=4242424242424242' \\\n    -d 'payment_method_data[card][exp_month]=12' -d 'payment_method_data[card][exp_year]=2030' -d 'payment_method_data[card][cvc]=123'",
             m.secret_key
         );
     }
     if let Some(m) = server.metrics_addr {
         println!("metrics on http://{m}/metrics");
     }
-    println!("paygate listening on http://{addr}");
+    println!("paygate listening on {scheme}://{addr}");
     demo.print();
     wait_for_signal().await;
     tracing::info!("shutting down: draining in-flight requests");

@@ -1,13 +1,16 @@
 //! Time: the injectable [`Clock`] and every piece of calendar math the gateway does.
 //!
 //! The gateway asks a [`Clock`] (held as `Arc<dyn Clock>`) for "now" instead of the system
-//! time, so tests can move time with a [`ManualClock`]. Timestamps are Unix seconds (`i64`).
+//! time, so tests can move time with a [`ManualClock`] (in-process tests) or an [`OffsetClock`]
+//! (a `paygate serve --test-clock` process pushed forward over HTTP). Timestamps are Unix
+//! seconds (`i64`).
 //!
 //! Two calendars matter: settlement availability is counted in UTC days (as balance
 //! transactions report `available_on`), and Korean rules (business dates of card
 //! acquirers, carrier billing months) count in Korea Standard Time, UTC+09:00 all year
 //! (Korea has no daylight saving time).
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 /// Seconds in a calendar day.
@@ -56,6 +59,77 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now(&self) -> i64 {
         self.now_s.load(Ordering::SeqCst)
+    }
+}
+
+/// The system time plus an offset that only grows: time keeps running and a test can only push
+/// it forward (`paygate serve --test-clock`, docs/OPERATIONS.md "Test clock"). The offset cell
+/// can be shared ([`OffsetClock::offset_cell`]) with the in-process simulators' clocks, so one
+/// advance moves the gateway and its counterparties together; every holder advances it with the
+/// same rule (add a positive amount, or raise it to a maximum), so it never shrinks.
+#[derive(Debug, Clone, Default)]
+pub struct OffsetClock {
+    offset_s: Arc<AtomicI64>,
+}
+
+/// Why a test clock refused to move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AdvanceError {
+    /// `seconds` must be positive.
+    #[error("seconds must be a positive number of seconds; got {0}")]
+    NotForward(i64),
+    /// `to` lies before the clock's now.
+    #[error("to must not be before the test clock's now ({now}); got {to}")]
+    MovesBack { now: i64, to: i64 },
+}
+
+impl OffsetClock {
+    /// Offset zero: the system time until advanced.
+    pub fn new() -> OffsetClock {
+        OffsetClock::default()
+    }
+
+    /// A clock over a shared offset cell (another `OffsetClock`'s or a simulator's).
+    pub fn sharing(offset_s: Arc<AtomicI64>) -> OffsetClock {
+        OffsetClock { offset_s }
+    }
+
+    /// The offset cell, to hand to clocks that must move together with this one.
+    pub fn offset_cell(&self) -> Arc<AtomicI64> {
+        Arc::clone(&self.offset_s)
+    }
+
+    /// Seconds added to the system time.
+    pub fn offset_seconds(&self) -> i64 {
+        self.offset_s.load(Ordering::SeqCst)
+    }
+
+    /// Moves the clock `by_s` seconds forward (`by_s` > 0); returns the new now.
+    pub fn advance_by(&self, by_s: i64) -> Result<i64, AdvanceError> {
+        if by_s <= 0 {
+            return Err(AdvanceError::NotForward(by_s));
+        }
+        self.offset_s.fetch_add(by_s, Ordering::SeqCst);
+        Ok(self.now())
+    }
+
+    /// Moves the clock to `to_s` (not before now); returns the new now (≥ `to_s`: the system
+    /// time keeps running).
+    pub fn advance_to(&self, to_s: i64) -> Result<i64, AdvanceError> {
+        let now = self.now();
+        if to_s < now {
+            return Err(AdvanceError::MovesBack { now, to: to_s });
+        }
+        // `fetch_max`: a concurrent advance past `to_s` is kept, the offset never shrinks.
+        self.offset_s
+            .fetch_max(to_s - SystemClock.now(), Ordering::SeqCst);
+        Ok(self.now())
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> i64 {
+        SystemClock.now() + self.offset_seconds()
     }
 }
 
@@ -115,5 +189,42 @@ mod tests {
         assert_eq!(c.now(), 5);
         let dynamic: std::sync::Arc<dyn Clock> = std::sync::Arc::new(c);
         assert_eq!(dynamic.now(), 5);
+    }
+
+    #[test]
+    fn an_offset_clock_runs_with_the_system_and_never_goes_back() {
+        let c = OffsetClock::new();
+        let before = SystemClock.now();
+        assert!((before..=before + 1).contains(&c.now()));
+        assert_eq!(c.offset_seconds(), 0);
+        let now = c.advance_by(DAY_S).unwrap();
+        assert!(now >= before + DAY_S, "{now}");
+        assert!(c.offset_seconds() == DAY_S);
+        assert_eq!(c.advance_by(0), Err(AdvanceError::NotForward(0)));
+        assert_eq!(c.advance_by(-5), Err(AdvanceError::NotForward(-5)));
+        let back = c.now() - 3_600;
+        assert!(matches!(
+            c.advance_to(back),
+            Err(AdvanceError::MovesBack { to, .. }) if to == back
+        ));
+        assert_eq!(c.offset_seconds(), DAY_S, "a refused move changes nothing");
+        let target = c.now() + 30 * DAY_S;
+        let now = c.advance_to(target).unwrap();
+        assert!((target..=target + 1).contains(&now), "{now} vs {target}");
+        assert!(c.offset_seconds() >= 31 * DAY_S - 1);
+        // `to` = now is allowed and leaves the clock where it is.
+        let offset = c.offset_seconds();
+        c.advance_to(c.now()).unwrap();
+        assert!(c.offset_seconds() >= offset);
+    }
+
+    #[test]
+    fn clocks_sharing_an_offset_move_together() {
+        let gateway = OffsetClock::new();
+        let sim = OffsetClock::sharing(gateway.offset_cell());
+        sim.advance_by(600).unwrap();
+        assert_eq!(gateway.offset_seconds(), 600);
+        gateway.advance_by(60).unwrap();
+        assert_eq!(sim.offset_seconds(), 660);
     }
 }

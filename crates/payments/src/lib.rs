@@ -5,7 +5,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`money`] | [`Money`]: integer minor units of a [`Currency`], checked on construction |
-//! | [`clock`] | the injectable [`Clock`] (system or manual for tests) and the calendar math (UTC days, Korean dates) |
+//! | [`clock`] | the injectable [`Clock`] (system, manual for in-process tests, offset for `--test-clock`) and the calendar math (UTC days, Korean dates) |
 //! | [`intent`] | [`PaymentIntentStatus`] and the one table of which operation is allowed in which status |
 //! | [`next_action`] | [`NextAction`]: what the payer must do before a payment can go on (`requires_action`) |
 //! | [`objects`] | [`ChargeStatus`], [`RefundStatus`] |
@@ -27,7 +27,7 @@ pub mod payment_method;
 pub mod setup_intent;
 
 pub use attempt::{AttemptError, AttemptRecord, ConnectorRef};
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};
 pub use connector::{
     Authentication, AuthenticationProgram, AuthorizationKind, AuthorizationOutcome,
     AuthorizationRequest, BoxFuture, Connector, ConnectorError, Decline, FollowUpAnswer,

@@ -24,6 +24,7 @@ mod card;
 mod envelope;
 mod error;
 mod keyring;
+pub mod redact;
 mod secret;
 
 pub use card::{

@@ -10,6 +10,7 @@ pub mod refund_params;
 pub mod refunds;
 pub mod respond;
 pub mod setup_intents;
+pub mod test_clock;
 pub mod test_faults;
 pub mod test_sms;
 pub mod webhook_endpoints;
@@ -42,6 +43,11 @@ pub fn router(state: SharedState) -> Router {
             get(test_faults::retrieve).post(test_faults::update),
         )
         .route("/v1/test_helpers/sms_messages", get(test_sms::list))
+        .route("/v1/test_helpers/test_clock", get(test_clock::retrieve))
+        .route(
+            "/v1/test_helpers/test_clock/advance",
+            post(test_clock::advance),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -137,9 +137,13 @@ impl TestApp {
             ..Config::default()
         };
         f(&mut cfg);
-        let server = paygate_gateway::start_with_clock(cfg.clone(), clock)
-            .await
-            .expect("gateway starts");
+        // `test_clock` (`--test-clock`): the gateway's own OffsetClock instead of `clock`.
+        let server = if cfg.test_clock {
+            paygate_gateway::start_with_test_clock(cfg.clone(), None).await
+        } else {
+            paygate_gateway::start_with_clock(cfg.clone(), clock).await
+        }
+        .expect("gateway starts");
         let m = admin::create_merchant(&server.state.store, &cfg, "Test shop")
             .await
             .expect("merchant");

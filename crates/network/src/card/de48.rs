@@ -61,8 +61,7 @@ pub fn encode(subelements: &[(u8, &str)]) -> Result<String, De48Error> {
         if tag > 99 {
             return Err(De48Error::BadTag { tag });
         }
-        let printable = value.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
-        if value.is_empty() || value.len() > MAX_SUBELEMENT_CHARS || !printable {
+        if !valid_value(value) {
             return Err(De48Error::BadValue { tag });
         }
         out.push_str(&format!("{tag:02}{:02}{value}", value.len()));
@@ -84,6 +83,11 @@ pub fn decode(field: &[u8]) -> Result<Vec<(u8, String)>, De48Error> {
         let start = offset + SUBELEMENT_HEADER_CHARS;
         let value = field.get(start..start + len).ok_or(malformed.clone())?;
         let value = std::str::from_utf8(value).map_err(|_| malformed)?;
+        // The same rule as `encode`: what is read can be sent again (found by the
+        // `de48_de90` fuzz target: an empty or control-character value was accepted).
+        if !valid_value(value) {
+            return Err(De48Error::BadValue { tag });
+        }
         out.push((tag, value.to_owned()));
         offset = start + len;
     }
@@ -98,6 +102,12 @@ pub fn find(subelements: &[(u8, String)], tag: u8) -> Option<&str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// 1..=99 printable ASCII characters (space included).
+fn valid_value(value: &str) -> bool {
+    let printable = value.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
+    !value.is_empty() && value.len() <= MAX_SUBELEMENT_CHARS && printable
+}
+
 fn two_digits(b: &[u8]) -> Option<u8> {
     match b {
         [h, l] if h.is_ascii_digit() && l.is_ascii_digit() => Some((h - b'0') * 10 + (l - b'0')),
@@ -108,6 +118,13 @@ fn two_digits(b: &[u8]) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decode_refuses_what_encode_refuses() {
+        assert_eq!(decode(b"4200"), Err(De48Error::BadValue { tag: 42 }));
+        assert_eq!(decode(b"4201\x01"), Err(De48Error::BadValue { tag: 42 }));
+        assert_eq!(decode(b"420205"), Ok(vec![(42, "05".to_owned())]));
+    }
 
     #[test]
     fn subelements_round_trip_in_order() {

@@ -64,9 +64,11 @@ impl OriginalData {
 
     /// Reads a DE 90 value.
     pub fn decode(field: &[u8]) -> Result<Self, De90Error> {
+        // ASCII only before splitting: `split_at` inside a multi-byte character panics (found
+        // by the `de48_de90` fuzz target; regression in crates/fuzz/regressions/).
         let text = std::str::from_utf8(field)
             .ok()
-            .filter(|t| t.len() == DE90_DIGITS)
+            .filter(|t| t.len() == DE90_DIGITS && t.is_ascii())
             .ok_or(De90Error::BadPart {
                 part: "field",
                 digits: DE90_DIGITS,

@@ -1,6 +1,8 @@
 //! Helpers for the tests that run the `paygate` binary as operators do.
 #![allow(dead_code)]
 
+pub mod test_clock;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::Path;

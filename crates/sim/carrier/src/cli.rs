@@ -30,9 +30,12 @@ pub struct SimCarrierArgs {
     /// The SMS gateway simulator the codes are sent through.
     #[arg(long, value_name = "URL")]
     pub sms_url: Option<String>,
-    /// HTTP admin listener for faults at run time (`GET`/`POST /faults`, docs/OPERATIONS.md).
+    /// HTTP admin listener for faults at run time (`GET`/`POST /faults`, docs/OPERATIONS.md)
+    /// and, with `--test-clock`, the clock (`GET /clock`, `POST /clock/advance`).
     #[arg(long, value_name = "ADDR")]
     pub admin_listen: Option<SocketAddr>,
+    #[command(flatten)]
+    pub clock: paygate_sim_kit::clock::ClockArgs,
 }
 
 /// Subcommands of `paygate sim carrier`.
@@ -90,7 +93,7 @@ async fn serve(args: SimCarrierArgs) -> Result<(), SimError> {
         listen: required(args.listen, "--listen")?,
         data_dir: required(args.data_dir, "--data-dir")?,
         sms_url: args.sms_url,
-        now: crate::system_now(),
+        clock: args.clock.clock(),
     };
     run_until_signal(crate::start(cfg).await?, args.admin_listen).await
 }

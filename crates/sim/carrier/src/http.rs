@@ -21,7 +21,8 @@ use serde_json::{Value, json};
 use crate::rules::{self, Refusal, Start};
 use crate::store::{self, Payment, Store};
 use crate::subscribers::Carrier;
-use crate::{Now, settlement};
+use crate::settlement;
+use paygate_sim_kit::clock::SimClock;
 use paygate_sim_kit::faults::Faults;
 
 const MAX_BODY_BYTES: usize = 8 * 1024;
@@ -32,7 +33,7 @@ pub(crate) struct Shared {
     pub faults: Arc<Faults>,
     pub sms_url: Option<String>,
     pub client: reqwest::Client,
-    pub now: Now,
+    pub clock: SimClock,
 }
 
 type S = State<Arc<Shared>>;
@@ -157,7 +158,7 @@ async fn start(State(sh): S, raw: Bytes) -> Response {
         birth_date: req.birth_date.as_deref().unwrap_or_default(),
         amount: req.amount.unwrap_or_default(),
     };
-    let now = (sh.now)();
+    let now = sh.clock.now();
     let p = match sh.store.tx(|tx| rules::start(tx, &s, &code, now)) {
         Ok(p) => p,
         Err(r) => return refusal(r),
@@ -226,7 +227,7 @@ async fn resend(State(sh): S, Path(id): Path<String>, raw: Bytes) -> Response {
         Ok(c) => c,
         Err(r) => return refusal(r),
     };
-    let now = (sh.now)();
+    let now = sh.clock.now();
     let p = match sh.store.tx(|tx| rules::resend(tx, &id, &phone, &code, now)) {
         Ok(p) => p,
         Err(r) => return refusal(r),
@@ -249,7 +250,7 @@ async fn verify(State(sh): S, Path(id): Path<String>, raw: Bytes) -> Response {
     let Some(code) = code.filter(|c| c.len() == 6 && c.chars().all(|d| d.is_ascii_digit())) else {
         return refusal(invalid("code", "must be the 6 digits of the SMS"));
     };
-    let now = (sh.now)();
+    let now = sh.clock.now();
     result(
         sh.store.tx(|tx| rules::verify(tx, &id, &code, now)),
         StatusCode::OK,
@@ -271,7 +272,7 @@ async fn charge(State(sh): S, Path(id): Path<String>, raw: Bytes) -> Response {
     if let Some(code) = sh.faults.decline() {
         return refusal(Refusal::new(402, code, "the carrier declined the charge"));
     }
-    let now = (sh.now)();
+    let now = sh.clock.now();
     result(
         sh.store.tx(|tx| rules::charge(tx, &id, amount, now)),
         StatusCode::OK,
@@ -282,7 +283,7 @@ async fn cancel(State(sh): S, Path(id): Path<String>, raw: Bytes) -> Response {
     let amount = serde_json::from_slice::<AmountReq>(&raw)
         .ok()
         .and_then(|r| r.amount);
-    let now = (sh.now)();
+    let now = sh.clock.now();
     result(
         sh.store.tx(|tx| rules::cancel(tx, &id, amount, now)),
         StatusCode::OK,

@@ -22,20 +22,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use paygate_sim_kit::SimError;
+use paygate_sim_kit::clock::SimClock;
 pub use paygate_sim_kit::http_sim::Running;
 pub use store::{Entry, JOURNAL_FILE};
 
 /// The code an injected decline (run-time faults, `--admin-listen`) answers with.
 pub const DECLINE_CODES: &[&str] = &["carrier_unavailable"];
-
-/// The carrier's clock: Unix seconds. `paygate serve` hands the gateway's (so a test clock
-/// moves both); standalone it is the system clock.
-pub type Now = Arc<dyn Fn() -> i64 + Send + Sync>;
-
-/// The system clock.
-pub fn system_now() -> Now {
-    Arc::new(|| time::OffsetDateTime::now_utc().unix_timestamp())
-}
 
 /// How to run the simulator.
 #[derive(Clone)]
@@ -46,8 +38,22 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The SMS gateway the codes go through (`http://host:port`).
     pub sms_url: Option<String>,
-    /// "Now".
-    pub now: Now,
+    /// The carrier's clock (code expiry, the KST billing month). `paygate serve` hands its
+    /// in-process simulator a view of the gateway's test clock; `--test-clock` gives a
+    /// standalone simulator one moved over its admin listener (`POST /clock/advance`).
+    pub clock: SimClock,
+}
+
+impl Config {
+    /// On the system clock, with no SMS gateway.
+    pub fn new(listen: SocketAddr, data_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            listen,
+            data_dir: data_dir.into(),
+            sms_url: None,
+            clock: SimClock::system(),
+        }
+    }
 }
 
 /// Opens the database, binds the listener and starts serving; returns once listening.
@@ -67,9 +73,10 @@ pub async fn start(config: Config) -> Result<Running, SimError> {
         faults: Arc::clone(&faults),
         sms_url: config.sms_url.map(|u| u.trim_end_matches('/').to_owned()),
         client,
-        now: config.now,
+        clock: config.clock.clone(),
     });
-    paygate_sim_kit::http_sim::serve("carrier", listener, None, http::router(shared), faults)
+    let router = http::router(shared);
+    paygate_sim_kit::http_sim::serve("carrier", listener, None, router, faults, config.clock)
 }
 
 /// Reads the journal of the simulator whose data directory is `data_dir` (it may be running).

@@ -41,6 +41,8 @@ pub struct SimIspArgs {
     /// `decline_code` given, `isp_certificate_revoked`); prints `admin listening on ADDR`.
     #[arg(long, value_name = "ADDR")]
     pub admin_listen: Option<SocketAddr>,
+    #[command(flatten)]
+    pub clock: paygate_sim_kit::clock::ClockArgs,
 }
 
 /// Subcommands of `paygate sim isp`.
@@ -81,6 +83,7 @@ async fn serve(args: SimIspArgs) -> Result<(), SimError> {
         cavv_key,
     );
     cfg.certificate_lifetime = Duration::from_secs(args.certificate_lifetime_secs);
+    cfg.clock = args.clock.clock();
     run_until_signal(crate::start(cfg).await?, args.admin_listen).await
 }
 

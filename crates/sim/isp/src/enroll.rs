@@ -18,7 +18,7 @@ use crate::http::{body, internal, ok, refusal};
 use crate::journal::JournalEntry;
 use crate::keys::{hex, random_id};
 use crate::store::CardRow;
-use crate::{Sim, issuer, now_ms};
+use crate::{Sim, issuer};
 
 #[derive(Deserialize)]
 struct EnrollRequest {
@@ -31,7 +31,7 @@ struct EnrollRequest {
 /// The handler.
 pub(crate) async fn enroll(State(sim): State<Arc<Sim>>, bytes: Bytes) -> Response {
     let mut entry = JournalEntry {
-        at_ms: now_ms(),
+        at_ms: sim.now_ms(),
         kind: "enroll".to_owned(),
         ..JournalEntry::default()
     };
@@ -59,7 +59,7 @@ fn check(sim: &Sim, bytes: &[u8], entry: &mut JournalEntry) -> Result<Checked, I
     let card = jwe::decrypt_card(&sim.keys.encryption, &sim.keys.kid, &req.card)
         .map_err(|_| IspCheck::CardInvalid)?;
     entry.last4 = Some(card.last4().to_owned());
-    if !issuer::enrols_now(&card) {
+    if !issuer::enrols(&card, sim.clock_yymm()) {
         return Err(IspCheck::CardDeclined);
     }
     Ok((key, card))

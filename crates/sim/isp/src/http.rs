@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::journal::JournalEntry;
-use crate::{Sim, enroll, now_ms, verify};
+use crate::{Sim, enroll, verify};
 
 /// Largest request body accepted, in bytes (a verify request is a few kilobytes).
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -101,7 +101,7 @@ async fn revoke(State(sim): State<Arc<Sim>>, bytes: Bytes) -> Response {
     };
     let serial = req.serial.trim().to_ascii_lowercase();
     let mut entry = JournalEntry {
-        at_ms: now_ms(),
+        at_ms: sim.now_ms(),
         kind: "revoke".to_owned(),
         result: "revoked".to_owned(),
         serial: Some(serial.clone()),

@@ -1,7 +1,7 @@
 //! The card issuer's side of ISP: whether it enrols a card (the card-network simulator's
 //! rules, used as a library so both simulators agree) and the ECI of a verified payment.
 
-use paygate_sim_network::wire::{current_yymm, pan};
+use paygate_sim_network::wire::pan;
 use paygate_sim_network::{Behaviour, TEST_CARDS};
 
 use paygate_isp::CardPayload;
@@ -31,11 +31,6 @@ pub(crate) fn enrols(card: &CardPayload, now_yymm: u16) -> bool {
         Behaviour::Decline(code) => code == INSUFFICIENT_FUNDS,
         Behaviour::CvcMismatch => false,
     }
-}
-
-/// Enrolment check against the current month.
-pub(crate) fn enrols_now(card: &CardPayload) -> bool {
-    enrols(card, current_yymm())
 }
 
 /// ECI of an ISP-verified payment: "02" for Mastercard ranges (51–55, 2221–2720), else "05".

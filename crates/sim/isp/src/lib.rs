@@ -52,6 +52,10 @@ pub struct Config {
     /// Lifetime of the certificates enrolment issues (tests shorten it to see
     /// `isp_certificate_expired`).
     pub certificate_lifetime: Duration,
+    /// The clock of the journal and of the card-expiry month at enrolment (`--test-clock`:
+    /// moved over the admin listener). Certificate validity and the freshness of a payer's
+    /// `signed_at` stay on the system time: the payer's device clock is not a test clock.
+    pub clock: paygate_sim_kit::clock::SimClock,
 }
 
 impl std::fmt::Debug for Config {
@@ -61,6 +65,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("cavv_key", &"..")
             .field("certificate_lifetime", &self.certificate_lifetime)
+            .field("clock", &self.clock)
             .finish()
     }
 }
@@ -73,6 +78,7 @@ impl Config {
             data_dir: data_dir.into(),
             cavv_key,
             certificate_lifetime: DEFAULT_CERTIFICATE_LIFETIME,
+            clock: paygate_sim_kit::clock::SimClock::system(),
         }
     }
 }
@@ -85,12 +91,20 @@ pub(crate) struct Sim {
     /// Faults injected at run time; an injected decline refuses a verification that passed
     /// its checks with one of [`DECLINE_CODES`] (journaled like a real refusal).
     pub faults: Arc<paygate_sim_kit::faults::Faults>,
+    /// "Now" of the journal and the enrolment rules.
+    pub clock: paygate_sim_kit::clock::SimClock,
 }
 
-/// Milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> i64 {
-    let now = time::OffsetDateTime::now_utc();
-    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+impl Sim {
+    /// Milliseconds since the Unix epoch, on the simulator's clock.
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// The card-expiry month (YYMM) on the simulator's clock.
+    pub(crate) fn clock_yymm(&self) -> u16 {
+        paygate_sim_network::wire::yymm_at(self.clock.now())
+    }
 }
 
 /// Opens the database, loads the keys, binds the listener and starts serving; returns once
@@ -111,8 +125,10 @@ pub async fn start(config: Config) -> Result<Running, SimError> {
         keys,
         certificate_lifetime: config.certificate_lifetime,
         faults: Arc::clone(&faults),
+        clock: config.clock.clone(),
     });
-    paygate_sim_kit::http_sim::serve("ISP", listener, None, http::router(sim), faults)
+    let router = http::router(sim);
+    paygate_sim_kit::http_sim::serve("ISP", listener, None, router, faults, config.clock)
 }
 
 /// Reads the journal of the simulator whose data directory is `data_dir` (it may be running).

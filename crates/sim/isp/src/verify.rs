@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use crate::http::{body, internal, ok, refusal};
 use crate::journal::JournalEntry;
 use crate::keys::{hex, random_id};
-use crate::{Sim, issuer, now_ms};
+use crate::{Sim, issuer};
 
 #[derive(Deserialize)]
 struct VerifyRequest {
@@ -39,7 +39,7 @@ struct Passed {
 /// The handler.
 pub(crate) async fn verify(State(sim): State<Arc<Sim>>, bytes: Bytes) -> Response {
     let mut entry = JournalEntry {
-        at_ms: now_ms(),
+        at_ms: sim.now_ms(),
         kind: "verify".to_owned(),
         ..JournalEntry::default()
     };

@@ -241,13 +241,16 @@ pub async fn http(
 /// An answer that is no message.
 pub const GARBAGE_BODY: &[u8] = b"\xff\x00garbage\x7f\x80 not a message";
 
-/// Serves [`admin_router`] on `listener` until `shutdown` turns true.
+/// Serves [`admin_router`] and the clock's routes ([`crate::clock::admin_router`]) on
+/// `listener` until `shutdown` turns true.
 pub async fn serve_admin(
     listener: tokio::net::TcpListener,
     faults: Arc<Faults>,
+    clock: crate::clock::SimClock,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let serve = axum::serve(listener, admin_router(faults)).with_graceful_shutdown(async move {
+    let app = admin_router(faults).merge(crate::clock::admin_router(clock));
+    let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
         let _ = shutdown.wait_for(|s| *s).await;
     });
     if let Err(e) = serve.await {

@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::SimError;
+use crate::clock::SimClock;
 use crate::faults::{self, Faults};
 
 /// A running HTTP simulator. Dropping it asks it to stop; [`Running::shutdown`] also waits.
@@ -20,19 +21,22 @@ pub struct Running {
     local_addr: SocketAddr,
     base_url: String,
     faults: Arc<Faults>,
+    clock: SimClock,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 /// Serves `router` on `listener` (with the faults middleware, until shutdown) and returns its
 /// handle; `name` is the simulator's name in logs, `base_url` what clients are given
-/// (default `http://{local address}`).
+/// (default `http://{local address}`), `clock` the one its rules read (its admin listener
+/// moves it when it is a test clock).
 pub fn serve(
     name: &'static str,
     listener: tokio::net::TcpListener,
     base_url: Option<String>,
     router: axum::Router,
     faults: Arc<Faults>,
+    clock: SimClock,
 ) -> Result<Running, SimError> {
     let local_addr = listener.local_addr()?;
     let base_url = base_url.unwrap_or_else(|| format!("http://{local_addr}"));
@@ -58,6 +62,7 @@ pub fn serve(
         local_addr,
         base_url,
         faults,
+        clock,
         shutdown,
         tasks: vec![server],
     })
@@ -79,6 +84,11 @@ impl Running {
         &self.faults
     }
 
+    /// The clock the simulator decides with.
+    pub fn clock(&self) -> &SimClock {
+        &self.clock
+    }
+
     /// Runs `task` beside the server until the simulator stops; `task` gets the shutdown
     /// signal (it turns `true`) and must return once it sees it.
     pub fn spawn<F, Fut>(&mut self, task: F)
@@ -90,13 +100,14 @@ impl Running {
         self.tasks.push(tokio::spawn(fut));
     }
 
-    /// Serves the HTTP admin endpoint (`GET`/`POST /faults`) on `listen` until the simulator
-    /// stops; returns the bound address.
+    /// Serves the HTTP admin endpoint (`GET`/`POST /faults`, `GET /clock`,
+    /// `POST /clock/advance`) on `listen` until the simulator stops; returns the bound address.
     pub async fn serve_admin(&mut self, listen: SocketAddr) -> Result<SocketAddr, SimError> {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let faults = Arc::clone(&self.faults);
-        self.spawn(|rx| faults::serve_admin(listener, faults, rx));
+        let clock = self.clock.clone();
+        self.spawn(|rx| faults::serve_admin(listener, faults, clock, rx));
         tracing::info!(%addr, simulator = self.name, "simulator admin listening");
         Ok(addr)
     }

@@ -9,6 +9,8 @@
 //! - [`data_dir`]: the journal database in a data directory (writer and reader connections);
 //! - [`key_file`]: secret keys from hex files (the CAVV key);
 //! - [`cli`]: `listening on ADDR`, signals, `journal --json` output;
+//! - [`clock`]: the simulator's [`clock::SimClock`] (system, or `--test-clock`: an offset that
+//!   only grows, moved over the admin listener's `/clock` routes);
 //! - [`http_sim`]: serving an HTTP JSON simulator's router with the faults, its background
 //!   tasks and its [`http_sim::Running`] handle;
 //! - [`faults`]: faults injected at run time (late, drop, decline, silent, garbage), set over
@@ -18,6 +20,7 @@
 //! and [`Counterparty`] (its decisions, on the writer thread) and calls [`start`].
 
 pub mod cli;
+pub mod clock;
 pub mod data_dir;
 pub mod faults;
 pub mod frame;
@@ -119,6 +122,7 @@ pub enum SimError {
 pub struct SimHandle {
     local_addr: SocketAddr,
     faults: std::sync::Arc<faults::Faults>,
+    clock: clock::SimClock,
     shutdown: watch::Sender<bool>,
     server: Option<tokio::task::JoinHandle<()>>,
     writer: Option<std::thread::JoinHandle<()>>,
@@ -135,14 +139,20 @@ impl SimHandle {
         &self.faults
     }
 
-    /// Serves the HTTP admin endpoint (`GET`/`POST /faults`) on `listen` until the simulator
-    /// stops; returns the bound address.
+    /// The clock the simulator decides with.
+    pub fn clock(&self) -> &clock::SimClock {
+        &self.clock
+    }
+
+    /// Serves the HTTP admin endpoint (`GET`/`POST /faults`, `GET /clock`,
+    /// `POST /clock/advance`) on `listen` until the simulator stops; returns the bound address.
     pub async fn serve_admin(&self, listen: SocketAddr) -> Result<SocketAddr, SimError> {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         tokio::spawn(faults::serve_admin(
             listener,
             std::sync::Arc::clone(&self.faults),
+            self.clock.clone(),
             self.shutdown.subscribe(),
         ));
         tracing::info!(%addr, "simulator admin listening");
@@ -174,7 +184,8 @@ impl Drop for SimHandle {
 
 /// Binds `listen`, starts the writer thread on `db` with `counterparty`, serves `codec` on
 /// every connection with `faults` applied to its answers; returns once listening. `name`
-/// names the thread and the log lines.
+/// names the thread and the log lines; `clock` is the one `counterparty` decides with (the
+/// admin listener moves it when it is a test clock).
 pub async fn start<C, P>(
     name: &'static str,
     listen: SocketAddr,
@@ -182,6 +193,7 @@ pub async fn start<C, P>(
     counterparty: P,
     codec: C,
     faults: std::sync::Arc<faults::Faults>,
+    clock: clock::SimClock,
 ) -> Result<SimHandle, SimError>
 where
     C: Codec,
@@ -206,6 +218,7 @@ where
     Ok(SimHandle {
         local_addr,
         faults,
+        clock,
         shutdown,
         server: Some(server),
         writer: Some(writer),

@@ -3,6 +3,7 @@
 //! ```text
 //! paygate sim network --listen 127.0.0.1:8583 --data-dir DIR [--profile ascii|binary]
 //!                     [--open-to-buy-minor N] [--cavv-key-file PATH] [--admin-listen ADDR]
+//!                     [--test-clock]
 //! paygate sim network journal --data-dir DIR [--json]
 //! paygate sim network report  --data-dir DIR [--json]
 //! ```
@@ -43,6 +44,8 @@ pub struct SimNetworkArgs {
     /// prints `admin listening on ADDR`. Off without it.
     #[arg(long, value_name = "ADDR")]
     pub admin_listen: Option<SocketAddr>,
+    #[command(flatten)]
+    pub clock: paygate_sim_kit::clock::ClockArgs,
 }
 
 /// Subcommands of `paygate sim network`.
@@ -92,6 +95,7 @@ async fn serve(args: SimNetworkArgs) -> Result<(), SimError> {
             )?)),
             None => None,
         },
+        clock: args.clock.clock(),
     };
     let handle = crate::start(cfg).await?;
     kit::print_listening(handle.local_addr())?;

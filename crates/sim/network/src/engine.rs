@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use paygate_iso8583::Message;
+use paygate_sim_kit::clock::SimClock;
 use paygate_sim_kit::faults::Faults;
 use paygate_sim_kit::{Counterparty, SimError, data_dir};
 use rusqlite::Connection;
@@ -17,6 +18,8 @@ pub(crate) struct Engine {
     cavv_key: Option<CavvKey>,
     /// Injected declines come from here.
     faults: Arc<Faults>,
+    /// The journal's times and the expiry month come from here (`--test-clock` moves it).
+    clock: SimClock,
     next_rrn: u64,
     open_to_buy_minor: i64,
     now_yymm: u16,
@@ -30,12 +33,14 @@ impl Engine {
         open_to_buy_minor: i64,
         cavv_key: Option<CavvKey>,
         faults: Arc<Faults>,
+        clock: SimClock,
     ) -> Result<(Connection, Engine), SimError> {
         let conn = data_dir::open_writer(dir, JOURNAL_FILE, store::SCHEMA)?;
         let next_rrn = store::load_next_rrn(&conn)?;
         let engine = Engine {
             cavv_key,
             faults,
+            clock,
             next_rrn,
             open_to_buy_minor,
             now_yymm: 0,
@@ -50,8 +55,8 @@ impl Counterparty for Engine {
     type Answer = Message;
 
     fn begin_batch(&mut self) {
-        self.now_yymm = wire::current_yymm();
-        self.now_ms = now_ms();
+        self.now_ms = self.clock.now_ms();
+        self.now_yymm = wire::yymm_at(self.now_ms.div_euclid(1000));
     }
 
     fn apply(&mut self, db: &Connection, work: &Work) -> rusqlite::Result<Option<Message>> {
@@ -79,9 +84,4 @@ impl Counterparty for Engine {
     fn commit_failed(&mut self, db: &Connection) {
         self.next_rrn = store::load_next_rrn(db).unwrap_or(self.next_rrn);
     }
-}
-
-fn now_ms() -> i64 {
-    let now = time::OffsetDateTime::now_utc();
-    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }

@@ -62,6 +62,9 @@ pub struct SimConfig {
     /// The CAVV key shared with the 3-D Secure simulator; without one, every 3-D Secure
     /// authorization (ECI 05/06/02/01) is declined 05 with authentication "failed".
     pub cavv_key: Option<CavvKey>,
+    /// The clock the rules read (journal times, the expiry month); a test clock is moved over
+    /// the admin listener (`--test-clock`).
+    pub clock: paygate_sim_kit::clock::SimClock,
 }
 
 impl SimConfig {
@@ -73,6 +76,7 @@ impl SimConfig {
             profile: Profile::Ascii,
             open_to_buy_minor: DEFAULT_OPEN_TO_BUY_MINOR,
             cavv_key: None,
+            clock: paygate_sim_kit::clock::SimClock::system(),
         }
     }
 }
@@ -91,9 +95,19 @@ pub async fn start(cfg: SimConfig) -> Result<SimHandle, SimError> {
         cfg.open_to_buy_minor,
         cfg.cavv_key,
         std::sync::Arc::clone(&faults),
+        cfg.clock.clone(),
     )?;
     let codec = codec::IsoCodec::new(cfg.profile);
-    paygate_sim_kit::start("network-sim", cfg.listen, conn, engine, codec, faults).await
+    paygate_sim_kit::start(
+        "network-sim",
+        cfg.listen,
+        conn,
+        engine,
+        codec,
+        faults,
+        cfg.clock,
+    )
+    .await
 }
 
 /// Reads the journal of the simulator whose data directory is `data_dir` (it may be running).

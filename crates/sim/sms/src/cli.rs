@@ -30,6 +30,8 @@ pub struct SimSmsArgs {
     /// an injected decline answers 503 `undeliverable`; prints `admin listening on ADDR`.
     #[arg(long, value_name = "ADDR")]
     pub admin_listen: Option<SocketAddr>,
+    #[command(flatten)]
+    pub clock: paygate_sim_kit::clock::ClockArgs,
 }
 
 /// Subcommands of `paygate sim sms`.
@@ -65,6 +67,7 @@ async fn serve(args: SimSmsArgs) -> Result<(), SimError> {
     let cfg = Config {
         listen: required(args.listen, "--listen")?,
         data_dir: required(args.data_dir, "--data-dir")?,
+        clock: args.clock.clock(),
     };
     run_until_signal(crate::start(cfg).await?, args.admin_listen).await
 }

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::journal::Message;
-use crate::now_ms;
 use crate::store::Store;
+use paygate_sim_kit::clock::SimClock;
 use paygate_sim_kit::faults::Faults;
 
 /// Largest request body accepted, in bytes.
@@ -24,8 +24,8 @@ pub const BODY_CHARS_MAX: usize = 1000;
 /// Shortest and longest phone numbers accepted, in digits (E.164 allows 15).
 const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 8..=15;
 
-/// What the handlers share: the journal and the run-time faults.
-pub(crate) type Shared = (Arc<Store>, Arc<Faults>);
+/// What the handlers share: the journal, the run-time faults and the clock.
+pub(crate) type Shared = (Arc<Store>, Arc<Faults>, SimClock);
 
 /// The routes (the kit's `http_sim::serve` adds the faults middleware and serves them).
 pub(crate) fn router(shared: Shared) -> Router {
@@ -73,7 +73,7 @@ struct Send {
 
 /// `POST /v1/messages`: journals the message, then 202 `{"id"}`; an injected decline (run-time
 /// faults) answers 503 `undeliverable` and journals nothing.
-async fn send(State((store, faults)): State<Shared>, raw: Bytes) -> Response {
+async fn send(State((store, faults, clock)): State<Shared>, raw: Bytes) -> Response {
     let Ok(req) = serde_json::from_slice::<Send>(&raw) else {
         return invalid(
             "body",
@@ -102,7 +102,7 @@ async fn send(State((store, faults)): State<Shared>, raw: Bytes) -> Response {
         phone,
         body,
         sender,
-        created_ms: now_ms(),
+        created_ms: clock.now_ms(),
     };
     if let Err(e) = store.insert(&m) {
         tracing::error!(error = %e, "SMS journal write failed");
@@ -119,7 +119,7 @@ struct InboxQuery {
 }
 
 /// `GET /v1/messages?phone=…`: the phone's messages, newest first.
-async fn inbox(State((store, _)): State<Shared>, Query(q): Query<InboxQuery>) -> Response {
+async fn inbox(State((store, _, _)): State<Shared>, Query(q): Query<InboxQuery>) -> Response {
     let phone = match phone(q.phone.as_deref().unwrap_or_default()) {
         Ok(p) => p,
         Err(rule) => return invalid("phone", rule),

@@ -35,12 +35,19 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Directory of the journal (created if missing).
     pub data_dir: PathBuf,
+    /// The clock of the messages' `created_ms` (`--test-clock`: moved over the admin listener).
+    pub clock: paygate_sim_kit::clock::SimClock,
 }
 
-/// Milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> i64 {
-    let now = time::OffsetDateTime::now_utc();
-    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+impl Config {
+    /// On the system clock.
+    pub fn new(listen: SocketAddr, data_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            listen,
+            data_dir: data_dir.into(),
+            clock: paygate_sim_kit::clock::SimClock::system(),
+        }
+    }
 }
 
 /// Opens the journal, binds the listener and starts serving; returns once listening.
@@ -48,8 +55,8 @@ pub async fn start(config: Config) -> Result<Running, SimError> {
     let store = std::sync::Arc::new(store::Store::open(&config.data_dir)?);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let faults = paygate_sim_kit::faults::Faults::new(DECLINE_CODES);
-    let router = http::router((store, std::sync::Arc::clone(&faults)));
-    paygate_sim_kit::http_sim::serve("SMS", listener, None, router, faults)
+    let router = http::router((store, std::sync::Arc::clone(&faults), config.clock.clone()));
+    paygate_sim_kit::http_sim::serve("SMS", listener, None, router, faults, config.clock)
 }
 
 /// Reads the journal of the simulator whose data directory is `data_dir` (it may be running).

@@ -5,12 +5,9 @@ use paygate_sim_sms::{Config, start};
 use serde_json::{Value, json};
 
 async fn sim(dir: &std::path::Path) -> paygate_sim_sms::Running {
-    start(Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.to_path_buf(),
-    })
-    .await
-    .unwrap()
+    start(Config::new("127.0.0.1:0".parse().unwrap(), dir))
+        .await
+        .unwrap()
 }
 
 #[tokio::test]

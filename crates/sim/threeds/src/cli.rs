@@ -46,6 +46,8 @@ pub struct SimThreeDsArgs {
     /// prints `admin listening on ADDR`. Off without it.
     #[arg(long, value_name = "ADDR")]
     pub admin_listen: Option<SocketAddr>,
+    #[command(flatten)]
+    pub clock: paygate_sim_kit::clock::ClockArgs,
 }
 
 /// Subcommands of `paygate sim 3ds`.
@@ -85,6 +87,7 @@ async fn serve(args: SimThreeDsArgs) -> Result<(), SimError> {
     cfg.public_url = args.public_url;
     cfg.creq_timeout = Duration::from_secs(args.creq_timeout_secs);
     cfg.challenge_timeout = Duration::from_secs(args.challenge_timeout_secs);
+    cfg.clock = args.clock.clock();
     run_until_signal(crate::start(cfg).await?, args.admin_listen).await
 }
 

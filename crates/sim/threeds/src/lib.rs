@@ -61,6 +61,9 @@ pub struct Config {
     pub creq_timeout: Duration,
     /// Time allowed for the challenge from its first CReq.
     pub challenge_timeout: Duration,
+    /// The clock of timeouts, lockouts and the journal (`--test-clock`: moved over the admin
+    /// listener).
+    pub clock: paygate_sim_kit::clock::SimClock,
 }
 
 impl std::fmt::Debug for Config {
@@ -72,6 +75,7 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("creq_timeout", &self.creq_timeout)
             .field("challenge_timeout", &self.challenge_timeout)
+            .field("clock", &self.clock)
             .finish()
     }
 }
@@ -86,6 +90,7 @@ impl Config {
             public_url: None,
             creq_timeout: DEFAULT_CREQ_TIMEOUT,
             challenge_timeout: DEFAULT_CHALLENGE_TIMEOUT,
+            clock: paygate_sim_kit::clock::SimClock::system(),
         }
     }
 }
@@ -105,15 +110,18 @@ pub(crate) struct Sim {
     /// Faults injected at run time (admin endpoint): late, drop, silent, garbage answers and
     /// ARes declines (`decline_code` `N` or `U`).
     pub faults: Arc<paygate_sim_kit::faults::Faults>,
+    /// "Now" of every rule and journal line.
+    pub clock: paygate_sim_kit::clock::SimClock,
 }
 
 /// The transStatus an injected ARes decline may carry (the first is the default).
 pub const DECLINE_CODES: &[&str] = &["N", "U"];
 
-/// Milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> i64 {
-    let now = time::OffsetDateTime::now_utc();
-    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+impl Sim {
+    /// Milliseconds since the Unix epoch, on the simulator's clock.
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
 }
 
 fn millis(d: Duration) -> i64 {
@@ -149,11 +157,18 @@ pub async fn start(config: Config) -> Result<Running, SimError> {
         http,
         pending_cavv: Mutex::new(HashMap::new()),
         faults: paygate_sim_kit::faults::Faults::new(DECLINE_CODES),
+        clock: config.clock.clone(),
     });
     let faults = Arc::clone(&sim.faults);
     let router = http::router(Arc::clone(&sim));
-    let mut running =
-        paygate_sim_kit::http_sim::serve("3-D Secure", listener, Some(public_url), router, faults)?;
+    let mut running = paygate_sim_kit::http_sim::serve(
+        "3-D Secure",
+        listener,
+        Some(public_url),
+        router,
+        faults,
+        config.clock,
+    )?;
     running.spawn(|rx| acs::sweep::run(sim, rx));
     Ok(running)
 }

@@ -139,9 +139,11 @@ pub fn currency(field: &[u8]) -> Option<u16> {
         .filter(|&c| c != 0)
 }
 
-/// The current card-expiry month as YYMM (UTC), compared with DE 14.
-pub fn current_yymm() -> u16 {
-    let now = time::OffsetDateTime::now_utc();
+/// The card-expiry month (YYMM, UTC) at Unix second `unix_s` (the simulator's clock), compared
+/// with DE 14.
+pub fn yymm_at(unix_s: i64) -> u16 {
+    let now = time::OffsetDateTime::from_unix_timestamp(unix_s)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let yy = u16::try_from(now.year().rem_euclid(100)).unwrap_or(0);
     yy * 100 + u16::from(u8::from(now.month()))
 }

@@ -21,11 +21,11 @@ use serde_json::Value;
 
 use super::finish::{Outcome, finish};
 use super::{LOCKOUT_MS, MAX_WRONG_PASSWORDS, password_matches};
+use crate::Sim;
 use crate::erro::{Component, Erro, ErrorCode};
 use crate::messages::{CRes, ChallengeCancel, TransStatus, VERSION};
 use crate::pages::{self, ChallengePage, CresPage, Headline, Locale, Notice};
 use crate::store::{Ending, State as TxState, Tx};
-use crate::{Sim, now_ms};
 
 /// Longest `threeDSSessionData` echoed back, in characters.
 const MAX_SESSION_DATA: usize = 1024;
@@ -83,7 +83,7 @@ pub(crate) async fn creq(
     if let Err((code, field)) = check_creq(&creq, &tx) {
         return refuse(&sim, &tx, code, field, session, l).await;
     }
-    let now = now_ms();
+    let now = sim.now_ms();
     let late = tx.state == TxState::AwaitingCreq && tx.creq_deadline_ms.is_some_and(|d| now > d);
     let timed_out =
         tx.state == TxState::Ended && matches!(tx.challenge_cancel.as_deref(), Some("04" | "05"));
@@ -126,7 +126,7 @@ pub(crate) async fn submit(
         return show_current(&sim, &tx.acs_trans_id, l, None).await;
     }
     let id = tx.acs_trans_id.as_str();
-    if tx.challenge_deadline_ms.is_some_and(|d| now_ms() > d) {
+    if tx.challenge_deadline_ms.is_some_and(|d| sim.now_ms() > d) {
         let out = Outcome::TimedOut(ChallengeCancel::TimedOut);
         return end_and_show(&sim, id, out, l).await;
     }
@@ -154,7 +154,7 @@ enum Check {
 
 /// Counts the entry and checks the password against the card's lockout.
 fn check_password(sim: &Sim, tx: &Tx, password: &str) -> rusqlite::Result<Check> {
-    let now = now_ms();
+    let now = sim.now_ms();
     let fp = &tx.card_fingerprint;
     if sim.store.lockout(fp, now)?.0 {
         return Ok(Check::Locked);
@@ -243,7 +243,7 @@ async fn refuse(
         challenge_cancel: None,
         rreq_delivery: Some(format!("none (CReq refused: Erro {})", erro.error_code)),
     };
-    if let Err(e) = sim.store.end(&tx.acs_trans_id, &ending, now_ms()) {
+    if let Err(e) = sim.store.end(&tx.acs_trans_id, &ending, sim.now_ms()) {
         return db_failure(sim, l, &e);
     }
     let json = serde_json::to_vec(&erro).unwrap_or_default();
@@ -281,7 +281,7 @@ async fn show_current(
     let acs_origin = pages::origin(&sim.public_url);
     if tx.state != TxState::Ended {
         // A card locked by another transaction meanwhile fails without asking again.
-        match sim.store.lockout(&tx.card_fingerprint, now_ms()) {
+        match sim.store.lockout(&tx.card_fingerprint, sim.now_ms()) {
             Ok((true, _)) => {
                 return Box::pin(end_and_show(sim, acs_trans_id, Outcome::Locked, l)).await;
             }
@@ -322,7 +322,7 @@ fn cres_page(sim: &Sim, tx: &Tx, l: Locale) -> Response {
         (_, Some(_)) => Headline::TimedOut,
         _ if sim
             .store
-            .lockout(&tx.card_fingerprint, now_ms())
+            .lockout(&tx.card_fingerprint, sim.now_ms())
             .is_ok_and(|(l, _)| l) =>
         {
             Headline::Locked

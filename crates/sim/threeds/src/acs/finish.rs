@@ -4,7 +4,7 @@
 
 use crate::messages::{ChallengeCancel, RReq, TransStatus, reason};
 use crate::store::Ending;
-use crate::{Sim, ds, now_ms};
+use crate::{Sim, ds};
 
 /// Why a challenge ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,7 +55,7 @@ pub(crate) async fn finish(
         challenge_cancel: cancel.map(ChallengeCancel::code),
         rreq_delivery: Some("sending".to_owned()),
     };
-    if !sim.store.end(acs_trans_id, &ending, now_ms())? {
+    if !sim.store.end(acs_trans_id, &ending, sim.now_ms())? {
         return Ok(());
     }
     let Some(tx) = sim.store.get(acs_trans_id)? else {

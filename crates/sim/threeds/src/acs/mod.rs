@@ -9,11 +9,11 @@ pub(crate) mod sweep;
 
 use subtle::ConstantTimeEq;
 
+use crate::Sim;
 use crate::areq::{AReq, ChallengeInd};
 use crate::cards::{self, Decision, EnrolledCard};
 use crate::messages::{self, ARes, TransStatus, VERSION, reason};
 use crate::store::{Flow, State, Tx};
-use crate::{Sim, now_ms};
 
 /// The static password of every enrolled test card.
 const PASSWORD: &str = "1234";
@@ -47,7 +47,7 @@ pub(crate) fn authenticate(
 ) -> rusqlite::Result<ARes> {
     let pan = areq.acct_number.expose();
     let fingerprint = sim.keys.fingerprint(pan);
-    let now = now_ms();
+    let now = sim.now_ms();
     let acs_trans_id = uuid::Uuid::new_v4().to_string();
     let decision = card.decide(areq.challenge_ind);
     let locked = decision == Decision::Challenge && sim.store.lockout(&fingerprint, now)?.0;

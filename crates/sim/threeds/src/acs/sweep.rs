@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::finish::{Outcome, finish};
+use crate::Sim;
 use crate::messages::ChallengeCancel;
-use crate::{Sim, now_ms};
 
 /// Time between two sweeps.
 const SWEEP_INTERVAL: Duration = Duration::from_millis(250);
@@ -23,7 +23,7 @@ pub(crate) async fn run(sim: Arc<Sim>, mut shutdown: tokio::sync::watch::Receive
             _ = shutdown.wait_for(|stop| *stop) => return,
             _ = tick.tick() => {}
         }
-        let expired = match sim.store.expired(now_ms(), SWEEP_BATCH) {
+        let expired = match sim.store.expired(sim.now_ms(), SWEEP_BATCH) {
             Ok(e) => e,
             Err(e) => {
                 tracing::error!(error = %e, "timeout sweep could not read the transactions");
