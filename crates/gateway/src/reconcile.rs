@@ -5,7 +5,8 @@
 //! reversal; `paygate sim network report --json` writes it, and so would a real acquirer host
 //! adapted to paygate), never a simulator's own tables. The report's follow-ups are folded onto
 //! their authorization ([`paygate_network::report::authorizations`]), giving each one's
-//! *current* state (reversed, captured, refunded). [`reconcile`] walks every charge of every
+//! *current* state (reversed, captured, refunded). [`reconcile`] walks every card-network charge (the
+//! carrier's are reconciled against its settlement file, [`carrier`]) of every
 //! merchant in both modes, pairs it with its authorization, and lists every disagreement as a
 //! [`Problem`] naming the item (charge id, RRN, STAN, amount) and the side that lacks it; an
 //! empty list is the proof that both books agree.
@@ -58,11 +59,13 @@
 //! gateway's unfinished attempt). Reconcile a quiet gateway, or re-run and keep only the
 //! problems that persist.
 
+pub mod carrier;
 mod problems;
 
 use crate::models::{Charge, NetState, Refund};
 use paygate_network::report::{AuthorizationState, CounterpartyReport, ReportKind, authorizations};
 use paygate_store::{ADMIN_LIST_MAX_ROWS, ListQuery, Scope, Store};
+use paygate_ledger::Counterparty;
 use problems::Item;
 pub use problems::{Problem, ReconcileReport, Side, kind};
 use serde_json::Value;
@@ -253,10 +256,14 @@ async fn check_scope(
             )
         })?;
         for row in &page.data {
-            report.charges_checked += 1;
             let ch: Charge = serde_json::from_value(row.data.clone()).map_err(|e| {
                 format!("charge {}: the stored document does not parse: {e}", row.id)
             })?;
+            if ch.processor != Counterparty::CardNetwork {
+                // Reconciled against that counterparty's own file ([`carrier`]).
+                continue;
+            }
+            report.charges_checked += 1;
             match ch.status.as_str() {
                 "succeeded" => check_succeeded(store, scope, &ch, network, report).await?,
                 "failed" => check_declined(&ch, network, report),
@@ -364,7 +371,7 @@ fn refund_detail(ch: &Charge, refunded: i64, at_network: i64) -> String {
 }
 
 /// Sum of the succeeded refunds of a charge, in minor units.
-async fn succeeded_refunds(store: &Store, scope: &Scope, charge_id: &str) -> Result<i64, String> {
+pub(crate) async fn succeeded_refunds(store: &Store, scope: &Scope, charge_id: &str) -> Result<i64, String> {
     let mut q = ListQuery::new("refund", PAGE_LIMIT);
     q.parent = Some(charge_id.to_string());
     let mut total: i64 = 0;

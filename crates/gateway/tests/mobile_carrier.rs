@@ -369,3 +369,88 @@ async fn mobile_carrier_is_krw_only() {
     assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
     assert_eq!(e["error"]["param"], "currency", "{e}");
 }
+
+/// Reconciles `file` against the gateway's books; (kind, charge) of every problem.
+async fn reconcile(w: &World, file: &str) -> (Vec<(String, Option<String>)>, u64) {
+    use paygate_gateway::reconcile::carrier::reconcile_carrier;
+    let parsed = paygate_connector_carrier::settlement::parse(file).unwrap();
+    let r = reconcile_carrier(&w.app.server.state.store, &parsed)
+        .await
+        .unwrap();
+    let kinds = r
+        .problems
+        .iter()
+        .map(|p| (p.kind.to_string(), p.charge.clone()))
+        .collect();
+    (kinds, r.matched)
+}
+
+/// The file with its detail records rewritten by `edit` (the trailer's count follows).
+fn tampered(file: &str, edit: impl Fn(Vec<String>) -> Vec<String>) -> String {
+    let lines: Vec<&str> = file.lines().collect();
+    let details: Vec<String> = lines[1..lines.len() - 1]
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let details = edit(details);
+    let mut out = format!("{}\n", lines[0]);
+    for d in &details {
+        out.push_str(&format!("{d}\n"));
+    }
+    out.push_str(&format!("T|{}|0|0|0|0|0\n", details.len()));
+    out
+}
+
+#[tokio::test]
+async fn the_settlement_file_reconciles_and_every_difference_is_named() {
+    let w = world().await;
+    let kept = w
+        .pay(&w.app.key, "9000", "01012345678", "skt", "19900101")
+        .await;
+    let back = w
+        .pay(&w.app.key, "4000", "01055550000", "lgu", "19850505")
+        .await;
+    let charge_of = async |pi: &str| {
+        w.intent_doc(&w.app.key, pi).await["latest_charge"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (kept_ch, back_ch) = (charge_of(&kept).await, charge_of(&back).await);
+    let (s, rf) = w.app.post("/v1/refunds", &[("charge", &back_ch)]).await;
+    assert_eq!(s, StatusCode::OK, "{rf}");
+    let file =
+        paygate_sim_carrier::settlement_file(&w.carrier_dir, &w.app.merchant, "2026-01").unwrap();
+    assert_eq!(reconcile(&w, &file).await, (vec![], 2), "{file}");
+
+    // The kept payment is not in the file; the refunded one is billed 4,100 and still charged.
+    let f = tampered(&file, |ds| {
+        ds.into_iter()
+            .filter(|d| d.split('|').nth(2) != Some(kept.as_str()))
+            .map(|d| {
+                let mut f: Vec<String> = d.split('|').map(str::to_string).collect();
+                f[5] = "4100".into();
+                f[7] = "charged".into();
+                f[8] = String::new();
+                f.join("|")
+            })
+            .collect()
+    });
+    let (problems, _) = reconcile(&w, &f).await;
+    assert!(problems.contains(&("missing_at_carrier".into(), Some(kept_ch.clone()))));
+    assert!(problems.contains(&("amount_mismatch".into(), Some(back_ch.clone()))));
+    assert!(problems.contains(&("cancel_mismatch".into(), Some(back_ch.clone()))));
+    assert_eq!(problems.len(), 3, "{problems:?}");
+
+    // A payment billed at the carrier that the gateway never recorded; the same, cancelled, is
+    // a reversal and no problem.
+    let f = tampered(&file, |mut ds| {
+        ds.push("D|cbp_unknown|pi_unknown|skt|010****0001|5000|1768446000|charged|".into());
+        ds.push("D|cbp_reversed|pi_x|skt|010****0001|5000|1768446000|canceled|1768446001".into());
+        ds
+    });
+    assert_eq!(
+        reconcile(&w, &f).await,
+        (vec![("missing_at_gateway".to_string(), None)], 2)
+    );
+}

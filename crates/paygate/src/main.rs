@@ -1,6 +1,7 @@
 //! `paygate`: the gateway server, its operator commands, the card-network simulator and the
 //! load generator, in one binary.
 
+mod carrier_reconcile;
 mod config;
 mod demo;
 mod isp;
@@ -80,6 +81,10 @@ enum Command {
         /// `paygate sim network report --json`).
         #[arg(long, value_name = "FILE", conflicts_with = "network_journal")]
         network_report: Option<std::path::PathBuf>,
+        /// Reconcile the carrier charges against the carrier's monthly settlement file of one
+        /// merchant instead (docs/MOBILE_CARRIER.md, e.g. `paygate sim carrier settlement`).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["network_journal", "network_report"])]
+        carrier_settlement: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -180,8 +185,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             db,
             network_journal,
             network_report,
+            carrier_settlement,
             json,
-        } => reconcile(db, network_journal, network_report, json).await,
+        } => match carrier_settlement {
+            Some(file) => carrier_reconcile::run(db, &file, json).await,
+            None => reconcile(db, network_journal, network_report, json).await,
+        },
         Command::Sim(SimCmd::Network(args)) => paygate_sim_network::cli::run(args)
             .await
             .map_err(|e| e.to_string()),
