@@ -63,9 +63,9 @@ pub mod carrier;
 mod problems;
 
 use crate::models::{Charge, NetState, Refund};
+use paygate_ledger::Counterparty;
 use paygate_network::report::{AuthorizationState, CounterpartyReport, ReportKind, authorizations};
 use paygate_store::{ADMIN_LIST_MAX_ROWS, ListQuery, Scope, Store};
-use paygate_ledger::Counterparty;
 use problems::Item;
 pub use problems::{Problem, ReconcileReport, Side, kind};
 use serde_json::Value;
@@ -371,7 +371,11 @@ fn refund_detail(ch: &Charge, refunded: i64, at_network: i64) -> String {
 }
 
 /// Sum of the succeeded refunds of a charge, in minor units.
-pub(crate) async fn succeeded_refunds(store: &Store, scope: &Scope, charge_id: &str) -> Result<i64, String> {
+pub(crate) async fn succeeded_refunds(
+    store: &Store,
+    scope: &Scope,
+    charge_id: &str,
+) -> Result<i64, String> {
     let mut q = ListQuery::new("refund", PAGE_LIMIT);
     q.parent = Some(charge_id.to_string());
     let mut total: i64 = 0;

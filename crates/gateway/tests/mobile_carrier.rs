@@ -77,11 +77,8 @@ async fn world() -> World {
     .await
     .unwrap();
     let carrier_url = carrier.base_url().to_string();
-    let app = TestApp::spawn_with_clock(
-        |cfg| cfg.carrier_url = Some(carrier_url),
-        clock.gateway(),
-    )
-    .await;
+    let app =
+        TestApp::spawn_with_clock(|cfg| cfg.carrier_url = Some(carrier_url), clock.gateway()).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -7,8 +7,7 @@ use paygate_gateway::reconcile::carrier::{CarrierProblem, reconcile_carrier};
 use std::path::Path;
 
 pub async fn run(db: DbArgs, file: &Path, json: bool) -> Result<(), String> {
-    let text =
-        std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let parsed = paygate_connector_carrier::settlement::parse(&text)
         .map_err(|e| format!("{}: {e}", file.display()))?;
     let cfg = db.config()?;

@@ -144,7 +144,13 @@ fn compare(ch: &Charge, d: &Detail, refunded: i64, report: &mut CarrierReport) {
             "the carrier billed {} KRW, the charge is {} KRW",
             d.amount, ch.amount
         );
-        report.push(kind::AMOUNT_MISMATCH, Some(ch), id.clone(), ch.amount, detail);
+        report.push(
+            kind::AMOUNT_MISMATCH,
+            Some(ch),
+            id.clone(),
+            ch.amount,
+            detail,
+        );
     }
     if ch.payment_intent.as_deref() != Some(d.reference.as_str()) {
         let detail = format!(
@@ -152,7 +158,13 @@ fn compare(ch: &Charge, d: &Detail, refunded: i64, report: &mut CarrierReport) {
             d.reference,
             ch.payment_intent.as_deref().unwrap_or("-")
         );
-        report.push(kind::REFERENCE_MISMATCH, Some(ch), id.clone(), ch.amount, detail);
+        report.push(
+            kind::REFERENCE_MISMATCH,
+            Some(ch),
+            id.clone(),
+            ch.amount,
+            detail,
+        );
     }
     let refunded_in_full = refunded >= ch.amount;
     if refunded_in_full != d.canceled {

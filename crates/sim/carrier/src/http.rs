@@ -19,9 +19,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::rules::{self, Refusal, Start};
+use crate::settlement;
 use crate::store::{self, Payment, Store};
 use crate::subscribers::Carrier;
-use crate::settlement;
 use paygate_sim_kit::clock::SimClock;
 use paygate_sim_kit::faults::Faults;
 
