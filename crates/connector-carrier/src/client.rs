@@ -14,6 +14,9 @@ pub struct CarrierPayment {
     pub amount: i64,
     pub code_expires: i64,
     pub billing_month: Option<String>,
+    /// The SMS gateway's id of the message a start or resend sent the code in.
+    #[serde(default)]
+    pub sms_id: Option<String>,
 }
 
 /// Why a carrier call did not give a payment.

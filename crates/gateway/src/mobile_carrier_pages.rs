@@ -10,6 +10,7 @@
 //! The flow's state is an object `mcs_{pi}` of kind [`SESSION_KIND`] in the merchant's scope:
 //! the carrier's payment id, the carrier and the masked number — never the number or a code.
 
+use crate::easy_pay::Phone;
 use crate::easy_pay_pages::flow::back_to_shop;
 use crate::easy_pay_pages::{load, locale, message, page_query, summary};
 use crate::methods::mobile_carrier::pay::{self, Confirmed};
@@ -49,6 +50,13 @@ struct Session {
     carrier: String,
     phone_masked: String,
     phone_last4: String,
+    /// Keyed hash of the number (`Phone::key`): the session's tag, which
+    /// `GET /v1/test_helpers/sms_messages` finds the merchant's messages by.
+    #[serde(default)]
+    phone_key: String,
+    /// The SMS gateway's ids of the messages the carrier sent the codes in.
+    #[serde(default)]
+    sms_ids: Vec<String>,
 }
 
 struct Step {
@@ -101,7 +109,7 @@ impl Step {
                 id,
                 expected_version: version,
                 data,
-                tag: None,
+                tag: Some(s.phone_key.clone()),
                 due: None,
             },
             None => Op::InsertObject(ObjectRow {
@@ -110,7 +118,7 @@ impl Step {
                 livemode: self.row.livemode,
                 kind: SESSION_KIND.into(),
                 parent: Some(self.pi.id.clone()),
-                tag: None,
+                tag: Some(s.phone_key.clone()),
                 due: None,
                 created: self.st.now(),
                 version: 1,
@@ -301,6 +309,8 @@ async fn start(s: &Step, carrier: &str, phone: &str, birth_date: &str, consent: 
                 carrier: p.carrier,
                 phone_masked: format!("•••-••••-{last4}"),
                 phone_last4: last4,
+                phone_key: Phone::parse(&phone).map_or_else(String::new, |n| n.key(&s.st.vault)),
+                sms_ids: p.sms_id.into_iter().collect(),
             };
             if let Err(r) = s.save(&sess).await {
                 return r;
@@ -360,18 +370,31 @@ async fn otp(s: &Step, code: &str) -> Response {
 }
 
 async fn resend(s: &Step, phone: &str) -> Response {
-    let Some((_, sess)) = s.session().await else {
+    let Some((_, mut sess)) = s.session().await else {
         return s.render(400, None, CarrierForm::Start);
     };
-    let form = CarrierForm::Code {
-        phone_masked: &sess.phone_masked,
-    };
     match s.carrier.resend(&sess.transaction, &digits(phone)).await {
-        Ok(_) => s.render(200, None, form),
-        Err(CarrierError::Refused { code, .. }) if code == "parameter_invalid" => {
-            s.render(400, Some(Msg::McWrongPhone), form)
+        Ok(p) => {
+            sess.sms_ids.extend(p.sms_id);
+            if let Err(r) = s.save(&sess).await {
+                return r;
+            }
+            let form = CarrierForm::Code {
+                phone_masked: &sess.phone_masked,
+            };
+            s.render(200, None, form)
         }
-        Err(CarrierError::Refused { code, .. }) => s.render(400, Some(refusal_msg(&code)), form),
-        Err(CarrierError::Unavailable(_)) => s.render(503, Some(Msg::McCarrierError), form),
+        Err(e) => {
+            let form = CarrierForm::Code {
+                phone_masked: &sess.phone_masked,
+            };
+            match e {
+                CarrierError::Refused { code, .. } if code == "parameter_invalid" => {
+                    s.render(400, Some(Msg::McWrongPhone), form)
+                }
+                CarrierError::Refused { code, .. } => s.render(400, Some(refusal_msg(&code)), form),
+                CarrierError::Unavailable(_) => s.render(503, Some(Msg::McCarrierError), form),
+            }
+        }
     }
 }

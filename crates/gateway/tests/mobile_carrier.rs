@@ -77,8 +77,15 @@ async fn world() -> World {
     .await
     .unwrap();
     let carrier_url = carrier.base_url().to_string();
-    let app =
-        TestApp::spawn_with_clock(|cfg| cfg.carrier_url = Some(carrier_url), clock.gateway()).await;
+    let sms_url = sms.base_url().to_string();
+    let app = TestApp::spawn_with_clock(
+        |cfg| {
+            cfg.carrier_url = Some(carrier_url);
+            cfg.sms_url = Some(sms_url);
+        },
+        clock.gateway(),
+    )
+    .await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -350,6 +357,27 @@ async fn an_expired_code_is_refused_and_a_new_one_pays() {
         StatusCode::SEE_OTHER
     );
     assert_eq!(w.intent_doc(&w.app.key, &pi).await["status"], "succeeded");
+
+    // The test helper lists both codes the carrier sent for this merchant's intent, newest
+    // first; another merchant sees none of them.
+    let path = "/v1/test_helpers/sms_messages?phone=01012345678";
+    let (s, list) = w.app.get_as(&w.app.key, path).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let bodies: Vec<&str> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies.len(), 2, "{list}");
+    assert!(
+        bodies[0].contains(&new) && bodies[1].contains(&old),
+        "{list}"
+    );
+    let other = w.app.other_merchant().await;
+    let (s, list) = w.app.get_as(&other, path).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    assert_eq!(list["data"], serde_json::json!([]), "{list}");
 }
 
 #[tokio::test]

@@ -163,14 +163,26 @@ async fn start(State(sh): S, raw: Bytes) -> Response {
         Ok(p) => p,
         Err(r) => return refusal(r),
     };
-    if let Err(r) = send_code(&sh, &phone, &code, p.amount).await {
-        return refusal(r);
+    match send_code(&sh, &phone, &code, p.amount).await {
+        Ok(sms_id) => answer(StatusCode::CREATED, with_sms_id(view(&p), sms_id)),
+        Err(r) => refusal(r),
     }
-    answer(StatusCode::CREATED, view(&p))
 }
 
-/// Sends `code` to `phone` through the SMS gateway.
-async fn send_code(sh: &Shared, phone: &str, code: &str, amount: i64) -> Result<(), Refusal> {
+/// The answer to a start or resend names the message the code went out in (`sms_id`, the SMS
+/// gateway's id), so the merchant's test helper can list that message.
+fn with_sms_id(mut v: Value, sms_id: Option<String>) -> Value {
+    v["sms_id"] = json!(sms_id);
+    v
+}
+
+/// Sends `code` to `phone` through the SMS gateway; the gateway's message id.
+async fn send_code(
+    sh: &Shared,
+    phone: &str,
+    code: &str,
+    amount: i64,
+) -> Result<Option<String>, Refusal> {
     let Some(url) = &sh.sms_url else {
         return Err(Refusal::new(
             503,
@@ -187,7 +199,10 @@ async fn send_code(sh: &Shared, phone: &str, code: &str, amount: i64) -> Result<
         .send()
         .await;
     match sent {
-        Ok(r) if r.status().is_success() => Ok(()),
+        Ok(r) if r.status().is_success() => {
+            let sent: Value = r.json().await.unwrap_or(Value::Null);
+            Ok(sent["id"].as_str().map(str::to_owned))
+        }
         Ok(r) => Err(Refusal::new(
             503,
             "sms_undeliverable",
@@ -232,10 +247,10 @@ async fn resend(State(sh): S, Path(id): Path<String>, raw: Bytes) -> Response {
         Ok(p) => p,
         Err(r) => return refusal(r),
     };
-    if let Err(r) = send_code(&sh, &phone, &code, p.amount).await {
-        return refusal(r);
+    match send_code(&sh, &phone, &code, p.amount).await {
+        Ok(sms_id) => answer(StatusCode::OK, with_sms_id(view(&p), sms_id)),
+        Err(r) => refusal(r),
     }
-    answer(StatusCode::OK, view(&p))
 }
 
 #[derive(Deserialize)]
