@@ -178,6 +178,11 @@ impl Connector for CardConnector {
         let (pan, expiry, cvc, read) = match req.method {
             PaymentMethodData::Card { pan, expiry, cvc } => (pan, expiry, cvc, None),
             PaymentMethodData::CardPresent { pan, expiry, read } => (pan, expiry, None, Some(read)),
+            _ => {
+                return Err(ConnectorError(
+                    "the card network authorizes cards only".into(),
+                ));
+            }
         };
         let (pos_entry_mode, track2, icc) = match read {
             None => (POS_ENTRY_ECOMMERCE, None, None),

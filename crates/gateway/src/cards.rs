@@ -351,7 +351,7 @@ pub fn current_month() -> u8 {
 pub async fn confirm_card(ctx: &mut Ctx, pi: &PaymentIntent) -> ApiResult<AuthCard> {
     let scope = ctx.scope();
     if let Some(mut pmd) = ctx.params.object("payment_method_data")? {
-        pmd.enum_str("type", &["card", "isp", "easy_pay"])?
+        pmd.enum_str("type", &["card", "isp", "easy_pay", "mobile_carrier"])?
             .ok_or_else(|| ApiError::missing("payment_method_data[type]"))?;
         let mut card = pmd
             .object("card")?

@@ -91,6 +91,9 @@ pub struct Config {
     /// refund accounts); without it `virtual_account` is not offered (`paygate serve` starts
     /// its in-process bank simulator and fills it in).
     pub bank_addr: Option<String>,
+    /// Base URL of the mobile carrier (휴대폰 소액결제: `{base}/v1/payments`, …); without it
+    /// mobile_carrier is not offered (`paygate serve` starts its in-process simulator).
+    pub carrier_url: Option<String>,
     /// `threeDSRequestorID` assigned to paygate by the DS.
     pub three_ds_requestor_id: String,
     /// `acquirerBIN` sent in the AReq (digits).
@@ -165,6 +168,7 @@ impl Default for Config {
             isp_url: None,
             sms_url: None,
             bank_addr: None,
+            carrier_url: None,
             three_ds_requestor_id: "paygate-3ds-requestor".into(),
             three_ds_acquirer_bin: "123456".into(),
             three_ds_mcc: "5999".into(),
@@ -234,6 +238,7 @@ impl std::fmt::Debug for Config {
             isp_url,
             sms_url,
             bank_addr,
+            carrier_url,
             three_ds_requestor_id,
             three_ds_acquirer_bin,
             three_ds_mcc,
@@ -259,6 +264,7 @@ impl std::fmt::Debug for Config {
             default_settle_days, attempt_stale_s, rate_limit_per_s, settle_daily,
             sweep_interval_ms, fault_delay_after_auth_ms, fault_fail_next_commits,
             fault_commit_delay_ms, fault_delay_before_auth_ms, public_url, three_ds_url, isp_url, sms_url, bank_addr,
+            carrier_url,
             three_ds_requestor_id, three_ds_acquirer_bin, three_ds_mcc,
             three_ds_required_from_krw, requires_action_ttl_s, listener,
             test_clock,

@@ -22,6 +22,7 @@ pub mod json_client;
 pub mod listener;
 pub mod methods;
 pub mod metrics;
+pub mod mobile_carrier_pages;
 pub mod models;
 pub mod otp;
 pub mod pages;
@@ -40,8 +41,8 @@ pub mod sms;
 pub mod state;
 pub mod store_health;
 pub mod three_ds;
-pub mod wallet_tokens;
 pub mod virtual_accounts;
+pub mod wallet_tokens;
 pub mod webhooks;
 
 use crate::config::Config;
@@ -321,27 +322,27 @@ async fn start_on(
         .transpose()?
         .map(Arc::new);
     let bank = virtual_accounts::connect(&cfg, &clock)?;
+    let carrier = methods::mobile_carrier::client(&cfg)?;
     let mut connectors = engine::connectors::Connectors::new().register(Arc::new(
         paygate_connector_card::CardConnector::new(link.clone()),
     ));
+    // One registry line per counterparty: the connector of each payment method's.
     if let Some(b) = &bank {
         connectors = connectors.register(b.clone());
     }
-    let mut state = AppState::new(
-        cfg,
-        store,
-        link,
-        // One registry line per counterparty: the connector of each payment method's.
-        connectors,
-        vault,
-        page_settings,
-    );
+    if let Some(c) = &carrier {
+        connectors = connectors.register(Arc::new(
+            paygate_connector_carrier::CarrierConnector::new(c.clone()),
+        ));
+    }
+    let mut state = AppState::new(cfg, store, link, connectors, vault, page_settings);
     state.clock = clock;
     state.test_clock = test_clock;
     state.three_ds = three_ds;
     state.isp = isp;
     state.sms = sms;
     state.bank = bank;
+    state.carrier = carrier;
     let state: SharedState = Arc::new(state);
     virtual_accounts::listen(&state);
     recover_at_start(&state).await;
@@ -446,6 +447,7 @@ fn spawn_api(
         .layer(axum::middleware::from_fn(
             checkout_pages::cors::publishable_cors,
         ))
+        .merge(mobile_carrier_pages::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(
             state,
             access_log::observe,

@@ -5,7 +5,8 @@
 //! reversal; `paygate sim network report --json` writes it, and so would a real acquirer host
 //! adapted to paygate), never a simulator's own tables. The report's follow-ups are folded onto
 //! their authorization ([`paygate_network::report::authorizations`]), giving each one's
-//! *current* state (reversed, captured, refunded). [`reconcile`] walks every charge of every
+//! *current* state (reversed, captured, refunded). [`reconcile`] walks every card-network charge (the
+//! carrier's are reconciled against its settlement file, [`carrier`]) of every
 //! merchant in both modes, pairs it with its authorization, and lists every disagreement as a
 //! [`Problem`] naming the item (charge id, RRN, STAN, amount) and the side that lacks it; an
 //! empty list is the proof that both books agree.
@@ -58,6 +59,7 @@
 //! gateway's unfinished attempt). Reconcile a quiet gateway, or re-run and keep only the
 //! problems that persist.
 
+pub mod carrier;
 mod problems;
 
 use crate::models::{Charge, NetState, Refund};
@@ -369,7 +371,11 @@ fn refund_detail(ch: &Charge, refunded: i64, at_network: i64) -> String {
 }
 
 /// Sum of the succeeded refunds of a charge, in minor units.
-async fn succeeded_refunds(store: &Store, scope: &Scope, charge_id: &str) -> Result<i64, String> {
+pub(crate) async fn succeeded_refunds(
+    store: &Store,
+    scope: &Scope,
+    charge_id: &str,
+) -> Result<i64, String> {
     let mut q = ListQuery::new("refund", PAGE_LIMIT);
     q.parent = Some(charge_id.to_string());
     let mut total: i64 = 0;

@@ -47,6 +47,9 @@ pub struct AppState {
     pub sms: Option<Arc<crate::sms::SmsClient>>,
     /// The bank's connector (virtual accounts, transfers), when `bank_addr` is configured.
     pub bank: Option<Arc<paygate_connector_bank::BankConnector>>,
+    /// The mobile carrier's client, when `carrier_url` is configured (the carrier page's
+    /// code steps; the charge goes through the `Carrier` connector).
+    pub carrier: Option<paygate_connector_carrier::CarrierClient>,
     cvcs: Mutex<HashMap<String, (Cvc, Instant)>>,
     merchants: Mutex<HashMap<String, (MerchantRow, Instant)>>,
     pub(crate) keys: Mutex<HashMap<String, (paygate_store::ApiKeyRow, Instant)>>,
@@ -80,6 +83,7 @@ impl AppState {
             isp: None,
             sms: None,
             bank: None,
+            carrier: None,
             cvcs: Mutex::new(HashMap::new()),
             merchants: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),

@@ -37,17 +37,24 @@ pub enum Counterparty {
     CardNetwork,
     /// The banks of virtual accounts and transfers (telegram link); key `bank_receivable`.
     Bank,
+    /// The mobile carrier (휴대폰 소액결제: charges on the subscriber's phone bill).
+    Carrier,
 }
 
 impl Counterparty {
     /// Every counterparty.
-    pub const ALL: [Counterparty; 2] = [Counterparty::CardNetwork, Counterparty::Bank];
+    pub const ALL: [Counterparty; 3] = [
+        Counterparty::CardNetwork,
+        Counterparty::Bank,
+        Counterparty::Carrier,
+    ];
 
     /// The name recorded on charges (`_processor`) and in logs.
     pub fn as_str(self) -> &'static str {
         match self {
             Counterparty::CardNetwork => "card_network",
             Counterparty::Bank => "bank",
+            Counterparty::Carrier => "mobile_carrier",
         }
     }
 
@@ -61,6 +68,7 @@ impl Counterparty {
         match self {
             Counterparty::CardNetwork => "network_receivable",
             Counterparty::Bank => "bank_receivable",
+            Counterparty::Carrier => "carrier_receivable",
         }
     }
 }

@@ -34,6 +34,9 @@ pub enum Purpose {
     DashboardForm,
     /// The dashboard's login form, bound to the browser's pre-login cookie.
     DashboardLogin,
+    /// The 휴대폰 소액결제 page of one PaymentIntent (`/pay/mobile_carrier/{pi}?t=…`) and its
+    /// forms.
+    MobileCarrierPage,
 }
 
 impl Purpose {
@@ -46,6 +49,7 @@ impl Purpose {
             Purpose::EasyPayDevice => "easy_pay_device",
             Purpose::DashboardForm => "dashboard_form",
             Purpose::DashboardLogin => "dashboard_login",
+            Purpose::MobileCarrierPage => "mobile_carrier_page",
         }
     }
 }

@@ -176,11 +176,39 @@ pub enum Msg {
     CheckoutErrAuthentication,
     CheckoutErrMissing,
     CheckoutLogo,
+    McTitle,
+    McCarrier,
+    McSkt,
+    McKt,
+    McLgu,
+    McMvno,
+    McPhone,
+    McBirthDate,
+    McConsent,
+    McSendCode,
+    McCodeSent,
+    McCode,
+    McPay,
+    McResendTitle,
+    McResend,
+    McConsentRequired,
+    McInvalidInput,
+    McSubscriberNotFound,
+    McMinor,
+    McLimit,
+    McCodeInvalid,
+    McCodeExpired,
+    McCodeLocked,
+    McResendLimit,
+    McWrongPhone,
+    McCarrierError,
+    McDeclined,
+    McBackToShop,
 }
 
 impl Msg {
     /// How many keys there are.
-    pub const COUNT: usize = Msg::CheckoutLogo as usize + 1;
+    pub const COUNT: usize = Msg::McBackToShop as usize + 1;
 
     /// The key's Korean and English text.
     pub fn text(self, locale: Locale) -> &'static str {
@@ -370,6 +398,76 @@ const CATALOG: [(&str, &str); Msg::COUNT] = [
         "Fill in every card field.",
     ),
     ("로고", "logo"),
+    ("휴대폰 결제", "Mobile phone payment"),
+    ("통신사", "Carrier"),
+    ("SK텔레콤", "SK Telecom"),
+    ("KT", "KT Corporation"),
+    ("LG유플러스", "LG Uplus"),
+    ("알뜰폰", "MVNO (budget carrier)"),
+    ("휴대폰 번호", "Mobile number"),
+    ("생년월일 8자리 (YYYYMMDD)", "Date of birth (YYYYMMDD)"),
+    (
+        "결제 금액이 이번 달 휴대폰 요금에 청구되는 것에 동의합니다.",
+        "I agree that this amount is charged to this month's phone bill.",
+    ),
+    ("인증번호 받기", "Send code by SMS"),
+    (
+        "통신사가 인증번호 6자리를 보냈습니다:",
+        "Your carrier sent a 6-digit code to",
+    ),
+    ("인증번호 (3분 이내)", "Code (valid 3 minutes)"),
+    ("결제하기", "Pay"),
+    (
+        "인증번호를 받지 못하셨나요? 휴대폰 번호를 다시 입력하세요.",
+        "No code? Enter your mobile number again.",
+    ),
+    ("인증번호 다시 받기", "Send a new code"),
+    ("결제에 동의해 주세요.", "Please agree to the charge."),
+    (
+        "통신사, 휴대폰 번호(01X로 시작하는 10~11자리), 생년월일 8자리를 확인해 주세요.",
+        "Check the carrier, the mobile number (01X, 10 or 11 digits) and the 8-digit date of birth.",
+    ),
+    (
+        "입력한 정보와 일치하는 가입자가 없습니다.",
+        "No subscriber matches these details.",
+    ),
+    (
+        "만 19세 미만은 휴대폰 결제를 이용할 수 없습니다.",
+        "Mobile phone payment is not available under 19.",
+    ),
+    (
+        "이번 달 휴대폰 결제 한도를 초과합니다.",
+        "This payment exceeds your monthly mobile payment limit.",
+    ),
+    (
+        "인증번호가 맞지 않습니다. 다시 입력해 주세요.",
+        "The code is not correct. Please try again.",
+    ),
+    (
+        "인증번호가 만료되었습니다. 새 인증번호를 받아 주세요.",
+        "The code has expired. Please ask for a new one.",
+    ),
+    (
+        "인증번호를 5회 잘못 입력하여 결제가 취소되었습니다.",
+        "The code was wrong five times: the payment was stopped.",
+    ),
+    (
+        "인증번호를 더 보낼 수 없습니다.",
+        "No more codes can be sent.",
+    ),
+    (
+        "이 결제의 휴대폰 번호가 아닙니다.",
+        "That is not this payment's mobile number.",
+    ),
+    (
+        "통신사에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+        "The carrier cannot be reached. Please try again shortly.",
+    ),
+    (
+        "통신사가 결제를 거절했습니다.",
+        "The carrier declined the payment.",
+    ),
+    ("쇼핑몰로 돌아가기", "Back to the shop"),
 ];
 
 #[cfg(test)]

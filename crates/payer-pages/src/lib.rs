@@ -24,6 +24,7 @@ pub mod html;
 pub mod i18n;
 pub mod isp;
 pub mod layout;
+pub mod mobile_carrier;
 pub mod money;
 pub mod return_url;
 pub mod security;
@@ -38,6 +39,7 @@ pub use components::{CardTail, Last4, Link, MessageKind, Summary, payment_summar
 pub use csrf::{CsrfError, CsrfKeyError, CsrfKeys, Purpose};
 pub use i18n::{Locale, Msg};
 pub use isp::{ISP_SCRIPT, ISP_SCRIPT_PATH, IspPageView, isp_error_text, isp_page};
+pub use mobile_carrier::{CarrierForm, CarrierPageView, carrier_page};
 pub use money::Amount;
 pub use return_url::{RedirectStatus, return_url};
 pub use security::{Connect, FormOrigin, Nonce, UrlError, WebUrl, secrets_match};

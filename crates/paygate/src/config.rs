@@ -97,6 +97,10 @@ pub struct ConfigArgs {
     /// 127.0.0.1:7700); without it an in-process bank simulator starts.
     #[arg(long, env = "PAYGATE_BANK_ADDR")]
     pub bank_addr: Option<String>,
+    /// Base URL of the mobile carrier (휴대폰 소액결제); without it an in-process simulator
+    /// starts.
+    #[arg(long, env = "PAYGATE_CARRIER_URL")]
+    pub carrier_url: Option<String>,
     /// Korean rule: KRW card payments at or above this amount run 3-D Secure under
     /// request_three_d_secure=automatic when the card is enrolled (off by default).
     #[arg(long, env = "PAYGATE_THREE_DS_REQUIRED_FROM_KRW")]
@@ -174,6 +178,9 @@ impl ConfigArgs {
         }
         if let Some(v) = &self.bank_addr {
             cfg.bank_addr = Some(v.clone());
+        }
+        if let Some(v) = &self.carrier_url {
+            cfg.carrier_url = Some(v.clone());
         }
         if let Some(v) = self.three_ds_required_from_krw {
             cfg.three_ds_required_from_krw = Some(v);

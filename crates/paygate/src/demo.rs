@@ -31,6 +31,8 @@ pub const ISP_SIM_DIR: &str = "isp-sim";
 pub const SMS_SIM_DIR: &str = "sms-sim";
 /// Data directory of the in-process bank simulator, under `data_dir`.
 pub const BANK_SIM_DIR: &str = "bank-sim";
+/// Data directory of the in-process mobile carrier simulator, under `data_dir`.
+pub const CARRIER_SIM_DIR: &str = "carrier-sim";
 /// The CAVV key file under the data dir.
 pub const CAVV_KEY_FILE: &str = "sim-cavv.key";
 /// The test-mode payer pages' CSRF key file under the data dir.
@@ -44,6 +46,7 @@ pub struct Demo {
     pub three_ds: Option<paygate_sim_threeds::Running>,
     pub isp: Option<paygate_sim_isp::Running>,
     pub sms: Option<paygate_sim_sms::Running>,
+    pub carrier: Option<paygate_sim_carrier::Running>,
     /// The gateway's test clock (`test_clock`), whose offset the simulators above read.
     test_clock: Option<Arc<OffsetClock>>,
     pub bank: Option<paygate_sim_bank::Running>,
@@ -61,12 +64,14 @@ pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
         .map_or_else(SimClock::system, |c| SimClock::sharing(c.offset_cell()));
     let sms = start_sms(cfg, &clock).await?;
     let bank = start_bank(cfg).await?;
+    let carrier = start_carrier(cfg, &clock).await?;
     if cfg.network_addr.is_some() && cfg.three_ds_url.is_some() && cfg.isp_url.is_some() {
         return Ok(Demo {
             network: None,
             three_ds: None,
             isp: None,
             sms,
+            carrier,
             test_clock,
             bank,
         });
@@ -118,6 +123,7 @@ pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
         three_ds,
         isp,
         sms,
+        carrier,
         test_clock,
         bank,
     })
@@ -137,6 +143,28 @@ async fn start_bank(cfg: &mut Config) -> Result<Option<paygate_sim_bank::Running
     .await
     .map_err(|e| format!("cannot start the bank simulator: {e}"))?;
     cfg.bank_addr = Some(sim.local_addr().to_string());
+    Ok(Some(sim))
+}
+
+/// The mobile carrier simulator (sending its codes through the SMS gateway), unless
+/// `carrier_url` names one.
+async fn start_carrier(
+    cfg: &mut Config,
+    clock: &SimClock,
+) -> Result<Option<paygate_sim_carrier::Running>, String> {
+    if cfg.carrier_url.is_some() {
+        return Ok(None);
+    }
+    let sim_cfg = paygate_sim_carrier::Config {
+        listen: loopback(),
+        data_dir: cfg.data_dir.join(CARRIER_SIM_DIR),
+        sms_url: cfg.sms_url.clone(),
+        clock: clock.clone(),
+    };
+    let sim = paygate_sim_carrier::start(sim_cfg)
+        .await
+        .map_err(|e| format!("cannot start the mobile carrier simulator: {e}"))?;
+    cfg.carrier_url = Some(sim.base_url().to_string());
     Ok(Some(sim))
 }
 
@@ -180,6 +208,9 @@ impl Demo {
         if let Some(sim) = &self.sms {
             println!("SMS gateway simulator on {}", sim.base_url());
         }
+        if let Some(sim) = &self.carrier {
+            println!("mobile carrier simulator on {}", sim.base_url());
+        }
     }
 
     /// Stops the simulators.
@@ -203,6 +234,11 @@ impl Demo {
             sim.shutdown()
                 .await
                 .map_err(|e| format!("SMS gateway simulator shutdown: {e}"))?;
+        }
+        if let Some(sim) = self.carrier {
+            sim.shutdown()
+                .await
+                .map_err(|e| format!("mobile carrier simulator shutdown: {e}"))?;
         }
         Ok(())
     }

@@ -1,17 +1,18 @@
 //! `paygate`: the gateway server, its operator commands, the card-network simulator and the
 //! load generator, in one binary.
 
+mod carrier_reconcile;
 mod config;
 mod dashboard;
 mod demo;
 mod isp;
 mod keys;
 mod merchant;
+mod reconcile_bank;
 mod redacting_log;
 mod security_args;
 mod terminal;
 mod wallet_keys;
-mod reconcile_bank;
 mod wallets;
 
 use clap::{Parser, Subcommand};
@@ -89,6 +90,10 @@ enum Command {
         /// it exists).
         #[arg(long, value_name = "DIR")]
         bank_journal: Option<std::path::PathBuf>,
+        /// Reconcile the carrier charges against the carrier's monthly settlement file of one
+        /// merchant instead (docs/MOBILE_CARRIER.md, e.g. `paygate sim carrier settlement`).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["network_journal", "network_report"])]
+        carrier_settlement: Option<std::path::PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -139,6 +144,8 @@ enum SimCmd {
     Pos(paygate_sim_pos::cli::SimPosArgs),
     /// The bank simulator (virtual accounts, deposit notices, transfers over telegrams).
     Bank(paygate_sim_bank::cli::SimBankArgs),
+    /// The mobile carrier simulator (휴대폰 소액결제: subscribers, codes, bills, settlement).
+    Carrier(paygate_sim_carrier::cli::SimCarrierArgs),
 }
 
 fn main() -> ExitCode {
@@ -200,8 +207,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             network_journal,
             network_report,
             bank_journal,
+            carrier_settlement,
             json,
-        } => reconcile(db, network_journal, network_report, bank_journal, json).await,
+        } => match carrier_settlement {
+            Some(file) => carrier_reconcile::run(db, &file, json).await,
+            None => reconcile(db, network_journal, network_report, bank_journal, json).await,
+        },
         Command::Sim(SimCmd::Network(args)) => paygate_sim_network::cli::run(args)
             .await
             .map_err(|e| e.to_string()),
@@ -216,6 +227,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             .map_err(|e| e.to_string()),
         Command::Sim(SimCmd::Pos(args)) => paygate_sim_pos::cli::run(args).await,
         Command::Sim(SimCmd::Bank(args)) => paygate_sim_bank::cli::run(args)
+            .await
+            .map_err(|e| e.to_string()),
+        Command::Sim(SimCmd::Carrier(a)) => paygate_sim_carrier::cli::run(a)
             .await
             .map_err(|e| e.to_string()),
         Command::Isp(cmd) => isp::run(cmd).await,

@@ -24,11 +24,11 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// How the payer pays, as a connector needs it to build its request. Secrets stay in the
 /// vault's types (masked in `Debug`, zeroized on drop) and are only borrowed.
 ///
-/// Planned variants, each with its own connector: `Isp` (Korean ISP card payments),
-/// `AppCard` (card-issuer apps), `MobileCarrier` (carrier billing), `VirtualAccount`
-/// (a deposit account issued per payment), `BankTransfer` (real-time account transfer) and
-/// `Wallet` (wallet tokens). Most of them answer an authorization with
-/// [`AuthorizationOutcome::RequiresAction`].
+/// A method whose payer acted on a page first (a code, a login) carries what that page
+/// collected here; its connector reads only its own variant and refuses the others
+/// ([`ConnectorError`]). Planned variants, each with its own connector: `AppCard`
+/// (card-issuer apps), `VirtualAccount` (a deposit account issued per payment),
+/// `BankTransfer` (real-time account transfer) and `Wallet` (wallet tokens).
 #[derive(Debug, Clone, Copy)]
 pub enum PaymentMethodData<'a> {
     /// A card keyed by the cardholder (card-not-present e-commerce).
@@ -43,6 +43,15 @@ pub enum PaymentMethodData<'a> {
         pan: &'a Pan,
         expiry: &'a Expiry,
         read: CardRead<'a>,
+    },
+    /// Carrier billing (휴대폰 소액결제): the carrier's pending payment, which the subscriber
+    /// already confirmed with the code the carrier sent by SMS (the code itself went from our
+    /// page to the carrier and is kept nowhere); the authorization charges it to the bill.
+    MobileCarrier {
+        /// The carrier (`skt`, `kt`, `lgu`, `mvno`).
+        carrier: &'a str,
+        /// The carrier's id of the pending payment (its answer to the code request).
+        transaction: &'a str,
     },
 }
 
@@ -366,7 +375,10 @@ mod tests {
         ) -> Result<PreparedAuthorization, ConnectorError> {
             let n = self.seq.fetch_add(1, Ordering::Relaxed);
             let (PaymentMethodData::Card { pan, .. } | PaymentMethodData::CardPresent { pan, .. }) =
-                req.method;
+                req.method
+            else {
+                return Err(ConnectorError("not a card".into()));
+            };
             Ok(PreparedAuthorization {
                 reference: ConnectorRef(json!({"n": n, "last4": pan.last4()})),
                 message: Box::new(req.amount),

@@ -78,6 +78,9 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
     };
     let row = load(&ctx, &charge_id, "charge", "charge").await?;
     let charge: Charge = from_value(row.data)?;
+    if charge.processor == paygate_ledger::Counterparty::Carrier {
+        crate::methods::mobile_carrier::refund::check(&charge, amount, ctx.now)?;
+    }
     let respond = Responder::new(&ctx, expands);
     let cmd = Refund {
         charge,

@@ -1,8 +1,10 @@
 //! `GET /v1/test_helpers/sms_messages?phone=010…` (test mode, secret key): the text messages
-//! paygate sent to `phone` for flows of the caller's own intents, newest first —
+//! paygate (간편결제 codes) or the mobile carrier (휴대폰 소액결제 codes) sent to `phone` for
+//! flows of the caller's own intents, newest first —
 //! `{"object":"list","data":[{"phone","body","created"}]}`. Another merchant's messages to
-//! the same phone are never listed (the flow records of [`crate::easy_pay_pages`] are in the
-//! merchant's scope and name the SMS ids they sent).
+//! the same phone are never listed (the flow records of [`crate::easy_pay_pages`] and
+//! [`crate::mobile_carrier_pages`] are in the merchant's scope, tagged with the number's keyed
+//! hash, and name the SMS ids sent for them).
 
 use crate::easy_pay::Phone;
 use crate::easy_pay_pages::SESSION_KIND;
@@ -51,15 +53,18 @@ async fn run(st: &SharedState, req: &Req) -> ApiResult<Value> {
         merchant_id: req.caller.merchant.id.clone(),
         livemode: false,
     };
-    let mut q = ListQuery::new(SESSION_KIND, 100);
-    q.tag = Some(phone.key(&st.vault));
-    let page = st.store.list_objects(&scope, &q).await?;
-    let ids: HashSet<String> = page
-        .data
-        .iter()
-        .flat_map(|r| r.data["sms_ids"].as_array().cloned().unwrap_or_default())
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect();
+    let mut ids = HashSet::new();
+    for kind in [SESSION_KIND, crate::mobile_carrier_pages::SESSION_KIND] {
+        let mut q = ListQuery::new(kind, 100);
+        q.tag = Some(phone.key(&st.vault));
+        let page = st.store.list_objects(&scope, &q).await?;
+        ids.extend(
+            page.data
+                .iter()
+                .flat_map(|r| r.data["sms_ids"].as_array().cloned().unwrap_or_default())
+                .filter_map(|v| v.as_str().map(str::to_string)),
+        );
+    }
     let data: Vec<Value> = sms
         .inbox(phone.digits())
         .await?

@@ -120,7 +120,7 @@ async fn open(
 }
 
 /// Sends the payer back to the shop's `return_url` (or the status page).
-pub(super) fn back_to_shop(st: &SharedState, pi: &PaymentIntent, ctx: &PageContext) -> Response {
+pub(crate) fn back_to_shop(st: &SharedState, pi: &PaymentIntent, ctx: &PageContext) -> Response {
     let status = match pi.status {
         PaymentIntentStatus::Succeeded | PaymentIntentStatus::RequiresCapture => {
             RedirectStatus::Succeeded

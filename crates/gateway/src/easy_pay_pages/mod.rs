@@ -12,7 +12,7 @@
 //! CSRF: every form carries the page token (bound to the intent, expiring); the device cookie
 //! is `HttpOnly`, `SameSite=Strict`, scoped to `/pay/easy_pay`.
 
-mod flow;
+pub(crate) mod flow;
 mod pin_steps;
 mod session;
 mod steps;
@@ -43,7 +43,7 @@ pub fn router(state: SharedState) -> Router {
 }
 
 /// The locale: `?locale=` (or `?lang=`), else `Accept-Language`.
-fn locale(query: Option<&str>, headers: &HeaderMap) -> Locale {
+pub(crate) fn locale(query: Option<&str>, headers: &HeaderMap) -> Locale {
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
@@ -51,7 +51,7 @@ fn locale(query: Option<&str>, headers: &HeaderMap) -> Locale {
 }
 
 /// `t` and the locale from a query string.
-fn page_query(raw: Option<&str>) -> (String, Option<String>) {
+pub(crate) fn page_query(raw: Option<&str>) -> (String, Option<String>) {
     let (mut token, mut lang) = (String::new(), None);
     for (k, v) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
         match k.as_ref() {
@@ -64,7 +64,7 @@ fn page_query(raw: Option<&str>) -> (String, Option<String>) {
 }
 
 /// The payment intent `id` (row and document), when it is one.
-async fn load(st: &SharedState, id: &str) -> Option<(ObjectRow, PaymentIntent)> {
+pub(crate) async fn load(st: &SharedState, id: &str) -> Option<(ObjectRow, PaymentIntent)> {
     let row = st.store.find_object(id).await.ok()??;
     if row.kind != "payment_intent" {
         return None;
@@ -74,7 +74,11 @@ async fn load(st: &SharedState, id: &str) -> Option<(ObjectRow, PaymentIntent)> 
 }
 
 /// What the page shows of the payment.
-async fn summary(st: &SharedState, row: &ObjectRow, pi: &PaymentIntent) -> Option<Summary> {
+pub(crate) async fn summary(
+    st: &SharedState,
+    row: &ObjectRow,
+    pi: &PaymentIntent,
+) -> Option<Summary> {
     let currency = Currency::parse(&pi.currency).ok()?;
     let merchant = st.merchant(&row.merchant_id).await.ok()??.name;
     Some(Summary {
@@ -131,7 +135,7 @@ fn with_header(mut r: Response, name: header::HeaderName, value: &str) -> Respon
 }
 
 /// A plain page with `status`.
-fn message(ctx: &PageContext, status: u16, title: &str, body: &str) -> Response {
+pub(crate) fn message(ctx: &PageContext, status: u16, title: &str, body: &str) -> Response {
     let mut p = pp::message(ctx, pp::MessageKind::Error, title, body, None);
     p.status = status;
     respond(p)

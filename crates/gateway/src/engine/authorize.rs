@@ -8,8 +8,8 @@
 
 use super::charge::{Approval, Refusal, approved_charge, failed_charge, post_capture};
 use super::credential_on_file::CredentialOnFile;
+use super::payment::AuthPayment;
 use super::{Answer, Phases, Recorded, RequestContext, Settled, Undo};
-use crate::cards::AuthCard;
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
 use crate::models::{PaymentIntent, to_value};
@@ -20,20 +20,22 @@ use crate::state::AppState;
 use paygate_payments::{
     AttemptRecord, AuthorizationKind, AuthorizationOutcome, AuthorizationRequest, BoxFuture,
     CaptureMethod, Connector, ConnectorError, ConnectorRef, Decline, Money,
-    PaymentIntentStatus as Status, PaymentMethodData, PreparedAuthorization,
+    PaymentIntentStatus as Status, PreparedAuthorization,
 };
 use paygate_store::{Op, Scope, WriteUnit};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
-/// Authorize `intent` with `card`.
+/// Authorize `intent` with `payment`.
 pub struct Authorize {
     pub intent: PaymentIntent,
     /// The stored version of the intent; `None` when `pre` inserts it.
     pub version: Option<i64>,
     /// Writes committed with phase 1 (the insert of an intent created and confirmed at once).
     pub pre: Vec<Op>,
-    pub card: AuthCard,
+    /// What is charged: a card, or another method's data (`AuthPayment`); its kind picks the
+    /// connector.
+    pub payment: AuthPayment,
     /// The cardholder's authentication (3-D Secure: ECI, CAVV, DS transaction id), relayed to
     /// the issuer with the authorization.
     pub authentication: Option<paygate_payments::Authentication>,
@@ -57,7 +59,7 @@ struct AuthorizePhases {
     pi: PaymentIntent,
     version: Option<i64>,
     pre: Vec<Op>,
-    card: AuthCard,
+    payment: AuthPayment,
     three_d_secure: Option<Value>,
     isp: Option<Value>,
     easy_pay: Option<Value>,
@@ -82,26 +84,17 @@ pub async fn authorize(
     cmd: Authorize,
 ) -> ApiResult<Value> {
     let money = cmd.intent.money()?;
-    let card = &cmd.card;
-    // An `Authorize` carries a card: it goes to the card method's counterparty.
-    let connector = rc
-        .st
-        .connectors
-        .get(crate::methods::PaymentMethodKind::Card.counterparty())?
-        .clone();
+    // The payment's method names the counterparty whose connector authorizes it.
+    let connector = rc.st.connectors.get(cmd.payment.counterparty())?.clone();
     let prepared = connector
         .prepare_authorization(&AuthorizationRequest {
-            method: match &cmd.card_present {
-                Some(read) => PaymentMethodData::CardPresent {
+            method: match (&cmd.card_present, cmd.payment.card()) {
+                (Some(read), Some(card)) => paygate_payments::PaymentMethodData::CardPresent {
                     pan: &card.pan,
                     expiry: &card.expiry,
                     read: read.card_read(),
                 },
-                None => PaymentMethodData::Card {
-                    pan: &card.pan,
-                    expiry: &card.expiry,
-                    cvc: card.cvc.as_ref(),
-                },
+                _ => cmd.payment.data(),
             },
             amount: money.minor(),
             currency: money.currency(),
@@ -124,7 +117,7 @@ pub async fn authorize(
         pi: cmd.intent,
         version: cmd.version,
         pre: cmd.pre,
-        card: cmd.card,
+        payment: cmd.payment,
         three_d_secure: cmd.three_d_secure,
         isp: cmd.isp,
         easy_pay: cmd.easy_pay,
@@ -143,14 +136,14 @@ impl Phases for AuthorizePhases {
 
     fn record(&mut self, rc: &RequestContext) -> ApiResult<Recorded> {
         let pi = &mut self.pi;
-        pi.payment_method = Some(self.card.pm_id.clone());
+        pi.payment_method = Some(self.payment.pm_id().to_string());
         pi.status = Status::Processing;
         pi.last_payment_error = None;
         pi.next_action = None;
         pi.attempts += 1;
         self.attempt_id = format!("{}:{}", pi.id, pi.attempts);
         let mut ops = std::mem::take(&mut self.pre);
-        ops.extend(self.card.new_ops.iter().cloned());
+        ops.extend(self.payment.new_ops().iter().cloned());
         let doc = to_value(&*pi);
         self.pi_version = match self.version {
             Some(v) => {
@@ -266,12 +259,12 @@ impl Phases for AuthorizePhases {
 }
 
 impl AuthorizePhases {
-    /// What 3-D Secure or ISP adds to the card's `payment_method_details` of `ch`.
+    /// What 3-D Secure, ISP or a wallet adds to the card's `payment_method_details` of `ch`.
     fn method_details(&self, ch: &mut crate::models::Charge) {
         if let Some(tds) = &self.three_d_secure {
             ch.payment_method_details["card"]["three_d_secure"] = tds.clone();
         }
-        if let Some(w) = &self.card.wallet {
+        if let Some(w) = self.payment.card().and_then(|c| c.wallet.as_ref()) {
             ch.payment_method_details["card"]["wallet"] =
                 json!({"type": w.wallet, "dynamic_last4": w.dynamic_last4});
         }
@@ -294,10 +287,16 @@ impl AuthorizePhases {
         let key = rc.idempotency_key();
         let processor = self.connector.counterparty();
         let mut ch = approved_charge(
-            &self.pi, &self.card, processor, &approval, self.money, rc.now,
+            &self.pi,
+            &self.payment,
+            processor,
+            &approval,
+            self.money,
+            rc.now,
         );
         self.method_details(&mut ch);
-        if let (Some(_), Some(last4)) = (&self.card.wallet, &approval.funding_last4) {
+        let wallet = self.payment.card().and_then(|c| c.wallet.as_ref());
+        if let (Some(_), Some(last4)) = (wallet, &approval.funding_last4) {
             // A wallet payment shows the funding card's last 4 (the network's token service
             // named it); the device token's stay in `wallet.dynamic_last4`.
             ch.payment_method_details["card"]["last4"] = json!(last4);
@@ -331,10 +330,10 @@ impl AuthorizePhases {
         unit.ops
             .push(event(&scope, "charge.succeeded", &ch_doc, key, rc.now));
         unit.ops.push(event(&scope, pi_event, &pi_doc, key, rc.now));
-        if let Some(cof) = &self.credential_on_file {
+        if let (Some(cof), Some(card)) = (&self.credential_on_file, self.payment.card()) {
             let ntid = approval.network_transaction_id.as_deref();
             unit.ops
-                .extend(cof.save_ops(&scope, &self.card, ntid, (key, rc.now)));
+                .extend(cof.save_ops(&scope, card, ntid, (key, rc.now)));
         }
         Ok(Settled {
             ops: unit.ops,
@@ -362,9 +361,17 @@ impl AuthorizePhases {
         let scope = rc.scope();
         let key = rc.idempotency_key();
         let processor = self.connector.counterparty();
-        let card = &self.card;
-        let mut ch = failed_charge(&self.pi, card, processor, refusal.as_ref(), decline, rc.now);
+        let payment = &self.payment;
+        let mut ch = failed_charge(
+            &self.pi,
+            payment,
+            processor,
+            refusal.as_ref(),
+            decline,
+            rc.now,
+        );
         self.method_details(&mut ch);
+        // Every method's refusal is Stripe's 402 payment error with the method's own code.
         let mut err = ApiError::card(decline.code, Some(decline.decline_code), decline.message);
         if decline.code == "incorrect_cvc" {
             err.param = Some("cvc".into());
@@ -374,7 +381,7 @@ impl AuthorizePhases {
             _ => Map::new(),
         };
         last_error.insert("charge".into(), json!(ch.id));
-        last_error.insert("payment_method".into(), public(card.pm.clone()));
+        last_error.insert("payment_method".into(), public(payment.pm().clone()));
         let pi = &mut self.pi;
         pi.status = Status::RequiresPaymentMethod;
         pi.last_payment_error = Some(Value::Object(last_error));
@@ -385,7 +392,7 @@ impl AuthorizePhases {
         let err = err
             .with_extra("charge", json!(ch.id))
             .with_extra("payment_intent", public(pi_doc.clone()))
-            .with_extra("payment_method", public(card.pm.clone()));
+            .with_extra("payment_method", public(self.payment.pm().clone()));
         let ops = vec![
             insert(&scope, "charge", Some(&pi.id), &ch_doc, rc.now),
             update(&pi.id, self.pi_version, &pi_doc),

@@ -2,6 +2,7 @@
 //! capture: one place for what a charge says about its payment method, its network answer and
 //! its money.
 
+use super::payment::{AuthPayment, NetIds};
 use crate::cards::AuthCard;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
@@ -28,10 +29,8 @@ pub struct Refusal {
     pub network_transaction_id: Option<String>,
 }
 
-/// The network's names of the answer: (transaction id, approval code).
-type NetIds<'a> = (Option<&'a str>, Option<&'a str>);
-
-fn card_details(card: &AuthCard, net: NetIds<'_>, cvc_check: Option<&str>) -> Value {
+/// A card's `payment_method_details`.
+pub(super) fn card_details(card: &AuthCard, net: NetIds<'_>, cvc_check: Option<&str>) -> Value {
     // The card's details sit under the PaymentMethod's type (`card`, or `isp`, whose charge
     // details the ISP method rewrites: `crate::methods::isp::evidence`).
     let c = &card.pm[card.pm["type"].as_str().unwrap_or("card")];
@@ -61,7 +60,12 @@ fn card_details(card: &AuthCard, net: NetIds<'_>, cvc_check: Option<&str>) -> Va
 }
 
 /// What every new charge of `pi` starts as.
-fn new_charge(pi: &PaymentIntent, card: &AuthCard, processor: Counterparty, now: i64) -> Charge {
+fn new_charge(
+    pi: &PaymentIntent,
+    payment: &AuthPayment,
+    processor: Counterparty,
+    now: i64,
+) -> Charge {
     Charge {
         id: new_id("ch"),
         object: "charge".into(),
@@ -81,7 +85,7 @@ fn new_charge(pi: &PaymentIntent, card: &AuthCard, processor: Counterparty, now:
         outcome: Value::Null,
         paid: false,
         payment_intent: Some(pi.id.clone()),
-        payment_method: Some(card.pm_id.clone()),
+        payment_method: Some(payment.pm_id().to_string()),
         payment_method_details: Value::Null,
         refunded: false,
         status: ChargeStatus::Failed,
@@ -94,13 +98,13 @@ fn new_charge(pi: &PaymentIntent, card: &AuthCard, processor: Counterparty, now:
 /// The charge of an approved authorization (not captured yet: see [`post_capture`]).
 pub fn approved_charge(
     pi: &PaymentIntent,
-    card: &AuthCard,
+    payment: &AuthPayment,
     processor: Counterparty,
     approval: &Approval,
     money: Money,
     now: i64,
 ) -> Charge {
-    let mut ch = new_charge(pi, card, processor, now);
+    let mut ch = new_charge(pi, payment, processor, now);
     let net = (
         approval.network_transaction_id.as_deref(),
         approval.approval_code.as_deref(),
@@ -111,7 +115,8 @@ pub fn approved_charge(
         "network_status": "approved_by_network", "reason": null, "risk_level": "normal",
         "seller_message": "Payment complete.", "type": "authorized"
     });
-    ch.payment_method_details = card_details(card, net, card.cvc.as_ref().map(|_| "pass"));
+    let cvc = payment.card().and_then(|c| c.cvc.as_ref());
+    ch.payment_method_details = payment.charge_details(net, cvc.map(|_| "pass"));
     ch.net = Some(NetState {
         net_ref: approval.reference.clone(),
         rrn: approval.network_transaction_id.clone().unwrap_or_default(),
@@ -124,13 +129,13 @@ pub fn approved_charge(
 /// The charge of a refused authorization (`refusal` is `None` when no answer came back).
 pub fn failed_charge(
     pi: &PaymentIntent,
-    card: &AuthCard,
+    payment: &AuthPayment,
     processor: Counterparty,
     refusal: Option<&Refusal>,
     decline: Decline,
     now: i64,
 ) -> Charge {
-    let mut ch = new_charge(pi, card, processor, now);
+    let mut ch = new_charge(pi, payment, processor, now);
     let network_status = if refusal.is_some() {
         "declined_by_network"
     } else {
@@ -147,7 +152,7 @@ pub fn failed_charge(
     });
     let cvc_check = (decline.code == "incorrect_cvc").then_some("fail");
     let ntid = refusal.and_then(|r| r.network_transaction_id.as_deref());
-    ch.payment_method_details = card_details(card, (ntid, None), cvc_check);
+    ch.payment_method_details = payment.charge_details((ntid, None), cvc_check);
     ch.failure_code = Some(decline.code.into());
     ch.failure_message = Some(decline.message.into());
     ch

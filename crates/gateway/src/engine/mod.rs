@@ -34,6 +34,7 @@ pub mod context;
 pub mod credential_on_file;
 pub mod deposit;
 pub mod follow_up;
+pub mod payment;
 pub mod recovery;
 pub mod recovery_off;
 pub mod refund;

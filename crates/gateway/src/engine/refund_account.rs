@@ -24,7 +24,9 @@ pub enum RefundAccountRule {
 pub fn rule(processor: Counterparty) -> RefundAccountRule {
     match processor {
         Counterparty::Bank => RefundAccountRule::Required,
-        Counterparty::CardNetwork => RefundAccountRule::Refused,
+        // Cards, and carrier charges (back to the phone bill within the month; after it the
+        // carrier method refuses before the engine runs).
+        Counterparty::CardNetwork | Counterparty::Carrier => RefundAccountRule::Refused,
     }
 }
 

@@ -32,7 +32,7 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
         intent: c.intent,
         version: c.version,
         pre: c.pre,
-        card,
+        payment: crate::engine::payment::AuthPayment::Card(card),
         authentication: wallet_auth.clone(),
         three_d_secure: None,
         isp: None,

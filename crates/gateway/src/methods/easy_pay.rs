@@ -46,7 +46,7 @@ pub fn verify_page_token(
 /// Confirms `c` with easy_pay: `requires_action` until the payer pays on the wallet page.
 pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
     if let Some(mut pmd) = ctx.params.object("payment_method_data")? {
-        pmd.enum_str("type", &["card", "isp", "easy_pay"])?;
+        pmd.enum_str("type", &["card", "isp", "easy_pay", "mobile_carrier"])?;
         pmd.allow(&["billing_details", "metadata"]);
         pmd.deny_unknown()?;
     }
@@ -150,7 +150,7 @@ pub async fn pay(
         intent: pi,
         version: Some(row.version),
         pre,
-        card: auth_card,
+        payment: crate::engine::payment::AuthPayment::Card(auth_card),
         authentication: None,
         three_d_secure: None,
         isp: None,

@@ -11,6 +11,7 @@
 pub mod card;
 pub mod easy_pay;
 pub mod isp;
+pub mod mobile_carrier;
 pub mod virtual_account;
 
 use crate::error::ApiResult;
@@ -33,15 +34,19 @@ pub enum PaymentMethodKind {
     EasyPay,
     /// 가상계좌: a bank account issued for the payment, paid by the payer's deposits.
     VirtualAccount,
+    /// 휴대폰 소액결제: charged to the payer's phone bill after a code the carrier sends by
+    /// SMS (`methods/mobile_carrier`).
+    MobileCarrier,
 }
 
 impl PaymentMethodKind {
     /// Every method.
-    pub const ALL: [PaymentMethodKind; 4] = [
+    pub const ALL: [PaymentMethodKind; 5] = [
         PaymentMethodKind::Card,
         PaymentMethodKind::Isp,
         PaymentMethodKind::EasyPay,
         PaymentMethodKind::VirtualAccount,
+        PaymentMethodKind::MobileCarrier,
     ];
 
     /// The `type` name of the method in the API.
@@ -51,6 +56,7 @@ impl PaymentMethodKind {
             PaymentMethodKind::Isp => "isp",
             PaymentMethodKind::EasyPay => "easy_pay",
             PaymentMethodKind::VirtualAccount => "virtual_account",
+            PaymentMethodKind::MobileCarrier => "mobile_carrier",
         }
     }
 
@@ -66,6 +72,7 @@ impl PaymentMethodKind {
                 Counterparty::CardNetwork
             }
             PaymentMethodKind::VirtualAccount => Counterparty::Bank,
+            PaymentMethodKind::MobileCarrier => Counterparty::Carrier,
         }
     }
 
@@ -88,6 +95,7 @@ impl PaymentMethodKind {
         for m in [
             PaymentMethodKind::EasyPay,
             PaymentMethodKind::VirtualAccount,
+            PaymentMethodKind::MobileCarrier,
         ] {
             if no_pm && pi.payment_method_types == [m.as_str()] {
                 return m;
@@ -124,6 +132,7 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
         PaymentMethodKind::VirtualAccount => virtual_account::confirm(ctx, c).await,
         PaymentMethodKind::Isp => isp::confirm(ctx, c).await,
         PaymentMethodKind::EasyPay => easy_pay::confirm(ctx, c).await,
+        PaymentMethodKind::MobileCarrier => mobile_carrier::confirm(ctx, c).await,
     }
 }
 

@@ -110,7 +110,7 @@ pub async fn purchase(
         intent: pi.clone(),
         version: None,
         pre,
-        card: auth_card,
+        payment: crate::engine::payment::AuthPayment::Card(auth_card),
         authentication: None,
         three_d_secure: None,
         isp: None,

@@ -24,7 +24,7 @@ pub mod kind {
 /// The outcome of one reconciliation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ReconcileReport {
-    /// Charges walked (every status, every merchant, both modes).
+    /// Card-network charges walked (every status, every merchant, both modes).
     pub charges_checked: u64,
     /// Authorizations and purchases in the network's report (approved or not).
     pub network_authorizations: u64,

@@ -5,6 +5,7 @@
 
 use super::decide::{Decision, Unavailable, decide};
 use crate::engine::authorize::{Authorize, authorize};
+use crate::engine::payment::AuthPayment;
 use crate::engine::{Answer, RequestContext, Respond};
 use crate::error::{ApiError, ApiResult};
 use crate::models::{PaymentIntent, ThreeDsAttempt, to_value};
@@ -31,10 +32,14 @@ pub async fn confirm(
     let Some(server) = rc.st.three_ds.clone() else {
         return authorize(rc, respond, cmd).await;
     };
+    // 3-D Secure is a step of the card method: other payment data goes straight on.
+    let Some(card) = cmd.payment.card() else {
+        return authorize(rc, respond, cmd).await;
+    };
     let money = cmd.intent.money()?;
     let decision = decide(
         cmd.intent.request_three_d_secure,
-        &server.enrollment(&cmd.card.pan),
+        &server.enrollment(&card.pan),
         money.minor(),
         money.currency(),
         rc.st.cfg.three_ds_required_from_krw,
@@ -54,7 +59,7 @@ pub async fn confirm(
              which may redirect the customer: give the return_url they come back to.",
         ));
     };
-    let start = send_areq(rc, &server, &cmd, challenge).await;
+    let start = send_areq(rc, &server, &cmd, card, challenge).await;
     match start {
         AuthenticationStart::Frictionless(outcome) => {
             cmd.authentication = outcome.authorization_data();
@@ -100,6 +105,7 @@ async fn send_areq(
     rc: &RequestContext,
     server: &paygate_three_ds::ThreeDsServer,
     cmd: &Authorize,
+    card: &crate::cards::AuthCard,
     challenge: paygate_three_ds::ChallengeInd,
 ) -> AuthenticationStart {
     let money = match cmd.intent.money() {
@@ -115,8 +121,8 @@ async fn send_areq(
     let browser = browser_info();
     let req = AuthenticationRequest {
         three_ds_server_trans_id: uuid::Uuid::new_v4(),
-        pan: &cmd.card.pan,
-        expiry: &cmd.card.expiry,
+        pan: &card.pan,
+        expiry: &card.expiry,
         amount_minor: money.minor(),
         currency: money.currency(),
         challenge,
@@ -139,8 +145,8 @@ async fn send_areq(
 /// new PaymentMethod).
 async fn fail_attempt(rc: &RequestContext, mut cmd: Authorize) -> ApiError {
     let mut ops = std::mem::take(&mut cmd.pre);
-    ops.extend(cmd.card.new_ops.iter().cloned());
-    fail(rc, cmd.intent, cmd.version, ops, &cmd.card.pm).await
+    ops.extend(cmd.payment.new_ops().iter().cloned());
+    fail(rc, cmd.intent, cmd.version, ops, cmd.payment.pm()).await
 }
 
 /// ECI 07 alone: a 3-D Secure attempt that could not be done (no liability shift).
@@ -187,19 +193,21 @@ async fn requires_action(
     ));
     pi.status = Status::RequiresAction;
     pi.next_action = Some(NextAction::redirect(url, Some(return_url)));
-    pi.payment_method = Some(cmd.card.pm_id.clone());
+    pi.payment_method = Some(cmd.payment.pm_id().to_string());
     pi.last_payment_error = None;
     pi.three_ds = Some(ThreeDsAttempt {
         pending: ch.pending.clone(),
         creq: ch.creq.clone(),
     });
-    if let Some(cvc) = cmd.card.cvc.take() {
-        rc.st.remember_cvc(&cmd.card.pm_id, cvc);
+    if let AuthPayment::Card(card) = &mut cmd.payment
+        && let Some(cvc) = card.cvc.take()
+    {
+        rc.st.remember_cvc(&card.pm_id, cvc);
     }
     let doc = to_value(&*pi);
     let scope = rc.scope();
     let mut ops = std::mem::take(&mut cmd.pre);
-    ops.extend(cmd.card.new_ops.iter().cloned());
+    ops.extend(cmd.payment.new_ops().iter().cloned());
     let due = rc.now + rc.st.cfg.requires_action_ttl_s;
     write_intent(&mut ops, &pi.id, cmd.version, &doc, Some(due));
     ops.push(Op::InsertObject(ObjectRow {

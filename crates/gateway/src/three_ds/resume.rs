@@ -81,7 +81,7 @@ pub async fn resume(
         intent: pi,
         version: Some(row.version),
         pre: finish,
-        card,
+        payment: crate::engine::payment::AuthPayment::Card(card),
         authentication: outcome.authorization_data(),
         three_d_secure: Some(super::charge_details(&outcome, true)),
         isp: None,

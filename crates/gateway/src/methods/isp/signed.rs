@@ -91,7 +91,7 @@ fn authorize_command(
         intent: c.intent,
         version: c.version,
         pre: c.pre,
-        card,
+        payment: crate::engine::payment::AuthPayment::Card(card),
         authentication: Some(Authentication {
             eci,
             cavv: Some(authentication_value),
