@@ -499,6 +499,9 @@ async fn background(st: SharedState, mut rx: watch::Receiver<bool>) {
         if let Err(e) = checkout::lifecycle::sweep(&st).await {
             crate::error::warn_limited("checkout session expiry sweep failed", &e);
         }
+        if let Err(e) = setup_intents::expiry::sweep(&st).await {
+            crate::error::warn_limited("abandoned SetupIntent sweep failed", &e);
+        }
         if let Err(e) = st
             .store
             .prune_idempotency(st.now() - IDEMPOTENCY_RETENTION_S)

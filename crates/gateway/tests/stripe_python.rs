@@ -376,3 +376,24 @@ async fn stripe_python_creates_retrieves_lists_and_expires_checkout_sessions() {
         "{v}"
     );
 }
+
+/// 3-D Secure during a setup with the `stripe` library and urllib as the payer's browser
+/// (`tests/data/stripe_python/setup_three_ds.py`): confirm → `requires_action` → the ACS
+/// password page → back to the shop → `succeeded`; then the verification, read directly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stripe_python_sets_up_a_card_that_requires_3ds_through_the_challenge() {
+    let Some(py) = venv() else { return };
+    let app = TestApp::spawn_three_ds(|_| {}, Arc::new(paygate_payments::SystemClock)).await;
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/stripe_python/setup_three_ds.py");
+    let stdout = run_python(&py, &script, &[&app.base, &app.key]).await;
+    let v = last_json(&stdout);
+    assert_eq!(v["setup"][1], "succeeded", "{v}");
+    assert_eq!(v["setup"][3], "pass", "{v}");
+    let journal =
+        serde_json::to_value(paygate_sim_network::journal(&app.sim_dir()).unwrap()).unwrap();
+    let verification = &journal.as_array().unwrap()[0];
+    assert_eq!(verification["type"], "account_verification", "{journal}");
+    assert_eq!(verification["authentication"], "verified", "{journal}");
+    assert_eq!(verification["response_code"], "00", "{journal}");
+}

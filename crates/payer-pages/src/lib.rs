@@ -41,7 +41,7 @@ pub use i18n::{Locale, Msg};
 pub use isp::{ISP_SCRIPT, ISP_SCRIPT_PATH, IspPageView, isp_error_text, isp_page};
 pub use mobile_carrier::{CarrierForm, CarrierPageView, carrier_page};
 pub use money::Amount;
-pub use return_url::{RedirectStatus, return_url};
+pub use return_url::{RedirectStatus, return_url, setup_return_url};
 pub use security::{Connect, FormOrigin, Nonce, UrlError, WebUrl, secrets_match};
 
 /// A finished page: HTTP status, the HTML document and the headers it must be sent with

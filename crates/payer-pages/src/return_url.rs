@@ -1,6 +1,7 @@
 //! Where the payer goes back to the shop: the merchant's `return_url` with Stripe's three
 //! parameters added — `payment_intent`, `payment_intent_client_secret` and
-//! `redirect_status` — as Stripe.js's `handleNextAction` and hosted pages do.
+//! `redirect_status` (for a SetupIntent: `setup_intent`, `setup_intent_client_secret`,
+//! `redirect_status`) — as Stripe.js's `handleNextAction` and hosted pages do.
 
 use crate::security::{UrlError, WebUrl};
 
@@ -23,9 +24,11 @@ impl RedirectStatus {
 }
 
 /// Parameters this module owns: any the merchant's URL already carries are replaced.
-const OWNED: [&str; 3] = [
+const OWNED: [&str; 5] = [
     "payment_intent",
     "payment_intent_client_secret",
+    "setup_intent",
+    "setup_intent_client_secret",
     "redirect_status",
 ];
 
@@ -35,6 +38,38 @@ const OWNED: [&str; 3] = [
 pub fn return_url(
     return_url: &str,
     payment_intent: &str,
+    client_secret: &str,
+    status: RedirectStatus,
+) -> Result<WebUrl, UrlError> {
+    with_params(
+        return_url,
+        "payment_intent",
+        payment_intent,
+        client_secret,
+        status,
+    )
+}
+
+/// [`return_url`] for a SetupIntent (`setup_intent`, `setup_intent_client_secret`).
+pub fn setup_return_url(
+    return_url: &str,
+    setup_intent: &str,
+    client_secret: &str,
+    status: RedirectStatus,
+) -> Result<WebUrl, UrlError> {
+    with_params(
+        return_url,
+        "setup_intent",
+        setup_intent,
+        client_secret,
+        status,
+    )
+}
+
+fn with_params(
+    return_url: &str,
+    object: &str,
+    id: &str,
     client_secret: &str,
     status: RedirectStatus,
 ) -> Result<WebUrl, UrlError> {
@@ -50,8 +85,8 @@ pub fn return_url(
         for (k, v) in &kept {
             q.append_pair(k, v);
         }
-        q.append_pair("payment_intent", payment_intent);
-        q.append_pair("payment_intent_client_secret", client_secret);
+        q.append_pair(object, id);
+        q.append_pair(&format!("{object}_client_secret"), client_secret);
         q.append_pair("redirect_status", status.as_str());
     }
     Ok(WebUrl::from_url(url))
@@ -60,6 +95,22 @@ pub fn return_url(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_setup_intent_returns_with_its_own_parameters() {
+        let u = setup_return_url(
+            "https://shop.example/saved?setup_intent=old&x=1",
+            "seti_1",
+            "seti_1_secret_a",
+            RedirectStatus::Succeeded,
+        )
+        .unwrap();
+        assert_eq!(
+            u.as_str(),
+            "https://shop.example/saved?x=1&setup_intent=seti_1\
+             &setup_intent_client_secret=seti_1_secret_a&redirect_status=succeeded"
+        );
+    }
 
     #[test]
     fn parameters_are_appended_to_a_url_without_a_query() {

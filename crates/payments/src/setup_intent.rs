@@ -52,6 +52,8 @@ pub enum SetupIntentOp {
     Update,
     Confirm,
     Cancel,
+    /// The payer is back from the 3-D Secure challenge: the verification runs.
+    Resume,
 }
 
 /// How the saved card will be used (Stripe's `usage`): `off_session` lets the merchant charge
@@ -74,6 +76,7 @@ pub fn allowed(status: SetupIntentStatus, op: SetupIntentOp) -> bool {
             status,
             S::RequiresPaymentMethod | S::RequiresConfirmation | S::RequiresAction
         ),
+        O::Resume => status == S::RequiresAction,
     }
 }
 
@@ -105,6 +108,11 @@ mod tests {
                 assert_eq!(allowed(s, op), waiting, "{s:?} {op:?}");
             }
             assert!(allowed(s, SetupIntentOp::UpdateBookkeeping));
+            assert_eq!(
+                allowed(s, SetupIntentOp::Resume),
+                s == S::RequiresAction,
+                "{s:?}"
+            );
             let json = serde_json::to_value(s).unwrap();
             assert_eq!(json, s.as_str());
         }

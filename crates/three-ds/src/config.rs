@@ -8,7 +8,7 @@ use paygate_vault::{Expiry, Pan};
 use std::net::IpAddr;
 use uuid::Uuid;
 
-use crate::messages::{ChallengeInd, ChallengeWindowSize};
+use crate::messages::{ChallengeInd, ChallengeWindowSize, MessageCategory};
 use crate::outcome::Error;
 
 /// Who asks for authentications: the 3DS Requestor (paygate on behalf of its merchants), the
@@ -70,14 +70,44 @@ pub struct BrowserInfo {
     pub ip: Option<IpAddr>,
 }
 
-/// One payment to authenticate.
+/// What is authenticated: a payment, or a card being added for later payments.
+///
+/// Adding a card (a SetupIntent, a wallet registration) is EMV 3DS's **non-payment**
+/// authentication: `messageCategory` 02-NPA with `threeDSRequestorAuthenticationInd` 04 "Add
+/// card". Not a 01-PA with `purchaseAmount` 0: a PA asserts a purchase the ACS risk-scores
+/// and shows to the cardholder, and nothing is bought here. In 2.2.0 the purchase fields of an
+/// NPA are required only for indicators 02/03 (recurring, instalment) and optional otherwise;
+/// paygate sends them as the amount (0) and currency of the account verification the
+/// authentication value will be presented with, so the issuer can bind the value to it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AuthenticationPurpose {
+    /// 01-PA, indicator 01 "Payment transaction".
+    #[default]
+    Payment,
+    /// 02-NPA, indicator 04 "Add card".
+    AddCard,
+}
+
+impl AuthenticationPurpose {
+    /// `messageCategory` and `threeDSRequestorAuthenticationInd` of an AReq.
+    pub fn codes(self) -> (MessageCategory, &'static str) {
+        match self {
+            AuthenticationPurpose::Payment => (MessageCategory::Payment, "01"),
+            AuthenticationPurpose::AddCard => (MessageCategory::NonPayment, "04"),
+        }
+    }
+}
+
+/// One payment (or card addition) to authenticate.
 #[derive(Clone, Debug)]
 pub struct AuthenticationRequest<'a> {
     /// Our id of the transaction (UUID v4): the key of the caller's record.
     pub three_ds_server_trans_id: Uuid,
+    /// A payment, or a card added for later payments.
+    pub purpose: AuthenticationPurpose,
     pub pan: &'a Pan,
     pub expiry: &'a Expiry,
-    /// Amount in minor units of `currency`.
+    /// Amount in minor units of `currency`; 0 exactly when adding a card.
     pub amount_minor: i64,
     pub currency: Currency,
     /// What the merchant asks for.
@@ -181,9 +211,14 @@ pub(crate) fn check_request(req: &AuthenticationRequest<'_>) -> Result<(), Error
             "must be a UUID v4",
         ),
         (
-            (1..=req.currency.max_amount()).contains(&req.amount_minor),
+            match req.purpose {
+                AuthenticationPurpose::Payment => {
+                    (1..=req.currency.max_amount()).contains(&req.amount_minor)
+                }
+                AuthenticationPurpose::AddCard => req.amount_minor == 0,
+            },
             "amount_minor",
-            "must be in 1..=the currency's maximum",
+            "must be in 1..=the currency's maximum (0 when adding a card)",
         ),
         (
             http_url(req.notification_url),

@@ -48,7 +48,10 @@ mod server;
 
 pub use card_ranges::{CardRanges, Enrollment};
 pub use client::{Timeouts, TransportError};
-pub use config::{AuthenticationRequest, BrowserInfo, MERCHANT_NAME_MAX, Requestor, merchant_name};
+pub use config::{
+    AuthenticationPurpose, AuthenticationRequest, BrowserInfo, MERCHANT_NAME_MAX, Requestor,
+    merchant_name,
+};
 pub use eci::EciScheme;
 pub use messages::{ChallengeInd, ChallengeWindowSize, TransStatus, ValidationError};
 pub use outcome::{AuthenticationStart, Challenge, Error, Outcome, PendingAuthentication};

@@ -16,8 +16,8 @@ use crate::client::{DsClient, Timeouts};
 use crate::config::{AuthenticationRequest, Requestor, check_request, check_requestor, invalid};
 use crate::eci::EciScheme;
 use crate::messages::{
-    AReq, ARes, AcctNumber, Answer, CReq, DeviceChannel, ErrorCode, MESSAGE_VERSION,
-    MessageCategory, MessageType, PReq, TransStatus, ValidationError, read_ares, read_pres,
+    AReq, ARes, AcctNumber, Answer, CReq, DeviceChannel, ErrorCode, MESSAGE_VERSION, MessageType,
+    PReq, TransStatus, ValidationError, read_ares, read_pres,
 };
 use crate::outcome::{AuthenticationStart, Challenge, Error, Outcome, PendingAuthentication};
 
@@ -147,6 +147,7 @@ impl ThreeDsServer {
                 "[year][month][day][hour][minute][second]"
             ))
             .expect("a UTC date formats");
+        let (message_category, authentication_ind) = req.purpose.codes();
         Ok(AReq {
             message_type: MessageType::AReq,
             message_version: MESSAGE_VERSION.to_owned(),
@@ -156,11 +157,11 @@ impl ThreeDsServer {
             three_ds_requestor_id: r.requestor_id.clone(),
             three_ds_requestor_name: r.requestor_name.clone(),
             three_ds_requestor_url: r.requestor_url.clone(),
-            three_ds_requestor_authentication_ind: "01".to_owned(),
+            three_ds_requestor_authentication_ind: authentication_ind.to_owned(),
             three_ds_requestor_challenge_ind: req.challenge,
             three_ds_comp_ind: "U".to_owned(),
             device_channel: DeviceChannel::Browser,
-            message_category: MessageCategory::Payment,
+            message_category,
             acct_number: AcctNumber(req.pan.expose().to_owned()),
             card_expiry_date: req.expiry.yymm(),
             purchase_amount: req.amount_minor.to_string(),

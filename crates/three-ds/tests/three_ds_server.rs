@@ -10,8 +10,8 @@ use fake_ds::*;
 use paygate_ledger::Currency;
 use paygate_three_ds::messages::ErrorCode;
 use paygate_three_ds::{
-    AuthenticationRequest, AuthenticationStart, ChallengeInd, ChallengeWindowSize, Enrollment,
-    Error, ThreeDsServer, TransStatus,
+    AuthenticationPurpose, AuthenticationRequest, AuthenticationStart, ChallengeInd,
+    ChallengeWindowSize, Enrollment, Error, ThreeDsServer, TransStatus,
 };
 use paygate_vault::{Expiry, Pan};
 use serde_json::Value;
@@ -30,6 +30,7 @@ async fn authenticate(
     let notification_url = server.requestor().notification_url(id);
     let req = AuthenticationRequest {
         three_ds_server_trans_id: id,
+        purpose: AuthenticationPurpose::Payment,
         pan: &pan,
         expiry: &expiry,
         amount_minor: 5_000,
@@ -293,6 +294,7 @@ async fn an_invalid_request_value_is_refused_before_anything_is_sent() {
     bad_browser.color_depth = 7;
     let good = AuthenticationRequest {
         three_ds_server_trans_id: Uuid::new_v4(),
+        purpose: AuthenticationPurpose::Payment,
         pan: &pan,
         expiry: &expiry,
         amount_minor: 5_000,
@@ -328,6 +330,13 @@ async fn an_invalid_request_value_is_refused_before_anything_is_sent() {
         ),
         (
             AuthenticationRequest {
+                purpose: AuthenticationPurpose::AddCard,
+                ..good.clone()
+            },
+            "amount_minor",
+        ),
+        (
+            AuthenticationRequest {
                 notification_url: "javascript:alert(1)",
                 ..good.clone()
             },
@@ -348,4 +357,33 @@ async fn an_invalid_request_value_is_refused_before_anything_is_sent() {
         }
     }
     assert!(ds.seen.areqs.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn adding_a_card_is_a_non_payment_authentication_with_the_add_card_indicator() {
+    let ds = start().await;
+    let pan = Pan::parse(PAN_FRICTIONLESS).unwrap();
+    let expiry = Expiry::new(12, 2030).unwrap();
+    let browser = browser();
+    let req = AuthenticationRequest {
+        three_ds_server_trans_id: Uuid::new_v4(),
+        purpose: AuthenticationPurpose::AddCard,
+        pan: &pan,
+        expiry: &expiry,
+        amount_minor: 0,
+        currency: Currency::parse("krw").unwrap(),
+        challenge: ChallengeInd::NoPreference,
+        window_size: ChallengeWindowSize::FullScreen,
+        browser: &browser,
+        notification_url: "http://127.0.0.1:8080/n",
+        acquirer_merchant_id: "acct_1",
+        merchant_name: "Seoul Coffee",
+    };
+    let start = ds.server().authenticate(&req).await.unwrap();
+    assert!(matches!(start, AuthenticationStart::Frictionless(_)));
+    let areq = ds.seen.areqs.lock().unwrap()[0].clone();
+    assert_eq!(areq["messageCategory"], "02", "{areq}");
+    assert_eq!(areq["threeDSRequestorAuthenticationInd"], "04", "{areq}");
+    assert_eq!(areq["purchaseAmount"], "0", "{areq}");
+    assert_eq!(areq["purchaseCurrency"], "410", "{areq}");
 }

@@ -147,6 +147,8 @@ fn new_setup_intent(ctx: &Ctx, c: &SessionCreate, types: &[String]) -> (Op, Op, 
         status: SetupIntentStatus::RequiresPaymentMethod,
         usage: SetupUsage::OffSession,
         return_url: None,
+        request_three_d_secure: None,
+        three_ds: None,
     };
     let doc = si.to_doc();
     let scope = ctx.scope();

@@ -5,13 +5,16 @@ use crate::api::load;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Ctx, Req, get, post};
 use crate::ids::{new_id, random_base62};
+use crate::models::RequestThreeDSecure;
 use crate::params::Params;
 use crate::records::{event, insert};
 use crate::render::{
     check_client_expand, check_client_secret, expand, expand_param, list_envelope, list_request,
     public,
 };
-use crate::setup_intents::confirm::{SetupConfirm, confirm as confirm_setup, write_si};
+use crate::setup_intents::confirm::{
+    SetupConfirm, confirm as confirm_setup, write_si, write_waiting_si,
+};
 use crate::setup_intents::{SetupIntent, state_error};
 use crate::state::SharedState;
 use axum::extract::{Path, State};
@@ -52,6 +55,28 @@ fn return_url(p: &mut Params) -> ApiResult<Option<String>> {
         ));
     }
     Ok(Some(url))
+}
+
+/// `payment_method_options[card][request_three_d_secure]`: `automatic`, `any`, `challenge`.
+fn request_three_d_secure(p: &mut Params) -> ApiResult<Option<RequestThreeDSecure>> {
+    let Some(mut options) = p.object("payment_method_options")? else {
+        return Ok(None);
+    };
+    let mut asked = None;
+    if let Some(mut card) = options.object("card")? {
+        asked = match card
+            .enum_str("request_three_d_secure", &["automatic", "any", "challenge"])?
+            .as_deref()
+        {
+            Some("any") => Some(RequestThreeDSecure::Any),
+            Some("challenge") => Some(RequestThreeDSecure::Challenge),
+            Some(_) => Some(RequestThreeDSecure::Automatic),
+            None => None,
+        };
+        card.deny_unknown()?;
+    }
+    options.deny_unknown()?;
+    Ok(asked)
 }
 
 /// `payment_method_types[]`: only `card` can be set up.
@@ -108,6 +133,8 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         payment_method_types: payment_method_types(p)?,
         usage: usage(p)?.unwrap_or_default(),
         return_url: return_url(p)?,
+        request_three_d_secure: request_three_d_secure(p)?,
+        three_ds: None,
     };
     let confirm = p.bool("confirm")?.unwrap_or(false);
     let expands = expand_param(p)?;
@@ -138,8 +165,14 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
 
 /// Loads a SetupIntent of the caller's merchant.
 async fn load_si(ctx: &Ctx, id: &str) -> ApiResult<(i64, SetupIntent)> {
+    let (version, _, si) = load_si_due(ctx, id).await?;
+    Ok((version, si))
+}
+
+/// [`load_si`] with the time a SetupIntent waiting for the payer is abandoned at.
+async fn load_si_due(ctx: &Ctx, id: &str) -> ApiResult<(i64, Option<i64>, SetupIntent)> {
     let row = load(ctx, id, KIND, "intent").await?;
-    Ok((row.version, SetupIntent::from_doc(row.data)?))
+    Ok((row.version, row.due, SetupIntent::from_doc(row.data)?))
 }
 
 pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
@@ -166,7 +199,7 @@ pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req
 
 pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
     post(st, req, |mut ctx| async move {
-        let (version, mut si) = load_si(&ctx, &id).await?;
+        let (version, due, mut si) = load_si_due(&ctx, &id).await?;
         let p = &mut ctx.params;
         let customer = p.str("customer")?;
         let payment_method = p.str("payment_method")?;
@@ -195,7 +228,11 @@ pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: 
         }
         let doc = si.to_doc();
         let mut ops = Vec::new();
-        write_si(&mut ops, &si.id, Some(version), &doc);
+        match due.filter(|_| si.status == Status::RequiresAction) {
+            // Still waiting for the payer: it stays due for the abandoned sweep.
+            Some(due) => write_waiting_si(&mut ops, &si.id, Some(version), &doc, due),
+            None => write_si(&mut ops, &si.id, Some(version), &doc),
+        }
         ops.push(paygate_store::Op::SetParent {
             id: si.id.clone(),
             parent: si.customer.clone(),
@@ -220,6 +257,9 @@ pub(crate) async fn confirm_inner(mut ctx: Ctx, id: String) -> ApiResult<Value> 
         let payment_method = p.str("payment_method")?.filter(|s| !s.is_empty());
         if let Some(url) = return_url(p)? {
             si.return_url = Some(url);
+        }
+        if let Some(asked) = request_three_d_secure(p)? {
+            si.request_three_d_secure = Some(asked);
         }
         let expands = expand_param(p)?;
         p.allow(&["payment_method_data"]);
@@ -258,11 +298,15 @@ pub async fn cancel(State(st): State<SharedState>, Path(id): Path<String>, req: 
         if !allowed(si.status, SetupIntentOp::Cancel) {
             return Err(state_error(&si, "cancel"));
         }
+        let mut ops: Vec<paygate_store::Op> =
+            crate::setup_intents::three_ds::finish_transaction(&si)
+                .into_iter()
+                .collect();
         si.status = Status::Canceled;
         si.cancellation_reason = reason;
         si.next_action = None;
+        si.three_ds = None;
         let doc = si.to_doc();
-        let mut ops = Vec::new();
         write_si(&mut ops, &si.id, Some(version), &doc);
         let scope = ctx.scope();
         let key = ctx.idempotency_key();

@@ -116,6 +116,7 @@ impl CredentialOnFile {
         pm["_stored_credential"] = json!(StoredCredentialRecord {
             network_transaction_id: ntid.to_string(),
             usage: *usage,
+            three_d_secure: None,
         });
         let mut ops = vec![
             Op::UpdateObject {

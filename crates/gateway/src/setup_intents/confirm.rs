@@ -1,13 +1,16 @@
-//! A SetupIntent's confirm: the card, its account verification, and one commit of the outcome.
+//! A SetupIntent's confirm: the card, 3-D Secure when it applies ([`super::three_ds`]), its
+//! account verification, and one commit of the outcome.
 
+use super::three_ds::{SetupAuthentication, authenticate};
 use super::{SetupIntent, StoredCredentialRecord};
+use crate::auth::Caller;
 use crate::cards::AuthCard;
-use crate::engine::{CardVerification, Verification, verify_card};
+use crate::engine::{CardVerification, RequestContext, Verification, verify_card};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Ctx;
 use crate::records::event;
 use crate::render::{expand, public};
-use paygate_payments::{Currency, SetupIntentStatus as Status};
+use paygate_payments::{Authentication, Currency, SetupIntentStatus as Status};
 use paygate_store::{Op, WriteUnit};
 use serde_json::{Value, json};
 
@@ -22,33 +25,68 @@ pub struct SetupConfirm {
 }
 
 /// The currency of the verification message (DE 49): the gateway's home currency.
-fn verification_currency() -> ApiResult<Currency> {
+pub fn verification_currency() -> ApiResult<Currency> {
     Currency::parse("krw").map_err(ApiError::internal)
 }
 
-/// Confirms `c`: verifies the card and commits the outcome with the idempotent answer.
-pub async fn confirm(ctx: &mut Ctx, c: SetupConfirm) -> ApiResult<Value> {
+/// Confirms `c`: authenticates the cardholder when 3-D Secure applies, verifies the card and
+/// commits the outcome with the idempotent answer.
+pub async fn confirm(ctx: &mut Ctx, mut c: SetupConfirm) -> ApiResult<Value> {
     let card = resolve_card(ctx, &c.si).await?;
+    super::three_ds::start_over(&mut c);
+    match authenticate(ctx, &c.si, &card).await? {
+        SetupAuthentication::Proceed(auth, three_d_secure) => {
+            let done = Verified {
+                authentication: auth.as_ref(),
+                three_d_secure,
+            };
+            verify(ctx, Some(&ctx.caller), c, card, done).await
+        }
+        SetupAuthentication::Challenge(ch) => {
+            super::three_ds::requires_action(ctx, c, card, *ch).await
+        }
+        SetupAuthentication::Failed => {
+            let err = super::three_ds::authentication_failure();
+            failed(ctx, c, card, err, json!(null)).await
+        }
+    }
+}
+
+/// What 3-D Secure gave a verification: the data relayed to the issuer and the result kept.
+pub struct Verified<'a> {
+    pub authentication: Option<&'a Authentication>,
+    pub three_d_secure: Option<Value>,
+}
+
+/// Verifies `card` at its issuer (with the authentication, when there is one) and commits the
+/// outcome. `caller` renders the answer with `expand` (none: the plain public object).
+pub async fn verify(
+    rc: &RequestContext,
+    caller: Option<&Caller>,
+    c: SetupConfirm,
+    card: AuthCard,
+    auth: Verified<'_>,
+) -> ApiResult<Value> {
     let asked = CardVerification {
-        merchant_id: &ctx.merchant.id,
+        merchant_id: &rc.merchant.id,
         pan: &card.pan,
         expiry: &card.expiry,
         cvc: card.cvc.as_ref(),
         currency: verification_currency()?,
-        authentication: None,
+        authentication: auth.authentication,
         store_for_later: true,
     };
-    let verification = match verify_card(&ctx.st, &asked).await {
+    let verification = match verify_card(&rc.st, &asked).await {
         Ok(v) => v,
         // No answer: nothing was held; the attempt fails like a decline, retryable.
         Err(e) if e.status.as_u16() == 402 => {
-            return failed(ctx, c, card, e, json!(null)).await;
+            return failed(rc, c, card, e, json!(null)).await;
         }
         Err(e) => return Err(e),
     };
     match verification.error() {
-        None => succeeded(ctx, c, card, &verification).await,
-        Some(err) => failed(ctx, c, card, err, verification.checks()).await,
+        None => succeeded(rc, caller, c, card, &verification, auth.three_d_secure).await,
+        Some(err) => failed(rc, c, card, err, verification.checks()).await,
     }
 }
 
@@ -95,10 +133,12 @@ async fn resolve_card(ctx: &mut Ctx, si: &SetupIntent) -> ApiResult<AuthCard> {
 /// The card is good: the SetupIntent succeeds and the PaymentMethod becomes the customer's
 /// billing key, remembering the verification as its stored credential's initial use.
 async fn succeeded(
-    ctx: &Ctx,
+    ctx: &RequestContext,
+    caller: Option<&Caller>,
     c: SetupConfirm,
     card: AuthCard,
     verification: &Verification,
+    three_d_secure: Option<Value>,
 ) -> ApiResult<Value> {
     let Verification::Verified {
         network_transaction_id,
@@ -116,6 +156,7 @@ async fn succeeded(
     let record = StoredCredentialRecord {
         network_transaction_id: network_transaction_id.clone(),
         usage: si.usage,
+        three_d_secure,
     };
     let mut pm = card.pm.clone();
     pm["card"]["checks"] = verification.checks();
@@ -127,6 +168,7 @@ async fn succeeded(
     si.payment_method = Some(card.pm_id.clone());
     si.last_setup_error = None;
     si.next_action = None;
+    si.three_ds = None;
     let doc = si.to_doc();
     let scope = ctx.scope();
     let key = ctx.idempotency_key();
@@ -137,14 +179,17 @@ async fn succeeded(
         ops.push(event(&scope, "payment_method.attached", &pm, key, ctx.now));
     }
     ops.push(event(&scope, "setup_intent.succeeded", &doc, key, ctx.now));
-    let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
+    let body = match caller {
+        Some(caller) => expand(&ctx.st, caller, public(doc), &expands).await?,
+        None => public(doc),
+    };
     ctx.commit_ok(WriteUnit { ops }, body).await
 }
 
 /// The writes that store the PaymentMethod `pm` of `card`: its insert rewritten when it is
 /// new, else an update of the stored one; attached to `customer` when there is one.
-async fn pm_ops(
-    ctx: &Ctx,
+pub async fn pm_ops(
+    ctx: &RequestContext,
     card: &AuthCard,
     pm: &Value,
     customer: Option<&str>,
@@ -184,8 +229,8 @@ async fn pm_ops(
 /// The issuer refused the card (or did not answer): the SetupIntent goes back to
 /// `requires_payment_method` with `last_setup_error`; `setup_intent.setup_failed` is emitted
 /// and the 402 is stored under the idempotency key with the change.
-async fn failed(
-    ctx: &Ctx,
+pub async fn failed(
+    ctx: &RequestContext,
     c: SetupConfirm,
     card: AuthCard,
     err: ApiError,
@@ -206,6 +251,7 @@ async fn failed(
     si.status = Status::RequiresPaymentMethod;
     si.payment_method = None;
     si.next_action = None;
+    si.three_ds = None;
     si.last_setup_error = Some(error);
     let doc = si.to_doc();
     let scope = ctx.scope();
@@ -228,18 +274,11 @@ async fn failed(
 
 /// Writes the SetupIntent `doc`: an update of `version`, or the insert already in `ops`.
 pub fn write_si(ops: &mut Vec<Op>, id: &str, version: Option<i64>, doc: &Value) {
-    let inserted = ops.iter_mut().find_map(|op| match op {
-        Op::InsertObject(row) if row.id == id => Some(row),
-        _ => None,
-    });
-    match (version, inserted) {
-        (None, Some(row)) => row.data = doc.clone(),
-        (v, _) => ops.push(Op::UpdateObject {
-            id: id.to_string(),
-            expected_version: v.unwrap_or(0),
-            data: doc.clone(),
-            tag: None,
-            due: None,
-        }),
-    }
+    crate::three_ds::confirm::write_intent(ops, id, version, doc, None);
+}
+
+/// [`write_si`] of a SetupIntent waiting for the payer until `due` (the sweeper cancels it as
+/// abandoned then).
+pub fn write_waiting_si(ops: &mut Vec<Op>, id: &str, version: Option<i64>, doc: &Value, due: i64) {
+    crate::three_ds::confirm::write_intent(ops, id, version, doc, Some(due));
 }

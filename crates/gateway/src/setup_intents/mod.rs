@@ -12,14 +12,22 @@
 //! - declined → `requires_payment_method` with `last_setup_error` (Stripe's card error),
 //!   event `setup_intent.setup_failed`, the 402 answer stored under the idempotency key.
 //!
+//! When the card requires 3-D Secure (or `payment_method_options[card][request_three_d_secure]`
+//! asks for it) the verification carries the issuer's authentication ([`three_ds`]): a
+//! frictionless result at once, or `requires_action` with the challenge, the verification
+//! running when the payer is back; the stored credential keeps the result. A SetupIntent left
+//! in `requires_action` is canceled as `abandoned` ([`expiry`]).
+//!
 //! No money moves: nothing is posted to the ledger. The verification has no recovery record
 //! (it holds nothing at the issuer); the SetupIntent is written only after the answer, so a
 //! crash leaves it as it was before the confirm.
 
 pub mod confirm;
+pub mod expiry;
+pub mod three_ds;
 
 use crate::error::{ApiError, ApiResult};
-use crate::models::from_value;
+use crate::models::{RequestThreeDSecure, ThreeDsAttempt, from_value};
 use paygate_payments::{SetupIntentStatus, SetupUsage};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -51,6 +59,16 @@ pub struct SetupIntent {
         skip_serializing_if = "Option::is_none"
     )]
     pub return_url: Option<String>,
+    /// `payment_method_options[card][request_three_d_secure]` of the current attempt.
+    #[serde(
+        rename = "_request_three_d_secure",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub request_three_d_secure: Option<RequestThreeDSecure>,
+    /// The 3-D Secure challenge in progress (internal, never rendered).
+    #[serde(rename = "_three_ds", default, skip_serializing_if = "Option::is_none")]
+    pub three_ds: Option<ThreeDsAttempt>,
 }
 
 impl SetupIntent {
@@ -74,6 +92,10 @@ pub struct StoredCredentialRecord {
     pub network_transaction_id: String,
     /// What the customer agreed to when the card was saved.
     pub usage: SetupUsage,
+    /// The 3-D Secure authentication of the setup, when the card required one (Stripe's
+    /// `three_d_secure` shape: result, flow, ECI, transaction id, version; never the CAVV).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub three_d_secure: Option<Value>,
 }
 
 impl StoredCredentialRecord {

@@ -121,6 +121,7 @@ async fn send_areq(
     let browser = browser_info();
     let req = AuthenticationRequest {
         three_ds_server_trans_id: uuid::Uuid::new_v4(),
+        purpose: paygate_three_ds::AuthenticationPurpose::Payment,
         pan: &card.pan,
         expiry: &card.expiry,
         amount_minor: money.minor(),
@@ -150,7 +151,7 @@ async fn fail_attempt(rc: &RequestContext, mut cmd: Authorize) -> ApiError {
 }
 
 /// ECI 07 alone: a 3-D Secure attempt that could not be done (no liability shift).
-fn unauthenticated(outcome: &Outcome) -> Authentication {
+pub(crate) fn unauthenticated(outcome: &Outcome) -> Authentication {
     Authentication {
         eci: "07".into(),
         cavv: None,
@@ -162,7 +163,7 @@ fn unauthenticated(outcome: &Outcome) -> Authentication {
 
 /// What the AReq says of the payer's browser. The merchant's server confirms, not the
 /// browser, so these are the typical values of a Korean desktop browser.
-fn browser_info() -> BrowserInfo {
+pub(crate) fn browser_info() -> BrowserInfo {
     BrowserInfo {
         accept_header: "text/html,application/xhtml+xml".into(),
         user_agent: "Mozilla/5.0 (paygate)".into(),

@@ -9,9 +9,14 @@
 //!   `cres`: checked against the stored transaction (a replayed or forged one gets an error
 //!   page and charges nothing), then the intent resumes and the browser is sent (303) to the
 //!   shop's `return_url` with `redirect_status=succeeded|failed`.
+//!
+//! The same routes serve a SetupIntent's challenge (`/pay/3ds/{seti}/…`): its CRes resumes
+//! [`crate::setup_intents::three_ds::resume`] and the shop gets `setup_intent` and
+//! `setup_intent_client_secret`.
 
-use crate::models::{PaymentIntent, from_value, to_value};
+use crate::models::{PaymentIntent, ThreeDsAttempt, from_value};
 use crate::pages::respond;
+use crate::setup_intents::SetupIntent;
 use crate::state::SharedState;
 use axum::Router;
 use axum::body::Bytes;
@@ -24,7 +29,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use paygate_payer_pages::{
     self as pp, Locale, MessageKind, Msg, PageContext, WebUrl, csrf::Purpose,
 };
-use paygate_payments::PaymentIntentStatus as Status;
 use paygate_store::{ObjectRow, Op, WriteUnit};
 use paygate_three_ds::{RreqResult, ThreeDsServer};
 
@@ -58,14 +62,48 @@ fn error_page(ctx: &PageContext, status: u16) -> Response {
     respond(p)
 }
 
-/// The intent `id` (row and document), when it is one.
-async fn load(st: &SharedState, id: &str) -> Option<(ObjectRow, PaymentIntent)> {
-    let row = st.store.find_object(id).await.ok()??;
-    if row.kind != "payment_intent" {
-        return None;
+/// A PaymentIntent or a SetupIntent with 3-D Secure: what the pages read of it.
+struct Authenticating {
+    row: ObjectRow,
+    /// A SetupIntent (else a PaymentIntent).
+    setup: bool,
+    client_secret: String,
+    attempt: Option<ThreeDsAttempt>,
+    /// In `requires_action`.
+    waiting: bool,
+}
+
+impl Authenticating {
+    /// The shop's return URL with Stripe's parameters of the object's kind.
+    fn back(&self, status: pp::RedirectStatus) -> Option<WebUrl> {
+        let url = self.row.data["_return_url"].as_str()?;
+        let id = &self.row.id;
+        let secret = &self.client_secret;
+        let back = if self.setup {
+            pp::setup_return_url(url, id, secret, status)
+        } else {
+            pp::return_url(url, id, secret, status)
+        };
+        back.ok()
     }
-    let pi = from_value(row.data.clone()).ok()?;
-    Some((row, pi))
+}
+
+/// The intent `id`, when it is a PaymentIntent or a SetupIntent.
+async fn load(st: &SharedState, id: &str) -> Option<Authenticating> {
+    let row = st.store.find_object(id).await.ok()??;
+    let setup = match row.kind.as_str() {
+        "payment_intent" => false,
+        "setup_intent" => true,
+        _ => return None,
+    };
+    let d = &row.data;
+    Some(Authenticating {
+        setup,
+        client_secret: d["client_secret"].as_str()?.to_string(),
+        attempt: serde_json::from_value(d["_three_ds"].clone()).ok(),
+        waiting: d["status"] == "requires_action",
+        row,
+    })
 }
 
 fn form_field(q: Option<&str>, body: &[u8], name: &str) -> Option<String> {
@@ -84,30 +122,24 @@ async fn start(
 ) -> Response {
     let ctx = page_context(&headers);
     let secret = form_field(raw.as_deref(), b"", "client_secret").unwrap_or_default();
-    let Some((_, pi)) = load(&st, &id).await else {
+    let Some(a) = load(&st, &id).await else {
         return respond(pp::not_found(&ctx));
     };
-    if !pp::secrets_match(&secret, &pi.client_secret) {
+    if !pp::secrets_match(&secret, &a.client_secret) {
         return respond(pp::not_found(&ctx));
     }
-    let attempt = match (&pi.three_ds, pi.status) {
-        (Some(a), Status::RequiresAction) => a,
-        _ => {
-            let status = st.pages.url(&format!(
-                "/pay/payment_intents/{}?client_secret={}",
-                pi.id, pi.client_secret
-            ));
-            return match WebUrl::parse("status", &status) {
-                Ok(u) => respond(pp::redirect(&ctx, &u)),
-                Err(_) => error_page(&ctx, 500),
-            };
-        }
+    let attempt = match (&a.attempt, a.waiting) {
+        (Some(attempt), true) => attempt,
+        _ => return finished(&st, &ctx, &a),
     };
     let Ok(acs) = WebUrl::parse("acs_url", &attempt.pending.acs_url) else {
         return error_page(&ctx, 502);
     };
     let expires = st.now() + st.cfg.requires_action_ttl_s;
-    let token = st.pages.csrf.issue(Purpose::ThreeDsReturn, &pi.id, expires);
+    let token = st
+        .pages
+        .csrf
+        .issue(Purpose::ThreeDsReturn, &a.row.id, expires);
     let session = URL_SAFE_NO_PAD.encode(token);
     let l = ctx.locale;
     let page = pp::auto_post(
@@ -118,6 +150,30 @@ async fn start(
         Msg::ContinueExplanation.text(l),
     );
     respond(page)
+}
+
+/// The hand-off of an object no longer waiting: a PaymentIntent's status page, a SetupIntent's
+/// return URL with its outcome.
+fn finished(st: &SharedState, ctx: &PageContext, a: &Authenticating) -> Response {
+    if a.setup {
+        let status = if a.row.data["status"] == "succeeded" {
+            pp::RedirectStatus::Succeeded
+        } else {
+            pp::RedirectStatus::Failed
+        };
+        return match a.back(status) {
+            Some(u) => respond(pp::redirect(ctx, &u)),
+            None => error_page(ctx, 400),
+        };
+    }
+    let status = st.pages.url(&format!(
+        "/pay/payment_intents/{}?client_secret={}",
+        a.row.id, a.client_secret
+    ));
+    match WebUrl::parse("status", &status) {
+        Ok(u) => respond(pp::redirect(ctx, &u)),
+        Err(_) => error_page(ctx, 500),
+    }
 }
 
 /// `POST /pay/3ds/rreq`: the result of a challenge, from the DS.
@@ -145,34 +201,34 @@ async fn answer_rreq(
         Err(reply) => return Ok(reply.reply),
     };
     let tx = super::transaction_object_id(rreq.three_ds_server_trans_id);
-    let pi_id = match st.store.find_object(&tx).await.map_err(|e| e.to_string())? {
+    let owner = match st.store.find_object(&tx).await.map_err(|e| e.to_string())? {
         Some(row) if row.kind == super::TRANSACTION_KIND => row.data["payment_intent"]
             .as_str()
+            .or(row.data["setup_intent"].as_str())
             .unwrap_or_default()
             .to_string(),
         _ => String::new(),
     };
     // The intent may change meanwhile (a metadata update): read it again and retry.
     for _ in 0..RREQ_STORE_TRIES {
-        let loaded = load(st, &pi_id).await;
+        let loaded = load(st, &owner).await;
         let pending = loaded
             .as_ref()
-            .and_then(|(_, pi)| pi.three_ds.as_ref())
+            .and_then(|a| a.attempt.as_ref())
             .map(|a| &a.pending);
         let handled = server.answer_rreq(&rreq, pending);
-        let (RreqResult::Accepted { pending, .. }, Some((row, mut pi))) = (handled.result, loaded)
-        else {
+        let (RreqResult::Accepted { pending, .. }, Some(a)) = (handled.result, loaded) else {
             return Ok(handled.reply);
         };
-        if let Some(a) = pi.three_ds.as_mut() {
-            a.pending = *pending;
-        }
+        let row = a.row;
+        let mut data = row.data.clone();
+        data["_three_ds"]["pending"] = serde_json::to_value(*pending).map_err(|e| e.to_string())?;
         // Keeps the tag and due time: the intent still waits for the payer.
         let unit = WriteUnit {
             ops: vec![Op::UpdateObject {
-                id: pi.id.clone(),
+                id: row.id.clone(),
                 expected_version: row.version,
-                data: to_value(&pi),
+                data,
                 tag: row.tag.clone(),
                 due: row.due,
             }],
@@ -197,7 +253,7 @@ async fn complete(
     body: Bytes,
 ) -> Response {
     let ctx = page_context(&headers);
-    let (Some(server), Some((row, pi))) = (st.three_ds.clone(), load(&st, &id).await) else {
+    let (Some(server), Some(a)) = (st.three_ds.clone(), load(&st, &id).await) else {
         return respond(pp::not_found(&ctx));
     };
     let session = form_field(None, &body, "threeDSSessionData")
@@ -207,34 +263,43 @@ async fn complete(
     if st
         .pages
         .csrf
-        .verify(&session, Purpose::ThreeDsReturn, &pi.id, st.now())
+        .verify(&session, Purpose::ThreeDsReturn, &a.row.id, st.now())
         .is_err()
     {
         return error_page(&ctx, 400);
     }
     let cres = form_field(None, &body, "cres").unwrap_or_default();
-    let accepted = match (server.read_cres(&cres), &pi.three_ds) {
-        (Ok(c), Some(a)) => c.accept(&a.pending),
+    let accepted = match (server.read_cres(&cres), &a.attempt) {
+        (Ok(c), Some(attempt)) => c.accept(&attempt.pending),
         (Err(e), _) => Err(e),
         (Ok(_), None) => return error_page(&ctx, 400),
     };
     let accepted = match accepted {
-        Ok(a) => a,
+        Ok(accepted) => accepted,
         Err(e) => {
-            tracing::warn!(payment_intent = %pi.id, error = %e, "CRes refused");
+            tracing::warn!(intent = %a.row.id, error = %e, "CRes refused");
             return error_page(&ctx, 400);
         }
     };
-    let (return_url, secret) = (pi.return_url.clone(), pi.client_secret.clone());
-    let status = match super::resume::resume(&st, &row, pi, accepted).await {
+    let resumed = if a.setup {
+        match SetupIntent::from_doc(a.row.data.clone()) {
+            Ok(si) => crate::setup_intents::three_ds::resume(&st, &a.row, si, accepted).await,
+            Err(e) => Err(e),
+        }
+    } else {
+        match from_value::<PaymentIntent>(a.row.data.clone()) {
+            Ok(pi) => super::resume::resume(&st, &a.row, pi, accepted).await,
+            Err(e) => Err(e),
+        }
+    };
+    let status = match resumed {
         Ok(s) => s,
         Err(e) => {
-            tracing::warn!(payment_intent = %id, error = %e.message, "3-D Secure resume failed");
+            tracing::warn!(intent = %id, error = %e.message, "3-D Secure resume failed");
             return error_page(&ctx, if e.status.is_server_error() { 500 } else { 400 });
         }
     };
-    let back = return_url.and_then(|u| pp::return_url(&u, &id, &secret, status).ok());
-    match back {
+    match a.back(status) {
         Some(u) => respond(pp::redirect(&ctx, &u)),
         None => error_page(&ctx, 500),
     }

@@ -1,4 +1,4 @@
-//! The AReq (browser channel, payment authentication) as the DS reads it: the field table of
+//! The AReq (browser channel; payment, or non-payment with the purchase fields) as the DS reads it: the field table of
 //! the contract, then the typed [`AReq`] the DS forwards to the ACS. Only valid AReqs exist.
 
 use std::fmt;
@@ -27,7 +27,7 @@ const TABLE: &[Field] = &[
     req("threeDSRequestorChallengeInd", Rule::OneOf(CHALLENGE_INDS)),
     req("threeDSCompInd", Rule::OneOf(&["Y", "N", "U"])),
     req("deviceChannel", Rule::OneOf(&["02"])),
-    req("messageCategory", Rule::OneOf(&["01"])),
+    req("messageCategory", Rule::OneOf(&["01", "02"])),
     req("acctNumber", Rule::Pan),
     req("cardExpiryDate", Rule::Yymm),
     req("purchaseAmount", Rule::Digits(1, 48)),
@@ -93,6 +93,9 @@ pub(crate) struct AReq {
     pub three_ds_server_trans_id: String,
     pub three_ds_server_url: String,
     pub challenge_ind: ChallengeInd,
+    /// `messageCategory`: "01" payment, "02" non-payment (e.g. indicator 04, add card: the
+    /// purchase fields then carry the amount 0 of the account verification to come).
+    pub message_category: String,
     pub acct_number: Pan,
     /// Minor units.
     pub purchase_amount: u64,
@@ -132,6 +135,7 @@ fn typed(map: &Map<String, Value>) -> Option<AReq> {
         three_ds_server_trans_id: t("threeDSServerTransID"),
         three_ds_server_url: t("threeDSServerURL"),
         challenge_ind,
+        message_category: t("messageCategory"),
         acct_number: Pan(t("acctNumber")),
         purchase_amount: t("purchaseAmount").parse().ok()?,
         purchase_currency: t("purchaseCurrency"),

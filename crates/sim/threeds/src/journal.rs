@@ -51,6 +51,13 @@ pub struct JournalEntry {
     /// What became of the RReq: `rres`, `erro NNN`, `http NNN`, `failed: …`, or `none (…)`
     /// for a transaction answered in the ARes.
     pub rreq_delivery: Option<String>,
+    /// `messageCategory`: "01" payment, "02" non-payment (a card added, amount 0).
+    #[serde(default = "payment_category")]
+    pub message_category: String,
+}
+
+fn payment_category() -> String {
+    "01".to_owned()
 }
 
 /// Reads every entry of the journal in `data_dir`.
@@ -84,6 +91,7 @@ pub fn read(data_dir: &Path) -> Result<Vec<JournalEntry>, SimError> {
             created_at_ms: t.created_at_ms,
             ended_at_ms: t.ended_at_ms,
             rreq_delivery: t.rreq_delivery,
+            message_category: t.message_category,
         })
         .collect())
 }

@@ -155,7 +155,7 @@ pub(crate) struct RReq {
     pub ds_trans_id: String,
     #[serde(rename = "acsTransID")]
     pub acs_trans_id: String,
-    pub message_category: &'static str,
+    pub message_category: String,
     pub trans_status: TransStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trans_status_reason: Option<String>,

@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS transactions (
     creq_deadline_ms         INTEGER,
     challenge_deadline_ms    INTEGER,
     ended_at_ms              INTEGER,
-    rreq_delivery            TEXT
+    rreq_delivery            TEXT,
+    message_category         TEXT NOT NULL DEFAULT '01' CHECK (message_category IN ('01', '02'))
 );
 CREATE INDEX IF NOT EXISTS transactions_open ON transactions (state) WHERE state <> 'ended';
 CREATE TABLE IF NOT EXISTS lockouts (
@@ -129,6 +130,8 @@ pub(crate) struct Tx {
     pub challenge_deadline_ms: Option<i64>,
     pub ended_at_ms: Option<i64>,
     pub rreq_delivery: Option<String>,
+    /// `messageCategory` of the AReq: "01" payment, "02" non-payment (a card being added).
+    pub message_category: String,
 }
 
 /// The final outcome written when a transaction ends.
@@ -145,7 +148,7 @@ const COLUMNS: &str = "acs_trans_id, three_ds_server_trans_id, ds_trans_id, card
     last4, amount_minor, currency, exponent, merchant_name, message_version, three_ds_server_url,
     notification_url, flow, state, trans_status, trans_status_reason, eci, interactions,
     challenge_cancel, session_data, created_at_ms, creq_deadline_ms, challenge_deadline_ms,
-    ended_at_ms, rreq_delivery";
+    ended_at_ms, rreq_delivery, message_category";
 
 /// The database.
 pub(crate) struct Store {
@@ -156,6 +159,7 @@ impl Store {
     /// Opens (creating) the database in `dir`.
     pub(crate) fn open(dir: &Path) -> Result<Store, SimError> {
         let conn = data_dir::open_writer(dir, JOURNAL_FILE, SCHEMA)?;
+        add_message_category(&conn)?;
         Ok(Store {
             conn: Mutex::new(conn),
         })
@@ -171,7 +175,7 @@ impl Store {
     pub(crate) fn insert(&self, t: &Tx) -> rusqlite::Result<()> {
         let sql = format!(
             "INSERT INTO transactions ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
-             ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)"
+             ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)"
         );
         self.conn().prepare_cached(&sql)?.execute(params![
             t.acs_trans_id,
@@ -198,7 +202,8 @@ impl Store {
             t.creq_deadline_ms,
             t.challenge_deadline_ms,
             t.ended_at_ms,
-            t.rreq_delivery
+            t.rreq_delivery,
+            t.message_category
         ])?;
         Ok(())
     }
@@ -366,6 +371,22 @@ fn write_lockout(
     Ok(())
 }
 
+/// A journal written before non-payment authentications existed gets their column (every
+/// earlier transaction was a payment).
+fn add_message_category(conn: &Connection) -> rusqlite::Result<()> {
+    let has: bool = conn.query_row(
+        "SELECT COUNT(*) > 0 FROM pragma_table_info('transactions') WHERE name = 'message_category'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has {
+        conn.execute_batch(
+            "ALTER TABLE transactions ADD COLUMN message_category TEXT NOT NULL DEFAULT '01'",
+        )?;
+    }
+    Ok(())
+}
+
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Tx> {
     let flow: String = r.get(12)?;
     let state: String = r.get(13)?;
@@ -399,5 +420,6 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Tx> {
         challenge_deadline_ms: r.get(22)?,
         ended_at_ms: r.get(23)?,
         rreq_delivery: r.get(24)?,
+        message_category: r.get(25)?,
     })
 }

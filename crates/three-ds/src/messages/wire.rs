@@ -109,7 +109,7 @@ pub struct PRes {
     pub card_range_data: Vec<CardRangeData>,
 }
 
-/// AReq, browser channel, payment authentication.
+/// AReq, browser channel, payment or non-payment authentication.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AReq {
     #[serde(rename = "messageType")]
@@ -128,7 +128,7 @@ pub struct AReq {
     pub three_ds_requestor_name: String,
     #[serde(rename = "threeDSRequestorURL")]
     pub three_ds_requestor_url: String,
-    /// "01" payment transaction.
+    /// "01" payment transaction, "04" add card (see [`crate::AuthenticationPurpose`]).
     #[serde(rename = "threeDSRequestorAuthenticationInd")]
     pub three_ds_requestor_authentication_ind: String,
     #[serde(rename = "threeDSRequestorChallengeInd")]

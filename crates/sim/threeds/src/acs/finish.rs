@@ -67,7 +67,7 @@ pub(crate) async fn finish(
         three_ds_server_trans_id: tx.three_ds_server_trans_id.clone(),
         ds_trans_id: tx.ds_trans_id.clone(),
         acs_trans_id: tx.acs_trans_id.clone(),
-        message_category: "01",
+        message_category: tx.message_category.clone(),
         trans_status: status,
         trans_status_reason: why.map(str::to_owned),
         eci,

@@ -158,6 +158,7 @@ fn new_tx(areq: &AReq, ds_trans_id: &str, acs_trans_id: &str, fingerprint: Strin
         challenge_deadline_ms: None,
         ended_at_ms: None,
         rreq_delivery: None,
+        message_category: areq.message_category.clone(),
     }
 }
 
