@@ -213,6 +213,9 @@ async fn once_a_live_key_exists_the_gateway_starts_only_with_a_configured_csrf_k
     let mut cfg = app.server.state.cfg.clone();
     cfg.listen = "127.0.0.1:0".into();
     cfg.metrics_listen = "off".into();
+    // Live mode also wants the vault's keys from configuration (PCI DSS 3.6.1; test keys).
+    cfg.vault_keks = vec!["kek-live-test:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into()];
+    cfg.fingerprint_key = Some("ZmluZ2VycHJpbnQta2V5LWZvci10aGUtbGl2ZS10ZXN0MTI=".into());
     let err = paygate_gateway::start(cfg.clone())
         .await
         .err()
