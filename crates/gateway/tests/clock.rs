@@ -148,6 +148,9 @@ async fn the_test_clock_moves_forward_over_http_and_new_objects_follow_it() {
     cfg.listen = "127.0.0.1:0".into();
     cfg.metrics_listen = "off".into();
     cfg.pages_csrf_key = vec!["cGF5ZXItcGFnZXMtY3NyZi1rZXktZm9yLXRoZS1saXZlLXRlc3Q=".into()];
+    // Live mode also wants the vault's keys from configuration (PCI DSS 3.6.1; test keys).
+    cfg.vault_keks = vec!["kek-live-test:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into()];
+    cfg.fingerprint_key = Some("ZmluZ2VycHJpbnQta2V5LWZvci10aGUtbGl2ZS10ZXN0MTI=".into());
     let err = paygate_gateway::start(cfg)
         .await
         .err()
