@@ -96,6 +96,8 @@ enum Command {
     Bench(paygate_bench::BenchArgs),
     /// Chaos run: a cluster of its own under seeded faults and load, invariants checked after the heal (docs/RELIABILITY.md).
     Chaos(paygate_chaos::ChaosArgs),
+    /// Print the API's OpenAPI 3.1 document (`paygate openapi > docs/openapi.json`).
+    Openapi,
 }
 
 #[derive(Subcommand)]
@@ -197,6 +199,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Isp(cmd) => isp::run(cmd).await,
         Command::Wallets(cmd) => wallets::run(cmd).await,
         Command::Chaos(args) => paygate_chaos::main(args).await,
+        Command::Openapi => {
+            println!("{:#}", paygate_gateway::api::openapi::document());
+            Ok(())
+        }
         Command::Bench(args) => paygate_bench::run(args)
             .await
             .map(|_| ())
