@@ -98,6 +98,8 @@ enum Command {
     Chaos(paygate_chaos::ChaosArgs),
     /// Print the API's OpenAPI 3.1 document (`paygate openapi > docs/openapi.json`).
     Openapi,
+    /// Print shell completions (`paygate completions bash > /etc/bash_completion.d/paygate`).
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Subcommand)]
@@ -199,6 +201,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Isp(cmd) => isp::run(cmd).await,
         Command::Wallets(cmd) => wallets::run(cmd).await,
         Command::Chaos(args) => paygate_chaos::main(args).await,
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "paygate", &mut std::io::stdout());
+            Ok(())
+        }
         Command::Openapi => {
             println!("{:#}", paygate_gateway::api::openapi::document());
             Ok(())
