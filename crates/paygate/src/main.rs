@@ -116,6 +116,10 @@ enum Command {
     Bench(paygate_bench::BenchArgs),
     /// Chaos run: a cluster of its own under seeded faults and load, invariants checked after the heal (docs/RELIABILITY.md).
     Chaos(paygate_chaos::ChaosArgs),
+    /// Print the API's OpenAPI 3.1 document (`paygate openapi > docs/openapi.json`).
+    Openapi,
+    /// Print shell completions (`paygate completions bash > /etc/bash_completion.d/paygate`).
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Subcommand)]
@@ -237,6 +241,15 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Chaos(args) => paygate_chaos::main(args).await,
         Command::Dashboard(cmd) => dashboard::run(cmd).await,
         Command::Terminal(cmd) => terminal::run(cmd).await,
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "paygate", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Openapi => {
+            println!("{:#}", paygate_gateway::api::openapi::document());
+            Ok(())
+        }
         Command::Bench(args) => paygate_bench::run(args)
             .await
             .map(|_| ())

@@ -5,6 +5,8 @@ pub mod checkout_sessions;
 pub mod customers;
 pub mod events;
 pub mod intent_params;
+pub mod openapi;
+pub mod operations;
 pub mod payment_intents;
 pub mod payment_methods;
 pub mod refund_params;
@@ -25,182 +27,19 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::Response;
-use axum::routing::{get, post};
 use paygate_ledger::Currency;
 use paygate_store::ObjectRow;
 use serde::Deserialize;
 use serde_json::json;
 
-/// Every route of the merchant API and the operational endpoints: the API's routes: `/healthz`, `/readyz` and `/v1/…` (see `docs/API.md`).
+/// Every route of the merchant API and the operational endpoints (the table in
+/// `operations`), the OpenAPI document at `/openapi.json` and its rendering at `/docs`.
 pub fn router(state: SharedState) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .merge(payment_routes())
-        .merge(customer_routes())
-        .merge(event_routes())
-        .merge(balance_routes())
-        .merge(checkout_routes())
-        .route(
-            "/v1/test_helpers/faults",
-            get(test_faults::retrieve).post(test_faults::update),
-        )
-        .route("/v1/test_helpers/sms_messages", get(test_sms::list))
-        .route("/v1/test_helpers/test_clock", get(test_clock::retrieve))
-        .route(
-            "/v1/test_helpers/test_clock/advance",
-            post(test_clock::advance),
-        )
-        .route(
-            "/v1/test_helpers/virtual_accounts/{account_number}/deposit",
-            post(test_virtual_accounts::deposit),
-        )
+    operations::routes()
+        .merge(openapi::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
-}
-
-/// PaymentIntents, charges and refunds.
-fn setup_intent_routes() -> Router<SharedState> {
-    Router::new()
-        .route(
-            "/v1/setup_intents",
-            post(setup_intents::create).get(setup_intents::list),
-        )
-        .route(
-            "/v1/setup_intents/{id}",
-            get(setup_intents::retrieve).post(setup_intents::update),
-        )
-        .route(
-            "/v1/setup_intents/{id}/confirm",
-            post(setup_intents::confirm),
-        )
-        .route("/v1/setup_intents/{id}/cancel", post(setup_intents::cancel))
-}
-
-fn payment_routes() -> Router<SharedState> {
-    Router::new()
-        .route(
-            "/v1/payment_intents",
-            post(payment_intents::create).get(payment_intents::list),
-        )
-        .route(
-            "/v1/payment_intents/{id}",
-            get(payment_intents::retrieve).post(payment_intents::update_pi),
-        )
-        .route(
-            "/v1/payment_intents/{id}/confirm",
-            post(payment_intents::confirm),
-        )
-        .route(
-            "/v1/payment_intents/{id}/capture",
-            post(payment_intents::capture),
-        )
-        .route(
-            "/v1/payment_intents/{id}/cancel",
-            post(payment_intents::cancel),
-        )
-        .merge(setup_intent_routes())
-        .route("/v1/tokens", post(crate::wallet_tokens::api::create))
-        .route("/v1/tokens/{id}", get(crate::wallet_tokens::api::retrieve))
-        .route("/v1/charges", get(refunds::list_charges))
-        .route("/v1/charges/{id}", get(refunds::retrieve_charge))
-        .route("/v1/refunds", post(refunds::create).get(refunds::list))
-        .route(
-            "/v1/refunds/{id}",
-            get(refunds::retrieve).post(refunds::update),
-        )
-}
-
-/// Customers and their PaymentMethods.
-fn customer_routes() -> Router<SharedState> {
-    Router::new()
-        .route(
-            "/v1/customers",
-            post(customers::create).get(customers::list),
-        )
-        .route(
-            "/v1/customers/{id}",
-            get(customers::retrieve)
-                .post(customers::update)
-                .delete(customers::delete),
-        )
-        .route(
-            "/v1/customers/{id}/payment_methods",
-            get(payment_methods::list_for_customer),
-        )
-        .route(
-            "/v1/payment_methods",
-            post(payment_methods::create).get(payment_methods::list),
-        )
-        .route(
-            "/v1/payment_methods/{id}",
-            get(payment_methods::retrieve).post(payment_methods::update),
-        )
-        .route(
-            "/v1/payment_methods/{id}/attach",
-            post(payment_methods::attach),
-        )
-        .route(
-            "/v1/payment_methods/{id}/detach",
-            post(payment_methods::detach),
-        )
-}
-
-/// Events and webhook endpoints.
-fn event_routes() -> Router<SharedState> {
-    Router::new()
-        .route("/v1/events", get(events::list))
-        .route("/v1/events/{id}", get(events::retrieve))
-        .route("/v1/events/{id}/delivery_attempts", get(events::attempts))
-        .route(
-            "/v1/webhook_endpoints",
-            post(webhook_endpoints::create).get(webhook_endpoints::list),
-        )
-        .route(
-            "/v1/webhook_endpoints/{id}",
-            get(webhook_endpoints::retrieve)
-                .post(webhook_endpoints::update)
-                .delete(webhook_endpoints::delete),
-        )
-        .route(
-            "/v1/webhook_endpoints/{id}/resend",
-            post(webhook_endpoints::resend),
-        )
-}
-
-/// Checkout Sessions (docs/CHECKOUT.md).
-fn checkout_routes() -> Router<SharedState> {
-    Router::new()
-        .route(
-            "/v1/checkout/sessions",
-            post(checkout_sessions::create).get(checkout_sessions::list),
-        )
-        .route(
-            "/v1/checkout/sessions/{id}",
-            get(checkout_sessions::retrieve),
-        )
-        .route(
-            "/v1/checkout/sessions/{id}/expire",
-            post(checkout_sessions::expire),
-        )
-        .route(
-            "/v1/checkout/sessions/{id}/line_items",
-            get(checkout_sessions::line_items),
-        )
-}
-
-/// Balance, balance transactions and payouts.
-fn balance_routes() -> Router<SharedState> {
-    Router::new()
-        .route("/v1/balance", get(balance::retrieve))
-        .route("/v1/balance_transactions", get(balance::list_txns))
-        .route("/v1/balance_transactions/{id}", get(balance::retrieve_txn))
-        .route(
-            "/v1/payouts",
-            post(balance::create_payout).get(balance::list_payouts),
-        )
-        .route("/v1/payouts/{id}", get(balance::retrieve_payout))
 }
 
 async fn not_found(method: Method, uri: Uri) -> Response {

@@ -1,0 +1,225 @@
+//! The OpenAPI 3.1 document of the merchant API, built from the route table
+//! (`api::operations`), served at `GET /openapi.json` and rendered as a server-side HTML page
+//! at `GET /docs` (no JavaScript, nothing fetched from the network). The checked-in copy
+//! `docs/openapi.json` is regenerated with `paygate openapi > docs/openapi.json`; a test fails
+//! when it drifts from what the code produces.
+
+use crate::api::operations::{KINDS, Kind, OPERATIONS, Operation, Returns};
+use crate::state::SharedState;
+use axum::Router;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Map, Value, json};
+
+/// `/openapi.json` and `/docs` (public: no key needed to read the contract).
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/openapi.json", get(serve_document))
+        .route("/docs", get(serve_docs))
+}
+
+async fn serve_document() -> Response {
+    let body = format!("{:#}", document());
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+async fn serve_docs() -> Html<String> {
+    Html(docs_page())
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for op in OPERATIONS {
+        let item = paths.entry(op.path).or_insert_with(|| json!({}));
+        item[op.method.to_lowercase()] = operation(op);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "paygate API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Stripe-compatible merchant API of paygate. Requests are form-encoded \
+                (bracket notation for nested parameters); responses are JSON. Authenticate with \
+                a secret key as a bearer token (or as the basic-auth user name). Every POST \
+                accepts an Idempotency-Key header.",
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearerAuth": []}, {"basicAuth": []}],
+        "paths": paths,
+        "components": components(),
+    })
+}
+
+/// The `{name}` segments of `path`, in order.
+fn path_parameters(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/')
+        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+}
+
+fn operation(op: &Operation) -> Value {
+    let mut params = Vec::new();
+    for name in path_parameters(op.path) {
+        let description = if name == "id" {
+            "The object's id."
+        } else {
+            "A path segment."
+        };
+        params.push(json!({"name": name, "in": "path", "required": true,
+            "description": description, "schema": {"type": "string", "minLength": 1}}));
+    }
+    if matches!(op.returns, Returns::List(_)) {
+        params.extend(list_parameters());
+    }
+    if op.method == "POST" {
+        params.push(
+            json!({"name": "Idempotency-Key", "in": "header", "required": false,
+            "schema": {"type": "string", "maxLength": 255}}),
+        );
+    }
+    let mut o = json!({
+        "operationId": op.operation_id,
+        "summary": op.summary,
+        "tags": [tag(op.path)],
+        "parameters": params,
+        "responses": responses(op.returns),
+    });
+    if op.method == "POST" {
+        o["requestBody"] = json!({"required": false, "content": {
+            "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}});
+    }
+    if op.path.starts_with("/healthz") || op.path.starts_with("/readyz") {
+        o["security"] = json!([]);
+    }
+    o
+}
+
+/// The tag of a path: its first segment after `/v1/` (`payment_intents`), or `operations`.
+fn tag(path: &str) -> &str {
+    path.strip_prefix("/v1/")
+        .and_then(|p| p.split('/').next())
+        .unwrap_or("operations")
+}
+
+fn list_parameters() -> Vec<Value> {
+    vec![
+        json!({"name": "limit", "in": "query", "required": false,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 100}}),
+        json!({"name": "starting_after", "in": "query", "required": false,
+            "schema": {"type": "string"}}),
+        json!({"name": "ending_before", "in": "query", "required": false,
+            "schema": {"type": "string"}}),
+    ]
+}
+
+fn responses(returns: Returns) -> Value {
+    let ok = match returns {
+        Returns::Object(k) => schema_ref(k.name),
+        Returns::List(item) => list_schema(item),
+        Returns::Health => json!({"type": "object"}),
+    };
+    let mut r = json!({
+        "200": {"description": "Success.", "content": {"application/json": {"schema": ok}}},
+        "4XX": {"description": "A Stripe-shaped error naming the parameter and the rule.",
+            "content": {"application/json": {"schema": schema_ref("error")}}},
+    });
+    if matches!(returns, Returns::Health) {
+        r["503"] = json!({"description": "Not ready.",
+            "content": {"application/json": {"schema": {"type": "object"}}}});
+    }
+    r
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn list_schema(item: Option<Kind>) -> Value {
+    let item = item.map_or_else(|| json!({"type": "object"}), |k| schema_ref(k.name));
+    json!({
+        "type": "object",
+        "required": ["object", "data", "has_more", "url"],
+        "properties": {
+            "object": {"const": "list"},
+            "data": {"type": "array", "items": item},
+            "has_more": {"type": "boolean"},
+            "url": {"type": "string"},
+        },
+    })
+}
+
+fn components() -> Value {
+    let mut schemas = Map::new();
+    for k in KINDS {
+        let mut required = vec!["object"];
+        let mut props = json!({"object": {"const": k.name}});
+        if k.has_id {
+            required.push("id");
+            props["id"] = json!({"type": "string"});
+        }
+        schemas.insert(
+            k.name.to_string(),
+            json!({"type": "object", "required": required, "properties": props}),
+        );
+    }
+    schemas.insert("error".into(), error_schema());
+    json!({
+        "schemas": schemas,
+        "securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer"},
+            "basicAuth": {"type": "http", "scheme": "basic"},
+        },
+    })
+}
+
+fn error_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {
+            "type": "object",
+            "required": ["type", "message"],
+            "properties": {
+                "type": {"enum": ["api_error", "card_error", "idempotency_error",
+                    "invalid_request_error", "rate_limit_error"]},
+                "message": {"type": "string"},
+                "code": {"type": "string"},
+                "decline_code": {"type": "string"},
+                "param": {"type": "string"},
+            },
+        }},
+    })
+}
+
+/// `/docs`: every operation grouped by tag, from the same table.
+fn docs_page() -> String {
+    let mut rows = String::new();
+    let mut last_tag = "";
+    for op in OPERATIONS {
+        let t = tag(op.path);
+        if t != last_tag {
+            rows.push_str(&format!(
+                "<tr><th colspan=\"3\" scope=\"rowgroup\"><h2>{t}</h2></th></tr>\n"
+            ));
+            last_tag = t;
+        }
+        rows.push_str(&format!(
+            "<tr id=\"{id}\"><td><code>{m}</code></td><td><code>{p}</code></td><td>{s}</td></tr>\n",
+            id = op.operation_id,
+            m = op.method,
+            p = op.path,
+            s = op.summary,
+        ));
+    }
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>paygate API</title></head><body><main>\
+         <h1>paygate API</h1><p>The machine-readable contract: \
+         <a href=\"/openapi.json\">openapi.json</a> (OpenAPI 3.1).</p>\
+         <table><thead><tr><th scope=\"col\">Method</th><th scope=\"col\">Path</th>\
+         <th scope=\"col\">Operation</th></tr></thead><tbody>\n{rows}</tbody></table>\
+         </main></body></html>\n"
+    )
+}
