@@ -1,6 +1,7 @@
 //! Helpers for the tests that run the `paygate` binary as operators do.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod test_clock;
 
 use serde_json::Value;
