@@ -7,6 +7,7 @@ pub mod access_log;
 pub mod admin;
 pub mod api;
 pub mod auth;
+mod background;
 pub mod cards;
 pub mod checkout;
 pub mod checkout_pages;
@@ -58,8 +59,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Stored results of idempotent requests are kept this long (Stripe keeps them ≥ 24 h).
-const IDEMPOTENCY_RETENTION_S: i64 = 7 * 24 * 3600;
 /// paygate's acquiring institution id (DE 32).
 const ACQUIRER_ID: &str = "123456";
 /// How long shutdown waits for in-flight requests.
@@ -349,7 +348,7 @@ async fn start_on(
     let (tx, rx) = watch::channel(false);
     let mut tasks = Vec::new();
     tasks.push(tokio::spawn(webhooks::run(state.clone(), rx.clone())));
-    tasks.push(tokio::spawn(background(state.clone(), rx.clone())));
+    tasks.push(tokio::spawn(background::run(state.clone(), rx.clone())));
     tasks.push(store_health::spawn_probe(state.clone(), rx.clone()));
     if let Some(tds) = state.three_ds.clone() {
         tasks.push(spawn_card_ranges(tds, rx.clone()).await);
@@ -476,52 +475,6 @@ async fn spawn_card_ranges(
 /// A terminal id (DE 41) unique to this process, so STANs of several processes never collide.
 fn terminal_id() -> String {
     format!("PG{}", &ids::random_base62(6).to_uppercase())
-}
-
-/// Stale-attempt sweeper and daily settlement.
-async fn background(st: SharedState, mut rx: watch::Receiver<bool>) {
-    let mut last_settled_day = -1;
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(st.cfg.sweep_interval_ms)) => {}
-            _ = rx.changed() => return,
-        }
-        let stale = st.now() - st.cfg.attempt_stale_s;
-        if let Err(e) = engine::recovery::recover(&st, Some(stale)).await {
-            crate::error::warn_limited("stale attempt sweep failed", &e);
-        }
-        if let Err(e) = virtual_accounts::expiry::sweep(&st).await {
-            crate::error::warn_limited("virtual account expiry sweep failed", &e);
-        }
-        if let Err(e) = three_ds::expiry::sweep(&st).await {
-            crate::error::warn_limited("abandoned payer-action sweep failed", &e);
-        }
-        if let Err(e) = checkout::lifecycle::sweep(&st).await {
-            crate::error::warn_limited("checkout session expiry sweep failed", &e);
-        }
-        if let Err(e) = setup_intents::expiry::sweep(&st).await {
-            crate::error::warn_limited("abandoned SetupIntent sweep failed", &e);
-        }
-        if let Err(e) = st
-            .store
-            .prune_idempotency(st.now() - IDEMPOTENCY_RETENTION_S)
-            .await
-        {
-            crate::error::warn_limited("idempotency key pruning failed", &e);
-        }
-        let today = paygate_payments::clock::day_plus(st.now(), 0);
-        if st.cfg.settle_daily && today != last_settled_day {
-            match settlement::settle(&st.store, today, st.now()).await {
-                Ok(r) => {
-                    last_settled_day = today;
-                    if r.transactions > 0 {
-                        tracing::info!(transactions = r.transactions, "daily settlement ran");
-                    }
-                }
-                Err(e) => crate::error::warn_limited("daily settlement failed", &e),
-            }
-        }
-    }
 }
 
 impl Server {

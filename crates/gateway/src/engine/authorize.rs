@@ -19,8 +19,8 @@ use crate::render::public;
 use crate::state::AppState;
 use paygate_payments::{
     AttemptRecord, AuthorizationKind, AuthorizationOutcome, AuthorizationRequest, BoxFuture,
-    CaptureMethod, Connector, ConnectorError, ConnectorRef, Decline, Money,
-    PaymentIntentStatus as Status, PreparedAuthorization,
+    CaptureMethod, Connector, ConnectorRef, Decline, Money, PaymentIntentStatus as Status,
+    PreparedAuthorization,
 };
 use paygate_store::{Op, Scope, WriteUnit};
 use serde_json::{Map, Value, json};
@@ -234,11 +234,11 @@ impl Phases for AuthorizePhases {
                 AuthorizationOutcome::Unknown { why, reversal } => {
                     Metrics::incr(&rc.st.metrics.payments_failed_network);
                     tracing::warn!(payment_intent = %self.pi.id, error = %why, "authorization failed on the link; reversing");
-                    spawn_reversal(
+                    super::reversal::spawn_reversal(
                         rc.st.clone(),
                         self.connector.clone(),
                         reversal,
-                        ReversalJob {
+                        super::reversal::ReversalJob {
                             reference: self.reference.clone(),
                             amount: self.money,
                             attempt_id: self.attempt_id.clone(),
@@ -447,60 +447,6 @@ impl AuthorizePhases {
             counter: None,
         }
     }
-}
-
-/// What the background reversal of a failed authorization acts on.
-struct ReversalJob {
-    reference: ConnectorRef,
-    amount: Money,
-    attempt_id: String,
-    scope: Scope,
-    payment_intent: String,
-}
-
-/// How often, and how long at most, the background reversal looks for the failure commit
-/// before it leaves the recovery record to recovery.
-const FAILURE_COMMIT_CHECKS: [u64; 6] = [0, 100, 200, 400, 800, 1600];
-
-/// Reverses a failed authorization in the background; deletes the recovery record once the
-/// counterparty acknowledged it **and** the failure commit has moved the intent out of
-/// `processing`. If that commit failed (a store that cannot write), the record stays and
-/// recovery puts the intent right — deleting it had left the intent `processing` for good
-/// (found by `paygate chaos`: a store write fault while the network was silent).
-fn spawn_reversal(
-    st: Arc<AppState>,
-    connector: Arc<dyn Connector>,
-    running: Option<BoxFuture<'static, Result<(), ConnectorError>>>,
-    job: ReversalJob,
-) {
-    tokio::spawn(async move {
-        Metrics::incr(&st.metrics.reversals);
-        let amount = job.amount;
-        let done = match running {
-            Some(reversal) => reversal.await.is_ok(),
-            None => connector
-                .reverse(&job.reference, amount.minor(), amount.currency().numeric())
-                .await
-                .is_ok(),
-        };
-        if !done {
-            return;
-        }
-        for wait_ms in FAILURE_COMMIT_CHECKS {
-            tokio::time::sleep(std::time::Duration::from_millis(wait_ms)).await;
-            let loaded = super::recovery::load_pi(&st, &job.scope, &job.payment_intent).await;
-            if matches!(&loaded, Ok(Some((_, pi))) if pi.status != Status::Processing) {
-                let unit = WriteUnit {
-                    ops: vec![Op::DeleteAttempt { id: job.attempt_id }],
-                };
-                if let Err(err) = st.store.commit(unit).await {
-                    tracing::warn!(error = %err, "could not clear a finished reversal; recovery will");
-                }
-                return;
-            }
-        }
-        tracing::warn!(payment_intent = %job.payment_intent, "reversed, but the failure was not stored; recovery finishes the intent");
-    });
 }
 
 /// Recovery of an authorization that may or may not have reached the counterparty: reverse it

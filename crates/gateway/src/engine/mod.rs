@@ -39,6 +39,7 @@ pub mod recovery;
 pub mod recovery_off;
 pub mod refund;
 pub mod refund_account;
+mod reversal;
 pub mod undo;
 pub mod verify;
 
