@@ -32,12 +32,16 @@ input,select{font:inherit;padding:.375rem .5rem;border:1px solid #5f6368;border-
 .login{max-width:26rem}.login input{width:100%}.login .button{margin-top:1rem}\
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dd{margin:0}\
 code{font-size:.875rem;word-break:break-all}\
+figure{margin:0 0 1.5rem}figcaption{font-weight:600;margin:0 0 .25rem}svg.chart{width:100%;height:auto;max-width:44rem;display:block}\
+details{margin:.25rem 0 0}summary{cursor:pointer;color:#0b57d0}\
 :focus-visible{outline:3px solid #1a1a1a;outline-offset:2px}\
 ";
 
 /// The navigation's links.
 const NAV: &[(&str, T)] = &[
     ("/dashboard/payments", T::Payments),
+    ("/dashboard/charts", T::Charts),
+    ("/dashboard/checkout_sessions", T::CheckoutSessions),
     ("/dashboard/customers", T::Customers),
     ("/dashboard/webhooks", T::Webhooks),
     ("/dashboard/balance", T::Balance),
@@ -140,6 +144,15 @@ pub fn security_headers(hd: &mut axum::http::HeaderMap) {
         header::VARY,
         HeaderValue::from_static("Accept-Language, Cookie"),
     );
+}
+
+/// An inline script under the response's nonce (the CSP allows no other).
+pub fn script(h: &mut Html, nonce: &Nonce, code: &'static str) {
+    h.raw("<script")
+        .attr("nonce", nonce.as_str())
+        .raw(">")
+        .raw(code)
+        .raw("</script>");
 }
 
 /// A notice (`role=status`, or `role=alert` for errors).

@@ -3,7 +3,9 @@
 //! ([`payments`]), look at one with its timeline and refund, capture or cancel it
 //! ([`detail`]); customers ([`customers`]), webhook endpoints with their delivery attempts and
 //! resend ([`webhooks`]), balance, balance transactions and payouts ([`balance`]), API keys
-//! with roll and revoke ([`api_keys`]); every login and action goes into a hash-chained audit log ([`audit`]).
+//! with roll and revoke ([`api_keys`]), checkout sessions ([`checkout_sessions`]), charts as
+//! server-rendered SVG ([`charts`], [`svg`]) and the payments list's live updates over
+//! server-sent events ([`live`]); every login and action goes into a hash-chained audit log ([`audit`]).
 //!
 //! Its own crate above the gateway: the gateway compiles without it, and it drives the
 //! gateway's own API handlers for every operation that moves money. Pages are server-rendered
@@ -15,13 +17,17 @@ pub mod api_keys;
 pub mod audit;
 pub mod balance;
 pub mod catalog;
+pub mod charts;
+pub mod checkout_sessions;
 pub mod customers;
 pub mod detail;
 pub mod error;
 pub mod layout;
+pub mod live;
 pub mod login;
 pub mod payments;
 pub mod session;
+pub mod svg;
 pub mod tables;
 pub mod totp;
 pub mod users;
@@ -44,6 +50,13 @@ pub fn router(state: SharedState) -> Router {
         .route("/dashboard/logout", axum::routing::post(login::logout))
         .route("/dashboard/payments", get(payments::list))
         .route("/dashboard/payments.csv", get(payments::csv))
+        .route("/dashboard/payments/live", get(live::stream))
+        .route("/dashboard/charts", get(charts::show))
+        .route("/dashboard/checkout_sessions", get(checkout_sessions::list))
+        .route(
+            "/dashboard/checkout_sessions/{id}",
+            get(checkout_sessions::show),
+        )
         .route("/dashboard/payments/{id}", get(detail::show))
         .route(
             "/dashboard/payments/{id}/{action}",

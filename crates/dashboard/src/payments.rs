@@ -224,11 +224,16 @@ pub async fn list(
         .raw(">")
         .text(c.t(T::ExportCsv))
         .raw("</a></p>");
+    h.raw("<p id=\"live-status\" role=\"status\"")
+        .attr("data-updated", c.t(T::LiveUpdated))
+        .raw("></p><div id=\"payment-list\">");
     if rows.is_empty() {
         h.raw("<p>").text(c.t(T::NoPayments)).raw("</p>");
     } else {
         table(&mut h, &v, &rows);
     }
+    h.raw("</div>");
+    layout::script(&mut h, &c.nonce, crate::live::SCRIPT);
     layout::page(&c, StatusCode::OK, c.t(T::Payments), h)
 }
 

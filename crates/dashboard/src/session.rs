@@ -137,6 +137,25 @@ pub async fn load(
     token: &str,
     now: i64,
 ) -> Result<Option<(Session, i64)>, DashError> {
+    load_with(store, token, now, true).await
+}
+
+/// The same without touching `last_seen`: for what the page asks by itself (the live list's
+/// stream and refresh), which must not keep an idle session alive.
+pub async fn load_untouched(
+    store: &Store,
+    token: &str,
+    now: i64,
+) -> Result<Option<(Session, i64)>, DashError> {
+    load_with(store, token, now, false).await
+}
+
+async fn load_with(
+    store: &Store,
+    token: &str,
+    now: i64,
+    touch: bool,
+) -> Result<Option<(Session, i64)>, DashError> {
     let Some(row) = store
         .get_object(&platform_scope(), &session_id(token))
         .await?
@@ -152,7 +171,7 @@ pub async fn load(
         return Ok(None);
     }
     let mut version = row.version;
-    if s.stage == Stage::Active && now - s.last_seen >= TOUCH_S {
+    if touch && s.stage == Stage::Active && now - s.last_seen >= TOUCH_S {
         s.last_seen = now;
         let op = Op::UpdateObject {
             id: s.id.clone(),

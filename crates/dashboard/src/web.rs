@@ -117,6 +117,10 @@ pub fn form_token(st: &SharedState, session_id: &str) -> String {
     )
 }
 
+/// Marks a request the page makes by itself (the live list's refresh): it does not count as
+/// the user's activity, so it never keeps an idle session alive.
+pub const REFRESH_HEADER: &str = "pgdash-refresh";
+
 /// The viewer, or the response to send instead (the login page for no live session).
 pub async fn viewer(
     st: &SharedState,
@@ -130,7 +134,12 @@ pub async fn viewer(
         return Err(to_login());
     };
     let now = st.clock.now();
-    let (s, v) = match session::load(&st.store, token, now).await {
+    let load = if headers.contains_key(REFRESH_HEADER) {
+        session::load_untouched(&st.store, token, now).await
+    } else {
+        session::load(&st.store, token, now).await
+    };
+    let (s, v) = match load {
         Ok(Some(found)) if found.0.stage == session::Stage::Active => found,
         Ok(_) => return Err(to_login()),
         Err(e) => return Err(server_error(locale, &e.to_string())),

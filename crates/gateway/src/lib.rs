@@ -342,10 +342,11 @@ async fn start_on(
     state.sms = sms;
     state.bank = bank;
     state.carrier = carrier;
+    let (tx, rx) = watch::channel(false);
+    state.shutdown = Some(rx.clone());
     let state: SharedState = Arc::new(state);
     virtual_accounts::listen(&state);
     recover_at_start(&state).await;
-    let (tx, rx) = watch::channel(false);
     let mut tasks = Vec::new();
     tasks.push(tokio::spawn(webhooks::run(state.clone(), rx.clone())));
     tasks.push(tokio::spawn(background::run(state.clone(), rx.clone())));

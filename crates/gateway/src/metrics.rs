@@ -80,6 +80,35 @@ impl Metrics {
         }
     }
 
+    /// The quantile `per_mille`/1000 (500 = median, 990 = p99) of the request latencies seen
+    /// so far, in microseconds, as
+    /// the upper bound of the histogram bucket it falls in (what Prometheus'
+    /// `histogram_quantile` reads from the same buckets, without interpolation); `None` before
+    /// the first request, or when it falls beyond the last bucket.
+    pub fn latency_quantile_us(&self, per_mille: u64) -> Option<u64> {
+        let count = self.latency_count.load(Ordering::Relaxed);
+        if count == 0 {
+            return None;
+        }
+        // The rank of the quantile, rounded up: at least the first observation.
+        let rank = (count.saturating_mul(per_mille.min(1000)))
+            .div_ceil(1000)
+            .max(1);
+        let mut cumulative = 0;
+        for (i, b) in BUCKETS_US.iter().enumerate() {
+            cumulative += self.latency_buckets[i].load(Ordering::Relaxed);
+            if cumulative >= rank {
+                return Some(*b);
+            }
+        }
+        None
+    }
+
+    /// How many requests the latency histogram has seen.
+    pub fn latency_count(&self) -> u64 {
+        self.latency_count.load(Ordering::Relaxed)
+    }
+
     pub fn incr(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
@@ -165,4 +194,24 @@ fn write_counter(out: &mut String, name: &str, value: u64) {
 /// `1500` µs -> `"0.001500"` without floating point.
 fn micros_as_seconds(us: u64) -> String {
     format!("{}.{:06}", us / 1_000_000, us % 1_000_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_quantiles_are_the_upper_bounds_of_their_buckets() {
+        let m = Metrics::default();
+        assert_eq!(m.latency_quantile_us(500), None, "nothing seen yet");
+        for _ in 0..98 {
+            m.observe_request_us(700); // the ≤ 1 ms bucket
+        }
+        m.observe_request_us(30_000); // ≤ 50 ms
+        m.observe_request_us(9_000_000); // beyond the last bucket
+        assert_eq!(m.latency_quantile_us(500), Some(1_000));
+        assert_eq!(m.latency_quantile_us(990), Some(50_000));
+        assert_eq!(m.latency_quantile_us(1000), None, "the slowest is past 5 s");
+        assert_eq!(m.latency_count(), 100);
+    }
 }

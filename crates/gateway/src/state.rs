@@ -50,6 +50,10 @@ pub struct AppState {
     /// The mobile carrier's client, when `carrier_url` is configured (the carrier page's
     /// code steps; the charge goes through the `Carrier` connector).
     pub carrier: Option<paygate_connector_carrier::CarrierClient>,
+    /// Turns true when the server is asked to stop (set by `start_with_clock`; `None` for a
+    /// state built without a server): long-lived responses such as the dashboard's
+    /// server-sent events end on it so that the drain does not wait for them.
+    pub shutdown: Option<tokio::sync::watch::Receiver<bool>>,
     cvcs: Mutex<HashMap<String, (Cvc, Instant)>>,
     merchants: Mutex<HashMap<String, (MerchantRow, Instant)>>,
     pub(crate) keys: Mutex<HashMap<String, (paygate_store::ApiKeyRow, Instant)>>,
@@ -84,6 +88,7 @@ impl AppState {
             sms: None,
             bank: None,
             carrier: None,
+            shutdown: None,
             cvcs: Mutex::new(HashMap::new()),
             merchants: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),
