@@ -61,9 +61,11 @@ class Gateway:
         self.sims = list(sims)
 
     @classmethod
-    def start(cls, binary, isp=False):
+    def start(cls, binary, isp=False, prepare=None):
         """`paygate serve` on a fresh data dir. With `isp`, the card-network and ISP simulators
-        run as separate processes sharing a test CAVV key (`--network-addr`, `--isp-url`)."""
+        run as separate processes sharing a test CAVV key (`--network-addr`, `--isp-url`).
+        `prepare(data_dir, merchant)` runs before the server starts (CLI set-up such as
+        dashboard users); what it returns is kept as `prepared`."""
         data = tempfile.mkdtemp(prefix="paygate-browser-")
         out = subprocess.run(
             [binary, "merchant", "create", "--name", "Browser shop", "--data-dir", data, "--json"],
@@ -71,6 +73,7 @@ class Gateway:
         )
         merchant = json.loads(out.stdout)
         key = merchant["secret_key"]
+        prepared = prepare(data, merchant) if prepare else None
         listen = f"127.0.0.1:{free_port()}"
         extra, sims = [], []
         if isp:
@@ -87,7 +90,9 @@ class Gateway:
             extra = ["--network-addr", net, "--isp-url", f"http://{isp_addr}"]
         proc = spawn([binary, "serve", "--data-dir", data, "--listen", listen,
                       "--metrics-listen", "127.0.0.1:0", *extra], data, "serve")
-        return cls(f"http://{listen}", key, proc, data, sims, merchant["publishable_key"])
+        gw = cls(f"http://{listen}", key, proc, data, sims, merchant["publishable_key"])
+        gw.merchant_id, gw.prepared = merchant["id"], prepared
+        return gw
 
     def stop(self):
         for p in [self.proc, *self.sims]:
@@ -101,10 +106,10 @@ class Gateway:
         if self.data_dir is not None:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
-    def api(self, path, form):
+    def api(self, path, form, key=None):
         body = urllib.parse.urlencode(form).encode()
         req = urllib.request.Request(self.base + path, data=body, method="POST")
-        req.add_header("Authorization", f"Bearer {self.secret_key}")
+        req.add_header("Authorization", f"Bearer {key or self.secret_key}")
         req.add_header("Content-Type", "application/x-www-form-urlencoded")
         with urllib.request.urlopen(req, timeout=15) as r:
             return json.loads(r.read())

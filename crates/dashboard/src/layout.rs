@@ -102,6 +102,15 @@ pub fn page(c: &Chrome<'_>, status: StatusCode, title: &str, body: Html) -> Resp
         .raw("</h1>")
         .fragment(body)
         .raw("</main></body></html>");
+    html_response(c, status, h)
+}
+
+/// A part of a page (what the page's own script swaps in), with a page's headers.
+pub fn fragment(c: &Chrome<'_>, body: Html) -> Response {
+    html_response(c, StatusCode::OK, body)
+}
+
+fn html_response(c: &Chrome<'_>, status: StatusCode, h: Html) -> Response {
     let mut resp = (status, h.into_string()).into_response();
     let hd = resp.headers_mut();
     hd.insert(

@@ -41,9 +41,10 @@ fn streams() -> &'static std::sync::Arc<Semaphore> {
     STREAMS.get_or_init(|| std::sync::Arc::new(Semaphore::new(MAX_STREAMS)))
 }
 
-/// The progressive enhancement of the payments list: on a `payment` event, fetch this page
-/// again (marked so that it does not count as the user's activity) and replace
-/// `#payment-list` with the fresh one; announce it in the `#live-status` region.
+/// The progressive enhancement of the payments list: on a `payment` event, fetch the list
+/// again (marked `pgdash-refresh`: the server answers only the list, and the request does
+/// not count as the user's activity), parse it in an inert `<template>` and replace
+/// `#payment-list` with it; announce it in the `#live-status` region.
 pub const SCRIPT: &str = r#"(function () {
   var list = document.getElementById("payment-list");
   var status = document.getElementById("live-status");
@@ -54,7 +55,9 @@ pub const SCRIPT: &str = r#"(function () {
     fetch(location.href, { credentials: "same-origin", headers: { "pgdash-refresh": "1" } })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (text) {
-        var fresh = new DOMParser().parseFromString(text, "text/html").getElementById("payment-list");
+        var t = document.createElement("template");
+        t.innerHTML = text;
+        var fresh = t.content.getElementById("payment-list");
         if (!fresh) return;
         list.replaceWith(fresh);
         list = fresh;

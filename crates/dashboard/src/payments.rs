@@ -214,6 +214,17 @@ pub async fn list(
         Err(e) => return web::server_error(v.locale, &e),
     };
     let c = v.chrome();
+    let mut list = Html::new();
+    list.raw("<div id=\"payment-list\">");
+    if rows.is_empty() {
+        list.raw("<p>").text(c.t(T::NoPayments)).raw("</p>");
+    } else {
+        table(&mut list, &v, &rows);
+    }
+    list.raw("</div>");
+    if headers.contains_key(web::REFRESH_HEADER) {
+        return layout::fragment(&c, list);
+    }
     let mut h = Html::new();
     filters(&mut h, &v, &s);
     h.raw("<p><a")
@@ -226,13 +237,8 @@ pub async fn list(
         .raw("</a></p>");
     h.raw("<p id=\"live-status\" role=\"status\"")
         .attr("data-updated", c.t(T::LiveUpdated))
-        .raw("></p><div id=\"payment-list\">");
-    if rows.is_empty() {
-        h.raw("<p>").text(c.t(T::NoPayments)).raw("</p>");
-    } else {
-        table(&mut h, &v, &rows);
-    }
-    h.raw("</div>");
+        .raw("></p>")
+        .fragment(list);
     layout::script(&mut h, &c.nonce, crate::live::SCRIPT);
     layout::page(&c, StatusCode::OK, c.t(T::Payments), h)
 }

@@ -143,18 +143,19 @@ fn legend(h: &mut Html, series: &[Series]) {
     }
 }
 
-/// The y axis: gridlines and labels at 0, half and the top, and the x axis' labels.
+/// The y axis: gridlines and labels at 0, half (rounded down to a whole value, and drawn
+/// where that value is) and the top, and the x axis' labels.
 fn axes(h: &mut Html, c: &Chart<'_>, max: i64) {
     let plot_h = HEIGHT - TOP - BOTTOM;
-    for k in 0..=2 {
-        let y = HEIGHT - BOTTOM - plot_h * k / 2;
+    for v in [0, max / 2, max] {
+        let y = HEIGHT - BOTTOM - plot_h * v / max;
         h.raw("<line stroke=\"#d0d3d8\"");
         num(h, "x1", LEFT);
         num(h, "x2", WIDTH - RIGHT);
         num(h, "y1", y);
         num(h, "y2", y);
         h.raw("/>");
-        text(h, LEFT - 6, y + 4, "end", &(c.format)(max * k / 2));
+        text(h, LEFT - 6, y + 4, "end", &(c.format)(v));
     }
     let slot = (WIDTH - LEFT - RIGHT) / c.labels.len().max(1) as i64;
     for (i, label) in c.labels.iter().enumerate() {
@@ -318,6 +319,8 @@ mod tests {
         // one bar (the missing value draws none), its height the whole plot (4 of 5 → 4/5)
         assert_eq!(s.matches("<rect x=").count(), 1, "{s}");
         assert!(s.contains("height=\"144\""), "{s}");
+        // the axis of 0..5: its middle line is at 2, drawn where 2 is (180 - 2 * 180 / 5)
+        assert!(s.contains("y1=\"140\" y2=\"140\"/><text font-size=\"11\" fill=\"#1a1a1a\" x=\"50\" y=\"144\" text-anchor=\"end\">2</text>"), "{s}");
         assert!(
             s.contains("<tr><th scope=\"row\">12-02</th><td class=\"num\">–</td></tr>"),
             "{s}"

@@ -237,18 +237,24 @@ async fn a_refresh_by_the_page_does_not_keep_the_session_alive() {
     let app = App::start().await;
     let cookie = merchant_user(&app, "m@shop.example").await;
     let refresh = || async {
-        app.http
+        let r = app
+            .http
             .get(format!("{}/dashboard/payments", app.base))
             .header("cookie", &cookie)
             .header("pgdash-refresh", "1")
             .send()
             .await
-            .unwrap()
-            .status()
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
     };
     app.clock.advance(session::IDLE_S / 2);
-    assert_eq!(refresh().await, StatusCode::OK);
+    let (status, body) = refresh().await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.starts_with("<div id=\"payment-list\">") && body.ends_with("</div>"),
+        "the refresh gets the list alone: {body}"
+    );
     // Idle since the login (the refresh did not count): the session is over.
     app.clock.advance(session::IDLE_S / 2 + 1);
-    assert_eq!(refresh().await, StatusCode::SEE_OTHER);
+    assert_eq!(refresh().await.0, StatusCode::SEE_OTHER);
 }
