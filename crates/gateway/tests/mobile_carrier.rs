@@ -126,7 +126,11 @@ async fn after_the_kst_month_end_the_refund_is_a_bank_transfer_to_the_refund_acc
 
     // With the account: a part, then the rest (a transfer is not the carrier's full cancel).
     let before = w.bank.balance("004", "12345678901234").unwrap().unwrap();
-    let part = [&[("charge", ch.as_str()), ("amount", "4000")], &REFUND_ACCOUNT[..]].concat();
+    let part = [
+        &[("charge", ch.as_str()), ("amount", "4000")],
+        &REFUND_ACCOUNT[..],
+    ]
+    .concat();
     let (s, first) = w.app.post_idem("/v1/refunds", &part, "after-month-1").await;
     assert_eq!(s, StatusCode::OK, "{first}");
     assert_eq!(first["status"], "succeeded", "{first}");

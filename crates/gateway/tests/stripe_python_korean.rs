@@ -25,7 +25,11 @@ async fn stripe_python_pays_and_refunds_mobile_carrier_and_virtual_account_payme
     // 휴대폰 소액결제: page, SMS code, charge, full refund at the carrier.
     let mc = &v["mobile_carrier"];
     assert_eq!(mc["status"], "succeeded", "{v}");
-    assert_eq!(mc["details"], json!(["mobile_carrier", "skt", "5678"]), "{v}");
+    assert_eq!(
+        mc["details"],
+        json!(["mobile_carrier", "skt", "5678"]),
+        "{v}"
+    );
     assert_eq!(mc["partial_refund"], json!([400, "amount"]), "{v}");
     assert_eq!(mc["refund"][1], "succeeded", "{v}");
     assert_eq!(mc["refund"][2], 15000, "{v}");
@@ -40,19 +44,38 @@ async fn stripe_python_pays_and_refunds_mobile_carrier_and_virtual_account_payme
     let number = va["instructions"][5].as_str().unwrap();
     assert_eq!(
         va["instructions"],
-        json!(["kr_virtual_account", 30000, "krw", "088", "신한은행", number]),
+        json!([
+            "kr_virtual_account",
+            30000,
+            "krw",
+            "088",
+            "신한은행",
+            number
+        ]),
         "{v}"
     );
-    assert_eq!(va["partial"], json!(["requires_action", 10000, 20000]), "{v}");
+    assert_eq!(
+        va["partial"],
+        json!(["requires_action", 10000, 20000]),
+        "{v}"
+    );
     assert_eq!(va["paid"], json!(["succeeded", 30000]), "{v}");
-    assert_eq!(va["refund_without_account"], json!([400, "refund_account"]), "{v}");
+    assert_eq!(
+        va["refund_without_account"],
+        json!([400, "refund_account"]),
+        "{v}"
+    );
     assert_eq!(va["refund"][1], "succeeded", "{v}");
     assert_eq!(va["refund"][2], 5000, "{v}");
     assert_eq!(va["refund"][3], "kr_bank_transfer", "{v}");
     assert_eq!(va["refund"][4], "**********1234", "{v}");
     let bank = paygate_sim_bank::journal(&w.bank_dir).unwrap();
     let count = |e: &str| bank.iter().filter(|l| l.event == e).count();
-    assert_eq!((count("deposit"), count("notice_acked")), (2, 2), "{bank:?}");
+    assert_eq!(
+        (count("deposit"), count("notice_acked")),
+        (2, 2),
+        "{bank:?}"
+    );
     let transfer = bank.iter().find(|l| l.event == "transfer").unwrap();
     assert_eq!(transfer.reference, va["refund"][0].as_str().unwrap());
     assert_eq!(transfer.amount, 5000);

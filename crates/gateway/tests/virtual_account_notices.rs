@@ -11,12 +11,20 @@ use va_support::{Va, deposit, issue, journal, spawn};
 /// Polls the bank's journal (bounded) until `n` notices are acknowledged.
 async fn acked(va: &Va, n: usize) {
     for _ in 0..500 {
-        if journal(va).iter().filter(|l| l.event == "notice_acked").count() >= n {
+        if journal(va)
+            .iter()
+            .filter(|l| l.event == "notice_acked")
+            .count()
+            >= n
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    let acks = journal(va).iter().filter(|l| l.event == "notice_acked").count();
+    let acks = journal(va)
+        .iter()
+        .filter(|l| l.event == "notice_acked")
+        .count();
     assert_eq!(acks, n, "{:?}", journal(va));
 }
 
@@ -47,7 +55,6 @@ async fn a_notice_delivered_twice_counts_once() {
         .count();
     assert_eq!(partial, 1);
 }
-
 
 #[tokio::test]
 async fn a_notice_cut_by_a_dropped_link_is_retransmitted_and_counts_once() {

@@ -271,15 +271,27 @@ async fn on_the_test_clocks_the_bank_refuses_late_deposits_and_the_gateway_expir
     assert_eq!(partial["amount_received"], 5000, "{partial}");
 
     // The bank's clock past the expiry (the gateway's not yet): the bank refuses by its own.
-    let expires = pi["next_action"]["display_bank_transfer_instructions"]["financial_addresses"]
-        [0]["kr_virtual_account"]["expires_at"]
+    let expires = pi["next_action"]["display_bank_transfer_instructions"]["financial_addresses"][0]
+        ["kr_virtual_account"]["expires_at"]
         .as_i64()
         .unwrap();
     let (s, view) = advance_sim(&admin, &format!("to={}", expires + 60)).await;
     assert_eq!(s, 200, "{view}");
-    let late = call(&gw, reqwest::Method::POST, &deposit, "amount=15000&depositor_name=late").await;
+    let late = call(
+        &gw,
+        reqwest::Method::POST,
+        &deposit,
+        "amount=15000&depositor_name=late",
+    )
+    .await;
     assert_eq!(late["error"]["code"], "virtual_account_closed", "{late}");
-    let doc = call(&gw, reqwest::Method::GET, &format!("/v1/payment_intents/{id}"), "").await;
+    let doc = call(
+        &gw,
+        reqwest::Method::GET,
+        &format!("/v1/payment_intents/{id}"),
+        "",
+    )
+    .await;
     assert_eq!(doc["status"], "requires_action", "{doc}");
     assert_eq!(doc["amount_received"], 5000, "{doc}");
     assert!(
@@ -293,11 +305,23 @@ async fn on_the_test_clocks_the_bank_refuses_late_deposits_and_the_gateway_expir
     let (s, view) = advance_gateway(&gw.base, &gw.key, &format!("to={}", expires + 60)).await;
     assert_eq!(s, 200, "{view}");
     until("the intent expiring", async || {
-        call(&gw, reqwest::Method::GET, &format!("/v1/payment_intents/{id}"), "").await["status"]
+        call(
+            &gw,
+            reqwest::Method::GET,
+            &format!("/v1/payment_intents/{id}"),
+            "",
+        )
+        .await["status"]
             == "canceled"
     })
     .await;
-    let doc = call(&gw, reqwest::Method::GET, &format!("/v1/payment_intents/{id}"), "").await;
+    let doc = call(
+        &gw,
+        reqwest::Method::GET,
+        &format!("/v1/payment_intents/{id}"),
+        "",
+    )
+    .await;
     assert_eq!(doc["cancellation_reason"], "expired", "{doc}");
     let events = call(
         &gw,
@@ -323,10 +347,17 @@ async fn on_the_test_clocks_the_bank_refuses_late_deposits_and_the_gateway_expir
         .filter(|b| b["currency"] == "krw")
         .filter_map(|b| b["amount"].as_i64())
         .sum();
-    assert_eq!(pending, 0, "nothing kept of the returned deposit: {balance}");
+    assert_eq!(
+        pending, 0,
+        "nothing kept of the returned deposit: {balance}"
+    );
     let out = Command::new(BIN)
         .args(["ledger", "verify", "--data-dir", &gw.data])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -242,7 +242,13 @@ impl Stack {
     fn reconcile_carrier(&self, month: &str) -> (bool, String) {
         let file = self.dir.path().join(format!("settlement-{month}.txt"));
         let out = Command::new(BIN)
-            .args(["sim", "carrier", "settlement", "--data-dir", &self.carrier_dir])
+            .args([
+                "sim",
+                "carrier",
+                "settlement",
+                "--data-dir",
+                &self.carrier_dir,
+            ])
             .args(["--merchant", &self.merchant, "--month", month])
             .output()
             .unwrap();
@@ -253,7 +259,13 @@ impl Stack {
         );
         std::fs::write(&file, &out.stdout).unwrap();
         let file = file.to_str().unwrap();
-        cli(&["reconcile", "--data-dir", &self.data, "--carrier-settlement", file])
+        cli(&[
+            "reconcile",
+            "--data-dir",
+            &self.data,
+            "--carrier-settlement",
+            file,
+        ])
     }
 
     fn events(&self) -> Vec<String> {
@@ -322,7 +334,10 @@ async fn after_the_month_end_on_the_test_clock_the_refund_is_a_bank_transfer() {
     assert_eq!(s, 200, "{re}");
     assert_eq!(re["status"], "succeeded", "{re}");
     assert_eq!(re["amount"], 12000, "{re}");
-    assert_eq!(re["destination_details"]["type"], "kr_bank_transfer", "{re}");
+    assert_eq!(
+        re["destination_details"]["type"], "kr_bank_transfer",
+        "{re}"
+    );
     // The carrier was never asked: its bill of last month is closed, and still charged.
     assert_eq!(st.events(), ["code_sent", "verified", "charged"]);
     let doc = st.intent(&pi).await;
@@ -342,10 +357,19 @@ async fn after_the_month_end_on_the_test_clock_the_refund_is_a_bank_transfer() {
     assert_eq!(transfers.len(), 1, "{journal}");
     assert_eq!(transfers[0]["reference"], re["id"], "{journal}");
     assert_eq!(transfers[0]["amount"], 12000, "{journal}");
-    assert!(transfers[0]["at"].as_i64().unwrap() >= month_end, "{journal}");
+    assert!(
+        transfers[0]["at"].as_i64().unwrap() >= month_end,
+        "{journal}"
+    );
     let (ok, out) = cli(&["ledger", "verify", "--data-dir", &st.data]);
     assert!(ok, "{out}");
-    let (ok, out) = cli(&["reconcile", "--data-dir", &st.data, "--bank-journal", &bank_dir]);
+    let (ok, out) = cli(&[
+        "reconcile",
+        "--data-dir",
+        &st.data,
+        "--bank-journal",
+        &bank_dir,
+    ]);
     assert!(ok, "{out}");
     assert!(out.contains("1 transfers, 1 matched"), "{out}");
     let month = kst_month(doc["created"].as_i64().unwrap());

@@ -198,7 +198,14 @@ impl World {
         self.http.post(action).form(&form).send().await.unwrap()
     }
 
-    pub async fn pay(&self, sk: &str, amount: &str, phone: &str, carrier: &str, birth: &str) -> String {
+    pub async fn pay(
+        &self,
+        sk: &str,
+        amount: &str,
+        phone: &str,
+        carrier: &str,
+        birth: &str,
+    ) -> String {
         let (pi, url) = self.intent(sk, amount).await;
         let (s, html, action, t) = self.start(&url, carrier, phone, birth).await;
         assert_eq!(s, StatusCode::OK, "{html}");
@@ -215,4 +222,3 @@ impl World {
             .1
     }
 }
-

@@ -107,4 +107,3 @@ pub fn last_json(stdout: &str) -> serde_json::Value {
     let line = stdout.lines().last().unwrap_or_default();
     serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {stdout}"))
 }
-

@@ -80,4 +80,3 @@ pub async fn paid(va: &Va, amount: &str) -> Value {
     assert_eq!(s, StatusCode::OK, "{pi}");
     pi
 }
-
