@@ -225,6 +225,16 @@ pub struct Refund {
     pub destination_details: Option<Value>,
 }
 
+impl Refund {
+    /// Whether the money went by transfer to a bank account (`refund_account`) rather than
+    /// back through the charge's processor.
+    pub fn to_bank_account(&self) -> bool {
+        self.destination_details
+            .as_ref()
+            .is_some_and(|d| d["type"] == "kr_bank_transfer")
+    }
+}
+
 fn card_network() -> paygate_ledger::Counterparty {
     paygate_ledger::Counterparty::CardNetwork
 }

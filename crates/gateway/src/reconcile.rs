@@ -370,7 +370,9 @@ fn refund_detail(ch: &Charge, refunded: i64, at_network: i64) -> String {
     detail
 }
 
-/// Sum of the succeeded refunds of a charge, in minor units.
+/// Sum of the succeeded refunds of a charge its processor made, in minor units: a refund
+/// transferred to a bank account (a carrier charge after its month) is the bank's, not the
+/// processor's, and `reconcile_bank` matches it.
 pub(crate) async fn succeeded_refunds(
     store: &Store,
     scope: &Scope,
@@ -388,7 +390,7 @@ pub(crate) async fn succeeded_refunds(
             let re: Refund = serde_json::from_value(row.data.clone()).map_err(|e| {
                 format!("refund {}: the stored document does not parse: {e}", row.id)
             })?;
-            if re.status == "succeeded" && re.charge == charge_id {
+            if re.status == "succeeded" && re.charge == charge_id && !re.to_bank_account() {
                 total = total
                     .checked_add(re.amount)
                     .ok_or_else(|| format!("refunds of charge {charge_id}: total overflows i64"))?;

@@ -69,11 +69,7 @@ async fn walk(store: &Store, scope: &Scope, kind: &str, books: &mut Books) -> Re
             } else {
                 let re: Refund =
                     serde_json::from_value(row.data.clone()).map_err(|e| e.to_string())?;
-                let to_account = re
-                    .destination_details
-                    .as_ref()
-                    .is_some_and(|d| d["type"] == "kr_bank_transfer");
-                if to_account && re.status == RefundStatus::Succeeded {
+                if re.to_bank_account() && re.status == RefundStatus::Succeeded {
                     books.transfers.insert(re.id.clone(), re.amount);
                 }
             }

@@ -1,207 +1,15 @@
-//! 휴대폰 소액결제 end to end in process: the gateway, the carrier simulator and the SMS
-//! gateway simulator on one shared test-clock offset ([`TestTime`]); the carrier page driven with a plain HTTP client
-//! (forms, no script). Every carrier rule (subscriber, minor, monthly limit across merchants,
-//! code wrong and expired), the charge's details and ledger, full-only and same-month refunds,
-//! KRW only, tenancy and the carrier's settlement file.
+//! 휴대폰 소액결제 end to end in process: the gateway, the carrier, SMS gateway and bank
+//! simulators on one shared test-clock offset (`carrier_support`); the carrier page driven
+//! with a plain HTTP client (forms, no script). Every carrier rule (subscriber, minor, monthly
+//! limit across merchants, code wrong and expired), the charge's details and ledger, full-only
+//! same-month refunds, the refund by bank transfer after the month end, KRW only, tenancy and
+//! the carrier's settlement file.
 
+mod carrier_support;
 mod support;
 
-use paygate_payments::{Clock, OffsetClock, SystemClock};
-use paygate_sim_kit::clock::SimClock;
+use carrier_support::{FEB_1_KST, World, world};
 use reqwest::StatusCode;
-use serde_json::Value;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-use support::TestApp;
-
-/// 2026-01-15T03:00:00Z (12:00 KST).
-const JAN_15: i64 = 1_768_446_000;
-/// 2026-01-31T15:00:00Z = 2026-02-01 00:00 KST.
-const FEB_1_KST: i64 = 1_769_871_600;
-
-/// The offset cell the gateway's `OffsetClock` and the simulators' `SimClock`s share: the
-/// ManualClock of this test, set to a date the test chooses (the seconds the test runs add to
-/// it, far from any boundary the test crosses).
-struct TestTime(Arc<AtomicI64>);
-
-impl TestTime {
-    fn at(now_s: i64) -> TestTime {
-        let t = TestTime(Arc::new(AtomicI64::new(0)));
-        t.set(now_s);
-        t
-    }
-
-    fn set(&self, now_s: i64) {
-        self.0.store(now_s - SystemClock.now(), Ordering::SeqCst);
-    }
-
-    fn advance(&self, by_s: i64) {
-        self.0.fetch_add(by_s, Ordering::SeqCst);
-    }
-
-    fn sim(&self) -> SimClock {
-        SimClock::sharing(Arc::clone(&self.0))
-    }
-
-    fn gateway(&self) -> Arc<dyn Clock> {
-        Arc::new(OffsetClock::sharing(Arc::clone(&self.0)))
-    }
-}
-
-struct World {
-    app: TestApp,
-    clock: TestTime,
-    sms: paygate_sim_sms::Running,
-    carrier: paygate_sim_carrier::Running,
-    carrier_dir: std::path::PathBuf,
-    http: reqwest::Client,
-}
-
-async fn world() -> World {
-    let clock = TestTime::at(JAN_15);
-    let dir = tempfile::tempdir().unwrap().keep();
-    let sms = paygate_sim_sms::start(paygate_sim_sms::Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.join("sms"),
-        clock: clock.sim(),
-    })
-    .await
-    .unwrap();
-    let carrier_dir = dir.join("carrier");
-    let carrier = paygate_sim_carrier::start(paygate_sim_carrier::Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: carrier_dir.clone(),
-        sms_url: Some(sms.base_url().to_string()),
-        clock: clock.sim(),
-    })
-    .await
-    .unwrap();
-    let carrier_url = carrier.base_url().to_string();
-    let sms_url = sms.base_url().to_string();
-    let app = TestApp::spawn_with_clock(
-        |cfg| {
-            cfg.carrier_url = Some(carrier_url);
-            cfg.sms_url = Some(sms_url);
-        },
-        clock.gateway(),
-    )
-    .await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    World {
-        app,
-        clock,
-        sms,
-        carrier,
-        carrier_dir,
-        http,
-    }
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let needle = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&needle)
-        .unwrap_or_else(|| panic!("{name} in {html}"))
-        + needle.len();
-    html[start..].split('"').next().unwrap().to_string()
-}
-
-impl World {
-    async fn intent(&self, sk: &str, amount: &str) -> (String, String) {
-        let form = [
-            ("amount", amount),
-            ("currency", "krw"),
-            ("payment_method_types[]", "mobile_carrier"),
-            ("payment_method_data[type]", "mobile_carrier"),
-            ("confirm", "true"),
-            ("return_url", "https://shop.example/back"),
-        ];
-        let (s, pi) = self
-            .app
-            .post_as(sk, "/v1/payment_intents", &form, None)
-            .await;
-        assert_eq!(s, StatusCode::OK, "{pi}");
-        assert_eq!(pi["status"], "requires_action", "{pi}");
-        let url = pi["next_action"]["redirect_to_url"]["url"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        (pi["id"].as_str().unwrap().to_string(), url)
-    }
-
-    /// Opens the page and posts the first step; returns (status, html, action, token).
-    async fn start(
-        &self,
-        url: &str,
-        carrier: &str,
-        phone: &str,
-        birth: &str,
-    ) -> (StatusCode, String, String, String) {
-        let html = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(html.contains("name=\"birth_date\""), "{html}");
-        let t = hidden(&html, "t");
-        let action = url.split('?').next().unwrap().to_string();
-        let form = [
-            ("t", t.as_str()),
-            ("step", "start"),
-            ("carrier", carrier),
-            ("phone", phone),
-            ("birth_date", birth),
-            ("consent", "yes"),
-        ];
-        let r = self.http.post(&action).form(&form).send().await.unwrap();
-        (r.status(), r.text().await.unwrap(), action, t)
-    }
-
-    async fn code(&self, phone: &str) -> String {
-        let url = format!("{}/v1/messages?phone={phone}", self.sms.base_url());
-        let v: Value = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let body = v["data"][0]["body"].as_str().unwrap().to_string();
-        let at = body.find("인증번호 ").unwrap() + "인증번호 ".len();
-        body[at..at + 6].to_string()
-    }
-
-    async fn otp(&self, action: &str, t: &str, code: &str) -> reqwest::Response {
-        let form = [("t", t), ("step", "otp"), ("otp", code)];
-        self.http.post(action).form(&form).send().await.unwrap()
-    }
-
-    async fn pay(&self, sk: &str, amount: &str, phone: &str, carrier: &str, birth: &str) -> String {
-        let (pi, url) = self.intent(sk, amount).await;
-        let (s, html, action, t) = self.start(&url, carrier, phone, birth).await;
-        assert_eq!(s, StatusCode::OK, "{html}");
-        let code = self.code(phone).await;
-        let r = self.otp(&action, &t, &code).await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        pi
-    }
-
-    async fn intent_doc(&self, sk: &str, pi: &str) -> Value {
-        self.app
-            .get_as(sk, &format!("/v1/payment_intents/{pi}"))
-            .await
-            .1
-    }
-}
 
 #[tokio::test]
 async fn a_carrier_payment_through_the_page_is_charged_posted_and_refunded_in_full() {
@@ -258,6 +66,11 @@ async fn a_carrier_payment_through_the_page_is_charged_posted_and_refunded_in_fu
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
     assert_eq!(e["error"]["param"], "amount", "{e}");
+    // In the month the bill is cancelled at the carrier: a refund account is refused.
+    let to_account = [&[("charge", ch_id)], &REFUND_ACCOUNT[..]].concat();
+    let (s, e) = w.app.post("/v1/refunds", &to_account).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["error"]["param"], "refund_account", "{e}");
     let (s, rf) = w.app.post("/v1/refunds", &[("charge", ch_id)]).await;
     assert_eq!(s, StatusCode::OK, "{rf}");
     assert_eq!(rf["status"], "succeeded", "{rf}");
@@ -280,8 +93,15 @@ async fn a_carrier_payment_through_the_page_is_charged_posted_and_refunded_in_fu
     drop(w.carrier);
 }
 
+/// The customer's account the refunds after the month end go to (docs/VIRTUAL_ACCOUNTS.md).
+const REFUND_ACCOUNT: [(&str, &str); 3] = [
+    ("refund_account[bank_code]", "004"),
+    ("refund_account[account_number]", "12345678901234"),
+    ("refund_account[holder_name]", "홍길동"),
+];
+
 #[tokio::test]
-async fn after_the_kst_month_end_the_carrier_refund_is_refused_naming_refund_account() {
+async fn after_the_kst_month_end_the_refund_is_a_bank_transfer_to_the_refund_account() {
     let w = world().await;
     let pi = w
         .pay(&w.app.key, "9000", "01012345678", "skt", "19900101")
@@ -296,6 +116,71 @@ async fn after_the_kst_month_end_the_carrier_refund_is_refused_naming_refund_acc
         "{e}"
     );
     assert_eq!(e["error"]["param"], "refund_account", "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("bank transfer"),
+        "{e}"
+    );
+
+    // With the account: a part, then the rest (a transfer is not the carrier's full cancel).
+    let before = w.bank.balance("004", "12345678901234").unwrap().unwrap();
+    let part = [
+        &[("charge", ch.as_str()), ("amount", "4000")],
+        &REFUND_ACCOUNT[..],
+    ]
+    .concat();
+    let (s, first) = w.app.post_idem("/v1/refunds", &part, "after-month-1").await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    assert_eq!(first["status"], "succeeded", "{first}");
+    let dest = &first["destination_details"];
+    assert_eq!(dest["type"], "kr_bank_transfer", "{first}");
+    assert_eq!(dest["kr_bank_transfer"]["bank_code"], "004");
+    assert_eq!(dest["kr_bank_transfer"]["account_number"], "**********1234");
+    let (_, again) = w.app.post_idem("/v1/refunds", &part, "after-month-1").await;
+    assert_eq!(again["id"], first["id"], "a retry transfers nothing more");
+    let rest = [&[("charge", ch.as_str())], &REFUND_ACCOUNT[..]].concat();
+    let (s, second) = w.app.post("/v1/refunds", &rest).await;
+    assert_eq!(s, StatusCode::OK, "{second}");
+    assert_eq!(second["amount"], 5000, "{second}");
+    let (_, charge) = w.app.get(&format!("/v1/charges/{ch}")).await;
+    assert_eq!(charge["refunded"], true, "{charge}");
+    assert_eq!(charge["amount_refunded"], 9000, "{charge}");
+
+    // The bank moved the money once per refund and journaled it.
+    let balance = w.bank.balance("004", "12345678901234").unwrap();
+    assert_eq!(balance, Some(before + 9000));
+    let transfers: Vec<_> = paygate_sim_bank::journal(&w.bank_dir)
+        .unwrap()
+        .into_iter()
+        .filter(|l| l.event == "transfer")
+        .map(|l| (l.reference, l.amount))
+        .collect();
+    let id = |r: &serde_json::Value| r["id"].as_str().unwrap().to_string();
+    assert_eq!(transfers, [(id(&first), 4000), (id(&second), 5000)]);
+    // Ledger and events: two refunds posted, the charge refunded.
+    assert!(w.app.ledger_problems().await.is_empty());
+    let (_, txns) = w.app.get("/v1/balance_transactions?type=refund").await;
+    let amounts: Vec<i64> = txns["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["amount"].as_i64().unwrap())
+        .collect();
+    assert_eq!(amounts.iter().sum::<i64>(), -9000, "{txns}");
+    let events = w.app.event_types().await;
+    let count = |t: &str| events.iter().filter(|e| *e == t).count();
+    assert_eq!(count("refund.created"), 2, "{events:?}");
+    assert_eq!(count("charge.refunded"), 2, "{events:?}");
+
+    // The carrier was never asked to cancel: January's bill still charges it, and the
+    // settlement file reconciles (the transfer is the bank's, matched by the bank journal).
+    let journal = paygate_sim_carrier::journal(&w.carrier_dir).unwrap();
+    assert!(journal.iter().all(|e| e.event != "canceled"), "{journal:?}");
+    let file =
+        paygate_sim_carrier::settlement_file(&w.carrier_dir, &w.app.merchant, "2026-01").unwrap();
+    assert_eq!(reconcile(&w, &file).await, (vec![], 1), "{file}");
 }
 
 #[tokio::test]

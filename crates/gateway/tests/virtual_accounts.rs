@@ -1,81 +1,15 @@
 //! 가상계좌 through the public API: confirm → account issued at the bank simulator over the
 //! telegram link → `display_bank_transfer_instructions`; deposits through the test helper
-//! (the bank sends its notice over the link); partial, exact, too much, duplicate notices,
+//! (the bank sends its notice over the link); partial, exact, too much (notices delivered twice
+//! or cut by a dropped link: `virtual_account_notices.rs`),
 //! expiry with the clock; refunds to a bank account; cash receipts; tenancy.
 
 mod support;
+mod va_support;
 
-use paygate_payments::{Clock, ManualClock};
 use reqwest::StatusCode;
 use serde_json::Value;
-use std::sync::Arc;
-use support::TestApp;
-
-const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
-
-struct Va {
-    app: TestApp,
-    bank: paygate_sim_bank::Running,
-    bank_dir: tempfile::TempDir,
-    clock: Arc<ManualClock>,
-}
-
-async fn spawn() -> Va {
-    let clock = Arc::new(ManualClock::new(T0));
-    let bank_dir = tempfile::tempdir().unwrap();
-    let c = clock.clone();
-    let bank = paygate_sim_bank::start(paygate_sim_bank::Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: bank_dir.path().to_path_buf(),
-        now: Arc::new(move || c.now()),
-        notice_retry_ms: 100,
-    })
-    .await
-    .unwrap();
-    let addr = bank.local_addr().to_string();
-    let app = TestApp::spawn_with_clock(move |cfg| cfg.bank_addr = Some(addr), clock.clone()).await;
-    Va {
-        app,
-        bank,
-        bank_dir,
-        clock,
-    }
-}
-
-fn va_form<'a>(amount: &'a str, bank: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("amount", amount),
-        ("currency", "krw"),
-        ("confirm", "true"),
-        ("payment_method_data[type]", "virtual_account"),
-        ("payment_method_options[virtual_account][bank]", bank),
-    ]
-}
-
-async fn issue(va: &Va, amount: &str) -> (String, String) {
-    let (s, pi) = va
-        .app
-        .post("/v1/payment_intents", &va_form(amount, "088"))
-        .await;
-    assert_eq!(s, StatusCode::OK, "{pi}");
-    let number = pi["next_action"]["display_bank_transfer_instructions"]["financial_addresses"][0]
-        ["kr_virtual_account"]["account_number"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    (pi["id"].as_str().unwrap().to_string(), number)
-}
-
-async fn deposit(va: &Va, number: &str, amount: &str) -> (StatusCode, Value) {
-    let path = format!("/v1/test_helpers/virtual_accounts/{number}/deposit");
-    va.app
-        .post(&path, &[("amount", amount), ("depositor_name", "홍길동")])
-        .await
-}
-
-fn journal(va: &Va) -> Vec<paygate_sim_bank::JournalLine> {
-    paygate_sim_bank::journal(va.bank_dir.path()).unwrap()
-}
+use va_support::{T0, deposit, issue, journal, paid, spawn, va_form};
 
 #[tokio::test]
 async fn confirm_issues_an_account_and_shows_stripes_bank_transfer_instructions() {
@@ -205,51 +139,6 @@ async fn more_than_remaining_is_refused_by_the_bank_and_never_kept() {
             .any(|l| l.event == "deposit_refused" && l.resp == "V003")
     );
     assert_eq!(va.app.balance().await, (0, 0));
-}
-
-#[tokio::test]
-async fn a_notice_delivered_twice_counts_once() {
-    let va = spawn().await;
-    let (pi_id, number) = issue(&va, "10000").await;
-    let (s, _) = deposit(&va, &number, "4000").await;
-    assert_eq!(s, StatusCode::OK);
-    let deposit_id = journal(&va)
-        .iter()
-        .find(|l| l.event == "deposit")
-        .unwrap()
-        .reference
-        .clone();
-    va.bank.redeliver(&deposit_id).unwrap();
-    // The second acknowledgement shows the gateway has handled the second delivery.
-    for _ in 0..500 {
-        if journal(&va)
-            .iter()
-            .filter(|l| l.event == "notice_acked")
-            .count()
-            == 2
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    assert_eq!(
-        journal(&va)
-            .iter()
-            .filter(|l| l.event == "notice_acked")
-            .count(),
-        2
-    );
-    let (_, pi) = va.app.get(&format!("/v1/payment_intents/{pi_id}")).await;
-    assert_eq!(pi["amount_received"], 4000);
-    assert_eq!(va.app.balance().await, (0, 4000));
-    let partial = va
-        .app
-        .event_types()
-        .await
-        .iter()
-        .filter(|t| *t == "payment_intent.partially_funded")
-        .count();
-    assert_eq!(partial, 1);
 }
 
 #[tokio::test]
@@ -427,13 +316,6 @@ async fn another_merchant_cannot_deposit_into_or_see_the_account() {
         !journal(&va).iter().any(|l| l.event == "deposit"),
         "nothing reached the bank"
     );
-}
-
-async fn paid(va: &Va, amount: &str) -> Value {
-    let (_, number) = issue(va, amount).await;
-    let (s, pi) = deposit(va, &number, amount).await;
-    assert_eq!(s, StatusCode::OK, "{pi}");
-    pi
 }
 
 #[tokio::test]

@@ -63,7 +63,7 @@ pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
         .as_ref()
         .map_or_else(SimClock::system, |c| SimClock::sharing(c.offset_cell()));
     let sms = start_sms(cfg, &clock).await?;
-    let bank = start_bank(cfg).await?;
+    let bank = start_bank(cfg, &clock).await?;
     let carrier = start_carrier(cfg, &clock).await?;
     if cfg.network_addr.is_some() && cfg.three_ds_url.is_some() && cfg.isp_url.is_some() {
         return Ok(Demo {
@@ -130,14 +130,17 @@ pub async fn start(cfg: &mut Config) -> Result<Demo, String> {
 }
 
 /// The bank simulator (virtual accounts, transfers), unless `bank_addr` names one.
-async fn start_bank(cfg: &mut Config) -> Result<Option<paygate_sim_bank::Running>, String> {
+async fn start_bank(
+    cfg: &mut Config,
+    clock: &SimClock,
+) -> Result<Option<paygate_sim_bank::Running>, String> {
     if cfg.bank_addr.is_some() {
         return Ok(None);
     }
     let sim = paygate_sim_bank::start(paygate_sim_bank::Config {
         listen: loopback(),
         data_dir: cfg.data_dir.join(BANK_SIM_DIR),
-        now: paygate_sim_bank::system_now(),
+        now: paygate_sim_bank::clock_now(clock.clone()),
         notice_retry_ms: paygate_sim_bank::NOTICE_RETRY_MS_DEFAULT,
     })
     .await

@@ -2,8 +2,10 @@
 //! serve --test-clock --carrier-url … --sms-url …` as separate processes, the carrier page
 //! driven with a plain HTTP client (forms, no script).
 //!
-//! - month end by the test clock (gateway and both simulators advanced together): the carrier
-//!   refund is refused naming `refund_account`;
+//! - month end by the test clock (gateway and both simulators advanced together): a refund
+//!   without `refund_account` is refused naming it; with one, the gateway's in-process bank
+//!   simulator (on the same test clock) transfers it, journaled at the bank, posted, and both
+//!   the carrier's settlement file and the bank's journal reconcile;
 //! - a SIGKILL of the gateway between the carrier's approval and the commit
 //!   (`PAYGATE_FAULT_DELAY_AFTER_AUTH_MS` widens that window): the restart's recovery cancels
 //!   the charge at the carrier, the retry charges once, and `paygate reconcile
@@ -236,6 +238,36 @@ impl Stack {
             .unwrap()
     }
 
+    /// `paygate reconcile --carrier-settlement` with the carrier's file of `month` (YYYY-MM).
+    fn reconcile_carrier(&self, month: &str) -> (bool, String) {
+        let file = self.dir.path().join(format!("settlement-{month}.txt"));
+        let out = Command::new(BIN)
+            .args([
+                "sim",
+                "carrier",
+                "settlement",
+                "--data-dir",
+                &self.carrier_dir,
+            ])
+            .args(["--merchant", &self.merchant, "--month", month])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::write(&file, &out.stdout).unwrap();
+        let file = file.to_str().unwrap();
+        cli(&[
+            "reconcile",
+            "--data-dir",
+            &self.data,
+            "--carrier-settlement",
+            file,
+        ])
+    }
+
     fn events(&self) -> Vec<String> {
         self.journal()
             .iter()
@@ -270,7 +302,7 @@ fn next_kst_month(t: i64) -> i64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_the_month_end_on_the_test_clock_the_carrier_refund_is_refused() {
+async fn after_the_month_end_on_the_test_clock_the_refund_is_a_bank_transfer() {
     let st = Stack::start();
     let _gw = st.serve(&[], "gw.log");
     let pi = st.pay(None).await;
@@ -292,10 +324,58 @@ async fn after_the_month_end_on_the_test_clock_the_carrier_refund_is_refused() {
         "{e}"
     );
     assert_eq!(e["error"]["param"], "refund_account", "{e}");
+    let to_account = [
+        ("charge", ch.as_str()),
+        ("refund_account[bank_code]", "088"),
+        ("refund_account[account_number]", "110-123-456789"),
+        ("refund_account[holder_name]", "김철수"),
+    ];
+    let (s, re) = st.api("/v1/refunds", &to_account).await;
+    assert_eq!(s, 200, "{re}");
+    assert_eq!(re["status"], "succeeded", "{re}");
+    assert_eq!(re["amount"], 12000, "{re}");
+    assert_eq!(
+        re["destination_details"]["type"], "kr_bank_transfer",
+        "{re}"
+    );
     // The carrier was never asked: its bill of last month is closed, and still charged.
     assert_eq!(st.events(), ["code_sent", "verified", "charged"]);
     let doc = st.intent(&pi).await;
     assert_eq!(doc["status"], "succeeded", "{doc}");
+
+    // The bank (in process, on the gateway's test clock) journaled the transfer that day.
+    let bank_dir = format!("{}/bank-sim", st.data);
+    let (ok, out) = cli(&["sim", "bank", "journal", "--data-dir", &bank_dir, "--json"]);
+    assert!(ok, "{out}");
+    let journal: Value = serde_json::from_str(&out).unwrap();
+    let transfers: Vec<&Value> = journal
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["event"] == "transfer")
+        .collect();
+    assert_eq!(transfers.len(), 1, "{journal}");
+    assert_eq!(transfers[0]["reference"], re["id"], "{journal}");
+    assert_eq!(transfers[0]["amount"], 12000, "{journal}");
+    assert!(
+        transfers[0]["at"].as_i64().unwrap() >= month_end,
+        "{journal}"
+    );
+    let (ok, out) = cli(&["ledger", "verify", "--data-dir", &st.data]);
+    assert!(ok, "{out}");
+    let (ok, out) = cli(&[
+        "reconcile",
+        "--data-dir",
+        &st.data,
+        "--bank-journal",
+        &bank_dir,
+    ]);
+    assert!(ok, "{out}");
+    assert!(out.contains("1 transfers, 1 matched"), "{out}");
+    let month = kst_month(doc["created"].as_i64().unwrap());
+    let (ok, out) = st.reconcile_carrier(&month);
+    assert!(ok, "{out}");
+    assert!(out.contains("1 matched"), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -373,31 +453,7 @@ async fn a_gateway_killed_after_the_carrier_charged_cancels_it_on_restart_and_th
 
     // The carrier's settlement file and the gateway agree.
     let month = kst_month(done["created"].as_i64().unwrap());
-    let file = st.dir.path().join("settlement.txt");
-    let out = Command::new(BIN)
-        .args([
-            "sim",
-            "carrier",
-            "settlement",
-            "--data-dir",
-            &st.carrier_dir,
-        ])
-        .args(["--merchant", &st.merchant, "--month", &month])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::write(&file, &out.stdout).unwrap();
-    let (ok, out) = cli(&[
-        "reconcile",
-        "--data-dir",
-        &st.data,
-        "--carrier-settlement",
-        file.to_str().unwrap(),
-    ]);
+    let (ok, out) = st.reconcile_carrier(&month);
     assert!(ok, "{out}");
     assert!(
         out.contains("1 matched, 1 reversed before being recorded"),

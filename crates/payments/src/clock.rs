@@ -148,6 +148,13 @@ pub fn kst_date(ts: i64) -> time::Date {
     time::Date::from_julian_day(julian).unwrap_or(time::Date::MAX)
 }
 
+/// Whether `a` and `b` (Unix seconds) fall in the same calendar month in Korea: a carrier bill's
+/// month (휴대폰 소액결제).
+pub fn same_kst_month(a: i64, b: i64) -> bool {
+    let (a, b) = (kst_date(a), kst_date(b));
+    (a.year(), a.month()) == (b.year(), b.month())
+}
+
 /// The Unix time of 00:00 KST on the Korean date of `ts`, plus `days` days.
 pub fn kst_day_plus(ts: i64, days: i64) -> i64 {
     ((ts + KST_OFFSET_S).div_euclid(DAY_S) + days) * DAY_S - KST_OFFSET_S
@@ -177,6 +184,9 @@ mod tests {
         assert_eq!(kst_day_plus(before + 1, 0), before + 1);
         assert_eq!(kst_day_plus(before, 1), before + 1);
         assert_eq!(kst_date(0), date!(1970 - 01 - 01));
+        // 2026-01-31T14:59:59Z = 23:59:59 KST.
+        assert!(same_kst_month(1_767_225_600, 1_769_871_599));
+        assert!(!same_kst_month(1_769_871_599, 1_769_871_600));
     }
 
     #[test]

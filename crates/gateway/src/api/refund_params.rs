@@ -56,7 +56,8 @@ struct CreateForm {
     reverse_transfer: Option<Flag>,
 }
 
-/// `refund_account[...]`: the bank account a cash-type payment is refunded to.
+/// `refund_account[...]`: the bank account a cash-type payment (or a carrier charge after its
+/// KST month) is refunded to (`engine/refund_account.rs`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RefundAccountForm {

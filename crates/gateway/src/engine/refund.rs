@@ -27,7 +27,8 @@ pub struct Refund {
     pub amount: Option<i64>,
     pub reason: Option<String>,
     pub metadata: Map<String, Value>,
-    /// Transfer the refund to this bank account (cash-type payments: [`super::refund_account`]).
+    /// Transfer the refund to this bank account (cash-type payments, carrier charges after
+    /// their month: [`super::refund_account`]).
     pub refund_account: Option<paygate_payments::BankAccount>,
 }
 
@@ -96,7 +97,7 @@ pub async fn refund(
     respond: &dyn super::Respond,
     cmd: Refund,
 ) -> ApiResult<Value> {
-    super::refund_account::check(cmd.charge.processor, cmd.refund_account.as_ref())?;
+    super::refund_account::check(&cmd.charge, rc.now, cmd.refund_account.as_ref())?;
     let amount = refundable(&cmd.charge, cmd.amount)?;
     let id = crate::ids::new_id("re");
     let (connector, prepared) = match &cmd.refund_account {

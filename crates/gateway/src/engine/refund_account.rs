@@ -5,44 +5,66 @@
 //! (`engine/refund.rs`) and posted against the bank's receivable.
 
 use crate::error::{ApiError, ApiResult};
+use crate::models::Charge;
 use paygate_ledger::Counterparty;
 use paygate_payments::BankAccount;
+use paygate_payments::clock::same_kst_month;
 use serde_json::{Value, json};
 
-/// Whether a charge's refunds go to a bank account.
+/// Whether a charge's refund goes to a bank account, and why.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RefundAccountRule {
-    /// Cash-type payments (가상계좌): the money came from a bank account, it goes back to one.
-    Required,
-    /// Refunds go back the way the money came (cards).
-    Refused,
+    /// The money goes back by transfer: `refund_account` is required (`code`, `why` answer
+    /// its absence).
+    Required {
+        code: &'static str,
+        why: &'static str,
+    },
+    /// The money goes back the way it came; `why` answers a `refund_account` given anyway.
+    Refused { why: &'static str },
 }
 
-/// The rule of charges processed by `processor`. A method whose refunds may go to an account
-/// in some cases (carrier billing after its month) answers `Required` from its own check
-/// before calling the engine.
-pub fn rule(processor: Counterparty) -> RefundAccountRule {
-    match processor {
-        Counterparty::Bank => RefundAccountRule::Required,
-        // Cards, and carrier charges (back to the phone bill within the month; after it the
-        // carrier method refuses before the engine runs).
-        Counterparty::CardNetwork | Counterparty::Carrier => RefundAccountRule::Refused,
+/// The rule of a refund of `ch` at `now`:
+///
+/// | processor | refund |
+/// |---|---|
+/// | bank (가상계좌) | transfer to a refund account, always |
+/// | carrier, in the KST month of the charge | cancelled on the phone bill |
+/// | carrier, after that month | the carrier closed the bill: transfer to a refund account |
+/// | card network | back to the card |
+pub fn rule(ch: &Charge, now: i64) -> RefundAccountRule {
+    match ch.processor {
+        Counterparty::Bank => RefundAccountRule::Required {
+            code: "parameter_missing",
+            why: "This charge was paid from a bank account (virtual_account): give the \
+                  refund_account[bank_code], [account_number] and [holder_name] the money is \
+                  transferred to.",
+        },
+        Counterparty::Carrier if !same_kst_month(ch.created, now) => RefundAccountRule::Required {
+            code: "charge_not_refundable_after_month_end",
+            why: "The carrier closed the phone bill of this charge's month (KST) and no longer \
+                  cancels it: the refund goes by bank transfer to the refund_account[bank_code], \
+                  [account_number] and [holder_name] the merchant gives.",
+        },
+        Counterparty::Carrier => RefundAccountRule::Refused {
+            why: "in the KST month it was billed in, a mobile_carrier charge is cancelled on the \
+                  phone bill; refund_account is for refunds after that month ended",
+        },
+        Counterparty::CardNetwork => RefundAccountRule::Refused {
+            why: "a card payment is refunded to its card; refund_account is for cash-type payments",
+        },
     }
 }
 
-/// Checks `account` against the charge's rule.
-pub fn check(processor: Counterparty, account: Option<&BankAccount>) -> ApiResult<()> {
-    match (rule(processor), account) {
-        (RefundAccountRule::Required, None) => Err(ApiError::invalid(
-            "refund_account",
-            "parameter_missing",
-            "This charge was paid from a bank account (virtual_account): give the refund_account \
-             [bank_code], [account_number] and [holder_name] the money is transferred to.",
-        )),
-        (RefundAccountRule::Refused, Some(_)) => Err(ApiError::bad_param(
-            "refund_account",
-            "a card payment is refunded to its card; refund_account is for cash-type payments",
-        )),
+/// Checks `account` against the rule of a refund of `ch` at `now`.
+pub fn check(ch: &Charge, now: i64, account: Option<&BankAccount>) -> ApiResult<()> {
+    match (rule(ch, now), account) {
+        (RefundAccountRule::Required { code, why }, None) => {
+            Err(ApiError::invalid("refund_account", code, why))
+        }
+        (RefundAccountRule::Refused { why }, Some(_)) => {
+            Err(ApiError::bad_param("refund_account", why))
+        }
         _ => Ok(()),
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! paygate sim bank --listen 127.0.0.1:7700 --data-dir DIR [--notice-retry-ms 1000]
+//!                  [--admin-listen ADDR --test-clock]
 //! paygate sim bank journal --data-dir DIR [--json]
 //! paygate sim bank deposit --data-dir DIR --account N --amount A --depositor NAME
 //! ```
@@ -29,6 +30,12 @@ pub struct SimBankArgs {
     /// Interval between retransmissions of an unacknowledged deposit notice.
     #[arg(long, default_value_t = crate::NOTICE_RETRY_MS_DEFAULT)]
     pub notice_retry_ms: u64,
+    /// HTTP admin listener of the clock (`GET /clock`, `POST /clock/advance` with
+    /// `--test-clock`; docs/OPERATIONS.md "Test clock").
+    #[arg(long, value_name = "ADDR")]
+    pub admin_listen: Option<SocketAddr>,
+    #[command(flatten)]
+    pub clock: paygate_sim_kit::clock::ClockArgs,
 }
 
 /// Subcommands of `paygate sim bank`.
@@ -93,15 +100,22 @@ fn deposit(d: DepositArgs) -> Result<(), SimError> {
 }
 
 async fn serve(args: SimBankArgs) -> Result<(), SimError> {
+    let clock = args.clock.clock();
     let cfg = Config {
         listen: required(args.listen, "--listen")?,
         data_dir: required(args.data_dir, "--data-dir")?,
-        now: crate::system_now(),
+        now: crate::clock_now(clock.clone()),
         notice_retry_ms: args.notice_retry_ms,
     };
     let running = crate::start(cfg).await?;
     kit::print_listening(running.local_addr())?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    if let Some(admin) = args.admin_listen {
+        let addr = paygate_sim_kit::clock::serve_clock_admin(admin, clock, stopped).await?;
+        println!("admin listening on {addr}");
+    }
     kit::wait_for_signal().await?;
+    let _ = stop.send(true);
     running.shutdown();
     Ok(())
 }

@@ -38,6 +38,12 @@ pub fn system_now() -> Now {
     Arc::new(|| time::OffsetDateTime::now_utc().unix_timestamp())
 }
 
+/// The time of a simulator clock: the system's, or the `--test-clock` one (whose offset
+/// `paygate serve` shares with its in-process simulators).
+pub fn clock_now(clock: paygate_sim_kit::clock::SimClock) -> Now {
+    Arc::new(move || clock.now())
+}
+
 /// Default interval between retransmissions of an unacknowledged notice.
 pub const NOTICE_RETRY_MS_DEFAULT: u64 = 1_000;
 

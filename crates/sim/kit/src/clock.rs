@@ -210,6 +210,26 @@ pub fn admin_router(clock: SimClock) -> axum::Router {
         )
 }
 
+/// Serves [`admin_router`] alone on `listen` (a simulator without HTTP faults, such as the
+/// bank's telegram link) until `shutdown` turns `true`; returns the bound address.
+pub async fn serve_clock_admin(
+    listen: std::net::SocketAddr,
+    clock: SimClock,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Result<std::net::SocketAddr, crate::SimError> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let serve = axum::serve(listener, admin_router(clock)).with_graceful_shutdown(async move {
+        let _ = shutdown.wait_for(|s| *s).await;
+    });
+    tokio::spawn(async move {
+        if let Err(e) = serve.await {
+            tracing::warn!(error = %e, "simulator clock admin listener stopped");
+        }
+    });
+    Ok(addr)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
