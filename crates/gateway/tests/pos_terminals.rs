@@ -182,6 +182,17 @@ async fn a_purchase_after_the_reversal_of_an_earlier_one_is_answered() {
     let silent = till.purchase_with(Wallet::ApplePay, 3_000, Some("4000000000000150"));
     assert_eq!(till.code(&silent).await, "91");
     assert_eq!(till.reverse(&silent).await, "00");
+    // A reversal that arrives while its purchase still runs gets no answer; its repeat, once
+    // the purchase is over, does; then the next purchase.
+    let running = till.purchase_with(Wallet::ApplePay, 3_100, Some("4000000000000150"));
+    let mut first_conn = Conn::open(&till.host).await;
+    first_conn.send(&running).await;
+    wait_for_issuer(&app, 3_100).await;
+    let early = till.reversal(&running);
+    let mut second_conn = Conn::open(&till.host).await;
+    second_conn.send(&early).await;
+    assert_eq!(first_conn.answer().await.get_str(39), Some("91"));
+    assert_eq!(till.code(&early).await, "00", "the repeated reversal");
     let after = till.purchase(Wallet::ApplePay, 6_000);
     assert_eq!(till.code(&after).await, "00");
     let (_, list) = app.get("/v1/payment_intents?limit=10").await;
@@ -194,6 +205,22 @@ async fn a_purchase_after_the_reversal_of_an_earlier_one_is_answered() {
         .collect();
     assert_eq!(paid, [6_000, 2_000, 1_000, 4_000, 10_000], "{list}");
     assert!(app.ledger_problems().await.is_empty());
+}
+
+/// Returns once the issuer has journaled an authorization of `amount` (the purchase is at the
+/// network, so in flight at the gateway).
+async fn wait_for_issuer(app: &TestApp, amount: i64) {
+    for _ in 0..100_000 {
+        let seen = paygate_sim_network::journal(&app.sim_dir())
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, paygate_sim_network::JournalEntry::Authorization(a) if a.amount == amount));
+        if seen {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the purchase of {amount} never reached the issuer");
 }
 
 /// Count and sum of the network journal's approved entries of `kind`.

@@ -243,6 +243,50 @@ async fn terminals_pay_refuse_and_reconcile_store_payments() {
         .filter(|e| e["type"] == "authorization")
         .collect();
     assert_eq!(auths.len(), 6, "{entries:?}");
+    // Each read as the issuer checked it (`journal --json`'s card_present), reconciled with
+    // the charges by RRN; no full number in the journal.
+    let results: Vec<(&str, &str)> = auths
+        .iter()
+        .map(|e| {
+            let cp = &e["card_present"];
+            (
+                cp["wallet"].as_str().unwrap_or_default(),
+                cp["result"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("apple_pay", "approved"),
+            ("samsung_pay", "approved"),
+            ("apple_pay", "cryptogram_failed"),
+            ("apple_pay", "declined"),
+            ("samsung_pay", "cryptogram_failed"),
+            ("samsung_pay", "declined"),
+        ],
+        "{auths:?}"
+    );
+    for (report, pan, method) in [
+        (&apple, "489537******0015", "contactless_emv"),
+        (&samsung, "539999******0018", "magnetic_stripe_track2"),
+    ] {
+        let entry = auths.iter().find(|e| e["rrn"] == report["rrn"]).unwrap();
+        let cp = &entry["card_present"];
+        assert_eq!(
+            (cp["pan"].as_str(), cp["read_method"].as_str()),
+            (Some(pan), Some(method))
+        );
+        assert_eq!(cp["atc"], report["atc"], "{entry} {report}");
+        let charge = by_rrn(&report["rrn"]);
+        assert_eq!(charge["amount"], entry["amount"]);
+        assert_eq!(
+            charge["payment_method_details"]["card_present"]["read_method"],
+            cp["read_method"]
+        );
+    }
+    let text = serde_json::to_string(&entries).unwrap();
+    assert!(!text.contains("4895370000000015") && !text.contains("4242424242424242"));
     assert_eq!(
         entries.iter().filter(|e| e["type"] == "refund").count(),
         1,
