@@ -358,18 +358,41 @@ async fn a_sigkill_while_a_terminal_waits_ends_in_its_reversal_and_no_charge() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["reversed"], true, "{report}");
     assert_eq!(report["response_code"], "00", "{report}");
+    // The terminal's next purchase after its reversal is answered and paid.
+    let next = pay(
+        dir.path(),
+        &pos,
+        &tid,
+        &[
+            "--wallet",
+            "apple_pay",
+            "--amount",
+            "1000",
+            "--timeout-ms",
+            "20000",
+        ],
+    );
+    assert_eq!(next["response_code"], "00", "{next}");
 
     let (_, list) = get(&base, &key, "/v1/payment_intents?limit=10").await;
     let pis = list["data"].as_array().unwrap();
-    assert_eq!(pis.len(), 1, "one payment, not lost, not doubled: {list}");
-    assert_ne!(pis[0]["status"], "succeeded", "{list}");
+    assert_eq!(
+        pis.len(),
+        2,
+        "one payment, not lost, not doubled, and the next: {list}"
+    );
+    assert_ne!(pis[1]["status"], "succeeded", "{list}");
+    assert_eq!(pis[0]["status"], "succeeded", "{list}");
     let (_, charges) = get(&base, &key, "/v1/charges?limit=10").await;
-    assert!(
+    assert_eq!(
         charges["data"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|c| c["status"] != "succeeded")
+            .filter(|c| c["status"] == "succeeded")
+            .map(|c| c["amount"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        [1000]
     );
     let entries = journal(sim.to_str().unwrap());
     assert!(
