@@ -354,3 +354,150 @@ async fn generated_tokens_pass_every_check_and_pay_through_the_token_service() {
         "{events:?}"
     );
 }
+
+/// The refusal code of posting `field=token`.
+async fn refusal(app: &TestApp, field: &str, token: &str) -> (StatusCode, String, String) {
+    let (status, err) = app.post("/v1/tokens", &[(field, token)]).await;
+    let param = err["error"]["param"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    (status, code(&err).to_owned(), param)
+}
+
+#[tokio::test]
+async fn rsa_v1_and_samsung_tokens_pass_every_check_and_pay() {
+    let Some(py) = venv() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let g = generate(&py, &dir.path().join("tokens.json"));
+    let signed_at = g["signed_at"].as_i64().unwrap();
+    let (app, clock) = app_at(signed_at).await;
+    let s = |v: &Value| v.as_str().unwrap().to_owned();
+    // The merchant's RSA processing key (RSA_v1), and its Samsung Pay key.
+    let info = add_key(
+        &app,
+        NewKey {
+            wallet: Wallet::ApplePay,
+            certificate_pem: Some(&s(&g["merchant_rsa_certificate_pem"])),
+            private_key_pem: &s(&g["merchant_rsa_key_pem"]),
+            trust_root_pem: Some(&s(&g["root_pem"])),
+        },
+    )
+    .await;
+    assert_eq!(info.wallet, "apple_pay");
+    add_key(
+        &app,
+        NewKey {
+            wallet: Wallet::SamsungPay,
+            certificate_pem: None,
+            private_key_pem: &s(&g["samsung_key_pem"]),
+            trust_root_pem: None,
+        },
+    )
+    .await;
+    let rsa = |name: &str| s(&g["apple_rsa"][name]);
+    let samsung = |name: &str| s(&g["samsung"][name]);
+    clock.set(signed_at + 600);
+    assert_eq!(
+        refusal(&app, "pk_token", &rsa("stale")).await,
+        (
+            StatusCode::BAD_REQUEST,
+            "wallet_token_stale".into(),
+            "pk_token".into()
+        )
+    );
+    clock.set(signed_at + 5);
+    for (name, expected) in [
+        ("tampered", "wallet_token_invalid_signature"),
+        ("wrong_root", "wallet_token_untrusted_chain"),
+        ("wrong_key", "wallet_token_unknown_key"),
+        ("undecryptable", "wallet_token_undecryptable"),
+    ] {
+        let (status, got, param) = refusal(&app, "pk_token", &rsa(name)).await;
+        assert_eq!(
+            (status, got.as_str(), param.as_str()),
+            (StatusCode::BAD_REQUEST, expected, "pk_token"),
+            "RSA_v1 {name}"
+        );
+    }
+    for (name, expected) in [
+        ("stale", "wallet_token_stale"),
+        ("tampered", "wallet_token_undecryptable"),
+        ("wrong_key", "wallet_token_unknown_key"),
+    ] {
+        let (status, got, param) = refusal(&app, "samsung_pay_token", &samsung(name)).await;
+        assert_eq!(
+            (status, got.as_str(), param.as_str()),
+            (StatusCode::BAD_REQUEST, expected, "samsung_pay_token"),
+            "Samsung Pay {name}"
+        );
+    }
+    // Valid RSA_v1 (MGF1 over SHA-256): a token once, then a payment from its funding card.
+    let (status, tok) = post_token(&app, rsa("visa")).await;
+    assert_eq!(status, StatusCode::OK, "{tok}");
+    assert_eq!(tok["card"]["tokenization_method"], "apple_pay");
+    assert_eq!(tok["card"]["dynamic_last4"], "0015");
+    assert_eq!(
+        refusal(&app, "pk_token", &rsa("visa")).await.1,
+        "wallet_token_replayed"
+    );
+    let (status, pi) = pay_with(&app, &s(&tok["id"]), "data").await;
+    assert_eq!(
+        (status, pi["status"].as_str()),
+        (StatusCode::OK, Some("succeeded")),
+        "{pi}"
+    );
+    let card = &pi["latest_charge"]["payment_method_details"]["card"];
+    assert_eq!(
+        (card["wallet"]["type"].as_str(), card["last4"].as_str()),
+        (Some("apple_pay"), Some("4242"))
+    );
+    let journal = app.journal_by_rrn(card["network_transaction_id"].as_str().unwrap_or_default());
+    assert_eq!(journal["wallet"]["dpan"], "489537******0015", "{journal}");
+    // The key wrapped with MGF1 over SHA-1 (Java's reading of Apple's transform name).
+    let (status, mc) = post_token(&app, rsa("mgf1_sha1")).await;
+    assert_eq!(status, StatusCode::OK, "{mc}");
+    let (status, pi) = pay_with(&app, &s(&mc["id"]), "pm").await;
+    assert_eq!(
+        (status, pi["status"].as_str()),
+        (StatusCode::OK, Some("succeeded")),
+        "{pi}"
+    );
+    assert_eq!(
+        pi["latest_charge"]["payment_method_details"]["card"]["last4"],
+        "4444"
+    );
+    // Samsung Pay: valid once, then replayed.
+    let (status, sp) = app
+        .post("/v1/tokens", &[("samsung_pay_token", &samsung("visa"))])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{sp}");
+    assert_eq!(
+        refusal(&app, "samsung_pay_token", &samsung("visa")).await.1,
+        "wallet_token_replayed"
+    );
+    let (status, pi) = pay_with(&app, &s(&sp["id"]), "data").await;
+    assert_eq!(
+        (status, pi["status"].as_str()),
+        (StatusCode::OK, Some("succeeded")),
+        "{pi}"
+    );
+    // Ledger and events: three card payments.
+    assert!(app.ledger_problems().await.is_empty());
+    let (_, txns) = app.get("/v1/balance_transactions?limit=100").await;
+    let net: i64 = txns["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["net"].as_i64().unwrap())
+        .sum();
+    assert_eq!(txns["data"].as_array().unwrap().len(), 3);
+    assert_eq!(app.balance().await.1, net);
+    let succeeded = app
+        .event_types()
+        .await
+        .into_iter()
+        .filter(|e| e == "payment_intent.succeeded")
+        .count();
+    assert_eq!(succeeded, 3);
+}

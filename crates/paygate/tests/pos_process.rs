@@ -243,6 +243,50 @@ async fn terminals_pay_refuse_and_reconcile_store_payments() {
         .filter(|e| e["type"] == "authorization")
         .collect();
     assert_eq!(auths.len(), 6, "{entries:?}");
+    // Each read as the issuer checked it (`journal --json`'s card_present), reconciled with
+    // the charges by RRN; no full number in the journal.
+    let results: Vec<(&str, &str)> = auths
+        .iter()
+        .map(|e| {
+            let cp = &e["card_present"];
+            (
+                cp["wallet"].as_str().unwrap_or_default(),
+                cp["result"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("apple_pay", "approved"),
+            ("samsung_pay", "approved"),
+            ("apple_pay", "cryptogram_failed"),
+            ("apple_pay", "declined"),
+            ("samsung_pay", "cryptogram_failed"),
+            ("samsung_pay", "declined"),
+        ],
+        "{auths:?}"
+    );
+    for (report, pan, method) in [
+        (&apple, "489537******0015", "contactless_emv"),
+        (&samsung, "539999******0018", "magnetic_stripe_track2"),
+    ] {
+        let entry = auths.iter().find(|e| e["rrn"] == report["rrn"]).unwrap();
+        let cp = &entry["card_present"];
+        assert_eq!(
+            (cp["pan"].as_str(), cp["read_method"].as_str()),
+            (Some(pan), Some(method))
+        );
+        assert_eq!(cp["atc"], report["atc"], "{entry} {report}");
+        let charge = by_rrn(&report["rrn"]);
+        assert_eq!(charge["amount"], entry["amount"]);
+        assert_eq!(
+            charge["payment_method_details"]["card_present"]["read_method"],
+            cp["read_method"]
+        );
+    }
+    let text = serde_json::to_string(&entries).unwrap();
+    assert!(!text.contains("4895370000000015") && !text.contains("4242424242424242"));
     assert_eq!(
         entries.iter().filter(|e| e["type"] == "refund").count(),
         1,
@@ -314,18 +358,41 @@ async fn a_sigkill_while_a_terminal_waits_ends_in_its_reversal_and_no_charge() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["reversed"], true, "{report}");
     assert_eq!(report["response_code"], "00", "{report}");
+    // The terminal's next purchase after its reversal is answered and paid.
+    let next = pay(
+        dir.path(),
+        &pos,
+        &tid,
+        &[
+            "--wallet",
+            "apple_pay",
+            "--amount",
+            "1000",
+            "--timeout-ms",
+            "20000",
+        ],
+    );
+    assert_eq!(next["response_code"], "00", "{next}");
 
     let (_, list) = get(&base, &key, "/v1/payment_intents?limit=10").await;
     let pis = list["data"].as_array().unwrap();
-    assert_eq!(pis.len(), 1, "one payment, not lost, not doubled: {list}");
-    assert_ne!(pis[0]["status"], "succeeded", "{list}");
+    assert_eq!(
+        pis.len(),
+        2,
+        "one payment, not lost, not doubled, and the next: {list}"
+    );
+    assert_ne!(pis[1]["status"], "succeeded", "{list}");
+    assert_eq!(pis[0]["status"], "succeeded", "{list}");
     let (_, charges) = get(&base, &key, "/v1/charges?limit=10").await;
-    assert!(
+    assert_eq!(
         charges["data"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|c| c["status"] != "succeeded")
+            .filter(|c| c["status"] == "succeeded")
+            .map(|c| c["amount"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        [1000]
     );
     let entries = journal(sim.to_str().unwrap());
     assert!(

@@ -7,8 +7,15 @@
 //! - **still running** (key in flight — or the gateway died and its recovery has not finished
 //!   the attempt yet): no answer; the terminal repeats the reversal until answered;
 //! - **finished**: an approved purchase is refunded in full through the engine (its own
-//!   idempotency key, so a repeated reversal refunds once); a declined one needs nothing.
-//!   Answered `00` once done.
+//!   idempotency key, so a repeated reversal refunds once; the refund carries
+//!   `metadata.terminal_id` like the terminal's own refunds, so end-of-day totals count it); a
+//!   declined one needs nothing. Answered `00` once done.
+//!
+//! DE 90 may also name a terminal's **refund** (0200, processing code 20). One that never
+//! arrived or still runs is handled as above; one that was refused needs nothing (`00`); one
+//! that went through stands: the card network takes no reversal of a refund, so the money has
+//! gone back to the card and the 0410 says so with [`REFUND_STANDS`] (the totals, the ledger
+//! and the network's journal all keep the refund).
 
 use super::purchase::{PosRespond, request_key};
 use super::terminals::Terminal;
@@ -19,6 +26,10 @@ use crate::state::SharedState;
 use paygate_iso8583::Message;
 use paygate_store::{MerchantRow, Op, Scope, WriteUnit};
 use serde_json::Value;
+
+/// DE 39 of the 0410 when the reversal names a refund that already went through: ISO 8583's
+/// "no action taken" (the refund cannot be backed out).
+pub const REFUND_STANDS: &str = "21";
 
 /// The body stored under a purchase's key when its reversal came first.
 const REVERSED_BEFORE_ARRIVAL: &str = r#"{"reversed_before_arrival":true}"#;
@@ -64,17 +75,29 @@ pub async fn reverse(
         return Ok(None);
     };
     let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    if v.get("refund").is_some() {
+        return Ok(Some(if v["refund"]["status"] == "succeeded" {
+            REFUND_STANDS
+        } else {
+            "00"
+        }));
+    }
+    if v.get("payment_intent").is_none() {
+        // A refund refused before the engine ran (an error body), or a marker: nothing to undo.
+        return Ok(Some("00"));
+    }
     let charge = v["charge"].clone();
     if charge["status"] != "succeeded" {
         return Ok(Some("00"));
     }
-    refund(st, merchant, &scope, &charge, &key).await
+    refund(st, merchant, terminal, &scope, &charge, &key).await
 }
 
 /// Refunds the purchase's charge in full, once (idempotency key `reversal:<purchase key>`).
 async fn refund(
     st: &SharedState,
     merchant: MerchantRow,
+    terminal: &Terminal,
     scope: &Scope,
     charge: &Value,
     purchase_key: &str,
@@ -103,7 +126,13 @@ async fn refund(
         charge_version: row.version,
         amount: None,
         reason: Some("requested_by_customer".into()),
-        metadata: serde_json::Map::new(),
+        metadata: serde_json::Map::from_iter([
+            (
+                "terminal_id".to_owned(),
+                Value::String(terminal.terminal_id.clone()),
+            ),
+            ("pos_reversal".to_owned(), Value::String("true".into())),
+        ]),
         refund_account: None,
     };
     match engine::refund::refund(&rc, &PosRespond, cmd).await {

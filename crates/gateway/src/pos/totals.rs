@@ -3,7 +3,11 @@
 //!
 //! DE 48 of the 0510, 32 digits: sales count (n4), sales amount in minor units (n12), refunds
 //! count (n4), refunds amount (n12) — succeeded store purchases and refunds of this terminal
-//! (their `metadata.terminal_id`) in the currency of DE 49.
+//! (their `metadata.terminal_id`) in the currency of DE 49. They are what the ledger booked
+//! and the network journaled: a reversed sale is a sale and its full refund (the reversal of
+//! an approved purchase refunds it through the engine), a reversed refund that went through
+//! is still a refund (the network takes no reversal of a refund: its 0410 says `21`), a sale
+//! or refund reversed before it arrived is neither.
 
 use super::terminals::Terminal;
 use crate::state::SharedState;

@@ -36,6 +36,7 @@ impl Engine {
         clock: SimClock,
     ) -> Result<(Connection, Engine), SimError> {
         let conn = data_dir::open_writer(dir, JOURNAL_FILE, store::SCHEMA)?;
+        store::migrate(&conn)?;
         let next_rrn = store::load_next_rrn(&conn)?;
         let engine = Engine {
             cavv_key,

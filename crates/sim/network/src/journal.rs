@@ -80,6 +80,26 @@ pub struct AuthorizationEntry {
     /// When DE 2 was a wallet's device token: what the token service made of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wallet: Option<WalletEntry>,
+    /// When the card was read at a store terminal (DE 22 071 / 901): how, and its counter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_present: Option<CardPresentEntry>,
+}
+
+/// A card read at a terminal as the issuer checked it. No full number is kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardPresentEntry {
+    /// The number read (the DPAN of a wallet token, else the card), masked.
+    pub pan: String,
+    /// "contactless_emv" (DE 55, ARQC) or "magnetic_stripe_track2" (DE 35, CVC3).
+    pub read_method: String,
+    /// "apple_pay" / "samsung_pay" (9F19 or the token range), when a wallet presented it.
+    pub wallet: Option<String>,
+    /// The application transaction counter the read carried.
+    pub atc: u16,
+    /// "approved", "cryptogram_failed" (82: the ARQC or CVC3 did not verify) or "declined"
+    /// (any other code, among them 05 for a counter not above the last one seen; the
+    /// entry's `response_code` tells which).
+    pub result: String,
 }
 
 /// A device-token authorization as the token service saw it. No full number is kept.
@@ -136,12 +156,14 @@ const QUERY: &str = "
 SELECT j.kind, j.mti, j.terminal_id, j.stan, j.transmitted_at, j.amount_minor, j.currency,
        j.response_code, j.rrn, j.original_stan, j.original_transmitted_at, j.original_found,
        a.reversed, a.captured_minor, a.refunded_minor, au.eci, au.outcome, ap.program,
-       sc.usage, sc.original_rrn, w.dpan, w.funding_card, w.cryptogram
+       sc.usage, sc.original_rrn, w.dpan, w.funding_card, w.cryptogram,
+       cp.read_method, cp.wallet, cp.atc, cp.pan, a.card
 FROM journal j LEFT JOIN authorizations a ON a.id = j.auth_id
      LEFT JOIN authentications au ON au.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
      LEFT JOIN authentication_programs ap ON ap.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
      LEFT JOIN stored_credentials sc ON sc.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
      LEFT JOIN wallet_tokens w ON w.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
+     LEFT JOIN card_present cp ON cp.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
 ORDER BY j.seq";
 
 /// Reads every entry of the journal in `data_dir`.
@@ -241,7 +263,32 @@ fn authorization(r: &Row<'_>) -> rusqlite::Result<AuthorizationEntry> {
         stored_credential: r.get(18)?,
         original_rrn: r.get(19)?,
         wallet: wallet(r)?,
+        card_present: card_present(r)?,
     })
+}
+
+/// The issuer's card-present columns of an authorization row, when it was read at a terminal.
+fn card_present(r: &Row<'_>) -> rusqlite::Result<Option<CardPresentEntry>> {
+    let Some(read_method) = r.get::<_, Option<String>>(23)? else {
+        return Ok(None);
+    };
+    let code: String = r.get::<_, Option<String>>(7)?.unwrap_or_default();
+    let result = match code.as_str() {
+        "00" => "approved",
+        crate::card_present::CRYPTOGRAM_FAILED => "cryptogram_failed",
+        _ => "declined",
+    };
+    Ok(Some(CardPresentEntry {
+        // The number read, masked (older journals: the card decided on).
+        pan: match r.get::<_, Option<String>>(26)? {
+            Some(read) => read,
+            None => r.get::<_, Option<String>>(27)?.unwrap_or_default(),
+        },
+        read_method,
+        wallet: r.get(24)?,
+        atc: r.get::<_, Option<u16>>(25)?.unwrap_or(0),
+        result: result.to_owned(),
+    }))
 }
 
 /// The token service's columns of an authorization row, when it was a device token.

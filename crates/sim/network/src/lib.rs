@@ -35,7 +35,9 @@ use paygate_iso8583::Profile;
 
 pub use authentication::{Authentication, CavvKey, Program as AuthenticationProgram};
 pub use decide::{Behaviour, ISSUER_UNAVAILABLE_CARD, NO_ANSWER_CARD, TEST_CARDS, TestCard};
-pub use journal::{AuthorizationEntry, FollowUpEntry, JournalEntry, MessageEntry, WalletEntry};
+pub use journal::{
+    AuthorizationEntry, CardPresentEntry, FollowUpEntry, JournalEntry, MessageEntry, WalletEntry,
+};
 pub use paygate_sim_kit::{
     JOB_QUEUE_CAPACITY, MAX_BATCH_REQUESTS, MAX_CONNECTIONS, MAX_IN_FLIGHT_PER_CONNECTION,
     SimError, SimHandle,

@@ -80,7 +80,8 @@ CREATE TABLE IF NOT EXISTS card_present (
     auth_id     INTEGER PRIMARY KEY REFERENCES authorizations(id),
     read_method TEXT NOT NULL CHECK (read_method IN ('contactless_emv', 'magnetic_stripe_track2')),
     wallet      TEXT,
-    atc         INTEGER NOT NULL
+    atc         INTEGER NOT NULL,
+    pan         TEXT -- the number read (a wallet's DPAN), masked; NULL in journals before it
 );
 -- The highest application transaction counter verified per card (masked PAN).
 CREATE TABLE IF NOT EXISTS card_counters (
@@ -241,11 +242,24 @@ pub(crate) fn insert_card_present(
     read_method: &str,
     wallet: Option<&str>,
     atc: u16,
+    pan_masked: &str,
 ) -> rusqlite::Result<()> {
     db.prepare_cached(
-        "INSERT INTO card_present (auth_id, read_method, wallet, atc) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO card_present (auth_id, read_method, wallet, atc, pan)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![auth_id, read_method, wallet, atc])?;
+    .execute(params![auth_id, read_method, wallet, atc, pan_masked])?;
+    Ok(())
+}
+
+/// Adds the columns a journal written by an older simulator lacks (`card_present.pan`).
+pub(crate) fn migrate(db: &Connection) -> rusqlite::Result<()> {
+    let has_pan = db
+        .prepare("SELECT 1 FROM pragma_table_info('card_present') WHERE name = 'pan'")?
+        .exists([])?;
+    if !has_pan {
+        db.execute("ALTER TABLE card_present ADD COLUMN pan TEXT", [])?;
+    }
     Ok(())
 }
 

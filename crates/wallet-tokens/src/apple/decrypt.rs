@@ -4,7 +4,12 @@
 //!   (never trimmed of leading zeros), key = SHA-256(00000001 || Z || 0D || "id-aes256-GCM" ||
 //!   "Apple" || SHA-256(merchant id)) — NIST SP 800-56A's single-step KDF with one round, written
 //!   here because it is one hash call and no crate offers Apple's exact OtherInfo layout.
-//! - RSA_v1: key = RSA-OAEP-SHA256 (MGF1-SHA256) decryption of `header.wrappedKey`.
+//! - RSA_v1: key = RSA-OAEP decryption of `header.wrappedKey`, OAEP hash SHA-256. Apple names
+//!   the transform `RSA/ECB/OAEPWithSHA256AndMGF1Padding` without the MGF1 hash: most
+//!   decoders use SHA-256, Java's provider reads that name as MGF1 over SHA-1. Both are
+//!   tried, SHA-256 first (protocols.md §1.4; no public RSA_v1 token with its private key
+//!   exists to settle it). A wrong MGF1 hash fails OAEP's own check, so the second try can
+//!   never open a key the first one would have refused for another reason.
 //! - Then AES-256-GCM with a **16-byte** all-zero IV and no AAD; the tag is the data's last 16
 //!   bytes.
 
@@ -13,6 +18,7 @@ use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{AesGcm, aead};
 use p256::pkcs8::DecodePublicKey;
 use rsa::Oaep;
+use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -64,6 +70,7 @@ pub(crate) fn rsa_key(
     let bytes = Zeroizing::new(
         secret
             .decrypt(Oaep::<Sha256>::new(), wrapped)
+            .or_else(|_| secret.decrypt(Oaep::<Sha256, Sha1>::new_with_mgf_hash(), wrapped))
             .map_err(|_| WalletError::Undecryptable)?,
     );
     let key: [u8; 32] = bytes

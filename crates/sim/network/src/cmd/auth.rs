@@ -313,6 +313,7 @@ impl Auth {
                 present.read_method(),
                 present.wallet(),
                 checked.atc,
+                &pan::masked(&self.pan),
             )?;
         }
         let icc_data = match (&self.card_present, checked.and_then(|c| c.session_key)) {
