@@ -100,7 +100,7 @@ enum Command {
         #[arg(long, value_name = "FILE", conflicts_with_all = ["network_journal", "network_report", "carrier_settlement"])]
         clearing: Option<std::path::PathBuf>,
         /// With --clearing: a sale presented more than N days after its authorization is late.
-        #[arg(long, value_name = "N", default_value_t = paygate_gateway::reconcile::clearing::LATE_AFTER_DAYS, requires = "clearing")]
+        #[arg(long, value_name = "N", default_value_t = paygate_gateway::reconcile::clearing::LATE_AFTER_DAYS, value_parser = clap::value_parser!(i64).range(0..=3650), requires = "clearing")]
         late_after_days: i64,
         /// With --clearing: also write the exceptions as CSV to PATH.
         #[arg(long, value_name = "PATH", requires = "clearing")]
