@@ -60,6 +60,7 @@
 //! problems that persist.
 
 pub mod carrier;
+pub mod clearing;
 mod problems;
 
 use crate::models::{Charge, NetState, Refund};

@@ -77,4 +77,6 @@ pub use entry::{
     REFERENCE_BYTES_MAX,
 };
 pub use error::{LedgerError, VerifyError};
-pub use rules::{Fee, capture, deposit_return, network_settlement, payout, refund, settle};
+pub use rules::{
+    Fee, capture, deposit_return, interchange, network_settlement, payout, refund, settle,
+};

@@ -233,6 +233,46 @@ pub fn network_settlement(
     Entry::new(entry_id, EntryKind::Settlement, reference, postings)
 }
 
+/// Interchange a card network deducted from what it pays (or gave back, on credits) for a
+/// merchant's transactions in one clearing file: `net` > 0 is charged to the merchant,
+/// `net` < 0 given back.
+///
+/// | account                 | Dr (net > 0) | Cr (net > 0) |
+/// |-------------------------|--------------|--------------|
+/// | m:available             | net          |              |
+/// | g:network_receivable    |              | net          |
+///
+/// (sides swapped when `net` < 0). The network owes the gateway that much less; the merchant
+/// is owed that much less — the interchange is passed through (interchange-plus pricing).
+pub fn interchange(
+    entry_id: impl Into<String>,
+    merchant: &str,
+    livemode: bool,
+    cur: Currency,
+    net: i64,
+    reference: impl Into<String>,
+) -> Result<Entry, LedgerError> {
+    check_merchant_id(merchant)?;
+    check_amount("net", net.saturating_abs(), cur.max_posting_amount(), cur)?;
+    let available = AccountId::merchant(merchant, livemode, AccountKind::Available, cur);
+    let network = AccountId::gateway(
+        livemode,
+        AccountKind::Receivable(Counterparty::CardNetwork),
+        cur,
+    );
+    let postings = vec![
+        Posting {
+            account: available,
+            amount: net,
+        },
+        Posting {
+            account: network,
+            amount: -net,
+        },
+    ];
+    Entry::new(entry_id, EntryKind::Fee, reference, postings)
+}
+
 fn check_amount(
     field: &'static str,
     amount: i64,
@@ -246,6 +286,30 @@ fn check_amount(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod interchange_tests {
+    use super::*;
+
+    #[test]
+    fn interchange_moves_between_available_and_the_network_receivable_both_ways() {
+        let krw = Currency::parse("krw").unwrap();
+        let e = interchange("ic:1", "acct_1", false, krw, 55, "clearing:20261202").unwrap();
+        let of = |e: &Entry, k: AccountKind| {
+            e.postings
+                .iter()
+                .find(|p| p.account.kind == k)
+                .unwrap()
+                .amount
+        };
+        assert_eq!(of(&e, AccountKind::Available), 55);
+        let net = AccountKind::Receivable(Counterparty::CardNetwork);
+        assert_eq!(of(&e, net), -55);
+        let back = interchange("ic:2", "acct_1", false, krw, -3, "r").unwrap();
+        assert_eq!((of(&back, AccountKind::Available), of(&back, net)), (-3, 3));
+        assert!(interchange("ic:3", "acct_1", false, krw, 0, "r").is_err());
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 //!   reverse, heartbeat, reconnect.
 //! - [`report`]: the acquirer report format and the [`report::CounterpartyReport`] trait that
 //!   reconciliation reads.
+//! - [`clearing`]: our reader of the network's daily clearing file (fixed-width records with
+//!   interchange fees, docs/CLEARING.md).
 //!
 //! The card-network simulator is not here: it is a counterparty of its own in
 //! `crates/sim/network` (`paygate-sim-network`), which shares only the ISO 8583 codec with
@@ -14,6 +16,7 @@
 //! `docs/test-cards.md`.
 
 pub mod card;
+pub mod clearing;
 pub mod frame;
 pub mod link;
 pub mod report;

@@ -2,6 +2,7 @@
 //! load generator, in one binary.
 
 mod carrier_reconcile;
+mod clearing_reconcile;
 mod config;
 mod dashboard;
 mod demo;
@@ -94,6 +95,20 @@ enum Command {
         /// merchant instead (docs/MOBILE_CARRIER.md, e.g. `paygate sim carrier settlement`).
         #[arg(long, value_name = "FILE", conflicts_with_all = ["network_journal", "network_report"])]
         carrier_settlement: Option<std::path::PathBuf>,
+        /// Reconcile against the card network's daily clearing file instead (docs/CLEARING.md,
+        /// e.g. `paygate sim network clearing`): exceptions as a table, exit 1 if any.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["network_journal", "network_report", "carrier_settlement"])]
+        clearing: Option<std::path::PathBuf>,
+        /// With --clearing: a sale presented more than N days after its authorization is late.
+        #[arg(long, value_name = "N", default_value_t = paygate_gateway::reconcile::clearing::LATE_AFTER_DAYS, value_parser = clap::value_parser!(i64).range(0..=3650), requires = "clearing")]
+        late_after_days: i64,
+        /// With --clearing: also write the exceptions as CSV to PATH.
+        #[arg(long, value_name = "PATH", requires = "clearing")]
+        csv: Option<std::path::PathBuf>,
+        /// With --clearing: book the file's interchange (once per file; balance transactions
+        /// of type network_cost).
+        #[arg(long, requires = "clearing")]
+        book_fees: bool,
         #[arg(long)]
         json: bool,
     },
@@ -212,10 +227,26 @@ async fn run(cli: Cli) -> Result<(), String> {
             network_report,
             bank_journal,
             carrier_settlement,
+            clearing,
+            late_after_days,
+            csv,
+            book_fees,
             json,
-        } => match carrier_settlement {
-            Some(file) => carrier_reconcile::run(db, &file, json).await,
-            None => reconcile(db, network_journal, network_report, bank_journal, json).await,
+        } => match (carrier_settlement, clearing) {
+            (Some(file), _) => carrier_reconcile::run(db, &file, json).await,
+            (None, Some(file)) => {
+                let args = clearing_reconcile::ClearingArgs {
+                    file,
+                    late_after_days,
+                    csv,
+                    book_fees,
+                    json,
+                };
+                clearing_reconcile::run(db, args).await
+            }
+            (None, None) => {
+                reconcile(db, network_journal, network_report, bank_journal, json).await
+            }
         },
         Command::Sim(SimCmd::Network(args)) => paygate_sim_network::cli::run(args)
             .await

@@ -6,6 +6,7 @@
 //!                     [--test-clock]
 //! paygate sim network journal --data-dir DIR [--json]
 //! paygate sim network report  --data-dir DIR [--json]
+//! paygate sim network clearing --data-dir DIR --date YYYY-MM-DD > FILE
 //! ```
 
 use std::net::SocketAddr;
@@ -56,6 +57,20 @@ pub enum SimNetworkCommand {
     /// Print the acquirer report the gateway reconciles against: one record per
     /// authorization, purchase, capture, refund and reversal (docs/iso8583.md).
     Report(JournalArgs),
+    /// Print the clearing file of one UTC day (fixed-width records with interchange fees,
+    /// docs/CLEARING.md), which `paygate reconcile --clearing FILE` reads.
+    Clearing(ClearingArgs),
+}
+
+/// Arguments of `paygate sim network clearing`.
+#[derive(clap::Args, Debug, Clone, PartialEq, Eq)]
+pub struct ClearingArgs {
+    /// Data directory of the simulator.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: PathBuf,
+    /// The day cleared, YYYY-MM-DD (UTC, the simulator's clock).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: String,
 }
 
 /// Arguments of `paygate sim network journal` and `report`.
@@ -74,6 +89,7 @@ pub async fn run(args: SimNetworkArgs) -> Result<(), SimError> {
     match args.command {
         Some(SimNetworkCommand::Journal(j)) => print_journal(&j),
         Some(SimNetworkCommand::Report(j)) => print_report(&j),
+        Some(SimNetworkCommand::Clearing(c)) => print_clearing(&c),
         None => serve(args).await,
     }
 }
@@ -111,6 +127,18 @@ async fn serve(args: SimNetworkArgs) -> Result<(), SimError> {
 fn print_journal(args: &JournalArgs) -> Result<(), SimError> {
     let entries = crate::journal(&args.data_dir)?;
     kit::print_records(args.json, &entries, line)
+}
+
+fn print_clearing(args: &ClearingArgs) -> Result<(), SimError> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let day = time::Date::parse(&args.date, &fmt).map_err(|e| SimError::Config {
+        field: "--date",
+        rule: format!("must be a day YYYY-MM-DD: {e}"),
+    })?;
+    let text = crate::clearing_file(&args.data_dir, day)?;
+    use std::io::Write as _;
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
 }
 
 fn print_report(args: &JournalArgs) -> Result<(), SimError> {

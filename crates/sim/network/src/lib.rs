@@ -16,6 +16,7 @@
 
 pub mod authentication;
 pub mod card_present;
+pub mod clearing;
 pub mod cli;
 mod cmd;
 mod codec;
@@ -126,4 +127,10 @@ pub fn journal(data_dir: &Path) -> Result<Vec<JournalEntry>, SimError> {
 /// order (the format of `docs/iso8583.md`, "Acquirer report").
 pub fn report(data_dir: &Path) -> Result<Vec<ReportRecord>, SimError> {
     report::read(data_dir)
+}
+
+/// The clearing file of one UTC day (docs/CLEARING.md) of the simulator whose data directory
+/// is `data_dir`.
+pub fn clearing_file(data_dir: &Path, day: time::Date) -> Result<String, SimError> {
+    clearing::file(data_dir, day)
 }

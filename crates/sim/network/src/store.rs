@@ -83,6 +83,11 @@ CREATE TABLE IF NOT EXISTS card_present (
     atc         INTEGER NOT NULL,
     pan         TEXT -- the number read (a wallet's DPAN), masked; NULL in journals before it
 );
+-- DE 42 of an authorization or purchase: the merchant its clearing record names.
+CREATE TABLE IF NOT EXISTS acceptors (
+    auth_id     INTEGER PRIMARY KEY REFERENCES authorizations(id),
+    merchant_id TEXT NOT NULL
+);
 -- The highest application transaction counter verified per card (masked PAN).
 CREATE TABLE IF NOT EXISTS card_counters (
     card     TEXT PRIMARY KEY,
@@ -291,6 +296,17 @@ pub(crate) fn insert_stored_credential(
         "INSERT INTO stored_credentials (auth_id, usage, original_rrn) VALUES (?1, ?2, ?3)",
     )?
     .execute(params![auth_id, usage, original_rrn])?;
+    Ok(())
+}
+
+/// Records the card acceptor (DE 42) of the authorization `auth_id`.
+pub(crate) fn insert_acceptor(
+    db: &Connection,
+    auth_id: i64,
+    merchant: &str,
+) -> rusqlite::Result<()> {
+    db.prepare_cached("INSERT INTO acceptors (auth_id, merchant_id) VALUES (?1, ?2)")?
+        .execute(params![auth_id, merchant])?;
     Ok(())
 }
 

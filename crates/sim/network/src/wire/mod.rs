@@ -38,6 +38,8 @@ pub mod de {
     pub const RESPONSE_CODE: u8 = 39;
     /// Terminal id, ans8.
     pub const TERMINAL_ID: u8 = 41;
+    /// Card acceptor (merchant) id, ans15, space-padded.
+    pub const MERCHANT_ID: u8 = 42;
     /// Additional data (subelements), ans..999.
     pub const ADDITIONAL_DATA: u8 = 48;
     /// Currency, ISO 4217 numeric, n3.
