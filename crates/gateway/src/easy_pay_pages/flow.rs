@@ -1,9 +1,9 @@
 //! The steps of the wallet page: show, then one handler per posted `step`.
 
-use super::session::Session;
+use super::session::{RegistrationOutcome, Session};
 use super::view::{Form, page, tr};
 use super::*;
-use super::{pin_steps, steps};
+use super::{pin_steps, register, steps};
 use crate::easy_pay::Wallet;
 use axum::body::Bytes;
 use paygate_payer_pages::{CsrfError, MessageKind, RedirectStatus};
@@ -156,10 +156,40 @@ pub(super) async fn show(
         Ok(s) => s,
         Err(r) => return r,
     };
+    if let Some(r) = after_registration(&s).await {
+        return r;
+    }
     if let Some(w) = known_wallet(&s).await {
         return s.render(200, None, Form::Pay { cards: &w.cards });
     }
     s.render(200, None, Form::Phone)
+}
+
+/// The page after a registration that went through 3-D Secure: its outcome, told once (a
+/// registration still waiting for its challenge is abandoned: the payer came back without
+/// it). `None` when there is nothing to tell.
+async fn after_registration(s: &Step) -> Option<Response> {
+    let mut session = Session::load(&s.st, &s.row).await.ok()?;
+    let mut ops = super::three_ds::abandon(&s.st, &mut session);
+    let outcome = session.outcome.take()?;
+    ops.push(session.save(s.st.now()));
+    if let Err(r) = s.commit(ops).await {
+        return Some(r);
+    }
+    let text = super::register::outcome_text(s.ctx.locale, outcome);
+    Some(match (outcome, known_wallet(s).await) {
+        (RegistrationOutcome::Registered, Some(w)) => s.render(
+            200,
+            Some((MessageKind::Success, text)),
+            Form::Pay { cards: &w.cards },
+        ),
+        (_, Some(w)) => s.render(
+            200,
+            Some((MessageKind::Error, text)),
+            Form::Pay { cards: &w.cards },
+        ),
+        (_, None) => s.render(200, Some((MessageKind::Error, text)), Form::Register),
+    })
 }
 
 /// The wallet this device or this flow proved, when it has cards.
@@ -192,7 +222,7 @@ pub(super) async fn submit(
     match field("step") {
         "phone" => steps::phone(&s, field("phone")).await,
         "otp" => steps::otp(&s, field("otp")).await,
-        "register" => steps::register(&s, &form).await,
+        "register" => register::register(&s, &form).await,
         "pay" => steps::pay(&s, field("pin"), field("card")).await,
         "remove_card" => steps::remove_card(&s, field("pin"), field("card")).await,
         "change_pin" => {

@@ -5,7 +5,8 @@
 //!   its wallet's phone before (cookie `ep_device`, a token bound to the wallet id) goes
 //!   straight to the PIN form; else the phone form.
 //! - `POST /pay/easy_pay/{pi}` with `t` and `step`: `phone` → `otp` → (`register`: a card and
-//!   a PIN) → `pay` (`pin`, `card`) → the shop's `return_url`; `remove_card` (`card`, `pin`);
+//!   a PIN; through the issuer's 3-D Secure challenge when the card requires it,
+//!   [`three_ds`]) → `pay` (`pin`, `card`) → the shop's `return_url`; `remove_card` (`card`, `pin`);
 //!   `change_pin` (`pin`, `new_pin`, `new_pin_confirmation`); `reset_pin` after this flow's SMS
 //!   code (`card`, `cvc`, `new_pin`, `new_pin_confirmation`).
 //!
@@ -14,8 +15,10 @@
 
 pub(crate) mod flow;
 mod pin_steps;
+mod register;
 mod session;
 mod steps;
+pub mod three_ds;
 mod view;
 
 pub use session::SESSION_KIND;

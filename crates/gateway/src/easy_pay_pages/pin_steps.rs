@@ -15,7 +15,7 @@ use paygate_payer_pages::MessageKind;
 use paygate_vault::Cvc;
 
 /// The weak-PIN rule's reason, in the page's language.
-fn rule_text(s: &Step, rule: pin::PinRule) -> &'static str {
+pub(super) fn rule_text(s: &Step, rule: pin::PinRule) -> &'static str {
     match rule {
         pin::PinRule::Mismatch => s.t("The two PINs differ.", "비밀번호가 서로 다릅니다."),
         pin::PinRule::NotSixDigits => s.t(
