@@ -2,10 +2,10 @@
 //! needs it ([`super::three_ds`]), the account verification with the CVC) and a new PIN →
 //! the card joins the wallet.
 
+use super::flow::Form;
 use super::flow::Step;
 use super::session::{RegistrationOutcome as Outcome, Session};
 use super::steps::ctx_of;
-use super::view::{Form, tr};
 use crate::easy_pay::audit::{AuditEvent, entry};
 use crate::easy_pay::wallet::seal_card;
 use crate::easy_pay::{Wallet, WalletCard, pin};
@@ -14,47 +14,23 @@ use crate::setup_intents::three_ds::{AddCard, SetupAuthentication, authenticate_
 use crate::state::AppState;
 use axum::response::Response;
 use paygate_ledger::Currency;
-use paygate_payer_pages::{Locale, MessageKind};
+use paygate_payer_pages::{MessageKind, Msg};
 use paygate_payments::Authentication;
 use paygate_store::Op;
 use paygate_vault::{Cvc, Expiry, Pan};
 use std::collections::HashMap;
 
 /// What the payer reads about a registration's outcome.
-pub(super) fn outcome_text(l: Locale, o: Outcome) -> &'static str {
+pub(super) fn outcome_text(o: Outcome) -> Msg {
     match o {
-        Outcome::Registered => tr(
-            l,
-            "Card registered. Enter your PIN to pay.",
-            "카드가 등록되었습니다. 비밀번호를 입력해 결제하세요.",
-        ),
-        Outcome::AuthenticationFailed => tr(
-            l,
-            "Your card issuer could not verify you (3-D Secure): the card was not registered.",
-            "카드사 본인 인증(안심클릭)에 실패해 카드를 등록하지 않았습니다.",
-        ),
-        Outcome::Abandoned => tr(
-            l,
-            "The card issuer's verification was not finished: the card was not registered.",
-            "카드사 본인 인증을 마치지 않아 카드를 등록하지 않았습니다.",
-        ),
-        Outcome::IncorrectCvc => tr(l, "The security code is wrong.", "보안코드가 틀렸습니다."),
-        Outcome::ExpiredCard => tr(l, "This card has expired.", "유효기간이 지난 카드입니다."),
-        Outcome::AuthenticationRequired => tr(
-            l,
-            "This card needs 3-D Secure, which is not available now: use another card.",
-            "이 카드는 안심클릭 인증이 필요한데 지금은 인증할 수 없습니다. 다른 카드를 쓰세요.",
-        ),
-        Outcome::Declined => tr(
-            l,
-            "The card issuer declined this card.",
-            "카드사에서 이 카드를 거절했습니다.",
-        ),
-        Outcome::Unavailable => tr(
-            l,
-            "The card could not be checked. Please try again.",
-            "카드를 확인하지 못했습니다. 다시 시도해 주세요.",
-        ),
+        Outcome::Registered => Msg::EpRegistered,
+        Outcome::AuthenticationFailed => Msg::EpAuthFailed,
+        Outcome::Abandoned => Msg::EpAuthAbandoned,
+        Outcome::IncorrectCvc => Msg::EpCvcWrong,
+        Outcome::ExpiredCard => Msg::EpCardExpired,
+        Outcome::AuthenticationRequired => Msg::EpAuthRequired,
+        Outcome::Declined => Msg::EpDeclined,
+        Outcome::Unavailable => Msg::EpCheckFailed,
     }
 }
 
@@ -62,18 +38,12 @@ pub(super) fn outcome_text(l: Locale, o: Outcome) -> &'static str {
 pub(super) async fn register(s: &Step, form: &HashMap<String, String>) -> Response {
     let f = |k: &str| form.get(k).map(String::as_str).unwrap_or_default().trim();
     let Ok(session) = Session::load(&s.st, &s.row).await else {
-        return s.error(s.t("Please try again.", "다시 시도해 주세요."), Form::Phone);
+        return s.error(Msg::EpTryAgain, Form::Phone);
     };
     let (true, Some(wallet_id)) = (session.verified, session.wallet_id.clone()) else {
-        return s.error(
-            s.t(
-                "Verify your mobile number first.",
-                "먼저 휴대폰 번호를 인증하세요.",
-            ),
-            Form::Phone,
-        );
+        return s.error(Msg::EpVerifyPhoneFirst, Form::Phone);
     };
-    let (pan, expiry, cvc) = match registration(s, f) {
+    let (pan, expiry, cvc) = match registration(f) {
         Ok(card) => card,
         Err(text) => return s.error(text, Form::Register),
     };
@@ -84,10 +54,7 @@ pub(super) async fn register(s: &Step, form: &HashMap<String, String>) -> Respon
         return s.render(200, None, Form::Pay { cards: &w.cards });
     }
     let Ok(pin_hash) = pin::hash(f("pin")) else {
-        return s.error(
-            s.t("Please try again.", "다시 시도해 주세요."),
-            Form::Register,
-        );
+        return s.error(Msg::EpTryAgain, Form::Register);
     };
     let currency = Currency::parse(&s.pi.currency).unwrap_or(Currency::KRW);
     let owner = super::session::id(&s.pi.id);
@@ -107,14 +74,11 @@ pub(super) async fn register(s: &Step, form: &HashMap<String, String>) -> Respon
             return super::three_ds::challenge(s, session, card, pin_hash, *ch).await;
         }
         Ok(SetupAuthentication::Failed) => {
-            let text = outcome_text(s.ctx.locale, Outcome::AuthenticationFailed);
+            let text = outcome_text(Outcome::AuthenticationFailed);
             return s.error(text, Form::Register);
         }
         Err(_) => {
-            return s.error(
-                s.t("Please try again.", "다시 시도해 주세요."),
-                Form::Register,
-            );
+            return s.error(Msg::EpTryAgain, Form::Register);
         }
     };
     let check = IssuerCheck {
@@ -126,29 +90,23 @@ pub(super) async fn register(s: &Step, form: &HashMap<String, String>) -> Respon
     };
     let outcome = verify_at_issuer(&s.st, &check).await;
     if outcome != Outcome::Registered {
-        return s.error(outcome_text(s.ctx.locale, outcome), Form::Register);
+        return s.error(outcome_text(outcome), Form::Register);
     }
     let now = s.st.now();
     let Ok((card, vault_op)) = seal_card(&s.st, pan, expiry, now) else {
-        return s.error(
-            s.t("Please try again.", "다시 시도해 주세요."),
-            Form::Register,
-        );
+        return s.error(Msg::EpTryAgain, Form::Register);
     };
     let (w, ops) = match registered(&s.st, &session, card, pin_hash, ctx_of(s), now).await {
         Ok(done) => done,
         Err(Some(full)) => return s.render(200, None, Form::Pay { cards: &full.cards }),
         Err(None) => {
-            return s.error(
-                s.t("Please try again.", "다시 시도해 주세요."),
-                Form::Register,
-            );
+            return s.error(Msg::EpTryAgain, Form::Register);
         }
     };
     if let Err(r) = s.commit([vec![vault_op], ops].concat()).await {
         return r;
     }
-    let done = outcome_text(s.ctx.locale, Outcome::Registered);
+    let done = outcome_text(Outcome::Registered);
     s.render(
         200,
         Some((MessageKind::Success, done)),
@@ -191,12 +149,9 @@ pub(super) async fn registered(
 
 /// The registration form's PIN (checked against the weak-PIN rules) and card (the card
 /// rules: Luhn, expiry, CVC format); Err is the reason to show with the form again.
-fn registration<'a>(
-    s: &Step,
-    f: impl Fn(&str) -> &'a str,
-) -> Result<(Pan, Expiry, Cvc), &'static str> {
+fn registration<'a>(f: impl Fn(&str) -> &'a str) -> Result<(Pan, Expiry, Cvc), Msg> {
     if let Err(rule) = pin::check_new(f("pin"), f("pin_confirmation")) {
-        return Err(super::pin_steps::rule_text(s, rule));
+        return Err(super::pin_steps::rule_text(rule));
     }
     let card = Pan::parse(f("card_number")).and_then(|pan| {
         let month = f("exp_month").parse().unwrap_or(0);
@@ -205,13 +160,10 @@ fn registration<'a>(
         Ok((pan, exp, cvc))
     });
     let Ok((pan, expiry, cvc)) = card else {
-        return Err(s.t(
-            "Check the card number, expiry and security code.",
-            "카드 번호, 유효기간, 보안코드를 확인하세요.",
-        ));
+        return Err(Msg::EpCardInvalid);
     };
     if expiry.is_expired_at(crate::cards::current_year(), crate::cards::current_month()) {
-        return Err(outcome_text(s.ctx.locale, Outcome::ExpiredCard));
+        return Err(outcome_text(Outcome::ExpiredCard));
     }
     Ok((pan, expiry, cvc))
 }

@@ -1,17 +1,17 @@
 //! The posted steps: phone → SMS code → (register a card and a PIN: [`super::register`]) →
 //! pay; remove a card.
 
-use super::flow::{Step, back_to_shop, known_wallet};
+use super::flow::{Form, Step, known_wallet};
 use super::session::Session;
-use super::view::Form;
 use super::{device_cookie, with_header};
 use crate::easy_pay::audit::{AuditEvent, entry};
 use crate::easy_pay::wallet::PinCheck;
 use crate::easy_pay::{Phone, Wallet};
 use crate::otp::{self, OtpError};
+use crate::payer_flow::back_to_shop;
 use axum::http::header;
 use axum::response::Response;
-use paygate_payer_pages::MessageKind;
+use paygate_payer_pages::{MessageKind, Msg};
 
 pub(super) fn ctx_of(s: &Step) -> (Option<&str>, Option<&str>) {
     (Some(s.pi.id.as_str()), Some(s.row.merchant_id.as_str()))
@@ -20,25 +20,13 @@ pub(super) fn ctx_of(s: &Step) -> (Option<&str>, Option<&str>) {
 /// `phone`: a new code by SMS (rate-limited), then the code form.
 pub(super) async fn phone(s: &Step, raw: &str) -> Response {
     let Some(phone) = Phone::parse(raw) else {
-        return s.error(
-            s.t(
-                "Enter a mobile number like 010-1234-5678.",
-                "010-1234-5678 형식의 휴대폰 번호를 입력하세요.",
-            ),
-            Form::Phone,
-        );
+        return s.error(Msg::EpPhoneInvalid, Form::Phone);
     };
     let Some(sms) = s.st.sms.clone() else {
-        return s.error(
-            s.t(
-                "Easy Pay is not available.",
-                "간편결제를 사용할 수 없습니다.",
-            ),
-            Form::Phone,
-        );
+        return s.error(Msg::EpUnavailable, Form::Phone);
     };
     let Ok(mut session) = Session::load(&s.st, &s.row).await else {
-        return s.error(s.t("Please try again.", "다시 시도해 주세요."), Form::Phone);
+        return s.error(Msg::EpTryAgain, Form::Phone);
     };
     let now = s.st.now();
     if let Err(OtpError::TooSoon { .. }) = otp::may_send(session.challenge.as_ref(), now) {
@@ -51,13 +39,7 @@ pub(super) async fn phone(s: &Step, raw: &str) -> Response {
     let id = match sms.send(phone.digits(), &text).await {
         Ok(id) => id,
         Err(_) => {
-            return s.error(
-                s.t(
-                    "The text message could not be sent. Please try again.",
-                    "문자를 보내지 못했습니다. 다시 시도해 주세요.",
-                ),
-                Form::Phone,
-            );
+            return s.error(Msg::EpSmsFailed, Form::Phone);
         }
     };
     session.phone_key = Some(key);
@@ -84,13 +66,7 @@ fn too_soon(s: &Step, phone: &Phone) -> Response {
     let masked = phone.masked();
     s.render(
         429,
-        Some((
-            MessageKind::Error,
-            s.t(
-                "A code was sent moments ago; wait 30 seconds before asking again.",
-                "방금 인증번호를 보냈습니다. 30초 후에 다시 요청하세요.",
-            ),
-        )),
+        Some((MessageKind::Error, Msg::EpTooSoon)),
         Form::Otp {
             phone_masked: &masked,
         },
@@ -100,17 +76,11 @@ fn too_soon(s: &Step, phone: &Phone) -> Response {
 /// `otp`: the code; right → the pay form (known wallet) or the registration form.
 pub(super) async fn otp(s: &Step, answer: &str) -> Response {
     let Ok(mut session) = Session::load(&s.st, &s.row).await else {
-        return s.error(s.t("Please try again.", "다시 시도해 주세요."), Form::Phone);
+        return s.error(Msg::EpTryAgain, Form::Phone);
     };
     let (Some(key), Some(mut challenge)) = (session.phone_key.clone(), session.challenge.clone())
     else {
-        return s.error(
-            s.t(
-                "Enter your mobile number first.",
-                "먼저 휴대폰 번호를 입력하세요.",
-            ),
-            Form::Phone,
-        );
+        return s.error(Msg::EpPhoneFirst, Form::Phone);
     };
     let now = s.st.now();
     let subject = format!("{}|{key}", s.pi.id);
@@ -125,29 +95,17 @@ pub(super) async fn otp(s: &Step, answer: &str) -> Response {
         Ok(()) => {}
         Err(OtpError::Wrong { .. } | OtpError::Malformed) => {
             return s.error(
-                s.t("The code is wrong.", "인증번호가 틀렸습니다."),
+                Msg::EpCodeWrong,
                 Form::Otp {
                     phone_masked: &masked,
                 },
             );
         }
         Err(OtpError::Expired) => {
-            return s.error(
-                s.t(
-                    "The code has expired: ask for a new one.",
-                    "인증번호가 만료되었습니다. 다시 받으세요.",
-                ),
-                Form::Phone,
-            );
+            return s.error(Msg::EpCodeExpired, Form::Phone);
         }
         Err(_) => {
-            return s.error(
-                s.t(
-                    "The code is no longer valid: ask for a new one.",
-                    "인증번호가 더 이상 유효하지 않습니다. 다시 받으세요.",
-                ),
-                Form::Phone,
-            );
+            return s.error(Msg::EpCodeInvalid, Form::Phone);
         }
     }
     let wallet_id = session.wallet_id.clone().unwrap_or_default();
@@ -163,13 +121,7 @@ pub(super) async fn otp(s: &Step, answer: &str) -> Response {
 /// PIN (failure count reset, not yet saved), Err the page to answer (failures saved).
 pub(super) async fn unlock(s: &Step, given: &str) -> Result<Wallet, Response> {
     let Some(mut w) = known_wallet(s).await else {
-        return Err(s.error(
-            s.t(
-                "Verify your mobile number first.",
-                "먼저 휴대폰 번호를 인증하세요.",
-            ),
-            Form::Phone,
-        ));
+        return Err(s.error(Msg::EpVerifyPhoneFirst, Form::Phone));
     };
     let now = s.st.now();
     let mut ops = Vec::new();
@@ -180,11 +132,8 @@ pub(super) async fn unlock(s: &Step, given: &str) -> Result<Wallet, Response> {
     ops.push(w.save());
     s.commit(ops).await?;
     let text = match check {
-        PinCheck::Locked { .. } => s.t(
-            "Too many wrong PINs: the wallet is locked for 30 minutes.",
-            "비밀번호를 5회 틀려 30분간 잠겼습니다.",
-        ),
-        _ => s.t("The PIN is wrong.", "비밀번호가 틀렸습니다."),
+        PinCheck::Locked { .. } => Msg::EpLocked,
+        _ => Msg::EpPinWrong,
     };
     let status = if matches!(check, PinCheck::Locked { .. }) {
         423
@@ -205,10 +154,7 @@ pub(super) async fn pay(s: &Step, given: &str, choice: &str) -> Response {
         Err(r) => return r,
     };
     let Some(card) = w.card(Some(choice).filter(|c| !c.is_empty())).cloned() else {
-        return s.error(
-            s.t("Choose a card.", "카드를 선택하세요."),
-            Form::Pay { cards: &w.cards },
-        );
+        return s.error(Msg::EpChooseCard, Form::Pay { cards: &w.cards });
     };
     let now = s.st.now();
     if let Some(c) = w.cards.iter_mut().find(|c| c.id == card.id) {
@@ -227,9 +173,9 @@ pub(super) async fn pay(s: &Step, given: &str, choice: &str) -> Response {
     if let Err(e) = &result {
         tracing::info!(payment_intent = %s.pi.id, code = e.code.unwrap_or(""), "easy_pay authorization refused");
     }
-    match super::load(&s.st, &s.pi.id).await {
+    match crate::payer_flow::load(&s.st, &s.pi.id).await {
         Some((_, pi)) => back_to_shop(&s.st, &pi, &s.ctx),
-        None => s.error(s.t("Please try again.", "다시 시도해 주세요."), Form::Phone),
+        None => s.error(Msg::EpTryAgain, Form::Phone),
     }
 }
 
@@ -252,22 +198,13 @@ pub(super) async fn remove_card(s: &Step, given: &str, card: &str) -> Response {
     if w.cards.is_empty() {
         return s.render(
             200,
-            Some((
-                MessageKind::Success,
-                s.t(
-                    "Card removed. Register a card to pay.",
-                    "카드를 삭제했습니다. 결제할 카드를 등록하세요.",
-                ),
-            )),
+            Some((MessageKind::Success, Msg::EpCardRemovedRegister)),
             Form::Register,
         );
     }
     s.render(
         200,
-        Some((
-            MessageKind::Success,
-            s.t("Card removed.", "카드를 삭제했습니다."),
-        )),
+        Some((MessageKind::Success, Msg::EpCardRemoved)),
         Form::Pay { cards: &w.cards },
     )
 }

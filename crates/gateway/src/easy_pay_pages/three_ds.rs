@@ -13,10 +13,10 @@
 //! 3. [`abandon`]: a payer back on the wallet page while the challenge waits gave up on it —
 //!    the card is not registered and a late CRes or RReq is refused.
 
+use super::flow::Form;
 use super::flow::Step;
 use super::register::{IssuerCheck, registered, verify_at_issuer};
 use super::session::{PendingRegistration, RegistrationOutcome as Outcome, Session};
-use super::view::Form;
 use crate::easy_pay::Wallet;
 use crate::easy_pay::wallet::seal_card;
 use crate::error::{ApiError, ApiResult};
@@ -27,7 +27,7 @@ use crate::setup_intents::three_ds::transaction_lookup;
 use crate::state::{AppState, SharedState};
 use axum::response::Response;
 use paygate_ledger::Currency;
-use paygate_payer_pages::{self as pp, WebUrl};
+use paygate_payer_pages::{self as pp, Msg, WebUrl};
 use paygate_store::{ObjectRow, Op, Scope, WriteUnit};
 use paygate_three_ds::{Challenge, CresAccepted};
 use paygate_vault::{Cvc, Expiry, Pan};
@@ -46,10 +46,7 @@ pub(super) async fn challenge(
 ) -> Response {
     let now = s.st.now();
     let Ok((card, vault_op)) = seal_card(&s.st, pan, expiry, now) else {
-        return s.error(
-            s.t("Please try again.", "다시 시도해 주세요."),
-            Form::Register,
-        );
+        return s.error(Msg::EpTryAgain, Form::Register);
     };
     let id = super::session::id(&s.pi.id);
     let scope = Scope {
@@ -77,10 +74,7 @@ pub(super) async fn challenge(
             .url(&format!("/pay/3ds/{id}/start?client_secret={secret}"));
     match WebUrl::parse("start", &start) {
         Ok(u) => respond(pp::redirect(&s.ctx, &u)),
-        Err(_) => s.error(
-            s.t("Please try again.", "다시 시도해 주세요."),
-            Form::Register,
-        ),
+        Err(_) => s.error(Msg::EpTryAgain, Form::Register),
     }
 }
 
@@ -131,7 +125,7 @@ pub async fn resume(st: &SharedState, row: &ObjectRow, accepted: CresAccepted) -
         .into_iter()
         .collect();
     let cvc = st.take_cvc(&reg.card.vault_id);
-    let (_, pi) = super::load(st, &session.payment_intent)
+    let (_, pi) = crate::payer_flow::load(st, &session.payment_intent)
         .await
         .ok_or_else(|| ApiError::internal("the wallet flow's intent is missing"))?;
     let now = st.now();
