@@ -219,6 +219,15 @@ async fn a_card_that_requires_authentication_is_registered_through_the_issuers_c
         trail.iter().any(|e| e["event"] == "card_added"),
         "{trail:?}"
     );
+    // No PIN, full PAN or phone number at rest in clear.
+    let db = std::fs::read(app.dir.path().join("paygate.db")).unwrap();
+    let wal = std::fs::read(app.dir.path().join("paygate.db-wal")).unwrap_or_default();
+    for bytes in [db, wal] {
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in ["250913", ALWAYS, "01031840001"] {
+            assert!(!text.contains(secret), "{secret} at rest in clear");
+        }
+    }
     // Registering moved no money and the intent still waits for the PIN.
     assert_eq!(app.balance().await, (0, 0));
     let (_, intent) = app.get(&format!("/v1/payment_intents/{pi}")).await;

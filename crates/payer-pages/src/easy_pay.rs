@@ -263,3 +263,97 @@ pub fn easy_pay_page(ctx: &PageContext, status: u16, v: &EasyPayPageView<'_>) ->
     origins.extend(v.shop.map(FormOrigin::of));
     Page::render(ctx, status, Msg::EpTitle.text(l), h, &origins)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::Last4;
+    use crate::money::Amount;
+
+    fn view<'a>(
+        summary: &'a Summary,
+        action: &'a WebUrl,
+        form: EasyPayForm<'a>,
+    ) -> EasyPayPageView<'a> {
+        EasyPayPageView {
+            summary,
+            action,
+            shop: None,
+            token: "tok\"<",
+            notice: Some((MessageKind::Error, Msg::EpPinWeak)),
+            form,
+        }
+    }
+
+    #[test]
+    fn pin_forms_load_the_pin_pad_under_the_pages_nonce_and_work_without_it() {
+        let summary = Summary {
+            merchant: "Shop".into(),
+            amount: Amount::new(1000, paygate_ledger::Currency::KRW),
+            card: None,
+        };
+        let action = WebUrl::parse("action", "https://pay.example/pay/easy_pay/pi_1").unwrap();
+        let cards = [WalletCardChoice {
+            id: "ewc_1".into(),
+            tail: CardTail {
+                brand: "visa".into(),
+                last4: Last4::parse("4242").unwrap(),
+            },
+        }];
+        let ctx = PageContext::new(Locale::En);
+        let p = easy_pay_page(
+            &ctx,
+            400,
+            &view(&summary, &action, EasyPayForm::Pay { cards: &cards }),
+        );
+        let script = format!(
+            "<script nonce=\"{}\" src=\"{PIN_PAD_SCRIPT_PATH}\"></script>",
+            ctx.nonce.as_str()
+        );
+        assert!(p.html.contains(&script), "{}", p.html);
+        let csp = p.header("content-security-policy").unwrap();
+        assert!(csp.contains(&format!("script-src 'nonce-{}'", ctx.nonce.as_str())));
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        // Every PIN input is a plain form field the pad only fills; every input is labelled.
+        // pay, remove (one card), change (3), reset (2)
+        assert_eq!(p.html.matches(" data-pin-pad ").count(), 7, "{}", p.html);
+        for id in [
+            "pin",
+            "current-pin",
+            "new_pin",
+            "reset-new-pin",
+            "reset-cvc",
+            "card-ewc_1",
+        ] {
+            assert!(p.html.contains(&format!("<label for=\"{id}\">")), "{id}");
+        }
+        assert!(p.html.contains("name=\"pin\"") && p.html.contains("value=\"ewc_1\" checked"));
+        assert!(
+            p.html.contains("value=\"tok&quot;&lt;\""),
+            "the token is escaped"
+        );
+        assert!(
+            !p.html.contains(" style=") && !p.html.contains(" onclick"),
+            "no inline code"
+        );
+        // The phone step has no PIN and loads no script.
+        let phone = easy_pay_page(&ctx, 200, &view(&summary, &action, EasyPayForm::Phone));
+        assert!(!phone.html.contains("<script"), "{}", phone.html);
+        assert!(phone.html.contains("name=\"phone\""));
+    }
+
+    #[test]
+    fn the_pin_pad_shuffles_with_the_csprng_and_sends_nothing() {
+        assert!(PIN_PAD_SCRIPT.contains("crypto.getRandomValues"));
+        for needle in [
+            "Math.random",
+            "fetch(",
+            "XMLHttpRequest",
+            "localStorage",
+            "innerHTML",
+            "eval(",
+        ] {
+            assert!(!PIN_PAD_SCRIPT.contains(needle), "{needle} in pin_pad.js");
+        }
+    }
+}

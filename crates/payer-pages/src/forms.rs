@@ -53,7 +53,7 @@ pub fn phone_input(h: &mut Html, l: Locale, id: &str) {
     label(h, id, Msg::PhoneNumber.text(l));
     h.raw("<input")
         .attr("id", id)
-        .raw(" name=\"phone\" type=\"tel\" inputmode=\"numeric\" autocomplete=\"tel\" pattern=\"01[0-9][0-9 -]{7,11}\" maxlength=\"13\" required>");
+        .raw(" name=\"phone\" type=\"tel\" inputmode=\"numeric\" autocomplete=\"tel\" pattern=\"01[0-9 \\-]{8,11}\" maxlength=\"13\" required>");
 }
 
 /// The SMS code step's text and input `otp`: "`sent` `phone_masked`", then the code.

@@ -10,7 +10,7 @@
   "use strict";
   var PIN_LENGTH = 6;
 
-  // Fisher-Yates with the browser's CSPRNG (Math.random would make the order guessable).
+  // Fisher-Yates with the browser's CSPRNG (a plain generator would make the order guessable).
   function shuffledDigits() {
     var d = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
     var r = new Uint32Array(d.length);

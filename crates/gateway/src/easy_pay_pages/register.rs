@@ -103,7 +103,14 @@ pub(super) async fn register(s: &Step, form: &HashMap<String, String>) -> Respon
             return s.error(Msg::EpTryAgain, Form::Register);
         }
     };
-    if let Err(r) = s.commit([vec![vault_op], ops].concat()).await {
+    // A challenge this flow left waiting for another card is given up with this commit.
+    let mut session = session;
+    let mut ops = [vec![vault_op], ops].concat();
+    ops.extend(super::three_ds::abandon(&s.st, &mut session));
+    if session.outcome.take().is_some() {
+        ops.push(session.save(now));
+    }
+    if let Err(r) = s.commit(ops).await {
         return r;
     }
     let done = outcome_text(Outcome::Registered);
