@@ -8,8 +8,12 @@ intent → its redirect_to_url → phone → the SMS code (read through the merc
 `GET /v1/test_helpers/sms_messages`) → register a card and a PIN (a weak PIN first, refused
 with a clear message) → pay with the PIN → the shop's return_url with the intent succeeded.
 Then a second intent in the same browser goes straight to the PIN. The pages need no
-JavaScript: the run disables it. Last, the gateway's logs and database are scanned for the
-PINs, codes, card number and phone numbers used. Prints `N passed, N failed`."""
+JavaScript: those runs disable it. With JavaScript on: a card that always requires 3-D Secure
+(4000002760003184) is registered through the issuer's ACS challenge and back to the wallet
+page; a wrong ACS password five times leaves the wallet without it; and the shuffled PIN pad
+fills the PIN the form posts (its digits in another order each time). Last, the gateway's logs
+and database are scanned for the PINs, codes, card number and phone numbers used. Prints
+`N passed, N failed`."""
 
 import argparse
 import json
@@ -111,6 +115,95 @@ def wallet_flow(browser, args, gw, lang):
 
 
 SECRETS = set()
+ALWAYS_3DS = "4000002760003184"
+
+
+def wallet_until_register(browser, gw, phone, amount):
+    """A JavaScript-on browser on a new easy_pay intent's wallet page, past the SMS code."""
+    context = browser.new_context(locale="ko-KR", viewport={"width": 390, "height": 844})
+    context.route("https://shop.test/**", lambda r: r.fulfill(status=200, body="shop"))
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    pi = easy_pay_intent(gw, amount)
+    page.goto(pi["next_action"]["redirect_to_url"]["url"])
+    page.fill("#phone", phone)
+    submit(page)
+    digits = phone.replace("-", "")
+    sms = get(gw, f"/v1/test_helpers/sms_messages?phone={digits}")
+    code = re.search(r"\b(\d{6})\b", sms["data"][0]["body"]).group(1)
+    page.fill("#otp", code)
+    submit(page)
+    SECRETS.update({code, digits})
+    return context, page, pi, errors
+
+
+def pad_type(page, input_id, pin):
+    """Types `pin` with the on-screen keypad beside `input_id`; returns the key order seen."""
+    pad = page.locator(f"[data-pin-pad-for='{input_id}']")
+    orders = []
+    for d in pin:
+        keys = pad.locator("button:not([aria-label])")
+        orders.append("".join(keys.all_inner_texts()))
+        keys.filter(has_text=d).first.click()
+    return orders
+
+
+def register_always_3ds(page, pin):
+    page.fill("#card_number", ALWAYS_3DS)
+    page.fill("#exp_month", "12")
+    page.fill("#exp_year", "2034")
+    page.fill("#cvc", "123")
+    pad_type(page, "pin", pin)
+    pad_type(page, "pin_confirmation", pin)
+    page.locator("form").first.locator("button[type=submit]").click()
+    page.wait_for_selector("#password")
+
+
+def three_ds_registration_and_pin_pad(browser, args, gw):
+    """JavaScript on: the PIN pad fills the PINs; the card needs 3-D Secure: the ACS's password
+    page, back on the wallet page with the card registered; paying with it then asks the
+    issuer, who wants 3-D Secure on every payment of this test card (declined)."""
+    context, page, pi, errors = wallet_until_register(browser, gw, "010-6666-7777", 9000)
+    try:
+        assert page.locator("[data-pin-pad-for='pin'] button").count() == 12, page.content()
+        shoot(page, args, "easy-pay-pin-pad-ko.png")
+        register_always_3ds(page, "204816")
+        page.fill("#password", "1234")
+        page.click("button[value=submit]")
+        page.wait_for_url(re.compile(r".*/pay/easy_pay/pi_"))
+        page.wait_for_selector("[data-pin-pad-for='pin']")
+        assert "카드가 등록되었습니다" in page.content(), page.content()
+        assert "3184" in page.content()
+        shoot(page, args, "easy-pay-3ds-registered-ko.png")
+        orders = pad_type(page, "pin", "204816")
+        assert all(sorted(o) == list("0123456789") for o in orders), orders
+        assert page.input_value("#pin") == "204816"
+        assert errors == [], f"console errors (a script the CSP blocked?): {errors}"
+    finally:
+        context.close()
+    SECRETS.update({"204816", ALWAYS_3DS})
+
+
+def three_ds_failed_registration(browser, args, gw):
+    """Five wrong ACS passwords: back on the wallet page, the card is not registered."""
+    context, page, pi, errors = wallet_until_register(browser, gw, "010-6666-8888", 9000)
+    try:
+        register_always_3ds(page, "390517")
+        for _ in range(5):
+            page.fill("#password", "0000")
+            page.click("button[value=submit]")
+            page.wait_for_load_state()
+            if page.locator("#password").count() == 0:
+                break
+        page.wait_for_url(re.compile(r".*/pay/easy_pay/pi_"))
+        page.wait_for_selector("#card_number")
+        assert "안심클릭)에 실패" in page.content(), page.content()
+        assert errors == [], errors
+    finally:
+        context.close()
+    SECRETS.update({"390517"})
 
 
 def nothing_secret_at_rest(gw, secrets):
@@ -154,6 +247,10 @@ def main():
             browser = launch(p)
             for lang in ["ko", "en"]:
                 results.append(run(f"easy_pay wallet ({lang})", wallet_flow, browser, args, gw, lang))
+            results.append(run("3-D Secure registration and the PIN pad",
+                               three_ds_registration_and_pin_pad, browser, args, gw))
+            results.append(run("3-D Secure failed: no card", three_ds_failed_registration,
+                               browser, args, gw))
             browser.close()
         results.append(run("no PIN, code, PAN or phone at rest or in logs",
                            nothing_secret_at_rest, gw, sorted(SECRETS)))

@@ -28,6 +28,7 @@ pub mod models;
 pub mod otp;
 pub mod pages;
 pub mod params;
+pub mod payer_flow;
 pub mod pos;
 pub mod postings;
 pub mod ratelimit;

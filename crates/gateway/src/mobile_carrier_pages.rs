@@ -11,11 +11,9 @@
 //! the carrier's payment id, the carrier and the masked number — never the number or a code.
 
 use crate::easy_pay::Phone;
-use crate::easy_pay_pages::flow::back_to_shop;
-use crate::easy_pay_pages::{load, locale, message, page_query, summary};
 use crate::methods::mobile_carrier::pay::{self, Confirmed};
-use crate::models::PaymentIntent;
 use crate::pages::respond;
+use crate::payer_flow::{FlowKind, FlowPage, back_to_shop, load, message, page_query};
 use crate::state::SharedState;
 use axum::Router;
 use axum::body::Bytes;
@@ -25,10 +23,7 @@ use axum::response::Response;
 use axum::routing::get;
 use paygate_connector_carrier::client::StartRequest;
 use paygate_connector_carrier::{CarrierClient, CarrierError, refusal};
-use paygate_payer_pages::{
-    self as pp, CarrierForm, CarrierPageView, MessageKind, Msg, PageContext, Summary, WebUrl,
-};
-use paygate_payments::PaymentIntentStatus;
+use paygate_payer_pages::{self as pp, CarrierForm, CarrierPageView, MessageKind, Msg};
 use paygate_store::{ObjectRow, Op, Scope, WriteUnit};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -59,24 +54,30 @@ struct Session {
     sms_ids: Vec<String>,
 }
 
+/// The carrier page: a payer flow page of the intent ([`FlowPage`]) and the carrier's client.
 struct Step {
-    st: SharedState,
-    ctx: PageContext,
-    row: ObjectRow,
-    pi: PaymentIntent,
-    token: String,
-    summary: Summary,
-    action: WebUrl,
+    page: FlowPage,
     carrier: CarrierClient,
 }
 
+impl std::ops::Deref for Step {
+    type Target = FlowPage;
+
+    fn deref(&self) -> &FlowPage {
+        &self.page
+    }
+}
+
+/// What the carrier page is, for [`FlowPage::open`].
+const KIND: FlowKind = FlowKind {
+    path: "/pay/mobile_carrier",
+    title: Msg::McTitle,
+    verify: crate::methods::mobile_carrier::verify_page_token,
+};
+
 impl Step {
     fn render(&self, status: u16, notice: Option<Msg>, form: CarrierForm<'_>) -> Response {
-        let shop = self
-            .pi
-            .return_url
-            .as_deref()
-            .and_then(|u| WebUrl::parse("return_url", u).ok());
+        let shop = self.shop();
         let view = CarrierPageView {
             summary: &self.summary,
             action: &self.action,
@@ -183,49 +184,11 @@ async fn open(
     lang: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<Step, Response> {
-    let ctx = PageContext::new(locale(lang, headers));
-    let Some((row, pi)) = load(st, id).await else {
-        return Err(respond(pp::not_found(&ctx)));
+    let page = FlowPage::open(st, &KIND, id, token, (lang, headers)).await?;
+    let Some(carrier) = st.carrier.clone() else {
+        return Err(message(&page.ctx, 500, "Error", "Error"));
     };
-    match crate::methods::mobile_carrier::verify_page_token(st, token, &pi.id, st.now()) {
-        Ok(()) => {}
-        Err(pp::CsrfError::Expired) => {
-            let l = ctx.locale;
-            return Err(message(
-                &ctx,
-                403,
-                Msg::McTitle.text(l),
-                Msg::IspExpired.text(l),
-            ));
-        }
-        Err(_) => return Err(respond(pp::not_found(&ctx))),
-    }
-    if pi.status != PaymentIntentStatus::RequiresAction {
-        return Err(back_to_shop(st, &pi, &ctx));
-    }
-    let action = WebUrl::parse(
-        "action",
-        &st.pages.url(&format!(
-            "/pay/mobile_carrier/{id}?locale={}",
-            ctx.locale.tag()
-        )),
-    )
-    .ok();
-    let (Some(summary), Some(action), Some(carrier)) =
-        (summary(st, &row, &pi).await, action, st.carrier.clone())
-    else {
-        return Err(message(&ctx, 500, "Error", "Error"));
-    };
-    Ok(Step {
-        st: st.clone(),
-        ctx,
-        row,
-        pi,
-        token: token.to_owned(),
-        summary,
-        action,
-        carrier,
-    })
+    Ok(Step { page, carrier })
 }
 
 /// `GET /pay/mobile_carrier/{id}?t=…`.

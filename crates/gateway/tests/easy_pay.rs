@@ -5,6 +5,7 @@
 
 mod support;
 
+use paygate_payer_pages as pp;
 use paygate_payments::ManualClock;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -159,6 +160,25 @@ async fn wallet_register_pay_lockout_and_removal() {
         html.contains("name=\"card_number\"") && payer.cookie.is_some(),
         "{html}"
     );
+    // With JavaScript the PIN inputs get the shuffled pad: a script of the gateway, loaded
+    // under the page's nonce (no inline script); without it they are plain inputs.
+    assert!(html.contains(" data-pin-pad "), "{html}");
+    assert!(
+        html.contains(&format!("src=\"{}\"></script>", pp::PIN_PAD_SCRIPT_PATH)),
+        "{html}"
+    );
+    let script = payer
+        .http
+        .get(format!("{}{}", app.base, pp::PIN_PAD_SCRIPT_PATH))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(script.status(), StatusCode::OK);
+    assert_eq!(
+        script.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(script.text().await.unwrap(), pp::PIN_PAD_SCRIPT);
     let card = [
         ("t", t.as_str()),
         ("step", "register"),
@@ -188,6 +208,18 @@ async fn wallet_register_pay_lockout_and_removal() {
         html.contains("name=\"pin\"") && html.contains("4242"),
         "{html}"
     );
+    // The registration's account verification: nothing moved, the stored credential's first use.
+    let journal: Vec<Value> = serde_json::from_value(
+        serde_json::to_value(paygate_sim_network::journal(&app.sim_dir()).unwrap()).unwrap(),
+    )
+    .unwrap();
+    let verified = journal.last().unwrap();
+    assert_eq!(
+        (&verified["amount"], &verified["response_code"]),
+        (&Value::from(0), &Value::from("00")),
+        "{verified}"
+    );
+    assert_eq!(verified["stored_credential"], "initial", "{verified}");
     let (s, html) = payer
         .post(&action, &[("t", &t), ("step", "pay"), ("pin", "250913")])
         .await;

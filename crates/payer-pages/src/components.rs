@@ -18,7 +18,8 @@ impl Last4 {
         b.iter().all(u8::is_ascii_digit).then_some(Last4(b))
     }
 
-    fn as_str(&self) -> &str {
+    /// The four digits.
+    pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or("????")
     }
 }

@@ -47,6 +47,9 @@ summary{cursor:pointer;font-weight:600;margin:1.5rem 0 .5rem}\
 .hint{color:#4a4a4a;font-size:.875rem;margin:0 0 .5rem}\
 form button[type=submit]{margin-top:1.5rem}\
 .fields{display:grid;grid-template-columns:1fr 1fr;gap:0 .75rem}\
+.pin-pad{display:grid;grid-template-columns:repeat(3,1fr);gap:.5rem;margin:.5rem 0 0}\
+.pin-pad button{min-height:48px;border:1px solid #5f6368;border-radius:8px;background:#fff;color:#1a1a1a;font:inherit;font-size:1.25rem;cursor:pointer}\
+.pin-pad button:hover{background:#eef3fc}\
 footer{color:#4a4a4a;font-size:.875rem;text-align:center;padding:1rem}\
 footer p{margin:0}\
 ";

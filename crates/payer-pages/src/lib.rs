@@ -1,6 +1,7 @@
 //! paygate's payer-facing pages (served under `/pay/…`): what a payer sees between the
 //! merchant's confirm and the authorization — a 3-D Secure hand-off, a status page, later
-//! the ISP page ([`isp`]), app-card PIN, carrier billing and virtual-account pages.
+//! the ISP page ([`isp`]), the 간편결제 wallet ([`easy_pay`]), carrier billing and
+//! virtual-account pages.
 //!
 //! No HTTP framework here: a builder returns a [`Page`] (status, HTML, headers) and the
 //! gateway turns it into its framework's response. What every page gets from this crate:
@@ -17,9 +18,12 @@
 
 pub mod branding;
 pub mod builders;
+pub mod catalog;
 pub mod checkout;
 pub mod components;
 pub mod csrf;
+pub mod easy_pay;
+pub mod forms;
 pub mod html;
 pub mod i18n;
 pub mod isp;
@@ -37,6 +41,10 @@ pub use builders::{
 pub use checkout::{CheckoutView, ItemLine, MethodChoice, checkout_page};
 pub use components::{CardTail, Last4, Link, MessageKind, Summary, payment_summary};
 pub use csrf::{CsrfError, CsrfKeyError, CsrfKeys, Purpose};
+pub use easy_pay::{
+    EasyPayForm, EasyPayPageView, PIN_PAD_SCRIPT, PIN_PAD_SCRIPT_PATH, WalletCardChoice,
+    easy_pay_page,
+};
 pub use i18n::{Locale, Msg};
 pub use isp::{ISP_SCRIPT, ISP_SCRIPT_PATH, IspPageView, isp_error_text, isp_page};
 pub use mobile_carrier::{CarrierForm, CarrierPageView, carrier_page};

@@ -6,6 +6,7 @@
 //! typed again: neither paygate nor the carrier keeps it).
 
 use crate::components::{MessageKind, Summary, notice, payment_summary};
+use crate::forms::{label, open_form, otp_input, phone_input, submit};
 use crate::html::Html;
 use crate::i18n::{Locale, Msg};
 use crate::security::{FormOrigin, WebUrl};
@@ -40,44 +41,6 @@ const CARRIERS: [(&str, Msg); 4] = [
     ("mvno", Msg::McMvno),
 ];
 
-fn label(h: &mut Html, id: &str, text: &str) {
-    h.raw("<label")
-        .attr("for", id)
-        .raw(">")
-        .text(text)
-        .raw("</label>");
-}
-
-fn open_form(h: &mut Html, action: &WebUrl, token: &str, step: &str) {
-    h.raw("<form method=\"post\"")
-        .attr("action", action.as_str())
-        .raw("><input type=\"hidden\" name=\"t\"")
-        .attr("value", token)
-        .raw("><input type=\"hidden\" name=\"step\"")
-        .attr("value", step)
-        .raw(">");
-}
-
-fn submit(h: &mut Html, text: &str, secondary: bool) {
-    let class = if secondary {
-        "button button-secondary"
-    } else {
-        "button"
-    };
-    h.raw("<button type=\"submit\"")
-        .attr("class", class)
-        .raw(">")
-        .text(text)
-        .raw("</button></form>");
-}
-
-fn phone_input(h: &mut Html, l: Locale, id: &str) {
-    label(h, id, Msg::McPhone.text(l));
-    h.raw("<input")
-        .attr("id", id)
-        .raw(" name=\"phone\" type=\"tel\" inputmode=\"numeric\" autocomplete=\"tel\" pattern=\"01[0-9]{8,9}\" maxlength=\"11\" required>");
-}
-
 fn start_form(h: &mut Html, l: Locale, v: &CarrierPageView<'_>) {
     open_form(h, v.action, v.token, "start");
     h.raw("<fieldset><legend>")
@@ -102,18 +65,12 @@ fn start_form(h: &mut Html, l: Locale, v: &CarrierPageView<'_>) {
     h.raw("<label for=\"consent\"><input id=\"consent\" name=\"consent\" type=\"checkbox\" value=\"yes\" required> ")
         .text(Msg::McConsent.text(l))
         .raw("</label>");
-    submit(h, Msg::McSendCode.text(l), false);
+    submit(h, Msg::SendCode.text(l), false);
 }
 
 fn code_forms(h: &mut Html, l: Locale, v: &CarrierPageView<'_>, phone_masked: &str) {
     open_form(h, v.action, v.token, "otp");
-    h.raw("<p>")
-        .text(Msg::McCodeSent.text(l))
-        .raw(" ")
-        .text(phone_masked)
-        .raw("</p>");
-    label(h, "otp", Msg::McCode.text(l));
-    h.raw("<input id=\"otp\" name=\"otp\" type=\"text\" inputmode=\"numeric\" pattern=\"[0-9]{6}\" maxlength=\"6\" autocomplete=\"one-time-code\" required autofocus>");
+    otp_input(h, l, Msg::McCodeSent, phone_masked);
     submit(h, Msg::McPay.text(l), false);
     h.raw("<h2>").text(Msg::McResendTitle.text(l)).raw("</h2>");
     open_form(h, v.action, v.token, "resend");

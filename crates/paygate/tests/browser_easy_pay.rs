@@ -15,8 +15,8 @@ fn easy_pay_wallet_works_in_a_real_browser() {
         what: "browser test of the wallet page",
         script: "test_easy_pay.py",
         args: Vec::new(),
-        // The whole run (start, two wallet flows, stop) takes about 10 s; this bounds a hang.
+        // The whole run (start, four wallet flows, stop) takes about 15 s; this bounds a hang.
         timeout: Duration::from_secs(90),
-        summary: "3 passed, 0 failed",
+        summary: "5 passed, 0 failed",
     });
 }

@@ -83,26 +83,26 @@ impl Wallet {
         Ok(Some(w))
     }
 
-    /// A new wallet `id` (from [`super::Phone::wallet_id`]) of the masked number, with `pin`
-    /// (already checked by [`pin::check_new`]).
+    /// A new wallet `id` (from [`super::Phone::wallet_id`]) of the masked number, with the
+    /// hash ([`pin::hash`]) of a PIN already checked by [`pin::check_new`].
     pub fn new(
         id: &str,
         phone_masked: String,
         livemode: bool,
-        pin: &str,
+        pin_hash: String,
         now: i64,
-    ) -> Result<Wallet, String> {
-        Ok(Wallet {
+    ) -> Wallet {
+        Wallet {
             id: id.to_string(),
             livemode,
             phone_masked,
-            pin_hash: pin::hash(pin)?,
+            pin_hash,
             pin_failures: 0,
             locked_until: None,
             cards: Vec::new(),
             created: now,
             version: 0,
-        })
+        }
     }
 
     /// The op that stores this wallet: an insert when new (version 0), else an update that
@@ -171,38 +171,27 @@ impl Wallet {
     /// Seals `(pan, expiry)` in the vault for this wallet and adds it as the last used card;
     /// the ops store the vault record (the wallet's own save follows).
     pub fn add_card(&mut self, st: &AppState, pan: Pan, expiry: Expiry, now: i64) -> ApiResult<Op> {
+        self.room_for_a_card()?;
+        let (card, op) = seal_card(st, pan, expiry, now)?;
+        self.cards.push(card);
+        Ok(op)
+    }
+
+    /// Adds a card sealed earlier ([`seal_card`]: a registration that waited for 3-D Secure).
+    pub fn push_card(&mut self, card: WalletCard) -> ApiResult<()> {
+        self.room_for_a_card()?;
+        self.cards.push(card);
+        Ok(())
+    }
+
+    fn room_for_a_card(&self) -> ApiResult<()> {
         if self.cards.len() >= CARDS_MAX {
             return Err(ApiError::bad_param(
                 "card_number",
                 format!("A wallet holds at most {CARDS_MAX} cards."),
             ));
         }
-        let vault_id = new_id("vc");
-        let fingerprint = st.vault.fingerprint(&pan);
-        let card = WalletCard {
-            id: new_id("ewc"),
-            vault_id: vault_id.clone(),
-            brand: pan.brand().as_str().into(),
-            last4: pan.last4().into(),
-            exp_month: expiry.month,
-            exp_year: expiry.year,
-            fingerprint: fingerprint.clone(),
-            last_used: now,
-        };
-        let sealed = st
-            .vault
-            .seal(&vault_id, &CardData { pan, expiry })
-            .map_err(ApiError::internal)?;
-        self.cards.push(card);
-        Ok(Op::InsertVaultCard(VaultCardRow {
-            id: vault_id,
-            merchant_id: PLATFORM.into(),
-            kek_id: sealed.kek_id,
-            wrapped_dek: sealed.wrapped_dek,
-            ciphertext: sealed.ciphertext,
-            fingerprint,
-            created: now,
-        }))
+        Ok(())
     }
 
     /// The card `choice` (its id), else the last used.
@@ -229,4 +218,35 @@ impl Wallet {
             .open(&c.vault_id, &sealed)
             .map_err(ApiError::internal)
     }
+}
+
+/// Seals `(pan, expiry)` in the vault as a wallet card (platform-owned record), last used
+/// `now`: the card and the op that stores its vault record.
+pub fn seal_card(st: &AppState, pan: Pan, expiry: Expiry, now: i64) -> ApiResult<(WalletCard, Op)> {
+    let vault_id = new_id("vc");
+    let fingerprint = st.vault.fingerprint(&pan);
+    let card = WalletCard {
+        id: new_id("ewc"),
+        vault_id: vault_id.clone(),
+        brand: pan.brand().as_str().into(),
+        last4: pan.last4().into(),
+        exp_month: expiry.month,
+        exp_year: expiry.year,
+        fingerprint: fingerprint.clone(),
+        last_used: now,
+    };
+    let sealed = st
+        .vault
+        .seal(&vault_id, &CardData { pan, expiry })
+        .map_err(ApiError::internal)?;
+    let op = Op::InsertVaultCard(VaultCardRow {
+        id: vault_id,
+        merchant_id: PLATFORM.into(),
+        kek_id: sealed.kek_id,
+        wrapped_dek: sealed.wrapped_dek,
+        ciphertext: sealed.ciphertext,
+        fingerprint,
+        created: now,
+    });
+    Ok((card, op))
 }

@@ -1,11 +1,14 @@
-//! The 간편결제 wallet page under `/pay/easy_pay/{pi}` — plain HTML forms, no script:
+//! The 간편결제 wallet page under `/pay/easy_pay/{pi}` — plain HTML forms built by
+//! `paygate_payer_pages::easy_pay_page` (script only for the optional shuffled PIN pad,
+//! `GET /pay/easy_pay/pin_pad.js`), on the shared payer-flow helper [`crate::payer_flow`]:
 //!
 //! - `GET /pay/easy_pay/{pi}?t=…[&locale=ko|en]` — `next_action.redirect_to_url.url` of an
 //!   `easy_pay` intent; `t` is its page token (`Purpose::EasyPayPage`). A device that proved
 //!   its wallet's phone before (cookie `ep_device`, a token bound to the wallet id) goes
 //!   straight to the PIN form; else the phone form.
 //! - `POST /pay/easy_pay/{pi}` with `t` and `step`: `phone` → `otp` → (`register`: a card and
-//!   a PIN) → `pay` (`pin`, `card`) → the shop's `return_url`; `remove_card` (`card`, `pin`);
+//!   a PIN; through the issuer's 3-D Secure challenge when the card requires it,
+//!   [`three_ds`]) → `pay` (`pin`, `card`) → the shop's `return_url`; `remove_card` (`card`, `pin`);
 //!   `change_pin` (`pin`, `new_pin`, `new_pin_confirmation`); `reset_pin` after this flow's SMS
 //!   code (`card`, `cvc`, `new_pin`, `new_pin_confirmation`).
 //!
@@ -14,23 +17,19 @@
 
 pub(crate) mod flow;
 mod pin_steps;
+mod register;
 mod session;
 mod steps;
-mod view;
+pub mod three_ds;
 
 pub use session::SESSION_KIND;
 
-use crate::models::{PaymentIntent, from_value};
-use crate::pages::respond;
 use crate::state::SharedState;
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use paygate_ledger::Currency;
-use paygate_payer_pages::{self as pp, Amount, Locale, PageContext, Summary, WebUrl};
-use paygate_store::ObjectRow;
+use paygate_payer_pages as pp;
 
 /// Name of the device cookie.
 pub const DEVICE_COOKIE: &str = "ep_device";
@@ -38,64 +37,22 @@ pub const DEVICE_COOKIE: &str = "ep_device";
 /// The wallet page's routes.
 pub fn router(state: SharedState) -> Router {
     Router::new()
+        .route(pp::PIN_PAD_SCRIPT_PATH, get(pin_pad_script))
         .route("/pay/easy_pay/{id}", get(flow::show).post(flow::submit))
         .with_state(state)
 }
 
-/// The locale: `?locale=` (or `?lang=`), else `Accept-Language`.
-pub(crate) fn locale(query: Option<&str>, headers: &HeaderMap) -> Locale {
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    Locale::negotiate(query, accept)
-}
-
-/// `t` and the locale from a query string.
-pub(crate) fn page_query(raw: Option<&str>) -> (String, Option<String>) {
-    let (mut token, mut lang) = (String::new(), None);
-    for (k, v) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-        match k.as_ref() {
-            "t" => token = v.into_owned(),
-            "locale" | "lang" => lang = Some(v.into_owned()),
-            _ => {}
-        }
-    }
-    (token, lang)
-}
-
-/// The payment intent `id` (row and document), when it is one.
-pub(crate) async fn load(st: &SharedState, id: &str) -> Option<(ObjectRow, PaymentIntent)> {
-    let row = st.store.find_object(id).await.ok()??;
-    if row.kind != "payment_intent" {
-        return None;
-    }
-    let pi = from_value(row.data.clone()).ok()?;
-    Some((row, pi))
-}
-
-/// What the page shows of the payment.
-pub(crate) async fn summary(
-    st: &SharedState,
-    row: &ObjectRow,
-    pi: &PaymentIntent,
-) -> Option<Summary> {
-    let currency = Currency::parse(&pi.currency).ok()?;
-    let merchant = st.merchant(&row.merchant_id).await.ok()??.name;
-    Some(Summary {
-        merchant,
-        amount: Amount::new(pi.amount, currency),
-        card: None,
-    })
-}
-
-/// The form's action: the page itself, with the locale.
-fn action(st: &SharedState, id: &str, l: Locale) -> Option<WebUrl> {
-    WebUrl::parse(
-        "action",
-        &st.pages
-            .url(&format!("/pay/easy_pay/{id}?locale={}", l.tag())),
+/// `GET /pay/easy_pay/pin_pad.js`: the PIN pad ([`pp::PIN_PAD_SCRIPT`]).
+async fn pin_pad_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        pp::PIN_PAD_SCRIPT,
     )
-    .ok()
+        .into_response()
 }
 
 /// The wallet id a device cookie proves, if any.
@@ -132,11 +89,4 @@ fn with_header(mut r: Response, name: header::HeaderName, value: &str) -> Respon
         r.headers_mut().append(name, v);
     }
     r
-}
-
-/// A plain page with `status`.
-pub(crate) fn message(ctx: &PageContext, status: u16, title: &str, body: &str) -> Response {
-    let mut p = pp::message(ctx, pp::MessageKind::Error, title, body, None);
-    p.status = status;
-    respond(p)
 }

@@ -1,38 +1,32 @@
 //! The PIN's own steps on the wallet page: change it (the current PIN), reset it (the SMS
 //! code of this flow and the card's CVC, checked by the issuer's account verification).
 
+use super::flow::Form;
 use super::flow::Step;
 use super::session::Session;
 use super::steps::{ctx_of, unlock};
-use super::view::Form;
 use crate::easy_pay::Wallet;
 use crate::easy_pay::audit::{AuditEvent, entry};
 use crate::easy_pay::pin;
 use crate::engine::{CardVerification, Verification, verify_card};
 use axum::response::Response;
 use paygate_ledger::Currency;
-use paygate_payer_pages::MessageKind;
+use paygate_payer_pages::{MessageKind, Msg};
 use paygate_vault::Cvc;
 
 /// The weak-PIN rule's reason, in the page's language.
-fn rule_text(s: &Step, rule: pin::PinRule) -> &'static str {
+pub(super) fn rule_text(rule: pin::PinRule) -> Msg {
     match rule {
-        pin::PinRule::Mismatch => s.t("The two PINs differ.", "비밀번호가 서로 다릅니다."),
-        pin::PinRule::NotSixDigits => s.t(
-            "The PIN must be 6 digits.",
-            "비밀번호는 숫자 6자리여야 합니다.",
-        ),
-        pin::PinRule::Repeated | pin::PinRule::Run => s.t(
-            "This PIN is too easy to guess: no repeated digit, no run like 123456.",
-            "추측하기 쉬운 비밀번호입니다. 같은 숫자 반복이나 연속 숫자는 쓸 수 없습니다.",
-        ),
+        pin::PinRule::Mismatch => Msg::EpPinMismatch,
+        pin::PinRule::NotSixDigits => Msg::EpPinLength,
+        pin::PinRule::Repeated | pin::PinRule::Run => Msg::EpPinWeak,
     }
 }
 
 /// Stores `w` with the new PIN `new` and the audit entry `event`.
 async fn set_pin(s: &Step, mut w: Wallet, new: &str, event: AuditEvent) -> Response {
     let Ok(h) = pin::hash(new) else {
-        return s.error(s.t("Please try again.", "다시 시도해 주세요."), Form::Phone);
+        return s.error(Msg::EpTryAgain, Form::Phone);
     };
     w.pin_hash = h;
     w.pin_failures = 0;
@@ -42,7 +36,7 @@ async fn set_pin(s: &Step, mut w: Wallet, new: &str, event: AuditEvent) -> Respo
     if let Err(r) = s.commit(ops).await {
         return r;
     }
-    let done = s.t("Your PIN was changed.", "비밀번호를 변경했습니다.");
+    let done = Msg::EpPinChanged;
     s.render(
         200,
         Some((MessageKind::Success, done)),
@@ -57,7 +51,7 @@ pub(super) async fn change(s: &Step, current: &str, new: &str, confirmation: &st
         Err(r) => return r,
     };
     if let Err(rule) = pin::check_new(new, confirmation) {
-        return s.error(rule_text(s, rule), Form::Pay { cards: &w.cards });
+        return s.error(rule_text(rule), Form::Pay { cards: &w.cards });
     }
     set_pin(s, w, new, AuditEvent::PinSet).await
 }
@@ -78,23 +72,17 @@ pub(super) async fn reset(
         _ => None,
     };
     let Some(w) = wallet.filter(|w| !w.cards.is_empty()) else {
-        let first = s.t(
-            "To reset your PIN, verify your mobile number by SMS first.",
-            "비밀번호를 재설정하려면 먼저 문자 인증을 하세요.",
-        );
+        let first = Msg::EpResetNeedsSms;
         return s.error(first, Form::Phone);
     };
     if let Err(rule) = pin::check_new(new, confirmation) {
-        return s.error(rule_text(s, rule), Form::Pay { cards: &w.cards });
+        return s.error(rule_text(rule), Form::Pay { cards: &w.cards });
     }
     let Some(c) = w.card(Some(card)).cloned() else {
-        return s.error(
-            s.t("Choose a card.", "카드를 선택하세요."),
-            Form::Pay { cards: &w.cards },
-        );
+        return s.error(Msg::EpChooseCard, Form::Pay { cards: &w.cards });
     };
     if !cvc_verified(s, &w, &c, cvc).await {
-        let wrong = s.t("The security code is wrong.", "보안코드가 틀렸습니다.");
+        let wrong = Msg::EpCvcWrong;
         let now = s.st.now();
         let _ = s
             .commit(vec![entry(

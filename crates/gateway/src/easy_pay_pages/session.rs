@@ -3,7 +3,9 @@
 //! helper finds the messages of this merchant's flows and nothing else). It holds the OTP
 //! challenge (hash only), the wallet it proved and the SMS ids sent — never the phone in full.
 
+use crate::easy_pay::WalletCard;
 use crate::error::{ApiError, ApiResult};
+use crate::models::ThreeDsAttempt;
 use crate::otp::Challenge;
 use crate::state::AppState;
 use paygate_store::Scope;
@@ -32,6 +34,19 @@ pub struct Session {
     pub verified: bool,
     /// Ids of the SMS the SMS gateway accepted for this flow.
     pub sms_ids: Vec<String>,
+    /// A card registration waiting for the issuer's 3-D Secure challenge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration: Option<PendingRegistration>,
+    /// That challenge (the 3-D Secure pages read and the RReq writes this field, as in an
+    /// intent); after the RReq it holds the CAVV until the verification is sent.
+    #[serde(rename = "_three_ds", default, skip_serializing_if = "Option::is_none")]
+    pub three_ds: Option<ThreeDsAttempt>,
+    /// The secret of the hand-off `/pay/3ds/{eps_…}/start?client_secret=…` while it waits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// How the last registration through 3-D Secure ended, told on the next page once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<RegistrationOutcome>,
     #[serde(skip)]
     pub version: i64,
     #[serde(skip)]
@@ -40,11 +55,48 @@ pub struct Session {
     pub livemode: bool,
 }
 
-fn id(pi: &str) -> String {
+/// A card sealed in the vault and the new PIN's hash, kept while the payer answers the
+/// issuer's challenge; the card joins the wallet only after the account verification.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PendingRegistration {
+    pub card: WalletCard,
+    pub pin_hash: String,
+}
+
+/// How a card registration ended, as the payer is told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationOutcome {
+    Registered,
+    /// The issuer did not authenticate the cardholder (3-D Secure).
+    AuthenticationFailed,
+    /// The payer left the issuer's challenge without finishing it.
+    Abandoned,
+    IncorrectCvc,
+    ExpiredCard,
+    /// The card needs 3-D Secure, which could not run.
+    AuthenticationRequired,
+    Declined,
+    /// The card could not be checked (the network did not answer).
+    Unavailable,
+}
+
+/// The object id of the flow of intent `pi`.
+pub fn id(pi: &str) -> String {
     format!("eps_{pi}")
 }
 
 impl Session {
+    /// The flow in its own stored `row` (`eps_…`).
+    pub fn from_row(row: &ObjectRow) -> ApiResult<Session> {
+        let mut s: Session =
+            serde_json::from_value(row.data.clone()).map_err(ApiError::internal)?;
+        s.version = row.version;
+        s.merchant_id = row.merchant_id.clone();
+        s.livemode = row.livemode;
+        Ok(s)
+    }
+
     /// The flow of the intent `row`, or a new one.
     pub async fn load(st: &AppState, row: &ObjectRow) -> ApiResult<Session> {
         let found = st.store.get_object(&scope_of(row), &id(&row.id)).await?;

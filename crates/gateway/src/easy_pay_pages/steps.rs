@@ -1,21 +1,17 @@
-//! The posted steps: phone → SMS code → (register a card and a PIN) → pay; remove a card.
+//! The posted steps: phone → SMS code → (register a card and a PIN: [`super::register`]) →
+//! pay; remove a card.
 
-use super::flow::{Step, back_to_shop, known_wallet};
+use super::flow::{Form, Step, known_wallet};
 use super::session::Session;
-use super::view::Form;
 use super::{device_cookie, with_header};
 use crate::easy_pay::audit::{AuditEvent, entry};
-use crate::easy_pay::pin;
 use crate::easy_pay::wallet::PinCheck;
 use crate::easy_pay::{Phone, Wallet};
-use crate::engine::{CardVerification, Verification, verify_card};
 use crate::otp::{self, OtpError};
+use crate::payer_flow::back_to_shop;
 use axum::http::header;
 use axum::response::Response;
-use paygate_ledger::Currency;
-use paygate_payer_pages::MessageKind;
-use paygate_vault::{Cvc, Expiry, Pan};
-use std::collections::HashMap;
+use paygate_payer_pages::{MessageKind, Msg};
 
 pub(super) fn ctx_of(s: &Step) -> (Option<&str>, Option<&str>) {
     (Some(s.pi.id.as_str()), Some(s.row.merchant_id.as_str()))
@@ -24,25 +20,13 @@ pub(super) fn ctx_of(s: &Step) -> (Option<&str>, Option<&str>) {
 /// `phone`: a new code by SMS (rate-limited), then the code form.
 pub(super) async fn phone(s: &Step, raw: &str) -> Response {
     let Some(phone) = Phone::parse(raw) else {
-        return s.error(
-            s.t(
-                "Enter a mobile number like 010-1234-5678.",
-                "010-1234-5678 형식의 휴대폰 번호를 입력하세요.",
-            ),
-            Form::Phone,
-        );
+        return s.error(Msg::EpPhoneInvalid, Form::Phone);
     };
     let Some(sms) = s.st.sms.clone() else {
-        return s.error(
-            s.t(
-                "Easy Pay is not available.",
-                "간편결제를 사용할 수 없습니다.",
-            ),
-            Form::Phone,
-        );
+        return s.error(Msg::EpUnavailable, Form::Phone);
     };
     let Ok(mut session) = Session::load(&s.st, &s.row).await else {
-        return s.error(s.t("Please try again.", "다시 시도해 주세요."), Form::Phone);
+        return s.error(Msg::EpTryAgain, Form::Phone);
     };
     let now = s.st.now();
     if let Err(OtpError::TooSoon { .. }) = otp::may_send(session.challenge.as_ref(), now) {
@@ -55,13 +39,7 @@ pub(super) async fn phone(s: &Step, raw: &str) -> Response {
     let id = match sms.send(phone.digits(), &text).await {
         Ok(id) => id,
         Err(_) => {
-            return s.error(
-                s.t(
-                    "The text message could not be sent. Please try again.",
-                    "문자를 보내지 못했습니다. 다시 시도해 주세요.",
-                ),
-                Form::Phone,
-            );
+            return s.error(Msg::EpSmsFailed, Form::Phone);
         }
     };
     session.phone_key = Some(key);
@@ -88,13 +66,7 @@ fn too_soon(s: &Step, phone: &Phone) -> Response {
     let masked = phone.masked();
     s.render(
         429,
-        Some((
-            MessageKind::Error,
-            s.t(
-                "A code was sent moments ago; wait 30 seconds before asking again.",
-                "방금 인증번호를 보냈습니다. 30초 후에 다시 요청하세요.",
-            ),
-        )),
+        Some((MessageKind::Error, Msg::EpTooSoon)),
         Form::Otp {
             phone_masked: &masked,
         },
@@ -104,17 +76,11 @@ fn too_soon(s: &Step, phone: &Phone) -> Response {
 /// `otp`: the code; right → the pay form (known wallet) or the registration form.
 pub(super) async fn otp(s: &Step, answer: &str) -> Response {
     let Ok(mut session) = Session::load(&s.st, &s.row).await else {
-        return s.error(s.t("Please try again.", "다시 시도해 주세요."), Form::Phone);
+        return s.error(Msg::EpTryAgain, Form::Phone);
     };
     let (Some(key), Some(mut challenge)) = (session.phone_key.clone(), session.challenge.clone())
     else {
-        return s.error(
-            s.t(
-                "Enter your mobile number first.",
-                "먼저 휴대폰 번호를 입력하세요.",
-            ),
-            Form::Phone,
-        );
+        return s.error(Msg::EpPhoneFirst, Form::Phone);
     };
     let now = s.st.now();
     let subject = format!("{}|{key}", s.pi.id);
@@ -129,29 +95,17 @@ pub(super) async fn otp(s: &Step, answer: &str) -> Response {
         Ok(()) => {}
         Err(OtpError::Wrong { .. } | OtpError::Malformed) => {
             return s.error(
-                s.t("The code is wrong.", "인증번호가 틀렸습니다."),
+                Msg::EpCodeWrong,
                 Form::Otp {
                     phone_masked: &masked,
                 },
             );
         }
         Err(OtpError::Expired) => {
-            return s.error(
-                s.t(
-                    "The code has expired: ask for a new one.",
-                    "인증번호가 만료되었습니다. 다시 받으세요.",
-                ),
-                Form::Phone,
-            );
+            return s.error(Msg::EpCodeExpired, Form::Phone);
         }
         Err(_) => {
-            return s.error(
-                s.t(
-                    "The code is no longer valid: ask for a new one.",
-                    "인증번호가 더 이상 유효하지 않습니다. 다시 받으세요.",
-                ),
-                Form::Phone,
-            );
+            return s.error(Msg::EpCodeInvalid, Form::Phone);
         }
     }
     let wallet_id = session.wallet_id.clone().unwrap_or_default();
@@ -163,144 +117,11 @@ pub(super) async fn otp(s: &Step, answer: &str) -> Response {
     with_header(page, header::SET_COOKIE, &cookie)
 }
 
-/// `register`: a card (checked against the card rules) and a new PIN → the wallet, then pay.
-pub(super) async fn register(s: &Step, form: &HashMap<String, String>) -> Response {
-    let f = |k: &str| form.get(k).map(String::as_str).unwrap_or_default().trim();
-    let Ok(session) = Session::load(&s.st, &s.row).await else {
-        return s.error(s.t("Please try again.", "다시 시도해 주세요."), Form::Phone);
-    };
-    let (true, Some(wallet_id), Some(masked)) = (
-        session.verified,
-        session.wallet_id.clone(),
-        session.phone_masked.clone(),
-    ) else {
-        return s.error(
-            s.t(
-                "Verify your mobile number first.",
-                "먼저 휴대폰 번호를 인증하세요.",
-            ),
-            Form::Phone,
-        );
-    };
-    let (pan, expiry, cvc) = match registration(s, f) {
-        Ok(card) => card,
-        Err(text) => return s.error(text, Form::Register),
-    };
-    if let Err(text) = verify_at_issuer(s, &pan, &expiry, &cvc).await {
-        return s.error(text, Form::Register);
-    }
-    let now = s.st.now();
-    let mut w = match wallet_to_fill(s, &wallet_id, masked, f("pin"), now).await {
-        Ok(w) => w,
-        Err(Some(full)) => return s.render(200, None, Form::Pay { cards: &full.cards }),
-        Err(None) => {
-            return s.error(
-                s.t("Please try again.", "다시 시도해 주세요."),
-                Form::Register,
-            );
-        }
-    };
-    let Ok(vault_op) = w.add_card(&s.st, pan, expiry, now) else {
-        return s.error(
-            s.t(
-                "No more cards can be added.",
-                "더 이상 카드를 등록할 수 없습니다.",
-            ),
-            Form::Register,
-        );
-    };
-    let ctx = ctx_of(s);
-    let ops = vec![
-        vault_op,
-        w.save(),
-        entry(&w, AuditEvent::PhoneVerified, ctx, "payer", now),
-        entry(&w, AuditEvent::PinSet, ctx, "payer", now),
-        entry(&w, AuditEvent::CardAdded, ctx, "payer", now),
-    ];
-    if let Err(r) = s.commit(ops).await {
-        return r;
-    }
-    let done = s.t(
-        "Card registered. Enter your PIN to pay.",
-        "카드가 등록되었습니다. 비밀번호를 입력해 결제하세요.",
-    );
-    s.render(
-        200,
-        Some((MessageKind::Success, done)),
-        Form::Pay { cards: &w.cards },
-    )
-}
-
-/// The wallet a registration fills: a new one with `pin`, or one whose cards were all
-/// removed (the proved phone and the new card set its PIN again). Err(Some) is a wallet that
-/// still has cards (nothing to register: pay), Err(None) a failure.
-async fn wallet_to_fill(
-    s: &Step,
-    id: &str,
-    masked: String,
-    pin_text: &str,
-    now: i64,
-) -> Result<Wallet, Option<Wallet>> {
-    match Wallet::load(&s.st, id).await {
-        Ok(Some(w)) if !w.cards.is_empty() => Err(Some(w)),
-        Ok(Some(mut w)) => {
-            w.pin_hash = pin::hash(pin_text).map_err(|_| None)?;
-            Ok(w)
-        }
-        Ok(None) => Wallet::new(id, masked, s.row.livemode, pin_text, now).map_err(|_| None),
-        Err(_) => Err(None),
-    }
-}
-
-/// The registration form's PIN (checked against the weak-PIN rules) and card (the card
-/// rules: Luhn, expiry, CVC format); Err is the reason to show with the form again.
-fn registration<'a>(
-    s: &Step,
-    f: impl Fn(&str) -> &'a str,
-) -> Result<(Pan, Expiry, Cvc), &'static str> {
-    if let Err(rule) = pin::check_new(f("pin"), f("pin_confirmation")) {
-        let text = match rule {
-            pin::PinRule::Mismatch => s.t("The two PINs differ.", "비밀번호가 서로 다릅니다."),
-            pin::PinRule::NotSixDigits => s.t(
-                "The PIN must be 6 digits.",
-                "비밀번호는 숫자 6자리여야 합니다.",
-            ),
-            pin::PinRule::Repeated | pin::PinRule::Run => s.t(
-                "This PIN is too easy to guess: no repeated digit, no run like 123456.",
-                "추측하기 쉬운 비밀번호입니다. 같은 숫자 반복이나 연속 숫자는 쓸 수 없습니다.",
-            ),
-        };
-        return Err(text);
-    }
-    let card = Pan::parse(f("card_number")).and_then(|pan| {
-        let month = f("exp_month").parse().unwrap_or(0);
-        let exp = Expiry::new(month, f("exp_year").parse().unwrap_or(0))?;
-        let cvc = Cvc::parse(f("cvc"), pan.brand())?;
-        Ok((pan, exp, cvc))
-    });
-    let Ok((pan, expiry, cvc)) = card else {
-        return Err(s.t(
-            "Check the card number, expiry and security code.",
-            "카드 번호, 유효기간, 보안코드를 확인하세요.",
-        ));
-    };
-    if expiry.is_expired_at(crate::cards::current_year(), crate::cards::current_month()) {
-        return Err(s.t("This card has expired.", "유효기간이 지난 카드입니다."));
-    }
-    Ok((pan, expiry, cvc))
-}
-
 /// Checks the PIN of the wallet this flow or device proved; Ok is the wallet after a right
 /// PIN (failure count reset, not yet saved), Err the page to answer (failures saved).
 pub(super) async fn unlock(s: &Step, given: &str) -> Result<Wallet, Response> {
     let Some(mut w) = known_wallet(s).await else {
-        return Err(s.error(
-            s.t(
-                "Verify your mobile number first.",
-                "먼저 휴대폰 번호를 인증하세요.",
-            ),
-            Form::Phone,
-        ));
+        return Err(s.error(Msg::EpVerifyPhoneFirst, Form::Phone));
     };
     let now = s.st.now();
     let mut ops = Vec::new();
@@ -311,11 +132,8 @@ pub(super) async fn unlock(s: &Step, given: &str) -> Result<Wallet, Response> {
     ops.push(w.save());
     s.commit(ops).await?;
     let text = match check {
-        PinCheck::Locked { .. } => s.t(
-            "Too many wrong PINs: the wallet is locked for 30 minutes.",
-            "비밀번호를 5회 틀려 30분간 잠겼습니다.",
-        ),
-        _ => s.t("The PIN is wrong.", "비밀번호가 틀렸습니다."),
+        PinCheck::Locked { .. } => Msg::EpLocked,
+        _ => Msg::EpPinWrong,
     };
     let status = if matches!(check, PinCheck::Locked { .. }) {
         423
@@ -336,10 +154,7 @@ pub(super) async fn pay(s: &Step, given: &str, choice: &str) -> Response {
         Err(r) => return r,
     };
     let Some(card) = w.card(Some(choice).filter(|c| !c.is_empty())).cloned() else {
-        return s.error(
-            s.t("Choose a card.", "카드를 선택하세요."),
-            Form::Pay { cards: &w.cards },
-        );
+        return s.error(Msg::EpChooseCard, Form::Pay { cards: &w.cards });
     };
     let now = s.st.now();
     if let Some(c) = w.cards.iter_mut().find(|c| c.id == card.id) {
@@ -358,9 +173,9 @@ pub(super) async fn pay(s: &Step, given: &str, choice: &str) -> Response {
     if let Err(e) = &result {
         tracing::info!(payment_intent = %s.pi.id, code = e.code.unwrap_or(""), "easy_pay authorization refused");
     }
-    match super::load(&s.st, &s.pi.id).await {
+    match crate::payer_flow::load(&s.st, &s.pi.id).await {
         Some((_, pi)) => back_to_shop(&s.st, &pi, &s.ctx),
-        None => s.error(s.t("Please try again.", "다시 시도해 주세요."), Form::Phone),
+        None => s.error(Msg::EpTryAgain, Form::Phone),
     }
 }
 
@@ -383,65 +198,13 @@ pub(super) async fn remove_card(s: &Step, given: &str, card: &str) -> Response {
     if w.cards.is_empty() {
         return s.render(
             200,
-            Some((
-                MessageKind::Success,
-                s.t(
-                    "Card removed. Register a card to pay.",
-                    "카드를 삭제했습니다. 결제할 카드를 등록하세요.",
-                ),
-            )),
+            Some((MessageKind::Success, Msg::EpCardRemovedRegister)),
             Form::Register,
         );
     }
     s.render(
         200,
-        Some((
-            MessageKind::Success,
-            s.t("Card removed.", "카드를 삭제했습니다."),
-        )),
+        Some((MessageKind::Success, Msg::EpCardRemoved)),
         Form::Pay { cards: &w.cards },
     )
-}
-
-/// The issuer's account verification of a card being registered (ISO 8583 0100, amount 0,
-/// with the CVC, stored credential "initial"); Err is the reason to show.
-pub(super) async fn verify_at_issuer(
-    s: &Step,
-    pan: &Pan,
-    expiry: &Expiry,
-    cvc: &Cvc,
-) -> Result<(), &'static str> {
-    let currency = Currency::parse(&s.pi.currency).unwrap_or(Currency::KRW);
-    let card = CardVerification {
-        merchant_id: &s.row.merchant_id,
-        pan,
-        expiry,
-        cvc: Some(cvc),
-        currency,
-        authentication: None,
-        store_for_later: true,
-    };
-    match verify_card(&s.st, &card).await {
-        Ok(Verification::Verified { .. }) => Ok(()),
-        Ok(declined) => {
-            let code = declined
-                .error()
-                .and_then(|e| e.code)
-                .unwrap_or("card_declined");
-            tracing::info!(payment_intent = %s.pi.id, code, "easy_pay card registration declined");
-            Err(match code {
-                "incorrect_cvc" => s.t("The security code is wrong.", "보안코드가 틀렸습니다."),
-                "expired_card" => s.t("This card has expired.", "유효기간이 지난 카드입니다."),
-                "authentication_required" => s.t(
-                    "This card needs 3-D Secure, which wallet registration does not offer yet: use another card.",
-                    "이 카드는 안심클릭 인증이 필요해 지금은 간편결제에 등록할 수 없습니다. 다른 카드를 쓰세요.",
-                ),
-                _ => s.t("The card issuer declined this card.", "카드사에서 이 카드를 거절했습니다."),
-            })
-        }
-        Err(_) => Err(s.t(
-            "The card could not be checked. Please try again.",
-            "카드를 확인하지 못했습니다. 다시 시도해 주세요.",
-        )),
-    }
 }

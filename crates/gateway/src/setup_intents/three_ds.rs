@@ -21,9 +21,10 @@ use crate::ids::new_id;
 use crate::models::ThreeDsAttempt;
 use crate::records::event;
 use crate::render::{expand, public};
-use crate::state::SharedState;
+use crate::state::{AppState, SharedState};
 use crate::three_ds::confirm::{browser_info, unauthenticated};
 use crate::three_ds::decide::{Decision, Unavailable, decide};
+use paygate_ledger::Currency;
 use paygate_payer_pages::RedirectStatus;
 use paygate_payments::setup_intent::allowed;
 use paygate_payments::{Authentication, NextAction, SetupIntentOp, SetupIntentStatus as Status};
@@ -32,6 +33,7 @@ use paygate_three_ds::{
     AuthenticationPurpose, AuthenticationRequest, AuthenticationStart, Challenge,
     ChallengeWindowSize, CresAccepted, TransStatus,
 };
+use paygate_vault::{Expiry, Pan};
 use serde_json::{Value, json};
 
 /// What 3-D Secure says about a setup's verification.
@@ -72,14 +74,9 @@ pub fn finish_transaction(si: &SetupIntent) -> Option<Op> {
     if si.status != Status::RequiresAction {
         return None;
     }
-    let id = crate::three_ds::transaction_object_id(attempt.pending.three_ds_server_trans_id);
-    Some(Op::UpdateObject {
-        data: json!({"id": id, "finished": true}),
-        id,
-        expected_version: 0,
-        tag: None,
-        due: None,
-    })
+    Some(crate::three_ds::finish_lookup(
+        attempt.pending.three_ds_server_trans_id,
+    ))
 }
 
 /// Decides and, when it applies, sends the non-payment AReq for `card`.
@@ -88,18 +85,57 @@ pub async fn authenticate(
     si: &SetupIntent,
     card: &AuthCard,
 ) -> ApiResult<SetupAuthentication> {
-    let Some(server) = ctx.st.three_ds.clone() else {
+    let add = AddCard {
+        owner: &si.id,
+        requested: si.request_three_d_secure,
+        pan: &card.pan,
+        expiry: &card.expiry,
+        currency: super::confirm::verification_currency()?,
+        merchant_id: &ctx.merchant.id,
+        merchant_name: &ctx.merchant.name,
+    };
+    authenticate_add_card(&ctx.st, &add, || {
+        if si.return_url.is_none() {
+            return Err(ApiError::invalid(
+                "return_url",
+                "parameter_missing",
+                "Missing required param: return_url. This card needs 3-D Secure authentication, \
+                 which may redirect the customer: give the return_url they come back to.",
+            ));
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// A card being added (to a customer by a SetupIntent, to a payer's 간편결제 wallet) that
+/// 3-D Secure may authenticate: the one non-payment authentication both use.
+pub struct AddCard<'a> {
+    /// The object the challenge comes back to (`/pay/3ds/{owner}/complete`).
+    pub owner: &'a str,
+    pub requested: Option<crate::models::RequestThreeDSecure>,
+    pub pan: &'a Pan,
+    pub expiry: &'a Expiry,
+    /// The currency of the AReq (amount 0) and of the account verification.
+    pub currency: Currency,
+    pub merchant_id: &'a str,
+    pub merchant_name: &'a str,
+}
+
+/// The decision and, when it applies, the non-payment AReq (02-NPA, "add card") of `add`.
+/// `before_areq` runs once 3-D Secure applies, before the AReq (the caller's own
+/// precondition, such as a SetupIntent's `return_url`).
+pub async fn authenticate_add_card(
+    st: &AppState,
+    add: &AddCard<'_>,
+    before_areq: impl FnOnce() -> ApiResult<()>,
+) -> ApiResult<SetupAuthentication> {
+    let Some(server) = st.three_ds.clone() else {
         return Ok(SetupAuthentication::Proceed(None, None));
     };
-    let currency = super::confirm::verification_currency()?;
-    let decision = decide(
-        si.request_three_d_secure,
-        &server.enrollment(&card.pan),
-        0,
-        currency,
-        // The gateway's KRW amount rule is about payments: a setup moves no money.
-        None,
-    );
+    // The gateway's KRW amount rule is about payments: adding a card moves no money.
+    let enrollment = server.enrollment(add.pan);
+    let decision = decide(add.requested, &enrollment, 0, add.currency, None);
     let Decision::Authenticate {
         challenge,
         requested,
@@ -107,17 +143,10 @@ pub async fn authenticate(
     else {
         return Ok(SetupAuthentication::Proceed(None, None));
     };
-    if si.return_url.is_none() {
-        return Err(ApiError::invalid(
-            "return_url",
-            "parameter_missing",
-            "Missing required param: return_url. This card needs 3-D Secure authentication, \
-             which may redirect the customer: give the return_url they come back to.",
-        ));
-    }
-    let notification_url = ctx.st.pages.url(&format!("/pay/3ds/{}/complete", si.id));
-    let merchant_id: String = ctx.merchant.id.chars().take(35).collect();
-    let name = paygate_three_ds::merchant_name(ctx.merchant.name.trim());
+    before_areq()?;
+    let notification_url = st.pages.url(&format!("/pay/3ds/{}/complete", add.owner));
+    let merchant_id: String = add.merchant_id.chars().take(35).collect();
+    let name = paygate_three_ds::merchant_name(add.merchant_name.trim());
     let merchant_name = if name.is_empty() {
         "paygate".into()
     } else {
@@ -127,10 +156,10 @@ pub async fn authenticate(
     let req = AuthenticationRequest {
         three_ds_server_trans_id: uuid::Uuid::new_v4(),
         purpose: AuthenticationPurpose::AddCard,
-        pan: &card.pan,
-        expiry: &card.expiry,
+        pan: add.pan,
+        expiry: add.expiry,
         amount_minor: 0,
-        currency,
+        currency: add.currency,
         challenge,
         window_size: ChallengeWindowSize::FullScreen,
         browser: &browser,
@@ -141,7 +170,7 @@ pub async fn authenticate(
     let start = match server.authenticate(&req).await {
         Ok(s) => s,
         Err(e) => {
-            tracing::warn!(setup_intent = %si.id, error = %e, "3-D Secure AReq (add card) failed");
+            tracing::warn!(owner = %add.owner, error = %e, "3-D Secure AReq (add card) failed");
             AuthenticationStart::Unavailable(e.to_string())
         }
     };
@@ -202,19 +231,13 @@ pub async fn requires_action(
     ops.extend(pm_ops(ctx, &card, &card.pm, None).await?);
     let due = ctx.now + ctx.st.cfg.requires_action_ttl_s;
     write_waiting_si(&mut ops, &si.id, version, &doc, due);
-    let tx_id = crate::three_ds::transaction_object_id(ch.pending.three_ds_server_trans_id);
-    ops.push(Op::InsertObject(ObjectRow {
-        id: tx_id.clone(),
-        merchant_id: scope.merchant_id.clone(),
-        livemode: scope.livemode,
-        kind: crate::three_ds::TRANSACTION_KIND.into(),
-        parent: Some(si.id.clone()),
-        tag: None,
-        due: None,
-        created: ctx.now,
-        version: 0,
-        data: json!({"id": tx_id, "setup_intent": si.id}),
-    }));
+    ops.push(transaction_lookup(
+        &scope,
+        &ch,
+        "setup_intent",
+        &si.id,
+        ctx.now,
+    ));
     let key = ctx.idempotency_key();
     ops.push(event(
         &scope,
@@ -225,6 +248,32 @@ pub async fn requires_action(
     ));
     let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
     ctx.commit_ok(WriteUnit { ops }, body).await
+}
+
+/// The lookup object of a challenge's `threeDSServerTransID`, naming the object it serves
+/// under `owner_field` (`setup_intent`, `easy_pay_session`): how the RReq finds it.
+pub fn transaction_lookup(
+    scope: &paygate_store::Scope,
+    ch: &Challenge,
+    owner_field: &str,
+    owner: &str,
+    now: i64,
+) -> Op {
+    let tx_id = crate::three_ds::transaction_object_id(ch.pending.three_ds_server_trans_id);
+    let mut data = json!({"id": tx_id});
+    data[owner_field] = json!(owner);
+    Op::InsertObject(ObjectRow {
+        id: tx_id,
+        merchant_id: scope.merchant_id.clone(),
+        livemode: scope.livemode,
+        kind: crate::three_ds::TRANSACTION_KIND.into(),
+        parent: Some(owner.to_string()),
+        tag: None,
+        due: None,
+        created: now,
+        version: 0,
+        data,
+    })
 }
 
 /// The payer is back from the challenge with a CRes that matched the stored transaction: the

@@ -64,16 +64,22 @@ pub fn finish_transaction(pi: &PaymentIntent) -> Option<Op> {
     if pi.status != PaymentIntentStatus::RequiresAction {
         return None;
     }
-    let id = transaction_object_id(attempt.pending.three_ds_server_trans_id);
-    Some(Op::UpdateObject {
+    Some(finish_lookup(attempt.pending.three_ds_server_trans_id))
+}
+
+/// The op marking the lookup of `three_ds_server_trans_id` finished: its owner is dropped,
+/// so a late RReq finds nothing to store into.
+pub fn finish_lookup(three_ds_server_trans_id: uuid::Uuid) -> Op {
+    let id = transaction_object_id(three_ds_server_trans_id);
+    Op::UpdateObject {
         data: json!({"id": id, "finished": true}),
         id,
-        // The lookup is written once at insert and once here: the intent's own version
+        // The lookup is written once at insert and once here: its owner's own version
         // guards that this runs once per challenge.
         expected_version: 0,
         tag: None,
         due: None,
-    })
+    }
 }
 
 /// The 3DS Server of this gateway, when `three_ds_url` is configured. Its card ranges are

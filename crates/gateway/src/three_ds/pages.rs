@@ -12,7 +12,9 @@
 //!
 //! The same routes serve a SetupIntent's challenge (`/pay/3ds/{seti}/…`): its CRes resumes
 //! [`crate::setup_intents::three_ds::resume`] and the shop gets `setup_intent` and
-//! `setup_intent_client_secret`.
+//! `setup_intent_client_secret`; and a card registration in a 간편결제 wallet
+//! (`/pay/3ds/eps_{pi}/…`, the wallet flow's session): its CRes resumes
+//! [`crate::easy_pay_pages::three_ds::resume`] and the payer returns to the wallet page.
 
 use crate::models::{PaymentIntent, ThreeDsAttempt, from_value};
 use crate::pages::respond;
@@ -62,24 +64,38 @@ fn error_page(ctx: &PageContext, status: u16) -> Response {
     respond(p)
 }
 
-/// A PaymentIntent or a SetupIntent with 3-D Secure: what the pages read of it.
+/// What a challenge serves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    PaymentIntent,
+    SetupIntent,
+    /// A card registration in a 간편결제 wallet (the flow's session object).
+    WalletRegistration,
+}
+
+/// A PaymentIntent, a SetupIntent or a wallet registration with 3-D Secure: what the pages
+/// read of it.
 struct Authenticating {
     row: ObjectRow,
-    /// A SetupIntent (else a PaymentIntent).
-    setup: bool,
+    owner: Owner,
     client_secret: String,
     attempt: Option<ThreeDsAttempt>,
-    /// In `requires_action`.
+    /// Waiting for the payer (an intent in `requires_action`, a registration pending).
     waiting: bool,
 }
 
 impl Authenticating {
-    /// The shop's return URL with Stripe's parameters of the object's kind.
-    fn back(&self, status: pp::RedirectStatus) -> Option<WebUrl> {
-        let url = self.row.data["_return_url"].as_str()?;
+    /// Where the payer goes once done here: the shop's return URL with Stripe's parameters
+    /// of the object's kind, or the wallet page.
+    fn back(&self, st: &SharedState, status: pp::RedirectStatus) -> Option<WebUrl> {
         let id = &self.row.id;
         let secret = &self.client_secret;
-        let back = if self.setup {
+        if self.owner == Owner::WalletRegistration {
+            let pi = self.row.data["payment_intent"].as_str()?;
+            return crate::easy_pay_pages::three_ds::wallet_page_url(st, pi);
+        }
+        let url = self.row.data["_return_url"].as_str()?;
+        let back = if self.owner == Owner::SetupIntent {
             pp::setup_return_url(url, id, secret, status)
         } else {
             pp::return_url(url, id, secret, status)
@@ -88,20 +104,26 @@ impl Authenticating {
     }
 }
 
-/// The intent `id`, when it is a PaymentIntent or a SetupIntent.
+/// The object `id`, when it is one a challenge serves.
 async fn load(st: &SharedState, id: &str) -> Option<Authenticating> {
     let row = st.store.find_object(id).await.ok()??;
-    let setup = match row.kind.as_str() {
-        "payment_intent" => false,
-        "setup_intent" => true,
+    let owner = match row.kind.as_str() {
+        "payment_intent" => Owner::PaymentIntent,
+        "setup_intent" => Owner::SetupIntent,
+        crate::easy_pay_pages::SESSION_KIND => Owner::WalletRegistration,
         _ => return None,
     };
     let d = &row.data;
+    let waiting = match owner {
+        Owner::WalletRegistration => !d["registration"].is_null(),
+        _ => d["status"] == "requires_action",
+    };
     Some(Authenticating {
-        setup,
-        client_secret: d["client_secret"].as_str()?.to_string(),
+        owner,
+        // A wallet flow has a secret only once a challenge started (none: nothing matches).
+        client_secret: d["client_secret"].as_str().unwrap_or_default().to_string(),
         attempt: serde_json::from_value(d["_three_ds"].clone()).ok(),
-        waiting: d["status"] == "requires_action",
+        waiting,
         row,
     })
 }
@@ -153,15 +175,15 @@ async fn start(
 }
 
 /// The hand-off of an object no longer waiting: a PaymentIntent's status page, a SetupIntent's
-/// return URL with its outcome.
+/// return URL with its outcome, the wallet page.
 fn finished(st: &SharedState, ctx: &PageContext, a: &Authenticating) -> Response {
-    if a.setup {
+    if a.owner != Owner::PaymentIntent {
         let status = if a.row.data["status"] == "succeeded" {
             pp::RedirectStatus::Succeeded
         } else {
             pp::RedirectStatus::Failed
         };
-        return match a.back(status) {
+        return match a.back(st, status) {
             Some(u) => respond(pp::redirect(ctx, &u)),
             None => error_page(ctx, 400),
         };
@@ -205,6 +227,7 @@ async fn answer_rreq(
         Some(row) if row.kind == super::TRANSACTION_KIND => row.data["payment_intent"]
             .as_str()
             .or(row.data["setup_intent"].as_str())
+            .or(row.data[crate::easy_pay_pages::three_ds::LOOKUP_FIELD].as_str())
             .unwrap_or_default()
             .to_string(),
         _ => String::new(),
@@ -281,16 +304,19 @@ async fn complete(
             return error_page(&ctx, 400);
         }
     };
-    let resumed = if a.setup {
-        match SetupIntent::from_doc(a.row.data.clone()) {
+    let resumed = match a.owner {
+        Owner::SetupIntent => match SetupIntent::from_doc(a.row.data.clone()) {
             Ok(si) => crate::setup_intents::three_ds::resume(&st, &a.row, si, accepted).await,
             Err(e) => Err(e),
-        }
-    } else {
-        match from_value::<PaymentIntent>(a.row.data.clone()) {
+        },
+        Owner::PaymentIntent => match from_value::<PaymentIntent>(a.row.data.clone()) {
             Ok(pi) => super::resume::resume(&st, &a.row, pi, accepted).await,
             Err(e) => Err(e),
-        }
+        },
+        // The wallet page tells the outcome: the status only matters to a shop.
+        Owner::WalletRegistration => crate::easy_pay_pages::three_ds::resume(&st, &a.row, accepted)
+            .await
+            .map(|()| pp::RedirectStatus::Succeeded),
     };
     let status = match resumed {
         Ok(s) => s,
@@ -299,7 +325,7 @@ async fn complete(
             return error_page(&ctx, if e.status.is_server_error() { 500 } else { 400 });
         }
     };
-    match a.back(status) {
+    match a.back(&st, status) {
         Some(u) => respond(pp::redirect(&ctx, &u)),
         None => error_page(&ctx, 500),
     }
