@@ -6,6 +6,7 @@
 pub mod access_log;
 pub mod admin;
 pub mod api;
+pub mod audit;
 pub mod auth;
 mod background;
 pub mod cards;
