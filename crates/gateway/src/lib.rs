@@ -336,7 +336,9 @@ async fn start_on(
         ));
     }
     let mut state = AppState::new(cfg, store, link, connectors, vault, page_settings);
-    state.clock = clock;
+    let skewed = Arc::new(paygate_payments::SkewedClock::new(clock));
+    state.clock = skewed.clone();
+    state.clock_skew = Some(skewed);
     state.test_clock = test_clock;
     state.three_ds = three_ds;
     state.isp = isp;

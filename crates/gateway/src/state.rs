@@ -34,6 +34,9 @@ pub struct AppState {
     /// The same clock as `clock` when the gateway runs with `--test-clock` (moved by
     /// `POST /v1/test_helpers/test_clock/advance`); `None` otherwise.
     pub test_clock: Option<Arc<paygate_payments::OffsetClock>>,
+    /// `clock` itself when started by `start_on`: its skew is the test-mode clock-skew fault
+    /// (`clock_skew_s` of `/v1/test_helpers/faults`); `None` in states built by hand.
+    pub clock_skew: Option<Arc<paygate_payments::SkewedClock>>,
     pub limiter: crate::ratelimit::RateLimiter,
     /// Name resolution for webhook hosts (the SSRF guard's view of DNS; tests replace it).
     pub webhook_dns: crate::webhooks::Dns,
@@ -77,6 +80,7 @@ impl AppState {
             metrics: Metrics::default(),
             clock: Arc::new(SystemClock),
             test_clock: None,
+            clock_skew: None,
             webhook_dns: crate::webhooks::Dns::default(),
             three_ds: None,
             undoing: Default::default(),
