@@ -44,6 +44,8 @@ pub struct AppState {
     pub three_ds: Option<Arc<paygate_three_ds::ThreeDsServer>>,
     /// Recovery records the in-process reverser is finishing (the sweep leaves them alone).
     pub undoing: crate::engine::undo::InHand,
+    /// When this process first saw each recovery record (the sweep's notion of "stale").
+    pub sightings: crate::engine::sightings::Sightings,
     /// The ISP server's client (안전결제), when `isp_url` is configured.
     pub isp: Option<Arc<crate::methods::isp::client::IspClient>>,
     /// The SMS gateway's client, when `sms_url` is configured (the easy_pay wallet needs it).
@@ -84,6 +86,7 @@ impl AppState {
             webhook_dns: crate::webhooks::Dns::default(),
             three_ds: None,
             undoing: Default::default(),
+            sightings: Default::default(),
             isp: None,
             sms: None,
             bank: None,
