@@ -307,8 +307,8 @@ fn webhook_signature(input: &[u8]) {
         // The receiver signs the last `t=`; a canonical one must be the gateway's signature.
         let t = header
             .split(',')
-            .filter_map(|p| p.strip_prefix("t="))
-            .last()
+            .rev()
+            .find_map(|p| p.strip_prefix("t="))
             .expect("a valid header has a timestamp");
         if let Ok(n) = t.parse::<i64>()
             && n.to_string() == t
