@@ -40,10 +40,14 @@ pub enum Kind {
     /// The gateway's store fails its next commits (`/v1/test_helpers/faults`), as a full
     /// disk would.
     StoreWriteFail,
+    /// One gateway's clock runs 30–600 s ahead of the others' (`clock_skew_s` of
+    /// `/v1/test_helpers/faults`). Ahead only: with two instances the other one is then behind
+    /// it, and ahead is the side where another instance's fresh records look old to recovery.
+    ClockSkew,
 }
 
 /// Every kind, in the order of the report.
-pub const ALL: [Kind; 14] = [
+pub const ALL: [Kind; 15] = [
     Kind::Kill,
     Kind::Pause,
     Kind::Latency,
@@ -58,6 +62,7 @@ pub const ALL: [Kind; 14] = [
     Kind::SimSilent,
     Kind::PgTerminate,
     Kind::StoreWriteFail,
+    Kind::ClockSkew,
 ];
 
 impl Kind {
@@ -77,6 +82,7 @@ impl Kind {
             Kind::SimSilent => "sim_silent",
             Kind::PgTerminate => "pg_terminate",
             Kind::StoreWriteFail => "store_write_fail",
+            Kind::ClockSkew => "clock_skew",
         }
     }
 
@@ -150,7 +156,8 @@ pub struct Planned {
     pub hold_ms: u64,
     pub kind: Kind,
     pub target: Target,
-    /// The kind's strength: latency ms, percentage, commits to fail; 0 when it has none.
+    /// The kind's strength: latency ms, percentage, commits to fail, seconds of skew; 0 when
+    /// it has none.
     pub amount: u64,
 }
 
@@ -195,6 +202,10 @@ pub fn schedule(seed: u64, duration_ms: u64, kinds: &[Kind], shape: &Shape) -> V
             Kind::StoreWriteFail => (
                 Target::Gateway(rng.random_range(0..shape.instances)),
                 rng.random_range(1..=20),
+            ),
+            Kind::ClockSkew => (
+                Target::Gateway(rng.random_range(0..shape.instances)),
+                rng.random_range(30..=600),
             ),
             _ => (Target::Store, 0),
         };

@@ -1,6 +1,6 @@
 //! Puts one planned fault in force and heals it: signals to gateways, modes of the link
 //! proxies, the simulators' admin listeners, `pg_terminate_backend`, the gateway's test-mode
-//! store switch.
+//! switches (failing commits, clock skew).
 
 use crate::cluster::{Cluster, POSTGRES_LINK};
 use crate::faults::{Kind, Planned, Target};
@@ -34,7 +34,10 @@ pub async fn apply(c: &mut Cluster, t: &Tools, p: &Planned) -> Result<bool, Stri
             g.pause()?;
         }
         (Target::Gateway(i), Kind::StoreWriteFail) => {
-            return store_switch(c, t, *i, p.amount).await;
+            return switch(c, t, *i, "fail_next_commits", p.amount).await;
+        }
+        (Target::Gateway(i), Kind::ClockSkew) => {
+            return switch(c, t, *i, "clock_skew_s", p.amount).await;
         }
         (Target::Link(name), kind) => c.proxy(name).set(link_fault(kind, p.amount)),
         (Target::Simulator(name), kind) => {
@@ -64,7 +67,12 @@ pub async fn heal(c: &mut Cluster, t: &Tools, p: &Planned) -> Result<(), String>
     match (&p.target, p.kind) {
         (Target::Gateway(i), Kind::Kill) => c.gateways[*i].restart().await,
         (Target::Gateway(i), Kind::Pause) => c.gateways[*i].resume(),
-        (Target::Gateway(i), Kind::StoreWriteFail) => store_switch(c, t, *i, 0).await.map(|_| ()),
+        (Target::Gateway(i), Kind::StoreWriteFail) => {
+            switch(c, t, *i, "fail_next_commits", 0).await.map(|_| ())
+        }
+        (Target::Gateway(i), Kind::ClockSkew) => {
+            switch(c, t, *i, "clock_skew_s", 0).await.map(|_| ())
+        }
         (Target::Link(name), _) => {
             c.proxy(name).set(LinkFault::Healthy);
             Ok(())
@@ -84,7 +92,8 @@ pub async fn heal_all(c: &mut Cluster, t: &Tools) -> Result<(), String> {
     }
     c.heal_gateways().await?;
     for i in 0..c.gateways.len() {
-        store_switch(c, t, i, 0).await?;
+        switch(c, t, i, "fail_next_commits", 0).await?;
+        switch(c, t, i, "clock_skew_s", 0).await?;
     }
     Ok(())
 }
@@ -118,8 +127,9 @@ async fn sim_faults(t: &Tools, admin: &str, body: serde_json::Value) -> Result<(
     }
 }
 
-/// Sets the gateway's `fail_next_commits`; `Ok(false)` when the gateway is down or stopped.
-async fn store_switch(c: &Cluster, t: &Tools, i: usize, n: u64) -> Result<bool, String> {
+/// Sets one of the gateway's test-mode fault switches (`fail_next_commits`, `clock_skew_s`);
+/// `Ok(false)` when the gateway is down or stopped.
+async fn switch(c: &Cluster, t: &Tools, i: usize, name: &str, n: u64) -> Result<bool, String> {
     let g = &c.gateways[i];
     if g.proc.is_none() || g.paused {
         return Ok(false);
@@ -128,7 +138,7 @@ async fn store_switch(c: &Cluster, t: &Tools, i: usize, n: u64) -> Result<bool, 
         .http
         .post(format!("{}/v1/test_helpers/faults", g.base))
         .bearer_auth(&t.secret_key)
-        .form(&[("fail_next_commits", n.to_string())])
+        .form(&[(name, n.to_string())])
         .send()
         .await
         .map_err(|e| format!("gateway {i} faults: {e}"))?;

@@ -22,7 +22,7 @@ mod inject;
 mod invariants;
 mod proc;
 mod proxy;
-mod receiver;
+pub mod receiver;
 mod report;
 mod workload;
 
@@ -56,7 +56,7 @@ pub struct ChaosArgs {
     pub seed: Option<u64>,
     /// Fault kinds: `all` or a comma-separated list (kill, pause, latency, close_mid_message,
     /// blackhole, reset, partition, sim_late, sim_drop, sim_decline, sim_garbage, sim_silent,
-    /// pg_terminate, store_write_fail).
+    /// pg_terminate, store_write_fail, clock_skew).
     #[arg(long, default_value = "all")]
     pub faults: String,
     /// Concurrent clients of the workload.

@@ -1,147 +1,40 @@
 //! The dashboard's audit log: every login, logout, refused login and action (who, what, when,
-//! from where), as a hash chain — each entry holds the SHA-256 of the previous one, so an
-//! entry changed, removed or inserted afterwards breaks the chain at that point
-//! (`paygate dashboard audit verify`); `export` prints it as JSON lines.
+//! from where), as a hash chain (`paygate_gateway::audit::chain`, shared with the operator
+//! audit log) — an entry changed, removed or inserted afterwards breaks the chain at that
+//! point (`paygate dashboard audit verify`); `export` prints it as JSON lines.
 //!
 //! Storage: entries are objects of kind [`ENTRY_KIND`] with ids `dae_<seq>` in the platform
-//! scope; the chain's head (last seq and hash) is one object whose version serializes
-//! appends: an append that lost the race re-reads the head and tries again.
+//! scope, the chain's head is `dah_chain`.
 
 use crate::error::DashError;
-use crate::users::platform_scope;
-use paygate_store::{CommitError, ListQuery, ObjectRow, Op, Store, WriteUnit};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+pub use paygate_gateway::audit::chain::{Entry, GENESIS, Record, Verdict, check, entry_hash};
+use paygate_gateway::audit::{Chain, ChainError};
+use paygate_store::Store;
 
 pub const ENTRY_KIND: &str = "dashboard_audit";
-const HEAD_KIND: &str = "dashboard_audit_head";
-const HEAD_ID: &str = "dah_chain";
-/// The `prev` of the first entry.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-const APPEND_TRIES: usize = 8;
 
-/// Who did it, what, to what, from where.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Record {
-    /// User id (`du_…`), or `cli` for the command line; empty for an unknown login name.
-    pub actor: String,
-    /// The e-mail the actor used (a refused login records the address typed).
-    pub email: String,
-    /// `login`, `login_failed`, `locked`, `logout`, `refund`, `user_create`, …
-    pub action: String,
-    /// The object acted on (`pi_…`), when there is one.
-    pub target: String,
-    /// The merchant of the object, when there is one.
-    pub merchant: String,
-    /// The client's address as the gateway saw it.
-    pub ip: String,
-    /// Free detail (amount, outcome); never a secret.
-    pub detail: String,
-}
+/// The dashboard's chain (kinds and ids unchanged since it was first written).
+pub const DASHBOARD: Chain = Chain {
+    entry_kind: ENTRY_KIND,
+    head_kind: "dashboard_audit_head",
+    head_id: "dah_chain",
+    id_prefix: "dae",
+};
 
-/// One link of the chain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
-    pub seq: u64,
-    /// Unix seconds (the gateway's clock).
-    pub at: i64,
-    #[serde(flatten)]
-    pub record: Record,
-    /// The previous entry's hash ([`GENESIS`] for the first).
-    pub prev: String,
-    /// SHA-256 of this entry's other fields and `prev`.
-    pub hash: String,
-}
-
-/// The hash of an entry's content (everything but `hash`), in a fixed length-prefixed
-/// encoding so that no two different entries hash alike.
-pub fn entry_hash(seq: u64, at: i64, r: &Record, prev: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(b"paygate-audit-v1");
-    h.update(seq.to_be_bytes());
-    h.update(at.to_be_bytes());
-    for field in [
-        &r.actor,
-        &r.email,
-        &r.action,
-        &r.target,
-        &r.merchant,
-        &r.ip,
-        &r.detail,
-        prev,
-    ] {
-        h.update((field.len() as u64).to_be_bytes());
-        h.update(field.as_bytes());
+impl From<ChainError> for DashError {
+    fn from(e: ChainError) -> DashError {
+        match e {
+            ChainError::Store(e) => DashError::Store(e),
+            ChainError::Commit(e) => DashError::Commit(e),
+            ChainError::Corrupt(id) => DashError::Corrupt(id),
+            ChainError::Contended => DashError::Other(e.to_string()),
+        }
     }
-    hex::encode(h.finalize())
-}
-
-fn entry_id(seq: u64) -> String {
-    format!("dae_{seq:012}")
 }
 
 /// Appends `record` at `now`; returns the entry written.
 pub async fn append(store: &Store, now: i64, record: Record) -> Result<Entry, DashError> {
-    let scope = platform_scope();
-    for _ in 0..APPEND_TRIES {
-        let head = store.get_object(&scope, HEAD_ID).await?;
-        let (seq, prev, head_op) = match &head {
-            None => (1, GENESIS.to_string(), None),
-            Some(row) => {
-                let seq = row.data["seq"].as_u64().unwrap_or(0) + 1;
-                let prev = row.data["hash"].as_str().unwrap_or(GENESIS).to_string();
-                (seq, prev, Some(row.version))
-            }
-        };
-        let hash = entry_hash(seq, now, &record, &prev);
-        let entry = Entry {
-            seq,
-            at: now,
-            record: record.clone(),
-            prev,
-            hash: hash.clone(),
-        };
-        let head_data = serde_json::json!({"seq": seq, "hash": hash});
-        let head_write = match head_op {
-            None => Op::InsertObject(row(HEAD_ID, HEAD_KIND, now, head_data)),
-            Some(v) => Op::UpdateObject {
-                id: HEAD_ID.into(),
-                expected_version: v,
-                data: head_data,
-                tag: None,
-                due: None,
-            },
-        };
-        let data = serde_json::to_value(&entry).expect("an entry serializes");
-        let unit = WriteUnit::new(vec![
-            head_write,
-            Op::InsertObject(row(&entry_id(seq), ENTRY_KIND, now, data)),
-        ]);
-        match store.commit(unit).await {
-            Ok(_) => return Ok(entry),
-            Err(CommitError::Conflict { .. }) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(DashError::Other(
-        "the audit log's head kept changing; entry not written".into(),
-    ))
-}
-
-fn row(id: &str, kind: &str, now: i64, data: serde_json::Value) -> ObjectRow {
-    let scope = platform_scope();
-    ObjectRow {
-        id: id.into(),
-        merchant_id: scope.merchant_id,
-        livemode: scope.livemode,
-        kind: kind.into(),
-        parent: None,
-        tag: None,
-        due: None,
-        created: now,
-        version: 1,
-        data,
-    }
+    Ok(DASHBOARD.append(store, now, record).await?)
 }
 
 /// Appends `record` at the state's clock; a failure to write is logged (the action it records
@@ -154,130 +47,10 @@ pub async fn record(st: &paygate_gateway::state::SharedState, record: Record) {
 
 /// Every entry, oldest first.
 pub async fn entries(store: &Store) -> Result<Vec<Entry>, DashError> {
-    let scope = platform_scope();
-    let mut q = ListQuery::new(ENTRY_KIND, 100);
-    let mut out = Vec::new();
-    loop {
-        let page = store.list_objects(&scope, &q).await?;
-        for r in &page.data {
-            out.push(
-                serde_json::from_value::<Entry>(r.data.clone())
-                    .map_err(|e| DashError::Corrupt(format!("{}: {e}", r.id)))?,
-            );
-        }
-        match (page.has_more, page.data.last()) {
-            (true, Some(last)) => q.starting_after = Some(last.id.clone()),
-            _ => break,
-        }
-    }
-    out.sort_by_key(|e| e.seq);
-    Ok(out)
-}
-
-/// What `verify` found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Verdict {
-    pub entries: u64,
-    /// The first broken link and why; `None` when the chain holds.
-    pub broken: Option<(u64, String)>,
-}
-
-/// Checks the chain: contiguous sequence numbers from 1, each `prev` the previous `hash`,
-/// each `hash` recomputed, and the head naming the last entry.
-pub fn check(entries: &[Entry], head: Option<(u64, String)>) -> Verdict {
-    let mut prev = GENESIS.to_string();
-    for (i, e) in entries.iter().enumerate() {
-        let want_seq = i as u64 + 1;
-        let broken = if e.seq != want_seq {
-            Some(format!("expected entry {want_seq}, found {}", e.seq))
-        } else if e.prev != prev {
-            Some("its prev is not the hash of the entry before".to_string())
-        } else if entry_hash(e.seq, e.at, &e.record, &e.prev) != e.hash {
-            Some("its content does not match its hash".to_string())
-        } else {
-            None
-        };
-        if let Some(why) = broken {
-            return Verdict {
-                entries: entries.len() as u64,
-                broken: Some((want_seq, why)),
-            };
-        }
-        prev = e.hash.clone();
-    }
-    let n = entries.len() as u64;
-    let head_ok = match &head {
-        None => n == 0,
-        Some((seq, hash)) => *seq == n && *hash == prev,
-    };
-    Verdict {
-        entries: n,
-        broken: (!head_ok).then(|| (n + 1, "the chain's head names a later entry".to_string())),
-    }
+    Ok(DASHBOARD.entries(store).await?)
 }
 
 /// Reads and checks the whole chain.
 pub async fn verify(store: &Store) -> Result<Verdict, DashError> {
-    let all = entries(store).await?;
-    let head = store
-        .get_object(&platform_scope(), HEAD_ID)
-        .await?
-        .map(|r| {
-            (
-                r.data["seq"].as_u64().unwrap_or(0),
-                r.data["hash"].as_str().unwrap_or_default().to_string(),
-            )
-        });
-    Ok(check(&all, head))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn chain(n: u64) -> Vec<Entry> {
-        let mut prev = GENESIS.to_string();
-        (1..=n)
-            .map(|seq| {
-                let record = Record {
-                    actor: "du_1".into(),
-                    action: "login".into(),
-                    ip: "127.0.0.1".into(),
-                    ..Record::default()
-                };
-                let hash = entry_hash(seq, 100 + seq as i64, &record, &prev);
-                let e = Entry {
-                    seq,
-                    at: 100 + seq as i64,
-                    record,
-                    prev: prev.clone(),
-                    hash: hash.clone(),
-                };
-                prev = hash;
-                e
-            })
-            .collect()
-    }
-
-    fn head(c: &[Entry]) -> Option<(u64, String)> {
-        c.last().map(|e| (e.seq, e.hash.clone()))
-    }
-
-    #[test]
-    fn an_intact_chain_verifies_and_every_tampering_is_found() {
-        let c = chain(4);
-        assert_eq!(check(&c, head(&c)).broken, None);
-        let mut edited = c.clone();
-        edited[1].record.action = "refund".into();
-        assert_eq!(check(&edited, head(&c)).broken.unwrap().0, 2);
-        let mut removed = c.clone();
-        removed.remove(2);
-        assert_eq!(check(&removed, head(&c)).broken.unwrap().0, 3);
-        let truncated = c[..3].to_vec();
-        assert_eq!(check(&truncated, head(&c)).broken.unwrap().0, 4);
-        let mut rehashed = c.clone();
-        rehashed[0].record.ip = "10.0.0.1".into();
-        rehashed[0].hash = entry_hash(1, rehashed[0].at, &rehashed[0].record, GENESIS);
-        assert_eq!(check(&rehashed, head(&c)).broken.unwrap().0, 2);
-    }
+    Ok(DASHBOARD.verify(store).await?)
 }

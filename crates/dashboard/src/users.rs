@@ -27,10 +27,7 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 /// Where dashboard users, sessions and the audit log live: the platform's scope (test mode
 /// flag false; a user is not per mode).
 pub fn platform_scope() -> Scope {
-    Scope {
-        merchant_id: paygate_gateway::easy_pay::PLATFORM.to_string(),
-        livemode: false,
-    }
+    paygate_gateway::audit::chain::platform_scope()
 }
 
 /// What a user may see.

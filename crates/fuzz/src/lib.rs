@@ -14,6 +14,7 @@ pub mod mutate;
 pub mod runner;
 pub mod seed;
 pub mod targets;
+pub mod wallet_targets;
 
 use std::path::PathBuf;
 

@@ -54,6 +54,94 @@ pub fn seeds(vectors: &Path) -> Vec<(&'static str, String, Vec<u8>)> {
     for (name, body) in de48_de90() {
         out.push(("de48_de90", format!("{name}.txt"), body.into_bytes()));
     }
+    out.extend(crate::wallet_targets::seeds());
+    out.extend(bank_telegrams());
+    out.push(("card_present", "de55.bin".into(), de55));
+    out.push((
+        "card_present",
+        "mst-track2.txt".into(),
+        b"4895370012345678=30122010004201234567".to_vec(),
+    ));
+    out.push(("webhook_signature", "signed.txt".into(), webhook_signed()));
+    out
+}
+
+/// Telegrams the gateway writes (an issue, a notice's answer) and reads (a deposit notice),
+/// framed and bare, from the gateway's own writer.
+fn bank_telegrams() -> Vec<(&'static str, String, Vec<u8>)> {
+    use paygate_connector_bank::wire::{self, Kind, Telegram};
+    let telegram = |kind, is_answer, body: &[(&'static str, &str)]| Telegram {
+        kind,
+        is_answer,
+        trace: 42,
+        bank: "004".into(),
+        sent_at: "20261202200355".into(),
+        resp: "0000".into(),
+        body: body.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+    };
+    let samples = [
+        (
+            "issue",
+            telegram(
+                Kind::Issue,
+                false,
+                &[
+                    ("order_ref", "pi_0123"),
+                    ("amount", "50000"),
+                    ("expires_at", "20261209235959"),
+                    ("holder", "페이게이트"),
+                ],
+            ),
+        ),
+        (
+            "issue-answer",
+            telegram(
+                Kind::Issue,
+                true,
+                &[("account_no", "0041234567890"), ("order_ref", "pi_0123")],
+            ),
+        ),
+        (
+            "notice",
+            telegram(
+                Kind::Notice,
+                false,
+                &[
+                    ("account_no", "0041234567890"),
+                    ("deposit_id", "dep_0001"),
+                    ("order_ref", "pi_0123"),
+                    ("amount", "20000"),
+                    ("remaining", "30000"),
+                    ("depositor", "홍길동"),
+                    ("deposited_at", "20261202201000"),
+                ],
+            ),
+        ),
+        (
+            "notice-answer",
+            telegram(Kind::Notice, true, &[("deposit_id", "dep_0001")]),
+        ),
+        ("echo", telegram(Kind::Echo, false, &[])),
+    ];
+    let mut out = Vec::new();
+    for (name, t) in samples {
+        let Ok(bytes) = wire::write(&t) else { continue };
+        if let Ok(framed) = paygate_telegram::frame::encode(&bytes) {
+            out.push(("bank_telegram", format!("{name}-framed.bin"), framed));
+        }
+        out.push(("bank_telegram", format!("{name}.bin"), bytes));
+    }
+    out
+}
+
+/// A header line and its body, as a webhook receiver gets them.
+fn webhook_signed() -> Vec<u8> {
+    let body =
+        br#"{"id":"evt_1","type":"payment_intent.succeeded","data":{"object":{"id":"pi_1"}}}"#;
+    let header = paygate_gateway::webhooks::signature_header("whsec_fuzz", 1_700_000_000, body);
+    let mut out = header.into_bytes();
+    out.push(b'\n');
+    out.extend_from_slice(body);
     out
 }
 

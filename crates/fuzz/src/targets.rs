@@ -18,7 +18,15 @@ pub struct Target {
     pub about: &'static str,
     /// Runs the parser on one input and checks its properties (panics on a violation).
     pub check: fn(&[u8]),
+    /// Inputs the CI test runs (a debug build): fewer for the targets whose inputs reach
+    /// public-key operations (an RSA or ECDH private-key operation per input).
+    pub ci_execs: u64,
 }
+
+/// The CI budget of a target whose inputs are cheap.
+const CI_EXECS: u64 = 20_000;
+/// The CI budget of a target whose inputs reach an RSA / ECDH private-key operation.
+const CI_EXECS_PUBLIC_KEY: u64 = 2_000;
 
 /// Every target, in the order `all` runs them.
 pub const TARGETS: &[Target] = &[
@@ -26,51 +34,91 @@ pub const TARGETS: &[Target] = &[
         name: "iso8583_ascii",
         about: "ISO 8583 messages from the network link, pyiso8583 default_ascii profile",
         check: iso8583_ascii,
+        ci_execs: CI_EXECS,
     },
     Target {
         name: "iso8583_binary",
         about: "ISO 8583 messages, binary profile (raw bitmaps, DE 52/55/64/128)",
         check: iso8583_binary,
+        ci_execs: CI_EXECS,
     },
     Target {
         name: "emv_tlv",
         about: "EMV BER-TLV of DE 55 (ICC data)",
         check: emv_tlv,
+        ci_execs: CI_EXECS,
     },
     Target {
         name: "network_frame",
         about: "the 2-byte length header framing of the network link",
         check: network_frame,
+        ci_execs: CI_EXECS,
     },
     Target {
         name: "http_form",
         about: "API request bodies, application/x-www-form-urlencoded with bracket notation",
         check: http_form,
+        ci_execs: CI_EXECS,
     },
     Target {
         name: "http_json",
         about: "API request bodies, application/json",
         check: http_json,
+        ci_execs: CI_EXECS,
     },
     Target {
         name: "three_ds_messages",
         about: "EMV 3-D Secure ARes, RReq, CRes, PRes and Erro from the Directory Server / ACS",
         check: three_ds_messages,
+        ci_execs: CI_EXECS,
     },
     Target {
         name: "isp_signed_data",
         about: "ISP 안전결제 signed payment text, signature, certificate and CSR PEM, card payload",
         check: isp_signed_data,
+        ci_execs: CI_EXECS,
     },
     Target {
         name: "isp_jwe",
         about: "ISP card JWE (compact ECDH-ES + A256GCM) as the ISP server receives it",
         check: isp_jwe,
+        ci_execs: CI_EXECS,
     },
     Target {
         name: "de48_de90",
         about: "DE 48 subelements and DE 90 original data: the gateway's and the simulator's parsers",
         check: de48_de90,
+        ci_execs: CI_EXECS,
+    },
+    Target {
+        name: "apple_pay_token",
+        about: "Apple Pay paymentData JSON: CMS signature, ECDH / RSA key agreement, AES-GCM, payload",
+        check: crate::wallet_targets::apple_pay_token,
+        ci_execs: CI_EXECS_PUBLIC_KEY,
+    },
+    Target {
+        name: "samsung_pay_token",
+        about: "Samsung Pay credential JSON and compact JWE (RSA1_5 + A128GCM), payload",
+        check: crate::wallet_targets::samsung_pay_token,
+        ci_execs: CI_EXECS_PUBLIC_KEY,
+    },
+    Target {
+        name: "bank_telegram",
+        about: "bank telegrams (전문): the 4-digit length frame, the gateway's and the bank simulator's readers",
+        check: bank_telegram,
+        ci_execs: CI_EXECS,
+    },
+    Target {
+        name: "card_present",
+        about: "POS card-present data: DE 55 tags read for the ARQC, the MST track 2 (DE 35)",
+        check: card_present,
+        ci_execs: CI_EXECS,
+    },
+    Target {
+        name: "webhook_signature",
+        about: "the Stripe-Signature header as a webhook receiver parses it (header line, then body)",
+        check: webhook_signature,
+        ci_execs: CI_EXECS,
     },
 ];
 
@@ -197,4 +245,85 @@ fn de48_de90(input: &[u8]) {
             .unwrap_or_else(|e| panic!("re-encoded DE 48 does not decode: {e}"));
         assert_eq!(again, subelements, "decode(encode(de48)) differs");
     }
+}
+
+fn bank_telegram(input: &[u8]) {
+    use paygate_telegram::frame;
+    if let Ok(frame::Parsed::Complete { body, consumed }) = frame::parse(input) {
+        assert!(consumed <= input.len(), "frame longer than the buffer");
+        assert_eq!(
+            consumed,
+            body.len() + 4,
+            "frame length disagrees with its header"
+        );
+    }
+    if let Ok(t) = paygate_connector_bank::wire::read(input) {
+        let bytes = paygate_connector_bank::wire::write(&t)
+            .unwrap_or_else(|e| panic!("a telegram read does not write again: {e}"));
+        let again = paygate_connector_bank::wire::read(&bytes)
+            .unwrap_or_else(|e| panic!("a re-written telegram does not read: {e}"));
+        assert_eq!(again, t, "read(write(t)) differs from t (gateway)");
+    }
+    if let Ok(t) = paygate_sim_bank::wire::read(input) {
+        let bytes = paygate_sim_bank::wire::write(&t)
+            .unwrap_or_else(|e| panic!("a telegram read does not write again: {e}"));
+        let again = paygate_sim_bank::wire::read(&bytes)
+            .unwrap_or_else(|e| panic!("a re-written telegram does not read: {e}"));
+        assert_eq!(again, t, "read(write(t)) differs from t (simulator)");
+    }
+}
+
+fn card_present(input: &[u8]) {
+    use paygate_emv::{ArqcData, MstTrack2};
+    if let Ok(items) = tlv::decode(input) {
+        let lookup = |tag: &[u8]| match tlv::find(&items, tag).map(|t| &t.value) {
+            Some(tlv::Value::Primitive(v)) => Some(v.as_slice()),
+            _ => None,
+        };
+        if let Ok(data) = ArqcData::from_tags(lookup) {
+            assert!(!data.mac_input().is_empty(), "ARQC data with no MAC input");
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(input)
+        && let Ok(track) = MstTrack2::parse(text)
+    {
+        let again = MstTrack2::parse(&track.encode())
+            .unwrap_or_else(|e| panic!("an accepted track 2 does not parse again: {e:?}"));
+        assert!(again == track, "parse(encode(track)) differs");
+    }
+}
+
+fn webhook_signature(input: &[u8]) {
+    use paygate_chaos::receiver::signature_valid;
+    use paygate_gateway::webhooks::signature_header;
+    const SECRET: &str = "whsec_fuzz";
+    let split = input
+        .iter()
+        .position(|b| *b == b'\n')
+        .unwrap_or(input.len());
+    let header = String::from_utf8_lossy(&input[..split]);
+    let body = input.get(split + 1..).unwrap_or_default();
+    if signature_valid(SECRET, &header, body) {
+        // The receiver signs the last `t=`; a canonical one must be the gateway's signature.
+        let t = header
+            .split(',')
+            .rev()
+            .find_map(|p| p.strip_prefix("t="))
+            .expect("a valid header has a timestamp");
+        if let Ok(n) = t.parse::<i64>()
+            && n.to_string() == t
+        {
+            let want = signature_header(SECRET, n, body);
+            let v1 = want.rsplit_once("v1=").map(|(_, v)| v).unwrap_or_default();
+            assert!(
+                header.to_ascii_lowercase().contains(v1),
+                "a header without the body's signature was accepted"
+            );
+        }
+    }
+    let signed = signature_header(SECRET, 1_700_000_000, body);
+    assert!(
+        signature_valid(SECRET, &signed, body),
+        "the gateway's own signature does not verify"
+    );
 }

@@ -18,8 +18,7 @@ pub(crate) async fn run(st: SharedState, mut rx: watch::Receiver<bool>) {
             _ = tokio::time::sleep(Duration::from_millis(st.cfg.sweep_interval_ms)) => {}
             _ = rx.changed() => return,
         }
-        let stale = st.now() - st.cfg.attempt_stale_s;
-        if let Err(e) = engine::recovery::recover(&st, Some(stale)).await {
+        if let Err(e) = engine::recovery::sweep(&st).await {
             crate::error::warn_limited("stale attempt sweep failed", &e);
         }
         if let Err(e) = virtual_accounts::expiry::sweep(&st).await {

@@ -6,6 +6,7 @@
 pub mod access_log;
 pub mod admin;
 pub mod api;
+pub mod audit;
 pub mod auth;
 mod background;
 pub mod cards;
@@ -336,7 +337,9 @@ async fn start_on(
         ));
     }
     let mut state = AppState::new(cfg, store, link, connectors, vault, page_settings);
-    state.clock = clock;
+    let skewed = Arc::new(paygate_payments::SkewedClock::new(clock));
+    state.clock = skewed.clone();
+    state.clock_skew = Some(skewed);
     state.test_clock = test_clock;
     state.three_ds = three_ds;
     state.isp = isp;

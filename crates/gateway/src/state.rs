@@ -34,6 +34,9 @@ pub struct AppState {
     /// The same clock as `clock` when the gateway runs with `--test-clock` (moved by
     /// `POST /v1/test_helpers/test_clock/advance`); `None` otherwise.
     pub test_clock: Option<Arc<paygate_payments::OffsetClock>>,
+    /// `clock` itself when started by `start_on`: its skew is the test-mode clock-skew fault
+    /// (`clock_skew_s` of `/v1/test_helpers/faults`); `None` in states built by hand.
+    pub clock_skew: Option<Arc<paygate_payments::SkewedClock>>,
     pub limiter: crate::ratelimit::RateLimiter,
     /// Name resolution for webhook hosts (the SSRF guard's view of DNS; tests replace it).
     pub webhook_dns: crate::webhooks::Dns,
@@ -41,6 +44,8 @@ pub struct AppState {
     pub three_ds: Option<Arc<paygate_three_ds::ThreeDsServer>>,
     /// Recovery records the in-process reverser is finishing (the sweep leaves them alone).
     pub undoing: crate::engine::undo::InHand,
+    /// When this process first saw each recovery record (the sweep's notion of "stale").
+    pub sightings: crate::engine::sightings::Sightings,
     /// The ISP server's client (안전결제), when `isp_url` is configured.
     pub isp: Option<Arc<crate::methods::isp::client::IspClient>>,
     /// The SMS gateway's client, when `sms_url` is configured (the easy_pay wallet needs it).
@@ -81,9 +86,11 @@ impl AppState {
             metrics: Metrics::default(),
             clock: Arc::new(SystemClock),
             test_clock: None,
+            clock_skew: None,
             webhook_dns: crate::webhooks::Dns::default(),
             three_ds: None,
             undoing: Default::default(),
+            sightings: Default::default(),
             isp: None,
             sms: None,
             bank: None,

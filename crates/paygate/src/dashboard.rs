@@ -7,6 +7,7 @@
 use crate::config::DbArgs;
 use clap::Subcommand;
 use paygate_dashboard::{audit, totp, users};
+use paygate_gateway::audit::operator::{Action, Subject};
 use paygate_payments::{Clock, SystemClock};
 
 #[derive(Subcommand)]
@@ -137,9 +138,20 @@ async fn create(
         },
         ..audit::Record::default()
     };
+    let merchant = rec.merchant.clone();
     audit::append(store, now, rec)
         .await
         .map_err(|e| e.to_string())?;
+    let subject = Subject {
+        target: &user.id,
+        merchant: &merchant,
+        detail: if merchant.is_empty() {
+            "role=operator"
+        } else {
+            "role=merchant"
+        },
+    };
+    let audited = crate::audit::record(store, Action::DashboardUserCreate, subject).await;
     if json {
         let mut v = serde_json::to_value(&user.role).unwrap_or_default();
         v["id"] = user.id.clone().into();
@@ -151,7 +163,7 @@ async fn create(
         println!("add this to the authenticator app (shown once):");
         println!("{}", uri.as_str());
     }
-    Ok(())
+    audited
 }
 
 async fn list(store: &paygate_store::Store, json: bool) -> Result<(), String> {

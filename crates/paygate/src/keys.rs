@@ -1,8 +1,10 @@
 //! `paygate keys …`: API keys (create, list, revoke) and vault keys (generate, rotate).
 
+use crate::audit;
 use crate::config::{ConfigArgs, DbArgs};
 use clap::Subcommand;
 use paygate_gateway::admin::{self, Revoked};
+use paygate_gateway::audit::operator::{Action, Subject};
 
 #[derive(Subcommand)]
 pub enum KeysCmd {
@@ -57,6 +59,22 @@ pub async fn run(cmd: KeysCmd) -> Result<(), String> {
             let cfg = db.config()?;
             let store = paygate_gateway::open_store(&cfg).await?;
             let made = admin::create_key(&store, &merchant, live, !publishable).await;
+            let audited = match &made {
+                Ok((_, id)) => {
+                    let detail = format!(
+                        "{} {}",
+                        if publishable { "publishable" } else { "secret" },
+                        if live { "live" } else { "test" }
+                    );
+                    let subject = Subject {
+                        target: id,
+                        merchant: &merchant,
+                        detail: &detail,
+                    };
+                    audit::record(&store, Action::ApiKeyCreate, subject).await
+                }
+                Err(_) => Ok(()),
+            };
             store.close().await;
             let (key, id) = made?;
             if json {
@@ -67,19 +85,29 @@ pub async fn run(cmd: KeysCmd) -> Result<(), String> {
                     "save the key now: paygate stores only its hash and cannot show it again"
                 );
             }
-            Ok(())
+            audited
         }
         KeysCmd::List { merchant, db, json } => list(&merchant, &db, json).await,
         KeysCmd::Revoke { id, db } => {
             let cfg = db.config()?;
             let store = paygate_gateway::open_store(&cfg).await?;
             let done = admin::revoke_key(&store, &id).await;
+            let audited = match &done {
+                Ok(Revoked::Now) => {
+                    let subject = Subject {
+                        target: &id,
+                        ..Subject::default()
+                    };
+                    audit::record(&store, Action::ApiKeyRevoke, subject).await
+                }
+                _ => Ok(()),
+            };
             store.close().await;
             match done? {
                 Revoked::Now => println!("revoked {id}"),
                 Revoked::Already => println!("{id} was already revoked"),
             }
-            Ok(())
+            audited
         }
         KeysCmd::GenerateKek => {
             println!("{}", paygate_vault::generate_key_b64());
@@ -90,11 +118,38 @@ pub async fn run(cmd: KeysCmd) -> Result<(), String> {
             let store = paygate_gateway::open_store(&cfg).await?;
             let vault = paygate_gateway::open_vault(&cfg)?;
             let n = admin::rotate_kek(&store, &vault).await;
+            let audited = match &n {
+                Ok(n) => audit_kek(&store, &vault, Action::KekRotate, "cli", *n).await,
+                Err(_) => Ok(()),
+            };
             store.close().await;
             println!("re-wrapped {} card data keys under the active KEK", n?);
-            Ok(())
+            audited
         }
     }
+}
+
+/// Records a use of the vault's KEKs: the active KEK's id as the target, the ids of all
+/// (never a key) and, for a rotation, how many data keys were re-wrapped.
+pub async fn audit_kek(
+    store: &paygate_store::Store,
+    vault: &paygate_vault::Vault,
+    action: Action,
+    program: &str,
+    rewrapped: u64,
+) -> Result<(), String> {
+    let ring = vault.key_ring();
+    let ids: Vec<&str> = ring.ids().collect();
+    let mut detail = format!("keks={}", ids.join(","));
+    if action == Action::KekRotate {
+        detail.push_str(&format!(" rewrapped={rewrapped}"));
+    }
+    let subject = Subject {
+        target: ring.active_id(),
+        merchant: "",
+        detail: &detail,
+    };
+    audit::record_as(store, program, action, subject).await
 }
 
 async fn list(merchant: &str, db: &DbArgs, json: bool) -> Result<(), String> {
@@ -125,7 +180,7 @@ async fn list(merchant: &str, db: &DbArgs, json: bool) -> Result<(), String> {
 }
 
 /// Unix seconds as `2026-03-10T04:05:06Z`.
-fn timestamp(unix_s: i64) -> String {
+pub fn timestamp(unix_s: i64) -> String {
     let day = unix_s.div_euclid(86_400) * 86_400;
     let s = unix_s - day;
     format!(

@@ -1,6 +1,7 @@
 //! `paygate`: the gateway server, its operator commands, the card-network simulator and the
 //! load generator, in one binary.
 
+mod audit;
 mod carrier_reconcile;
 mod clearing_reconcile;
 mod config;
@@ -124,6 +125,9 @@ enum Command {
     /// The dashboard (/dashboard): users, audit log.
     #[command(subcommand)]
     Dashboard(dashboard::DashboardCmd),
+    /// The operator audit log (PCI DSS 10.2): verify its hash chain, export it.
+    #[command(subcommand)]
+    Audit(audit::AuditCmd),
     /// Store terminals (POS) of a merchant.
     #[command(subcommand)]
     Terminal(terminal::TerminalCmd),
@@ -198,6 +202,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve(args) => serve(*args).await,
         Command::Merchant(cmd) => merchant::run(cmd).await,
         Command::Keys(cmd) => keys::run(cmd).await,
+        Command::Audit(cmd) => audit::run(cmd).await,
         Command::Migrate(db) => {
             let cfg = db.config()?;
             let store = paygate_gateway::open_store(&cfg).await?;
@@ -400,6 +405,14 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
         &[paygate_dashboard::router],
     )
     .await?;
+    keys::audit_kek(
+        &server.state.store,
+        &server.state.vault,
+        paygate_gateway::audit::operator::Action::KekLoad,
+        "serve",
+        0,
+    )
+    .await?;
     let addr = server.addr;
     let scheme = if cfg.listener.tls_cert.is_some() {
         "https"
@@ -416,6 +429,7 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
             .unwrap_or(false)
     {
         let m = admin::create_merchant(&server.state.store, &cfg, "Demo merchant").await?;
+        merchant::audit_created(&server.state.store, &m, "Demo merchant", "serve").await?;
         println!("created a test-mode demo merchant:");
         merchant::print_new(&m, "  ");
         println!("try it:");

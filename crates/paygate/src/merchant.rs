@@ -1,8 +1,10 @@
 //! `paygate merchant …`: create and list merchants.
 
+use crate::audit;
 use crate::config::DbArgs;
 use clap::Subcommand;
 use paygate_gateway::admin::{self, NewMerchant};
+use paygate_gateway::audit::operator::{Action, Subject};
 
 #[derive(Subcommand)]
 pub enum MerchantCmd {
@@ -47,14 +49,19 @@ pub async fn run(cmd: MerchantCmd) -> Result<(), String> {
             let cfg = db.config()?;
             let store = paygate_gateway::open_store(&cfg).await?;
             let m = admin::create_merchant(&store, &cfg, &name).await;
+            let audited = match &m {
+                Ok(m) => audit_created(&store, m, &name, "cli").await,
+                Err(_) => Ok(()),
+            };
             store.close().await;
             let m = m?;
+            // The keys are printed even when the audit entry failed: they exist now.
             if json {
                 println!("{}", serde_json::to_string(&m).map_err(|e| e.to_string())?);
             } else {
                 print_new(&m, "");
             }
-            Ok(())
+            audited
         }
         MerchantCmd::Branding {
             merchant,
@@ -73,9 +80,21 @@ pub async fn run(cmd: MerchantCmd) -> Result<(), String> {
                 logo_url.as_deref(),
             )
             .await;
+            let audited = match &b {
+                Ok(view) => {
+                    let detail = view.to_string();
+                    let subject = Subject {
+                        target: &merchant,
+                        merchant: &merchant,
+                        detail: &detail,
+                    };
+                    audit::record(&store, Action::MerchantBranding, subject).await
+                }
+                Err(_) => Ok(()),
+            };
             store.close().await;
             println!("{}", b?);
-            Ok(())
+            audited
         }
         MerchantCmd::List { db, json } => {
             let cfg = db.config()?;
@@ -95,6 +114,26 @@ pub async fn run(cmd: MerchantCmd) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Records a new merchant in the operator audit log: its id, name and its keys' ids (never a
+/// key); `program` is `cli` or `serve` (the demo merchant of a first start).
+pub async fn audit_created(
+    store: &paygate_store::Store,
+    m: &NewMerchant,
+    name: &str,
+    program: &str,
+) -> Result<(), String> {
+    let detail = format!(
+        "name={name} keys={},{}",
+        m.secret_key_id, m.publishable_key_id
+    );
+    let subject = Subject {
+        target: &m.id,
+        merchant: &m.id,
+        detail: &detail,
+    };
+    audit::record_as(store, program, Action::MerchantCreate, subject).await
 }
 
 /// A new merchant's id and keys, each key with its id, and where they will never be shown again.

@@ -4,6 +4,7 @@
 
 use crate::config::DbArgs;
 use clap::Subcommand;
+use paygate_gateway::audit::operator::{Action, Subject};
 use paygate_gateway::pos::terminals;
 use paygate_payments::{Clock, SystemClock};
 
@@ -28,6 +29,18 @@ pub async fn run(cmd: TerminalCmd) -> Result<(), String> {
     let cfg = db.config()?;
     let store = paygate_gateway::open_store(&cfg).await?;
     let created = terminals::create(&store, &merchant, SystemClock.now()).await;
+    let audited = match &created {
+        Ok(t) => {
+            let detail = format!("de41={}", t.terminal_id);
+            let subject = Subject {
+                target: &t.id,
+                merchant: &t.merchant,
+                detail: &detail,
+            };
+            crate::audit::record(&store, Action::TerminalCreate, subject).await
+        }
+        Err(_) => Ok(()),
+    };
     store.close().await;
     let t = created.map_err(|e| e.to_string())?;
     if json {
@@ -38,7 +51,7 @@ pub async fn run(cmd: TerminalCmd) -> Result<(), String> {
             t.id, t.terminal_id, t.merchant_id, t.merchant
         );
     }
-    Ok(())
+    audited
 }
 
 /// Binds `addr` for terminals and serves them on `state`; prints the bound address (the

@@ -3,8 +3,10 @@
 //! vault and never printed; `list` shows each key's id and its public key hash / kid. Rotation:
 //! add the new key, let both be active while the wallet switches, then remove the old one.
 
+use crate::audit;
 use crate::config::DbArgs;
 use clap::Subcommand;
+use paygate_gateway::audit::operator::{Action, Subject};
 use paygate_gateway::wallet_tokens::keys::{self, NewKey};
 use paygate_payments::{Clock, SystemClock};
 use paygate_store::Scope;
@@ -58,6 +60,10 @@ pub enum WalletKeyCmd {
     },
 }
 
+fn mode(live: bool) -> &'static str {
+    if live { "live" } else { "test" }
+}
+
 fn read(path: &PathBuf) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -92,9 +98,21 @@ pub async fn run(wallet: Wallet, cmd: WalletKeyCmd) -> Result<(), String> {
                 trust_root_pem: trust_root.as_deref(),
             };
             match store.get_merchant(&scope.merchant_id).await {
-                Ok(Some(_)) => keys::add(&store, &vault, &scope, key, SystemClock.now())
-                    .await
-                    .map(|k| println!("{} {} {}", k.id, k.wallet, k.key_id)),
+                Ok(Some(_)) => {
+                    match keys::add(&store, &vault, &scope, key, SystemClock.now()).await {
+                        Ok(k) => {
+                            println!("{} {} {}", k.id, k.wallet, k.key_id);
+                            let detail = format!("{} {} {}", k.wallet, mode(owner.live), k.key_id);
+                            let subject = Subject {
+                                target: &k.id,
+                                merchant: &scope.merchant_id,
+                                detail: &detail,
+                            };
+                            audit::record(&store, Action::WalletKeyAdd, subject).await
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
                 Ok(None) => Err(format!("no merchant {}", scope.merchant_id)),
                 Err(e) => Err(e.to_string()),
             }
@@ -109,9 +127,19 @@ pub async fn run(wallet: Wallet, cmd: WalletKeyCmd) -> Result<(), String> {
                 }
             })
         }
-        WalletKeyCmd::Remove { id, .. } => keys::remove(&store, &scope, id)
-            .await
-            .map(|()| println!("{id} removed")),
+        WalletKeyCmd::Remove { id, .. } => match keys::remove(&store, &scope, id).await {
+            Ok(()) => {
+                println!("{id} removed");
+                let detail = format!("{} {}", wallet.as_str(), mode(owner.live));
+                let subject = Subject {
+                    target: id,
+                    merchant: &scope.merchant_id,
+                    detail: &detail,
+                };
+                audit::record(&store, Action::WalletKeyRemove, subject).await
+            }
+            Err(e) => Err(e),
+        },
     };
     store.close().await;
     result

@@ -4,6 +4,7 @@
 
 use crate::config::DbArgs;
 use clap::Subcommand;
+use paygate_gateway::audit::operator::{Action, Subject};
 use paygate_gateway::easy_pay::operator;
 use paygate_payments::{Clock, SystemClock};
 use paygate_wallet_tokens::Wallet;
@@ -83,12 +84,28 @@ pub async fn run(cmd: WalletsCmd) -> Result<(), String> {
     let now = SystemClock.now();
     let result = match (lock, &cmd) {
         (Some(lock_for), _) => {
-            operator::set_lock(&store, &vault, &which.phone, which.live, lock_for, now)
-                .await
-                .map(|w| match w.locked_until {
-                    Some(until) => println!("{} {} locked until {until}", w.id, w.phone_masked),
-                    None => println!("{} {} unlocked", w.id, w.phone_masked),
-                })
+            match operator::set_lock(&store, &vault, &which.phone, which.live, lock_for, now).await
+            {
+                Ok(w) => {
+                    let (action, detail) = match w.locked_until {
+                        Some(until) => {
+                            println!("{} {} locked until {until}", w.id, w.phone_masked);
+                            (Action::WalletLock, format!("until={until}"))
+                        }
+                        None => {
+                            println!("{} {} unlocked", w.id, w.phone_masked);
+                            (Action::WalletUnlock, String::new())
+                        }
+                    };
+                    let subject = Subject {
+                        target: &w.id,
+                        merchant: "",
+                        detail: &detail,
+                    };
+                    crate::audit::record(&store, action, subject).await
+                }
+                Err(e) => Err(e),
+            }
         }
         (None, EasyPayCmd::Audit { json, .. }) => {
             operator::audit(&store, &vault, &which.phone, which.live)

@@ -1,6 +1,6 @@
 //! `paygate chaos` as CI runs it (bounded: 10 s of faults per store, see docs/RELIABILITY.md
 //! for the 5-minute runs): a clean run on SQLite, a clean run of two gateways on PostgreSQL,
-//! and a deliberately broken build (crash recovery off) that must fail naming the orphaned
+//! two gateways whose clocks disagree, and a deliberately broken build (crash recovery off) that must fail naming the orphaned
 //! authorization it leaves at the card network.
 
 mod common;
@@ -91,6 +91,32 @@ fn chaos_on_two_gateways_sharing_postgresql_keeps_every_invariant() {
     );
     assert_clean(&s, ok, &stderr);
     assert_eq!(s["instances"], 2);
+}
+
+#[test]
+fn chaos_on_two_gateways_whose_clocks_disagree_keeps_every_invariant() {
+    // One instance's clock runs 30–600 s ahead at a time. Before the sweep measured staleness
+    // on its own monotonic clock, the skewed instance reversed its peer's payments in flight
+    // (reversal_mismatch, captured_mismatch).
+    let (ok, s, stderr) = chaos(
+        &[
+            "--store",
+            "postgres",
+            "--instances",
+            "2",
+            "--faults",
+            "clock_skew",
+            "--duration",
+            "8s",
+            "--clients",
+            "4",
+            "--seed",
+            "8",
+        ],
+        &[],
+    );
+    assert_clean(&s, ok, &stderr);
+    assert!(s["faults"]["clock_skew"].as_u64() >= Some(3), "{s:#}");
 }
 
 #[test]

@@ -290,3 +290,208 @@ fn json_logs_are_one_object_per_line_with_the_request_id_and_no_card_number() {
         "{access}"
     );
 }
+
+/// `paygate args… --data-dir data` as the operating-system user `user`: success, stdout+stderr.
+fn operator(user: &str, data: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .args(["--data-dir", data])
+        .env("USER", user)
+        .env_remove("SUDO_USER")
+        .output()
+        .expect("run paygate");
+    let mut s = String::from_utf8_lossy(&out.stdout).to_string();
+    s.push_str(&String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), s)
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// The operator audit log as `paygate audit export --json` prints it.
+fn audit_entries(data: &str) -> Vec<serde_json::Value> {
+    let (ok, out) = operator("reader", data, &["audit", "export", "--json"]);
+    assert!(ok, "{out}");
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn pci_10_2_1_operator_actions_and_key_use_are_recorded_with_who_what_when_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d").to_str().unwrap().to_string();
+    let before = now();
+    let (ok, out) = operator(
+        "alice",
+        &data,
+        &["merchant", "create", "--name", "Audit shop", "--json"],
+    );
+    assert!(ok, "{out}");
+    let m: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let merchant = m["id"].as_str().unwrap();
+    let (ok, out) = operator(
+        "bob",
+        &data,
+        &["keys", "create", "--merchant", merchant, "--json"],
+    );
+    assert!(ok, "{out}");
+    let key: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let key_id = key["id"].as_str().unwrap();
+    let (ok, out) = operator("bob", &data, &["keys", "revoke", "--id", key_id]);
+    assert!(ok, "{out}");
+    let (ok, out) = operator(
+        "carol",
+        &data,
+        &["terminal", "create", "--merchant", merchant],
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = operator("carol", &data, &["keys", "rotate-kek"]);
+    assert!(ok, "{out}");
+    // A starting server loads the vault's KEKs: key use, recorded as `serve@host`.
+    let port = free_port().to_string();
+    let listen = format!("127.0.0.1:{port}");
+    let gw = spawn(
+        &[
+            "serve",
+            "--data-dir",
+            &data,
+            "--listen",
+            &listen,
+            "--metrics-listen",
+            "off",
+        ],
+        &[("USER", "paygate-svc")],
+        &dir.path().join("serve.log"),
+        "paygate listening on",
+    );
+    drop(gw);
+    let after = now();
+
+    let entries = audit_entries(&data);
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "merchant_create",
+            "api_key_create",
+            "api_key_revoke",
+            "terminal_create",
+            "kek_rotate",
+            "kek_load"
+        ]
+    );
+    let who: Vec<&str> = entries
+        .iter()
+        .map(|e| e["actor"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        who,
+        ["alice", "bob", "bob", "carol", "carol", "paygate-svc"]
+    );
+    for (i, e) in entries.iter().enumerate() {
+        assert_eq!(e["seq"], i as u64 + 1);
+        let at = e["at"].as_i64().unwrap();
+        assert!((before..=after).contains(&at), "when: {e}");
+        let origin = if i == 5 { "serve@" } else { "cli@" };
+        assert!(e["ip"].as_str().unwrap().starts_with(origin), "where: {e}");
+    }
+    assert_eq!(entries[0]["target"], merchant);
+    assert_eq!(entries[1]["target"], key_id);
+    assert_eq!(entries[1]["merchant"], merchant);
+    assert_eq!(entries[2]["target"], key_id);
+    assert!(
+        entries[3]["target"].as_str().unwrap().starts_with("tml_"),
+        "{}",
+        entries[3]
+    );
+    assert!(
+        entries[4]["detail"].as_str().unwrap().contains("keks="),
+        "{}",
+        entries[4]
+    );
+    // Key ids, never keys.
+    let text = serde_json::to_string(&entries).unwrap();
+    for secret in [&m["secret_key"], &m["publishable_key"], &key["key"]] {
+        assert!(
+            !text.contains(secret.as_str().unwrap()),
+            "a key in the audit log"
+        );
+    }
+    let (ok, out) = operator("auditor", &data, &["audit", "verify"]);
+    assert!(
+        ok && out.contains("operator audit log intact: 6 entries"),
+        "{out}"
+    );
+}
+
+/// Runs `sql` on the gateway's SQLite database directly, as someone with the file would.
+fn tamper(data: &str, sql: &str) {
+    let db = rusqlite::Connection::open(Path::new(data).join("paygate.db")).unwrap();
+    assert_eq!(db.execute(sql, []).unwrap(), 1, "{sql}");
+}
+
+#[test]
+fn pci_10_3_2_an_audit_row_edited_or_deleted_in_the_database_fails_verify_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d").to_str().unwrap().to_string();
+    let (ok, out) = operator(
+        "alice",
+        &data,
+        &["merchant", "create", "--name", "Audit shop", "--json"],
+    );
+    assert!(ok, "{out}");
+    let m: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    let merchant = m["id"].as_str().unwrap();
+    for _ in 0..3 {
+        let (ok, out) = operator("bob", &data, &["keys", "create", "--merchant", merchant]);
+        assert!(ok, "{out}");
+    }
+    let (ok, out) = operator("auditor", &data, &["audit", "verify"]);
+    assert!(ok && out.contains("intact: 4 entries"), "{out}");
+
+    // Someone rewrites who did entry 2.
+    tamper(
+        &data,
+        "UPDATE objects SET data = json_set(data, '$.actor', 'mallory') WHERE id = 'oae_000000000002'",
+    );
+    let (ok, out) = operator("auditor", &data, &["audit", "verify"]);
+    assert!(!ok, "verify passed an edited entry: {out}");
+    assert!(
+        out.contains("broken at entry 2 (oae_000000000002)")
+            && out.contains("does not match its hash"),
+        "{out}"
+    );
+    let (ok, out) = operator("auditor", &data, &["audit", "verify", "--json"]);
+    assert!(!ok);
+    let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(v["broken"][0], 2, "{v}");
+
+    // Deleting it instead breaks the chain at the same place.
+    tamper(&data, "DELETE FROM objects WHERE id = 'oae_000000000002'");
+    let (ok, out) = operator("auditor", &data, &["audit", "verify"]);
+    assert!(
+        !ok && out.contains("broken at entry 2 (oae_000000000002)"),
+        "{out}"
+    );
+    assert!(out.contains("expected entry 2, found 3"), "{out}");
+
+    // And cutting the newest entry leaves the head naming a later one.
+    let dir2 = tempfile::tempdir().unwrap();
+    let data2 = dir2.path().join("d").to_str().unwrap().to_string();
+    let (ok, out) = operator("alice", &data2, &["merchant", "create", "--name", "Second"]);
+    assert!(ok, "{out}");
+    tamper(&data2, "DELETE FROM objects WHERE id = 'oae_000000000001'");
+    let (ok, out) = operator("auditor", &data2, &["audit", "verify"]);
+    assert!(
+        !ok && out.contains("broken at entry 1 (oae_000000000001)"),
+        "{out}"
+    );
+}

@@ -133,6 +133,41 @@ impl Clock for OffsetClock {
     }
 }
 
+/// Another clock `skew` seconds off, the skew set at run time and of either sign: the
+/// gateway's test-mode clock-skew fault (`clock_skew_s` of `/v1/test_helpers/faults`), which a
+/// chaos run sets on one instance and heals to zero. With no skew it reads the inner clock.
+#[derive(Debug)]
+pub struct SkewedClock {
+    inner: Arc<dyn Clock>,
+    skew_s: AtomicI64,
+}
+
+impl SkewedClock {
+    /// `inner` with no skew.
+    pub fn new(inner: Arc<dyn Clock>) -> SkewedClock {
+        SkewedClock {
+            inner,
+            skew_s: AtomicI64::new(0),
+        }
+    }
+
+    /// Seconds added to the inner clock (negative: behind it).
+    pub fn skew_seconds(&self) -> i64 {
+        self.skew_s.load(Ordering::SeqCst)
+    }
+
+    /// Sets the skew (0 heals it).
+    pub fn set_skew(&self, skew_s: i64) {
+        self.skew_s.store(skew_s, Ordering::SeqCst);
+    }
+}
+
+impl Clock for SkewedClock {
+    fn now(&self) -> i64 {
+        self.inner.now() + self.skew_seconds()
+    }
+}
+
 /// Start (00:00 UTC) of the UTC day `days` after the day of `now`: `day_plus(now, 0)` is today,
 /// `day_plus(now, 2)` the settlement date of a D+2 merchant.
 pub fn day_plus(now: i64, days: i64) -> i64 {
@@ -187,6 +222,21 @@ mod tests {
         // 2026-01-31T14:59:59Z = 23:59:59 KST.
         assert!(same_kst_month(1_767_225_600, 1_769_871_599));
         assert!(!same_kst_month(1_769_871_599, 1_769_871_600));
+    }
+
+    #[test]
+    fn a_skewed_clock_runs_ahead_or_behind_its_inner_clock_until_healed() {
+        let inner = Arc::new(ManualClock::new(1_000));
+        let c = SkewedClock::new(inner.clone());
+        assert_eq!(c.now(), 1_000);
+        c.set_skew(-90);
+        assert_eq!((c.now(), c.skew_seconds()), (910, -90));
+        inner.advance(10);
+        assert_eq!(c.now(), 920);
+        c.set_skew(300);
+        assert_eq!(c.now(), 1_310);
+        c.set_skew(0);
+        assert_eq!(c.now(), inner.now());
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub mod payment_method;
 pub mod setup_intent;
 
 pub use attempt::{AttemptError, AttemptRecord, ConnectorRef};
-pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};
+pub use clock::{Clock, ManualClock, OffsetClock, SkewedClock, SystemClock};
 pub use connector::{
     Authentication, AuthenticationProgram, AuthorizationKind, AuthorizationOutcome,
     AuthorizationRequest, BankAccount, BoxFuture, CardRead, Connector, ConnectorError, Decline,

@@ -5,7 +5,10 @@
 //!   full disk would fail them (the gateway answers `503 store_unavailable`, `/readyz` says
 //!   not ready until a write succeeds);
 //! * `commit_delay_ms` — every unit commit waits this long first, so a test can act in the
-//!   window between the phases of a payment.
+//!   window between the phases of a payment;
+//! * `clock_skew_s` — this process's clock runs this many seconds ahead (or, negative, behind)
+//!   the others' (requests, records, postings, recovery), as a host with a drifting clock
+//!   would; 0 heals it.
 //!
 //! The switches act on the whole process (every merchant), so they are refused while any
 //! live-mode API key exists, and only a test-mode secret key may read or set them. At start
@@ -24,12 +27,15 @@ use serde_json::{Value, json};
 
 /// Most commits `fail_next_commits` may ask to fail.
 pub const FAIL_NEXT_COMMITS_MAX: u64 = 1_000_000;
+/// Largest clock skew either way (one day).
+pub const CLOCK_SKEW_MAX_S: i64 = 86_400;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FaultParams {
     fail_next_commits: Option<Int>,
     commit_delay_ms: Option<Int>,
+    clock_skew_s: Option<Int>,
 }
 
 /// `GET /v1/test_helpers/faults`: the switches in force and whether the store writes.
@@ -53,13 +59,21 @@ pub async fn update(State(st): State<SharedState>, mut req: Req) -> Response {
         if let Some(ms) = p.commit_delay_ms {
             s.commit_delay_ms = in_range("commit_delay_ms", ms.0, FAULT_COMMIT_DELAY_MAX_MS)?;
         }
+        let skew = match p.clock_skew_s {
+            Some(v) => Some(skew_in_range(v.0)?),
+            None => None,
+        };
         tracing::warn!(
             fail_next_commits = s.fail_next_commits,
             commit_delay_ms = s.commit_delay_ms,
+            clock_skew_s = skew,
             merchant = %req.caller.merchant.id,
             "test fault switches set"
         );
         st.store.write_faults().set(s);
+        if let (Some(skew), Some(clock)) = (skew, &st.clock_skew) {
+            clock.set_skew(skew);
+        }
         Ok::<_, ApiError>(render(&st))
     };
     match run.await {
@@ -127,6 +141,19 @@ fn in_range(param: &str, v: i64, max: u64) -> ApiResult<u64> {
     })
 }
 
+fn skew_in_range(v: i64) -> ApiResult<i64> {
+    if (-CLOCK_SKEW_MAX_S..=CLOCK_SKEW_MAX_S).contains(&v) {
+        return Ok(v);
+    }
+    Err(ApiError::invalid(
+        "clock_skew_s",
+        "parameter_invalid_integer",
+        format!(
+            "Invalid clock_skew_s: must be an integer from -{CLOCK_SKEW_MAX_S} to {CLOCK_SKEW_MAX_S}; got {v}."
+        ),
+    ))
+}
+
 fn render(st: &SharedState) -> Value {
     let s = st.store.write_faults().get();
     let (writable, health) = crate::store_health::readiness(st);
@@ -135,6 +162,7 @@ fn render(st: &SharedState) -> Value {
         "livemode": false,
         "fail_next_commits": s.fail_next_commits,
         "commit_delay_ms": s.commit_delay_ms,
+        "clock_skew_s": st.clock_skew.as_ref().map_or(0, |c| c.skew_seconds()),
         "store_writable": writable,
         "store_reason": health.get("store_reason").cloned().unwrap_or(Value::Null),
     })

@@ -40,6 +40,7 @@ pub mod recovery_off;
 pub mod refund;
 pub mod refund_account;
 mod reversal;
+pub mod sightings;
 pub mod undo;
 pub mod verify;
 

@@ -28,7 +28,7 @@ use std::sync::atomic::Ordering;
 pub const NETWORK_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Recovers the attempts of this node (at start-up) or, with `stale_before`, those of any node
-/// older than that time (a peer that died). Returns how many were finished.
+/// created before that time. Returns how many were finished.
 pub async fn recover(st: &AppState, stale_before: Option<i64>) -> Result<usize, String> {
     if super::recovery_off::is_off() {
         return Ok(0);
@@ -38,11 +38,37 @@ pub async fn recover(st: &AppState, stale_before: Option<i64>) -> Result<usize, 
         Some(_) => st.store.attempts(None).await,
     }
     .map_err(|e| e.to_string())?;
+    let rows = rows
+        .into_iter()
+        .filter(|a| stale_before.is_none_or(|t| a.created <= t))
+        .collect();
+    recover_rows(st, rows).await
+}
+
+/// The background sweep: the attempts of any node (a peer that died) that this process has
+/// watched stay unfinished for `attempt_stale_s` on its own monotonic clock — never by
+/// comparing one host's wall clock with another's ([`super::sightings`]).
+pub async fn sweep(st: &AppState) -> Result<usize, String> {
+    if super::recovery_off::is_off() {
+        return Ok(0);
+    }
+    let rows = st.store.attempts(None).await.map_err(|e| e.to_string())?;
+    let age = std::time::Duration::from_secs(u64::try_from(st.cfg.attempt_stale_s).unwrap_or(0));
+    let stale = st.sightings.seen_for(
+        rows.iter().map(|a| a.id.as_str()),
+        age,
+        std::time::Instant::now(),
+    );
+    let rows = rows.into_iter().filter(|a| stale.contains(&a.id)).collect();
+    recover_rows(st, rows).await
+}
+
+async fn recover_rows(st: &AppState, rows: Vec<AttemptRow>) -> Result<usize, String> {
     let mut done = 0;
     let mut unreadable = 0;
     for a in rows {
-        // Too young for the sweep, or in the hands of this process's reverser.
-        if stale_before.is_some_and(|t| a.created > t) || st.undoing.holds(&a.id) {
+        // In the hands of this process's reverser.
+        if st.undoing.holds(&a.id) {
             continue;
         }
         let record = match AttemptRecord::from_stored(&a.id, &a.data) {

@@ -2,8 +2,9 @@
 //! from configuration.
 
 use crate::common::set_faults;
-use crate::support::TestApp;
+use crate::support::{TestApp, VISA};
 use reqwest::StatusCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[tokio::test]
@@ -75,4 +76,45 @@ async fn configured_fault_switches_are_refused_when_live_keys_exist() {
     let err = paygate_gateway::api::test_faults::from_config(&cfg, &app.server.state.store, true)
         .expect_err("refused");
     assert!(err.contains("live-mode API keys exist"), "{err}");
+}
+
+#[tokio::test]
+async fn a_clock_skew_moves_this_gateways_now_either_way_until_healed() {
+    const T0: i64 = 1_796_172_557; // 2026-12-02 00:49:17 UTC
+    let clock = Arc::new(paygate_payments::ManualClock::new(T0));
+    let app = TestApp::spawn_with_clock(|_| {}, clock.clone()).await;
+    let (s, e) = app
+        .post("/v1/test_helpers/faults", &[("clock_skew_s", "86401")])
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert_eq!(e["error"]["param"], "clock_skew_s");
+
+    let v = set_faults(&app, &[("clock_skew_s", "-300")]).await;
+    assert_eq!(v["clock_skew_s"], -300);
+    let (s, behind) = app.pay(VISA, 12_000, &[]).await;
+    assert_eq!(s, StatusCode::OK, "{behind}");
+    assert_eq!(behind["status"], "succeeded");
+    assert_eq!(behind["created"], T0 - 300);
+    let (_, events) = app.get("/v1/events?limit=1").await;
+    assert_eq!(events["data"][0]["created"], T0 - 300, "{events}");
+
+    let v = set_faults(&app, &[("clock_skew_s", "0")]).await;
+    assert_eq!(v["clock_skew_s"], 0);
+    let (s, healed) = app.pay(VISA, 13_000, &[]).await;
+    assert_eq!(s, StatusCode::OK, "{healed}");
+    assert_eq!(healed["created"], T0);
+    // Both paid once, and the books balance across the skew.
+    assert_eq!(app.balance().await.1, 12_000 + 13_000 - fees(&app).await);
+    assert!(app.ledger_problems().await.is_empty());
+}
+
+/// The fees of every balance transaction so far.
+async fn fees(app: &TestApp) -> i64 {
+    let (_, v) = app.get("/v1/balance_transactions?limit=100").await;
+    v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["fee"].as_i64().unwrap())
+        .sum()
 }
