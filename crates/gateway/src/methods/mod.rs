@@ -10,6 +10,7 @@
 
 pub mod card;
 pub mod easy_pay;
+pub mod installments;
 pub mod isp;
 pub mod mobile_carrier;
 pub mod virtual_account;
@@ -127,6 +128,7 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
             "a cash receipt (현금영수증) is issued for cash-type payments only (virtual_account)",
         ));
     }
+    installments::check(&c.intent, method == PaymentMethodKind::Card)?;
     match method {
         PaymentMethodKind::Card => card::confirm(ctx, c).await,
         PaymentMethodKind::VirtualAccount => virtual_account::confirm(ctx, c).await,

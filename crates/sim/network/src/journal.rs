@@ -80,6 +80,9 @@ pub struct AuthorizationEntry {
     /// When DE 2 was a wallet's device token: what the token service made of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wallet: Option<WalletEntry>,
+    /// DE 48.50: 할부, the monthly instalments; absent when paid at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installments: Option<u8>,
 }
 
 /// A device-token authorization as the token service saw it. No full number is kept.
@@ -136,12 +139,13 @@ const QUERY: &str = "
 SELECT j.kind, j.mti, j.terminal_id, j.stan, j.transmitted_at, j.amount_minor, j.currency,
        j.response_code, j.rrn, j.original_stan, j.original_transmitted_at, j.original_found,
        a.reversed, a.captured_minor, a.refunded_minor, au.eci, au.outcome, ap.program,
-       sc.usage, sc.original_rrn, w.dpan, w.funding_card, w.cryptogram
+       sc.usage, sc.original_rrn, w.dpan, w.funding_card, w.cryptogram, i.count
 FROM journal j LEFT JOIN authorizations a ON a.id = j.auth_id
      LEFT JOIN authentications au ON au.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
      LEFT JOIN authentication_programs ap ON ap.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
      LEFT JOIN stored_credentials sc ON sc.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
      LEFT JOIN wallet_tokens w ON w.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
+     LEFT JOIN installments i ON i.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
 ORDER BY j.seq";
 
 /// Reads every entry of the journal in `data_dir`.
@@ -241,6 +245,7 @@ fn authorization(r: &Row<'_>) -> rusqlite::Result<AuthorizationEntry> {
         stored_credential: r.get(18)?,
         original_rrn: r.get(19)?,
         wallet: wallet(r)?,
+        installments: r.get(23)?,
     })
 }
 

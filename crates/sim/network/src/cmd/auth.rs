@@ -33,6 +33,8 @@ pub(crate) struct Auth {
     original_rrn: Option<String>,
     /// DE 22 071 (DE 55) or 901 (DE 35): the card read at a terminal.
     card_present: Option<CardPresent>,
+    /// DE 48.50: 할부, the monthly instalments.
+    installments: Option<u8>,
 }
 
 /// DE 25 of a 0100: absent (an authorization) or "51" (an account verification).
@@ -114,6 +116,7 @@ impl Auth {
             stored_credential,
             original_rrn,
             card_present: card_present.map(|(present, _, _)| present),
+            installments: subs.installments.and_then(|n| n.parse().ok()),
         })
     }
 
@@ -306,6 +309,9 @@ impl Auth {
         let auth_id = store::insert_auth(ctx.db, &self.key, &row)?;
         self.record_authentication(ctx, auth_id, authentication)?;
         self.record_stored_credential(ctx, auth_id)?;
+        if let Some(n) = self.installments {
+            store::insert_installments(ctx.db, auth_id, n)?;
+        }
         if let (Some(present), Some(checked)) = (&self.card_present, &checked) {
             store::insert_card_present(
                 ctx.db,
