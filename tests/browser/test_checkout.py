@@ -271,12 +271,13 @@ def mobile_carrier_checkout(gw, browser, merchant, args):
 
 
 def virtual_account_checkout(gw, browser, merchant, args):
-    """가상계좌 chosen with a bank and a 현금영수증 (JavaScript off): the transfer instructions
+    """가상계좌 chosen with a bank and a 현금영수증: the transfer instructions
     on the page, the session complete and unpaid with its completed webhook; the instructions
     again in English, both axe-clean (and screenshots); the deposit through the test helper →
     paid, the async_payment_succeeded webhook, the cash receipt on the charge."""
     cs = session(gw, methods=("card", "virtual_account"), unit=35000, quantity=1)
-    context, page = browse(browser, "ko", javascript=False, bypass_csp=True)
+    # The injected axe script is not the page's: the CSP would (rightly) block it.
+    context, page = browse(browser, "ko", bypass_csp=True, device_scale_factor=2, is_mobile=True)
     try:
         page.goto(cs["url"])
         page.check("input[name=payment_method_type][value=virtual_account]")
@@ -298,7 +299,7 @@ def virtual_account_checkout(gw, browser, merchant, args):
     account = pi["next_action"]["display_bank_transfer_instructions"]["financial_addresses"][0][
         "kr_virtual_account"]["account_number"]
     assert account in shown, shown
-    context, page = browse(browser, "en", bypass_csp=True)
+    context, page = browse(browser, "en", bypass_csp=True, device_scale_factor=2, is_mobile=True)
     try:
         page.goto(cs["url"])
         assert "Transfer by" in page.inner_text("main") and account in page.inner_text("main")
