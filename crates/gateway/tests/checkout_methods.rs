@@ -2,7 +2,7 @@
 //! 휴대폰 소액결제 through the carrier page back to `success_url`; 가상계좌 with the transfer
 //! instructions on the page, the session `complete`/`unpaid` at the choice, `paid` with the
 //! deposit (`checkout.session.async_payment_succeeded`) or failed with the account's expiry
-//! (`…async_payment_failed`), the 현금영수증 fields; 할부 on KRW card payments ≥ 50,000.
+//! (`…async_payment_failed`), the 현금영수증 fields (할부: `checkout_installments.rs`).
 
 mod support;
 
@@ -11,105 +11,9 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::sync::Arc;
 use support::TestApp;
+use support::checkout_page::{SUCCESS, choose, client, get_page, hidden, position, session};
 
-const SUCCESS: &str = "https://shop.example/done?session={CHECKOUT_SESSION_ID}";
 const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let needle = format!("name=\"{name}\" value=\"");
-    let at = html
-        .find(&needle)
-        .unwrap_or_else(|| panic!("{name} in {html}"))
-        + needle.len();
-    html[at..].split('"').next().unwrap().to_string()
-}
-
-fn action(html: &str) -> String {
-    let at = html.find("action=\"").expect("form action") + 8;
-    html[at..].split('"').next().unwrap().replace("&amp;", "&")
-}
-
-async fn session(app: &TestApp, amount: &str, types: &[&str]) -> Value {
-    let mut form = vec![
-        ("mode", "payment"),
-        ("success_url", SUCCESS),
-        ("cancel_url", "https://shop.example/cart"),
-        ("line_items[0][price_data][currency]", "krw"),
-        ("line_items[0][price_data][unit_amount]", amount),
-        (
-            "line_items[0][price_data][product_data][name]",
-            "한우 선물세트",
-        ),
-        ("line_items[0][quantity]", "1"),
-    ];
-    for t in types {
-        form.push(("payment_method_types[]", t));
-    }
-    let (s, cs) = app.post("/v1/checkout/sessions", &form).await;
-    assert_eq!(s, StatusCode::OK, "{cs}");
-    cs
-}
-
-/// Opens the page and posts the form with `fields` (the token added); (status, Location, body).
-async fn choose(url: &str, lang: &str, fields: &[(&str, &str)]) -> (StatusCode, String, String) {
-    let html = client()
-        .get(url)
-        .header("accept-language", lang)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let t = hidden(&html, "t");
-    let mut form = vec![("t", t.as_str())];
-    form.extend_from_slice(fields);
-    let r = client()
-        .post(action(&html))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let s = r.status();
-    let loc = r
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    (s, loc, r.text().await.unwrap())
-}
-
-async fn get_page(url: &str, lang: &str) -> (StatusCode, String, String) {
-    let r = client()
-        .get(url)
-        .header("accept-language", lang)
-        .send()
-        .await
-        .unwrap();
-    let s = r.status();
-    let loc = r
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    (s, loc, r.text().await.unwrap())
-}
-
-fn position(types: &[String], t: &str) -> usize {
-    types
-        .iter()
-        .position(|x| x == t)
-        .unwrap_or_else(|| panic!("{t} in {types:?}"))
-}
 
 // ---- 휴대폰 소액결제 ----------------------------------------------------------------
 
@@ -508,139 +412,31 @@ async fn a_bad_cash_receipt_number_is_told_in_the_payers_language_and_nothing_is
     );
 }
 
-// ---- 할부 ----------------------------------------------------------------------------------
-
-const PLAN_COUNT: &str = "payment_method_options[card][installments][plan][count]";
-
-/// The charge of `pi` and the network simulator's journal entry of its authorization.
-async fn charge_and_journal(app: &TestApp, pi: &Value) -> (Value, Value) {
-    let (_, ch) = app
-        .get(&format!(
-            "/v1/charges/{}",
-            pi["latest_charge"].as_str().unwrap()
-        ))
-        .await;
-    let rrn = ch["payment_method_details"]["card"]["network_transaction_id"]
-        .as_str()
-        .or(ch["network_transaction_id"].as_str())
-        .unwrap_or_else(|| panic!("no network transaction id on {ch}"))
-        .to_string();
-    let entry = app.journal_by_rrn(&rrn);
-    (ch, entry)
-}
-
 #[tokio::test]
-async fn a_krw_card_checkout_of_50000_or_more_offers_instalments_the_network_journals() {
-    let app = TestApp::spawn().await;
-    let small = session(&app, "15000", &["card"]).await;
-    let (_, _, html) = get_page(small["url"].as_str().unwrap(), "ko").await;
-    assert!(
-        !html.contains("name=\"installments\""),
-        "under 50,000: {html}"
-    );
-
-    let cs = session(&app, "60000", &["card"]).await;
+async fn months_of_a_declined_card_attempt_do_not_follow_the_payer_to_another_method() {
+    let va = va_world().await;
+    let cs = session(&va.app, "60000", &["card", "virtual_account"]).await;
     let url = cs["url"].as_str().unwrap();
-    let (_, _, html) = get_page(url, "ko").await;
-    assert!(
-        html.contains("name=\"installments\"")
-            && html.contains("일시불")
-            && html.contains("12개월"),
-        "{html}"
-    );
-    let (_, _, en) = get_page(url, "en").await;
-    assert!(
-        en.contains("Pay in full") && en.contains("3 months"),
-        "{en}"
-    );
-    let card = [
+    let declined = [
         ("payment_method_type", "card"),
-        ("card_number", support::VISA),
+        ("card_number", "4000000000000002"),
         ("exp_month", "12"),
         ("exp_year", "2034"),
         ("cvc", "123"),
         ("installments", "3"),
     ];
-    let (s, loc, body) = choose(url, "ko", &card).await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    assert!(loc.starts_with("https://shop.example/done"), "{loc}");
-    let (_, pi) = app
-        .get(&format!(
-            "/v1/payment_intents/{}",
-            cs["payment_intent"].as_str().unwrap()
-        ))
-        .await;
-    assert_eq!(pi["status"], "succeeded", "{pi}");
+    let (s, _, html) = choose(url, "ko", &declined).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{html}");
+    assert!(html.contains("카드가 거절되었습니다"), "{html}");
+    let (s, _, html) = choose(
+        url,
+        "ko",
+        &[("payment_method_type", "virtual_account"), ("bank", "004")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{html}");
     assert!(
-        pi.get("_installments").is_none(),
-        "internal field hidden: {pi}"
+        html.contains("KB국민은행") && html.contains("60,000원"),
+        "{html}"
     );
-    let (ch, entry) = charge_and_journal(&app, &pi).await;
-    let plan = &ch["payment_method_details"]["card"]["installments"]["plan"];
-    assert_eq!(plan["count"], 3, "{ch}");
-    assert_eq!(plan["interval"], "month");
-    assert_eq!(plan["type"], "fixed_count");
-    assert_eq!(entry["installments"], 3, "{entry}");
-    assert!(app.ledger_problems().await.is_empty());
-}
-
-#[tokio::test]
-async fn instalments_are_for_krw_card_payments_of_50000_or_more_naming_the_param() {
-    let app = TestApp::spawn().await;
-    let plan = |n: &'static str| {
-        vec![
-            (PLAN_COUNT, n),
-            (
-                "payment_method_options[card][installments][plan][interval]",
-                "month",
-            ),
-            (
-                "payment_method_options[card][installments][plan][type]",
-                "fixed_count",
-            ),
-        ]
-    };
-    let refused: [(&str, &str, Vec<(&str, &str)>); 4] = [
-        ("49999", "krw", plan("3")),
-        ("60000", "krw", plan("13")),
-        ("60000", "krw", plan("1")),
-        ("60000", "usd", plan("3")),
-    ];
-    for (amount, currency, extra) in refused {
-        let mut form = support::card_payment_form(support::VISA, amount);
-        form[1] = ("currency", currency);
-        form.extend(extra);
-        let (s, e) = app.post("/v1/payment_intents", &form).await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{amount} {currency}: {e}");
-        assert_eq!(e["error"]["param"], PLAN_COUNT, "{e}");
-    }
-    let mut weekly = plan("3");
-    weekly[1].1 = "week";
-    let (s, e) = app.pay(support::VISA, 60000, &weekly).await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
-    assert_eq!(
-        e["error"]["param"],
-        "payment_method_options[card][installments][plan][interval]"
-    );
-    assert!(app.event_types().await.is_empty(), "nothing half-written");
-
-    let (s, pi) = app.pay(support::VISA, 60000, &plan("6")).await;
-    assert_eq!(s, StatusCode::OK, "{pi}");
-    assert_eq!(pi["status"], "succeeded");
-    let (ch, entry) = charge_and_journal(&app, &pi).await;
-    assert_eq!(
-        ch["payment_method_details"]["card"]["installments"]["plan"]["count"],
-        6
-    );
-    assert_eq!(entry["installments"], 6, "{entry}");
-    let (s, pi) = app.pay(support::VISA, 60000, &plan("0")).await;
-    assert_eq!(s, StatusCode::OK, "{pi}");
-    let (ch, entry) = charge_and_journal(&app, &pi).await;
-    assert!(
-        ch["payment_method_details"]["card"]
-            .get("installments")
-            .is_none(),
-        "일시불: {ch}"
-    );
-    assert!(entry.get("installments").is_none(), "{entry}");
 }

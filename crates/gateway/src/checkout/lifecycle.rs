@@ -10,7 +10,8 @@
 //! counterparty (`requires_payment_method` / `requires_confirmation`); an intent in
 //! `requires_action` or further cannot be canceled from here: the merchant's `expire`
 //! is refused, and the sweeper looks again after [`RETRY_S`] (the abandoned-action sweeper
-//! cancels an intent the payer left at its page).
+//! cancels an intent the payer left at its page). A session whose intent waits for the payer's
+//! bank transfer (가상계좌) completes `unpaid` instead ([`super::delayed`]).
 
 use super::session::{
     CheckoutSession, Delayed, Mode, PaymentStatus, SessionOp, SessionStatus, allowed,

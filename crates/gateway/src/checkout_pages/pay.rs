@@ -240,8 +240,8 @@ fn method_params(method: &CheckoutMethod, form: &HashMap<String, String>) -> Map
                     "exp_year": field("exp_year"), "cvc": field("cvc"),
                 }),
             );
-            // 0 = 일시불: no plan.
-            if let Some(n) = given("installments").filter(|n| *n != "0") {
+            // 0 = 일시불: sent too, so that it replaces the months of an earlier attempt.
+            if let Some(n) = given("installments") {
                 root.insert(
                     "payment_method_options".into(),
                     json!({"card": {"installments": {"plan": {

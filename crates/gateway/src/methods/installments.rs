@@ -57,6 +57,14 @@ pub fn count(n: i64) -> ApiResult<Option<u8>> {
     }
 }
 
+/// Whether the request's parameters `root` ask for a plan.
+pub fn asked(root: &serde_json::Map<String, Value>) -> bool {
+    root.get("payment_method_options")
+        .and_then(|o| o.get("card"))
+        .and_then(|c| c.get("installments"))
+        .is_some_and(|i| !i.is_null())
+}
+
 /// Checks the plan kept on `pi` against its amount and the method it is confirmed with.
 pub fn check(pi: &PaymentIntent, card: bool) -> ApiResult<()> {
     if pi.installments.is_none() {
