@@ -100,7 +100,8 @@ async fn instalments_are_for_krw_card_payments_of_50000_or_more_naming_the_param
             ),
         ]
     };
-    let refused: [(&str, &str, Vec<(&str, &str)>); 4] = [
+    type Form = Vec<(&'static str, &'static str)>;
+    let refused: [(&str, &str, Form); 4] = [
         ("49999", "krw", plan("3")),
         ("60000", "krw", plan("13")),
         ("60000", "krw", plan("1")),
