@@ -11,7 +11,9 @@ transaction (the ledger's posting) for the session's total, and the signed
 serves the page that embeds paygate.js, and records every request it gets, to show that no card
 number ever reaches it). The page is also checked with axe-core (vendored in
 tests/browser/vendor/, injected from disk) in Korean and English, fresh and after a decline;
-with `--shots`, those four pages are saved as phone-width screenshots. Prints
+with `--shots`, those four pages and the 가상계좌 transfer instructions (ko, en) are saved as
+phone-width screenshots. 휴대폰 결제 and 가상계좌 run through the in-process carrier and bank
+simulators (the SMS code and the deposit through the test helpers). Prints
 `N passed, N failed`. Run by crates/paygate/tests/browser_checkout.rs."""
 
 import argparse
@@ -83,15 +85,16 @@ class Merchant:
 
     def subscribe(self, gw):
         ep = gw.api("/v1/webhook_endpoints", {
-            "url": f"{self.origin}/hook", "enabled_events[0]": "checkout.session.completed"})
+            "url": f"{self.origin}/hook", "enabled_events[0]": "checkout.session.completed",
+            "enabled_events[1]": "checkout.session.async_payment_succeeded"})
         self.secret = ep["secret"]
 
-    def completed(self, session_id):
-        """The verified `checkout.session.completed` event of `session_id`, once it arrives."""
+    def completed(self, session_id, kind="checkout.session.completed"):
+        """The verified `kind` event of `session_id`, once it arrives."""
         def find():
             for sig, body in self.events:
                 event = json.loads(body)
-                if event["data"]["object"]["id"] == session_id:
+                if event["data"]["object"]["id"] == session_id and event["type"] == kind:
                     return sig, body, event
             return None
 
@@ -103,7 +106,7 @@ class Merchant:
         want = hmac.new(self.secret.encode(), f"{parts['t']}.".encode() + body,
                         hashlib.sha256).hexdigest()
         assert hmac.compare_digest(parts["v1"], want), "webhook signature"
-        assert event["type"] == "checkout.session.completed", event["type"]
+        assert event["type"] == kind, event["type"]
         return event
 
     def stop(self):
@@ -240,6 +243,81 @@ def easy_pay_round_trip(gw, browser, merchant, args):
     assert_paid(gw, merchant, cs, method="easy_pay")
 
 
+def mobile_carrier_checkout(gw, browser, merchant, args):
+    """휴대폰 결제 chosen on the page: the carrier page (carrier, number, birth date, consent),
+    the code the carrier sent by SMS (test helper), back through the session's return to
+    success_url; the charge is the carrier's."""
+    cs = session(gw, methods=("card", "mobile_carrier"), unit=9900, quantity=1)
+    context, page = browse(browser, "ko")
+    try:
+        page.goto(cs["url"])
+        page.check("input[name=payment_method_type][value=mobile_carrier]")
+        submit(page)
+        page.check("input[name=carrier][value=skt]")
+        page.fill("#phone", "01012345678")
+        page.fill("#birth_date", "19900101")
+        page.check("#consent")
+        submit(page)
+        page.wait_for_selector("#otp")
+        sms = gw.get("/v1/test_helpers/sms_messages?phone=01012345678")
+        code = re.search(r"\b(\d{6})\b", sms["data"][0]["body"]).group(1)
+        page.fill("#otp", code)
+        submit(page)
+        page.wait_for_url(re.compile(r"^https://shop\.test/done"))
+    finally:
+        context.close()
+    charge = assert_paid(gw, merchant, cs, method="mobile_carrier")
+    assert charge["payment_method_details"]["mobile_carrier"]["phone_last4"] == "5678", charge
+
+
+def virtual_account_checkout(gw, browser, merchant, args):
+    """가상계좌 chosen with a bank and a 현금영수증: the transfer instructions
+    on the page, the session complete and unpaid with its completed webhook; the instructions
+    again in English, both axe-clean (and screenshots); the deposit through the test helper →
+    paid, the async_payment_succeeded webhook, the cash receipt on the charge."""
+    cs = session(gw, methods=("card", "virtual_account"), unit=35000, quantity=1)
+    # The injected axe script is not the page's: the CSP would (rightly) block it.
+    context, page = browse(browser, "ko", bypass_csp=True, device_scale_factor=2, is_mobile=True)
+    try:
+        page.goto(cs["url"])
+        page.check("input[name=payment_method_type][value=virtual_account]")
+        page.select_option("#bank", "088")
+        page.select_option("#cash_receipt_type", "income_deduction")
+        page.fill("#cash_receipt_identifier", "010-1234-5678")
+        submit(page)
+        page.wait_for_selector("text=입금 안내")
+        shown = page.inner_text("main")
+        assert "신한은행" in shown and "35,000원" in shown, shown
+        assert axe_violations(page) == []
+        shoot(page, args, "checkout-virtual-account.ko.png")
+    finally:
+        context.close()
+    now = gw.get(f"/v1/checkout/sessions/{cs['id']}")
+    assert (now["status"], now["payment_status"]) == ("complete", "unpaid"), now
+    assert merchant.completed(cs["id"])["data"]["object"]["payment_status"] == "unpaid"
+    pi = gw.get(f"/v1/payment_intents/{cs['payment_intent']}")
+    account = pi["next_action"]["display_bank_transfer_instructions"]["financial_addresses"][0][
+        "kr_virtual_account"]["account_number"]
+    assert account in shown, shown
+    context, page = browse(browser, "en", bypass_csp=True, device_scale_factor=2, is_mobile=True)
+    try:
+        page.goto(cs["url"])
+        assert "Transfer by" in page.inner_text("main") and account in page.inner_text("main")
+        assert axe_violations(page) == []
+        shoot(page, args, "checkout-virtual-account.en.png")
+    finally:
+        context.close()
+    gw.api(f"/v1/test_helpers/virtual_accounts/{account}/deposit",
+           {"amount": "35000", "depositor_name": "홍길동"})
+    now = gw.get(f"/v1/checkout/sessions/{cs['id']}")
+    assert (now["status"], now["payment_status"]) == ("complete", "paid"), now
+    event = merchant.completed(cs["id"], "checkout.session.async_payment_succeeded")
+    assert event["data"]["object"]["payment_status"] == "paid", event
+    pi = gw.get(f"/v1/payment_intents/{cs['payment_intent']}?expand[]=latest_charge")
+    receipt = pi["latest_charge"]["payment_method_details"]["virtual_account"]["cash_receipt"]
+    assert receipt == {"type": "income_deduction", "identifier": "*******5678"}, receipt
+
+
 SHOP_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
 <script src="{base}/v1/paygate.js"></script></head><body><main><h1>Pay</h1>
 <form id="f"><div id="card"></div><button id="pay">Pay</button></form><p id="result"></p>
@@ -301,8 +379,9 @@ def axe_violations(page):
 
 def accessible_in(lang):
     def check(gw, browser, merchant, args):
-        """axe-core finds nothing on the page, fresh and after a declined card."""
-        cs = session(gw, methods=("card", "easy_pay"))
+        """axe-core finds nothing on the page (every method, the 할부 select of a 60,000 KRW
+        order, the bank and 현금영수증 fields), fresh and after a declined card."""
+        cs = session(gw, methods=("card", "easy_pay", "mobile_carrier", "virtual_account"))
         # The injected axe script is not the page's: the CSP would (rightly) block it.
         context, page = browse(browser, lang, bypass_csp=True, device_scale_factor=2,
                                is_mobile=True)
@@ -330,7 +409,8 @@ def shoot(page, args, name):
 
 
 CHECKS = [card_checkout_with_javascript, card_checkout_without_javascript,
-          three_ds_challenge_in_checkout, easy_pay_round_trip, paygate_js_on_a_merchant_page,
+          three_ds_challenge_in_checkout, easy_pay_round_trip, mobile_carrier_checkout,
+          virtual_account_checkout, paygate_js_on_a_merchant_page,
           accessible_in("ko"), accessible_in("en")]
 
 

@@ -210,6 +210,7 @@ impl Connector for CardConnector {
                 track2,
                 icc,
                 stored_credential: req.stored_credential.as_ref().map(card_stored_credential),
+                installments: req.installments,
             })
             .map_err(err)?;
         Ok(PreparedAuthorization {

@@ -66,6 +66,7 @@ fn request<'a>(
         merchant_id: "acct_1",
         authentication: None,
         stored_credential: None,
+        installments: None,
     }
 }
 

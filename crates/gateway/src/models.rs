@@ -84,6 +84,21 @@ pub struct PaymentIntent {
         skip_serializing_if = "Option::is_none"
     )]
     pub off_session: Option<crate::engine::credential_on_file::OffSession>,
+    /// The Checkout Session that made the intent (its delayed steps follow the intent's).
+    #[serde(
+        rename = "_checkout_session",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub checkout_session: Option<String>,
+    /// 할부: the monthly instalments of a card payment
+    /// (`payment_method_options[card][installments][plan][count]`; none = 일시불).
+    #[serde(
+        rename = "_installments",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub installments: Option<u8>,
 }
 
 /// A 3-D Secure challenge of an intent, as stored in it (`_three_ds`).

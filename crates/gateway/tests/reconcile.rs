@@ -158,6 +158,7 @@ async fn an_authorization_the_gateway_never_recorded_is_an_orphan_at_the_network
             track2: None,
             icc: None,
             stored_credential: None,
+            installments: None,
         })
         .expect("prepare");
     let stan = prepared.net_ref.stan.clone();

@@ -29,6 +29,17 @@ pub struct MethodChoice {
     pub label: Msg,
 }
 
+/// A bank the payer may pick for a virtual account (`bank`: its code).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BankChoice {
+    pub code: String,
+    pub name: String,
+}
+
+/// Instalment months a KRW card payment of 50,000 or more may be split into (`installments`:
+/// 0 = 일시불, else 2..=12).
+pub const INSTALLMENT_MONTHS: std::ops::RangeInclusive<u8> = 2..=12;
+
 /// What a session's page shows.
 #[derive(Clone, Debug)]
 pub struct CheckoutView {
@@ -48,6 +59,11 @@ pub struct CheckoutView {
     /// Where a paid form lands (`success_url`): its origin is in the page's `form-action`,
     /// which browsers apply to the redirect that answers the form too.
     pub success: Option<WebUrl>,
+    /// The banks of a virtual account (empty: the method is not offered), with the
+    /// 현금영수증 fields.
+    pub banks: Vec<BankChoice>,
+    /// Whether the card form offers 할부 (`installments`).
+    pub installments: bool,
 }
 
 /// The checkout page; `error` is shown above the form (in the payer's language).
@@ -59,7 +75,7 @@ pub fn checkout_page(ctx: &PageContext, v: &CheckoutView, error: Option<Msg>) ->
         Msg::CheckoutSetupTitle
     };
     let mut b = Html::new();
-    b.fragment(brand(ctx, v));
+    b.fragment(brand(ctx, &v.merchant, &v.branding));
     if let Some(e) = error {
         b.fragment(notice(MessageKind::Error, e.text(l)));
     }
@@ -70,7 +86,10 @@ pub fn checkout_page(ctx: &PageContext, v: &CheckoutView, error: Option<Msg>) ->
         .attr("value", &v.token)
         .raw(">");
     b.fragment(methods(l, v));
-    b.fragment(card_fields(l));
+    b.fragment(card_fields(l, v.installments));
+    if !v.banks.is_empty() {
+        b.fragment(bank_fields(l, &v.banks));
+    }
     let button = if v.total.is_some() {
         Msg::CheckoutPay
     } else {
@@ -105,9 +124,9 @@ pub fn checkout_page(ctx: &PageContext, v: &CheckoutView, error: Option<Msg>) ->
 }
 
 /// The merchant's logo and name, and its colour on the buttons and the focus ring.
-fn brand(ctx: &PageContext, v: &CheckoutView) -> Html {
+pub(crate) fn brand(ctx: &PageContext, merchant: &str, branding: &Branding) -> Html {
     let mut b = Html::new();
-    if let Some(c) = v.branding.color {
+    if let Some(c) = branding.color {
         // `css()` is `#rrggbb` built from three bytes: nothing else can reach the sheet.
         let (bg, fg) = (c.css(), c.on_color());
         b.raw("<style")
@@ -125,15 +144,15 @@ fn brand(ctx: &PageContext, v: &CheckoutView) -> Html {
             .raw("}</style>");
     }
     b.raw("<div class=\"brand\">");
-    if let Some(logo) = &v.branding.logo {
-        let alt = format!("{} {}", v.merchant, Msg::CheckoutLogo.text(ctx.locale));
+    if let Some(logo) = &branding.logo {
+        let alt = format!("{} {}", merchant, Msg::CheckoutLogo.text(ctx.locale));
         b.raw("<img height=\"40\"")
             .attr("src", logo.as_str())
             .attr("alt", &alt)
             .raw(">");
     }
     b.raw("<p class=\"merchant\"><strong>")
-        .text(&v.merchant)
+        .text(merchant)
         .raw("</strong></p></div>");
     b
 }
@@ -190,8 +209,8 @@ fn methods(l: Locale, v: &CheckoutView) -> Html {
     b
 }
 
-/// The card fields, named as the API's card parameters.
-fn card_fields(l: Locale) -> Html {
+/// The card fields, named as the API's card parameters, and the instalment months.
+fn card_fields(l: Locale, installments: bool) -> Html {
     let mut b = Html::new();
     b.raw("<fieldset><legend>")
         .text(Msg::CheckoutCardDetails.text(l))
@@ -232,7 +251,63 @@ fn card_fields(l: Locale) -> Html {
             .raw(attrs)
             .raw(">");
     }
+    if installments {
+        b.raw("<label for=\"installments\">")
+            .text(Msg::CheckoutInstallments.text(l))
+            .raw("</label><select id=\"installments\" name=\"installments\" aria-describedby=\"installments-hint\"><option value=\"0\" selected>")
+            .text(Msg::CheckoutInstallmentsLumpSum.text(l))
+            .raw("</option>");
+        for n in INSTALLMENT_MONTHS {
+            let label = format!("{n}{}", Msg::CheckoutInstallmentsMonths.text(l));
+            b.raw("<option")
+                .attr("value", &n.to_string())
+                .raw(">")
+                .text(&label)
+                .raw("</option>");
+        }
+        b.raw("</select><p class=\"hint\" id=\"installments-hint\">")
+            .text(Msg::CheckoutInstallmentsHint.text(l))
+            .raw("</p>");
+    }
     b.raw("</fieldset>");
+    b
+}
+
+/// The virtual account's bank (`bank`) and the 현금영수증 (`cash_receipt_type`,
+/// `cash_receipt_identifier`, named after the API's `cash_receipt[type|identifier]`).
+fn bank_fields(l: Locale, banks: &[BankChoice]) -> Html {
+    let mut b = Html::new();
+    b.raw("<fieldset><legend>")
+        .text(Msg::CheckoutVaDetails.text(l))
+        .raw("</legend><p class=\"hint\" id=\"va-hint\">")
+        .text(Msg::CheckoutVaHint.text(l))
+        .raw("</p><label for=\"bank\">")
+        .text(Msg::CheckoutVaBank.text(l))
+        .raw("</label><select id=\"bank\" name=\"bank\" aria-describedby=\"va-hint\">");
+    for bank in banks {
+        b.raw("<option")
+            .attr("value", &bank.code)
+            .raw(">")
+            .text(&bank.name)
+            .raw("</option>");
+    }
+    b.raw("</select><label for=\"cash_receipt_type\">")
+        .text(Msg::CheckoutCashReceipt.text(l))
+        .raw("</label><select id=\"cash_receipt_type\" name=\"cash_receipt_type\">");
+    for (value, label) in [
+        ("", Msg::CheckoutCashReceiptNone),
+        ("income_deduction", Msg::CheckoutCashReceiptIncome),
+        ("expense_proof", Msg::CheckoutCashReceiptExpense),
+    ] {
+        b.raw("<option")
+            .attr("value", value)
+            .raw(">")
+            .text(label.text(l))
+            .raw("</option>");
+    }
+    b.raw("</select><label for=\"cash_receipt_identifier\">")
+        .text(Msg::CheckoutCashReceiptId.text(l))
+        .raw("</label><input type=\"text\" id=\"cash_receipt_identifier\" name=\"cash_receipt_identifier\" inputmode=\"numeric\" maxlength=\"20\" autocomplete=\"off\"></fieldset>");
     b
 }
 
@@ -264,6 +339,8 @@ mod tests {
             token: "tok\"en".into(),
             cancel: None,
             success: WebUrl::parse("success_url", "https://shop.example/done").ok(),
+            banks: Vec::new(),
+            installments: false,
         }
     }
 

@@ -16,6 +16,7 @@
 //!
 //! docs/PAYER_PAGES.md tells how a payment method adds a page.
 
+pub mod bank_instructions;
 pub mod branding;
 pub mod builders;
 pub mod catalog;
@@ -33,12 +34,15 @@ pub mod money;
 pub mod return_url;
 pub mod security;
 
+pub use bank_instructions::{BankInstructionsView, bank_instructions};
 pub use branding::{BrandColor, Branding, LogoUrl};
 pub use builders::{
     IntentState, IntentStatusView, auto_post, continue_to, intent_status, message, not_found,
     redirect,
 };
-pub use checkout::{CheckoutView, ItemLine, MethodChoice, checkout_page};
+pub use checkout::{
+    BankChoice, CheckoutView, INSTALLMENT_MONTHS, ItemLine, MethodChoice, checkout_page,
+};
 pub use components::{CardTail, Last4, Link, MessageKind, Summary, payment_summary};
 pub use csrf::{CsrfError, CsrfKeyError, CsrfKeys, Purpose};
 pub use easy_pay::{

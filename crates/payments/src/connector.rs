@@ -165,6 +165,8 @@ pub struct AuthorizationRequest<'a> {
     pub authentication: Option<&'a Authentication>,
     /// Credential-on-file data, when the card is being stored or a stored card is used.
     pub stored_credential: Option<StoredCredential<'a>>,
+    /// 할부: monthly instalments of a card payment (2..=12); `None` = paid at once.
+    pub installments: Option<u8>,
 }
 
 /// An authorization built and named, not sent yet. Store `reference` in the recovery record
@@ -470,6 +472,7 @@ mod tests {
             merchant_id: "acct_1",
             authentication: None,
             stored_credential: None,
+            installments: None,
         };
         let prepared = c.prepare_authorization(&req).unwrap();
         let stored = serde_json::to_value(&prepared.reference).unwrap();

@@ -39,14 +39,18 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         "cs_test"
     });
     let types = if c.payment_method_types.is_empty() {
-        default_types(&ctx.st, c.mode == Mode::Setup)
+        default_types(
+            &ctx.st,
+            c.mode == Mode::Setup,
+            c.currency.map(|cur| cur.code()),
+        )
     } else {
         c.payment_method_types.clone()
     };
     let scope = ctx.scope();
     let (mut ops, payment_intent, setup_intent) = match c.mode {
         Mode::Payment => {
-            let (op_pi, op_ev, pi) = new_payment_intent(&ctx, &c, &types)?;
+            let (op_pi, op_ev, pi) = new_payment_intent(&ctx, &c, &types, &id)?;
             (vec![op_pi, op_ev], Some(pi), None)
         }
         Mode::Setup => {
@@ -93,6 +97,7 @@ fn new_payment_intent(
     ctx: &Ctx,
     c: &SessionCreate,
     types: &[String],
+    session: &str,
 ) -> ApiResult<(Op, Op, String)> {
     let (Some(currency), Some(amount)) = (c.currency, c.amount_total) else {
         return Err(ApiError::missing("line_items"));
@@ -109,7 +114,9 @@ fn new_payment_intent(
     }
     let mut p = Params::from_map(root);
     let params = crate::api::intent_params::IntentCreate::parse(&mut p)?;
-    let (pi, _, _) = crate::api::payment_intents::new_intent(params, ctx.now, ctx.caller.livemode);
+    let (mut pi, _, _) =
+        crate::api::payment_intents::new_intent(params, ctx.now, ctx.caller.livemode);
+    pi.checkout_session = Some(session.to_string());
     let doc = crate::models::to_value(&pi);
     let scope = ctx.scope();
     let key = ctx.idempotency_key();

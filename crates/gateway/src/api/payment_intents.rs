@@ -34,6 +34,9 @@ async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
         load(&ctx, c, "customer", "customer").await?;
     }
     let (pi, confirm, expands) = new_intent(params, ctx.now, ctx.caller.livemode);
+    if !confirm {
+        crate::methods::installments::check(&pi, true)?;
+    }
     let scope = ctx.scope();
     let doc = to_value(&pi);
     let key = ctx.idempotency_key();
@@ -121,6 +124,8 @@ pub(crate) fn new_intent(
         three_ds: None,
         setup_future_usage: None,
         off_session: None,
+        checkout_session: None,
+        installments: None,
     };
     attempt.apply(&mut pi);
     (pi, confirm, expands)

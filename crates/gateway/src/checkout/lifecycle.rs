@@ -10,9 +10,12 @@
 //! counterparty (`requires_payment_method` / `requires_confirmation`); an intent in
 //! `requires_action` or further cannot be canceled from here: the merchant's `expire`
 //! is refused, and the sweeper looks again after [`RETRY_S`] (the abandoned-action sweeper
-//! cancels an intent the payer left at its page).
+//! cancels an intent the payer left at its page). A session whose intent waits for the payer's
+//! bank transfer (가상계좌) completes `unpaid` instead ([`super::delayed`]).
 
-use super::session::{CheckoutSession, Mode, PaymentStatus, SessionOp, SessionStatus, allowed};
+use super::session::{
+    CheckoutSession, Delayed, Mode, PaymentStatus, SessionOp, SessionStatus, allowed,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::models::{PaymentIntent, from_value, to_value};
 use crate::records::event;
@@ -72,6 +75,8 @@ pub fn write(cs: &CheckoutSession, version: Option<i64>, scope: &Scope, due: i64
 /// The session's intent as it is stored: (row, status succeeded?, cancelable here?).
 enum IntentState {
     Succeeded,
+    /// The payer chose a delayed method and got its account: the session completes unpaid.
+    AwaitsTransfer,
     /// Nothing under way: the intent's document canceled, to write with the session.
     Cancelable(Option<Box<(ObjectRow, Value)>>),
     Busy,
@@ -109,6 +114,9 @@ async fn intent_state(
         });
     }
     let mut pi: PaymentIntent = from_value(row.data.clone())?;
+    if super::delayed::awaits_transfer(&pi) {
+        return Ok(IntentState::AwaitsTransfer);
+    }
     Ok(match pi.status {
         Pi::Succeeded | Pi::RequiresCapture => IntentState::Succeeded,
         Pi::Canceled => IntentState::Cancelable(None),
@@ -130,11 +138,13 @@ pub async fn sync(st: &AppState, row: &ObjectRow) -> ApiResult<CheckoutSession> 
     }
     let scope = scope_of(row);
     let now = st.now();
-    if !matches!(
-        intent_state(st, &scope, &cs, now).await?,
-        IntentState::Succeeded
-    ) {
-        return Ok(cs);
+    match intent_state(st, &scope, &cs, now).await? {
+        IntentState::Succeeded => {}
+        IntentState::AwaitsTransfer => {
+            let (ops, cs) = super::delayed::writes(row, Delayed::Chosen, now)?;
+            return commit_completed(st, &scope, ops, cs).await;
+        }
+        IntentState::Cancelable(_) | IntentState::Busy => return Ok(cs),
     }
     cs.status = SessionStatus::Complete;
     cs.payment_status = match cs.mode {
@@ -151,10 +161,20 @@ pub async fn sync(st: &AppState, row: &ObjectRow) -> ApiResult<CheckoutSession> 
             now,
         ),
     ];
+    commit_completed(st, &scope, ops, cs).await
+}
+
+/// Commits the completion of `cs`; a session changed meanwhile is answered as stored.
+async fn commit_completed(
+    st: &AppState,
+    scope: &Scope,
+    ops: Vec<Op>,
+    cs: CheckoutSession,
+) -> ApiResult<CheckoutSession> {
     match st.store.commit(WriteUnit { ops }).await {
         Ok(_) => Ok(cs),
         // Completed (or expired) by someone else meanwhile: the stored session is the answer.
-        Err(paygate_store::CommitError::Conflict { .. }) => reload(st, &scope, &cs.id).await,
+        Err(paygate_store::CommitError::Conflict { .. }) => reload(st, scope, &cs.id).await,
         Err(e) => Err(crate::http::commit_error(e)),
     }
 }
@@ -190,7 +210,7 @@ pub async fn expire(
     let scope = scope_of(row);
     let now = st.now();
     let intent = match intent_state(st, &scope, &cs, now).await? {
-        IntentState::Succeeded => {
+        IntentState::Succeeded | IntentState::AwaitsTransfer => {
             return Ok(Err(NotExpired::Completed(Box::new(sync(st, row).await?))));
         }
         IntentState::Busy => return Ok(Err(NotExpired::Busy)),

@@ -13,6 +13,21 @@ pub enum Collects {
     CardForm,
     /// Nothing: the method's own page asks the payer (`next_action.redirect_to_url`).
     Nothing,
+    /// The bank of the account to deposit into (`bank`) and an optional 현금영수증
+    /// (`cash_receipt_type`, `cash_receipt_identifier`) →
+    /// `payment_method_options[virtual_account][bank]`, `cash_receipt[...]`.
+    BankAndCashReceipt,
+}
+
+/// When the money of a method arrives (Stripe's "delayed notification" methods).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settles {
+    /// While the payer is on the page (or the method's page): the session completes paid.
+    AtOnce,
+    /// Later (a deposit): the session completes `unpaid` at the payer's choice
+    /// (`checkout.session.completed`), then `checkout.session.async_payment_succeeded` or
+    /// `…_failed` follows.
+    Later,
 }
 
 /// One method on the checkout page.
@@ -23,6 +38,9 @@ pub struct CheckoutMethod {
     pub collects: Collects,
     /// Whether the setup mode (save a card, no payment) can use it.
     pub setup: bool,
+    pub settles: Settles,
+    /// Whether only KRW sessions offer it (a Korean bill or bank account).
+    pub krw_only: bool,
 }
 
 /// Every method checkout offers, in the order the page lists them.
@@ -32,18 +50,40 @@ pub const CHECKOUT_METHODS: &[CheckoutMethod] = &[
         label: Msg::CheckoutMethodCard,
         collects: Collects::CardForm,
         setup: true,
+        krw_only: false,
+        settles: Settles::AtOnce,
     },
     CheckoutMethod {
         kind: PaymentMethodKind::EasyPay,
         label: Msg::CheckoutMethodEasyPay,
         collects: Collects::Nothing,
         setup: false,
+        krw_only: false,
+        settles: Settles::AtOnce,
     },
     CheckoutMethod {
         kind: PaymentMethodKind::Isp,
         label: Msg::CheckoutMethodIsp,
         collects: Collects::Nothing,
         setup: false,
+        krw_only: false,
+        settles: Settles::AtOnce,
+    },
+    CheckoutMethod {
+        kind: PaymentMethodKind::MobileCarrier,
+        label: Msg::CheckoutMethodMobileCarrier,
+        collects: Collects::Nothing,
+        setup: false,
+        krw_only: true,
+        settles: Settles::AtOnce,
+    },
+    CheckoutMethod {
+        kind: PaymentMethodKind::VirtualAccount,
+        label: Msg::CheckoutMethodVirtualAccount,
+        collects: Collects::BankAndCashReceipt,
+        setup: false,
+        krw_only: true,
+        settles: Settles::Later,
     },
 ];
 
@@ -59,12 +99,14 @@ impl CheckoutMethod {
             PaymentMethodKind::Card => true,
             PaymentMethodKind::EasyPay => st.sms.is_some(),
             PaymentMethodKind::Isp => st.isp.is_some(),
-            // Not in `CHECKOUT_METHODS` yet: the page does not show bank-transfer
-            // instructions and does not wait for an asynchronous deposit.
-            PaymentMethodKind::VirtualAccount => false,
-            // Not in `CHECKOUT_METHODS` yet: its round trip through the checkout page is untested.
-            PaymentMethodKind::MobileCarrier => false,
+            PaymentMethodKind::VirtualAccount => st.bank.is_some(),
+            PaymentMethodKind::MobileCarrier => st.carrier.is_some(),
         }
+    }
+
+    /// Whether a session in `currency` (none in setup mode) may offer it.
+    pub fn takes(&self, currency: Option<&str>) -> bool {
+        !self.krw_only || currency == Some("krw")
     }
 
     /// The page's radio button.
@@ -77,11 +119,11 @@ impl CheckoutMethod {
 }
 
 /// The type names a session offers by default: every method this gateway can take for `setup`
-/// or payment mode.
-pub fn default_types(st: &AppState, setup: bool) -> Vec<String> {
+/// or payment mode in `currency`.
+pub fn default_types(st: &AppState, setup: bool, currency: Option<&str>) -> Vec<String> {
     CHECKOUT_METHODS
         .iter()
-        .filter(|m| m.available(st) && (!setup || m.setup))
+        .filter(|m| m.available(st) && (!setup || m.setup) && m.takes(currency))
         .map(|m| m.kind.as_str().to_string())
         .collect()
 }

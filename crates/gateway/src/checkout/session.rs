@@ -35,6 +35,41 @@ pub fn allowed(status: SessionStatus, op: SessionOp) -> bool {
     }
 }
 
+/// A step of a payment whose money arrives later (가상계좌: Stripe's delayed-notification
+/// methods).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delayed {
+    /// The payer chose the method and got the account: the session completes `unpaid`.
+    Chosen,
+    /// The money arrived: `paid`.
+    Succeeded,
+    /// It never will (the account expired).
+    Failed,
+}
+
+/// The one table of a delayed payment's steps: from (status, payment_status), the new
+/// payment_status and the events, in order (`None`: the step does not apply). A session
+/// still open when the money arrives or fails (its page never saw the choice) is completed
+/// first, so its events follow Stripe's order.
+pub fn delayed_step(
+    status: SessionStatus,
+    paid: PaymentStatus,
+    step: Delayed,
+) -> Option<(PaymentStatus, &'static [&'static str])> {
+    const COMPLETED: &str = "checkout.session.completed";
+    const SUCCEEDED: &str = "checkout.session.async_payment_succeeded";
+    const FAILED: &str = "checkout.session.async_payment_failed";
+    use PaymentStatus::{Paid, Unpaid};
+    match (status, paid, step) {
+        (SessionStatus::Open, Unpaid, Delayed::Chosen) => Some((Unpaid, &[COMPLETED])),
+        (SessionStatus::Open, Unpaid, Delayed::Succeeded) => Some((Paid, &[COMPLETED, SUCCEEDED])),
+        (SessionStatus::Open, Unpaid, Delayed::Failed) => Some((Unpaid, &[COMPLETED, FAILED])),
+        (SessionStatus::Complete, Unpaid, Delayed::Succeeded) => Some((Paid, &[SUCCEEDED])),
+        (SessionStatus::Complete, Unpaid, Delayed::Failed) => Some((Unpaid, &[FAILED])),
+        _ => None,
+    }
+}
+
 impl SessionStatus {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -156,5 +191,27 @@ mod tests {
             assert!(!allowed(SessionStatus::Complete, op));
             assert!(!allowed(SessionStatus::Expired, op));
         }
+    }
+
+    #[test]
+    fn a_delayed_payment_completes_unpaid_then_succeeds_or_fails_once() {
+        use PaymentStatus::*;
+        use SessionStatus::*;
+        assert_eq!(
+            delayed_step(Open, Unpaid, Delayed::Chosen).map(|s| s.0),
+            Some(Unpaid)
+        );
+        assert_eq!(
+            delayed_step(Complete, Unpaid, Delayed::Succeeded),
+            Some((Paid, &["checkout.session.async_payment_succeeded"][..]))
+        );
+        assert_eq!(
+            delayed_step(Open, Unpaid, Delayed::Failed).map(|s| s.1.len()),
+            Some(2)
+        );
+        assert_eq!(delayed_step(Complete, Unpaid, Delayed::Chosen), None);
+        assert_eq!(delayed_step(Complete, Paid, Delayed::Succeeded), None);
+        assert_eq!(delayed_step(Complete, Paid, Delayed::Failed), None);
+        assert_eq!(delayed_step(Expired, Unpaid, Delayed::Succeeded), None);
     }
 }

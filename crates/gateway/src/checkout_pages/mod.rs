@@ -8,10 +8,13 @@
 //!   `return_url` is …
 //! - `GET /pay/checkout/{cs}/return` — … back here: completes the session when the intent
 //!   succeeded and sends the payer to `success_url`, else shows the page with the error.
+//! - A session paid by a method whose money arrives later (가상계좌) completes `unpaid` when
+//!   the account is issued: its page then shows the transfer instructions ([`transfer`]).
 //! - `GET /v1/paygate.js` — the embeddable client ([`SCRIPT`]).
 
 pub mod cors;
 mod pay;
+mod transfer;
 mod view;
 
 use crate::pages::respond;

@@ -2,12 +2,13 @@
 //! redirect method.
 
 use super::framed_never;
+use super::transfer;
 use super::view::{error_text, locale, methods, success_url, view};
 use crate::auth::Caller;
 use crate::checkout::CheckoutSession;
 use crate::checkout::lifecycle::{self, KIND};
 use crate::checkout::methods::{CheckoutMethod, Collects};
-use crate::checkout::session::{Mode, SessionOp, SessionStatus, allowed};
+use crate::checkout::session::{Mode, PaymentStatus, SessionOp, SessionStatus, allowed};
 use crate::engine::context::RequestContext;
 use crate::error::ApiResult;
 use crate::http::Ctx;
@@ -101,9 +102,26 @@ pub(super) async fn show(
     };
     let ctx = PageContext::new(locale(lang.as_deref(), Some(&cs), &headers));
     if !allowed(cs.status, SessionOp::Pay) {
-        return closed(&ctx, &cs);
+        return closed_page(&st, &ctx, &cs, &m).await;
     }
     form(&st, &ctx, &cs, &m, None, None)
+}
+
+/// [`closed`], or for a session completed before its money arrived (가상계좌) the transfer
+/// instructions (or the expired account's message).
+async fn closed_page(
+    st: &SharedState,
+    ctx: &PageContext,
+    cs: &CheckoutSession,
+    m: &MerchantRow,
+) -> Response {
+    if cs.status == SessionStatus::Complete
+        && cs.payment_status == PaymentStatus::Unpaid
+        && let Some(page) = transfer::unpaid_page(st, ctx, cs, m).await
+    {
+        return page;
+    }
+    closed(ctx, cs)
 }
 
 /// `POST /pay/checkout/{id}`: the payer's choice and card.
@@ -140,7 +158,7 @@ pub(super) async fn submit(
         return framed_never(p);
     }
     if !allowed(cs.status, SessionOp::Pay) {
-        return closed(&ctx, &cs);
+        return closed_page(&st, &ctx, &cs, &m).await;
     }
     let chosen = form_fields
         .get("payment_method_type")
@@ -158,7 +176,7 @@ pub(super) async fn submit(
             if let Some((_, now_cs, _)) = open(&st, &id).await
                 && now_cs.status != SessionStatus::Open
             {
-                return closed(&ctx, &now_cs);
+                return closed_page(&st, &ctx, &now_cs, &m).await;
             }
             form(&st, &ctx, &cs, &m, selected, Some(error_text(&e)))
         }
@@ -178,20 +196,7 @@ async fn pay(
     method: &CheckoutMethod,
     form: &HashMap<String, String>,
 ) -> ApiResult<Value> {
-    let mut pmd = Map::new();
-    pmd.insert("type".into(), json!(method.kind.as_str()));
-    if method.collects == Collects::CardForm {
-        let field = |k: &str| json!(form.get(k).map(|v| v.trim()).unwrap_or_default());
-        pmd.insert(
-            "card".into(),
-            json!({
-                "number": field("card_number"), "exp_month": field("exp_month"),
-                "exp_year": field("exp_year"), "cvc": field("cvc"),
-            }),
-        );
-    }
-    let mut root = Map::new();
-    root.insert("payment_method_data".into(), Value::Object(pmd));
+    let mut root = method_params(method, form);
     root.insert(
         "return_url".into(),
         json!(st.pages.url(&format!("/pay/checkout/{}/return", cs.id))),
@@ -219,6 +224,49 @@ async fn pay(
     }
 }
 
+/// The confirm's parameters of what the page collected for `method`.
+fn method_params(method: &CheckoutMethod, form: &HashMap<String, String>) -> Map<String, Value> {
+    let field = |k: &str| json!(form.get(k).map(|v| v.trim()).unwrap_or_default());
+    let given = |k: &str| form.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let mut pmd = Map::new();
+    pmd.insert("type".into(), json!(method.kind.as_str()));
+    let mut root = Map::new();
+    match method.collects {
+        Collects::CardForm => {
+            pmd.insert(
+                "card".into(),
+                json!({
+                    "number": field("card_number"), "exp_month": field("exp_month"),
+                    "exp_year": field("exp_year"), "cvc": field("cvc"),
+                }),
+            );
+            // 0 = 일시불: sent too, so that it replaces the months of an earlier attempt.
+            if let Some(n) = given("installments") {
+                root.insert(
+                    "payment_method_options".into(),
+                    json!({"card": {"installments": {"plan": {
+                        "count": n, "interval": "month", "type": "fixed_count"}}}}),
+                );
+            }
+        }
+        Collects::BankAndCashReceipt => {
+            root.insert(
+                "payment_method_options".into(),
+                json!({"virtual_account": {"bank": field("bank")}}),
+            );
+            if let Some(t) = given("cash_receipt_type") {
+                root.insert(
+                    "cash_receipt".into(),
+                    json!({"type": t, "identifier": field("cash_receipt_identifier")}),
+                );
+            }
+        }
+        Collects::Nothing => {}
+    }
+    root.insert("payment_method_data".into(), Value::Object(pmd));
+    root
+}
+
 /// After the confirm: paid → the session completes and the payer goes to `success_url`;
 /// the method's page → there; otherwise the form again with the intent's error.
 async fn after_confirm(
@@ -237,7 +285,7 @@ async fn after_confirm(
         return framed_never(pp::redirect(ctx, &url));
     }
     match resync(st, &cs.id).await {
-        Some(now) if now.status == SessionStatus::Complete => closed(ctx, &now),
+        Some(now) if now.status == SessionStatus::Complete => closed_page(st, ctx, &now, m).await,
         _ => form(st, ctx, cs, m, selected, Some(Msg::ErrorBody)),
     }
 }
@@ -270,7 +318,7 @@ pub(super) async fn back(
         return framed_never(pp::continue_to(&ctx, &u));
     }
     if cs.status != SessionStatus::Open {
-        return closed(&ctx, &cs);
+        return closed_page(&st, &ctx, &cs, &m).await;
     }
     let error = last_error(&st, &cs)
         .await

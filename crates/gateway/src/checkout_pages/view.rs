@@ -2,14 +2,16 @@
 //! the methods; and the payer-language text of an API error.
 
 use crate::checkout::CheckoutSession;
-use crate::checkout::methods::CheckoutMethod;
+use crate::checkout::methods::{CheckoutMethod, Collects};
 use crate::checkout::session::SessionLocale;
 use crate::error::ApiError;
+use crate::methods::installments::allowed as installments_allowed;
 use crate::state::AppState;
 use axum::http::{HeaderMap, header};
 use paygate_ledger::Currency;
 use paygate_payer_pages::{
-    Amount, BrandColor, Branding, CheckoutView, ItemLine, Locale, LogoUrl, Msg, Purpose, WebUrl,
+    Amount, BankChoice, BrandColor, Branding, CheckoutView, ItemLine, Locale, LogoUrl, Msg,
+    Purpose, WebUrl,
 };
 use paygate_store::MerchantRow;
 
@@ -44,7 +46,7 @@ pub fn branding(m: &MerchantRow) -> Branding {
 }
 
 /// The name the page shows: `settings.branding.display_name`, else the merchant's name.
-fn display_name(m: &MerchantRow) -> String {
+pub fn display_name(m: &MerchantRow) -> String {
     m.settings["branding"]["display_name"]
         .as_str()
         .filter(|s| !s.trim().is_empty())
@@ -55,7 +57,11 @@ fn display_name(m: &MerchantRow) -> String {
 pub fn methods(st: &AppState, cs: &CheckoutSession) -> Vec<&'static CheckoutMethod> {
     crate::checkout::methods::CHECKOUT_METHODS
         .iter()
-        .filter(|m| m.available(st) && cs.payment_method_types.iter().any(|t| t == m.kind.as_str()))
+        .filter(|m| {
+            m.available(st)
+                && m.takes(cs.currency.as_deref())
+                && cs.payment_method_types.iter().any(|t| t == m.kind.as_str())
+        })
         .collect()
 }
 
@@ -89,6 +95,7 @@ pub fn view(
         (Some(a), Some(c)) => Some(Amount::new(a, c)),
         _ => None,
     };
+    let offered = methods(st, cs);
     let action = WebUrl::parse(
         "action",
         &st.pages
@@ -100,7 +107,7 @@ pub fn view(
         branding: branding(m),
         items,
         total,
-        methods: methods(st, cs).into_iter().map(|m| m.choice()).collect(),
+        methods: offered.iter().map(|m| m.choice()).collect(),
         selected,
         action,
         token: st
@@ -112,7 +119,27 @@ pub fn view(
             .as_deref()
             .and_then(|u| WebUrl::parse("cancel_url", u).ok()),
         success: success_url(cs),
+        banks: banks(&offered),
+        installments: offered.iter().any(|m| m.collects == Collects::CardForm)
+            && installments_allowed(cs.currency.as_deref(), cs.amount_total),
     })
+}
+
+/// The banks the page lists when a method asks for one.
+fn banks(offered: &[&CheckoutMethod]) -> Vec<BankChoice> {
+    if !offered
+        .iter()
+        .any(|m| m.collects == Collects::BankAndCashReceipt)
+    {
+        return Vec::new();
+    }
+    paygate_connector_bank::BANKS
+        .iter()
+        .map(|(code, name)| BankChoice {
+            code: (*code).to_string(),
+            name: (*name).to_string(),
+        })
+        .collect()
 }
 
 /// The payer's sentence for an error of the confirm (its code, decline code or parameter).
@@ -127,6 +154,9 @@ pub fn error_text(e: &ApiError) -> Msg {
             Msg::CheckoutErrAuthentication
         }
         "parameter_missing" if param.contains("card") => Msg::CheckoutErrMissing,
+        _ if param.starts_with("cash_receipt") => Msg::CheckoutErrCashReceipt,
+        _ if param.ends_with("[virtual_account][bank]") => Msg::CheckoutErrBank,
+        _ if param.contains("[installments]") => Msg::CheckoutErrInstallments,
         _ if param.ends_with("[number]") => Msg::CheckoutErrNumber,
         _ if param.contains("exp_") => Msg::CheckoutErrExpiry,
         _ if param.ends_with("[cvc]") => Msg::CheckoutErrCvc,

@@ -108,6 +108,7 @@ pub async fn authorize(
                 .credential_on_file
                 .as_ref()
                 .map(CredentialOnFile::stored_credential),
+            installments: cmd.intent.installments,
         })
         .map_err(ApiError::internal)?;
     let phases = AuthorizePhases {
@@ -279,6 +280,12 @@ impl AuthorizePhases {
         if let Some(read) = &self.card_present {
             ch.payment_method_details =
                 read.charge_details(&ch.payment_method_details, self.issuer_data.as_deref());
+        }
+        if let Some(n) = self.pi.installments
+            && ch.payment_method_details.get("card").is_some()
+        {
+            ch.payment_method_details["card"]["installments"] =
+                crate::methods::installments::plan(n);
         }
     }
 

@@ -56,11 +56,13 @@ async fn load(st: &AppState, scope: &Scope, va_id: &str) -> ApiResult<Option<Sto
         .await?
         .ok_or_else(|| ApiError::internal("virtual account without its intent"))?;
     let pi: PaymentIntent = from_value(pi_row.data)?;
+    let session = crate::checkout::delayed::session_of(st, scope, &pi).await?;
     Ok(Some(Stored {
         va,
         va_version: va_row.version,
         pi,
         pi_version: pi_row.version,
+        session,
     }))
 }
 

@@ -127,6 +127,7 @@ pub async fn verify_card(st: &AppState, card: &CardVerification<'_>) -> ApiResul
             usage: StoredCredentialUsage::Initial,
             original_network_transaction_id: None,
         }),
+        installments: None,
     };
     let outcome = ask(connector.as_ref(), &req).await?;
     let sent_cvc = card.cvc.is_some();

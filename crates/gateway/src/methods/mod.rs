@@ -10,6 +10,7 @@
 
 pub mod card;
 pub mod easy_pay;
+pub mod installments;
 pub mod isp;
 pub mod mobile_carrier;
 pub mod virtual_account;
@@ -127,6 +128,14 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
             "a cash receipt (현금영수증) is issued for cash-type payments only (virtual_account)",
         ));
     }
+    let mut c = c;
+    let card = method == PaymentMethodKind::Card;
+    // Months kept from an earlier card attempt do not follow the payer to another method;
+    // months asked for in this request with another method are refused by `check`.
+    if !card && !installments::asked(ctx.params.root()) {
+        c.intent.installments = None;
+    }
+    installments::check(&c.intent, card)?;
     match method {
         PaymentMethodKind::Card => card::confirm(ctx, c).await,
         PaymentMethodKind::VirtualAccount => virtual_account::confirm(ctx, c).await,

@@ -7,6 +7,7 @@
 
 use super::funding::return_deposits;
 use super::{KIND, OPEN_TAG, VaStatus, VirtualAccount};
+use crate::checkout::session::Delayed;
 use crate::models::{PaymentIntent, from_value, to_value};
 use crate::records::{event, update};
 use crate::state::AppState;
@@ -90,6 +91,11 @@ async fn expire(
         let doc = to_value(&pi);
         ops.push(update(&pi.id, pi_row.version, &doc));
         ops.push(event(&scope, "payment_intent.canceled", &doc, None, now));
+        ops.extend(
+            crate::checkout::delayed::writes_for(st, &scope, &pi, Delayed::Failed, now)
+                .await
+                .map_err(|e| e.message)?,
+        );
     }
     st.store
         .commit(WriteUnit { ops })

@@ -4,6 +4,7 @@
 //! operation commits them ([`crate::engine::deposit`]), and so does its recovery.
 
 use super::{Deposit, DepositStatus, VaStatus, VirtualAccount};
+use crate::checkout::session::Delayed;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
 use crate::models::{Charge, PaymentIntent, to_value};
@@ -12,7 +13,7 @@ use crate::records::{event, insert, update};
 use paygate_ledger::{Counterparty, Currency};
 use paygate_payments::clock::day_plus;
 use paygate_payments::{ChargeStatus, NextAction, PaymentIntentStatus as Status};
-use paygate_store::{MerchantRow, Op, Scope};
+use paygate_store::{MerchantRow, ObjectRow, Op, Scope};
 use serde_json::{Value, json};
 
 /// What becomes of a deposit.
@@ -41,6 +42,8 @@ pub struct Stored {
     pub va_version: i64,
     pub pi: PaymentIntent,
     pub pi_version: i64,
+    /// The Checkout Session that made the intent, if one did: paid with the intent.
+    pub session: Option<ObjectRow>,
 }
 
 fn va_update(va: &VirtualAccount, version: i64) -> Op {
@@ -68,6 +71,7 @@ pub fn writes(
         va_version,
         mut pi,
         pi_version,
+        session,
     } = s;
     let mut ops = Vec::new();
     let deposit = |status| Deposit {
@@ -90,6 +94,11 @@ pub fn writes(
             pi.amount_received += d.amount;
             let (more, doc) = received(scope, merchant, &mut va, &mut pi, &d, pi_version, now)?;
             ops.extend(more);
+            if va.status == VaStatus::Paid
+                && let Some(row) = &session
+            {
+                ops.extend(crate::checkout::delayed::writes(row, Delayed::Succeeded, now)?.0);
+            }
             ops.push(va_update(&va, va_version));
             return Ok((ops, doc));
         }

@@ -2,6 +2,7 @@
 //! network simulator, driven over HTTP.
 #![allow(dead_code)]
 
+pub mod checkout_page;
 pub mod webhook_receiver;
 
 use paygate_gateway::config::Config;

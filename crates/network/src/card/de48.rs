@@ -21,6 +21,9 @@ pub const TAG_STORED_CREDENTIAL: u8 = 46;
 /// Subelement carrying the RRN (12 characters) of the initial use of a stored credential,
 /// sent with a merchant-initiated use.
 pub const TAG_ORIGINAL_RRN: u8 = 47;
+/// Subelement carrying 할부, the number of monthly instalments a Korean issuer splits the
+/// payment into: 2 digits, `02` to `12`; absent = paid at once (일시불).
+pub const TAG_INSTALLMENTS: u8 = 50;
 /// Subelement carrying the card verification code (CVC2 / CVV2 / CID), 3 or 4 digits.
 pub const TAG_CVC2: u8 = 92;
 /// In an answer to a device-token (wallet) authorization: the last 4 digits of the funding card

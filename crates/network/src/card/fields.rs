@@ -149,9 +149,10 @@ pub(crate) fn put_card(
     Ok(())
 }
 
-/// DE 48 subelements: CVC2 (92), then the authentication: ECI (42), CAVV (43), dsTransID (44);
-/// `None` when there is none.
+/// DE 48 subelements: CVC2 (92), then the authentication: ECI (42), CAVV (43), dsTransID (44),
+/// the stored credential (46, 47), the instalments (50); `None` when there is none.
 fn additional_data(req: &AuthRequest<'_>) -> Result<Option<String>, CardError> {
+    let installments = req.installments.map(|n| format!("{n:02}"));
     let mut subs: Vec<(u8, &str)> = Vec::new();
     if let Some(cvc) = req.cvc {
         if !all_digits(cvc, 3..=4) {
@@ -164,6 +165,12 @@ fn additional_data(req: &AuthRequest<'_>) -> Result<Option<String>, CardError> {
     }
     if let Some(sc) = &req.stored_credential {
         push_stored_credential(&mut subs, sc)?;
+    }
+    if let (Some(n), Some(text)) = (req.installments, &installments) {
+        if !(2..=12).contains(&n) {
+            return Err(invalid("installments", "must be 2 to 12 months"));
+        }
+        subs.push((de48::TAG_INSTALLMENTS, text));
     }
     if subs.is_empty() {
         return Ok(None);

@@ -117,6 +117,8 @@ pub struct AuthRequest<'a> {
     pub icc: Option<&'a [u8]>,
     /// Credential-on-file data (DE 48.46/47), when the card is stored or a stored card is used.
     pub stored_credential: Option<StoredCredential<'a>>,
+    /// 할부: monthly instalments, 2..=12 (DE 48.50); `None` = paid at once.
+    pub installments: Option<u8>,
 }
 
 impl fmt::Debug for AuthRequest<'_> {

@@ -42,6 +42,7 @@ fn request() -> AuthRequest<'static> {
         track2: None,
         icc: Some(&[0x9F, 0x26, 0x02, 0xAB, 0xCD]),
         stored_credential: None,
+        installments: None,
     }
 }
 

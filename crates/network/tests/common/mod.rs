@@ -136,6 +136,7 @@ pub fn req(pan: &'static str, amount_minor: i64) -> AuthRequest<'static> {
         track2: None,
         icc: None,
         stored_credential: None,
+        installments: None,
     }
 }
 

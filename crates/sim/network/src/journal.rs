@@ -83,6 +83,9 @@ pub struct AuthorizationEntry {
     /// When the card was read at a store terminal (DE 22 071 / 901): how, and its counter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_present: Option<CardPresentEntry>,
+    /// DE 48.50: 할부, the monthly instalments; absent when paid at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installments: Option<u8>,
 }
 
 /// A card read at a terminal as the issuer checked it. No full number is kept.
@@ -157,13 +160,14 @@ SELECT j.kind, j.mti, j.terminal_id, j.stan, j.transmitted_at, j.amount_minor, j
        j.response_code, j.rrn, j.original_stan, j.original_transmitted_at, j.original_found,
        a.reversed, a.captured_minor, a.refunded_minor, au.eci, au.outcome, ap.program,
        sc.usage, sc.original_rrn, w.dpan, w.funding_card, w.cryptogram,
-       cp.read_method, cp.wallet, cp.atc, cp.pan, a.card
+       cp.read_method, cp.wallet, cp.atc, cp.pan, a.card, i.count
 FROM journal j LEFT JOIN authorizations a ON a.id = j.auth_id
      LEFT JOIN authentications au ON au.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
      LEFT JOIN authentication_programs ap ON ap.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
      LEFT JOIN stored_credentials sc ON sc.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
      LEFT JOIN wallet_tokens w ON w.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
      LEFT JOIN card_present cp ON cp.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
+     LEFT JOIN installments i ON i.auth_id = j.auth_id AND j.kind IN (AUTH_KINDS)
 ORDER BY j.seq";
 
 /// Reads every entry of the journal in `data_dir`.
@@ -264,6 +268,7 @@ fn authorization(r: &Row<'_>) -> rusqlite::Result<AuthorizationEntry> {
         original_rrn: r.get(19)?,
         wallet: wallet(r)?,
         card_present: card_present(r)?,
+        installments: r.get(28)?,
     })
 }
 

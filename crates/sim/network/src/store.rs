@@ -75,6 +75,11 @@ CREATE TABLE IF NOT EXISTS stored_credentials (
     usage        TEXT NOT NULL CHECK (usage IN ('initial', 'recurring', 'unscheduled')),
     original_rrn TEXT
 );
+-- 할부 of an authorization (DE 48.50): the monthly instalments.
+CREATE TABLE IF NOT EXISTS installments (
+    auth_id INTEGER PRIMARY KEY REFERENCES authorizations(id),
+    count   INTEGER NOT NULL CHECK (count BETWEEN 2 AND 12)
+);
 -- Card-present reads (DE 22 071 / 901) of an authorization: how, which wallet, the ATC.
 CREATE TABLE IF NOT EXISTS card_present (
     auth_id     INTEGER PRIMARY KEY REFERENCES authorizations(id),
@@ -282,6 +287,17 @@ pub(crate) fn save_atc(db: &Connection, card: &str, atc: u16) -> rusqlite::Resul
          ON CONFLICT (card) DO UPDATE SET last_atc = excluded.last_atc",
     )?
     .execute(params![card, atc])?;
+    Ok(())
+}
+
+/// Records the instalments (할부) of the authorization `auth_id`.
+pub(crate) fn insert_installments(
+    db: &Connection,
+    auth_id: i64,
+    count: u8,
+) -> rusqlite::Result<()> {
+    db.prepare_cached("INSERT INTO installments (auth_id, count) VALUES (?1, ?2)")?
+        .execute(params![auth_id, count])?;
     Ok(())
 }
 

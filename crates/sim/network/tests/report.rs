@@ -21,6 +21,7 @@ fn req(kind: AuthKind, pan: &'static str, amount_minor: i64) -> AuthRequest<'sta
         track2: None,
         icc: None,
         stored_credential: None,
+        installments: None,
     }
 }
 

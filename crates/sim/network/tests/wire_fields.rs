@@ -103,6 +103,7 @@ fn the_gateways_authorization_encoder_and_the_simulators_parser_agree() {
         track2: None,
         icc: None,
         stored_credential: None,
+        installments: None,
     };
     let stamp = Stamp::of_transmitted_at("0131235959").unwrap();
     for profile in Profile::ALL {

@@ -6,8 +6,9 @@
 use crate::api::Address;
 use crate::engine::credential_on_file::OffSession;
 use crate::error::{ApiError, ApiResult};
+use crate::methods::installments::{self, COUNT_PARAM, PlanInterval, PlanType};
 use crate::models::{PaymentIntent, PostalAddress, RequestThreeDSecure, Shipping};
-use crate::params::typed::{Flag, OneOf, Text, Words};
+use crate::params::typed::{Flag, Int, OneOf, Text, Words};
 use paygate_payments::SetupUsage;
 use serde::Deserialize;
 use serde_json::Value;
@@ -28,6 +29,8 @@ pub struct AttemptOptions {
     pub off_session: Option<OffSession>,
     /// `setup_future_usage`: save the card when the payment is approved.
     pub setup_future_usage: Option<SetupUsage>,
+    /// `payment_method_options[card][installments][plan]`: `Some(None)` = 일시불 asked.
+    pub installments: Option<Option<u8>>,
 }
 
 impl AttemptOptions {
@@ -53,6 +56,9 @@ impl AttemptOptions {
         pi.off_session = self.off_session;
         if let Some(u) = self.setup_future_usage {
             pi.setup_future_usage = Some(u);
+        }
+        if let Some(n) = self.installments {
+            pi.installments = n;
         }
     }
 }
@@ -92,10 +98,40 @@ pub(super) struct PaymentMethodOptionsForm {
 #[serde(deny_unknown_fields)]
 struct CardOptionsForm {
     request_three_d_secure: Option<OneOf<RequestThreeDSecure>>,
+    installments: Option<InstallmentsForm>,
+}
+
+/// `payment_method_options[card][installments][...]` (Stripe's shape).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InstallmentsForm {
+    #[allow(dead_code)]
+    enabled: Option<Flag>,
+    plan: Option<PlanForm>,
+}
+
+/// `…[installments][plan][...]`: `count` months, `interval=month`, `type=fixed_count`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanForm {
+    count: Option<Int>,
+    #[allow(dead_code)]
+    interval: OneOf<PlanInterval>,
+    #[serde(rename = "type")]
+    #[allow(dead_code)]
+    kind: OneOf<PlanType>,
+}
+
+impl PlanForm {
+    fn check(self) -> ApiResult<Option<u8>> {
+        let n = self.count.ok_or_else(|| ApiError::missing(COUNT_PARAM))?;
+        installments::count(n.0)
+    }
 }
 
 impl AttemptFields {
     pub(super) fn check(self) -> ApiResult<AttemptOptions> {
+        let mut card = self.payment_method_options.and_then(|o| o.card);
         let off_session = check_off_session(self.off_session)?;
         let setup_future_usage = check_setup_future_usage(self.setup_future_usage)?;
         if self.mandate_data.as_ref().is_some_and(given) {
@@ -113,11 +149,13 @@ impl AttemptFields {
             shipping: self.shipping.map(ShippingForm::check).transpose()?,
             error_on_requires_action: self.error_on_requires_action.map(|f| f.0),
             use_stripe_sdk: self.use_stripe_sdk.map(|f| f.0),
-            request_three_d_secure: self
-                .payment_method_options
-                .and_then(|o| o.card)
-                .and_then(|c| c.request_three_d_secure)
-                .map(|r| r.0),
+            installments: card
+                .as_mut()
+                .and_then(|c| c.installments.take())
+                .and_then(|i| i.plan)
+                .map(PlanForm::check)
+                .transpose()?,
+            request_three_d_secure: card.and_then(|c| c.request_three_d_secure).map(|r| r.0),
             off_session,
             setup_future_usage,
         })

@@ -35,6 +35,8 @@ pub(crate) struct Auth {
     card_present: Option<CardPresent>,
     /// DE 42 without its padding, when sent: the merchant the clearing file names.
     acceptor: Option<String>,
+    /// DE 48.50: 할부, the monthly instalments.
+    installments: Option<u8>,
 }
 
 /// DE 25 of a 0100: absent (an authorization) or "51" (an account verification).
@@ -120,6 +122,7 @@ impl Auth {
                 .get_str(de::MERCHANT_ID)
                 .map(|m| m.trim_end().to_owned())
                 .filter(|m| !m.is_empty()),
+            installments: subs.installments.and_then(|n| n.parse().ok()),
         })
     }
 
@@ -314,6 +317,9 @@ impl Auth {
         self.record_stored_credential(ctx, auth_id)?;
         if let Some(acceptor) = &self.acceptor {
             store::insert_acceptor(ctx.db, auth_id, acceptor)?;
+        }
+        if let Some(n) = self.installments {
+            store::insert_installments(ctx.db, auth_id, n)?;
         }
         if let (Some(present), Some(checked)) = (&self.card_present, &checked) {
             store::insert_card_present(

@@ -2,7 +2,7 @@
 //! a 2-digit tag, a 2-digit length and that many characters (`docs/iso8583.md`). Tags the
 //! simulator knows: 92 CVC2, 42 ECI, 43 CAVV / cryptogram, 44 3-D Secure dsTransID (or the ISP
 //! server's transaction id), 45 the authentication program ("isp"; absent = 3-D Secure), 46 the
-//! stored-credential usage and 47 the RRN of its initial use; others are skipped. The CVC is only checked for its form and never kept beyond the request.
+//! stored-credential usage, 47 the RRN of its initial use and 50 the instalments (할부); others are skipped. The CVC is only checked for its form and never kept beyond the request.
 
 /// Subelement tag of the CVC2.
 pub const TAG_CVC2: u8 = 92;
@@ -19,6 +19,9 @@ pub const TAG_AUTH_PROGRAM: u8 = 45;
 pub const TAG_STORED_CREDENTIAL: u8 = 46;
 /// Subelement tag of the RRN (12 characters) of a stored credential's initial use.
 pub const TAG_ORIGINAL_RRN: u8 = 47;
+
+/// Subelement tag of 할부: the monthly instalments, 2 digits `02`..`12`.
+pub const TAG_INSTALLMENTS: u8 = 50;
 
 /// Subelement tag, in an answer, of the last 4 digits of the funding card behind a device token.
 pub const TAG_FUNDING_LAST4: u8 = 33;
@@ -46,6 +49,8 @@ pub struct AdditionalData<'a> {
     pub stored_credential: Option<&'a str>,
     /// Subelement 47: the initial use's RRN, 12 alphanumeric characters.
     pub original_rrn: Option<&'a str>,
+    /// Subelement 50: the monthly instalments, `02` to `12`.
+    pub installments: Option<&'a str>,
 }
 
 /// What is wrong with a DE 48, named as the format-error field (`DE 48`, `DE 48.92`, ...).
@@ -86,6 +91,11 @@ pub fn parse(field: &[u8]) -> Result<AdditionalData<'_>, De48Error> {
                 &mut out.original_rrn,
                 "DE 48.47",
                 value.len() == 12 && value.bytes().all(|b| b.is_ascii_alphanumeric()),
+            ),
+            TAG_INSTALLMENTS => (
+                &mut out.installments,
+                "DE 48.50",
+                digits(value, 2..=2) && ("02"..="12").contains(&value),
             ),
             _ => continue,
         };
