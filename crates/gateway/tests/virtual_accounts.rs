@@ -29,6 +29,7 @@ async fn spawn() -> Va {
         data_dir: bank_dir.path().to_path_buf(),
         now: Arc::new(move || c.now()),
         notice_retry_ms: 100,
+        pages_listen: Some("127.0.0.1:0".parse().unwrap()),
     })
     .await
     .unwrap();

@@ -15,6 +15,7 @@
 //!
 //! docs/PAYER_PAGES.md tells how a payment method adds a page.
 
+pub mod bank_transfer;
 pub mod branding;
 pub mod builders;
 pub mod checkout;
@@ -29,6 +30,10 @@ pub mod money;
 pub mod return_url;
 pub mod security;
 
+pub use bank_transfer::{
+    BankChoiceView, BankHandoffView, TRANSFER_BANKS, bank_choice_page, bank_handoff_page,
+    transfer_bank,
+};
 pub use branding::{BrandColor, Branding, LogoUrl};
 pub use builders::{
     IntentState, IntentStatusView, auto_post, continue_to, intent_status, message, not_found,

@@ -64,6 +64,8 @@ impl CheckoutMethod {
             PaymentMethodKind::VirtualAccount => false,
             // Not in `CHECKOUT_METHODS` yet: its round trip through the checkout page is untested.
             PaymentMethodKind::MobileCarrier => false,
+            // Not in `CHECKOUT_METHODS` yet: its round trip through the checkout page is untested.
+            PaymentMethodKind::BankTransfer => false,
         }
     }
 

@@ -1,7 +1,7 @@
 //! `paygate sim bank` command-line glue; the `paygate` binary mounts [`SimBankArgs`].
 //!
 //! ```text
-//! paygate sim bank --listen 127.0.0.1:7700 --data-dir DIR [--notice-retry-ms 1000]
+//! paygate sim bank --listen 127.0.0.1:7700 --data-dir DIR [--notice-retry-ms 1000] [--pages-listen ADDR]
 //! paygate sim bank journal --data-dir DIR [--json]
 //! paygate sim bank deposit --data-dir DIR --account N --amount A --depositor NAME
 //! ```
@@ -29,6 +29,10 @@ pub struct SimBankArgs {
     /// Interval between retransmissions of an unacknowledged deposit notice.
     #[arg(long, default_value_t = crate::NOTICE_RETRY_MS_DEFAULT)]
     pub notice_retry_ms: u64,
+    /// Address of the bank's own pages (계좌이체 login and approval; port 0 picks a free
+    /// port; `pages on URL` is printed). Without it transfer orders are refused.
+    #[arg(long, value_name = "ADDR")]
+    pub pages_listen: Option<SocketAddr>,
 }
 
 /// Subcommands of `paygate sim bank`.
@@ -98,8 +102,12 @@ async fn serve(args: SimBankArgs) -> Result<(), SimError> {
         data_dir: required(args.data_dir, "--data-dir")?,
         now: crate::system_now(),
         notice_retry_ms: args.notice_retry_ms,
+        pages_listen: args.pages_listen,
     };
     let running = crate::start(cfg).await?;
+    if let Some(url) = running.pages_url() {
+        kit::print_lines([format!("pages on {url}")])?;
+    }
     kit::print_listening(running.local_addr())?;
     kit::wait_for_signal().await?;
     running.shutdown();
