@@ -73,7 +73,7 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm, page: PayerPage) -> ApiResult<Va
         return Err(ApiError::invalid(
             "return_url",
             "parameter_missing",
-            &format!(
+            format!(
                 "Missing required param: return_url. A {} payment redirects the customer to \
                  {}: give the return_url they come back to.",
                 page.method, page.place
@@ -116,14 +116,14 @@ fn krw_automatic(pi: &crate::models::PaymentIntent, method: &str) -> ApiResult<(
         return Err(ApiError::invalid(
             "currency",
             "parameter_invalid",
-            &format!("{method} payments are made in Korean won: currency must be krw."),
+            format!("{method} payments are made in Korean won: currency must be krw."),
         ));
     }
     if pi.capture_method != CaptureMethod::Automatic {
         return Err(ApiError::invalid(
             "capture_method",
             "parameter_invalid",
-            &format!("{method} payments are charged at once: capture_method must be automatic."),
+            format!("{method} payments are charged at once: capture_method must be automatic."),
         ));
     }
     Ok(())
