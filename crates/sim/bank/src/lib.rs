@@ -18,6 +18,7 @@ pub mod banks;
 pub mod cli;
 pub mod journal;
 pub mod link;
+pub mod login;
 pub mod orders;
 pub mod pages;
 pub mod resp;

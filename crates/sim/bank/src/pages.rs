@@ -20,7 +20,8 @@ use axum::routing::{get, post};
 
 use crate::banks::bank;
 use crate::link::Shared;
-use crate::orders::{Login, Order};
+use crate::login::Login;
+use crate::orders::Order;
 
 /// The pages' routes.
 pub fn router(shared: Arc<Shared>) -> Router {
