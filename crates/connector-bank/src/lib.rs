@@ -8,6 +8,7 @@
 //! later as deposit notices handed to the gateway's [`NoticeSink`].
 
 pub mod link;
+pub mod transfer;
 pub mod wire;
 
 use std::sync::Arc;
@@ -15,12 +16,14 @@ use std::sync::Arc;
 use paygate_ledger::Counterparty;
 use paygate_payments::{
     AuthorizationOutcome, AuthorizationRequest, BankAccount, BoxFuture, Connector, ConnectorError,
-    ConnectorRef, FollowUpAnswer, FollowUpKind, PreparedAuthorization, PreparedFollowUp,
+    ConnectorRef, FollowUpAnswer, FollowUpKind, PaymentMethodData, PreparedAuthorization,
+    PreparedFollowUp,
 };
 use paygate_telegram::{Values, fit};
 use serde::{Deserialize, Serialize};
 
 pub use link::{DepositNotice, Link, LinkError, NoticeSink};
+pub use transfer::{OrderInfo, OrderState, Ordered};
 use wire::Kind;
 
 /// The banks the gateway issues virtual accounts at (KFTC codes), with their names.
@@ -61,14 +64,14 @@ pub struct DepositAccepted {
 
 /// The connector over one session with the bank.
 pub struct BankConnector {
-    link: Arc<Link>,
+    pub(crate) link: Arc<Link>,
 }
 
-fn body(pairs: &[(&'static str, String)]) -> Values {
+pub(crate) fn body(pairs: &[(&'static str, String)]) -> Values {
     pairs.iter().cloned().collect()
 }
 
-fn accepted(t: &wire::Telegram) -> Result<(), BankError> {
+pub(crate) fn accepted(t: &wire::Telegram) -> Result<(), BankError> {
     if t.resp == "0000" {
         Ok(())
     } else {
@@ -162,7 +165,16 @@ impl BankConnector {
     }
 }
 
-fn record_of(r: &ConnectorRef) -> Result<TransferRecord, ConnectorError> {
+/// A follow-up record: a refund to the payer's own account (계좌이체), or a transfer to a
+/// refund account (stored first, without a tag: the payer's has an `order_id`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum FollowUpRecord {
+    Payer(transfer::PayerRefundRecord),
+    Transfer(TransferRecord),
+}
+
+fn record_of(r: &ConnectorRef) -> Result<FollowUpRecord, ConnectorError> {
     serde_json::from_value(r.0.clone())
         .map_err(|e| ConnectorError(format!("not a bank transfer record: {e}")))
 }
@@ -174,19 +186,40 @@ impl Connector for BankConnector {
 
     fn prepare_authorization(
         &self,
-        _req: &AuthorizationRequest<'_>,
+        req: &AuthorizationRequest<'_>,
     ) -> Result<PreparedAuthorization, ConnectorError> {
-        Err(ConnectorError(
-            "a bank issues virtual accounts and transfers; it authorizes no card".into(),
-        ))
+        let PaymentMethodData::BankTransfer {
+            bank_code,
+            order_id,
+        } = req.method
+        else {
+            return Err(ConnectorError(
+                "a bank confirms account transfers only; it authorizes no card".into(),
+            ));
+        };
+        if req.currency.numeric() != 410 {
+            return Err(ConnectorError("bank transfers are in KRW only".into()));
+        }
+        let r = transfer::OrderRef {
+            bank_transfer_order: order_id.to_string(),
+            bank: bank_code.to_string(),
+        };
+        let reference =
+            ConnectorRef(serde_json::to_value(&r).map_err(|e| ConnectorError(e.to_string()))?);
+        Ok(PreparedAuthorization {
+            reference,
+            message: Box::new((r, req.amount)),
+        })
     }
 
-    fn send_authorization(&self, _p: PreparedAuthorization) -> BoxFuture<'_, AuthorizationOutcome> {
-        // Never reached: prepare_authorization refuses every request.
-        Box::pin(async {
-            AuthorizationOutcome::Unknown {
-                why: "a bank authorizes no card".into(),
-                reversal: None,
+    fn send_authorization(&self, p: PreparedAuthorization) -> BoxFuture<'_, AuthorizationOutcome> {
+        Box::pin(async move {
+            match p.message.downcast::<(transfer::OrderRef, i64)>() {
+                Ok(m) => self.confirm(&m.0, m.1).await,
+                Err(_) => AuthorizationOutcome::Unknown {
+                    why: "not a bank transfer order".into(),
+                    reversal: None,
+                },
             }
         })
     }
@@ -234,7 +267,11 @@ impl Connector for BankConnector {
 
     fn send_follow_up(&self, prepared: PreparedFollowUp) -> BoxFuture<'_, FollowUpAnswer> {
         Box::pin(async move {
-            match prepared.message.downcast::<TransferRecord>() {
+            let m = prepared.message;
+            if let Some(r) = m.downcast_ref::<transfer::PayerRefundRecord>() {
+                return self.refund_payer(r).await;
+            }
+            match m.downcast::<TransferRecord>() {
                 Ok(r) => self.transfer(&r).await,
                 Err(_) => FollowUpAnswer::Refused("not a bank transfer".into()),
             }
@@ -244,26 +281,44 @@ impl Connector for BankConnector {
     fn resend_follow_up<'a>(&'a self, record: &'a ConnectorRef) -> BoxFuture<'a, FollowUpAnswer> {
         Box::pin(async move {
             match record_of(record) {
-                Ok(r) => self.transfer(&r).await,
+                Ok(FollowUpRecord::Transfer(r)) => self.transfer(&r).await,
+                Ok(FollowUpRecord::Payer(r)) => self.refund_payer(&r).await,
                 Err(e) => FollowUpAnswer::Unknown(e.0),
             }
         })
     }
 
     fn follow_up_amount(&self, record: &ConnectorRef) -> Result<i64, ConnectorError> {
-        Ok(record_of(record)?.amount)
+        Ok(match record_of(record)? {
+            FollowUpRecord::Transfer(r) => r.amount,
+            FollowUpRecord::Payer(r) => r.amount,
+        })
     }
 
+    fn prepare_payer_refund(
+        &self,
+        reference: &str,
+        original: &ConnectorRef,
+        amount: i64,
+        currency_numeric: u16,
+    ) -> Result<PreparedFollowUp, ConnectorError> {
+        if currency_numeric != 410 {
+            return Err(ConnectorError("bank transfers are in KRW only".into()));
+        }
+        BankConnector::prepare_payer_refund(reference, original, amount)
+    }
+
+    /// A transfer payment's reversal: the order is canceled at the bank, which returns a
+    /// debit to the payer (idempotent there). Other bank payments have none.
     fn reverse<'a>(
         &'a self,
-        _reference: &'a ConnectorRef,
+        reference: &'a ConnectorRef,
         _amount: i64,
         _currency_numeric: u16,
     ) -> BoxFuture<'a, Result<(), ConnectorError>> {
-        Box::pin(async {
-            Err(ConnectorError(
-                "a bank payment has no authorization to reverse".into(),
-            ))
+        Box::pin(async move {
+            let r = transfer::order_ref(reference)?;
+            self.cancel(&r).await
         })
     }
 }

@@ -20,16 +20,31 @@ pub enum Kind {
     Transfer,
     Deposit,
     Close,
+    /// 계좌이체: register a transfer order.
+    Order,
+    /// 계좌이체: where an order stands.
+    Inquiry,
+    /// 계좌이체: confirm the payer's debit.
+    Confirm,
+    /// 계좌이체: cancel an order (a debit goes back to the payer).
+    Cancel,
+    /// 계좌이체: refund to the payer's account.
+    PayerRefund,
 }
 
 impl Kind {
-    const ALL: [Kind; 6] = [
+    const ALL: [Kind; 11] = [
         Kind::Echo,
         Kind::Issue,
         Kind::Notice,
         Kind::Transfer,
         Kind::Deposit,
         Kind::Close,
+        Kind::Order,
+        Kind::Inquiry,
+        Kind::Confirm,
+        Kind::Cancel,
+        Kind::PayerRefund,
     ];
 
     /// The request's code; its answer's is 10 more.
@@ -41,6 +56,11 @@ impl Kind {
             Kind::Transfer => 1300,
             Kind::Deposit => 1400,
             Kind::Close => 1500,
+            Kind::Order => 1600,
+            Kind::Inquiry => 1700,
+            Kind::Confirm => 1800,
+            Kind::Cancel => 1900,
+            Kind::PayerRefund => 2000,
         }
     }
 
@@ -85,6 +105,21 @@ impl Kind {
                 const { &[an("account_no", 16), n("amount", 13), an("depositor", 30)] }
             }
             Kind::Close => const { &[an("account_no", 16)] },
+            Kind::Order => {
+                const {
+                    &[
+                        an("order_ref", 30),
+                        n("amount", 13),
+                        an("merchant", 40),
+                        an("return_url", 300),
+                    ]
+                }
+            }
+            Kind::Inquiry | Kind::Cancel => const { &[an("order_id", 20)] },
+            Kind::Confirm => const { &[an("order_id", 20), n("amount", 13)] },
+            Kind::PayerRefund => {
+                const { &[an("order_id", 20), an("refund_ref", 30), n("amount", 13)] }
+            }
         }
     }
 
@@ -96,6 +131,30 @@ impl Kind {
             Kind::Transfer => const { &[an("transfer_ref", 30), an("transfer_id", 20)] },
             Kind::Deposit => const { &[an("deposit_id", 20), n("remaining", 13)] },
             Kind::Close => const { &[an("account_no", 16), n("returned", 13)] },
+            Kind::Order => const { &[an("order_id", 20), an("auth_url", 200)] },
+            Kind::Inquiry => {
+                const {
+                    &[
+                        an("order_id", 20),
+                        an("order_ref", 30),
+                        an("status", 13),
+                        an("reason", 4),
+                        n("amount", 13),
+                        an("account_last4", 4),
+                    ]
+                }
+            }
+            Kind::Confirm => {
+                const {
+                    &[
+                        an("order_id", 20),
+                        an("debit_id", 20),
+                        an("account_last4", 4),
+                    ]
+                }
+            }
+            Kind::Cancel => const { &[an("order_id", 20), n("returned", 13)] },
+            Kind::PayerRefund => const { &[an("refund_ref", 30), an("refund_id", 20)] },
         }
     }
 }

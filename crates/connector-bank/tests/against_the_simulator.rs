@@ -58,6 +58,7 @@ async fn start(dir: &std::path::Path) -> (paygate_sim_bank::Running, BankConnect
         data_dir: dir.to_path_buf(),
         now: Arc::new(|| NOW),
         notice_retry_ms: 100,
+        pages_listen: None,
     })
     .await
     .unwrap();

@@ -9,6 +9,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 mod background;
+pub mod bank_transfer_pages;
 pub mod cards;
 pub mod checkout;
 pub mod checkout_pages;
@@ -452,6 +453,7 @@ fn spawn_api(
             checkout_pages::cors::publishable_cors,
         ))
         .merge(mobile_carrier_pages::router(state.clone()))
+        .merge(bank_transfer_pages::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(
             state,
             access_log::observe,

@@ -204,11 +204,27 @@ pub enum Msg {
     EpCardRemovedRegister,
     EpCardRemoved,
     EpUnknownStep,
+    BtTitle,
+    BtChooseBank,
+    BtKb,
+    BtShinhan,
+    BtWoori,
+    BtHana,
+    BtNh,
+    BtContinue,
+    BtHandoff,
+    BtGoToBank,
+    BtChooseBankError,
+    BtNotApproved,
+    BtInsufficient,
+    BtLocked,
+    BtDeclined,
+    BtBankError,
 }
 
 impl Msg {
     /// How many keys there are.
-    pub const COUNT: usize = Msg::EpUnknownStep as usize + 1;
+    pub const COUNT: usize = Msg::BtBankError as usize + 1;
 
     /// The key's Korean and English text.
     pub fn text(self, locale: Locale) -> &'static str {
@@ -640,6 +656,40 @@ const CATALOG: [(&str, &str); Msg::COUNT] = [
     ),
     ("카드를 삭제했습니다.", "Card removed."),
     ("알 수 없는 단계입니다.", "Unknown step."),
+    ("계좌이체", "Bank transfer"),
+    ("출금할 은행", "Bank to pay from"),
+    ("KB국민은행", "KB Kookmin Bank"),
+    ("신한은행", "Shinhan Bank"),
+    ("우리은행", "Woori Bank"),
+    ("하나은행", "Hana Bank"),
+    ("NH농협은행", "NH NongHyup Bank"),
+    ("다음", "Continue"),
+    (
+        "은행 페이지에서 계좌번호와 비밀번호로 로그인하고 출금을 승인하세요.",
+        "Log in on your bank's page with your account number and password, then approve the debit.",
+    ),
+    ("은행으로 이동", "Go to the bank"),
+    ("은행을 선택해 주세요.", "Please choose a bank."),
+    (
+        "은행에서 출금이 승인되지 않았습니다. 은행 페이지에서 승인해 주세요.",
+        "The bank has not approved the debit. Please approve it on the bank's page.",
+    ),
+    (
+        "잔액이 부족해 이체할 수 없습니다.",
+        "The account's balance is not enough for this payment.",
+    ),
+    (
+        "비밀번호 오류가 반복되어 인터넷뱅킹이 잠겼습니다.",
+        "Internet banking is locked after too many wrong passwords.",
+    ),
+    (
+        "은행이 이체를 거절했습니다.",
+        "The bank declined the transfer.",
+    ),
+    (
+        "은행과 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+        "The bank cannot be reached. Please try again in a moment.",
+    ),
 ];
 
 #[cfg(test)]

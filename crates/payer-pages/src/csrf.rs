@@ -37,6 +37,9 @@ pub enum Purpose {
     /// The 휴대폰 소액결제 page of one PaymentIntent (`/pay/mobile_carrier/{pi}?t=…`) and its
     /// forms.
     MobileCarrierPage,
+    /// The 계좌이체 pages of one PaymentIntent (`/pay/bank_transfer/{pi}?t=…`: the bank
+    /// choice, and the return from the bank).
+    BankTransferPage,
 }
 
 impl Purpose {
@@ -50,6 +53,7 @@ impl Purpose {
             Purpose::DashboardForm => "dashboard_form",
             Purpose::DashboardLogin => "dashboard_login",
             Purpose::MobileCarrierPage => "mobile_carrier_page",
+            Purpose::BankTransferPage => "bank_transfer_page",
         }
     }
 }

@@ -17,6 +17,7 @@
 //! docs/PAYER_PAGES.md tells how a payment method adds a page.
 
 pub mod bank_instructions;
+pub mod bank_transfer;
 pub mod branding;
 pub mod builders;
 pub mod catalog;
@@ -35,6 +36,10 @@ pub mod return_url;
 pub mod security;
 
 pub use bank_instructions::{BankInstructionsView, bank_instructions};
+pub use bank_transfer::{
+    BankChoiceView, BankHandoffView, TRANSFER_BANKS, bank_choice_page, bank_handoff_page,
+    transfer_bank,
+};
 pub use branding::{BrandColor, Branding, LogoUrl};
 pub use builders::{
     IntentState, IntentStatusView, auto_post, continue_to, intent_status, message, not_found,

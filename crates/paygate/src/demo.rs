@@ -142,6 +142,7 @@ async fn start_bank(
         data_dir: cfg.data_dir.join(BANK_SIM_DIR),
         now: paygate_sim_bank::clock_now(clock.clone()),
         notice_retry_ms: paygate_sim_bank::NOTICE_RETRY_MS_DEFAULT,
+        pages_listen: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
     })
     .await
     .map_err(|e| format!("cannot start the bank simulator: {e}"))?;

@@ -29,8 +29,11 @@ pub async fn run(cfg: &Config, dir: Option<PathBuf>, json: bool) -> Result<usize
         );
     } else {
         println!(
-            "bank: {} deposits, {} transfers, {} matched",
-            report.deposits_at_bank, report.transfers_at_bank, report.matched
+            "bank: {} deposits, {} transfers, {} debits, {} matched",
+            report.deposits_at_bank,
+            report.transfers_at_bank,
+            report.debits_at_bank,
+            report.matched
         );
         for p in &report.problems {
             let amount = |a: Option<i64>| a.map_or("-".to_string(), |a| a.to_string());

@@ -216,7 +216,7 @@ async fn a_gateway_killed_between_the_notice_and_its_commit_counts_the_deposit_o
     let (ok, out) = cli(&["reconcile", "--data-dir", &data, "--bank-journal", bank_arg]);
     assert!(ok, "{out}");
     assert!(
-        out.contains("bank: 1 deposits, 0 transfers, 1 matched"),
+        out.contains("bank: 1 deposits, 0 transfers, 0 debits, 1 matched"),
         "{out}"
     );
     let out = Command::new(BIN)

@@ -27,8 +27,8 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// A method whose payer acted on a page first (a code, a login) carries what that page
 /// collected here; its connector reads only its own variant and refuses the others
 /// ([`ConnectorError`]). Planned variants, each with its own connector: `AppCard`
-/// (card-issuer apps), `VirtualAccount` (a deposit account issued per payment),
-/// `BankTransfer` (real-time account transfer) and `Wallet` (wallet tokens).
+/// (card-issuer apps), `VirtualAccount` (a deposit account issued per payment) and `Wallet`
+/// (wallet tokens).
 #[derive(Debug, Clone, Copy)]
 pub enum PaymentMethodData<'a> {
     /// A card keyed by the cardholder (card-not-present e-commerce).
@@ -52,6 +52,15 @@ pub enum PaymentMethodData<'a> {
         carrier: &'a str,
         /// The carrier's id of the pending payment (its answer to the code request).
         transaction: &'a str,
+    },
+    /// 계좌이체 (real-time account transfer): the bank's transfer order, which the payer
+    /// approved on the bank's own page (their password went to the bank only); the
+    /// authorization confirms the debit at the bank.
+    BankTransfer {
+        /// The bank's three-digit KFTC code.
+        bank_code: &'a str,
+        /// The bank's id of the order.
+        order_id: &'a str,
     },
 }
 
@@ -328,6 +337,24 @@ pub trait Connector: Send + Sync {
         let _ = (reference, to, amount, currency_numeric);
         Err(ConnectorError(format!(
             "{} does not transfer to bank accounts",
+            self.counterparty().as_str()
+        )))
+    }
+
+    /// Builds and names a refund of `amount` of the payment `original` (계좌이체: debited
+    /// from the payer's own account) back to the account it came from, `reference` (the
+    /// refund id) naming it at the counterparty (a repeat answers the first outcome);
+    /// nothing is sent. Only a bank's connector refunds this way.
+    fn prepare_payer_refund(
+        &self,
+        reference: &str,
+        original: &ConnectorRef,
+        amount: i64,
+        currency_numeric: u16,
+    ) -> Result<PreparedFollowUp, ConnectorError> {
+        let _ = (reference, original, amount, currency_numeric);
+        Err(ConnectorError(format!(
+            "{} does not refund to a payer's account",
             self.counterparty().as_str()
         )))
     }

@@ -6,6 +6,7 @@
 
 use crate::cards::AuthCard;
 use crate::methods::PaymentMethodKind;
+use crate::methods::bank_transfer::TransferPayment;
 use crate::methods::mobile_carrier::CarrierPayment;
 use paygate_ledger::Counterparty;
 use paygate_payments::PaymentMethodData;
@@ -18,6 +19,8 @@ pub enum AuthPayment {
     Card(AuthCard),
     /// 휴대폰 소액결제: the carrier's pending payment, confirmed by the subscriber's code.
     MobileCarrier(CarrierPayment),
+    /// 계좌이체: the bank's order the payer approved on their bank's page.
+    BankTransfer(TransferPayment),
 }
 
 /// The network's names of an answer: (transaction id, approval code).
@@ -29,6 +32,7 @@ impl AuthPayment {
         match self {
             AuthPayment::Card(_) => PaymentMethodKind::Card,
             AuthPayment::MobileCarrier(_) => PaymentMethodKind::MobileCarrier,
+            AuthPayment::BankTransfer(_) => PaymentMethodKind::BankTransfer,
         }
     }
 
@@ -42,6 +46,7 @@ impl AuthPayment {
         match self {
             AuthPayment::Card(c) => &c.pm_id,
             AuthPayment::MobileCarrier(m) => &m.pm_id,
+            AuthPayment::BankTransfer(t) => &t.pm_id,
         }
     }
 
@@ -50,6 +55,7 @@ impl AuthPayment {
         match self {
             AuthPayment::Card(c) => &c.pm,
             AuthPayment::MobileCarrier(m) => &m.pm,
+            AuthPayment::BankTransfer(t) => &t.pm,
         }
     }
 
@@ -58,6 +64,7 @@ impl AuthPayment {
         match self {
             AuthPayment::Card(c) => &c.new_ops,
             AuthPayment::MobileCarrier(m) => &m.new_ops,
+            AuthPayment::BankTransfer(t) => &t.new_ops,
         }
     }
 
@@ -65,7 +72,7 @@ impl AuthPayment {
     pub fn card(&self) -> Option<&AuthCard> {
         match self {
             AuthPayment::Card(c) => Some(c),
-            AuthPayment::MobileCarrier(_) => None,
+            AuthPayment::MobileCarrier(_) | AuthPayment::BankTransfer(_) => None,
         }
     }
 
@@ -81,6 +88,10 @@ impl AuthPayment {
                 carrier: m.carrier.as_str(),
                 transaction: &m.transaction,
             },
+            AuthPayment::BankTransfer(t) => PaymentMethodData::BankTransfer {
+                bank_code: &t.bank_code,
+                order_id: &t.order_id,
+            },
         }
     }
 
@@ -89,6 +100,7 @@ impl AuthPayment {
         match self {
             AuthPayment::Card(c) => super::charge::card_details(c, net, cvc_check),
             AuthPayment::MobileCarrier(m) => m.charge_details(net.0),
+            AuthPayment::BankTransfer(t) => t.charge_details(net.0),
         }
     }
 }

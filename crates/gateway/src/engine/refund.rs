@@ -98,6 +98,7 @@ pub async fn refund(
     cmd: Refund,
 ) -> ApiResult<Value> {
     super::refund_account::check(&cmd.charge, rc.now, cmd.refund_account.as_ref())?;
+    let to_payer = super::refund_account::is_bank_transfer(&cmd.charge);
     let amount = refundable(&cmd.charge, cmd.amount)?;
     let id = crate::ids::new_id("re");
     let (connector, prepared) = match &cmd.refund_account {
@@ -115,15 +116,23 @@ pub async fn refund(
                 .as_ref()
                 .ok_or_else(|| ApiError::internal("charge without network reference"))?;
             let connector = rc.st.connectors.get(cmd.charge.processor)?.clone();
-            let prepared = connector
-                .prepare_follow_up(
+            let prepared = if to_payer {
+                connector.prepare_payer_refund(
+                    &id,
+                    &net.net_ref,
+                    amount.minor(),
+                    net.currency_numeric,
+                )
+            } else {
+                connector.prepare_follow_up(
                     FollowUpKind::Refund,
                     &net.net_ref,
                     &net.rrn,
                     amount.minor(),
                     net.currency_numeric,
                 )
-                .map_err(ApiError::internal)?;
+            }
+            .map_err(ApiError::internal)?;
             (connector, prepared)
         }
     };
@@ -133,10 +142,11 @@ pub async fn refund(
             amount,
             reason: cmd.reason,
             metadata: cmd.metadata,
-            destination: cmd
-                .refund_account
-                .as_ref()
-                .map(super::refund_account::destination_details),
+            destination: match &cmd.refund_account {
+                Some(a) => Some(super::refund_account::destination_details(a)),
+                None if to_payer => Some(super::refund_account::payer_destination(&cmd.charge)),
+                None => None,
+            },
         },
         record: prepared.record.clone(),
         prepared: Some(prepared),

@@ -28,12 +28,17 @@ pub enum RefundAccountRule {
 ///
 /// | processor | refund |
 /// |---|---|
+/// | bank, 계좌이체 | back to the account it was paid from |
 /// | bank (가상계좌) | transfer to a refund account, always |
 /// | carrier, in the KST month of the charge | cancelled on the phone bill |
 /// | carrier, after that month | the carrier closed the bill: transfer to a refund account |
 /// | card network | back to the card |
 pub fn rule(ch: &Charge, now: i64) -> RefundAccountRule {
     match ch.processor {
+        Counterparty::Bank if is_bank_transfer(ch) => RefundAccountRule::Refused {
+            why: "a bank_transfer payment is refunded to the account it was paid from; \
+                  refund_account is for virtual_account payments",
+        },
         Counterparty::Bank => RefundAccountRule::Required {
             code: "parameter_missing",
             why: "This charge was paid from a bank account (virtual_account): give the \
@@ -54,6 +59,25 @@ pub fn rule(ch: &Charge, now: i64) -> RefundAccountRule {
             why: "a card payment is refunded to its card; refund_account is for cash-type payments",
         },
     }
+}
+
+/// Whether `charge` was paid by 계좌이체 (its refunds go back to the debited account).
+pub fn is_bank_transfer(charge: &Charge) -> bool {
+    charge.processor == Counterparty::Bank
+        && charge.payment_method_details["type"] == "bank_transfer"
+}
+
+/// The refund's `destination_details` of a 계좌이체 charge: the account it was paid from
+/// (its last 4 digits only).
+pub fn payer_destination(charge: &Charge) -> Value {
+    let d = &charge.payment_method_details["bank_transfer"];
+    let last4 = d["account_last4"].as_str().unwrap_or_default();
+    json!({"type": "kr_bank_transfer", "kr_bank_transfer": {
+        "bank_code": d["bank_code"],
+        "bank_name": d["bank_name"],
+        "account_number": format!("****{last4}"),
+        "holder_name": null,
+    }})
 }
 
 /// Checks `account` against the rule of a refund of `ch` at `now`.

@@ -8,11 +8,14 @@
 //! Adding a method adds a variant, its module, its arm in [`confirm`] and its connector's
 //! registration in `start_with_clock` — no other method's code changes.
 
+pub mod bank_transfer;
 pub mod card;
 pub mod easy_pay;
 pub mod installments;
 pub mod isp;
 pub mod mobile_carrier;
+pub mod page_outcome;
+pub mod page_redirect;
 pub mod virtual_account;
 
 use crate::error::ApiResult;
@@ -38,16 +41,20 @@ pub enum PaymentMethodKind {
     /// 휴대폰 소액결제: charged to the payer's phone bill after a code the carrier sends by
     /// SMS (`methods/mobile_carrier`).
     MobileCarrier,
+    /// 계좌이체: debited from the payer's account after they approved it on their bank's
+    /// page (`methods/bank_transfer`).
+    BankTransfer,
 }
 
 impl PaymentMethodKind {
     /// Every method.
-    pub const ALL: [PaymentMethodKind; 5] = [
+    pub const ALL: [PaymentMethodKind; 6] = [
         PaymentMethodKind::Card,
         PaymentMethodKind::Isp,
         PaymentMethodKind::EasyPay,
         PaymentMethodKind::VirtualAccount,
         PaymentMethodKind::MobileCarrier,
+        PaymentMethodKind::BankTransfer,
     ];
 
     /// The `type` name of the method in the API.
@@ -58,6 +65,7 @@ impl PaymentMethodKind {
             PaymentMethodKind::EasyPay => "easy_pay",
             PaymentMethodKind::VirtualAccount => "virtual_account",
             PaymentMethodKind::MobileCarrier => "mobile_carrier",
+            PaymentMethodKind::BankTransfer => "bank_transfer",
         }
     }
 
@@ -72,7 +80,9 @@ impl PaymentMethodKind {
             PaymentMethodKind::Card | PaymentMethodKind::Isp | PaymentMethodKind::EasyPay => {
                 Counterparty::CardNetwork
             }
-            PaymentMethodKind::VirtualAccount => Counterparty::Bank,
+            PaymentMethodKind::VirtualAccount | PaymentMethodKind::BankTransfer => {
+                Counterparty::Bank
+            }
             PaymentMethodKind::MobileCarrier => Counterparty::Carrier,
         }
     }
@@ -97,6 +107,7 @@ impl PaymentMethodKind {
             PaymentMethodKind::EasyPay,
             PaymentMethodKind::VirtualAccount,
             PaymentMethodKind::MobileCarrier,
+            PaymentMethodKind::BankTransfer,
         ] {
             if no_pm && pi.payment_method_types == [m.as_str()] {
                 return m;
@@ -142,6 +153,7 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
         PaymentMethodKind::Isp => isp::confirm(ctx, c).await,
         PaymentMethodKind::EasyPay => easy_pay::confirm(ctx, c).await,
         PaymentMethodKind::MobileCarrier => mobile_carrier::confirm(ctx, c).await,
+        PaymentMethodKind::BankTransfer => bank_transfer::confirm(ctx, c).await,
     }
 }
 

@@ -29,6 +29,10 @@ pub async fn sweep(st: &AppState) -> Result<usize, String> {
         };
         let mut ops: Vec<Op> = Vec::new();
         let abandoned = pi.status == Status::RequiresAction;
+        if abandoned && let Err(e) = crate::bank_transfer_pages::cancel_abandoned(st, &row).await {
+            tracing::warn!(payment_intent = %pi.id, error = %e, "transfer order not canceled at the bank; next sweep retries");
+            continue;
+        }
         if abandoned {
             ops.extend(super::finish_transaction(&pi));
             pi.status = Status::Canceled;

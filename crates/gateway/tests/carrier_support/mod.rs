@@ -82,6 +82,7 @@ pub async fn world() -> World {
         data_dir: bank_dir.clone(),
         now: paygate_sim_bank::clock_now(clock.sim()),
         notice_retry_ms: 100,
+        pages_listen: None,
     })
     .await
     .unwrap();

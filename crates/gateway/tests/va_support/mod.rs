@@ -26,6 +26,7 @@ pub async fn spawn() -> Va {
         data_dir: bank_dir.path().to_path_buf(),
         now: Arc::new(move || c.now()),
         notice_retry_ms: 100,
+        pages_listen: None,
     })
     .await
     .unwrap();

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! paygate sim bank --listen 127.0.0.1:7700 --data-dir DIR [--notice-retry-ms 1000]
-//!                  [--admin-listen ADDR --test-clock]
+//!                  [--pages-listen ADDR] [--admin-listen ADDR --test-clock]
 //! paygate sim bank journal --data-dir DIR [--json]
 //! paygate sim bank deposit --data-dir DIR --account N --amount A --depositor NAME
 //! ```
@@ -36,6 +36,10 @@ pub struct SimBankArgs {
     pub admin_listen: Option<SocketAddr>,
     #[command(flatten)]
     pub clock: paygate_sim_kit::clock::ClockArgs,
+    /// Address of the bank's own pages (계좌이체 login and approval; port 0 picks a free
+    /// port; `pages on URL` is printed). Without it transfer orders are refused.
+    #[arg(long, value_name = "ADDR")]
+    pub pages_listen: Option<SocketAddr>,
 }
 
 /// Subcommands of `paygate sim bank`.
@@ -106,8 +110,12 @@ async fn serve(args: SimBankArgs) -> Result<(), SimError> {
         data_dir: required(args.data_dir, "--data-dir")?,
         now: crate::clock_now(clock.clone()),
         notice_retry_ms: args.notice_retry_ms,
+        pages_listen: args.pages_listen,
     };
     let running = crate::start(cfg).await?;
+    if let Some(url) = running.pages_url() {
+        kit::print_lines([format!("pages on {url}")])?;
+    }
     kit::print_listening(running.local_addr())?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     if let Some(admin) = args.admin_listen {

@@ -7,6 +7,8 @@
 //! - [`link`]: the TCP sessions of the gateway, the answers, and the deposit notices pushed
 //!   and retransmitted until acknowledged;
 //! - [`banks`]: the banks and the documented test accounts;
+//! - [`orders`], [`transfers`], [`pages`]: 계좌이체 — transfer orders, their telegrams and
+//!   the bank's own login and approval pages (`--pages-listen`);
 //! - [`cli`]: `paygate sim bank [journal|deposit]`.
 //!
 //! The payer's deposit comes from the gateway's test helper (telegram 1400), from
@@ -16,8 +18,12 @@ pub mod banks;
 pub mod cli;
 pub mod journal;
 pub mod link;
+pub mod login;
+pub mod orders;
+pub mod pages;
 pub mod resp;
 pub mod store;
+pub mod transfers;
 pub mod wire;
 
 use std::net::SocketAddr;
@@ -57,6 +63,9 @@ pub struct Config {
     pub now: Now,
     /// Interval between retransmissions of a notice not acknowledged yet.
     pub notice_retry_ms: u64,
+    /// Address of the bank's pages (계좌이체 login and approval); without it transfer orders
+    /// are refused.
+    pub pages_listen: Option<SocketAddr>,
 }
 
 /// A running simulator; dropping it stops it.
@@ -72,8 +81,27 @@ pub async fn start(config: Config) -> Result<Running, SimError> {
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let local_addr = listener.local_addr()?;
     let retry = Duration::from_millis(config.notice_retry_ms.max(1));
-    let shared = Arc::new(link::Shared::new(store, config.now, retry));
+    let pages = match config.pages_listen {
+        Some(a) => Some(tokio::net::TcpListener::bind(a).await?),
+        None => None,
+    };
+    let pages_url = match &pages {
+        Some(l) => Some(format!("http://{}", l.local_addr()?)),
+        None => None,
+    };
+    let shared = Arc::new(link::Shared::new(store, config.now, retry, pages_url));
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    if let Some(l) = pages {
+        let app = pages::router(shared.clone());
+        let mut stop_pages = stop_rx.clone();
+        tokio::spawn(async move {
+            let _ = axum::serve(l, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop_pages.changed().await;
+                })
+                .await;
+        });
+    }
     tokio::spawn(link::serve(listener, shared.clone(), stop_rx.clone()));
     tokio::spawn(link::pump(shared.clone(), stop_rx));
     Ok(Running {
@@ -86,6 +114,11 @@ pub async fn start(config: Config) -> Result<Running, SimError> {
 impl Running {
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Base URL of the bank's pages, when they are served.
+    pub fn pages_url(&self) -> Option<&str> {
+        self.shared.pages_url.as_deref()
     }
 
     /// The payer deposits into a virtual account (as the teller or the payer's app would):

@@ -32,6 +32,8 @@ pub struct Shared {
     /// Fault for tests: the next notice is cut after half its bytes and the session closed.
     pub cut_next_notice: AtomicBool,
     notice_retry: Duration,
+    /// Base URL of the bank's pages (계좌이체 login), when they are served.
+    pub pages_url: Option<String>,
 }
 
 /// A telegram for a session's writer; `cut` sends half of it and closes.
@@ -41,7 +43,12 @@ struct Outgoing {
 }
 
 impl Shared {
-    pub fn new(store: Store, now: Now, notice_retry: Duration) -> Shared {
+    pub fn new(
+        store: Store,
+        now: Now,
+        notice_retry: Duration,
+        pages_url: Option<String>,
+    ) -> Shared {
         Shared {
             store,
             now,
@@ -49,6 +56,7 @@ impl Shared {
             session: Mutex::new(None),
             cut_next_notice: AtomicBool::new(false),
             notice_retry,
+            pages_url,
         }
     }
 }
@@ -155,6 +163,9 @@ fn v(pairs: &[(&'static str, String)]) -> Values {
 /// Applies one request; the answer code and body.
 fn decide(shared: &Shared, req: &Telegram, now: i64) -> rusqlite::Result<(Resp, Values)> {
     let s = &shared.store;
+    if crate::transfers::handles(req.kind) {
+        return crate::transfers::decide(shared, req, now);
+    }
     Ok(match req.kind {
         kind::ECHO => (Resp::Ok, Values::new()),
         kind::ISSUE => {

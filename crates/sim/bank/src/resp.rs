@@ -17,9 +17,20 @@ pub enum Resp {
     AccountPaid,
     /// The transfer's holder name is not the account's holder.
     HolderMismatch,
+    /// 계좌이체: the payer's balance is less than the amount; nothing was debited.
+    InsufficientFunds,
+    /// 계좌이체: the payer's account is locked for internet banking (too many wrong
+    /// passwords); nothing was debited.
+    AccountLocked,
+    /// 계좌이체: the payer has not approved the debit (yet).
+    NotApproved,
+    /// 계좌이체: the order was canceled or its debit reversed.
+    OrderClosed,
+    /// 계좌이체: a refund to the payer of more than what is left of the debit.
+    RefundExceedsDebit,
 }
 
-const TABLE: [(Resp, &str); 8] = [
+const TABLE: [(Resp, &str); 13] = [
     (Resp::Ok, "0000"),
     (Resp::FormatError, "F001"),
     (Resp::UnknownBank, "B001"),
@@ -28,6 +39,11 @@ const TABLE: [(Resp, &str); 8] = [
     (Resp::AmountExceedsRemaining, "V003"),
     (Resp::AccountPaid, "V004"),
     (Resp::HolderMismatch, "T002"),
+    (Resp::InsufficientFunds, "T003"),
+    (Resp::AccountLocked, "T004"),
+    (Resp::NotApproved, "T005"),
+    (Resp::OrderClosed, "T006"),
+    (Resp::RefundExceedsDebit, "T007"),
 ];
 
 impl Resp {

@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 use paygate_sim_kit::{SimError, data_dir};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::banks::{TEST_ACCOUNTS, bank};
+use crate::banks::{PASSWORD_FAILURES_MAX, TEST_ACCOUNTS, bank};
 use crate::resp::Resp;
 
 /// File name of the database inside the data directory.
@@ -52,7 +52,33 @@ CREATE TABLE IF NOT EXISTS test_accounts (
     account_no TEXT NOT NULL,
     holder     TEXT NOT NULL,
     balance    INTEGER NOT NULL,
+    password_hash TEXT NOT NULL DEFAULT '',
+    failures   INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (bank, account_no)
+);
+CREATE TABLE IF NOT EXISTS orders (
+    order_id   TEXT PRIMARY KEY,
+    bank       TEXT NOT NULL,
+    order_ref  TEXT NOT NULL,
+    amount     INTEGER NOT NULL,
+    merchant   TEXT NOT NULL,
+    return_url TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    reason     TEXT NOT NULL DEFAULT '',
+    account_no TEXT NOT NULL DEFAULT '',
+    session    TEXT NOT NULL DEFAULT '',
+    debit_id   TEXT NOT NULL DEFAULT '',
+    refunded   INTEGER NOT NULL DEFAULT 0,
+    created    INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_by_ref ON orders (order_ref);
+CREATE TABLE IF NOT EXISTS payer_refunds (
+    refund_ref TEXT PRIMARY KEY,
+    refund_id  TEXT NOT NULL,
+    order_id   TEXT NOT NULL,
+    amount     INTEGER NOT NULL,
+    resp       TEXT NOT NULL,
+    created    INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS journal (
     seq        INTEGER PRIMARY KEY,
@@ -93,7 +119,7 @@ pub struct Store {
 
 // Every argument is one column of the journal line; a struct would only rename them.
 #[allow(clippy::too_many_arguments)]
-fn journal(
+pub(crate) fn journal(
     tx: &Transaction<'_>,
     at: i64,
     event: &str,
@@ -116,10 +142,18 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Store, SimError> {
         let conn = data_dir::open_writer(dir, JOURNAL_FILE, SCHEMA)?;
         for a in TEST_ACCOUNTS {
+            let failures = if a.locked { PASSWORD_FAILURES_MAX } else { 0 };
             conn.execute(
-                "INSERT OR IGNORE INTO test_accounts (bank, account_no, holder, balance) \
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![a.bank, a.account_no, a.holder, a.balance],
+                "INSERT OR IGNORE INTO test_accounts (bank, account_no, holder, balance, password_hash, failures) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    a.bank,
+                    a.account_no,
+                    a.holder,
+                    a.balance,
+                    crate::orders::password_hash(a.bank, a.account_no, a.password),
+                    failures
+                ],
             )?;
         }
         Ok(Store {
@@ -127,7 +161,7 @@ impl Store {
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 

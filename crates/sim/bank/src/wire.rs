@@ -44,6 +44,32 @@ const DEPOSIT_ANSWER: &Layout = &[an("deposit_id", 20), n("remaining", 13)];
 const CLOSE: &Layout = &[an("account_no", 16)];
 const CLOSE_ANSWER: &Layout = &[an("account_no", 16), n("returned", 13)];
 const ECHO: &Layout = &[];
+const ORDER: &Layout = &[
+    an("order_ref", 30),
+    n("amount", 13),
+    an("merchant", 40),
+    an("return_url", 300),
+];
+const ORDER_ANSWER: &Layout = &[an("order_id", 20), an("auth_url", 200)];
+const INQUIRY: &Layout = &[an("order_id", 20)];
+const INQUIRY_ANSWER: &Layout = &[
+    an("order_id", 20),
+    an("order_ref", 30),
+    an("status", 13),
+    an("reason", 4),
+    n("amount", 13),
+    an("account_last4", 4),
+];
+const CONFIRM: &Layout = &[an("order_id", 20), n("amount", 13)];
+const CONFIRM_ANSWER: &Layout = &[
+    an("order_id", 20),
+    an("debit_id", 20),
+    an("account_last4", 4),
+];
+const CANCEL: &Layout = &[an("order_id", 20)];
+const CANCEL_ANSWER: &Layout = &[an("order_id", 20), n("returned", 13)];
+const PAYER_REFUND: &Layout = &[an("order_id", 20), an("refund_ref", 30), n("amount", 13)];
+const PAYER_REFUND_ANSWER: &Layout = &[an("refund_ref", 30), an("refund_id", 20)];
 
 /// Telegram kinds (the header's `kind`): requests and their answers (request + 10).
 pub mod kind {
@@ -53,6 +79,16 @@ pub mod kind {
     pub const TRANSFER: u16 = 1300;
     pub const DEPOSIT: u16 = 1400;
     pub const CLOSE: u16 = 1500;
+    /// 계좌이체: register a transfer order; the answer names the bank's login page.
+    pub const ORDER: u16 = 1600;
+    /// 계좌이체: where an order stands.
+    pub const INQUIRY: u16 = 1700;
+    /// 계좌이체: confirm the payer's debit (the shop's payment).
+    pub const CONFIRM: u16 = 1800;
+    /// 계좌이체: cancel an order; a debit goes back to the payer.
+    pub const CANCEL: u16 = 1900;
+    /// 계좌이체: refund part or all of a confirmed debit to the payer's account.
+    pub const PAYER_REFUND: u16 = 2000;
     /// The answer kind of a request kind.
     pub const fn answer(k: u16) -> u16 {
         k + 10
@@ -73,6 +109,16 @@ pub fn body_layout(k: u16) -> Option<&'static Layout> {
         1410 => DEPOSIT_ANSWER,
         kind::CLOSE => CLOSE,
         1510 => CLOSE_ANSWER,
+        kind::ORDER => ORDER,
+        1610 => ORDER_ANSWER,
+        kind::INQUIRY => INQUIRY,
+        1710 => INQUIRY_ANSWER,
+        kind::CONFIRM => CONFIRM,
+        1810 => CONFIRM_ANSWER,
+        kind::CANCEL => CANCEL,
+        1910 => CANCEL_ANSWER,
+        kind::PAYER_REFUND => PAYER_REFUND,
+        2010 => PAYER_REFUND_ANSWER,
         _ => return None,
     })
 }
