@@ -13,11 +13,11 @@
 //! The flow's state is an object `bts_{pi}` of kind [`SESSION_KIND`] in the merchant's
 //! scope: the bank and its order id.
 
-use crate::payer_flow::{back_to_shop, load, locale, message, page_query, summary};
 use crate::methods::bank_transfer::{PAGE, pay};
 use crate::methods::page_outcome;
 use crate::models::PaymentIntent;
 use crate::pages::respond;
+use crate::payer_flow::{back_to_shop, load, locale, message, page_query, summary};
 use crate::state::SharedState;
 use axum::Router;
 use axum::body::Bytes;

@@ -140,8 +140,12 @@ pub(crate) struct Recorded {
 /// The answer already given to the request `key`, if any (retransmissions are idempotent).
 pub(crate) fn recorded_answer(db: &Connection, key: &Key) -> rusqlite::Result<Option<Recorded>> {
     let mut stmt = db.prepare_cached(
-        "SELECT j.response_code, j.rrn, j.approval_code, j.answered, substr(w.funding_card, -4)
-         FROM journal j LEFT JOIN wallet_tokens w ON w.auth_id = j.auth_id
+        // The funding card by a correlated subquery, not a LEFT JOIN: joined with the partial
+        // index on wallet_tokens, the planner looks at the bound values and SQLite re-prepares
+        // the statement at every step (a re-parse per request on the card path).
+        "SELECT j.response_code, j.rrn, j.approval_code, j.answered,
+                (SELECT substr(w.funding_card, -4) FROM wallet_tokens w WHERE w.auth_id = j.auth_id)
+         FROM journal j
          WHERE j.terminal_id = ?1 AND j.stan = ?2 AND j.transmitted_at = ?3 AND j.mti = ?4",
     )?;
     stmt.query_row(
