@@ -17,7 +17,7 @@ use crate::methods::bank_transfer::{PAGE, pay};
 use crate::methods::page_outcome;
 use crate::models::PaymentIntent;
 use crate::pages::respond;
-use crate::payer_flow::{back_to_shop, load, locale, message, page_query, summary};
+use crate::payer_flow::{FlowKind, FlowPage, back_to_shop, load, message, page_query};
 use crate::state::SharedState;
 use axum::Router;
 use axum::body::Bytes;
@@ -29,7 +29,6 @@ use paygate_connector_bank::{BankConnector, OrderState};
 use paygate_payer_pages::{
     self as pp, BankChoiceView, BankHandoffView, MessageKind, Msg, PageContext, Summary, WebUrl,
 };
-use paygate_payments::PaymentIntentStatus;
 use paygate_store::{ObjectRow, Op, Scope, WriteUnit};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -140,6 +139,25 @@ impl Step {
     }
 }
 
+/// The page of a transfer flow (the token check and the intent's summary are the shared
+/// [`FlowPage`]'s).
+const KIND: FlowKind = FlowKind {
+    path: "/pay/bank_transfer",
+    title: Msg::BtTitle,
+    verify: verify_page_token,
+};
+
+fn verify_page_token(
+    st: &crate::state::AppState,
+    token: &str,
+    payment_intent: &str,
+    now: i64,
+) -> Result<(), pp::CsrfError> {
+    PAGE.verify(st, token, payment_intent, now)
+}
+
+/// Loads the intent `id` waiting for its transfer and checks the page token; Err is the page
+/// to answer.
 async fn open(
     st: &SharedState,
     id: &str,
@@ -147,32 +165,17 @@ async fn open(
     lang: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<Step, Response> {
-    let ctx = PageContext::new(locale(lang, headers));
-    let Some((row, pi)) = load(st, id).await else {
-        return Err(respond(pp::not_found(&ctx)));
-    };
-    match PAGE.verify(st, token, &pi.id, st.now()) {
-        Ok(()) => {}
-        Err(pp::CsrfError::Expired) => {
-            let l = ctx.locale;
-            let text = Msg::IspExpired.text(l);
-            return Err(message(&ctx, 403, Msg::BtTitle.text(l), text));
-        }
-        Err(_) => return Err(respond(pp::not_found(&ctx))),
-    }
-    if pi.status != PaymentIntentStatus::RequiresAction {
-        return Err(back_to_shop(st, &pi, &ctx));
-    }
-    let (Some(summary), Some(bank)) = (summary(st, &row, &pi).await, st.bank.clone()) else {
-        return Err(message(&ctx, 500, "Error", "Error"));
+    let f = FlowPage::open(st, &KIND, id, token, (lang, headers)).await?;
+    let Some(bank) = st.bank.clone() else {
+        return Err(message(&f.ctx, 500, "Error", "Error"));
     };
     Ok(Step {
-        st: st.clone(),
-        ctx,
-        row,
-        pi,
-        token: token.to_owned(),
-        summary,
+        st: f.st,
+        ctx: f.ctx,
+        row: f.row,
+        pi: f.pi,
+        token: f.token,
+        summary: f.summary,
         bank,
     })
 }
