@@ -25,6 +25,7 @@ mod engine;
 pub mod journal;
 pub mod report;
 mod salvage;
+mod schema;
 mod store;
 pub mod token_service;
 pub mod wire;
