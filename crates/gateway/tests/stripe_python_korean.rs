@@ -114,7 +114,11 @@ async fn stripe_python_pays_declines_and_refunds_bank_transfer_payments() {
     let fee = txn[2].as_i64().unwrap();
     assert_eq!(txn[3], 50000 - fee, "{v}");
     assert_eq!(paid["charge_txns"].as_array().unwrap().len(), 1, "{v}");
-    assert_eq!(paid["refund_with_account"], json!([400, "refund_account"]), "{v}");
+    assert_eq!(
+        paid["refund_with_account"],
+        json!([400, "refund_account"]),
+        "{v}"
+    );
     let refunds = paid["refunds"].as_array().unwrap();
     for (r, amount) in refunds.iter().zip([20000, 30000]) {
         assert_eq!(r[1], "succeeded", "{v}");
@@ -123,6 +127,10 @@ async fn stripe_python_pays_declines_and_refunds_bank_transfer_payments() {
         assert_eq!(r[4], "****1234", "{v}");
     }
     assert_eq!(paid["charge"], json!([true, 50000]), "{v}");
+    assert!(
+        !v.to_string().contains("12345678901234"),
+        "never the whole account: {v}"
+    );
 
     // Declined: 하나 50,000 KRW balance, 80,000 asked.
     let declined = &v["declined"];

@@ -23,12 +23,14 @@ LITTLE = ("081", "12391012345678", "4444")
 
 
 def submit(url, page, **typed):
-    """Posts (or GETs, for a method=get form) the page's first form: (url, status, Location, body)."""
+    """Submits the page's first form as a browser would: (its URL, status, Location, body)."""
     form = read_form(page)
     target = urllib.parse.urljoin(url, form.action)
-    if 'method="get"' in page:
-        return (target, *browse(target))
-    return (target, *browse(target, form.submission(**typed)))
+    fields = form.submission(**typed)
+    if form.method == "get":
+        query = urllib.parse.urlencode(fields)
+        return (target, *browse(target + ("?" + query if query else "")))
+    return (target, *browse(target, fields))
 
 
 def pay(amount, account):
