@@ -51,7 +51,7 @@ pub struct World {
     pub sms: paygate_sim_sms::Running,
     pub carrier: paygate_sim_carrier::Running,
     pub carrier_dir: std::path::PathBuf,
-    /// The bank simulator (refund accounts, virtual accounts) on the same clock.
+    /// The bank simulator (refund accounts, virtual accounts, 계좌이체 pages) on the same clock.
     pub bank: paygate_sim_bank::Running,
     pub bank_dir: std::path::PathBuf,
     pub http: reqwest::Client,
@@ -82,7 +82,8 @@ pub async fn world() -> World {
         data_dir: bank_dir.clone(),
         now: paygate_sim_bank::clock_now(clock.sim()),
         notice_retry_ms: 100,
-        pages_listen: None,
+        // The bank's own login pages (계좌이체).
+        pages_listen: Some("127.0.0.1:0".parse().unwrap()),
     })
     .await
     .unwrap();

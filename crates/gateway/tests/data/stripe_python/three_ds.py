@@ -23,10 +23,11 @@ TIMEOUT_S = 10
 
 
 class Form:
-    """One <form>: its id, action, hidden fields, visible input names and submit buttons."""
+    """One <form>: its id, method, action, hidden fields, visible input names and buttons."""
 
     def __init__(self, attrs):
         self.id = attrs.get("id")
+        self.method = (attrs.get("method") or "get").lower()
         self.action = attrs.get("action")
         self.hidden = []
         self.inputs = []
