@@ -12,7 +12,7 @@ serves the page that embeds paygate.js, and records every request it gets, to sh
 number ever reaches it). The page is also checked with axe-core (vendored in
 tests/browser/vendor/, injected from disk) in Korean and English, fresh and after a decline;
 with `--shots`, those four pages and the 가상계좌 transfer instructions (ko, en) are saved as
-phone-width screenshots. 휴대폰 결제 and 가상계좌 run through the in-process carrier and bank
+phone-width screenshots. 휴대폰 결제, 계좌이체 and 가상계좌 run through the in-process carrier and bank
 simulators (the SMS code and the deposit through the test helpers). Prints
 `N passed, N failed`. Run by crates/paygate/tests/browser_checkout.rs."""
 
@@ -270,6 +270,34 @@ def mobile_carrier_checkout(gw, browser, merchant, args):
     assert charge["payment_method_details"]["mobile_carrier"]["phone_last4"] == "5678", charge
 
 
+def bank_transfer_checkout(gw, browser, merchant, args):
+    """계좌이체 chosen on the page: paygate's bank choice (axe-clean), KB국민, the bank's own
+    login and approval pages, back through the session's return to success_url; the charge is
+    the bank's."""
+    cs = session(gw, methods=("card", "bank_transfer"), unit=25000, quantity=1)
+    # The injected axe script is not the page's: the CSP would (rightly) block it.
+    context, page = browse(browser, "ko", bypass_csp=True)
+    try:
+        page.goto(cs["url"])
+        page.check("input[name=payment_method_type][value=bank_transfer]")
+        submit(page)
+        page.wait_for_selector("#bank-004")
+        assert axe_violations(page) == []
+        page.check("#bank-004")
+        page.click("form button[type=submit]")
+        page.click("#to-bank")
+        page.fill("#account_number", "12345678901234")
+        page.fill("#password", "1111")
+        page.click("form button[type=submit]")
+        assert "25,000" in page.locator("#amount").inner_text(), page.content()
+        page.click("#approve")
+        page.wait_for_url(re.compile(r"^https://shop\.test/done"))
+    finally:
+        context.close()
+    charge = assert_paid(gw, merchant, cs, method="bank_transfer")
+    assert charge["payment_method_details"]["bank_transfer"]["bank_code"] == "004", charge
+
+
 def virtual_account_checkout(gw, browser, merchant, args):
     """가상계좌 chosen with a bank and a 현금영수증: the transfer instructions
     on the page, the session complete and unpaid with its completed webhook; the instructions
@@ -381,7 +409,8 @@ def accessible_in(lang):
     def check(gw, browser, merchant, args):
         """axe-core finds nothing on the page (every method, the 할부 select of a 60,000 KRW
         order, the bank and 현금영수증 fields), fresh and after a declined card."""
-        cs = session(gw, methods=("card", "easy_pay", "mobile_carrier", "virtual_account"))
+        cs = session(gw, methods=("card", "easy_pay", "mobile_carrier", "bank_transfer",
+                                 "virtual_account"))
         # The injected axe script is not the page's: the CSP would (rightly) block it.
         context, page = browse(browser, lang, bypass_csp=True, device_scale_factor=2,
                                is_mobile=True)
@@ -410,7 +439,7 @@ def shoot(page, args, name):
 
 CHECKS = [card_checkout_with_javascript, card_checkout_without_javascript,
           three_ds_challenge_in_checkout, easy_pay_round_trip, mobile_carrier_checkout,
-          virtual_account_checkout, paygate_js_on_a_merchant_page,
+          bank_transfer_checkout, virtual_account_checkout, paygate_js_on_a_merchant_page,
           accessible_in("ko"), accessible_in("en")]
 
 

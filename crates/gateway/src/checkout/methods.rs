@@ -85,6 +85,14 @@ pub const CHECKOUT_METHODS: &[CheckoutMethod] = &[
         krw_only: true,
         settles: Settles::Later,
     },
+    CheckoutMethod {
+        kind: PaymentMethodKind::BankTransfer,
+        label: Msg::BtTitle,
+        collects: Collects::Nothing,
+        setup: false,
+        krw_only: true,
+        settles: Settles::AtOnce,
+    },
 ];
 
 impl CheckoutMethod {
@@ -99,10 +107,10 @@ impl CheckoutMethod {
             PaymentMethodKind::Card => true,
             PaymentMethodKind::EasyPay => st.sms.is_some(),
             PaymentMethodKind::Isp => st.isp.is_some(),
-            PaymentMethodKind::VirtualAccount => st.bank.is_some(),
+            PaymentMethodKind::VirtualAccount | PaymentMethodKind::BankTransfer => {
+                st.bank.is_some()
+            }
             PaymentMethodKind::MobileCarrier => st.carrier.is_some(),
-            // Not in `CHECKOUT_METHODS` yet: its round trip through the checkout page is untested.
-            PaymentMethodKind::BankTransfer => false,
         }
     }
 
@@ -139,6 +147,6 @@ mod tests {
         for m in CHECKOUT_METHODS {
             assert_eq!(CheckoutMethod::find(m.kind.as_str()), Some(m));
         }
-        assert_eq!(CheckoutMethod::find("bank_transfer"), None);
+        assert_eq!(CheckoutMethod::find("wire"), None);
     }
 }
