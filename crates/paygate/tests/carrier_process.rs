@@ -371,7 +371,7 @@ async fn after_the_month_end_on_the_test_clock_the_refund_is_a_bank_transfer() {
         &bank_dir,
     ]);
     assert!(ok, "{out}");
-    assert!(out.contains("1 transfers, 1 matched"), "{out}");
+    assert!(out.contains("1 transfers, 0 debits, 1 matched"), "{out}");
     let month = kst_month(doc["created"].as_i64().unwrap());
     let (ok, out) = st.reconcile_carrier(&month);
     assert!(ok, "{out}");
