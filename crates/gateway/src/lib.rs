@@ -25,6 +25,7 @@ pub mod json_client;
 pub mod listener;
 pub mod methods;
 pub mod metrics;
+mod metrics_listener;
 pub mod mobile_carrier_pages;
 pub mod models;
 pub mod otp;
@@ -50,6 +51,7 @@ pub mod wallet_tokens;
 pub mod webhooks;
 
 use crate::config::Config;
+use crate::metrics_listener::{bind_metrics, spawn_metrics};
 use crate::state::{AppState, SharedState};
 use base64::Engine;
 use paygate_iso8583::Profile;
@@ -400,34 +402,6 @@ async fn connect_link(cfg: &Config) -> Result<Link, String> {
     Link::connect(lc)
         .await
         .map_err(|e| format!("cannot reach the card network: {e}"))
-}
-
-/// The metrics listener, on its own address (never beside the API), unless disabled.
-async fn bind_metrics(cfg: &Config) -> Result<Option<tokio::net::TcpListener>, String> {
-    match cfg.metrics_addr() {
-        Some(a) => tokio::net::TcpListener::bind(a)
-            .await
-            .map(Some)
-            .map_err(|e| format!("cannot listen for metrics on {a}: {e}")),
-        None => Ok(None),
-    }
-}
-
-/// Serves `/metrics` until shutdown.
-fn spawn_metrics(
-    listener: tokio::net::TcpListener,
-    state: SharedState,
-    mut rx: watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<()> {
-    let app = metrics::router(state);
-    tokio::spawn(async move {
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = rx.wait_for(|v| *v).await;
-        });
-        if let Err(e) = serve.await {
-            tracing::error!(error = %e, "metrics server stopped");
-        }
-    })
 }
 
 /// Serves the API (with the access log) until shutdown, draining in-flight requests.

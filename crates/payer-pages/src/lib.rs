@@ -21,6 +21,7 @@ pub mod bank_transfer;
 pub mod branding;
 pub mod builders;
 pub mod catalog;
+mod catalog_texts;
 pub mod checkout;
 pub mod components;
 pub mod csrf;

@@ -17,6 +17,7 @@
 //! HTTP shell.
 
 pub mod attempt;
+pub mod authorization_data;
 pub mod clock;
 pub mod connector;
 pub mod intent;

@@ -22,6 +22,7 @@ pub mod login;
 pub mod orders;
 pub mod pages;
 pub mod resp;
+mod schema;
 pub mod store;
 pub mod transfers;
 pub mod wire;
