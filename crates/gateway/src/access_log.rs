@@ -1,7 +1,8 @@
 //! Request ids and the access log: every API request gets a `Request-Id` (`req_…`), one
-//! access-log line and its request metrics; a mutating request's task carries the id so the
+//! access-log line (also fed to the merchant's `GET /v1/request_log/stream`) and its request metrics; a mutating request's task carries the id so the
 //! events it writes name it.
 
+use crate::request_log::RequestLine;
 use crate::state::SharedState;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -43,6 +44,11 @@ pub async fn observe(
     req.extensions_mut().insert(info.clone());
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    let idempotency_key: Option<String> = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|k| k.trim().chars().take(crate::http::MAX_IDEMPOTENCY_KEY_CHARS).collect());
     let mut resp = next.run(req).await;
     let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     crate::metrics::Metrics::incr(&st.metrics.http_requests);
@@ -72,5 +78,17 @@ pub async fn observe(
         merchant = %info.merchant.get().map_or("-", String::as_str),
         "request"
     );
+    if let Some(merchant) = info.merchant.get() {
+        st.request_log.publish(RequestLine {
+            merchant: merchant.clone(),
+            created: st.now(),
+            method: method.to_string(),
+            path,
+            status: resp.status().as_u16(),
+            request_id: info.id,
+            duration_ms: us / 1_000,
+            idempotency_key,
+        });
+    }
     resp
 }

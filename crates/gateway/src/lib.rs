@@ -39,6 +39,7 @@ pub mod reconcile;
 pub mod reconcile_bank;
 pub mod records;
 pub mod render;
+pub mod request_log;
 pub mod response;
 pub mod settlement;
 pub mod setup_intents;

@@ -59,6 +59,8 @@ pub struct AppState {
     /// state built without a server): long-lived responses such as the dashboard's
     /// server-sent events end on it so that the drain does not wait for them.
     pub shutdown: Option<tokio::sync::watch::Receiver<bool>>,
+    /// Every API request's access-log line, for `GET /v1/request_log/stream`.
+    pub request_log: crate::request_log::RequestLog,
     cvcs: Mutex<HashMap<String, (Cvc, Instant)>>,
     merchants: Mutex<HashMap<String, (MerchantRow, Instant)>>,
     pub(crate) keys: Mutex<HashMap<String, (paygate_store::ApiKeyRow, Instant)>>,
@@ -96,6 +98,7 @@ impl AppState {
             bank: None,
             carrier: None,
             shutdown: None,
+            request_log: Default::default(),
             cvcs: Mutex::new(HashMap::new()),
             merchants: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),

@@ -7,6 +7,7 @@ mod clearing_reconcile;
 mod config;
 mod dashboard;
 mod demo;
+mod devtools;
 mod isp;
 mod keys;
 mod merchant;
@@ -135,6 +136,14 @@ enum Command {
     Bench(paygate_bench::BenchArgs),
     /// Chaos run: a cluster of its own under seeded faults and load, invariants checked after the heal (docs/RELIABILITY.md).
     Chaos(paygate_chaos::ChaosArgs),
+    /// Forward the merchant's events from a running gateway to a local URL, signed
+    /// (a test-mode secret key; docs/DEVELOPERS.md).
+    Listen(devtools::listen::ListenArgs),
+    /// Make a running gateway fire an event, by creating its objects through the API.
+    Trigger(devtools::trigger::TriggerArgs),
+    /// The merchant's request log on a running gateway.
+    #[command(subcommand)]
+    Logs(devtools::logs::LogsCmd),
     /// Print the API's OpenAPI 3.1 document (`paygate openapi > docs/openapi.json`).
     Openapi,
     /// Print shell completions (`paygate completions bash > /etc/bash_completion.d/paygate`).
@@ -277,6 +286,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Chaos(args) => paygate_chaos::main(args).await,
         Command::Dashboard(cmd) => dashboard::run(cmd).await,
         Command::Terminal(cmd) => terminal::run(cmd).await,
+        Command::Listen(args) => devtools::listen::run(args).await,
+        Command::Trigger(args) => devtools::trigger::run(args).await,
+        Command::Logs(cmd) => devtools::logs::run(cmd).await,
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "paygate", &mut std::io::stdout());

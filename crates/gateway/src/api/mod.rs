@@ -3,6 +3,7 @@
 pub mod balance;
 pub mod checkout_sessions;
 pub mod customers;
+pub mod event_stream;
 pub mod events;
 pub mod intent_params;
 pub mod openapi;
@@ -37,9 +38,19 @@ use serde_json::json;
 pub fn router(state: SharedState) -> Router {
     operations::routes()
         .merge(openapi::routes())
+        .merge(stream_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+}
+
+/// The server-sent event streams of the developer CLI (`paygate listen`, `paygate logs
+/// tail`): outside the OpenAPI table, which describes JSON operations (see `event_stream`).
+fn stream_routes() -> Router<SharedState> {
+    use axum::routing::get;
+    Router::new()
+        .route("/v1/events/stream", get(event_stream::stream))
+        .route("/v1/request_log/stream", get(crate::request_log::stream))
 }
 
 async fn not_found(method: Method, uri: Uri) -> Response {
