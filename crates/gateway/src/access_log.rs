@@ -44,11 +44,18 @@ pub async fn observe(
     req.extensions_mut().insert(info.clone());
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    // Copied only while someone tails the request log (the request is gone after `next`).
     let idempotency_key: Option<String> = req
         .headers()
         .get("idempotency-key")
+        .filter(|_| st.request_log.watched())
         .and_then(|v| v.to_str().ok())
-        .map(|k| k.trim().chars().take(crate::http::MAX_IDEMPOTENCY_KEY_CHARS).collect());
+        .map(|k| {
+            k.trim()
+                .chars()
+                .take(crate::http::MAX_IDEMPOTENCY_KEY_CHARS)
+                .collect()
+        });
     let mut resp = next.run(req).await;
     let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     crate::metrics::Metrics::incr(&st.metrics.http_requests);
@@ -78,7 +85,9 @@ pub async fn observe(
         merchant = %info.merchant.get().map_or("-", String::as_str),
         "request"
     );
-    if let Some(merchant) = info.merchant.get() {
+    if let Some(merchant) = info.merchant.get()
+        && st.request_log.watched()
+    {
         st.request_log.publish(RequestLine {
             merchant: merchant.clone(),
             created: st.now(),

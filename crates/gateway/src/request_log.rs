@@ -53,11 +53,15 @@ impl Default for RequestLog {
 }
 
 impl RequestLog {
-    /// Hands the line to the open streams (none open: dropped at once).
+    /// Whether a stream is open (else the access log builds no line: the hot path stays as it
+    /// was when nobody tails).
+    pub fn watched(&self) -> bool {
+        self.tx.receiver_count() > 0
+    }
+
+    /// Hands the line to the open streams.
     pub fn publish(&self, line: RequestLine) {
-        if self.tx.receiver_count() > 0 {
-            let _ = self.tx.send(Arc::new(line));
-        }
+        let _ = self.tx.send(Arc::new(line));
     }
 }
 

@@ -23,7 +23,15 @@ fn completions(shell: &str) -> String {
 fn completion_scripts_name_the_subcommands_and_bash_parses_its_own() {
     for shell in ["bash", "zsh", "fish"] {
         let script = completions(shell);
-        for sub in ["serve", "merchant", "openapi", "completions", "listen", "trigger", "logs"] {
+        for sub in [
+            "serve",
+            "merchant",
+            "openapi",
+            "completions",
+            "listen",
+            "trigger",
+            "logs",
+        ] {
             assert!(script.contains(sub), "{shell}: no {sub}");
         }
     }

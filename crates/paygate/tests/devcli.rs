@@ -45,9 +45,9 @@ fn receiver() -> (String, Arc<Mutex<Vec<Delivery>>>) {
             if r.read_exact(&mut body).is_ok() {
                 keep.lock().unwrap().push((sig, body));
             }
-            let _ = r.get_mut().write_all(
-                b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-            );
+            let _ = r
+                .get_mut()
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
         }
     });
     (url, got)
@@ -65,7 +65,10 @@ fn verified_events(got: &Mutex<Vec<Delivery>>, secret: &str) -> Vec<Value> {
                 .and_then(|t| t.parse().ok())
                 .unwrap_or_else(|| panic!("no t= in {sig:?}"));
             let expected = paygate_gateway::webhooks::signature_header(secret, t, body);
-            assert_eq!(sig, &expected, "the signature verifies with the printed secret");
+            assert_eq!(
+                sig, &expected,
+                "the signature verifies with the printed secret"
+            );
             serde_json::from_slice(body).unwrap()
         })
         .collect()
@@ -82,7 +85,13 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
 
 fn trigger(base: &str, key: &str, event: &str) -> Value {
     let (ok, out) = cli(&[
-        "trigger", event, "--api-key", key, "--api-base", base, "--json",
+        "trigger",
+        event,
+        "--api-key",
+        key,
+        "--api-base",
+        base,
+        "--json",
     ]);
     assert!(ok, "trigger {event}: {out}");
     json_line(&out, "trigger")
@@ -146,7 +155,10 @@ fn listen_forwards_only_its_merchants_events_signed_and_resumes_after_a_restart(
     let events = verified_events(&got, &secret);
     let their_customer = theirs["requests"][0]["object"].as_str().unwrap();
     for e in &events {
-        assert_ne!(e["type"], "customer.created", "another merchant's event arrived");
+        assert_ne!(
+            e["type"], "customer.created",
+            "another merchant's event arrived"
+        );
         assert!(!e.to_string().contains(their_customer));
     }
     let succeeded = events
@@ -160,7 +172,10 @@ fn listen_forwards_only_its_merchants_events_signed_and_resumes_after_a_restart(
         out.contains(&format!("--> payment_intent.succeeded [{evt}]")),
         "{out}"
     );
-    assert!(out.contains(&format!("<-- [200] POST {url} [{evt}]")), "{out}");
+    assert!(
+        out.contains(&format!("<-- [200] POST {url} [{evt}]")),
+        "{out}"
+    );
 
     // The gateway goes away and comes back on the same address: the listener reconnects
     // after its last event and forwards what came since, each event once.
@@ -169,7 +184,15 @@ fn listen_forwards_only_its_merchants_events_signed_and_resumes_after_a_restart(
     let _ = gw.proc.child.kill();
     let _ = gw.proc.child.wait();
     gw.proc = spawn(
-        &["serve", "--data-dir", &gw.data, "--listen", &addr, "--metrics-listen", "127.0.0.1:0"],
+        &[
+            "serve",
+            "--data-dir",
+            &gw.data,
+            "--listen",
+            &addr,
+            "--metrics-listen",
+            "127.0.0.1:0",
+        ],
         &[],
         &dir.path().join("gw2.log"),
         "paygate listening on",
@@ -227,7 +250,10 @@ fn the_event_stream_resumes_after_an_event_and_keeps_to_its_merchant() {
         let mut text = String::new();
         let ids_in = |t: &str| t.lines().filter(|l| l.starts_with("id: ")).count();
         while ids_in(&text) < ids.len() || !text.ends_with("\n\n") {
-            let chunk = tokio::time::timeout(WAIT, resp.chunk()).await.unwrap().unwrap();
+            let chunk = tokio::time::timeout(WAIT, resp.chunk())
+                .await
+                .unwrap()
+                .unwrap();
             text.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
         }
         let streamed: Vec<&str> = text
@@ -252,7 +278,10 @@ fn the_event_stream_resumes_after_an_event_and_keeps_to_its_merchant() {
         };
         assert!(theirs["requests"][0]["object"].is_string());
         let r = http
-            .get(format!("{}/v1/events/stream?starting_after={their_event}", gw.base))
+            .get(format!(
+                "{}/v1/events/stream?starting_after={their_event}",
+                gw.base
+            ))
             .bearer_auth(&gw.key)
             .send()
             .await
@@ -273,7 +302,15 @@ fn the_event_stream_resumes_after_an_event_and_keeps_to_its_merchant() {
 
 /// A publishable key of a fresh merchant of `data`.
 fn publishable_key(data: &str) -> String {
-    let (ok, out) = cli(&["merchant", "create", "--name", "P", "--data-dir", data, "--json"]);
+    let (ok, out) = cli(&[
+        "merchant",
+        "create",
+        "--name",
+        "P",
+        "--data-dir",
+        data,
+        "--json",
+    ]);
     assert!(ok, "{out}");
     let v: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
     v["publishable_key"].as_str().unwrap().to_string()
@@ -330,18 +367,38 @@ fn trigger_fires_every_event_of_its_list() {
             .collect();
         let about_ours = found["data"].as_array().unwrap().iter().any(|e| {
             let o = &e["data"]["object"];
-            made_ids.iter().any(|id| {
-                o["id"] == *id || o["payment_intent"] == *id || o["customer"] == *id
-            })
+            made_ids
+                .iter()
+                .any(|id| o["id"] == *id || o["payment_intent"] == *id || o["customer"] == *id)
         });
         assert!(about_ours, "{event}: no such event about {first}: {found}");
     }
-    let (ok, out) = cli(&["trigger", "no.such_event", "--api-key", &gw.key, "--api-base", &gw.base]);
+    let (ok, out) = cli(&[
+        "trigger",
+        "no.such_event",
+        "--api-key",
+        &gw.key,
+        "--api-base",
+        &gw.base,
+    ]);
     assert!(!ok);
-    assert!(out.contains("supported events: payment_intent.created"), "{out}");
-    let (ok, out) = cli(&["trigger", "customer.created", "--api-key", "sk_live_abc", "--api-base", &gw.base]);
+    assert!(
+        out.contains("supported events: payment_intent.created"),
+        "{out}"
+    );
+    let (ok, out) = cli(&[
+        "trigger",
+        "customer.created",
+        "--api-key",
+        "sk_live_abc",
+        "--api-base",
+        &gw.base,
+    ]);
     assert!(!ok);
-    assert!(out.contains("live-mode key") && !out.contains("sk_live_abc"), "{out}");
+    assert!(
+        out.contains("live-mode key") && !out.contains("sk_live_abc"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -365,7 +422,10 @@ fn logs_tail_shows_the_merchants_requests_and_filters_by_status() {
     trigger(&gw.base, &other_key, "setup_intent.created");
     trigger(&gw.base, &gw.key, "customer.created");
     let declined = trigger(&gw.base, &gw.key, "payment_intent.payment_failed");
-    let req = declined["requests"][0]["request_id"].as_str().unwrap().to_string();
+    let req = declined["requests"][0]["request_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     wait_for("the declined payment in both tails", || {
         stdout_of(&tail).contains(&req) && stdout_of(&tail4).contains(&req)
     });
@@ -374,7 +434,10 @@ fn logs_tail_shows_the_merchants_requests_and_filters_by_status() {
     let line = text.lines().find(|l| l.contains(&req)).unwrap();
     assert!(line.contains("[402] POST /v1/payment_intents"), "{line}");
     assert!(line.contains("idempotency_key=trigger_"), "{line}");
-    assert!(!text.contains("/v1/setup_intents"), "another merchant's request: {text}");
+    assert!(
+        !text.contains("/v1/setup_intents"),
+        "another merchant's request: {text}"
+    );
     assert!(!text.contains("4000000000000002"));
     let json: Vec<Value> = stdout_of(&tail4)
         .lines()
@@ -417,10 +480,16 @@ fn every_listing_command_takes_json() {
             .collect();
         if subs.is_empty() {
             let name = path.last().cloned().unwrap_or_default();
-            let is_listing = ["list", "journal", "report", "audit", "verify", "export", "tail"]
-                .contains(&name.as_str());
+            let is_listing = [
+                "list", "journal", "report", "audit", "verify", "export", "tail",
+            ]
+            .contains(&name.as_str());
             if is_listing && !NO_FLAG.contains(&path.join(" ").as_str()) {
-                assert!(text.contains("--json"), "paygate {} has no --json", path.join(" "));
+                assert!(
+                    text.contains("--json"),
+                    "paygate {} has no --json",
+                    path.join(" ")
+                );
                 listing.push(path.join(" "));
             }
         }
@@ -431,6 +500,9 @@ fn every_listing_command_takes_json() {
         }
     }
     for expected in ["keys list", "merchant list", "logs tail", "ledger verify"] {
-        assert!(listing.iter().any(|l| l == expected), "{expected} not walked: {listing:?}");
+        assert!(
+            listing.iter().any(|l| l == expected),
+            "{expected} not walked: {listing:?}"
+        );
     }
 }

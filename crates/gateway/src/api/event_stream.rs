@@ -46,7 +46,9 @@ const MAX_TYPES: usize = 20;
 const RETRY_MS: u64 = 1_000;
 
 /// The long-lived streams of this process share this limit.
-pub(crate) fn stream_permit(which: &'static OnceLock<Arc<Semaphore>>) -> ApiResult<OwnedSemaphorePermit> {
+pub(crate) fn stream_permit(
+    which: &'static OnceLock<Arc<Semaphore>>,
+) -> ApiResult<OwnedSemaphorePermit> {
     which
         .get_or_init(|| Arc::new(Semaphore::new(MAX_STREAMS)))
         .clone()

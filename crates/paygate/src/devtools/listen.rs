@@ -61,8 +61,10 @@ pub async fn run(args: ListenArgs) -> Result<(), String> {
     let path = stream_path(&args.events)?;
     let mut reader = api.stream(&path, None).await?;
     if fwd.json {
-        print_json(&json!({"object": "listen.ready", "webhook_signing_secret": fwd.secret,
-            "forward_to": fwd.url}));
+        print_json(
+            &json!({"object": "listen.ready", "webhook_signing_secret": fwd.secret,
+            "forward_to": fwd.url}),
+        );
     } else {
         println!(
             "Ready! Your webhook signing secret is {} (^C to quit)",
@@ -138,8 +140,10 @@ impl Forwarder {
             Err(e) => (None, Some(e.to_string())),
         };
         if self.json {
-            print_json(&json!({"object": "listen.forward", "created": received, "event": id,
-                "type": m.event, "url": self.url, "status": status, "error": error}));
+            print_json(
+                &json!({"object": "listen.forward", "created": received, "event": id,
+                "type": m.event, "url": self.url, "status": status, "error": error}),
+            );
             return;
         }
         let line = match (status, error) {

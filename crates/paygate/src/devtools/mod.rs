@@ -61,7 +61,8 @@ impl Api {
                 Some(t) => b.timeout(t),
                 None => b,
             };
-            b.build().map_err(|e| format!("cannot build the HTTP client: {e}"))
+            b.build()
+                .map_err(|e| format!("cannot build the HTTP client: {e}"))
         };
         Ok(Api {
             base: args.api_base.trim_end_matches('/').to_string(),
@@ -116,10 +117,7 @@ impl Api {
         if !resp.status().is_success() {
             let status = resp.status().as_u16();
             let body: Value = resp.json().await.unwrap_or(Value::Null);
-            return Err(format!(
-                "{url} answered {status}: {}",
-                api_message(&body)
-            ));
+            return Err(format!("{url} answered {status}: {}", api_message(&body)));
         }
         Ok(sse::Reader::new(resp))
     }
@@ -132,9 +130,11 @@ pub fn check_test_secret_key(key: &str) -> Result<(), String> {
         return Ok(());
     }
     if key.starts_with("sk_live_") {
-        return Err("--api-key: a live-mode key; listen, trigger and logs tail are development \
+        return Err(
+            "--api-key: a live-mode key; listen, trigger and logs tail are development \
                     tools and take a test-mode secret key (sk_test_…) only"
-            .into());
+                .into(),
+        );
     }
     Err("--api-key: not a test-mode secret key (it must start with sk_test_)".into())
 }
@@ -160,8 +160,8 @@ fn unreachable(url: &str, e: &reqwest::Error) -> String {
 
 /// `2026-12-03 08:00:01` (UTC) for the printed lines.
 pub fn timestamp(unix: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(unix)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
         t.year(),

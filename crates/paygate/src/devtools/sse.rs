@@ -115,6 +115,9 @@ mod tests {
         assert_eq!(m.event, "message");
         assert_eq!(m.data, "one\ntwo");
         assert_eq!(m.id, None);
-        assert_eq!(parse_block("id: evt_9\n: opened").id.as_deref(), Some("evt_9"));
+        assert_eq!(
+            parse_block("id: evt_9\n: opened").id.as_deref(),
+            Some("evt_9")
+        );
     }
 }

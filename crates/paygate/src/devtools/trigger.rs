@@ -6,7 +6,7 @@
 //! `checkout.session.completed` is not here: a Checkout Session completes on the payer's
 //! hosted page (a browser), not through an API call.
 
-use super::{Api, ApiArgs, Answer, api_message, print_json};
+use super::{Answer, Api, ApiArgs, api_message, print_json};
 use paygate_gateway::ids::random_base62;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -87,7 +87,10 @@ const AMOUNT: [(&str, &str); 3] = [
 const CONFIRM: [(&str, &str); 1] = [("confirm", "true")];
 const MANUAL: [(&str, &str); 1] = [("capture_method", "manual")];
 const CHALLENGE: [(&str, &str); 2] = [
-    ("payment_method_options[card][request_three_d_secure]", "challenge"),
+    (
+        "payment_method_options[card][request_three_d_secure]",
+        "challenge",
+    ),
     ("return_url", "https://example.com/paygate-trigger/return"),
 ];
 const CUSTOMER: [(&str, &str); 2] = [
@@ -125,34 +128,88 @@ const SETUP: Call = post("/v1/setup_intents", &[&CONFIRM, &APPROVED]);
 
 /// Every event `trigger` can fire, and how.
 const FIXTURES: &[Fixture] = &[
-    Fixture { event: "payment_intent.created", calls: &[post("/v1/payment_intents", &[&AMOUNT])] },
-    Fixture { event: "payment_intent.succeeded", calls: &[PAY] },
-    Fixture { event: "payment_intent.payment_failed", calls: &[PAY_DECLINED] },
+    Fixture {
+        event: "payment_intent.created",
+        calls: &[post("/v1/payment_intents", &[&AMOUNT])],
+    },
+    Fixture {
+        event: "payment_intent.succeeded",
+        calls: &[PAY],
+    },
+    Fixture {
+        event: "payment_intent.payment_failed",
+        calls: &[PAY_DECLINED],
+    },
     Fixture {
         event: "payment_intent.canceled",
-        calls: &[post("/v1/payment_intents", &[&AMOUNT]), post("/v1/payment_intents/{prev}/cancel", &[])],
+        calls: &[
+            post("/v1/payment_intents", &[&AMOUNT]),
+            post("/v1/payment_intents/{prev}/cancel", &[]),
+        ],
     },
     Fixture {
         event: "payment_intent.requires_action",
-        calls: &[post("/v1/payment_intents", &[&AMOUNT, &CONFIRM, &CHALLENGE, &THREE_DS])],
+        calls: &[post(
+            "/v1/payment_intents",
+            &[&AMOUNT, &CONFIRM, &CHALLENGE, &THREE_DS],
+        )],
     },
-    Fixture { event: "payment_intent.amount_capturable_updated", calls: &[AUTHORIZE] },
-    Fixture { event: "charge.succeeded", calls: &[PAY] },
-    Fixture { event: "charge.failed", calls: &[PAY_DECLINED] },
-    Fixture { event: "charge.captured", calls: &[AUTHORIZE, CAPTURE] },
-    Fixture { event: "charge.refunded", calls: &[PAY, REFUND] },
-    Fixture { event: "refund.created", calls: &[PAY, REFUND] },
-    Fixture { event: "customer.created", calls: &[NEW_CUSTOMER] },
-    Fixture { event: "customer.updated", calls: &[NEW_CUSTOMER, post("/v1/customers/{prev}", &[&RENAME])] },
+    Fixture {
+        event: "payment_intent.amount_capturable_updated",
+        calls: &[AUTHORIZE],
+    },
+    Fixture {
+        event: "charge.succeeded",
+        calls: &[PAY],
+    },
+    Fixture {
+        event: "charge.failed",
+        calls: &[PAY_DECLINED],
+    },
+    Fixture {
+        event: "charge.captured",
+        calls: &[AUTHORIZE, CAPTURE],
+    },
+    Fixture {
+        event: "charge.refunded",
+        calls: &[PAY, REFUND],
+    },
+    Fixture {
+        event: "refund.created",
+        calls: &[PAY, REFUND],
+    },
+    Fixture {
+        event: "customer.created",
+        calls: &[NEW_CUSTOMER],
+    },
+    Fixture {
+        event: "customer.updated",
+        calls: &[NEW_CUSTOMER, post("/v1/customers/{prev}", &[&RENAME])],
+    },
     Fixture {
         event: "customer.deleted",
-        calls: &[NEW_CUSTOMER, Call { method: Verb::Delete, ..post("/v1/customers/{prev}", &[]) }],
+        calls: &[
+            NEW_CUSTOMER,
+            Call {
+                method: Verb::Delete,
+                ..post("/v1/customers/{prev}", &[])
+            },
+        ],
     },
-    Fixture { event: "setup_intent.created", calls: &[post("/v1/setup_intents", &[])] },
-    Fixture { event: "setup_intent.succeeded", calls: &[SETUP] },
+    Fixture {
+        event: "setup_intent.created",
+        calls: &[post("/v1/setup_intents", &[])],
+    },
+    Fixture {
+        event: "setup_intent.succeeded",
+        calls: &[SETUP],
+    },
     Fixture {
         event: "setup_intent.canceled",
-        calls: &[post("/v1/setup_intents", &[]), post("/v1/setup_intents/{prev}/cancel", &[])],
+        calls: &[
+            post("/v1/setup_intents", &[]),
+            post("/v1/setup_intents/{prev}/cancel", &[]),
+        ],
     },
 ];
 
@@ -165,7 +222,11 @@ pub async fn run(args: TriggerArgs) -> Result<(), String> {
     let fixture = FIXTURES.iter().find(|f| f.event == event).ok_or_else(|| {
         format!(
             "cannot trigger {event:?}; supported events: {}",
-            FIXTURES.iter().map(|f| f.event).collect::<Vec<_>>().join(", ")
+            FIXTURES
+                .iter()
+                .map(|f| f.event)
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     })?;
     let api = Api::new(&args.api)?;
@@ -183,8 +244,10 @@ pub async fn run(args: TriggerArgs) -> Result<(), String> {
         let a = api.call(method.clone(), &path, &form, Some(&key)).await?;
         check(call.expect, &a, &method, &path)?;
         prev = object_id(&a.body).unwrap_or_default();
-        done.push(json!({"method": method.as_str(), "path": path, "status": a.status,
-            "request_id": a.request_id, "object": prev}));
+        done.push(
+            json!({"method": method.as_str(), "path": path, "status": a.status,
+            "request_id": a.request_id, "object": prev}),
+        );
     }
     if args.json {
         print_json(&json!({"object": "trigger", "event": fixture.event, "requests": done}));
