@@ -127,7 +127,7 @@ async fn open(st: SharedState, headers: &HeaderMap, mut req: Req) -> ApiResult<T
     match cursor {
         Some(id) => {
             let known = tail.st.store.get_object(&tail.scope, &id).await?;
-            if !known.is_some_and(|r| r.kind == "event") {
+            if known.is_none_or(|r| r.kind != "event") {
                 return Err(ApiError::invalid(
                     "starting_after",
                     "resource_missing",
