@@ -32,18 +32,16 @@ pub fn init(
     // The spans carrying ids are always seen by the log layer, so a line names its request
     // whatever the level filter says of the spans themselves.
     let filter = filter.or(crate::log_ids::id_spans());
-    let (exporter, otlp_layer) = match otlp {
+    let (exporter, queue) = match otlp {
         Some(settings) => {
             let (exporter, queue) = crate::otlp::export::Exporter::start(settings)?;
-            let layer =
-                crate::otlp::layer::OtlpLayer::new(queue).with_filter(crate::otlp::layer::filter());
-            (Some(exporter), Some(layer))
+            (Some(exporter), Some(queue))
         }
         None => (None, None),
     };
     let registry = tracing_subscriber::registry()
         .with(crate::log_ids::IdsLayer.with_filter(crate::log_ids::id_spans()))
-        .with(otlp_layer);
+        .with(crate::otlp::layer::OtlpLayer::new(queue).filtered());
     let installed = match format {
         LogFormat::Text => registry
             .with(

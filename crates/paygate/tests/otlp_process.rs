@@ -113,11 +113,22 @@ fn serve_connection(conn: TcpStream, sink: &Mutex<Vec<String>>) {
 /// A card payment (optionally in the caller's trace): the intent and the response's
 /// `traceparent` split into (trace id, span id).
 async fn pay(gw: &Gateway, traceparent: Option<&str>) -> (Value, (String, String)) {
+    pay_with(gw, traceparent, pay_form()).await
+}
+
+/// The frictionless 3-D Secure test card (docs/THREE_DS.md), authenticated whenever enrolled.
+const THREE_DS_CARD: &str = "4000000000003055";
+
+async fn pay_with(
+    gw: &Gateway,
+    traceparent: Option<&str>,
+    form: String,
+) -> (Value, (String, String)) {
     let mut req = reqwest::Client::new()
         .post(format!("{}/v1/payment_intents", gw.base))
         .bearer_auth(&gw.key)
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(pay_form());
+        .body(form);
     if let Some(tp) = traceparent {
         req = req.header("traceparent", tp);
     }
@@ -260,6 +271,18 @@ async fn a_payment_is_one_trace_of_http_engine_store_and_network_spans() {
     let http2 = by_name(&continued, "http.request")[0];
     assert_eq!(http2["parentSpanId"], caller_span);
 
+    // A frictionless 3-D Secure payment: the DS round trips are in the payment's trace too.
+    let form = pay_form().replace(PAN, THREE_DS_CARD)
+        + "&payment_method_options[card][request_three_d_secure]=any";
+    let (_, (trace3, _)) = pay_with(&gw, None, form).await;
+    let with_3ds = receiver.trace(&trace3, &["three_ds.request", "iso8583.exchange"]);
+    let areq = by_name(&with_3ds, "three_ds.request")[0];
+    assert_eq!(areq["kind"], 3);
+    assert_eq!(
+        ancestry(&with_3ds, areq).last().map(String::as_str),
+        Some("http.request")
+    );
+
     // The logs: JSON lines naming the request's trace, request, merchant and payment.
     drop(gw.proc);
     let log = std::fs::read_to_string(dir.path().join("gw.log")).unwrap();
@@ -292,6 +315,7 @@ async fn a_payment_is_one_trace_of_http_engine_store_and_network_spans() {
         "a CVC field in the exported spans"
     );
     assert!(!log.contains(PAN), "a card number in the log");
+    assert!(!log.contains(THREE_DS_CARD), "a card number in the log");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,6 +11,7 @@ use tracing::Subscriber;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing_subscriber::Layer;
+use tracing_subscriber::filter::FilterFn;
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
@@ -40,25 +41,42 @@ pub struct FinishedSpan {
 /// What the layer keeps in an open span's extensions.
 struct Open(FinishedSpan);
 
-/// Records paygate's spans for the exporter.
+/// Records paygate's spans for the exporter (none without one: see [`filter`]).
 pub struct OtlpLayer {
-    queue: Queue,
+    queue: Option<Queue>,
 }
 
 impl OtlpLayer {
-    pub fn new(queue: Queue) -> OtlpLayer {
+    pub fn new(queue: Option<Queue>) -> OtlpLayer {
         OtlpLayer { queue }
+    }
+
+    /// The layer with its filter: the spans of paygate's crates (targets `paygate…`), at every
+    /// level, when exporting; nothing otherwise, decided once per call site, so that with no
+    /// exporter the DEBUG spans cost nothing. (Not an `Option` layer: `tracing_subscriber`
+    /// treats a `None` layer as interested in every call site.) Events are not exported: they
+    /// are in the logs, with the trace id.
+    pub fn filtered<S>(self) -> tracing_subscriber::filter::Filtered<Self, FilterFn<Pick>, S>
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        let pick: Pick = if self.queue.is_some() {
+            exported
+        } else {
+            nothing
+        };
+        self.with_filter(tracing_subscriber::filter::filter_fn(pick))
     }
 }
 
-/// The spans exported: those of paygate's crates (targets `paygate…`), at every level; events
-/// are not exported (they are in the logs, with the trace id).
-pub fn filter() -> tracing_subscriber::filter::FilterFn<fn(&tracing::Metadata<'_>) -> bool> {
-    tracing_subscriber::filter::filter_fn(exported as fn(&tracing::Metadata<'_>) -> bool)
-}
+type Pick = fn(&tracing::Metadata<'_>) -> bool;
 
 fn exported(m: &tracing::Metadata<'_>) -> bool {
     m.is_span() && m.target().starts_with("paygate")
+}
+
+fn nothing(_: &tracing::Metadata<'_>) -> bool {
+    false
 }
 
 impl<S> Layer<S> for OtlpLayer
@@ -110,7 +128,9 @@ where
             return;
         };
         done.end_ns = now_ns();
-        self.queue.push(done);
+        if let Some(queue) = &self.queue {
+            queue.push(done);
+        }
     }
 }
 
