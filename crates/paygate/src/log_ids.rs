@@ -146,3 +146,64 @@ impl Visit for JsonFields<'_> {
         self.0.insert(field.name().into(), value.into());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::redacting_log::Redacting;
+    use std::sync::{Arc, Mutex};
+    use tracing_subscriber::layer::SubscriberExt;
+
+    /// A writer into a shared buffer, through the card-number mask.
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_line_carries_the_ids_of_its_spans_and_no_card_number() {
+        let out = Buffer::default();
+        let sink = out.clone();
+        let subscriber = tracing_subscriber::registry()
+            .with(IdsLayer.with_filter(id_spans()))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .event_format(JsonLines)
+                    .fmt_fields(NoFields)
+                    .with_writer(move || Redacting(sink.clone())),
+            );
+        tracing::subscriber::with_default(subscriber, || {
+            let request = tracing::info_span!(
+                "http.request",
+                trace_id = "4bf92f3577b34da6a3ce929d0e0e4736",
+                request_id = "req_1",
+                merchant = tracing::field::Empty,
+                payment_intent = tracing::field::Empty,
+            );
+            let _r = request.enter();
+            request.record("merchant", "acct_1");
+            let payment = tracing::info_span!("payment", payment_intent = "pi_1");
+            let _p = payment.enter();
+            tracing::warn!(status = 402, "declined card 4242424242424242");
+        });
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(line["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(line["request_id"], "req_1");
+        assert_eq!(line["merchant"], "acct_1");
+        assert_eq!(line["payment_intent"], "pi_1");
+        assert_eq!(line["status"], 402);
+        assert_eq!(line["level"], "WARN");
+        assert_eq!(line["message"], "declined card 424242******4242");
+        assert!(!text.contains("4242424242424242"), "{text}");
+    }
+}
