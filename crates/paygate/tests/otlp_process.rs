@@ -203,68 +203,7 @@ async fn a_payment_is_one_trace_of_http_engine_store_and_network_spans() {
     ];
     let spans = receiver.trace(&trace, &names);
 
-    // One root, the request's span, whose id the response named; every other span's parent
-    // is in the trace.
-    let roots: Vec<&Value> = spans
-        .iter()
-        .filter(|s| s["parentSpanId"].is_null())
-        .collect();
-    assert_eq!(roots.len(), 1, "{spans:#?}");
-    let http = roots[0];
-    assert_eq!(
-        (&http["name"], &http["spanId"], &http["kind"]),
-        (&"http.request".into(), &http_span.clone().into(), &2.into())
-    );
-    assert_eq!(attr(http, "http.response.status_code")["intValue"], "200");
-    assert_eq!(attr(http, "payment_intent")["stringValue"], pi_id);
-    assert!(
-        attr(http, "merchant")["stringValue"]
-            .as_str()
-            .unwrap()
-            .starts_with("acct_")
-    );
-    for s in &spans {
-        let root = ancestry(&spans, s).last().cloned();
-        if s != http {
-            assert_eq!(root.as_deref(), Some("http.request"), "{s}");
-        }
-        let (start, end) = (
-            s["startTimeUnixNano"].as_str().unwrap(),
-            s["endTimeUnixNano"].as_str().unwrap(),
-        );
-        assert!(
-            start.parse::<u64>().unwrap() <= end.parse::<u64>().unwrap(),
-            "{s}"
-        );
-    }
-    let payment = by_name(&spans, "payment")[0];
-    assert_eq!(attr(payment, "payment_intent")["stringValue"], pi_id);
-    assert_eq!(attr(payment, "operation")["stringValue"], "authorizing");
-    let exchange = by_name(&spans, "iso8583.exchange")[0];
-    assert_eq!(exchange["kind"], 3);
-    assert_eq!(
-        ancestry(&spans, exchange)[..3],
-        ["engine.call", "payment", "http.request"]
-    );
-    let mti = attr(exchange, "iso8583.mti")["stringValue"]
-        .as_str()
-        .unwrap();
-    assert!(["0100", "0200"].contains(&mti), "{exchange}");
-    assert_eq!(attr(exchange, "iso8583.response_code")["stringValue"], "00");
-    assert_eq!(
-        attr(exchange, "iso8583.amount")["stringValue"],
-        "000000012000"
-    );
-    let commits: Vec<Vec<String>> = by_name(&spans, "store.commit")
-        .into_iter()
-        .map(|s| ancestry(&spans, s))
-        .collect();
-    for phase in ["engine.record", "engine.commit_outcome"] {
-        assert!(
-            commits.iter().any(|a| a[0] == phase),
-            "no commit under {phase}: {commits:?}"
-        );
-    }
+    assert_payment_trace(&spans, &http_span, pi_id);
 
     // A caller's traceparent is continued: same trace, our request span its child.
     let caller_trace = "0af7651916cd43dd8448eb211c80319c";
@@ -291,23 +230,7 @@ async fn a_payment_is_one_trace_of_http_engine_store_and_network_spans() {
     // The logs: JSON lines naming the request's trace, request, merchant and payment.
     drop(gw.proc);
     let log = std::fs::read_to_string(dir.path().join("gw.log")).unwrap();
-    let lines: Vec<Value> = log
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect();
-    let access = lines
-        .iter()
-        .find(|v| v["target"] == "paygate::access" && v["trace_id"] == trace.as_str())
-        .unwrap_or_else(|| panic!("no access line of trace {trace} in {log}"));
-    assert_eq!(access["payment_intent"], pi_id, "{access}");
-    assert!(
-        access["request_id"].as_str().unwrap().starts_with("req_"),
-        "{access}"
-    );
-    assert!(
-        access["merchant"].as_str().unwrap().starts_with("acct_"),
-        "{access}"
-    );
+    assert_access_line(&log, &trace, pi_id);
 
     // No card number in what was exported nor logged.
     let exported = receiver.bodies.lock().unwrap().concat();
@@ -357,4 +280,92 @@ async fn payments_succeed_while_the_collector_is_down() {
         std::thread::sleep(Duration::from_millis(100));
     }
     pay(&gw, None).await;
+}
+
+/// The payment's trace: one root, the request's span (the id the response named), every other
+/// span under it; the engine's phases, the ISO 8583 round trip and the store commits in place.
+fn assert_payment_trace(spans: &[Value], http_span: &str, pi_id: &str) {
+    // One root, the request's span, whose id the response named; every other span's parent
+    // is in the trace.
+    let roots: Vec<&Value> = spans
+        .iter()
+        .filter(|s| s["parentSpanId"].is_null())
+        .collect();
+    assert_eq!(roots.len(), 1, "{spans:#?}");
+    let http = roots[0];
+    assert_eq!(
+        (&http["name"], &http["spanId"], &http["kind"]),
+        (&"http.request".into(), &http_span.into(), &2.into())
+    );
+    assert_eq!(attr(http, "http.response.status_code")["intValue"], "200");
+    assert_eq!(attr(http, "payment_intent")["stringValue"], pi_id);
+    assert!(
+        attr(http, "merchant")["stringValue"]
+            .as_str()
+            .unwrap()
+            .starts_with("acct_")
+    );
+    for s in spans {
+        let root = ancestry(spans, s).last().cloned();
+        if s != http {
+            assert_eq!(root.as_deref(), Some("http.request"), "{s}");
+        }
+        let (start, end) = (
+            s["startTimeUnixNano"].as_str().unwrap(),
+            s["endTimeUnixNano"].as_str().unwrap(),
+        );
+        assert!(
+            start.parse::<u64>().unwrap() <= end.parse::<u64>().unwrap(),
+            "{s}"
+        );
+    }
+    let payment = by_name(spans, "payment")[0];
+    assert_eq!(attr(payment, "payment_intent")["stringValue"], pi_id);
+    assert_eq!(attr(payment, "operation")["stringValue"], "authorizing");
+    let exchange = by_name(spans, "iso8583.exchange")[0];
+    assert_eq!(exchange["kind"], 3);
+    assert_eq!(
+        ancestry(spans, exchange)[..3],
+        ["engine.call", "payment", "http.request"]
+    );
+    let mti = attr(exchange, "iso8583.mti")["stringValue"]
+        .as_str()
+        .unwrap();
+    assert!(["0100", "0200"].contains(&mti), "{exchange}");
+    assert_eq!(attr(exchange, "iso8583.response_code")["stringValue"], "00");
+    assert_eq!(
+        attr(exchange, "iso8583.amount")["stringValue"],
+        "000000012000"
+    );
+    let commits: Vec<Vec<String>> = by_name(spans, "store.commit")
+        .into_iter()
+        .map(|s| ancestry(spans, s))
+        .collect();
+    for phase in ["engine.record", "engine.commit_outcome"] {
+        assert!(
+            commits.iter().any(|a| a[0] == phase),
+            "no commit under {phase}: {commits:?}"
+        );
+    }
+}
+
+/// The request's access line in the JSON logs names its trace, request, merchant and payment.
+fn assert_access_line(log: &str, trace: &str, pi_id: &str) {
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let access = lines
+        .iter()
+        .find(|v| v["target"] == "paygate::access" && v["trace_id"] == trace)
+        .unwrap_or_else(|| panic!("no access line of trace {trace} in {log}"));
+    assert_eq!(access["payment_intent"], pi_id, "{access}");
+    assert!(
+        access["request_id"].as_str().unwrap().starts_with("req_"),
+        "{access}"
+    );
+    assert!(
+        access["merchant"].as_str().unwrap().starts_with("acct_"),
+        "{access}"
+    );
 }
