@@ -101,8 +101,31 @@ impl Link {
     }
 
     /// Sends a request and waits for its answer. The request waits for a session at most
-    /// the link's timeout too.
+    /// the link's timeout too. Runs in a span `bank.request` (kind, bank, the answer's code).
     pub async fn request(
+        &self,
+        kind: Kind,
+        bank: &str,
+        body: Values,
+    ) -> Result<Telegram, LinkError> {
+        let span = tracing::debug_span!(
+            "bank.request",
+            bank.kind = ?kind,
+            bank.code = bank,
+            bank.response_code = tracing::field::Empty,
+            error = tracing::field::Empty,
+        );
+        let answer =
+            tracing::Instrument::instrument(self.request_once(kind, bank, body), span.clone())
+                .await;
+        match &answer {
+            Ok(t) => span.record("bank.response_code", t.resp.as_str()),
+            Err(_) => span.record("error", true),
+        };
+        answer
+    }
+
+    async fn request_once(
         &self,
         kind: Kind,
         bank: &str,

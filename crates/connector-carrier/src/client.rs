@@ -137,7 +137,23 @@ impl CarrierClient {
             .map_err(|e| CarrierError::Unavailable(e.to_string()))
     }
 
+    /// POSTs `body` to the carrier in a span `carrier.request` (the path: ids only; the phone
+    /// number and the code travel in the body and are not recorded).
     async fn post(&self, path: &str, body: &Value) -> Result<CarrierPayment, CarrierError> {
+        let span = tracing::debug_span!(
+            "carrier.request",
+            url.path = path,
+            error = tracing::field::Empty
+        );
+        let answer =
+            tracing::Instrument::instrument(self.post_once(path, body), span.clone()).await;
+        if answer.is_err() {
+            span.record("error", true);
+        }
+        answer
+    }
+
+    async fn post_once(&self, path: &str, body: &Value) -> Result<CarrierPayment, CarrierError> {
         let resp = self
             .http
             .post(format!("{}{path}", self.base_url))

@@ -43,7 +43,7 @@ impl FromRequest<SharedState> for Req {
         let info = parts.extensions.get::<RequestInfo>();
         let caller = authenticate(state, &parts.headers).await?;
         if let Some(info) = info {
-            let _ = info.merchant.set(caller.merchant.id.clone());
+            info.set_merchant(&caller.merchant.id);
         }
         let request_id = info.map_or_else(|| crate::ids::new_id("req"), |i| i.id.clone());
         crate::auth::check_key_kind(&caller, &parts.method, parts.uri.path())?;
@@ -144,8 +144,10 @@ where
     // out) mid-payment, hyper drops this future, but the payment must not stop between its
     // network round trip and the commit of its outcome — it completes, is stored under its
     // idempotency key, and the client's retry gets the result.
+    // The task runs in the request's span (its logs and the engine's spans belong to it).
     let request_id = req.request_id.clone();
-    match tokio::spawn(REQUEST_ID.scope(request_id, post_to_end(st, req, handler))).await {
+    let task = REQUEST_ID.scope(request_id, post_to_end(st, req, handler));
+    match tokio::spawn(tracing::Instrument::in_current_span(task)).await {
         Ok(response) => response,
         Err(e) => error_response(ApiError::internal(format!("request task failed: {e}"))),
     }

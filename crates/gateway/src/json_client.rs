@@ -12,6 +12,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 use std::time::Duration;
+use tracing::Instrument;
 
 /// Establishing the TCP connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -74,10 +75,25 @@ impl JsonClient {
         path: &str,
         body: Option<&Value>,
     ) -> Result<(u16, Value), String> {
-        match tokio::time::timeout(TOTAL_TIMEOUT, self.send(method, path, body)).await {
+        // The span names the path without its query; bodies are never recorded.
+        let span = tracing::debug_span!(
+            "http.client",
+            http.request.method = %method,
+            server.address = %self.base,
+            url.path = path.split('?').next().unwrap_or_default(),
+            http.response.status_code = tracing::field::Empty,
+            error = tracing::field::Empty,
+        );
+        let sent = tokio::time::timeout(TOTAL_TIMEOUT, self.send(method, path, body));
+        let answer = match sent.instrument(span.clone()).await {
             Ok(r) => r,
             Err(_) => Err(format!("no answer within {} ms", TOTAL_TIMEOUT.as_millis())),
-        }
+        };
+        match &answer {
+            Ok((status, _)) => span.record("http.response.status_code", status),
+            Err(_) => span.record("error", true),
+        };
+        answer
     }
 
     async fn send(

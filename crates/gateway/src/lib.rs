@@ -47,6 +47,7 @@ pub mod sms;
 pub mod state;
 pub mod store_health;
 pub mod three_ds;
+pub mod trace_context;
 pub mod virtual_accounts;
 pub mod wallet_tokens;
 pub mod webhooks;

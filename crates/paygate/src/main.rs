@@ -10,7 +10,9 @@ mod demo;
 mod devtools;
 mod isp;
 mod keys;
+mod log_ids;
 mod merchant;
+mod otlp;
 mod reconcile_bank;
 mod redacting_log;
 mod security_args;
@@ -51,10 +53,19 @@ struct Cli {
     command: Command,
 }
 
+/// `paygate serve`: the configuration and the trace export.
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[command(flatten)]
+    otlp: otlp::OtlpArgs,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the gateway (SQLite under ./paygate-data and an in-process card network by default).
-    Serve(Box<ConfigArgs>),
+    Serve(Box<ServeArgs>),
     /// Merchants.
     #[command(subcommand)]
     Merchant(MerchantCmd),
@@ -186,7 +197,17 @@ fn main() -> ExitCode {
     #[cfg(unix)]
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = Cli::parse();
-    redacting_log::init(cli.log_format);
+    let otlp = match &cli.command {
+        Command::Serve(args) => args.otlp.settings(),
+        _ => Ok(None),
+    };
+    let exporter = match otlp.and_then(|o| redacting_log::init(cli.log_format, o)) {
+        Ok(exporter) => exporter,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -197,7 +218,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(cli)) {
+    let result = rt.block_on(run(cli));
+    if let Some(exporter) = exporter {
+        exporter.flush(std::time::Duration::from_secs(3));
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -208,7 +233,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Serve(args) => serve(*args).await,
+        Command::Serve(args) => serve(args.config).await,
         Command::Merchant(cmd) => merchant::run(cmd).await,
         Command::Keys(cmd) => keys::run(cmd).await,
         Command::Audit(cmd) => audit::run(cmd).await,

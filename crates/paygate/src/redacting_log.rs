@@ -15,18 +15,55 @@ pub enum LogFormat {
 }
 
 /// Installs the log subscriber (filter from `PAYGATE_LOG`, default `info`; every line through
-/// [`Redacting`]) and the panic hook.
-pub fn init(format: LogFormat) {
+/// [`Redacting`], with the ids of the request it belongs to, see [`crate::log_ids`]), the OTLP
+/// exporter when `otlp` is configured, and the panic hook. The exporter is returned for its
+/// final flush.
+pub fn init(
+    format: LogFormat,
+    otlp: Option<crate::otlp::export::Settings>,
+) -> Result<Option<crate::otlp::export::Exporter>, String> {
+    use tracing_subscriber::filter::FilterExt;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{Layer, fmt};
+
     let filter = tracing_subscriber::EnvFilter::try_from_env("PAYGATE_LOG")
         .unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(stderr);
-    match format {
-        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
-        LogFormat::Json => builder.json().flatten_event(true).init(),
-    }
+    // The spans carrying ids are always seen by the log layer, so a line names its request
+    // whatever the level filter says of the spans themselves.
+    let filter = filter.or(crate::log_ids::id_spans());
+    let (exporter, queue) = match otlp {
+        Some(settings) => {
+            let (exporter, queue) = crate::otlp::export::Exporter::start(settings)?;
+            (Some(exporter), Some(queue))
+        }
+        None => (None, None),
+    };
+    let registry = tracing_subscriber::registry()
+        .with(crate::log_ids::IdsLayer.with_filter(crate::log_ids::id_spans()))
+        .with(crate::otlp::layer::OtlpLayer::new(queue).filtered());
+    let installed = match format {
+        LogFormat::Text => registry
+            .with(
+                fmt::layer()
+                    .with_writer(stderr)
+                    .with_ansi(std::io::stderr().is_terminal())
+                    .with_filter(filter),
+            )
+            .try_init(),
+        LogFormat::Json => registry
+            .with(
+                fmt::layer()
+                    .event_format(crate::log_ids::JsonLines)
+                    .fmt_fields(crate::log_ids::NoFields)
+                    .with_writer(stderr)
+                    .with_filter(filter),
+            )
+            .try_init(),
+    };
+    installed.map_err(|e| format!("cannot install the log subscriber: {e}"))?;
     install_panic_hook();
+    Ok(exporter)
 }
 
 /// A writer with Luhn-valid card numbers masked in every write (`tracing_subscriber` writes one

@@ -141,6 +141,17 @@ impl AttemptRecord {
         }
     }
 
+    /// The PaymentIntent the attempt is for (a refund's record names its charge only).
+    pub fn payment_intent(&self) -> Option<&str> {
+        match self {
+            AttemptRecord::Authorization { payment_intent, .. }
+            | AttemptRecord::Cancel { payment_intent, .. }
+            | AttemptRecord::Capture { payment_intent, .. }
+            | AttemptRecord::Deposit { payment_intent, .. } => Some(payment_intent),
+            AttemptRecord::Refund { .. } => None,
+        }
+    }
+
     /// The counterparty the recorded message went to, whose connector recovery asks: the one
     /// named in the record, else the card network (the only one before records named it).
     pub fn processor(&self) -> Counterparty {

@@ -31,6 +31,7 @@ mod types;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use tracing::Instrument;
 
 pub use error::{CommitError, ConflictKind, StoreError};
 pub use health::{FAULT_COMMIT_DELAY_MAX_MS, WriteFaultSettings, WriteFaults, WriteHealth};
@@ -177,9 +178,16 @@ impl Store {
         if unit.ops.is_empty() {
             return Ok(Vec::new());
         }
-        let result = self.commit_valid(unit).await;
+        let span = self.commit_span(unit.ops.len());
+        let result = self.commit_valid(unit).instrument(span).await;
         self.writes.observe(&result);
         result
+    }
+
+    /// The span of one commit (`store.commit`, for traces): the backend and the number of ops;
+    /// it lasts until the group commit holding the unit is durable.
+    fn commit_span(&self, ops: usize) -> tracing::Span {
+        tracing::debug_span!("store.commit", db.system = self.backend_name(), ops)
     }
 
     async fn commit_valid(&self, unit: WriteUnit) -> Result<Vec<OpResult>, CommitError> {
@@ -245,7 +253,8 @@ impl Store {
             self.writes.observe(&result);
             return (result, Some(unit));
         }
-        let (result, back) = self.commit_returning_valid(unit).await;
+        let span = self.commit_span(unit.ops.len());
+        let (result, back) = self.commit_returning_valid(unit).instrument(span).await;
         self.writes.observe(&result);
         (result, back)
     }
@@ -284,17 +293,22 @@ impl Store {
                 }
             }
         }
-        let mut replies = self.submit_ordered(to_queue).await.into_iter();
-        for slot in results.iter_mut().filter(|slot| slot.is_none()) {
-            *slot = Some(match replies.next() {
-                Some(Ok(reply)) => reply.await.map_or(
-                    Err(CommitError::Store(StoreError::Closed)),
-                    |(result, _unit)| result,
-                ),
-                Some(Err(err)) => Err(CommitError::Store(err)),
-                None => Err(CommitError::Store(StoreError::Closed)),
-            });
+        let span = self.commit_span(to_queue.iter().map(|u| u.ops.len()).sum());
+        async {
+            let mut replies = self.submit_ordered(to_queue).await.into_iter();
+            for slot in results.iter_mut().filter(|slot| slot.is_none()) {
+                *slot = Some(match replies.next() {
+                    Some(Ok(reply)) => reply.await.map_or(
+                        Err(CommitError::Store(StoreError::Closed)),
+                        |(result, _unit)| result,
+                    ),
+                    Some(Err(err)) => Err(CommitError::Store(err)),
+                    None => Err(CommitError::Store(StoreError::Closed)),
+                });
+            }
         }
+        .instrument(span)
+        .await;
         let results: Vec<_> = results
             .into_iter()
             .map(|r| r.unwrap_or(Err(CommitError::Store(StoreError::Closed))))

@@ -86,9 +86,20 @@ impl DsClient {
         body: Vec<u8>,
     ) -> Result<Bytes, TransportError> {
         let total = self.timeouts.total_ms;
-        tokio::time::timeout(Duration::from_millis(total), self.exchange(uri, body))
+        let span = tracing::debug_span!(
+            "three_ds.request",
+            server.address = uri.host(),
+            url.path = uri.path(),
+            error = tracing::field::Empty,
+        );
+        let exchange = tokio::time::timeout(Duration::from_millis(total), self.exchange(uri, body));
+        let answer = tracing::Instrument::instrument(exchange, span.clone())
             .await
-            .map_err(|_| TransportError::TimedOut(total))?
+            .map_err(|_| TransportError::TimedOut(total))?;
+        if answer.is_err() {
+            span.record("error", true);
+        }
+        answer
     }
 
     async fn exchange(&self, uri: &Uri, body: Vec<u8>) -> Result<Bytes, TransportError> {

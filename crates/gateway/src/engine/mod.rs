@@ -56,6 +56,7 @@ use axum::http::StatusCode;
 use paygate_payments::{AttemptRecord, BoxFuture, ConnectorRef, Money};
 use paygate_store::{AttemptRow, Op, WriteUnit};
 use serde_json::Value;
+use tracing::Instrument;
 
 /// The objects an operation answers with, before the HTTP shell renders them.
 pub struct Answer {
@@ -126,13 +127,35 @@ pub trait Phases: Send {
     fn settle(self, rc: &RequestContext, reply: Self::Reply) -> BoxFuture<'_, ApiResult<Settled>>;
 }
 
-/// Runs an operation through the three phases; `respond` renders its answer.
+/// Runs an operation through the three phases; `respond` renders its answer. The operation
+/// runs in its span `payment` (operation, attempt, PaymentIntent, counterparty; the request's
+/// span gets the PaymentIntent for its logs), each phase in a child span `engine.<phase>`.
 pub async fn run<P: Phases>(
     rc: &RequestContext,
     respond: &dyn Respond,
     mut op: P,
 ) -> ApiResult<Value> {
     let recorded = op.record(rc)?;
+    let payment_intent = recorded.attempt.payment_intent();
+    if let Some(pi) = payment_intent {
+        tracing::Span::current().record("payment_intent", pi);
+    }
+    let span = tracing::info_span!(
+        "payment",
+        operation = recorded.attempt.state(),
+        attempt = %recorded.attempt_id,
+        payment_intent,
+        counterparty = ?recorded.attempt.processor(),
+    );
+    run_phases(rc, respond, op, recorded).instrument(span).await
+}
+
+async fn run_phases<P: Phases>(
+    rc: &RequestContext,
+    respond: &dyn Respond,
+    mut op: P,
+    recorded: Recorded,
+) -> ApiResult<Value> {
     let mut first = WriteUnit { ops: recorded.ops };
     rc.begin(&mut first);
     let attempt_row = AttemptRow {
@@ -145,9 +168,14 @@ pub async fn run<P: Phases>(
         data: recorded.attempt.to_stored(),
     };
     first.ops.push(Op::PutAttempt(attempt_row.clone()));
-    rc.commit(first).await?;
+    rc.commit(first)
+        .instrument(tracing::debug_span!("engine.record"))
+        .await?;
 
-    let reply = op.call(rc).await;
+    let reply = op
+        .call(rc)
+        .instrument(tracing::debug_span!("engine.call"))
+        .await;
     if rc.st.cfg.fault_delay_after_auth_ms > 0 {
         tracing::warn!("fault injection: delaying the outcome commit");
         tokio::time::sleep(std::time::Duration::from_millis(
@@ -156,7 +184,11 @@ pub async fn run<P: Phases>(
         .await;
     }
 
-    let settled = match op.settle(rc, reply).await {
+    let settled = match op
+        .settle(rc, reply)
+        .instrument(tracing::debug_span!("engine.settle"))
+        .await
+    {
         Ok(s) => s,
         Err(e) => {
             rc.hold_for_recovery();
@@ -188,7 +220,11 @@ pub async fn run<P: Phases>(
         Err(e) if !e.status.is_server_error() => rc.finish(&mut unit, e.status, &e.body()),
         Err(_) => {}
     }
-    if let Err(e) = rc.commit_outcome(unit).await {
+    let committed = rc
+        .commit_outcome(unit)
+        .instrument(tracing::debug_span!("engine.commit_outcome"))
+        .await;
+    if let Err(e) = committed {
         // The recovery record stays; whoever finishes it finishes the key.
         rc.hold_for_recovery();
         if let Some(undo) = settled.undo {

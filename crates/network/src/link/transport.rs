@@ -175,12 +175,32 @@ impl Shared {
         })
     }
 
-    /// Sends `msg` (whose DE 11 is the lease's STAN) and waits for the message answering it.
+    /// Sends `msg` (whose DE 11 is the lease's STAN) and waits for the message answering it,
+    /// in a span `iso8583.exchange` (MTI, STAN, amount and the answer's DE 39 — never a card
+    /// field).
     pub(super) async fn exchange(
         &self,
         lease: &StanLease,
         msg: &Message,
     ) -> Result<Message, Failure> {
+        let span = tracing::debug_span!(
+            "iso8583.exchange",
+            iso8583.mti = msg.mti(),
+            iso8583.stan = lease.stan,
+            iso8583.amount = msg.get_str(de::AMOUNT),
+            iso8583.response_code = tracing::field::Empty,
+            error = tracing::field::Empty,
+        );
+        let answer =
+            tracing::Instrument::instrument(self.exchange_once(lease, msg), span.clone()).await;
+        match &answer {
+            Ok(resp) => span.record("iso8583.response_code", resp.get_str(de::RESPONSE_CODE)),
+            Err(_) => span.record("error", true),
+        };
+        answer
+    }
+
+    async fn exchange_once(&self, lease: &StanLease, msg: &Message) -> Result<Message, Failure> {
         let timeout_ms = self.cfg.request_timeout_ms;
         let limit = Duration::from_millis(timeout_ms);
         let _permit = match timeout(limit, self.permits.acquire()).await {
