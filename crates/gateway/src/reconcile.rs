@@ -68,8 +68,8 @@ use crate::models::{Charge, NetState};
 use paygate_network::report::{AuthorizationState, CounterpartyReport, ReportKind, authorizations};
 use paygate_store::{ADMIN_LIST_MAX_ROWS, ListQuery, Scope, Store};
 use problems::Item;
-use refund_totals::RefundTotals;
 pub use problems::{Problem, ReconcileReport, Side, kind};
+use refund_totals::RefundTotals;
 use serde_json::Value;
 use std::collections::HashMap;
 

@@ -104,7 +104,11 @@ async fn refunded_payment(app: &TestApp) {
     let pi_id = pi["id"].as_str().unwrap();
     let form = [("payment_intent", pi_id), ("amount", "1000")];
     let (s, re) = app.post("/v1/refunds", &form).await;
-    assert_eq!((s, re["status"].as_str()), (StatusCode::OK, Some("succeeded")), "{re}");
+    assert_eq!(
+        (s, re["status"].as_str()),
+        (StatusCode::OK, Some("succeeded")),
+        "{re}"
+    );
 }
 
 fn test_scope(app: &TestApp) -> Scope {
@@ -253,14 +257,23 @@ async fn a_reconciliation_reads_the_refunds_once_not_once_per_charge() {
     let app = TestApp::spawn().await;
     refunded_payment(&app).await;
     let (report, reads_of_one) = counted_run(&app).await;
-    assert_eq!((report.matched, report.problems.len()), (1, 0), "{report:?}");
+    assert_eq!(
+        (report.matched, report.problems.len()),
+        (1, 0),
+        "{report:?}"
+    );
     for _ in 0..5 {
         refunded_payment(&app).await;
     }
     let (report, reads_of_six) = counted_run(&app).await;
-    assert_eq!((report.matched, report.problems.len()), (6, 0), "{report:?}");
     assert_eq!(
-        reads_of_six, reads_of_one,
+        (report.matched, report.problems.len()),
+        (6, 0),
+        "{report:?}"
+    );
+    assert_eq!(
+        reads_of_six,
+        reads_of_one,
         "5 more refunded charges cost {} more reads",
         reads_of_six.saturating_sub(reads_of_one)
     );

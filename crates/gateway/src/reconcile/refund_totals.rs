@@ -26,9 +26,10 @@ impl RefundTotals {
         let mut totals = RefundTotals::default();
         let mut q = ListQuery::new("refund", PAGE_LIMIT);
         loop {
-            let page = store.list_objects(scope, &q).await.map_err(|e| {
-                format!("listing the refunds of {}: {e}", scope.merchant_id)
-            })?;
+            let page = store
+                .list_objects(scope, &q)
+                .await
+                .map_err(|e| format!("listing the refunds of {}: {e}", scope.merchant_id))?;
             for row in &page.data {
                 let re: Refund = serde_json::from_value(row.data.clone()).map_err(|e| {
                     format!("refund {}: the stored document does not parse: {e}", row.id)

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::OpError;
+use crate::delivery_schedule::{DELIVERY_BACKOFF_BASE_S as BASE, DELIVERY_BACKOFF_MAX_S as MAX};
 use crate::error::{ConflictKind, StoreError};
 use crate::limits::ENDPOINTS_PER_MERCHANT_MAX;
 use crate::sql::{Exec, ExecSql, Param, Sql, SqlBuilder, params};
-use crate::delivery_schedule::{DELIVERY_BACKOFF_BASE_S as BASE, DELIVERY_BACKOFF_MAX_S as MAX};
 use crate::types::{AttemptLogRow, DeliveryJob, OpResult, Scope};
 
 static PENDING_EVENTS: Sql = Sql::split(

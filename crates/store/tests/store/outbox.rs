@@ -396,8 +396,16 @@ async fn schedules_and_leases_from_a_clock_ahead_do_not_hold_deliveries_back(db:
         .unwrap();
     assert_eq!(s.dispatch_events(10, NOW + 20).await.unwrap(), 1);
     let within_reach = s.claim_deliveries("right", NOW, 60, 10).await.unwrap();
-    assert!(within_reach.is_empty(), "20 s ahead is within a fresh delivery's 30 s");
-    assert!(s.due_delivery_endpoints(NOW, 60, 10).await.unwrap().is_empty());
+    assert!(
+        within_reach.is_empty(),
+        "20 s ahead is within a fresh delivery's 30 s"
+    );
+    assert!(
+        s.due_delivery_endpoints(NOW, 60, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let first = claim_one(s, "right", NOW + 20, "due 20 s later").await;
     let done = Op::DeliveryResult {
         delivery_id: first.clone(),
@@ -411,12 +419,24 @@ async fn schedules_and_leases_from_a_clock_ahead_do_not_hold_deliveries_back(db:
         .await
         .unwrap();
     s.dispatch_events(10, NOW + AHEAD).await.unwrap();
-    assert_eq!(s.due_delivery_endpoints(NOW, 60, 10).await.unwrap(), ["we_all"]);
+    assert_eq!(
+        s.due_delivery_endpoints(NOW, 60, 10).await.unwrap(),
+        ["we_all"]
+    );
     let ahead = claim_one(s, "ahead", NOW + AHEAD, "due on the clock ahead").await;
-    let taken = claim_one(s, "right", NOW, "a lease ending 660 s from now is not one taken now").await;
+    let taken = claim_one(
+        s,
+        "right",
+        NOW,
+        "a lease ending 660 s from now is not one taken now",
+    )
+    .await;
     assert_eq!(taken, ahead);
     assert!(
-        s.claim_deliveries("other", NOW + 1, 60, 10).await.unwrap().is_empty(),
+        s.claim_deliveries("other", NOW + 1, 60, 10)
+            .await
+            .unwrap()
+            .is_empty(),
         "the lease taken on the right clock holds"
     );
 
@@ -439,6 +459,11 @@ async fn schedules_and_leases_from_a_clock_ahead_do_not_hold_deliveries_back(db:
         state: "pending".into(),
     };
     s.commit(unit(vec![within])).await.unwrap();
-    assert!(s.claim_deliveries("right", NOW, 60, 10).await.unwrap().is_empty());
+    assert!(
+        s.claim_deliveries("right", NOW, 60, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(claim_one(s, "right", NOW + 60, "due").await, ahead);
 }
