@@ -62,12 +62,14 @@
 pub mod carrier;
 pub mod clearing;
 mod problems;
+mod refund_totals;
 
-use crate::models::{Charge, NetState, Refund};
+use crate::models::{Charge, NetState};
 use paygate_network::report::{AuthorizationState, CounterpartyReport, ReportKind, authorizations};
 use paygate_store::{ADMIN_LIST_MAX_ROWS, ListQuery, Scope, Store};
 use problems::Item;
 pub use problems::{Problem, ReconcileReport, Side, kind};
+use refund_totals::RefundTotals;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -246,6 +248,7 @@ async fn check_scope(
     network: &mut Network<'_>,
     report: &mut ReconcileReport,
 ) -> Result<(), String> {
+    let refunds = RefundTotals::load(store, scope).await?;
     let mut q = ListQuery::new("charge", PAGE_LIMIT);
     loop {
         let page = store.list_objects(scope, &q).await.map_err(|e| {
@@ -266,7 +269,7 @@ async fn check_scope(
             }
             report.charges_checked += 1;
             match ch.status.as_str() {
-                "succeeded" => check_succeeded(store, scope, &ch, network, report).await?,
+                "succeeded" => check_succeeded(&ch, &refunds, network, report),
                 "failed" => check_declined(&ch, network, report),
                 _ => {}
             }
@@ -279,24 +282,23 @@ async fn check_scope(
 }
 
 /// Pairs a succeeded charge with its approved authorization and compares their states.
-async fn check_succeeded(
-    store: &Store,
-    scope: &Scope,
+fn check_succeeded(
     ch: &Charge,
+    refunds: &RefundTotals,
     network: &mut Network<'_>,
     report: &mut ReconcileReport,
-) -> Result<(), String> {
+) {
     let Some(net) = &ch.net else {
         let detail = "succeeded charge without a network reference (_net)".to_string();
         report.push(kind::MISSING_AT_NETWORK, Item::charge(ch, None), detail);
-        return Ok(());
+        return;
     };
     let a = match network.pair(net) {
         Ok(a) => a,
         Err(detail) => {
             let item = Item::charge(ch, Some(&net.rrn));
             report.push(kind::MISSING_AT_NETWORK, item, detail);
-            return Ok(());
+            return;
         }
     };
     report.matched += 1;
@@ -307,16 +309,15 @@ async fn check_succeeded(
         );
         let item = Item::charge(ch, Some(&net.rrn));
         report.push(kind::MISSING_AT_NETWORK, item, detail);
-        return Ok(());
+        return;
     }
     compare_states(ch, a, &net.rrn, report);
-    let refunded = succeeded_refunds(store, scope, &ch.id).await?;
+    let refunded = refunds.of(&ch.id);
     if refunded != a.refunded_amount {
         let detail = refund_detail(ch, refunded, a.refunded_amount);
         let item = Item::charge(ch, Some(&net.rrn));
         report.push(kind::REFUNDED_MISMATCH, item, detail);
     }
-    Ok(())
 }
 
 /// Reversal and capture of a paired charge against its authorization.
@@ -369,39 +370,6 @@ fn refund_detail(ch: &Charge, refunded: i64, at_network: i64) -> String {
         ));
     }
     detail
-}
-
-/// Sum of the succeeded refunds of a charge its processor made, in minor units: a refund
-/// transferred to a bank account (a carrier charge after its month) is the bank's, not the
-/// processor's, and `reconcile_bank` matches it.
-pub(crate) async fn succeeded_refunds(
-    store: &Store,
-    scope: &Scope,
-    charge_id: &str,
-) -> Result<i64, String> {
-    let mut q = ListQuery::new("refund", PAGE_LIMIT);
-    q.parent = Some(charge_id.to_string());
-    let mut total: i64 = 0;
-    loop {
-        let page = store
-            .list_objects(scope, &q)
-            .await
-            .map_err(|e| format!("listing refunds of charge {charge_id}: {e}"))?;
-        for row in &page.data {
-            let re: Refund = serde_json::from_value(row.data.clone()).map_err(|e| {
-                format!("refund {}: the stored document does not parse: {e}", row.id)
-            })?;
-            if re.status == "succeeded" && re.charge == charge_id && !re.to_bank_account() {
-                total = total
-                    .checked_add(re.amount)
-                    .ok_or_else(|| format!("refunds of charge {charge_id}: total overflows i64"))?;
-            }
-        }
-        match (page.has_more, page.data.last()) {
-            (true, Some(last)) => q.starting_after = Some(last.id.clone()),
-            _ => return Ok(total),
-        }
-    }
 }
 
 /// A declined charge that carries a network response code must not be approved at the network.

@@ -16,6 +16,7 @@
 //! Both backends run the same operation code (`logic`), written once against a small
 //! executor interface; they differ in where it runs and in transaction plumbing.
 
+pub mod delivery_schedule;
 mod error;
 mod health;
 pub mod limits;
@@ -33,6 +34,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tracing::Instrument;
 
+pub use delivery_schedule::delivery_backoff_s;
 pub use error::{CommitError, ConflictKind, StoreError};
 pub use health::{FAULT_COMMIT_DELAY_MAX_MS, WriteFaultSettings, WriteFaults, WriteHealth};
 pub use stats::StoreStats;
@@ -80,6 +82,8 @@ pub struct Store {
     inner: Arc<Backend>,
     /// Whether commits reach storage, and the injected write faults.
     writes: Arc<health::Writes>,
+    /// Read transactions run ([`StoreStats::reads`]).
+    reads: Arc<std::sync::atomic::AtomicU64>,
 }
 
 enum Backend {
@@ -90,7 +94,8 @@ enum Backend {
 /// Runs a read on the backend's read side. `$arg`s are the borrowed arguments the call uses;
 /// SQLite gets owned copies because its reads run on a blocking thread.
 macro_rules! on_reader {
-    ($store:expr, [$($arg:ident),*], |$e:ident| $call:expr) => {
+    ($store:expr, [$($arg:ident),*], |$e:ident| $call:expr) => {{
+        $store.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match &*$store.inner {
             Backend::Sqlite(backend) => {
                 $(let $arg = $arg.to_owned();)*
@@ -105,7 +110,7 @@ macro_rules! on_reader {
                 result
             }
         }
-    };
+    }};
 }
 
 /// Runs work that writes outside of units (outbox fan-out, claims, pruning) in its own write
@@ -152,6 +157,7 @@ impl Store {
         Ok(Store {
             inner: Arc::new(backend),
             writes: Arc::default(),
+            reads: Arc::default(),
         })
     }
 
@@ -163,11 +169,15 @@ impl Store {
         }
     }
 
-    /// Group-commit counters since open.
+    /// Group-commit and read counters since open.
     pub fn stats(&self) -> StoreStats {
-        match &*self.inner {
+        let writes = match &*self.inner {
             Backend::Sqlite(b) => b.stats.snapshot(),
             Backend::Postgres(b) => b.stats.snapshot(),
+        };
+        StoreStats {
+            reads: self.reads.load(std::sync::atomic::Ordering::Relaxed),
+            ..writes
         }
     }
 

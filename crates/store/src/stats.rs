@@ -1,4 +1,4 @@
-//! Group-commit counters, cheap enough to update on every batch.
+//! Group-commit and read counters, cheap enough to update on every batch and read.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -16,6 +16,9 @@ pub struct StoreStats {
     pub careful_batches: u64,
     /// Batches that failed as a whole.
     pub failed_batches: u64,
+    /// Read transactions (each read method of [`crate::Store`] runs one): what a caller's
+    /// query count is measured by, e.g. that a walk's reads do not grow per object.
+    pub reads: u64,
 }
 
 impl StoreStats {
@@ -60,6 +63,7 @@ impl WriteStats {
             largest_batch_units: self.largest_batch_units.load(Ordering::Relaxed),
             careful_batches: self.careful_batches.load(Ordering::Relaxed),
             failed_batches: self.failed_batches.load(Ordering::Relaxed),
+            reads: 0,
         }
     }
 }

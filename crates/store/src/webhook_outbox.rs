@@ -26,7 +26,9 @@ impl Store {
     }
 
     /// Leases, for each `(endpoint id, n)` (at most `CLAIM_LIMIT_MAX` in all), up to `n` due
-    /// deliveries of that endpoint to `worker` until `now + lease_s`, in one transaction. As
+    /// deliveries of that endpoint to `worker` until `now + lease_s`, in one transaction.
+    /// Due and expired as [`crate::delivery_schedule`] says (a clock ahead of `now` wrote
+    /// some schedules and leases). As
     /// with [`Store::claim_deliveries`], no delivery is leased to two workers at once.
     pub async fn claim_endpoint_deliveries(
         &self,
@@ -49,15 +51,17 @@ impl Store {
         ))
     }
 
-    /// Endpoints with due deliveries that no worker holds, at most `limit` (capped at
-    /// `CLAIM_LIMIT_MAX`).
+    /// Endpoints with due deliveries that no worker holds (workers lease for up to
+    /// `lease_s`), at most `limit` (capped at `CLAIM_LIMIT_MAX`). Due and held as a claim
+    /// sees them ([`crate::delivery_schedule`]).
     pub async fn due_delivery_endpoints(
         &self,
         now: i64,
+        lease_s: i64,
         limit: usize,
     ) -> Result<Vec<String>, StoreError> {
         let limit = limit.min(CLAIM_LIMIT_MAX);
-        on_reader!(self, [], |e| outbox::due_endpoints(e, now, limit))
+        on_reader!(self, [], |e| outbox::due_endpoints(e, now, lease_s, limit))
     }
 
     /// Leases up to `limit` due deliveries (capped at `CLAIM_LIMIT_MAX`) to `worker` until

@@ -19,7 +19,8 @@
 //! recording it (crash recovery): nothing was billed, it is counted in
 //! [`CarrierReport::reversed_unrecorded`] and is not a problem.
 
-use super::{PAGE_LIMIT, succeeded_refunds};
+use super::PAGE_LIMIT;
+use super::refund_totals::RefundTotals;
 use crate::models::Charge;
 use paygate_connector_carrier::settlement::{Detail, SettlementFile};
 use paygate_ledger::Counterparty;
@@ -89,6 +90,7 @@ pub async fn reconcile_carrier(
             merchant_id: file.merchant.clone(),
             livemode,
         };
+        let refunds = RefundTotals::load(store, &scope).await?;
         for ch in carrier_charges(store, &scope, &file.month).await? {
             report.charges_checked += 1;
             if ch.status != ChargeStatus::Succeeded {
@@ -98,8 +100,7 @@ pub async fn reconcile_carrier(
             match id.as_deref().and_then(|id| records.remove(id)) {
                 Some(d) => {
                     report.matched += 1;
-                    let refunded = succeeded_refunds(store, &scope, &ch.id).await?;
-                    compare(&ch, d, refunded, &mut report);
+                    compare(&ch, d, refunds.of(&ch.id), &mut report);
                 }
                 None => report.push(
                     kind::MISSING_AT_CARRIER,

@@ -12,9 +12,6 @@ use paygate_store::{AttemptLogRow, DeliveryJob, Op, WriteUnit};
 use sha2::Sha256;
 use std::time::{Duration, Instant};
 
-/// First retry delay; doubles per attempt up to `BACKOFF_MAX_S`.
-const BACKOFF_BASE_S: i64 = 30;
-const BACKOFF_MAX_S: i64 = 12 * 3600;
 /// Error texts are cut to this many characters in the attempt log.
 const MAX_ERROR_CHARS: usize = 200;
 
@@ -28,13 +25,8 @@ pub fn signature_header(secret: &str, t: i64, body: &[u8]) -> String {
     format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// Delay before attempt `attempt_no + 1`.
-pub fn backoff_s(attempt_no: i64) -> i64 {
-    let exp = attempt_no.clamp(0, 20) as u32;
-    BACKOFF_BASE_S
-        .saturating_mul(1_i64 << exp)
-        .min(BACKOFF_MAX_S)
-}
+/// Delay before attempt `attempt_no + 1`: the store's schedule, which its claims read too.
+pub use paygate_store::delivery_backoff_s as backoff_s;
 
 /// Sends one delivery and records its attempt. True when the endpoint answered 2xx.
 pub async fn deliver(st: &AppState, client: &HttpClient, job: DeliveryJob) -> bool {
@@ -147,12 +139,5 @@ mod tests {
             h,
             "t=1700000000,v1=35495024f4ef3f94e5a93e22221544c4b75e9a42300cd965ab81cb85cd994e91"
         );
-    }
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        assert_eq!(backoff_s(0), 30);
-        assert_eq!(backoff_s(1), 60);
-        assert_eq!(backoff_s(30), BACKOFF_MAX_S);
     }
 }

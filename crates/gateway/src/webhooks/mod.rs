@@ -94,7 +94,12 @@ impl Scheduler {
             }
         };
         if discover {
-            match self.st.store.due_delivery_endpoints(t, DISCOVER_MAX).await {
+            match self
+                .st
+                .store
+                .due_delivery_endpoints(t, LEASE_S, DISCOVER_MAX)
+                .await
+            {
                 Ok(found) => {
                     for id in found {
                         if !seen.contains(&id) {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::OpError;
+use crate::delivery_schedule::{DELIVERY_BACKOFF_BASE_S as BASE, DELIVERY_BACKOFF_MAX_S as MAX};
 use crate::error::{ConflictKind, StoreError};
 use crate::limits::ENDPOINTS_PER_MERCHANT_MAX;
 use crate::sql::{Exec, ExecSql, Param, Sql, SqlBuilder, params};
@@ -25,33 +26,81 @@ static INSERT_DELIVERY: Sql = Sql::new(
      next_attempt_at, first_attempt_at, locked_by, locked_until) \
      VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6, NULL, NULL)",
 );
+// A delivery is due at `now` ($3) when its schedule has come, or lies further ahead than the
+// backoff after its attempts allows; a lease holds while it ends after `now` and no later than
+// a lease taken now ($2): see `crate::delivery_schedule`. PostgreSQL's shift takes an INTEGER
+// count; the cap of 20 doublings only guards the shift (the MAX is reached after 11).
+macro_rules! due_pg {
+    ($base:literal, $max:literal) => {
+        concat!(
+            "state = 'pending' AND (next_attempt_at <= $3 OR next_attempt_at > $3 + LEAST(CAST(",
+            $base,
+            " AS BIGINT) << CAST(LEAST(attempts, 20) AS INTEGER), CAST(",
+            $max,
+            " AS BIGINT))) AND (locked_until IS NULL OR locked_until <= $3 OR locked_until > $2)"
+        )
+    };
+}
+macro_rules! due_sqlite {
+    ($base:literal, $max:literal) => {
+        concat!(
+            "state = 'pending' AND (next_attempt_at <= $3 OR next_attempt_at > $3 + MIN(",
+            $base,
+            " << MIN(attempts, 20), ",
+            $max,
+            ")) AND (locked_until IS NULL OR locked_until <= $3 OR locked_until > $2)"
+        )
+    };
+}
 // PostgreSQL: the CTE locks the chosen rows once (SKIP LOCKED passes over rows another
 // process is claiming right now). SQLite: the writer holds the database write lock.
+// $1 worker, $2 lease end, $3 now, $4 limit, $5 backoff base, $6 backoff max.
 static CLAIM: Sql = Sql::split(
-    "WITH due AS (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $3 \
-     AND (locked_until IS NULL OR locked_until <= $3) ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
+    concat!(
+        "WITH due AS (SELECT id FROM deliveries WHERE ",
+        due_pg!("$5", "$6"),
+        " ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
      UPDATE deliveries d SET locked_by = $1, locked_until = $2 FROM due WHERE d.id = due.id \
-     RETURNING d.id, d.event_id, d.endpoint_id, d.merchant_id, d.livemode, d.attempts, d.first_attempt_at",
-    "UPDATE deliveries SET locked_by = $1, locked_until = $2 WHERE id IN (SELECT id FROM deliveries \
-     WHERE state = 'pending' AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) \
-     ORDER BY next_attempt_at LIMIT $4) \
-     RETURNING id, event_id, endpoint_id, merchant_id, livemode, attempts, first_attempt_at",
+     RETURNING d.id, d.event_id, d.endpoint_id, d.merchant_id, d.livemode, d.attempts, d.first_attempt_at"
+    ),
+    concat!(
+        "UPDATE deliveries SET locked_by = $1, locked_until = $2 WHERE id IN (SELECT id FROM deliveries WHERE ",
+        due_sqlite!("$5", "$6"),
+        " ORDER BY next_attempt_at LIMIT $4) \
+     RETURNING id, event_id, endpoint_id, merchant_id, livemode, attempts, first_attempt_at"
+    ),
 );
-// The same claim for one endpoint, by the `deliveries_by_endpoint` index.
+// The same claim for one endpoint ($5), by the `deliveries_by_endpoint` index; $6 backoff
+// base, $7 backoff max.
 static CLAIM_FOR_ENDPOINT: Sql = Sql::split(
-    "WITH due AS (SELECT id FROM deliveries WHERE endpoint_id = $5 AND state = 'pending' AND next_attempt_at <= $3 \
-     AND (locked_until IS NULL OR locked_until <= $3) ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
+    concat!(
+        "WITH due AS (SELECT id FROM deliveries WHERE endpoint_id = $5 AND ",
+        due_pg!("$6", "$7"),
+        " ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
      UPDATE deliveries d SET locked_by = $1, locked_until = $2 FROM due WHERE d.id = due.id \
-     RETURNING d.id, d.event_id, d.endpoint_id, d.merchant_id, d.livemode, d.attempts, d.first_attempt_at",
-    "UPDATE deliveries SET locked_by = $1, locked_until = $2 WHERE id IN (SELECT id FROM deliveries \
-     WHERE endpoint_id = $5 AND state = 'pending' AND next_attempt_at <= $3 \
-     AND (locked_until IS NULL OR locked_until <= $3) ORDER BY next_attempt_at LIMIT $4) \
-     RETURNING id, event_id, endpoint_id, merchant_id, livemode, attempts, first_attempt_at",
+     RETURNING d.id, d.event_id, d.endpoint_id, d.merchant_id, d.livemode, d.attempts, d.first_attempt_at"
+    ),
+    concat!(
+        "UPDATE deliveries SET locked_by = $1, locked_until = $2 WHERE id IN (SELECT id FROM deliveries \
+     WHERE endpoint_id = $5 AND ",
+        due_sqlite!("$6", "$7"),
+        " ORDER BY next_attempt_at LIMIT $4) \
+     RETURNING id, event_id, endpoint_id, merchant_id, livemode, attempts, first_attempt_at"
+    ),
 );
-// Endpoints with due, unleased deliveries (a read: it takes no lease).
-static DUE_ENDPOINTS: Sql = Sql::new(
-    "SELECT DISTINCT endpoint_id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 \
-     AND (locked_until IS NULL OR locked_until <= $1) LIMIT $2",
+// Endpoints with due, unleased deliveries (a read: it takes no lease). $1 limit, $2 the end
+// of a lease taken now, $3 now, $4 backoff base, $5 backoff max.
+static DUE_ENDPOINTS: Sql = Sql::split(
+    concat!(
+        "SELECT DISTINCT endpoint_id FROM deliveries WHERE ",
+        due_pg!("$4", "$5"),
+        " LIMIT $1"
+    ),
+    concat!(
+        "SELECT DISTINCT endpoint_id FROM deliveries WHERE ",
+        due_sqlite!("$4", "$5"),
+        " LIMIT $1"
+    ),
 );
 static OBJECT_DATA: Sql = Sql::new("SELECT data FROM objects WHERE id = $1");
 static FINISH_ATTEMPT: Sql = Sql::new(
@@ -154,9 +203,8 @@ pub(crate) async fn claim<E: Exec>(
     limit: usize,
 ) -> Result<Vec<DeliveryJob>, StoreError> {
     let until = now.saturating_add(lease_s);
-    let claimed = e
-        .rows(&CLAIM, params![worker, until, now, sql_limit(limit)])
-        .await?;
+    let p = params![worker, until, now, sql_limit(limit), BASE, MAX];
+    let claimed = e.rows(&CLAIM, p).await?;
     let mut endpoint_cache: HashMap<String, Value> = HashMap::new();
     let mut jobs = jobs_from_rows(e, claimed, &mut endpoint_cache).await?;
     jobs.sort_by(|a, b| {
@@ -181,7 +229,7 @@ pub(crate) async fn claim_for_endpoints<E: Exec>(
     let mut endpoint_cache: HashMap<String, Value> = HashMap::new();
     let mut jobs = Vec::new();
     for (endpoint_id, n) in asks.iter().filter(|(_, n)| *n > 0) {
-        let p = params![worker, until, now, sql_limit(*n), endpoint_id];
+        let p = params![worker, until, now, sql_limit(*n), endpoint_id, BASE, MAX];
         let claimed = e.rows(&CLAIM_FOR_ENDPOINT, p).await?;
         let mut got = jobs_from_rows(e, claimed, &mut endpoint_cache).await?;
         got.sort_by_key(|j| j.first_attempt_at);
@@ -190,17 +238,18 @@ pub(crate) async fn claim_for_endpoints<E: Exec>(
     Ok(jobs)
 }
 
-/// Endpoints that have due deliveries no worker holds, at most `limit`.
+/// Endpoints that have due deliveries no worker holds (by leases of up to `lease_s`), at
+/// most `limit`.
 pub(crate) async fn due_endpoints<E: Exec>(
     e: &mut E,
     now: i64,
+    lease_s: i64,
     limit: usize,
 ) -> Result<Vec<String>, StoreError> {
+    let until = now.saturating_add(lease_s);
     let mut out = Vec::new();
-    for row in e
-        .rows(&DUE_ENDPOINTS, params![now, sql_limit(limit)])
-        .await?
-    {
+    let p = params![sql_limit(limit), until, now, BASE, MAX];
+    for row in e.rows(&DUE_ENDPOINTS, p).await? {
         out.push(row.reader("deliveries").text()?);
     }
     Ok(out)

@@ -11,6 +11,7 @@ use crate::harness::{TestDb, both_backends, merchants, scope, unit};
 both_backends!(
     events_fan_out_to_subscribed_endpoints_and_deliveries_run_to_a_result,
     concurrent_claimers_in_two_processes_never_share_a_delivery,
+    schedules_and_leases_from_a_clock_ahead_do_not_hold_deliveries_back,
 );
 
 const NOW: i64 = 1_000;
@@ -369,4 +370,100 @@ async fn concurrent_claimers_in_two_processes_never_share_a_delivery(db: &TestDb
     }
     assert_eq!(seen.len(), DELIVERIES);
     other.close().await;
+}
+
+/// How far ahead the clock of the process that wrote the schedules and leases runs.
+const AHEAD: i64 = 600;
+
+/// A delivery's id after one claim, at `at`, that must take exactly it.
+async fn claim_one(s: &Store, worker: &str, at: i64, why: &str) -> String {
+    let jobs = s.claim_deliveries(worker, at, 60, 10).await.unwrap();
+    assert_eq!(jobs.len(), 1, "{why}: {jobs:?}");
+    jobs[0].delivery_id.clone()
+}
+
+/// A process whose clock runs `AHEAD` fans out, leases and reschedules; a process on the right
+/// clock (`NOW`) still finds each delivery due and each such lease expired — while
+/// schedules within the backoff's reach still wait (see `delivery_schedule`).
+async fn schedules_and_leases_from_a_clock_ahead_do_not_hold_deliveries_back(db: &TestDb) {
+    let s = &db.store;
+    merchants(s, &["acct_1"]).await;
+    s.commit(unit(vec![endpoint("we_all", "acct_1", &["*"], "enabled")]))
+        .await
+        .unwrap();
+    s.commit(unit(vec![event("evt_1", "acct_1", "charge.succeeded")]))
+        .await
+        .unwrap();
+    assert_eq!(s.dispatch_events(10, NOW + 20).await.unwrap(), 1);
+    let within_reach = s.claim_deliveries("right", NOW, 60, 10).await.unwrap();
+    assert!(
+        within_reach.is_empty(),
+        "20 s ahead is within a fresh delivery's 30 s"
+    );
+    assert!(
+        s.due_delivery_endpoints(NOW, 60, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let first = claim_one(s, "right", NOW + 20, "due 20 s later").await;
+    let done = Op::DeliveryResult {
+        delivery_id: first.clone(),
+        attempt: result(&first, "evt_1", "we_all", 1, Some(200)),
+        next_attempt_at: None,
+        state: "succeeded".into(),
+    };
+    s.commit(unit(vec![done])).await.unwrap();
+
+    s.commit(unit(vec![event("evt_2", "acct_1", "charge.succeeded")]))
+        .await
+        .unwrap();
+    s.dispatch_events(10, NOW + AHEAD).await.unwrap();
+    assert_eq!(
+        s.due_delivery_endpoints(NOW, 60, 10).await.unwrap(),
+        ["we_all"]
+    );
+    let ahead = claim_one(s, "ahead", NOW + AHEAD, "due on the clock ahead").await;
+    let taken = claim_one(
+        s,
+        "right",
+        NOW,
+        "a lease ending 660 s from now is not one taken now",
+    )
+    .await;
+    assert_eq!(taken, ahead);
+    assert!(
+        s.claim_deliveries("other", NOW + 1, 60, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the lease taken on the right clock holds"
+    );
+
+    // The clock ahead records a failed first attempt: a retry 60 s after its own time.
+    let retry = Op::DeliveryResult {
+        delivery_id: ahead.clone(),
+        attempt: result(&ahead, "evt_2", "we_all", 1, None),
+        next_attempt_at: Some(NOW + AHEAD + 60),
+        state: "pending".into(),
+    };
+    s.commit(unit(vec![retry])).await.unwrap();
+    let again = claim_one(s, "right", NOW, "a retry 660 s ahead after one attempt").await;
+    assert_eq!(again, ahead);
+
+    // A retry within its backoff (60 s after one attempt) waits on every clock.
+    let within = Op::DeliveryResult {
+        delivery_id: ahead.clone(),
+        attempt: result(&ahead, "evt_2", "we_all", 1, None),
+        next_attempt_at: Some(NOW + 60),
+        state: "pending".into(),
+    };
+    s.commit(unit(vec![within])).await.unwrap();
+    assert!(
+        s.claim_deliveries("right", NOW, 60, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(claim_one(s, "right", NOW + 60, "due").await, ahead);
 }
