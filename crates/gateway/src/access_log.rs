@@ -43,13 +43,11 @@ pub async fn observe(
     req.extensions_mut().insert(info.clone());
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    let route = crate::metrics::http::route_of(&req);
     let mut resp = next.run(req).await;
     let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    crate::metrics::Metrics::incr(&st.metrics.http_requests);
-    if resp.status().is_server_error() {
-        crate::metrics::Metrics::incr(&st.metrics.http_5xx);
-    }
-    st.metrics.observe_request_us(us);
+    let status = resp.status().as_u16();
+    st.metrics.http.observe(route.as_ref(), &method, status, us);
     if let Ok(v) = HeaderValue::from_str(&info.id) {
         resp.headers_mut().insert("request-id", v);
     }

@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 pub use error::{CommitError, ConflictKind, StoreError};
 pub use health::{FAULT_COMMIT_DELAY_MAX_MS, WriteFaultSettings, WriteFaults, WriteHealth};
-pub use stats::StoreStats;
+pub use stats::{BATCH_UNITS_BOUNDS, StoreStats};
 pub use types::{
     ApiKeyRow, AttemptLogRow, AttemptRow, DeliveryJob, EventRow, IdempotencyRow, LedgerReport,
     ListFilter, ListQuery, MerchantRow, ObjectRow, Op, OpResult, Page, Scope, VaultCardRow,

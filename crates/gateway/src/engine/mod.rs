@@ -108,7 +108,7 @@ pub struct Settled {
 }
 
 /// Picks one of the gateway's counters.
-pub type Counter = fn(&crate::metrics::Metrics) -> &std::sync::atomic::AtomicU64;
+pub type Counter = crate::metrics::Counted;
 
 /// One operation in the engine's three phases.
 pub trait Phases: Send {
@@ -197,7 +197,7 @@ pub async fn run<P: Phases>(
         return Err(e);
     }
     if let Some(counter) = settled.counter {
-        crate::metrics::Metrics::incr(counter(&rc.st.metrics));
+        rc.st.metrics.count(counter);
     }
     answer
 }
