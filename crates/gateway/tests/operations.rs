@@ -111,9 +111,10 @@ async fn metrics_are_served_on_their_own_listener_and_never_on_the_api_port() {
     assert_eq!(off.server.metrics_addr, None);
 }
 
-/// `/metrics` after an approved payment, a decline, a refund and a delivered webhook: a strict
-/// exposition page whose labelled values say exactly that — per route template (never the raw
-/// path), per method and outcome, per decline code, per counterparty link.
+/// `/metrics` after an approved payment, a decline, a refund, a delivered webhook and one that
+/// is being retried: a strict exposition page whose labelled values say exactly that — per
+/// route template (never the raw path), per method and outcome, per decline code, per
+/// counterparty link.
 #[tokio::test]
 async fn metrics_label_requests_payments_declines_links_and_webhooks() {
     let app = TestApp::spawn().await;
@@ -121,9 +122,20 @@ async fn metrics_label_requests_payments_declines_links_and_webhooks() {
     let (s, we) = app
         .post(
             "/v1/webhook_endpoints",
-            &[("url", &url), ("enabled_events[]", "payment_intent.succeeded")],
+            &[
+                ("url", &url),
+                ("enabled_events[]", "payment_intent.succeeded"),
+            ],
         )
         .await;
+    assert_eq!(s, StatusCode::OK, "{we}");
+    // A second endpoint that always answers 500: its attempts are retried, never delivered.
+    let (down, _) = support::webhook_receiver::receiver(usize::MAX).await;
+    let form = [
+        ("url", down.as_str()),
+        ("enabled_events[]", "payment_intent.succeeded"),
+    ];
+    let (s, we) = app.post("/v1/webhook_endpoints", &form).await;
     assert_eq!(s, StatusCode::OK, "{we}");
     let (s, pi) = app.pay(VISA, 10_000, &[]).await;
     assert_eq!(s, StatusCode::OK, "{pi}");
@@ -152,7 +164,9 @@ async fn metrics_label_requests_payments_declines_links_and_webhooks() {
     // The delivery is recorded just after the receiver answered: read until it is counted.
     let mut page = metrics_exposition::parse(&app.metrics_text().await);
     for _ in 0..100 {
-        if page.value("paygate_webhook_deliveries_ok_total", &[]) == Some(1.0) {
+        if page.value("paygate_webhook_deliveries_ok_total", &[]) == Some(1.0)
+            && page.value("paygate_webhook_delivery_retries_total", &[]) >= Some(1.0)
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -164,9 +178,18 @@ async fn metrics_label_requests_payments_declines_links_and_webhooks() {
     };
     let requests = "paygate_http_requests_total";
     let route = |r, m, s| [("route", r), ("method", m), ("status", s)];
-    assert_eq!(v(requests, &route("/v1/payment_intents", "POST", "200")), 1.0);
-    assert_eq!(v(requests, &route("/v1/payment_intents", "POST", "402")), 1.0);
-    assert_eq!(v(requests, &route("/v1/payment_intents/{id}", "GET", "200")), 1.0);
+    assert_eq!(
+        v(requests, &route("/v1/payment_intents", "POST", "200")),
+        1.0
+    );
+    assert_eq!(
+        v(requests, &route("/v1/payment_intents", "POST", "402")),
+        1.0
+    );
+    assert_eq!(
+        v(requests, &route("/v1/payment_intents/{id}", "GET", "200")),
+        1.0
+    );
     assert_eq!(v(requests, &route("/v1/refunds", "POST", "200")), 1.0);
     assert_eq!(v(requests, &route("unmatched", "GET", "404")), 1.0);
     assert!(
@@ -183,7 +206,13 @@ async fn metrics_label_requests_payments_declines_links_and_webhooks() {
     assert_eq!(v(payments, &pay("succeeded")), 1.0);
     assert_eq!(v(payments, &pay("declined")), 1.0);
     assert_eq!(v(payments, &pay("network_failed")), 0.0);
-    assert_eq!(v(payments, &[("method", "mobile_carrier"), ("outcome", "succeeded")]), 0.0);
+    assert_eq!(
+        v(
+            payments,
+            &[("method", "mobile_carrier"), ("outcome", "succeeded")]
+        ),
+        0.0
+    );
     let declines = [("method", "card"), ("code", "generic_decline")];
     assert_eq!(v("paygate_declines_total", &declines), 1.0);
     assert_eq!(page.sum("paygate_declines_total", &[]), 1.0);
@@ -200,6 +229,7 @@ async fn metrics_label_requests_payments_declines_links_and_webhooks() {
     assert_eq!(v("paygate_webhook_deliveries_ok_total", &[]), 1.0);
     assert_eq!(v("paygate_webhook_delivery_lag_seconds_count", &[]), 1.0);
     assert_eq!(v("paygate_webhook_deliveries_failed_total", &[]), 0.0);
+    assert!(v("paygate_webhook_delivery_retries_total", &[]) >= 1.0);
     v("paygate_webhook_backlog", &[("stage", "delivery")]);
     v("paygate_webhook_backlog", &[("stage", "fan_out")]);
 
@@ -219,5 +249,8 @@ async fn metrics_label_requests_payments_declines_links_and_webhooks() {
     }
     assert_eq!(page.types["paygate_payments_total"], "counter");
     assert_eq!(page.types["paygate_link_in_flight"], "gauge");
-    assert_eq!(page.types["paygate_http_request_duration_seconds"], "histogram");
+    assert_eq!(
+        page.types["paygate_http_request_duration_seconds"],
+        "histogram"
+    );
 }

@@ -107,7 +107,8 @@ pub struct Settled {
     pub counter: Option<Counter>,
 }
 
-/// Picks one of the gateway's counters.
+/// What the metrics count once the outcome is committed (payment by method and outcome,
+/// decline code, reversal, refund).
 pub type Counter = crate::metrics::Counted;
 
 /// One operation in the engine's three phases.

@@ -70,7 +70,8 @@ impl Exposition {
         let mut cumulative = 0;
         for (le, n) in bounds.iter().zip(&h.buckets) {
             cumulative += n;
-            let with_le: Vec<(&str, &str)> = labels.iter().copied().chain([("le", &**le)]).collect();
+            let with_le: Vec<(&str, &str)> =
+                labels.iter().copied().chain([("le", &**le)]).collect();
             self.sample(&bucket, &with_le, cumulative);
         }
         let with_le: Vec<(&str, &str)> = labels.iter().copied().chain([("le", "+Inf")]).collect();
@@ -105,7 +106,11 @@ mod tests {
     fn families_histograms_and_escaped_labels_render_in_the_text_format() {
         let mut e = Exposition::default();
         e.family("x_total", Kind::Counter, "Xs.");
-        e.sample("x_total", &[("route", "/a/{id}"), ("q", "say \"hi\"\\\n")], 3);
+        e.sample(
+            "x_total",
+            &[("route", "/a/{id}"), ("q", "say \"hi\"\\\n")],
+            3,
+        );
         static BOUNDS: &[u64] = &[1, 2];
         let h = Histogram::new(BOUNDS, Unit::Units);
         h.observe(1);

@@ -61,7 +61,12 @@ impl Histogram {
         Snapshot {
             bounds: self.bounds,
             unit: self.unit,
-            buckets: self.bounds.iter().enumerate().map(|(i, _)| self.buckets[i].load(Ordering::Relaxed)).collect(),
+            buckets: self
+                .bounds
+                .iter()
+                .enumerate()
+                .map(|(i, _)| self.buckets[i].load(Ordering::Relaxed))
+                .collect(),
             count: self.count.load(Ordering::Relaxed),
             sum: self.sum.load(Ordering::Relaxed),
         }

@@ -120,7 +120,11 @@ impl HttpMetrics {
 
     pub fn render(&self, e: &mut Exposition) {
         let name = "paygate_http_requests_total";
-        e.family(name, Kind::Counter, "API requests answered, by route template, method and status.");
+        e.family(
+            name,
+            Kind::Counter,
+            "API requests answered, by route template, method and status.",
+        );
         let mut rows: Vec<(&RequestKey, u64)> = self
             .requests
             .entries()
@@ -129,11 +133,19 @@ impl HttpMetrics {
         rows.sort();
         for ((route, method, status), n) in rows {
             let status = status.to_string();
-            let labels = [("route", &**route), ("method", method.as_str()), ("status", &status)];
+            let labels = [
+                ("route", &**route),
+                ("method", method.as_str()),
+                ("status", &status),
+            ];
             e.sample(name, &labels, n);
         }
         let name = "paygate_http_request_duration_seconds";
-        e.family(name, Kind::Histogram, "API request latency, by route template.");
+        e.family(
+            name,
+            Kind::Histogram,
+            "API request latency, by route template.",
+        );
         let mut routes: Vec<(&str, Snapshot)> = self
             .latency
             .entries()

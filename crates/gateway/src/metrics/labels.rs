@@ -38,7 +38,12 @@ impl<K: Eq, V> LabelTable<K, V> {
     /// The cell of the label set that `matches` recognises and `make` builds (only on its
     /// first sight); `hash` is [`label_hash`] of it. `None` (and counted in
     /// [`LabelTable::overflow`]) when the table is too full to take it.
-    pub fn cell(&self, hash: u64, matches: impl Fn(&K) -> bool, make: impl Fn() -> K) -> Option<&V> {
+    pub fn cell(
+        &self,
+        hash: u64,
+        matches: impl Fn(&K) -> bool,
+        make: impl Fn() -> K,
+    ) -> Option<&V> {
         let n = self.slots.len();
         let start = usize::try_from(hash % n as u64).unwrap_or(0);
         for i in 0..MAX_PROBES.min(n) {

@@ -1,7 +1,8 @@
 //! Link metrics per counterparty: how long its answers take
 //! (`paygate_link_request_duration_seconds`) and how many calls wait for one right now
 //! (`paygate_link_in_flight`). The engine's connectors are wrapped in a [`MeteredConnector`]
-//! when the state is built, so every call to a counterparty is measured in one place.
+//! when the state is built, and the JSON-over-HTTP clients of the ISP server and the SMS
+//! gateway carry a [`Meter`], so every call to a counterparty is measured where it goes out.
 
 use super::exposition::{Exposition, Kind};
 use super::histogram::Histogram;
@@ -15,7 +16,49 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Instant;
 
-const LINKS: usize = Counterparty::ALL.len();
+/// A counterparty the gateway calls out to (the `counterparty` label).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Link {
+    CardNetwork,
+    Bank,
+    MobileCarrier,
+    /// The card company's ISP server (안전결제 verification, enrolment).
+    Isp,
+    /// The SMS gateway (carrier codes, notices).
+    Sms,
+}
+
+impl Link {
+    pub const ALL: [Link; 5] = [
+        Link::CardNetwork,
+        Link::Bank,
+        Link::MobileCarrier,
+        Link::Isp,
+        Link::Sms,
+    ];
+
+    /// The link of a connector's counterparty.
+    pub fn of(c: Counterparty) -> Link {
+        match c {
+            Counterparty::CardNetwork => Link::CardNetwork,
+            Counterparty::Bank => Link::Bank,
+            Counterparty::Carrier => Link::MobileCarrier,
+        }
+    }
+
+    /// The label value: the counterparty's own name where it has one.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Link::CardNetwork => Counterparty::CardNetwork.as_str(),
+            Link::Bank => Counterparty::Bank.as_str(),
+            Link::MobileCarrier => Counterparty::Carrier.as_str(),
+            Link::Isp => "isp",
+            Link::Sms => "sms",
+        }
+    }
+}
+
+const LINKS: usize = Link::ALL.len();
 
 /// One counterparty's link: latency of its answers and calls in flight.
 struct LinkStats {
@@ -53,14 +96,14 @@ impl Drop for InFlight<'_> {
 }
 
 impl LinkMetrics {
-    fn stats(&self, c: Counterparty) -> &LinkStats {
-        let i = Counterparty::ALL.iter().position(|x| *x == c).unwrap_or(0);
+    fn stats(&self, l: Link) -> &LinkStats {
+        let i = Link::ALL.iter().position(|x| *x == l).unwrap_or(0);
         &self.links[i]
     }
 
-    /// Runs the call `f` to the counterparty `c`, measured.
-    pub async fn measure<T>(&self, c: Counterparty, f: impl Future<Output = T>) -> T {
-        let link = self.stats(c);
+    /// Runs the call `f` to the counterparty `l`, measured.
+    pub async fn measure<T>(&self, l: Link, f: impl Future<Output = T>) -> T {
+        let link = self.stats(l);
         link.in_flight.fetch_add(1, Ordering::Relaxed);
         let _guard = InFlight {
             link,
@@ -71,17 +114,46 @@ impl LinkMetrics {
 
     pub fn render(&self, e: &mut Exposition) {
         let name = "paygate_link_request_duration_seconds";
-        let help = "Time a counterparty took to answer a call (authorization, capture, refund, reversal).";
+        let help =
+            "Time a counterparty took to answer a call (authorization, capture, refund, reversal).";
         e.family(name, Kind::Histogram, help);
-        for (c, l) in Counterparty::ALL.iter().zip(&self.links) {
+        for (c, l) in Link::ALL.iter().zip(&self.links) {
             e.histogram(name, &[("counterparty", c.as_str())], &l.latency.snapshot());
         }
         let name = "paygate_link_in_flight";
-        e.family(name, Kind::Gauge, "Calls waiting for a counterparty's answer now.");
-        for (c, l) in Counterparty::ALL.iter().zip(&self.links) {
+        e.family(
+            name,
+            Kind::Gauge,
+            "Calls waiting for a counterparty's answer now.",
+        );
+        for (c, l) in Link::ALL.iter().zip(&self.links) {
             let n = l.in_flight.load(Ordering::Relaxed);
             e.sample(name, &[("counterparty", c.as_str())], n);
         }
+    }
+}
+
+/// What a client measures its calls to one counterparty with.
+#[derive(Clone)]
+pub struct Meter {
+    link: Link,
+    metrics: Arc<LinkMetrics>,
+}
+
+impl Meter {
+    pub fn new(link: Link, metrics: Arc<LinkMetrics>) -> Meter {
+        Meter { link, metrics }
+    }
+
+    /// Runs the call `f`, measured.
+    pub async fn measure<T>(&self, f: impl Future<Output = T>) -> T {
+        self.metrics.measure(self.link, f).await
+    }
+}
+
+impl std::fmt::Debug for Meter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Meter({})", self.link.as_str())
     }
 }
 
@@ -114,7 +186,7 @@ impl Connector for MeteredConnector {
         &self,
         prepared: PreparedAuthorization,
     ) -> BoxFuture<'_, AuthorizationOutcome> {
-        let c = self.counterparty();
+        let c = Link::of(self.counterparty());
         Box::pin(
             self.metrics
                 .measure(c, self.inner.send_authorization(prepared)),
@@ -161,12 +233,12 @@ impl Connector for MeteredConnector {
     }
 
     fn send_follow_up(&self, prepared: PreparedFollowUp) -> BoxFuture<'_, FollowUpAnswer> {
-        let c = self.counterparty();
+        let c = Link::of(self.counterparty());
         Box::pin(self.metrics.measure(c, self.inner.send_follow_up(prepared)))
     }
 
     fn resend_follow_up<'a>(&'a self, record: &'a ConnectorRef) -> BoxFuture<'a, FollowUpAnswer> {
-        let c = self.counterparty();
+        let c = Link::of(self.counterparty());
         Box::pin(self.metrics.measure(c, self.inner.resend_follow_up(record)))
     }
 
@@ -180,7 +252,7 @@ impl Connector for MeteredConnector {
         amount: i64,
         currency_numeric: u16,
     ) -> BoxFuture<'a, Result<(), ConnectorError>> {
-        let c = self.counterparty();
+        let c = Link::of(self.counterparty());
         Box::pin(
             self.metrics
                 .measure(c, self.inner.reverse(reference, amount, currency_numeric)),

@@ -82,11 +82,18 @@ impl Metrics {
         self.payments.render(e);
         self.links.render(e);
         self.webhooks.render(e);
-        let help = "Recovery records the last recovery pass could not read; they wait for an operator.";
+        let help =
+            "Recovery records the last recovery pass could not read; they wait for an operator.";
         let n = self.unrecoverable_attempts.load(Ordering::Relaxed);
         e.single("paygate_unrecoverable_attempts", Kind::Gauge, help, n);
         let dropped = self.http.overflow() + self.payments.overflow();
-        let help = "Metric observations dropped because their label set found no slot (should stay 0).";
-        e.single("paygate_metrics_dropped_total", Kind::Counter, help, dropped);
+        let help =
+            "Metric observations dropped because their label set found no slot (should stay 0).";
+        e.single(
+            "paygate_metrics_dropped_total",
+            Kind::Counter,
+            help,
+            dropped,
+        );
     }
 }

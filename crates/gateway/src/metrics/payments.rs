@@ -158,7 +158,11 @@ impl PaymentMetrics {
 
     pub fn render(&self, e: &mut Exposition) {
         let name = "paygate_payments_total";
-        e.family(name, Kind::Counter, "Authorizations by payment method and committed outcome.");
+        e.family(
+            name,
+            Kind::Counter,
+            "Authorizations by payment method and committed outcome.",
+        );
         for (m, row) in PaymentMethodKind::ALL.iter().zip(&self.payments) {
             for (o, n) in PaymentOutcome::ALL.iter().zip(row) {
                 let labels = [("method", m.as_str()), ("outcome", o.as_str())];
@@ -166,7 +170,11 @@ impl PaymentMetrics {
             }
         }
         let name = "paygate_declines_total";
-        e.family(name, Kind::Counter, "Declined authorizations by payment method and decline code.");
+        e.family(
+            name,
+            Kind::Counter,
+            "Declined authorizations by payment method and decline code.",
+        );
         let mut rows: Vec<(&str, &str, u64)> = self
             .declines
             .entries()
@@ -180,9 +188,18 @@ impl PaymentMetrics {
         let help = "Authorizations reversed at their counterparty.";
         e.single("paygate_reversals_total", Kind::Counter, help, reversals);
         let refunds = self.refunds.load(Ordering::Relaxed);
-        e.single("paygate_refunds_total", Kind::Counter, "Refunds that succeeded.", refunds);
+        e.single(
+            "paygate_refunds_total",
+            Kind::Counter,
+            "Refunds that succeeded.",
+            refunds,
+        );
         let name = "paygate_recovery_actions_total";
-        e.family(name, Kind::Counter, "Unfinished operations crash recovery finished, by action.");
+        e.family(
+            name,
+            Kind::Counter,
+            "Unfinished operations crash recovery finished, by action.",
+        );
         for (a, n) in RecoveryAction::ALL.iter().zip(&self.recovery) {
             e.sample(name, &[("action", a.as_str())], n.load(Ordering::Relaxed));
         }

@@ -34,9 +34,7 @@ impl ProcessStats {
             resident_bytes: field_after(&status, "VmRSS:").map(|kb| kb * 1024),
             virtual_bytes: field_after(&status, "VmSize:").map(|kb| kb * 1024),
             cpu_ticks: stat.cpu_ticks,
-            start_time_s: boot
-                .zip(stat.start_ticks)
-                .map(|(b, t)| b + t / USER_HZ),
+            start_time_s: boot.zip(stat.start_ticks).map(|(b, t)| b + t / USER_HZ),
             open_fds: std::fs::read_dir("/proc/self/fd")
                 .ok()
                 .map(|d| d.count() as u64),
@@ -46,11 +44,31 @@ impl ProcessStats {
 
     pub fn render(&self, e: &mut Exposition) {
         let gauges = [
-            ("process_resident_memory_bytes", "Resident memory size in bytes.", self.resident_bytes),
-            ("process_virtual_memory_bytes", "Virtual memory size in bytes.", self.virtual_bytes),
-            ("process_open_fds", "Number of open file descriptors.", self.open_fds),
-            ("process_max_fds", "Maximum number of open file descriptors.", self.max_fds),
-            ("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", self.start_time_s),
+            (
+                "process_resident_memory_bytes",
+                "Resident memory size in bytes.",
+                self.resident_bytes,
+            ),
+            (
+                "process_virtual_memory_bytes",
+                "Virtual memory size in bytes.",
+                self.virtual_bytes,
+            ),
+            (
+                "process_open_fds",
+                "Number of open file descriptors.",
+                self.open_fds,
+            ),
+            (
+                "process_max_fds",
+                "Maximum number of open file descriptors.",
+                self.max_fds,
+            ),
+            (
+                "process_start_time_seconds",
+                "Start time of the process since unix epoch in seconds.",
+                self.start_time_s,
+            ),
         ];
         for (name, help, v) in gauges {
             if let Some(v) = v {
@@ -100,10 +118,14 @@ mod tests {
 
     #[test]
     fn stat_fields_count_after_the_command_name_even_with_spaces_in_it() {
-        let line = "42 (tokio worker) S 1 42 42 0 -1 4194560 500 0 0 0 250 31 0 0 20 0 9 0 12345 1000 300";
+        let line =
+            "42 (tokio worker) S 1 42 42 0 -1 4194560 500 0 0 0 250 31 0 0 20 0 9 0 12345 1000 300";
         let s = parse_stat(line);
         assert_eq!((s.cpu_ticks, s.start_ticks), (Some(281), Some(12345)));
-        assert_eq!(field_after("Name: x\nVmRSS:\t  2048 kB\n", "VmRSS:"), Some(2048));
+        assert_eq!(
+            field_after("Name: x\nVmRSS:\t  2048 kB\n", "VmRSS:"),
+            Some(2048)
+        );
         let limits = "Limit Soft Hard Units\nMax open files            1024                 4096                 files\n";
         assert_eq!(field_after(limits, "Max open files"), Some(1024));
     }

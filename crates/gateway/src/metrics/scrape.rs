@@ -65,18 +65,43 @@ async fn render_backlog(e: &mut Exposition, st: &SharedState) {
 /// when write throughput changes.
 fn render_store(e: &mut Exposition, s: &paygate_store::StoreStats) {
     let counters = [
-        ("paygate_store_batches_total", "Group commits (one durable transaction each).", s.batches),
-        ("paygate_store_units_total", "Write units in those group commits.", s.units),
-        ("paygate_store_careful_batches_total", "Group commits that needed the careful pass (a savepoint per unit).", s.careful_batches),
-        ("paygate_store_failed_batches_total", "Group commits that failed as a whole.", s.failed_batches),
+        (
+            "paygate_store_batches_total",
+            "Group commits (one durable transaction each).",
+            s.batches,
+        ),
+        (
+            "paygate_store_units_total",
+            "Write units in those group commits.",
+            s.units,
+        ),
+        (
+            "paygate_store_careful_batches_total",
+            "Group commits that needed the careful pass (a savepoint per unit).",
+            s.careful_batches,
+        ),
+        (
+            "paygate_store_failed_batches_total",
+            "Group commits that failed as a whole.",
+            s.failed_batches,
+        ),
     ];
     for (name, help, v) in counters {
         e.single(name, Kind::Counter, help, v);
     }
     let help = "Units in the largest group commit so far.";
-    e.single("paygate_store_largest_batch_units", Kind::Gauge, help, s.largest_batch_units);
+    e.single(
+        "paygate_store_largest_batch_units",
+        Kind::Gauge,
+        help,
+        s.largest_batch_units,
+    );
     let name = "paygate_store_batch_units";
-    e.family(name, Kind::Histogram, "Write units per committed group commit.");
+    e.family(
+        name,
+        Kind::Histogram,
+        "Write units per committed group commit.",
+    );
     let h = Snapshot {
         bounds: &paygate_store::BATCH_UNITS_BOUNDS,
         unit: Unit::Units,

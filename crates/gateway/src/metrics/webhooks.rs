@@ -52,9 +52,21 @@ impl WebhookMetrics {
 
     pub fn render(&self, e: &mut Exposition) {
         let counters = [
-            ("paygate_webhook_deliveries_ok_total", "Webhook deliveries the endpoint accepted (2xx).", &self.delivered),
-            ("paygate_webhook_deliveries_failed_total", "Webhook deliveries given up after the retry window.", &self.abandoned),
-            ("paygate_webhook_delivery_retries_total", "Failed webhook delivery attempts that will be retried.", &self.retried),
+            (
+                "paygate_webhook_deliveries_ok_total",
+                "Webhook deliveries the endpoint accepted (2xx).",
+                &self.delivered,
+            ),
+            (
+                "paygate_webhook_deliveries_failed_total",
+                "Webhook deliveries given up after the retry window.",
+                &self.abandoned,
+            ),
+            (
+                "paygate_webhook_delivery_retries_total",
+                "Failed webhook delivery attempts that will be retried.",
+                &self.retried,
+            ),
         ];
         for (name, help, c) in counters {
             e.single(name, Kind::Counter, help, c.load(Ordering::Relaxed));

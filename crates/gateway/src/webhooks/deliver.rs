@@ -1,9 +1,9 @@
 //! One delivery: sign the event with the endpoint's secret, POST it, and record the attempt
 //! (succeeded, retry later with backoff, or failed after the retry window).
 
-use crate::metrics::webhooks::DeliveryResult;
 use super::connect::{HttpClient, refusal};
 use super::secret;
+use crate::metrics::webhooks::DeliveryResult;
 use crate::state::AppState;
 use bytes::Bytes;
 use hmac::{Hmac, KeyInit, Mac};

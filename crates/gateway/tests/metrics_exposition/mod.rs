@@ -30,7 +30,10 @@ impl Page {
         self.samples
             .iter()
             .filter(|(n, l, _)| {
-                n == name && labels.iter().all(|(k, v)| l.iter().any(|(a, b)| a == k && b == v))
+                n == name
+                    && labels
+                        .iter()
+                        .all(|(k, v)| l.iter().any(|(a, b)| a == k && b == v))
             })
             .map(|(_, _, v)| v)
             .sum()
@@ -54,11 +57,18 @@ pub fn parse(text: &str) -> Page {
     for (i, line) in text.lines().enumerate() {
         let at = format!("line {}: {line:?}", i + 1);
         if let Some(rest) = line.strip_prefix("# HELP ") {
-            let (name, _) = rest.split_once(' ').unwrap_or_else(|| panic!("{at}: no help text"));
+            let (name, _) = rest
+                .split_once(' ')
+                .unwrap_or_else(|| panic!("{at}: no help text"));
             assert!(valid_name(name), "{at}: bad name");
-            assert!(helped.insert(name.to_string()), "{at}: second HELP of {name}");
+            assert!(
+                helped.insert(name.to_string()),
+                "{at}: second HELP of {name}"
+            );
         } else if let Some(rest) = line.strip_prefix("# TYPE ") {
-            let (name, kind) = rest.split_once(' ').unwrap_or_else(|| panic!("{at}: no type"));
+            let (name, kind) = rest
+                .split_once(' ')
+                .unwrap_or_else(|| panic!("{at}: no type"));
             assert!(valid_name(name), "{at}: bad name");
             assert!(
                 ["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind),
@@ -70,7 +80,9 @@ pub fn parse(text: &str) -> Page {
             current = Some((name.to_string(), kind.to_string()));
         } else {
             assert!(!line.starts_with('#'), "{at}: unknown comment");
-            let (family, kind) = current.as_ref().unwrap_or_else(|| panic!("{at}: sample before any TYPE"));
+            let (family, kind) = current
+                .as_ref()
+                .unwrap_or_else(|| panic!("{at}: sample before any TYPE"));
             let s = parse_sample(line, &at);
             let suffixes: &[&str] = match kind.as_str() {
                 "histogram" => &["_bucket", "_sum", "_count"],
@@ -89,7 +101,9 @@ pub fn parse(text: &str) -> Page {
 }
 
 fn parse_sample(line: &str, at: &str) -> Sample {
-    let name_end = line.find(['{', ' ']).unwrap_or_else(|| panic!("{at}: no value"));
+    let name_end = line
+        .find(['{', ' '])
+        .unwrap_or_else(|| panic!("{at}: no value"));
     let name = &line[..name_end];
     assert!(valid_name(name), "{at}: bad name");
     let mut rest = &line[name_end..];
@@ -101,8 +115,13 @@ fn parse_sample(line: &str, at: &str) -> Sample {
                 rest = r;
                 break;
             }
-            let (key, r) = rest.split_once("=\"").unwrap_or_else(|| panic!("{at}: bad label"));
-            assert!(valid_name(key) && !key.starts_with("__"), "{at}: bad label name {key}");
+            let (key, r) = rest
+                .split_once("=\"")
+                .unwrap_or_else(|| panic!("{at}: bad label"));
+            assert!(
+                valid_name(key) && !key.starts_with("__"),
+                "{at}: bad label name {key}"
+            );
             let mut value = String::new();
             let mut chars = r.char_indices();
             let end = loop {
@@ -117,13 +136,18 @@ fn parse_sample(line: &str, at: &str) -> Sample {
                     None => panic!("{at}: unterminated label value"),
                 }
             };
-            assert!(labels.iter().all(|(k, _): &(String, String)| k != key), "{at}: label {key} twice");
+            assert!(
+                labels.iter().all(|(k, _): &(String, String)| k != key),
+                "{at}: label {key} twice"
+            );
             labels.push((key.to_string(), value));
             rest = &r[end + 1..];
             rest = rest.strip_prefix(',').unwrap_or(rest);
         }
     }
-    let value = rest.strip_prefix(' ').unwrap_or_else(|| panic!("{at}: no space before the value"));
+    let value = rest
+        .strip_prefix(' ')
+        .unwrap_or_else(|| panic!("{at}: no space before the value"));
     assert!(!value.contains(' '), "{at}: timestamps are not expected");
     let v = match value {
         "+Inf" => f64::INFINITY,
@@ -141,21 +165,41 @@ fn check_histograms(page: &Page) {
         let bucket = format!("{family}_bucket");
         let mut series: BTreeMap<Vec<(String, String)>, Vec<(f64, f64)>> = BTreeMap::new();
         for (n, l, v) in page.samples.iter().filter(|s| s.0 == bucket) {
-            let le = l.iter().find(|(k, _)| k == "le").unwrap_or_else(|| panic!("{n}: no le"));
-            let le: f64 = if le.1 == "+Inf" { f64::INFINITY } else { le.1.parse().unwrap() };
+            let le = l
+                .iter()
+                .find(|(k, _)| k == "le")
+                .unwrap_or_else(|| panic!("{n}: no le"));
+            let le: f64 = if le.1 == "+Inf" {
+                f64::INFINITY
+            } else {
+                le.1.parse().unwrap()
+            };
             let rest: Vec<_> = l.iter().filter(|(k, _)| k != "le").cloned().collect();
             series.entry(rest).or_default().push((le, *v));
         }
         for (labels, buckets) in series {
             for w in buckets.windows(2) {
-                assert!(w[0].0 < w[1].0 && w[0].1 <= w[1].1, "{family}{labels:?}: {buckets:?}");
+                assert!(
+                    w[0].0 < w[1].0 && w[0].1 <= w[1].1,
+                    "{family}{labels:?}: {buckets:?}"
+                );
             }
             let last = buckets.last().unwrap();
             assert!(last.0.is_infinite(), "{family}{labels:?}: no +Inf bucket");
-            let l: Vec<(&str, &str)> = labels.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+            let l: Vec<(&str, &str)> = labels
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .collect();
             let count = page.value(&format!("{family}_count"), &l);
-            assert_eq!(count, Some(last.1), "{family}{labels:?}: _count is the +Inf bucket");
-            assert!(page.value(&format!("{family}_sum"), &l).is_some(), "{family}{labels:?}: no _sum");
+            assert_eq!(
+                count,
+                Some(last.1),
+                "{family}{labels:?}: _count is the +Inf bucket"
+            );
+            assert!(
+                page.value(&format!("{family}_sum"), &l).is_some(),
+                "{family}{labels:?}: no _sum"
+            );
         }
     }
 }
