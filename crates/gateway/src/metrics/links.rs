@@ -114,8 +114,7 @@ impl LinkMetrics {
 
     pub fn render(&self, e: &mut Exposition) {
         let name = "paygate_link_request_duration_seconds";
-        let help =
-            "Time a counterparty took to answer a call (authorization, capture, refund, reversal).";
+        let help = "Time a counterparty took to answer a call (the connectors' authorizations, captures, refunds, reversals; every ISP and SMS call).";
         e.family(name, Kind::Histogram, help);
         for (c, l) in Link::ALL.iter().zip(&self.links) {
             e.histogram(name, &[("counterparty", c.as_str())], &l.latency.snapshot());

@@ -5,8 +5,11 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+/// A sample's labels, in order.
+pub type Labels = Vec<(String, String)>;
+
 /// One sample: name, labels in order, value.
-pub type Sample = (String, Vec<(String, String)>, f64);
+pub type Sample = (String, Labels, f64);
 
 /// The parsed page: family name → type, and every sample.
 pub struct Page {
@@ -163,7 +166,7 @@ fn parse_sample(line: &str, at: &str) -> Sample {
 fn check_histograms(page: &Page) {
     for (family, _) in page.types.iter().filter(|(_, k)| *k == "histogram") {
         let bucket = format!("{family}_bucket");
-        let mut series: BTreeMap<Vec<(String, String)>, Vec<(f64, f64)>> = BTreeMap::new();
+        let mut series: BTreeMap<Labels, Vec<(f64, f64)>> = BTreeMap::new();
         for (n, l, v) in page.samples.iter().filter(|s| s.0 == bucket) {
             let le = l
                 .iter()
