@@ -83,13 +83,11 @@ pub async fn observe(
                 .take(crate::http::MAX_IDEMPOTENCY_KEY_CHARS)
                 .collect()
         });
+    let route = crate::metrics::http::route_of(&req);
     let mut resp = next.run(req).instrument(span.clone()).await;
     let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    crate::metrics::Metrics::incr(&st.metrics.http_requests);
-    if resp.status().is_server_error() {
-        crate::metrics::Metrics::incr(&st.metrics.http_5xx);
-    }
-    st.metrics.observe_request_us(us);
+    let status = resp.status().as_u16();
+    st.metrics.http.observe(route.as_ref(), &method, status, us);
     if let Ok(v) = HeaderValue::from_str(&info.id) {
         resp.headers_mut().insert("request-id", v);
     }
@@ -105,7 +103,6 @@ pub async fn observe(
         resp.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(s));
     }
-    let status = resp.status().as_u16();
     span.record("http.response.status_code", status);
     span.in_scope(|| {
         tracing::info!(

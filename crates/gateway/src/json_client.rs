@@ -3,6 +3,7 @@
 //! for a local simulator, a connect timeout, a total timeout and a cap on the answer's size.
 //! Each service's client wraps one and turns its failures into its own API error.
 
+use crate::metrics::links::Meter;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::{Method, Request, Uri, header};
@@ -29,6 +30,8 @@ pub struct JsonClient {
     /// Largest answer read, in bytes.
     max_answer_bytes: usize,
     http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    /// Measures every exchange in the link metrics, once set ([`JsonClient::metered`]).
+    meter: Option<Meter>,
 }
 
 impl JsonClient {
@@ -59,7 +62,16 @@ impl JsonClient {
             base,
             max_answer_bytes,
             http,
+            meter: None,
         })
+    }
+
+    /// The same client, its exchanges measured by `meter`.
+    pub fn metered(self, meter: Meter) -> JsonClient {
+        JsonClient {
+            meter: Some(meter),
+            ..self
+        }
     }
 
     /// The base URL.
@@ -84,8 +96,13 @@ impl JsonClient {
             http.response.status_code = tracing::field::Empty,
             error = tracing::field::Empty,
         );
-        let sent = tokio::time::timeout(TOTAL_TIMEOUT, self.send(method, path, body));
-        let answer = match sent.instrument(span.clone()).await {
+        let call = tokio::time::timeout(TOTAL_TIMEOUT, self.send(method, path, body))
+            .instrument(span.clone());
+        let answer = match &self.meter {
+            Some(m) => m.measure(call).await,
+            None => call.await,
+        };
+        let answer = match answer {
             Ok(r) => r,
             Err(_) => Err(format!("no answer within {} ms", TOTAL_TIMEOUT.as_millis())),
         };

@@ -319,14 +319,12 @@ async fn start_on(
         .isp_url
         .as_deref()
         .map(methods::isp::client::IspClient::new)
-        .transpose()?
-        .map(Arc::new);
+        .transpose()?;
     let sms = cfg
         .sms_url
         .as_deref()
         .map(sms::SmsClient::new)
-        .transpose()?
-        .map(Arc::new);
+        .transpose()?;
     let bank = virtual_accounts::connect(&cfg, &clock)?;
     let carrier = methods::mobile_carrier::client(&cfg)?;
     let mut connectors = engine::connectors::Connectors::new().register(Arc::new(
@@ -347,8 +345,9 @@ async fn start_on(
     state.clock_skew = Some(skewed);
     state.test_clock = test_clock;
     state.three_ds = three_ds;
-    state.isp = isp;
-    state.sms = sms;
+    let links = &state.metrics.links;
+    state.isp = isp.map(|c| Arc::new(c.metered(links)));
+    state.sms = sms.map(|c| Arc::new(c.metered(links)));
     state.bank = bank;
     state.carrier = carrier;
     let (tx, rx) = watch::channel(false);

@@ -6,8 +6,10 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::json_client::JsonClient;
+use crate::metrics::links::{Link, LinkMetrics, Meter};
 use hyper::Method;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// Largest answer read.
 const MAX_ANSWER_BYTES: usize = 256 * 1024;
@@ -25,6 +27,14 @@ impl SmsClient {
     pub fn new(base_url: &str) -> Result<SmsClient, String> {
         let http = JsonClient::new(base_url, "sms_url", MAX_ANSWER_BYTES)?;
         Ok(SmsClient { http })
+    }
+
+    /// The same client, its calls measured in `links` (counterparty `sms`).
+    pub fn metered(self, links: &Arc<LinkMetrics>) -> SmsClient {
+        let meter = Meter::new(Link::Sms, links.clone());
+        SmsClient {
+            http: self.http.metered(meter),
+        }
     }
 
     /// Sends `body` to `phone` (digits); Ok is the gateway's message id.

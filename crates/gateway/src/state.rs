@@ -77,15 +77,16 @@ impl AppState {
         vault: Vault,
         pages: crate::pages::PageSettings,
     ) -> AppState {
+        let metrics = Metrics::default();
         AppState {
             limiter: crate::ratelimit::RateLimiter::new(cfg.rate_limit_per_s),
             cfg,
             store,
             link,
-            connectors,
+            connectors: connectors.metered(&metrics.links),
             vault,
             pages,
-            metrics: Metrics::default(),
+            metrics,
             clock: Arc::new(SystemClock),
             test_clock: None,
             clock_skew: None,

@@ -123,6 +123,18 @@ async fn a_signed_payment_is_verified_then_authorized_with_evidence_ledger_and_e
     assert_eq!(auth["authentication_program"], "isp");
     assert_eq!(auth["eci"], "05");
     assert_eq!(reconcile(&app).await, 0);
+    // The metrics count it under its own method, and the ISP server's link saw the calls.
+    let metrics = app.metrics_text().await;
+    let paid = "\npaygate_payments_total{method=\"isp\",outcome=\"succeeded\"} 1\n";
+    assert!(metrics.contains(paid), "{metrics}");
+    let isp_calls: u64 = metrics
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("paygate_link_request_duration_seconds_count{counterparty=\"isp\"} ")
+        })
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!(isp_calls >= 1, "{metrics}");
     // A saved ISP PaymentMethod is not charged again without a new signature.
     let pm_id = done["payment_method"].as_str().unwrap();
     let (s, e) = app

@@ -326,7 +326,10 @@ async fn metrics_count_payments_and_the_stores_group_commits() {
             .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
             .unwrap_or_else(|| panic!("{name} missing from\n{text}"))
     };
-    assert_eq!(value("paygate_payments_succeeded_total"), 3);
+    assert_eq!(
+        value("paygate_payments_total{method=\"card\",outcome=\"succeeded\"}"),
+        3
+    );
     let (batches, units) = (
         value("paygate_store_batches_total"),
         value("paygate_store_units_total"),

@@ -79,6 +79,11 @@ async fn a_refund_sent_before_a_crash_is_recorded_once_from_the_networks_answer(
         .await
         .unwrap();
     assert_eq!(recovered, 1);
+    let metrics = app.metrics_text().await;
+    assert!(
+        metrics.contains("\npaygate_recovery_actions_total{action=\"resend_refund\"} 1\n"),
+        "the recovery action is counted by kind:\n{metrics}"
+    );
     let (_, ch) = charge(&app, &ch_id).await;
     assert_eq!(ch.amount_refunded, 4_000);
     assert_eq!(ch.refund_reserved, 0);

@@ -74,7 +74,7 @@ async fn serve_keeps_its_files_private_metrics_apart_and_logs_plain_request_line
         m.text()
             .await
             .unwrap()
-            .contains("paygate_payments_succeeded_total 1")
+            .contains("paygate_payments_total{method=\"card\",outcome=\"succeeded\"} 1\n")
     );
     let api_metrics = reqwest::get(format!("{base}/metrics")).await.unwrap();
     assert_eq!(api_metrics.status(), 404, "never on the API listener");

@@ -37,7 +37,7 @@ use tracing::Instrument;
 pub use delivery_schedule::delivery_backoff_s;
 pub use error::{CommitError, ConflictKind, StoreError};
 pub use health::{FAULT_COMMIT_DELAY_MAX_MS, WriteFaultSettings, WriteFaults, WriteHealth};
-pub use stats::StoreStats;
+pub use stats::{BATCH_UNITS_BOUNDS, StoreStats};
 pub use types::{
     ApiKeyRow, AttemptLogRow, AttemptRow, DeliveryJob, EventRow, IdempotencyRow, LedgerReport,
     ListFilter, ListQuery, MerchantRow, ObjectRow, Op, OpResult, Page, Scope, VaultCardRow,

@@ -19,7 +19,14 @@ pub struct StoreStats {
     /// Read transactions (each read method of [`crate::Store`] runs one): what a caller's
     /// query count is measured by, e.g. that a walk's reads do not grow per object.
     pub reads: u64,
+    /// Committed batches by size: `batch_units_buckets[i]` counts the batches of at most
+    /// [`BATCH_UNITS_BOUNDS`]`[i]` units and more than the bound before it (not cumulative);
+    /// larger batches only count in `batches`.
+    pub batch_units_buckets: [u64; BATCH_UNITS_BOUNDS.len()],
 }
+
+/// Upper bounds (units) of the group-commit size histogram's buckets.
+pub const BATCH_UNITS_BOUNDS: [u64; 10] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 
 impl StoreStats {
     /// Mean units per batch (0 before the first batch).
@@ -39,6 +46,7 @@ pub(crate) struct WriteStats {
     largest_batch_units: AtomicU64,
     careful_batches: AtomicU64,
     failed_batches: AtomicU64,
+    batch_units_buckets: [AtomicU64; BATCH_UNITS_BOUNDS.len()],
 }
 
 impl WriteStats {
@@ -51,6 +59,9 @@ impl WriteStats {
             self.batches.fetch_add(1, Ordering::Relaxed);
             self.units.fetch_add(units, Ordering::Relaxed);
             self.largest_batch_units.fetch_max(units, Ordering::Relaxed);
+            if let Some(i) = BATCH_UNITS_BOUNDS.iter().position(|b| units <= *b) {
+                self.batch_units_buckets[i].fetch_add(1, Ordering::Relaxed);
+            }
         } else {
             self.failed_batches.fetch_add(1, Ordering::Relaxed);
         }
@@ -64,6 +75,9 @@ impl WriteStats {
             careful_batches: self.careful_batches.load(Ordering::Relaxed),
             failed_batches: self.failed_batches.load(Ordering::Relaxed),
             reads: 0,
+            batch_units_buckets: std::array::from_fn(|i| {
+                self.batch_units_buckets[i].load(Ordering::Relaxed)
+            }),
         }
     }
 }

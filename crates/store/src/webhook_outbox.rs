@@ -64,6 +64,12 @@ impl Store {
         on_reader!(self, [], |e| outbox::due_endpoints(e, now, lease_s, limit))
     }
 
+    /// The outbox's backlog for the metrics: (events waiting for fan-out, deliveries still
+    /// pending — due now or waiting for their retry).
+    pub async fn outbox_backlog(&self) -> Result<(i64, i64), StoreError> {
+        on_reader!(self, [], |e| outbox::backlog(e))
+    }
+
     /// Leases up to `limit` due deliveries (capped at `CLAIM_LIMIT_MAX`) to `worker` until
     /// `now + lease_s`. No delivery is leased to two workers at once, across processes.
     pub async fn claim_deliveries(

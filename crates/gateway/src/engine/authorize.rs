@@ -11,7 +11,8 @@ use super::credential_on_file::CredentialOnFile;
 use super::payment::AuthPayment;
 use super::{Answer, Phases, Recorded, RequestContext, Settled, Undo};
 use crate::error::{ApiError, ApiResult};
-use crate::metrics::Metrics;
+use crate::methods::PaymentMethodKind;
+use crate::metrics::{Counted, PaymentOutcome};
 use crate::models::{PaymentIntent, to_value};
 use crate::pos::read::CardPresentRead;
 use crate::records::{event, insert, update};
@@ -225,7 +226,6 @@ impl Phases for AuthorizePhases {
                 } => {
                     let mut this = self;
                     this.issuer_data = issuer_data;
-                    Metrics::incr(&rc.st.metrics.payments_declined);
                     let refusal = Refusal {
                         network_code,
                         network_transaction_id,
@@ -233,7 +233,6 @@ impl Phases for AuthorizePhases {
                     Ok(this.failed(rc, Some(refusal), decline, false))
                 }
                 AuthorizationOutcome::Unknown { why, reversal } => {
-                    Metrics::incr(&rc.st.metrics.payments_failed_network);
                     tracing::warn!(payment_intent = %self.pi.id, error = %why, "authorization failed on the link; reversing");
                     super::reversal::spawn_reversal(
                         rc.st.clone(),
@@ -289,7 +288,18 @@ impl AuthorizePhases {
         }
     }
 
+    /// The payment method, for the metrics: a card authorization made for ISP or 간편결제
+    /// counts under that method.
+    fn method(&self) -> PaymentMethodKind {
+        match (&self.isp, &self.easy_pay) {
+            (Some(_), _) => PaymentMethodKind::Isp,
+            (None, Some(_)) => PaymentMethodKind::EasyPay,
+            (None, None) => self.payment.kind(),
+        }
+    }
+
     fn approved(mut self, rc: &RequestContext, approval: Approval) -> ApiResult<Settled> {
+        let method = self.method();
         let scope = rc.scope();
         let key = rc.idempotency_key();
         let processor = self.connector.counterparty();
@@ -354,7 +364,7 @@ impl AuthorizePhases {
                 reference: approval.reference,
                 amount: self.money,
             }),
-            counter: Some(|m| &m.payments_succeeded),
+            counter: Some(Counted::Payment(method, PaymentOutcome::Succeeded)),
         })
     }
 
@@ -365,6 +375,7 @@ impl AuthorizePhases {
         decline: Decline,
         reversing: bool,
     ) -> Settled {
+        let method = self.method();
         let scope = rc.scope();
         let key = rc.idempotency_key();
         let processor = self.connector.counterparty();
@@ -417,7 +428,10 @@ impl AuthorizePhases {
             answer: Err(err),
             keep_attempt: reversing,
             undo: None,
-            counter: None,
+            counter: Some(match reversing {
+                true => Counted::Payment(method, PaymentOutcome::NetworkFailed),
+                false => Counted::Declined(method, decline.decline_code),
+            }),
         }
     }
 
@@ -428,6 +442,7 @@ impl AuthorizePhases {
         rc: &RequestContext,
         action: paygate_payments::NextAction,
     ) -> Settled {
+        let method = self.method();
         let scope = rc.scope();
         let pi = &mut self.pi;
         pi.status = Status::RequiresAction;
@@ -451,7 +466,7 @@ impl AuthorizePhases {
             }),
             keep_attempt: false,
             undo: None,
-            counter: None,
+            counter: Some(Counted::Payment(method, PaymentOutcome::RequiresAction)),
         }
     }
 }

@@ -119,7 +119,7 @@ impl Phases for ReversePhases {
                 answer: Ok(answer),
                 keep_attempt: false,
                 undo: None,
-                counter: Some(|m| &m.reversals),
+                counter: Some(crate::metrics::Counted::Reversal),
             })
         })
     }

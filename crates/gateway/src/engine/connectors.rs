@@ -42,6 +42,20 @@ impl Connectors {
         self
     }
 
+    /// The same registry with every connector's calls measured in `links`
+    /// ([`crate::metrics::links::MeteredConnector`]).
+    pub fn metered(self, links: &Arc<crate::metrics::links::LinkMetrics>) -> Connectors {
+        let by_counterparty = self
+            .by_counterparty
+            .into_iter()
+            .map(|(c, inner)| {
+                let metered = crate::metrics::links::MeteredConnector::wrap(inner, links.clone());
+                (c, metered)
+            })
+            .collect();
+        Connectors { by_counterparty }
+    }
+
     /// The connector of `counterparty`.
     pub fn get(&self, counterparty: Counterparty) -> Result<&Arc<dyn Connector>, Unregistered> {
         self.by_counterparty

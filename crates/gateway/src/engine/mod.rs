@@ -108,8 +108,9 @@ pub struct Settled {
     pub counter: Option<Counter>,
 }
 
-/// Picks one of the gateway's counters.
-pub type Counter = fn(&crate::metrics::Metrics) -> &std::sync::atomic::AtomicU64;
+/// What the metrics count once the outcome is committed (payment by method and outcome,
+/// decline code, reversal, refund).
+pub type Counter = crate::metrics::Counted;
 
 /// One operation in the engine's three phases.
 pub trait Phases: Send {
@@ -233,7 +234,7 @@ async fn run_phases<P: Phases>(
         return Err(e);
     }
     if let Some(counter) = settled.counter {
-        crate::metrics::Metrics::incr(counter(&rc.st.metrics));
+        rc.st.metrics.count(counter);
     }
     answer
 }

@@ -90,7 +90,9 @@ async fn recover_rows(st: &AppState, rows: Vec<AttemptRow>) -> Result<usize, Str
         match recover_one(st, &*connector, &a, &record).await {
             Ok(()) => {
                 done += 1;
-                crate::metrics::Metrics::incr(&st.metrics.recovered_attempts);
+                st.metrics
+                    .payments
+                    .recovered(crate::metrics::RecoveryAction::of(&record));
                 tracing::info!(attempt = %a.id, state = %a.state, "recovered unfinished payment attempt");
             }
             Err(e) => tracing::warn!(attempt = %a.id, error = %e, "could not recover attempt yet"),
@@ -111,7 +113,9 @@ pub async fn finish_record(
 ) -> Result<(), String> {
     let record = AttemptRecord::from_stored(&a.id, &a.data).map_err(|e| e.to_string())?;
     recover_one(st, connector, a, &record).await?;
-    crate::metrics::Metrics::incr(&st.metrics.recovered_attempts);
+    st.metrics
+        .payments
+        .recovered(crate::metrics::RecoveryAction::of(&record));
     tracing::info!(attempt = %a.id, state = %a.state, "reversed and finished a payment whose outcome could not be stored");
     Ok(())
 }
@@ -212,7 +216,7 @@ pub async fn reverse(
     .await
     .map_err(|_| "the network did not answer the reversal in time".to_string())?
     .map_err(|e| e.to_string())?;
-    crate::metrics::Metrics::incr(&st.metrics.reversals);
+    st.metrics.count(crate::metrics::Counted::Reversal);
     Ok(())
 }
 

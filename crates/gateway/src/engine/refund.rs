@@ -210,7 +210,7 @@ impl Phases for RefundPhases {
                 }),
                 keep_attempt: false,
                 undo: None,
-                counter: ok.then_some(|m| &m.refunds),
+                counter: ok.then_some(crate::metrics::Counted::Refund),
             })
         })
     }

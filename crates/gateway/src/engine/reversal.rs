@@ -2,7 +2,6 @@
 //! reverse at the counterparty, then clear the recovery record only once the failure commit
 //! has moved the intent out of `processing`.
 
-use crate::metrics::Metrics;
 use crate::state::AppState;
 use paygate_payments::{
     BoxFuture, Connector, ConnectorError, ConnectorRef, Money, PaymentIntentStatus as Status,
@@ -35,7 +34,7 @@ pub(super) fn spawn_reversal(
     job: ReversalJob,
 ) {
     tokio::spawn(async move {
-        Metrics::incr(&st.metrics.reversals);
+        st.metrics.count(crate::metrics::Counted::Reversal);
         let amount = job.amount;
         let done = match running {
             Some(reversal) => reversal.await.is_ok(),

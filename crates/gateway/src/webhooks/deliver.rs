@@ -3,6 +3,7 @@
 
 use super::connect::{HttpClient, refusal};
 use super::secret;
+use crate::metrics::webhooks::DeliveryResult;
 use crate::state::AppState;
 use bytes::Bytes;
 use hmac::{Hmac, KeyInit, Mac};
@@ -40,15 +41,17 @@ pub async fn deliver(st: &AppState, client: &HttpClient, job: DeliveryJob) -> bo
     let ok = matches!(status_code, Some(c) if (200..300).contains(&c));
     let give_up =
         !ok && t - job.first_attempt_at + backoff_s(job.attempt_no) > st.cfg.webhook_retry_window_s;
-    let (state, next) = if ok {
-        crate::metrics::Metrics::incr(&st.metrics.webhook_deliveries_ok);
-        ("succeeded", None)
+    let (state, next, result) = if ok {
+        let created = job.event.get("created").and_then(serde_json::Value::as_i64);
+        let lag_s = u64::try_from(t - created.unwrap_or(t)).unwrap_or(0);
+        ("succeeded", None, DeliveryResult::Delivered { lag_s })
     } else if give_up {
-        crate::metrics::Metrics::incr(&st.metrics.webhook_deliveries_failed);
-        ("failed", None)
+        ("failed", None, DeliveryResult::Abandoned)
     } else {
-        ("pending", Some(t + backoff_s(job.attempt_no)))
+        let next = Some(t + backoff_s(job.attempt_no));
+        ("pending", next, DeliveryResult::Retrying)
     };
+    st.metrics.webhooks.attempt(result);
     let error = error
         .map(|e| e.chars().take(MAX_ERROR_CHARS).collect::<String>())
         .or_else(|| (!ok).then(|| format!("HTTP {}", status_code.unwrap_or(0))));

@@ -102,6 +102,11 @@ static DUE_ENDPOINTS: Sql = Sql::split(
         " LIMIT $1"
     ),
 );
+// The outbox's backlog: events not yet fanned out, deliveries not yet finished.
+static BACKLOG: Sql = Sql::new(
+    "SELECT (SELECT COUNT(*) FROM pending_events), \
+     (SELECT COUNT(*) FROM deliveries WHERE state = 'pending')",
+);
 static OBJECT_DATA: Sql = Sql::new("SELECT data FROM objects WHERE id = $1");
 static FINISH_ATTEMPT: Sql = Sql::new(
     "UPDATE deliveries SET state = $2, attempts = $3, next_attempt_at = COALESCE($4, next_attempt_at), \
@@ -253,6 +258,16 @@ pub(crate) async fn due_endpoints<E: Exec>(
         out.push(row.reader("deliveries").text()?);
     }
     Ok(out)
+}
+
+/// The outbox's backlog: (events waiting for fan-out, deliveries still pending).
+pub(crate) async fn backlog<E: Exec>(e: &mut E) -> Result<(i64, i64), StoreError> {
+    let rows = e.rows(&BACKLOG, params![]).await?;
+    let Some(row) = rows.into_iter().next() else {
+        return Ok((0, 0));
+    };
+    let mut r = row.reader("deliveries");
+    Ok((r.int()?, r.int()?))
 }
 
 async fn jobs_from_rows<E: Exec>(

@@ -6,8 +6,10 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::json_client::JsonClient;
+use crate::metrics::links::{Link, LinkMetrics, Meter};
 use hyper::Method;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Largest answer read from the ISP server.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
@@ -23,6 +25,14 @@ impl IspClient {
     pub fn new(base_url: &str) -> Result<IspClient, String> {
         let http = JsonClient::new(base_url, "isp_url", MAX_ANSWER_BYTES)?;
         Ok(IspClient { http })
+    }
+
+    /// The same client, its calls measured in `links` (counterparty `isp`).
+    pub fn metered(self, links: &Arc<LinkMetrics>) -> IspClient {
+        let meter = Meter::new(Link::Isp, links.clone());
+        IspClient {
+            http: self.http.metered(meter),
+        }
     }
 
     /// The server's base URL (what payers' clients enrol at).
