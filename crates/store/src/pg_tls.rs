@@ -213,9 +213,9 @@ impl ServerCertVerifier for ChainOnly {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let checked =
-            self.0
-                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
+        let checked = self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
         match checked {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
@@ -316,9 +316,13 @@ mod tests {
             sslmode: Some(m.into()),
             sslrootcert: None,
         };
-        let err = PgTls::from_params(&params("allow"), &mut config).err().unwrap();
+        let err = PgTls::from_params(&params("allow"), &mut config)
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("sslmode=\"allow\""), "{err}");
-        let err = PgTls::from_params(&params("verify-full"), &mut config).err().unwrap();
+        let err = PgTls::from_params(&params("verify-full"), &mut config)
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("sslrootcert"), "{err}");
         assert!(matches!(
             PgTls::from_params(&TlsParams::default(), &mut config),
@@ -328,6 +332,9 @@ mod tests {
             PgTls::from_params(&params("require"), &mut config),
             Ok(PgTls::Rustls(_))
         ));
-        assert_eq!(config.get_ssl_mode(), tokio_postgres::config::SslMode::Require);
+        assert_eq!(
+            config.get_ssl_mode(),
+            tokio_postgres::config::SslMode::Require
+        );
     }
 }

@@ -245,9 +245,9 @@ async fn attempt_or_vault<E: Exec>(e: &mut E, op: &Op, prep: &Prep) -> Result<Op
             Ok(OpResult::Done)
         }
         Op::DeleteAttempt { id } => Ok(done_or_exists(e.run(&DELETE_ATTEMPT, params![id]).await?)),
-        Op::DeleteVaultCard { id } => {
-            Ok(done_or_exists(e.run(&DELETE_VAULT_CARD, params![id]).await?))
-        }
+        Op::DeleteVaultCard { id } => Ok(done_or_exists(
+            e.run(&DELETE_VAULT_CARD, params![id]).await?,
+        )),
         Op::InsertVaultCard(c) => {
             let p = params![
                 &c.id,

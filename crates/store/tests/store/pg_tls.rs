@@ -56,20 +56,50 @@ impl TlsServer {
                 .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
                 .args(["ec_paramgen_curve:P-256", "-nodes", "-days", "2"])
                 .args(["-subj", &format!("/CN=paygate test {ca}")])
-                .args(["-keyout", &format!("{ca}.key"), "-out", &format!("{ca}.pem")]))?;
+                .args([
+                    "-keyout",
+                    &format!("{ca}.key"),
+                    "-out",
+                    &format!("{ca}.pem"),
+                ]))?;
         }
         run(Command::new("openssl")
             .current_dir(d)
-            .args(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"])
-            .args(["-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr"]))?;
+            .args([
+                "req",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+            ])
+            .args([
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+            ]))?;
         std::fs::write(d.join("san.ext"), "subjectAltName=DNS:localhost\n")
             .map_err(|e| e.to_string())?;
         run(Command::new("openssl")
             .current_dir(d)
-            .args(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key"])
+            .args([
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+            ])
             .args(["-CAcreateserial", "-days", "2", "-extfile", "san.ext"])
             .args(["-out", "server.pem"]))?;
-        run(Command::new("chmod").args(["0600"]).arg(d.join("server.key")))?;
+        run(Command::new("chmod")
+            .args(["0600"])
+            .arg(d.join("server.key")))?;
         if self.as_postgres {
             run(Command::new("chmod").arg("0755").arg(d))?;
             run(Command::new("chown")
@@ -83,7 +113,10 @@ impl TlsServer {
     fn init_and_start(&self) -> Result<(), String> {
         let data = self.path("data");
         let mut initdb = self.pg_command("initdb");
-        initdb.arg("-D").arg(&data).args(["-U", "postgres", "--auth=trust"]);
+        initdb
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "postgres", "--auth=trust"]);
         if self.as_postgres {
             run(Command::new("mkdir").arg(&data))?;
             run(Command::new("chown").arg("postgres").arg(&data))?;
@@ -192,24 +225,36 @@ async fn sslmode_and_sslrootcert_are_honoured() {
     let other = server.path("other_ca.pem").display().to_string();
 
     // verify-full: the chain and the name check out; the store migrates and answers.
-    let store = open(server.url("localhost", &format!("sslmode=verify-full&sslrootcert={ca}")))
-        .await
-        .expect("verify-full with the right CA");
+    let store = open(server.url(
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    ))
+    .await
+    .expect("verify-full with the right CA");
     assert_eq!(store.get_merchant("acct_none").await.expect("read"), None);
     store.close().await;
 
     // A CA that did not sign the server's certificate.
-    let err = open(server.url("localhost", &format!("sslmode=verify-full&sslrootcert={other}")))
-        .await
-        .err()
-        .expect("wrong CA refused");
-    assert!(err.contains("TLS handshake") && err.contains("UnknownIssuer"), "{err}");
+    let err = open(server.url(
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={other}"),
+    ))
+    .await
+    .err()
+    .expect("wrong CA refused");
+    assert!(
+        err.contains("TLS handshake") && err.contains("UnknownIssuer"),
+        "{err}"
+    );
 
     // The certificate names localhost, not 127.0.0.1: verify-full refuses, verify-ca accepts.
-    let err = open(server.url("127.0.0.1", &format!("sslmode=verify-full&sslrootcert={ca}")))
-        .await
-        .err()
-        .expect("name mismatch refused");
+    let err = open(server.url(
+        "127.0.0.1",
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    ))
+    .await
+    .err()
+    .expect("name mismatch refused");
     assert!(err.contains("not valid for name"), "{err}");
     open(server.url("127.0.0.1", &format!("sslmode=verify-ca&sslrootcert={ca}")))
         .await

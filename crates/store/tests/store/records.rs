@@ -309,7 +309,11 @@ async fn vault_cards_are_deleted_once(db: &TestDb) {
     s.commit(unit(vec![Op::InsertVaultCard(card("card_1", "kek_1"))]))
         .await
         .unwrap();
-    let delete = || unit(vec![Op::DeleteVaultCard { id: "card_1".into() }]);
+    let delete = || {
+        unit(vec![Op::DeleteVaultCard {
+            id: "card_1".into(),
+        }])
+    };
     assert_eq!(s.commit(delete()).await.unwrap(), vec![OpResult::Done]);
     assert_eq!(s.get_vault_card("card_1").await.unwrap(), None);
     assert_eq!(s.commit(delete()).await.unwrap(), vec![OpResult::Exists]);
