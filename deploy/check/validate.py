@@ -214,6 +214,7 @@ def check_chart(paygate_help):
         used |= env_names(docs)
         print(f"chart {name}: {len(docs)} manifests")
     for bad, needle in [({}, "gateway.networkAddr is required"),
+                        (merge(BASE, {"remoteVault": {"url": "https://v:8443"}}), "remoteVault.tlsSecret is required"),
                         (merge(BASE, {"cloudSqlProxy": {"enabled": True}}), "instanceConnectionName is required")]:
         try:
             render(bad)

@@ -11,7 +11,7 @@ use paygate_payments::PaymentMethod;
 use paygate_payments::payment_method::{
     BillingDetails, CardChecks, CardDetails, CardNetworks, IspDetails, PaymentMethodType,
 };
-use paygate_store::{ObjectRow, Op, Scope, VaultCardRow};
+use paygate_store::{ObjectRow, Op, Scope};
 use paygate_vault::{CardData, CardError, Cvc, Expiry, Pan};
 use serde_json::Value;
 
@@ -103,7 +103,7 @@ pub fn card_error(e: CardError) -> ApiError {
 }
 
 /// Builds a PaymentMethod + vault record from `card[number|exp_month|exp_year|cvc]`.
-pub fn card_from_params(
+pub async fn card_from_params(
     st: &AppState,
     scope: &Scope,
     card: &mut Sub,
@@ -123,7 +123,7 @@ pub fn card_from_params(
         }
         _ => None,
     };
-    new_card(st, scope, pan, expiry, cvc, now)
+    new_card(st, scope, pan, expiry, cvc, now).await
 }
 
 fn with_path(mut e: ApiError, path: &str) -> ApiError {
@@ -134,7 +134,7 @@ fn with_path(mut e: ApiError, path: &str) -> ApiError {
 }
 
 /// A new (unattached) card PaymentMethod and the ops that store it.
-pub fn new_card(
+pub async fn new_card(
     st: &AppState,
     scope: &Scope,
     pan: Pan,
@@ -145,7 +145,7 @@ pub fn new_card(
     let kind = VaultedKind::Card {
         with_cvc: cvc.is_some(),
     };
-    new_vaulted(st, scope, (pan, expiry, cvc), kind, now)
+    new_vaulted(st, scope, (pan, expiry, cvc), kind, now).await
 }
 
 /// What a new PaymentMethod holding a sealed card is.
@@ -158,7 +158,7 @@ pub enum VaultedKind<'a> {
 
 /// A new (unattached) PaymentMethod of `kind` over the card `(pan, expiry, cvc)`, sealed in the
 /// vault, and the ops that store both.
-pub fn new_vaulted(
+pub async fn new_vaulted(
     st: &AppState,
     scope: &Scope,
     (pan, expiry, cvc): (Pan, Expiry, Option<Cvc>),
@@ -175,46 +175,32 @@ pub fn new_vaulted(
     }
     let pm_id = new_id("pm");
     let vault_id = new_id("vc");
-    let fingerprint = st.vault.fingerprint(&pan);
     let data = CardData { pan, expiry };
-    let sealed = st
-        .vault
-        .seal(&vault_id, &data)
-        .map_err(ApiError::internal)?;
+    let sealed = st.card_vault.seal(st, scope, &vault_id, &data, now).await?;
     let CardData { pan, expiry } = data;
     let ids = (pm_id.as_str(), vault_id.as_str());
+    let fingerprint = &sealed.fingerprint;
     let pm =
-        vaulted_payment_method(ids, &pan, &expiry, &fingerprint, kind, scope, now).to_document();
-    let new_ops = vec![
-        Op::InsertVaultCard(VaultCardRow {
-            id: vault_id,
-            merchant_id: scope.merchant_id.clone(),
-            kek_id: sealed.kek_id,
-            wrapped_dek: sealed.wrapped_dek,
-            ciphertext: sealed.ciphertext,
-            fingerprint,
-            created: now,
-        }),
-        Op::InsertObject(ObjectRow {
-            id: pm_id.clone(),
-            merchant_id: scope.merchant_id.clone(),
-            livemode: scope.livemode,
-            kind: "payment_method".into(),
-            parent: None,
-            tag: None,
-            due: None,
-            created: now,
-            version: 0,
-            data: pm.clone(),
-        }),
-    ];
+        vaulted_payment_method(ids, &pan, &expiry, fingerprint, kind, scope, now).to_document();
+    let new_ops = sealed.op.into_iter().chain([Op::InsertObject(ObjectRow {
+        id: pm_id.clone(),
+        merchant_id: scope.merchant_id.clone(),
+        livemode: scope.livemode,
+        kind: "payment_method".into(),
+        parent: None,
+        tag: None,
+        due: None,
+        created: now,
+        version: 0,
+        data: pm.clone(),
+    })]);
     Ok(AuthCard {
         pm_id,
         pm,
         pan,
         expiry,
         cvc,
-        new_ops,
+        new_ops: new_ops.collect(),
         wallet: None,
     })
 }
@@ -301,7 +287,7 @@ pub async fn saved_card(
         }
         let pan = Pan::parse(number).map_err(card_error)?;
         let expiry = Expiry::new(12, i64::from(current_year()) + 3).map_err(card_error)?;
-        return new_card(st, scope, pan, expiry, None, now);
+        return new_card(st, scope, pan, expiry, None, now).await;
     }
     let row = st
         .store
@@ -313,20 +299,7 @@ pub async fn saved_card(
         .as_str()
         .ok_or_else(|| ApiError::internal("payment method without vault record"))?
         .to_string();
-    let sealed_row = st
-        .store
-        .get_vault_card(&vault_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("vault record missing"))?;
-    let sealed = paygate_vault::SealedCard {
-        kek_id: sealed_row.kek_id,
-        wrapped_dek: sealed_row.wrapped_dek,
-        ciphertext: sealed_row.ciphertext,
-    };
-    let card = st
-        .vault
-        .open(&vault_id, &sealed)
-        .map_err(ApiError::internal)?;
+    let card = st.card_vault.open(st, scope, &vault_id).await?;
     Ok(AuthCard {
         pm_id: pm_id.to_string(),
         pm: row.data,
@@ -363,7 +336,7 @@ pub async fn confirm_card(ctx: &mut Ctx, pi: &PaymentIntent) -> ApiResult<AuthCa
             let param = "payment_method_data[card][token]";
             return crate::wallet_tokens::token_card(&ctx.st, &scope, &token, param, ctx.now).await;
         }
-        return card_from_params(&ctx.st, &scope, &mut card, ctx.now);
+        return card_from_params(&ctx.st, &scope, &mut card, ctx.now).await;
     }
     let Some(pm_id) = pi.payment_method.clone() else {
         return Err(ApiError::unexpected_state(

@@ -108,6 +108,9 @@ pub struct Config {
     pub requires_action_ttl_s: i64,
     /// The API listener: TLS, timeouts, connection limit (`[listener]`).
     pub listener: crate::listener::ListenerConfig,
+    /// A remote vault (`paygate vault serve`) instead of the embedded one (`[remote_vault]`,
+    /// `--vault-url` …; hybrid cloud, docs/OPERATIONS.md).
+    pub remote_vault: Option<RemoteVault>,
     /// Run on a test clock (system time plus an offset that only grows, moved by
     /// `POST /v1/test_helpers/test_clock/advance`); for test instances only, refused while
     /// live-mode API keys exist.
@@ -175,6 +178,7 @@ impl Default for Config {
             three_ds_required_from_krw: None,
             requires_action_ttl_s: 3600,
             listener: crate::listener::ListenerConfig::default(),
+            remote_vault: None,
             test_clock: false,
         }
     }
@@ -245,6 +249,7 @@ impl std::fmt::Debug for Config {
             three_ds_required_from_krw,
             requires_action_ttl_s,
             listener,
+            remote_vault,
             test_clock,
         } = self;
         // A KEK prints as its id only: `kek-1:<redacted>`.
@@ -266,7 +271,7 @@ impl std::fmt::Debug for Config {
             fault_commit_delay_ms, fault_delay_before_auth_ms, public_url, three_ds_url, isp_url, sms_url, bank_addr,
             carrier_url,
             three_ds_requestor_id, three_ds_acquirer_bin, three_ds_mcc,
-            three_ds_required_from_krw, requires_action_ttl_s, listener,
+            three_ds_required_from_krw, requires_action_ttl_s, listener, remote_vault,
             test_clock,
         );
         let csrf_keys: Vec<&str> = pages_csrf_key.iter().map(|_| REDACTED).collect();
@@ -279,6 +284,20 @@ impl std::fmt::Debug for Config {
             .field("pages_csrf_key", &csrf_keys)
             .finish()
     }
+}
+
+/// Where the remote vault is and the mutual-TLS files to reach it (all four or none).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteVault {
+    /// `https://vault.internal:8443`.
+    pub url: String,
+    /// PEM CA bundle the vault's certificate must chain to.
+    pub ca: PathBuf,
+    /// PEM certificate this gateway presents.
+    pub client_cert: PathBuf,
+    /// PEM private key of `client_cert`.
+    pub client_key: PathBuf,
 }
 
 /// Adds fields that print as they are (nothing secret in them) to a `DebugStruct`.

@@ -37,6 +37,17 @@ pub struct JsonClient {
 impl JsonClient {
     /// A client for `base_url`; `setting` names the configuration key in errors (`isp_url`).
     pub fn new(base_url: &str, setting: &str, max_answer_bytes: usize) -> Result<Self, String> {
+        let tls = crate::webhooks::connect::rustls_config();
+        Self::with_tls_config(base_url, setting, max_answer_bytes, tls)
+    }
+
+    /// [`JsonClient::new`] with a TLS configuration of the caller's (the vault's mutual TLS).
+    pub fn with_tls_config(
+        base_url: &str,
+        setting: &str,
+        max_answer_bytes: usize,
+        tls: rustls::ClientConfig,
+    ) -> Result<Self, String> {
         let base = base_url.trim_end_matches('/').to_string();
         let uri: Uri = format!("{base}/")
             .parse()
@@ -51,7 +62,7 @@ impl JsonClient {
         connector.set_nodelay(true);
         connector.enforce_http(false);
         let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(crate::webhooks::connect::rustls_config())
+            .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
             .wrap_connector(connector);

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 mod background;
 pub mod bank_transfer_pages;
+pub mod card_vault;
 pub mod cards;
 pub mod checkout;
 pub mod checkout_pages;
@@ -48,6 +49,7 @@ pub mod state;
 pub mod store_health;
 pub mod three_ds;
 pub mod trace_context;
+pub mod vault_service;
 pub mod virtual_accounts;
 pub mod wallet_tokens;
 pub mod webhooks;
@@ -327,6 +329,7 @@ async fn start_on(
         .transpose()?;
     let bank = virtual_accounts::connect(&cfg, &clock)?;
     let carrier = methods::mobile_carrier::client(&cfg)?;
+    let card_vault = card_vault::CardVault::from_config(cfg.remote_vault.as_ref())?;
     let mut connectors = engine::connectors::Connectors::new().register(Arc::new(
         paygate_connector_card::CardConnector::new(link.clone()),
     ));
@@ -340,6 +343,7 @@ async fn start_on(
         ));
     }
     let mut state = AppState::new(cfg, store, link, connectors, vault, page_settings);
+    state.card_vault = card_vault;
     let skewed = Arc::new(paygate_payments::SkewedClock::new(clock));
     state.clock = skewed.clone();
     state.clock_skew = Some(skewed);

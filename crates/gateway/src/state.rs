@@ -26,6 +26,8 @@ pub struct AppState {
     /// The connector of each counterparty the engine talks to (the card network over `link`).
     pub connectors: Connectors,
     pub vault: Vault,
+    /// Where card data is sealed: in-process (default) or a remote `paygate vault serve`.
+    pub card_vault: crate::card_vault::CardVault,
     /// CSRF keys and public URL of the payer pages (`/pay/…`).
     pub pages: crate::pages::PageSettings,
     pub metrics: Metrics,
@@ -85,6 +87,7 @@ impl AppState {
             link,
             connectors: connectors.metered(&metrics.links),
             vault,
+            card_vault: Default::default(),
             pages,
             metrics,
             clock: Arc::new(SystemClock),

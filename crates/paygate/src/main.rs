@@ -17,6 +17,7 @@ mod reconcile_bank;
 mod redacting_log;
 mod security_args;
 mod terminal;
+mod vault_serve;
 mod wallet_keys;
 mod wallets;
 
@@ -72,6 +73,9 @@ enum Command {
     /// API keys and vault keys.
     #[command(subcommand)]
     Keys(KeysCmd),
+    /// The vault as its own service (hybrid cloud: card data in a private zone).
+    #[command(subcommand)]
+    Vault(vault_serve::VaultCmd),
     /// Create or upgrade the database schema.
     Migrate(DbArgs),
     /// The double-entry ledger.
@@ -236,6 +240,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve(args) => serve(args.config).await,
         Command::Merchant(cmd) => merchant::run(cmd).await,
         Command::Keys(cmd) => keys::run(cmd).await,
+        Command::Vault(cmd) => vault_serve::run(cmd).await,
         Command::Audit(cmd) => audit::run(cmd).await,
         Command::Migrate(db) => {
             let cfg = db.config()?;
@@ -494,7 +499,7 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
     Ok(())
 }
 
-async fn wait_for_signal() {
+pub(crate) async fn wait_for_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

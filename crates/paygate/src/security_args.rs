@@ -30,6 +30,19 @@ pub struct SecurityArgs {
     /// "base64"}`, the active KEK first) that must not be inside the data directory.
     #[arg(long, env = "PAYGATE_VAULT_KEKS_FILE")]
     pub vault_keks_file: Option<PathBuf>,
+    /// A remote vault (`paygate vault serve`), `https://HOST:PORT`, reached over mutual TLS;
+    /// needs --vault-ca, --vault-client-cert and --vault-client-key. Default: embedded vault.
+    #[arg(long, env = "PAYGATE_VAULT_URL")]
+    pub vault_url: Option<String>,
+    /// PEM CA bundle the remote vault's certificate must chain to.
+    #[arg(long, env = "PAYGATE_VAULT_CA")]
+    pub vault_ca: Option<PathBuf>,
+    /// PEM certificate this gateway presents to the remote vault.
+    #[arg(long, env = "PAYGATE_VAULT_CLIENT_CERT")]
+    pub vault_client_cert: Option<PathBuf>,
+    /// PEM private key of --vault-client-cert.
+    #[arg(long, env = "PAYGATE_VAULT_CLIENT_KEY")]
+    pub vault_client_key: Option<PathBuf>,
 }
 
 impl SecurityArgs {
@@ -52,6 +65,7 @@ impl SecurityArgs {
         if let Some(v) = self.max_connections {
             l.max_connections = v;
         }
+        self.apply_remote_vault(cfg)?;
         if let Some(path) = &self.vault_keks_file {
             let (keks, fingerprint) = read_keys_file(path, &cfg.data_dir)?;
             cfg.vault_keks = keks;
@@ -61,9 +75,40 @@ impl SecurityArgs {
     }
 }
 
+impl SecurityArgs {
+    /// `--vault-url` and its three files: all four or none.
+    fn apply_remote_vault(&self, cfg: &mut Config) -> Result<(), String> {
+        let files = (
+            &self.vault_ca,
+            &self.vault_client_cert,
+            &self.vault_client_key,
+        );
+        match (&self.vault_url, files) {
+            (None, (None, None, None)) => Ok(()),
+            (Some(url), (Some(ca), Some(cert), Some(key))) => {
+                cfg.remote_vault = Some(paygate_gateway::config::RemoteVault {
+                    url: url.clone(),
+                    ca: ca.clone(),
+                    client_cert: cert.clone(),
+                    client_key: key.clone(),
+                });
+                Ok(())
+            }
+            _ => Err(
+                "--vault-url, --vault-ca, --vault-client-cert and --vault-client-key \
+                      go together (mutual TLS to the remote vault)"
+                    .into(),
+            ),
+        }
+    }
+}
+
 /// The KEKs and fingerprint key of `path`, refused when it lies inside `data_dir`
 /// (PCI DSS 3.6.1: keys are not stored beside the data they protect).
-fn read_keys_file(path: &Path, data_dir: &Path) -> Result<(Vec<String>, String), String> {
+pub(crate) fn read_keys_file(
+    path: &Path,
+    data_dir: &Path,
+) -> Result<(Vec<String>, String), String> {
     let file = std::fs::canonicalize(path).map_err(|e| format!("{}: {e}", path.display()))?;
     if let Ok(data) = std::fs::canonicalize(data_dir)
         && file.starts_with(&data)

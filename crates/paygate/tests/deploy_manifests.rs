@@ -147,6 +147,7 @@ async fn deploy_files_render_validate_and_name_only_exported_metrics() {
         "chart values-eks.yaml:",
         "chart values-aks.yaml:",
         "chart values-gke.yaml:",
+        "chart values-hybrid.yaml:",
     ] {
         assert!(out.contains(line), "{line} not validated:\n{out}");
     }

@@ -10,8 +10,9 @@ pub enum StoreError {
     /// The SQLite engine reported an error.
     #[error("sqlite: {0}")]
     Sqlite(Arc<rusqlite::Error>),
-    /// The PostgreSQL server or client reported an error.
-    #[error("postgres: {0}")]
+    /// The PostgreSQL server or client reported an error. Shown with its causes: tokio-postgres
+    /// prints only its kind ("db error", "error performing TLS handshake") on its own.
+    #[error("postgres: {}", with_causes(.0.as_ref()))]
     Postgres(Arc<tokio_postgres::Error>),
     /// A list cursor does not name an object of this list. The string is the name of the
     /// parameter that carried it: `"starting_after"` or `"ending_before"`.
@@ -36,6 +37,18 @@ pub enum StoreError {
     /// A store thread or task failed (panicked); the message says which.
     #[error("internal: {0}")]
     Internal(String),
+}
+
+/// `error: cause: cause…`, the way an operator needs to read it.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 impl From<rusqlite::Error> for StoreError {

@@ -24,6 +24,7 @@ pub mod log_limit;
 mod logic;
 mod migrate;
 mod pg_conn;
+mod pg_tls;
 mod postgres;
 mod sql;
 mod sqlite;

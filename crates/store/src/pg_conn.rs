@@ -9,10 +9,12 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_postgres::{Client, NoTls, Statement};
 
 use crate::error::StoreError;
+use crate::pg_tls::PgTls;
 
 /// Where and how to connect.
 pub(crate) struct PgSettings {
     pub(crate) config: tokio_postgres::Config,
+    pub(crate) tls: PgTls,
     pub(crate) schema: Option<String>,
 }
 
@@ -82,12 +84,18 @@ pub(crate) struct PgConn {
 
 impl PgConn {
     pub(crate) async fn connect(settings: &PgSettings) -> Result<PgConn, StoreError> {
-        let (client, connection) = settings.config.connect(NoTls).await?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::warn!(error = %e, "postgres connection ended");
+        let client = match &settings.tls {
+            PgTls::Plain => {
+                let (client, connection) = settings.config.connect(NoTls).await?;
+                tokio::spawn(watch(connection));
+                client
             }
-        });
+            PgTls::Rustls(tls) => {
+                let (client, connection) = settings.config.connect(tls.clone()).await?;
+                tokio::spawn(watch(connection));
+                client
+            }
+        };
         // A reply must mean durable, whatever the server default is.
         let mut setup = String::from("SET synchronous_commit TO on");
         if let Some(schema) = &settings.schema {
@@ -108,5 +116,15 @@ impl PgConn {
         let stmt = self.client.prepare(sql).await?;
         self.statements.insert(sql.to_owned(), stmt.clone());
         Ok(stmt)
+    }
+}
+
+/// Drives a connection until it ends, saying why when it fails.
+async fn watch<F>(connection: F)
+where
+    F: std::future::Future<Output = Result<(), tokio_postgres::Error>>,
+{
+    if let Err(e) = connection.await {
+        tracing::warn!(error = %e, "postgres connection ended");
     }
 }

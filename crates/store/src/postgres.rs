@@ -24,6 +24,7 @@ use crate::logic::batch;
 use crate::logic::prepare::{Done, PreparedUnit, Reply};
 use crate::migrate;
 use crate::pg_conn::{PgConn, PgPool, PgSettings, Pooled};
+use crate::pg_tls::{self, PgTls};
 use crate::sql::{Dialect, Exec, Param, Row, TxMode, Value};
 use crate::stats::WriteStats;
 
@@ -80,9 +81,15 @@ impl PgBackend {
                 "pool_size: {pool_size}, must be 1..={PG_POOL_MAX_CONNECTIONS} (PG_POOL_MAX_CONNECTIONS)"
             )));
         }
+        let (url, tls_params) = pg_tls::split_url(url);
         let mut config: tokio_postgres::Config = url.parse()?;
         config.connect_timeout(Duration::from_millis(PG_CONNECT_TIMEOUT_MS));
-        let settings = Arc::new(PgSettings { config, schema });
+        let tls = PgTls::from_params(&tls_params, &mut config)?;
+        let settings = Arc::new(PgSettings {
+            config,
+            tls,
+            schema,
+        });
         let first = PgConn::connect(&settings).await?;
         migrate::postgres(&first.client, settings.schema.as_deref()).await?;
         let pool = Arc::new(PgPool {

@@ -137,6 +137,11 @@ pub enum Op {
     },
     /// Insert a vault card; `ObjectExists` if the id exists.
     InsertVaultCard(VaultCardRow),
+    /// Delete a vault card; [`OpResult::Exists`] if it was already gone.
+    DeleteVaultCard {
+        /// Vault card id.
+        id: String,
+    },
     /// Re-wrap a card's data key under another key-encrypting key. `VersionMismatch` if the
     /// card is not wrapped under `expected_kek_id` any more, `NotFound` if there is no card.
     RewrapVaultCard {
@@ -196,6 +201,7 @@ impl Op {
             Op::SetParent { .. } => "set_parent",
             Op::DeleteAttempt { .. } => "delete_attempt",
             Op::InsertVaultCard(_) => "insert_vault_card",
+            Op::DeleteVaultCard { .. } => "delete_vault_card",
             Op::RewrapVaultCard { .. } => "rewrap_vault_card",
             Op::DeliveryResult { .. } => "delivery_result",
             Op::EnqueueDelivery { .. } => "enqueue_delivery",

@@ -65,15 +65,20 @@ async fn healthz() -> Response {
     json_response(StatusCode::OK, &json!({"status": "ok"}))
 }
 
-/// Ready when the database answers, the store can write (`store_reason` says why not) and
-/// the card network link is up.
+/// Ready when the database answers, the store can write (`store_reason` says why not), the
+/// card network link is up and a remote vault (if any) answers (`vault_reason` says why not).
 async fn readyz(State(st): State<SharedState>) -> Response {
     let db = st.store.get_merchant("acct_readiness_probe").await.is_ok();
     let net = st.link.echo().await.is_ok();
+    let vault_down = st.card_vault.unready().await;
     let (writable, mut body) = crate::store_health::readiness(&st);
     body["database"] = json!(db);
     body["network"] = json!(net);
-    let status = if db && net && writable {
+    body["vault"] = json!(vault_down.is_none());
+    if let Some(why) = vault_down {
+        body["vault_reason"] = json!(why);
+    }
+    let status = if db && net && writable && body["vault"] == json!(true) {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE

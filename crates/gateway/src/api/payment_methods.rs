@@ -77,7 +77,7 @@ pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
             path: "card".into(),
             inner: Params::from_map(card),
         };
-        let mut auth = card_from_params(&ctx.st, &scope, &mut card, ctx.now)?;
+        let mut auth = card_from_params(&ctx.st, &scope, &mut card, ctx.now).await?;
         check_not_expired(&auth.expiry, "card")?;
         auth.pm["metadata"] = Value::Object(p.metadata.unwrap_or_default().0);
         if let Some(b) = p.billing_details {
@@ -195,7 +195,7 @@ async fn new_expiry(ctx: &Ctx, id: &str, doc: &mut Value, card: CardUpdate) -> A
         err
     })?;
     check_not_expired(&expiry, "card")?;
-    let resealed = new_card(&ctx.st, &scope, saved.pan, expiry, None, ctx.now)?;
+    let resealed = new_card(&ctx.st, &scope, saved.pan, expiry, None, ctx.now).await?;
     doc["card"]["exp_month"] = json!(expiry.month);
     doc["card"]["exp_year"] = json!(expiry.year);
     doc["_vault"] = resealed.pm["_vault"].clone();

@@ -138,7 +138,8 @@ pub async fn pay(
     let rc = RequestContext::new(st.clone(), new_id("req"), merchant, row.livemode, None);
     let data = Wallet::open_card(st, card).await?;
     let kind = VaultedKind::Card { with_cvc: false };
-    let auth_card = new_vaulted(st, &rc.scope(), (data.pan, data.expiry, None), kind, rc.now)?;
+    let auth_card =
+        new_vaulted(st, &rc.scope(), (data.pan, data.expiry, None), kind, rc.now).await?;
     let mut pi = pi;
     let mut pre = Vec::new();
     if let Some(finish) = crate::three_ds::finish_transaction(&pi) {

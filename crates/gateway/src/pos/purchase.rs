@@ -102,7 +102,8 @@ pub async fn purchase(
             rc.now,
         ),
     ];
-    let Ok(auth_card) = crate::cards::new_card(st, &scope, card.pan, card.expiry, None, rc.now)
+    let Ok(auth_card) =
+        crate::cards::new_card(st, &scope, card.pan, card.expiry, None, rc.now).await
     else {
         return Err(FormatError("DE 2"));
     };

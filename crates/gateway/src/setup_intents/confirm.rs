@@ -102,7 +102,7 @@ async fn resolve_card(ctx: &mut Ctx, si: &SetupIntent) -> ApiResult<AuthCard> {
             .ok_or_else(|| ApiError::missing("payment_method_data[card]"))?;
         pmd.allow(&["billing_details", "metadata"]);
         pmd.deny_unknown()?;
-        return crate::cards::card_from_params(&ctx.st, &scope, &mut card, ctx.now);
+        return crate::cards::card_from_params(&ctx.st, &scope, &mut card, ctx.now).await;
     }
     let Some(pm_id) = si.payment_method.clone() else {
         return Err(ApiError::unexpected_state(

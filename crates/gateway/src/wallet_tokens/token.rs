@@ -250,7 +250,7 @@ pub async fn token_card(
     let eci = d["_eci"]
         .as_str()
         .map_or_else(|| default_eci(&brand).to_owned(), str::to_owned);
-    let mut auth_card = crate::cards::new_card(st, scope, card.pan, card.expiry, None, now)?;
+    let mut auth_card = crate::cards::new_card(st, scope, card.pan, card.expiry, None, now).await?;
     let dynamic_last4 = d["card"]["dynamic_last4"]
         .as_str()
         .unwrap_or_default()

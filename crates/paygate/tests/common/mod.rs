@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod certs;
 pub mod receiver;
 pub mod test_clock;
 

@@ -102,6 +102,7 @@ fn plan_op<'a>(op: &'a Op, prep: &'a Prep, out: &mut Vec<Planned<'a>>) -> Option
         Op::PutAttempt(_)
         | Op::DeleteAttempt { .. }
         | Op::InsertVaultCard(_)
+        | Op::DeleteVaultCard { .. }
         | Op::RewrapVaultCard { .. } => plan_attempt_or_vault(op, prep)?,
         Op::DeliveryResult { .. } => plan_delivery_result(op)?,
         // Rare (manual resend), and its checks need answers first: the careful pass runs it.
@@ -303,6 +304,7 @@ fn plan_attempt_or_vault<'a>(op: &'a Op, prep: &'a Prep) -> Option<Planned<'a>> 
             ],
         ),
         Op::DeleteAttempt { id } => done_or_exists(one(&w::DELETE_ATTEMPT, params![id])),
+        Op::DeleteVaultCard { id } => done_or_exists(one(&w::DELETE_VAULT_CARD, params![id])),
         Op::InsertVaultCard(c) => one(
             &w::INSERT_VAULT_CARD,
             params![

@@ -59,6 +59,7 @@ pub(crate) static PUT_ATTEMPT: Sql = Sql::new(
 );
 pub(crate) static SET_PARENT: Sql = Sql::new("UPDATE objects SET parent = $2 WHERE id = $1");
 pub(crate) static DELETE_ATTEMPT: Sql = Sql::new("DELETE FROM attempts WHERE id = $1");
+pub(crate) static DELETE_VAULT_CARD: Sql = Sql::new("DELETE FROM vault_cards WHERE id = $1");
 pub(crate) static INSERT_VAULT_CARD: Sql = Sql::new(
     "INSERT INTO vault_cards (id, merchant_id, kek_id, wrapped_dek, ciphertext, fingerprint, created) \
      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
@@ -106,6 +107,7 @@ pub(crate) async fn apply_op<E: Exec>(
         Op::PutAttempt(_)
         | Op::DeleteAttempt { .. }
         | Op::InsertVaultCard(_)
+        | Op::DeleteVaultCard { .. }
         | Op::RewrapVaultCard { .. } => attempt_or_vault(e, op, prep).await,
         Op::DeliveryResult { .. } | Op::EnqueueDelivery { .. } => delivery(e, op).await,
     }
@@ -243,6 +245,9 @@ async fn attempt_or_vault<E: Exec>(e: &mut E, op: &Op, prep: &Prep) -> Result<Op
             Ok(OpResult::Done)
         }
         Op::DeleteAttempt { id } => Ok(done_or_exists(e.run(&DELETE_ATTEMPT, params![id]).await?)),
+        Op::DeleteVaultCard { id } => Ok(done_or_exists(
+            e.run(&DELETE_VAULT_CARD, params![id]).await?,
+        )),
         Op::InsertVaultCard(c) => {
             let p = params![
                 &c.id,

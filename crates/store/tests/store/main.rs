@@ -7,5 +7,6 @@ mod ledger;
 mod list_filters;
 mod objects;
 mod outbox;
+mod pg_tls;
 mod records;
 mod writes;

@@ -9,6 +9,7 @@ both_backends!(
     old_idempotency_keys_are_pruned,
     crash_recovery_attempts_are_upserted_listed_and_deleted,
     vault_cards_are_rewrapped_only_from_the_expected_key,
+    vault_cards_are_deleted_once,
 );
 
 async fn idempotency_keys_begin_finish_replay_conflict_and_release(db: &TestDb) {
@@ -300,4 +301,20 @@ async fn vault_cards_are_rewrapped_only_from_the_expected_key(db: &TestDb) {
             ..
         })
     ));
+}
+
+async fn vault_cards_are_deleted_once(db: &TestDb) {
+    let s = &db.store;
+    merchants(s, &["acct_1"]).await;
+    s.commit(unit(vec![Op::InsertVaultCard(card("card_1", "kek_1"))]))
+        .await
+        .unwrap();
+    let delete = || {
+        unit(vec![Op::DeleteVaultCard {
+            id: "card_1".into(),
+        }])
+    };
+    assert_eq!(s.commit(delete()).await.unwrap(), vec![OpResult::Done]);
+    assert_eq!(s.get_vault_card("card_1").await.unwrap(), None);
+    assert_eq!(s.commit(delete()).await.unwrap(), vec![OpResult::Exists]);
 }

@@ -44,7 +44,7 @@ pub async fn confirm_signed(
         Outcome::Refused(check) => return Err(fail(rc, c, check).await),
     };
     tracing::info!(payment_intent = %c.intent.id, verification_id = %verification.verification_id, serial = %verification.serial, "ISP verified");
-    let cmd = authorize_command(rc, c, &sub, *verification)?;
+    let cmd = authorize_command(rc, c, &sub, *verification).await?;
     if rc.st.cfg.fault_delay_before_auth_ms > 0 {
         tracing::warn!("fault injection: delaying the authorization after the ISP verification");
         tokio::time::sleep(std::time::Duration::from_millis(
@@ -67,7 +67,7 @@ fn start_over(c: &mut Confirm) {
 
 /// The card engine's command for a verified payment: a new `isp` PaymentMethod over the
 /// verified card, the ISP result as the authentication, the evidence for the charge.
-fn authorize_command(
+async fn authorize_command(
     rc: &RequestContext,
     c: Confirm,
     sub: &IspSubmission,
@@ -86,7 +86,7 @@ fn authorize_command(
     let kind = VaultedKind::Isp {
         certificate_serial: &serial,
     };
-    let card = new_vaulted(&rc.st, &rc.scope(), (pan, expiry, None), kind, rc.now)?;
+    let card = new_vaulted(&rc.st, &rc.scope(), (pan, expiry, None), kind, rc.now).await?;
     Ok(Authorize {
         intent: c.intent,
         version: c.version,
