@@ -1,12 +1,14 @@
 //! `/dashboard/api_keys`: the viewer's merchants' API keys (type, mode, the redacted key,
-//! created, revoked) with roll and revoke. A rolled key's successor is shown on the answer
+//! created, revoked; exportable as CSV, never a secret) with roll and revoke. A rolled key's successor is shown on the answer
 //! page this once (never stored in clear: the gateway keeps its hash) and never written to the
 //! audit log, which records the key ids. Another merchant's key id is a 404.
 
 use crate::audit::{self, Record};
 use crate::catalog::T;
 use crate::layout;
-use crate::payments::{merchants, when};
+use crate::listing::{self, Cell, Column, List};
+use crate::payments::merchants;
+use crate::users::Role;
 use crate::web::{self, Viewer};
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -15,6 +17,7 @@ use axum::response::Response;
 use paygate_gateway::admin::{self, KeyInfo};
 use paygate_gateway::state::SharedState;
 use paygate_payer_pages::html::Html;
+use std::collections::HashMap;
 
 /// What the page does to a key.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -41,14 +44,40 @@ impl Action {
 }
 
 /// Every key of the merchants the viewer sees, as (merchant, key).
-async fn keys(st: &SharedState, v: &Viewer) -> Result<Vec<(String, KeyInfo)>, String> {
+async fn keys(st: &SharedState, role: &Role) -> Result<Vec<(String, KeyInfo)>, String> {
     let mut out = Vec::new();
-    for m in merchants(st, &v.user.role).await? {
+    for m in merchants(st, role).await? {
         for k in admin::list_keys(&st.store, &m).await? {
             out.push((m.clone(), k));
         }
     }
     Ok(out)
+}
+
+/// The API keys list: the redacted key only (the gateway keeps no key in clear).
+pub struct ApiKeys;
+
+impl List for ApiKeys {
+    type Row = (String, KeyInfo);
+    const NAME: &'static str = "api_keys";
+    const COLUMNS: &'static [Column<(String, KeyInfo)>] = &[
+        Column::new("id", T::Id, |(_, k)| Cell::Code(k.id.clone())),
+        Column::new("merchant", T::Merchant, |(m, _)| Cell::Text(m.clone())),
+        Column::new("type", T::Type, |(_, k)| Cell::Text(k.kind.clone())),
+        Column::new("mode", T::Mode, |(_, k)| Cell::Text(k.mode.to_string())),
+        Column::new("key", T::Key, |(_, k)| Cell::Code(k.redacted.clone())),
+        Column::new("created", T::Created, |(_, k)| Cell::Time(Some(k.created))),
+        Column::new("revoked", T::RevokedAt, |(_, k)| Cell::Time(k.revoked)),
+    ];
+
+    /// Every mode: the page has no mode filter.
+    async fn rows(
+        st: &SharedState,
+        role: &Role,
+        _: &HashMap<String, String>,
+    ) -> Result<Vec<(String, KeyInfo)>, String> {
+        keys(st, role).await
+    }
 }
 
 /// `GET /dashboard/api_keys`.
@@ -67,7 +96,7 @@ pub async fn list(
 
 /// The list, with `shown` above it: a notice, and the new key when one was just made.
 async fn page(st: &SharedState, v: &Viewer, shown: Option<(T, Option<String>)>) -> Response {
-    let all = match keys(st, v).await {
+    let all = match keys(st, &v.user.role).await {
         Ok(k) => k,
         Err(e) => return web::server_error(v.locale, &e),
     };
@@ -84,55 +113,32 @@ async fn page(st: &SharedState, v: &Viewer, shown: Option<(T, Option<String>)>) 
                 .raw("></p>");
         }
     }
-    h.raw("<table><thead><tr>");
-    for col in [
-        T::Id,
-        T::Merchant,
-        T::Type,
-        T::Mode,
-        T::Key,
-        T::Created,
-        T::RevokedAt,
-        T::Status,
-    ] {
-        h.raw("<th scope=\"col\">").text(t(col)).raw("</th>");
-    }
-    h.raw("</tr></thead><tbody>");
-    for (m, k) in &all {
-        h.raw("<tr><td><code>")
-            .text(&k.id)
-            .raw("</code></td><td>")
-            .text(m);
-        h.raw("</td><td>")
-            .text(&k.kind)
-            .raw("</td><td>")
-            .text(k.mode);
-        h.raw("</td><td><code>")
-            .text(&k.redacted)
-            .raw("</code></td><td>");
-        h.text(&when(k.created)).raw("</td><td>");
-        h.text(&k.revoked.map(when).unwrap_or_default())
-            .raw("</td><td>");
-        if k.revoked.is_none() {
-            for (a, label, class) in [
-                ("roll", T::Roll, "button"),
-                ("revoke", T::Revoke, "button button-danger"),
-            ] {
-                h.raw("<form method=\"post\"")
-                    .attr("action", &format!("/dashboard/api_keys/{}/{a}", k.id))
-                    .raw("><input type=\"hidden\" name=\"csrf\"")
-                    .attr("value", &v.csrf)
-                    .raw("><button type=\"submit\"")
-                    .attr("class", class)
-                    .attr("aria-label", &format!("{} {}", t(label), k.id))
-                    .raw(">")
-                    .text(t(label))
-                    .raw("</button></form>");
-            }
+    let buttons = |h: &mut Html, (_, k): &(String, KeyInfo)| {
+        if k.revoked.is_some() {
+            return;
         }
-        h.raw("</td></tr>");
-    }
-    h.raw("</tbody></table>");
+        for (a, label, class) in [
+            ("roll", T::Roll, "button"),
+            ("revoke", T::Revoke, "button button-danger"),
+        ] {
+            h.raw("<form method=\"post\"")
+                .attr("action", &format!("/dashboard/api_keys/{}/{a}", k.id))
+                .raw("><input type=\"hidden\" name=\"csrf\"")
+                .attr("value", &v.csrf)
+                .raw("><button type=\"submit\"")
+                .attr("class", class)
+                .attr("aria-label", &format!("{} {}", t(label), k.id))
+                .raw(">")
+                .text(t(label))
+                .raw("</button></form>");
+        }
+    };
+    let actions = listing::Actions {
+        head: T::Status,
+        render: &buttons,
+    };
+    listing::export_link(&mut h, v.locale, ApiKeys::NAME, None);
+    listing::table(&mut h, v.locale, ApiKeys::COLUMNS, &all, Some(actions));
     layout::page(&c, StatusCode::OK, t(T::ApiKeys), h)
 }
 
@@ -152,7 +158,7 @@ pub async fn run(
     if !v.csrf_ok(&st, &web::form(&body)) {
         return web::forbidden(v.locale, Some((&v.user.email, &v.csrf)));
     }
-    let all = match keys(&st, &v).await {
+    let all = match keys(&st, &v.user.role).await {
         Ok(k) => k,
         Err(e) => return web::server_error(v.locale, &e),
     };

@@ -63,6 +63,7 @@ pub enum T {
     NoneYet,
     Webhooks,
     Url,
+    Endpoint,
     EventTypes,
     Attempts,
     Event,
@@ -102,6 +103,8 @@ pub enum T {
     Charts,
     ChartVolume,
     ChartVolumeDesc,
+    ChartAmount,
+    ChartAmountDesc,
     ChartApproval,
     ChartApprovalDesc,
     ChartDeclines,
@@ -205,6 +208,7 @@ impl T {
             T::NoneYet => ("아직 없습니다.", "None yet."),
             T::Webhooks => ("웹훅", "Webhooks"),
             T::Url => ("URL", "URL"),
+            T::Endpoint => ("엔드포인트", "Endpoint"),
             T::EventTypes => ("이벤트 종류", "Event types"),
             T::Attempts => ("전송 시도", "Delivery attempts"),
             T::Event => ("이벤트", "Event"),
@@ -251,6 +255,14 @@ impl T {
             T::ChartVolumeDesc => (
                 "날짜별로 결제 수단마다 시도된 결제(승인과 거절)의 수를 막대로 보여 줍니다.",
                 "Bars show, for each day, how many payments were attempted (approved or declined) with each method.",
+            ),
+            T::ChartAmount => (
+                "결제 수단별 일일 승인 금액 (최근 14일)",
+                "Approved amount per day by method (last 14 days)",
+            ),
+            T::ChartAmountDesc => (
+                "날짜별로 결제 수단마다 승인된 결제의 금액 합계를 막대로 보여 줍니다. 통화마다 차트가 따로 있습니다.",
+                "Bars show, for each day, the sum of the approved payments' amounts with each method. Each currency has its own chart.",
             ),
             T::ChartApproval => (
                 "결제 수단별 승인율 (최근 14일)",

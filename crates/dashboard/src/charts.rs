@@ -1,11 +1,12 @@
-//! `/dashboard/charts`: what people would rather look at than read — payments per day and
-//! approval rate per method over the last [`DAYS`] days, decline reasons (from the charges of
+//! `/dashboard/charts`: what people would rather look at than read — payments per day,
+//! approved amount per day (one chart per currency, minor units read with the currency's
+//! exponent) and approval rate per method over the last [`DAYS`] days, decline reasons (from the charges of
 //! the viewer's merchants), and the API's latency p50/p99 (the gateway's own histogram, the
 //! one `/metrics` exposes). Server-rendered SVG with a table of the same numbers ([`svg`]).
 
 use crate::catalog::T;
 use crate::layout;
-use crate::payments::merchants;
+use crate::payments::{merchants, money};
 use crate::svg::{self, Chart, Series};
 use crate::tables;
 use crate::users::Role;
@@ -32,6 +33,9 @@ pub struct Tally {
     start: i64,
     /// Per method: per day `(attempted, approved)`.
     pub methods: BTreeMap<String, Vec<(i64, i64)>>,
+    /// Per currency, per method: the approved amount per day, in minor units (amounts in
+    /// different currencies never add up).
+    pub amounts: BTreeMap<String, BTreeMap<String, Vec<i64>>>,
     pub declines: BTreeMap<String, i64>,
 }
 
@@ -40,6 +44,7 @@ impl Tally {
         Tally {
             start: now - now.rem_euclid(DAY_S) - (DAYS - 1) * DAY_S,
             methods: BTreeMap::new(),
+            amounts: BTreeMap::new(),
             declines: BTreeMap::new(),
         }
     }
@@ -66,6 +71,14 @@ impl Tally {
         days[day as usize].0 += 1;
         if approved {
             days[day as usize].1 += 1;
+            let currency = charge["currency"].as_str().unwrap_or("krw");
+            let per_day = self
+                .amounts
+                .entry(currency.to_string())
+                .or_default()
+                .entry(method.to_string())
+                .or_insert_with(|| vec![0; DAYS as usize]);
+            per_day[day as usize] += charge["amount"].as_i64().unwrap_or(0);
             return;
         }
         let reason = charge["outcome"]["reason"]
@@ -96,6 +109,19 @@ impl Tally {
     /// Approved per mille of attempts, per method per day (`None` on a day without any).
     pub fn approval(&self) -> Vec<Series> {
         self.series(|(attempted, approved)| (attempted > 0).then(|| approved * 1000 / attempted))
+    }
+
+    /// The approved amount per method per day in `currency` (minor units).
+    pub fn amount(&self, currency: &str) -> Vec<Series> {
+        self.amounts
+            .get(currency)
+            .into_iter()
+            .flatten()
+            .map(|(m, days)| Series {
+                name: m.clone(),
+                values: days.iter().map(|a| Some(*a)).collect(),
+            })
+            .collect()
     }
 
     fn series(&self, value: impl Fn((i64, i64)) -> Option<i64>) -> Vec<Series> {
@@ -193,7 +219,7 @@ fn chart<'a>(
         desc: desc.text(l),
         labels,
         series,
-        format: count,
+        format: &count,
         label_head: T::Day.text(l),
         table_summary: T::DataTable.text(l),
     }
@@ -226,6 +252,16 @@ fn method_charts(h: &mut Html, l: Locale, t: &Tally) {
             &volume,
         ),
     );
+    for currency in t.amounts.keys() {
+        let series = t.amount(currency);
+        let id = format!("amount-{currency}");
+        let title = format!("{} · {}", T::ChartAmount.text(l), currency.to_uppercase());
+        let in_currency = |v: i64| money(v, currency, l);
+        let mut c = chart(l, &id, T::ChartAmount, T::ChartAmountDesc, &labels, &series);
+        c.title = &title;
+        c.format = &in_currency;
+        svg::bars(h, &c);
+    }
     let approval = t.approval();
     let mut c = chart(
         l,
@@ -235,7 +271,7 @@ fn method_charts(h: &mut Html, l: Locale, t: &Tally) {
         &labels,
         &approval,
     );
-    c.format = percent;
+    c.format = &percent;
     svg::lines(h, &c);
 }
 
@@ -281,7 +317,7 @@ fn latency_chart(h: &mut Html, l: Locale, st: &SharedState) {
         &series,
     );
     c.label_head = T::Quantile.text(l);
-    c.format = millis;
+    c.format = &millis;
     svg::hbars(h, &c);
 }
 
@@ -294,7 +330,11 @@ mod tests {
     fn charges_are_counted_per_method_and_day_with_reasons() {
         let now = 1_900_000_000; // 2030-03-17T17:46:40Z
         let mut t = Tally::new(now);
-        let ok = json!({"status": "succeeded", "payment_method_details": {"type": "card"}});
+        let ok = json!({"status": "succeeded", "payment_method_details": {"type": "card"},
+                        "amount": 15000, "currency": "krw"});
+        let usd = json!({"status": "succeeded", "payment_method_details": {"type": "card"},
+                         "amount": 1999, "currency": "usd"});
+        t.add(now, &usd);
         let no = json!({"status": "failed", "payment_method_details": {"type": "card"},
                         "failure_code": "card_declined", "outcome": {"reason": "insufficient_funds"}});
         let pending = json!({"status": "pending", "payment_method_details": {"type": "card"}});
@@ -303,9 +343,12 @@ mod tests {
         }
         t.add(now - DAYS * DAY_S, &ok); // before the window
         let card = &t.methods["card"];
-        assert_eq!(card[13], (4, 3));
+        assert_eq!(card[13], (5, 4));
+        assert_eq!(t.amount("krw")[0].values[13], Some(45_000));
+        assert_eq!(t.amount("usd")[0].values[13], Some(1999));
+        assert_eq!(t.amount("krw")[0].values[12], Some(0));
         assert_eq!(card[..13].iter().map(|d| d.0).sum::<i64>(), 0);
-        assert_eq!(t.approval()[0].values[13], Some(750));
+        assert_eq!(t.approval()[0].values[13], Some(800));
         assert_eq!(t.approval()[0].values[12], None);
         assert_eq!(t.declines["insufficient_funds"], 1);
         assert_eq!(t.labels()[13], "03-17");

@@ -6,8 +6,10 @@
 
 use crate::catalog::T;
 use crate::layout;
+use crate::listing::{self, Cell, Column, List};
 use crate::payments::{metadata, money, when};
 use crate::tables::{self, s};
+use crate::users::Role;
 use crate::web::{self, Viewer};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -16,6 +18,7 @@ use paygate_gateway::state::SharedState;
 use paygate_payer_pages::html::Html;
 use paygate_store::ObjectRow;
 use serde_json::Value;
+use std::collections::HashMap;
 
 const KIND: &str = "checkout_session";
 
@@ -23,6 +26,51 @@ fn total(d: &Value, v: &Viewer) -> String {
     match d["amount_total"].as_i64() {
         Some(a) => money(a, d["currency"].as_str().unwrap_or("krw"), v.locale),
         None => String::new(),
+    }
+}
+
+/// The Checkout Sessions list.
+pub struct Sessions;
+
+impl List for Sessions {
+    type Row = ObjectRow;
+    const NAME: &'static str = "checkout_sessions";
+    const COLUMNS: &'static [Column<ObjectRow>] = &[
+        Column::new("id", T::Id, |r| Cell::Link {
+            href: format!("/dashboard/checkout_sessions/{}", r.id),
+            text: r.id.clone(),
+        }),
+        Column::new("merchant", T::Merchant, |r| {
+            Cell::Text(r.merchant_id.clone())
+        }),
+        Column::new("amount_total", T::Total, |r| {
+            match r.data["amount_total"].as_i64() {
+                Some(minor) => Cell::Money {
+                    minor,
+                    currency: s(&r.data, "currency"),
+                },
+                None => Cell::Text(String::new()),
+            }
+        }),
+        Column::csv_only("currency", T::Currency, |r| {
+            Cell::Text(s(&r.data, "currency"))
+        }),
+        Column::new("status", T::Status, |r| Cell::Text(s(&r.data, "status"))),
+        Column::new("payment_status", T::PaymentStatus, |r| {
+            Cell::Text(s(&r.data, "payment_status"))
+        }),
+        Column::new("customer_email", T::Email, |r| {
+            Cell::Text(s(&r.data, "customer_email"))
+        }),
+        Column::new("created", T::Created, |r| Cell::Time(Some(r.created))),
+    ];
+
+    async fn rows(
+        st: &SharedState,
+        role: &Role,
+        q: &HashMap<String, String>,
+    ) -> Result<Vec<ObjectRow>, String> {
+        tables::objects(st, role, KIND, tables::livemode(q)).await
     }
 }
 
@@ -37,49 +85,14 @@ pub async fn list(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let live = tables::livemode(&web::query(raw.as_deref()));
-    let rows = match tables::objects(&st, &v.user.role, KIND, live).await {
+    let rows = match Sessions::rows(&st, &v.user.role, &web::query(raw.as_deref())).await {
         Ok(r) => r,
         Err(e) => return web::server_error(v.locale, &e),
     };
     let c = v.chrome();
     let mut h = Html::new();
-    if rows.is_empty() {
-        h.raw("<p>").text(c.t(T::NoneYet)).raw("</p>");
-        return layout::page(&c, StatusCode::OK, c.t(T::CheckoutSessions), h);
-    }
-    h.raw("<table><thead><tr>");
-    for col in [
-        T::Id,
-        T::Merchant,
-        T::Total,
-        T::Status,
-        T::PaymentStatus,
-        T::Email,
-        T::Created,
-    ] {
-        h.raw("<th scope=\"col\">").text(c.t(col)).raw("</th>");
-    }
-    h.raw("</tr></thead><tbody>");
-    for r in &rows {
-        h.raw("<tr><td><a")
-            .attr("href", &format!("/dashboard/checkout_sessions/{}", r.id))
-            .raw(">")
-            .text(&r.id)
-            .raw("</a></td>");
-        for cell in [
-            r.merchant_id.clone(),
-            total(&r.data, &v),
-            s(&r.data, "status"),
-            s(&r.data, "payment_status"),
-            s(&r.data, "customer_email"),
-            when(r.created),
-        ] {
-            h.raw("<td>").text(&cell).raw("</td>");
-        }
-        h.raw("</tr>");
-    }
-    h.raw("</tbody></table>");
+    listing::export_link(&mut h, v.locale, Sessions::NAME, raw.as_deref());
+    listing::table(&mut h, v.locale, Sessions::COLUMNS, &rows, None);
     layout::page(&c, StatusCode::OK, c.t(T::CheckoutSessions), h)
 }
 

@@ -5,7 +5,9 @@
 //! resend ([`webhooks`]), balance, balance transactions and payouts ([`balance`]), API keys
 //! with roll and revoke ([`api_keys`]), checkout sessions ([`checkout_sessions`]), charts as
 //! server-rendered SVG ([`charts`], [`svg`]) and the payments list's live updates over
-//! server-sent events ([`live`]); every login and action goes into a hash-chained audit log ([`audit`]).
+//! server-sent events ([`live`]); every list's columns are declared once for its table and its
+//! CSV export ([`listing`], [`export`]); every login, action and export goes into a
+//! hash-chained audit log ([`audit`]).
 //!
 //! Its own crate above the gateway: the gateway compiles without it, and it drives the
 //! gateway's own API handlers for every operation that moves money. Pages are server-rendered
@@ -22,7 +24,9 @@ pub mod checkout_sessions;
 pub mod customers;
 pub mod detail;
 pub mod error;
+pub mod export;
 pub mod layout;
+pub mod listing;
 pub mod live;
 pub mod login;
 pub mod payments;
@@ -49,7 +53,8 @@ pub fn router(state: SharedState) -> Router {
         )
         .route("/dashboard/logout", axum::routing::post(login::logout))
         .route("/dashboard/payments", get(payments::list))
-        .route("/dashboard/payments.csv", get(payments::csv))
+        .route("/dashboard/payments.csv", get(export::payments_csv))
+        .route("/dashboard/export/{list}", get(export::csv))
         .route("/dashboard/payments/live", get(live::stream))
         .route("/dashboard/charts", get(charts::show))
         .route("/dashboard/checkout_sessions", get(checkout_sessions::list))

@@ -1,15 +1,16 @@
 //! `/dashboard/payments`: the list with search (id, amount, status, method, card last 4, date
-//! range), its CSV export, and a payment's detail page with its timeline. An operator sees
+//! range), its CSV export ([`crate::export`]), and a payment's detail page with its timeline. An operator sees
 //! every merchant's payments; a merchant's user only its own — another merchant's payment is
 //! the same 404 as an unknown id. Test-mode objects (`?mode=live` for live mode).
 
 use crate::catalog::T;
 use crate::layout;
+use crate::listing::{self, Cell, Column, List};
 use crate::users::Role;
 use crate::web::{self, Viewer};
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use paygate_gateway::state::SharedState;
 use paygate_ledger::Currency;
 use paygate_payer_pages::html::Html;
@@ -82,6 +83,38 @@ pub async fn merchants(st: &SharedState, role: &Role) -> Result<Vec<String>, Str
             .into_iter()
             .map(|m| m.id)
             .collect()),
+    }
+}
+
+/// The payments list: the search of the page's query string.
+pub struct Payments;
+
+impl List for Payments {
+    type Row = Row;
+    const NAME: &'static str = "payments";
+    const COLUMNS: &'static [Column<Row>] = &[
+        Column::new("id", T::Id, |r| Cell::Link {
+            href: format!("/dashboard/payments/{}", r.id),
+            text: r.id.clone(),
+        }),
+        Column::new("merchant", T::Merchant, |r| Cell::Text(r.merchant.clone())),
+        Column::new("amount", T::Amount, |r| Cell::Money {
+            minor: r.amount,
+            currency: r.currency.clone(),
+        }),
+        Column::csv_only("currency", T::Currency, |r| Cell::Text(r.currency.clone())),
+        Column::new("status", T::Status, |r| Cell::Text(r.status.clone())),
+        Column::new("method", T::Method, |r| Cell::Text(r.method.clone())),
+        Column::new("last4", T::Last4, |r| Cell::Text(r.last4.clone())),
+        Column::new("created", T::Created, |r| Cell::Time(Some(r.created))),
+    ];
+
+    async fn rows(
+        st: &SharedState,
+        role: &Role,
+        q: &HashMap<String, String>,
+    ) -> Result<Vec<Row>, String> {
+        search(st, role, &Search::from_query(q)).await
     }
 }
 
@@ -208,8 +241,9 @@ pub async fn list(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let s = Search::from_query(&web::query(raw.as_deref()));
-    let rows = match search(&st, &v.user.role, &s).await {
+    let q = web::query(raw.as_deref());
+    let s = Search::from_query(&q);
+    let rows = match Payments::rows(&st, &v.user.role, &q).await {
         Ok(r) => r,
         Err(e) => return web::server_error(v.locale, &e),
     };
@@ -219,7 +253,7 @@ pub async fn list(
     if rows.is_empty() {
         list.raw("<p>").text(c.t(T::NoPayments)).raw("</p>");
     } else {
-        table(&mut list, &v, &rows);
+        listing::table(&mut list, v.locale, Payments::COLUMNS, &rows, None);
     }
     list.raw("</div>");
     if headers.contains_key(web::REFRESH_HEADER) {
@@ -227,14 +261,7 @@ pub async fn list(
     }
     let mut h = Html::new();
     filters(&mut h, &v, &s);
-    h.raw("<p><a")
-        .attr(
-            "href",
-            &format!("/dashboard/payments.csv?{}", raw.unwrap_or_default()),
-        )
-        .raw(">")
-        .text(c.t(T::ExportCsv))
-        .raw("</a></p>");
+    listing::export_link(&mut h, v.locale, Payments::NAME, raw.as_deref());
     h.raw("<p id=\"live-status\" role=\"status\"")
         .attr("data-updated", c.t(T::LiveUpdated))
         .raw("></p>")
@@ -281,104 +308,6 @@ fn filters(h: &mut Html, v: &Viewer, s: &Search) {
         .raw("</button></div></form>");
 }
 
-fn table(h: &mut Html, v: &Viewer, rows: &[Row]) {
-    let t = |k: T| k.text(v.locale);
-    h.raw("<table><thead><tr>");
-    for col in [
-        T::Id,
-        T::Merchant,
-        T::Amount,
-        T::Status,
-        T::Method,
-        T::Last4,
-        T::Created,
-    ] {
-        h.raw("<th scope=\"col\">").text(t(col)).raw("</th>");
-    }
-    h.raw("</tr></thead><tbody>");
-    for r in rows {
-        h.raw("<tr><td><a")
-            .attr("href", &format!("/dashboard/payments/{}", r.id))
-            .raw(">")
-            .text(&r.id)
-            .raw("</a></td><td>");
-        h.text(&r.merchant)
-            .raw("</td><td class=\"num\">")
-            .text(&money(r.amount, &r.currency, v.locale));
-        h.raw("</td><td>")
-            .text(&r.status)
-            .raw("</td><td>")
-            .text(&r.method)
-            .raw("</td><td>");
-        h.text(&r.last4)
-            .raw("</td><td>")
-            .text(&when(r.created))
-            .raw("</td></tr>");
-    }
-    h.raw("</tbody></table>");
-}
-
-/// `GET /dashboard/payments.csv`: the same search as CSV (RFC 4180; cells that a spreadsheet
-/// would read as a formula are prefixed with `'`).
-pub async fn csv(
-    State(st): State<SharedState>,
-    peer: web::Peer,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let v = match web::viewer(&st, &headers, raw.as_deref(), peer.0.as_ref()).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let s = Search::from_query(&web::query(raw.as_deref()));
-    let rows = match search(&st, &v.user.role, &s).await {
-        Ok(r) => r,
-        Err(e) => return web::server_error(v.locale, &e),
-    };
-    let mut out = String::from("id,merchant,amount,currency,status,method,last4,created\r\n");
-    for r in &rows {
-        let cells = [
-            r.id.clone(),
-            r.merchant.clone(),
-            r.amount.to_string(),
-            r.currency.clone(),
-            r.status.clone(),
-            r.method.clone(),
-            r.last4.clone(),
-            when(r.created),
-        ];
-        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    }
-    let mut resp = (StatusCode::OK, out).into_response();
-    let hd = resp.headers_mut();
-    hd.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    hd.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"payments.csv\""),
-    );
-    layout::security_headers(hd);
-    resp
-}
-
-/// One CSV cell: quoted when needed, formula-looking text neutralized.
-pub fn csv_cell(c: &str) -> String {
-    let c = if c.starts_with(['=', '+', '-', '@']) {
-        format!("'{c}")
-    } else {
-        c.to_string()
-    };
-    if c.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", c.replace('"', "\"\""))
-    } else {
-        c
-    }
-}
-
 /// The payment `id` if the viewer may see it (same `None` for unknown and not theirs).
 pub async fn visible(st: &SharedState, v: &Viewer, id: &str) -> Result<Option<ObjectRow>, String> {
     let row = st.store.find_object(id).await.map_err(|e| e.to_string())?;
@@ -405,14 +334,6 @@ pub fn metadata(d: &Value) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_cells_are_quoted_and_formulas_neutralized() {
-        assert_eq!(csv_cell("pi_1"), "pi_1");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-    }
 
     #[test]
     fn dates_are_utc_days() {

@@ -39,8 +39,9 @@ pub struct Chart<'a> {
     /// The categories: days along the x axis, or one per horizontal bar.
     pub labels: &'a [String],
     pub series: &'a [Series],
-    /// How a value reads on the axis, in tooltips and in the table.
-    pub format: fn(i64) -> String,
+    /// How a value reads on the axis, in tooltips and in the table (a closure: an amount
+    /// reads in its currency).
+    pub format: &'a dyn Fn(i64) -> String,
     /// The table's first column header and the `<summary>` that opens it.
     pub label_head: &'a str,
     pub table_summary: &'a str,
@@ -112,7 +113,7 @@ fn close(h: &mut Html, c: &Chart<'_>) {
         for s in c.series {
             let v = s.values.get(i).copied().flatten();
             h.raw("<td class=\"num\">")
-                .text(&v.map_or_else(|| "–".to_string(), c.format))
+                .text(&v.map_or_else(|| "–".to_string(), |v| (c.format)(v)))
                 .raw("</td>");
         }
         h.raw("</tr>");
@@ -285,7 +286,7 @@ mod tests {
             desc: "what it shows",
             labels,
             series,
-            format: |v| v.to_string(),
+            format: &|v| v.to_string(),
             label_head: "Day",
             table_summary: "Show as a table",
         }

@@ -1,5 +1,6 @@
 //! `/dashboard/webhooks`: the viewer's merchants' webhook endpoints (URL, status, event types;
-//! never the signing secret) each with its newest delivery attempts, and a resend form per
+//! never the signing secret) each with its newest delivery attempts (both lists exportable as
+//! CSV), and a resend form per
 //! attempt that queues one more delivery of that event through the gateway's
 //! `POST /v1/webhook_endpoints/{id}/resend` handler (CSRF, idempotency key, audited).
 
@@ -7,8 +8,9 @@ use crate::api_call;
 use crate::audit::{self, Record};
 use crate::catalog::T;
 use crate::layout;
-use crate::payments::when;
+use crate::listing::{self, Cell, Column, List};
 use crate::tables::{self, s};
+use crate::users::Role;
 use crate::web::{self, Viewer};
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -16,8 +18,9 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use paygate_gateway::state::SharedState;
 use paygate_payer_pages::html::Html;
-use paygate_store::{ObjectRow, Scope};
+use paygate_store::{AttemptLogRow, ObjectRow, Scope};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// Attempts shown per endpoint.
 const ATTEMPTS_SHOWN: usize = 20;
@@ -33,19 +36,100 @@ pub async fn list(
         Ok(v) => v,
         Err(r) => return r,
     };
-    let q = web::query(raw.as_deref());
-    let note = q.contains_key("resent").then_some(Ok(()));
-    page(&st, &v, tables::livemode(&q), note, StatusCode::OK).await
+    let note = web::query(raw.as_deref())
+        .contains_key("resent")
+        .then_some(Ok(()));
+    page(&st, &v, raw.as_deref(), note, StatusCode::OK).await
+}
+
+/// The webhook endpoints (never their signing secret).
+pub struct Endpoints;
+
+impl List for Endpoints {
+    type Row = ObjectRow;
+    const NAME: &'static str = "webhook_endpoints";
+    const COLUMNS: &'static [Column<ObjectRow>] = &[
+        Column::new("id", T::Id, |r| Cell::Code(r.id.clone())),
+        Column::new("merchant", T::Merchant, |r| {
+            Cell::Text(r.merchant_id.clone())
+        }),
+        Column::new("url", T::Url, |r| Cell::Text(s(&r.data, "url"))),
+        Column::new("status", T::Status, |r| Cell::Text(s(&r.data, "status"))),
+        Column::new("enabled_events", T::EventTypes, |r| {
+            let events: Vec<&str> = r.data["enabled_events"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            Cell::Text(events.join(" "))
+        }),
+        Column::new("created", T::Created, |r| Cell::Time(Some(r.created))),
+    ];
+
+    async fn rows(
+        st: &SharedState,
+        role: &Role,
+        q: &HashMap<String, String>,
+    ) -> Result<Vec<ObjectRow>, String> {
+        tables::objects(st, role, "webhook_endpoint", tables::livemode(q)).await
+    }
+}
+
+/// The newest delivery attempts of each endpoint (at most [`ATTEMPTS_SHOWN`] per endpoint).
+pub struct Deliveries;
+
+impl List for Deliveries {
+    type Row = AttemptLogRow;
+    const NAME: &'static str = "webhook_deliveries";
+    const COLUMNS: &'static [Column<AttemptLogRow>] = &[
+        Column::new("event", T::Event, |a| Cell::Code(a.event_id.clone())),
+        Column::new("endpoint", T::Endpoint, |a| {
+            Cell::Code(a.endpoint_id.clone())
+        }),
+        Column::new("attempt", T::Attempt, |a| {
+            Cell::Text(a.attempt_no.to_string())
+        }),
+        Column::new("status_code", T::StatusCode, |a| {
+            Cell::Text(a.status_code.map(|c| c.to_string()).unwrap_or_default())
+        }),
+        Column::new("error", T::Error, |a| {
+            Cell::Text(a.error.clone().unwrap_or_default())
+        }),
+        Column::new("created", T::Created, |a| Cell::Time(Some(a.at))),
+    ];
+
+    async fn rows(
+        st: &SharedState,
+        role: &Role,
+        q: &HashMap<String, String>,
+    ) -> Result<Vec<AttemptLogRow>, String> {
+        let mut out = Vec::new();
+        for ep in Endpoints::rows(st, role, q).await? {
+            out.extend(attempts(st, &ep).await?);
+        }
+        Ok(out)
+    }
+}
+
+async fn attempts(st: &SharedState, ep: &ObjectRow) -> Result<Vec<AttemptLogRow>, String> {
+    let scope = Scope {
+        merchant_id: ep.merchant_id.clone(),
+        livemode: ep.livemode,
+    };
+    st.store
+        .list_delivery_attempts(&scope, None, Some(&ep.id), ATTEMPTS_SHOWN)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn page(
     st: &SharedState,
     v: &Viewer,
-    live: bool,
+    raw: Option<&str>,
     note: Option<Result<(), String>>,
     status: StatusCode,
 ) -> Response {
-    let endpoints = match tables::objects(st, &v.user.role, "webhook_endpoint", live).await {
+    let q = web::query(raw);
+    let endpoints = match Endpoints::rows(st, &v.user.role, &q).await {
         Ok(e) => e,
         Err(e) => return web::server_error(v.locale, &e),
     };
@@ -56,88 +140,26 @@ async fn page(
         Some(Err(e)) => layout::notice(&mut h, &format!("{}: {e}", c.t(T::Failed)), true),
         None => {}
     }
-    if endpoints.is_empty() {
-        tables::table(&mut h, v.locale, &[], &[]);
+    listing::export_link(&mut h, v.locale, Endpoints::NAME, raw);
+    listing::table(&mut h, v.locale, Endpoints::COLUMNS, &endpoints, None);
+    if !endpoints.is_empty() {
+        h.raw("<h2>").text(c.t(T::Attempts)).raw("</h2>");
+        listing::export_link(&mut h, v.locale, Deliveries::NAME, raw);
     }
     for ep in &endpoints {
-        if let Err(e) = endpoint(st, v, ep, &mut h).await {
-            return web::server_error(v.locale, &e);
-        }
+        let found = match attempts(st, ep).await {
+            Ok(a) => a,
+            Err(e) => return web::server_error(v.locale, &e),
+        };
+        h.raw("<h3>").text(&s(&ep.data, "url")).raw("</h3>");
+        let resend = |h: &mut Html, a: &AttemptLogRow| resend_form(h, v, &ep.id, &a.event_id);
+        let actions = listing::Actions {
+            head: T::Resend,
+            render: &resend,
+        };
+        listing::table(&mut h, v.locale, Deliveries::COLUMNS, &found, Some(actions));
     }
     layout::page(&c, status, c.t(T::Webhooks), h)
-}
-
-async fn endpoint(
-    st: &SharedState,
-    v: &Viewer,
-    ep: &ObjectRow,
-    h: &mut Html,
-) -> Result<(), String> {
-    let t = |k: T| k.text(v.locale);
-    let events: Vec<&str> = ep.data["enabled_events"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    h.raw("<h2>").text(&s(&ep.data, "url")).raw("</h2><dl><dt>");
-    h.text(t(T::Id))
-        .raw("</dt><dd><code>")
-        .text(&ep.id)
-        .raw("</code></dd><dt>");
-    h.text(t(T::Merchant))
-        .raw("</dt><dd>")
-        .text(&ep.merchant_id)
-        .raw("</dd><dt>");
-    h.text(t(T::Status))
-        .raw("</dt><dd>")
-        .text(&s(&ep.data, "status"))
-        .raw("</dd><dt>");
-    h.text(t(T::EventTypes))
-        .raw("</dt><dd>")
-        .text(&events.join(", "))
-        .raw("</dd></dl>");
-    let scope = Scope {
-        merchant_id: ep.merchant_id.clone(),
-        livemode: ep.livemode,
-    };
-    let attempts = st
-        .store
-        .list_delivery_attempts(&scope, None, Some(&ep.id), ATTEMPTS_SHOWN)
-        .await
-        .map_err(|e| e.to_string())?;
-    h.raw("<h3>").text(t(T::Attempts)).raw("</h3>");
-    if attempts.is_empty() {
-        h.raw("<p>").text(t(T::NoneYet)).raw("</p>");
-        return Ok(());
-    }
-    h.raw("<table><thead><tr>");
-    for col in [
-        T::Event,
-        T::Attempt,
-        T::StatusCode,
-        T::Error,
-        T::Created,
-        T::Resend,
-    ] {
-        h.raw("<th scope=\"col\">").text(t(col)).raw("</th>");
-    }
-    h.raw("</tr></thead><tbody>");
-    for a in &attempts {
-        let code = a.status_code.map(|c| c.to_string()).unwrap_or_default();
-        h.raw("<tr><td><code>")
-            .text(&a.event_id)
-            .raw("</code></td><td>");
-        h.text(&a.attempt_no.to_string())
-            .raw("</td><td>")
-            .text(&code)
-            .raw("</td><td>");
-        h.text(a.error.as_deref().unwrap_or_default())
-            .raw("</td><td>");
-        h.text(&when(a.at)).raw("</td><td>");
-        resend_form(h, v, &ep.id, &a.event_id);
-        h.raw("</td></tr>");
-    }
-    h.raw("</tbody></table>");
-    Ok(())
 }
 
 fn resend_form(h: &mut Html, v: &Viewer, endpoint: &str, event: &str) {
@@ -219,10 +241,11 @@ pub async fn resend(
     match result {
         Ok(()) => web::see_other("/dashboard/webhooks?resent=1", &[]),
         Err(e) => {
+            let mode = if ep.livemode { "mode=live" } else { "" };
             page(
                 &st,
                 &v,
-                ep.livemode,
+                Some(mode),
                 Some(Err(e)),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )

@@ -226,14 +226,15 @@ async fn a_merchant_sees_only_its_payments_and_refunds_from_the_ui() {
     let (_, miss, _) = app.get("/dashboard/payments?to=2020-01-01", &cookie).await;
     assert!(!miss.contains(ours_id));
     let (s, csv, h) = app
-        .get("/dashboard/payments.csv?status=succeeded", &cookie)
+        .get("/dashboard/export/payments?status=succeeded", &cookie)
         .await;
     assert_eq!(
         (s, h["content-type"].to_str().unwrap()),
         (StatusCode::OK, "text/csv; charset=utf-8")
     );
     assert!(
-        csv.starts_with("id,merchant,amount")
+        csv.trim_start_matches('\u{feff}')
+            .starts_with("id,merchant,amount")
             && csv.contains(&format!(
                 "{ours_id},{},12000,krw,succeeded,card,4242",
                 app.merchant

@@ -2,7 +2,8 @@
 //! gateway: a merchant's user sees only its merchant's objects (another merchant's endpoint or
 //! key is a 404), a webhook delivery is resent from the page (queued through the gateway,
 //! attempted again, audited), and a key is rolled (new key shown once, old one refused by the
-//! API, audited without the key) and revoked.
+//! API, audited without the key) and revoked; every list exports as CSV (the page's filters,
+//! the merchant's own rows, formula cells neutralized, UTF-8 with BOM, one audit entry each).
 
 mod support;
 
@@ -212,4 +213,144 @@ async fn api_keys_are_rolled_and_revoked_from_the_page_and_audited() {
         StatusCode::OK
     );
     assert_eq!(balance(new_key).await, StatusCode::UNAUTHORIZED);
+}
+
+/// A CSV export over HTTP: its status, its body's bytes as text (BOM kept) and headers.
+async fn export(app: &App, cookie: &str, path: &str) -> (StatusCode, String, String) {
+    let r = app
+        .http
+        .get(format!("{}{path}", app.base))
+        .header(reqwest::header::COOKIE, cookie)
+        .send()
+        .await
+        .expect("request");
+    let status = r.status();
+    let kind = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let bytes = r.bytes().await.expect("body");
+    (
+        status,
+        String::from_utf8(bytes.to_vec()).expect("UTF-8"),
+        kind,
+    )
+}
+
+#[tokio::test]
+async fn every_list_exports_as_csv_with_its_filters_tenancy_escaping_and_an_audit_entry() {
+    let app = App::start().await;
+    let st = &app.server.state;
+    let other = admin::create_merchant(&st.store, &st.cfg, "Shop B")
+        .await
+        .unwrap();
+    let cookie = merchant_user(&app).await;
+    let evil = "=HYPERLINK(\"http://evil.example\",\"김민수\")";
+    let ours = api(&app, &app.key, "/v1/customers", &[("name", evil)]).await;
+    let theirs = api(&app, &other.secret_key, "/v1/customers", &[("name", "Lee")]).await;
+    let hook = [
+        ("url", "http://127.0.0.1:9/hook"),
+        ("enabled_events[]", "*"),
+    ];
+    let ep = api(&app, &app.key, "/v1/webhook_endpoints", &hook).await;
+    let small = app.pay(&app.key, "12000", &[]).await;
+    let large = app.pay(&app.key, "15000", &[]).await;
+    let session = [
+        ("mode", "payment"),
+        ("success_url", "https://shop.example/done"),
+        ("line_items[0][price_data][currency]", "krw"),
+        ("line_items[0][price_data][unit_amount]", "5000"),
+        ("line_items[0][price_data][product_data][name]", "Tea"),
+        ("line_items[0][quantity]", "1"),
+    ];
+    let cs = api(&app, &app.key, "/v1/checkout/sessions", &session).await;
+    // The page links its export with its own query string.
+    let (_, page, _) = app.get("/dashboard/customers?mode=test", &cookie).await;
+    assert!(page.contains("href=\"/dashboard/export/customers?mode=test\""));
+
+    let (s, csv, kind) = export(&app, &cookie, "/dashboard/export/customers").await;
+    assert_eq!(
+        (s, kind.as_str()),
+        (StatusCode::OK, "text/csv; charset=utf-8")
+    );
+    assert!(
+        csv.starts_with("\u{feff}id,merchant,email,name,created\r\n"),
+        "{csv}"
+    );
+    let id = ours["id"].as_str().unwrap();
+    let escaped = "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"김민수\"\")\"";
+    assert!(
+        csv.contains(&format!("{id},{},,{escaped},", app.merchant)),
+        "{csv}"
+    );
+    assert!(!csv.contains(theirs["id"].as_str().unwrap()) && !csv.contains("Lee"));
+    let (_, live, _) = export(&app, &cookie, "/dashboard/export/customers?mode=live").await;
+    assert_eq!(live, "\u{feff}id,merchant,email,name,created\r\n");
+
+    // Payments: the page's search applies; the first address redirects to the export.
+    let (_, csv, _) = export(&app, &cookie, "/dashboard/export/payments?q=12000").await;
+    let small_id = small["id"].as_str().unwrap();
+    assert!(csv.contains(&format!(
+        "{small_id},{},12000,krw,succeeded,card,4242,",
+        app.merchant
+    )));
+    assert!(!csv.contains(large["id"].as_str().unwrap()));
+    let (s, _, h) = app.get("/dashboard/payments.csv?q=12000", &cookie).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h["location"], "/dashboard/export/payments?q=12000");
+
+    let (_, csv, _) = export(&app, &cookie, "/dashboard/export/balance_transactions").await;
+    assert!(csv.starts_with("\u{feff}id,merchant,type,amount,fee,net,currency,status,created\r\n"));
+    assert!(
+        csv.contains(",charge,15000,") && csv.contains(",charge,12000,"),
+        "{csv}"
+    );
+    assert!(!csv.contains(&other.id));
+    let (_, csv, _) = export(&app, &cookie, "/dashboard/export/checkout_sessions").await;
+    let cs_id = cs["id"].as_str().unwrap();
+    assert!(
+        csv.contains(&format!("{cs_id},{},5000,krw,open,unpaid,", app.merchant)),
+        "{csv}"
+    );
+    let (_, csv, _) = export(&app, &cookie, "/dashboard/export/webhook_endpoints").await;
+    assert!(csv.contains(ep["id"].as_str().unwrap()) && !csv.contains("whsec_"));
+    let (_, csv, _) = export(&app, &cookie, "/dashboard/export/webhook_deliveries").await;
+    assert!(csv.starts_with("\u{feff}event,endpoint,attempt,status_code,error,created\r\n"));
+    let (_, csv, _) = export(&app, &cookie, "/dashboard/export/api_keys").await;
+    assert!(
+        csv.contains(",secret,test,sk_test_") && !csv.contains(&app.key),
+        "{csv}"
+    );
+    assert!(!csv.contains(&other.secret_key_id));
+    let (_, csv, _) = export(&app, &cookie, "/dashboard/export/payouts").await;
+    assert_eq!(
+        csv,
+        "\u{feff}id,merchant,amount,currency,status,created\r\n"
+    );
+
+    assert_eq!(
+        export(&app, &cookie, "/dashboard/export/users").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        export(&app, "", "/dashboard/export/customers").await.0,
+        StatusCode::SEE_OTHER,
+        "no session, no export"
+    );
+    let log = audit::entries(&st.store).await.unwrap();
+    let exports: Vec<_> = log
+        .iter()
+        .filter(|e| e.record.action == "export_csv")
+        .map(|e| (e.record.target.as_str(), e.record.merchant.as_str()))
+        .collect();
+    assert_eq!(exports.len(), 9, "one entry per export");
+    assert!(exports.contains(&("customers", app.merchant.as_str())));
+    assert!(exports.contains(&("api_keys", app.merchant.as_str())));
+
+    // An operator's export holds every merchant's rows.
+    let secret = app.user("ops@example.com", users::Role::Operator).await;
+    let ops = app.login("ops@example.com", &secret).await;
+    let (_, csv, _) = export(&app, &ops, "/dashboard/export/customers").await;
+    assert!(csv.contains(id) && csv.contains(theirs["id"].as_str().unwrap()));
 }

@@ -130,12 +130,19 @@ async fn charts_draw_volume_approval_declines_and_latency_with_their_tables() {
     assert_eq!(s, StatusCode::OK);
     let csp = h["content-security-policy"].to_str().unwrap();
     assert!(!csp.contains("unsafe-inline"), "{csp}");
-    assert_eq!(page.matches("<svg class=\"chart\"").count(), 4, "{page}");
+    assert_eq!(page.matches("<svg class=\"chart\"").count(), 5, "{page}");
     assert!(page.contains("aria-labelledby=\"volume-title volume-desc\""));
     // Today (the test clock's day, last column): 4 card payments, 3 approved = 75.0%.
     let today = "<tr><th scope=\"row\">03-17</th><td class=\"num\">";
     assert!(page.contains(&format!("{today}4</td></tr>")), "{page}");
     assert!(page.contains(&format!("{today}75.0%</td></tr>")), "{page}");
+    // The approved amount, in its currency: 3 × ₩10,000 today (the decline adds nothing).
+    assert!(page.contains("aria-labelledby=\"amount-krw-title amount-krw-desc\""));
+    let amount = format!(
+        "{today}{}</td></tr>",
+        paygate_dashboard::payments::money(30_000, "krw", paygate_payer_pages::Locale::En)
+    );
+    assert!(page.contains(&amount), "{page}");
     assert!(
         page.contains("<tr><th scope=\"row\">insufficient_funds</th><td class=\"num\">1</td>"),
         "{page}"

@@ -5,8 +5,8 @@
 //! every check: valid, tampered, stale, replayed, wrong key, wrong root. The network simulator
 //! acts as the token service; its journal shows the wallet with the DPAN masked.
 //!
-//! The Python test makes its own venv under the target dir; without python3 it fails, unless
-//! `PAYGATE_SKIP_PYTHON=1`.
+//! The Python tests make their own venv under the target dir (`support::wallet_python`);
+//! without python3 they fail, unless `PAYGATE_SKIP_PYTHON=1`.
 
 mod support;
 
@@ -17,9 +17,9 @@ use paygate_wallet_tokens::Wallet;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 use support::TestApp;
+use support::wallet_python::{generate, venv};
 
 const GALA_SIGNED_AT: i64 = 1_630_522_986;
 
@@ -135,45 +135,6 @@ async fn public_vectors_become_single_use_tokens_of_their_merchant_only() {
         (status, err["error"]["param"].as_str()),
         (StatusCode::BAD_REQUEST, Some("pk_token"))
     );
-}
-
-fn venv() -> Option<PathBuf> {
-    if std::env::var("PAYGATE_SKIP_PYTHON").as_deref() == Ok("1") {
-        eprintln!("skipped: PAYGATE_SKIP_PYTHON=1");
-        return None;
-    }
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("wallet-tokens-venv");
-    let py = dir.join("bin/python");
-    if !dir.join(".installed").exists() {
-        let ok = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&dir)
-            .status();
-        assert!(
-            ok.is_ok_and(|s| s.success()),
-            "python3 -m venv failed (or set PAYGATE_SKIP_PYTHON=1)"
-        );
-        let ok = Command::new(&py)
-            .args(["-m", "pip", "install", "-q", "cryptography==46.0.7"])
-            .status()
-            .expect("pip runs");
-        assert!(ok.success(), "pip install cryptography failed");
-        std::fs::write(dir.join(".installed"), b"ok").unwrap();
-    }
-    Some(py)
-}
-
-/// Runs the generator; its document (PEMs, tokens, signing time).
-fn generate(py: &PathBuf, out: &std::path::Path) -> Value {
-    let script =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/wallet_python/make_tokens.py");
-    let ok = Command::new(py)
-        .arg(script)
-        .arg(out)
-        .status()
-        .expect("python runs");
-    assert!(ok.success(), "make_tokens.py failed");
-    serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap()
 }
 
 async fn post_token(app: &TestApp, pk: String) -> (StatusCode, Value) {

@@ -220,11 +220,13 @@ pub enum Msg {
     BtLocked,
     BtDeclined,
     BtBankError,
+    CheckoutWalletFailed,
+    CheckoutWalletOrCard,
 }
 
 impl Msg {
     /// How many keys there are.
-    pub const COUNT: usize = Msg::BtBankError as usize + 1;
+    pub const COUNT: usize = Msg::CheckoutWalletOrCard as usize + 1;
 
     /// The key's Korean and English text.
     pub fn text(self, locale: Locale) -> &'static str {

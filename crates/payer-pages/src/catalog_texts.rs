@@ -456,4 +456,12 @@ pub(crate) const CATALOG: [(&str, &str); Msg::COUNT] = [
         "은행과 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.",
         "The bank cannot be reached. Please try again in a moment.",
     ),
+    (
+        "간편결제를 마치지 못했습니다. 다시 시도하거나 아래에서 카드로 결제해 주세요.",
+        "The wallet payment did not go through. Try again, or pay by card below.",
+    ),
+    (
+        "또는 아래에서 결제 수단을 선택하세요.",
+        "Or choose a payment method below.",
+    ),
 ];

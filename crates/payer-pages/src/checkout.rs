@@ -5,11 +5,12 @@
 //! it works without JavaScript; a redirect method continues on its own page.
 
 use crate::branding::Branding;
+use crate::checkout_wallets::{WalletsView, wallet_buttons};
 use crate::components::{MessageKind, notice};
 use crate::html::Html;
 use crate::i18n::{Locale, Msg};
 use crate::money::Amount;
-use crate::security::{FormOrigin, WebUrl};
+use crate::security::{Connect, FormOrigin, WebUrl};
 use crate::{Page, PageContext};
 
 /// One line of the order.
@@ -64,6 +65,9 @@ pub struct CheckoutView {
     pub banks: Vec<BankChoice>,
     /// Whether the card form offers 할부 (`installments`).
     pub installments: bool,
+    /// The wallet buttons (Apple Pay, Samsung Pay) the merchant can take, if any: shown by
+    /// their script where the browser has the wallet ([`crate::checkout_wallets`]).
+    pub wallets: Option<WalletsView>,
 }
 
 /// The checkout page; `error` is shown above the form (in the payer's language).
@@ -80,6 +84,9 @@ pub fn checkout_page(ctx: &PageContext, v: &CheckoutView, error: Option<Msg>) ->
         b.fragment(notice(MessageKind::Error, e.text(l)));
     }
     b.fragment(order(l, v));
+    if let Some(w) = &v.wallets {
+        b.fragment(wallet_buttons(ctx.nonce.as_str(), l, w, &v.token));
+    }
     b.raw("<form method=\"post\" novalidate")
         .attr("action", v.action.as_str())
         .raw("><input type=\"hidden\" name=\"t\"")
@@ -110,12 +117,19 @@ pub fn checkout_page(ctx: &PageContext, v: &CheckoutView, error: Option<Msg>) ->
     }
     let mut origins = vec![FormOrigin::of(&v.action)];
     origins.extend(v.success.as_ref().map(FormOrigin::of));
-    let mut page = Page::render(
+    // The wallet buttons' script posts the token to the gateway.
+    let connect = if v.wallets.is_some() {
+        Connect::SameOrigin
+    } else {
+        Connect::Nothing
+    };
+    let mut page = Page::render_with(
         ctx,
         if error.is_some() { 400 } else { 200 },
         title.text(l),
         b,
         &origins,
+        connect,
     );
     if let Some(logo) = &v.branding.logo {
         page.allow_images_from(&logo.origin());
@@ -341,6 +355,7 @@ mod tests {
             success: WebUrl::parse("success_url", "https://shop.example/done").ok(),
             banks: Vec::new(),
             installments: false,
+            wallets: None,
         }
     }
 

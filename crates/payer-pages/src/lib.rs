@@ -23,6 +23,7 @@ pub mod builders;
 pub mod catalog;
 mod catalog_texts;
 pub mod checkout;
+pub mod checkout_wallets;
 pub mod components;
 pub mod csrf;
 pub mod easy_pay;
@@ -49,6 +50,7 @@ pub use builders::{
 pub use checkout::{
     BankChoice, CheckoutView, INSTALLMENT_MONTHS, ItemLine, MethodChoice, checkout_page,
 };
+pub use checkout_wallets::{WALLETS_SCRIPT, WALLETS_SCRIPT_PATH, WalletButton, WalletsView};
 pub use components::{CardTail, Last4, Link, MessageKind, Summary, payment_summary};
 pub use csrf::{CsrfError, CsrfKeyError, CsrfKeys, Purpose};
 pub use easy_pay::{

@@ -6,7 +6,7 @@
 //! file, whatever the exceptions).
 
 use crate::config::DbArgs;
-use paygate_dashboard::payments::csv_cell;
+use paygate_dashboard::listing::csv_cell;
 use paygate_gateway::reconcile::clearing::{ClearingReport, Exception, fees, reconcile_clearing};
 use paygate_payments::{Clock, SystemClock};
 use std::path::{Path, PathBuf};

@@ -10,19 +10,23 @@
 //!   succeeded and sends the payer to `success_url`, else shows the page with the error.
 //! - A session paid by a method whose money arrives later (가상계좌) completes `unpaid` when
 //!   the account is issued: its page then shows the transfer instructions ([`transfer`]).
+//! - `POST /pay/checkout/{cs}/wallet`, `…/apple_pay/session`, `GET /pay/checkout/wallets.js`
+//!   — the Apple Pay / Samsung Pay buttons' calls and script ([`wallet`]).
 //! - `GET /v1/paygate.js` — the embeddable client ([`SCRIPT`]).
 
 pub mod cors;
 mod pay;
 mod transfer;
 mod view;
+mod wallet;
 
 use crate::pages::respond;
 use crate::state::SharedState;
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use paygate_payer_pages as pp;
 
 /// The embeddable card client (hand-written, no build step): docs/CHECKOUT.md.
 pub const SCRIPT: &str = include_str!("paygate.js");
@@ -34,6 +38,12 @@ pub fn router(state: SharedState) -> Router {
     Router::new()
         .route("/pay/checkout/{id}", get(pay::show).post(pay::submit))
         .route("/pay/checkout/{id}/return", get(pay::back))
+        .route("/pay/checkout/{id}/wallet", post(wallet::pay))
+        .route(
+            "/pay/checkout/{id}/apple_pay/session",
+            post(wallet::merchant_session),
+        )
+        .route(pp::WALLETS_SCRIPT_PATH, get(wallet::script))
         .route(SCRIPT_PATH, get(script))
         .with_state(state)
 }

@@ -28,7 +28,10 @@ use std::collections::HashMap;
 
 /// The session `id` as stored now (completed first if its intent succeeded), and its
 /// merchant; `None` for anything that is not a session.
-async fn open(st: &SharedState, id: &str) -> Option<(ObjectRow, CheckoutSession, MerchantRow)> {
+pub(super) async fn open(
+    st: &SharedState,
+    id: &str,
+) -> Option<(ObjectRow, CheckoutSession, MerchantRow)> {
     let row = st.store.find_object(id).await.ok()??;
     if row.kind != KIND {
         return None;
@@ -73,8 +76,8 @@ fn closed(ctx: &PageContext, cs: &CheckoutSession) -> Response {
     framed_never(page)
 }
 
-/// Renders the form of an open session (`error` above it).
-fn form(
+/// Renders the form of an open session (`error` above it), with its wallet buttons.
+async fn form(
     st: &SharedState,
     ctx: &PageContext,
     cs: &CheckoutSession,
@@ -83,7 +86,10 @@ fn form(
     error: Option<Msg>,
 ) -> Response {
     match view(st, cs, m, ctx.locale, selected) {
-        Some(v) => framed_never(checkout_page(ctx, &v, error)),
+        Some(mut v) => {
+            v.wallets = super::wallet::buttons(st, cs, m).await;
+            framed_never(checkout_page(ctx, &v, error))
+        }
         None => framed_never(pp::not_found(ctx)),
     }
 }
@@ -104,7 +110,7 @@ pub(super) async fn show(
     if !allowed(cs.status, SessionOp::Pay) {
         return closed_page(&st, &ctx, &cs, &m).await;
     }
-    form(&st, &ctx, &cs, &m, None, None)
+    form(&st, &ctx, &cs, &m, None, None).await
 }
 
 /// [`closed`], or for a session completed before its money arrived (가상계좌) the transfer
@@ -164,7 +170,7 @@ pub(super) async fn submit(
         .get("payment_method_type")
         .and_then(|t| methods(&st, &cs).into_iter().find(|m| m.kind.as_str() == t));
     let Some(method) = chosen else {
-        return form(&st, &ctx, &cs, &m, None, Some(Msg::CheckoutErrMethod));
+        return form(&st, &ctx, &cs, &m, None, Some(Msg::CheckoutErrMethod)).await;
     };
     let selected = Some(method.kind.as_str());
     match pay(&st, &row, &cs, &m, method, &form_fields).await {
@@ -178,7 +184,7 @@ pub(super) async fn submit(
             {
                 return closed_page(&st, &ctx, &now_cs, &m).await;
             }
-            form(&st, &ctx, &cs, &m, selected, Some(error_text(&e)))
+            form(&st, &ctx, &cs, &m, selected, Some(error_text(&e))).await
         }
     }
 }
@@ -196,12 +202,18 @@ async fn pay(
     method: &CheckoutMethod,
     form: &HashMap<String, String>,
 ) -> ApiResult<Value> {
-    let mut root = method_params(method, form);
-    root.insert(
-        "return_url".into(),
-        json!(st.pages.url(&format!("/pay/checkout/{}/return", cs.id))),
-    );
-    let ctx = Ctx {
+    confirm_as_page(st, row, cs, m, method_params(method, form)).await
+}
+
+/// A request of the page as the session's merchant (the page holds the session's capability,
+/// not a key) with `params`.
+pub(super) fn page_ctx(
+    st: &SharedState,
+    row: &ObjectRow,
+    m: &MerchantRow,
+    params: Map<String, Value>,
+) -> Ctx {
+    Ctx {
         rc: RequestContext::new(st.clone(), new_id("req"), m.clone(), row.livemode, None),
         caller: Caller {
             key_id: "checkout_page".into(),
@@ -209,8 +221,24 @@ async fn pay(
             livemode: row.livemode,
             secret: true,
         },
-        params: Params::from_map(root),
-    };
+        params: Params::from_map(params),
+    }
+}
+
+/// Confirms the session's intent with `root` (and the page's `return_url`) through the API's
+/// confirm: the card form's and the wallet buttons' payment.
+pub(super) async fn confirm_as_page(
+    st: &SharedState,
+    row: &ObjectRow,
+    cs: &CheckoutSession,
+    m: &MerchantRow,
+    mut root: Map<String, Value>,
+) -> ApiResult<Value> {
+    root.insert(
+        "return_url".into(),
+        json!(st.pages.url(&format!("/pay/checkout/{}/return", cs.id))),
+    );
+    let ctx = page_ctx(st, row, m, root);
     match (cs.mode, &cs.payment_intent, &cs.setup_intent) {
         (Mode::Payment, Some(pi), _) => {
             crate::api::payment_intents::confirm_inner(ctx, pi.clone()).await
@@ -286,7 +314,7 @@ async fn after_confirm(
     }
     match resync(st, &cs.id).await {
         Some(now) if now.status == SessionStatus::Complete => closed_page(st, ctx, &now, m).await,
-        _ => form(st, ctx, cs, m, selected, Some(Msg::ErrorBody)),
+        _ => form(st, ctx, cs, m, selected, Some(Msg::ErrorBody)).await,
     }
 }
 
@@ -323,7 +351,7 @@ pub(super) async fn back(
     let error = last_error(&st, &cs)
         .await
         .unwrap_or(Msg::CheckoutErrAuthentication);
-    form(&st, &ctx, &cs, &m, None, Some(error))
+    form(&st, &ctx, &cs, &m, None, Some(error)).await
 }
 
 /// The payer's sentence for the intent's last error, if it has one.

@@ -122,6 +122,7 @@ pub fn view(
         banks: banks(&offered),
         installments: offered.iter().any(|m| m.collects == Collects::CardForm)
             && installments_allowed(cs.currency.as_deref(), cs.amount_total),
+        wallets: None,
     })
 }
 

@@ -6,6 +6,7 @@ use axum::response::Response;
 use paygate_store::WriteUnit;
 use paygate_wallet_tokens::{WalletToken, apple, samsung};
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::keys;
 use super::token::{store_token, token_error};
@@ -29,43 +30,46 @@ struct TokenParams {
 }
 
 pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
-    post(st, req, |mut ctx: Ctx| async move {
-        let p = ctx.params.typed::<TokenParams>()?;
-        let scope = ctx.scope();
-        let merchant_keys = keys::load(&ctx.st.store, &ctx.st.vault, &scope)
-            .await
-            .map_err(ApiError::internal)?;
-        let (param, token) = match (p.pk_token, p.samsung_pay_token) {
-            (Some(pk), None) => {
-                let t = apple::open(
-                    &pk.0,
-                    &merchant_keys.apple,
-                    &merchant_keys.apple_roots,
-                    ctx.now,
-                )
-                .map_err(|e| token_error("pk_token", &e))?;
-                check_transaction_id(&t, p.pk_token_transaction_id.map(|t| t.0))?;
-                ("pk_token", t)
-            }
-            (None, Some(sp)) => {
-                let t = samsung::open(&sp.0, &merchant_keys.samsung, ctx.now)
-                    .map_err(|e| token_error("samsung_pay_token", &e))?;
-                ("samsung_pay_token", t)
-            }
-            (Some(_), Some(_)) => {
-                return Err(ApiError::bad_param(
-                    "samsung_pay_token",
-                    "Pass either pk_token or samsung_pay_token, not both.",
-                ));
-            }
-            (None, None) => return Err(ApiError::missing("pk_token")),
-        };
-        // Informational parameters of Stripe's iOS SDK: accepted, not needed.
-        let _ = (p.pk_token_instrument_name, p.pk_token_payment_network);
-        let (doc, ops) = store_token(&ctx.st, &scope, param, &token, ctx.now).await?;
-        ctx.commit_ok(WriteUnit { ops }, public(doc)).await
-    })
-    .await
+    post(st, req, create_inner).await
+}
+
+/// The token of `ctx`'s parameters: `POST /v1/tokens`, and the hosted checkout's wallet
+/// buttons (which post the wallet's token as the session's merchant).
+pub(crate) async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
+    let p = ctx.params.typed::<TokenParams>()?;
+    let scope = ctx.scope();
+    let merchant_keys = keys::load(&ctx.st.store, &ctx.st.vault, &scope)
+        .await
+        .map_err(ApiError::internal)?;
+    let (param, token) = match (p.pk_token, p.samsung_pay_token) {
+        (Some(pk), None) => {
+            let t = apple::open(
+                &pk.0,
+                &merchant_keys.apple,
+                &merchant_keys.apple_roots,
+                ctx.now,
+            )
+            .map_err(|e| token_error("pk_token", &e))?;
+            check_transaction_id(&t, p.pk_token_transaction_id.map(|t| t.0))?;
+            ("pk_token", t)
+        }
+        (None, Some(sp)) => {
+            let t = samsung::open(&sp.0, &merchant_keys.samsung, ctx.now)
+                .map_err(|e| token_error("samsung_pay_token", &e))?;
+            ("samsung_pay_token", t)
+        }
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_param(
+                "samsung_pay_token",
+                "Pass either pk_token or samsung_pay_token, not both.",
+            ));
+        }
+        (None, None) => return Err(ApiError::missing("pk_token")),
+    };
+    // Informational parameters of Stripe's iOS SDK: accepted, not needed.
+    let _ = (p.pk_token_instrument_name, p.pk_token_payment_network);
+    let (doc, ops) = store_token(&ctx.st, &scope, param, &token, ctx.now).await?;
+    ctx.commit_ok(WriteUnit { ops }, public(doc)).await
 }
 
 /// `pk_token_transaction_id`, when given, must be the token's `header.transactionId`.

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod checkout_page;
+pub mod wallet_python;
 pub mod webhook_receiver;
 
 use paygate_gateway::config::Config;
