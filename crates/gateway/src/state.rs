@@ -59,6 +59,9 @@ pub struct AppState {
     /// state built without a server): long-lived responses such as the dashboard's
     /// server-sent events end on it so that the drain does not wait for them.
     pub shutdown: Option<tokio::sync::watch::Receiver<bool>>,
+    /// Turns true when the process is asked to stop: `/readyz` answers 503 from then on, so a
+    /// load balancer takes the instance out while it still serves (the drain delay).
+    pub draining: std::sync::atomic::AtomicBool,
     cvcs: Mutex<HashMap<String, (Cvc, Instant)>>,
     merchants: Mutex<HashMap<String, (MerchantRow, Instant)>>,
     pub(crate) keys: Mutex<HashMap<String, (paygate_store::ApiKeyRow, Instant)>>,
@@ -96,6 +99,7 @@ impl AppState {
             bank: None,
             carrier: None,
             shutdown: None,
+            draining: std::sync::atomic::AtomicBool::new(false),
             cvcs: Mutex::new(HashMap::new()),
             merchants: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),

@@ -54,15 +54,17 @@ async fn healthz() -> Response {
     json_response(StatusCode::OK, &json!({"status": "ok"}))
 }
 
-/// Ready when the database answers, the store can write (`store_reason` says why not) and
-/// the card network link is up.
+/// Ready when the database answers, the store can write (`store_reason` says why not), the
+/// card network link is up and the process is not draining (asked to stop).
 async fn readyz(State(st): State<SharedState>) -> Response {
     let db = st.store.get_merchant("acct_readiness_probe").await.is_ok();
     let net = st.link.echo().await.is_ok();
+    let draining = st.draining.load(std::sync::atomic::Ordering::Relaxed);
     let (writable, mut body) = crate::store_health::readiness(&st);
     body["database"] = json!(db);
     body["network"] = json!(net);
-    let status = if db && net && writable {
+    body["draining"] = json!(draining);
+    let status = if db && net && writable && !draining {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE

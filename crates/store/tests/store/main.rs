@@ -8,4 +8,5 @@ mod list_filters;
 mod objects;
 mod outbox;
 mod records;
+mod schema_versions;
 mod writes;
