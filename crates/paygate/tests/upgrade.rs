@@ -7,7 +7,12 @@
 //!
 //! The previous release is built from git history once into
 //! `target/tmp/upgrade-v0.8.0/` (its own target dir, kept across runs; `--offline`). A clone
-//! without that commit (shallow) skips the test with a loud message.
+//! without that commit (shallow) skips the test with a loud message. `PAYGATE_PREVIOUS_BIN`
+//! names an already built previous release instead (or, to check the test itself quickly,
+//! this build).
+//!
+//! Ignored by default until the first build's cost on CI is measured (README, test time):
+//! `cargo test -p paygate --test upgrade -- --ignored`.
 
 mod common;
 
@@ -22,6 +27,7 @@ use std::time::{Duration, Instant};
 const PREVIOUS_RELEASE: &str = "1637d9a34a89d0954ffb337178484cce61ce5b2c";
 
 #[test]
+#[ignore = "builds v0.8.0 from git history first (cost not yet measured on CI): run with --ignored"]
 fn the_previous_release_and_this_build_serve_one_database_through_an_upgrade() {
     let Some(old) = previous_release_binary() else {
         return;
@@ -66,6 +72,9 @@ fn the_previous_release_and_this_build_serve_one_database_through_an_upgrade() {
 /// The previous release's `paygate`, built once from git history; `None` (after a loud
 /// message) when this clone does not have that commit.
 fn previous_release_binary() -> Option<PathBuf> {
+    if let Ok(bin) = std::env::var("PAYGATE_PREVIOUS_BIN") {
+        return Some(PathBuf::from(bin));
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("upgrade-v0.8.0");
     let bin = base.join("target/debug/paygate");
