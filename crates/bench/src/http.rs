@@ -6,6 +6,7 @@
 //! or the idle list owns it, so `--connections N` means at most N sockets — the number the server
 //! sees — and a request costs one mutex push/pop instead of a pool-key lookup.
 
+use crate::failover::{MAX_REQUESTS_PER_CONNECTION, Targets};
 use crate::stats::ErrorKind;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -13,8 +14,7 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
 use hyper::{Method, Request, Uri};
 use hyper_util::rt::TokioIo;
-use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
@@ -35,9 +35,8 @@ pub(crate) struct Answer {
 
 /// Where and how to connect.
 pub(crate) struct ClientConfig {
-    pub addr: SocketAddr,
-    /// `Host` header value (the URL's authority).
-    pub host: HeaderValue,
+    /// One per `--url`; with several, connections spread over the ready ones.
+    pub targets: Arc<Targets>,
     /// `Bearer sk_test_...`, marked sensitive.
     pub authorization: HeaderValue,
     pub connections: usize,
@@ -51,7 +50,14 @@ pub(crate) struct HttpClient {
     /// One permit per connection that may be in use; waiting here is client-side queueing and
     /// shows up in open-loop latency, as it should.
     permits: Semaphore,
-    idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
+    idle: Mutex<Vec<Pooled>>,
+}
+
+/// A connection, the target it goes to and how many requests it carried.
+struct Pooled {
+    target: usize,
+    requests: u32,
+    sender: SendRequest<Full<Bytes>>,
 }
 
 impl HttpClient {
@@ -73,7 +79,6 @@ impl HttpClient {
     pub async fn get(&self, path: Uri, authorized: bool) -> Result<Answer, ErrorKind> {
         let mut request = Request::new(Full::new(Bytes::new()));
         *request.uri_mut() = path;
-        request.headers_mut().insert(HOST, self.config.host.clone());
         if authorized {
             request
                 .headers_mut()
@@ -93,73 +98,101 @@ impl HttpClient {
         *request.method_mut() = Method::POST;
         *request.uri_mut() = path;
         let headers = request.headers_mut();
-        headers.insert(HOST, self.config.host.clone());
         headers.insert(AUTHORIZATION, self.config.authorization.clone());
         headers.insert(CONTENT_TYPE, FORM.clone());
         headers.insert(IDEMPOTENCY_KEY.clone(), idempotency_key);
         self.send(request).await
     }
 
-    async fn send(&self, request: Request<Full<Bytes>>) -> Result<Answer, ErrorKind> {
+    async fn send(&self, mut request: Request<Full<Bytes>>) -> Result<Answer, ErrorKind> {
         let _permit = self
             .permits
             .acquire()
             .await
             .expect("the pool semaphore is never closed");
-        let mut sender = self.checkout().await?;
-        let exchange = async {
-            let response = sender
-                .send_request(request)
+        // A request the connection never wrote (the server closed it while idle, as a
+        // stopping server does) cannot have reached the server: it goes once more on another
+        // connection, as HTTP clients do.
+        for _ in 0..2 {
+            let mut pooled = self.checkout().await?;
+            let host = self.config.targets.get(pooled.target).host.clone();
+            request.headers_mut().insert(HOST, host);
+            pooled.requests += 1;
+            let exchange = exchange(&mut pooled.sender, request);
+            let result = tokio::time::timeout(self.config.request_timeout, exchange)
                 .await
-                .map_err(|_| ErrorKind::Transport)?;
-            let status = response.status().as_u16();
-            let body = Limited::new(response.into_body(), MAX_RESPONSE_BODY_BYTES)
-                .collect()
-                .await
-                .map_err(|e| {
-                    if e.is::<http_body_util::LengthLimitError>() {
-                        ErrorKind::UnexpectedBody
-                    } else {
-                        ErrorKind::Transport
-                    }
-                })?
-                .to_bytes();
-            Ok(Answer { status, body })
-        };
-        let result = tokio::time::timeout(self.config.request_timeout, exchange)
-            .await
-            .unwrap_or(Err(ErrorKind::Timeout));
-        // Only a connection whose exchange completed is reusable; after a timeout or an error a
-        // late or partial response could still arrive on it. Dropping the sender closes it.
-        if result.is_ok() && !sender.is_closed() {
-            self.idle.lock().expect("idle pool lock").push(sender);
+                .unwrap_or(Err(Failure::Kind(ErrorKind::Timeout)));
+            let result = match result {
+                Err(Failure::Unsent(unsent)) => {
+                    request = *unsent;
+                    continue;
+                }
+                Err(Failure::Kind(kind)) => Err(kind),
+                Ok(answer) => Ok(answer),
+            };
+            // Only a connection whose exchange completed is reusable; after a timeout or an
+            // error a late or partial response could still arrive on it. Dropping the sender
+            // closes it. With several targets a connection is retired after a while, so load
+            // spreads again.
+            let targets = &self.config.targets;
+            let worn = targets.several() && pooled.requests >= MAX_REQUESTS_PER_CONNECTION;
+            if result.is_ok() && !pooled.sender.is_closed() && !worn {
+                self.idle.lock().expect("idle pool lock").push(pooled);
+            }
+            return result;
         }
-        result
+        Err(ErrorKind::Transport)
     }
 
-    /// An idle connection that is ready for a request, or a new one.
-    async fn checkout(&self) -> Result<SendRequest<Full<Bytes>>, ErrorKind> {
+    /// An idle connection to a ready target that is ready for a request, or a new one.
+    async fn checkout(&self) -> Result<Pooled, ErrorKind> {
         loop {
-            let Some(mut sender) = self.idle.lock().expect("idle pool lock").pop() else {
+            let Some(mut pooled) = self.idle.lock().expect("idle pool lock").pop() else {
                 break;
             };
+            // A target taken out (draining) gets no new requests: close its idle connections.
+            if !self.config.targets.is_ready(pooled.target) {
+                continue;
+            }
             // Ready at once normally; an error means the server closed it while idle (its
             // keep-alive timeout), which is not a failed request: take the next one.
-            if sender.ready().await.is_ok() {
-                return Ok(sender);
+            if pooled.sender.ready().await.is_ok() {
+                return Ok(pooled);
             }
         }
         self.connect().await
     }
 
-    async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, ErrorKind> {
-        let stream = tokio::time::timeout(
-            self.config.request_timeout,
-            TcpStream::connect(self.config.addr),
-        )
-        .await
-        .map_err(|_| ErrorKind::Connect)?
-        .map_err(|_| ErrorKind::Connect)?;
+    /// A new connection to the first target, in [`Targets::connect_order`], that accepts one:
+    /// a refused connection goes to the next target, as a load balancer retries it.
+    async fn connect(&self) -> Result<Pooled, ErrorKind> {
+        let targets = &self.config.targets;
+        for target in targets.connect_order() {
+            match self.connect_to(target).await {
+                Ok(sender) => {
+                    return Ok(Pooled {
+                        target,
+                        requests: 0,
+                        sender,
+                    });
+                }
+                Err(kind) => {
+                    targets.mark_down(target);
+                    if !targets.several() {
+                        return Err(kind);
+                    }
+                }
+            }
+        }
+        Err(ErrorKind::Connect)
+    }
+
+    async fn connect_to(&self, target: usize) -> Result<SendRequest<Full<Bytes>>, ErrorKind> {
+        let addr = self.config.targets.get(target).addr;
+        let stream = tokio::time::timeout(self.config.request_timeout, TcpStream::connect(addr))
+            .await
+            .map_err(|_| ErrorKind::Connect)?
+            .map_err(|_| ErrorKind::Connect)?;
         // Small request bodies must not wait for Nagle's algorithm.
         stream.set_nodelay(true).map_err(|_| ErrorKind::Connect)?;
         let (sender, connection) = http1::handshake(TokioIo::new(stream))
@@ -171,4 +204,40 @@ impl HttpClient {
         });
         Ok(sender)
     }
+}
+
+/// Why an exchange gave no answer.
+enum Failure {
+    /// The connection closed before the request was written: it is handed back.
+    Unsent(Box<Request<Full<Bytes>>>),
+    Kind(ErrorKind),
+}
+
+/// Sends `request` and reads the whole answer.
+async fn exchange(
+    sender: &mut SendRequest<Full<Bytes>>,
+    request: Request<Full<Bytes>>,
+) -> Result<Answer, Failure> {
+    let response = match sender.try_send_request(request).await {
+        Ok(response) => response,
+        Err(mut error) => {
+            return Err(match error.take_message() {
+                Some(unsent) => Failure::Unsent(Box::new(unsent)),
+                None => Failure::Kind(ErrorKind::Transport),
+            });
+        }
+    };
+    let status = response.status().as_u16();
+    let body = Limited::new(response.into_body(), MAX_RESPONSE_BODY_BYTES)
+        .collect()
+        .await
+        .map_err(|e| {
+            Failure::Kind(if e.is::<http_body_util::LengthLimitError>() {
+                ErrorKind::UnexpectedBody
+            } else {
+                ErrorKind::Transport
+            })
+        })?
+        .to_bytes();
+    Ok(Answer { status, body })
 }

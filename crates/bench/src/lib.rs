@@ -13,11 +13,13 @@
 //! every report carries payments/s ÷ bare requests/s: a number comparable across machines.
 //!
 //! Layout: [`duration`] (argument parsing), `workload` (payment mix, bodies, answer mapping;
-//! pure), `http` (keep-alive HTTP/1.1 pool), `driver` (open/closed loops), `histogram`,
-//! `stats`, `report` ([`Summary`], the human table and the JSON line), `progress`, `rss`.
+//! pure), `http` (keep-alive HTTP/1.1 pool), `failover` (several `--url`s), `driver`
+//! (open/closed loops), `histogram`, `stats`, `report` ([`Summary`], the human table and the
+//! JSON line), `progress`, `rss`.
 
 mod driver;
 pub mod duration;
+mod failover;
 mod histogram;
 mod http;
 mod plan;
@@ -60,9 +62,12 @@ pub const MAX_REQUEST_TIMEOUT_MS: u64 = 600_000;
 /// `paygate bench` arguments.
 #[derive(Clone, clap::Args)]
 pub struct BenchArgs {
-    /// Base URL of the merchant API, e.g. http://127.0.0.1:8080 (plain HTTP/1.1).
-    #[arg(long)]
-    pub url: String,
+    /// Base URL of the merchant API, e.g. http://127.0.0.1:8080 (plain HTTP/1.1). Repeat it to
+    /// spread the load over several instances as a load balancer does: round robin, a refused
+    /// connection retried on the next instance, and an instance whose `/readyz` does not
+    /// answer 200 (draining) taken out until it does.
+    #[arg(long, required = true)]
+    pub url: Vec<String>,
     /// Test-mode secret key (sk_test_...), sent as `Authorization: Bearer`.
     #[arg(long, env = "PAYGATE_BENCH_SECRET_KEY", hide_env_values = true)]
     pub secret_key: String,

@@ -4,6 +4,7 @@
 //! `BenchArgs` has public fields and `run` may be called with a value built in code.
 
 use crate::driver::{Ctx, Paths, PhaseSpec, Shape, Workload};
+use crate::failover::{Target, Targets};
 use crate::http::{ClientConfig, HttpClient};
 use crate::report::{Mode, RunShape};
 use crate::workload::{self, Bodies, Mix};
@@ -121,10 +122,9 @@ pub(crate) async fn build(args: &BenchArgs) -> Result<(Settings, Ctx), BenchErro
         args.request_timeout_ms,
         1..=MAX_REQUEST_TIMEOUT_MS,
     )?;
-    let base = BaseUrl::parse(&args.url)?;
-    let addr = resolve(&base.host_port, &args.url).await?;
+    let (targets, prefix) = targets(&args.url).await?;
     let settings = Settings {
-        url: args.url.clone(),
+        url: args.url.join(" "),
         payment_shape,
         bare_concurrency,
         connections,
@@ -134,16 +134,17 @@ pub(crate) async fn build(args: &BenchArgs) -> Result<(Settings, Ctx), BenchErro
         request_timeout: Duration::from_millis(timeout_ms),
         server_pid: args.server_pid,
     };
+    let readyz = Uri::try_from(format!("{prefix}/readyz"))
+        .map_err(|e| invalid("url", format!("bad path prefix {prefix:?}: {e}")))?;
     let client = HttpClient::new(ClientConfig {
-        addr,
-        host: base.authority,
+        targets: Targets::start(targets, readyz, settings.request_timeout),
         authorization: authorization(&args.secret_key)?,
         connections,
         request_timeout: settings.request_timeout,
     });
     let ctx = Ctx {
         client,
-        paths: paths(base.prefix)?,
+        paths: paths(prefix)?,
         bodies: Bodies::new(
             amount(args.amount)?,
             &currency(&args.currency)?,
@@ -155,6 +156,27 @@ pub(crate) async fn build(args: &BenchArgs) -> Result<(Settings, Ctx), BenchErro
         stamp: args.webhook_receiver,
     };
     Ok((settings, ctx))
+}
+
+/// Each `--url` resolved, and their common path prefix.
+async fn targets(urls: &[String]) -> Result<(Vec<Target>, String), BenchError> {
+    let mut targets = Vec::with_capacity(urls.len());
+    let mut prefix: Option<String> = None;
+    for url in urls {
+        let base = BaseUrl::parse(url)?;
+        match &prefix {
+            Some(p) if *p != base.prefix => {
+                return Err(invalid("url", "every --url must have the same path"));
+            }
+            _ => prefix = Some(base.prefix),
+        }
+        targets.push(Target {
+            addr: resolve(&base.host_port, url).await?,
+            host: base.authority,
+        });
+    }
+    let prefix = prefix.ok_or_else(|| invalid("url", "at least one is required"))?;
+    Ok((targets, prefix))
 }
 
 /// `(payment shape, bare concurrency, connections)`.

@@ -464,6 +464,14 @@ fn terminal_id() -> String {
 }
 
 impl Server {
+    /// Starts answering `/readyz` with 503 while still serving everything else, so a load
+    /// balancer stops sending new requests before [`Server::shutdown`] stops accepting.
+    pub fn begin_drain(&self) {
+        self.state
+            .draining
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Stops accepting, drains in-flight requests, stops workers, closes the database.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);

@@ -63,6 +63,9 @@ pub struct AppState {
     pub shutdown: Option<tokio::sync::watch::Receiver<bool>>,
     /// Every API request's access-log line, for `GET /v1/request_log/stream`.
     pub request_log: crate::request_log::RequestLog,
+    /// Turns true when the process is asked to stop: `/readyz` answers 503 from then on, so a
+    /// load balancer takes the instance out while it still serves (the drain delay).
+    pub draining: std::sync::atomic::AtomicBool,
     cvcs: Mutex<HashMap<String, (Cvc, Instant)>>,
     merchants: Mutex<HashMap<String, (MerchantRow, Instant)>>,
     pub(crate) keys: Mutex<HashMap<String, (paygate_store::ApiKeyRow, Instant)>>,
@@ -103,6 +106,7 @@ impl AppState {
             carrier: None,
             shutdown: None,
             request_log: Default::default(),
+            draining: std::sync::atomic::AtomicBool::new(false),
             cvcs: Mutex::new(HashMap::new()),
             merchants: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),

@@ -65,6 +65,12 @@ pub struct ConfigArgs {
     /// This process's id for crash recovery (default node-1).
     #[arg(long, env = "PAYGATE_NODE_ID")]
     pub node_id: Option<String>,
+    /// On SIGTERM, answer `/readyz` with 503 and keep serving this many ms before the
+    /// listener closes and in-flight requests drain (default 0): the time a load balancer
+    /// needs to take the instance out (docs/OPERATIONS.md, "Rolling restart").
+    #[arg(long, env = "PAYGATE_DRAIN_DELAY_MS", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    pub drain_delay_ms: u64,
     /// Vault key-encrypting keys, `id:base64`, comma-separated; the first is active.
     #[arg(long, env = "PAYGATE_VAULT_KEKS", value_delimiter = ',')]
     pub vault_keks: Option<Vec<String>>,

@@ -490,6 +490,14 @@ async fn serve(args: ConfigArgs) -> Result<(), String> {
     println!("paygate listening on {scheme}://{addr}");
     demo.print();
     wait_for_signal().await;
+    server.begin_drain();
+    if args.drain_delay_ms > 0 {
+        tracing::info!(
+            drain_delay_ms = args.drain_delay_ms,
+            "stopping: /readyz answers 503, still serving until the drain delay ends"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(args.drain_delay_ms)).await;
+    }
     if let Some(pos) = pos {
         pos.abort();
     }

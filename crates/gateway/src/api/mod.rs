@@ -66,19 +66,22 @@ async fn healthz() -> Response {
 }
 
 /// Ready when the database answers, the store can write (`store_reason` says why not), the
-/// card network link is up and a remote vault (if any) answers (`vault_reason` says why not).
+/// card network link is up, a remote vault (if any) answers (`vault_reason` says why not) and
+/// the process is not draining (asked to stop).
 async fn readyz(State(st): State<SharedState>) -> Response {
     let db = st.store.get_merchant("acct_readiness_probe").await.is_ok();
     let net = st.link.echo().await.is_ok();
     let vault_down = st.card_vault.unready().await;
+    let draining = st.draining.load(std::sync::atomic::Ordering::Relaxed);
     let (writable, mut body) = crate::store_health::readiness(&st);
     body["database"] = json!(db);
     body["network"] = json!(net);
+    body["draining"] = json!(draining);
     body["vault"] = json!(vault_down.is_none());
     if let Some(why) = vault_down {
         body["vault_reason"] = json!(why);
     }
-    let status = if db && net && writable && body["vault"] == json!(true) {
+    let status = if db && net && writable && !draining && body["vault"] == json!(true) {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE

@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod certs;
+pub mod pg_cluster;
 pub mod receiver;
 pub mod test_clock;
 
@@ -39,8 +40,19 @@ pub fn free_port() -> u16 {
 
 /// Starts `paygate args…`, logging to a file, and waits until `ready` appears on stdout.
 pub fn spawn(args: &[&str], env: &[(&str, &str)], log: &Path, ready: &str) -> Proc {
+    spawn_with(Path::new(BIN), args, env, log, ready)
+}
+
+/// [`spawn`] of another build of paygate (`bin`), e.g. the previous release.
+pub fn spawn_with(
+    bin: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    log: &Path,
+    ready: &str,
+) -> Proc {
     let logf = std::fs::File::create(log).unwrap();
-    let mut cmd = Command::new(BIN);
+    let mut cmd = Command::new(bin);
     cmd.args(args)
         .stdout(Stdio::piped())
         .stderr(logf)

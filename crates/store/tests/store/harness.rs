@@ -100,11 +100,16 @@ impl TestDb {
 
     /// Another store on the same database, as a second process would have.
     pub async fn open_again(&self) -> Store {
+        self.try_open_again().await.expect("open second store")
+    }
+
+    /// [`TestDb::open_again`], which may fail (the schema is newer than this build).
+    pub async fn try_open_again(&self) -> Result<Store, paygate_store::StoreError> {
         let cfg = match &self.place {
             Where::Sqlite { path, .. } => StoreConfig::Sqlite { path: path.clone() },
             Where::Postgres { url, schema } => pg_config(url, schema),
         };
-        Store::open(cfg).await.expect("open second store")
+        Store::open(cfg).await
     }
 
     /// Runs SQL on a connection of its own, bypassing the store.

@@ -9,4 +9,5 @@ mod objects;
 mod outbox;
 mod pg_tls;
 mod records;
+mod schema_versions;
 mod writes;
