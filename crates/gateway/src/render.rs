@@ -236,9 +236,9 @@ pub fn list_query(p: &mut Params, kind: &str) -> ApiResult<ListQuery> {
 }
 
 /// The list parameters every list takes.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Paging {
+pub(crate) struct Paging {
     limit: Option<Int>,
     starting_after: Option<Id>,
     ending_before: Option<Id>,
@@ -296,7 +296,7 @@ pub struct ListRequest<F> {
 }
 
 /// An endpoint that takes no filters beyond paging.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoFilters {}
 

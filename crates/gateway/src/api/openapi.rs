@@ -1,9 +1,10 @@
 //! The OpenAPI 3.1 document of the merchant API, built from the route table
-//! (`api::operations`), served at `GET /openapi.json` and rendered as a server-side HTML page
+//! (`api::operations`) and the parsers' parameter structs (`api::openapi_params`), served at `GET /openapi.json` and rendered as a server-side HTML page
 //! at `GET /docs` (no JavaScript, nothing fetched from the network). The checked-in copy
 //! `docs/openapi.json` is regenerated with `paygate openapi > docs/openapi.json`; a test fails
 //! when it drifts from what the code produces.
 
+use crate::api::openapi_params::{FormKeys, nested};
 use crate::api::operations::{KINDS, Kind, OPERATIONS, Operation, Returns};
 use crate::state::SharedState;
 use axum::Router;
@@ -70,14 +71,15 @@ fn operation(op: &Operation) -> Value {
         params.push(json!({"name": name, "in": "path", "required": true,
             "description": description, "schema": {"type": "string", "minLength": 1}}));
     }
-    if matches!(op.returns, Returns::List(_)) {
-        params.extend(list_parameters());
+    let keys = FormKeys::of(&nested(op.params));
+    if op.method != "POST" {
+        params.extend(keys.query_parameters());
     }
     if op.method == "POST" {
-        params.push(
-            json!({"name": "Idempotency-Key", "in": "header", "required": false,
-            "schema": {"type": "string", "maxLength": 255}}),
-        );
+        params.push(json!({"name": "Idempotency-Key", "in": "header", "required": false,
+            "description": "Makes the request safe to retry: a retry with the same key and \
+                parameters returns the first response; other parameters are refused.",
+            "schema": {"type": "string", "maxLength": 255}}));
     }
     let mut o = json!({
         "operationId": op.operation_id,
@@ -87,8 +89,8 @@ fn operation(op: &Operation) -> Value {
         "responses": responses(op.returns),
     });
     if op.method == "POST" {
-        o["requestBody"] = json!({"required": false, "content": {
-            "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}});
+        o["requestBody"] = json!({"required": !keys.required.is_empty(), "content": {
+            "application/x-www-form-urlencoded": {"schema": keys.body_schema()}}});
     }
     if op.path.starts_with("/healthz") || op.path.starts_with("/readyz") {
         o["security"] = json!([]);
@@ -101,17 +103,6 @@ fn tag(path: &str) -> &str {
     path.strip_prefix("/v1/")
         .and_then(|p| p.split('/').next())
         .unwrap_or("operations")
-}
-
-fn list_parameters() -> Vec<Value> {
-    vec![
-        json!({"name": "limit", "in": "query", "required": false,
-            "schema": {"type": "integer", "minimum": 1, "maximum": 100}}),
-        json!({"name": "starting_after", "in": "query", "required": false,
-            "schema": {"type": "string"}}),
-        json!({"name": "ending_before", "in": "query", "required": false,
-            "schema": {"type": "string"}}),
-    ]
 }
 
 fn responses(returns: Returns) -> Value {

@@ -23,9 +23,9 @@ use serde_json::{Value, json};
 const MAX_ENABLED_EVENTS: usize = 256;
 
 /// `POST /v1/webhook_endpoints` and `POST /v1/webhook_endpoints/{id}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct EndpointParams {
+pub(crate) struct EndpointParams {
     url: Option<Text<5000>>,
     enabled_events: Option<List>,
     description: Option<Text<5000>>,
@@ -236,8 +236,8 @@ pub async fn resend(State(st): State<SharedState>, Path(id): Path<String>, req: 
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ResendParams {
+pub(crate) struct ResendParams {
     event: Id,
 }
