@@ -409,6 +409,9 @@ pub async fn confirm_card(ctx: &mut Ctx, pi: &PaymentIntent) -> ApiResult<AuthCa
 /// to those readers name these types with `#[schemars(with = …)]`. The test
 /// `openapi_params_match_the_parsers` posts every declared key, so the table cannot drift.
 pub mod table {
+    // Declarations for the document only: read through `JsonSchema`, never constructed.
+    #![allow(dead_code)]
+
     use crate::methods::PaymentMethodKind;
     use crate::params::typed::{Int, Metadata, Text};
     use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};

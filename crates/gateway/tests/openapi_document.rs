@@ -152,15 +152,19 @@ async fn call(app: &TestApp, op: &Operation, pairs: &[(String, String)]) -> (u16
         .replace("{id}", "x_missing_1")
         .replace("{account_number}", "000000000000");
     let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap();
-    let mut req = app
-        .client
-        .request(method, format!("{}{path}", app.base))
-        .bearer_auth(&app.key);
-    req = if op.method == "POST" {
-        req.form(pairs)
+    let encoded = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    let req = if op.method == "POST" {
+        app.client
+            .request(method, format!("{}{path}", app.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encoded)
     } else {
-        req.query(pairs)
+        app.client
+            .request(method, format!("{}{path}?{encoded}", app.base))
     };
+    let req = req.bearer_auth(&app.key);
     let r = req.send().await.unwrap();
     let status = r.status().as_u16();
     (status, r.json::<Value>().await.unwrap_or(Value::Null))

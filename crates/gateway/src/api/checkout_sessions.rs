@@ -274,6 +274,7 @@ pub async fn line_items(
 }
 
 /// The parameters [`line_items`] reads, declared for the OpenAPI document.
+#[allow(dead_code)] // read through `JsonSchema` only
 #[derive(schemars::JsonSchema)]
 pub struct LineItemsQuery {
     #[schemars(range(min = 1, max = LINE_ITEMS_PAGE_MAX))]

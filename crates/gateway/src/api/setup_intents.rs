@@ -339,6 +339,9 @@ pub(crate) struct SiFilters {
 /// (`deny_unknown`); the test `openapi_params_match_the_parsers` posts every declared key and
 /// an undeclared one, so a table cannot drift from its handler.
 pub mod tables {
+    // Declarations for the document only: read through `JsonSchema`, never constructed.
+    #![allow(dead_code)]
+
     use crate::params::typed::{Expand, Flag, Id, List, Metadata, Text};
     use schemars::JsonSchema;
 

@@ -78,6 +78,7 @@ async fn run(st: &SharedState, req: &Req) -> ApiResult<Value> {
 }
 
 /// The parameters [`list`] reads, declared for the OpenAPI document.
+#[allow(dead_code)] // read through `JsonSchema` only
 #[derive(schemars::JsonSchema)]
 pub struct SmsQuery {
     /// A Korean mobile number like 01012345678.

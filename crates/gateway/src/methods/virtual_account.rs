@@ -188,6 +188,9 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
 /// (`api::openapi_params`): the wire structs that pass these subtrees on name the types with
 /// `#[schemars(with = …)]`; the test `openapi_params_match_the_parsers` posts every key.
 pub mod table {
+    // Declarations for the document only: read through `JsonSchema`, never constructed.
+    #![allow(dead_code)]
+
     use crate::params::typed::{Int, Text};
     use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
     use std::borrow::Cow;
