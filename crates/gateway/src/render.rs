@@ -239,6 +239,7 @@ pub fn list_query(p: &mut Params, kind: &str) -> ApiResult<ListQuery> {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Paging {
+    #[schemars(range(min = 1, max = MAX_LIMIT))]
     limit: Option<Int>,
     starting_after: Option<Id>,
     ending_before: Option<Id>,

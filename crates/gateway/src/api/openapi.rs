@@ -86,7 +86,7 @@ fn operation(op: &Operation) -> Value {
         "summary": op.summary,
         "tags": [tag(op.path)],
         "parameters": params,
-        "responses": responses(op.returns),
+        "responses": responses(op),
     });
     if op.method == "POST" {
         o["requestBody"] = json!({"required": !keys.required.is_empty(), "content": {
@@ -105,7 +105,8 @@ fn tag(path: &str) -> &str {
         .unwrap_or("operations")
 }
 
-fn responses(returns: Returns) -> Value {
+fn responses(op: &Operation) -> Value {
+    let returns = op.returns;
     let ok = match returns {
         Returns::Object(k) => schema_ref(k.name),
         Returns::List(item) => list_schema(item),
@@ -116,6 +117,14 @@ fn responses(returns: Returns) -> Value {
         "4XX": {"description": "A Stripe-shaped error naming the parameter and the rule.",
             "content": {"application/json": {"schema": schema_ref("error")}}},
     });
+    if op.method != "POST" {
+        // hyper refuses an overlong request line or head before the API sees it (a long
+        // enough query reaches that): an empty 414 or 431, not the API's JSON error.
+        r["414"] = json!({"description": "URI too long: the HTTP server refuses a request \
+            line over 64 KiB before the API sees it (no body)."});
+        r["431"] = json!({"description": "Request head too large: refused by the HTTP \
+            server before the API sees it (no body)."});
+    }
     if matches!(returns, Returns::Health) {
         r["503"] = json!({"description": "Not ready.",
             "content": {"application/json": {"schema": {"type": "object"}}}});

@@ -166,10 +166,10 @@ operations! {
     GET "/v1/events" events::list, "GetEvents", List(Some(EVENT)), list::<events::EventFilters>, "List events";
     GET "/v1/events/{id}" events::retrieve, "GetEventsId", Object(EVENT), form::<ExpandOnly>, "Retrieve an event";
     GET "/v1/events/{id}/delivery_attempts" events::attempts, "GetEventsIdDeliveryAttempts", List(Some(DELIVERY_ATTEMPT)), form::<NoParams>, "List an event's webhook delivery attempts";
-    POST "/v1/webhook_endpoints" webhook_endpoints::create, "PostWebhookEndpoints", Object(WEBHOOK_ENDPOINT), form::<webhook_endpoints::EndpointParams>, "Create a webhook endpoint";
+    POST "/v1/webhook_endpoints" webhook_endpoints::create, "PostWebhookEndpoints", Object(WEBHOOK_ENDPOINT), form::<webhook_endpoints::CreateParams>, "Create a webhook endpoint";
     GET "/v1/webhook_endpoints" webhook_endpoints::list, "GetWebhookEndpoints", List(Some(WEBHOOK_ENDPOINT)), paging, "List webhook endpoints";
     GET "/v1/webhook_endpoints/{id}" webhook_endpoints::retrieve, "GetWebhookEndpointsId", Object(WEBHOOK_ENDPOINT), form::<ExpandOnly>, "Retrieve a webhook endpoint";
-    POST "/v1/webhook_endpoints/{id}" webhook_endpoints::update, "PostWebhookEndpointsId", Object(WEBHOOK_ENDPOINT), form::<webhook_endpoints::EndpointParams>, "Update a webhook endpoint";
+    POST "/v1/webhook_endpoints/{id}" webhook_endpoints::update, "PostWebhookEndpointsId", Object(WEBHOOK_ENDPOINT), form::<webhook_endpoints::UpdateParams>, "Update a webhook endpoint";
     DELETE "/v1/webhook_endpoints/{id}" webhook_endpoints::delete, "DeleteWebhookEndpointsId", Object(WEBHOOK_ENDPOINT), form::<NoParams>, "Delete a webhook endpoint";
     POST "/v1/webhook_endpoints/{id}/resend" webhook_endpoints::resend, "PostWebhookEndpointsIdResend", Object(RESEND), form::<webhook_endpoints::ResendParams>, "Resend an event to a webhook endpoint";
     POST "/v1/checkout/sessions" checkout_sessions::create, "PostCheckoutSessions", Object(CHECKOUT_SESSION), form::<crate::checkout::params::table::Create>, "Create a Checkout Session";
