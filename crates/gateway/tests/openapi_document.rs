@@ -209,7 +209,11 @@ async fn openapi_params_match_the_parsers() {
             .keys()
             .map(|k| (k.clone(), String::new()))
             .collect();
-        if keys.patterns.keys().any(|p| p == "^metadata\\[[^\\[\\]]+\\]$") {
+        if keys
+            .patterns
+            .keys()
+            .any(|p| p == "^metadata\\[[^\\[\\]]+\\]$")
+        {
             declared.push(("metadata[order]".into(), "42".into()));
         }
         // `payment_method_data` is taken only with `confirm=true` where `confirm` is a
@@ -222,7 +226,12 @@ async fn openapi_params_match_the_parsers() {
             }
             let (status, body) = call(&app, op, &pairs).await;
             let health = matches!(op.returns, Returns::Health);
-            assert!(status < 500 || health, "{} {}: {body}", op.operation_id, pair.0);
+            assert!(
+                status < 500 || health,
+                "{} {}: {body}",
+                op.operation_id,
+                pair.0
+            );
             assert_eq!(
                 unknown_param(&body),
                 None,
@@ -242,7 +251,8 @@ async fn openapi_params_match_the_parsers() {
         }
     }
     assert_eq!(
-        not_refusing, NOT_REFUSING_FIRST,
+        not_refusing,
+        NOT_REFUSING_FIRST,
         "{refused_undeclared} of {} operations refused an undeclared parameter",
         OPERATIONS.len()
     );

@@ -76,10 +76,12 @@ fn operation(op: &Operation) -> Value {
         params.extend(keys.query_parameters());
     }
     if op.method == "POST" {
-        params.push(json!({"name": "Idempotency-Key", "in": "header", "required": false,
+        params.push(
+            json!({"name": "Idempotency-Key", "in": "header", "required": false,
             "description": "Makes the request safe to retry: a retry with the same key and \
                 parameters returns the first response; other parameters are refused.",
-            "schema": {"type": "string", "maxLength": 255}}));
+            "schema": {"type": "string", "maxLength": 255}}),
+        );
     }
     let mut o = json!({
         "operationId": op.operation_id,

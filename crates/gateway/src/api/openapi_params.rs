@@ -130,8 +130,7 @@ impl FormKeys {
                         self.add(&child(k), v, required && req.contains(&k.as_str()));
                     }
                 }
-                if let Some(values) = schema.get("additionalProperties").filter(|v| v.is_object())
-                {
+                if let Some(values) = schema.get("additionalProperties").filter(|v| v.is_object()) {
                     self.patterns
                         .insert(key_pattern(name, "[^\\[\\]]+"), leaf(values));
                 }

@@ -7,14 +7,14 @@
 //! `params::typed`), so per-handler annotations would be a second, hand-kept description of
 //! the same routes; here the description *is* the routing.
 
-use crate::api::{
-    balance, checkout_sessions, customers, events, payment_intents, payment_methods, refunds,
-    setup_intents, test_clock, test_faults, test_sms, test_virtual_accounts, webhook_endpoints,
-};
 use crate::api::intent_params as ip;
 use crate::api::openapi_params::{ParamsSchema, form, list, none, paging};
 use crate::api::setup_intents::tables as si;
 use crate::api::{ExpandOnly, NoParams, refund_params};
+use crate::api::{
+    balance, checkout_sessions, customers, events, payment_intents, payment_methods, refunds,
+    setup_intents, test_clock, test_faults, test_sms, test_virtual_accounts, webhook_endpoints,
+};
 use crate::state::SharedState;
 use crate::wallet_tokens::api as tokens;
 use axum::Router;

@@ -8,8 +8,7 @@
 
 use super::typed::{
     Created, Email, Expand, Flag, Int, List, MAX_EXPANDS, METADATA_MAX_KEY_CHARS,
-    METADATA_MAX_KEYS, METADATA_MAX_VALUE_CHARS, Metadata, OneOf, StatementDescriptor, Text,
-    Words,
+    METADATA_MAX_KEYS, METADATA_MAX_VALUE_CHARS, Metadata, OneOf, StatementDescriptor, Text, Words,
 };
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use std::borrow::Cow;
@@ -44,11 +43,15 @@ value_schema!(Email, "Email", |_g| json_schema!({
     "description": "An email address (one '@', a dotted domain, no spaces); empty unsets it."
 }));
 
-value_schema!(StatementDescriptor, "StatementDescriptor", |_g| json_schema!({
-    "type": "string",
-    "maxLength": 22,
-    "description": "At most 22 characters, at least one letter, none of < > \\ ' \" *."
-}));
+value_schema!(
+    StatementDescriptor,
+    "StatementDescriptor",
+    |_g| json_schema!({
+        "type": "string",
+        "maxLength": 22,
+        "description": "At most 22 characters, at least one letter, none of < > \\ ' \" *."
+    })
+);
 
 value_schema!(List, "List", |_g| json_schema!({
     "type": "array",
