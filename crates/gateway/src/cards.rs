@@ -375,3 +375,71 @@ pub async fn confirm_card(ctx: &mut Ctx, pi: &PaymentIntent) -> ApiResult<AuthCa
     }
     Ok(card)
 }
+
+/// What the confirm flows read from `payment_method_data[…]` (`confirm_card` and
+/// `card_from_params` above, `methods::isp`, the other methods' `type` checks), declared for
+/// the OpenAPI document (`api::openapi_params`): the wire structs that pass the subtree on
+/// to those readers name these types with `#[schemars(with = …)]`. The test
+/// `openapi_params_match_the_parsers` posts every declared key, so the table cannot drift.
+pub mod table {
+    // Declarations for the document only: read through `JsonSchema`, never constructed.
+    #![allow(dead_code)]
+
+    use crate::methods::PaymentMethodKind;
+    use crate::params::typed::{Int, Metadata, Text};
+    use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+    use serde_json::Value;
+    use std::borrow::Cow;
+
+    /// `card[…]`: a card number with its expiry (and CVC), or a wallet token.
+    #[derive(JsonSchema)]
+    pub struct Card {
+        /// The card number (PAN), 12 to 19 digits; never stored or logged in the clear.
+        number: Option<Text<19>>,
+        #[schemars(range(min = 1, max = 12))]
+        exp_month: Option<Int>,
+        exp_year: Option<Int>,
+        /// 3 digits (4 for American Express).
+        cvc: Option<Text<4>>,
+        /// A `tok_…` from `POST /v1/tokens`, instead of the card's details.
+        token: Option<Text<5000>>,
+    }
+
+    /// `isp[…]`: the payer's ISP (안전결제) signature of the payment.
+    #[derive(JsonSchema)]
+    pub struct Isp {
+        card: Text<5000>,
+        certificate: Text<5000>,
+        signature: Text<5000>,
+        signed_data: Text<5000>,
+    }
+
+    /// A payment method type paygate offers.
+    pub struct MethodType;
+
+    impl JsonSchema for MethodType {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> Cow<'static, str> {
+            "MethodType".into()
+        }
+        fn json_schema(_g: &mut SchemaGenerator) -> Schema {
+            let words: Vec<&str> = PaymentMethodKind::ALL.iter().map(|k| k.as_str()).collect();
+            json_schema!({"type": "string", "enum": words})
+        }
+    }
+
+    /// `payment_method_data[…]`: a new payment method, given with the confirm.
+    #[derive(JsonSchema)]
+    pub struct PaymentMethodData {
+        /// Accepted as given (not checked).
+        billing_details: Option<Value>,
+        /// With `type=card`.
+        card: Option<Card>,
+        /// With `type=isp`.
+        isp: Option<Isp>,
+        metadata: Option<Metadata>,
+        r#type: MethodType,
+    }
+}

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 
 mod form;
 mod metadata;
+mod schema;
 pub mod typed;
 
 use form::check_json_nul;

@@ -236,9 +236,10 @@ pub fn list_query(p: &mut Params, kind: &str) -> ApiResult<ListQuery> {
 }
 
 /// The list parameters every list takes.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Paging {
+pub(crate) struct Paging {
+    #[schemars(range(min = 1, max = MAX_LIMIT))]
     limit: Option<Int>,
     starting_after: Option<Id>,
     ending_before: Option<Id>,
@@ -296,7 +297,7 @@ pub struct ListRequest<F> {
 }
 
 /// An endpoint that takes no filters beyond paging.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoFilters {}
 

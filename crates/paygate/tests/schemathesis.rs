@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 /// Pinned: schemathesis 4.32.5 (4.1.x breaks with the Hypothesis pip resolves today).
 const PIP_PACKAGES: [&str; 1] = ["schemathesis==4.32.5"];
 
-/// How long the run may take before it is killed (it takes ~7 s on a 2-core machine).
+/// How long the run may take before it is killed (with generated bodies it takes ~30 s on a
+/// 2-core machine).
 const RUN_LIMIT: Duration = Duration::from_secs(90);
 
 /// The venv's schemathesis, made once per target dir; `None` when Python tests are skipped.

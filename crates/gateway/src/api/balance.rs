@@ -108,9 +108,9 @@ pub async fn create_payout(State(st): State<SharedState>, req: Req) -> Response 
 
 /// `POST /v1/payouts`: paygate pays out to the merchant's one bank account, by the standard
 /// method, from the card balance; other destinations, methods and sources are refused.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PayoutParams {
+pub(crate) struct PayoutParams {
     amount: Int,
     currency: Text<3>,
     description: Option<Text<5000>>,
@@ -121,13 +121,13 @@ struct PayoutParams {
     expand: Option<Expand>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 enum PayoutMethod {
     Standard,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 enum PayoutSource {
     Card,
@@ -248,9 +248,9 @@ pub async fn retrieve_payout(
 }
 
 /// `GET /v1/balance_transactions` filters.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct TxnFilters {
+pub(crate) struct TxnFilters {
     r#type: Option<Text<5000>>,
     currency: Option<Text<3>>,
     payout: Option<Id>,
@@ -258,14 +258,14 @@ struct TxnFilters {
 }
 
 /// `GET /v1/payouts` filters.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PayoutFilters {
+pub(crate) struct PayoutFilters {
     status: Option<PayoutStatus>,
 }
 
 /// Stripe's payout statuses (paygate's payouts are `paid` at once).
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 enum PayoutStatus {
     Pending,

@@ -210,9 +210,9 @@ pub async fn list(State(st): State<SharedState>, req: Req) -> Response {
 }
 
 /// `GET /v1/checkout/sessions` filters.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct SessionFilters {
+pub(crate) struct SessionFilters {
     customer: Option<crate::params::typed::Id>,
 }
 
@@ -271,4 +271,13 @@ pub async fn line_items(
         }))
     })
     .await
+}
+
+/// The parameters [`line_items`] reads, declared for the OpenAPI document.
+#[allow(dead_code)] // read through `JsonSchema` only
+#[derive(schemars::JsonSchema)]
+pub struct LineItemsQuery {
+    #[schemars(range(min = 1, max = LINE_ITEMS_PAGE_MAX))]
+    limit: Option<crate::params::typed::Int>,
+    starting_after: Option<crate::params::typed::Id>,
 }

@@ -16,9 +16,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// `POST /v1/customers` and `POST /v1/customers/{id}`: an empty string unsets a field.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CustomerParams {
+pub(crate) struct CustomerParams {
     email: Option<Email>,
     name: Option<Text<256>>,
     description: Option<Text<5000>>,
@@ -31,13 +31,13 @@ struct CustomerParams {
     expand: Option<Expand>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct InvoiceSettings {
     default_payment_method: Option<Id>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Shipping {
     address: Address,
@@ -193,8 +193,8 @@ pub async fn list(State(st): State<SharedState>, req: Req) -> Response {
 }
 
 /// `GET /v1/customers` filters: `email` matches exactly (case-sensitive, as Stripe).
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CustomerFilters {
+pub(crate) struct CustomerFilters {
     email: Option<Text<512>>,
 }

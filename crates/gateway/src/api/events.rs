@@ -57,9 +57,9 @@ const MAX_TYPES: usize = 20;
 
 /// `GET /v1/events` filters, as Stripe's: `type` (one type, or a pattern ending in `*`
 /// such as `charge.*`), `types[]` (exact types) and `delivery_success`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct EventFilters {
+pub(crate) struct EventFilters {
     r#type: Option<Text<5000>>,
     types: Option<List>,
     delivery_success: Option<Flag>,

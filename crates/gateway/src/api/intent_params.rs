@@ -79,7 +79,7 @@ impl Words for CancellationReason {
 }
 
 /// `automatic_payment_methods[...]`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AutomaticForm {
     allow_redirects: Option<OneOf<AllowRedirects>>,
@@ -87,15 +87,16 @@ struct AutomaticForm {
 }
 
 /// `POST /v1/payment_intents`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateForm {
+pub(crate) struct CreateForm {
     amount: Int,
     currency: Id,
     automatic_payment_methods: Option<AutomaticForm>,
     capture_method: Option<OneOf<CaptureMethod>>,
     /// Read by the virtual_account method (현금영수증).
     #[allow(dead_code)]
+    #[schemars(with = "Option<crate::methods::virtual_account::table::CashReceipt>")]
     cash_receipt: Option<Value>,
     confirm: Option<Flag>,
     confirmation_method: Option<OneOf<ConfirmationMethod>>,
@@ -103,11 +104,14 @@ struct CreateForm {
     description: Option<Text<1000>>,
     error_on_requires_action: Option<Flag>,
     expand: Option<Expand>,
+    /// Refused by name (`parameter_unsupported`): not in the document.
+    #[schemars(skip)]
     mandate_data: Option<Value>,
     metadata: Option<Metadata>,
     off_session: Option<Text<5000>>,
     payment_method: Option<Id>,
     /// Read by the confirm flow, which names each card field in its errors.
+    #[schemars(with = "Option<crate::cards::table::PaymentMethodData>")]
     payment_method_data: Option<Value>,
     payment_method_options: Option<PaymentMethodOptionsForm>,
     payment_method_types: Option<List>,
@@ -251,9 +255,9 @@ fn check_one_payment_method(pm: Option<&Id>, pmd_given: bool) -> ApiResult<()> {
 }
 
 /// `POST /v1/payment_intents/{id}`: an empty string unsets a field.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct UpdateForm {
+pub(crate) struct UpdateForm {
     amount: Option<Int>,
     currency: Option<Id>,
     customer: Option<Id>,
@@ -295,9 +299,9 @@ impl IntentUpdate {
 }
 
 /// `GET /v1/payment_intents/{id}`: a publishable key gives the intent's `client_secret`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RetrieveForm {
+pub(crate) struct RetrieveForm {
     client_secret: Option<Text<5000>>,
     expand: Option<Expand>,
 }
@@ -320,20 +324,24 @@ impl IntentRetrieve {
 }
 
 /// `POST /v1/payment_intents/{id}/confirm`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ConfirmForm {
+pub(crate) struct ConfirmForm {
     capture_method: Option<OneOf<CaptureMethod>>,
     /// Read by the virtual_account method (현금영수증).
     #[allow(dead_code)]
+    #[schemars(with = "Option<crate::methods::virtual_account::table::CashReceipt>")]
     cash_receipt: Option<Value>,
     client_secret: Option<Text<5000>>,
     error_on_requires_action: Option<Flag>,
     expand: Option<Expand>,
+    /// Refused by name (`parameter_unsupported`): not in the document.
+    #[schemars(skip)]
     mandate_data: Option<Value>,
     off_session: Option<Text<5000>>,
     payment_method: Option<Id>,
     /// Read by the confirm flow, which names each card field in its errors.
+    #[schemars(with = "Option<crate::cards::table::PaymentMethodData>")]
     payment_method_data: Option<Value>,
     payment_method_options: Option<PaymentMethodOptionsForm>,
     receipt_email: Option<Email>,
@@ -382,9 +390,9 @@ impl IntentConfirm {
 }
 
 /// `POST /v1/payment_intents/{id}/capture`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CaptureForm {
+pub(crate) struct CaptureForm {
     amount_to_capture: Option<Int>,
     expand: Option<Expand>,
     final_capture: Option<Flag>,
@@ -426,9 +434,9 @@ impl IntentCapture {
 }
 
 /// `POST /v1/payment_intents/{id}/cancel`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CancelForm {
+pub(crate) struct CancelForm {
     cancellation_reason: Option<OneOf<CancellationReason>>,
     expand: Option<Expand>,
 }

@@ -7,6 +7,7 @@ pub mod event_stream;
 pub mod events;
 pub mod intent_params;
 pub mod openapi;
+pub mod openapi_params;
 pub mod operations;
 pub mod payment_intents;
 pub mod payment_methods;
@@ -90,19 +91,19 @@ async fn readyz(State(st): State<SharedState>) -> Response {
 }
 
 /// A request that takes no parameters.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoParams {}
 
 /// A request that takes only `expand[]`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpandOnly {
     pub expand: Option<Expand>,
 }
 
 /// A postal address (`address[line1]`, …), all parts optional.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
     pub city: Option<Text<5000>>,
@@ -137,6 +138,18 @@ impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Cleared<T> {
         T::deserialize(v)
             .map(|t| Cleared(Some(t)))
             .map_err(serde::de::Error::custom)
+    }
+}
+
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Cleared<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(g)
     }
 }
 

@@ -1,9 +1,10 @@
 //! The OpenAPI 3.1 document of the merchant API, built from the route table
-//! (`api::operations`), served at `GET /openapi.json` and rendered as a server-side HTML page
+//! (`api::operations`) and the parsers' parameter structs (`api::openapi_params`), served at `GET /openapi.json` and rendered as a server-side HTML page
 //! at `GET /docs` (no JavaScript, nothing fetched from the network). The checked-in copy
 //! `docs/openapi.json` is regenerated with `paygate openapi > docs/openapi.json`; a test fails
 //! when it drifts from what the code produces.
 
+use crate::api::openapi_params::{FormKeys, nested};
 use crate::api::operations::{KINDS, Kind, OPERATIONS, Operation, Returns};
 use crate::state::SharedState;
 use axum::Router;
@@ -70,12 +71,15 @@ fn operation(op: &Operation) -> Value {
         params.push(json!({"name": name, "in": "path", "required": true,
             "description": description, "schema": {"type": "string", "minLength": 1}}));
     }
-    if matches!(op.returns, Returns::List(_)) {
-        params.extend(list_parameters());
+    let keys = FormKeys::of(&nested(op.params));
+    if op.method != "POST" {
+        params.extend(keys.query_parameters());
     }
     if op.method == "POST" {
         params.push(
             json!({"name": "Idempotency-Key", "in": "header", "required": false,
+            "description": "Makes the request safe to retry: a retry with the same key and \
+                parameters returns the first response; other parameters are refused.",
             "schema": {"type": "string", "maxLength": 255}}),
         );
     }
@@ -84,11 +88,11 @@ fn operation(op: &Operation) -> Value {
         "summary": op.summary,
         "tags": [tag(op.path)],
         "parameters": params,
-        "responses": responses(op.returns),
+        "responses": responses(op),
     });
     if op.method == "POST" {
-        o["requestBody"] = json!({"required": false, "content": {
-            "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}});
+        o["requestBody"] = json!({"required": !keys.required.is_empty(), "content": {
+            "application/x-www-form-urlencoded": {"schema": keys.body_schema()}}});
     }
     if op.path.starts_with("/healthz") || op.path.starts_with("/readyz") {
         o["security"] = json!([]);
@@ -103,18 +107,8 @@ fn tag(path: &str) -> &str {
         .unwrap_or("operations")
 }
 
-fn list_parameters() -> Vec<Value> {
-    vec![
-        json!({"name": "limit", "in": "query", "required": false,
-            "schema": {"type": "integer", "minimum": 1, "maximum": 100}}),
-        json!({"name": "starting_after", "in": "query", "required": false,
-            "schema": {"type": "string"}}),
-        json!({"name": "ending_before", "in": "query", "required": false,
-            "schema": {"type": "string"}}),
-    ]
-}
-
-fn responses(returns: Returns) -> Value {
+fn responses(op: &Operation) -> Value {
+    let returns = op.returns;
     let ok = match returns {
         Returns::Object(k) => schema_ref(k.name),
         Returns::List(item) => list_schema(item),
@@ -125,6 +119,14 @@ fn responses(returns: Returns) -> Value {
         "4XX": {"description": "A Stripe-shaped error naming the parameter and the rule.",
             "content": {"application/json": {"schema": schema_ref("error")}}},
     });
+    if op.method != "POST" {
+        // hyper refuses an overlong request line or head before the API sees it (a long
+        // enough query reaches that): an empty 414 or 431, not the API's JSON error.
+        r["414"] = json!({"description": "URI too long: the HTTP server refuses a request \
+            line over 64 KiB before the API sees it (no body)."});
+        r["431"] = json!({"description": "Request head too large: refused by the HTTP \
+            server before the API sees it (no body)."});
+    }
     if matches!(returns, Returns::Health) {
         r["503"] = json!({"description": "Not ready.",
             "content": {"application/json": {"schema": {"type": "object"}}}});

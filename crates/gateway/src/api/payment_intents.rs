@@ -371,8 +371,8 @@ fn allow(pi: &PaymentIntent, op: IntentOp, param: &str) -> ApiResult<()> {
 }
 
 /// `GET /v1/payment_intents` filters.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PiFilters {
+pub(crate) struct PiFilters {
     customer: Option<crate::params::typed::Id>,
 }

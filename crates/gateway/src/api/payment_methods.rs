@@ -21,25 +21,26 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 /// `POST /v1/payment_methods`: a card, vaulted.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateParams {
+pub(crate) struct CreateParams {
     r#type: PmType,
     /// Read by `cards::card_from_params`, which names `card[…]` in its errors.
+    #[schemars(with = "Option<crate::cards::table::Card>")]
     card: Option<Map<String, Value>>,
     billing_details: Option<BillingDetails>,
     metadata: Option<Metadata>,
     expand: Option<Expand>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 enum PmType {
     Card,
 }
 
 /// `billing_details[…]`; an empty string clears a part on update.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BillingDetails {
     address: Option<Cleared<Address>>,
@@ -126,16 +127,16 @@ pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req
 }
 
 /// `POST /v1/payment_methods/{id}`: billing details, card expiry and metadata.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct UpdateParams {
+pub(crate) struct UpdateParams {
     billing_details: Option<BillingDetails>,
     card: Option<CardUpdate>,
     metadata: Option<Metadata>,
     expand: Option<Expand>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CardUpdate {
     exp_month: Option<Int>,
@@ -319,26 +320,26 @@ pub async fn list_for_customer(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct AttachParams {
+pub(crate) struct AttachParams {
     customer: Id,
     expand: Option<Expand>,
 }
 
 /// `GET /v1/payment_methods`: a customer's PaymentMethods (`type` may only be `card`, the
 /// one type paygate stores).
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PmFilters {
+pub(crate) struct PmFilters {
     customer: Option<Id>,
     #[serde(rename = "type")]
     _type: Option<PmType>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct PmTypeFilter {
+pub(crate) struct PmTypeFilter {
     #[serde(rename = "type")]
     _type: Option<PmType>,
 }

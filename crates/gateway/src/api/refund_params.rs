@@ -40,9 +40,9 @@ impl Words for RefundReason {
 }
 
 /// `POST /v1/refunds`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateForm {
+pub(crate) struct CreateForm {
     amount: Option<Int>,
     charge: Option<Id>,
     expand: Option<Expand>,
@@ -58,7 +58,7 @@ struct CreateForm {
 
 /// `refund_account[...]`: the bank account a cash-type payment (or a carrier charge after its
 /// KST month) is refunded to (`engine/refund_account.rs`).
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RefundAccountForm {
     bank_code: Option<Text<10>>,
@@ -183,9 +183,9 @@ impl RefundCreate {
 }
 
 /// `POST /v1/refunds/{id}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct UpdateForm {
+pub(crate) struct UpdateForm {
     expand: Option<Expand>,
     metadata: Option<Metadata>,
 }

@@ -173,17 +173,17 @@ pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: 
 }
 
 /// `GET /v1/refunds` filters.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RefundFilters {
+pub(crate) struct RefundFilters {
     charge: Option<Id>,
     payment_intent: Option<Id>,
 }
 
 /// `GET /v1/charges` filters.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ChargeFilters {
+pub(crate) struct ChargeFilters {
     customer: Option<Id>,
     payment_intent: Option<Id>,
 }

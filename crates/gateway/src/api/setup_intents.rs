@@ -328,8 +328,91 @@ pub async fn list(State(st): State<SharedState>, req: Req) -> Response {
 }
 
 /// `GET /v1/setup_intents` filters.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct SiFilters {
+pub(crate) struct SiFilters {
     customer: Option<crate::params::typed::Id>,
+}
+
+/// The parameters the SetupIntent handlers above read through the accessor API, declared
+/// for the OpenAPI document (`api::openapi_params`). The handlers refuse any other key
+/// (`deny_unknown`); the test `openapi_params_match_the_parsers` posts every declared key and
+/// an undeclared one, so a table cannot drift from its handler.
+pub mod tables {
+    // Declarations for the document only: read through `JsonSchema`, never constructed.
+    #![allow(dead_code)]
+
+    use crate::params::typed::{Expand, Flag, Id, List, Metadata, Text};
+    use schemars::JsonSchema;
+
+    /// `payment_method_options[card]`.
+    #[derive(JsonSchema)]
+    pub struct CardOptions {
+        #[schemars(extend("enum" = ["automatic", "any", "challenge"]))]
+        request_three_d_secure: Option<Text<5000>>,
+    }
+
+    /// `payment_method_options`.
+    #[derive(JsonSchema)]
+    pub struct Options {
+        card: Option<CardOptions>,
+    }
+
+    /// `POST /v1/setup_intents`.
+    #[derive(JsonSchema)]
+    pub struct Create {
+        confirm: Option<Flag>,
+        customer: Option<Id>,
+        description: Option<Text<5000>>,
+        expand: Option<Expand>,
+        metadata: Option<Metadata>,
+        payment_method: Option<Id>,
+        /// The card to set up (with `confirm=true`): `type=card` and `card[…]`.
+        payment_method_data: Option<crate::cards::table::PaymentMethodData>,
+        payment_method_options: Option<Options>,
+        /// Only `card` can be set up.
+        payment_method_types: Option<List>,
+        /// An absolute http(s) URL.
+        return_url: Option<Text<5000>>,
+        #[schemars(extend("enum" = ["off_session", "on_session"]))]
+        usage: Option<Text<5000>>,
+    }
+
+    /// `GET /v1/setup_intents/{id}`.
+    #[derive(JsonSchema)]
+    pub struct Retrieve {
+        client_secret: Option<Text<5000>>,
+        expand: Option<Expand>,
+    }
+
+    /// `POST /v1/setup_intents/{id}`.
+    #[derive(JsonSchema)]
+    pub struct Update {
+        customer: Option<Id>,
+        description: Option<Text<5000>>,
+        expand: Option<Expand>,
+        metadata: Option<Metadata>,
+        payment_method: Option<Id>,
+    }
+
+    /// `POST /v1/setup_intents/{id}/confirm`.
+    #[derive(JsonSchema)]
+    pub struct Confirm {
+        client_secret: Option<Text<5000>>,
+        expand: Option<Expand>,
+        payment_method: Option<Id>,
+        /// The card to set up: `type=card` and `card[…]`.
+        payment_method_data: Option<crate::cards::table::PaymentMethodData>,
+        payment_method_options: Option<Options>,
+        /// An absolute http(s) URL.
+        return_url: Option<Text<5000>>,
+    }
+
+    /// `POST /v1/setup_intents/{id}/cancel`.
+    #[derive(JsonSchema)]
+    pub struct Cancel {
+        #[schemars(extend("enum" = ["abandoned", "requested_by_customer", "duplicate"]))]
+        cancellation_reason: Option<Text<5000>>,
+        expand: Option<Expand>,
+    }
 }

@@ -25,9 +25,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct AdvanceParams {
+pub(crate) struct AdvanceParams {
     seconds: Option<Int>,
     to: Option<Int>,
 }

@@ -30,9 +30,9 @@ pub const FAIL_NEXT_COMMITS_MAX: u64 = 1_000_000;
 /// Largest clock skew either way (one day).
 pub const CLOCK_SKEW_MAX_S: i64 = 86_400;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct FaultParams {
+pub(crate) struct FaultParams {
     fail_next_commits: Option<Int>,
     commit_delay_ms: Option<Int>,
     clock_skew_s: Option<Int>,

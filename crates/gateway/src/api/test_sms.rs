@@ -76,3 +76,11 @@ async fn run(st: &SharedState, req: &Req) -> ApiResult<Value> {
         json!({"object": "list", "data": data, "has_more": false, "url": "/v1/test_helpers/sms_messages"}),
     )
 }
+
+/// The parameters [`list`] reads, declared for the OpenAPI document.
+#[allow(dead_code)] // read through `JsonSchema` only
+#[derive(schemars::JsonSchema)]
+pub struct SmsQuery {
+    /// A Korean mobile number like 01012345678.
+    phone: crate::params::typed::Text<5000>,
+}

@@ -26,9 +26,9 @@ const DEPOSITOR_MAX_BYTES: usize = 30;
 const NOTICE_WAIT: Duration = Duration::from_secs(10);
 const NOTICE_POLL: Duration = Duration::from_millis(10);
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct DepositForm {
+pub(crate) struct DepositForm {
     amount: Option<Int>,
     depositor_name: Option<Text<100>>,
 }

@@ -22,17 +22,28 @@ use serde_json::{Value, json};
 /// Most event types one endpoint may name.
 const MAX_ENABLED_EVENTS: usize = 256;
 
-/// `POST /v1/webhook_endpoints` and `POST /v1/webhook_endpoints/{id}`.
-#[derive(Deserialize)]
+/// `POST /v1/webhook_endpoints`.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct EndpointParams {
+pub(crate) struct CreateParams {
     url: Option<Text<5000>>,
     enabled_events: Option<List>,
     description: Option<Text<5000>>,
     metadata: Option<Metadata>,
-    /// Create only.
     api_version: Option<Text<5000>>,
-    /// Update only.
+    /// Nothing in an endpoint expands; accepted as Stripe does.
+    #[serde(rename = "expand")]
+    _expand: Option<Expand>,
+}
+
+/// `POST /v1/webhook_endpoints/{id}`.
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UpdateParams {
+    url: Option<Text<5000>>,
+    enabled_events: Option<List>,
+    description: Option<Text<5000>>,
+    metadata: Option<Metadata>,
     disabled: Option<Flag>,
     /// Nothing in an endpoint expands; accepted as Stripe does.
     #[serde(rename = "expand")]
@@ -62,10 +73,7 @@ fn check_events(list: Vec<String>) -> ApiResult<Vec<String>> {
 
 pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
     post(st, req, |mut ctx: Ctx| async move {
-        let p: EndpointParams = ctx.params.typed()?;
-        if p.disabled.is_some() {
-            return Err(ApiError::unknown_param("disabled"));
-        }
+        let p: CreateParams = ctx.params.typed()?;
         let url = p
             .url
             .and_then(Text::non_empty)
@@ -141,10 +149,7 @@ pub async fn retrieve(State(st): State<SharedState>, Path(id): Path<String>, req
 
 pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {
     post(st, req, |mut ctx: Ctx| async move {
-        let p: EndpointParams = ctx.params.typed()?;
-        if p.api_version.is_some() {
-            return Err(ApiError::unknown_param("api_version"));
-        }
+        let p: UpdateParams = ctx.params.typed()?;
         let row = load(&ctx, &id, "webhook_endpoint", "id").await?;
         let mut doc = row.data.clone();
         secret::seal_legacy(&ctx.st.vault, &id, &mut doc)
@@ -236,8 +241,8 @@ pub async fn resend(State(st): State<SharedState>, Path(id): Path<String>, req: 
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ResendParams {
+pub(crate) struct ResendParams {
     event: Id,
 }

@@ -335,3 +335,62 @@ fn totals(items: &[Priced]) -> ApiResult<(Currency, i64)> {
     let total = check_amount(total, currency).map_err(|e| e.with_param("line_items"))?;
     Ok((currency, total))
 }
+
+/// The parameters [`SessionCreate::parse`] reads, declared for the OpenAPI document
+/// (`api::openapi_params`); the test `openapi_params_match_the_parsers` posts every declared
+/// key and an undeclared one, so the table cannot drift from the parser.
+pub mod table {
+    // Declarations for the document only: read through `JsonSchema`, never constructed.
+    #![allow(dead_code)]
+
+    use crate::params::typed::{Email, Int, List, Metadata, Text};
+    use schemars::JsonSchema;
+
+    /// `line_items[i][price_data][product_data]`.
+    #[derive(JsonSchema)]
+    pub struct ProductData {
+        name: Text<{ super::NAME_MAX }>,
+    }
+
+    /// `line_items[i][price_data]`.
+    #[derive(JsonSchema)]
+    pub struct PriceData {
+        /// ISO 4217 code; every line item in one currency.
+        currency: Text<3>,
+        product_data: ProductData,
+        /// In minor units of the currency, at least 0.
+        #[schemars(range(min = 0))]
+        unit_amount: Int,
+    }
+
+    /// `line_items[i]`.
+    #[derive(JsonSchema)]
+    pub struct LineItem {
+        price_data: PriceData,
+        #[schemars(range(min = 1, max = super::QUANTITY_MAX))]
+        quantity: Int,
+    }
+
+    /// `POST /v1/checkout/sessions`.
+    #[derive(JsonSchema)]
+    pub struct Create {
+        cancel_url: Option<Text<{ super::URL_MAX }>>,
+        client_reference_id: Option<Text<{ super::REFERENCE_MAX }>>,
+        /// In setup mode: the currency of the card set up.
+        currency: Option<Text<3>>,
+        customer: Option<Text<5000>>,
+        customer_email: Option<Email>,
+        /// Unix time, 30 minutes to 24 hours from now.
+        expires_at: Option<Int>,
+        /// Required in payment mode, refused in setup mode.
+        line_items: Option<Vec<LineItem>>,
+        #[schemars(extend("enum" = ["auto", "ko", "en"]))]
+        locale: Option<Text<5000>>,
+        metadata: Option<Metadata>,
+        #[schemars(extend("enum" = ["payment", "setup"]))]
+        mode: Text<5000>,
+        payment_method_types: Option<List>,
+        /// An absolute http(s) URL.
+        success_url: Text<{ super::URL_MAX }>,
+    }
+}

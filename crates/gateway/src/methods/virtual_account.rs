@@ -183,3 +183,53 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
         .await?;
     rc.commit_ok(WriteUnit { ops }, body).await
 }
+
+/// What [`options`] and `cash_receipt::parse` read, declared for the OpenAPI document
+/// (`api::openapi_params`): the wire structs that pass these subtrees on name the types with
+/// `#[schemars(with = …)]`; the test `openapi_params_match_the_parsers` posts every key.
+pub mod table {
+    // Declarations for the document only: read through `JsonSchema`, never constructed.
+    #![allow(dead_code)]
+
+    use crate::params::typed::{Int, Text};
+    use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+    use std::borrow::Cow;
+
+    /// A bank code of `paygate_connector_bank::BANKS`.
+    pub struct BankCode;
+
+    impl JsonSchema for BankCode {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> Cow<'static, str> {
+            "BankCode".into()
+        }
+        fn json_schema(_g: &mut SchemaGenerator) -> Schema {
+            let codes: Vec<&str> = paygate_connector_bank::BANKS
+                .iter()
+                .map(|(c, _)| *c)
+                .collect();
+            json_schema!({"type": "string", "enum": codes})
+        }
+    }
+
+    /// `payment_method_options[virtual_account]`.
+    #[derive(JsonSchema)]
+    pub struct Options {
+        /// The bank that issues the account.
+        bank: BankCode,
+        #[schemars(range(min = 1, max = super::EXPIRES_AFTER_DAYS_MAX))]
+        expires_after_days: Option<Int>,
+    }
+
+    /// `cash_receipt[…]` (현금영수증).
+    #[derive(JsonSchema)]
+    pub struct CashReceipt {
+        /// A mobile or cash-receipt card number (`income_deduction`), or a business
+        /// registration number (`expense_proof`).
+        identifier: Text<5000>,
+        #[schemars(extend("enum" = ["income_deduction", "expense_proof"]))]
+        r#type: Text<5000>,
+    }
+}

@@ -19,9 +19,9 @@ use crate::state::SharedState;
 /// The largest token accepted (an Apple Pay `paymentData` is about 4 KB).
 const MAX_TOKEN_CHARS: usize = 32_768;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct TokenParams {
+pub(crate) struct TokenParams {
     pk_token: Option<Text<MAX_TOKEN_CHARS>>,
     pk_token_instrument_name: Option<Text<200>>,
     pk_token_payment_network: Option<Text<50>>,

@@ -84,17 +84,18 @@ impl Words for RequestThreeDSecure {
 }
 
 /// `payment_method_options[...]`: the card's and the virtual account's.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PaymentMethodOptionsForm {
     card: Option<CardOptionsForm>,
     /// Read by the virtual_account method, which names each field in its errors.
     #[allow(dead_code)]
+    #[schemars(with = "Option<crate::methods::virtual_account::table::Options>")]
     virtual_account: Option<Value>,
 }
 
 /// `payment_method_options[card][...]`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CardOptionsForm {
     request_three_d_secure: Option<OneOf<RequestThreeDSecure>>,
@@ -102,7 +103,7 @@ struct CardOptionsForm {
 }
 
 /// `payment_method_options[card][installments][...]` (Stripe's shape).
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct InstallmentsForm {
     #[allow(dead_code)]
@@ -111,7 +112,7 @@ struct InstallmentsForm {
 }
 
 /// `…[installments][plan][...]`: `count` months, `interval=month`, `type=fixed_count`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PlanForm {
     count: Option<Int>,
@@ -224,7 +225,7 @@ fn check_return_url(url: String) -> ApiResult<String> {
 }
 
 /// `shipping[...]`: name and address required, as Stripe.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ShippingForm {
     address: Address,
