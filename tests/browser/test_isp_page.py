@@ -9,7 +9,8 @@ is served as https://gateway.test/pay/isp/… by Playwright's router, and its ca
 by tests/browser/isp_mock.py, an ISP server written with Python's `cryptography`: the CSR, the
 JWE and the DER signature the script builds by hand are checked by code that shares nothing
 with paygate's. With --e2e the page is the gateway's own (`paygate serve` with its in-process
-ISP simulator): enrol, reload, pay, land on the shop's return_url with the intent succeeded.
+ISP simulator): enrol, reload, pay, land on the shop's return_url with the intent succeeded;
+and the hosted checkout with ISP chosen, through the ISP page to the session's success_url.
 Both check IndexedDB (no card number in clear, a non-extractable key) and a wrong password
 (a clear message in the page's language, nothing sent). Prints `N passed, N failed`."""
 
@@ -340,6 +341,38 @@ def isp_page_pays_end_to_end_english(browser, args, gw):
     e2e(browser, args, gw, "en")
 
 
+def isp_checkout_pays_end_to_end(browser, args, gw):
+    """The hosted checkout with ISP chosen: the page hands over to the ISP page, the cardholder
+    enrols and signs, and lands on the session's success_url with the session complete/paid."""
+    cs = gw.api("/v1/checkout/sessions", {
+        "mode": "payment", "success_url": SHOP + "?session={CHECKOUT_SESSION_ID}",
+        "cancel_url": SHOP + "?cancel=1",
+        "line_items[0][price_data][currency]": "krw",
+        "line_items[0][price_data][unit_amount]": "35000",
+        "line_items[0][price_data][product_data][name]": "ISP 상품",
+        "line_items[0][quantity]": "1", "locale": "ko",
+        "payment_method_types[0]": "card", "payment_method_types[1]": "isp",
+    })
+    b = Browser(browser, "ko-KR")
+    try:
+        b.page.goto(cs["url"])
+        b.page.check("input[name=payment_method_type][value=isp]")
+        b.page.click("form button[type=submit]")
+        b.page.wait_for_url(f"{gw.base}/pay/isp/**")
+        b.enrol()
+        b.pay(PASSWORD)
+        b.page.wait_for_url(f"{SHOP}?session={cs['id']}")
+        done = retrieve(gw, cs["id"], "checkout/sessions")
+        assert (done["status"], done["payment_status"]) == ("complete", "paid"), done
+        pi = retrieve(gw, done["payment_intent"])
+        assert pi["status"] == "succeeded" and pi["amount"] == 35000, pi
+        charge = retrieve(gw, pi["latest_charge"], "charges")
+        assert charge["payment_method_details"]["type"] == "isp", charge
+        assert b.errors == [], f"console errors: {b.errors}"
+    finally:
+        b.close()
+
+
 def run(name, fn, *a):
     try:
         fn(*a)
@@ -372,7 +405,8 @@ def main():
             if args.e2e:
                 gw = Gateway.start(args.paygate, isp=True)
                 try:
-                    for fn in (isp_page_pays_end_to_end_korean, isp_page_pays_end_to_end_english):
+                    for fn in (isp_page_pays_end_to_end_korean, isp_page_pays_end_to_end_english,
+                               isp_checkout_pays_end_to_end):
                         results.append(run(fn.__name__, fn, browser, args, gw))
                 finally:
                     gw.stop()

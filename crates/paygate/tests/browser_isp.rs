@@ -159,7 +159,7 @@ fn isp_page_script_builds_what_an_independent_isp_server_accepts() {
 }
 
 #[test]
-fn isp_page_enrols_and_pays_end_to_end_in_chromium() {
+fn isp_page_and_isp_checkout_pay_end_to_end_in_chromium() {
     if skip() {
         return;
     }
