@@ -16,6 +16,7 @@ mod otlp;
 mod reconcile_bank;
 mod redacting_log;
 mod security_args;
+mod serve;
 mod terminal;
 mod vault_serve;
 mod wallet_keys;
@@ -25,7 +26,7 @@ use clap::{Parser, Subcommand};
 use config::{ConfigArgs, DbArgs};
 use keys::KeysCmd;
 use merchant::MerchantCmd;
-use paygate_gateway::{admin, settlement};
+use paygate_gateway::settlement;
 use paygate_network::report::JsonReport;
 use paygate_payments::{Clock, SystemClock};
 use std::process::ExitCode;
@@ -237,7 +238,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Serve(args) => serve(args.config).await,
+        Command::Serve(args) => serve::serve(args.config).await,
         Command::Merchant(cmd) => merchant::run(cmd).await,
         Command::Keys(cmd) => keys::run(cmd).await,
         Command::Vault(cmd) => vault_serve::run(cmd).await,
@@ -433,99 +434,5 @@ async fn ledger_verify(db: DbArgs, json: bool) -> Result<(), String> {
             "the ledger has {} problem(s)",
             report.problems.len()
         ))
-    }
-}
-
-async fn serve(args: ConfigArgs) -> Result<(), String> {
-    let mut cfg = args.config()?;
-    let first_start = !cfg.data_dir.join("paygate.db").exists() && cfg.database_url.is_none();
-    demo::pages_csrf_key(&mut cfg).await?;
-    let demo = demo::start(&mut cfg).await?;
-    let server = paygate_gateway::start_with_test_clock_and_routes(
-        cfg.clone(),
-        demo.test_clock(),
-        &[paygate_dashboard::router],
-    )
-    .await?;
-    keys::audit_kek(
-        &server.state.store,
-        &server.state.vault,
-        paygate_gateway::audit::operator::Action::KekLoad,
-        "serve",
-        0,
-    )
-    .await?;
-    let addr = server.addr;
-    let scheme = if cfg.listener.tls_cert.is_some() {
-        "https"
-    } else {
-        "http"
-    };
-    if first_start
-        || server
-            .state
-            .store
-            .list_merchants()
-            .await
-            .map(|m| m.is_empty())
-            .unwrap_or(false)
-    {
-        let m = admin::create_merchant(&server.state.store, &cfg, "Demo merchant").await?;
-        merchant::audit_created(&server.state.store, &m, "Demo merchant", "serve").await?;
-        println!("created a test-mode demo merchant:");
-        merchant::print_new(&m, "  ");
-        println!("try it:");
-        println!(
-            "  curl {scheme}://{addr}/v1/payment_intents -u {}: -d amount=10000 -d currency=krw -d confirm=true \\\n    -d 'payment_method_data[type]=card' -d 'payment_method_data[card][number]=4242424242424242' \\\n    -d 'payment_method_data[card][exp_month]=12' -d 'payment_method_data[card][exp_year]=2030' -d 'payment_method_data[card][cvc]=123'",
-            m.secret_key
-        );
-    }
-    if let Some(m) = server.metrics_addr {
-        println!("metrics on http://{m}/metrics");
-    }
-    let pos = match &args.pos_listen {
-        Some(a) => Some(terminal::listen(server.state.clone(), a).await?),
-        None => None,
-    };
-    println!("paygate listening on {scheme}://{addr}");
-    demo.print();
-    wait_for_signal().await;
-    server.begin_drain();
-    if args.drain_delay_ms > 0 {
-        tracing::info!(
-            drain_delay_ms = args.drain_delay_ms,
-            "stopping: /readyz answers 503, still serving until the drain delay ends"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(args.drain_delay_ms)).await;
-    }
-    if let Some(pos) = pos {
-        pos.abort();
-    }
-    tracing::info!("shutting down: draining in-flight requests");
-    server.shutdown().await;
-    demo.shutdown().await?;
-    Ok(())
-}
-
-pub(crate) async fn wait_for_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
     }
 }

@@ -79,7 +79,7 @@ pub async fn run(cmd: VaultCmd) -> Result<(), String> {
         listener::serve(tcp, app, &ListenerConfig::default(), Some(tls), stopped).await;
     });
     println!("paygate vault listening on https://{addr} (mutual TLS)");
-    crate::wait_for_signal().await;
+    crate::serve::wait_for_signal().await;
     tracing::info!("vault shutting down: draining in-flight requests");
     let _ = stop.send(true);
     let _ = serving.await;

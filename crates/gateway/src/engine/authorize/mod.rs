@@ -6,12 +6,13 @@
 //! ledger postings of an automatic capture and the events — or, for a payer action, the
 //! intent's `next_action`.
 
+mod details;
+
 use super::charge::{Approval, Refusal, approved_charge, failed_charge, post_capture};
 use super::credential_on_file::CredentialOnFile;
 use super::payment::AuthPayment;
 use super::{Answer, Phases, Recorded, RequestContext, Settled, Undo};
 use crate::error::{ApiError, ApiResult};
-use crate::methods::PaymentMethodKind;
 use crate::metrics::{Counted, PaymentOutcome};
 use crate::models::{PaymentIntent, to_value};
 use crate::pos::read::CardPresentRead;
@@ -259,45 +260,6 @@ impl Phases for AuthorizePhases {
 }
 
 impl AuthorizePhases {
-    /// What 3-D Secure, ISP or a wallet adds to the card's `payment_method_details` of `ch`.
-    fn method_details(&self, ch: &mut crate::models::Charge) {
-        if let Some(tds) = &self.three_d_secure {
-            ch.payment_method_details["card"]["three_d_secure"] = tds.clone();
-        }
-        if let Some(w) = self.payment.card().and_then(|c| c.wallet.as_ref()) {
-            ch.payment_method_details["card"]["wallet"] =
-                json!({"type": w.wallet, "dynamic_last4": w.dynamic_last4});
-        }
-        if let Some(evidence) = &self.isp {
-            ch.payment_method_details =
-                crate::methods::isp::evidence::charge_details(&ch.payment_method_details, evidence);
-        }
-        if let Some(wallet) = &self.easy_pay {
-            ch.payment_method_details =
-                crate::methods::easy_pay::charge_details(&ch.payment_method_details, wallet);
-        }
-        if let Some(read) = &self.card_present {
-            ch.payment_method_details =
-                read.charge_details(&ch.payment_method_details, self.issuer_data.as_deref());
-        }
-        if let Some(n) = self.pi.installments
-            && ch.payment_method_details.get("card").is_some()
-        {
-            ch.payment_method_details["card"]["installments"] =
-                crate::methods::installments::plan(n);
-        }
-    }
-
-    /// The payment method, for the metrics: a card authorization made for ISP or 간편결제
-    /// counts under that method.
-    fn method(&self) -> PaymentMethodKind {
-        match (&self.isp, &self.easy_pay) {
-            (Some(_), _) => PaymentMethodKind::Isp,
-            (None, Some(_)) => PaymentMethodKind::EasyPay,
-            (None, None) => self.payment.kind(),
-        }
-    }
-
     fn approved(mut self, rc: &RequestContext, approval: Approval) -> ApiResult<Settled> {
         let method = self.method();
         let scope = rc.scope();
