@@ -76,6 +76,8 @@ pub struct AuthCard {
     pub cvc: Option<Cvc>,
     /// Ops that create the PaymentMethod and its vault record, when it is new.
     pub new_ops: Vec<Op>,
+    /// The new card's record in the remote vault, to discard if `new_ops` are not written.
+    pub sealed: Option<crate::card_vault::RemoteRecord>,
     /// A wallet token's DPAN: its cryptogram and ECI, and what the charge shows
     /// (`crate::wallet_tokens`).
     pub wallet: Option<crate::wallet_tokens::WalletAuth>,
@@ -176,7 +178,9 @@ pub async fn new_vaulted(
     let pm_id = new_id("pm");
     let vault_id = new_id("vc");
     let data = CardData { pan, expiry };
-    let sealed = st.card_vault.seal(st, scope, &vault_id, &data, now).await?;
+    let sealed = (st.card_vault)
+        .seal(st, &scope.merchant_id, &vault_id, &data, now)
+        .await?;
     let CardData { pan, expiry } = data;
     let ids = (pm_id.as_str(), vault_id.as_str());
     let fingerprint = &sealed.fingerprint;
@@ -201,6 +205,7 @@ pub async fn new_vaulted(
         expiry,
         cvc,
         new_ops: new_ops.collect(),
+        sealed: sealed.remote,
         wallet: None,
     })
 }
@@ -299,7 +304,9 @@ pub async fn saved_card(
         .as_str()
         .ok_or_else(|| ApiError::internal("payment method without vault record"))?
         .to_string();
-    let card = st.card_vault.open(st, scope, &vault_id).await?;
+    let card = (st.card_vault)
+        .open(st, &scope.merchant_id, &vault_id)
+        .await?;
     Ok(AuthCard {
         pm_id: pm_id.to_string(),
         pm: row.data,
@@ -307,6 +314,7 @@ pub async fn saved_card(
         expiry: card.expiry,
         cvc: st.take_cvc(pm_id),
         new_ops: Vec::new(),
+        sealed: None,
         wallet: None,
     })
 }

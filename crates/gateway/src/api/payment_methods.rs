@@ -3,6 +3,7 @@
 use crate::api::payment_intents::merge_metadata_doc;
 use crate::api::refunds::retrieve_kind;
 use crate::api::{Address, Cleared, ExpandOnly, is_deleted, load};
+use crate::card_vault::RemoteRecord;
 use crate::cards::{
     card_error, card_from_params, current_month, current_year, new_card, saved_card,
 };
@@ -93,8 +94,12 @@ pub async fn create(State(st): State<SharedState>, req: Req) -> Response {
             row.data = auth.pm.clone();
         }
         let expands = p.expand.unwrap_or_default().0;
-        let body = expand(&ctx.st, &ctx.caller, public(auth.pm), &expands).await?;
-        ctx.commit_ok(WriteUnit { ops }, body).await
+        let (pm, sealed) = (auth.pm, auth.sealed.as_slice());
+        let commit = async {
+            let body = expand(&ctx.st, &ctx.caller, public(pm), &expands).await?;
+            ctx.commit_ok(WriteUnit { ops }, body).await
+        };
+        ctx.st.card_vault.commit_or_discard(sealed, commit).await
     })
     .await
 }
@@ -148,9 +153,9 @@ pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: 
         let p: UpdateParams = ctx.params.typed()?;
         let row = load(&ctx, &id, "payment_method", "payment_method").await?;
         let mut doc = row.data.clone();
-        let mut ops = Vec::new();
+        let (mut ops, mut sealed) = (Vec::new(), None);
         if let Some(card) = p.card {
-            ops = new_expiry(&ctx, &id, &mut doc, card).await?;
+            (ops, sealed) = new_expiry(&ctx, &id, &mut doc, card).await?;
         }
         if let Some(b) = p.billing_details {
             b.apply(&mut doc);
@@ -168,15 +173,25 @@ pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: 
             ctx.now,
         ));
         let expands = p.expand.unwrap_or_default().0;
-        let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
-        ctx.commit_ok(WriteUnit { ops }, body).await
+        let commit = async {
+            let body = expand(&ctx.st, &ctx.caller, public(doc), &expands).await?;
+            ctx.commit_ok(WriteUnit { ops }, body).await
+        };
+        let sealed = sealed.as_slice();
+        ctx.st.card_vault.commit_or_discard(sealed, commit).await
     })
     .await
 }
 
 /// A new expiry for a saved card: the card is sealed again under a new vault record with
-/// the new expiry (what the network is sent), and the document shows it.
-async fn new_expiry(ctx: &Ctx, id: &str, doc: &mut Value, card: CardUpdate) -> ApiResult<Vec<Op>> {
+/// the new expiry (what the network is sent), and the document shows it. The ops and, with
+/// the remote vault, its new record there.
+async fn new_expiry(
+    ctx: &Ctx,
+    id: &str,
+    doc: &mut Value,
+    card: CardUpdate,
+) -> ApiResult<(Vec<Op>, Option<RemoteRecord>)> {
     let scope = ctx.scope();
     if doc["type"] != "card" {
         return Err(ApiError::bad_param(
@@ -201,11 +216,12 @@ async fn new_expiry(ctx: &Ctx, id: &str, doc: &mut Value, card: CardUpdate) -> A
     doc["card"]["exp_year"] = json!(expiry.year);
     doc["_vault"] = resealed.pm["_vault"].clone();
     // Keep the vault record, not the new PaymentMethod `new_card` would also create.
-    Ok(resealed
+    let ops = resealed
         .new_ops
         .into_iter()
         .filter(|op| !matches!(op, Op::InsertObject(_)))
-        .collect())
+        .collect();
+    Ok((ops, resealed.sealed))
 }
 
 pub async fn attach(State(st): State<SharedState>, Path(id): Path<String>, req: Req) -> Response {

@@ -4,10 +4,11 @@
 use super::audit::{AuditEvent, entry};
 use super::pin::{self, LOCK_S, PIN_WRONG_MAX};
 use super::{PLATFORM, WALLET_KIND};
+use crate::card_vault::RemoteRecord;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
 use crate::state::AppState;
-use paygate_store::{ObjectRow, Op, VaultCardRow};
+use paygate_store::{ObjectRow, Op};
 use paygate_vault::{CardData, Expiry, Pan};
 use serde::{Deserialize, Serialize};
 
@@ -168,16 +169,8 @@ impl Wallet {
         }
     }
 
-    /// Seals `(pan, expiry)` in the vault for this wallet and adds it as the last used card;
-    /// the ops store the vault record (the wallet's own save follows).
-    pub fn add_card(&mut self, st: &AppState, pan: Pan, expiry: Expiry, now: i64) -> ApiResult<Op> {
-        self.room_for_a_card()?;
-        let (card, op) = seal_card(st, pan, expiry, now)?;
-        self.cards.push(card);
-        Ok(op)
-    }
-
-    /// Adds a card sealed earlier ([`seal_card`]: a registration that waited for 3-D Secure).
+    /// Adds a card sealed by [`seal_card`] (now, or by a registration that waited for 3-D
+    /// Secure).
     pub fn push_card(&mut self, card: WalletCard) -> ApiResult<()> {
         self.room_for_a_card()?;
         self.cards.push(card);
@@ -202,51 +195,48 @@ impl Wallet {
         }
     }
 
-    /// Opens the sealed card `c`.
+    /// Opens the sealed card `c` (in the gateway's vault, embedded or remote).
     pub async fn open_card(st: &AppState, c: &WalletCard) -> ApiResult<CardData> {
-        let row = st
-            .store
-            .get_vault_card(&c.vault_id)
-            .await?
-            .ok_or_else(|| ApiError::internal("wallet vault record missing"))?;
-        let sealed = paygate_vault::SealedCard {
-            kek_id: row.kek_id,
-            wrapped_dek: row.wrapped_dek,
-            ciphertext: row.ciphertext,
-        };
-        st.vault
-            .open(&c.vault_id, &sealed)
-            .map_err(ApiError::internal)
+        st.card_vault.open(st, PLATFORM, &c.vault_id).await
     }
 }
 
-/// Seals `(pan, expiry)` in the vault as a wallet card (platform-owned record), last used
-/// `now`: the card and the op that stores its vault record.
-pub fn seal_card(st: &AppState, pan: Pan, expiry: Expiry, now: i64) -> ApiResult<(WalletCard, Op)> {
+/// A wallet card just sealed: the card, the op storing its vault record (embedded vault) and
+/// its remote record (remote vault: to discard if the write that keeps the card fails).
+pub struct SealedWalletCard {
+    pub card: WalletCard,
+    pub op: Option<Op>,
+    pub remote: Option<RemoteRecord>,
+}
+
+/// Seals `(pan, expiry)` in the card vault as a wallet card (a record of the platform), last
+/// used `now`.
+pub async fn seal_card(
+    st: &AppState,
+    pan: Pan,
+    expiry: Expiry,
+    now: i64,
+) -> ApiResult<SealedWalletCard> {
     let vault_id = new_id("vc");
-    let fingerprint = st.vault.fingerprint(&pan);
+    let (brand, last4) = (pan.brand().as_str().to_string(), pan.last4().to_string());
+    let (exp_month, exp_year) = (expiry.month, expiry.year);
+    let card = CardData { pan, expiry };
+    let sealed = (st.card_vault)
+        .seal(st, PLATFORM, &vault_id, &card, now)
+        .await?;
     let card = WalletCard {
         id: new_id("ewc"),
-        vault_id: vault_id.clone(),
-        brand: pan.brand().as_str().into(),
-        last4: pan.last4().into(),
-        exp_month: expiry.month,
-        exp_year: expiry.year,
-        fingerprint: fingerprint.clone(),
+        vault_id,
+        brand,
+        last4,
+        exp_month,
+        exp_year,
+        fingerprint: sealed.fingerprint,
         last_used: now,
     };
-    let sealed = st
-        .vault
-        .seal(&vault_id, &CardData { pan, expiry })
-        .map_err(ApiError::internal)?;
-    let op = Op::InsertVaultCard(VaultCardRow {
-        id: vault_id,
-        merchant_id: PLATFORM.into(),
-        kek_id: sealed.kek_id,
-        wrapped_dek: sealed.wrapped_dek,
-        ciphertext: sealed.ciphertext,
-        fingerprint,
-        created: now,
-    });
-    Ok((card, op))
+    Ok(SealedWalletCard {
+        card,
+        op: sealed.op,
+        remote: sealed.remote,
+    })
 }

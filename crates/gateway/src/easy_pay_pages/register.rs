@@ -6,6 +6,7 @@ use super::flow::Form;
 use super::flow::Step;
 use super::session::{RegistrationOutcome as Outcome, Session};
 use super::steps::ctx_of;
+use crate::card_vault::RemoteRecord;
 use crate::easy_pay::audit::{AuditEvent, entry};
 use crate::easy_pay::wallet::seal_card;
 use crate::easy_pay::{Wallet, WalletCard, pin};
@@ -92,25 +93,41 @@ pub(super) async fn register(s: &Step, form: &HashMap<String, String>) -> Respon
     if outcome != Outcome::Registered {
         return s.error(outcome_text(outcome), Form::Register);
     }
+    keep_card(s, session, (pan, expiry), pin_hash).await
+}
+
+/// The verified card `(pan, expiry)` sealed and added to the wallet with the new PIN, in one
+/// commit; then the pay form. A card sealed in the remote vault but not kept is discarded.
+async fn keep_card(
+    s: &Step,
+    session: Session,
+    (pan, expiry): (Pan, Expiry),
+    pin_hash: String,
+) -> Response {
     let now = s.st.now();
-    let Ok((card, vault_op)) = seal_card(&s.st, pan, expiry, now) else {
+    let Ok(sealed) = seal_card(&s.st, pan, expiry, now).await else {
         return s.error(Msg::EpTryAgain, Form::Register);
     };
-    let (w, ops) = match registered(&s.st, &session, card, pin_hash, ctx_of(s), now).await {
+    let remote: Vec<RemoteRecord> = sealed.remote.into_iter().collect();
+    let (w, ops) = match registered(&s.st, &session, sealed.card, pin_hash, ctx_of(s), now).await {
         Ok(done) => done,
-        Err(Some(full)) => return s.render(200, None, Form::Pay { cards: &full.cards }),
-        Err(None) => {
-            return s.error(Msg::EpTryAgain, Form::Register);
+        Err(kept) => {
+            s.st.card_vault.discard(&remote).await;
+            return match kept {
+                Some(full) => s.render(200, None, Form::Pay { cards: &full.cards }),
+                None => s.error(Msg::EpTryAgain, Form::Register),
+            };
         }
     };
     // A challenge this flow left waiting for another card is given up with this commit.
     let mut session = session;
-    let mut ops = [vec![vault_op], ops].concat();
+    let mut ops: Vec<Op> = sealed.op.into_iter().chain(ops).collect();
     ops.extend(super::three_ds::abandon(&s.st, &mut session));
     if session.outcome.take().is_some() {
         ops.push(session.save(now));
     }
     if let Err(r) = s.commit(ops).await {
+        s.st.card_vault.discard(&remote).await;
         return r;
     }
     let done = outcome_text(Outcome::Registered);

@@ -4,7 +4,7 @@
 //! and the same `/pay/3ds/{id}/…` pages ([`crate::three_ds::pages`]), with the flow's session
 //! (`eps_{pi}`) as the object the challenge serves:
 //!
-//! 1. [`challenge`]: the card is sealed in the vault (not yet in the wallet), the new PIN's hash
+//! 1. [`challenge`]: the card is sealed in the card vault (not yet in the wallet), the new PIN's hash
 //!    and the challenge kept in the session, the CVC in memory only; the page answers 303 to
 //!    `/pay/3ds/eps_…/start?client_secret=…`, the hand-off to the issuer's ACS.
 //! 2. The ACS, the RReq and the CRes as for a payment; [`resume`] then runs the account
@@ -45,15 +45,16 @@ pub(super) async fn challenge(
     ch: Challenge,
 ) -> Response {
     let now = s.st.now();
-    let Ok((card, vault_op)) = seal_card(&s.st, pan, expiry, now) else {
+    let Ok(sealed) = seal_card(&s.st, pan, expiry, now).await else {
         return s.error(Msg::EpTryAgain, Form::Register);
     };
+    let card = sealed.card;
     let id = super::session::id(&s.pi.id);
     let scope = Scope {
         merchant_id: s.row.merchant_id.clone(),
         livemode: s.row.livemode,
     };
-    let mut ops = vec![vault_op];
+    let mut ops: Vec<Op> = sealed.op.into_iter().collect();
     ops.extend(abandon(&s.st, &mut session));
     ops.push(transaction_lookup(&scope, &ch, LOOKUP_FIELD, &id, now));
     s.st.remember_cvc(&card.vault_id, cvc);
@@ -67,6 +68,7 @@ pub(super) async fn challenge(
     session.outcome = None;
     ops.push(session.save(now));
     if let Err(r) = s.commit(ops).await {
+        s.st.card_vault.discard(&sealed.remote).await;
         return r;
     }
     let start =

@@ -123,6 +123,12 @@ pub trait Phases: Send {
     /// Phase 2: the counterparty round trip.
     fn call<'a>(&'a mut self, rc: &'a RequestContext) -> BoxFuture<'a, Self::Reply>;
 
+    /// Records of the remote card vault that phase 1's writes reference (a card sealed for
+    /// this payment): discarded when those writes fail.
+    fn sealed(&self) -> &[crate::card_vault::RemoteRecord] {
+        &[]
+    }
+
     /// Phase 3: the outcome. An `Err` means the outcome is unknown: the recovery record stays
     /// for recovery to finish, and the request fails with that (server) error.
     fn settle(self, rc: &RequestContext, reply: Self::Reply) -> BoxFuture<'_, ApiResult<Settled>>;
@@ -136,7 +142,13 @@ pub async fn run<P: Phases>(
     respond: &dyn Respond,
     mut op: P,
 ) -> ApiResult<Value> {
-    let recorded = op.record(rc)?;
+    let recorded = match op.record(rc) {
+        Ok(r) => r,
+        Err(e) => {
+            rc.st.card_vault.discard(op.sealed()).await;
+            return Err(e);
+        }
+    };
     let payment_intent = recorded.attempt.payment_intent();
     if let Some(pi) = payment_intent {
         tracing::Span::current().record("payment_intent", pi);
@@ -169,8 +181,11 @@ async fn run_phases<P: Phases>(
         data: recorded.attempt.to_stored(),
     };
     first.ops.push(Op::PutAttempt(attempt_row.clone()));
-    rc.commit(first)
-        .instrument(tracing::debug_span!("engine.record"))
+    let first = rc
+        .commit(first)
+        .instrument(tracing::debug_span!("engine.record"));
+    (rc.st.card_vault)
+        .commit_or_discard(op.sealed(), first)
         .await?;
 
     let reply = op

@@ -68,6 +68,14 @@ impl AuthPayment {
         }
     }
 
+    /// The new card's record in the remote vault, to discard if the new ops are not written.
+    pub fn sealed(&self) -> &[crate::card_vault::RemoteRecord] {
+        match self {
+            AuthPayment::Card(c) => c.sealed.as_slice(),
+            AuthPayment::MobileCarrier(_) | AuthPayment::BankTransfer(_) => &[],
+        }
+    }
+
     /// The card, when this is one (3-D Secure, CVC checks, credential on file).
     pub fn card(&self) -> Option<&AuthCard> {
         match self {

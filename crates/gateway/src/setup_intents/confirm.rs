@@ -183,7 +183,9 @@ async fn succeeded(
         Some(caller) => expand(&ctx.st, caller, public(doc), &expands).await?,
         None => public(doc),
     };
-    ctx.commit_ok(WriteUnit { ops }, body).await
+    let commit = ctx.commit_ok(WriteUnit { ops }, body);
+    let sealed = card.sealed.as_slice();
+    ctx.st.card_vault.commit_or_discard(sealed, commit).await
 }
 
 /// The writes that store the PaymentMethod `pm` of `card`: its insert rewritten when it is

@@ -237,7 +237,10 @@ async fn requires_action(
         charge: None,
     };
     let body = respond.body(&answer).await?;
-    rc.commit_ok(WriteUnit { ops }, body).await
+    let commit = rc.commit_ok(WriteUnit { ops }, body);
+    (rc.st.card_vault)
+        .commit_or_discard(cmd.payment.sealed(), commit)
+        .await
 }
 
 /// Writes the intent `doc`: an update of `version`, or the insert already in `ops` (create

@@ -68,8 +68,10 @@ pub(crate) async fn create_inner(mut ctx: Ctx) -> ApiResult<Value> {
     };
     // Informational parameters of Stripe's iOS SDK: accepted, not needed.
     let _ = (p.pk_token_instrument_name, p.pk_token_payment_network);
-    let (doc, ops) = store_token(&ctx.st, &scope, param, &token, ctx.now).await?;
-    ctx.commit_ok(WriteUnit { ops }, public(doc)).await
+    let stored = store_token(&ctx.st, &scope, param, &token, ctx.now).await?;
+    let commit = ctx.commit_ok(WriteUnit { ops: stored.ops }, public(stored.doc));
+    let remote: Vec<_> = stored.remote.into_iter().collect();
+    ctx.st.card_vault.commit_or_discard(&remote, commit).await
 }
 
 /// `pk_token_transaction_id`, when given, must be the token's `header.transactionId`.

@@ -1,13 +1,15 @@
 //! The token: checked and decrypted at the request's clock time, recorded once per wallet
-//! transaction, stored with its DPAN (vault card record) and cryptogram (vault secret) sealed.
+//! transaction, stored with its DPAN sealed in the card vault ([`crate::card_vault`], embedded
+//! or remote) and its cryptogram sealed as a vault secret of the gateway.
 
 use paygate_payments::Authentication;
-use paygate_store::{Op, Scope, VaultCardRow};
+use paygate_store::{Op, Scope};
 use paygate_vault::{CardData, Expiry, Pan, SealedCard};
 use paygate_wallet_tokens::{Wallet, WalletError, WalletToken};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::card_vault::RemoteRecord;
 use crate::cards::AuthCard;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
@@ -69,15 +71,17 @@ fn sealed_of(v: &Value) -> Option<SealedCard> {
     })
 }
 
-/// The token document and the ops that store it (token, its vault record, the transaction's
-/// replay record). `Err` with `wallet_token_replayed` when the transaction was seen before.
+/// The token document, the ops that store it (token, its vault record when the vault is
+/// embedded, the transaction's replay record) and its DPAN's record in the remote vault (to
+/// discard if those ops are not written). `Err` with `wallet_token_replayed` when the
+/// transaction was seen before.
 pub(crate) async fn store_token(
     st: &AppState,
     scope: &Scope,
     param: &str,
     t: &WalletToken,
     now: i64,
-) -> ApiResult<(Value, Vec<Op>)> {
+) -> ApiResult<StoredToken> {
     let replay_key = match &t.transaction_id {
         Some(id) => id.clone(),
         None => hex::encode(Sha256::digest(t.cryptogram.as_bytes())),
@@ -107,27 +111,24 @@ pub(crate) async fn store_token(
     let tok_id = new_id("tok");
     let vault_id = new_id("vc");
     let brand = pan.brand().as_str().to_string();
-    let fingerprint = st.vault.fingerprint(&pan);
-    let sealed = st
-        .vault
-        .seal(&vault_id, &CardData { pan, expiry })
-        .map_err(ApiError::internal)?;
     let cryptogram = st
         .vault
         .seal_secret(&tok_id, t.cryptogram.as_bytes())
         .map_err(ApiError::internal)?;
+    // Last before the ops: nothing between a remote seal and the commit fails but the commit.
+    let sealed = (st.card_vault)
+        .seal(
+            st,
+            &scope.merchant_id,
+            &vault_id,
+            &CardData { pan, expiry },
+            now,
+        )
+        .await?;
+    let fingerprint = sealed.fingerprint;
     let doc = token_document(&tok_id, t, (&brand, &fingerprint), scope.livemode, now);
     let doc = with_secrets(doc, &vault_id, &cryptogram, t.eci.as_deref());
-    let ops = vec![
-        Op::InsertVaultCard(VaultCardRow {
-            id: vault_id,
-            merchant_id: scope.merchant_id.clone(),
-            kek_id: sealed.kek_id,
-            wrapped_dek: sealed.wrapped_dek,
-            ciphertext: sealed.ciphertext,
-            fingerprint,
-            created: now,
-        }),
+    let ops = sealed.op.into_iter().chain([
         crate::records::insert(scope, "token", None, &doc, now),
         crate::records::insert(
             scope,
@@ -136,8 +137,19 @@ pub(crate) async fn store_token(
             &json!({"id": record_id, "object": TRANSACTION_KIND, "token": doc["id"], "created": now}),
             now,
         ),
-    ];
-    Ok((doc, ops))
+    ]);
+    Ok(StoredToken {
+        doc,
+        ops: ops.collect(),
+        remote: sealed.remote,
+    })
+}
+
+/// What [`store_token`] made.
+pub(crate) struct StoredToken {
+    pub doc: Value,
+    pub ops: Vec<Op>,
+    pub remote: Option<RemoteRecord>,
 }
 
 /// Stripe's token object for `t` (no secret in it; see [`with_secrets`]).
@@ -219,22 +231,9 @@ pub async fn token_card(
     let d = &row.data;
     let internal = || ApiError::internal("wallet token without its sealed data");
     let vault_id = d["_vault"].as_str().ok_or_else(internal)?;
-    let sealed_card = st
-        .store
-        .get_vault_card(vault_id)
-        .await?
-        .ok_or_else(internal)?;
-    let card = st
-        .vault
-        .open(
-            vault_id,
-            &SealedCard {
-                kek_id: sealed_card.kek_id,
-                wrapped_dek: sealed_card.wrapped_dek,
-                ciphertext: sealed_card.ciphertext,
-            },
-        )
-        .map_err(ApiError::internal)?;
+    let card = (st.card_vault)
+        .open(st, &scope.merchant_id, vault_id)
+        .await?;
     let sealed = sealed_of(&d["_cryptogram"]).ok_or_else(internal)?;
     let cryptogram = st
         .vault

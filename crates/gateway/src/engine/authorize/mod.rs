@@ -79,12 +79,27 @@ struct AuthorizePhases {
     attempt_id: String,
 }
 
-/// Runs the authorization of `cmd` through the engine.
+/// Runs the authorization of `cmd` through the engine. A card sealed for it in the remote
+/// vault is discarded when the payment fails before its first write ([`super::Phases::sealed`]
+/// from there on).
 pub async fn authorize(
     rc: &RequestContext,
     respond: &dyn super::Respond,
     cmd: Authorize,
 ) -> ApiResult<Value> {
+    let sealed = cmd.payment.sealed().to_vec();
+    let phases = match prepare(rc, cmd) {
+        Ok(phases) => phases,
+        Err(e) => {
+            rc.st.card_vault.discard(&sealed).await;
+            return Err(e);
+        }
+    };
+    super::run(rc, respond, phases).await
+}
+
+/// The phases of `cmd`'s authorization, its message to the connector prepared.
+fn prepare(rc: &RequestContext, cmd: Authorize) -> ApiResult<AuthorizePhases> {
     let money = cmd.intent.money()?;
     // The payment's method names the counterparty whose connector authorizes it.
     let connector = rc.st.connectors.get(cmd.payment.counterparty())?.clone();
@@ -113,7 +128,7 @@ pub async fn authorize(
             installments: cmd.intent.installments,
         })
         .map_err(ApiError::internal)?;
-    let phases = AuthorizePhases {
+    Ok(AuthorizePhases {
         reference: prepared.reference.clone(),
         prepared: Some(prepared),
         connector,
@@ -130,8 +145,7 @@ pub async fn authorize(
         money,
         pi_version: 0,
         attempt_id: String::new(),
-    };
-    super::run(rc, respond, phases).await
+    })
 }
 
 impl Phases for AuthorizePhases {
@@ -181,6 +195,10 @@ impl Phases for AuthorizePhases {
                 idempotency_key: rc.idempotency_key().map(str::to_string),
             },
         })
+    }
+
+    fn sealed(&self) -> &[crate::card_vault::RemoteRecord] {
+        self.payment.sealed()
     }
 
     fn call<'a>(&'a mut self, _rc: &'a RequestContext) -> BoxFuture<'a, AuthorizationOutcome> {
