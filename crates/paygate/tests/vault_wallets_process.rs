@@ -278,17 +278,37 @@ async fn easy_pay_first_payment(gw: &Gateway, payer: &mut Payer) -> String {
     pi["id"].as_str().unwrap().to_string()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wallet_cards_and_wallet_tokens_are_sealed_by_the_remote_vault_only() {
+/// The vault's record `id`: its owner and its fingerprint.
+fn vault_record(db: &Path, id: &str) -> (String, String) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row(
+        "SELECT merchant_id, fingerprint FROM vault_cards WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .unwrap_or_else(|e| panic!("vault record {id}: {e}"))
+}
+
+/// The vault and a gateway using it, the merchant's wallet keys registered.
+struct Hybrid {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    vault: Option<Proc>,
+    vault_db: PathBuf,
+    gw: Gateway,
+    tokens: Value,
+}
+
+fn hybrid() -> Hybrid {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
-    let ca = certs::ca(dir, "ca");
-    certs::issue(dir, "ca", "vault", true);
-    let (gw_cert, gw_key) = certs::issue(dir, "ca", "gateway", false);
-    let mut vault = start_vault(dir);
+    let dir = tmp.path().to_path_buf();
+    let ca = certs::ca(&dir, "ca");
+    certs::issue(&dir, "ca", "vault", true);
+    let (gw_cert, gw_key) = certs::issue(&dir, "ca", "gateway", false);
+    let vault = Some(start_vault(&dir));
     let data = dir.join("gw").to_str().unwrap().to_string();
     let (merchant_id, key) = merchant(&data);
-    let tokens = wallet_keys(dir, &data, &merchant_id);
+    let tokens = wallet_keys(&dir, &data, &merchant_id);
     let url = format!("https://localhost:{VAULT_PORT}");
     let env = [
         ("PAYGATE_VAULT_URL", url.as_str()),
@@ -296,17 +316,28 @@ async fn wallet_cards_and_wallet_tokens_are_sealed_by_the_remote_vault_only() {
         ("PAYGATE_VAULT_CLIENT_CERT", gw_cert.to_str().unwrap()),
         ("PAYGATE_VAULT_CLIENT_KEY", gw_key.to_str().unwrap()),
     ];
-    let gw = start_gateway(dir, &data, key, &env);
-    let vault_db = dir.join("vault-data").join("paygate.db");
+    let gw = start_gateway(&dir, &data, key, &env);
+    Hybrid {
+        vault_db: dir.join("vault-data").join("paygate.db"),
+        _tmp: tmp,
+        dir,
+        vault,
+        gw,
+        tokens,
+    }
+}
 
-    // 간편결제: the wallet's card is the platform's record in the vault; the gateway's wallet
-    // keeps its reference, fingerprint and last 4.
+/// 간편결제: the wallet's card is the platform's record in the vault; the gateway's wallet
+/// keeps its reference, fingerprint and last 4, and the payment's PaymentMethod has the same
+/// keyed fingerprint.
+async fn easy_pay_card_is_in_the_vault(h: &Hybrid) {
+    let gw = &h.gw;
     let http = reqwest::Client::builder()
         .redirect(Policy::none())
         .build()
         .unwrap();
     let mut payer = Payer { http, cookie: None };
-    let pi = easy_pay_first_payment(&gw, &mut payer).await;
+    let pi = easy_pay_first_payment(gw, &mut payer).await;
     let (_, pi) = gw
         .get(&format!("/v1/payment_intents/{pi}?expand[]=latest_charge"))
         .await;
@@ -320,49 +351,37 @@ async fn wallet_cards_and_wallet_tokens_are_sealed_by_the_remote_vault_only() {
     let wallet: Value = serde_json::from_str(&wallets[0]).unwrap();
     let card = &wallet["cards"][0];
     assert_eq!(card["last4"], "4242", "{wallet}");
-    let vault_id = card["vault_id"].as_str().unwrap();
-    let (owner, fingerprint): (Vec<String>, Vec<String>) = (
-        query(
-            &vault_db,
-            "SELECT merchant_id FROM vault_cards WHERE id = ?1",
-            &[vault_id],
-        ),
-        query(
-            &vault_db,
-            "SELECT fingerprint FROM vault_cards WHERE id = ?1",
-            &[vault_id],
-        ),
-    );
-    assert_eq!(owner, ["platform"]);
-    assert_eq!(fingerprint, [card["fingerprint"].as_str().unwrap()]);
-    // The same keyed fingerprint for the merchant's PaymentMethod of the payment.
-    assert_eq!(paid["fingerprint"], card["fingerprint"], "{paid}");
+    let (owner, fingerprint) = vault_record(&h.vault_db, card["vault_id"].as_str().unwrap());
+    assert_eq!(owner, "platform");
+    assert_eq!(card["fingerprint"], fingerprint.as_str(), "{wallet}");
+    assert_eq!(paid["fingerprint"], fingerprint.as_str(), "{paid}");
+}
 
-    // Apple Pay and Samsung Pay: each token's DPAN, and the payment's PaymentMethod.
-    let payments = [
-        ("apple", "pk_token", &tokens["apple"]["visa"]),
-        ("samsung", "samsung_pay_token", &tokens["samsung"]["visa"]),
-    ];
-    for (wallet, param, token) in payments {
-        let (s, tok) = gw.token(&format!("tok-{wallet}"), param, token).await;
-        assert_eq!(s, 200, "{tok}");
-        let tok_id = tok["id"].as_str().unwrap();
-        let stored: Vec<String> =
-            query(&gw.db, "SELECT data FROM objects WHERE id = ?1", &[tok_id]);
-        let stored: Value = serde_json::from_str(&stored[0]).unwrap();
-        let dpan_ref = stored["_vault"].as_str().unwrap();
-        let fingerprint: Vec<String> = query(
-            &vault_db,
-            "SELECT fingerprint FROM vault_cards WHERE id = ?1",
-            &[dpan_ref],
-        );
-        assert_eq!(fingerprint, [tok["card"]["fingerprint"].as_str().unwrap()]);
-        let (s, pi) = gw.pay_with_token(&format!("pay-{wallet}"), tok_id).await;
-        assert_eq!((s, pi["status"].as_str()), (200, Some("succeeded")), "{pi}");
-    }
-    // Wallet card + 3 PaymentMethods (easy pay, Apple Pay, Samsung Pay) + 2 DPANs.
-    assert_eq!(vault_cards(&vault_db), 6);
-    assert_eq!(vault_cards(&gw.db), 0);
+/// A token of the generator made and paid with: its DPAN's record is the merchant's in the
+/// vault, under the token's fingerprint.
+async fn token_pays(h: &Hybrid, wallet: &str, param: &str, token: &Value) {
+    let (s, tok) = h.gw.token(&format!("tok-{wallet}"), param, token).await;
+    assert_eq!(s, 200, "{tok}");
+    let tok_id = tok["id"].as_str().unwrap();
+    let stored: Vec<String> = query(
+        &h.gw.db,
+        "SELECT data FROM objects WHERE id = ?1",
+        &[tok_id],
+    );
+    let stored: Value = serde_json::from_str(&stored[0]).unwrap();
+    let (owner, fingerprint) = vault_record(&h.vault_db, stored["_vault"].as_str().unwrap());
+    let merchants: Vec<String> = query(
+        &h.gw.db,
+        "SELECT merchant_id FROM objects WHERE id = ?1",
+        &[tok_id],
+    );
+    assert_eq!(owner, merchants[0]);
+    assert_eq!(tok["card"]["fingerprint"], fingerprint.as_str(), "{tok}");
+    let (s, pi) = h.gw.pay_with_token(&format!("pay-{wallet}"), tok_id).await;
+    assert_eq!((s, pi["status"].as_str()), (200, Some("succeeded")), "{pi}");
+}
+
+fn no_card_number_in_the_clear(dir: &Path) {
     for file in common::walk(dir)
         .iter()
         .filter(|f| !f.ends_with("tokens.json"))
@@ -373,51 +392,93 @@ async fn wallet_cards_and_wallet_tokens_are_sealed_by_the_remote_vault_only() {
             assert!(!leaked, "a card number in the clear in {}", file.display());
         }
     }
+}
 
-    // The gateway's write fails after the vault sealed the DPAN: the record is discarded,
-    // nothing was stored, and the retry with the same key makes the token.
-    let (s, faults) = gw
-        .post(
-            "/v1/test_helpers/faults",
-            "faults-1",
-            &[("fail_next_commits", "1")],
-        )
-        .await;
-    assert_eq!(s, 200, "{faults}");
-    let mastercard = &tokens["apple"]["mastercard"];
-    let (s, err) = gw.token("tok-orphan", "pk_token", mastercard).await;
+/// The gateway's write fails after the vault sealed the DPAN: the record is discarded,
+/// nothing was stored, and the retry with the same key makes the token. Its id.
+async fn orphaned_seal_is_discarded(h: &Hybrid, token: &Value) -> String {
+    let faults = [("fail_next_commits", "1")];
+    let (s, set) =
+        h.gw.post("/v1/test_helpers/faults", "faults-1", &faults)
+            .await;
+    assert_eq!(s, 200, "{set}");
+    let before = vault_cards(&h.vault_db);
+    let (s, err) = h.gw.token("tok-orphan", "pk_token", token).await;
     assert_eq!(
         (s, err["error"]["code"].as_str()),
         (503, Some("store_unavailable")),
         "{err}"
     );
-    assert_eq!(vault_cards(&vault_db), 6, "the orphaned seal is discarded");
-    let (s, tok) = gw.token("tok-orphan", "pk_token", mastercard).await;
+    assert_eq!(
+        vault_cards(&h.vault_db),
+        before,
+        "the orphaned seal is discarded"
+    );
+    let (s, tok) = h.gw.token("tok-orphan", "pk_token", token).await;
     assert_eq!(s, 200, "{tok}");
-    assert_eq!(vault_cards(&vault_db), 7);
-    let tok_id = tok["id"].as_str().unwrap();
+    assert_eq!(vault_cards(&h.vault_db), before + 1);
+    tok["id"].as_str().unwrap().to_string()
+}
 
-    // Vault down: the payment with that token answers 503 and writes nothing.
-    drop(vault);
-    let intents = "SELECT count(*) FROM objects WHERE kind = 'payment_intent'";
-    let before: Vec<i64> = query(&gw.db, intents, &[]);
-    let (s, err) = gw.pay_with_token("pay-mastercard", tok_id).await;
+/// Vault down: a new token and a payment with the unused token `tok_id` answer 503
+/// `vault_unavailable` having written nothing; with the vault back, the same requests with
+/// the same keys go through.
+async fn vault_outage_writes_nothing(h: &mut Hybrid, tok_id: &str, token: &Value) {
+    drop(h.vault.take());
+    let gw = &h.gw;
+    let objects = "SELECT count(*) FROM objects";
+    let before: Vec<i64> = query(&gw.db, objects, &[]);
+    let (s, err) = gw.token("tok-outage", "pk_token", token).await;
     assert_eq!(
         (s, err["error"]["code"].as_str()),
         (503, Some("vault_unavailable")),
         "{err}"
     );
-    assert_eq!(query::<i64>(&gw.db, intents, &[]), before);
+    let (s, err) = gw.pay_with_token("pay-outage", tok_id).await;
+    assert_eq!(
+        (s, err["error"]["code"].as_str()),
+        (503, Some("vault_unavailable")),
+        "{err}"
+    );
+    assert_eq!(
+        query::<i64>(&gw.db, objects, &[]),
+        before,
+        "nothing written"
+    );
     let (_, unused) = gw.get(&format!("/v1/tokens/{tok_id}")).await;
     assert_eq!(unused["used"], false, "{unused}");
-    assert_eq!(vault_cards(&gw.db), 0);
 
-    // Back: the same request with the same key goes through.
-    vault = start_vault(dir);
-    let (s, pi) = gw.pay_with_token("pay-mastercard", tok_id).await;
+    h.vault = Some(start_vault(&h.dir));
+    let gw = &h.gw;
+    let (s, tok) = gw.token("tok-outage", "pk_token", token).await;
+    assert_eq!(s, 200, "{tok}");
+    let (s, pi) = gw.pay_with_token("pay-outage", tok_id).await;
     assert_eq!((s, pi["status"].as_str()), (200, Some("succeeded")), "{pi}");
     let (_, used) = gw.get(&format!("/v1/tokens/{tok_id}")).await;
     assert_eq!(used["used"], true, "{used}");
-    assert_eq!((vault_cards(&vault_db), vault_cards(&gw.db)), (8, 0));
-    drop(vault);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wallet_cards_and_wallet_tokens_are_sealed_by_the_remote_vault_only() {
+    let mut h = hybrid();
+    easy_pay_card_is_in_the_vault(&h).await;
+    let tokens = h.tokens.clone();
+    token_pays(&h, "apple", "pk_token", &tokens["apple"]["visa"]).await;
+    token_pays(
+        &h,
+        "samsung",
+        "samsung_pay_token",
+        &tokens["samsung"]["visa"],
+    )
+    .await;
+    // The wallet card, 3 PaymentMethods (간편결제, Apple Pay, Samsung Pay) and 2 DPANs.
+    assert_eq!((vault_cards(&h.vault_db), vault_cards(&h.gw.db)), (6, 0));
+    no_card_number_in_the_clear(&h.dir);
+
+    let tok_id = orphaned_seal_is_discarded(&h, &tokens["apple"]["mastercard"]).await;
+    assert_eq!(vault_cards(&h.vault_db), 7);
+    // The generator's second Visa token (another transaction, signed now).
+    vault_outage_writes_nothing(&mut h, &tok_id, &tokens["apple"]["stale"]).await;
+    // + the outage's token's DPAN and the Mastercard payment's PaymentMethod.
+    assert_eq!((vault_cards(&h.vault_db), vault_cards(&h.gw.db)), (9, 0));
 }
