@@ -47,6 +47,25 @@ pub struct RemoteRecord {
     pub id: String,
 }
 
+/// The remote record of a card on its way to the gateway's write, if any (boxed: it rides in
+/// every card of a payment, and is there only with a remote vault).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PendingRecord(Option<Box<RemoteRecord>>);
+
+impl PendingRecord {
+    pub fn new(remote: Option<RemoteRecord>) -> PendingRecord {
+        PendingRecord(remote.map(Box::new))
+    }
+
+    /// The record, as [`CardVault::discard`] takes it.
+    pub fn as_slice(&self) -> &[RemoteRecord] {
+        match &self.0 {
+            Some(r) => std::slice::from_ref(&**r),
+            None => &[],
+        }
+    }
+}
+
 fn unavailable(e: VaultCallError) -> ApiError {
     match e {
         VaultCallError::Unreachable(why) => {

@@ -77,7 +77,7 @@ pub struct AuthCard {
     /// Ops that create the PaymentMethod and its vault record, when it is new.
     pub new_ops: Vec<Op>,
     /// The new card's record in the remote vault, to discard if `new_ops` are not written.
-    pub sealed: Option<crate::card_vault::RemoteRecord>,
+    pub sealed: crate::card_vault::PendingRecord,
     /// A wallet token's DPAN: its cryptogram and ECI, and what the charge shows
     /// (`crate::wallet_tokens`).
     pub wallet: Option<crate::wallet_tokens::WalletAuth>,
@@ -205,7 +205,7 @@ pub async fn new_vaulted(
         expiry,
         cvc,
         new_ops: new_ops.collect(),
-        sealed: sealed.remote,
+        sealed: crate::card_vault::PendingRecord::new(sealed.remote),
         wallet: None,
     })
 }
@@ -314,7 +314,7 @@ pub async fn saved_card(
         expiry: card.expiry,
         cvc: st.take_cvc(pm_id),
         new_ops: Vec::new(),
-        sealed: None,
+        sealed: Default::default(),
         wallet: None,
     })
 }

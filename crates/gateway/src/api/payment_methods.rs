@@ -3,7 +3,7 @@
 use crate::api::payment_intents::merge_metadata_doc;
 use crate::api::refunds::retrieve_kind;
 use crate::api::{Address, Cleared, ExpandOnly, is_deleted, load};
-use crate::card_vault::RemoteRecord;
+use crate::card_vault::PendingRecord;
 use crate::cards::{
     card_error, card_from_params, current_month, current_year, new_card, saved_card,
 };
@@ -153,7 +153,7 @@ pub async fn update(State(st): State<SharedState>, Path(id): Path<String>, req: 
         let p: UpdateParams = ctx.params.typed()?;
         let row = load(&ctx, &id, "payment_method", "payment_method").await?;
         let mut doc = row.data.clone();
-        let (mut ops, mut sealed) = (Vec::new(), None);
+        let (mut ops, mut sealed) = (Vec::new(), PendingRecord::default());
         if let Some(card) = p.card {
             (ops, sealed) = new_expiry(&ctx, &id, &mut doc, card).await?;
         }
@@ -191,7 +191,7 @@ async fn new_expiry(
     id: &str,
     doc: &mut Value,
     card: CardUpdate,
-) -> ApiResult<(Vec<Op>, Option<RemoteRecord>)> {
+) -> ApiResult<(Vec<Op>, PendingRecord)> {
     let scope = ctx.scope();
     if doc["type"] != "card" {
         return Err(ApiError::bad_param(

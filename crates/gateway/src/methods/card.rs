@@ -18,7 +18,7 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
     let card = crate::cards::confirm_card(ctx, &c.intent).await?;
     let off_session = c.intent.off_session.is_some();
     if off_session && !card.new_ops.is_empty() {
-        ctx.st.card_vault.discard(&card.sealed).await;
+        ctx.st.card_vault.discard(card.sealed.as_slice()).await;
         return Err(crate::error::ApiError::bad_param(
             "off_session",
             "An off-session payment charges a saved PaymentMethod of the customer: pass              payment_method, not payment_method_data.",
