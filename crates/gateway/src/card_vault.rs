@@ -188,8 +188,16 @@ impl CardVault {
         F: std::future::Future<Output = ApiResult<T>>,
     {
         let result = commit.await;
-        if result.is_err() {
-            self.discard(sealed).await;
+        match &result {
+            Err(e) if e.write_may_have_applied() => {
+                // The commit may have landed: its records stay (an orphan costs a row, a
+                // discarded record in use would lose the card).
+                for r in sealed {
+                    tracing::warn!(vault_record = %r.id, "commit outcome unknown: remote card record kept");
+                }
+            }
+            Err(_) => self.discard(sealed).await,
+            Ok(_) => {}
         }
         result
     }

@@ -52,9 +52,10 @@ pub struct ApiError {
     cause: Option<Box<Cause>>,
 }
 
-/// The detail of an internal error.
+/// The detail of an internal error, and whether the write that failed may still have been
+/// applied (a connection lost during a commit).
 #[derive(Clone, Debug)]
-struct Cause(String);
+struct Cause(String, bool);
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -281,7 +282,7 @@ impl ApiError {
             ErrorType::Api,
             "An unexpected error occurred. The request was not completed; it is safe to retry with the same Idempotency-Key.",
         );
-        e.cause = Some(Box::new(Cause(cause.to_string())));
+        e.cause = Some(Box::new(Cause(cause.to_string(), false)));
         e
     }
 
@@ -296,8 +297,15 @@ impl ApiError {
              Retry-After interval with the same Idempotency-Key.",
         );
         e.code = Some("store_unavailable");
-        e.cause = Some(Box::new(Cause(cause.to_string())));
+        e.cause = Some(Box::new(Cause(cause.to_string(), false)));
         e
+    }
+
+    /// Whether the write that failed may still have been applied: the connection to
+    /// PostgreSQL was lost while a commit was on its way, so only reading the store again can
+    /// tell. Whatever the write would have referenced must then be kept.
+    pub fn write_may_have_applied(&self) -> bool {
+        self.cause.as_ref().is_some_and(|c| c.1)
     }
 
     /// The internal cause of a 500 (for logs only).
@@ -373,7 +381,14 @@ impl From<paygate_store::StoreError> for ApiError {
                 "resource_missing",
                 format!("No such object: '{id}'"),
             ),
-            e if e.is_unavailable() => ApiError::store_unavailable(GatewayError::Store(e)),
+            e if e.is_unavailable() => {
+                let unknown = e.may_have_committed();
+                let mut api = ApiError::store_unavailable(GatewayError::Store(e));
+                if let Some(c) = api.cause.as_mut() {
+                    c.1 = unknown;
+                }
+                api
+            }
             other => GatewayError::Store(other).into(),
         }
     }

@@ -15,7 +15,7 @@ use paygate_payer_pages::{
     WebUrl,
 };
 use paygate_payments::PaymentIntentStatus;
-use paygate_store::{ObjectRow, Op, WriteUnit};
+use paygate_store::{CommitError, ObjectRow, Op, WriteUnit};
 
 /// The locale: `?locale=` (or `?lang=`), else `Accept-Language`.
 pub fn locale(query: Option<&str>, headers: &HeaderMap) -> Locale {
@@ -164,9 +164,24 @@ impl FlowPage {
 
     /// Commits a step's writes; Err is the error page to answer.
     pub async fn commit(&self, ops: Vec<Op>) -> Result<(), Response> {
+        self.commit_sealed(ops, &[]).await
+    }
+
+    /// Commits a step's writes that reference cards just sealed in a remote vault; when
+    /// nothing was written the remote records are discarded again (kept when the outcome
+    /// of the commit is unknown: a record in use must never be deleted).
+    pub async fn commit_sealed(
+        &self,
+        ops: Vec<Op>,
+        remote: &[crate::card_vault::RemoteRecord],
+    ) -> Result<(), Response> {
         match self.st.store.commit(WriteUnit { ops }).await {
             Ok(_) => Ok(()),
             Err(e) => {
+                let unknown = matches!(&e, CommitError::Store(s) if s.may_have_committed());
+                if !unknown {
+                    self.st.card_vault.discard(remote).await;
+                }
                 tracing::error!(payment_intent = %self.pi.id, error = %e, "payer page commit failed");
                 let l = self.ctx.locale;
                 let (title, body) = (Msg::ErrorTitle.text(l), Msg::ErrorBody.text(l));

@@ -84,6 +84,17 @@ impl StoreError {
 }
 
 impl StoreError {
+    /// Whether a failed commit may nevertheless have been applied: PostgreSQL's connection
+    /// broke without the server answering (it may have committed before the answer was lost).
+    /// An error the server answered with, every SQLite error (a commit there either returns
+    /// `SQLITE_DONE` or rolls back) and a write refused before it was sent are definite.
+    pub fn may_have_committed(&self) -> bool {
+        match self {
+            StoreError::Postgres(e) => e.as_db_error().is_none(),
+            _ => false,
+        }
+    }
+
     /// Whether the storage itself cannot take writes right now — disk full, I/O error,
     /// read-only or locked database file, PostgreSQL unreachable, shutting down or out of
     /// space, the store closed — as opposed to a bad unit or a bug: what the gateway answers

@@ -126,8 +126,7 @@ async fn keep_card(
     if session.outcome.take().is_some() {
         ops.push(session.save(now));
     }
-    if let Err(r) = s.commit(ops).await {
-        s.st.card_vault.discard(&remote).await;
+    if let Err(r) = s.commit_sealed(ops, &remote).await {
         return r;
     }
     let done = outcome_text(Outcome::Registered);

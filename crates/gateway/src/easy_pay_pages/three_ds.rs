@@ -67,8 +67,7 @@ pub(super) async fn challenge(
     session.client_secret = Some(secret.clone());
     session.outcome = None;
     ops.push(session.save(now));
-    if let Err(r) = s.commit(ops).await {
-        s.st.card_vault.discard(&sealed.remote).await;
+    if let Err(r) = s.commit_sealed(ops, sealed.remote.as_slice()).await {
         return r;
     }
     let start =
