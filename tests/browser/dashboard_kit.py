@@ -111,13 +111,6 @@ def axe_violations(page):
     return found["violations"]
 
 
-def shoot(page, shots, name):
-    if shots:
-        path = os.path.join(shots, name)
-        page.screenshot(path=path, full_page=True)
-        print(f"     screenshot {path}")
-
-
 class Merchant:
     """The merchant's server on 127.0.0.1: records webhooks posted to /hook and serves
     /frame.html, a page that tries to frame the dashboard."""

@@ -1,8 +1,12 @@
 """Shared by the browser tests and scripts/screenshots.py: start `paygate serve` on a fresh data
 dir (or use a running gateway), make PaymentIntents through the API, and launch Debian's
 Chromium through Playwright. Nothing here downloads a browser: Playwright is pointed at the
-system's executable (PAYGATE_CHROMIUM, default /usr/bin/chromium)."""
+system's executable (PAYGATE_CHROMIUM, default /usr/bin/chromium). Also the runner every
+test script shares: its command line (`parser`), the browser (`chromium`), one check at a time
+(`Checks`), screenshots (`shoot`) and the summary line the Rust tests look for."""
 
+import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -11,6 +15,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -145,3 +150,69 @@ def launch(playwright):
     if not os.path.exists(CHROMIUM):
         raise RuntimeError(f"no Chromium at {CHROMIUM}: apt-get install -y chromium")
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium through Playwright for the length of a `with`; closed however it ends."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def parser(description=None, paygate_required=True, shots=False, only=False):
+    """A test script's command line: `--paygate BIN`, with `shots` a `--shots DIR` for
+    screenshots (docs/screenshots), with `only` a `-k TEXT` that runs only the checks whose
+    name contains TEXT."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--paygate", required=paygate_required,
+                    help="paygate binary to start on a fresh data dir")
+    if shots:
+        ap.add_argument("--shots", help="directory for screenshots (docs/screenshots)")
+    if only:
+        ap.add_argument("-k", help="run only the checks whose name contains this")
+    return ap
+
+
+def shoot(page, shots, name):
+    """Saves a full-page screenshot as SHOTS/NAME when `shots` (a directory) is given."""
+    if shots:
+        path = os.path.join(shots, name)
+        page.screenshot(path=path, full_page=True)
+        print(f"     screenshot {path}")
+
+
+class Checks:
+    """Runs a script's checks one at a time: each prints `ok   NAME`, or `FAIL NAME` with its
+    traceback, and a failure never stops the ones after it. `summary()` prints
+    `N passed, N failed` (with `, N skipped` when any were) and returns the exit code."""
+
+    def __init__(self, only=None):
+        self.only = only
+        self.passed = self.failed = self.skipped = 0
+
+    def run(self, name, fn, *args):
+        """`fn(*args)` as the check NAME, unless `only` is given and NAME lacks it."""
+        if self.only and self.only not in name:
+            return
+        try:
+            fn(*args)
+            self.passed += 1
+            print(f"ok   {name}")
+        except Exception:  # noqa: BLE001 - the report names the failure
+            self.failed += 1
+            print(f"FAIL {name}\n{traceback.format_exc()}")
+
+    def skip(self, name, why):
+        self.skipped += 1
+        print(f"skip {name} ({why})")
+
+    def summary(self):
+        skipped = f", {self.skipped} skipped" if self.skipped else ""
+        print(f"{self.passed} passed, {self.failed} failed{skipped}")
+        return 1 if self.failed else 0

@@ -8,15 +8,11 @@ A bank_transfer intent → its redirect_to_url (paygate's bank choice) → KB국
 own login page → account and password → approve → back through paygate's return page to the
 shop's return_url, the intent succeeded. Prints `N passed, N failed`."""
 
-import argparse
 import os
 import sys
-import traceback
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Gateway, launch  # noqa: E402
-
-from playwright.sync_api import sync_playwright  # noqa: E402
+from harness import Checks, Gateway, chromium, parser  # noqa: E402
 
 SHOP = "https://shop.test/checkout/done"
 
@@ -54,35 +50,18 @@ def transfer_flow(browser, gw, lang):
     context.close()
 
 
-def run(name, fn, *a):
-    try:
-        fn(*a)
-        print(f"ok   {name}")
-        return True
-    except Exception:  # noqa: BLE001 - the report names the failure
-        print(f"FAIL {name}")
-        traceback.print_exc()
-        return False
-
-
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--paygate", required=True)
-    args = ap.parse_args()
+    args = parser().parse_args()
     gw = Gateway.start(args.paygate)
-    results = []
+    checks = Checks()
     try:
-        with sync_playwright() as p:
-            browser = launch(p)
+        with chromium() as browser:
             for lang in ["ko", "en"]:
-                results.append(run(f"bank_transfer ({lang})", transfer_flow, browser, gw, lang))
-            browser.close()
+                checks.run(f"bank_transfer ({lang})", transfer_flow, browser, gw, lang)
     finally:
         gw.stop()
-    passed = sum(results)
-    print(f"{passed} passed, {len(results) - passed} failed")
-    sys.exit(0 if passed == len(results) else 1)
+    return checks.summary()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

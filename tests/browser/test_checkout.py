@@ -16,7 +16,6 @@ phone-width screenshots. 휴대폰 결제, 계좌이체 and 가상계좌 run thr
 simulators (the SMS code and the deposit through the test helpers). Prints
 `N passed, N failed`. Run by crates/paygate/tests/browser_checkout.rs."""
 
-import argparse
 import hashlib
 import hmac
 import http.server
@@ -25,12 +24,9 @@ import os
 import re
 import sys
 import threading
-import traceback
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import VISA, Gateway, free_port, launch  # noqa: E402
-
-from playwright.sync_api import sync_playwright  # noqa: E402
+from harness import VISA, Checks, Gateway, chromium, free_port, parser, shoot  # noqa: E402
 
 AXE = os.path.join(os.path.dirname(__file__), "vendor", "axe-core", "axe.min.js")
 SHOP = "https://shop.test"
@@ -317,7 +313,7 @@ def virtual_account_checkout(gw, browser, merchant, args):
         shown = page.inner_text("main")
         assert "신한은행" in shown and "35,000원" in shown, shown
         assert axe_violations(page) == []
-        shoot(page, args, "checkout-virtual-account.ko.png")
+        shoot(page, args.shots, "checkout-virtual-account.ko.png")
     finally:
         context.close()
     now = gw.get(f"/v1/checkout/sessions/{cs['id']}")
@@ -332,7 +328,7 @@ def virtual_account_checkout(gw, browser, merchant, args):
         page.goto(cs["url"])
         assert "Transfer by" in page.inner_text("main") and account in page.inner_text("main")
         assert axe_violations(page) == []
-        shoot(page, args, "checkout-virtual-account.en.png")
+        shoot(page, args.shots, "checkout-virtual-account.en.png")
     finally:
         context.close()
     gw.api(f"/v1/test_helpers/virtual_accounts/{account}/deposit",
@@ -417,24 +413,17 @@ def accessible_in(lang):
         try:
             page.goto(cs["url"])
             assert axe_violations(page) == []
-            shoot(page, args, f"checkout.{lang}.png")
+            shoot(page, args.shots, f"checkout.{lang}.png")
             fill_card(page, DECLINED_CARD)
             submit(page)
             page.wait_for_selector("[role=alert]")
             assert TEXTS[lang]["declined"] in page.inner_text("[role=alert]")
             assert axe_violations(page) == []
-            shoot(page, args, f"checkout-declined.{lang}.png")
+            shoot(page, args.shots, f"checkout-declined.{lang}.png")
         finally:
             context.close()
     check.__name__ = f"axe_finds_nothing_on_the_page_{lang}"
     return check
-
-
-def shoot(page, args, name):
-    if args.shots:
-        path = os.path.join(args.shots, name)
-        page.screenshot(path=path, full_page=True)
-        print(f"     screenshot {path}")
 
 
 CHECKS = [card_checkout_with_javascript, card_checkout_without_javascript,
@@ -443,35 +432,23 @@ CHECKS = [card_checkout_with_javascript, card_checkout_without_javascript,
           accessible_in("ko"), accessible_in("en")]
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--paygate", required=True)
-    ap.add_argument("--shots", help="directory for screenshots (docs/screenshots)")
-    ap.add_argument("-k", help="run only the checks whose name contains this")
-    args = ap.parse_args()
-    gw = Gateway.start(args.paygate)
+def main(checks=CHECKS, prepare=None):
+    """Runs `checks(gw, browser, merchant, args)` against a fresh gateway with the merchant's
+    webhook endpoint subscribed; `prepare(binary)` gives Gateway.start's `prepare`. Also the
+    runner of test_checkout_wallets.py."""
+    args = parser(shots=True, only=True).parse_args()
+    gw = Gateway.start(args.paygate, prepare=prepare(args.paygate) if prepare else None)
     merchant = Merchant()
-    passed = failed = 0
+    results = Checks(args.k)
     try:
         merchant.subscribe(gw)
-        with sync_playwright() as p:
-            browser = launch(p)
-            for fn in CHECKS:
-                if args.k and args.k not in fn.__name__:
-                    continue
-                try:
-                    fn(gw, browser, merchant, args)
-                    passed += 1
-                    print(f"ok   {fn.__name__}")
-                except Exception:  # noqa: BLE001 - the report names the failure
-                    failed += 1
-                    print(f"FAIL {fn.__name__}\n{traceback.format_exc()}")
-            browser.close()
+        with chromium() as browser:
+            for fn in checks:
+                results.run(fn.__name__, fn, gw, browser, merchant, args)
     finally:
         merchant.stop()
         gw.stop()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return results.summary()
 
 
 if __name__ == "__main__":

@@ -15,19 +15,16 @@ session `complete`/`paid`, the charge's wallet, its balance transaction, the sig
 page with both buttons in Korean and English (`--shots` saves them). Prints `N passed, N failed`.
 Run by crates/paygate/tests/browser_checkout_wallets.rs."""
 
-import argparse
 import json
 import os
 import subprocess
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Gateway, launch  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
-from test_checkout import (  # noqa: E402
-    SUCCESS, Merchant, assert_paid, axe_violations, browse, session, shoot)
+from harness import shoot  # noqa: E402
+from test_checkout import SUCCESS, assert_paid, axe_violations, browse, session  # noqa: E402
+from test_checkout import main as run_checkout_checks  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 GENERATOR = os.path.join(ROOT, "crates", "gateway", "tests", "data", "wallet_python",
@@ -194,7 +191,7 @@ def accessible_with_both_buttons(lang):
             page.wait_for_selector("#apple-pay", state="visible")
             page.wait_for_selector("#samsung-pay", state="visible")
             assert axe_violations(page) == []
-            shoot(page, args, f"checkout-wallets.{lang}.png")
+            shoot(page, args.shots, f"checkout-wallets.{lang}.png")
         finally:
             context.close()
     check.__name__ = f"axe_finds_nothing_with_the_wallet_buttons_{lang}"
@@ -206,36 +203,5 @@ CHECKS = [no_button_where_the_browser_has_no_wallet, apple_pay_pays_a_checkout_s
           accessible_with_both_buttons("ko"), accessible_with_both_buttons("en")]
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--paygate", required=True)
-    ap.add_argument("--shots", help="directory for screenshots (docs/screenshots)")
-    ap.add_argument("-k", help="run only the checks whose name contains this")
-    args = ap.parse_args()
-    gw = Gateway.start(args.paygate, prepare=prepare(args.paygate))
-    merchant = Merchant()
-    passed = failed = 0
-    try:
-        merchant.subscribe(gw)
-        with sync_playwright() as p:
-            browser = launch(p)
-            for fn in CHECKS:
-                if args.k and args.k not in fn.__name__:
-                    continue
-                try:
-                    fn(gw, browser, merchant, args)
-                    passed += 1
-                    print(f"ok   {fn.__name__}")
-                except Exception:  # noqa: BLE001 - the report names the failure
-                    failed += 1
-                    print(f"FAIL {fn.__name__}\n{traceback.format_exc()}")
-            browser.close()
-    finally:
-        merchant.stop()
-        gw.stop()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_checkout_checks(CHECKS, prepare))

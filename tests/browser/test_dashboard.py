@@ -15,18 +15,14 @@ sent events, under the page's CSP). axe-core checks every page in Korean and Eng
 `--shots`, each is saved as `dashboard-<page>.<lang>.png`. Prints `N passed, N failed`.
 Run by crates/paygate/tests/browser_dashboard.rs."""
 
-import argparse
 import os
 import sys
-import traceback
 import urllib.error
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Gateway, launch  # noqa: E402
+from harness import Checks, Gateway, chromium, parser, shoot  # noqa: E402
 from dashboard_kit import (PASSWORD, Merchant, axe_violations, context,  # noqa: E402
-                           create_merchant, create_user, login, password_step, shoot)
-
-from playwright.sync_api import sync_playwright  # noqa: E402
+                           create_merchant, create_user, login, password_step)
 
 XSS = '<img src=x onerror="window.__xss=1">'
 SCRIPT = "<script>window.__xss=2</script>"
@@ -316,36 +312,21 @@ CHECKS = [
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--paygate", required=True)
-    ap.add_argument("--shots", help="directory for screenshots (docs/screenshots)")
-    ap.add_argument("-k", help="run only the checks whose name contains this")
-    args = ap.parse_args()
+    args = parser(shots=True, only=True).parse_args()
     gw = Gateway.start(args.paygate, prepare=prepare(args.paygate))
-    passed = failed = 0
+    checks = Checks(args.k)
     w = None
     try:
-        with sync_playwright() as p:
-            browser = launch(p)
+        with chromium() as browser:
             w = World(gw, browser, args)
             w.seed()
             for name, fn in CHECKS:
-                if args.k and args.k not in name:
-                    continue
-                try:
-                    fn(w)
-                    passed += 1
-                    print(f"ok   {name}")
-                except Exception:  # noqa: BLE001 - the report names the failure
-                    failed += 1
-                    print(f"FAIL {name}\n{traceback.format_exc()}")
-            browser.close()
+                checks.run(name, fn, w)
     finally:
         if w is not None:
             w.merchant.stop()
         gw.stop()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return checks.summary()
 
 
 if __name__ == "__main__":

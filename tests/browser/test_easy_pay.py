@@ -15,18 +15,12 @@ fills the PIN the form posts (its digits in another order each time). Last, the 
 and database are scanned for the PINs, codes, card number and phone numbers used. Prints
 `N passed, N failed`."""
 
-import argparse
-import json
 import os
 import re
 import sys
-import traceback
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Gateway, launch  # noqa: E402
-
-from playwright.sync_api import sync_playwright  # noqa: E402
+from harness import Checks, Gateway, chromium, parser, shoot  # noqa: E402
 
 SHOP = "https://shop.test/checkout/done"
 PHONES = {"ko": "010-2222-3333", "en": "010-4444-5555"}
@@ -34,25 +28,11 @@ TEXTS = {"ko": {"weak": "추측하기 쉬운 비밀번호", "title": "간편결�
          "en": {"weak": "too easy to guess", "title": "Easy Pay"}}
 
 
-def get(gw, path):
-    req = urllib.request.Request(gw.base + path)
-    req.add_header("Authorization", f"Bearer {gw.secret_key}")
-    with urllib.request.urlopen(req, timeout=15) as r:
-        return json.loads(r.read())
-
-
 def easy_pay_intent(gw, amount):
     return gw.api("/v1/payment_intents", {
         "amount": str(amount), "currency": "krw", "confirm": "true",
         "payment_method_types[]": "easy_pay", "payment_method_data[type]": "easy_pay",
         "return_url": SHOP})
-
-
-def shoot(page, args, name):
-    if args.shots:
-        path = os.path.join(args.shots, name)
-        page.screenshot(path=path, full_page=True)
-        print(f"     screenshot {path}")
 
 
 def submit(page):
@@ -71,13 +51,13 @@ def wallet_flow(browser, args, gw, lang):
     resp = page.goto(url)
     assert resp.status == 200 and TEXTS[lang]["title"] in page.title(), page.title()
     page.fill("#phone", PHONES[lang])
-    shoot(page, args, f"easy-pay-phone-{lang}.png")
+    shoot(page, args.shots, f"easy-pay-phone-{lang}.png")
     submit(page)
     digits = PHONES[lang].replace("-", "")
-    sms = get(gw, f"/v1/test_helpers/sms_messages?phone={digits}")
+    sms = gw.get(f"/v1/test_helpers/sms_messages?phone={digits}")
     code = re.search(r"\b(\d{6})\b", sms["data"][0]["body"]).group(1)
     page.fill("#otp", code)
-    shoot(page, args, f"easy-pay-otp-{lang}.png")
+    shoot(page, args.shots, f"easy-pay-otp-{lang}.png")
     submit(page)
     page.fill("#card_number", "4242424242424242")
     page.fill("#exp_month", "12")
@@ -87,18 +67,18 @@ def wallet_flow(browser, args, gw, lang):
     page.fill("#pin_confirmation", "111111")
     submit(page)
     assert TEXTS[lang]["weak"] in page.content(), "weak PIN message"
-    shoot(page, args, f"easy-pay-weak-pin-{lang}.png")
+    shoot(page, args.shots, f"easy-pay-weak-pin-{lang}.png")
     for field, value in [("#card_number", "4242424242424242"), ("#exp_month", "12"),
                          ("#exp_year", "2034"), ("#cvc", "123"), ("#pin", "204816"),
                          ("#pin_confirmation", "204816")]:
         page.fill(field, value)
     submit(page)
     page.locator("form").first.locator("input[name=pin]").fill("204816")
-    shoot(page, args, f"easy-pay-pay-{lang}.png")
+    shoot(page, args.shots, f"easy-pay-pay-{lang}.png")
     page.locator("form").first.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r"^https://shop\.test/"))
     assert "redirect_status=succeeded" in page.url, page.url
-    done = get(gw, f"/v1/payment_intents/{pi['id']}?expand[]=latest_charge")
+    done = gw.get(f"/v1/payment_intents/{pi['id']}?expand[]=latest_charge")
     assert done["status"] == "succeeded", done
     details = done["latest_charge"]["payment_method_details"]
     assert details["type"] == "easy_pay" and details["easy_pay"]["last4"] == "4242", details
@@ -109,7 +89,7 @@ def wallet_flow(browser, args, gw, lang):
     page.locator("form").first.locator("input[name=pin]").fill("204816")
     page.locator("form").first.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r"^https://shop\.test/"))
-    assert get(gw, f"/v1/payment_intents/{pi2['id']}")["status"] == "succeeded"
+    assert gw.get(f"/v1/payment_intents/{pi2['id']}")["status"] == "succeeded"
     context.close()
     SECRETS.update({"204816", code, "4242424242424242", digits})
 
@@ -131,7 +111,7 @@ def wallet_until_register(browser, gw, phone, amount):
     page.fill("#phone", phone)
     submit(page)
     digits = phone.replace("-", "")
-    sms = get(gw, f"/v1/test_helpers/sms_messages?phone={digits}")
+    sms = gw.get(f"/v1/test_helpers/sms_messages?phone={digits}")
     code = re.search(r"\b(\d{6})\b", sms["data"][0]["body"]).group(1)
     page.fill("#otp", code)
     submit(page)
@@ -168,7 +148,7 @@ def three_ds_registration_and_pin_pad(browser, args, gw):
     context, page, pi, errors = wallet_until_register(browser, gw, "010-6666-7777", 9000)
     try:
         assert page.locator("[data-pin-pad-for='pin'] button").count() == 12, page.content()
-        shoot(page, args, "easy-pay-pin-pad-ko.png")
+        shoot(page, args.shots, "easy-pay-pin-pad-ko.png")
         register_always_3ds(page, "204816")
         page.fill("#password", "1234")
         page.click("button[value=submit]")
@@ -176,7 +156,7 @@ def three_ds_registration_and_pin_pad(browser, args, gw):
         page.wait_for_selector("[data-pin-pad-for='pin']")
         assert "카드가 등록되었습니다" in page.content(), page.content()
         assert "3184" in page.content()
-        shoot(page, args, "easy-pay-3ds-registered-ko.png")
+        shoot(page, args.shots, "easy-pay-3ds-registered-ko.png")
         orders = pad_type(page, "pin", "204816")
         assert all(sorted(o) == list("0123456789") for o in orders), orders
         assert page.input_value("#pin") == "204816"
@@ -224,42 +204,24 @@ def nothing_secret_at_rest(gw, secrets):
     assert os.path.getsize(os.path.join(gw.data_dir, "serve.log")) > 0
 
 
-def run(name, fn, *a):
-    try:
-        fn(*a)
-        print(f"ok   {name}")
-        return True
-    except Exception:  # noqa: BLE001 - the report names the failure
-        print(f"FAIL {name}")
-        traceback.print_exc()
-        return False
-
-
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--paygate", required=True)
-    ap.add_argument("--shots", help="directory for screenshots (docs/screenshots)")
-    args = ap.parse_args()
+    args = parser(shots=True).parse_args()
     gw = Gateway.start(args.paygate)
-    results = []
+    checks = Checks()
     try:
-        with sync_playwright() as p:
-            browser = launch(p)
+        with chromium() as browser:
             for lang in ["ko", "en"]:
-                results.append(run(f"easy_pay wallet ({lang})", wallet_flow, browser, args, gw, lang))
-            results.append(run("3-D Secure registration and the PIN pad",
-                               three_ds_registration_and_pin_pad, browser, args, gw))
-            results.append(run("3-D Secure failed: no card", three_ds_failed_registration,
-                               browser, args, gw))
-            browser.close()
-        results.append(run("no PIN, code, PAN or phone at rest or in logs",
-                           nothing_secret_at_rest, gw, sorted(SECRETS)))
+                checks.run(f"easy_pay wallet ({lang})", wallet_flow, browser, args, gw, lang)
+            checks.run("3-D Secure registration and the PIN pad",
+                       three_ds_registration_and_pin_pad, browser, args, gw)
+            checks.run("3-D Secure failed: no card", three_ds_failed_registration,
+                       browser, args, gw)
+        checks.run("no PIN, code, PAN or phone at rest or in logs",
+                   nothing_secret_at_rest, gw, sorted(SECRETS))
     finally:
         gw.stop()
-    passed = sum(results)
-    print(f"{passed} passed, {len(results) - passed} failed")
-    sys.exit(0 if passed == len(results) else 1)
+    return checks.summary()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -14,7 +14,6 @@ and the hosted checkout with ISP chosen, through the ISP page to the session's s
 Both check IndexedDB (no card number in clear, a non-extractable key) and a wrong password
 (a clear message in the page's language, nothing sent). Prints `N passed, N failed`."""
 
-import argparse
 import json
 import os
 import sys
@@ -22,10 +21,8 @@ import traceback
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Gateway, launch  # noqa: E402
+from harness import Checks, Gateway, chromium, parser, shoot  # noqa: E402
 from isp_mock import MockIsp  # noqa: E402
-
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 PAGE_TIMEOUT_MS = 20_000
 ORIGIN = "https://gateway.test"
@@ -195,7 +192,7 @@ def client_against_mock(browser, args, lang):
         assert_page_sound(resp, lang)
         assert TEXTS[lang]["title"] in b.page.inner_text("h1")
         b.page.wait_for_selector("#isp-enrol:not([hidden])")
-        shoot(b.page, args, f"isp-enrol-{lang}")
+        shoot(b.page, args.shots, f"isp-enrol-{lang}.png")
         try:
             b.enrol()
         finally:
@@ -208,11 +205,11 @@ def client_against_mock(browser, args, lang):
         b.page.reload()
         b.page.wait_for_selector("#isp-pay:not([hidden])")
         assert "4242" in b.page.inner_text("#isp-card")
-        shoot(b.page, args, f"isp-pay-{lang}")
+        shoot(b.page, args.shots, f"isp-pay-{lang}.png")
         before = len(fx.calls)
         b.pay("not-the-password")
         assert TEXTS[lang]["wrong"] in b.error_text()
-        shoot(b.page, args, f"isp-wrong-password-{lang}")
+        shoot(b.page, args.shots, f"isp-wrong-password-{lang}.png")
         assert len(fx.calls) == before, f"nothing sent after a wrong password: {fx.calls[before:]}"
         b.pay(PASSWORD)
         try:
@@ -280,21 +277,6 @@ def isp_intent(gw, amount, currency="krw"):
     })
 
 
-def retrieve(gw, pi_id, kind="payment_intents"):
-    import urllib.request
-    req = urllib.request.Request(f"{gw.base}/v1/{kind}/{pi_id}")
-    req.add_header("Authorization", f"Bearer {gw.secret_key}")
-    with urllib.request.urlopen(req, timeout=15) as r:
-        return json.loads(r.read())
-
-
-def shoot(page, args, name):
-    if args.shots:
-        path = os.path.join(args.shots, f"{name}.png")
-        page.screenshot(path=path, full_page=True)
-        print(f"     screenshot {path}")
-
-
 def e2e(browser, args, gw, lang):
     b = Browser(browser, "ko-KR" if lang == "ko" else "en-US", 3 if args.shots else 1)
     try:
@@ -304,26 +286,26 @@ def e2e(browser, args, gw, lang):
         resp = b.page.goto(url)
         assert_page_sound(resp, lang)
         b.page.wait_for_selector("#isp-enrol:not([hidden])")
-        shoot(b.page, args, f"isp-enrol-{lang}")
+        shoot(b.page, args.shots, f"isp-enrol-{lang}.png")
         b.enrol()
         assert_wallet_safe(b.page, CARD["number"])
         b.page.reload()
         b.page.wait_for_selector("#isp-pay:not([hidden])")
-        shoot(b.page, args, f"isp-pay-{lang}")
+        shoot(b.page, args.shots, f"isp-pay-{lang}.png")
         sent = []
         b.page.on("request", lambda r: r.url.startswith(gw.base + "/pay/isp/") and sent.append(r.url))
         b.pay("wrong-password-1")
         assert TEXTS[lang]["wrong"] in b.error_text()
-        shoot(b.page, args, f"isp-wrong-password-{lang}")
+        shoot(b.page, args.shots, f"isp-wrong-password-{lang}.png")
         assert sent == [], f"nothing sent after a wrong password: {sent}"
-        assert retrieve(gw, pi["id"])["status"] == "requires_action"
+        assert gw.get(f"/v1/payment_intents/{pi['id']}")["status"] == "requires_action"
         b.pay(PASSWORD)
         b.page.wait_for_url(f"{SHOP}*")
         q = urllib.parse.parse_qs(urllib.parse.urlsplit(b.page.url).query)
         assert q["payment_intent"] == [pi["id"]] and q["redirect_status"] == ["succeeded"], q
-        done = retrieve(gw, pi["id"])
+        done = gw.get(f"/v1/payment_intents/{pi['id']}")
         assert done["status"] == "succeeded", done["status"]
-        charge = retrieve(gw, done["latest_charge"], "charges")
+        charge = gw.get(f"/v1/charges/{done['latest_charge']}")
         details = charge["payment_method_details"]
         assert details["type"] == "isp" and details["isp"]["last4"] == "4242", details
         signed = json.loads(details["isp"]["signed_data"])
@@ -362,59 +344,41 @@ def isp_checkout_pays_end_to_end(browser, args, gw):
         b.enrol()
         b.pay(PASSWORD)
         b.page.wait_for_url(f"{SHOP}?session={cs['id']}")
-        done = retrieve(gw, cs["id"], "checkout/sessions")
+        done = gw.get(f"/v1/checkout/sessions/{cs['id']}")
         assert (done["status"], done["payment_status"]) == ("complete", "paid"), done
-        pi = retrieve(gw, done["payment_intent"])
+        pi = gw.get(f"/v1/payment_intents/{done['payment_intent']}")
         assert pi["status"] == "succeeded" and pi["amount"] == 35000, pi
-        charge = retrieve(gw, pi["latest_charge"], "charges")
+        charge = gw.get(f"/v1/charges/{pi['latest_charge']}")
         assert charge["payment_method_details"]["type"] == "isp", charge
         assert b.errors == [], f"console errors: {b.errors}"
     finally:
         b.close()
 
 
-def run(name, fn, *a):
-    try:
-        fn(*a)
-        print(f"ok   {name}")
-        return True
-    except Exception:
-        print(f"FAIL {name}\n{traceback.format_exc()}")
-        return False
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = parser(__doc__.splitlines()[0], paygate_required=False, shots=True)
     ap.add_argument("--fixtures", help="the ISP page and script rendered by the Rust test")
-    ap.add_argument("--paygate", help="paygate binary for the end-to-end checks (with --e2e)")
     ap.add_argument("--e2e", action="store_true", help="pay end to end through paygate")
-    ap.add_argument("--shots", help="directory for screenshots (docs/screenshots): isp-enrol-ko.png …")
     args = ap.parse_args()
     if not args.fixtures and not args.e2e:
         ap.error("give --fixtures DIR and/or --e2e with --paygate BIN")
-    results = []
-    with sync_playwright() as p:
-        browser = launch(p)
-        try:
-            if args.fixtures:
-                for fn in (isp_client_against_an_independent_isp_korean,
-                           isp_client_against_an_independent_isp_english,
-                           another_card_forgets_the_wallet_and_enrols_again,
-                           isp_page_without_javascript_explains):
-                    results.append(run(fn.__name__, fn, browser, args))
-            if args.e2e:
-                gw = Gateway.start(args.paygate, isp=True)
-                try:
-                    for fn in (isp_page_pays_end_to_end_korean, isp_page_pays_end_to_end_english,
-                               isp_checkout_pays_end_to_end):
-                        results.append(run(fn.__name__, fn, browser, args, gw))
-                finally:
-                    gw.stop()
-        finally:
-            browser.close()
-    passed = sum(results)
-    print(f"{passed} passed, {len(results) - passed} failed")
-    return 0 if passed == len(results) else 1
+    checks = Checks()
+    with chromium() as browser:
+        if args.fixtures:
+            for fn in (isp_client_against_an_independent_isp_korean,
+                       isp_client_against_an_independent_isp_english,
+                       another_card_forgets_the_wallet_and_enrols_again,
+                       isp_page_without_javascript_explains):
+                checks.run(fn.__name__, fn, browser, args)
+        if args.e2e:
+            gw = Gateway.start(args.paygate, isp=True)
+            try:
+                for fn in (isp_page_pays_end_to_end_korean, isp_page_pays_end_to_end_english,
+                           isp_checkout_pays_end_to_end):
+                    checks.run(fn.__name__, fn, browser, args, gw)
+            finally:
+                gw.stop()
+    return checks.summary()
 
 
 if __name__ == "__main__":

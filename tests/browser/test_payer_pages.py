@@ -10,16 +10,12 @@ blocked is one), labels on every visible input, a 320 px wide layout, and the pa
 JavaScript. Prints `N passed, N failed` and exits non-zero when anything failed.
 Run by crates/paygate/tests/browser_pages.rs as part of `cargo test`."""
 
-import argparse
 import json
 import os
 import sys
-import traceback
 
-sys.path.insert(0, __import__("os").path.dirname(__file__))
-from harness import Gateway, launch  # noqa: E402
-
-from playwright.sync_api import sync_playwright  # noqa: E402
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Checks, Gateway, chromium, parser  # noqa: E402
 
 # Per navigation or wait, in milliseconds.
 PAGE_TIMEOUT_MS = 10_000
@@ -239,8 +235,7 @@ def auto_post_without_javascript_shows_a_button_that_posts(gw, browser, fixtures
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--paygate", help="paygate binary to start on a fresh data dir")
+    ap = parser(__doc__.splitlines()[0], paygate_required=False)
     ap.add_argument("--base-url", help="a running gateway instead")
     ap.add_argument("--secret-key", help="a test-mode secret key of the running gateway")
     ap.add_argument("--fixtures", help="directory of pages rendered by the Rust test "
@@ -252,29 +247,17 @@ def main():
         gw = Gateway(args.base_url, args.secret_key)
     else:
         ap.error("give --paygate BIN, or --base-url URL with --secret-key KEY")
-    passed = failed = skipped = 0
+    checks = Checks()
     try:
-        with sync_playwright() as p:
-            browser = launch(p)
-            try:
-                for fn in CHECKS:
-                    if getattr(fn, "needs_fixtures", False) and args.fixtures is None:
-                        skipped += 1
-                        print(f"skip {fn.__name__} (no --fixtures)")
-                        continue
-                    try:
-                        fn(gw, browser, args.fixtures)
-                        passed += 1
-                        print(f"ok   {fn.__name__}")
-                    except Exception:
-                        failed += 1
-                        print(f"FAIL {fn.__name__}\n{traceback.format_exc()}")
-            finally:
-                browser.close()
+        with chromium() as browser:
+            for fn in CHECKS:
+                if getattr(fn, "needs_fixtures", False) and args.fixtures is None:
+                    checks.skip(fn.__name__, "no --fixtures")
+                else:
+                    checks.run(fn.__name__, fn, gw, browser, args.fixtures)
     finally:
         gw.stop()
-    print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
-    return 1 if failed else 0
+    return checks.summary()
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ use crate::methods::bank_transfer::{PAGE, pay};
 use crate::methods::page_outcome;
 use crate::models::PaymentIntent;
 use crate::pages::respond;
-use crate::payer_flow::{FlowKind, FlowPage, back_to_shop, load, message, page_query};
+use crate::payer_flow::{FlowKind, FlowPage, back_to_shop, load, message};
 use crate::state::SharedState;
 use axum::Router;
 use axum::body::Bytes;
@@ -31,7 +31,6 @@ use paygate_payer_pages::{
 };
 use paygate_store::{ObjectRow, Op, Scope, WriteUnit};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Object kind of a flow.
@@ -156,20 +155,11 @@ fn verify_page_token(
     PAGE.verify(st, token, payment_intent, now)
 }
 
-/// Loads the intent `id` waiting for its transfer and checks the page token; Err is the page
-/// to answer.
-async fn open(
-    st: &SharedState,
-    id: &str,
-    token: &str,
-    lang: Option<&str>,
-    headers: &HeaderMap,
-) -> Result<Step, Response> {
-    let f = FlowPage::open(st, &KIND, id, token, (lang, headers)).await?;
-    let Some(bank) = st.bank.clone() else {
-        return Err(message(&f.ctx, 500, "Error", "Error"));
-    };
-    Ok(Step {
+/// The page of an intent waiting for its transfer ([`FlowPage::open`]) with the bank
+/// connector; `None` without one.
+fn step(f: FlowPage) -> Option<Step> {
+    let bank = f.st.bank.clone()?;
+    Some(Step {
         st: f.st,
         ctx: f.ctx,
         row: f.row,
@@ -187,8 +177,8 @@ async fn show(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let (token, lang) = page_query(raw.as_deref());
-    match open(&st, &id, &token, lang.as_deref(), &headers).await {
+    let request = (raw.as_deref(), &headers);
+    match FlowPage::open_query(&st, &KIND, &id, request, step).await {
         Ok(s) => s.choice(200, None),
         Err(r) => r,
     }
@@ -203,10 +193,8 @@ async fn choose(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let (_, lang) = page_query(raw.as_deref());
-    let token = form.get("t").cloned().unwrap_or_default();
-    let s = match open(&st, &id, &token, lang.as_deref(), &headers).await {
+    let request = (raw.as_deref(), &headers, &body[..]);
+    let (s, form) = match FlowPage::open_form(&st, &KIND, &id, request, step).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -259,8 +247,8 @@ async fn back(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let (token, lang) = page_query(raw.as_deref());
-    let s = match open(&st, &id, &token, lang.as_deref(), &headers).await {
+    let request = (raw.as_deref(), &headers);
+    let s = match FlowPage::open_query(&st, &KIND, &id, request, step).await {
         Ok(s) => s,
         Err(r) => return r,
     };

@@ -13,6 +13,7 @@ use axum::extract::ConnectInfo;
 use hyper::Request;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use paygate_store::tls_files;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -67,16 +68,8 @@ impl ListenerConfig {
             (Some(c), Some(k)) => (c, k),
             _ => return Err("tls_cert and tls_key must be given together".into()),
         };
-        use rustls::pki_types::pem::PemObject;
-        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-        let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-            .and_then(Iterator::collect)
-            .map_err(|e| format!("tls_cert {}: {e}", cert.display()))?;
-        if chain.is_empty() {
-            return Err(format!("tls_cert {}: no certificate in it", cert.display()));
-        }
-        let key = PrivateKeyDer::from_pem_file(key)
-            .map_err(|e| format!("tls_key {}: {e}", key.display()))?;
+        let chain = tls_files::certificates(cert).map_err(|e| format!("tls_cert {e}"))?;
+        let key = tls_files::private_key(key).map_err(|e| format!("tls_key {e}"))?;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])

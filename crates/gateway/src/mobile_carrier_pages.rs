@@ -13,7 +13,7 @@
 use crate::easy_pay::Phone;
 use crate::methods::mobile_carrier::pay::{self, Confirmed};
 use crate::pages::respond;
-use crate::payer_flow::{FlowKind, FlowPage, back_to_shop, load, message, page_query};
+use crate::payer_flow::{FlowKind, FlowPage, back_to_shop, load};
 use crate::state::SharedState;
 use axum::Router;
 use axum::body::Bytes;
@@ -26,7 +26,6 @@ use paygate_connector_carrier::{CarrierClient, CarrierError, refusal};
 use paygate_payer_pages::{self as pp, CarrierForm, CarrierPageView, MessageKind, Msg};
 use paygate_store::{ObjectRow, Op, Scope, WriteUnit};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// Object kind of a flow.
 pub const SESSION_KIND: &str = "mobile_carrier_session";
@@ -177,18 +176,10 @@ fn refusal_msg(code: &str) -> Msg {
     }
 }
 
-async fn open(
-    st: &SharedState,
-    id: &str,
-    token: &str,
-    lang: Option<&str>,
-    headers: &HeaderMap,
-) -> Result<Step, Response> {
-    let page = FlowPage::open(st, &KIND, id, token, (lang, headers)).await?;
-    let Some(carrier) = st.carrier.clone() else {
-        return Err(message(&page.ctx, 500, "Error", "Error"));
-    };
-    Ok(Step { page, carrier })
+/// The page ([`FlowPage::open`]) with the carrier's client; `None` without one.
+fn step(page: FlowPage) -> Option<Step> {
+    let carrier = page.st.carrier.clone()?;
+    Some(Step { page, carrier })
 }
 
 /// `GET /pay/mobile_carrier/{id}?t=…`.
@@ -198,8 +189,8 @@ async fn show(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let (token, lang) = page_query(raw.as_deref());
-    match open(&st, &id, &token, lang.as_deref(), &headers).await {
+    let request = (raw.as_deref(), &headers);
+    match FlowPage::open_query(&st, &KIND, &id, request, step).await {
         Ok(s) => match s.session().await {
             Some((_, sess)) => s.render(
                 200,
@@ -222,10 +213,8 @@ async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let (_, lang) = page_query(raw.as_deref());
-    let token = form.get("t").cloned().unwrap_or_default();
-    let s = match open(&st, &id, &token, lang.as_deref(), &headers).await {
+    let request = (raw.as_deref(), &headers, &body[..]);
+    let (s, form) = match FlowPage::open_form(&st, &KIND, &id, request, step).await {
         Ok(s) => s,
         Err(r) => return r,
     };

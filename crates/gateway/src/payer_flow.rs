@@ -1,6 +1,7 @@
 //! What the step-by-step payer pages of an intent share (the 간편결제 wallet,
 //! `easy_pay_pages`; 휴대폰 소액결제, `mobile_carrier_pages`): the page's query (`t`, locale),
-//! the intent behind the page and its token check ([`FlowPage::open`]), the payment summary,
+//! the intent behind the page and its token check ([`FlowPage::open`]; from a GET's query,
+//! [`FlowPage::open_query`], or a posted step's form, [`FlowPage::open_form`]), the payment summary,
 //! the page's own URL, one commit of a step's writes, and the way back to the shop. The HTML
 //! of each page is built by `paygate_payer_pages`; this module only ties it to the intent.
 
@@ -16,6 +17,7 @@ use paygate_payer_pages::{
 };
 use paygate_payments::PaymentIntentStatus;
 use paygate_store::{CommitError, ObjectRow, Op, WriteUnit};
+use std::collections::HashMap;
 
 /// The locale: `?locale=` (or `?lang=`), else `Accept-Language`.
 pub fn locale(query: Option<&str>, headers: &HeaderMap) -> Locale {
@@ -154,6 +156,42 @@ impl FlowPage {
             summary,
             action,
         })
+    }
+
+    /// [`FlowPage::open`] for a GET, the token `t` and the locale from the query string
+    /// `raw`, made into the method's own page by `step` (`None`: the method's counterparty is
+    /// not configured, a 500 page). Err is the page to answer.
+    pub async fn open_query<S>(
+        st: &SharedState,
+        kind: &FlowKind,
+        id: &str,
+        (raw, headers): (Option<&str>, &HeaderMap),
+        step: impl FnOnce(FlowPage) -> Option<S>,
+    ) -> Result<S, Response> {
+        let (token, lang) = page_query(raw);
+        let page = FlowPage::open(st, kind, id, &token, (lang.as_deref(), headers)).await?;
+        let ctx = page.ctx.clone();
+        step(page).ok_or_else(|| message(&ctx, 500, "Error", "Error"))
+    }
+
+    /// [`FlowPage::open`] for a posted step, the token `t` from the form `body` and the locale
+    /// from the query string `raw`, made into the method's own page by `step` (as for
+    /// [`FlowPage::open_query`]); with the form's fields. Err is the page to answer.
+    pub async fn open_form<S>(
+        st: &SharedState,
+        kind: &FlowKind,
+        id: &str,
+        (raw, headers, body): (Option<&str>, &HeaderMap, &[u8]),
+        step: impl FnOnce(FlowPage) -> Option<S>,
+    ) -> Result<(S, HashMap<String, String>), Response> {
+        let form: HashMap<String, String> =
+            url::form_urlencoded::parse(body).into_owned().collect();
+        let (_, lang) = page_query(raw);
+        let token = form.get("t").map(String::as_str).unwrap_or_default();
+        let page = FlowPage::open(st, kind, id, token, (lang.as_deref(), headers)).await?;
+        let ctx = page.ctx.clone();
+        let page = step(page).ok_or_else(|| message(&ctx, 500, "Error", "Error"))?;
+        Ok((page, form))
     }
 
     /// The shop's `return_url` (the forms' last redirect goes there).

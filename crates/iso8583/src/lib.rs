@@ -55,7 +55,7 @@
 //!
 //! # How this is checked
 //!
-//! * `tests/pyiso8583_crosscheck.rs` runs pyiso8583 4.0.1 in a venv it creates under the target
+//! * `tests/pyiso8583_crosscheck/` runs pyiso8583 4.0.1 in a venv it creates under the target
 //!   dir and compares both field tables entry by entry and messages in both directions
 //!   (`PAYGATE_SKIP_PYTHON=1` skips it where python3 is missing; it fails otherwise).
 //! * `tests/roundtrip_props.rs` and `tests/tlv_props.rs` are proptest round trips, prefix and

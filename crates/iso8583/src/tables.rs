@@ -4,7 +4,7 @@
 //! `default_ascii` ([`Profile::Ascii`](crate::Profile::Ascii)) differs only in the eight
 //! entries that `default` sends as raw bytes: there they become ASCII text of twice the length
 //! (hex), so the ASCII table is derived from the binary one by [`ascii_fields`].
-//! `tests/pyiso8583_crosscheck.rs` compares every entry of both tables with pyiso8583 itself.
+//! `tests/pyiso8583_crosscheck/` compares every entry of both tables with pyiso8583 itself.
 //!
 //! No header (`h`): `max_len` is 0 in both pyiso8583 specs.
 

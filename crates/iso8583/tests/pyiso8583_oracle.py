@@ -1,4 +1,4 @@
-"""pyiso8583 4.0.1 as an oracle for tests/pyiso8583_crosscheck.rs.
+"""pyiso8583 4.0.1 as an oracle for tests/pyiso8583_crosscheck/.
 
 Reads one JSON object {"requests": [...]} on stdin and writes {"responses": [...]} on stdout,
 one response per request, in order. Bytes travel as hex strings, never through shell quoting.

@@ -30,6 +30,7 @@ mod postgres;
 mod sql;
 mod sqlite;
 mod stats;
+pub mod tls_files;
 mod types;
 
 use std::path::PathBuf;

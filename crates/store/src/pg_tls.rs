@@ -19,12 +19,12 @@ use std::sync::Arc;
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::error::StoreError;
+use crate::tls_files;
 
 /// libpq's `sslmode`, as far as paygate honours it (`allow` is refused: it would try plaintext
 /// first, which is what a TLS setting is meant to prevent).
@@ -171,18 +171,7 @@ impl PgTls {
 }
 
 fn load_roots(path: &Path) -> Result<rustls::RootCertStore, StoreError> {
-    let bad = |e: String| {
-        StoreError::Config(format!("database url: sslrootcert={}: {e}", path.display()))
-    };
-    let certs = CertificateDer::pem_file_iter(path)
-        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| bad(e.to_string()))?;
-    let mut roots = rustls::RootCertStore::empty();
-    let (added, _) = roots.add_parsable_certificates(certs);
-    if added == 0 {
-        return Err(bad("no usable CA certificate in it".into()));
-    }
-    Ok(roots)
+    tls_files::roots(path).map_err(|e| StoreError::Config(format!("database url: sslrootcert={e}")))
 }
 
 fn webpki_verifier(

@@ -21,6 +21,7 @@
 
 mod aead;
 mod card;
+mod card_plaintext;
 mod envelope;
 mod error;
 mod keyring;
@@ -31,8 +32,9 @@ pub use card::{
     Brand, CardError, Cvc, Expiry, PAN_INPUT_CHARS_MAX, PAN_LEN_MAX, PAN_LEN_MIN, Pan, luhn_check,
     luhn_check_digit,
 };
+pub use card_plaintext::CardData;
 pub use envelope::{
-    CardData, FINGERPRINT_CHARS, FINGERPRINT_KEY_BYTES_MIN, KEK_ID_CHARS_MAX, KEKS_MAX, KEY_BYTES,
+    FINGERPRINT_CHARS, FINGERPRINT_KEY_BYTES_MIN, KEK_ID_CHARS_MAX, KEKS_MAX, KEY_BYTES,
     NONCE_BYTES, RECORD_ID_BYTES_MAX, SealedCard, TAG_BYTES, Vault,
 };
 pub use error::VaultError;

@@ -4,7 +4,7 @@ use super::session::{RegistrationOutcome, Session};
 use super::{device_wallet, pin_steps, register, steps};
 use crate::easy_pay::{Wallet, WalletCard};
 use crate::pages::respond;
-use crate::payer_flow::{FlowKind, FlowPage, page_query};
+use crate::payer_flow::{FlowKind, FlowPage};
 use crate::state::SharedState;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -13,7 +13,6 @@ use axum::response::Response;
 use paygate_payer_pages::{
     self as pp, CardTail, EasyPayForm, EasyPayPageView, Last4, MessageKind, Msg, WalletCardChoice,
 };
-use std::collections::HashMap;
 
 /// Which form the page shows (the wallet's cards become the page's choices in [`Step::render`]).
 pub(super) enum Form<'a> {
@@ -98,17 +97,10 @@ fn choices(cards: &[WalletCard]) -> Vec<WalletCardChoice> {
         .collect()
 }
 
-/// Loads the intent and checks the token; Err is the page to answer.
-async fn open(
-    st: &SharedState,
-    id: &str,
-    token: &str,
-    lang: Option<&str>,
-    headers: &HeaderMap,
-) -> Result<Step, Response> {
-    let page = FlowPage::open(st, &KIND, id, token, (lang, headers)).await?;
-    let device = device_wallet(st, headers);
-    Ok(Step { page, device })
+/// The page ([`FlowPage::open`]) with the wallet this device proved before.
+fn step(page: FlowPage, headers: &HeaderMap) -> Step {
+    let device = device_wallet(&page.st, headers);
+    Step { page, device }
 }
 
 /// `GET /pay/easy_pay/{id}?t=…`.
@@ -118,8 +110,9 @@ pub(super) async fn show(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let (token, lang) = page_query(raw.as_deref());
-    let s = match open(&st, &id, &token, lang.as_deref(), &headers).await {
+    let with_device = |page| Some(step(page, &headers));
+    let request = (raw.as_deref(), &headers);
+    let s = match FlowPage::open_query(&st, &KIND, &id, request, with_device).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -178,10 +171,9 @@ pub(super) async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let (_, lang) = page_query(raw.as_deref());
-    let token = form.get("t").cloned().unwrap_or_default();
-    let s = match open(&st, &id, &token, lang.as_deref(), &headers).await {
+    let with_device = |page| Some(step(page, &headers));
+    let request = (raw.as_deref(), &headers, &body[..]);
+    let (s, form) = match FlowPage::open_form(&st, &KIND, &id, request, with_device).await {
         Ok(s) => s,
         Err(r) => return r,
     };

@@ -15,8 +15,9 @@
 
 mod calls;
 
-use crate::models::{PaymentIntent, from_value};
+use crate::models::PaymentIntent;
 use crate::pages::respond;
+use crate::payer_flow::{load, locale, page_query};
 use crate::state::SharedState;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
@@ -25,8 +26,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use paygate_ledger::Currency;
 use paygate_payer_pages::{
-    self as pp, Amount, CsrfError, IspPageView, Locale, MessageKind, Msg, PageContext, Summary,
-    WebUrl,
+    self as pp, Amount, CsrfError, IspPageView, MessageKind, Msg, PageContext, Summary, WebUrl,
 };
 use paygate_payments::PaymentIntentStatus;
 use paygate_store::ObjectRow;
@@ -47,24 +47,6 @@ pub fn router(state: SharedState) -> Router {
         .with_state(state)
 }
 
-/// The locale of a page or call: `?locale=` (or `?lang=`) when given, else `Accept-Language`.
-fn locale(query: Option<&str>, headers: &HeaderMap) -> Locale {
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    Locale::negotiate(query, accept)
-}
-
-/// The payment intent `id` (row and document), when it is one.
-async fn load(st: &SharedState, id: &str) -> Option<(ObjectRow, PaymentIntent)> {
-    let row = st.store.find_object(id).await.ok()??;
-    if row.kind != "payment_intent" {
-        return None;
-    }
-    let pi = from_value(row.data.clone()).ok()?;
-    Some((row, pi))
-}
-
 /// Checks the page token `t` of intent `id`.
 fn check_token(st: &SharedState, token: &str, id: &str) -> Result<(), CsrfError> {
     crate::methods::isp::verify_page_token(st, token, id, st.now())
@@ -81,19 +63,6 @@ async fn script() -> Response {
         pp::ISP_SCRIPT,
     )
         .into_response()
-}
-
-/// The query of the page: `t` and the locale (`locale` or `lang`).
-fn page_query(raw: Option<&str>) -> (String, Option<String>) {
-    let (mut token, mut lang) = (String::new(), None);
-    for (k, v) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-        match k.as_ref() {
-            "t" => token = v.into_owned(),
-            "locale" | "lang" => lang = Some(v.into_owned()),
-            _ => {}
-        }
-    }
-    (token, lang)
 }
 
 /// `GET /pay/isp/{id}?t=…`: the enrol/pay page of an intent waiting for its ISP signature.

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use rustls::pki_types::pem::PemObject;
+use paygate_store::tls_files;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 
@@ -17,30 +17,18 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 }
 
 /// The certificates of a PEM file; `what` names the flag in errors.
-pub fn load_certs(path: &Path, what: &str) -> Result<Vec<CertificateDer<'static>>, String> {
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-        .and_then(Iterator::collect)
-        .map_err(|e| format!("{what} {}: {e}", path.display()))?;
-    if certs.is_empty() {
-        return Err(format!("{what} {}: no certificate in it", path.display()));
-    }
-    Ok(certs)
+fn load_certs(path: &Path, what: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    tls_files::certificates(path).map_err(|e| format!("{what} {e}"))
 }
 
 fn load_key(path: &Path, what: &str) -> Result<PrivateKeyDer<'static>, String> {
-    PrivateKeyDer::from_pem_file(path).map_err(|e| format!("{what} {}: {e}", path.display()))
+    tls_files::private_key(path).map_err(|e| format!("{what} {e}"))
 }
 
 fn roots(path: &Path, what: &str) -> Result<Arc<rustls::RootCertStore>, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    let (added, _) = roots.add_parsable_certificates(load_certs(path, what)?);
-    if added == 0 {
-        return Err(format!(
-            "{what} {}: no usable CA certificate",
-            path.display()
-        ));
-    }
-    Ok(Arc::new(roots))
+    tls_files::roots(path)
+        .map(Arc::new)
+        .map_err(|e| format!("{what} {e}"))
 }
 
 /// The vault server's configuration: `cert`/`key` it presents, clients must chain to `client_ca`.

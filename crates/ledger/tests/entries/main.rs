@@ -1,9 +1,13 @@
-//! Entry invariants, currencies, fees, account keys, serde and verification errors.
+//! Entry invariants, currencies, fees and serde; account keys (`account_keys`) and
+//! verification errors (`verify`) in their modules.
 
 use paygate_ledger::{
     AccountId, AccountKind, Book, Counterparty, Currency, Entry, EntryKind, Fee, LedgerError,
-    Owner, Posting, VerifyError, capture, payout, refund, settle, verify_entries,
+    Owner, Posting, capture, payout, refund, settle,
 };
+
+mod account_keys;
+mod verify;
 
 fn usd(kind: AccountKind) -> AccountId {
     if kind.is_merchant() {
@@ -385,48 +389,6 @@ fn posting_rules_check_amounts_fees_and_merchant_ids() {
 }
 
 #[test]
-fn account_keys_round_trip_and_bad_keys_are_rejected() {
-    let ids = [
-        AccountId::merchant("acct_123", false, AccountKind::Pending, Currency::KRW),
-        AccountId::merchant("acct-9.x", true, AccountKind::Payouts, Currency::KWD),
-        AccountId::gateway(
-            false,
-            AccountKind::Receivable(Counterparty::CardNetwork),
-            Currency::KRW,
-        ),
-        AccountId::gateway(true, AccountKind::FeeRevenue, Currency::USD),
-    ];
-    assert_eq!(ids[0].key(), "m:acct_123:test:pending:krw");
-    assert_eq!(ids[2].key(), "g:test:network_receivable:krw");
-    for id in &ids {
-        assert_eq!(&AccountId::parse_key(&id.key()).unwrap(), id);
-        let json = serde_json::to_string(id).unwrap();
-        assert_eq!(json, format!("\"{}\"", id.key()));
-        assert_eq!(&serde_json::from_str::<AccountId>(&json).unwrap(), id);
-    }
-    for bad in [
-        "",
-        "m:acct_1:test:pending",
-        "x:test:bank:usd",
-        "g:prod:bank:usd",
-        "g:test:vault:usd",
-        "g:test:bank:USD",
-        "g:test:bank:xyz",
-        "g:test:pending:usd",
-        "m:acct_1:test:bank:usd",
-        "m::test:pending:usd",
-        "m:a:b:test:pending:usd",
-        "g:test:bank:usd:extra",
-    ] {
-        assert!(
-            AccountId::parse_key(bad).is_err(),
-            "{bad:?} should be rejected"
-        );
-    }
-    assert!(AccountId::parse_key(&format!("m:{}:test:pending:usd", "a".repeat(200))).is_err());
-}
-
-#[test]
 fn entry_kinds_parse_and_entries_round_trip_through_json() {
     for k in EntryKind::ALL {
         assert_eq!(EntryKind::parse(k.as_str()).unwrap(), k);
@@ -477,170 +439,4 @@ fn applying_an_entry_broken_by_hand_panics() {
     .unwrap();
     e.postings[0].amount += 1;
     Book::new().apply(&e);
-}
-
-fn book_with_activity() -> Book {
-    let mut book = Book::new();
-    book.apply(
-        &capture(
-            "e1",
-            Counterparty::CardNetwork,
-            "acct_1",
-            false,
-            Currency::USD,
-            1_000,
-            30,
-            "ch_1",
-        )
-        .unwrap(),
-    );
-    book.apply(&settle("e2", "acct_1", false, Currency::USD, 970, "st_1").unwrap());
-    book.apply(
-        &refund(
-            "e3",
-            Counterparty::CardNetwork,
-            "acct_1",
-            false,
-            Currency::USD,
-            200,
-            "re_1",
-        )
-        .unwrap(),
-    );
-    book
-}
-
-#[test]
-fn verify_accepts_consistent_data() {
-    let book = book_with_activity();
-    book.verify().unwrap();
-    let balances: Vec<(AccountId, i64)> = book.balances().map(|(a, b)| (a.clone(), b)).collect();
-    verify_entries(book.entries(), balances.into_iter()).unwrap();
-}
-
-#[test]
-fn verify_names_the_account_and_expected_versus_actual() {
-    let book = book_with_activity();
-    let mut balances: Vec<(AccountId, i64)> =
-        book.balances().map(|(a, b)| (a.clone(), b)).collect();
-    let avail = usd(AccountKind::Available);
-    for (a, b) in &mut balances {
-        if *a == avail {
-            *b += 5;
-        }
-    }
-    let err = verify_entries(book.entries(), balances.clone().into_iter()).unwrap_err();
-    assert_eq!(
-        err,
-        VerifyError::BalanceMismatch {
-            account: "m:acct_1:test:available:usd".into(),
-            expected: -770,
-            actual: -765
-        }
-    );
-    assert!(
-        err.to_string().contains("m:acct_1:test:available:usd"),
-        "{err}"
-    );
-
-    // A stored balance missing entirely counts as 0.
-    let without: Vec<_> = balances
-        .iter()
-        .filter(|(a, _)| *a != avail)
-        .cloned()
-        .collect();
-    let err = verify_entries(book.entries(), without.into_iter()).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            VerifyError::BalanceMismatch {
-                expected: -770,
-                actual: 0,
-                ..
-            }
-        ),
-        "{err}"
-    );
-
-    // A non-zero balance with no postings.
-    let mut extra: Vec<(AccountId, i64)> = book.balances().map(|(a, b)| (a.clone(), b)).collect();
-    extra.push((usd(AccountKind::Bank), 1));
-    let err = verify_entries(book.entries(), extra.into_iter()).unwrap_err();
-    assert_eq!(
-        err,
-        VerifyError::BalanceMismatch {
-            account: "g:test:bank:usd".into(),
-            expected: 0,
-            actual: 1
-        }
-    );
-}
-
-#[test]
-fn verify_names_duplicate_and_invalid_entries() {
-    let book = book_with_activity();
-    let e1 = book.entry("e1").unwrap().clone();
-    let twice = [e1.clone(), e1.clone()];
-    assert_eq!(
-        verify_entries(twice.iter(), std::iter::empty()).unwrap_err(),
-        VerifyError::DuplicateEntry {
-            entry_id: "e1".into()
-        }
-    );
-    let mut broken = e1;
-    broken.postings[1].amount -= 1;
-    let err = verify_entries(std::iter::once(&broken), std::iter::empty()).unwrap_err();
-    assert!(
-        matches!(&err, VerifyError::InvalidEntry { entry_id, reason: LedgerError::Unbalanced { .. } } if entry_id == "e1"),
-        "{err}"
-    );
-    let dup = vec![(usd(AccountKind::Bank), 0), (usd(AccountKind::Bank), 0)];
-    assert!(matches!(
-        verify_entries(std::iter::empty(), dup.into_iter()),
-        Err(VerifyError::DuplicateBalance { .. })
-    ));
-}
-
-#[test]
-fn key_prefixes_select_exactly_one_owner_and_mode() {
-    let prefix = paygate_ledger::merchant_prefix("acct_1", false);
-    assert_eq!(prefix, "m:acct_1:test:");
-    for kind in AccountKind::ALL.into_iter().filter(|k| k.is_merchant()) {
-        assert!(
-            AccountId::merchant("acct_1", false, kind, Currency::USD)
-                .key()
-                .starts_with(&prefix)
-        );
-    }
-    assert!(
-        !AccountId::merchant("acct_1", true, AccountKind::Pending, Currency::USD)
-            .key()
-            .starts_with(&prefix)
-    );
-    assert!(
-        !AccountId::merchant("acct_10", false, AccountKind::Pending, Currency::USD)
-            .key()
-            .starts_with(&prefix)
-    );
-    let g = paygate_ledger::gateway_prefix(true);
-    assert!(
-        AccountId::gateway(true, AccountKind::Bank, Currency::USD)
-            .key()
-            .starts_with(&g)
-    );
-}
-
-#[test]
-fn owed_reads_merchant_balances_on_the_credit_side() {
-    let pending = usd(AccountKind::Pending);
-    assert_eq!(pending.owed(-970), 970);
-    assert_eq!(
-        usd(AccountKind::Available).owed(200),
-        -200,
-        "negative: the merchant owes"
-    );
-    assert_eq!(
-        usd(AccountKind::Receivable(Counterparty::CardNetwork)).natural(1_000),
-        1_000
-    );
 }
