@@ -8,9 +8,12 @@
 use serde_json::{Map, Value};
 use std::fmt::Write;
 
+/// A tag and its operations: (method, path, operation object).
+type TagGroup<'a> = (String, Vec<(String, String, &'a Value)>);
+
 /// The whole page.
 pub fn render(doc: &Value) -> String {
-    let mut tags: Vec<(String, Vec<(String, String, &Value)>)> = Vec::new();
+    let mut tags: Vec<TagGroup> = Vec::new();
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {
         for (method, op) in item.as_object().into_iter().flatten() {
             let tag = op["tags"][0].as_str().unwrap_or("operations").to_string();
@@ -28,9 +31,9 @@ pub fn render(doc: &Value) -> String {
     let mut body = String::new();
     for (tag, ops) in &tags {
         let _ = write!(toc, "<li><a href=\"#tag-{t}\">{t}</a></li>", t = esc(tag));
-        let _ = write!(
+        let _ = writeln!(
             body,
-            "<section aria-labelledby=\"tag-{t}\"><h2 id=\"tag-{t}\">{t}</h2>\n",
+            "<section aria-labelledby=\"tag-{t}\"><h2 id=\"tag-{t}\">{t}</h2>",
             t = esc(tag)
         );
         for (method, path, op) in ops {
@@ -87,10 +90,10 @@ fn parameters(params: Option<&Vec<Value>>) -> String {
     let mut rows = String::new();
     for p in params {
         let schema = &p["schema"];
-        let _ = write!(
+        let _ = writeln!(
             rows,
             "<tr><th scope=\"row\"><code>{name}</code></th><td>{place}</td><td>{ty}</td>\
-             <td>{req}</td><td>{rules}</td><td>{desc}</td></tr>\n",
+             <td>{req}</td><td>{rules}</td><td>{desc}</td></tr>",
             name = esc(p["name"].as_str().unwrap_or("")),
             place = esc(p["in"].as_str().unwrap_or("")),
             ty = esc(&type_of(schema)),
@@ -172,9 +175,9 @@ fn responses(responses: Option<&Map<String, Value>>) -> String {
         } else {
             schemas.join(", ")
         };
-        let _ = write!(
+        let _ = writeln!(
             rows,
-            "<tr><th scope=\"row\">{status}</th><td>{desc}</td><td>{schema}</td></tr>\n",
+            "<tr><th scope=\"row\">{status}</th><td>{desc}</td><td>{schema}</td></tr>",
             status = esc(status),
             desc = esc(description(r).unwrap_or("")),
             schema = esc(&schema),
@@ -255,10 +258,10 @@ fn rules_of(schema: &Value) -> String {
         let words: Vec<String> = values.iter().map(plain).collect();
         rules.push(format!("one of: {}", words.join(", ")));
     }
-    if let Some(items) = schema.get("items").map(rules_of) {
-        if !items.is_empty() {
-            rules.push(format!("each item {items}"));
-        }
+    if let Some(items) = schema.get("items").map(rules_of)
+        && !items.is_empty()
+    {
+        rules.push(format!("each item {items}"));
     }
     rules.join("; ")
 }
