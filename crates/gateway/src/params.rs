@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 mod form;
 mod metadata;
-mod schema;
+pub(crate) mod schema;
 pub mod typed;
 
 use form::check_json_nul;

@@ -257,3 +257,101 @@ async fn openapi_params_match_the_parsers() {
         OPERATIONS.len()
     );
 }
+
+/// The part of the `/docs` page that documents the operation `id` (its `<article>`).
+fn article<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("<article id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no article for {id}"));
+    let len = html[start..].find("</article>").expect("article ends");
+    &html[start..start + len]
+}
+
+/// `/docs` shows, per operation and from the same document, its parameters, its request
+/// body's fields with type, required, limits and description, and its responses.
+#[tokio::test]
+async fn the_docs_page_shows_every_operations_parameters_body_and_responses() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .client
+        .get(format!("{}/docs", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = r.text().await.unwrap();
+    assert!(!html.contains("<script"), "no JavaScript");
+    assert!(
+        html.contains("<a class=\"skip\" href=\"#main\">") && html.contains("<main id=\"main\">")
+    );
+    let doc = document();
+    let mut ids = 0;
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            let id = op["operationId"].as_str().unwrap();
+            let part = article(&html, id);
+            ids += 1;
+            // Every documented response status is on the page.
+            for status in op["responses"].as_object().unwrap().keys() {
+                assert!(
+                    part.contains(&format!("<th scope=\"row\">{status}</th>")),
+                    "{id}: response {status}"
+                );
+            }
+            // Every parameter and body field is a row.
+            let body = &op["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"];
+            let fields = body["properties"].as_object().into_iter().flatten();
+            let params = op["parameters"].as_array().into_iter().flatten();
+            let names = fields
+                .map(|(k, _)| k.as_str())
+                .chain(params.map(|p| p["name"].as_str().unwrap()));
+            for name in names {
+                let escaped = name.replace('&', "&amp;").replace('<', "&lt;");
+                assert!(
+                    part.contains(&format!("<th scope=\"row\"><code>{escaped}</code></th>")),
+                    "{id}: {name}"
+                );
+            }
+        }
+    }
+    assert_eq!(ids, OPERATIONS.len());
+
+    let create = article(&html, "PostPaymentIntents");
+    assert!(create.contains("<code>POST</code> <code>/v1/payment_intents</code>"));
+    assert!(
+        create.contains(
+            "<th scope=\"row\"><code>amount</code></th><td>integer</td><td>required</td>\
+             <td>at least 30; at most 99999999</td><td>Minor units of `currency`"
+        ),
+        "{create}"
+    );
+    assert!(
+        create.contains(
+            "<th scope=\"row\"><code>currency</code></th><td>string</td><td>required</td>"
+        )
+    );
+    assert!(create.contains(
+        "<th scope=\"row\"><code>capture_method</code></th><td>string</td><td>optional</td>\
+         <td>one of: automatic, automatic_async, manual</td>"
+    ));
+    assert!(create.contains(
+        "<th scope=\"row\"><code>Idempotency-Key</code></th><td>header</td><td>string</td>\
+         <td>optional</td><td>at most 255 characters</td>"
+    ));
+    assert!(create.contains("<th scope=\"row\">200</th><td>Success.</td><td>payment_intent"));
+    assert!(create.contains("<th scope=\"row\">4XX</th>"));
+    let list = article(&html, "GetPaymentIntents");
+    assert!(list.contains("<td>list of payment_intent (application/json)</td>"));
+    assert!(list.contains("<th scope=\"row\"><code>limit</code></th><td>query</td>"));
+    let retrieve = article(&html, "GetPaymentIntentsId");
+    assert!(retrieve.contains(
+        "<th scope=\"row\"><code>id</code></th><td>path</td><td>string</td><td>required</td>\
+         <td>not empty</td><td>The object&#39;s id.</td>"
+    ));
+}

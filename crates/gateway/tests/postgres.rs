@@ -194,3 +194,78 @@ async fn two_gateways_share_one_database_without_double_delivery() {
     assert_eq!(got.len(), expected, "no event delivered twice");
     b.shutdown().await;
 }
+
+/// `GET /v1/events/stream` on PostgreSQL: an event whose transaction commits after a
+/// later-numbered event's is still sent, first. The stream opens (and reads) after the later
+/// event committed while the earlier one's transaction is open, then gets both in commit
+/// order once it commits, resuming after the event the client named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_event_stream_sends_an_event_that_commits_late() {
+    let Some(url) = pg_url() else { return };
+    let schema = schema();
+    let (u, s) = (url.clone(), schema.clone());
+    let app = TestApp::spawn_with(move |c| {
+        c.database_url = Some(u);
+        c.database_schema = Some(s);
+    })
+    .await;
+    let (status, _) = app.post("/v1/customers", &[("name", "First")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, newest) = app.get("/v1/events?limit=1").await;
+    let start = newest["data"][0]["id"].as_str().unwrap().to_string();
+
+    // Another writer takes the next record number and has not committed yet.
+    let (raw, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    raw.batch_execute(&format!("SET search_path TO \"{schema}\"; BEGIN"))
+        .await
+        .unwrap();
+    let late = "evt_commitslate";
+    let doc = serde_json::json!({"id": late, "object": "event", "type": "customer.updated",
+        "created": 1, "livemode": false, "data": {"object": {}}})
+    .to_string();
+    raw.execute(
+        "INSERT INTO objects (id, merchant_id, livemode, kind, tag, created, version, data) \
+         VALUES ($1, $2, FALSE, 'event', 'customer.updated', 1, 1, $3)",
+        &[&late, &app.merchant, &doc],
+    )
+    .await
+    .unwrap();
+    // A later event commits meanwhile, then a stream opens after `start` and reads.
+    let (status, _) = app.post("/v1/customers", &[("name", "Second")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut resp = app
+        .client
+        .get(format!("{}/v1/events/stream", app.base))
+        .bearer_auth(&app.key)
+        .header("last-event-id", &start)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    raw.batch_execute("COMMIT").await.unwrap();
+
+    let mut text = String::new();
+    let ids_in = |t: &str| t.lines().filter(|l| l.starts_with("id: ")).count();
+    while ids_in(&text) < 3 || !text.ends_with("\n\n") {
+        let chunk = tokio::time::timeout(Duration::from_secs(60), resp.chunk())
+            .await
+            .expect("the stream sends both events")
+            .unwrap()
+            .expect("the stream stays open");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let ids: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("id: "))
+        .collect();
+    let types: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("event: "))
+        .collect();
+    assert_eq!(ids[0], start, "the opening message names the start");
+    assert_eq!(ids[1], late, "{text}");
+    assert_eq!(types, ["customer.updated", "customer.created"], "{text}");
+}

@@ -49,7 +49,7 @@ pub use types::{
 
 use limits::{PRUNE_CHUNK_ROWS, SCAN_LIMIT_MAX};
 use logic::prepare::{PreparedUnit, Reply};
-use logic::{ledger, reads, validate};
+use logic::{event_feed, ledger, reads, validate};
 use postgres::PgBackend;
 use sql::{Exec, TxMode, block_ready};
 use sqlite::SqliteBackend;
@@ -213,6 +213,36 @@ impl Store {
     /// of this kind in this scope is [`StoreError::InvalidCursor`].
     pub async fn list_objects(&self, scope: &Scope, q: &ListQuery) -> Result<Page, StoreError> {
         on_reader!(self, [scope, q], |e| reads::list_objects(e, &scope, &q))
+    }
+
+    /// The event feed of `GET /v1/events/stream`: up to `limit` (1..=100) events of `scope`
+    /// matching every filter, oldest first, after the event `after` (`None`: from the first).
+    /// Its order is the commit order: an event committing later never comes before one already
+    /// returned, so a reader that resumes after the last event it got misses none (on
+    /// PostgreSQL an event waits until no transaction that began before it is still running;
+    /// `logic::event_feed`). An `after` that is no event of `scope` is
+    /// [`StoreError::InvalidCursor`].
+    pub async fn event_feed(
+        &self,
+        scope: &Scope,
+        after: Option<&str>,
+        filters: &[ListFilter],
+        limit: usize,
+    ) -> Result<Vec<ObjectRow>, StoreError> {
+        let after = after.map(str::to_owned);
+        on_reader!(self, [scope, filters], |e| event_feed::events_after(
+            e,
+            &scope,
+            after.as_deref(),
+            &filters,
+            limit
+        ))
+    }
+
+    /// The last event of `scope` in [`Store::event_feed`] order: a feed that starts after it
+    /// gets every event from now on.
+    pub async fn event_feed_end(&self, scope: &Scope) -> Result<Option<String>, StoreError> {
+        on_reader!(self, [scope], |e| event_feed::feed_end(e, &scope))
     }
 
     /// Objects of `kind` with `tag` due at or before `due_lte`, across merchants, earliest

@@ -54,6 +54,11 @@ const SQLITE: &[Migration] = &[
         change: Change::Expand,
         sql: include_str!("../migrations/sqlite/0003_deliveries_by_event.sql"),
     },
+    Migration {
+        version: 4,
+        change: Change::Expand,
+        sql: include_str!("../migrations/sqlite/0004_event_commit_order.sql"),
+    },
 ];
 const POSTGRES: &[Migration] = &[
     Migration {
@@ -70,6 +75,11 @@ const POSTGRES: &[Migration] = &[
         version: 3,
         change: Change::Expand,
         sql: include_str!("../migrations/postgres/0003_deliveries_by_event.sql"),
+    },
+    Migration {
+        version: 4,
+        change: Change::Expand,
+        sql: include_str!("../migrations/postgres/0004_event_commit_order.sql"),
     },
 ];
 

@@ -6,8 +6,9 @@
 //! The stream starts after the event named by `starting_after` or the `Last-Event-ID` header
 //! (what a reconnecting client sends), so a reconnect loses nothing; without either it starts
 //! at the caller's newest event (only what happens from now on). `types[]` keeps only those
-//! event types. It reads the store's event records (newer than the last one sent, every
-//! [`TICK_MS`]), so it sees events written by any gateway process on the same database. It
+//! event types. It reads the store's event feed (the events after the last one sent, every
+//! [`TICK_MS`]), so it sees events written by any gateway process on the same database; the
+//! feed is in commit order, so an event that commits late is not skipped. It
 //! ends after [`MAX_STREAM_S`] (the client reconnects with `Last-Event-ID`) and when the
 //! server shuts down; at most [`MAX_STREAMS`] run at once in one process (else 503).
 //!
@@ -24,7 +25,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use paygate_store::{ListFilter, ListQuery, ObjectRow, Scope};
+use paygate_store::{ListFilter, ObjectRow, Scope};
 use serde::Deserialize;
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -77,7 +78,7 @@ struct Tail {
     filters: Vec<ListFilter>,
     /// Where the stream started: the event it starts after.
     start: Option<String>,
-    /// The newest event queued (or passed over as older than the stream).
+    /// The last event queued: where the next read of the feed starts.
     last: Option<String>,
     ready: VecDeque<ObjectRow>,
     until: Instant,
@@ -141,11 +142,7 @@ async fn open(st: SharedState, headers: &HeaderMap, mut req: Req) -> ApiResult<T
             tail.last = Some(id);
             tail.fill().await?;
         }
-        None => {
-            let q = ListQuery::new("event", 1);
-            let newest = tail.st.store.list_objects(&tail.scope, &q).await?;
-            tail.last = newest.data.into_iter().next().map(|r| r.id);
-        }
+        None => tail.last = tail.st.store.event_feed_end(&tail.scope).await?,
     }
     if tail.start.is_none() {
         tail.start.clone_from(&tail.last);
@@ -201,43 +198,18 @@ impl Tail {
         }
     }
 
-    /// Queues the events after `last`, oldest first.
+    /// Queues the events after `last`, oldest first, in the store's commit order (an event
+    /// that commits late still comes after `last`: `Store::event_feed`).
     async fn fill(&mut self) -> Result<(), ApiError> {
-        let batch = match &self.last {
-            Some(last) => {
-                let mut q = self.query();
-                q.ending_before = Some(last.clone());
-                let mut page = self.st.store.list_objects(&self.scope, &q).await?.data;
-                page.reverse();
-                page
-            }
-            None => self.oldest_page().await?,
-        };
+        let batch = self
+            .st
+            .store
+            .event_feed(&self.scope, self.last.as_deref(), &self.filters, PAGE)
+            .await?;
         if let Some(newest) = batch.last() {
             self.last = Some(newest.id.clone());
         }
         self.ready.extend(batch);
         Ok(())
-    }
-
-    /// With no cursor (the caller had no event when the stream opened): the oldest page of
-    /// every event, oldest first, found by paging back from the newest.
-    async fn oldest_page(&self) -> Result<Vec<ObjectRow>, ApiError> {
-        let mut q = self.query();
-        loop {
-            let page = self.st.store.list_objects(&self.scope, &q).await?;
-            if !page.has_more || page.data.is_empty() {
-                let mut data = page.data;
-                data.reverse();
-                return Ok(data);
-            }
-            q.starting_after = page.data.last().map(|r| r.id.clone());
-        }
-    }
-
-    fn query(&self) -> ListQuery {
-        let mut q = ListQuery::new("event", PAGE);
-        q.filters = self.filters.clone();
-        q
     }
 }

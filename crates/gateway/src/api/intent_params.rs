@@ -90,6 +90,7 @@ struct AutomaticForm {
 #[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateForm {
+    #[schemars(schema_with = "crate::params::schema::charge_amount")]
     amount: Int,
     currency: Id,
     automatic_payment_methods: Option<AutomaticForm>,

@@ -3,6 +3,7 @@
 pub mod balance;
 pub mod checkout_sessions;
 pub mod customers;
+pub mod docs_page;
 pub mod event_stream;
 pub mod events;
 pub mod intent_params;

@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document of the merchant API, built from the route table
-//! (`api::operations`) and the parsers' parameter structs (`api::openapi_params`), served at `GET /openapi.json` and rendered as a server-side HTML page
-//! at `GET /docs` (no JavaScript, nothing fetched from the network). The checked-in copy
+//! (`api::operations`) and the parsers' parameter structs (`api::openapi_params`), served at
+//! `GET /openapi.json` and rendered from that same value as a server-side HTML page at
+//! `GET /docs` (`api::docs_page`: no JavaScript, nothing fetched from the network). The checked-in copy
 //! `docs/openapi.json` is regenerated with `paygate openapi > docs/openapi.json`; a test fails
 //! when it drifts from what the code produces.
 
@@ -26,7 +27,7 @@ async fn serve_document() -> Response {
 }
 
 async fn serve_docs() -> Html<String> {
-    Html(docs_page())
+    Html(crate::api::docs_page::render(&document()))
 }
 
 /// The whole document.
@@ -193,35 +194,4 @@ fn error_schema() -> Value {
             },
         }},
     })
-}
-
-/// `/docs`: every operation grouped by tag, from the same table.
-fn docs_page() -> String {
-    let mut rows = String::new();
-    let mut last_tag = "";
-    for op in OPERATIONS {
-        let t = tag(op.path);
-        if t != last_tag {
-            rows.push_str(&format!(
-                "<tr><th colspan=\"3\" scope=\"rowgroup\"><h2>{t}</h2></th></tr>\n"
-            ));
-            last_tag = t;
-        }
-        rows.push_str(&format!(
-            "<tr id=\"{id}\"><td><code>{m}</code></td><td><code>{p}</code></td><td>{s}</td></tr>\n",
-            id = op.operation_id,
-            m = op.method,
-            p = op.path,
-            s = op.summary,
-        ));
-    }
-    format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>paygate API</title></head><body><main>\
-         <h1>paygate API</h1><p>The machine-readable contract: \
-         <a href=\"/openapi.json\">openapi.json</a> (OpenAPI 3.1).</p>\
-         <table><thead><tr><th scope=\"col\">Method</th><th scope=\"col\">Path</th>\
-         <th scope=\"col\">Operation</th></tr></thead><tbody>\n{rows}</tbody></table>\
-         </main></body></html>\n"
-    )
 }

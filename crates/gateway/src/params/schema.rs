@@ -10,6 +10,7 @@ use super::typed::{
     Created, Email, Expand, Flag, Int, List, MAX_EXPANDS, METADATA_MAX_KEY_CHARS,
     METADATA_MAX_KEYS, METADATA_MAX_VALUE_CHARS, Metadata, OneOf, StatementDescriptor, Text, Words,
 };
+use paygate_ledger::{CHARGE_MINOR_UNITS_MAX, Currency};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use std::borrow::Cow;
 
@@ -34,6 +35,24 @@ value_schema!(Int, "Int", |_g| json_schema!({
     "type": "integer",
     "description": "An integer (decimal digits, optional leading '-'); never a float."
 }));
+
+/// A PaymentIntent's `amount` (`#[schemars(schema_with)]`): minor units of its currency,
+/// between the smallest minimum charge of any currency and the eight-digit maximum; the
+/// parser checks the currency's own minimum (`api::check_amount`).
+pub(crate) fn charge_amount(_g: &mut SchemaGenerator) -> Schema {
+    let min = Currency::ALL
+        .iter()
+        .map(Currency::min_charge_amount)
+        .min()
+        .unwrap_or(1);
+    json_schema!({
+        "type": "integer",
+        "minimum": min,
+        "maximum": CHARGE_MINOR_UNITS_MAX,
+        "description": "Minor units of `currency` (an integer, never a float): at least the \
+            currency's minimum charge (USD 50 = $0.50, KRW 100 = ₩100), at most 99,999,999."
+    })
+}
 
 value_schema!(Flag, "Flag", |_g| json_schema!({"type": "boolean"}));
 

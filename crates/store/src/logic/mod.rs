@@ -5,6 +5,7 @@
 //! pooled connection).
 
 pub(crate) mod batch;
+pub(crate) mod event_feed;
 pub(crate) mod ledger;
 pub(crate) mod outbox;
 pub(crate) mod pipeline;

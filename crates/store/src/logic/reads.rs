@@ -8,7 +8,7 @@ use crate::types::{
     Scope, VaultCardRow,
 };
 
-const OBJECT_COLUMNS: &str =
+pub(crate) const OBJECT_COLUMNS: &str =
     "id, merchant_id, livemode, kind, parent, tag, due, created, version, data";
 
 static GET_OBJECT: Sql = Sql::new(
@@ -61,7 +61,7 @@ static VAULT_CARDS_NOT_UNDER: Sql = Sql::new(
 );
 
 /// Appends one list filter to a query over `objects`.
-fn push_filter<'a>(
+pub(crate) fn push_filter<'a>(
     b: &mut SqlBuilder<'a>,
     f: &'a ListFilter,
     dialect: Dialect,
@@ -113,11 +113,11 @@ fn push_filter<'a>(
     Ok(())
 }
 
-fn sql_limit(limit: usize) -> i64 {
+pub(crate) fn sql_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
-fn object_from(row: Row) -> Result<ObjectRow, StoreError> {
+pub(crate) fn object_from(row: Row) -> Result<ObjectRow, StoreError> {
     let mut r = row.reader("objects");
     Ok(ObjectRow {
         id: r.text()?,
@@ -269,7 +269,7 @@ pub(crate) async fn list_objects<E: Exec>(
     Ok(Page { data, has_more })
 }
 
-async fn cursor_seq<E: Exec>(
+pub(crate) async fn cursor_seq<E: Exec>(
     e: &mut E,
     scope: &Scope,
     kind: &str,

@@ -129,6 +129,30 @@ impl TestDb {
         }
     }
 
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.place, Where::Postgres { .. })
+    }
+
+    /// A transaction on a connection of its own, bypassing the store, left open until
+    /// [`OpenTx::end`] (a writer of another process that has not committed yet).
+    pub async fn begin_raw(&self) -> OpenTx {
+        match &self.place {
+            Where::Sqlite { path, .. } => {
+                let conn = rusqlite::Connection::open(path).expect("raw sqlite connection");
+                conn.execute_batch("BEGIN").expect("raw sqlite begin");
+                OpenTx::Sqlite(std::sync::Mutex::new(conn))
+            }
+            Where::Postgres { url, schema } => {
+                let client = raw_pg(url).await;
+                client
+                    .batch_execute(&format!("SET search_path TO \"{schema}\"; BEGIN"))
+                    .await
+                    .expect("raw pg begin");
+                OpenTx::Postgres(client)
+            }
+        }
+    }
+
     pub async fn finish(self) {
         self.store.close().await;
         if let Where::Postgres { url, schema } = &self.place {
@@ -138,6 +162,31 @@ impl TestDb {
                 .await
                 .expect("drop test schema");
         }
+    }
+}
+
+/// See [`TestDb::begin_raw`].
+pub enum OpenTx {
+    /// In a mutex so that a test holding it can move between threads.
+    Sqlite(std::sync::Mutex<rusqlite::Connection>),
+    Postgres(tokio_postgres::Client),
+}
+
+impl OpenTx {
+    pub async fn exec(&self, sql: &str) {
+        match self {
+            OpenTx::Sqlite(conn) => conn
+                .lock()
+                .expect("raw sqlite connection")
+                .execute_batch(sql)
+                .expect("raw sqlite statement"),
+            OpenTx::Postgres(client) => client.batch_execute(sql).await.expect("raw pg statement"),
+        }
+    }
+
+    /// Commits (`true`) or rolls back.
+    pub async fn end(self, commit: bool) {
+        self.exec(if commit { "COMMIT" } else { "ROLLBACK" }).await;
     }
 }
 
@@ -207,6 +256,8 @@ fn every_store_future_is_send(s: &Store, scope: &Scope, q: &paygate_store::ListQ
     send(s.commit_many(vec![]));
     send(s.get_object(scope, "id"));
     send(s.list_objects(scope, q));
+    send(s.event_feed(scope, Some("evt"), &[], 1));
+    send(s.event_feed_end(scope));
     send(s.list_due("charge", "tag", 0, 1));
     send(s.get_merchant("id"));
     send(s.list_merchants());

@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod event_feed;
 mod keys_and_merchants;
 mod ledger;
 mod list_filters;

@@ -1,0 +1,3 @@
+-- PostgreSQL's version 4 records each row's writing transaction so that the event feed reads
+-- in commit order. SQLite has one writer: transactions commit one after another, in `seq`
+-- order, so the feed reads by `seq` and this version adds nothing (logic/event_feed.rs).
