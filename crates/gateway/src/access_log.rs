@@ -57,10 +57,11 @@ pub async fn observe(
         .get("traceparent")
         .and_then(|v| v.to_str().ok())
         .and_then(TraceParent::parse);
+    let trace_id = caller.map_or_else(TraceId::random, |c| c.trace_id);
     let ours = TraceParent {
-        trace_id: caller.map_or_else(TraceId::random, |c| c.trace_id),
+        trace_id,
         span_id: SpanId::random(),
-        sampled: true,
+        sampled: crate::trace_context::sampled(caller, trace_id),
     };
     let span = request_span(&id, &req, ours, caller);
     let info = RequestInfo {
@@ -146,6 +147,7 @@ fn request_span(
         trace_id = %ours.trace_id,
         span_id = %ours.span_id,
         parent_span_id = caller.map(|c| tracing::field::display(c.span_id)),
+        sampled = ours.sampled,
         request_id = %id,
         http.request.method = %req.method(),
         url.path = %req.uri().path(),

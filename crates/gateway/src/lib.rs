@@ -316,7 +316,6 @@ async fn start_on(
         tracing::warn!("the gateway runs on a test clock (test_clock): for tests only");
     }
     engine::recovery_off::from_env(live)?;
-    let three_ds = three_ds::server(&cfg, &page_settings)?;
     let isp = cfg
         .isp_url
         .as_deref()
@@ -348,8 +347,8 @@ async fn start_on(
     state.clock = skewed.clone();
     state.clock_skew = Some(skewed);
     state.test_clock = test_clock;
-    state.three_ds = three_ds;
     let links = &state.metrics.links;
+    state.three_ds = three_ds::server(&state.cfg, &state.pages, links)?;
     state.isp = isp.map(|c| Arc::new(c.metered(links)));
     state.sms = sms.map(|c| Arc::new(c.metered(links)));
     state.bank = bank;

@@ -12,6 +12,7 @@
 
 use crate::easy_pay::Phone;
 use crate::methods::mobile_carrier::pay::{self, Confirmed};
+use crate::metrics::links::Link;
 use crate::pages::respond;
 use crate::payer_flow::{FlowKind, FlowPage, back_to_shop, load};
 use crate::state::SharedState;
@@ -57,6 +58,13 @@ struct Session {
 struct Step {
     page: FlowPage,
     carrier: CarrierClient,
+}
+
+impl Step {
+    /// A call to the carrier (a code step), measured as the carrier link's.
+    async fn call<T>(&self, f: impl std::future::Future<Output = T>) -> T {
+        self.st.metrics.links.measure(Link::MobileCarrier, f).await
+    }
 }
 
 impl std::ops::Deref for Step {
@@ -253,7 +261,7 @@ async fn start(s: &Step, carrier: &str, phone: &str, birth_date: &str, consent: 
         phone: &phone,
         birth_date: birth_date.trim(),
     };
-    match s.carrier.start(&req).await {
+    match s.call(s.carrier.start(&req)).await {
         Ok(p) => {
             let last4 = p.phone_last4.unwrap_or_default();
             let sess = Session {
@@ -293,7 +301,10 @@ async fn otp(s: &Step, code: &str) -> Response {
     let form = CarrierForm::Code {
         phone_masked: &sess.phone_masked,
     };
-    match s.carrier.verify(&sess.transaction, code.trim()).await {
+    match s
+        .call(s.carrier.verify(&sess.transaction, code.trim()))
+        .await
+    {
         Ok(_) => {}
         Err(CarrierError::Refused { code, .. }) if code == "mobile_code_attempts_exceeded" => {
             return s.refused(&code).await;
@@ -325,7 +336,10 @@ async fn resend(s: &Step, phone: &str) -> Response {
     let Some((_, mut sess)) = s.session().await else {
         return s.render(400, None, CarrierForm::Start);
     };
-    match s.carrier.resend(&sess.transaction, &digits(phone)).await {
+    match s
+        .call(s.carrier.resend(&sess.transaction, &digits(phone)))
+        .await
+    {
         Ok(p) => {
             sess.sms_ids.extend(p.sms_id);
             if let Err(r) = s.save(&sess).await {

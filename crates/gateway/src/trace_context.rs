@@ -6,14 +6,61 @@
 //! `traceparent`) `parent_span_id`; the JSON logs print the trace id and the OTLP exporter
 //! (`paygate serve --otlp-endpoint`) uses the same ids, so the id a client reads in the
 //! response's `traceparent` header is the one in the logs and in the trace backend.
+//!
+//! Sampling is decided here too, once per trace, at its head ([`sampled`]): parent-based (a
+//! caller's `traceparent` flag is followed) and otherwise by ratio, from the trace id alone,
+//! so every process that sees the trace decides the same. The request's span carries the
+//! decision ([`SAMPLED_FIELD`]); the exporter exports only sampled spans, and the response's
+//! `traceparent` says which.
 
 use rand::RngExt;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The span fields that carry the ids (the exporter reads them back by these names).
 pub const TRACE_ID_FIELD: &str = "trace_id";
 pub const SPAN_ID_FIELD: &str = "span_id";
 pub const PARENT_SPAN_ID_FIELD: &str = "parent_span_id";
+/// The span field that carries the head's sampling decision (`true`: recorded and exported).
+pub const SAMPLED_FIELD: &str = "sampled";
+
+/// Trace ids are compared by their last 56 bits, as the OpenTelemetry specification's
+/// `TraceIdRatioBased` sampler does (W3C Trace Context level 2 makes them random).
+const RATIO_BITS: u32 = 56;
+
+/// A root trace is sampled when its id's last 56 bits are below this: ratio × 2^56 (2^56,
+/// every trace, unless [`set_sample_ratio`] said otherwise).
+static THRESHOLD: AtomicU64 = AtomicU64::new(1 << RATIO_BITS);
+
+/// Sets the ratio of root traces (no caller's `traceparent`) sampled, 0.0 to 1.0, for the
+/// process (the exporter and the request's `traceparent` are process-wide).
+pub fn set_sample_ratio(ratio: f64) {
+    let ratio = if ratio.is_nan() {
+        1.0
+    } else {
+        ratio.clamp(0.0, 1.0)
+    };
+    // Exact for 0 and 1; a 2^-56 rounding in between.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let threshold = (ratio * (1u64 << RATIO_BITS) as f64).round() as u64;
+    THRESHOLD.store(threshold, Ordering::Relaxed);
+}
+
+/// Whether a trace is sampled, decided at its head: the caller's flag when it sent a
+/// `traceparent` (parent-based), else the ratio applied to the trace id (deterministic).
+pub fn sampled(caller: Option<TraceParent>, trace_id: TraceId) -> bool {
+    match caller {
+        Some(c) => c.sampled,
+        None => ratio_sampled(trace_id),
+    }
+}
+
+/// The ratio sampler's decision for a root trace.
+pub fn ratio_sampled(trace_id: TraceId) -> bool {
+    let mut low = [0u8; 8];
+    low[1..].copy_from_slice(&trace_id.0[9..]);
+    u64::from_be_bytes(low) < THRESHOLD.load(Ordering::Relaxed)
+}
 
 /// A 16-byte trace id (never all zeros).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -144,6 +191,32 @@ mod tests {
         ] {
             assert_eq!(TraceParent::parse(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_ratio_reads_the_last_56_bits_of_the_trace_id() {
+        let id = |hex: &str| TraceId::parse(hex).unwrap();
+        let (low, high) = (
+            id("ffffffffffffffffff00000000000001"),
+            id("000000000000000000ffffffffffffff"),
+        );
+        let caller = |sampled| {
+            Some(TraceParent {
+                trace_id: low,
+                span_id: SpanId::random(),
+                sampled,
+            })
+        };
+        // One test owns the process-wide ratio (no other unit test sets it).
+        set_sample_ratio(0.5);
+        assert!(ratio_sampled(low));
+        assert!(!ratio_sampled(high));
+        assert!(!sampled(caller(false), low), "the caller's flag wins");
+        assert!(sampled(caller(true), high));
+        set_sample_ratio(0.0);
+        assert!(!ratio_sampled(low));
+        set_sample_ratio(1.0);
+        assert!(ratio_sampled(high) && ratio_sampled(low));
     }
 
     #[test]

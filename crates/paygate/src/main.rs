@@ -203,7 +203,10 @@ fn main() -> ExitCode {
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = Cli::parse();
     let otlp = match &cli.command {
-        Command::Serve(args) => args.otlp.settings(),
+        Command::Serve(args) => args.otlp.sample_ratio().and_then(|ratio| {
+            paygate_gateway::trace_context::set_sample_ratio(ratio);
+            args.otlp.settings()
+        }),
         _ => Ok(None),
     };
     let exporter = match otlp.and_then(|o| redacting_log::init(cli.log_format, o)) {

@@ -1,114 +1,16 @@
 //! OpenTelemetry traces and JSON logs of `paygate serve`, checked against an OTLP/HTTP JSON
 //! receiver in the test: one trace per payment with its HTTP, engine, store and ISO 8583 spans,
 //! the trace id of the response's `traceparent` header, a caller's trace continued, the ids in
-//! every log line, no card number anywhere; and payments unaffected by a collector that is down.
+//! every log line, no card number anywhere; and payments unaffected by a collector that is down
+//! (its dropped spans counted on `/metrics`). Sampling and https: `otlp_sampling_tls`.
 
 mod common;
 
+use common::otlp_receiver::{Receiver, metric, pay_traced};
 use common::*;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// An OTLP/HTTP receiver: keeps the JSON body of every `POST /v1/traces`.
-struct Receiver {
-    url: String,
-    bodies: Arc<Mutex<Vec<String>>>,
-}
-
-impl Receiver {
-    fn start() -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let bodies = Arc::new(Mutex::new(Vec::new()));
-        let sink = bodies.clone();
-        std::thread::spawn(move || {
-            for conn in listener.incoming().map_while(Result::ok) {
-                let sink = sink.clone();
-                std::thread::spawn(move || serve_connection(conn, &sink));
-            }
-        });
-        Receiver { url, bodies }
-    }
-
-    /// Every exported span so far.
-    fn spans(&self) -> Vec<Value> {
-        let bodies = self.bodies.lock().unwrap().clone();
-        let mut spans = Vec::new();
-        for body in bodies {
-            let v: Value = serde_json::from_str(&body).expect("an OTLP JSON body");
-            for rs in v["resourceSpans"].as_array().unwrap() {
-                assert_eq!(
-                    rs["resource"]["attributes"][0]["value"]["stringValue"],
-                    "paygate-test"
-                );
-                for ss in rs["scopeSpans"].as_array().unwrap() {
-                    spans.extend(ss["spans"].as_array().unwrap().iter().cloned());
-                }
-            }
-        }
-        spans
-    }
-
-    /// The spans of `trace`, once they include every name in `names` (waits up to 30 s).
-    fn trace(&self, trace: &str, names: &[&str]) -> Vec<Value> {
-        let until = Instant::now() + Duration::from_secs(30);
-        loop {
-            let spans: Vec<Value> = self
-                .spans()
-                .into_iter()
-                .filter(|s| s["traceId"] == trace)
-                .collect();
-            let has = |n: &str| spans.iter().any(|s| s["name"] == n);
-            if names.iter().all(|n| has(n)) {
-                return spans;
-            }
-            assert!(
-                Instant::now() < until,
-                "trace {trace} lacks some of {names:?}: {spans:#?}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-/// HTTP/1.1 with keep-alive: reads each request (Content-Length bodies) and answers 200 `{}`.
-fn serve_connection(conn: TcpStream, sink: &Mutex<Vec<String>>) {
-    let mut out = conn.try_clone().unwrap();
-    let mut rd = BufReader::new(conn);
-    loop {
-        let mut request_line = String::new();
-        if rd.read_line(&mut request_line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut length = 0;
-        loop {
-            let mut h = String::new();
-            rd.read_line(&mut h).unwrap();
-            if h.trim().is_empty() {
-                break;
-            }
-            let (name, value) = h.split_once(':').unwrap();
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().unwrap();
-            }
-        }
-        let mut body = vec![0; length];
-        rd.read_exact(&mut body).unwrap();
-        assert!(
-            request_line.starts_with("POST /v1/traces "),
-            "{request_line}"
-        );
-        sink.lock().unwrap().push(String::from_utf8(body).unwrap());
-        out.write_all(
-            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}",
-        )
-        .unwrap();
-    }
-}
 
 /// A card payment (optionally in the caller's trace): the intent and the response's
 /// `traceparent` split into (trace id, span id).
@@ -124,27 +26,9 @@ async fn pay_with(
     traceparent: Option<&str>,
     form: String,
 ) -> (Value, (String, String)) {
-    let mut req = reqwest::Client::new()
-        .post(format!("{}/v1/payment_intents", gw.base))
-        .bearer_auth(&gw.key)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form);
-    if let Some(tp) = traceparent {
-        req = req.header("traceparent", tp);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status();
-    let tp = resp.headers()["traceparent"].to_str().unwrap().to_owned();
-    let parts: Vec<&str> = tp.split('-').collect();
-    assert_eq!((parts.len(), parts[0], parts[3]), (4, "00", "01"), "{tp}");
-    assert_eq!((parts[1].len(), parts[2].len()), (32, 16), "{tp}");
-    let pi: Value = resp.json().await.unwrap();
-    assert_eq!(
-        (status.as_u16(), &pi["status"]),
-        (200, &"succeeded".into()),
-        "{pi}"
-    );
-    (pi, (parts[1].to_owned(), parts[2].to_owned()))
+    let (pi, tp) = pay_traced(gw, traceparent, form).await;
+    assert_eq!(tp.flags, "01", "sampled: every trace is, by default");
+    (pi, (tp.trace, tp.span))
 }
 
 fn by_name<'a>(spans: &'a [Value], name: &str) -> Vec<&'a Value> {
@@ -272,8 +156,16 @@ async fn payments_succeed_while_the_collector_is_down() {
             .find(|l| l.contains("OTLP export: spans dropped"));
         if let Some(line) = report {
             let v: Value = serde_json::from_str(line).unwrap();
-            assert!(v["dropped_spans"].as_u64().unwrap() > 0, "{v}");
+            let logged = v["dropped_spans"].as_u64().unwrap();
+            assert!(logged > 0, "{v}");
             assert_eq!(v["level"], "WARN");
+            // And on /metrics, by reason: the collector did not take them.
+            let metrics = printed(&gw.proc, "metrics on");
+            let dropped = "paygate_otlp_spans_dropped_total";
+            let failed = metric(&metrics, dropped, r#"{reason="export_failed"}"#).await;
+            assert!(failed >= logged as f64, "{failed} < {logged}");
+            let exported = "paygate_otlp_spans_exported_total";
+            assert_eq!(metric(&metrics, exported, "").await, 0.0);
             break;
         }
         assert!(Instant::now() < until, "no drop report in {log}");

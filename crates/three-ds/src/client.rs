@@ -54,11 +54,19 @@ pub enum TransportError {
     BadAnswer(String),
 }
 
+/// Measures the calls to the DS from outside this crate (the gateway's link metrics):
+/// [`CallMeter::start`] as a request goes out; what it returns is dropped when the request
+/// ends, answered, failed or timed out.
+pub trait CallMeter: Send + Sync + std::fmt::Debug {
+    fn start(&self) -> Box<dyn Send>;
+}
+
 /// A JSON-over-HTTP client for one DS.
 #[derive(Clone, Debug)]
 pub(crate) struct DsClient {
     http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     timeouts: Timeouts,
+    meter: Option<Arc<dyn CallMeter>>,
 }
 
 impl DsClient {
@@ -76,7 +84,19 @@ impl DsClient {
             .pool_max_idle_per_host(IDLE_CONNECTIONS_MAX)
             .pool_idle_timeout(Duration::from_secs(IDLE_TIMEOUT_S))
             .build(https);
-        DsClient { http, timeouts }
+        DsClient {
+            http,
+            timeouts,
+            meter: None,
+        }
+    }
+
+    /// The client, its calls measured by `meter`.
+    pub(crate) fn metered(self, meter: Arc<dyn CallMeter>) -> DsClient {
+        DsClient {
+            meter: Some(meter),
+            ..self
+        }
     }
 
     /// POSTs `body` (JSON) to `uri` and returns the answer's body (HTTP 200 only).
@@ -86,6 +106,7 @@ impl DsClient {
         body: Vec<u8>,
     ) -> Result<Bytes, TransportError> {
         let total = self.timeouts.total_ms;
+        let _call = self.meter.as_ref().map(|m| m.start());
         let span = tracing::debug_span!(
             "three_ds.request",
             server.address = uri.host(),

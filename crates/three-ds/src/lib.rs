@@ -47,7 +47,7 @@ mod results;
 mod server;
 
 pub use card_ranges::{CardRanges, Enrollment};
-pub use client::{Timeouts, TransportError};
+pub use client::{CallMeter, Timeouts, TransportError};
 pub use config::{
     AuthenticationPurpose, AuthenticationRequest, BrowserInfo, MERCHANT_NAME_MAX, Requestor,
     merchant_name,

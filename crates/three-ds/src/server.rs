@@ -12,7 +12,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use crate::card_ranges::{CardRanges, Enrollment};
-use crate::client::{DsClient, Timeouts};
+use crate::client::{CallMeter, DsClient, Timeouts};
 use crate::config::{AuthenticationRequest, Requestor, check_request, check_requestor, invalid};
 use crate::eci::EciScheme;
 use crate::messages::{
@@ -52,6 +52,14 @@ impl ThreeDsServer {
             client: DsClient::new(timeouts),
             ranges: Arc::new(RwLock::new(None)),
         })
+    }
+
+    /// The server, every call to the DS measured by `meter` (a card-range refresh, an AReq).
+    pub fn metered(self, meter: Arc<dyn CallMeter>) -> ThreeDsServer {
+        ThreeDsServer {
+            client: self.client.metered(meter),
+            ..self
+        }
     }
 
     /// The configuration.

@@ -210,6 +210,24 @@ impl RequestContext {
         self.commit(unit).await?;
         Ok(body)
     }
+
+    /// [`RequestContext::commit_ok`] of an intent a `method` put in `requires_action` before
+    /// any authorization (a page, a challenge, a deposit to wait for), counted as that
+    /// payment outcome once committed.
+    pub async fn commit_requires_action(
+        &self,
+        unit: WriteUnit,
+        body: Value,
+        method: crate::methods::PaymentMethodKind,
+    ) -> ApiResult<Value> {
+        let body = self.commit_ok(unit, body).await?;
+        let counted = crate::metrics::Counted::Payment(
+            method,
+            crate::metrics::PaymentOutcome::RequiresAction,
+        );
+        self.st.metrics.count(counted);
+        Ok(body)
+    }
 }
 
 /// How often an outcome commit merges concurrent bookkeeping updates before giving up.

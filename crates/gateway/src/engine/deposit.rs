@@ -10,6 +10,10 @@
 //!    intent (`amount_remaining` down and `payment_intent.partially_funded`, or `succeeded`
 //!    with its charge), the ledger entry and balance transaction of the deposit, events.
 //!
+//! A deposit that pays the account in full counts as a `virtual_account` payment that
+//! succeeded (`paygate_payments_total`); one finished by crash recovery counts as its
+//! recovery action (`finish_deposit`) instead.
+//!
 //! A notice delivered twice counts once: the account lists the bank's deposit ids, and two
 //! copies racing conflict on the account's version (the loser is not acknowledged, and its
 //! next delivery finds the deposit recorded).
@@ -17,6 +21,8 @@
 use super::{Answer, Phases, Recorded, RequestContext, Respond, Settled};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::new_id;
+use crate::methods::PaymentMethodKind;
+use crate::metrics::{Counted, PaymentOutcome};
 use crate::models::{PaymentIntent, from_value};
 use crate::render::public;
 use crate::state::AppState;
@@ -166,7 +172,7 @@ impl Phases for DepositPhases {
             let stored = self
                 .stored
                 .ok_or_else(|| ApiError::internal("deposit without its account"))?;
-            let (ops, doc) = funding::writes(
+            let funded = funding::writes(
                 &rc.scope(),
                 &self.merchant,
                 stored,
@@ -174,15 +180,17 @@ impl Phases for DepositPhases {
                 fate,
                 rc.now,
             )?;
+            let paid =
+                Counted::Payment(PaymentMethodKind::VirtualAccount, PaymentOutcome::Succeeded);
             Ok(Settled {
-                ops,
+                ops: funded.ops,
                 answer: Ok(Answer {
-                    primary: doc,
+                    primary: funded.doc,
                     charge: None,
                 }),
                 keep_attempt: false,
                 undo: None,
-                counter: None,
+                counter: funded.paid.then_some(paid),
             })
         })
     }
@@ -226,9 +234,9 @@ pub async fn recover(
         depositor: depositor.clone(),
         deposited_at: *deposited_at,
     };
-    let (writes, _) =
+    let funded =
         funding::writes(scope, &merchant, stored, incoming, fate, st.now()).map_err(detail)?;
     tracing::info!(deposit = %deposit_id, "finished an interrupted virtual-account deposit");
-    ops.extend(writes);
+    ops.extend(funded.ops);
     Ok(false)
 }

@@ -4,7 +4,7 @@
 //! engine's `Authorize` ([`pay`]) once the payer gave the PIN. The charge shows
 //! `payment_method_details.type=easy_pay` with brand and last 4 and the masked phone.
 
-use super::Confirm;
+use super::{Confirm, PaymentMethodKind};
 use crate::api::respond::Responder;
 use crate::cards::{VaultedKind, new_vaulted};
 use crate::easy_pay::{Wallet, WalletCard};
@@ -96,7 +96,8 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
             charge: None,
         })
         .await?;
-    rc.commit_ok(WriteUnit { ops }, body).await
+    rc.commit_requires_action(WriteUnit { ops }, body, PaymentMethodKind::EasyPay)
+        .await
 }
 
 /// Renders an engine answer as the stored public object.

@@ -3,7 +3,7 @@
 //! in `requires_action` (tag due at `now + requires_action_ttl_s`, so the sweeper cancels it
 //! as abandoned) with `next_action.redirect_to_url` = the method's page and its token.
 
-use super::Confirm;
+use super::{Confirm, PaymentMethodKind};
 use crate::api::respond::Responder;
 use crate::engine::{Answer, Respond};
 use crate::error::{ApiError, ApiResult};
@@ -19,8 +19,8 @@ use serde_json::Value;
 /// A method's page: its API name, its token purpose and its path under `/pay/`.
 #[derive(Clone, Copy, Debug)]
 pub struct PayerPage {
-    /// The method's `type` (`mobile_carrier`, `bank_transfer`).
-    pub method: &'static str,
+    /// The method (`mobile_carrier`, `bank_transfer`).
+    pub method: PaymentMethodKind,
     pub purpose: Purpose,
     /// What the payer does there, for the `return_url` error ("the carrier page").
     pub place: &'static str,
@@ -49,14 +49,14 @@ impl PayerPage {
 
     /// `/pay/{method}/{payment_intent}`.
     pub fn path(&self, payment_intent: &str) -> String {
-        format!("/pay/{}/{payment_intent}", self.method)
+        format!("/pay/{}/{payment_intent}", self.method.as_str())
     }
 }
 
 /// Confirms `c` for `page`: `requires_action` until the payer finished on the page.
 pub async fn confirm(ctx: &mut Ctx, c: Confirm, page: PayerPage) -> ApiResult<Value> {
     if let Some(mut pmd) = ctx.params.object("payment_method_data")? {
-        pmd.enum_str("type", &[page.method])?;
+        pmd.enum_str("type", &[page.method.as_str()])?;
         pmd.allow(&["billing_details", "metadata"]);
         pmd.deny_unknown()?;
     }
@@ -68,7 +68,7 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm, page: PayerPage) -> ApiResult<Va
         pre: mut ops,
         ..
     } = c;
-    krw_automatic(&pi, page.method)?;
+    krw_automatic(&pi, page.method.as_str())?;
     let Some(return_url) = pi.return_url.clone() else {
         return Err(ApiError::invalid(
             "return_url",
@@ -76,7 +76,8 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm, page: PayerPage) -> ApiResult<Va
             format!(
                 "Missing required param: return_url. A {} payment redirects the customer to \
                  {}: give the return_url they come back to.",
-                page.method, page.place
+                page.method.as_str(),
+                page.place
             ),
         ));
     };
@@ -106,7 +107,8 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm, page: PayerPage) -> ApiResult<Va
             charge: None,
         })
         .await?;
-    rc.commit_ok(WriteUnit { ops }, body).await
+    rc.commit_requires_action(WriteUnit { ops }, body, page.method)
+        .await
 }
 
 /// The method charges KRW at once: `currency=krw`, `capture_method=automatic`.

@@ -8,7 +8,7 @@
 //! order (the same intent) with the same account, so a confirm cut off after the bank's
 //! answer is simply confirmed again.
 
-use super::Confirm;
+use super::{Confirm, PaymentMethodKind};
 use crate::api::respond::Responder;
 use crate::engine::{Answer, Respond};
 use crate::error::{ApiError, ApiResult};
@@ -181,7 +181,9 @@ pub async fn confirm(ctx: &mut Ctx, c: Confirm) -> ApiResult<Value> {
             charge: None,
         })
         .await?;
-    rc.commit_ok(WriteUnit { ops }, body).await
+    let method = PaymentMethodKind::VirtualAccount;
+    rc.commit_requires_action(WriteUnit { ops }, body, method)
+        .await
 }
 
 /// What [`options`] and `cash_receipt::parse` read, declared for the OpenAPI document

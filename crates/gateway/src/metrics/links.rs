@@ -1,8 +1,10 @@
 //! Link metrics per counterparty: how long its answers take
 //! (`paygate_link_request_duration_seconds`) and how many calls wait for one right now
 //! (`paygate_link_in_flight`). The engine's connectors are wrapped in a [`MeteredConnector`]
-//! when the state is built, and the JSON-over-HTTP clients of the ISP server and the SMS
-//! gateway carry a [`Meter`], so every call to a counterparty is measured where it goes out.
+//! when the state is built, the JSON-over-HTTP clients of the ISP server and the SMS gateway
+//! and the 3DS Server's client towards the Directory Server carry a [`Meter`], and the carrier
+//! page measures its code steps (request a code, send it again, confirm it) with
+//! [`LinkMetrics::measure`], so every call to a counterparty is measured where it goes out.
 
 use super::exposition::{Exposition, Kind};
 use super::histogram::Histogram;
@@ -26,15 +28,19 @@ pub enum Link {
     Isp,
     /// The SMS gateway (carrier codes, notices).
     Sms,
+    /// The 3-D Secure Directory Server (안심클릭: card ranges, authentication requests; the
+    /// ACS is reached through it, and by the payer's browser).
+    ThreeDs,
 }
 
 impl Link {
-    pub const ALL: [Link; 5] = [
+    pub const ALL: [Link; 6] = [
         Link::CardNetwork,
         Link::Bank,
         Link::MobileCarrier,
         Link::Isp,
         Link::Sms,
+        Link::ThreeDs,
     ];
 
     /// The link of a connector's counterparty.
@@ -54,6 +60,7 @@ impl Link {
             Link::MobileCarrier => Counterparty::Carrier.as_str(),
             Link::Isp => "isp",
             Link::Sms => "sms",
+            Link::ThreeDs => "three_ds",
         }
     }
 }
@@ -80,18 +87,34 @@ pub struct LinkMetrics {
     links: [LinkStats; LINKS],
 }
 
-/// Counts a call in flight until dropped (answered, failed or abandoned), then records its
-/// duration.
+/// A call to a counterparty, started: counted in flight until [`LinkMetrics::end`].
+#[derive(Clone, Copy)]
+struct Started {
+    link: Link,
+    at: Instant,
+}
+
+/// Ends its call when dropped (answered, failed or abandoned).
 struct InFlight<'a> {
-    link: &'a LinkStats,
-    started: Instant,
+    metrics: &'a LinkMetrics,
+    call: Started,
 }
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.link.in_flight.fetch_sub(1, Ordering::Relaxed);
-        let us = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        self.link.latency.observe(us);
+        self.metrics.end(self.call);
+    }
+}
+
+/// [`InFlight`] holding its metrics (for a client outside this crate: [`Meter`]).
+struct OwnedInFlight {
+    metrics: Arc<LinkMetrics>,
+    call: Started,
+}
+
+impl Drop for OwnedInFlight {
+    fn drop(&mut self) {
+        self.metrics.end(self.call);
     }
 }
 
@@ -101,20 +124,33 @@ impl LinkMetrics {
         &self.links[i]
     }
 
+    fn start(&self, link: Link) -> Started {
+        self.stats(link).in_flight.fetch_add(1, Ordering::Relaxed);
+        Started {
+            link,
+            at: Instant::now(),
+        }
+    }
+
+    fn end(&self, call: Started) {
+        let stats = self.stats(call.link);
+        stats.in_flight.fetch_sub(1, Ordering::Relaxed);
+        let us = u64::try_from(call.at.elapsed().as_micros()).unwrap_or(u64::MAX);
+        stats.latency.observe(us);
+    }
+
     /// Runs the call `f` to the counterparty `l`, measured.
     pub async fn measure<T>(&self, l: Link, f: impl Future<Output = T>) -> T {
-        let link = self.stats(l);
-        link.in_flight.fetch_add(1, Ordering::Relaxed);
         let _guard = InFlight {
-            link,
-            started: Instant::now(),
+            metrics: self,
+            call: self.start(l),
         };
         f.await
     }
 
     pub fn render(&self, e: &mut Exposition) {
         let name = "paygate_link_request_duration_seconds";
-        let help = "Time a counterparty took to answer a call (the connectors' authorizations, captures, refunds, reversals; every ISP and SMS call).";
+        let help = "Time a counterparty took to answer a call (the connectors' authorizations, captures, refunds, reversals; every ISP, SMS and 3-D Secure DS call; the carrier's code steps).";
         e.family(name, Kind::Histogram, help);
         for (c, l) in Link::ALL.iter().zip(&self.links) {
             e.histogram(name, &[("counterparty", c.as_str())], &l.latency.snapshot());
@@ -147,6 +183,16 @@ impl Meter {
     /// Runs the call `f`, measured.
     pub async fn measure<T>(&self, f: impl Future<Output = T>) -> T {
         self.metrics.measure(self.link, f).await
+    }
+}
+
+/// The 3DS Server's calls to the Directory Server, measured as [`Link::ThreeDs`]'s.
+impl paygate_three_ds::CallMeter for Meter {
+    fn start(&self) -> Box<dyn Send> {
+        Box::new(OwnedInFlight {
+            metrics: self.metrics.clone(),
+            call: self.metrics.start(self.link),
+        })
     }
 }
 

@@ -19,6 +19,7 @@
 //! - [`links`]: latency and in-flight calls per counterparty.
 //! - [`webhooks`]: deliveries, retries, failures, delivery lag.
 //! - [`process`]: memory, CPU, file descriptors, start time.
+//! - [`traces`]: the OTLP exporter's spans exported and dropped (process-wide).
 //! - [`scrape`]: the listener's route; the store's group commits and the webhook backlog,
 //!   read at scrape time.
 
@@ -30,6 +31,7 @@ pub mod links;
 pub mod payments;
 pub mod process;
 mod scrape;
+pub mod traces;
 pub mod webhooks;
 
 pub use payments::{Counted, PaymentOutcome, RecoveryAction};
@@ -82,6 +84,7 @@ impl Metrics {
         self.payments.render(e);
         self.links.render(e);
         self.webhooks.render(e);
+        traces::SPANS.render(e);
         let help =
             "Recovery records the last recovery pass could not read; they wait for an operator.";
         let n = self.unrecoverable_attempts.load(Ordering::Relaxed);

@@ -187,6 +187,7 @@ async fn requires_action(
     ch: Challenge,
     return_url: String,
 ) -> ApiResult<Value> {
+    let method = cmd.method();
     let pi = &mut cmd.intent;
     let url = rc.st.pages.url(&format!(
         "/pay/3ds/{}/start?client_secret={}",
@@ -237,7 +238,7 @@ async fn requires_action(
         charge: None,
     };
     let body = respond.body(&answer).await?;
-    let commit = rc.commit_ok(WriteUnit { ops }, body);
+    let commit = rc.commit_requires_action(WriteUnit { ops }, body, method);
     (rc.st.card_vault)
         .commit_or_discard(cmd.payment.sealed(), commit)
         .await

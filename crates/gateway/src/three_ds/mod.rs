@@ -16,6 +16,7 @@ pub mod pages;
 pub mod resume;
 
 use crate::config::Config;
+use crate::metrics::links::{Link, LinkMetrics, Meter};
 use crate::models::PaymentIntent;
 use crate::pages::PageSettings;
 use paygate_payments::PaymentIntentStatus;
@@ -84,8 +85,12 @@ pub fn finish_lookup(three_ds_server_trans_id: uuid::Uuid) -> Op {
 
 /// The 3DS Server of this gateway, when `three_ds_url` is configured. Its card ranges are
 /// loaded now and refreshed in the background; a DS that is down at start is logged (cards
-/// count as not enrolled until the ranges load).
-pub fn server(cfg: &Config, pages: &PageSettings) -> Result<Option<Arc<ThreeDsServer>>, String> {
+/// count as not enrolled until the ranges load). Its calls to the DS are measured in `links`.
+pub fn server(
+    cfg: &Config,
+    pages: &PageSettings,
+    links: &Arc<LinkMetrics>,
+) -> Result<Option<Arc<ThreeDsServer>>, String> {
     let Some(url) = &cfg.three_ds_url else {
         return Ok(None);
     };
@@ -101,7 +106,8 @@ pub fn server(cfg: &Config, pages: &PageSettings) -> Result<Option<Arc<ThreeDsSe
         notification_base_url: pages.url("/pay/3ds"),
     };
     let server = ThreeDsServer::new(url, requestor, Timeouts::default())
-        .map_err(|e| format!("three_ds_url / 3-D Secure requestor: {e}"))?;
+        .map_err(|e| format!("three_ds_url / 3-D Secure requestor: {e}"))?
+        .metered(Arc::new(Meter::new(Link::ThreeDs, links.clone())));
     Ok(Some(Arc::new(server)))
 }
 

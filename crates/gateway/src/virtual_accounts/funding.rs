@@ -28,6 +28,14 @@ pub enum Fate {
     AlreadyReturned,
 }
 
+/// The writes of a deposit, the intent as they leave it, and whether this deposit paid the
+/// account in full (the intent succeeded: a payment outcome for the metrics).
+pub struct Funded {
+    pub ops: Vec<Op>,
+    pub doc: Value,
+    pub paid: bool,
+}
+
 /// A deposit as the bank reported it.
 pub struct Incoming {
     pub id: String,
@@ -65,7 +73,7 @@ pub fn writes(
     d: Incoming,
     fate: Fate,
     now: i64,
-) -> ApiResult<(Vec<Op>, Value)> {
+) -> ApiResult<Funded> {
     let Stored {
         mut va,
         va_version,
@@ -100,11 +108,16 @@ pub fn writes(
                 ops.extend(crate::checkout::delayed::writes(row, Delayed::Succeeded, now)?.0);
             }
             ops.push(va_update(&va, va_version));
-            return Ok((ops, doc));
+            let paid = va.status == VaStatus::Paid;
+            return Ok(Funded { ops, doc, paid });
         }
     }
     ops.push(va_update(&va, va_version));
-    Ok((ops, to_value(&pi)))
+    Ok(Funded {
+        ops,
+        doc: to_value(&pi),
+        paid: false,
+    })
 }
 
 /// The entries returning what `va` received (its intent is gone): the bank gave it back.

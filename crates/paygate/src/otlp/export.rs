@@ -1,12 +1,14 @@
 //! The exporter: a bounded queue the layer fills without waiting, and a thread of its own that
 //! gathers spans into batches and POSTs them to the collector. A batch the collector does not
 //! take is dropped (counted and logged, at most every [`REPORT_EVERY`]): traces are a
-//! diagnostic, never worth slowing or failing a payment for.
+//! diagnostic, never worth slowing or failing a payment for. The counts are the gateway's
+//! process-wide [`SPANS`] (`paygate_otlp_spans_exported_total`,
+//! `paygate_otlp_spans_dropped_total` on `/metrics`).
 
+use super::client::{Collector, PostClient};
 use super::encode;
 use super::layer::FinishedSpan;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use paygate_gateway::metrics::traces::{DropReason, SPANS};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
@@ -16,16 +18,14 @@ const QUEUE_MAX: usize = 16_384;
 const BATCH_MAX: usize = 512;
 /// How long a batch gathers after its first span.
 const BATCH_WAIT: Duration = Duration::from_millis(500);
-/// One POST, all included.
-const POST_TIMEOUT: Duration = Duration::from_secs(5);
 /// Dropped spans are logged at most this often.
 const REPORT_EVERY: Duration = Duration::from_secs(30);
 
 /// Where and as whom spans are exported.
 #[derive(Clone, Debug)]
 pub struct Settings {
-    /// `<endpoint>/v1/traces`.
-    pub traces_url: String,
+    /// `<endpoint>/v1/traces`, and how it is reached.
+    pub collector: Collector,
     /// The resource's `service.name`.
     pub service_name: String,
 }
@@ -40,14 +40,13 @@ enum Msg {
 #[derive(Clone)]
 pub struct Queue {
     tx: SyncSender<Msg>,
-    dropped: Arc<AtomicU64>,
 }
 
 impl Queue {
     /// Queues a finished span, or drops it (counted) when the queue is full.
     pub fn push(&self, span: FinishedSpan) {
         if self.tx.try_send(Msg::Span(span)).is_err() {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
+            SPANS.dropped(DropReason::QueueFull, 1);
         }
     }
 }
@@ -61,14 +60,10 @@ impl Exporter {
     /// Starts the exporter thread; the queue goes to the layer.
     pub fn start(settings: Settings) -> Result<(Exporter, Queue), String> {
         let (tx, rx) = sync_channel(QUEUE_MAX);
-        let queue = Queue {
-            tx,
-            dropped: Arc::default(),
-        };
-        let dropped = queue.dropped.clone();
+        let queue = Queue { tx };
         std::thread::Builder::new()
             .name("otlp-export".into())
-            .spawn(move || run(&settings, &rx, &dropped))
+            .spawn(move || run(&settings, &rx))
             .map_err(|e| format!("cannot start the OTLP exporter: {e}"))?;
         Ok((
             Exporter {
@@ -87,14 +82,17 @@ impl Exporter {
     }
 }
 
-fn run(settings: &Settings, rx: &Receiver<Msg>, dropped: &AtomicU64) {
+fn run(settings: &Settings, rx: &Receiver<Msg>) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
-    let client = reqwest::Client::builder().timeout(POST_TIMEOUT).build();
-    let (Ok(rt), Ok(client)) = (rt, client) else {
-        tracing::error!("OTLP exporter not started: no runtime or HTTP client");
+    let Ok(rt) = rt else {
+        tracing::error!("OTLP exporter not started: no runtime");
         return;
+    };
+    let client: PostClient = {
+        let _in = rt.enter();
+        settings.collector.client()
     };
     let mut report = Report::default();
     let mut batch = Vec::with_capacity(BATCH_MAX);
@@ -102,14 +100,18 @@ fn run(settings: &Settings, rx: &Receiver<Msg>, dropped: &AtomicU64) {
         let (flush, closed) = gather(rx, &mut batch);
         if !batch.is_empty() {
             let body = encode::request_body(&settings.service_name, &batch);
-            let sent = rt.block_on(post(&client, &settings.traces_url, &body));
-            if let Err(e) = sent {
-                dropped.fetch_add(batch.len() as u64, Ordering::Relaxed);
-                report.last_error = e;
+            let body = serde_json::to_vec(&body).unwrap_or_default();
+            let n = batch.len() as u64;
+            match rt.block_on(client.post(body)) {
+                Ok(()) => SPANS.exported(n),
+                Err(e) => {
+                    SPANS.dropped(DropReason::ExportFailed, n);
+                    report.last_error = e;
+                }
             }
             batch.clear();
         }
-        report.maybe_log(dropped.load(Ordering::Relaxed));
+        report.maybe_log(SPANS.dropped_total());
         if let Some(ack) = flush {
             let _ = ack.try_send(());
         }
@@ -137,20 +139,6 @@ fn gather(rx: &Receiver<Msg>, batch: &mut Vec<FinishedSpan>) -> (Option<SyncSend
         }
     }
     (None, false)
-}
-
-async fn post(client: &reqwest::Client, url: &str, body: &serde_json::Value) -> Result<(), String> {
-    let resp = client
-        .post(url)
-        .json(body)
-        .send()
-        .await
-        .map_err(|e| format!("collector not reached: {e}"))?;
-    if resp.status().is_success() {
-        Ok(())
-    } else {
-        Err(format!("collector answered HTTP {}", resp.status()))
-    }
 }
 
 /// Logs the dropped spans when their count grew, at most every [`REPORT_EVERY`].

@@ -1,10 +1,12 @@
 //! The `tracing_subscriber` layer that turns paygate's spans into OTLP spans: ids and start
 //! time when a span opens, its fields as attributes, end time when it closes, then the finished
-//! span into the exporter's queue (never waiting: a full queue drops it, counted).
+//! span into the exporter's queue (never waiting: a full queue drops it, counted). A trace the
+//! head sampler left out (`trace_context::sampled`) is followed for its ids, never queued.
 
 use super::export::Queue;
 use paygate_gateway::trace_context::{
-    PARENT_SPAN_ID_FIELD, SPAN_ID_FIELD, SpanId, TRACE_ID_FIELD, TraceId,
+    PARENT_SPAN_ID_FIELD, SAMPLED_FIELD, SPAN_ID_FIELD, SpanId, TRACE_ID_FIELD, TraceId,
+    ratio_sampled,
 };
 use std::time::{SystemTime, UNIX_EPOCH};
 use tracing::Subscriber;
@@ -38,8 +40,9 @@ pub struct FinishedSpan {
     pub error: bool,
 }
 
-/// What the layer keeps in an open span's extensions.
-struct Open(FinishedSpan);
+/// What the layer keeps in an open span's extensions: the span, and whether its trace is
+/// sampled (exported).
+struct Open(FinishedSpan, bool);
 
 /// Records paygate's spans for the exporter (none without one: see [`filter`]).
 pub struct OtlpLayer {
@@ -90,14 +93,22 @@ where
         let inherited = span.parent().and_then(|p| {
             p.extensions()
                 .get::<Open>()
-                .map(|o| (o.0.trace_id, o.0.span_id))
+                .map(|o| (o.0.trace_id, o.0.span_id, o.1))
         });
-        // A span that names its ids (the request's, see `trace_context`) keeps them; the
-        // others continue their parent's trace.
-        let (trace_id, parent) = match (fields.trace_id, inherited) {
-            (Some(t), _) => (t, fields.parent_span_id),
-            (None, Some((t, p))) => (t, Some(p)),
-            (None, None) => (TraceId::random(), None),
+        // A span that names its ids (the request's, see `trace_context`) keeps them and its
+        // sampling decision; the others continue their parent's trace; a root span of no
+        // request starts a trace the ratio decides.
+        let (trace_id, parent, sampled) = match (fields.trace_id, inherited) {
+            (Some(t), _) => (
+                t,
+                fields.parent_span_id,
+                fields.sampled.unwrap_or_else(|| ratio_sampled(t)),
+            ),
+            (None, Some((t, p, sampled))) => (t, Some(p), sampled),
+            (None, None) => {
+                let t = TraceId::random();
+                (t, None, ratio_sampled(t))
+            }
         };
         let open = FinishedSpan {
             name: span.name(),
@@ -109,14 +120,14 @@ where
             attributes: fields.attributes,
             error: fields.error,
         };
-        span.extensions_mut().insert(Open(open));
+        span.extensions_mut().insert(Open(open, sampled));
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         let mut fields = Fields::default();
         values.record(&mut fields);
-        if let Some(Open(open)) = span.extensions_mut().get_mut::<Open>() {
+        if let Some(Open(open, true)) = span.extensions_mut().get_mut::<Open>() {
             open.attributes.append(&mut fields.attributes);
             open.error |= fields.error;
         }
@@ -124,7 +135,7 @@ where
 
     fn on_close(&self, id: Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(&id) else { return };
-        let Some(Open(mut done)) = span.extensions_mut().remove::<Open>() else {
+        let Some(Open(mut done, true)) = span.extensions_mut().remove::<Open>() else {
             return;
         };
         done.end_ns = now_ns();
@@ -146,6 +157,7 @@ struct Fields {
     trace_id: Option<TraceId>,
     span_id: Option<SpanId>,
     parent_span_id: Option<SpanId>,
+    sampled: Option<bool>,
     error: bool,
     attributes: Vec<(&'static str, AttrValue)>,
 }
@@ -179,6 +191,8 @@ impl Visit for Fields {
     fn record_bool(&mut self, field: &Field, value: bool) {
         if field.name() == "error" {
             self.error |= value;
+        } else if field.name() == SAMPLED_FIELD {
+            self.sampled = Some(value);
         } else {
             self.attributes.push((field.name(), AttrValue::Bool(value)));
         }

@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod certs;
+pub mod otlp_receiver;
 pub mod pg_cluster;
 pub mod receiver;
 pub mod test_clock;

@@ -38,10 +38,25 @@ impl AuthorizePhases {
     /// The payment method, for the metrics: a card authorization made for ISP or 간편결제
     /// counts under that method.
     pub(super) fn method(&self) -> PaymentMethodKind {
-        match (&self.isp, &self.easy_pay) {
-            (Some(_), _) => PaymentMethodKind::Isp,
-            (None, Some(_)) => PaymentMethodKind::EasyPay,
-            (None, None) => self.payment.kind(),
-        }
+        method_of(&self.isp, &self.easy_pay, &self.payment)
+    }
+}
+
+impl super::Authorize {
+    /// The payment method of the authorization, for the metrics (as [`AuthorizePhases`]').
+    pub fn method(&self) -> PaymentMethodKind {
+        method_of(&self.isp, &self.easy_pay, &self.payment)
+    }
+}
+
+fn method_of(
+    isp: &Option<serde_json::Value>,
+    easy_pay: &Option<serde_json::Value>,
+    payment: &crate::engine::payment::AuthPayment,
+) -> PaymentMethodKind {
+    match (isp, easy_pay) {
+        (Some(_), _) => PaymentMethodKind::Isp,
+        (None, Some(_)) => PaymentMethodKind::EasyPay,
+        (None, None) => payment.kind(),
     }
 }

@@ -12,6 +12,7 @@
 pub mod pay;
 
 use super::Confirm;
+use super::PaymentMethodKind;
 use super::page_redirect::PayerPage;
 use crate::error::ApiResult;
 use crate::http::Ctx;
@@ -21,7 +22,7 @@ use serde_json::{Value, json};
 
 /// The bank choice page of an intent (`/pay/bank_transfer/{pi}?t=…`).
 pub const PAGE: PayerPage = PayerPage {
-    method: "bank_transfer",
+    method: PaymentMethodKind::BankTransfer,
     purpose: Purpose::BankTransferPage,
     place: "their bank's page",
 };

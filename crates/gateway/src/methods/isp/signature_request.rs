@@ -5,7 +5,7 @@
 use super::page::page_token;
 use crate::engine::{Answer, RequestContext, Respond};
 use crate::error::{ApiError, ApiResult};
-use crate::methods::Confirm;
+use crate::methods::{Confirm, PaymentMethodKind};
 use crate::models::to_value;
 use crate::records::event;
 use crate::three_ds::confirm::write_intent;
@@ -64,5 +64,6 @@ pub async fn request(rc: &RequestContext, respond: &dyn Respond, c: Confirm) -> 
         charge: None,
     };
     let body = respond.body(&answer).await?;
-    rc.commit_ok(WriteUnit { ops }, body).await
+    rc.commit_requires_action(WriteUnit { ops }, body, PaymentMethodKind::Isp)
+        .await
 }

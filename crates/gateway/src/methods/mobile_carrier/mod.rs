@@ -10,6 +10,7 @@ pub mod pay;
 pub mod refund;
 
 use super::Confirm;
+use super::PaymentMethodKind;
 use super::page_redirect::PayerPage;
 use crate::error::ApiResult;
 use crate::http::Ctx;
@@ -58,7 +59,7 @@ pub fn client(
 
 /// The carrier page of an intent (`/pay/mobile_carrier/{pi}?t=…`).
 pub const PAGE: PayerPage = PayerPage {
-    method: "mobile_carrier",
+    method: PaymentMethodKind::MobileCarrier,
     purpose: Purpose::MobileCarrierPage,
     place: "the carrier page",
 };
