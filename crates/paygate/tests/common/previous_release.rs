@@ -112,9 +112,28 @@ fn bin_name() -> String {
     format!("paygate-{}", PREVIOUS_TAG.replace('.', "-"))
 }
 
-/// `cargo ARGS` in the old tree with this build's target dir.
+/// `cargo ARGS` in the old tree with this build's target dir, in the environment the outer
+/// cargo had: without the variables it sets for a test (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`,
+/// …). Some build scripts (ring's) ask to be rerun when those change, and cargo compares them
+/// with its own environment: left in, the two builds would rerun ring's build script and
+/// rebuild everything above it for each other on every run.
 fn cargo(src: &Path, target: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        let set_for_tests = ["CARGO_MANIFEST_", "CARGO_PKG_", "CARGO_BIN_EXE_"]
+            .iter()
+            .any(|p| name.starts_with(p))
+            || [
+                "CARGO_CRATE_NAME",
+                "CARGO_BIN_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+            ]
+            .contains(&&*name);
+        if set_for_tests {
+            cmd.env_remove(&*name);
+        }
+    }
     cmd.current_dir(src)
         .args(args)
         .env("CARGO_TARGET_DIR", target)
