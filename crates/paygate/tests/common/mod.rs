@@ -5,6 +5,7 @@ pub mod browser;
 pub mod certs;
 pub mod otlp_receiver;
 pub mod pg_cluster;
+pub mod previous_release;
 pub mod receiver;
 pub mod test_clock;
 
