@@ -14,6 +14,7 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
 use hyper::{Method, Request, Uri};
 use hyper_util::rt::TokioIo;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -51,6 +52,8 @@ pub(crate) struct HttpClient {
     /// shows up in open-loop latency, as it should.
     permits: Semaphore,
     idle: Mutex<Vec<Pooled>>,
+    /// Keyed requests sent again after their connection closed without an answer.
+    resent_after_reset: AtomicU64,
 }
 
 /// A connection, the target it goes to and how many requests it carried.
@@ -72,7 +75,13 @@ impl HttpClient {
             config,
             permits,
             idle,
+            resent_after_reset: AtomicU64::new(0),
         }
+    }
+
+    /// How many keyed requests went again after a reset ([`HttpClient::post_form`]).
+    pub fn resent_after_reset(&self) -> u64 {
+        self.resent_after_reset.load(Ordering::Relaxed)
     }
 
     /// `GET path`, with the API key when `authorized`.
@@ -94,14 +103,27 @@ impl HttpClient {
         body: Bytes,
         idempotency_key: HeaderValue,
     ) -> Result<Answer, ErrorKind> {
-        let mut request = Request::new(Full::new(body));
-        *request.method_mut() = Method::POST;
-        *request.uri_mut() = path;
-        let headers = request.headers_mut();
-        headers.insert(AUTHORIZATION, self.config.authorization.clone());
-        headers.insert(CONTENT_TYPE, FORM.clone());
-        headers.insert(IDEMPOTENCY_KEY.clone(), idempotency_key);
-        self.send(request).await
+        let build = || {
+            let mut request = Request::new(Full::new(body.clone()));
+            *request.method_mut() = Method::POST;
+            *request.uri_mut() = path.clone();
+            let headers = request.headers_mut();
+            headers.insert(AUTHORIZATION, self.config.authorization.clone());
+            headers.insert(CONTENT_TYPE, FORM.clone());
+            headers.insert(IDEMPOTENCY_KEY.clone(), idempotency_key.clone());
+            request
+        };
+        match self.send(build()).await {
+            // Behind several targets, as a load balancer retries on a reset: a connection that
+            // closed with the request written and no answer (a server stopping without a
+            // drain) leaves the outcome unknown, and the Idempotency-Key makes sending it again
+            // safe — the server answers the first outcome if there was one.
+            Err(ErrorKind::Transport) if self.config.targets.several() => {
+                self.resent_after_reset.fetch_add(1, Ordering::Relaxed);
+                self.send(build()).await
+            }
+            other => other,
+        }
     }
 
     async fn send(&self, mut request: Request<Full<Bytes>>) -> Result<Answer, ErrorKind> {

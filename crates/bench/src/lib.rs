@@ -243,6 +243,7 @@ pub async fn measure(args: &BenchArgs, progress: bool) -> Result<Summary, BenchE
     });
     let mut summary = report::summarize(settings.run_shape(), bare.as_ref(), &payments, server_rss);
     summary.webhooks = webhooks;
+    summary.resent_after_reset = ctx.client.resent_after_reset();
     Ok(summary)
 }
 

@@ -109,6 +109,10 @@ pub struct Summary {
     pub server_rss: Option<ServerRss>,
     /// Webhook deliveries seen by the built-in receiver (`--webhook-receiver`).
     pub webhooks: Option<crate::webhooks::WebhookReport>,
+    /// With several `--url`s: keyed requests sent again, as a load balancer does, after their
+    /// connection closed with the request written and no answer (not counted as errors when
+    /// the second try is answered).
+    pub resent_after_reset: u64,
 }
 
 /// The run's shape, as configured.
@@ -171,6 +175,7 @@ pub(crate) fn summarize(
         bare_errors: bare.map(|b| b.errors).unwrap_or_default(),
         server_rss,
         webhooks: None,
+        resent_after_reset: 0,
     }
 }
 

@@ -274,6 +274,7 @@ pub fn finish_bench(bench: Child) -> u64 {
         .filter_map(Value::as_u64)
         .sum();
     assert_eq!(failed, 0, "no failed request: {s}");
+    eprintln!("resent after a reset: {}", s["resent_after_reset"]);
     let payments = s["payments"].as_u64().unwrap();
     assert!(payments > 0, "{s}");
     let approved = s["approved"].as_u64().unwrap();
