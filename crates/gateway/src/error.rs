@@ -52,10 +52,22 @@ pub struct ApiError {
     cause: Option<Box<Cause>>,
 }
 
-/// The detail of an internal error, and whether the write that failed may still have been
-/// applied (a connection lost during a commit).
+/// The detail of an internal error.
 #[derive(Clone, Debug)]
-struct Cause(String, bool);
+struct Cause {
+    text: String,
+    /// The write that failed may still have been applied (a connection lost during a commit).
+    write_unknown: bool,
+}
+
+impl Cause {
+    fn boxed(cause: impl std::fmt::Display) -> Option<Box<Cause>> {
+        Some(Box::new(Cause {
+            text: cause.to_string(),
+            write_unknown: false,
+        }))
+    }
+}
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -282,7 +294,7 @@ impl ApiError {
             ErrorType::Api,
             "An unexpected error occurred. The request was not completed; it is safe to retry with the same Idempotency-Key.",
         );
-        e.cause = Some(Box::new(Cause(cause.to_string(), false)));
+        e.cause = Cause::boxed(cause);
         e
     }
 
@@ -297,7 +309,7 @@ impl ApiError {
              Retry-After interval with the same Idempotency-Key.",
         );
         e.code = Some("store_unavailable");
-        e.cause = Some(Box::new(Cause(cause.to_string(), false)));
+        e.cause = Cause::boxed(cause);
         e
     }
 
@@ -305,12 +317,12 @@ impl ApiError {
     /// PostgreSQL was lost while a commit was on its way, so only reading the store again can
     /// tell. Whatever the write would have referenced must then be kept.
     pub fn write_may_have_applied(&self) -> bool {
-        self.cause.as_ref().is_some_and(|c| c.1)
+        self.cause.as_ref().is_some_and(|c| c.write_unknown)
     }
 
     /// The internal cause of a 500 (for logs only).
     pub fn cause(&self) -> Option<&str> {
-        self.cause.as_ref().map(|c| c.0.as_str())
+        self.cause.as_ref().map(|c| c.text.as_str())
     }
 
     pub fn with_param(mut self, param: &str) -> ApiError {
@@ -385,7 +397,7 @@ impl From<paygate_store::StoreError> for ApiError {
                 let unknown = e.may_have_committed();
                 let mut api = ApiError::store_unavailable(GatewayError::Store(e));
                 if let Some(c) = api.cause.as_mut() {
-                    c.1 = unknown;
+                    c.write_unknown = unknown;
                 }
                 api
             }

@@ -16,7 +16,7 @@ use paygate_payer_pages::{
     WebUrl,
 };
 use paygate_payments::PaymentIntentStatus;
-use paygate_store::{CommitError, ObjectRow, Op, WriteUnit};
+use paygate_store::{ObjectRow, Op, WriteUnit};
 use std::collections::HashMap;
 
 /// The locale: `?locale=` (or `?lang=`), else `Accept-Language`.
@@ -213,14 +213,15 @@ impl FlowPage {
         ops: Vec<Op>,
         remote: &[crate::card_vault::RemoteRecord],
     ) -> Result<(), Response> {
-        match self.st.store.commit(WriteUnit { ops }).await {
-            Ok(_) => Ok(()),
+        let commit = async {
+            let done = self.st.store.commit(WriteUnit { ops }).await;
+            done.map(drop).map_err(crate::engine::context::commit_error)
+        };
+        match self.st.card_vault.commit_or_discard(remote, commit).await {
+            Ok(()) => Ok(()),
             Err(e) => {
-                let unknown = matches!(&e, CommitError::Store(s) if s.may_have_committed());
-                if !unknown {
-                    self.st.card_vault.discard(remote).await;
-                }
-                tracing::error!(payment_intent = %self.pi.id, error = %e, "payer page commit failed");
+                let error = e.cause().unwrap_or(&e.message);
+                tracing::error!(payment_intent = %self.pi.id, %error, "payer page commit failed");
                 let l = self.ctx.locale;
                 let (title, body) = (Msg::ErrorTitle.text(l), Msg::ErrorBody.text(l));
                 Err(message(&self.ctx, 500, title, body))

@@ -9,37 +9,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use common::certs;
-use common::{PAN, Proc, pay_form, post, serve_with_merchant, spawn};
+use common::{PAN, pay_form, post, serve_with_merchant, start_vault};
 use paygate_gateway::vault_service::client::{VaultCallError, VaultClient};
 use paygate_gateway::vault_service::mtls::ClientFiles;
 use serde_json::Value;
 
 /// In this suite's port range: the vault is restarted on the same address.
 const VAULT_PORT: u16 = 26_443;
-
-fn start_vault(dir: &Path) -> Proc {
-    let listen = format!("127.0.0.1:{VAULT_PORT}");
-    let path = |f: &str| dir.join(f).to_str().unwrap().to_string();
-    spawn(
-        &[
-            "vault",
-            "serve",
-            "--listen",
-            &listen,
-            "--tls-cert",
-            &path("vault.pem"),
-            "--tls-key",
-            &path("vault.key"),
-            "--client-ca",
-            &path("ca.pem"),
-            "--data-dir",
-            &path("vault-data"),
-        ],
-        &[],
-        &dir.join("vault.log"),
-        "paygate vault listening on",
-    )
-}
 
 fn client(dir: &Path, identity: &str) -> VaultClient {
     let (ca, cert, key) = (
@@ -118,7 +94,7 @@ async fn payments_use_the_remote_vault_over_mutual_tls_and_survive_its_outage() 
     certs::ca(dir, "other_ca");
     certs::issue(dir, "other_ca", "intruder", false);
 
-    let mut vault = start_vault(dir);
+    let mut vault = start_vault(dir, VAULT_PORT);
     let url = format!("https://localhost:{VAULT_PORT}");
     let env = [
         ("PAYGATE_VAULT_URL", url.as_str()),
@@ -207,7 +183,7 @@ async fn payments_use_the_remote_vault_over_mutual_tls_and_survive_its_outage() 
     assert_eq!(err["error"]["code"], "vault_unavailable", "{err}");
 
     // Back: ready again, and payments go through.
-    vault = start_vault(dir);
+    vault = start_vault(dir, VAULT_PORT);
     let (status, _) = get(&format!("{}/readyz", gw.base)).await;
     assert_eq!(status, 200);
     let (status, pi) = post(&gw.base, &gw.key, "hybrid-3", pay_form())

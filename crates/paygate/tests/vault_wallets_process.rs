@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::certs;
-use common::{PAN, Proc, merchant, spawn};
+use common::{PAN, Proc, merchant, spawn, start_vault};
 use reqwest::redirect::Policy;
 use serde_json::Value;
 
@@ -23,30 +23,6 @@ const VAULT_PORT: u16 = 19_243;
 const PHONE: &str = "010-1234-5678";
 /// The generator's device account numbers (Apple Pay Visa and Mastercard, Samsung Pay Visa).
 const DPANS: [&str; 3] = ["4895370000000015", "5399990000000018", "4895370000000023"];
-
-fn start_vault(dir: &Path) -> Proc {
-    let listen = format!("127.0.0.1:{VAULT_PORT}");
-    let path = |f: &str| dir.join(f).to_str().unwrap().to_string();
-    spawn(
-        &[
-            "vault",
-            "serve",
-            "--listen",
-            &listen,
-            "--tls-cert",
-            &path("vault.pem"),
-            "--tls-key",
-            &path("vault.key"),
-            "--client-ca",
-            &path("ca.pem"),
-            "--data-dir",
-            &path("vault-data"),
-        ],
-        &[],
-        &dir.join("vault.log"),
-        "paygate vault listening on",
-    )
-}
 
 /// The gateway's tokens and its merchant's wallet keys (`paygate wallets … add`).
 fn wallet_keys(dir: &Path, data: &str, merchant_id: &str) -> Value {
@@ -305,7 +281,7 @@ fn hybrid() -> Hybrid {
     let ca = certs::ca(&dir, "ca");
     certs::issue(&dir, "ca", "vault", true);
     let (gw_cert, gw_key) = certs::issue(&dir, "ca", "gateway", false);
-    let vault = Some(start_vault(&dir));
+    let vault = Some(start_vault(&dir, VAULT_PORT));
     let data = dir.join("gw").to_str().unwrap().to_string();
     let (merchant_id, key) = merchant(&data);
     let tokens = wallet_keys(&dir, &data, &merchant_id);
@@ -448,7 +424,7 @@ async fn vault_outage_writes_nothing(h: &mut Hybrid, tok_id: &str, token: &Value
     let (_, unused) = gw.get(&format!("/v1/tokens/{tok_id}")).await;
     assert_eq!(unused["used"], false, "{unused}");
 
-    h.vault = Some(start_vault(&h.dir));
+    h.vault = Some(start_vault(&h.dir, VAULT_PORT));
     let gw = &h.gw;
     let (s, tok) = gw.token("tok-outage", "pk_token", token).await;
     assert_eq!(s, 200, "{tok}");

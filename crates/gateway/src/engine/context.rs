@@ -281,9 +281,9 @@ pub fn commit_error(e: CommitError) -> ApiError {
         } => ApiError::conflict(
             "This object was modified by another request at the same time; please retry.",
         ),
-        CommitError::Store(e) if e.is_unavailable() => {
-            ApiError::store_unavailable(crate::error::GatewayError::Store(e))
-        }
+        // The one mapping of a store that cannot write (it also records whether the write
+        // may still have landed).
+        CommitError::Store(e) if e.is_unavailable() => ApiError::from(e),
         other => crate::error::GatewayError::Commit(other).into(),
     }
 }

@@ -242,3 +242,29 @@ pub fn printed(p: &Proc, prefix: &str) -> String {
         .unwrap_or_else(|| panic!("no line starting with {prefix:?} in\n{out}"))
         .to_string()
 }
+
+/// `paygate vault serve` on `127.0.0.1:port` with the certificates [`certs`] wrote into `dir`
+/// (`vault.pem`/`vault.key`, clients checked against `ca.pem`) and its data in `dir/vault-data`.
+pub fn start_vault(dir: &Path, port: u16) -> Proc {
+    let listen = format!("127.0.0.1:{port}");
+    let path = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    spawn(
+        &[
+            "vault",
+            "serve",
+            "--listen",
+            &listen,
+            "--tls-cert",
+            &path("vault.pem"),
+            "--tls-key",
+            &path("vault.key"),
+            "--client-ca",
+            &path("ca.pem"),
+            "--data-dir",
+            &path("vault-data"),
+        ],
+        &[],
+        &dir.join("vault.log"),
+        "paygate vault listening on",
+    )
+}
