@@ -149,7 +149,15 @@ impl HttpClient {
                     request = *unsent;
                     continue;
                 }
-                Err(Failure::Kind(kind)) => Err(kind),
+                Err(Failure::Kind(kind)) => {
+                    // A connection that closed with the request written and no answer: its
+                    // target is stopping, so it takes no more requests (the retry of
+                    // `post_form` goes elsewhere) until its `/readyz` answers 200 again.
+                    if kind == ErrorKind::Transport {
+                        self.config.targets.mark_down(pooled.target);
+                    }
+                    Err(kind)
+                }
                 Ok(answer) => Ok(answer),
             };
             // Only a connection whose exchange completed is reusable; after a timeout or an
